@@ -1,0 +1,48 @@
+# zeropark — two commands for a new user:  `make demo`  and  `make test`.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+ASSETS  := src/zeropark/web/static/vendor/.installed
+
+.PHONY: demo test setup assets services lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p src/zeropark/web/static/vendor
+	cp node_modules/echarts/dist/echarts.min.js node_modules/htmx.org/dist/htmx.min.js src/zeropark/web/static/vendor/
+	touch $(ASSETS)
+
+setup: $(STAMP) $(ASSETS)  ## install Python deps into .venv and front-end assets from npm
+
+assets: $(ASSETS)
+
+demo: setup  ## build the demo park (示例数据) and serve the dashboard on http://127.0.0.1:8000
+	$(BIN)/zeropark demo --serve
+
+services:  ## start PostgreSQL and Mosquitto if they are down (test prerequisites)
+	bash scripts/services.sh
+
+test: setup services  ## the whole test suite (SQLite, real PostgreSQL, real Mosquitto, headless Chromium)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/pytest -q -p no:cacheprovider
+
+lint:
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck:
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python benchmarks/accounting.py
+
+clean:
+	rm -rf $(VENV) node_modules src/zeropark/web/static/vendor zeropark.db

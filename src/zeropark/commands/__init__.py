@@ -1,0 +1,1 @@
+"""CLI sub-commands, one module per area (shell). ``zeropark.cli`` composes them."""

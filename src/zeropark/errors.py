@@ -1,0 +1,131 @@
+"""Errors that tell the user what to fix.
+
+Hierarchy::
+
+    ZeroparkError
+    ├── DataError                  bad input data (a file, a row, a reading)
+    │   ├── ValidationError        one or more rows rejected, each with file/sheet/row/field/fix
+    │   ├── UnitMismatch           a unit that does not convert to the carrier's canonical unit
+    │   ├── MeterRegisterReset     a cumulative register went backwards beyond rollover
+    │   └── GapTooLong             a gap longer than the declared fill rule allows
+    ├── AccountingError
+    │   ├── FactorNotFound         no factor for (kind, carrier, region, year) in the FactorSet
+    │   └── DoubleClaim            a green certificate/contract claimed twice or out of period
+    ├── OptimizationError
+    │   └── Infeasible             the model has no solution; says which constraints conflict
+    ├── NotFound                   an entity that does not exist (or is not visible to the user)
+    └── PermissionDenied           the user's role or tenant does not allow the action
+
+Messages state what is wrong, the offending value, and the way out. Context is carried as
+attributes so the API can map errors to HTTP codes in one handler.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ZeroparkError(Exception):
+    """Base of every zeropark error."""
+
+
+class DataError(ZeroparkError):
+    """Input data that cannot be used as it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One rejected row: where it is and what to fix."""
+
+    file: str
+    sheet: str | None
+    row: int | None  # 1-based row number as the user sees it in the file
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.sheet:
+            where.append(f"sheet '{self.sheet}'")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.field:
+            where.append(f"column '{self.field}'")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class ValidationError(DataError):
+    """Rows were rejected; ``errors`` lists each with its location and the fix."""
+
+    def __init__(self, errors: list[RowError], *, stored: int = 0) -> None:
+        self.errors = errors
+        self.stored = stored
+        head = "\n".join(f"  - {e}" for e in errors[:20])
+        more = f"\n  … and {len(errors) - 20} more" if len(errors) > 20 else ""
+        super().__init__(f"{len(errors)} row(s) rejected:\n{head}{more}")
+
+
+class UnitMismatch(DataError):
+    """A unit that does not convert to the expected canonical unit."""
+
+    def __init__(self, unit: str, expected: str, context: str = "") -> None:
+        self.unit = unit
+        self.expected = expected
+        where = f" ({context})" if context else ""
+        super().__init__(
+            f"unit '{unit}' cannot be converted to '{expected}'{where}; "
+            f"use a unit of the same dimension as '{expected}'"
+        )
+
+
+class MeterRegisterReset(DataError):
+    """A cumulative register went backwards by more than a rollover explains."""
+
+
+class GapTooLong(DataError):
+    """A gap is longer than the declared fill rule allows."""
+
+
+class AccountingError(ZeroparkError):
+    """The books cannot be computed as asked."""
+
+
+class FactorNotFound(AccountingError):
+    """No factor matches; names what was looked for and the FactorSet looked in."""
+
+    def __init__(self, what: str, factor_set: str) -> None:
+        self.what = what
+        self.factor_set = factor_set
+        super().__init__(
+            f"no factor for {what} in factor set '{factor_set}'; "
+            "run `zeropark factors list` to see what it holds, or load a custom factor set"
+        )
+
+
+class DoubleClaim(AccountingError):
+    """A green certificate or contract claimed more than once, or outside its period."""
+
+    def __init__(self, claim_id: str, reason: str) -> None:
+        self.claim_id = claim_id
+        self.reason = reason
+        super().__init__(f"green-power claim '{claim_id}' rejected: {reason}")
+
+
+class OptimizationError(ZeroparkError):
+    """An optimisation model could not be solved."""
+
+
+class Infeasible(OptimizationError):
+    """The model has no feasible solution; ``conflicts`` says which requirements clash."""
+
+    def __init__(self, message: str, conflicts: list[str] | None = None) -> None:
+        self.conflicts = conflicts or []
+        super().__init__(message)
+
+
+class NotFound(ZeroparkError):
+    """An entity does not exist, or is not visible to the current user."""
+
+
+class PermissionDenied(ZeroparkError):
+    """The current user's role or tenant does not allow this action."""

@@ -1,0 +1,343 @@
+"""Domain types shared by the core and the shell (DESIGN.md §3).
+
+Every value here is a frozen, slotted dataclass or a ``StrEnum``: plain data with no I/O.
+The store maps ORM rows to these types at its boundary; the core (``accounting``,
+``indicators``, ``optimize``, ``forecast``) only ever sees these types.
+
+Canonical units inside the core (DESIGN.md §3): electricity kWh, heat and fuel energy GJ,
+solid and liquid fuels t, gaseous fuels m³ (converted from 10⁴ Nm³ at the boundary), water m³,
+emissions tCO2e, energy consumption tce. Periods are local time (Asia/Shanghai); instants UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Carrier(StrEnum):
+    """能源品种: an energy carrier or metered medium (classification of 核算方法 1.2a)."""
+
+    ELECTRICITY = "electricity"
+    NATURAL_GAS = "natural_gas"
+    LNG = "lng"
+    RAW_COAL = "raw_coal"
+    CLEANED_COAL = "cleaned_coal"
+    COKE = "coke"
+    CRUDE_OIL = "crude_oil"
+    FUEL_OIL = "fuel_oil"
+    GASOLINE = "gasoline"
+    KEROSENE = "kerosene"
+    DIESEL = "diesel"
+    LPG = "lpg"
+    COKE_OVEN_GAS = "coke_oven_gas"
+    BLAST_FURNACE_GAS = "blast_furnace_gas"
+    CONVERTER_GAS = "converter_gas"
+    STEAM = "steam"
+    HOT_WATER = "hot_water"
+    WATER = "water"
+
+
+#: Canonical unit of each carrier inside the core.
+CANONICAL_UNIT: dict[Carrier, str] = {
+    Carrier.ELECTRICITY: "kWh",
+    Carrier.NATURAL_GAS: "m3",
+    Carrier.LNG: "t",
+    Carrier.RAW_COAL: "t",
+    Carrier.CLEANED_COAL: "t",
+    Carrier.COKE: "t",
+    Carrier.CRUDE_OIL: "t",
+    Carrier.FUEL_OIL: "t",
+    Carrier.GASOLINE: "t",
+    Carrier.KEROSENE: "t",
+    Carrier.DIESEL: "t",
+    Carrier.LPG: "t",
+    Carrier.COKE_OVEN_GAS: "m3",
+    Carrier.BLAST_FURNACE_GAS: "m3",
+    Carrier.CONVERTER_GAS: "m3",
+    Carrier.STEAM: "GJ",
+    Carrier.HOT_WATER: "GJ",
+    Carrier.WATER: "m3",
+}
+
+#: Chinese labels for carriers (interface language is Chinese first).
+CARRIER_LABEL_ZH: dict[Carrier, str] = {
+    Carrier.ELECTRICITY: "电力",
+    Carrier.NATURAL_GAS: "天然气",
+    Carrier.LNG: "液化天然气",
+    Carrier.RAW_COAL: "原煤",
+    Carrier.CLEANED_COAL: "洗精煤",
+    Carrier.COKE: "焦炭",
+    Carrier.CRUDE_OIL: "原油",
+    Carrier.FUEL_OIL: "燃料油",
+    Carrier.GASOLINE: "汽油",
+    Carrier.KEROSENE: "煤油",
+    Carrier.DIESEL: "柴油",
+    Carrier.LPG: "液化石油气",
+    Carrier.COKE_OVEN_GAS: "焦炉煤气",
+    Carrier.BLAST_FURNACE_GAS: "高炉煤气",
+    Carrier.CONVERTER_GAS: "转炉煤气",
+    Carrier.STEAM: "蒸汽",
+    Carrier.HOT_WATER: "热水",
+    Carrier.WATER: "水",
+}
+
+FOSSIL_FUELS: frozenset[Carrier] = frozenset(
+    {
+        Carrier.NATURAL_GAS,
+        Carrier.LNG,
+        Carrier.RAW_COAL,
+        Carrier.CLEANED_COAL,
+        Carrier.COKE,
+        Carrier.CRUDE_OIL,
+        Carrier.FUEL_OIL,
+        Carrier.GASOLINE,
+        Carrier.KEROSENE,
+        Carrier.DIESEL,
+        Carrier.LPG,
+        Carrier.COKE_OVEN_GAS,
+        Carrier.BLAST_FURNACE_GAS,
+        Carrier.CONVERTER_GAS,
+    }
+)
+HEAT_CARRIERS: frozenset[Carrier] = frozenset({Carrier.STEAM, Carrier.HOT_WATER})
+
+
+class Direction(StrEnum):
+    """计量方向 of a meter relative to its owner (or to the park boundary for boundary meters)."""
+
+    IMPORT = "import"  # energy entering the park boundary from outside (grid, gas network)
+    EXPORT = "export"  # energy leaving the park boundary (上网/外送)
+    GENERATION = "generation"  # on-site generation (PV, wind, CHP output)
+    CONSUMPTION = "consumption"  # consumption by the owner (submeters)
+
+
+class MeterKind(StrEnum):
+    """Whether a meter reports a cumulative register (表底数) or interval values (区间量)."""
+
+    CUMULATIVE = "cumulative"
+    INTERVAL = "interval"
+
+
+class Flow(StrEnum):
+    """How an activity quantity enters the books (核算方法 1.2a; GHG Protocol scopes).
+
+    - ``COMBUSTION``: fossil fuel burned as fuel (终端消费/发电/供热) — direct emissions.
+    - ``FEEDSTOCK``: fossil energy used as raw material (用作原料、材料) — not combustion, 0 CO2.
+    - ``PROCESS``: an industrial-process activity (e.g. t of limestone calcined) with a process
+      factor named by ``factor_id`` — 工业生产过程 emissions.
+    - ``PURCHASED``: electricity or heat bought from outside the park boundary (外购).
+    - ``EXPORTED``: electricity or heat sent out of the park boundary (外送/上网).
+    - ``GENERATED``: on-site renewable generation (PV, wind); its self-consumption is zero-carbon.
+    - ``INTERNAL_PURCHASE``: electricity or heat an enterprise buys from a park facility (CHP steam,
+      park PV). Shown in the enterprise view, eliminated at park level (counted once, as the fuel).
+    - ``CONSUMED``: metered consumption of a carrier by an enterprise whose origin is the park
+      grid (enterprise view: purchased; park view: already in PURCHASED at the boundary).
+    """
+
+    COMBUSTION = "combustion"
+    FEEDSTOCK = "feedstock"
+    PROCESS = "process"
+    PURCHASED = "purchased"
+    EXPORTED = "exported"
+    GENERATED = "generated"
+    INTERNAL_PURCHASE = "internal_purchase"
+    CONSUMED = "consumed"
+
+
+class ClaimKind(StrEnum):
+    """绿电/绿证: the kind of green-power attribute instrument."""
+
+    GEC = "gec"  # unbundled green electricity certificate 绿证, 1 GEC = 1 MWh
+    GREEN_TRADE = "green_trade"  # 绿电交易 (bundled with GECs)
+    DIRECT = "direct"  # 绿电直连 / 就近接入增量配电网
+
+
+class Role(StrEnum):
+    """User roles (DESIGN.md §7)."""
+
+    ADMIN = "admin"
+    PARK_MANAGER = "park_manager"
+    ENTERPRISE = "enterprise"
+    VERIFIER = "verifier"
+    DEVICE = "device"
+
+
+class Method(StrEnum):
+    """Accounting method. The two are shown side by side, never mixed (DESIGN.md §4)."""
+
+    NATIONAL = "national"  # 零碳园区碳排放核算方法（试行）
+    GHG = "ghg"  # GHG Protocol corporate standard
+
+
+@dataclass(frozen=True, slots=True)
+class Park:
+    """园区: the accounting boundary (红线范围)."""
+
+    id: str
+    name: str
+    province: str  # e.g. "江苏"
+    grid_region: str  # e.g. "华东"
+    latitude: float
+    longitude: float
+    timezone: str = "Asia/Shanghai"
+    is_demo: bool = False  # 示例数据
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    """片区/园中园: a sub-area of a park."""
+
+    id: str
+    park_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Enterprise:
+    """企业: a legal entity in the park (统一社会信用代码), or a public facility of the park operator."""
+
+    id: str
+    park_id: str
+    name: str
+    uscc: str
+    industry_code: str  # GB/T 4754
+    zone_id: str | None = None
+    is_public_facility: bool = False  # 园区公共设施 (CHP, street lights, wastewater plant)
+    value_added_10k_cny: float | None = None  # 工业增加值 [10⁴ CNY/year]
+
+
+@dataclass(frozen=True, slots=True)
+class Meter:
+    """计量器具: one measuring point."""
+
+    id: str
+    park_id: str
+    carrier: Carrier
+    unit: str  # unit the meter reports in (converted to CANONICAL_UNIT at ingestion)
+    direction: Direction
+    kind: MeterKind
+    enterprise_id: str | None = None  # None = park-owned (boundary or public facility)
+    parent_id: str | None = None
+    level: int = 1  # 计量层级 一/二/三级
+    multiplier: float = 1.0  # CT/PT ratio
+    accuracy_class: float = 1.0  # [%] e.g. 0.5S → 0.5
+    rated_capacity: float | None = None  # [unit per hour] for plausibility checks (1.5×)
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """计量数据: one value of one meter at one instant (UTC)."""
+
+    meter_id: str
+    ts_utc: datetime
+    value: float
+    quality: int = 0  # bit flags, see zeropark.timeseries.Quality
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRecord:
+    """活动数据: a non-metered (or aggregated) quantity for a period, with its evidence."""
+
+    id: str
+    enterprise_id: str | None  # None = park public facility
+    carrier: Carrier | None  # None for a process activity
+    flow: Flow
+    period_start: date  # local, inclusive
+    period_end: date  # local, inclusive
+    quantity: float  # in ``unit``
+    unit: str
+    factor_id: str | None = None  # for PROCESS (or a custom factor override)
+    evidence: str = ""  # invoice number, file name, meter list
+    uncertainty_pct: float = 2.0  # [%] half-width of the 95 % interval
+    ncv_gj_per_unit: float | None = None  # enterprise-measured NCV (实测) overrides defaults
+    carbon_content_tc_per_gj: float | None = None  # measured CC [tC/GJ]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GreenPowerClaim:
+    """绿电/绿证: a certificate or contract, claimable once (unique id) within its period."""
+
+    id: str  # certificate or contract id, globally unique
+    kind: ClaimKind
+    mwh: float
+    period_start: date
+    period_end: date
+    owner_enterprise_id: str | None  # None = the park operator
+    claimed_year: int  # the reporting year it is claimed for
+    source_meter_id: str | None = None  # generator meter, when on-site PV is certified
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """共生交换/内部转供: energy a park facility sells to an enterprise inside the boundary."""
+
+    id: str
+    from_enterprise_id: str | None  # None = park operator (public facility)
+    to_enterprise_id: str
+    carrier: Carrier
+    month: date  # first day of the local month
+    quantity: float  # canonical unit of the carrier
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyQuantity:
+    """An aggregated activity quantity: one carrier, one flow, one party, one local month.
+
+    Produced by the store's aggregation (readings → intervals → months) and by activity records
+    spread over months. ``evidence`` lists what it was made from (meter ids or record ids) so
+    every line item traces back to readings or activity records.
+    """
+
+    enterprise_id: str | None  # None = park-level (boundary meters, public facilities)
+    carrier: Carrier
+    flow: Flow
+    month: date  # first day of the local month
+    quantity: float  # canonical unit of the carrier
+    evidence: tuple[str, ...] = ()
+    uncertainty_pct: float = 1.0  # [%] half-width of the 95 % interval of the quantity
+    completeness: float = 1.0  # share of expected intervals present [0..1]
+    factor_id: str | None = None  # PROCESS and overrides
+    ncv_gj_per_unit: float | None = None
+    carbon_content_tc_per_gj: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorData:
+    """Guiding-indicator inputs reported by the park for a year (None = not reported)."""
+
+    industrial_solid_waste_generated_t: float | None = None
+    industrial_solid_waste_utilised_t: float | None = None
+    waste_heat_available_gj: float | None = None
+    waste_heat_utilised_gj: float | None = None
+    water_total_use_m3: float | None = None
+    water_reused_m3: float | None = None
+    # product energy intensity: product code → (kgce per unit produced, grade-2 limit kgce/unit)
+    product_energy_intensity: dict[str, tuple[float, float]] = field(default_factory=dict)
+    value_added_10k_cny: float | None = None  # park 工业增加值 [10⁴ CNY]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountingInput:
+    """Everything one accounting run needs, already aggregated: pure data, no I/O.
+
+    ``hourly_*`` arrays (kWh per local hour of the year, length 8760 or 8784) feed the hourly
+    (24/7) clean-energy matching; they may be empty when no hourly data exists, in which case the
+    hourly share is reported as missing, never zero.
+    """
+
+    park: Park
+    year: int
+    enterprises: tuple[Enterprise, ...]
+    quantities: tuple[MonthlyQuantity, ...]
+    claims: tuple[GreenPowerClaim, ...] = ()
+    transfers: tuple[Transfer, ...] = ()
+    indicator_data: IndicatorData = field(default_factory=IndicatorData)
+    hourly_load_kwh: tuple[float, ...] = ()
+    hourly_onsite_clean_kwh: tuple[float, ...] = ()
+    hourly_direct_green_kwh: tuple[float, ...] = ()
+    hourly_contracted_green_kwh: tuple[float, ...] = ()
+    zones: tuple[Zone, ...] = ()

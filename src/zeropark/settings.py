@@ -1,0 +1,49 @@
+"""Settings from the environment (prefix ``ZEROPARK_``). Only the shell reads them (DESIGN.md §8)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-not-secret"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration.
+
+    ``database_url`` defaults to a SQLite file ``zeropark.db`` in the working directory; point it
+    at PostgreSQL with ``ZEROPARK_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/zeropark``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ZEROPARK_", env_file=".env", extra="ignore")
+
+    database_url: str = f"sqlite:///{Path.cwd() / 'zeropark.db'}"
+    mqtt_url: str = "mqtt://127.0.0.1:1883"
+    secret_key: str = DEV_SECRET
+    environment: str = "development"
+    factor_set: str = "CN-park-2025"
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_driver(cls, v: str) -> str:
+        """Use psycopg 3 for plain ``postgresql://`` URLs."""
+        if v.startswith("postgres://"):
+            v = "postgresql://" + v[len("postgres://") :]
+        if v.startswith("postgresql://"):
+            v = "postgresql+psycopg://" + v[len("postgresql://") :]
+        return v
+
+    def check_production(self) -> None:
+        """Refuse the development secret outside development."""
+        if self.environment != "development" and self.secret_key == DEV_SECRET:
+            raise ValueError("set ZEROPARK_SECRET_KEY to a random secret outside development")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()

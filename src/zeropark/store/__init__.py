@@ -1,0 +1,1 @@
+"""Store: SQLAlchemy 2 schema, repositories, Alembic migrations, bulk COPY path (shell)."""

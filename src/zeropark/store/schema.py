@@ -1,0 +1,421 @@
+"""SQLAlchemy 2 schema: every table of the store (DESIGN.md §2, §3, §5).
+
+Times are ``timestamptz`` in UTC. Readings are keyed by ``(meter_id, ts)`` so that every readings
+query filters by meter (Citus-ready, DESIGN.md §9). Derived numbers (rollups, inventory results)
+are never the only copy of the truth: rollups can be rebuilt from readings, and an inventory run
+stores its parameters and input fingerprint so it can be recomputed bit-for-bit.
+
+String primary keys are the user-facing codes (meter ``E-0001``, enterprise USCC-based ids);
+surrogate integer keys are used for high-volume tables.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# BigInteger that is still an autoincrementing INTEGER PRIMARY KEY on SQLite.
+BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the zeropark schema."""
+
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class ParkRow(Base):
+    """园区."""
+
+    __tablename__ = "park"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    province: Mapped[str] = mapped_column(String(32))
+    grid_region: Mapped[str] = mapped_column(String(32))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ZoneRow(Base):
+    """片区/园中园."""
+
+    __tablename__ = "zone"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class EnterpriseRow(Base):
+    """企业 (or a public facility of the park operator)."""
+
+    __tablename__ = "enterprise"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    zone_id: Mapped[str | None] = mapped_column(ForeignKey("zone.id"), nullable=True)
+    name: Mapped[str] = mapped_column(String(200))
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    industry_code: Mapped[str] = mapped_column(String(8))
+    is_public_facility: Mapped[bool] = mapped_column(Boolean, default=False)
+    value_added_10k_cny: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class MeterRow(Base):
+    """计量器具."""
+
+    __tablename__ = "meter"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprise.id"), nullable=True, index=True)
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("meter.id"), nullable=True, index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    carrier: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    level: Mapped[int] = mapped_column(SmallInteger, default=1)
+    multiplier: Mapped[float] = mapped_column(Float, default=1.0)
+    accuracy_class: Mapped[float] = mapped_column(Float, default=1.0)
+    rated_capacity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    interval_s: Mapped[int] = mapped_column(Integer, default=3600)  # expected reporting interval
+    gateway_id: Mapped[str | None] = mapped_column(ForeignKey("gateway.id"), nullable=True, index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class GatewayRow(Base):
+    """A data-collection gateway (采集网关) with an API key that may write only its own meters."""
+
+    __tablename__ = "gateway"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    api_key_hash: Mapped[str] = mapped_column(String(200))  # argon2 hash
+    api_key_prefix: Mapped[str] = mapped_column(String(16), index=True)  # first chars, for lookup
+
+
+class ReadingRow(Base):
+    """计量数据: one stored reading. Value as received (register or interval), unit converted."""
+
+    __tablename__ = "reading"
+    meter_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    quality: Mapped[int] = mapped_column(SmallInteger, default=0)  # zeropark.timeseries.Quality
+    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ReadingConflictRow(Base):
+    """A second, different value for an existing (meter, ts): the first is kept, this is recorded."""
+
+    __tablename__ = "reading_conflict"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    meter_id: Mapped[str] = mapped_column(String(64), index=True)
+    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kept_value: Mapped[float] = mapped_column(Float)
+    rejected_value: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(32))  # mqtt / http / file
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class QuarantineRow(Base):
+    """A rejected input record with its raw payload and reason; re-processable."""
+
+    __tablename__ = "quarantine"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    meter_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    source: Mapped[str] = mapped_column(String(32))  # mqtt / http / file:<name>
+    reason: Mapped[str] = mapped_column(String(32), index=True)  # unknown_meter, malformed, nan, ...
+    detail: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open / reprocessed / discarded
+    reprocessed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class IngestCounterRow(Base):
+    """Running counts per source so that received = stored + duplicates + quarantined is checkable."""
+
+    __tablename__ = "ingest_counter"
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    stored: Mapped[int] = mapped_column(BigInteger, default=0)
+    duplicates: Mapped[int] = mapped_column(BigInteger, default=0)
+    conflicts: Mapped[int] = mapped_column(BigInteger, default=0)
+    quarantined: Mapped[int] = mapped_column(BigInteger, default=0)
+    flagged: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RollupRow(Base):
+    """Interval energy of one meter in one bucket (15min/hour/day/month), with completeness.
+
+    ``value`` is in the carrier's canonical unit, multiplier applied, registers differenced.
+    """
+
+    __tablename__ = "rollup"
+    meter_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(8), primary_key=True)  # 15min / hour / day / month
+    start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    n_present: Mapped[int] = mapped_column(Integer)
+    n_expected: Mapped[int] = mapped_column(Integer)
+    n_flagged: Mapped[int] = mapped_column(Integer, default=0)
+    n_filled: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ActivityRecordRow(Base):
+    """活动数据 with its evidence."""
+
+    __tablename__ = "activity_record"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprise.id"), nullable=True, index=True)
+    carrier: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    flow: Mapped[str] = mapped_column(String(32))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    quantity: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(16))
+    factor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    uncertainty_pct: Mapped[float] = mapped_column(Float, default=2.0)
+    ncv_gj_per_unit: Mapped[float | None] = mapped_column(Float, nullable=True)
+    carbon_content_tc_per_gj: Mapped[float | None] = mapped_column(Float, nullable=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), nullable=True)
+
+
+class IndicatorDataRow(Base):
+    """Guiding-indicator inputs a park reports for a year (waste, waste heat, water, products)."""
+
+    __tablename__ = "indicator_data"
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class FactorSetRow(Base):
+    """因子集: a named, versioned, immutable selection of factors."""
+
+    __tablename__ = "factor_set"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    is_builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    content_csv: Mapped[str] = mapped_column(Text)  # the factor rows exactly as loaded
+
+
+class GreenPowerClaimRow(Base):
+    """绿电/绿证 claim: unique certificate/contract id."""
+
+    __tablename__ = "green_power_claim"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    mwh: Mapped[float] = mapped_column(Float)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    owner_enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprise.id"), nullable=True)
+    claimed_year: Mapped[int] = mapped_column(Integer)
+    source_meter_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+
+
+class TransferRow(Base):
+    """内部转供: energy a park facility sells to an enterprise inside the boundary, per month."""
+
+    __tablename__ = "transfer"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    from_enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprise.id"), nullable=True)
+    to_enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprise.id"))
+    carrier: Mapped[str] = mapped_column(String(32))
+    month: Mapped[date] = mapped_column(Date)
+    quantity: Mapped[float] = mapped_column(Float)
+
+
+class InventoryRunRow(Base):
+    """排放清单: one accounting run — parameters, fingerprint, full result, sign-off."""
+
+    __tablename__ = "inventory_run"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(16))
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    factor_set: Mapped[str] = mapped_column(String(64))
+    factor_set_version: Mapped[str] = mapped_column(String(32))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    input_fingerprint: Mapped[str] = mapped_column(String(64))
+    code_version: Mapped[str] = mapped_column(String(32))
+    data_quality_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    total_tco2e: Mapped[float] = mapped_column(Float)
+    energy_tce: Mapped[float] = mapped_column(Float)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)  # the Inventory serialised
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    signed_off_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    signed_off_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sign_off_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ImportBatchRow(Base):
+    """One import of a file (enterprise workbook, readings export), with its outcome."""
+
+    __tablename__ = "import_batch"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    file_name: Mapped[str] = mapped_column(String(400))
+    sha256: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))  # enterprise_workbook / readings
+    status: Mapped[str] = mapped_column(String(16))  # stored / rejected / partial
+    n_rows: Mapped[int] = mapped_column(Integer, default=0)
+    n_stored: Mapped[int] = mapped_column(Integer, default=0)
+    n_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AlarmRow(Base):
+    """告警: threshold, missing data, meter-tree imbalance, indicator off trajectory."""
+
+    __tablename__ = "alarm"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(String(64), index=True)
+    meter_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # threshold / missing_data / imbalance / indicator
+    severity: Mapped[str] = mapped_column(String(16), default="warning")
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open / acknowledged / closed
+    message: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AlarmRuleRow(Base):
+    """A configured alarm rule (threshold / missing data / imbalance) for a meter."""
+
+    __tablename__ = "alarm_rule"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(String(64), index=True)
+    meter_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    webhook_url: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class UserRow(Base):
+    """A user of the platform, with one role and (for enterprise users) one enterprise."""
+
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))  # argon2
+    role: Mapped[str] = mapped_column(String(16))
+    park_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprise.id"), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiTokenRow(Base):
+    """An API token for scripts (argon2-hashed; the clear token is shown once)."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    token_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditLogRow(Base):
+    """Audit log of every write (who, when, what, before/after) and of denied attempts."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    user: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    role: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    action: Mapped[str] = mapped_column(String(64))  # create / update / delete / sign_off / denied ...
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class OptimizationRunRow(Base):
+    """An optimisation run (dispatch, sizing, demand response) with its inputs and results."""
+
+    __tablename__ = "optimization_run"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(String(64), index=True)
+    mode: Mapped[str] = mapped_column(String(32))  # dispatch / size / demand_response
+    status: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    objective_cny: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ForecastRunRow(Base):
+    """A forecast run (load or PV) with its backtest metrics and series."""
+
+    __tablename__ = "forecast_run"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str] = mapped_column(String(64))  # park / enterprise:<id> / meter:<id> / pv
+    model: Mapped[str] = mapped_column(String(32))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    series: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ReportRow(Base):
+    """A generated report file (PDF / xlsx) kept for download and evidence."""
+
+    __tablename__ = "report"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(String(64), index=True)
+    inventory_run_id: Mapped[int | None] = mapped_column(ForeignKey("inventory_run.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))  # pdf / xlsx
+    file_name: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+Index("ix_reading_ts", ReadingRow.ts)
+Index("ix_rollup_bucket_start", RollupRow.bucket, RollupRow.start)
