@@ -344,6 +344,8 @@ def rollup(
         Bucket width; day and month are local periods in ``tz``.
     interval_s : int
         Expected reporting interval of the meter [s]; sets ``n_expected``.
+    tz : str
+        Time zone of the local day and month periods.
 
     Returns
     -------
@@ -354,7 +356,8 @@ def rollup(
     Examples
     --------
     >>> t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    >>> ivs = [Interval(t0 + timedelta(minutes=15 * k), t0 + timedelta(minutes=15 * (k + 1)), 1.0) for k in range(3)]
+    >>> q = timedelta(minutes=15)
+    >>> ivs = [Interval(t0 + k * q, t0 + (k + 1) * q, 1.0) for k in range(3)]
     >>> b = rollup(ivs, Bucket.HOUR, interval_s=900)[0]
     >>> (b.value, b.n_present, b.n_expected, b.completeness)
     (3.0, 3, 4, 0.75)
