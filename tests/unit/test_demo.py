@@ -1,0 +1,181 @@
+"""The demo park generator (示例数据): determinism, meter tree, PV physics, balances."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from zeropark import demo
+from zeropark.model import ClaimKind, Direction, MeterKind
+
+
+@pytest.fixture(scope="module")
+def small() -> demo.DemoPark:
+    return demo.generate(seed=7, size=demo.SMALL_SIZE)
+
+
+@pytest.fixture(scope="module")
+def full() -> demo.DemoPark:
+    return demo.generate()
+
+
+def test_same_seed_same_fingerprint_other_seed_differs(small: demo.DemoPark) -> None:
+    again = demo.generate(seed=7, size=demo.SMALL_SIZE)
+    assert again.fingerprint() == small.fingerprint()
+    other = demo.generate(seed=8, size=demo.SMALL_SIZE)
+    assert other.fingerprint() != small.fingerprint()
+
+
+def test_labelled_as_example_data(full: demo.DemoPark) -> None:
+    assert full.park.is_demo
+    assert "示例数据" in full.park.name
+    assert all("示例" in e.name for e in full.enterprises)
+    assert all(a.evidence.startswith("示例") for a in full.activities)
+    assert full.park.province == "江苏" and full.park.grid_region == "华东"
+
+
+def test_full_park_has_300_meters_in_three_levels(full: demo.DemoPark) -> None:
+    levels = Counter(m.level for m in full.meters)
+    assert len(full.meters) >= 300
+    assert set(levels) == {1, 2, 3}
+    assert levels[3] >= 150  # workshop submeters
+    tenants = [e for e in full.enterprises if not e.is_public_facility]
+    assert len(tenants) >= 30
+    by_id = {m.id: m for m in full.meters}
+    for m in full.meters:  # every declared level is the tree depth
+        depth, cur = 1, m
+        while cur.parent_id is not None:
+            cur = by_id[cur.parent_id]
+            depth += 1
+        assert depth == m.level, m.id
+
+
+def test_sectors_and_codes(full: demo.DemoPark) -> None:
+    codes = {e.industry_code for e in full.enterprises}
+    # chemicals 26xx, machinery 34xx, electronics 39xx, textiles 17xx, logistics 59xx, data centre 6450
+    for prefix in ("26", "34", "39", "17", "59", "6450"):
+        assert any(c.startswith(prefix) for c in codes), prefix
+    for e in full.enterprises:
+        assert len(e.uscc) == 18 and demo.is_valid_uscc(e.uscc), e.uscc
+    assert len({e.uscc for e in full.enterprises}) == len(full.enterprises)
+
+
+@pytest.mark.parametrize(
+    ("body", "check"),
+    [
+        # GB 32100-2015 example code 91350100M000100Y43: check character '3'
+        ("91350100M000100Y4", "3"),
+    ],
+)
+def test_uscc_check_digit_reference(body: str, check: str) -> None:
+    assert demo.uscc_check(body) == check
+
+
+def test_org_code_check_reference() -> None:
+    # GB 11714-1997: C9 = 11 − (Σ wᵢcᵢ mod 11), weights 3 7 9 10 5 8 4 2, letters A=10 … Z=35.
+    # "D2143569": 3·13 + 7·2 + 9·1 + 10·4 + 5·3 + 8·5 + 4·6 + 2·9 = 199; 199 mod 11 = 1; 11 − 1 = 10 → 'X'
+    assert demo.org_code_check("D2143569") == "X"
+    # the org code inside 91350100M000100Y43: M000100Y → 3·22 + 5·1 + 2·34 = 139; 139 mod 11 = 7; 11 − 7 = 4
+    assert demo.org_code_check("M000100Y") == "4"
+    assert demo.is_valid_uscc("91350100M000100Y43")
+    assert not demo.is_valid_uscc("91350100M000100Y42")
+
+
+def test_pv_annual_yield_plausible_for_changzhou(full: demo.DemoPark) -> None:
+    """Specific yield 1 000–1 400 kWh/kWp.
+
+    Reason: 江苏 receives ≈ 1 200–1 400 kWh/m² GHI a year; a well-oriented rooftop system has a
+    performance ratio ≈ 0.80, giving ≈ 1 050–1 200 kWh/kWp. The seed documents (CAICT 2025) report
+    1 258万 kWh from 11.4 MW in 江门 (1 103 kWh/kWp) and 1 300万 kWh/year from 12 MW in 西安
+    (1 083 kWh/kWp).
+    """
+    pv_kwh = full.series_of(f"{demo.PARK_ID}-F-PV-PV-TOTAL").values.sum()
+    specific = pv_kwh / full.pv_capacity_kwp
+    assert 1_000 <= specific <= 1_400
+    assert 19_000 <= full.pv_capacity_kwp <= 22_000  # ≈ 20 MWp of rooftops
+    hourly = full.series_of(f"{demo.PARK_ID}-F-PV-PV-TOTAL").values
+    assert hourly.max() < full.pv_capacity_kwp  # AC below DC nameplate
+    # night is dark: local hours 20:00-04:00 (UTC 12:00-20:00) produce nothing
+    ts_hour = (
+        full.series_of(f"{demo.PARK_ID}-F-PV-PV-TOTAL").ts_utc.astype("datetime64[h]").astype(int) + 8
+    ) % 24
+    assert hourly[(ts_hour >= 20) | (ts_hour < 4)].max() == 0.0
+
+
+def _intervals(park: demo.DemoPark, meter_id: str) -> np.ndarray:
+    m = next(x for x in park.meters if x.id == meter_id)
+    v = park.series_of(meter_id).values * m.multiplier
+    if m.kind == MeterKind.CUMULATIVE:
+        d = np.diff(park.series_of(meter_id).values)
+        if m.register_max is not None:
+            d = np.where(d < 0, d + m.register_max, d)
+        return d * m.multiplier
+    return v
+
+
+def test_children_sum_to_parent_minus_small_loss(full: demo.DemoPark) -> None:
+    children: dict[str, list[str]] = {}
+    for m in full.meters:
+        if m.parent_id is not None:
+            children.setdefault(m.parent_id, []).append(m.id)
+    assert len(children) >= 30
+    by_id = {m.id: m for m in full.meters}
+    for parent, kids in children.items():
+        p = _intervals(full, parent)
+        s = np.sum([_intervals(full, k) for k in kids], axis=0)
+        total_p, total_s = p.sum(), s.sum()
+        if by_id[parent].direction == Direction.GENERATION and by_id[parent].carrier.value == "electricity":
+            # PV: the grid-connection meter sees the arrays minus the 0.3 % collection-line loss
+            assert total_p <= total_s <= total_p * 1.01, parent
+            continue
+        assert total_s <= total_p * (1 + 1e-6), parent
+        loss = 1 - total_s / total_p
+        assert loss < 0.07, (parent, loss)  # steam network 6 %, electricity 1-4 %
+        assert np.all(s <= p * (1 + 1e-6) + 1e-3), parent  # in every interval, not only the year
+
+
+def test_one_register_rolls_over(full: demo.DemoPark) -> None:
+    rolled = [m for m in full.meters if m.register_max is not None]
+    assert len(rolled) == 1
+    values = full.series_of(rolled[0].id).values
+    assert (np.diff(values) < 0).sum() == 1  # exactly one wrap of the 6-digit register
+    assert values.max() < rolled[0].register_max
+
+
+def test_calendar_patterns(full: demo.DemoPark) -> None:
+    """Spring Festival (2025-01-28 … 02-04) and weekends lower a day-shift plant's load."""
+    tenant = next(e for e in full.enterprises if e.industry_code == "3421")  # 数控机床, day shift
+    kwh = _intervals(full, f"{tenant.id}-EL")
+    daily = kwh.reshape(-1, 24).sum(axis=1)
+    jan_6 = daily[5]  # Monday 2025-01-06, a working day
+    festival = daily[28]  # 2025-01-29, 春节
+    sunday = daily[11]  # 2025-01-12
+    makeup = daily[116]  # 2025-04-27 (Sunday) is a 调休 working day before 劳动节
+    plain_sunday = daily[109]  # 2025-04-20, an ordinary Sunday
+    assert festival < 0.3 * jan_6
+    assert sunday < 0.5 * jan_6
+    assert makeup > 2 * plain_sunday
+
+
+def test_boundary_meters_are_15_minute(full: demo.DemoPark) -> None:
+    imp = next(m for m in full.meters if m.direction == Direction.IMPORT and m.carrier.value == "electricity")
+    assert imp.interval_s == 900
+    assert len(full.series_of(imp.id).values) == 365 * 96
+
+
+def test_claims_and_bad_inputs(full: demo.DemoPark) -> None:
+    kinds = Counter(c.kind for c in full.claims)
+    assert kinds[ClaimKind.GEC] >= 2 and kinds[ClaimKind.GREEN_TRADE] == 1
+    assert len({c.id for c in full.claims}) == len(full.claims)
+    bad = full.bad_inputs
+    assert "NO-SUCH-METER" in bad.readings_csv and "NaN" in bad.readings_csv
+    dup = bad.enterprise_data["green_certificates"][0]["certificate_id"]
+    assert dup in {c.id for c in full.claims}  # claimed twice → must be rejected on import
+    assert any(a.factor_id == "process.limestone" for a in full.activities)
+
+
+def test_size_validation() -> None:
+    with pytest.raises(ValueError, match="n_enterprises must be between 6"):
+        demo.DemoSize(n_enterprises=2)
