@@ -113,6 +113,12 @@ class Direction(StrEnum):
     CONSUMPTION = "consumption"  # consumption by the owner (submeters)
 
 
+#: Generation technologies whose output is zero-carbon on-site clean energy (Flow.GENERATED).
+RENEWABLE_TECHNOLOGIES: frozenset[str] = frozenset({"pv", "wind", "hydro"})
+#: Known values of ``Meter.technology`` for GENERATION meters ("chp", "diesel" are fossil-fired).
+GENERATION_TECHNOLOGIES: frozenset[str] = RENEWABLE_TECHNOLOGIES | {"chp", "diesel", "gas_turbine"}
+
+
 class MeterKind(StrEnum):
     """Whether a meter reports a cumulative register (表底数) or interval values (区间量)."""
 
@@ -134,6 +140,8 @@ class Flow(StrEnum):
       park PV). Shown in the enterprise view, eliminated at park level (counted once, as the fuel).
     - ``CONSUMED``: metered consumption of a carrier by an enterprise whose origin is the park
       grid (enterprise view: purchased; park view: already in PURCHASED at the boundary).
+    - ``INTERNATIONAL_BUNKER``: fossil fuel used for international aviation and shipping
+      (国际航空航海) inside the park: not deducted, but listed separately (核算方法 1.2a).
     """
 
     COMBUSTION = "combustion"
@@ -144,6 +152,7 @@ class Flow(StrEnum):
     GENERATED = "generated"
     INTERNAL_PURCHASE = "internal_purchase"
     CONSUMED = "consumed"
+    INTERNATIONAL_BUNKER = "international_bunker"
 
 
 class ClaimKind(StrEnum):
@@ -225,6 +234,10 @@ class Meter:
     accuracy_class: float = 1.0  # [%] e.g. 0.5S → 0.5
     rated_capacity: float | None = None  # [unit per hour] for plausibility checks (1.5×)
     name: str = ""
+    interval_s: int = 3600  # expected reporting interval [s] (completeness = present / expected)
+    gateway_id: str | None = None  # the 采集网关 allowed to write this meter
+    technology: str = ""  # generation meters: one of GENERATION_TECHNOLOGIES ("pv", "wind", "chp", ...)
+    register_max: float | None = None  # cumulative registers: value at which the register wraps to 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -25,6 +25,25 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        if conn.dialect.name == "postgresql":
+            ensure_default_reading_partition(conn)
+
+
+def ensure_default_reading_partition(conn: Connection) -> None:
+    """Give the month-partitioned ``reading`` table its DEFAULT partition (PostgreSQL only).
+
+    Monthly partitions are created on demand by :func:`zeropark.store.readings.ensure_partitions`
+    before each write; the DEFAULT partition catches rows written by any other path, so an insert
+    never fails for want of a partition. Idempotent.
+    """
+    partitioned = conn.execute(
+        text(
+            "SELECT 1 FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid"
+            " WHERE c.relname = 'reading'"
+        )
+    ).first()
+    if partitioned is not None:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS reading_default PARTITION OF reading DEFAULT"))
 
 
 def autogenerate(url: str, message: str) -> None:

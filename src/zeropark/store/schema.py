@@ -98,6 +98,8 @@ class MeterRow(Base):
     interval_s: Mapped[int] = mapped_column(Integer, default=3600)  # expected reporting interval
     gateway_id: Mapped[str | None] = mapped_column(ForeignKey("gateway.id"), nullable=True, index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    technology: Mapped[str] = mapped_column(String(16), default="")  # generation: pv / wind / chp ...
+    register_max: Mapped[float | None] = mapped_column(Float, nullable=True)  # register wraps here
 
 
 class GatewayRow(Base):
@@ -115,6 +117,9 @@ class ReadingRow(Base):
     """计量数据: one stored reading. Value as received (register or interval), unit converted."""
 
     __tablename__ = "reading"
+    # PostgreSQL: range partitions by month on ts (DESIGN.md §5), created on demand by
+    # zeropark.store.readings.ensure_partitions plus a DEFAULT partition (zeropark.store.migrate).
+    __table_args__ = {"postgresql_partition_by": "RANGE (ts)"}
     meter_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     ts: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     value: Mapped[float] = mapped_column(Float)

@@ -194,6 +194,7 @@ def upgrade() -> None:
         sa.Column("quality", sa.SmallInteger(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("meter_id", "ts"),
+        postgresql_partition_by="RANGE (ts)",
     )
     with op.batch_alter_table("reading", schema=None) as batch_op:
         batch_op.create_index("ix_reading_ts", ["ts"], unique=False)
@@ -425,8 +426,10 @@ def upgrade() -> None:
         sa.Column("accuracy_class", sa.Float(), nullable=False),
         sa.Column("rated_capacity", sa.Float(), nullable=True),
         sa.Column("interval_s", sa.Integer(), nullable=False),
+        sa.Column("register_max", sa.Float(), nullable=True),
         sa.Column("gateway_id", sa.String(length=64), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("technology", sa.String(length=16), nullable=False),
         sa.ForeignKeyConstraint(
             ["enterprise_id"],
             ["enterprise.id"],

@@ -1,0 +1,559 @@
+"""Readings write path (计量数据入库): idempotent batches, conflicts kept, COPY on PostgreSQL.
+
+Policy (DESIGN.md §5):
+
+- A reading is keyed by ``(meter_id, ts)``. Writing the same ``(meter, ts, value)`` again is a
+  no-op counted as a *duplicate*; a different value for a stored ``(meter, ts)`` keeps the first
+  value and records the second in ``reading_conflict`` (a *conflict*). Nothing is dropped silently:
+  ``received = stored + duplicates + conflicts`` for every batch, and the per-source
+  ``ingest_counter`` row is updated in the same transaction as the readings.
+- PostgreSQL: the batch is COPYed (psycopg 3) into a temporary staging table, then
+  ``INSERT … SELECT … ON CONFLICT DO NOTHING`` and one conflict query — all in one transaction.
+  SQLite: the same staging SQL with ``executemany`` and ``INSERT OR IGNORE``.
+- PostgreSQL partitions ``reading`` by local (Asia/Shanghai) calendar month on ``ts``
+  (``reading_pYYYYMM``); :func:`ensure_partitions` creates the months a batch needs before it is
+  written, and a DEFAULT partition catches anything else (see :mod:`zeropark.store.migrate`).
+- Times are timezone-aware UTC in and out. SQLite stores them as UTC text in SQLAlchemy's format
+  (``YYYY-MM-DD HH:MM:SS.ffffff``), so string order is time order.
+- :func:`bulk_load_readings` is for fresh, large loads (demo, benchmark): binary COPY straight
+  into ``reading`` on PostgreSQL, plain ``executemany`` on SQLite; it refuses rows that exist.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from zeropark.errors import DataError, NotFound
+from zeropark.model import Reading
+from zeropark.store.schema import IngestCounterRow, MeterRow, ReadingRow
+
+__all__ = [
+    "PARTITION_TZ",
+    "WriteResult",
+    "add_to_counter",
+    "bulk_load_readings",
+    "ensure_partitions",
+    "readings_for",
+    "write_readings",
+]
+
+log = logging.getLogger(__name__)
+
+#: Time zone whose calendar months bound the PostgreSQL partitions of ``reading``.
+PARTITION_TZ = "Asia/Shanghai"
+_SQLITE_TS_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+_PG_EPOCH = np.datetime64("2000-01-01T00:00:00", "us")
+_COPY_CHUNK = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """Outcome of one batch: ``stored + duplicates + conflicts`` = rows received."""
+
+    stored: int
+    duplicates: int
+    conflicts: int
+
+    @property
+    def received(self) -> int:
+        """Rows handed to :func:`write_readings`."""
+        return self.stored + self.duplicates + self.conflicts
+
+
+def _utc(ts: datetime, meter_id: str) -> datetime:
+    if ts.tzinfo is None:
+        raise DataError(
+            f"reading of meter '{meter_id}' at {ts.isoformat()} has no time zone; "
+            "pass timezone-aware datetimes (UTC or with an offset)"
+        )
+    return ts.astimezone(UTC)
+
+
+# --- partitions (PostgreSQL) --------------------------------------------------------------------
+
+
+def _month_start(d: date) -> date:
+    return date(d.year, d.month, 1)
+
+
+def _next_month(d: date) -> date:
+    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
+
+
+def _partitioned(conn: Connection) -> bool:
+    row = conn.execute(
+        text(
+            "SELECT 1 FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid "
+            "WHERE c.relname = 'reading' AND pg_table_is_visible(c.oid)"
+        )
+    ).first()
+    return row is not None
+
+
+def ensure_partitions(engine: Engine, first_utc: datetime, last_utc: datetime) -> list[str]:
+    """Create the monthly partitions of ``reading`` that cover ``[first_utc, last_utc]`` (PostgreSQL).
+
+    Months are local calendar months of :data:`PARTITION_TZ`. Rows of such a month that an
+    earlier write put into the DEFAULT partition are moved into the new partition in the same
+    transaction. A no-op on SQLite or on an unpartitioned table.
+
+    Returns
+    -------
+    list of str
+        Names of the partitions created (empty when all existed).
+    """
+    if engine.dialect.name != "postgresql":
+        return []
+    tz = ZoneInfo(PARTITION_TZ)
+    month = _month_start(first_utc.astimezone(tz).date())
+    last = _month_start(last_utc.astimezone(tz).date())
+    wanted: list[date] = []
+    while month <= last:
+        wanted.append(month)
+        month = _next_month(month)
+    created: list[str] = []
+    with engine.begin() as conn:
+        if not _partitioned(conn):
+            return []
+        existing = set(
+            conn.scalars(
+                text(
+                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                    "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'reading'"
+                )
+            )
+        )
+        missing = [m for m in wanted if f"reading_p{m:%Y%m}" not in existing]
+        if not missing:
+            return []
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('zeropark.reading.partitions'))"))
+        existing = set(
+            conn.scalars(
+                text(
+                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                    "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'reading'"
+                )
+            )
+        )
+        has_default = "reading_default" in existing
+        for m in missing:
+            name = f"reading_p{m:%Y%m}"
+            if name in existing:
+                continue
+            lo = datetime(m.year, m.month, 1, tzinfo=tz).astimezone(UTC)
+            nxt = _next_month(m)
+            hi = datetime(nxt.year, nxt.month, 1, tzinfo=tz).astimezone(UTC)
+            bounds = {"lo": lo, "hi": hi}
+            if has_default:
+                conn.execute(
+                    text(
+                        "CREATE TEMP TABLE _zp_moved ON COMMIT DROP AS WITH d AS ("
+                        "DELETE FROM reading_default WHERE ts >= :lo AND ts < :hi RETURNING *) "
+                        "SELECT * FROM d"
+                    ),
+                    bounds,
+                )
+            conn.execute(
+                text(
+                    f"CREATE TABLE {name} PARTITION OF reading "
+                    f"FOR VALUES FROM ('{lo.isoformat()}') TO ('{hi.isoformat()}')"
+                )
+            )
+            if has_default:
+                conn.execute(text("INSERT INTO reading SELECT * FROM _zp_moved"))
+                conn.execute(text("DROP TABLE _zp_moved"))
+            created.append(name)
+    if created:
+        log.info("created reading partitions %s", ", ".join(created))
+    return created
+
+
+# --- counters -----------------------------------------------------------------------------------
+
+
+def add_to_counter(
+    conn: Connection,
+    source: str,
+    *,
+    received: int = 0,
+    stored: int = 0,
+    duplicates: int = 0,
+    conflicts: int = 0,
+    quarantined: int = 0,
+    flagged: int = 0,
+) -> None:
+    """Add to the running ``ingest_counter`` of ``source`` inside the caller's transaction.
+
+    Ingest calls this with ``received`` and ``quarantined`` for rows it rejects, so that for
+    every source ``received = stored + duplicates + conflicts + quarantined`` holds.
+    """
+    values: dict[str, Any] = {
+        "source": source,
+        "received": received,
+        "stored": stored,
+        "duplicates": duplicates,
+        "conflicts": conflicts,
+        "quarantined": quarantined,
+        "flagged": flagged,
+    }
+    ins = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(IngestCounterRow)
+    stmt = ins.values(**values)
+    t = IngestCounterRow.__table__.c
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[t.source],
+        set_={k: t[k] + stmt.excluded[k] for k in values if k != "source"},
+    )
+    conn.execute(stmt)
+
+
+# --- the idempotent write path ------------------------------------------------------------------
+
+
+def _rounds(rows: Iterable[Reading]) -> tuple[int, list[list[tuple[str, datetime, float, int]]]]:
+    """Split a batch into rounds of unique (meter, ts); repeats of a key go to later rounds."""
+    rounds: list[dict[tuple[str, datetime], tuple[str, datetime, float, int]]] = [{}]
+    n = 0
+    for r in rows:
+        n += 1
+        key = (r.meter_id, _utc(r.ts_utc, r.meter_id))
+        row = (key[0], key[1], float(r.value), int(r.quality))
+        for rnd in rounds:
+            if key not in rnd:
+                rnd[key] = row
+                break
+        else:
+            rounds.append({key: row})
+    return n, [list(r.values()) for r in rounds if r]
+
+
+def _write_round_pg(
+    conn: Connection, rows: Sequence[tuple[str, datetime, float, int]], source: str
+) -> tuple[int, int, int]:
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS _zp_stage "
+            "(meter_id text, ts timestamptz, value float8, quality int2) ON COMMIT DELETE ROWS"
+        )
+        cur.execute("TRUNCATE _zp_stage")
+        with cur.copy("COPY _zp_stage (meter_id, ts, value, quality) FROM STDIN") as cp:
+            for row in rows:
+                cp.write_row(row)
+        cur.execute(
+            "WITH ins AS (INSERT INTO reading (meter_id, ts, value, quality, received_at) "
+            "SELECT meter_id, ts, value, quality, now() FROM _zp_stage "
+            "ON CONFLICT (meter_id, ts) DO NOTHING RETURNING quality) "
+            "SELECT count(*), count(*) FILTER (WHERE quality <> 0) FROM ins"
+        )
+        stored, flagged = cur.fetchone() or (0, 0)
+        cur.execute(
+            "INSERT INTO reading_conflict (meter_id, ts, kept_value, rejected_value, source, received_at) "
+            "SELECT s.meter_id, s.ts, r.value, s.value, %s, now() FROM _zp_stage s "
+            "JOIN reading r ON r.meter_id = s.meter_id AND r.ts = s.ts WHERE r.value <> s.value",
+            (source,),
+        )
+        conflicts = cur.rowcount
+    return int(stored), int(flagged), int(conflicts)
+
+
+def _write_round_sqlite(
+    conn: Connection, rows: Sequence[tuple[str, datetime, float, int]], source: str
+) -> tuple[int, int, int]:
+    now = datetime.now(UTC).strftime(_SQLITE_TS_FORMAT)
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE IF NOT EXISTS _zp_stage (meter_id TEXT, ts TEXT, value REAL, quality INTEGER)"
+    )
+    conn.exec_driver_sql("DELETE FROM _zp_stage")
+    conn.exec_driver_sql(
+        "INSERT INTO _zp_stage (meter_id, ts, value, quality) VALUES (?, ?, ?, ?)",
+        [(m, ts.strftime(_SQLITE_TS_FORMAT), v, q) for m, ts, v, q in rows],
+    )
+    returned = conn.exec_driver_sql(
+        "INSERT OR IGNORE INTO reading (meter_id, ts, value, quality, received_at) "
+        "SELECT meter_id, ts, value, quality, ? FROM _zp_stage WHERE true RETURNING quality",
+        (now,),
+    ).all()
+    stored = len(returned)
+    flagged = sum(1 for (q,) in returned if q)
+    res = conn.exec_driver_sql(
+        "INSERT INTO reading_conflict (meter_id, ts, kept_value, rejected_value, source, received_at) "
+        "SELECT s.meter_id, s.ts, r.value, s.value, ?, ? FROM _zp_stage s "
+        "JOIN reading r ON r.meter_id = s.meter_id AND r.ts = s.ts WHERE r.value <> s.value",
+        (source, now),
+    )
+    conn.exec_driver_sql("DELETE FROM _zp_stage")
+    return stored, flagged, res.rowcount
+
+
+def write_readings(engine: Engine, rows: Iterable[Reading], *, source: str) -> WriteResult:
+    """Store a batch of readings idempotently; count stored, duplicate and conflicting rows.
+
+    Parameters
+    ----------
+    engine : Engine
+        The store.
+    rows : iterable of Reading
+        Readings with values already in the carrier's canonical unit and timezone-aware
+        instants. Meters are not checked here (ingest validates and quarantines first).
+    source : str
+        Where the batch came from (``mqtt``, ``http``, ``file:<name>``); keys the
+        ``ingest_counter`` row and is stored with each conflict.
+
+    Returns
+    -------
+    WriteResult
+        ``stored`` new rows, ``duplicates`` (same value already stored, or repeated in the batch),
+        ``conflicts`` (different value for a stored key: first kept, second in ``reading_conflict``).
+
+    Raises
+    ------
+    DataError
+        If a reading has a naive datetime.
+    """
+    n, rounds = _rounds(rows)
+    if n == 0:
+        return WriteResult(0, 0, 0)
+    all_ts = [row[1] for rnd in rounds for row in rnd]
+    ensure_partitions(engine, min(all_ts), max(all_ts))
+    stored = flagged = conflicts = 0
+    with engine.begin() as conn:
+        for rnd in rounds:
+            if conn.dialect.name == "postgresql":
+                s, f, c = _write_round_pg(conn, rnd, source)
+            else:
+                s, f, c = _write_round_sqlite(conn, rnd, source)
+            stored, flagged, conflicts = stored + s, flagged + f, conflicts + c
+        duplicates = n - stored - conflicts
+        add_to_counter(
+            conn,
+            source,
+            received=n,
+            stored=stored,
+            duplicates=duplicates,
+            conflicts=conflicts,
+            flagged=flagged,
+        )
+    return WriteResult(stored, duplicates, conflicts)
+
+
+# --- bulk loads ---------------------------------------------------------------------------------
+
+
+def _pg_binary_copy_chunk(
+    ids: npt.NDArray[np.int64],
+    id_bytes: Sequence[bytes],
+    ts_us: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    quality: npt.NDArray[np.int16],
+) -> bytes:
+    """Rows in PostgreSQL's binary COPY tuple format (no header/trailer), built with numpy.
+
+    One structured block per meter-id byte length (COPY does not care about row order).
+    """
+    lengths = np.array([len(b) for b in id_bytes], dtype=np.int64)
+    padded = np.array(id_bytes, dtype=f"S{int(lengths.max())}")
+    row_len = lengths[ids]
+    blocks: list[bytes] = []
+    for length in np.unique(row_len).tolist():
+        mask = row_len == length
+        dt = np.dtype(
+            [
+                ("nf", ">i2"),
+                ("l1", ">i4"),
+                ("id", f"S{length}"),
+                ("l2", ">i4"),
+                ("ts", ">i8"),
+                ("l3", ">i4"),
+                ("v", ">f8"),
+                ("l4", ">i4"),
+                ("q", ">i2"),
+            ]
+        )
+        block = np.empty(int(mask.sum()), dtype=dt)
+        block["nf"] = 4
+        block["l1"] = length
+        block["id"] = padded[ids[mask]]
+        block["l2"] = 8
+        block["ts"] = ts_us[mask]
+        block["l3"] = 8
+        block["v"] = values[mask]
+        block["l4"] = 2
+        block["q"] = quality[mask]
+        blocks.append(block.tobytes())
+    return b"".join(blocks)
+
+
+def bulk_load_readings(
+    engine: Engine,
+    meter_ids: Sequence[str] | npt.NDArray[Any],
+    ts_utc: npt.NDArray[np.datetime64],
+    values: npt.NDArray[np.float64],
+    *,
+    quality: npt.NDArray[np.int16] | None = None,
+    source: str = "bulk",
+) -> int:
+    """Load many new readings fast: binary COPY (PostgreSQL) or ``executemany`` (SQLite).
+
+    For fresh loads only (demo park, benchmark, migration from another system): the rows must
+    not exist yet. Use :func:`write_readings` for anything that may repeat.
+
+    Parameters
+    ----------
+    engine : Engine
+        The store.
+    meter_ids : array of str
+        Meter id of each reading.
+    ts_utc : array of datetime64
+        UTC instants (naive ``datetime64``, read as UTC).
+    values : array of float
+        Values in the canonical unit of each meter's carrier.
+    quality : array of int16, optional
+        Quality bits (0 = OK).
+    source : str
+        The ``ingest_counter`` row to add the loaded rows to.
+
+    Returns
+    -------
+    int
+        Rows stored.
+
+    Raises
+    ------
+    DataError
+        If the arrays differ in length, or a ``(meter, ts)`` already exists (nothing is stored).
+    """
+    n = len(values)
+    if len(meter_ids) != n or len(ts_utc) != n or (quality is not None and len(quality) != n):
+        raise DataError(
+            f"bulk_load_readings: meter_ids ({len(meter_ids)}), ts_utc ({len(ts_utc)}) and values ({n}) "
+            "must have the same length"
+        )
+    if n == 0:
+        return 0
+    ts = np.asarray(ts_utc, dtype="datetime64[us]")
+    vals = np.asarray(values, dtype=np.float64)
+    q = np.zeros(n, dtype=np.int16) if quality is None else np.asarray(quality, dtype=np.int16)
+    uniq, inverse = np.unique(np.asarray(meter_ids, dtype=object).astype(str), return_inverse=True)
+    first = ts.min().astype(datetime).replace(tzinfo=UTC)
+    last = ts.max().astype(datetime).replace(tzinfo=UTC)
+    ensure_partitions(engine, first, last)
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                _bulk_pg(conn, [u.encode() for u in uniq.tolist()], inverse.astype(np.int64), ts, vals, q)
+            else:
+                _bulk_sqlite(conn, uniq.tolist(), inverse, ts, vals, q)
+            add_to_counter(conn, source, received=n, stored=n, flagged=int(np.count_nonzero(q)))
+    except IntegrityError as exc:
+        raise DataError(
+            f"bulk_load_readings: some (meter, ts) already exist ({exc.orig}); "
+            "bulk loads are for fresh data — use write_readings() for data that may repeat"
+        ) from exc
+    return n
+
+
+def _bulk_pg(
+    conn: Connection,
+    id_bytes: list[bytes],
+    ids: npt.NDArray[np.int64],
+    ts: npt.NDArray[np.datetime64],
+    vals: npt.NDArray[np.float64],
+    q: npt.NDArray[np.int16],
+) -> None:
+    import psycopg
+
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    ts_us = (ts - _PG_EPOCH).astype(np.int64)
+    header = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+    with raw.cursor() as cur:
+        try:
+            with cur.copy(
+                "COPY reading (meter_id, ts, value, quality) FROM STDIN WITH (FORMAT binary)"
+            ) as cp:
+                cp.write(header)
+                for lo in range(0, len(vals), _COPY_CHUNK):
+                    hi = lo + _COPY_CHUNK
+                    cp.write(_pg_binary_copy_chunk(ids[lo:hi], id_bytes, ts_us[lo:hi], vals[lo:hi], q[lo:hi]))
+                cp.write((-1).to_bytes(2, "big", signed=True))
+        except psycopg.errors.UniqueViolation as exc:
+            raise IntegrityError("COPY reading", None, exc) from exc
+
+
+def _bulk_sqlite(
+    conn: Connection,
+    uniq: list[str],
+    inverse: npt.NDArray[np.intp],
+    ts: npt.NDArray[np.datetime64],
+    vals: npt.NDArray[np.float64],
+    q: npt.NDArray[np.int16],
+) -> None:
+    chunk = 200_000
+    ids = np.array(uniq, dtype=object)
+    for lo in range(0, len(vals), chunk):
+        hi = lo + chunk
+        ts_text = np.char.replace(np.datetime_as_string(ts[lo:hi], unit="us"), "T", " ").tolist()
+        conn.exec_driver_sql(
+            "INSERT INTO reading (meter_id, ts, value, quality) VALUES (?, ?, ?, ?)",
+            list(
+                zip(
+                    ids[inverse[lo:hi]].tolist(),
+                    ts_text,
+                    vals[lo:hi].tolist(),
+                    q[lo:hi].tolist(),
+                    strict=True,
+                )
+            ),
+        )
+
+
+# --- reading back -------------------------------------------------------------------------------
+
+
+def readings_for(
+    engine: Engine,
+    meter_id: str,
+    start_utc: datetime,
+    end_utc: datetime,
+    *,
+    enterprise_id: str | None = None,
+) -> list[Reading]:
+    """The stored readings of one meter in ``[start_utc, end_utc)``, ordered by time.
+
+    With an ``enterprise_id`` scope, a meter of another enterprise raises NotFound (tenant
+    isolation in the query layer).
+    """
+    start, end = _utc(start_utc, meter_id), _utc(end_utc, meter_id)
+    sqlite_db = engine.dialect.name != "postgresql"
+    with engine.connect() as conn:
+        if enterprise_id is not None:
+            owner = conn.execute(select(MeterRow.enterprise_id).where(MeterRow.id == meter_id)).first()
+            if owner is None or owner[0] != enterprise_id:
+                raise NotFound(f"meter '{meter_id}' does not exist")
+        rows = conn.execute(
+            select(ReadingRow.ts, ReadingRow.value, ReadingRow.quality)
+            .where(ReadingRow.meter_id == meter_id, ReadingRow.ts >= start, ReadingRow.ts < end)
+            .order_by(ReadingRow.ts)
+        ).all()
+    out = []
+    for ts, value, q in rows:
+        ts_aware = ts.replace(tzinfo=UTC) if sqlite_db or ts.tzinfo is None else ts.astimezone(UTC)
+        out.append(Reading(meter_id, ts_aware, value, q))
+    return out
+
+
+def sqlite_ts(ts: datetime) -> str:
+    """The text SQLite stores for an instant (UTC, SQLAlchemy's format)."""
+    return ts.astimezone(UTC).strftime(_SQLITE_TS_FORMAT)
