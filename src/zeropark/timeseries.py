@@ -33,7 +33,9 @@ __all__ = [
     "BucketValue",
     "Interval",
     "Quality",
+    "bucket_end",
     "bucket_start",
+    "expected_intervals",
     "combine_buckets",
     "fill_gaps_linear",
     "implausible_flags",
@@ -307,7 +309,8 @@ def bucket_start(ts_utc: datetime, bucket: Bucket, tz: str = "Asia/Shanghai") ->
     return start.astimezone(UTC)
 
 
-def _bucket_end(start_utc: datetime, bucket: Bucket, tz: str) -> datetime:
+def bucket_end(start_utc: datetime, bucket: Bucket, tz: str = "Asia/Shanghai") -> datetime:
+    """The UTC instant at which the bucket starting at ``start_utc`` ends."""
     if bucket in _BUCKET_SECONDS:
         return start_utc + timedelta(seconds=_BUCKET_SECONDS[bucket])
     local = start_utc.astimezone(ZoneInfo(tz))
@@ -323,7 +326,7 @@ def expected_intervals(
     start_utc: datetime, bucket: Bucket, interval_s: int, tz: str = "Asia/Shanghai"
 ) -> int:
     """Number of reporting intervals of ``interval_s`` in the bucket starting at ``start_utc``."""
-    seconds = (_bucket_end(start_utc, bucket, tz) - start_utc).total_seconds()
+    seconds = (bucket_end(start_utc, bucket, tz) - start_utc).total_seconds()
     return max(1, int(seconds // interval_s))
 
 

@@ -1,0 +1,325 @@
+"""Readings files: CSV and xlsx exports of existing meter-reading systems, streamed in chunks.
+
+Columns ``meter_id, ts, value[, unit]``. Common Chinese headers of 抄表/采集 system exports are
+mapped once, here, at the boundary (STYLE.md §1): 表号/表计编号/计量点编号 → ``meter_id``,
+时间/采集时间/抄表时间 → ``ts``, 读数/示数/表底数/数值 → ``value``, 单位 → ``unit``. A unit in the
+value header (``读数(kWh)``, ``value [MWh]``) applies to every row without a unit column.
+
+The file is read in chunks of ``chunk_rows`` rows (CSV with the ``csv`` module over a byte-counting
+line iterator; xlsx with openpyxl ``read_only``), so memory does not grow with the file. Each chunk
+goes through the shared ingest path: valid rows are written idempotently, rejected rows go to
+quarantine with the file name, row number and reason — nothing is dropped. Importing the same
+file twice stores nothing new (every row is a duplicate).
+
+CSV encodings: UTF-8 (with or without BOM) and GB18030 (GBK exports), detected from the first
+64 KiB. Naive times are local time of the park (Asia/Shanghai).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from zeropark.errors import DataError, RowError
+from zeropark.ingest.pipeline import IngestOutcome, MeterDirectory, ingest_items
+from zeropark.store.db import transaction
+from zeropark.store.schema import ImportBatchRow
+
+__all__ = ["HEADER_MAP", "ImportResult", "import_readings", "is_readings_file"]
+
+#: Source header (normalised: lower case, no spaces) → canonical column.
+HEADER_MAP: dict[str, str] = {
+    "meter_id": "meter_id",
+    "meter": "meter_id",
+    "meterid": "meter_id",
+    "表号": "meter_id",
+    "表计编号": "meter_id",
+    "电表号": "meter_id",
+    "计量点编号": "meter_id",
+    "计量器具编号": "meter_id",
+    "ts": "ts",
+    "time": "ts",
+    "timestamp": "ts",
+    "datetime": "ts",
+    "时间": "ts",
+    "采集时间": "ts",
+    "抄表时间": "ts",
+    "数据时间": "ts",
+    "日期时间": "ts",
+    "value": "value",
+    "reading": "value",
+    "读数": "value",
+    "示数": "value",
+    "表底数": "value",
+    "数值": "value",
+    "unit": "unit",
+    "单位": "unit",
+}
+
+ProgressFn = Callable[[int, int], None]
+_UNIT_IN_HEADER = re.compile(r"^(?P<name>.*?)\s*[\(（\[](?P<unit>[^\)）\]]+)[\)）\]]\s*$")
+
+
+@dataclass(slots=True)
+class ImportResult:
+    """Outcome of one readings import (counts, and the first rejected rows with their location)."""
+
+    file: str
+    rows: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    quarantined: int = 0
+    flagged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    batch_id: int | None = None
+
+
+def _norm(header: Any) -> tuple[str, str | None]:
+    text = str(header or "").strip()
+    unit = None
+    m = _UNIT_IN_HEADER.match(text)
+    if m:
+        text, unit = m.group("name"), m.group("unit").strip()
+    return text.lower().replace(" ", ""), unit
+
+
+def _columns(header: list[Any], file: str, sheet: str | None) -> tuple[dict[str, int], str | None]:
+    cols: dict[str, int] = {}
+    header_unit = None
+    for i, h in enumerate(header):
+        name, unit = _norm(h)
+        canon = HEADER_MAP.get(name)
+        if canon and canon not in cols:
+            cols[canon] = i
+            if canon == "value" and unit:
+                header_unit = unit
+    missing = [c for c in ("meter_id", "ts", "value") if c not in cols]
+    if missing:
+        raise DataError(
+            str(
+                RowError(
+                    file,
+                    sheet,
+                    1,
+                    None,
+                    f"missing column(s) {', '.join(missing)} in header {header!r}; "
+                    "expected meter_id, ts, value "
+                    "[, unit] (or 表号, 时间, 读数 [, 单位])",
+                )
+            )
+        )
+    return cols, header_unit
+
+
+def is_readings_file(path: Path) -> bool:
+    """Whether ``path`` looks like a readings export (its header maps to meter_id, ts, value)."""
+    try:
+        header = next(_rows(path, None)[0])
+        _columns(list(header), path.name, None)
+    except (DataError, StopIteration, OSError, ValueError):
+        return False
+    return True
+
+
+def _detect_encoding(path: Path) -> str:
+    head = path.open("rb").read(65536)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the 64 KiB boundary
+            return "gb18030"
+    return "utf-8-sig"
+
+
+def _csv_rows(path: Path, progress: ProgressFn | None) -> Iterator[list[str]]:
+    encoding = _detect_encoding(path)
+    total = path.stat().st_size
+    done = 0
+    last = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal done, last
+        with path.open("rb") as fh:
+            for raw in fh:
+                done += len(raw)
+                if progress is not None and done - last > 1 << 20:
+                    progress(done, total)
+                    last = done
+                yield raw.decode(encoding)
+        if progress is not None:
+            progress(total, total)
+
+    yield from csv.reader(lines())
+
+
+def _xlsx_rows(path: Path, progress: ProgressFn | None) -> tuple[Iterator[list[Any]], str | None]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    ws = wb.worksheets[0]
+    total = ws.max_row or 0
+
+    def rows() -> Iterator[list[Any]]:
+        try:
+            for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                if progress is not None and n % 10_000 == 0:
+                    progress(n, max(total, n))
+                yield list(row)
+            if progress is not None:
+                progress(max(total, 1), max(total, 1))
+        finally:
+            wb.close()
+
+    return rows(), ws.title
+
+
+def _rows(path: Path, progress: ProgressFn | None) -> tuple[Iterator[list[Any]], str | None]:
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        return _xlsx_rows(path, progress)
+    if suffix in {".csv", ".txt"}:
+        return _csv_rows(path, progress), None
+    raise DataError(f"{path.name}: unsupported readings file type '{suffix}'; use .csv or .xlsx")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day).isoformat()
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def import_readings(
+    engine: Engine,
+    path: str | Path,
+    *,
+    progress: ProgressFn | None = None,
+    chunk_rows: int = 50_000,
+    max_errors_listed: int = 50,
+) -> ImportResult:
+    """Stream a CSV/xlsx readings export into the store; rejected rows go to quarantine.
+
+    Parameters
+    ----------
+    engine : Engine
+        The store.
+    path : str or Path
+        The ``.csv`` or ``.xlsx`` file.
+    progress : callable, optional
+        ``progress(done, total)`` in bytes (CSV) or rows (xlsx).
+    chunk_rows : int
+        Rows per validated, committed chunk (bounds memory).
+    max_errors_listed : int
+        How many rejected rows to list in :attr:`ImportResult.errors` (all are quarantined).
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    DataError
+        If the file type is unsupported or the header lacks meter_id, ts or value.
+    """
+    path = Path(path)
+    source = f"file:{path.name}"[:64]
+    result = ImportResult(file=path.name)
+    meters = MeterDirectory(engine)
+    rows, sheet = _rows(path, progress)
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise DataError(f"{path.name}: the file is empty; expected a header meter_id, ts, value") from None
+    cols, header_unit = _columns(list(header), path.name, sheet)
+    width = max(cols.values()) + 1
+    total = IngestOutcome()
+    items: list[tuple[str, Any]] = []
+    line_of: list[int] = []
+    bad: list[tuple[str | None, str, str]] = []
+    bad_lines: list[int] = []
+
+    def flush() -> None:
+        if not items and not bad:
+            return
+        out = ingest_items(engine, items, source=source, meters=meters, undecodable=bad, keep_rows=True)
+        total.add(out)
+        for line, (_mid, _raw, detail) in zip(bad_lines, bad, strict=True):
+            if len(result.errors) < max_errors_listed:
+                result.errors.append(RowError(path.name, sheet, line, None, f"malformed: {detail}"))
+        for r in out.rows:
+            if r.status == "quarantined" and len(result.errors) < max_errors_listed:
+                result.errors.append(
+                    RowError(path.name, sheet, line_of[r.index], None, f"{r.reason}: {r.detail}")
+                )
+        items.clear()
+        line_of.clear()
+        bad.clear()
+        bad_lines.clear()
+
+    for line_no, row in enumerate(rows, start=2):
+        if not row or all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
+            continue
+        result.rows += 1
+        if len(row) < width:
+            bad.append(
+                (None, ",".join("" if c is None else str(c) for c in row), f"row has {len(row)} cells")
+            )
+            bad_lines.append(line_no)
+        else:
+            item: dict[str, Any] = {"ts": _cell(row[cols["ts"]]), "value": _cell(row[cols["value"]])}
+            unit = _cell(row[cols["unit"]]) if "unit" in cols else header_unit
+            if unit:
+                item["unit"] = unit
+            items.append((str(_cell(row[cols["meter_id"]]) or ""), item))
+            line_of.append(line_no)
+        if len(items) + len(bad) >= chunk_rows:
+            flush()
+    flush()
+    result.stored, result.duplicates, result.conflicts = total.stored, total.duplicates, total.conflicts
+    result.quarantined, result.flagged = total.quarantined, total.flagged
+    result.batch_id = _record_batch(engine, path, result)
+    if total.touched:
+        from zeropark.monitoring.rollups import update_rollups
+
+        update_rollups(engine, total.touched)
+    return result
+
+
+def _record_batch(engine: Engine, path: Path, result: ImportResult) -> int:
+    status = "stored" if result.quarantined == 0 else ("rejected" if result.stored == 0 else "partial")
+    with transaction(engine) as s:
+        row = ImportBatchRow(
+            park_id=None,
+            file_name=path.name[:400],
+            sha256=_sha256(path),
+            kind="readings",
+            status=status,
+            n_rows=result.rows,
+            n_stored=result.stored,
+            n_rejected=result.quarantined,
+            errors=[str(e) for e in result.errors],
+            created_at=datetime.now(UTC),
+        )
+        s.add(row)
+        s.flush()
+        return int(row.id)

@@ -1,0 +1,274 @@
+"""The one ingest path every transport uses: validate → write readings → quarantine → count.
+
+MQTT, HTTP and files all hand a list of ``(meter_id, item)`` pairs (plus records that could not
+even be decoded) to :func:`ingest_items`, which
+
+1. validates each item against the registered meters (:mod:`zeropark.ingest.validate`),
+2. writes the accepted readings with the store's idempotent bulk path
+   (:func:`zeropark.store.readings.write_readings`: duplicates are no-ops, a different value
+   keeps the first and records a conflict; COPY on PostgreSQL),
+3. writes the rejected ones to quarantine; both steps add to the source's ``ingest_counter``
+   in their own transaction.
+
+It returns only after everything is committed, so a transport may acknowledge its input then.
+Crash between steps 2 and 3: the transport did not acknowledge; the redelivered input is written
+again, its readings count as duplicates, and the counter identity still holds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from zeropark.ingest.quarantine import quarantine_rows
+from zeropark.ingest.validate import (
+    Accepted,
+    Converter,
+    MeterInfo,
+    Reason,
+    Rejected,
+    caching_converter,
+    flagged,
+    validate_item,
+)
+from zeropark.model import Carrier, MeterKind, Reading
+from zeropark.store.db import transaction
+from zeropark.store.schema import MeterRow
+
+__all__ = ["IngestOutcome", "MeterDirectory", "RowResult", "ingest_items", "load_meters", "validate_many"]
+
+
+def load_meters(engine: Engine) -> dict[str, MeterInfo]:
+    """All registered meters as :class:`MeterInfo`, keyed by meter id."""
+    with transaction(engine) as s:
+        rows = s.execute(
+            select(
+                MeterRow.id,
+                MeterRow.park_id,
+                MeterRow.carrier,
+                MeterRow.unit,
+                MeterRow.kind,
+                MeterRow.multiplier,
+                MeterRow.rated_capacity,
+                MeterRow.interval_s,
+                MeterRow.gateway_id,
+                MeterRow.active,
+            )
+        ).all()
+    return {
+        r.id: MeterInfo(
+            r.id,
+            r.park_id,
+            Carrier(r.carrier),
+            r.unit,
+            MeterKind(r.kind),
+            r.multiplier,
+            r.rated_capacity,
+            r.interval_s,
+            r.gateway_id,
+            r.active,
+        )
+        for r in rows
+    }
+
+
+class MeterDirectory(Mapping[str, MeterInfo]):
+    """Meters cached in memory; an unknown id triggers a reload at most every ``refresh_s``.
+
+    A meter registered while an ingester runs is seen within ``refresh_s`` seconds; until then
+    its readings go to quarantine (unknown_meter) and can be re-processed.
+    """
+
+    def __init__(self, engine: Engine, refresh_s: float = 10.0) -> None:
+        self._engine = engine
+        self._refresh_s = refresh_s
+        self._lock = threading.Lock()
+        self._meters = load_meters(engine)
+        self._loaded = time.monotonic()
+
+    def reload(self) -> None:
+        """Reload every meter now."""
+        with self._lock:
+            self._meters = load_meters(self._engine)
+            self._loaded = time.monotonic()
+
+    def __getitem__(self, key: str) -> MeterInfo:
+        try:
+            return self._meters[key]
+        except KeyError:
+            if time.monotonic() - self._loaded < self._refresh_s:
+                raise
+        self.reload()
+        return self._meters[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._meters)
+
+    def __len__(self) -> int:
+        return len(self._meters)
+
+
+def _default_converter() -> Converter:
+    from zeropark.units import to_canonical
+
+    return caching_converter(to_canonical)
+
+
+_CONVERT: Converter | None = None
+
+
+def _converter() -> Converter:
+    global _CONVERT
+    if _CONVERT is None:
+        _CONVERT = _default_converter()
+    return _CONVERT
+
+
+def validate_many(
+    items: Sequence[tuple[str, Any]],
+    *,
+    meters: Mapping[str, MeterInfo],
+    now_utc: datetime,
+    gateway_id: str | None = None,
+    parks: Sequence[str | None] | None = None,
+    assume_tz: str = "Asia/Shanghai",
+) -> list[Accepted | Rejected]:
+    """Validate ``(meter_id, item)`` pairs with the shared cached unit converter.
+
+    ``parks`` (MQTT) gives the park named by each item's topic; the meter must belong to it.
+    """
+    convert = _converter()
+    park_of = parks if parks is not None else [None] * len(items)
+    return [
+        validate_item(
+            mid,
+            item,
+            meters=meters,
+            now_utc=now_utc,
+            convert=convert,
+            gateway_id=gateway_id,
+            park_id=park,
+            assume_tz=assume_tz,
+        )
+        for (mid, item), park in zip(items, park_of, strict=True)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class RowResult:
+    """Per-row outcome for HTTP and file callers: ``status`` accepted / flagged / quarantined."""
+
+    index: int
+    meter_id: str | None
+    status: str
+    reason: str | None = None
+    detail: str | None = None
+
+
+@dataclass(slots=True)
+class IngestOutcome:
+    """Counts of one :func:`ingest_items` call: received = stored + duplicates + conflicts + quarantined."""
+
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    quarantined: int = 0
+    flagged: int = 0
+    rows: list[RowResult] = field(default_factory=list)
+    #: (meter_id, first ts, last ts) touched by accepted readings — for incremental rollups
+    touched: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
+
+    def add(self, other: IngestOutcome) -> None:
+        """Accumulate another outcome (rows are not merged)."""
+        self.received += other.received
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.conflicts += other.conflicts
+        self.quarantined += other.quarantined
+        self.flagged += other.flagged
+        for mid, (a, b) in other.touched.items():
+            old = self.touched.get(mid)
+            self.touched[mid] = (min(a, old[0]), max(b, old[1])) if old else (a, b)
+
+
+def ingest_items(
+    engine: Engine,
+    items: Sequence[tuple[str, Any]],
+    *,
+    source: str,
+    meters: Mapping[str, MeterInfo],
+    undecodable: Sequence[tuple[str | None, str, str]] = (),
+    now_utc: datetime | None = None,
+    gateway_id: str | None = None,
+    parks: Sequence[str | None] | None = None,
+    assume_tz: str = "Asia/Shanghai",
+    keep_rows: bool = False,
+) -> IngestOutcome:
+    """Validate and commit ``items``; return only when readings, quarantine and counters are durable.
+
+    Parameters
+    ----------
+    engine : Engine
+        The store.
+    items : sequence of (meter_id, item)
+        Decoded reading items.
+    source : str
+        Counter key: ``mqtt``, ``http:<gateway>``, ``file:<name>``.
+    meters : mapping
+        Registered meters (a :class:`MeterDirectory`).
+    undecodable : sequence of (meter_id or None, raw text, detail)
+        Records that could not be decoded at all (bad JSON, bad CSV row): quarantined as
+        ``malformed``; each counts as one received record.
+    now_utc : datetime, optional
+        Receive time (default: now).
+    gateway_id : str, optional
+        Restrict writes to this gateway's meters (others → ``forbidden_meter``).
+    parks : sequence of str or None, optional
+        Park of each item as named by its MQTT topic.
+    assume_tz : str
+        Time zone for naive timestamps.
+    keep_rows : bool
+        Return a :class:`RowResult` per item (HTTP responses).
+    """
+    from zeropark.store.readings import write_readings
+
+    now = now_utc or datetime.now(UTC)
+    results = validate_many(
+        items, meters=meters, now_utc=now, gateway_id=gateway_id, parks=parks, assume_tz=assume_tz
+    )
+    out = IngestOutcome(received=len(items) + len(undecodable))
+    readings: list[Reading] = []
+    rejects: list[Rejected] = [
+        Rejected(mid, None, Reason.MALFORMED, detail, raw) for mid, raw, detail in undecodable
+    ]
+    for idx, res in enumerate(results):
+        if isinstance(res, Accepted):
+            r = res.reading
+            readings.append(r)
+            is_flagged = flagged(r.quality)
+            out.flagged += is_flagged
+            span = out.touched.get(r.meter_id)
+            out.touched[r.meter_id] = (
+                (min(span[0], r.ts_utc), max(span[1], r.ts_utc)) if span else (r.ts_utc, r.ts_utc)
+            )
+            if keep_rows:
+                out.rows.append(RowResult(idx, r.meter_id, "flagged" if is_flagged else "accepted"))
+        else:
+            rejects.append(res)
+            if keep_rows:
+                out.rows.append(RowResult(idx, res.meter_id, "quarantined", res.reason.value, res.detail))
+    if readings:
+        written = write_readings(engine, readings, source=source)
+        out.stored, out.duplicates, out.conflicts = written.stored, written.duplicates, written.conflicts
+    out.quarantined = len(rejects)
+    if rejects:
+        with engine.begin() as conn:
+            quarantine_rows(conn, rejects, source=source, received_at=now)
+    return out

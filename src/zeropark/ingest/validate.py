@@ -1,0 +1,293 @@
+"""Validation of incoming readings (pure): accept with quality bits, or reject with a reason.
+
+Rules (DESIGN.md §5), applied to one reading item of one meter:
+
+- unknown meter, a meter the sending gateway does not own, a malformed item or value, NaN or
+  infinity, a timestamp more than 5 minutes in the future, a unit that does not convert to the
+  carrier's canonical unit → :class:`Rejected` (goes to quarantine with the raw payload);
+- physically implausible values (negative, beyond 1.5× rated capacity × interval) →
+  :class:`Accepted` with ``Quality`` bits set (stored and flagged).
+
+An item is a mapping ``{"ts": ISO-8601 or epoch seconds, "value": number, "unit"?: str}``.
+Naive timestamps are local time of the park (``assume_tz``, Asia/Shanghai by default), as meter
+exports in China write them. The core never sees source headers or transport details.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from zeropark.errors import UnitMismatch
+from zeropark.model import Carrier, MeterKind, Reading
+from zeropark.timeseries import Quality, implausible_flags
+
+__all__ = [
+    "FUTURE_TOLERANCE",
+    "Accepted",
+    "MeterInfo",
+    "Reason",
+    "Rejected",
+    "parse_ts",
+    "validate_item",
+]
+
+#: A reading more than this far in the future is quarantined (DESIGN.md §5).
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+class Reason(StrEnum):
+    """隔离原因: why a reading went to quarantine (``quarantine.reason``)."""
+
+    UNKNOWN_METER = "unknown_meter"
+    FORBIDDEN_METER = "forbidden_meter"
+    MALFORMED = "malformed"
+    NAN = "nan"
+    FUTURE_TS = "future_ts"
+    UNIT = "unit"
+
+
+@dataclass(frozen=True, slots=True)
+class MeterInfo:
+    """What validation needs to know about a meter (a projection of ``MeterRow``)."""
+
+    id: str
+    park_id: str
+    carrier: Carrier
+    unit: str
+    kind: MeterKind
+    multiplier: float = 1.0
+    rated_capacity: float | None = None  # [meter unit per hour]
+    interval_s: int = 3600
+    gateway_id: str | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A valid reading, value converted to the canonical unit, implausibility in ``quality``."""
+
+    reading: Reading
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A reading that goes to quarantine: reason, a human-readable detail, the raw item."""
+
+    meter_id: str | None
+    park_id: str | None
+    reason: Reason
+    detail: str
+    raw: str
+
+
+Converter = Callable[[float, str, Carrier], float]
+
+
+def parse_ts(value: Any, assume_tz: str = "Asia/Shanghai") -> datetime:
+    """Parse an ISO-8601 string or epoch seconds into an aware UTC datetime.
+
+    Raises
+    ------
+    ValueError
+        If the value is neither; the message shows the value and the accepted forms.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"timestamp {value!r} is a boolean; use ISO-8601 like 2026-01-01T08:00:00+08:00")
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError(f"timestamp {value!r} is not finite")
+        return datetime.fromtimestamp(float(value), tz=UTC)
+    if not isinstance(value, str):
+        raise ValueError(f"timestamp {value!r} is not a string; use ISO-8601 like 2026-01-01T08:00:00+08:00")
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        ts = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"timestamp {value!r} is not ISO-8601; use e.g. 2026-01-01T08:00:00+08:00 or 2026-01-01 08:00:00"
+        ) from None
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=_zone(assume_tz))
+    return ts.astimezone(UTC)
+
+
+@lru_cache(maxsize=16)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _parse_value(value: Any) -> float:
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"value {value!r} is not a number")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"value {value!r} is not a number") from None
+    raise ValueError(f"value {value!r} is not a number")
+
+
+def _raw(meter_id: str | None, item: Any) -> str:
+    import json
+
+    try:
+        body = json.dumps(item, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        body = repr(item)
+    return body if meter_id is None else json.dumps({"meter_id": meter_id, "item": json.loads(body)})
+
+
+def validate_item(
+    meter_id: str,
+    item: Any,
+    *,
+    meters: Mapping[str, MeterInfo],
+    now_utc: datetime,
+    convert: Converter,
+    gateway_id: str | None = None,
+    park_id: str | None = None,
+    assume_tz: str = "Asia/Shanghai",
+) -> Accepted | Rejected:
+    """Validate one reading item of ``meter_id``.
+
+    Parameters
+    ----------
+    meter_id : str
+        Meter code from the topic, the CSV row or the JSON body.
+    item : Any
+        The decoded item, normally ``{"ts": ..., "value": ..., "unit"?: ...}``.
+    meters : mapping of str to MeterInfo
+        Registered meters.
+    now_utc : datetime
+        The receive time; a ``ts`` beyond ``now_utc + 5 min`` is rejected.
+    convert : callable
+        ``convert(value, unit, carrier) -> float`` in the canonical unit, raising
+        :class:`~zeropark.errors.UnitMismatch` (``zeropark.units.to_canonical``).
+    gateway_id : str or None
+        When given (HTTP), the meter must belong to this gateway.
+    park_id : str or None
+        When given (MQTT topic), the meter must be registered in this park.
+    assume_tz : str
+        Time zone of naive timestamps.
+
+    Returns
+    -------
+    Accepted or Rejected
+    """
+    meter = meters.get(meter_id)
+    if meter is None or not meter.active:
+        why = "is not registered" if meter is None else "is inactive"
+        return Rejected(
+            meter_id,
+            None,
+            Reason.UNKNOWN_METER,
+            f"meter '{meter_id}' {why}; register it (zeropark data import / API), then "
+            "`zeropark quarantine reprocess`",
+            _raw(meter_id, item),
+        )
+    if park_id is not None and meter.park_id != park_id:
+        return Rejected(
+            meter_id,
+            meter.park_id,
+            Reason.UNKNOWN_METER,
+            f"meter '{meter_id}' is registered in park '{meter.park_id}', not in '{park_id}' (topic)",
+            _raw(meter_id, item),
+        )
+    if gateway_id is not None and meter.gateway_id != gateway_id:
+        return Rejected(
+            meter_id,
+            meter.park_id,
+            Reason.FORBIDDEN_METER,
+            f"gateway '{gateway_id}' may not write meter '{meter_id}' "
+            f"(owned by gateway '{meter.gateway_id}')",
+            _raw(meter_id, item),
+        )
+    if not isinstance(item, Mapping) or "ts" not in item or "value" not in item:
+        return Rejected(
+            meter_id,
+            meter.park_id,
+            Reason.MALFORMED,
+            'expected an object {"ts": ISO-8601, "value": number}',
+            _raw(meter_id, item),
+        )
+    try:
+        value = _parse_value(item["value"])
+        ts = parse_ts(item["ts"], assume_tz)
+    except ValueError as exc:
+        return Rejected(meter_id, meter.park_id, Reason.MALFORMED, str(exc), _raw(meter_id, item))
+    if not math.isfinite(value):
+        return Rejected(
+            meter_id, meter.park_id, Reason.NAN, f"value {value!r} is not finite", _raw(meter_id, item)
+        )
+    if ts > now_utc + FUTURE_TOLERANCE:
+        return Rejected(
+            meter_id,
+            meter.park_id,
+            Reason.FUTURE_TS,
+            f"timestamp {ts.isoformat()} is more than 5 min after receive time {now_utc.isoformat()}; "
+            "check the device clock (NTP)",
+            _raw(meter_id, item),
+        )
+    unit = item.get("unit") or meter.unit
+    if not isinstance(unit, str):
+        return Rejected(
+            meter_id, meter.park_id, Reason.MALFORMED, f"unit {unit!r} is not a string", _raw(meter_id, item)
+        )
+    try:
+        canonical = convert(value, unit, meter.carrier)
+    except UnitMismatch as exc:
+        return Rejected(meter_id, meter.park_id, Reason.UNIT, str(exc), _raw(meter_id, item))
+    except Exception as exc:  # an undefined unit name raises pint's own errors
+        return Rejected(
+            meter_id,
+            meter.park_id,
+            Reason.UNIT,
+            f"unit '{unit}' is not understood for {meter.carrier.value} ({exc}); use e.g. '{meter.unit}'",
+            _raw(meter_id, item),
+        )
+    quality = implausible_flags(
+        canonical,
+        consumption_like=True,
+        rated_capacity_per_h=(
+            convert(meter.rated_capacity, meter.unit, meter.carrier)
+            if meter.rated_capacity is not None and meter.kind is MeterKind.INTERVAL
+            else None
+        ),
+        interval_s=meter.interval_s,
+        multiplier=1.0,
+    )
+    return Accepted(Reading(meter_id, ts, canonical, int(quality)))
+
+
+def caching_converter(convert: Converter) -> Converter:
+    """Wrap a linear unit converter so that each (unit, carrier) is resolved once.
+
+    Energy, volume and mass units are linear (no offset), so ``convert(v) = v × convert(1)``.
+    A unit that fails to convert raises every time (the failure is not cached as a factor).
+    """
+
+    @lru_cache(maxsize=1024)
+    def factor(unit: str, carrier: Carrier) -> float:
+        return convert(1.0, unit, carrier)
+
+    def cached(value: float, unit: str, carrier: Carrier) -> float:
+        return value * factor(unit, carrier)
+
+    return cached
+
+
+def flagged(quality: int) -> bool:
+    """Whether a reading's quality bits count as flagged (implausible)."""
+    return bool(quality & Quality.implausible())
