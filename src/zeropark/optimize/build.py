@@ -1,0 +1,439 @@
+"""Build the linopy model of an :class:`~zeropark.optimize.system.EnergySystem` (docs/optimisation.md).
+
+Pure model building: no solving, no I/O. Variables are in kW (power) per time step ``t`` and kW
+or kWh (capacities); every energy sum is weighted by the hours a step stands for (``w_t``).
+Constraint names are stable (``electric_balance``, ``clean_share``, ...): the diagnosis in
+:mod:`zeropark.optimize.diagnose` maps them to words a user understands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import linopy
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from zeropark.optimize.carbon import GJ_PER_KWH, ExportRule
+from zeropark.optimize.finance import annualised_capex_cny_per_unit_a
+from zeropark.optimize.system import (
+    Battery,
+    EnergySystem,
+    Extendable,
+    FloatArray,
+    ThermalStorage,
+    as_series,
+)
+
+HOURS_PER_YEAR = 8760.0
+#: Penalty on the slack of a relaxed requirement when diagnosing an infeasible model [CNY/unit].
+SLACK_PENALTY = 1e6
+
+
+@dataclass(slots=True)
+class BuiltModel:
+    """A linopy model and what is needed to read its solution back."""
+
+    model: linopy.Model
+    system: EnergySystem
+    prices_cny_per_kwh: FloatArray
+    capex_scale: float
+    relaxed: bool
+    #: expressions for reporting: name -> linopy expression
+    expressions: dict[str, Any] = field(default_factory=dict)
+    #: capacity variables of sized assets: label -> (variable name, unit, Extendable)
+    capacities: dict[str, tuple[str, str, Extendable]] = field(default_factory=dict)
+    #: slack variable names by requirement (relaxed models only)
+    slacks: dict[str, str] = field(default_factory=dict)
+
+
+def _da(values: FloatArray, coords: pd.Index) -> xr.DataArray:
+    return xr.DataArray(values, coords=[coords])
+
+
+def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
+    """Build the LP (or MILP when a CHP asks for commitment) of ``system``.
+
+    Parameters
+    ----------
+    system : EnergySystem
+        Loads, assets, tariff, carbon factors and targets.
+    relax : bool
+        Add non-negative slacks, priced at ``SLACK_PENALTY``, to every requirement that can make the
+        model infeasible (targets, demand-response cut, load and heat balance, import limit). Used
+        to diagnose an infeasible model: the non-zero slacks say which requirement cannot be met
+        and by how much.
+
+    Raises
+    ------
+    ValueError
+        If a series does not match the horizon or a parameter is out of range.
+    """
+    hz = system.horizon
+    n = hz.n
+    t_index = pd.RangeIndex(n, name="t")
+    w = hz.weights_h
+    dt = hz.dt_h
+    m = linopy.Model(force_dim_names=True)
+    tariff = system.grid.tariff
+    prices = tariff.prices(hz.index_local)
+    carbon = system.carbon
+    capex_scale = float(w.sum()) / HOURS_PER_YEAR
+    built = BuiltModel(m, system, prices, capex_scale, relax)
+    w_da = _da(w, t_index)
+    load = as_series(system.electric_load_kw, n, "electric_load_kw")
+    if np.any(load < 0):
+        raise ValueError("electric_load_kw: negative load; give consumption as positive kW")
+
+    cost_terms: list[Any] = []
+    objective_const = 0.0
+
+    def extendable_capacity(label: str, unit: str, ext: Extendable) -> linopy.Variable:
+        var = m.add_variables(lower=ext.min_unit, upper=ext.max_unit, name=f"capacity__{label}")
+        built.capacities[label] = (var.name, unit, ext)
+        annual = annualised_capex_cny_per_unit_a(
+            ext.capex_cny_per_unit,
+            system.economics.discount_rate,
+            ext.lifetime_years,
+            ext.fixed_om_share_per_a,
+        )
+        cost_terms.append(annual * capex_scale * var)
+        return var
+
+    # --- grid -------------------------------------------------------------------------------
+    g = system.grid
+    imp_upper = np.inf if relax else g.import_max_kw
+    grid_import = m.add_variables(lower=0, upper=imp_upper, coords=[t_index], name="grid_import")
+    if relax and np.isfinite(g.import_max_kw):
+        s_imp = m.add_variables(lower=0, coords=[t_index], name="slack__import_limit")
+        m.add_constraints(grid_import - s_imp <= g.import_max_kw, name="import_limit")
+        built.slacks["import_limit"] = s_imp.name
+        cost_terms.append(SLACK_PENALTY * s_imp.sum())
+    cost_terms.append((w_da * _da(prices, t_index) * grid_import).sum())
+    elec_supply: list[Any] = [grid_import]
+    grid_export = None
+    if g.export_max_kw > 0:
+        grid_export = m.add_variables(lower=0, upper=g.export_max_kw, coords=[t_index], name="grid_export")
+        cost_terms.append(-tariff.export_price_cny_per_kwh * (w_da * grid_export).sum())
+        elec_supply.append(-1 * grid_export)
+    if g.demand_charge and tariff.demand_charge_cny_per_kw_month > 0:
+        months = np.asarray(hz.index_local.month)
+        month_index = pd.Index(sorted(set(months.tolist())), name="month")
+        peak = m.add_variables(lower=g.demand_floor_kw, coords=[month_index], name="peak_demand")
+        for month in month_index:
+            mask = xr.DataArray(months == month, coords=[t_index])
+            m.add_constraints(
+                grid_import - peak.sel(month=month) <= 0, name=f"peak_demand__{month}", mask=mask
+            )
+        cost_terms.append(tariff.demand_charge_cny_per_kw_month * peak.sum())
+
+    # --- renewables -------------------------------------------------------------------------
+    re_total: list[Any] = []
+    for k, r in enumerate(system.renewables):
+        avail = as_series(r.availability_pu, n, f"{r.name}.availability_pu")
+        if np.any((avail < 0) | (avail > 1.0 + 1e-9)):
+            raise ValueError(f"{r.name}.availability_pu: values must be in [0, 1]")
+        if r.extendable is None:
+            p = m.add_variables(lower=0, upper=_da(avail * r.capacity_kw, t_index), name=f"re__{k}")
+        else:
+            cap = extendable_capacity(f"{r.kind}:{r.name}", "kW", r.extendable)
+            p = m.add_variables(lower=0, coords=[t_index], name=f"re__{k}")
+            m.add_constraints(
+                p - _da(avail, t_index) * cap <= r.capacity_kw * _da(avail, t_index),
+                name=f"re_availability__{k}",
+            )
+        re_total.append(p)
+        elec_supply.append(p)
+
+    # --- batteries --------------------------------------------------------------------------
+    for k, b in enumerate(system.batteries):
+        ch, dis = _storage(m, built, f"battery__{k}", b, t_index, hz.groups, dt, extendable_capacity)
+        elec_supply.extend([dis, -1 * ch])
+
+    # --- green power contracts --------------------------------------------------------------
+    green_total: list[Any] = []
+    for k, gc in enumerate(system.green_contracts):
+        gmax = as_series(gc.max_kw, n, f"{gc.name}.max_kw")
+        gv = m.add_variables(lower=0, upper=_da(gmax, t_index), name=f"green__{k}")
+        green_total.append(gv)
+        cost_terms.append(gc.premium_cny_per_kwh * (w_da * gv).sum())
+        if gc.min_energy_kwh > 0:
+            m.add_constraints((w_da * gv).sum() >= gc.min_energy_kwh, name=f"green_min_energy__{k}")
+    if green_total:
+        m.add_constraints(sum(green_total) - grid_import <= 0, name="green_within_import")
+
+    # --- gas: CHP and boilers ---------------------------------------------------------------
+    gas_fuel_kw: list[Any] = []
+    heat_supply: list[Any] = []
+    chp_el: list[Any] = []
+    for k, c in enumerate(system.chps):
+        p = m.add_variables(lower=0, upper=c.electric_max_kw, coords=[t_index], name=f"chp__{k}")
+        if c.commitment:
+            u = m.add_variables(binary=True, coords=[t_index], name=f"chp_on__{k}")
+            m.add_constraints(p - c.electric_max_kw * u <= 0, name=f"chp_max__{k}")
+            m.add_constraints(p - c.min_load_pu * c.electric_max_kw * u >= 0, name=f"chp_min_load__{k}")
+        elif c.min_load_pu > 0:
+            raise ValueError(f"{c.name}: a minimum load needs commitment=True (on/off, MILP)")
+        if c.ramp_pu_per_h is not None and n > 1:
+            limit = c.ramp_pu_per_h * c.electric_max_kw * dt
+            step = p.isel(t=slice(1, None)) - p.isel(t=slice(0, n - 1)).assign_coords(t=t_index[1:])
+            m.add_constraints(step <= limit, name=f"chp_ramp_up__{k}")
+            m.add_constraints(step >= -limit, name=f"chp_ramp_down__{k}")
+        fuel = (1.0 / c.eta_electric) * p
+        gas_fuel_kw.append(fuel)
+        heat_supply.append((c.eta_heat / c.eta_electric) * p)
+        chp_el.append(p)
+        elec_supply.append(p)
+        price_kwh = c.gas_price_cny_per_m3 * carbon.gas_m3_per_kwh_fuel / c.eta_electric + c.vom_cny_per_kwh
+        cost_terms.append(price_kwh * (w_da * p).sum())
+    for k, bo in enumerate(system.boilers):
+        q = m.add_variables(lower=0, upper=bo.heat_max_kw, coords=[t_index], name=f"boiler__{k}")
+        gas_fuel_kw.append((1.0 / bo.efficiency) * q)
+        heat_supply.append(q)
+        cost_terms.append(
+            bo.gas_price_cny_per_m3 * carbon.gas_m3_per_kwh_fuel / bo.efficiency * (w_da * q).sum()
+        )
+
+    # --- heat pumps, heat purchase, thermal storage -----------------------------------------
+    elec_demand_extra: list[Any] = []
+    for k, hp in enumerate(system.heat_pumps):
+        cop = as_series(hp.cop, n, f"{hp.name}.cop")
+        if hp.extendable is None:
+            q = m.add_variables(lower=0, upper=hp.heat_max_kw, coords=[t_index], name=f"heat_pump__{k}")
+        else:
+            cap = extendable_capacity(f"heat_pump:{hp.name}", "kW_th", hp.extendable)
+            q = m.add_variables(lower=0, coords=[t_index], name=f"heat_pump__{k}")
+            m.add_constraints(q - cap <= hp.heat_max_kw, name=f"heat_pump_capacity__{k}")
+        heat_supply.append(q)
+        elec_demand_extra.append(_da(1.0 / cop, t_index) * q)
+    heat_purchase = None
+    if system.heat_purchase is not None:
+        hpur = system.heat_purchase
+        heat_purchase = m.add_variables(lower=0, upper=hpur.max_kw, coords=[t_index], name="heat_purchase")
+        heat_supply.append(heat_purchase)
+        cost_terms.append(hpur.price_cny_per_gj * GJ_PER_KWH * (w_da * heat_purchase).sum())
+    for k, ts in enumerate(system.thermal_storages):
+        ch, dis = _storage(m, built, f"thermal_storage__{k}", ts, t_index, hz.groups, dt, extendable_capacity)
+        heat_supply.extend([dis, -1 * ch])
+
+    # --- flexible load ----------------------------------------------------------------------
+    if system.flexible_load is not None:
+        fl = system.flexible_load
+        cut = m.add_variables(
+            lower=0, upper=_da(np.minimum(fl.max_curtail_kw, load), t_index), name="load_curtailment"
+        )
+        elec_supply.append(cut)
+        cost_terms.append(fl.cost_cny_per_kwh * (w_da * cut).sum())
+
+    # --- balances ---------------------------------------------------------------------------
+    if relax:
+        unserved = m.add_variables(lower=0, coords=[t_index], name="slack__electric_balance")
+        elec_supply.append(unserved)
+        built.slacks["electric_balance"] = unserved.name
+        cost_terms.append(SLACK_PENALTY * unserved.sum())
+    lhs = sum(elec_supply) - sum(elec_demand_extra) if elec_demand_extra else sum(elec_supply)
+    m.add_constraints(lhs == _da(load, t_index), name="electric_balance")
+    if system.has_heat:
+        heat_load = as_series(system.heat_load_kw, n, "heat_load_kw")
+        if relax:
+            hu = m.add_variables(lower=0, coords=[t_index], name="slack__heat_balance")
+            heat_supply.append(hu)
+            built.slacks["heat_balance"] = hu.name
+            cost_terms.append(SLACK_PENALTY * hu.sum())
+        if not heat_supply:
+            raise ValueError("heat_load_kw is set but no heat source (CHP, boiler, heat pump, purchase)")
+        m.add_constraints(sum(heat_supply) == _da(heat_load, t_index), name="heat_balance")
+
+    # --- emissions, energy, clean supply (national park method) ------------------------------
+    el_kwh_in = (w_da * grid_import).sum()
+    export_kwh = (w_da * grid_export).sum() if grid_export is not None else None
+    green_kwh = sum((w_da * gv).sum() for gv in green_total) if green_total else None
+    re_kwh = sum((w_da * p).sum() for p in re_total) if re_total else None
+    gas_kwh = sum((w_da * f).sum() for f in gas_fuel_kw) if gas_fuel_kw else None
+    heat_buy_gj = GJ_PER_KWH * (w_da * heat_purchase).sum() if heat_purchase is not None else None
+
+    grid_basis = el_kwh_in
+    if green_kwh is not None:
+        grid_basis = grid_basis - green_kwh
+    if export_kwh is not None and carbon.export_rule == ExportRule.NET_INFLOW:
+        grid_basis = grid_basis - export_kwh
+        grid_em = m.add_variables(lower=0, name="grid_emissions")  # max(0, net inflow × EF)
+        m.add_constraints(grid_em - carbon.grid_tco2_per_kwh * grid_basis >= 0, name="grid_emissions_def")
+        co2 = 1 * grid_em
+    else:
+        co2 = carbon.grid_tco2_per_kwh * grid_basis
+    if gas_kwh is not None:
+        co2 = co2 + carbon.gas_tco2_per_kwh_fuel * gas_kwh
+    if heat_buy_gj is not None:
+        co2 = co2 + carbon.heat_tco2_per_gj * heat_buy_gj
+    built.expressions["co2_t"] = co2
+    if system.economics.carbon_price_cny_per_tco2:
+        cost_terms.append(system.economics.carbon_price_cny_per_tco2 * co2)
+
+    tce = carbon.electricity_tce_per_kwh * el_kwh_in
+    if export_kwh is not None:
+        tce = tce - carbon.electricity_tce_per_kwh * export_kwh
+    if re_kwh is not None:
+        tce = tce + carbon.electricity_tce_per_kwh * re_kwh
+    if gas_kwh is not None:
+        tce = tce + carbon.gas_tce_per_m3 * carbon.gas_m3_per_kwh_fuel * gas_kwh
+    if heat_buy_gj is not None:
+        tce = tce + carbon.heat_tce_per_gj * heat_buy_gj
+
+    consumption = el_kwh_in
+    for term in (re_kwh,):
+        if term is not None:
+            consumption = consumption + term
+    if export_kwh is not None:
+        consumption = consumption - export_kwh
+    for p in chp_el:
+        consumption = consumption + (w_da * p).sum()
+    clean = None
+    if re_kwh is not None or green_kwh is not None:
+        clean = sum(x for x in (re_kwh, green_kwh) if x is not None)
+        if export_kwh is not None:
+            clean = clean - export_kwh
+
+    tg = system.targets
+    if tg.clean_share_min is not None:
+        _check_share("clean_share_min", tg.clean_share_min)
+        lhs_c = (clean if clean is not None else 0) - tg.clean_share_min * consumption
+        if relax:
+            s = m.add_variables(lower=0, name="slack__clean_share")
+            built.slacks["clean_share"] = s.name
+            cost_terms.append(SLACK_PENALTY * s)
+            lhs_c = lhs_c + s
+        m.add_constraints(lhs_c >= 0, name="clean_share")
+    if tg.hourly_matching_min is not None:
+        _check_share("hourly_matching_min", tg.hourly_matching_min)
+        matched = m.add_variables(lower=0, coords=[t_index], name="matched_clean")
+        supply_t: Any = sum(re_total) + sum(green_total) if (re_total or green_total) else None
+        if supply_t is None:
+            m.add_constraints(matched <= 0, name="matched_clean_supply")
+        else:
+            if grid_export is not None:
+                supply_t = supply_t - grid_export
+            m.add_constraints(matched - supply_t <= 0, name="matched_clean_supply")
+        cons_t: Any = grid_import + sum(re_total) + sum(chp_el) if (re_total or chp_el) else 1 * grid_import
+        if grid_export is not None:
+            cons_t = cons_t - grid_export
+        m.add_constraints(matched - cons_t <= 0, name="matched_clean_consumption")
+        lhs_h = (w_da * matched).sum() - tg.hourly_matching_min * consumption
+        if relax:
+            s = m.add_variables(lower=0, name="slack__hourly_matching")
+            built.slacks["hourly_matching"] = s.name
+            cost_terms.append(SLACK_PENALTY * s)
+            lhs_h = lhs_h + s
+        m.add_constraints(lhs_h >= 0, name="hourly_matching")
+    if tg.core_indicator_max_tco2_per_tce is not None:
+        lhs_i = co2 - tg.core_indicator_max_tco2_per_tce * tce
+        if relax:
+            s = m.add_variables(lower=0, name="slack__core_indicator")
+            built.slacks["core_indicator"] = s.name
+            cost_terms.append(SLACK_PENALTY * s)
+            lhs_i = lhs_i - s
+        m.add_constraints(lhs_i <= 0, name="core_indicator")
+
+    # --- demand-response event --------------------------------------------------------------
+    ev = system.demand_response
+    if ev is not None:
+        if system.dr_baseline_import_kw is None:
+            raise ValueError("a demand-response event needs dr_baseline_import_kw (solve the baseline first)")
+        base = as_series(system.dr_baseline_import_kw, n, "dr_baseline_import_kw")
+        idx = hz.index_local
+        in_window = np.asarray((idx >= ev.start_local) & (idx < ev.end_local))
+        if not in_window.any():
+            raise ValueError(
+                f"demand-response window {ev.start_local}–{ev.end_local} lies outside the horizon "
+                f"{idx[0]}–{idx[-1]}"
+            )
+        dr_cap = xr.DataArray(np.where(in_window, base - ev.reduction_kw, np.inf), coords=[t_index])
+        dr_mask = xr.DataArray(in_window, coords=[t_index])
+        lhs_d: Any = grid_import
+        if relax:
+            s_dr = m.add_variables(lower=0, coords=[t_index], name="slack__demand_response")
+            built.slacks["demand_response"] = s_dr.name
+            cost_terms.append(SLACK_PENALTY * s_dr.sum())
+            lhs_d = grid_import - s_dr
+        m.add_constraints(lhs_d <= dr_cap, name="demand_response", mask=dr_mask)
+
+    built.expressions["tce"] = tce
+    built.expressions["consumption_kwh"] = consumption
+    if clean is not None:
+        built.expressions["clean_kwh"] = clean
+    m.add_objective(sum(cost_terms) + objective_const)
+    return built
+
+
+def _check_share(name: str, value: float) -> None:
+    if not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a share between 0 and 1 (e.g. 0.9 for 90 %), {value} was given")
+
+
+def _storage(
+    m: linopy.Model,
+    built: BuiltModel,
+    prefix: str,
+    s: Battery | ThermalStorage,
+    t_index: pd.RangeIndex,
+    groups: Any,
+    dt: float,
+    extendable_capacity: Any,
+) -> tuple[linopy.Variable, linopy.Variable]:
+    """State-of-charge chain of a battery or heat store; returns (charge, discharge) [kW]."""
+    for attr in ("eta_charge", "eta_discharge"):
+        v = getattr(s, attr)
+        if not 0 < v <= 1:
+            raise ValueError(f"{s.name}.{attr} must be in (0, 1], {v} was given")
+    ext_p = getattr(s, "extend_power", None)
+    ext_e = s.extend_energy
+    kind = "battery" if isinstance(s, Battery) else "thermal_storage"
+    if ext_p is None:
+        ch = m.add_variables(lower=0, upper=s.power_kw, coords=[t_index], name=f"{prefix}__charge")
+        dis = m.add_variables(lower=0, upper=s.power_kw, coords=[t_index], name=f"{prefix}__discharge")
+    else:
+        pcap = extendable_capacity(f"{kind}_power:{s.name}", "kW", ext_p)
+        ch = m.add_variables(lower=0, coords=[t_index], name=f"{prefix}__charge")
+        dis = m.add_variables(lower=0, coords=[t_index], name=f"{prefix}__discharge")
+        m.add_constraints(ch - pcap <= s.power_kw, name=f"{prefix}__charge_limit")
+        m.add_constraints(dis - pcap <= s.power_kw, name=f"{prefix}__discharge_limit")
+    soc_min = getattr(s, "soc_min_pu", 0.0)
+    if ext_e is None:
+        soc = m.add_variables(
+            lower=soc_min * s.energy_kwh, upper=s.energy_kwh, coords=[t_index], name=f"{prefix}__soc"
+        )
+    else:
+        ecap = extendable_capacity(f"{kind}_energy:{s.name}", "kWh", ext_e)
+        soc = m.add_variables(lower=0, coords=[t_index], name=f"{prefix}__soc")
+        m.add_constraints(soc - ecap <= s.energy_kwh, name=f"{prefix}__energy_limit")
+        if soc_min > 0:
+            m.add_constraints(soc - soc_min * ecap >= soc_min * s.energy_kwh, name=f"{prefix}__soc_min")
+    keep = (1.0 - s.standing_loss_per_h) ** dt
+    n = len(t_index)
+    g = np.asarray(groups)
+    starts = np.r_[True, g[1:] != g[:-1]]
+    prev = np.arange(n) - 1
+    if s.cyclic:
+        ends = np.r_[g[1:] != g[:-1], True]
+        start_pos = np.flatnonzero(starts)
+        end_pos = np.flatnonzero(ends)
+        prev[start_pos] = end_pos
+        soc_prev = soc.isel(t=prev).assign_coords(t=t_index)
+        rhs: Any = 0.0
+    else:
+        if len(np.unique(g)) > 1:
+            raise ValueError(f"{s.name}: representative days need a cyclic store (cyclic=True)")
+        prev[0] = 0
+        soc_prev = (1 * soc.isel(t=prev).assign_coords(t=t_index)).where(
+            xr.DataArray(~starts, coords=[t_index]), 0
+        )
+        rhs = xr.DataArray(np.where(starts, keep * s.soc_initial_kwh, 0.0), coords=[t_index])
+    m.add_constraints(
+        soc - keep * soc_prev - (s.eta_charge * dt) * ch + (dt / s.eta_discharge) * dis == rhs,
+        name=f"{prefix}__soc_balance",
+    )
+    if not s.cyclic and s.soc_final_min_kwh > 0:
+        m.add_constraints(soc.isel(t=n - 1) >= s.soc_final_min_kwh, name=f"{prefix}__soc_final")
+    return ch, dis

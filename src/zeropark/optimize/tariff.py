@@ -1,0 +1,359 @@
+"""Provincial time-of-use tariffs (分时电价: 尖峰/峰/平/谷) and the demand charge (需量电费).
+
+Tariffs are cited data in ``optimize/data/*.csv`` (one row per period block or price, each naming a
+``source_id`` in ``tariff_sources.csv`` and a confidence ``P``/``S``/``UNCERTAIN``). A user replaces
+them by pointing :func:`load_tariffs` at a directory with the same four files, or by
+:meth:`Tariff.with_overrides` (e.g. this month's 代理购电 prices from the bill).
+
+Period blocks are resolved on a 15-minute grid of the local day (Asia/Shanghai): rows are applied
+in file order, so a later row (e.g. a seasonal 尖峰 hour) overrides the base block it falls in.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from zeropark.errors import RowError, ValidationError
+
+SLOTS_PER_DAY = 96  # 15-minute slots
+_SLOT_MIN = 15
+_FILES = ("tariffs.csv", "tou_periods.csv", "tou_prices.csv", "tariff_sources.csv")
+
+
+class TouPeriod(StrEnum):
+    """分时时段: the time-of-use block an interval falls in."""
+
+    CRITICAL = "critical"  # 尖峰
+    PEAK = "peak"  # 峰 / 高峰
+    FLAT = "flat"  # 平
+    VALLEY = "valley"  # 谷 / 低谷
+    DEEP_VALLEY = "deep_valley"  # 深谷
+
+
+TOU_LABEL_ZH: dict[TouPeriod, str] = {
+    TouPeriod.CRITICAL: "尖峰",
+    TouPeriod.PEAK: "峰",
+    TouPeriod.FLAT: "平",
+    TouPeriod.VALLEY: "谷",
+    TouPeriod.DEEP_VALLEY: "深谷",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TariffSource:
+    """Where a tariff figure comes from, with its confidence (P, S or UNCERTAIN)."""
+
+    id: str
+    title: str
+    issuer: str
+    year: int | None
+    url: str
+    confidence: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tariff:
+    """A large-user time-of-use tariff with its monthly demand charge.
+
+    Attributes
+    ----------
+    period_by_month : Mapping[int, tuple[TouPeriod, ...]]
+        For each month 1–12, the period of each of the 96 quarter-hours of the local day.
+    prices_cny_per_kwh : Mapping[TouPeriod, float]
+        Energy price of each period [CNY/kWh].
+    demand_charge_cny_per_kw_month : float
+        需量电价 on the month's maximum import demand [CNY/(kW·month)].
+    export_price_cny_per_kwh : float
+        Price received for exported electricity [CNY/kWh].
+    confidence : Mapping[str, str]
+        Confidence of each figure (``"prices"``, ``"periods"``, ``"demand_charge"``, ``"export"``).
+    """
+
+    id: str
+    province: str
+    name_zh: str
+    period_by_month: Mapping[int, tuple[TouPeriod, ...]]
+    prices_cny_per_kwh: Mapping[TouPeriod, float]
+    demand_charge_cny_per_kw_month: float
+    capacity_charge_cny_per_kva_month: float
+    export_price_cny_per_kwh: float
+    sources: tuple[TariffSource, ...] = ()
+    confidence: Mapping[str, str] = field(default_factory=dict)
+
+    def period_at(self, month: int, hour: int, minute: int = 0) -> TouPeriod:
+        """The TOU period of a local wall-clock time (month 1–12, hour 0–23, minute 0–59)."""
+        return self.period_by_month[month][(hour * 60 + minute) // _SLOT_MIN]
+
+    def price_at(self, month: int, hour: int, minute: int = 0) -> float:
+        """Energy price [CNY/kWh] at a local wall-clock time."""
+        return self.prices_cny_per_kwh[self.period_at(month, hour, minute)]
+
+    def periods(self, index_local: pd.DatetimeIndex) -> list[TouPeriod]:
+        """The TOU period of each timestamp (interval start, local time)."""
+        return [self.period_at(ts.month, ts.hour, ts.minute) for ts in index_local]
+
+    def prices(self, index_local: pd.DatetimeIndex) -> npt.NDArray[np.float64]:
+        """Energy price [CNY/kWh] of each interval starting at ``index_local`` (local time)."""
+        table = np.array(
+            [[self.prices_cny_per_kwh[p] for p in self.period_by_month[m]] for m in range(1, 13)]
+        )
+        months = np.asarray(index_local.month, dtype=np.int64) - 1
+        slots = (np.asarray(index_local.hour) * 60 + np.asarray(index_local.minute)) // _SLOT_MIN
+        return np.asarray(table[months, slots], dtype=np.float64)
+
+    def with_overrides(
+        self,
+        *,
+        prices_cny_per_kwh: Mapping[TouPeriod | str, float] | None = None,
+        demand_charge_cny_per_kw_month: float | None = None,
+        export_price_cny_per_kwh: float | None = None,
+    ) -> Tariff:
+        """A copy with some figures replaced (e.g. this month's 代理购电 prices from the bill).
+
+        Overridden figures get the confidence ``"user"``.
+        """
+        prices = dict(self.prices_cny_per_kwh)
+        conf = dict(self.confidence)
+        if prices_cny_per_kwh:
+            for key, value in prices_cny_per_kwh.items():
+                prices[TouPeriod(key)] = float(value)
+            conf["prices"] = "user"
+        changes: dict[str, object] = {"prices_cny_per_kwh": prices, "confidence": conf}
+        if demand_charge_cny_per_kw_month is not None:
+            changes["demand_charge_cny_per_kw_month"] = float(demand_charge_cny_per_kw_month)
+            conf["demand_charge"] = "user"
+        if export_price_cny_per_kwh is not None:
+            changes["export_price_cny_per_kwh"] = float(export_price_cny_per_kwh)
+            conf["export"] = "user"
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _read_rows(directory: Path | None, name: str) -> tuple[str, list[dict[str, str]]]:
+    if directory is None:
+        text = resources.files("zeropark.optimize").joinpath("data", name).read_text(encoding="utf-8")
+        label = f"zeropark/optimize/data/{name}"
+    else:
+        path = directory / name
+        if not path.exists():
+            raise ValidationError([RowError(str(path), None, None, None, "file missing")])
+        text = path.read_text(encoding="utf-8-sig")
+        label = str(path)
+    return label, list(csv.DictReader(text.splitlines()))
+
+
+def _months(spec: str) -> list[int]:
+    months: list[int] = []
+    for part in spec.replace("，", ",").split(","):
+        part = part.strip()
+        if "-" in part:
+            lo, hi = (int(x) for x in part.split("-"))
+            months.extend(range(lo, hi + 1))
+        elif part:
+            months.append(int(part))
+    if not months or any(m < 1 or m > 12 for m in months):
+        raise ValueError(f"months must be 1-12 (e.g. '1-12' or '7,8'), '{spec}' was given")
+    return months
+
+
+def _slot(hhmm: str) -> int:
+    hours, minutes = (int(x) for x in hhmm.strip().split(":"))
+    total = hours * 60 + minutes
+    if total % _SLOT_MIN or not 0 <= total <= 24 * 60:
+        raise ValueError(f"time must be HH:MM on a 15-minute boundary between 00:00 and 24:00, '{hhmm}'")
+    return total // _SLOT_MIN
+
+
+def load_tariffs(directory: str | Path | None = None) -> dict[str, Tariff]:
+    """Load every tariff of the bundled data, or of ``directory`` holding the same four CSV files.
+
+    Raises
+    ------
+    ValidationError
+        Naming file, row and column of each bad figure, a period block with a bad time, a month
+        whose quarter-hours are not all covered, or a period without a price.
+    """
+    base = Path(directory) if directory is not None else None
+    errors: list[RowError] = []
+    _, src_rows = _read_rows(base, "tariff_sources.csv")
+    sources = {
+        r["source_id"]: TariffSource(
+            r["source_id"],
+            r["title"],
+            r["issuer"],
+            int(r["year"]) if r["year"] else None,
+            r.get("url", ""),
+            r["confidence"],
+            r.get("note", ""),
+        )
+        for r in src_rows
+    }
+    t_label, t_rows = _read_rows(base, "tariffs.csv")
+    p_label, p_rows = _read_rows(base, "tou_periods.csv")
+    c_label, c_rows = _read_rows(base, "tou_prices.csv")
+
+    grids: dict[str, dict[int, list[TouPeriod | None]]] = {}
+    conf_periods: dict[str, str] = {}
+    used_sources: dict[str, set[str]] = {}
+    for i, r in enumerate(p_rows, start=2):
+        tid = r["tariff_id"]
+        try:
+            months = _months(r["months"])
+            start, end = _slot(r["start"]), _slot(r["end"])
+            if end <= start:
+                raise ValueError(f"end {r['end']} must be after start {r['start']}")
+            period = TouPeriod(r["period"])
+        except ValueError as exc:
+            errors.append(RowError(p_label, None, i, None, str(exc)))
+            continue
+        if r["source_id"] not in sources:
+            errors.append(RowError(p_label, None, i, "source_id", f"unknown source '{r['source_id']}'"))
+        grid = grids.setdefault(tid, {m: [None] * SLOTS_PER_DAY for m in range(1, 13)})
+        for m in months:
+            grid[m][start:end] = [period] * (end - start)
+        used_sources.setdefault(tid, set()).add(r["source_id"])
+        conf_periods[tid] = _weakest(conf_periods.get(tid), r["confidence"])
+
+    prices: dict[str, dict[TouPeriod, float]] = {}
+    conf_prices: dict[str, str] = {}
+    for i, r in enumerate(c_rows, start=2):
+        try:
+            value = float(r["price_cny_per_kwh"])
+            if value < 0:
+                raise ValueError(f"price must be ≥ 0, {value} was given")
+            prices.setdefault(r["tariff_id"], {})[TouPeriod(r["period"])] = value
+        except ValueError as exc:
+            errors.append(RowError(c_label, None, i, "price_cny_per_kwh", str(exc)))
+            continue
+        used_sources.setdefault(r["tariff_id"], set()).add(r["source_id"])
+        conf_prices[r["tariff_id"]] = _weakest(conf_prices.get(r["tariff_id"]), r["confidence"])
+
+    tariffs: dict[str, Tariff] = {}
+    for i, r in enumerate(t_rows, start=2):
+        tid = r["tariff_id"]
+        tgrid = grids.get(tid)
+        if tgrid is None:
+            errors.append(RowError(t_label, None, i, "tariff_id", f"no period rows for '{tid}' in {p_label}"))
+            continue
+        by_month: dict[int, tuple[TouPeriod, ...]] = {}
+        for m, slots in tgrid.items():
+            missing = [k for k, p in enumerate(slots) if p is None]
+            if missing:
+                k = missing[0]
+                errors.append(
+                    RowError(
+                        p_label,
+                        None,
+                        None,
+                        None,
+                        f"tariff '{tid}' month {m}: {k * 15 // 60:02d}:{k * 15 % 60:02d} "
+                        "is in no period block",
+                    )
+                )
+                continue
+            by_month[m] = tuple(p for p in slots if p is not None)
+        tprices = prices.get(tid, {})
+        for needed in {p for row in by_month.values() for p in row} - set(tprices):
+            errors.append(
+                RowError(c_label, None, None, "period", f"tariff '{tid}' has no price for '{needed}'")
+            )
+        try:
+            demand = float(r["demand_charge_cny_per_kw_month"])
+            capacity = float(r["capacity_charge_cny_per_kva_month"] or 0.0)
+            export = float(r["export_price_cny_per_kwh"])
+        except ValueError as exc:
+            errors.append(RowError(t_label, None, i, None, f"not a number: {exc}"))
+            continue
+        ids = used_sources.get(tid, set()) | {r["source_id"], r.get("export_source_id", "")}
+        tariffs[tid] = Tariff(
+            id=tid,
+            province=r["province"],
+            name_zh=r["name_zh"],
+            period_by_month=by_month,
+            prices_cny_per_kwh=tprices,
+            demand_charge_cny_per_kw_month=demand,
+            capacity_charge_cny_per_kva_month=capacity,
+            export_price_cny_per_kwh=export,
+            sources=tuple(sources[s] for s in sorted(ids) if s in sources),
+            confidence={
+                "periods": conf_periods.get(tid, "UNCERTAIN"),
+                "prices": conf_prices.get(tid, "UNCERTAIN"),
+                "demand_charge": r["confidence"],
+                "export": _source_confidence(sources, r.get("export_source_id", ""), r["confidence"]),
+            },
+        )
+    if errors:
+        raise ValidationError(errors)
+    return tariffs
+
+
+def _source_confidence(sources: Mapping[str, TariffSource], source_id: str, default: str) -> str:
+    src = sources.get(source_id)
+    return src.confidence if src is not None else default
+
+
+_RANK = {"P": 0, "S": 1, "UNCERTAIN": 2, "user": 0}
+
+
+def _weakest(a: str | None, b: str) -> str:
+    if a is None:
+        return b
+    return a if _RANK.get(a, 2) >= _RANK.get(b, 2) else b
+
+
+def load_tariff(
+    tariff_id: str = "CN-JS-large-industry-1-10kV", directory: str | Path | None = None
+) -> Tariff:
+    """One tariff by id (see :func:`load_tariffs`).
+
+    Raises
+    ------
+    KeyError
+        Naming the tariffs that exist.
+    """
+    tariffs = load_tariffs(directory)
+    if tariff_id not in tariffs:
+        raise KeyError(f"no tariff '{tariff_id}'; known: {', '.join(sorted(tariffs))}")
+    return tariffs[tariff_id]
+
+
+def flat_tariff(
+    price_cny_per_kwh: float,
+    *,
+    demand_charge_cny_per_kw_month: float = 0.0,
+    export_price_cny_per_kwh: float = 0.0,
+) -> Tariff:
+    """A one-price tariff (all hours FLAT), for tests and what-if runs."""
+    day = tuple([TouPeriod.FLAT] * SLOTS_PER_DAY)
+    return Tariff(
+        id="flat",
+        province="",
+        name_zh="单一电价",
+        period_by_month=dict.fromkeys(range(1, 13), day),
+        prices_cny_per_kwh={TouPeriod.FLAT: price_cny_per_kwh},
+        demand_charge_cny_per_kw_month=demand_charge_cny_per_kw_month,
+        capacity_charge_cny_per_kva_month=0.0,
+        export_price_cny_per_kwh=export_price_cny_per_kwh,
+        confidence={"prices": "user", "periods": "user", "demand_charge": "user", "export": "user"},
+    )
+
+
+__all__: Sequence[str] = [
+    "TOU_LABEL_ZH",
+    "Tariff",
+    "TariffSource",
+    "TouPeriod",
+    "flat_tariff",
+    "load_tariff",
+    "load_tariffs",
+]
