@@ -1,0 +1,185 @@
+"""The FastAPI application (应用): routers under ``/api/v1``, the web pages, one error handler.
+
+:func:`create_app` is the only way to build the app: it takes the engine (default: from
+``ZEROPARK_DATABASE_URL``, schema migrated) and keeps it in ``app.state.engine``; routes get it
+by dependency (``zeropark.api.deps``). Domain errors (``zeropark.errors``) are raised by routes
+and mapped to HTTP codes in one place, :func:`_error_response`, with JSON bodies
+``{"error": <class>, "detail": <message>, "errors": [<per-row errors>]}``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from zeropark import __version__
+from zeropark.api.auth import LoginThrottled, _TokenCache
+from zeropark.api.auth import router as auth_router
+from zeropark.errors import (
+    AccountingError,
+    DataError,
+    Infeasible,
+    NotFound,
+    OptimizationError,
+    PermissionDenied,
+    ValidationError,
+    ZeroparkError,
+)
+from zeropark.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
+
+DESCRIPTION = """\
+零碳园区能碳管理平台 HTTP API — zeropark HTTP API.
+
+计量数据、活动数据、排放因子、排放清单（国家核算方法与 GHG Protocol 并列）、指标、告警、数据质量、报告。
+Readings, activity data, emission factors, inventories (national method and GHG Protocol side by side),
+indicators, alarms, data quality, reports.
+
+**认证 Authentication**: browser session cookie from `POST /api/v1/auth/login` (unsafe methods need the
+`csrf_token` cookie value echoed in the `X-CSRF-Token` header), or `Authorization: Bearer zp_…` API tokens
+from `POST /api/v1/users/me/tokens`. 企业用户只能看到本企业数据 — enterprise users only ever see their own
+enterprise's data.
+"""
+
+#: Resource routers under /api/v1 (module ``zeropark.api.routers.<name>`` exporting ``router``).
+RESOURCE_ROUTERS: tuple[str, ...] = (
+    "users",
+    "audit",
+    "parks",
+    "meters",
+    "readings",
+    "activity",
+    "factors",
+    "inventory",
+    "indicators",
+    "alarms",
+    "quality",
+    "imports",
+    "reports",
+)
+
+
+def _status_for(exc: ZeroparkError) -> int:
+    """The HTTP status of a domain error."""
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, PermissionDenied):
+        return 403
+    if isinstance(exc, DataError):
+        return 422
+    if isinstance(exc, AccountingError | Infeasible | OptimizationError):
+        return 409
+    return 400
+
+
+def _error_response(exc: ZeroparkError) -> JSONResponse:
+    body: dict[str, Any] = {"error": type(exc).__name__, "detail": str(exc)}
+    if isinstance(exc, ValidationError):
+        body["errors"] = [
+            {"file": e.file, "sheet": e.sheet, "row": e.row, "field": e.field, "message": e.message}
+            for e in exc.errors
+        ]
+        body["stored"] = exc.stored
+    if isinstance(exc, Infeasible):
+        body["conflicts"] = exc.conflicts
+    return JSONResponse(status_code=_status_for(exc), content=body)
+
+
+def _optional_router(module_name: str) -> APIRouter | None:
+    """``module.router`` if the module exists (areas land at different times)."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module_name.startswith(exc.name):
+            return None
+        log.exception("router %s failed to import; the app runs without it", module_name)
+        return None
+    except ImportError:
+        log.exception("router %s failed to import; the app runs without it", module_name)
+        return None
+    router = getattr(module, "router", None)
+    return router if isinstance(router, APIRouter) else None
+
+
+def create_app(engine: Engine | None = None, *, settings: Settings | None = None) -> FastAPI:
+    """Build the zeropark app on ``engine`` (default: ``ZEROPARK_DATABASE_URL``, migrated).
+
+    Raises
+    ------
+    ValueError
+        The development secret key is used outside ``ZEROPARK_ENVIRONMENT=development``.
+    """
+    settings = settings or get_settings()
+    settings.check_production()
+    if engine is None:
+        from zeropark.store.db import make_engine
+        from zeropark.store.migrate import upgrade
+
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+
+    app = FastAPI(
+        title="zeropark 零碳园区能碳管理平台 API",
+        description=DESCRIPTION,
+        version=__version__,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    app.state.secret_key = settings.secret_key
+    app.state.token_cache = _TokenCache()
+    app.state.inventory_cache = {}
+
+    @app.exception_handler(ZeroparkError)
+    async def _domain_error(_request: Request, exc: ZeroparkError) -> JSONResponse:
+        return _error_response(exc)
+
+    @app.exception_handler(LoginThrottled)
+    async def _throttled(_request: Request, exc: LoginThrottled) -> JSONResponse:
+        return JSONResponse(
+            status_code=429,
+            content={"error": "LoginThrottled", "detail": str(exc)},
+            headers={"Retry-After": str(exc.retry_after_s)},
+        )
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def _openapi_alias() -> dict[str, Any]:
+        return app.openapi()
+
+    @app.get(f"{API_PREFIX}/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        """Liveness check (no authentication). 健康检查."""
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(auth_router, prefix=API_PREFIX)
+    for name in RESOURCE_ROUTERS:
+        router = _optional_router(f"zeropark.api.routers.{name}")
+        if router is not None:
+            app.include_router(router, prefix=API_PREFIX)
+    ingest = _optional_router("zeropark.api.routers.ingest")
+    if ingest is not None:
+        app.include_router(ingest, prefix=API_PREFIX if not _has_prefix(ingest) else "")
+    pages = _optional_router("zeropark.web.pages")
+    if pages is not None:
+        app.include_router(pages)
+    if STATIC_DIR.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def _has_prefix(router: APIRouter) -> bool:
+    """Whether ``router`` already mounts itself under /api/v1."""
+    return router.prefix.startswith(API_PREFIX)

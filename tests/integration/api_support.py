@@ -1,0 +1,273 @@
+"""Helpers for the API tests: a small fixture park (two enterprises), users of every role, clients.
+
+The park is written with plain ORM rows so the API tests do not depend on the other areas' write
+paths. Values are small and hand-checkable (see ``READINGS`` comments).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from zeropark.api.app import create_app
+from zeropark.api.auth import hash_password
+from zeropark.model import Role
+from zeropark.settings import Settings
+from zeropark.store.db import transaction
+from zeropark.store.schema import (
+    ActivityRecordRow,
+    AlarmRow,
+    AuditLogRow,
+    EnterpriseRow,
+    MeterRow,
+    ParkRow,
+    ReadingRow,
+    RollupRow,
+    UserRow,
+    ZoneRow,
+)
+
+PARK = "P1"
+OTHER_PARK = "P2"
+ENT_A = "E-A"
+ENT_B = "E-B"
+PASSWORD = "correct horse battery"
+
+#: username → (role, enterprise)
+USERS: dict[str, tuple[Role, str | None]] = {
+    "admin": (Role.ADMIN, None),
+    "manager": (Role.PARK_MANAGER, None),
+    "ent_a": (Role.ENTERPRISE, ENT_A),
+    "ent_b": (Role.ENTERPRISE, ENT_B),
+    "verifier": (Role.VERIFIER, None),
+    "device": (Role.DEVICE, None),
+}
+
+
+@functools.cache
+def _password_hash() -> str:
+    """argon2 is slow on purpose: hash the fixture password once per test session."""
+    return hash_password(PASSWORD)
+
+
+def build_park(engine: Engine) -> None:
+    """A park P1 with zone Z1, enterprises E-A and E-B, meters, readings, activity, an alarm each."""
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
+    with transaction(engine) as s:
+        s.add(
+            ParkRow(
+                id=PARK,
+                name="测试园区",
+                province="江苏",
+                grid_region="华东",
+                latitude=31.0,
+                longitude=120.0,
+                timezone="Asia/Shanghai",
+                is_demo=False,
+            )
+        )
+        s.add(
+            ParkRow(
+                id=OTHER_PARK,
+                name="另一园区",
+                province="浙江",
+                grid_region="华东",
+                latitude=30.0,
+                longitude=120.0,
+                timezone="Asia/Shanghai",
+                is_demo=False,
+            )
+        )
+        s.flush()
+        s.add(ZoneRow(id="Z1", park_id=PARK, name="一区"))
+        s.flush()
+        s.add_all(
+            [
+                EnterpriseRow(
+                    id=ENT_A,
+                    park_id=PARK,
+                    zone_id="Z1",
+                    name="甲公司",
+                    uscc="91320000000000001A",
+                    industry_code="C26",
+                    is_public_facility=False,
+                    value_added_10k_cny=1000.0,
+                ),
+                EnterpriseRow(
+                    id=ENT_B,
+                    park_id=PARK,
+                    zone_id="Z1",
+                    name="乙公司",
+                    uscc="91320000000000002B",
+                    industry_code="C33",
+                    is_public_facility=False,
+                    value_added_10k_cny=500.0,
+                ),
+            ]
+        )
+        s.flush()
+        common = {
+            "park_id": PARK,
+            "carrier": "electricity",
+            "unit": "kWh",
+            "kind": "interval",
+            "multiplier": 1.0,
+            "accuracy_class": 0.5,
+            "interval_s": 3600,
+            "active": True,
+        }
+        s.add(
+            MeterRow(
+                id="M-GRID",
+                enterprise_id=None,
+                parent_id=None,
+                name="园区总表",
+                direction="import",
+                level=1,
+                **common,
+            )
+        )
+        s.flush()
+        s.add_all(
+            [
+                MeterRow(
+                    id="M-A",
+                    enterprise_id=ENT_A,
+                    parent_id="M-GRID",
+                    name="甲总表",
+                    direction="consumption",
+                    level=2,
+                    **common,
+                ),
+                MeterRow(
+                    id="M-B",
+                    enterprise_id=ENT_B,
+                    parent_id="M-GRID",
+                    name="乙总表",
+                    direction="consumption",
+                    level=2,
+                    **common,
+                ),
+            ]
+        )
+        s.flush()
+        # 24 hourly interval readings per meter: M-A 10 kWh/h, M-B 20 kWh/h, grid 30 kWh/h.
+        for meter, kwh in (("M-A", 10.0), ("M-B", 20.0), ("M-GRID", 30.0)):
+            for h in range(24):
+                s.add(ReadingRow(meter_id=meter, ts=t0 + timedelta(hours=h), value=kwh, quality=0))
+            s.add(
+                RollupRow(
+                    meter_id=meter,
+                    bucket="day",
+                    start=t0,
+                    value=24 * kwh,
+                    n_present=24,
+                    n_expected=24,
+                    n_flagged=0,
+                    n_filled=0,
+                )
+            )
+        s.add_all(
+            [
+                ActivityRecordRow(
+                    id="AR-A1",
+                    park_id=PARK,
+                    enterprise_id=ENT_A,
+                    carrier="natural_gas",
+                    flow="combustion",
+                    period_start=date(2025, 1, 1),
+                    period_end=date(2025, 1, 31),
+                    quantity=1000.0,
+                    unit="m3",
+                    evidence="发票 A-001",
+                    uncertainty_pct=2.0,
+                ),
+                ActivityRecordRow(
+                    id="AR-B1",
+                    park_id=PARK,
+                    enterprise_id=ENT_B,
+                    carrier="diesel",
+                    flow="combustion",
+                    period_start=date(2025, 1, 1),
+                    period_end=date(2025, 1, 31),
+                    quantity=2.0,
+                    unit="t",
+                    evidence="发票 B-001",
+                    uncertainty_pct=2.0,
+                ),
+            ]
+        )
+        now = datetime.now(UTC)
+        s.add_all(
+            [
+                AlarmRow(
+                    park_id=PARK,
+                    meter_id="M-A",
+                    enterprise_id=ENT_A,
+                    kind="threshold",
+                    severity="warning",
+                    state="open",
+                    message="甲 over threshold",
+                    detail={},
+                    opened_at=now,
+                ),
+                AlarmRow(
+                    park_id=PARK,
+                    meter_id="M-B",
+                    enterprise_id=ENT_B,
+                    kind="missing_data",
+                    severity="warning",
+                    state="open",
+                    message="乙 missing data",
+                    detail={},
+                    opened_at=now,
+                ),
+            ]
+        )
+        for username, (role, ent) in USERS.items():
+            s.add(
+                UserRow(
+                    username=username,
+                    display_name=username,
+                    password_hash=_password_hash(),
+                    role=role,
+                    park_id=PARK,
+                    enterprise_id=ent,
+                    active=True,
+                    failed_logins=0,
+                    created_at=now,
+                )
+            )
+
+
+@dataclass
+class Api:
+    """The app on a test database, with helpers to log in as any fixture user."""
+
+    engine: Engine
+    client: TestClient
+
+    def login(self, username: str) -> TestClient:
+        """A new client logged in (cookie session) as ``username``; writes send the CSRF header."""
+        c = TestClient(self.client.app)
+        r = c.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+        return c
+
+    def audit_actions(self, action: str) -> list[AuditLogRow]:
+        """Audit records of ``action`` (oldest first)."""
+        with transaction(self.engine) as s:
+            rows = s.scalars(select(AuditLogRow).where(AuditLogRow.action == action).order_by(AuditLogRow.id))
+            return list(rows)
+
+
+def make_api(engine: Engine) -> Api:
+    """Fixture park + app on ``engine``."""
+    build_park(engine)
+    app = create_app(engine, settings=Settings(secret_key="test-secret-" + "x" * 20))
+    return Api(engine=engine, client=TestClient(app))
