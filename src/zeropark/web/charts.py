@@ -1,0 +1,213 @@
+"""ECharts option builders for the web pages (图表配置).
+
+Each function turns plain numbers into an ECharts ``option`` dict that the page embeds as JSON
+(``<script type="application/json">``) and ``static/app.js`` renders; no JavaScript is generated
+here. Data items that carry a ``url`` are clickable: the bar, slice or node opens the provenance
+of its number (line items, formula, readings). Axis names carry the unit of the values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+#: Palette shared by all charts (green for clean, grey-brown for fossil, blue for grid).
+PALETTE: tuple[str, ...] = (
+    "#1a7f5a",
+    "#3b82c4",
+    "#e0a526",
+    "#c0392b",
+    "#7d5ba6",
+    "#2bb3a3",
+    "#8c6d46",
+    "#5d6d7e",
+    "#e67e22",
+    "#16a085",
+)
+
+Option = dict[str, Any]
+
+
+def _base(title: str = "") -> Option:
+    option: Option = {
+        "color": list(PALETTE),
+        "tooltip": {"trigger": "axis"},
+        "grid": {"left": 60, "right": 20, "top": 40, "bottom": 40, "containLabel": True},
+        "animationDuration": 300,
+    }
+    if title:
+        option["title"] = {"text": title, "left": 0, "textStyle": {"fontSize": 13, "fontWeight": 500}}
+    return option
+
+
+def bar_chart(
+    categories: Sequence[str],
+    values: Sequence[float],
+    *,
+    axis_name: str,
+    urls: Sequence[str | None] | None = None,
+    horizontal: bool = False,
+    series_name: str = "",
+) -> Option:
+    """A single-series bar chart; ``urls[i]`` makes bar ``i`` a link to its provenance."""
+    data: list[Any] = []
+    for i, v in enumerate(values):
+        item: dict[str, Any] = {"value": round(float(v), 3)}
+        if urls is not None and urls[i]:
+            item["url"] = urls[i]
+        data.append(item)
+    option = _base()
+    cat_axis = {
+        "type": "category",
+        "data": list(categories),
+        "axisLabel": {"interval": 0, "hideOverlap": True},
+    }
+    val_axis = {"type": "value", "name": axis_name}
+    option["xAxis"], option["yAxis"] = (val_axis, cat_axis) if horizontal else (cat_axis, val_axis)
+    if horizontal:
+        option["grid"]["left"] = 10
+        cat_axis["inverse"] = True
+    option["series"] = [{"type": "bar", "name": series_name or axis_name, "data": data, "barMaxWidth": 36}]
+    return option
+
+
+def line_chart(
+    x: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    axis_name: str,
+    area: bool = False,
+    stack: bool = False,
+) -> Option:
+    """A multi-series line chart over category ``x`` (times or months)."""
+    option = _base()
+    option["legend"] = {"top": 0, "data": [name for name, _ in series]}
+    option["xAxis"] = {"type": "category", "data": list(x), "boundaryGap": False}
+    option["yAxis"] = {"type": "value", "name": axis_name}
+    out = []
+    for name, values in series:
+        s: dict[str, Any] = {
+            "type": "line",
+            "name": name,
+            "showSymbol": False,
+            "smooth": False,
+            "data": [None if v is None else round(float(v), 3) for v in values],
+        }
+        if area:
+            s["areaStyle"] = {"opacity": 0.15}
+        if stack:
+            s["stack"] = "total"
+        out.append(s)
+    option["series"] = out
+    return option
+
+
+def grouped_bar_chart(
+    categories: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    *,
+    axis_name: str,
+    urls: Sequence[Sequence[str | None]] | None = None,
+) -> Option:
+    """Bars of several series side by side (e.g. national method vs GHG Protocol by month)."""
+    option = _base()
+    option["legend"] = {"top": 0, "data": [name for name, _ in series]}
+    option["xAxis"] = {"type": "category", "data": list(categories)}
+    option["yAxis"] = {"type": "value", "name": axis_name}
+    out = []
+    for j, (name, values) in enumerate(series):
+        data: list[Any] = []
+        for i, v in enumerate(values):
+            item: dict[str, Any] = {"value": round(float(v), 3)}
+            if urls is not None and urls[j][i]:
+                item["url"] = urls[j][i]
+            data.append(item)
+        out.append({"type": "bar", "name": name, "data": data, "barMaxWidth": 28})
+    option["series"] = out
+    return option
+
+
+def pie_chart(
+    items: Sequence[tuple[str, float]],
+    *,
+    unit: str,
+    urls: Sequence[str | None] | None = None,
+) -> Option:
+    """A doughnut of shares; the tooltip shows value with ``unit`` and percent."""
+    data = []
+    for i, (name, value) in enumerate(items):
+        item: dict[str, Any] = {"name": name, "value": round(float(value), 3)}
+        if urls is not None and urls[i]:
+            item["url"] = urls[i]
+        data.append(item)
+    return {
+        "color": list(PALETTE),
+        "tooltip": {"trigger": "item", "formatter": "{b}: {c} " + unit + " ({d}%)"},
+        "legend": {"type": "scroll", "orient": "vertical", "right": 0, "top": "middle"},
+        "series": [
+            {
+                "type": "pie",
+                "radius": ["40%", "70%"],
+                "center": ["38%", "50%"],
+                "label": {"formatter": "{d}%"},
+                "data": data,
+            }
+        ],
+    }
+
+
+def gauge_chart(value_pct: float | None, *, name: str, target_pct: float | None = None) -> Option:
+    """A 0–100 % gauge (clean-energy share); a missing value shows an empty gauge, never 0."""
+    data = [] if value_pct is None else [{"value": round(value_pct, 1), "name": name}]
+    axis_colors: list[list[Any]] = [[1, "#1a7f5a"]]
+    if target_pct is not None:
+        axis_colors = [[target_pct / 100, "#e0a526"], [1, "#1a7f5a"]]
+    return {
+        "series": [
+            {
+                "type": "gauge",
+                "min": 0,
+                "max": 100,
+                "progress": {"show": True, "width": 12},
+                "axisLine": {"lineStyle": {"width": 12, "color": axis_colors}},
+                "axisTick": {"show": False},
+                "splitLine": {"length": 8},
+                "axisLabel": {"distance": 16, "fontSize": 10},
+                "pointer": {"show": False},
+                "detail": {
+                    "valueAnimation": True,
+                    "formatter": "{value}%",
+                    "fontSize": 20,
+                    "offsetCenter": [0, "10%"],
+                },
+                "title": {"offsetCenter": [0, "45%"], "fontSize": 12},
+                "data": data,
+            }
+        ]
+    }
+
+
+def sankey_chart(nodes: Sequence[str], links: Sequence[tuple[str, str, float]], *, unit: str) -> Option:
+    """Energy flows through the park (source → carrier → consumer), link values in ``unit``."""
+    used = {n for s, t, v in links if v > 0 for n in (s, t)}
+    return {
+        "color": list(PALETTE),
+        "tooltip": {"trigger": "item", "triggerOn": "mousemove", "formatter": "{b}: {c} " + unit},
+        "series": [
+            {
+                "type": "sankey",
+                "left": 10,
+                "right": 120,
+                "top": 10,
+                "bottom": 10,
+                "emphasis": {"focus": "adjacency"},
+                "nodeAlign": "justify",
+                "lineStyle": {"color": "gradient", "curveness": 0.5, "opacity": 0.35},
+                "label": {"fontSize": 12},
+                "data": [{"name": n} for n in nodes if n in used],
+                "links": [
+                    {"source": s, "target": t, "value": round(float(v), 3)} for s, t, v in links if v > 0
+                ],
+            }
+        ],
+    }

@@ -1,0 +1,258 @@
+"""Per-request page context (页面上下文): who is looking, at which park and year, in which language.
+
+Every page route takes :data:`PageDep`. It redirects an anonymous browser to the login page,
+refuses the ingest-only ``device`` role, binds the user's tenant :class:`~zeropark.api.auth.Scope`
+(the query layer filters with it; templates never filter) and resolves the park and year the
+page shows. The navigation is built per role: an enterprise user gets its own enterprise page
+and no park-wide pages.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine, func, select
+
+from zeropark.api.auth import CSRF_COOKIE, OptionalUser, Principal, Scope, client_ip
+from zeropark.api.deps import EngineDep
+from zeropark.model import Role
+from zeropark.store.db import session_factory
+from zeropark.store.schema import InventoryRunRow, ParkRow, RollupRow
+from zeropark.web import i18n
+from zeropark.web.format import register_filters
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+register_filters(templates.env)
+
+LANG_COOKIE = "lang"
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    """One entry of the left navigation."""
+
+    key: str
+    label: str
+    href: str
+
+
+def navigation(user: Principal) -> list[NavItem]:
+    """The left navigation for ``user``'s role (Chinese page names come from the catalogue)."""
+    if user.role == Role.ENTERPRISE:
+        return [
+            NavItem("enterprise", "nav_enterprise", f"/enterprises/{user.enterprise_id}"),
+            NavItem("inventory", "nav_inventory", "/inventory"),
+            NavItem("monitoring", "nav_monitoring", "/monitoring"),
+            NavItem("alarms", "nav_alarms", "/alarms"),
+            NavItem("quality", "nav_quality", "/quality"),
+            NavItem("factors", "nav_factors", "/factors"),
+            NavItem("import", "nav_import", "/import"),
+            NavItem("reports", "nav_reports", "/reports"),
+        ]
+    items = [
+        NavItem("overview", "nav_overview", "/"),
+        NavItem("inventory", "nav_inventory", "/inventory"),
+        NavItem("monitoring", "nav_monitoring", "/monitoring"),
+        NavItem("enterprises", "nav_enterprises", "/enterprises"),
+        NavItem("alarms", "nav_alarms", "/alarms"),
+        NavItem("quality", "nav_quality", "/quality"),
+        NavItem("factors", "nav_factors", "/factors"),
+        NavItem("import", "nav_import", "/import"),
+        NavItem("reports", "nav_reports", "/reports"),
+    ]
+    if user.role == Role.ADMIN:
+        items.append(NavItem("users", "nav_users", "/users"))
+    return items
+
+
+@dataclass(slots=True)
+class Page:
+    """Everything a page route needs about the request."""
+
+    request: Request
+    user: Principal
+    scope: Scope
+    lang: str
+    park: ParkRow | None
+    year: int
+    years: list[int] = field(default_factory=list)
+
+    @property
+    def t(self) -> Callable[..., str]:
+        """The translator bound to the page language."""
+        return i18n.translator(self.lang)
+
+    @property
+    def engine(self) -> Engine:
+        """The app's engine."""
+        return self.scope.engine
+
+    def render(
+        self, template: str, active: str, title_key: str, *, status_code: int = 200, **ctx: Any
+    ) -> Response:
+        """Render ``template`` inside the layout with the common context."""
+        keep = {k: v for k, v in self.request.query_params.items() if k not in ("year", "page", "lang")}
+        context = {
+            "request": self.request,
+            "t": self.t,
+            "lang": self.lang,
+            "user": self.user,
+            "park": self.park,
+            "year": self.year,
+            "years": self.years,
+            "keep_query": keep,
+            "nav": navigation(self.user),
+            "active": active,
+            "page_title_key": title_key,
+            "csrf_token": self.request.cookies.get(CSRF_COOKIE, ""),
+            "lang_switch_url": lang_switch_url(self.request, self.lang),
+            "is_enterprise": self.scope.is_enterprise,
+            **ctx,
+        }
+        response = templates.TemplateResponse(self.request, template, context, status_code=status_code)
+        if self.request.query_params.get("lang"):
+            response.set_cookie(LANG_COOKIE, self.lang, max_age=365 * 86400, samesite="lax")
+        return response
+
+    def partial(self, template: str, **ctx: Any) -> Response:
+        """Render an htmx partial (no layout)."""
+        context = {
+            "request": self.request,
+            "t": self.t,
+            "lang": self.lang,
+            "user": self.user,
+            "park": self.park,
+            "year": self.year,
+            "csrf_token": self.request.cookies.get(CSRF_COOKIE, ""),
+            "is_enterprise": self.scope.is_enterprise,
+            **ctx,
+        }
+        return templates.TemplateResponse(self.request, template, context)
+
+
+def request_lang(request: Request) -> str:
+    """Language from ``?lang=``, then the ``lang`` cookie, else Chinese."""
+    return i18n.normalise_lang(request.query_params.get("lang") or request.cookies.get(LANG_COOKIE))
+
+
+def lang_switch_url(request: Request, lang: str) -> str:
+    """The current URL with the other language selected."""
+    other = "en" if lang != "en" else "zh"
+    params = dict(request.query_params)
+    params["lang"] = other
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def _login_redirect(request: Request) -> HTTPException:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return HTTPException(status_code=303, headers={"Location": f"/login?next={quote(target)}"})
+
+
+def _resolve_park(scope: Scope, request: Request) -> ParkRow | None:
+    wanted = request.query_params.get("park")
+    with session_factory(scope.engine)() as session:
+        stmt = (
+            scope.filter(select(ParkRow).order_by(ParkRow.id), park_col=ParkRow.id, enterprise_col=None)
+            if (not scope.is_enterprise)
+            else select(ParkRow).where(ParkRow.id == scope.user.park_id)
+        )
+        parks = list(session.scalars(stmt))
+    if wanted:
+        for p in parks:
+            if p.id == wanted:
+                return p
+    return parks[0] if parks else None
+
+
+def _years(scope: Scope, park: ParkRow | None) -> list[int]:
+    """Years with an inventory run or monitoring data, newest first."""
+    if park is None:
+        return []
+    with session_factory(scope.engine)() as session:
+        years = {
+            int(y)
+            for y in session.scalars(select(InventoryRunRow.year).where(InventoryRunRow.park_id == park.id))
+        }
+        last = session.scalar(select(func.max(RollupRow.start)).where(RollupRow.bucket == "month"))
+    if last is not None:
+        years.add(last.year)
+    if not years:
+        years.add(datetime.now(UTC).year - 1)
+    return sorted(years, reverse=True)
+
+
+def page_context(request: Request, user: OptionalUser, engine: EngineDep) -> Page:
+    """The :class:`Page` of a request; 303 to the login page when nobody is logged in."""
+    if user is None:
+        raise _login_redirect(request)
+    if user.role == Role.DEVICE:
+        raise HTTPException(status_code=403, detail="device accounts may only ingest readings")
+    scope = Scope(user=user, engine=engine, ip=client_ip(request))
+    lang = request_lang(request)
+    park = _resolve_park(scope, request)
+    years = _years(scope, park)
+    try:
+        year = int(request.query_params.get("year", ""))
+    except ValueError:
+        year = years[0] if years else datetime.now(UTC).year - 1
+    if years and year not in years:
+        years = sorted({*years, year}, reverse=True)
+    return Page(request=request, user=user, scope=scope, lang=lang, park=park, year=year, years=years)
+
+
+PageDep = Annotated[Page, Depends(page_context)]
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """Pagination of a long table: ``page`` (1-based) of ``pages``; ``url(n)`` links page ``n``."""
+
+    page: int
+    per_page: int
+    total: int
+    base_url: str
+    params: dict[str, str]
+    target: str | None = None  # htmx target id to swap instead of a full reload
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least 1)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def offset(self) -> int:
+        """Row offset of the current page."""
+        return (self.page - 1) * self.per_page
+
+    def url(self, page: int) -> str:
+        """Link to ``page`` keeping the other query parameters."""
+        params = {**self.params, "page": str(page)}
+        return f"{self.base_url}?{urlencode(params)}"
+
+
+def make_pager(request: Request, total: int, per_page: int = 25, target: str | None = None) -> Pager:
+    """A :class:`Pager` from ``?page=`` (clamped to the valid range)."""
+    try:
+        page = int(request.query_params.get("page", "1"))
+    except ValueError:
+        page = 1
+    pages = max(1, math.ceil(total / per_page))
+    params = {k: v for k, v in request.query_params.items() if k != "page"}
+    return Pager(
+        page=min(max(page, 1), pages),
+        per_page=per_page,
+        total=total,
+        base_url=request.url.path,
+        params=params,
+        target=target,
+    )

@@ -1,0 +1,55 @@
+"""Number and time formatting for the pages (thousands separators, fixed decimals, local time).
+
+Numbers are shown with the precision the quantity deserves: emissions and energy with one or two
+decimals and thousands separators, shares as percent with one decimal, intensities with three
+decimals. A missing value prints as an em dash, never as 0.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+MISSING = "—"
+
+
+def num(value: Any, decimals: int = 1) -> str:
+    """``12345.678`` → ``12,345.7``; None/NaN → ``—``."""
+    if value is None:
+        return MISSING
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if v != v:  # NaN
+        return MISSING
+    return f"{v:,.{decimals}f}"
+
+
+def pct(value: Any, decimals: int = 1) -> str:
+    """A share in [0, 1] as percent: ``0.4567`` → ``45.7``; None → ``—``."""
+    if value is None:
+        return MISSING
+    return num(float(value) * 100.0, decimals)
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC instant in Asia/Shanghai local time."""
+    if value is None:
+        return MISSING
+    if value.tzinfo is None:
+        from datetime import UTC
+
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(LOCAL_TZ).strftime(fmt)
+
+
+def register_filters(env: Environment) -> None:
+    """Make ``num``, ``pct`` and ``local_time`` available as Jinja2 filters."""
+    env.filters["num"] = num
+    env.filters["pct"] = pct
+    env.filters["local_time"] = local_time

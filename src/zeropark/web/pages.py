@@ -1,0 +1,585 @@
+"""Web pages (页面): server-rendered Jinja2 + htmx + ECharts, Chinese first with an English switch.
+
+Routes here only read the request, ask the scoped query layer (``zeropark.web.views``,
+``zeropark.web.inventory_view``) and render templates; tenant isolation is the
+:class:`~zeropark.api.auth.Scope` of the logged-in user, never a filter in a template. Writes
+(acknowledge an alarm, import a file) need the CSRF token, which the auth layer checks, and are
+audited in the same transaction. Access to another tenant's object answers 404 (and is audited).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from zeropark.api.auth import OptionalUser, end_session
+from zeropark.errors import NotFound, PermissionDenied, ValidationError
+from zeropark.model import Method, Role
+from zeropark.web import charts, views
+from zeropark.web.context import Page, PageDep, lang_switch_url, make_pager, request_lang, templates
+from zeropark.web.i18n import carrier_label, translator
+from zeropark.web.inventory_view import InventoryView, enterprise_names, load_inventory
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(include_in_schema=False)
+
+LOGIN_ACTION = "/api/v1/auth/login/form"
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _error(page: Page, status_code: int, title_key: str, detail_key: str, message: str = "") -> Response:
+    return page.render(
+        "error.html",
+        "",
+        title_key,
+        status_code=status_code,
+        error_title=title_key,
+        error_detail=detail_key,
+        error_message=message,
+    )
+
+
+def _not_found(page: Page, exc: Exception) -> Response:
+    return _error(page, 404, "not_found", "forbidden_detail" if page.scope.is_enterprise else "", str(exc))
+
+
+def _inventory(page: Page, method: Method) -> InventoryView | None:
+    if page.park is None:
+        return None
+    cache = page.request.app.state.__dict__.setdefault("web_inventory_cache", {})
+    return load_inventory(page.scope, page.park.id, page.year, str(method), cache)
+
+
+def _label_maker(page: Page, names: dict[str, str]) -> Any:
+    t = page.t
+
+    def label(dimension: str, key: str) -> str:
+        if dimension == "enterprise":
+            return names.get(key, t("park_level") if key in ("park", "", "None") else key)
+        if dimension == "carrier":
+            return carrier_label(key, page.lang)
+        if dimension in ("source", "scope"):
+            return t(key) if key else "—"
+        return key
+
+    return label
+
+
+def _drill_url(page: Page, method: str, dimension: str, key: str) -> str:
+    return f"/inventory/items?method={method}&by={dimension}&key={quote(key)}&year={page.year}"
+
+
+# --------------------------------------------------------------------------------------------
+# login / logout
+# --------------------------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, user: OptionalUser) -> Response:
+    """登录 login page (the form posts to the auth API, which sets the session cookie)."""
+    next_url = request.query_params.get("next", "/")
+    if user is not None:
+        return RedirectResponse(next_url if next_url.startswith("/") else "/", status_code=303)
+    lang = request_lang(request)
+    return templates.TemplateResponse(
+        request,
+        "login.html",
+        {
+            "t": translator(lang),
+            "lang": lang,
+            "error": request.query_params.get("error"),
+            "next_url": next_url,
+            "login_action": LOGIN_ACTION,
+            "lang_switch_url": lang_switch_url(request, lang),
+        },
+    )
+
+
+@router.post("/logout")
+def logout(user: OptionalUser) -> Response:
+    """退出: end the session (the auth layer has checked the CSRF token) and go to the login page."""
+    response = RedirectResponse("/login", status_code=303)
+    end_session(response)
+    return response
+
+
+# --------------------------------------------------------------------------------------------
+# 总览 overview
+# --------------------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(page: PageDep) -> Response:
+    """总览: core indicator with pass/fail, guiding indicators, trends, mix, clean share, top emitters."""
+    if page.scope.is_enterprise:
+        return RedirectResponse(f"/enterprises/{page.user.enterprise_id}", status_code=303)
+    if page.park is None:
+        return page.render("overview.html", "overview", "nav_overview", inv=None)
+    inv = _inventory(page, Method.NATIONAL)
+    ghg = _inventory(page, Method.GHG)
+    names = enterprise_names(page.scope, page.park.id)
+    ctx: dict[str, Any] = {"inv": inv, "ghg": ghg}
+    if inv is not None:
+        label = _label_maker(page, names)
+        core = views.core_indicator(inv)
+        ctx["core"] = core
+        ctx["guiding"] = views.guiding_indicators(page.scope, page.park.id, page.year, inv)
+        months = list(inv.by_month)
+        ctx["chart_emissions"] = charts.bar_chart(
+            months,
+            [inv.by_month[m] for m in months],
+            axis_name="tCO2",
+            urls=[_drill_url(page, "national", "month", m) for m in months],
+            series_name=page.t("emissions_tco2"),
+        )
+        e_months = list(inv.energy_by_month_tce)
+        ctx["chart_energy"] = charts.line_chart(
+            e_months,
+            [(page.t("energy_tce"), [inv.energy_by_month_tce[m] for m in e_months])],
+            axis_name="tce",
+            area=True,
+        )
+        mix = [(label("carrier", c), v) for c, v in inv.energy_by_carrier_tce.items() if v > 0]
+        ctx["chart_mix"] = charts.pie_chart(mix, unit="tce")
+        ctx["chart_clean_annual"] = charts.gauge_chart(
+            None if inv.clean_share_annual is None else inv.clean_share_annual * 100,
+            name=page.t("clean_share_annual"),
+            target_pct=90.0,
+        )
+        ctx["chart_clean_hourly"] = charts.gauge_chart(
+            None if inv.clean_share_hourly is None else inv.clean_share_hourly * 100,
+            name=page.t("clean_share_hourly"),
+            target_pct=90.0,
+        )
+        top = [(k, v) for k, v in inv.by_enterprise.items() if k != "park"][:10]
+        ctx["chart_top"] = charts.bar_chart(
+            [label("enterprise", k) for k, _ in top],
+            [v for _, v in top],
+            axis_name="tCO2",
+            urls=[_drill_url(page, "national", "enterprise", k) for k, _ in top],
+            horizontal=True,
+            series_name=page.t("emissions_tco2"),
+        )
+    return page.render("overview.html", "overview", "nav_overview", **ctx)
+
+
+# --------------------------------------------------------------------------------------------
+# 碳排放核算 inventory with drill-down
+# --------------------------------------------------------------------------------------------
+
+
+@router.get("/inventory", response_class=HTMLResponse)
+def inventory(page: PageDep, by: str = "source") -> Response:
+    """碳排放核算: national method and GHG Protocol side by side, totals by a chosen dimension."""
+    if by not in ("source", "scope", "enterprise", "carrier", "month"):
+        by = "source"
+    if page.park is None:
+        return page.render("inventory.html", "inventory", "nav_inventory", inv=None, ghg=None, by=by)
+    inv = _inventory(page, Method.NATIONAL)
+    ghg = _inventory(page, Method.GHG)
+    names = enterprise_names(page.scope, page.park.id)
+    label = _label_maker(page, names)
+    tables = {}
+    chart = None
+    for method, view in (("national", inv), ("ghg", ghg)):
+        if view is None:
+            continue
+        totals = getattr(view, f"by_{by}")
+        rows = [
+            {"key": k, "label": label(by, k), "value": v, "url": _drill_url(page, method, by, k)}
+            for k, v in totals.items()
+        ]
+        tables[method] = rows
+    if inv is not None:
+        rows = tables["national"]
+        chart = charts.bar_chart(
+            [r["label"] for r in rows],
+            [r["value"] for r in rows],
+            axis_name="tCO2",
+            urls=[r["url"] for r in rows],
+            horizontal=True,
+            series_name=page.t("method_national"),
+        )
+    return page.render(
+        "inventory.html", "inventory", "nav_inventory", inv=inv, ghg=ghg, by=by, tables=tables, chart=chart
+    )
+
+
+@router.get("/inventory/items", response_class=HTMLResponse)
+def inventory_items(page: PageDep, method: str = "national", by: str = "", key: str = "") -> Response:
+    """Line items behind one total (htmx partial, or a full page when opened directly)."""
+    view = _inventory(page, Method(method) if method in ("national", "ghg") else Method.NATIONAL)
+    names = enterprise_names(page.scope, page.park.id) if page.park else {}
+    label = _label_maker(page, names)
+    items = view.items_where(by, key) if view is not None else []
+    items.sort(key=lambda li: -abs(li.emissions_tco2e))
+    pager = make_pager(page.request, len(items), per_page=20, target="#items")
+    ctx = {
+        "items": items[pager.offset : pager.offset + pager.per_page],
+        "pager": pager,
+        "method": method,
+        "by": by,
+        "key": key,
+        "key_label": label(by, key) if by else page.t("all"),
+        "label": label,
+        "sum_tco2e": sum(li.emissions_tco2e for li in items),
+        "inv": view,
+    }
+    if page.request.headers.get("HX-Request") and page.request.headers.get("HX-Target") == "items":
+        return page.partial("partials/items.html", **ctx)
+    return page.render("inventory_items.html", "inventory", "nav_inventory", **ctx)
+
+
+@router.get("/inventory/items/{item_id}", response_class=HTMLResponse)
+def inventory_item(page: PageDep, item_id: str, method: str = "national") -> Response:
+    """One line item: formula, factors with sources, and the readings or activity records behind it."""
+    view = _inventory(page, Method(method) if method in ("national", "ghg") else Method.NATIONAL)
+    item = view.item(item_id) if view is not None else None
+    if item is None or page.park is None:
+        return _not_found(page, NotFound(f"line item '{item_id}' not found"))
+    names = enterprise_names(page.scope, page.park.id)
+    evidence = views.evidence(page.scope, page.park.id, item.evidence, item.month)
+    ctx = {
+        "item": item,
+        "method": method,
+        "label": _label_maker(page, names),
+        "evidence": evidence,
+        "inv": view,
+    }
+    if page.request.headers.get("HX-Request"):
+        return page.partial("partials/item_detail.html", **ctx)
+    return page.render("inventory_item.html", "inventory", "nav_inventory", **ctx)
+
+
+@router.get("/meters/{meter_id}/readings", response_class=HTMLResponse)
+def meter_readings(page: PageDep, meter_id: str, month: str = "") -> Response:
+    """The readings of one meter in one month (provenance of a metered line item), paginated."""
+    try:
+        meter = views.meter(page.scope, meter_id)
+    except NotFound as exc:
+        return _not_found(page, exc)
+    total = views.count_readings(page.scope, meter, month)
+    pager = make_pager(page.request, total, per_page=50, target="#readings")
+    rows = views.readings(page.scope, meter, month, pager.offset, pager.per_page)
+    ctx = {"meter": meter, "rows": rows, "pager": pager, "month": month}
+    if page.request.headers.get("HX-Request") and page.request.headers.get("HX-Target") == "readings":
+        return page.partial("partials/readings.html", **ctx)
+    return page.render("meter_readings.html", "monitoring", "readings", **ctx)
+
+
+@router.get("/activity/{record_id}", response_class=HTMLResponse)
+def activity_record(page: PageDep, record_id: str) -> Response:
+    """One activity record (活动数据) with its evidence."""
+    try:
+        record = views.activity_record(page.scope, record_id)
+    except NotFound as exc:
+        return _not_found(page, exc)
+    return page.render("activity_record.html", "inventory", "activity_records", record=record)
+
+
+# --------------------------------------------------------------------------------------------
+# 能源监测 monitoring
+# --------------------------------------------------------------------------------------------
+
+
+@router.get("/monitoring", response_class=HTMLResponse)
+def monitoring(page: PageDep) -> Response:
+    """能源监测: live curves (polled partial), meter tree with balance, Sankey of energy flows."""
+    if page.park is None:
+        return page.render("monitoring.html", "monitoring", "nav_monitoring", live=None)
+    live = views.live_curves(page.scope, page.park.id, page.t)
+    tree = views.meter_tree(page.scope, page.park.id, page.year)
+    flows = views.energy_flows(page.scope, page.park.id, page.year, page.t, page.lang)
+    sankey = charts.sankey_chart(flows.nodes, flows.links, unit="MWh") if flows.links else None
+    return page.render(
+        "monitoring.html",
+        "monitoring",
+        "nav_monitoring",
+        live=live,
+        chart_live=charts.line_chart(live.x, live.series, axis_name="kW") if live.x else None,
+        tree=tree,
+        sankey=sankey,
+    )
+
+
+@router.get("/monitoring/live", response_class=HTMLResponse)
+def monitoring_live(page: PageDep) -> Response:
+    """The live-curve data (htmx polls it every 30 s; the chart updates in place)."""
+    if page.park is None:
+        raise HTTPException(status_code=404)
+    live = views.live_curves(page.scope, page.park.id, page.t)
+    return page.partial(
+        "partials/live.html",
+        live=live,
+        chart_live=charts.line_chart(live.x, live.series, axis_name="kW") if live.x else None,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 企业 enterprises
+# --------------------------------------------------------------------------------------------
+
+
+@router.get("/enterprises", response_class=HTMLResponse)
+def enterprises(page: PageDep) -> Response:
+    """企业 list with emissions and energy per enterprise (park users); enterprise users go to their own."""
+    if page.scope.is_enterprise:
+        return RedirectResponse(f"/enterprises/{page.user.enterprise_id}", status_code=303)
+    if page.park is None:
+        return page.render("enterprises.html", "enterprises", "nav_enterprises", rows=[], pager=None)
+    inv = _inventory(page, Method.NATIONAL)
+    rows = views.enterprise_rows(page.scope, page.park.id, inv)
+    pager = make_pager(page.request, len(rows), per_page=25)
+    return page.render(
+        "enterprises.html",
+        "enterprises",
+        "nav_enterprises",
+        rows=rows[pager.offset : pager.offset + pager.per_page],
+        pager=pager,
+        inv=inv,
+    )
+
+
+@router.get("/enterprises/{enterprise_id}", response_class=HTMLResponse)
+def enterprise_page(page: PageDep, enterprise_id: str) -> Response:
+    """One enterprise: its own totals, trends, line items and meters (only inside the user's scope)."""
+    try:
+        ent = views.enterprise(page.scope, enterprise_id)
+    except NotFound as exc:
+        return _not_found(page, exc)
+    inv = _inventory(page, Method.NATIONAL)
+    detail = views.enterprise_detail(page.scope, ent, inv)
+    months = list(detail.by_month)
+    chart = charts.bar_chart(
+        months,
+        [detail.by_month[m] for m in months],
+        axis_name="tCO2",
+        urls=[
+            f"/inventory/items?method=national&by=enterprise&key={quote(ent.id)}&year={page.year}"
+            for _ in months
+        ],
+        series_name=page.t("emissions_tco2"),
+    )
+    mix = charts.pie_chart(
+        [(carrier_label(c, page.lang), v) for c, v in detail.by_carrier.items() if v > 0],
+        unit="tCO2",
+        urls=None,
+    )
+    active = "enterprise" if page.scope.is_enterprise else "enterprises"
+    return page.render(
+        "enterprise.html",
+        active,
+        "nav_enterprise" if page.scope.is_enterprise else "nav_enterprises",
+        ent=ent,
+        detail=detail,
+        chart_months=chart,
+        chart_mix=mix,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 告警 alarms
+# --------------------------------------------------------------------------------------------
+
+
+@router.get("/alarms", response_class=HTMLResponse)
+def alarms(page: PageDep, state: str = "") -> Response:
+    """告警 list (open first), acknowledge/close by htmx with CSRF."""
+    if page.park is None:
+        return page.render("alarms.html", "alarms", "nav_alarms", rows=[], pager=None, state=state)
+    total = views.count_alarms(page.scope, page.park.id, state)
+    pager = make_pager(page.request, total, per_page=25)
+    rows = views.alarms(page.scope, page.park.id, state, pager.offset, pager.per_page)
+    return page.render("alarms.html", "alarms", "nav_alarms", rows=rows, pager=pager, state=state)
+
+
+@router.post("/alarms/{alarm_id}/{action}", response_class=HTMLResponse)
+def alarm_action(page: PageDep, alarm_id: int, action: str) -> Response:
+    """确认/关闭 an alarm (CSRF checked by the auth layer; audited); returns the updated row."""
+    if action not in ("acknowledge", "close"):
+        raise HTTPException(status_code=404)
+    try:
+        row = views.update_alarm(page.scope, alarm_id, action)
+    except NotFound as exc:
+        return _not_found(page, exc)
+    except PermissionDenied as exc:
+        return _error(page, 403, "forbidden", "", str(exc))
+    return page.partial("partials/alarm_row.html", a=row)
+
+
+# --------------------------------------------------------------------------------------------
+# 数据质量 data quality
+# --------------------------------------------------------------------------------------------
+
+
+@router.get("/quality", response_class=HTMLResponse)
+def quality(page: PageDep) -> Response:
+    """数据质量: completeness per meter, quarantined records, conflicts, ingest counters."""
+    if page.park is None:
+        return page.render("quality.html", "quality", "nav_quality", q=None)
+    q = views.quality(page.scope, page.park.id, page.year)
+    pager = make_pager(page.request, len(q.meters), per_page=25)
+    chart = charts.bar_chart(
+        [m.id for m in q.meters[pager.offset : pager.offset + pager.per_page]],
+        [m.completeness * 100 for m in q.meters[pager.offset : pager.offset + pager.per_page]],
+        axis_name="%",
+        urls=[
+            f"/meters/{quote(m.id)}/readings" for m in q.meters[pager.offset : pager.offset + pager.per_page]
+        ],
+        series_name=page.t("completeness_pct"),
+    )
+    return page.render("quality.html", "quality", "nav_quality", q=q, pager=pager, chart=chart)
+
+
+# --------------------------------------------------------------------------------------------
+# 因子库 factor library
+# --------------------------------------------------------------------------------------------
+
+
+@router.get("/factors", response_class=HTMLResponse)
+def factors(page: PageDep, kind: str = "") -> Response:
+    """因子库: every factor with value, unit, region, year and its cited source."""
+    lib = views.factor_library(kind)
+    pager = make_pager(page.request, len(lib.rows), per_page=30)
+    return page.render(
+        "factors.html",
+        "factors",
+        "nav_factors",
+        lib=lib,
+        rows=lib.rows[pager.offset : pager.offset + pager.per_page],
+        pager=pager,
+        kind=kind,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 数据导入 import
+# --------------------------------------------------------------------------------------------
+
+
+@router.get("/import", response_class=HTMLResponse)
+def import_page(page: PageDep) -> Response:
+    """数据导入: upload form and import history."""
+    history = views.import_history(page.scope, page.park.id if page.park else None)
+    return page.render("import.html", "import", "nav_import", history=history, result=None)
+
+
+@router.post("/import", response_class=HTMLResponse)
+async def import_upload(
+    page: PageDep,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[str, Form()] = "readings",
+) -> Response:
+    """Import an uploaded file; rejected rows are listed with file, row, field and the fix."""
+    if page.user.role == Role.VERIFIER:
+        return _error(page, 403, "forbidden", "", "verifiers are read-only")
+    name = Path(file.filename or "upload").name
+    data = await file.read()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        try:
+            result = views.import_file(page.scope, page.park.id if page.park else None, path, kind)
+        except ValidationError as exc:
+            result = views.ImportOutcome(
+                file=name, stored=exc.stored, errors=list(exc.errors), message=str(exc)
+            )
+    history = views.import_history(page.scope, page.park.id if page.park else None)
+    if page.request.headers.get("HX-Request"):
+        return page.partial("partials/import_result.html", result=result)
+    return page.render("import.html", "import", "nav_import", history=history, result=result)
+
+
+# --------------------------------------------------------------------------------------------
+# 报告 reports
+# --------------------------------------------------------------------------------------------
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports(page: PageDep) -> Response:
+    """报告: download the annual PDF report and the Excel tables."""
+    stored = (
+        views.stored_reports(page.scope, page.park.id) if page.park and not page.scope.is_enterprise else []
+    )
+    return page.render("reports.html", "reports", "nav_reports", stored=stored)
+
+
+@router.get("/reports/annual.pdf")
+def report_pdf(page: PageDep) -> Response:
+    """The annual park carbon report as PDF (WeasyPrint), for the park or the user's enterprise."""
+    if page.park is None:
+        raise HTTPException(status_code=404, detail="no park")
+    from zeropark.reports.pdf import render_annual_report
+
+    inv = _inventory(page, Method.NATIONAL)
+    ghg = _inventory(page, Method.GHG)
+    if inv is None:
+        return _error(page, 404, "not_found", "no_run")
+    names = enterprise_names(page.scope, page.park.id)
+    guiding = views.guiding_indicators(page.scope, page.park.id, page.year, inv)
+    dq = views.quality(page.scope, page.park.id, page.year)
+    pdf = render_annual_report(
+        park=page.park,
+        year=page.year,
+        national=inv,
+        ghg=ghg,
+        enterprise_names=names,
+        guiding=guiding,
+        data_quality=dq.summary,
+        lang=page.lang,
+    )
+    filename = f"zeropark-{page.park.id}-{page.year}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/reports/annual.xlsx")
+def report_xlsx(page: PageDep) -> Response:
+    """The official Excel tables (built by ``zeropark.reports.excel``)."""
+    if page.park is None:
+        raise HTTPException(status_code=404, detail="no park")
+    content = views.excel_report(page.scope, page.park.id, page.year)
+    if content is None:
+        return _error(page, 404, "not_found", "no_run")
+    filename = f"zeropark-{page.park.id}-{page.year}.xlsx"
+    return Response(
+        content,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 用户 users (admin)
+# --------------------------------------------------------------------------------------------
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users(page: PageDep) -> Response:
+    """用户 list (admin only)."""
+    if page.user.role != Role.ADMIN:
+        page.scope.deny("page", "/users", f"role '{page.user.role}' is not admin")
+        return _error(page, 403, "forbidden", "", "admin only")
+    rows = views.user_rows(page.scope)
+    pager = make_pager(page.request, len(rows), per_page=25)
+    return page.render(
+        "users.html",
+        "users",
+        "nav_users",
+        rows=rows[pager.offset : pager.offset + pager.per_page],
+        pager=pager,
+    )
