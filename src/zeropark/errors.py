@@ -6,6 +6,7 @@ Hierarchy::
     ├── DataError                  bad input data (a file, a row, a reading)
     │   ├── ValidationError        one or more rows rejected, each with file/sheet/row/field/fix
     │   ├── UnitMismatch           a unit that does not convert to the carrier's canonical unit
+    │   │   └── UnknownUnit        a unit string the unit registry cannot read
     │   ├── MeterRegisterReset     a cumulative register went backwards beyond rollover
     │   └── GapTooLong             a gap longer than the declared fill rule allows
     ├── AccountingError
@@ -75,6 +76,19 @@ class UnitMismatch(DataError):
         super().__init__(
             f"unit '{unit}' cannot be converted to '{expected}'{where}; "
             f"use a unit of the same dimension as '{expected}'"
+        )
+
+
+class UnknownUnit(UnitMismatch):
+    """A unit string that the unit registry (``zeropark.units.ureg``) cannot read."""
+
+    def __init__(self, unit: str, reason: str) -> None:
+        self.unit = unit
+        self.expected = ""
+        DataError.__init__(
+            self,
+            f"unknown unit '{unit}' ({reason}); write a unit such as kWh, MWh, 万kWh, GJ, t, kg, m3, "
+            "10^4 Nm3, tce or a ratio of them such as kgCO2/kWh",
         )
 
 

@@ -31,7 +31,7 @@ from typing import Any
 import pint
 from pint.facets.plain import PlainQuantity
 
-from zeropark.errors import UnitMismatch
+from zeropark.errors import UnitMismatch, UnknownUnit
 from zeropark.model import CANONICAL_UNIT, Carrier
 
 __all__ = [
@@ -150,7 +150,7 @@ def _parse_part(text: str, original: str) -> pint.Quantity[Any]:
     try:
         parsed = ureg.parse_expression(norm)
     except (pint.errors.PintError, AttributeError, SyntaxError, TypeError, ValueError) as exc:
-        raise UnitMismatch(original, "a known unit", f"cannot read '{text}': {exc}") from exc
+        raise UnknownUnit(original, f"cannot read '{text.strip()}': {exc}") from exc
     if not isinstance(parsed, ureg.Quantity):  # a bare number such as '1e4'
         return ureg.Quantity(float(parsed), "dimensionless")
     return parsed
@@ -173,7 +173,7 @@ def parse_unit(unit: str) -> pint.Quantity[Any]:
 
     Raises
     ------
-    UnitMismatch
+    UnknownUnit
         If the string is empty or names a unit the registry does not know.
 
     Examples
@@ -182,7 +182,7 @@ def parse_unit(unit: str) -> pint.Quantity[Any]:
     10000.0
     """
     if not unit or not unit.strip():
-        raise UnitMismatch(unit, "a known unit", "the unit is empty")
+        raise UnknownUnit(unit, "the unit is empty")
     numerator, sep, denominator = unit.partition("/")
     q = _parse_part(numerator, unit)
     if sep:
