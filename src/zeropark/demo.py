@@ -1339,7 +1339,7 @@ def _activities(
                 rel * rng.uniform(3_000, 4_500),
                 "t",
                 "石灰石 煅烧（工业生产过程）",
-                factor_id="process.limestone",
+                factor_id="process.limestone.cn",
                 unc=3.0,
             )
     wwtp = facilities["WWTP"]

@@ -173,7 +173,7 @@ def test_claims_and_bad_inputs(full: demo.DemoPark) -> None:
     assert "NO-SUCH-METER" in bad.readings_csv and "NaN" in bad.readings_csv
     dup = bad.enterprise_data["green_certificates"][0]["certificate_id"]
     assert dup in {c.id for c in full.claims}  # claimed twice → must be rejected on import
-    assert any(a.factor_id == "process.limestone" for a in full.activities)
+    assert any(a.factor_id == "process.limestone.cn" for a in full.activities)
 
 
 def test_size_validation() -> None:
