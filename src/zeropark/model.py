@@ -37,6 +37,7 @@ class Carrier(StrEnum):
     STEAM = "steam"
     HOT_WATER = "hot_water"
     WATER = "water"
+    MATERIAL = "material"  # a non-energy material of a process activity (limestone, clinker) [t]
 
 
 #: Canonical unit of each carrier inside the core.
@@ -59,6 +60,7 @@ CANONICAL_UNIT: dict[Carrier, str] = {
     Carrier.STEAM: "GJ",
     Carrier.HOT_WATER: "GJ",
     Carrier.WATER: "m3",
+    Carrier.MATERIAL: "t",
 }
 
 #: Chinese labels for carriers (interface language is Chinese first).
@@ -81,6 +83,7 @@ CARRIER_LABEL_ZH: dict[Carrier, str] = {
     Carrier.STEAM: "蒸汽",
     Carrier.HOT_WATER: "热水",
     Carrier.WATER: "水",
+    Carrier.MATERIAL: "物料（工业过程）",
 }
 
 FOSSIL_FUELS: frozenset[Carrier] = frozenset(

@@ -1,0 +1,674 @@
+"""Aggregation (汇总): readings and activity records → :class:`~zeropark.model.AccountingInput`.
+
+Policy (DESIGN.md §4–5; the mapping is documented in docs/architecture.md):
+
+- **Intervals in SQL.** The heavy work runs in the database, one ``GROUP BY meter, local month``
+  per meter kind: interval meters sum their values; cumulative registers are differenced with a
+  window function (``lag``), with rollover and reset detection exactly as
+  :func:`zeropark.timeseries.registers_to_intervals` (rollover when ``register_max − prev + cur``
+  lies in ``[0, register_max / 10]``, otherwise a reset whose interval is the new register).
+  The multiplier (CT/PT ratio) is applied to the per-month sums.
+- **Which period an interval belongs to** (as :mod:`zeropark.timeseries`): an interval meter's value
+  at ``ts`` covers ``[ts − interval_s, ts)``; a register difference covers ``[ts_prev, ts)``. The
+  interval belongs to the local (Asia/Shanghai) month / hour that contains its *start*. So the
+  hourly value stamped 2025-01-31T16:00Z (= 2025-02-01 00:00 local) still belongs to January.
+- **Completeness** of a meter-month = readings present / intervals expected (month length ÷
+  ``interval_s``); of a quantity = Σ present / Σ expected over its meters.
+- **Uncertainty** of a meter-month = the meter's accuracy class [%] (taken as the half-width of the
+  95 % interval); of a sum of meters, uncorrelated propagation
+  ``U = √Σ(q_i·U_i)² / Σq_i`` (IPCC 2006 GL Vol.1 ch.3 eq. 3.1).
+- **Meters → flows** (:func:`meter_flow`): boundary IMPORT of electricity/heat → PURCHASED,
+  EXPORT → EXPORTED, GENERATION of a renewable technology (pv, wind, hydro) → GENERATED,
+  an enterprise's CONSUMPTION of electricity/heat → CONSUMED, or INTERNAL_PURCHASE when a park
+  facility transfers that carrier to it (:class:`~zeropark.model.Transfer`); fossil fuel meters →
+  COMBUSTION. A submeter whose parent has the same owner, carrier and direction is inside its
+  parent and is not counted again.
+- **Activity records** are spread over the local months of their period in proportion to days;
+  only the part inside the year is kept.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlalchemy import Connection, Engine, bindparam, text
+
+from zeropark.errors import DataError, UnitMismatch
+from zeropark.model import (
+    FOSSIL_FUELS,
+    HEAT_CARRIERS,
+    RENEWABLE_TECHNOLOGIES,
+    AccountingInput,
+    ActivityRecord,
+    Carrier,
+    ClaimKind,
+    Direction,
+    Enterprise,
+    Flow,
+    IndicatorData,
+    Meter,
+    MeterKind,
+    MonthlyQuantity,
+    Transfer,
+)
+from zeropark.store import repo
+from zeropark.units import to_canonical
+
+__all__ = [
+    "FlowAssignment",
+    "MeterMonth",
+    "load_accounting_input",
+    "meter_flow",
+    "meter_hourly",
+    "meter_monthly",
+    "spread_activity",
+]
+
+#: Register readings this long before the year are read so the first interval of the year has
+#: its previous reading.
+REGISTER_LOOKBACK = timedelta(days=7)
+_ENERGY_IN = frozenset({Carrier.ELECTRICITY}) | HEAT_CARRIERS
+
+
+@dataclass(frozen=True, slots=True)
+class MeterMonth:
+    """One meter in one local month: energy [canonical unit, multiplier applied] and counts."""
+
+    meter_id: str
+    month: date  # first day of the local month
+    quantity: float
+    n_present: int
+    n_expected: int
+    n_flagged: int = 0
+    n_rollover: int = 0
+    n_reset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FlowAssignment:
+    """How one meter enters the books: party, carrier, flow (``INTERNAL_PURCHASE`` decided later)."""
+
+    enterprise_id: str | None
+    carrier: Carrier
+    flow: Flow
+
+
+# --- time helpers -------------------------------------------------------------------------------
+
+
+def _year_bounds(year: int, tz: str) -> tuple[datetime, datetime]:
+    z = ZoneInfo(tz)
+    return (
+        datetime(year, 1, 1, tzinfo=z).astimezone(UTC),
+        datetime(year + 1, 1, 1, tzinfo=z).astimezone(UTC),
+    )
+
+
+def _fixed_offset_s(year: int, tz: str) -> int:
+    """UTC offset of ``tz`` through ``year`` [s]; SQLite needs it fixed (true for China since 1992)."""
+    z = ZoneInfo(tz)
+    offsets = {datetime(year, m, 1, 12, tzinfo=z).utcoffset() for m in range(1, 13)}
+    offsets.add(datetime(year, 12, 31, 12, tzinfo=z).utcoffset())
+    if len(offsets) != 1:
+        raise DataError(
+            f"time zone '{tz}' changes its UTC offset during {year}; aggregation on SQLite needs a fixed "
+            "offset — use PostgreSQL for this park"
+        )
+    (off,) = offsets
+    assert off is not None
+    return int(off.total_seconds())
+
+
+def _month_seconds(month: date) -> int:
+    return calendar.monthrange(month.year, month.month)[1] * 86400
+
+
+# --- SQL ----------------------------------------------------------------------------------------
+
+_ROLLOVER = "(rmax IS NOT NULL AND rmax - prev + value >= 0 AND rmax - prev + value <= rmax / 10.0)"
+_REGISTER_AGG = f"""
+    sum(CASE WHEN d >= 0 THEN d WHEN {_ROLLOVER} THEN rmax - prev + value ELSE value END) AS total,
+    count(*) AS n,
+    sum(CASE WHEN quality <> 0 THEN 1 ELSE 0 END) AS n_flagged,
+    sum(CASE WHEN d < 0 AND {_ROLLOVER} THEN 1 ELSE 0 END) AS n_rollover,
+    sum(CASE WHEN d < 0 AND NOT {_ROLLOVER} THEN 1 ELSE 0 END) AS n_reset
+"""
+_INTERVAL_AGG = """
+    sum(value) AS total, count(*) AS n, sum(CASE WHEN quality <> 0 THEN 1 ELSE 0 END) AS n_flagged,
+    0 AS n_rollover, 0 AS n_reset
+"""
+
+
+def _sql(dialect: str, kind: MeterKind, bucket: str, filtered: bool) -> str:
+    """The aggregation query of one meter kind into ``month`` or ``hour`` buckets.
+
+    The inner query yields each interval's start ``s`` (timestamptz on PostgreSQL, epoch seconds
+    on SQLite); the outer one keeps the intervals that start inside the year and groups them.
+    """
+    pg = dialect == "postgresql"
+    meter_filter = " AND m.id IN :ids" if filtered else ""
+    if pg:
+        ts_s = "r.ts"
+        iv_start = "r.ts - make_interval(secs => m.interval_s)"
+        label = (
+            "date_trunc('month', s AT TIME ZONE :tz)"
+            if bucket == "month"
+            else "floor(extract(epoch FROM (s - :start)) / 3600)::int"
+        )
+        in_year = "s >= :start AND s < :end"
+    else:
+        ts_s = "CAST(strftime('%s', r.ts) AS INTEGER)"
+        iv_start = f"{ts_s} - m.interval_s"
+        label = (
+            "strftime('%Y-%m-01', s + :offset, 'unixepoch')" if bucket == "month" else "(s - :start_s) / 3600"
+        )
+        in_year = "s >= :start_s AND s < :end_s"
+    where = f"m.park_id = :park AND m.kind = '{kind.value}'{meter_filter} AND r.ts >= :lo AND r.ts < :hi"
+    if kind is MeterKind.INTERVAL:
+        inner = (
+            f"SELECT r.meter_id, r.value, r.quality, {iv_start} AS s "
+            f"FROM reading r JOIN meter m ON m.id = r.meter_id WHERE {where}"
+        )
+        agg = _INTERVAL_AGG
+    else:
+        inner = (
+            "SELECT r.meter_id, r.value, r.quality, m.register_max AS rmax, "
+            f"lag({ts_s}) OVER w AS s, lag(r.value) OVER w AS prev, r.value - lag(r.value) OVER w AS d "
+            f"FROM reading r JOIN meter m ON m.id = r.meter_id WHERE {where} "
+            "WINDOW w AS (PARTITION BY r.meter_id ORDER BY r.ts)"
+        )
+        agg = _REGISTER_AGG
+    return (
+        f"SELECT meter_id, {label} AS label, {agg} FROM ({inner}) x "
+        f"WHERE {in_year} GROUP BY meter_id, {label}"
+    )
+
+
+def _run_buckets(
+    conn: Connection,
+    park_id: str,
+    year: int,
+    tz: str,
+    kind: MeterKind,
+    bucket: str,
+    meter_ids: Sequence[str] | None,
+) -> list[Any]:
+    start, end = _year_bounds(year, tz)
+    pg = conn.dialect.name == "postgresql"
+    lo = start - REGISTER_LOOKBACK if kind is MeterKind.CUMULATIVE else start
+    # interval meters: a value stamped up to one day after the year may still start inside it
+    hi = end + timedelta(days=1) if kind is MeterKind.INTERVAL else end
+    params: dict[str, Any] = {"park": park_id, "lo": lo, "hi": hi}
+    if pg:
+        params |= {"tz": tz, "start": start, "end": end}
+    else:
+        params |= {
+            "offset": _fixed_offset_s(year, tz),
+            "start_s": int(start.timestamp()),
+            "end_s": int(end.timestamp()),
+            # SQLite keeps instants as UTC text in SQLAlchemy's format
+            "lo": lo.strftime("%Y-%m-%d %H:%M:%S.%f"),
+            "hi": hi.strftime("%Y-%m-%d %H:%M:%S.%f"),
+        }
+    stmt = text(_sql(conn.dialect.name, kind, bucket, meter_ids is not None))
+    if meter_ids is not None:
+        if not meter_ids:
+            return []
+        stmt = stmt.bindparams(bindparam("ids", expanding=True))
+        params["ids"] = list(meter_ids)
+    if pg:
+        # the window needs the readings in (meter, ts) order; let the sort stay in memory
+        conn.execute(text("SET LOCAL work_mem = '256MB'"))
+    return list(conn.execute(stmt, params))
+
+
+def _month_label(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date().replace(day=1)
+    if isinstance(value, date):
+        return value.replace(day=1)
+    return date.fromisoformat(str(value)[:10])
+
+
+def meter_monthly(
+    engine: Engine,
+    park_id: str,
+    year: int,
+    *,
+    meters: Sequence[Meter] | None = None,
+    tz: str = "Asia/Shanghai",
+) -> list[MeterMonth]:
+    """Energy of each meter in each local month of ``year`` [canonical unit, multiplier applied].
+
+    Parameters
+    ----------
+    engine : Engine
+        The store.
+    park_id : str
+        Park whose meters are aggregated.
+    year : int
+        Local calendar year.
+    meters : sequence of Meter, optional
+        Only these meters (default: all meters of the park).
+    tz : str
+        The park's time zone.
+
+    Returns
+    -------
+    list of MeterMonth
+        One per (meter, month) with at least one interval, ordered by meter and month.
+    """
+    all_meters = {m.id: m for m in (meters if meters is not None else repo.list_meters(engine, park_id))}
+    ids = list(all_meters) if meters is not None else None
+    out: list[MeterMonth] = []
+    with engine.begin() as conn:
+        for kind in (MeterKind.INTERVAL, MeterKind.CUMULATIVE):
+            for row in _run_buckets(conn, park_id, year, tz, kind, "month", ids):
+                m = all_meters.get(row.meter_id)
+                if m is None:
+                    continue
+                month = _month_label(row.label)
+                out.append(
+                    MeterMonth(
+                        meter_id=m.id,
+                        month=month,
+                        quantity=float(row.total or 0.0) * m.multiplier,
+                        n_present=int(row.n),
+                        n_expected=_month_seconds(month) // max(m.interval_s, 1),
+                        n_flagged=int(row.n_flagged or 0),
+                        n_rollover=int(row.n_rollover or 0),
+                        n_reset=int(row.n_reset or 0),
+                    )
+                )
+    out.sort(key=lambda mm: (mm.meter_id, mm.month))
+    return out
+
+
+def meter_hourly(
+    engine: Engine, park_id: str, year: int, meters: Sequence[Meter], *, tz: str = "Asia/Shanghai"
+) -> dict[str, np.ndarray[Any, np.dtype[np.float64]]]:
+    """Energy of each of ``meters`` per local hour of ``year`` [canonical unit]; NaN = no interval."""
+    n_hours = (date(year + 1, 1, 1) - date(year, 1, 1)).days * 24
+    by_id = {m.id: m for m in meters}
+    out = {m.id: np.full(n_hours, np.nan) for m in meters}
+    if not meters:
+        return out
+    with engine.begin() as conn:
+        for kind in (MeterKind.INTERVAL, MeterKind.CUMULATIVE):
+            ids = [m.id for m in meters if m.kind is kind]
+            for row in _run_buckets(conn, park_id, year, tz, kind, "hour", ids):
+                h = int(row.label)
+                if 0 <= h < n_hours:
+                    out[row.meter_id][h] = float(row.total or 0.0) * by_id[row.meter_id].multiplier
+    return out
+
+
+# --- meters → flows -----------------------------------------------------------------------------
+
+
+def meter_flow(meter: Meter, parent: Meter | None, children: Sequence[Meter] = ()) -> FlowAssignment | None:
+    """The flow a meter's energy books as, or ``None`` when it gives no quantity.
+
+    ``None`` for: water; a submeter whose parent has the same owner, carrier and direction (its
+    energy is inside the parent's); a park-owned (no enterprise) consumption meter with children
+    (a distribution feeder); a fuel IMPORT meter with fuel CONSUMPTION meters below it (the
+    combustion is booked where the fuel is burned; the difference is a meter-tree loss that
+    monitoring reports); generation that is not renewable (CHP output: its fuel is counted);
+    fuels leaving the park.
+    """
+    c, d = meter.carrier, meter.direction
+    if c in (Carrier.WATER, Carrier.MATERIAL):
+        return None
+    if (
+        parent is not None
+        and parent.enterprise_id == meter.enterprise_id
+        and parent.carrier is c
+        and parent.direction is d
+    ):
+        return None
+    owner = meter.enterprise_id
+    if c in FOSSIL_FUELS:
+        burned_below = any(k.carrier is c and k.direction is Direction.CONSUMPTION for k in children)
+        if d is Direction.IMPORT and burned_below:
+            return None
+        if d in (Direction.IMPORT, Direction.CONSUMPTION):
+            return FlowAssignment(owner, c, Flow.COMBUSTION)
+        return None
+    if d is Direction.IMPORT:
+        return FlowAssignment(owner, c, Flow.PURCHASED)
+    if d is Direction.EXPORT:
+        return FlowAssignment(owner, c, Flow.EXPORTED)
+    if d is Direction.GENERATION:
+        if c is Carrier.ELECTRICITY and meter.technology in RENEWABLE_TECHNOLOGIES:
+            return FlowAssignment(owner, c, Flow.GENERATED)
+        return None
+    # consumption of electricity or heat
+    if owner is None and children:
+        return None
+    return FlowAssignment(owner, c, Flow.CONSUMED)
+
+
+def _uncertainty_pct(parts: Iterable[tuple[float, float]]) -> float:
+    """Relative 95 % half-width of a sum of uncorrelated parts (q_i, U_i %) (IPCC 2006 Vol.1 eq. 3.1)."""
+    items = list(parts)
+    total = math.fsum(q for q, _ in items)
+    if total == 0.0:
+        return max((u for _, u in items), default=0.0)
+    return math.sqrt(math.fsum((q * u) ** 2 for q, u in items)) / abs(total)
+
+
+@dataclass
+class _Cell:
+    quantity: float = 0.0
+    present: int = 0
+    expected: int = 0
+    parts: list[tuple[float, float]] | None = None
+    evidence: set[str] | None = None
+
+    def add(self, mm: MeterMonth, accuracy_pct: float, evidence: str) -> None:
+        self.quantity += mm.quantity
+        self.present += mm.n_present
+        self.expected += mm.n_expected
+        (self.parts if self.parts is not None else self._init_parts()).append((mm.quantity, accuracy_pct))
+        (self.evidence if self.evidence is not None else self._init_evidence()).add(evidence)
+
+    def _init_parts(self) -> list[tuple[float, float]]:
+        self.parts = []
+        return self.parts
+
+    def _init_evidence(self) -> set[str]:
+        self.evidence = set()
+        return self.evidence
+
+
+def _meter_quantities(
+    meters: Sequence[Meter],
+    months: Sequence[MeterMonth],
+    transfers: Sequence[Transfer],
+    enterprises: Mapping[str, Enterprise],
+    year: int,
+) -> list[MonthlyQuantity]:
+    by_id = {m.id: m for m in meters}
+    assignments = _assignments(meters)
+    # internal supply: (buyer, carrier) → months with a transfer from a park facility
+    internal: dict[tuple[str, Carrier], dict[date, float]] = defaultdict(dict)
+    for t in transfers:
+        seller = enterprises.get(t.from_enterprise_id) if t.from_enterprise_id else None
+        if t.from_enterprise_id is None or (seller is not None and seller.is_public_facility):
+            per_month = internal[(t.to_enterprise_id, t.carrier)]
+            per_month[t.month] = per_month.get(t.month, 0.0) + t.quantity
+    cells: dict[tuple[str | None, Carrier, Flow, date], _Cell] = defaultdict(_Cell)
+    for mm in months:
+        if mm.month.year != year:
+            continue
+        a = assignments.get(mm.meter_id)
+        if a is None:
+            continue
+        cells[(a.enterprise_id, a.carrier, a.flow, mm.month)].add(
+            mm, by_id[mm.meter_id].accuracy_class, mm.meter_id
+        )
+    out: list[MonthlyQuantity] = []
+    for (ent, carrier, flow, month), cell in sorted(
+        cells.items(), key=lambda kv: (kv[0][0] or "", kv[0][1].value, kv[0][2].value, kv[0][3])
+    ):
+        parts = cell.parts or []
+        unc = _uncertainty_pct(parts)
+        completeness = min(1.0, cell.present / cell.expected) if cell.expected else 1.0
+        evidence = tuple(sorted(cell.evidence or ()))
+        supplied = internal.get((ent, carrier)) if ent is not None and flow is Flow.CONSUMED else None
+        if supplied:
+            if carrier in HEAT_CARRIERS:
+                # one heat network: all metered heat of the year comes from the park facility
+                out.append(
+                    MonthlyQuantity(
+                        ent,
+                        carrier,
+                        Flow.INTERNAL_PURCHASE,
+                        month,
+                        cell.quantity,
+                        evidence,
+                        unc,
+                        completeness,
+                    )
+                )
+                continue
+            # electricity: mixed supply — the transferred amount is internal, the rest from the grid
+            inside = min(cell.quantity, supplied.get(month, 0.0))
+            if inside > 0.0:
+                out.append(
+                    MonthlyQuantity(
+                        ent, carrier, Flow.INTERNAL_PURCHASE, month, inside, evidence, unc, completeness
+                    )
+                )
+            if cell.quantity - inside > 0.0:
+                out.append(
+                    MonthlyQuantity(
+                        ent,
+                        carrier,
+                        Flow.CONSUMED,
+                        month,
+                        cell.quantity - inside,
+                        evidence,
+                        unc,
+                        completeness,
+                    )
+                )
+            continue
+        out.append(MonthlyQuantity(ent, carrier, flow, month, cell.quantity, evidence, unc, completeness))
+    return out
+
+
+# --- activity records ---------------------------------------------------------------------------
+
+
+def spread_activity(record: ActivityRecord, year: int) -> list[MonthlyQuantity]:
+    """Spread an activity record over the local months of its period, in proportion to days.
+
+    Only the months of ``year`` are returned; a record of 2024-12-01..2025-01-31 gives January
+    2025 31/62 of its quantity. The quantity is converted to the canonical unit of its carrier
+    (process activities without a carrier: ``Carrier.MATERIAL``, tonnes).
+
+    Raises
+    ------
+    DataError
+        If the record's unit does not convert to the canonical unit (names the record).
+    """
+    carrier = record.carrier if record.carrier is not None else Carrier.MATERIAL
+    try:
+        quantity = to_canonical(record.quantity, record.unit, carrier)
+    except UnitMismatch as exc:
+        raise DataError(f"activity record '{record.id}': {exc}") from exc
+    total_days = (record.period_end - record.period_start).days + 1
+    out: list[MonthlyQuantity] = []
+    for month in range(1, 13):
+        first = date(year, month, 1)
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        lo, hi = max(first, record.period_start), min(last, record.period_end)
+        days = (hi - lo).days + 1
+        if days <= 0:
+            continue
+        out.append(
+            MonthlyQuantity(
+                enterprise_id=record.enterprise_id,
+                carrier=carrier,
+                flow=record.flow,
+                month=first,
+                quantity=quantity * days / total_days,
+                evidence=(record.id,),
+                uncertainty_pct=record.uncertainty_pct,
+                completeness=1.0,
+                factor_id=record.factor_id,
+                ncv_gj_per_unit=record.ncv_gj_per_unit,
+                carbon_content_tc_per_gj=record.carbon_content_tc_per_gj,
+            )
+        )
+    return out
+
+
+# --- hourly arrays ------------------------------------------------------------------------------
+
+
+def _hourly_sum(
+    series: Sequence[np.ndarray[Any, np.dtype[np.float64]]], signs: Sequence[float]
+) -> tuple[float, ...]:
+    if not series:
+        return ()
+    total = np.zeros_like(series[0])
+    for s, sign in zip(series, signs, strict=True):
+        total = total + sign * s  # NaN (no interval from a meter) makes the hour missing
+    return tuple(float(x) for x in total)
+
+
+def _hourly_arrays(
+    engine: Engine,
+    park_id: str,
+    year: int,
+    tz: str,
+    meters: Sequence[Meter],
+    enterprise_id: str | None,
+    direct_ids: set[str],
+) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]:
+    by_id = {m.id: m for m in meters}
+    assignments = _assignments(meters)
+    counted: list[tuple[Meter, FlowAssignment]] = []
+    for m in meters:
+        a = assignments[m.id]
+        if m.carrier is Carrier.ELECTRICITY and a is not None:
+            counted.append((m, a))
+    if enterprise_id is None:
+        load = [(m, 1.0) for m, a in counted if a.flow is Flow.PURCHASED]
+        load += [(m, -1.0) for m, a in counted if a.flow is Flow.EXPORTED]
+        # all on-site generation is consumed in the park unless exported (already subtracted)
+        load += [
+            (m, 1.0)
+            for m in meters
+            if m.carrier is Carrier.ELECTRICITY
+            and m.direction is Direction.GENERATION
+            and not (
+                m.parent_id
+                and by_id.get(m.parent_id) is not None
+                and by_id[m.parent_id].direction is Direction.GENERATION
+                and by_id[m.parent_id].enterprise_id == m.enterprise_id
+            )
+        ]
+        clean = [m for m, a in counted if a.flow is Flow.GENERATED]
+    else:
+        load = [(m, 1.0) for m, a in counted if a.enterprise_id == enterprise_id and a.flow is Flow.CONSUMED]
+        clean = [m for m, a in counted if a.enterprise_id == enterprise_id and a.flow is Flow.GENERATED]
+    direct = [by_id[i] for i in sorted(direct_ids) if i in by_id]
+    wanted = {m.id: m for m in [*(m for m, _ in load), *clean, *direct]}
+    series = meter_hourly(engine, park_id, year, list(wanted.values()), tz=tz)
+    return (
+        _hourly_sum([series[m.id] for m, _ in load], [s for _, s in load]),
+        _hourly_sum([series[m.id] for m in clean], [1.0] * len(clean)),
+        _hourly_sum([series[m.id] for m in direct], [1.0] * len(direct)),
+    )
+
+
+# --- the whole input ----------------------------------------------------------------------------
+
+
+def load_accounting_input(
+    engine: Engine, park_id: str, year: int, enterprise_id: str | None = None
+) -> AccountingInput:
+    """Everything one accounting run needs for ``park_id`` and local ``year``, from the store.
+
+    Parameters
+    ----------
+    engine : Engine
+        The store.
+    park_id : str
+        The park (accounting boundary).
+    year : int
+        Local calendar year (Asia/Shanghai).
+    enterprise_id : str, optional
+        An enterprise scope: only that enterprise's meters, records, claims and transfers (tenant
+        isolation); the hourly load is its own consumption.
+
+    Returns
+    -------
+    AccountingInput
+        Monthly quantities (meters and activity records), claims, transfers, indicator data and
+        the hourly arrays (park load, on-site clean generation, direct green power).
+
+    Raises
+    ------
+    NotFound
+        If the park (or the scoped enterprise) does not exist.
+    """
+    park = repo.get_park(engine, park_id)
+    if enterprise_id is not None:
+        repo.get_enterprise(engine, enterprise_id)
+    enterprises = repo.list_enterprises(engine, park_id)
+    all_meters = repo.list_meters(engine, park_id)
+    transfers = repo.list_transfers(engine, park_id, year=year, enterprise_id=enterprise_id)
+    claims = repo.list_claims(engine, park_id, year=year, enterprise_id=enterprise_id)
+    records = repo.list_activity_records(engine, park_id, year=year, enterprise_id=enterprise_id)
+
+    counted_ids = _counted_meter_ids(all_meters, enterprise_id)
+    months = meter_monthly(
+        engine, park_id, year, meters=[m for m in all_meters if m.id in counted_ids], tz=park.timezone
+    )
+    quantities = _meter_quantities(
+        all_meters,
+        months,
+        repo.list_transfers(engine, park_id, year=year),
+        {e.id: e for e in enterprises},
+        year,
+    )
+    if enterprise_id is not None:
+        quantities = [q for q in quantities if q.enterprise_id == enterprise_id]
+    for r in records:
+        quantities.extend(spread_activity(r, year))
+    quantities.sort(key=lambda q: (q.enterprise_id or "", q.carrier.value, q.flow.value, q.month, q.evidence))
+
+    direct_ids = {c.source_meter_id for c in claims if c.kind is ClaimKind.DIRECT and c.source_meter_id}
+    hourly_load, hourly_clean, hourly_direct = _hourly_arrays(
+        engine, park_id, year, park.timezone, all_meters, enterprise_id, direct_ids
+    )
+    scoped_enterprises = [e for e in enterprises if enterprise_id is None or e.id == enterprise_id]
+    return AccountingInput(
+        park=park,
+        year=year,
+        enterprises=tuple(scoped_enterprises),
+        quantities=tuple(quantities),
+        claims=tuple(claims),
+        transfers=tuple(transfers),
+        indicator_data=repo.get_indicator_data(engine, park_id, year)
+        if enterprise_id is None
+        else IndicatorData(),
+        hourly_load_kwh=hourly_load,
+        hourly_onsite_clean_kwh=hourly_clean,
+        hourly_direct_green_kwh=hourly_direct,
+        zones=tuple(repo.list_zones(engine, park_id)),
+    )
+
+
+def _counted_meter_ids(meters: Sequence[Meter], enterprise_id: str | None) -> set[str]:
+    """Meters whose monthly energy is needed (those that map to a flow, within the scope)."""
+    return {
+        mid
+        for mid, a in _assignments(meters).items()
+        if a is not None and (enterprise_id is None or a.enterprise_id == enterprise_id)
+    }
+
+
+def _assignments(meters: Sequence[Meter]) -> dict[str, FlowAssignment | None]:
+    """:func:`meter_flow` of every meter of a park (parents and children looked up in ``meters``)."""
+    by_id = {m.id: m for m in meters}
+    children: dict[str, list[Meter]] = defaultdict(list)
+    for m in meters:
+        if m.parent_id is not None:
+            children[m.parent_id].append(m)
+    return {
+        m.id: meter_flow(m, by_id.get(m.parent_id) if m.parent_id else None, children.get(m.id, ()))
+        for m in meters
+    }
