@@ -1,0 +1,57 @@
+"""核算 accounting: the pure core that turns an :class:`~zeropark.model.AccountingInput` into an inventory.
+
+``run(inputs, factors, options) -> Inventory`` — see :mod:`zeropark.accounting.engine`. Methods:
+:mod:`~zeropark.accounting.national` (零碳园区碳排放核算方法（试行）) and :mod:`~zeropark.accounting.ghg`
+(GHG Protocol). Options naming every [UNCERTAIN] choice: :mod:`~zeropark.accounting.options`.
+Checks: :mod:`~zeropark.accounting.reconcile`. No I/O here.
+"""
+
+from zeropark.accounting.book import PUBLIC_FACILITIES
+from zeropark.accounting.engine import Inventory, canonical_input, input_fingerprint, run
+from zeropark.accounting.lineitems import Category, Elimination, FactorUse, LineItem, Note, Scope2Basis
+from zeropark.accounting.matching import HourlyMatch, ShareStatus
+from zeropark.accounting.options import (
+    AccountingOptions,
+    CleanEnergyScope,
+    ElectricityCoalBasis,
+    ExportRule,
+    FactorYearRule,
+    GreenCap,
+    GridArea,
+    GwpSet,
+    NegativeNetInflow,
+    OnsiteRenewables,
+    PurchasedHeatFactor,
+)
+from zeropark.accounting.reconcile import Gap, GapKind
+from zeropark.accounting.uncertainty import Interval
+
+__all__ = [
+    "PUBLIC_FACILITIES",
+    "AccountingOptions",
+    "Category",
+    "CleanEnergyScope",
+    "ElectricityCoalBasis",
+    "Elimination",
+    "ExportRule",
+    "FactorUse",
+    "FactorYearRule",
+    "Gap",
+    "GapKind",
+    "GreenCap",
+    "GridArea",
+    "GwpSet",
+    "HourlyMatch",
+    "Interval",
+    "Inventory",
+    "LineItem",
+    "NegativeNetInflow",
+    "Note",
+    "OnsiteRenewables",
+    "PurchasedHeatFactor",
+    "Scope2Basis",
+    "ShareStatus",
+    "canonical_input",
+    "input_fingerprint",
+    "run",
+]
