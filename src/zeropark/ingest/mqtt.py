@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 DEFAULT_TOPIC = "zeropark/+/+/reading"
 #: Test hook: kill -9 the process after receiving this many messages, before committing them.
 CRASH_ENV = "ZEROPARK_INGEST_CRASH_BEFORE_COMMIT"
+#: Test hook: kill -9 the process after committing this many messages, before acknowledging them.
+CRASH_AFTER_COMMIT_ENV = "ZEROPARK_INGEST_CRASH_AFTER_COMMIT"
 SESSION_EXPIRY_S = 7 * 24 * 3600
 
 
@@ -135,6 +137,8 @@ class MqttIngester:
         self._received = 0
         crash = os.environ.get(CRASH_ENV)
         self._crash_after = int(crash) if crash else None
+        crash_ack = os.environ.get(CRASH_AFTER_COMMIT_ENV)
+        self._crash_before_ack = int(crash_ack) if crash_ack else None
         client_id = config.client_id or f"zeropark-ingest-{socket.gethostname()}-{os.getpid()}"
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
@@ -146,6 +150,7 @@ class MqttIngester:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
         self._dirty: dict[str, tuple[Any, Any]] = {}
         self._last_rollup = time.monotonic()
 
@@ -162,6 +167,9 @@ class MqttIngester:
             flags.session_present,
         )
         client.subscribe(self.config.subscription, qos=1)
+
+    def _on_subscribe(self, _c: mqtt.Client, _u: Any, _mid: int, reasons: Any, _p: Any) -> None:
+        log.info("subscribed to %s (%s)", self.config.subscription, reasons)
         self._connected.set()
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
@@ -182,6 +190,10 @@ class MqttIngester:
             self.config.host, self.config.port, keepalive=30, clean_start=False, properties=props
         )
         self.client.loop_start()
+
+    def wait_subscribed(self, timeout: float = 10.0) -> bool:
+        """Block until the subscription is active (tests, benchmarks)."""
+        return self._connected.wait(timeout)
 
     def stop(self) -> None:
         """Ask the loop to flush, acknowledge and exit."""
@@ -251,6 +263,9 @@ class MqttIngester:
             log.error("test hook %s: kill -9 before commit", CRASH_ENV)
             os.kill(os.getpid(), signal.SIGKILL)
         outcome = self._write_with_retry(items, parks, bad)
+        if self._crash_before_ack is not None and self._received >= self._crash_before_ack:
+            log.error("test hook %s: kill -9 after commit, before ack", CRASH_AFTER_COMMIT_ENV)
+            os.kill(os.getpid(), signal.SIGKILL)
         generation = self._generation
         for msg in batch:
             if msg.qos > 0 and msg.generation == generation:
