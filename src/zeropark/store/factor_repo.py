@@ -40,13 +40,16 @@ class StoredFactorSet:
 
 
 def _as_stored(row: FactorSetRow) -> StoredFactorSet:
+    created_at = row.created_at
+    if created_at.tzinfo is None:  # SQLite returns naive datetimes; they were stored in UTC
+        created_at = created_at.replace(tzinfo=UTC)
     return StoredFactorSet(
         name=row.name,
         version=row.version,
         sha256=row.sha256,
         description=row.description,
         is_builtin=row.is_builtin,
-        created_at=row.created_at,
+        created_at=created_at,
         created_by=row.created_by,
     )
 
