@@ -30,6 +30,9 @@ from zeropark.optimize.system import (
 HOURS_PER_YEAR = 8760.0
 #: Penalty on the slack of a relaxed requirement when diagnosing an infeasible model [CNY/unit].
 SLACK_PENALTY = 1e6
+#: Unserved load is relaxed last: a balance slack costs 10× a requirement's slack, so the diagnosis
+#: blames a target, a limit or the event before it blames the load.
+BALANCE_PENALTY = 1e7
 
 
 @dataclass(slots=True)
@@ -232,7 +235,7 @@ def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
         unserved = m.add_variables(lower=0, coords=[t_index], name="slack__electric_balance")
         elec_supply.append(unserved)
         built.slacks["electric_balance"] = unserved.name
-        cost_terms.append(SLACK_PENALTY * unserved.sum())
+        cost_terms.append(BALANCE_PENALTY * unserved.sum())
     lhs = sum(elec_supply) - sum(elec_demand_extra) if elec_demand_extra else sum(elec_supply)
     m.add_constraints(lhs == _da(load, t_index), name="electric_balance")
     if system.has_heat:
@@ -241,7 +244,7 @@ def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
             hu = m.add_variables(lower=0, coords=[t_index], name="slack__heat_balance")
             heat_supply.append(hu)
             built.slacks["heat_balance"] = hu.name
-            cost_terms.append(SLACK_PENALTY * hu.sum())
+            cost_terms.append(BALANCE_PENALTY * hu.sum())
         if not heat_supply:
             raise ValueError("heat_load_kw is set but no heat source (CHP, boiler, heat pump, purchase)")
         m.add_constraints(sum(heat_supply) == _da(heat_load, t_index), name="heat_balance")
