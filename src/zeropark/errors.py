@@ -14,6 +14,7 @@ Hierarchy::
     │   └── DoubleClaim            a green certificate/contract claimed twice or out of period
     ├── OptimizationError
     │   └── Infeasible             the model has no solution; says which constraints conflict
+    ├── RunFrozen                  a signed-off inventory run cannot be changed or signed again
     ├── NotFound                   an entity that does not exist (or is not visible to the user)
     └── PermissionDenied           the user's role or tenant does not allow the action
 
@@ -135,6 +136,18 @@ class Infeasible(OptimizationError):
     def __init__(self, message: str, conflicts: list[str] | None = None) -> None:
         self.conflicts = conflicts or []
         super().__init__(message)
+
+
+class RunFrozen(ZeroparkError):
+    """A signed-off inventory run (排放清单) is frozen: no second sign-off, no change, no delete."""
+
+    def __init__(self, run_id: int, signed_off_by: str | None) -> None:
+        self.run_id = run_id
+        self.signed_off_by = signed_off_by
+        super().__init__(
+            f"inventory run {run_id} was signed off by '{signed_off_by}' and is frozen; "
+            "compute a new run (`zeropark account`) instead of changing this one"
+        )
 
 
 class NotFound(ZeroparkError):

@@ -49,11 +49,11 @@ def _park(engine: Engine) -> None:
     repo.add_enterprise(
         engine, Enterprise("PUB", "P", "园区公用", "91320000000000002B", "D44", is_public_facility=True)
     )
-    I, C = MeterKind.INTERVAL, MeterKind.CUMULATIVE
+    IV, C = MeterKind.INTERVAL, MeterKind.CUMULATIVE
     meters = [
-        _meter("GRID-IN", EL, Direction.IMPORT, I, accuracy_class=0.2),
-        _meter("GRID-OUT", EL, Direction.EXPORT, I, accuracy_class=0.2),
-        _meter("PV", EL, Direction.GENERATION, I, enterprise_id="PUB", technology="pv", accuracy_class=0.5),
+        _meter("GRID-IN", EL, Direction.IMPORT, IV, accuracy_class=0.2),
+        _meter("GRID-OUT", EL, Direction.EXPORT, IV, accuracy_class=0.2),
+        _meter("PV", EL, Direction.GENERATION, IV, enterprise_id="PUB", technology="pv", accuracy_class=0.5),
         _meter(
             "E1-EL",
             EL,
@@ -64,8 +64,8 @@ def _park(engine: Engine) -> None:
             register_max=100_000.0,
             accuracy_class=0.5,
         ),
-        _meter("E1-EL2", EL, Direction.CONSUMPTION, I, enterprise_id="E1", accuracy_class=1.0),
-        _meter("E1-ST", Carrier.STEAM, Direction.CONSUMPTION, I, enterprise_id="E1", accuracy_class=2.0),
+        _meter("E1-EL2", EL, Direction.CONSUMPTION, IV, enterprise_id="E1", accuracy_class=1.0),
+        _meter("E1-ST", Carrier.STEAM, Direction.CONSUMPTION, IV, enterprise_id="E1", accuracy_class=2.0),
         _meter("NG-A", Carrier.NATURAL_GAS, Direction.CONSUMPTION, C, enterprise_id="E1", accuracy_class=1.5),
         _meter("NG-B", Carrier.NATURAL_GAS, Direction.CONSUMPTION, C, enterprise_id="E1", accuracy_class=1.5),
         _meter("WA", Carrier.WATER, Direction.CONSUMPTION, C, enterprise_id="E1"),
@@ -74,10 +74,11 @@ def _park(engine: Engine) -> None:
         repo.add_meter(engine, m)
     # a submeter inside E1-EL (same owner, carrier, direction): never counted again
     repo.add_meter(
-        engine, _meter("E1-EL-01", EL, Direction.CONSUMPTION, I, enterprise_id="E1", parent_id="E1-EL")
+        engine, _meter("E1-EL-01", EL, Direction.CONSUMPTION, IV, enterprise_id="E1", parent_id="E1-EL")
     )
     readings = [
-        # GRID-IN: 2024-12-31T16:00Z covers Dec 31 23:00 local → 2024, excluded; 17:00Z covers Jan 1 00:00 → Jan
+        # GRID-IN: 2024-12-31T16:00Z covers Dec 31 23:00 local → 2024, excluded;
+        # 17:00Z covers Jan 1 00:00 local → Jan
         Reading("GRID-IN", z(2024, 12, 31, 16), 5.0),
         Reading("GRID-IN", z(2024, 12, 31, 17), 7.0),
         Reading("GRID-IN", z(2025, 1, 31, 15), 10.0),  # Jan 31 22:00 local → Jan

@@ -27,6 +27,39 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
         if conn.dialect.name == "postgresql":
             ensure_default_reading_partition(conn)
+        ensure_run_freeze_trigger(conn)
+
+
+_PG_FREEZE = (
+    """
+CREATE OR REPLACE FUNCTION zeropark_inventory_run_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF OLD.signed_off_at IS NOT NULL THEN
+    RAISE EXCEPTION 'inventory run % is signed off and frozen', OLD.id USING ERRCODE = 'ZP001';
+  END IF;
+  IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+  RETURN NEW;
+END $$
+""",
+    "CREATE OR REPLACE TRIGGER inventory_run_frozen BEFORE UPDATE OR DELETE ON inventory_run "
+    "FOR EACH ROW EXECUTE FUNCTION zeropark_inventory_run_frozen()",
+)
+_SQLITE_FREEZE = tuple(
+    f"CREATE TRIGGER IF NOT EXISTS inventory_run_frozen_{op.lower()} BEFORE {op} ON inventory_run "
+    "WHEN OLD.signed_off_at IS NOT NULL "
+    "BEGIN SELECT RAISE(ABORT, 'inventory run is signed off and frozen'); END"
+    for op in ("UPDATE", "DELETE")
+)
+
+
+def ensure_run_freeze_trigger(conn: Connection) -> None:
+    """Make a signed-off ``inventory_run`` row immutable in the database itself (idempotent).
+
+    :func:`zeropark.store.runs.sign_off` is the only update a run gets; after it, any UPDATE or
+    DELETE of the row — from zeropark or from any SQL client — is refused by this trigger.
+    """
+    for stmt in _PG_FREEZE if conn.dialect.name == "postgresql" else _SQLITE_FREEZE:
+        conn.execute(text(stmt))
 
 
 def ensure_default_reading_partition(conn: Connection) -> None:
