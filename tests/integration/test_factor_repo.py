@@ -112,6 +112,13 @@ def test_cli_list_and_show(cli: CliRunner) -> None:
         "[S]",
     ):
         assert text in result.output
+    result = cli.invoke(app, ["factors", "list", "--uncertain"])
+    assert result.exit_code == 0, result.output
+    assert "300.7" in result.output  # 等价值 2022 is an [UNCERTAIN] option
+    assert "0.8325" not in result.output  # the MEE factor is primary
+    result = cli.invoke(app, ["factors", "sources"])
+    assert result.exit_code == 0, result.output
+    assert "mee_grid_2023" in result.output and "GB/T 2589-2020" in result.output
     result = cli.invoke(app, ["factors", "show", "no.such.id"])
     assert result.exit_code == EXIT_NOT_FOUND
     assert "no factor for id 'no.such.id'" in result.output

@@ -230,6 +230,10 @@ def test_heat_gwp_process(fs: FactorSet) -> None:
     with pytest.raises(FactorNotFound, match="process factors held: .*process.limestone.cn"):
         fs.process("fuel.diesel.ncv")
     assert fs.steam_heat_content().value == pytest.approx(3.763)  # 3 763 MJ/t
+    # clinker Tier 1: 0.65 × 44.01/56.08 × 1.02 = 0.5203 → 0.52, an [UNCERTAIN] recalled default
+    clinker = fs.process("process.clinker.ipcc_tier1")
+    assert clinker.value == pytest.approx(round(0.65 * 44.01 / 56.08 * 1.02, 2))
+    assert clinker.is_uncertain
 
 
 def test_uncertain_rows_are_flagged(fs: FactorSet) -> None:
@@ -305,7 +309,7 @@ def test_custom_set_overrides_and_adds(tmp_path: Path, fs: FactorSet) -> None:
         (
             "g1,grid_electricity,electricity,average,0.5,kgCO2/kWh,全国,2024,no_such_source,,",
             "source_id",
-            "unknown source_id 'no_such_source'; use an id of sources.csv",
+            "unknown source_id 'no_such_source'; use an id of the base set's sources",
         ),
         (
             "g1,grid_electricity,electricity,average,zero point five,kgCO2/kWh,全国,2024,mee_grid_2022,,",
@@ -363,6 +367,14 @@ def test_custom_row_errors(tmp_path: Path, fs: FactorSet, row: str, column: str,
     assert errors[0].file == "supplier.csv" and errors[0].row == 2
     assert message in errors[0].message
     assert str(errors[0]).startswith(f"supplier.csv, row 2, column '{column}': ")
+
+
+def test_custom_equivalent_with_year_serves_year_less_lookup(fs: FactorSet) -> None:
+    # a park that measured its own gas heat value for 2025: 36 000 kJ/m³ ÷ 29 307.6 = 1.2284 kgce/m³
+    text = HEADER + "\nsc.ng.2025,standard_coal,natural_gas,equivalent,1.2284,kgce/m3,,2025,gbt2589_2020,2,\n"
+    custom = parse_custom_csv(text, file="sc.csv", name="x", base=fs)
+    assert custom.standard_coal(Carrier.NATURAL_GAS).value == pytest.approx(0.0012143)  # year-less row kept
+    assert custom.standard_coal(Carrier.NATURAL_GAS, year=2025).value == pytest.approx(0.0012284)
 
 
 def test_custom_duplicate_id_names_both_rows(tmp_path: Path, fs: FactorSet) -> None:

@@ -71,6 +71,10 @@ def list_factors(
             "--kind", "-k", help="只列出此类 Only this kind (standard_coal, fuel, grid_electricity, ...)."
         ),
     ] = None,
+    uncertain: Annotated[
+        bool,
+        typer.Option("--uncertain", help="只列出待确认项 Only [UNCERTAIN] options (reports state them)."),
+    ] = False,
     factor_set: SetOption = None,
 ) -> None:
     """列出因子 List the factors of a set: id, name, value and unit as cited, region, year, source."""
@@ -79,6 +83,8 @@ def list_factors(
     except (NotFound, DataError, KeyError) as exc:
         raise _fail(str(exc), EXIT_NOT_FOUND) from None
     rows = fs.of_kind(kind) if kind else fs.factors
+    if uncertain:
+        rows = tuple(f for f in rows if f.is_uncertain)
     table = Table(title=f"{fs.label}  sha256 {fs.sha256[:12]}…  ({len(rows)} factors)", show_lines=False)
     for column in ("id", "名称", "name", "value", "unit", "region", "year", "source", "conf."):
         table.add_column(column, overflow="fold")
@@ -92,7 +98,7 @@ def list_factors(
             f.region,
             str(f.year or ""),
             f.source.id,
-            f"[yellow]{f.confidence.value}[/yellow]" if f.is_uncertain else f.confidence.value,
+            "[yellow]UNCERTAIN[/yellow]" if f.is_uncertain else f.confidence.value,
         )
     console.print(table)
 
@@ -140,6 +146,33 @@ def show_factor(
     except (NotFound, FactorNotFound, DataError, KeyError) as exc:
         raise _fail(str(exc), EXIT_NOT_FOUND) from None
     console.print(_detail_table(f, fs))
+
+
+@factors_app.command("sources")
+def list_sources(factor_set: SetOption = None) -> None:
+    """列出出处 List the sources a set cites (id, issuer, title, year, table, URL, confidence)."""
+    try:
+        fs = _resolve_set(factor_set)
+    except (NotFound, DataError, KeyError) as exc:
+        raise _fail(str(exc), EXIT_NOT_FOUND) from None
+    used: dict[str, int] = {}
+    for f in fs.factors:
+        used[f.source.id] = used.get(f.source.id, 0) + 1
+    table = Table(title=f"sources 出处 — {fs.label}")
+    for column in ("id", "issuer", "title", "year", "table", "url", "conf.", "factors"):
+        table.add_column(column, overflow="fold")
+    for src in fs.sources:
+        table.add_row(
+            src.id,
+            src.issuer,
+            src.title,
+            str(src.year or ""),
+            src.table,
+            src.url,
+            src.confidence.value,
+            str(used.get(src.id, 0)),
+        )
+    console.print(table)
 
 
 @factors_app.command("load")

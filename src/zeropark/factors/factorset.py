@@ -149,12 +149,14 @@ _PARAMETER_LABEL: dict[str, tuple[str, str]] = {
     "ef": ("排放因子", "emission factor"),
     "heat_content_default": ("默认热值", "default heat content"),
 }
+_CARRIER_LABEL_EN: dict[Carrier, str] = {Carrier.LNG: "LNG", Carrier.LPG: "LPG"}
 _PROCESS_LABEL_ZH: dict[str, str] = {
     "limestone": "石灰石",
     "dolomite": "白云石",
     "dolomite_pure": "白云石(纯)",
     "calcite": "方解石(CaCO3)",
     "magnesite": "菱镁矿(MgCO3)",
+    "clinker": "水泥熟料",
 }
 
 
@@ -284,7 +286,11 @@ def _key_label(kind: FactorKind, key: str, *, zh: bool) -> str:
             carrier = Carrier(base)
         except ValueError:
             return key
-        text = CARRIER_LABEL_ZH[carrier] if zh else carrier.value.replace("_", " ")
+        text = (
+            CARRIER_LABEL_ZH[carrier]
+            if zh
+            else _CARRIER_LABEL_EN.get(carrier, carrier.value.replace("_", " "))
+        )
         return f"{text}({variant})" if variant else text
     if kind is FactorKind.GRID_ELECTRICITY:
         return "电网电力" if zh else "grid electricity"
@@ -568,7 +574,8 @@ class FactorSet:
         basis : {"equivalent", "equal_value"}
             当量值 (calorific, default) or 等价值 (electricity: the year's supply coal rate).
         year : int, optional
-            Needed for ``equal_value`` (per-year values); ignored for year-less rows.
+            Needed for ``equal_value`` (per-year values, no fallback to another year: the caller
+            chooses and states it). For ``equivalent`` a year-less row serves every year.
         variant : str, optional
             A variant of the carrier row, e.g. ``"oilfield"`` for 油田天然气 (1.3300 kgce/m³).
 
@@ -578,6 +585,8 @@ class FactorSet:
             If no coefficient exists (e.g. ``equal_value`` for a year not held).
         """
         key = carrier.value if not variant else f"{carrier.value}/{variant}"
+        if year is None and basis == "equivalent":
+            return self._find(FactorKind.STANDARD_COAL, key, basis, "", None)
         found = self._by_key.get((FactorKind.STANDARD_COAL, key, basis, "", year))
         if found is None and year is not None:
             found = self._by_key.get((FactorKind.STANDARD_COAL, key, basis, "", None))

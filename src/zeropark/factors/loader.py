@@ -414,8 +414,8 @@ def _resolve_source(
     found = known.get(sid) or new.get(sid)
     if found is None:
         fix = (
-            "use an id of sources.csv (`zeropark factors list` shows them) or fill the source_title, "
-            "source_issuer, source_year, source_table, source_url and source_confidence columns"
+            "use an id of the base set's sources (`zeropark factors sources` lists them) or fill the "
+            "source_title, source_issuer, source_year, source_table, source_url and source_confidence columns"
             if allow_inline
             else "add it to sources.csv"
         )
