@@ -116,7 +116,7 @@ def role_of(q: MonthlyQuantity, view: str | None) -> Role | None:
     """
     c, f = q.carrier, q.flow
     where = f"quantity {party(q.enterprise_id)}/{c.value}/{f.value}/{q.month:%Y-%m}"
-    if c is Carrier.WATER:
+    if c in (Carrier.WATER, Carrier.MATERIAL) and f is not Flow.PROCESS:
         return None
     fossil = c in FOSSIL_FUELS
     boundary_of_public = view == PUBLIC_FACILITIES and q.enterprise_id is None
