@@ -7,17 +7,22 @@ paths. Values are small and hand-checkable (see ``READINGS`` comments).
 from __future__ import annotations
 
 import functools
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, create_engine, select, text
 
+from conftest import PG_ADMIN_URL, require_service
 from zeropark.api.app import create_app
 from zeropark.api.auth import hash_password
 from zeropark.model import Role
 from zeropark.settings import Settings
-from zeropark.store.db import transaction
+from zeropark.store.db import make_engine, transaction
+from zeropark.store.migrate import upgrade
 from zeropark.store.schema import (
     ActivityRecordRow,
     AlarmRow,
@@ -271,3 +276,49 @@ def make_api(engine: Engine) -> Api:
     build_park(engine)
     app = create_app(engine, settings=Settings(secret_key="test-secret-" + "x" * 20))
     return Api(engine=engine, client=TestClient(app))
+
+
+ROLES = ("admin", "manager", "ent_a", "verifier", "device")
+
+
+@dataclass
+class ApiModule(Api):
+    """A module-wide app on its own database with one logged-in client per fixture user.
+
+    Tests sharing it must not depend on each other's writes: they count audit records before and
+    after, and create rows with ids of their own.
+    """
+
+    clients: dict[str, TestClient]
+
+    def audit_count(self, action: str) -> int:
+        """How many audit records of ``action`` exist now."""
+        return len(self.audit_actions(action))
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def api_module(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ApiModule]:
+    """The fixture park on a fresh database of each backend, shared by one test module."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'zeropark.db'}"
+        drop: str | None = None
+    else:
+        require_service("PostgreSQL", "127.0.0.1", 5432)
+        drop = f"zeropark_api_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{drop}"'))
+        admin.dispose()
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{drop}"
+    engine = make_engine(url)
+    upgrade(engine)
+    api = make_api(engine)
+    yield ApiModule(engine=engine, client=api.client, clients={u: api.login(u) for u in ROLES})
+    engine.dispose()
+    if drop is not None:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
+        admin.dispose()

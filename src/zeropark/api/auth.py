@@ -365,12 +365,17 @@ class Scope:
         *,
         enterprise_col: Any | None = None,
         park_col: Any | None = None,
+        park_level: bool = False,
     ) -> T:
-        """Restrict ``stmt`` to the scope (``enterprise_col`` = the row's enterprise id column)."""
+        """Restrict ``stmt`` to the scope (``enterprise_col`` = the row's enterprise id column).
+
+        ``park_level=True`` marks rows every user of the park may see (the park itself); any
+        other query of an enterprise user without ``enterprise_col`` is refused.
+        """
         conditions: list[ColumnElement[bool]] = []
         if self.park_id is not None and park_col is not None:
             conditions.append(park_col == self.park_id)
-        if self.is_enterprise:
+        if self.is_enterprise and not park_level:
             if enterprise_col is None:
                 raise PermissionDenied("enterprise users may not list park-level data")
             conditions.append(enterprise_col == self.enterprise_id)
@@ -399,6 +404,20 @@ class Scope:
         if not self.sees(park_id=park_id, enterprise_id=enterprise_id):
             self.deny(entity, entity_id, f"outside scope (park={park_id}, enterprise={enterprise_id})")
             raise NotFound(f"{entity} '{entity_id}' not found")
+
+    def check_park(self, park_id: str) -> None:
+        """Raise :class:`NotFound` (after auditing) for a park outside the scope."""
+        if self.park_id is not None and park_id != self.park_id:
+            self.deny("park", park_id, f"outside scope (user park={self.park_id})")
+            raise NotFound(f"park '{park_id}' not found")
+
+    def require_manager(self, entity: str, entity_id: str) -> None:
+        """Refuse (403 + audit) unless the user is admin or park manager."""
+        if self.user.role not in MANAGE_ROLES:
+            self.deny(entity, entity_id, f"role '{self.user.role}' may not change {entity}")
+            raise PermissionDenied(
+                f"role '{self.user.role}' may not change {entity}; ask a park manager or admin"
+            )
 
     def check_write(
         self, entity: str, entity_id: str, *, park_id: str | None, enterprise_id: str | None

@@ -206,6 +206,8 @@ class MeterOut(Out):
     rated_capacity: float | None
     interval_s: int
     active: bool
+    technology: str = ""
+    register_max: float | None = None
 
 
 class MeterNode(MeterOut):

@@ -1,0 +1,105 @@
+"""Alarms (告警): list, acknowledge, close. Enterprise users see and handle only their own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from zeropark.api import audit
+from zeropark.api.auth import ScopeDep
+from zeropark.api.deps import SessionDep
+from zeropark.api.paging import Limit, Offset, paginate
+from zeropark.api.routers.parks import get_park_row
+from zeropark.api.schemas import AlarmOut, Page
+from zeropark.api.validation import invalid
+from zeropark.errors import NotFound
+from zeropark.store.schema import AlarmRow
+
+router = APIRouter(tags=["alarms 告警"])
+
+
+class AlarmState(StrEnum):
+    """Alarm lifecycle: open → acknowledged → closed."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    CLOSED = "closed"
+
+
+def _get_row(session: SessionDep, scope: ScopeDep, alarm_id: int) -> AlarmRow:
+    row = session.get(AlarmRow, alarm_id)
+    if row is None:
+        raise NotFound(f"alarm {alarm_id} not found")
+    scope.check("alarm", str(alarm_id), park_id=row.park_id, enterprise_id=row.enterprise_id)
+    return row
+
+
+@router.get("/parks/{park_id}/alarms", response_model=Page[AlarmOut])
+def list_alarms(
+    park_id: str,
+    session: SessionDep,
+    scope: ScopeDep,
+    state: AlarmState | None = None,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+    meter_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Page[AlarmOut]:
+    """Alarms of a park, newest first. 告警列表."""
+    get_park_row(session, scope, park_id)
+    stmt = select(AlarmRow).where(AlarmRow.park_id == park_id)
+    if state is not None:
+        stmt = stmt.where(AlarmRow.state == state.value)
+    if kind is not None:
+        stmt = stmt.where(AlarmRow.kind == kind)
+    if meter_id is not None:
+        stmt = stmt.where(AlarmRow.meter_id == meter_id)
+    stmt = scope.filter(stmt, enterprise_col=AlarmRow.enterprise_id).order_by(
+        AlarmRow.opened_at.desc(), AlarmRow.id.desc()
+    )
+    return paginate(session, stmt, limit, offset, AlarmOut.model_validate)
+
+
+@router.get("/alarms/{alarm_id}", response_model=AlarmOut)
+def get_alarm(alarm_id: int, session: SessionDep, scope: ScopeDep) -> AlarmOut:
+    """One alarm. 告警详情."""
+    return AlarmOut.model_validate(_get_row(session, scope, alarm_id))
+
+
+def _transition(session: SessionDep, scope: ScopeDep, alarm_id: int, to: AlarmState) -> AlarmOut:
+    row = _get_row(session, scope, alarm_id)
+    scope.check_write("alarm", str(alarm_id), park_id=row.park_id, enterprise_id=row.enterprise_id)
+    if row.state == AlarmState.CLOSED:
+        raise invalid("state", f"alarm {alarm_id} is closed; a closed alarm cannot change")
+    if to == AlarmState.ACKNOWLEDGED and row.state != AlarmState.OPEN:
+        raise invalid("state", f"alarm {alarm_id} is {row.state}, only an open alarm can be acknowledged")
+    before = audit.row_snapshot(row)
+    now = datetime.now(UTC)
+    if to == AlarmState.ACKNOWLEDGED:
+        row.acknowledged_at = now
+        row.acknowledged_by = scope.user.username
+    else:
+        row.closed_at = now
+        if row.acknowledged_by is None:
+            row.acknowledged_at = now
+            row.acknowledged_by = scope.user.username
+    row.state = to.value
+    scope.audit(session, audit.UPDATE, "alarm", str(alarm_id), before=before, after=audit.row_snapshot(row))
+    session.commit()
+    return AlarmOut.model_validate(row)
+
+
+@router.post("/alarms/{alarm_id}/acknowledge", response_model=AlarmOut)
+def acknowledge_alarm(alarm_id: int, session: SessionDep, scope: ScopeDep) -> AlarmOut:
+    """Acknowledge an open alarm. 确认告警."""
+    return _transition(session, scope, alarm_id, AlarmState.ACKNOWLEDGED)
+
+
+@router.post("/alarms/{alarm_id}/close", response_model=AlarmOut)
+def close_alarm(alarm_id: int, session: SessionDep, scope: ScopeDep) -> AlarmOut:
+    """Close an alarm (open or acknowledged). 关闭告警."""
+    return _transition(session, scope, alarm_id, AlarmState.CLOSED)
