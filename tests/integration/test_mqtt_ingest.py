@@ -164,10 +164,8 @@ def _spawn(
     return subprocess.Popen(
         [
             sys.executable,
-            "-c",
-            "from zeropark.cli import app; app()",
-            "ingest",
-            "mqtt",
+            "-m",
+            "zeropark.ingest.mqtt",
             "--topic",
             f"{prefix}/+/+/reading",
             "--client-id",
