@@ -220,14 +220,6 @@ def _sum_by(items: Iterable[LineItemView], key: Any, value: Any) -> dict[str, fl
     return dict(sorted(out.items(), key=lambda kv: -abs(kv[1])))
 
 
-def _stated(totals: Mapping[str, Any], *names: str) -> dict[str, float] | None:
-    for n in names:
-        v = totals.get(n)
-        if isinstance(v, Mapping) and v:
-            return {str(k) if k is not None else "park": _f(x) for k, x in v.items()}
-    return None
-
-
 def from_result(
     result: Mapping[str, Any],
     *,
@@ -237,33 +229,43 @@ def from_result(
     signed_off_by: str | None = None,
     signed_off_at: str | None = None,
 ) -> InventoryView:
-    """Read an ``Inventory.to_dict()`` result into an :class:`InventoryView`."""
-    items = tuple(_line_item(li, i) for i, li in enumerate(result.get("line_items") or ()))
-    totals = result.get("totals") if isinstance(result.get("totals"), Mapping) else result
-    assert isinstance(totals, Mapping)
-    total = _opt_f(_first(totals, "total_tco2e", "emissions_tco2e", "total_tco2"))
+    """Read an ``Inventory.to_dict()`` result into an :class:`InventoryView`.
+
+    Breakdowns are summed from the line items (so each total equals the sum of the line items
+    it drills down to); GHG market-based Scope 2 lines are left out of every breakdown except
+    ``by_scope`` (dual reporting: the total is location-based). Totals, energy, interval and
+    shares are taken as the result states them.
+    """
+    items = tuple(
+        _line_item(li, i) for i, li in enumerate(result.get("lines") or result.get("line_items") or ())
+    )
+    counted = [li for li in items if li.basis != "market"]
+    total = _opt_f(_first(result, "total_tco2e", "emissions_tco2e"))
     if total is None:
-        total = sum(li.emissions_tco2e for li in items)
-    energy = _opt_f(_first(totals, "energy_tce", "total_energy_tce"))
+        total = sum(li.emissions_tco2e for li in counted)
+    energy = _opt_f(result.get("energy_tce"))
     if energy is None:
-        energy = _opt_f(result.get("energy_tce"))
-    if energy is None:
-        energy = sum(li.energy_tce for li in items)
-    interval_raw = _first(totals, "interval_95_tco2e", "interval_tco2e", "ci95_tco2e", default=None)
-    if interval_raw is None:
-        interval_raw = _first(result, "interval_95_tco2e", "interval_tco2e", default=None)
+        energy = sum(li.energy_tce for li in counted)
+    interval_raw = _first(result, "interval_95", "interval_95_tco2e", default=None)
     interval = None
-    if isinstance(interval_raw, list | tuple) and len(interval_raw) == 2:
-        interval = (_f(interval_raw[0]), _f(interval_raw[1]))
-    elif isinstance(interval_raw, Mapping):
+    if isinstance(interval_raw, Mapping):
         interval = (
-            _f(_first(interval_raw, "low", "lo", "lower")),
-            _f(_first(interval_raw, "high", "hi", "upper")),
+            _f(_first(interval_raw, "low_tco2e", "low")),
+            _f(_first(interval_raw, "high_tco2e", "high")),
         )
-    shares = result.get("clean_energy") if isinstance(result.get("clean_energy"), Mapping) else result
-    assert isinstance(shares, Mapping)
+    elif isinstance(interval_raw, list | tuple) and len(interval_raw) == 2:
+        interval = (_f(interval_raw[0]), _f(interval_raw[1]))
+    hourly = result.get("hourly") if isinstance(result.get("hourly"), Mapping) else {}
+    assert isinstance(hourly, Mapping)
     em = lambda li: li.emissions_tco2e  # noqa: E731
     tce = lambda li: li.energy_tce  # noqa: E731
+    with_energy = [li for li in counted if li.energy_tce]
+    stated_energy = result.get("energy_by_carrier")
+    energy_by_carrier = (
+        {str(k): _f(v) for k, v in stated_energy.items()}
+        if isinstance(stated_energy, Mapping) and stated_energy
+        else _sum_by(with_energy, lambda li: li.carrier, tce)
+    )
     return InventoryView(
         run_id=run_id,
         method=str(_first(result, "method", default="")),
@@ -273,35 +275,21 @@ def from_result(
         energy_tce=energy,
         interval_tco2e=interval,
         line_items=items,
-        by_source=_stated(totals, "by_source", "by_category") or _sum_by(items, lambda li: li.category, em),
-        by_scope=_stated(totals, "by_scope") or _sum_by(items, lambda li: li.scope, em),
-        by_enterprise=_stated(totals, "by_enterprise") or _sum_by(items, _enterprise_key, em),
-        by_carrier=_stated(totals, "by_carrier") or _sum_by(items, lambda li: li.carrier, em),
-        by_month=dict(
-            sorted((_stated(totals, "by_month") or _sum_by(items, lambda li: li.month, em)).items())
-        ),
-        energy_by_carrier_tce=_stated(totals, "energy_by_carrier_tce")
-        or _sum_by((li for li in items if li.energy_tce), lambda li: li.carrier, tce),
-        energy_by_month_tce=dict(
-            sorted(
-                (
-                    _stated(totals, "energy_by_month_tce")
-                    or _sum_by((li for li in items if li.energy_tce), lambda li: li.month, tce)
-                ).items()
-            )
-        ),
-        clean_share_annual=_opt_f(_first(shares, "clean_share_annual", "annual_share", "clean_energy_share")),
-        clean_share_hourly=_opt_f(
-            _first(shares, "clean_share_hourly", "hourly_share", "hourly_matched_share")
-        ),
+        by_source=_sum_by(counted, lambda li: li.category, em),
+        by_scope=_sum_by(items, lambda li: li.scope, em),
+        by_enterprise=_sum_by(counted, _enterprise_key, em),
+        by_carrier=_sum_by(counted, lambda li: li.carrier, em),
+        by_month=dict(sorted(_sum_by(counted, lambda li: li.month, em).items())),
+        energy_by_carrier_tce=dict(sorted(energy_by_carrier.items(), key=lambda kv: -kv[1])),
+        energy_by_month_tce=dict(sorted(_sum_by(with_energy, lambda li: li.month, tce).items())),
+        clean_share_annual=_opt_f(result.get("clean_energy_share")),
+        clean_share_hourly=_opt_f(_first(hourly, "share", default=None)),
         options=dict(result.get("options") or {}),
-        factor_set=str(_first(result, "factor_set", "factor_set_name", default="")),
+        factor_set=str(_first(result, "factor_set_name", "factor_set", default="")),
         factor_set_version=str(_first(result, "factor_set_version", default="")),
-        fingerprint=str(_first(result, "input_fingerprint", "fingerprint", default="")),
+        fingerprint=str(_first(result, "input_fingerprint", default="")),
         code_version=str(_first(result, "code_version", default="")),
-        gaps=tuple(
-            g for g in (_first(result, "gaps", "reconciliation", default=()) or ()) if isinstance(g, Mapping)
-        ),
+        gaps=tuple(g for g in (result.get("gaps") or ()) if isinstance(g, Mapping)),
         signed_off_by=signed_off_by,
         signed_off_at=signed_off_at,
         result=result,
@@ -347,11 +335,10 @@ def compute_inventory(
 ) -> InventoryView | None:
     """Run the accounting engine on the scoped input (no stored run yet); None if it cannot run."""
     try:
-        from zeropark.store.aggregate import load_accounting_input
-
         from zeropark.accounting import AccountingOptions, run
         from zeropark.factors import load_factor_set
         from zeropark.model import Method
+        from zeropark.store.aggregate import load_accounting_input
     except ImportError:  # accounting or store aggregation not installed in this build
         return None
     cache = {} if cache is None else cache

@@ -19,7 +19,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zeropark.api.auth import OptionalUser, end_session
-from zeropark.errors import NotFound, PermissionDenied, ValidationError
+from zeropark.errors import DataError, NotFound, PermissionDenied, RowError, ValidationError
 from zeropark.model import Method, Role
 from zeropark.web import charts, views
 from zeropark.web.context import Page, PageDep, lang_switch_url, make_pager, request_lang, templates
@@ -212,7 +212,7 @@ def inventory(page: PageDep, by: str = "source") -> Response:
             series_name=page.t("method_national"),
         )
     return page.render(
-        "inventory.html", "inventory", "nav_inventory", inv=inv, ghg=ghg, by=by, tables=tables, chart=chart
+        "inventory.html", "inventory", "nav_inventory", inv=inv, ghg=ghg, by=by, tables=tables, chart_inv=chart
     )
 
 
@@ -439,7 +439,7 @@ def quality(page: PageDep) -> Response:
         ],
         series_name=page.t("completeness_pct"),
     )
-    return page.render("quality.html", "quality", "nav_quality", q=q, pager=pager, chart=chart)
+    return page.render("quality.html", "quality", "nav_quality", q=q, pager=pager, chart_quality=chart)
 
 
 # --------------------------------------------------------------------------------------------
@@ -494,6 +494,10 @@ async def import_upload(
         except ValidationError as exc:
             result = views.ImportOutcome(
                 file=name, stored=exc.stored, errors=list(exc.errors), message=str(exc)
+            )
+        except (DataError, PermissionDenied) as exc:
+            result = views.ImportOutcome(
+                file=name, stored=0, errors=[RowError(name, None, None, None, str(exc))], message=str(exc)
             )
     history = views.import_history(page.scope, page.park.id if page.park else None)
     if page.request.headers.get("HX-Request"):

@@ -909,16 +909,30 @@ def import_file(scope: Scope, park_id: str | None, path: Path, kind: str) -> Imp
     """
     if scope.user.role not in (Role.ADMIN, Role.PARK_MANAGER, Role.ENTERPRISE):
         raise PermissionDenied(f"role '{scope.user.role}' may not import data")
+    result: Any
     if kind == "workbook":
         from zeropark.ingest import workbook
 
-        result = workbook.import_workbook(  # type: ignore[attr-defined]
-            scope.engine, path, park_id=park_id, enterprise_id=scope.enterprise_id, user=scope.user.username
-        )
+        if scope.is_enterprise:
+            # an enterprise user may only submit its own enterprise's workbook: check before storing
+            rows, _ = workbook._read_any(path)
+            ent, _, _, _, _ = workbook._validate(scope.engine, path.name, rows)
+            if ent is not None and ent.id != scope.enterprise_id:
+                scope.deny("import", path.name, f"workbook of enterprise '{ent.id}'")
+                raise PermissionDenied(
+                    f"{path.name}: the workbook is for enterprise '{ent.id}'; you may only import your own "
+                    f"enterprise's data ('{scope.enterprise_id}')"
+                )
+        result = workbook.import_workbook(scope.engine, path, partial=True, created_by=scope.user.username)
     else:
+        if scope.is_enterprise:
+            raise PermissionDenied(
+                "enterprise users import their data with the enterprise workbook; meter readings files are "
+                "imported by the park operator"
+            )
         from zeropark.ingest.files import import_readings
 
-        result = import_readings(scope.engine, path)  # type: ignore[call-arg]
+        result = import_readings(scope.engine, path)
     errors = list(getattr(result, "errors", []) or [])
     stored = int(getattr(result, "stored", getattr(result, "n_stored", 0)) or 0)
     return ImportOutcome(file=path.name, stored=stored, errors=errors)

@@ -1,0 +1,116 @@
+"""Server-side charts for the PDF report (matplotlib → SVG), with a CJK font.
+
+Charts are drawn with matplotlib's Agg-free SVG backend into strings that WeasyPrint embeds, so
+the report needs no browser. Chinese labels use Noto Sans CJK (Debian ``fonts-noto-cjk``); text
+stays text in the SVG only when the font is embedded, so glyphs are converted to paths
+(``svg.fonttype = 'path'``) and the PDF looks the same on every machine.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+#: Fonts tried in order for Chinese text (first one installed wins).
+CJK_FONTS: tuple[str, ...] = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Serif CJK SC",
+    "WenQuanYi Zen Hei",
+)
+COLORS: tuple[str, ...] = (
+    "#1a7f5a",
+    "#3b82c4",
+    "#e0a526",
+    "#c0392b",
+    "#7d5ba6",
+    "#2bb3a3",
+    "#8c6d46",
+    "#5d6d7e",
+)
+
+
+def cjk_font() -> str | None:
+    """The first installed CJK font family, or None."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    for name in CJK_FONTS:
+        if name in installed:
+            return name
+    return None
+
+
+def _setup() -> None:
+    family = cjk_font()
+    fonts = [family] if family else []
+    plt.rcParams.update(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": [*fonts, "DejaVu Sans"],
+            "axes.unicode_minus": False,
+            "svg.fonttype": "path",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "font.size": 9,
+        }
+    )
+
+
+def _svg(fig: plt.Figure) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def monthly_bars_svg(months: Sequence[str], values: Sequence[float], *, ylabel: str, title: str = "") -> str:
+    """Bars per month (emissions [tCO2] or energy [tce]) as an SVG string."""
+    _setup()
+    fig, ax = plt.subplots(figsize=(7.0, 2.6))
+    ax.bar([m[-2:] if len(m) >= 7 else m for m in months], list(values), color=COLORS[0])
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, loc="left", fontsize=10)
+    ax.grid(axis="y", alpha=0.3)
+    return _svg(fig)
+
+
+def horizontal_bars_svg(
+    labels: Sequence[str], values: Sequence[float], *, xlabel: str, title: str = ""
+) -> str:
+    """Horizontal bars (e.g. emissions by enterprise [tCO2]), largest on top, as an SVG string."""
+    _setup()
+    height = max(1.6, 0.32 * len(labels) + 0.6)
+    fig, ax = plt.subplots(figsize=(7.0, height))
+    ax.barh(list(labels)[::-1], list(values)[::-1], color=COLORS[1])
+    ax.set_xlabel(xlabel)
+    if title:
+        ax.set_title(title, loc="left", fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    return _svg(fig)
+
+
+def pie_svg(items: Sequence[tuple[str, float]], *, title: str = "") -> str:
+    """A doughnut of shares (energy mix [tce]) as an SVG string; non-positive items are left out."""
+    _setup()
+    items = [(k, v) for k, v in items if v > 0]
+    fig, ax = plt.subplots(figsize=(4.2, 2.8))
+    if items:
+        ax.pie(
+            [v for _, v in items],
+            labels=[k for k, _ in items],
+            colors=[COLORS[i % len(COLORS)] for i in range(len(items))],
+            autopct="%1.1f%%",
+            pctdistance=0.78,
+            wedgeprops={"width": 0.45},
+            textprops={"fontsize": 8},
+        )
+    ax.set_aspect("equal")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return _svg(fig)
