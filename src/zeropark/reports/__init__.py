@@ -1,0 +1,1 @@
+"""Reports: Excel in the official layouts, the annual PDF carbon report, server-side charts."""
