@@ -198,6 +198,49 @@ class AppliedClaim:
     applied_kwh: float
 
 
+@dataclass(frozen=True, slots=True)
+class InputIndex:
+    """Look-ups over one input built once per run and shared by all views of it.
+
+    ``by_party`` groups quantities by enterprise id (``None`` = park level); ``generated_kwh`` is the
+    on-site renewable generation per (party, month) [kWh]; ``transfers_out`` / ``transfers_to`` the
+    internal electricity sold per (supplier, month) and per (supplier, buyer, month) [kWh].
+    """
+
+    by_party: dict[str | None, tuple[MonthlyQuantity, ...]]
+    generated_kwh: dict[tuple[str | None, date], float]
+    transfers_out: dict[tuple[str | None, date], float]
+    transfers_to: dict[tuple[str, date], dict[str | None, float]]
+
+    @classmethod
+    def build(cls, inputs: AccountingInput) -> InputIndex:
+        """Index ``inputs`` (one pass over quantities and transfers)."""
+        by_party: dict[str | None, list[MonthlyQuantity]] = defaultdict(list)
+        generated: dict[tuple[str | None, date], float] = defaultdict(float)
+        for q in inputs.quantities:
+            by_party[q.enterprise_id].append(q)
+            if q.carrier is Carrier.ELECTRICITY and q.flow is Flow.GENERATED:
+                generated[(q.enterprise_id, q.month)] += q.quantity
+        out: dict[tuple[str | None, date], float] = defaultdict(float)
+        to: dict[tuple[str, date], dict[str | None, float]] = defaultdict(lambda: defaultdict(float))
+        for t in inputs.transfers:
+            if t.carrier is Carrier.ELECTRICITY:
+                out[(t.from_enterprise_id, t.month)] += t.quantity
+                to[(t.to_enterprise_id, t.month)][t.from_enterprise_id] += t.quantity
+        return cls(
+            by_party={k: tuple(v) for k, v in by_party.items()},
+            generated_kwh=dict(generated),
+            transfers_out=dict(out),
+            transfers_to={k: dict(v) for k, v in to.items()},
+        )
+
+    def in_view(self, view: str | None) -> tuple[MonthlyQuantity, ...]:
+        """Quantities of ``view`` (see :func:`in_view`)."""
+        if view is None:
+            return tuple(q for qs in self.by_party.values() for q in qs)
+        return self.by_party.get(None if view == PUBLIC_FACILITIES else view, ())
+
+
 class Book:
     """The quantities of one view with their roles, and the factor lookups both methods share."""
 
@@ -208,15 +251,23 @@ class Book:
         options: AccountingOptions,
         view: str | None,
         claims: Sequence[GreenPowerClaim],
+        index: InputIndex | None = None,
     ) -> None:
         self.inputs = inputs
+        self.index = index or InputIndex.build(inputs)
         self.factors = factors
         self.options = options
         self.view = view
         self.notes: list[Note] = []
         self.zone_of = {e.id: e.zone_id for e in inputs.enterprises}
-        rows = sorted((q for q in inputs.quantities if in_view(q, view)), key=quantity_sort_key)
+        rows = sorted(self.index.in_view(view), key=quantity_sort_key)
         for q in rows:
+            if not (q.quantity >= 0.0 and math.isfinite(q.quantity)):
+                raise AccountingError(
+                    f"quantity {party(q.enterprise_id)}/{q.carrier.value}/{q.flow.value}/{q.month:%Y-%m} "
+                    f"is {q.quantity}; quantities must be finite and ≥ 0 — fix or quarantine the readings "
+                    "(exports and generation have flows of their own)"
+                )
             if q.month.year != inputs.year:
                 raise AccountingError(
                     f"quantity {party(q.enterprise_id)}/{q.carrier.value}/{q.flow.value} is for "
@@ -342,27 +393,15 @@ class Book:
         """
         if q.carrier is not Carrier.ELECTRICITY or q.enterprise_id is None:
             return 0.0
-        to_buyer: dict[str | None, float] = defaultdict(float)
-        sold: dict[str | None, float] = defaultdict(float)
-        for t in self.inputs.transfers:
-            if t.carrier is Carrier.ELECTRICITY and t.month == q.month:
-                sold[t.from_enterprise_id] += t.quantity
-                if t.to_enterprise_id == q.enterprise_id:
-                    to_buyer[t.from_enterprise_id] += t.quantity
+        to_buyer = self.index.transfers_to.get((q.enterprise_id, q.month), {})
         total = math.fsum(to_buyer.values())
         if total <= 0:
             return 0.0
         green = 0.0
-        for s, qty in to_buyer.items():
-            gen = math.fsum(
-                x.quantity
-                for x in self.inputs.quantities
-                if x.enterprise_id == s
-                and x.carrier is Carrier.ELECTRICITY
-                and x.flow is Flow.GENERATED
-                and x.month == q.month
-            )
-            r = min(1.0, gen / sold[s]) if sold[s] > 0 else 0.0
+        for s, qty in sorted(to_buyer.items(), key=lambda kv: kv[0] or ""):
+            sold = self.index.transfers_out.get((s, q.month), 0.0)
+            gen = self.index.generated_kwh.get((s, q.month), 0.0)
+            r = min(1.0, gen / sold) if sold > 0 else 0.0
             green += qty * r
         return green / total
 

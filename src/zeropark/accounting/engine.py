@@ -24,7 +24,15 @@ from typing import Any
 
 import zeropark
 from zeropark.accounting import ghg, national
-from zeropark.accounting.book import PUBLIC_FACILITIES, AppliedClaim, Book, Role, energy_text, internal_value
+from zeropark.accounting.book import (
+    PUBLIC_FACILITIES,
+    AppliedClaim,
+    Book,
+    InputIndex,
+    Role,
+    energy_text,
+    internal_value,
+)
 from zeropark.accounting.lineitems import Category, Elimination, LineItem, Note, Scope2Basis, fmt
 from zeropark.accounting.matching import HourlyMatch, hourly_match
 from zeropark.accounting.options import AccountingOptions, CleanEnergyScope, OnsiteRenewables
@@ -387,6 +395,17 @@ def _completeness_gaps(book: Book) -> list[Gap]:
     return gaps
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Shared:
+    """What every view of one input shares (computed once per run)."""
+
+    index: InputIndex
+    claims: tuple[GreenPowerClaim, ...]
+    claim_gaps: tuple[Gap, ...]
+    fingerprint: str
+    hourly: HourlyMatch
+
+
 def run(
     inputs: AccountingInput,
     factors: FactorSet,
@@ -420,11 +439,40 @@ def run(
     FactorNotFound
         A factor the data need is not in ``factors``.
     AccountingError
-        A quantity outside the year or with a flow that makes no sense for its carrier.
+        A quantity outside the year, negative or not finite, or with a flow that makes no sense
+        for its carrier.
+    DataError
+        An hourly array whose length is not the number of hours of the year.
     """
     options = options or AccountingOptions()
     claims, claim_gaps = _validated_claims(inputs)
-    book = Book(inputs, factors, options, enterprise_id, claims)
+    shared = _Shared(
+        index=InputIndex.build(inputs),
+        claims=tuple(claims),
+        claim_gaps=tuple(claim_gaps),
+        fingerprint=input_fingerprint(inputs),
+        hourly=hourly_match(inputs),
+    )
+    inventory = _account_view(inputs, factors, options, enterprise_id, shared)
+    if enterprise_id is not None:
+        return inventory
+    gaps = list(inventory.gaps) + transfers_vs_internal_purchases(inputs.transfers, inputs.quantities)
+    if check_parties and inputs.enterprises:
+        views: list[str] = [e.id for e in sorted(inputs.enterprises, key=lambda e: e.id)]
+        views.append(PUBLIC_FACILITIES)
+        parties = [_account_view(inputs, factors, options, v, shared) for v in views]
+        gaps += park_vs_parties(inventory, parties)
+    return dataclasses.replace(inventory, gaps=tuple(gaps))
+
+
+def _account_view(
+    inputs: AccountingInput,
+    factors: FactorSet,
+    options: AccountingOptions,
+    enterprise_id: str | None,
+    shared: _Shared,
+) -> Inventory:
+    book = Book(inputs, factors, options, enterprise_id, shared.claims, shared.index)
     module = national if options.method is Method.NATIONAL else ghg
     raw, applied, excess = module.account(book)
     lines = _sorted_unique(raw)
@@ -453,7 +501,8 @@ def run(
         if li.energy_tce:
             energy_by_carrier["-" if li.carrier is None else li.carrier.value].append(li.energy_tce)
     share, el_share, balance = _clean_shares(book, lines, applied, energy)
-    gaps = list(claim_gaps) + _capped_gap(applied, excess) + _completeness_gaps(book)
+    claim_gaps = list(shared.claim_gaps) if enterprise_id is None else []
+    gaps = claim_gaps + _capped_gap(applied, excess) + _completeness_gaps(book)
     notes = list(book.notes)
     missing_unc = factors_without_uncertainty(lines)
     if missing_unc:
@@ -464,8 +513,7 @@ def run(
                 f"factors without stated uncertainty, taken as 0 in the interval: {', '.join(missing_unc)}",
             )
         )
-    eliminations = _eliminations(book, options.method)
-    inventory = Inventory(
+    return Inventory(
         method=options.method,
         park_id=inputs.park.id,
         year=inputs.year,
@@ -476,7 +524,7 @@ def run(
         factor_set_name=factors.name,
         factor_set_version=factors.version,
         factor_set_sha256=factors.sha256,
-        input_fingerprint=input_fingerprint(inputs),
+        input_fingerprint=shared.fingerprint,
         code_version=zeropark.__version__,
         lines=lines,
         total_tco2e=total,
@@ -494,20 +542,8 @@ def run(
         electricity=balance,
         clean_energy_share=share,
         green_electricity_share=el_share,
-        hourly=hourly_match(inputs),
-        eliminations=eliminations,
-        gaps=(),
+        hourly=shared.hourly,
+        eliminations=_eliminations(book, options.method),
+        gaps=tuple(gaps),
         notes=tuple(notes),
     )
-    if enterprise_id is None:
-        gaps += transfers_vs_internal_purchases(inputs.transfers, inputs.quantities)
-        if check_parties and inputs.enterprises:
-            parties = [
-                run(inputs, factors, options, enterprise_id=e.id, check_parties=False)
-                for e in sorted(inputs.enterprises, key=lambda e: e.id)
-            ]
-            parties.append(
-                run(inputs, factors, options, enterprise_id=PUBLIC_FACILITIES, check_parties=False)
-            )
-            gaps += park_vs_parties(inventory, parties)
-    return dataclasses.replace(inventory, gaps=tuple(gaps))
