@@ -81,6 +81,19 @@ def test_builtin_set_identity(fs: FactorSet) -> None:
         fs.version = "x"  # type: ignore[misc]
 
 
+#: sha256 of CN-park-2025 2025.1. Stored runs cite (name, version, sha256): when the data files change,
+#: bump the version in factors/data/sets.csv, regenerate the tables of docs/factors.md, then update this.
+PINNED = {"2025.1": "f52ecbd08900acb7d9c0bf123c28ca26b597ceb8f0c62fab60cf742d449de924"}
+
+
+def test_builtin_version_pins_content(fs: FactorSet) -> None:
+    assert fs.version in PINNED, f"new version {fs.version}: add its sha256 {fs.sha256} to PINNED"
+    assert fs.sha256 == PINNED[fs.version], (
+        f"the data of {fs.label} changed (sha256 {fs.sha256}); a released version is immutable — "
+        "bump the version in factors/data/sets.csv"
+    )
+
+
 def test_every_fossil_fuel_has_parameters_and_coefficient(fs: FactorSet) -> None:
     for carrier in FOSSIL_FUELS:
         assert fs.fuel(carrier).ef_tco2_per_unit > 0, carrier
@@ -422,3 +435,29 @@ def test_custom_inline_source_bad_confidence(fs: FactorSet) -> None:
 def test_kinds_cover_all_rows(fs: FactorSet) -> None:
     kinds = {f.kind for f in fs.factors}
     assert kinds == set(FactorKind)
+
+
+def test_docs_tables_match_data(fs: FactorSet) -> None:
+    """docs/factors.md shows every factor with its cited value and unit (regenerate it when data change)."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "factors.md").read_text(encoding="utf-8")
+    lines = {line.split("|")[1].strip(): line for line in docs.splitlines() if line.startswith("| `")}
+    for f in fs.factors:
+        assert f"`{f.id}`" in lines, f"{f.id} missing from docs/factors.md"
+        assert f"| {f.cited_value:g} {f.cited_unit} |" in lines[f"`{f.id}`"], f.id
+    assert "CN-park-2025" in docs and fs.version in docs
+
+
+def test_public_surface() -> None:
+    import zeropark.factors as factors
+
+    assert set(factors.__all__) >= {
+        "FactorSet",
+        "Factor",
+        "Source",
+        "FuelParameters",
+        "GridCalibre",
+        "load_factor_set",
+        "load_custom_csv",
+    }
+    for name in factors.__all__:
+        assert hasattr(factors, name), name
