@@ -149,7 +149,7 @@ def pie_chart(
                 "type": "pie",
                 "radius": ["40%", "70%"],
                 "center": ["38%", "50%"],
-                "label": {"formatter": "{d}%"},
+                "label": {"position": "inside", "formatter": "{d}%", "color": "#fff", "fontSize": 11},
                 "data": data,
             }
         ],
@@ -170,17 +170,19 @@ def gauge_chart(value_pct: float | None, *, name: str, target_pct: float | None 
                 "max": 100,
                 "progress": {"show": True, "width": 12},
                 "axisLine": {"lineStyle": {"width": 12, "color": axis_colors}},
+                "radius": "95%",
+                "center": ["50%", "58%"],
                 "axisTick": {"show": False},
-                "splitLine": {"length": 8},
-                "axisLabel": {"distance": 16, "fontSize": 10},
+                "splitLine": {"show": False},
+                "axisLabel": {"show": False},
                 "pointer": {"show": False},
                 "detail": {
                     "valueAnimation": True,
                     "formatter": "{value}%",
                     "fontSize": 20,
-                    "offsetCenter": [0, "10%"],
+                    "offsetCenter": [0, "0%"],
                 },
-                "title": {"offsetCenter": [0, "45%"], "fontSize": 12},
+                "title": {"offsetCenter": [0, "75%"], "fontSize": 12},
                 "data": data,
             }
         ]
