@@ -1,0 +1,1 @@
+"""Monitoring shell: incremental rollups, alarms, data-quality scores (DESIGN.md §5)."""
