@@ -454,3 +454,13 @@ def test_park_total_equals_parties_minus_eliminations(data: AccountingInput, met
     elim_tce = sum(e.energy_tce for e in park.eliminations)
     assert park.energy_tce == pytest.approx(sum(p.energy_tce for p in parties) - elim_tce, rel=1e-9, abs=1e-6)
     assert park_vs_parties(park, parties) == []
+
+
+def test_fingerprint_fast_path_covers_every_quantity_field() -> None:
+    """The fast canonical encoder of MonthlyQuantity follows the dataclass (a new field changes the hash)."""
+    import dataclasses
+
+    from zeropark.accounting.engine import _canon_quantity
+
+    qty = q(Carrier.DIESEL, Flow.COMBUSTION, 1.0, factor_id="x", ncv_gj_per_unit=1.0)
+    assert list(_canon_quantity(qty)) == [f.name for f in dataclasses.fields(MonthlyQuantity)]

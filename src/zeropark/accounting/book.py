@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 from zeropark.accounting.lineitems import (
     CATEGORY_LABEL,
@@ -407,6 +408,7 @@ class Book:
 
 
 # -- line builders ---------------------------------------------------------------------------------
+@lru_cache(maxsize=4096)
 def _use(f: Factor, symbol: str) -> FactorUse:
     return FactorUse(
         id=f.id,

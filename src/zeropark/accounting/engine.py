@@ -47,7 +47,15 @@ from zeropark.accounting.reconcile import (
 from zeropark.accounting.uncertainty import Interval, factors_without_uncertainty, interval_95
 from zeropark.errors import DoubleClaim
 from zeropark.factors.factorset import FactorSet
-from zeropark.model import CANONICAL_UNIT, AccountingInput, Carrier, Flow, GreenPowerClaim, Method
+from zeropark.model import (
+    CANONICAL_UNIT,
+    AccountingInput,
+    Carrier,
+    Flow,
+    GreenPowerClaim,
+    Method,
+    MonthlyQuantity,
+)
 
 _CATEGORY_ORDER = {c: i for i, c in enumerate(Category)}
 _GAS = frozenset({Carrier.NATURAL_GAS, Carrier.LNG})
@@ -219,9 +227,41 @@ class Inventory:
 
 
 # -- fingerprint ------------------------------------------------------------------------------------
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    names = _FIELD_NAMES.get(cls)
+    if names is None and dataclasses.is_dataclass(cls):
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+def _canon_quantity(q: MonthlyQuantity) -> dict[str, Any]:
+    """Fast path of :func:`_canon` for the most numerous record (same output)."""
+    return {
+        "enterprise_id": q.enterprise_id,
+        "carrier": q.carrier.value,
+        "flow": q.flow.value,
+        "month": q.month.isoformat(),
+        "quantity": q.quantity,
+        "evidence": list(q.evidence),
+        "uncertainty_pct": q.uncertainty_pct,
+        "completeness": q.completeness,
+        "factor_id": q.factor_id,
+        "ncv_gj_per_unit": q.ncv_gj_per_unit,
+        "carbon_content_tc_per_gj": q.carbon_content_tc_per_gj,
+    }
+
+
 def _canon(obj: Any) -> Any:
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _canon(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if type(obj) is MonthlyQuantity:
+        return _canon_quantity(obj)
+    if obj is None or isinstance(obj, bool | int | float | str) and not isinstance(obj, Enum):
+        return obj
+    names = _field_names(type(obj))
+    if names is not None:
+        return {n: _canon(getattr(obj, n)) for n in names}
     if isinstance(obj, Enum):
         return obj.value
     if isinstance(obj, datetime | date):
