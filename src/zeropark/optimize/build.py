@@ -56,6 +56,14 @@ def _da(values: FloatArray, coords: pd.Index) -> xr.DataArray:
     return xr.DataArray(values, coords=[coords])
 
 
+def _merge(items: list[Any]) -> Any:
+    """Sum of expressions in one concatenation (Python's ``sum`` re-merges pairwise: O(k²))."""
+    exprs = [x.to_linexpr() if isinstance(x, linopy.Variable) else x for x in items]
+    if len(exprs) == 1:
+        return exprs[0]
+    return linopy.merge(exprs, cls=linopy.LinearExpression)
+
+
 def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
     """Build the LP (or MILP when a CHP asks for commitment) of ``system``.
 
@@ -90,7 +98,9 @@ def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
     if np.any(load < 0):
         raise ValueError("electric_load_kw: negative load; give consumption as positive kW")
 
-    cost_terms: list[Any] = []
+    cost_terms: list[Any] = []  # scalar expressions
+    cost_t: list[Any] = []  # per-step expressions [CNY], summed over t once at the end
+    co2_t: list[Any] = []  # per-step emissions [tCO2] except grid electricity
     objective_const = 0.0
 
     def extendable_capacity(label: str, unit: str, ext: Extendable) -> linopy.Variable:
@@ -114,12 +124,12 @@ def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
         m.add_constraints(grid_import - s_imp <= g.import_max_kw, name="import_limit")
         built.slacks["import_limit"] = s_imp.name
         cost_terms.append(SLACK_PENALTY * s_imp.sum())
-    cost_terms.append((w_da * _da(prices, t_index) * grid_import).sum())
+    cost_t.append(_da(w * prices, t_index) * grid_import)
     elec_supply: list[Any] = [grid_import]
     grid_export = None
     if g.export_max_kw > 0:
         grid_export = m.add_variables(lower=0, upper=g.export_max_kw, coords=[t_index], name="grid_export")
-        cost_terms.append(-tariff.export_price_cny_per_kwh * (w_da * grid_export).sum())
+        cost_t.append((-tariff.export_price_cny_per_kwh * w_da) * grid_export)
         elec_supply.append(-1 * grid_export)
     if g.demand_charge and tariff.demand_charge_cny_per_kw_month > 0:
         months = np.asarray(hz.index_local.month)
@@ -161,11 +171,11 @@ def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
         gmax = as_series(gc.max_kw, n, f"{gc.name}.max_kw")
         gv = m.add_variables(lower=0, upper=_da(gmax, t_index), name=f"green__{k}")
         green_total.append(gv)
-        cost_terms.append(gc.premium_cny_per_kwh * (w_da * gv).sum())
+        cost_t.append((gc.premium_cny_per_kwh * w_da) * gv)
         if gc.min_energy_kwh > 0:
             m.add_constraints((w_da * gv).sum() >= gc.min_energy_kwh, name=f"green_min_energy__{k}")
     if green_total:
-        m.add_constraints(sum(green_total) - grid_import <= 0, name="green_within_import")
+        m.add_constraints(_merge([*green_total, -1 * grid_import]) <= 0, name="green_within_import")
 
     # --- gas: CHP and boilers ---------------------------------------------------------------
     gas_fuel_kw: list[Any] = []
@@ -190,14 +200,14 @@ def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
         chp_el.append(p)
         elec_supply.append(p)
         price_kwh = c.gas_price_cny_per_m3 * carbon.gas_m3_per_kwh_fuel / c.eta_electric + c.vom_cny_per_kwh
-        cost_terms.append(price_kwh * (w_da * p).sum())
+        cost_t.append((price_kwh * w_da) * p)
+        co2_t.append((carbon.gas_tco2_per_kwh_fuel / c.eta_electric * w_da) * p)
     for k, bo in enumerate(system.boilers):
         q = m.add_variables(lower=0, upper=bo.heat_max_kw, coords=[t_index], name=f"boiler__{k}")
         gas_fuel_kw.append((1.0 / bo.efficiency) * q)
         heat_supply.append(q)
-        cost_terms.append(
-            bo.gas_price_cny_per_m3 * carbon.gas_m3_per_kwh_fuel / bo.efficiency * (w_da * q).sum()
-        )
+        cost_t.append((bo.gas_price_cny_per_m3 * carbon.gas_m3_per_kwh_fuel / bo.efficiency * w_da) * q)
+        co2_t.append((carbon.gas_tco2_per_kwh_fuel / bo.efficiency * w_da) * q)
 
     # --- heat pumps, heat purchase, thermal storage -----------------------------------------
     elec_demand_extra: list[Any] = []
@@ -216,7 +226,8 @@ def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
         hpur = system.heat_purchase
         heat_purchase = m.add_variables(lower=0, upper=hpur.max_kw, coords=[t_index], name="heat_purchase")
         heat_supply.append(heat_purchase)
-        cost_terms.append(hpur.price_cny_per_gj * GJ_PER_KWH * (w_da * heat_purchase).sum())
+        cost_t.append((hpur.price_cny_per_gj * GJ_PER_KWH * w_da) * heat_purchase)
+        co2_t.append((carbon.heat_tco2_per_gj * GJ_PER_KWH * w_da) * heat_purchase)
     for k, ts in enumerate(system.thermal_storages):
         ch, dis = _storage(m, built, f"thermal_storage__{k}", ts, t_index, hz.groups, dt, extendable_capacity)
         heat_supply.extend([dis, -1 * ch])
@@ -228,7 +239,7 @@ def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
             lower=0, upper=_da(np.minimum(fl.max_curtail_kw, load), t_index), name="load_curtailment"
         )
         elec_supply.append(cut)
-        cost_terms.append(fl.cost_cny_per_kwh * (w_da * cut).sum())
+        cost_t.append((fl.cost_cny_per_kwh * w_da) * cut)
 
     # --- balances ---------------------------------------------------------------------------
     if relax:
@@ -236,7 +247,7 @@ def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
         elec_supply.append(unserved)
         built.slacks["electric_balance"] = unserved.name
         cost_terms.append(BALANCE_PENALTY * unserved.sum())
-    lhs = sum(elec_supply) - sum(elec_demand_extra) if elec_demand_extra else sum(elec_supply)
+    lhs = _merge(elec_supply + [-1 * e for e in elec_demand_extra])
     m.add_constraints(lhs == _da(load, t_index), name="electric_balance")
     if system.has_heat:
         heat_load = as_series(system.heat_load_kw, n, "heat_load_kw")
@@ -247,59 +258,63 @@ def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
             cost_terms.append(BALANCE_PENALTY * hu.sum())
         if not heat_supply:
             raise ValueError("heat_load_kw is set but no heat source (CHP, boiler, heat pump, purchase)")
-        m.add_constraints(sum(heat_supply) == _da(heat_load, t_index), name="heat_balance")
+        m.add_constraints(_merge(heat_supply) == _da(heat_load, t_index), name="heat_balance")
 
     # --- emissions, energy, clean supply (national park method) ------------------------------
-    el_kwh_in = (w_da * grid_import).sum()
-    export_kwh = (w_da * grid_export).sum() if grid_export is not None else None
-    green_kwh = sum((w_da * gv).sum() for gv in green_total) if green_total else None
-    re_kwh = sum((w_da * p).sum() for p in re_total) if re_total else None
-    gas_kwh = sum((w_da * f).sum() for f in gas_fuel_kw) if gas_fuel_kw else None
-    heat_buy_gj = GJ_PER_KWH * (w_da * heat_purchase).sum() if heat_purchase is not None else None
-
-    grid_basis = el_kwh_in
-    if green_kwh is not None:
-        grid_basis = grid_basis - green_kwh
-    if export_kwh is not None and carbon.export_rule == ExportRule.NET_INFLOW:
-        grid_basis = grid_basis - export_kwh
-        grid_em = m.add_variables(lower=0, name="grid_emissions")  # max(0, net inflow × EF)
-        m.add_constraints(grid_em - carbon.grid_tco2_per_kwh * grid_basis >= 0, name="grid_emissions_def")
-        co2 = 1 * grid_em
-    else:
-        co2 = carbon.grid_tco2_per_kwh * grid_basis
-    if gas_kwh is not None:
-        co2 = co2 + carbon.gas_tco2_per_kwh_fuel * gas_kwh
-    if heat_buy_gj is not None:
-        co2 = co2 + carbon.heat_tco2_per_gj * heat_buy_gj
-    built.expressions["co2_t"] = co2
-    if system.economics.carbon_price_cny_per_tco2:
-        cost_terms.append(system.economics.carbon_price_cny_per_tco2 * co2)
-
-    tce = carbon.electricity_tce_per_kwh * el_kwh_in
-    if export_kwh is not None:
-        tce = tce - carbon.electricity_tce_per_kwh * export_kwh
-    if re_kwh is not None:
-        tce = tce + carbon.electricity_tce_per_kwh * re_kwh
-    if gas_kwh is not None:
-        tce = tce + carbon.gas_tce_per_m3 * carbon.gas_m3_per_kwh_fuel * gas_kwh
-    if heat_buy_gj is not None:
-        tce = tce + carbon.heat_tce_per_gj * heat_buy_gj
-
-    consumption = el_kwh_in
-    for term in (re_kwh,):
-        if term is not None:
-            consumption = consumption + term
-    if export_kwh is not None:
-        consumption = consumption - export_kwh
-    for p in chp_el:
-        consumption = consumption + (w_da * p).sum()
-    clean = None
-    if re_kwh is not None or green_kwh is not None:
-        clean = sum(x for x in (re_kwh, green_kwh) if x is not None)
-        if export_kwh is not None:
-            clean = clean - export_kwh
-
     tg = system.targets
+    carbon_price = system.economics.carbon_price_cny_per_tco2
+    targets = (tg.clean_share_min, tg.hourly_matching_min, tg.core_indicator_max_tco2_per_tce)
+    needs_totals = relax or any(x is not None for x in targets)
+    net_export = grid_export is not None and carbon.export_rule == ExportRule.NET_INFLOW
+    grid_t: list[Any] = [grid_import, *(-1 * gv for gv in green_total)]
+    if net_export and grid_export is not None:
+        grid_t.append(-1 * grid_export)
+    if net_export and (carbon_price or needs_totals):
+        grid_em = m.add_variables(lower=0, name="grid_emissions")  # max(0, net inflow × EF) [tCO2]
+        m.add_constraints(
+            grid_em - (carbon.grid_tco2_per_kwh * w_da * _merge(grid_t)).sum() >= 0, name="grid_emissions_def"
+        )
+        if carbon_price:
+            cost_terms.append(carbon_price * grid_em)
+            cost_t.extend(carbon_price * e for e in co2_t)
+        co2: Any = None
+        if needs_totals:
+            co2 = _merge([1 * grid_em, _merge(co2_t).sum()]) if co2_t else 1 * grid_em
+    else:
+        all_co2_t = [(carbon.grid_tco2_per_kwh * w_da) * e for e in grid_t] + co2_t
+        if carbon_price:
+            cost_t.extend(carbon_price * e for e in all_co2_t)
+        co2 = _merge(all_co2_t).sum() if needs_totals else None
+    if co2 is not None:
+        built.expressions["co2_t"] = co2
+
+    consumption: Any = None
+    clean: Any = None
+    tce: Any = None
+    if needs_totals:
+        el = carbon.electricity_tce_per_kwh
+        tce_t: list[Any] = [(el * w_da) * grid_import]
+        cons_t_all: list[Any] = [grid_import, *re_total, *chp_el]
+        if grid_export is not None:
+            tce_t.append((-el * w_da) * grid_export)
+            cons_t_all.append(-1 * grid_export)
+        tce_t.extend((el * w_da) * p for p in re_total)
+        for fuel in gas_fuel_kw:
+            tce_t.append((carbon.gas_tce_per_m3 * carbon.gas_m3_per_kwh_fuel * w_da) * fuel)
+        if heat_purchase is not None:
+            tce_t.append((carbon.heat_tce_per_gj * GJ_PER_KWH * w_da) * heat_purchase)
+        tce = _merge(tce_t).sum()
+        consumption = (w_da * _merge(cons_t_all)).sum()
+        if re_total or green_total:
+            clean_t = [*re_total, *green_total]
+            if grid_export is not None:
+                clean_t.append(-1 * grid_export)
+            clean = (w_da * _merge(clean_t)).sum()
+        built.expressions["tce"] = tce
+        built.expressions["consumption_kwh"] = consumption
+        if clean is not None:
+            built.expressions["clean_kwh"] = clean
+
     if tg.clean_share_min is not None:
         _check_share("clean_share_min", tg.clean_share_min)
         lhs_c = (clean if clean is not None else 0) - tg.clean_share_min * consumption
@@ -312,17 +327,14 @@ def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
     if tg.hourly_matching_min is not None:
         _check_share("hourly_matching_min", tg.hourly_matching_min)
         matched = m.add_variables(lower=0, coords=[t_index], name="matched_clean")
-        supply_t: Any = sum(re_total) + sum(green_total) if (re_total or green_total) else None
-        if supply_t is None:
-            m.add_constraints(matched <= 0, name="matched_clean_supply")
-        else:
-            if grid_export is not None:
-                supply_t = supply_t - grid_export
-            m.add_constraints(matched - supply_t <= 0, name="matched_clean_supply")
-        cons_t: Any = grid_import + sum(re_total) + sum(chp_el) if (re_total or chp_el) else 1 * grid_import
+        supply = [matched, *(-1 * x for x in (*re_total, *green_total))]
+        if grid_export is not None and len(supply) > 1:
+            supply.append(1 * grid_export)
+        m.add_constraints(_merge(supply) <= 0, name="matched_clean_supply")
+        cons = [matched, -1 * grid_import, *(-1 * x for x in (*re_total, *chp_el))]
         if grid_export is not None:
-            cons_t = cons_t - grid_export
-        m.add_constraints(matched - cons_t <= 0, name="matched_clean_consumption")
+            cons.append(1 * grid_export)
+        m.add_constraints(_merge(cons) <= 0, name="matched_clean_consumption")
         lhs_h = (w_da * matched).sum() - tg.hourly_matching_min * consumption
         if relax:
             s = m.add_variables(lower=0, name="slack__hourly_matching")
@@ -362,11 +374,8 @@ def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
             lhs_d = grid_import - s_dr
         m.add_constraints(lhs_d <= dr_cap, name="demand_response", mask=dr_mask)
 
-    built.expressions["tce"] = tce
-    built.expressions["consumption_kwh"] = consumption
-    if clean is not None:
-        built.expressions["clean_kwh"] = clean
-    m.add_objective(sum(cost_terms) + objective_const)
+    objective = _merge([_merge(cost_t).sum(), *cost_terms]) if cost_terms else _merge(cost_t).sum()
+    m.add_objective(objective + objective_const if objective_const else objective)
     return built
 
 
