@@ -198,7 +198,7 @@ class AccountingOptions:
             f"绿电/绿证上限：{_CAP_ZH[self.green_cap]}",
             f"园区自发自用可再生电力{_ONSITE_ZH[self.onsite_renewables]}综合能耗",
             f"外购热力因子：{_HEAT_ZH[self.purchased_heat_factor]}",
-            f"全球增温潜势：IPCC {self.gwp}",
+            f"全球增温潜势：IPCC {self.gwp}（仅用于非CO2气体）",
             f"清洁能源口径：{_CLEAN_ZH[self.clean_energy_scope]}",
         ]
         return "；".join(parts) + "。"
@@ -218,7 +218,7 @@ class AccountingOptions:
             f"green attributes capped at {self.green_cap.value.replace('_', ' ')}",
             f"self-consumed on-site renewables {self.onsite_renewables.value} in energy consumption",
             f"purchased heat factor: {_HEAT_EN[self.purchased_heat_factor]}",
-            f"GWP: IPCC {self.gwp}",
+            f"GWP: IPCC {self.gwp} (applies to non-CO2 gases only)",
             f"clean energy: {_CLEAN_EN[self.clean_energy_scope]}",
         ]
         return "; ".join(parts) + "."
