@@ -29,6 +29,7 @@ from zeropark.errors import (
     NotFound,
     OptimizationError,
     PermissionDenied,
+    RunFrozen,
     ValidationError,
     ZeroparkError,
 )
@@ -78,7 +79,7 @@ def _status_for(exc: ZeroparkError) -> int:
         return 403
     if isinstance(exc, DataError):
         return 422
-    if isinstance(exc, AccountingError | Infeasible | OptimizationError):
+    if isinstance(exc, AccountingError | Infeasible | OptimizationError | RunFrozen):
         return 409
     return 400
 

@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from zeropark.model import Carrier, Direction, Flow, MeterKind, Role
+from zeropark.model import Carrier, Direction, Flow, MeterKind, Method, Role
 
 T = TypeVar("T")
 
@@ -339,3 +339,234 @@ class ReportOut(Out):
     kind: str
     file_name: str
     created_at: datetime
+
+
+# -- factor sets --------------------------------------------------------------------------------
+
+
+class FactorSetOut(BaseModel):
+    """因子集 as stored (name, version, sha256)."""
+
+    name: str
+    version: str
+    sha256: str
+    description: str
+    is_builtin: bool
+    created_at: datetime | None
+    created_by: str | None
+    n_factors: int | None = None
+
+
+class SourceOut(BaseModel):
+    """Where a factor comes from."""
+
+    id: str
+    title: str
+    issuer: str
+    year: int | None
+    table: str
+    url: str
+    confidence: str
+
+
+class FactorOut(BaseModel):
+    """One factor with its source."""
+
+    id: str
+    kind: str
+    key: str
+    parameter: str
+    value: float
+    unit: str
+    region: str
+    year: int | None
+    uncertainty_pct: float | None
+    note: str
+    source: SourceOut
+
+
+class FactorSetDetail(FactorSetOut):
+    """A factor set with its factors (one page)."""
+
+    factors: Page[FactorOut]
+
+
+# -- inventory runs -----------------------------------------------------------------------------
+
+
+class RunCreate(BaseModel):
+    """Parameters of a new accounting run; ``options`` names [UNCERTAIN] choices (AccountingOptions)."""
+
+    year: int = Field(ge=2000, le=2100)
+    method: Method = Method.NATIONAL
+    enterprise_id: str | None = Field(default=None, max_length=64)
+    factor_set: str | None = Field(default=None, max_length=64)
+    factor_set_version: str | None = Field(default=None, max_length=32)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class RunOut(BaseModel):
+    """One stored inventory run (summary)."""
+
+    id: int
+    park_id: str
+    year: int
+    method: Method
+    enterprise_id: str | None
+    factor_set: str
+    factor_set_version: str
+    input_fingerprint: str
+    code_version: str
+    total_tco2e: float
+    energy_tce: float
+    data_quality_score: float | None
+    created_at: datetime
+    created_by: str | None
+    signed_off_by: str | None
+    signed_off_at: datetime | None
+    sign_off_note: str | None
+    frozen: bool
+
+
+class InventoryOut(BaseModel):
+    """A run with its totals and breakdowns [tCO2e], energy [tce], shares, interval, gaps, notes."""
+
+    run: RunOut
+    options: dict[str, Any]
+    options_statement_zh: str
+    options_statement_en: str
+    factor_set_sha256: str
+    total_tco2e: float
+    total_market_tco2e: float | None
+    energy_tce: float
+    intensity_tco2_per_tce: float | None
+    by_source: dict[str, float]
+    by_scope: dict[str, float]
+    by_enterprise: dict[str, float]
+    by_zone: dict[str, float]
+    by_carrier: dict[str, float]
+    by_month: dict[str, float]
+    energy_by_carrier: dict[str, float]
+    interval_95: dict[str, Any]
+    interval_95_market: dict[str, Any] | None
+    electricity: dict[str, float]
+    clean_energy_share: float | None
+    green_electricity_share: float | None
+    hourly: dict[str, Any]
+    eliminations: list[dict[str, Any]]
+    gaps: list[dict[str, Any]]
+    notes: list[dict[str, Any]]
+    n_line_items: int
+
+
+class FactorUseOut(BaseModel):
+    """A factor as used by a line item (value, unit, source text, confidence)."""
+
+    id: str
+    symbol: str
+    value: float
+    unit: str
+    source: str
+    confidence: str
+    uncertainty_pct: float | None
+    detail: FactorOut | None = None
+
+
+class LineItemOut(BaseModel):
+    """清单条目: activity × factors = emissions, with the formula written out."""
+
+    id: str
+    method: Method
+    category: str
+    scope: int | None
+    enterprise_id: str | None
+    zone_id: str | None
+    carrier: str | None
+    month: date | None
+    activity: float
+    activity_unit: str
+    emissions_tco2e: float
+    energy_tce: float
+    formula: str
+    uncertainty_pct: float
+    activity_uncertainty_pct: float
+    basis: str | None
+    note: str
+    label_zh: str
+    label_en: str
+    factors: list[FactorUseOut]
+    evidence: list[str]
+
+
+class EvidenceOut(BaseModel):
+    """One piece of evidence behind a line item: a meter (with its readings link) or a record."""
+
+    id: str
+    kind: str  # meter / activity_record / claim / transfer / unknown
+    meter: MeterOut | None = None
+    activity_record: ActivityOut | None = None
+    readings_url: str | None = None
+    detail: dict[str, Any] | None = None
+
+
+class LineItemDetail(LineItemOut):
+    """A line item with its evidence (one page)."""
+
+    run_id: int
+    evidence_page: Page[EvidenceOut]
+
+
+class CompareSide(BaseModel):
+    """One method's side of the comparison (None fields when no run exists)."""
+
+    method: Method
+    run: RunOut | None
+    total_tco2e: float | None = None
+    total_market_tco2e: float | None = None
+    energy_tce: float | None = None
+    intensity_tco2_per_tce: float | None = None
+    by_scope: dict[str, float] = Field(default_factory=dict)
+    by_source: dict[str, float] = Field(default_factory=dict)
+    options_statement_zh: str = ""
+    options_statement_en: str = ""
+    missing: str | None = None
+
+
+class CompareOut(BaseModel):
+    """National method and GHG Protocol side by side — never mixed (DESIGN.md §4)."""
+
+    park_id: str
+    year: int
+    enterprise_id: str | None
+    national: CompareSide
+    ghg: CompareSide
+
+
+class SignOff(BaseModel):
+    """A verifier's sign-off note."""
+
+    note: str = Field(default="", max_length=4000)
+
+
+class RecomputeOut(BaseModel):
+    """Whether a stored run recomputes bit for bit from the store as it is now."""
+
+    run_id: int
+    stored_fingerprint: str
+    recomputed_fingerprint: str
+    fingerprint_match: bool
+    totals_match: bool
+    identical: bool
+    differences: list[str]
+
+
+class IndicatorsOut(BaseModel):
+    """指标表 of a park and year, evaluated on a stored national-method run."""
+
+    park_id: str
+    year: int
+    run_id: int
+    size_band_zh: str
+    size_band_en: str
+    veto: bool
+    rows: list[dict[str, Any]]

@@ -1,0 +1,596 @@
+"""Inventory runs (排放清单): create, read, list, compare, drill down, sign off.
+
+A run is created by accounting a year from the store and saving it; line items drill down to
+their formula, factors with sources and evidence; a verifier's sign-off freezes the run.
+
+Enterprise users create and read only runs of their own enterprise, and their line items are
+filtered to their enterprise as well. Stored inventories are deserialised once and cached per
+run id (:mod:`zeropark.api.inventory_cache`): a run's inventory never changes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import Engine
+
+from zeropark.accounting import AccountingOptions, Inventory, LineItem, run
+from zeropark.api import audit
+from zeropark.api.auth import Principal, ScopeDep, require_roles
+from zeropark.api.deps import SessionDep
+from zeropark.api.inventory_cache import LruCache
+from zeropark.api.paging import Limit, Offset
+from zeropark.api.routers.parks import get_park_row
+from zeropark.api.schemas import (
+    ActivityOut,
+    CompareOut,
+    CompareSide,
+    EvidenceOut,
+    FactorOut,
+    FactorUseOut,
+    InventoryOut,
+    LineItemDetail,
+    LineItemOut,
+    MeterOut,
+    Page,
+    RecomputeOut,
+    RunCreate,
+    RunOut,
+    SignOff,
+    SourceOut,
+)
+from zeropark.api.validation import invalid
+from zeropark.errors import NotFound
+from zeropark.factors import Factor, FactorSet
+from zeropark.model import Method, Role
+from zeropark.store import runs
+from zeropark.store.schema import (
+    ActivityRecordRow,
+    EnterpriseRow,
+    GreenPowerClaimRow,
+    MeterRow,
+    TransferRow,
+)
+
+router = APIRouter(tags=["inventory 排放清单"])
+
+ENTITY = "inventory_run"
+Verifier = Annotated[Principal, Depends(require_roles(Role.VERIFIER))]
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _cache(request: Request) -> LruCache[int, Inventory]:
+    cache: LruCache[int, Inventory] | None = getattr(request.app.state, "inventory_lru", None)
+    if cache is None:
+        cache = LruCache(64)
+        request.app.state.inventory_lru = cache
+    return cache
+
+
+def run_out(s: runs.RunSummary) -> RunOut:
+    """API shape of a stored run's summary."""
+    return RunOut(
+        id=s.id,
+        park_id=s.park_id,
+        year=s.year,
+        method=s.method,
+        enterprise_id=s.enterprise_id,
+        factor_set=s.factor_set,
+        factor_set_version=s.factor_set_version,
+        input_fingerprint=s.input_fingerprint,
+        code_version=s.code_version,
+        total_tco2e=s.total_tco2e,
+        energy_tce=s.energy_tce,
+        data_quality_score=s.data_quality_score,
+        created_at=s.created_at,
+        created_by=s.created_by,
+        signed_off_by=s.signed_off_by,
+        signed_off_at=s.signed_off_at,
+        sign_off_note=s.sign_off_note,
+        frozen=s.frozen,
+    )
+
+
+def load_run(request: Request, scope: ScopeDep, run_id: int) -> tuple[runs.RunSummary, Inventory]:
+    """A stored run the user may see, with its (cached) inventory; 404 + audit otherwise."""
+    engine: Engine = request.app.state.engine
+    summary = _summary(engine, run_id)
+    scope.check(ENTITY, str(run_id), park_id=summary.park_id, enterprise_id=summary.enterprise_id)
+    cache = _cache(request)
+    inventory = cache.get(run_id)
+    if inventory is None:
+        inventory = runs.get_run(engine, run_id).inventory
+        cache.put(run_id, inventory)
+    return summary, inventory
+
+
+def _summary(engine: Engine, run_id: int) -> runs.RunSummary:
+    from sqlalchemy import select
+
+    from zeropark.store.schema import InventoryRunRow
+
+    cols = [c for c in InventoryRunRow.__table__.c if c.name != "result"]
+    with engine.connect() as conn:
+        row = conn.execute(select(*cols).where(InventoryRunRow.id == run_id)).first()
+    if row is None:
+        raise NotFound(f"inventory run {run_id} not found")
+    return runs._summary(row)
+
+
+def _factor_set(engine: Engine, name: str, version: str | None) -> FactorSet:
+    """The stored factor set ``name@version``; the built-in one is stored on first use."""
+    from zeropark.factors import builtin_set_names, load_factor_set
+    from zeropark.store.factor_repo import get_factor_set, save_factor_set
+
+    try:
+        return get_factor_set(engine, name, version)
+    except NotFound:
+        if name not in builtin_set_names():
+            raise
+        builtin = load_factor_set(name)
+        if version is not None and version != builtin.version:
+            raise
+        save_factor_set(engine, builtin, is_builtin=True)
+        return builtin
+
+
+def _options(body: RunCreate) -> AccountingOptions:
+    try:
+        return AccountingOptions.from_dict({**body.options, "method": body.method})
+    except (ValueError, TypeError) as exc:
+        raise invalid("options", str(exc)) from exc
+
+
+def _visible_lines(scope: ScopeDep, inventory: Inventory) -> list[LineItem]:
+    if scope.is_enterprise:
+        return [li for li in inventory.lines if li.enterprise_id == scope.enterprise_id]
+    return list(inventory.lines)
+
+
+def _factor_out(f: Factor) -> FactorOut:
+    s = f.source
+    return FactorOut(
+        id=f.id,
+        kind=str(f.kind),
+        key=f.key,
+        parameter=f.parameter,
+        value=f.value,
+        unit=f.unit,
+        region=f.region,
+        year=f.year,
+        uncertainty_pct=f.uncertainty_pct,
+        note=f.note,
+        source=SourceOut(
+            id=s.id,
+            title=s.title,
+            issuer=s.issuer,
+            year=s.year,
+            table=s.table,
+            url=s.url,
+            confidence=str(s.confidence),
+        ),
+    )
+
+
+def line_out(li: LineItem, factors: FactorSet | None = None) -> LineItemOut:
+    """API shape of a line item; with ``factors`` each factor carries its full source record."""
+    uses = []
+    for f in li.factors:
+        detail = None
+        if factors is not None:
+            try:
+                detail = _factor_out(factors.get(f.id))
+            except Exception:  # a derived factor (e.g. CHP steam) is not in the set
+                detail = None
+        uses.append(
+            FactorUseOut(
+                id=f.id,
+                symbol=f.symbol,
+                value=f.value,
+                unit=f.unit,
+                source=f.source,
+                confidence=f.confidence,
+                uncertainty_pct=f.uncertainty_pct,
+                detail=detail,
+            )
+        )
+    return LineItemOut(
+        id=li.id,
+        method=li.method,
+        category=li.category.value,
+        scope=li.scope,
+        enterprise_id=li.enterprise_id,
+        zone_id=li.zone_id,
+        carrier=None if li.carrier is None else li.carrier.value,
+        month=li.month,
+        activity=li.activity,
+        activity_unit=li.activity_unit,
+        emissions_tco2e=li.emissions_tco2e,
+        energy_tce=li.energy_tce,
+        formula=li.formula,
+        uncertainty_pct=li.uncertainty_pct,
+        activity_uncertainty_pct=li.activity_uncertainty_pct,
+        basis=None if li.basis is None else li.basis.value,
+        note=li.note,
+        label_zh=li.label_zh,
+        label_en=li.label_en,
+        factors=uses,
+        evidence=list(li.evidence),
+    )
+
+
+def _month_range_utc(month: date, tz: str) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(tz)
+    start = datetime(month.year, month.month, 1, tzinfo=zone)
+    nxt = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return start.astimezone(UTC), nxt.astimezone(UTC)
+
+
+# --- runs -------------------------------------------------------------------------------------
+
+
+@router.post("/parks/{park_id}/inventory-runs", response_model=RunOut, status_code=201)
+def create_run(
+    park_id: str, body: RunCreate, request: Request, session: SessionDep, scope: ScopeDep
+) -> RunOut:
+    """Account a year from the store (national or GHG) and save the run. 核算并保存排放清单."""
+    from zeropark.store.aggregate import load_accounting_input
+
+    park = get_park_row(session, scope, park_id)
+    enterprise_id = body.enterprise_id
+    if scope.is_enterprise and enterprise_id is None:
+        enterprise_id = scope.enterprise_id
+    scope.check_write(ENTITY, "(new)", park_id=park_id, enterprise_id=enterprise_id)
+    if enterprise_id is not None:
+        ent = session.get(EnterpriseRow, enterprise_id)
+        if ent is None or ent.park_id != park_id:
+            raise invalid("enterprise_id", f"enterprise '{enterprise_id}' is not in park '{park_id}'")
+    options = _options(body)
+    engine: Engine = request.app.state.engine
+    factors = _factor_set(
+        engine, body.factor_set or request.app.state.settings.factor_set, body.factor_set_version
+    )
+    inputs = load_accounting_input(engine, park.id, body.year)
+    inventory = run(inputs, factors, options, enterprise_id=enterprise_id)
+    quality = _quality_score(engine, park.id, body.year)
+    run_id = runs.save_run(engine, inventory, created_by=scope.user.username, data_quality_score=quality)
+    _cache(request).put(run_id, inventory)
+    summary = _summary(engine, run_id)
+    audit.record_now(
+        engine,
+        user=scope.user.username,
+        role=scope.user.role,
+        action=audit.CREATE,
+        entity=ENTITY,
+        entity_id=str(run_id),
+        after=run_out(summary).model_dump(mode="json"),
+        ip=scope.ip,
+    )
+    return run_out(summary)
+
+
+def _quality_score(engine: Engine, park_id: str, year: int) -> float | None:
+    """The park's data-quality score for the year when monitoring provides one."""
+    try:
+        from zeropark.monitoring import quality
+    except ImportError:
+        return None
+    fn = getattr(quality, "quality_score", None)
+    if fn is None:
+        return None
+    result = fn(engine, park_id, year)
+    score = getattr(result, "score", result)
+    return float(score) if isinstance(score, int | float) else None
+
+
+@router.get("/parks/{park_id}/inventory-runs", response_model=Page[RunOut])
+def list_runs(
+    park_id: str,
+    request: Request,
+    session: SessionDep,
+    scope: ScopeDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    method: Method | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[RunOut]:
+    """Runs of a park, newest first (an enterprise user: its own enterprise's runs). 清单列表."""
+    get_park_row(session, scope, park_id)
+    engine: Engine = request.app.state.engine
+    if scope.is_enterprise:
+        assert scope.enterprise_id is not None
+        items, total = runs.list_runs(
+            engine, park_id, year, method, enterprise_id=scope.enterprise_id, limit=limit, offset=offset
+        )
+    else:
+        items, total = runs.list_runs(engine, park_id, year, method, limit=limit, offset=offset)
+    return Page(items=[run_out(s) for s in items], total=total, limit=limit, offset=offset)
+
+
+def _latest(
+    engine: Engine, park_id: str, year: int, method: Method, enterprise_id: str | None
+) -> runs.RunSummary | None:
+    """The newest run of a method for the park view (or one enterprise's view); signed-off first."""
+    items, _ = runs.list_runs(engine, park_id, year, method, enterprise_id=enterprise_id, limit=200)
+    items = [s for s in items if s.enterprise_id == enterprise_id]
+    signed = [s for s in items if s.frozen]
+    pick = signed or items
+    return pick[0] if pick else None
+
+
+@router.get("/parks/{park_id}/inventory-runs/compare", response_model=CompareOut)
+def compare(
+    park_id: str,
+    request: Request,
+    session: SessionDep,
+    scope: ScopeDep,
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    enterprise_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> CompareOut:
+    """National method and GHG Protocol side by side for a year (latest runs; signed-off first). 方法对比."""
+    get_park_row(session, scope, park_id)
+    if scope.is_enterprise:
+        if enterprise_id is not None and enterprise_id != scope.enterprise_id:
+            scope.deny(ENTITY, f"compare:{enterprise_id}", "other enterprise's comparison")
+            raise NotFound(f"enterprise '{enterprise_id}' not found")
+        enterprise_id = scope.enterprise_id
+    engine: Engine = request.app.state.engine
+    sides = {}
+    for method in (Method.NATIONAL, Method.GHG):
+        summary = _latest(engine, park_id, year, method, enterprise_id)
+        if summary is None:
+            sides[method] = CompareSide(
+                method=method,
+                run=None,
+                missing=f"no {method.value} run for {year}; "
+                f"create one with POST /api/v1/parks/{park_id}/inventory-runs",
+            )
+            continue
+        _, inv = load_run(request, scope, summary.id)
+        sides[method] = CompareSide(
+            method=method,
+            run=run_out(summary),
+            total_tco2e=inv.total_tco2e,
+            total_market_tco2e=inv.total_market_tco2e,
+            energy_tce=inv.energy_tce,
+            intensity_tco2_per_tce=inv.intensity_tco2_per_tce,
+            by_scope=dict(inv.by_scope),
+            by_source=dict(inv.by_source),
+            options_statement_zh=inv.options_statement_zh,
+            options_statement_en=inv.options_statement_en,
+        )
+    return CompareOut(
+        park_id=park_id,
+        year=year,
+        enterprise_id=enterprise_id,
+        national=sides[Method.NATIONAL],
+        ghg=sides[Method.GHG],
+    )
+
+
+@router.get("/inventory-runs/{run_id}", response_model=InventoryOut)
+def get_run(run_id: int, request: Request, scope: ScopeDep) -> InventoryOut:
+    """A run with totals, breakdowns, shares, 95 % interval, gaps and notes. 清单详情."""
+    summary, inv = load_run(request, scope, run_id)
+    d = inv.to_dict() if not scope.is_enterprise else None
+    by_enterprise = dict(inv.by_enterprise)
+    if scope.is_enterprise:
+        by_enterprise = {k: v for k, v in by_enterprise.items() if k == scope.enterprise_id}
+    return InventoryOut(
+        run=run_out(summary),
+        options=summary_options(inv),
+        options_statement_zh=inv.options_statement_zh,
+        options_statement_en=inv.options_statement_en,
+        factor_set_sha256=inv.factor_set_sha256,
+        total_tco2e=inv.total_tco2e,
+        total_market_tco2e=inv.total_market_tco2e,
+        energy_tce=inv.energy_tce,
+        intensity_tco2_per_tce=inv.intensity_tco2_per_tce,
+        by_source=dict(inv.by_source),
+        by_scope=dict(inv.by_scope),
+        by_enterprise=by_enterprise,
+        by_zone=dict(inv.by_zone),
+        by_carrier=dict(inv.by_carrier),
+        by_month=dict(inv.by_month),
+        energy_by_carrier=dict(inv.energy_by_carrier),
+        interval_95=inv.interval_95.to_dict(),
+        interval_95_market=None if inv.interval_95_market is None else inv.interval_95_market.to_dict(),
+        electricity=dict(inv.electricity),
+        clean_energy_share=inv.clean_energy_share,
+        green_electricity_share=inv.green_electricity_share,
+        hourly=inv.hourly.to_dict(),
+        eliminations=[e.to_dict() for e in inv.eliminations],
+        gaps=[g.to_dict() for g in inv.gaps] if d is not None else [],
+        notes=[n.to_dict() for n in inv.notes],
+        n_line_items=len(_visible_lines(scope, inv)),
+    )
+
+
+def summary_options(inv: Inventory) -> dict[str, Any]:
+    """The run's options as plain JSON values."""
+    return {k: getattr(v, "value", v) for k, v in inv.options.to_dict().items()}
+
+
+@router.get("/inventory-runs/{run_id}/line-items", response_model=Page[LineItemOut])
+def list_line_items(
+    run_id: int,
+    request: Request,
+    scope: ScopeDep,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    enterprise_id: Annotated[str | None, Query(max_length=64)] = None,
+    carrier: Annotated[str | None, Query(max_length=32)] = None,
+    month: Annotated[date | None, Query(description="first day of the local month")] = None,
+    scope_no: Annotated[int | None, Query(alias="scope", ge=1, le=3)] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Page[LineItemOut]:
+    """Line items of a run, filtered (category, enterprise, carrier, month, scope). 清单条目."""
+    _, inv = load_run(request, scope, run_id)
+    lines = _visible_lines(scope, inv)
+    if category is not None:
+        lines = [li for li in lines if li.category.value == category]
+    if enterprise_id is not None:
+        lines = [li for li in lines if li.enterprise_id == enterprise_id]
+    if carrier is not None:
+        lines = [li for li in lines if li.carrier is not None and li.carrier.value == carrier]
+    if month is not None:
+        lines = [li for li in lines if li.month == month]
+    if scope_no is not None:
+        lines = [li for li in lines if li.scope == scope_no]
+    page = lines[offset : offset + limit]
+    return Page(items=[line_out(li) for li in page], total=len(lines), limit=limit, offset=offset)
+
+
+def _find_line(scope: ScopeDep, inv: Inventory, run_id: int, item_id: str) -> LineItem:
+    for li in inv.lines:
+        if li.id == item_id:
+            if scope.is_enterprise and li.enterprise_id != scope.enterprise_id:
+                scope.deny("line_item", f"{run_id}/{item_id}", "line item of another enterprise")
+                break
+            return li
+    raise NotFound(f"line item '{item_id}' not found in inventory run {run_id}")
+
+
+def _evidence(session: SessionDep, scope: ScopeDep, li: LineItem, run_id: int, ev_id: str) -> EvidenceOut:
+    meter = session.get(MeterRow, ev_id)
+    if meter is not None and scope.sees(park_id=meter.park_id, enterprise_id=meter.enterprise_id):
+        url = f"/api/v1/inventory-runs/{run_id}/line-items/{li.id}/readings?meter_id={meter.id}"
+        return EvidenceOut(id=ev_id, kind="meter", meter=MeterOut.model_validate(meter), readings_url=url)
+    record = session.get(ActivityRecordRow, ev_id)
+    if record is not None and scope.sees(park_id=record.park_id, enterprise_id=record.enterprise_id):
+        return EvidenceOut(
+            id=ev_id, kind="activity_record", activity_record=ActivityOut.model_validate(record)
+        )
+    claim = session.get(GreenPowerClaimRow, ev_id)
+    if claim is not None and scope.sees(park_id=claim.park_id, enterprise_id=claim.owner_enterprise_id):
+        return EvidenceOut(id=ev_id, kind="claim", detail=audit.row_snapshot(claim))
+    transfer = session.get(TransferRow, ev_id)
+    if transfer is not None and scope.sees(park_id=transfer.park_id, enterprise_id=transfer.to_enterprise_id):
+        return EvidenceOut(id=ev_id, kind="transfer", detail=audit.row_snapshot(transfer))
+    if meter is not None or record is not None or claim is not None or transfer is not None:
+        return EvidenceOut(id=ev_id, kind="restricted")
+    return EvidenceOut(id=ev_id, kind="unknown")
+
+
+@router.get("/inventory-runs/{run_id}/line-items/{item_id}", response_model=LineItemDetail)
+def get_line_item(
+    run_id: int,
+    item_id: str,
+    request: Request,
+    session: SessionDep,
+    scope: ScopeDep,
+    evidence_limit: Limit = 50,
+    evidence_offset: Offset = 0,
+) -> LineItemDetail:
+    """One line item: formula with numbers, factors with their sources, evidence (paginated). 条目溯源."""
+    summary, inv = load_run(request, scope, run_id)
+    li = _find_line(scope, inv, run_id, item_id)
+    try:
+        factors: FactorSet | None = _factor_set(
+            request.app.state.engine, summary.factor_set, summary.factor_set_version
+        )
+    except NotFound:
+        factors = None
+    base = line_out(li, factors)
+    ids = list(li.evidence)[evidence_offset : evidence_offset + evidence_limit]
+    page: Page[EvidenceOut] = Page(
+        items=[_evidence(session, scope, li, run_id, e) for e in ids],
+        total=len(li.evidence),
+        limit=evidence_limit,
+        offset=evidence_offset,
+    )
+    return LineItemDetail(**base.model_dump(), run_id=run_id, evidence_page=page)
+
+
+@router.get("/inventory-runs/{run_id}/line-items/{item_id}/readings")
+def line_item_readings(
+    run_id: int,
+    item_id: str,
+    request: Request,
+    session: SessionDep,
+    scope: ScopeDep,
+    meter_id: Annotated[str, Query(max_length=64)],
+    limit: Limit = 500,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Readings of an evidence meter in the line item's month (local), paginated. 条目依据读数."""
+    from zeropark.api.routers.readings import list_readings
+
+    summary, inv = load_run(request, scope, run_id)
+    li = _find_line(scope, inv, run_id, item_id)
+    if meter_id not in li.evidence:
+        raise NotFound(f"meter '{meter_id}' is not evidence of line item '{item_id}'")
+    park = get_park_row(session, scope, summary.park_id)
+    if li.month is not None:
+        start, end = _month_range_utc(li.month, park.timezone)
+    else:
+        start, end = (
+            _month_range_utc(date(summary.year, 1, 1), park.timezone)[0],
+            _month_range_utc(date(summary.year + 1, 1, 1), park.timezone)[0],
+        )
+    page = list_readings(meter_id, session, scope, start=start, end=end, limit=limit, offset=offset)
+    return {"meter_id": meter_id, "start": start, "end": end, "readings": page}
+
+
+@router.post("/inventory-runs/{run_id}/sign-off", response_model=RunOut)
+def sign_off(run_id: int, body: SignOff, request: Request, verifier: Verifier, scope: ScopeDep) -> RunOut:
+    """A verifier signs the run off; the run is frozen from then on (409 if already). 核查签发."""
+    summary, _ = load_run(request, scope, run_id)
+    engine: Engine = request.app.state.engine
+    signed = runs.sign_off(engine, run_id, verifier.username, body.note)
+    audit.record_now(
+        engine,
+        user=verifier.username,
+        role=verifier.role,
+        action=audit.SIGN_OFF,
+        entity=ENTITY,
+        entity_id=str(run_id),
+        before=run_out(summary).model_dump(mode="json"),
+        after=run_out(signed).model_dump(mode="json"),
+        ip=scope.ip,
+    )
+    return run_out(signed)
+
+
+@router.post("/inventory-runs/{run_id}/recompute", response_model=RecomputeOut)
+def recompute(run_id: int, request: Request, scope: ScopeDep) -> RecomputeOut:
+    """Recompute a stored run from the store now and compare bit for bit (verifiers check runs). 复算."""
+    summary, _ = load_run(request, scope, run_id)
+    if scope.is_enterprise:
+        scope.require_manager(ENTITY, str(run_id))
+    result = runs.recompute_and_compare(request.app.state.engine, run_id)
+    return RecomputeOut(
+        run_id=result.run_id,
+        stored_fingerprint=result.stored_fingerprint,
+        recomputed_fingerprint=result.recomputed_fingerprint,
+        fingerprint_match=result.fingerprint_match,
+        totals_match=result.totals_match,
+        identical=result.identical,
+        differences=list(result.differences),
+    )
+
+
+@router.delete("/inventory-runs/{run_id}", status_code=204, response_class=Response)
+def delete_run(run_id: int, request: Request, scope: ScopeDep) -> Response:
+    """Delete a run that is not signed off (admin, park manager; 409 when frozen). 删除清单."""
+    summary, _ = load_run(request, scope, run_id)
+    scope.require_manager(ENTITY, str(run_id))
+    engine: Engine = request.app.state.engine
+    runs.delete_run(engine, run_id)
+    _cache(request).pop(run_id)
+    audit.record_now(
+        engine,
+        user=scope.user.username,
+        role=scope.user.role,
+        action=audit.DELETE,
+        entity=ENTITY,
+        entity_id=str(run_id),
+        before=run_out(summary).model_dump(mode="json"),
+        ip=scope.ip,
+    )
+    return Response(status_code=204)
