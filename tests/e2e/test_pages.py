@@ -60,7 +60,10 @@ def test_login_each_role_lands_on_its_page(browser: Any, server: Server, artifac
     }
     for who, path in expected.items():
         w = login(browser, server, who)
-        assert w.page.url.rstrip("/").endswith(path.rstrip("/")) or w.page.url == f"{server.url}{path}", (who, w.page.url)
+        assert w.page.url.rstrip("/").endswith(path.rstrip("/")) or w.page.url == f"{server.url}{path}", (
+            who,
+            w.page.url,
+        )
         assert w.page.locator("[data-demo-badge]").inner_text() == "示例数据"
         w.page.screenshot(path=str(artifacts / f"login-{who}.png"), full_page=True)
         assert not w.errors, (who, w.errors)
@@ -170,7 +173,9 @@ def test_acknowledge_alarm_with_csrf(browser: Any, server: Server) -> None:
     w.page.context.close()
 
 
-def test_upload_with_bad_rows_lists_the_errors(browser: Any, server: Server, artifacts: Path, tmp_path: Path) -> None:
+def test_upload_with_bad_rows_lists_the_errors(
+    browser: Any, server: Server, artifacts: Path, tmp_path: Path
+) -> None:
     csv = tmp_path / "bad-readings.csv"
     csv.write_text(
         "meter_id,ts,value\n"

@@ -57,12 +57,12 @@ def bar_chart(
             item["url"] = urls[i]
         data.append(item)
     option = _base()
-    cat_axis = {
+    cat_axis: dict[str, Any] = {
         "type": "category",
         "data": list(categories),
         "axisLabel": {"interval": 0, "hideOverlap": True},
     }
-    val_axis = {"type": "value", "name": axis_name}
+    val_axis: dict[str, Any] = {"type": "value", "name": axis_name}
     option["xAxis"], option["yAxis"] = (val_axis, cat_axis) if horizontal else (cat_axis, val_axis)
     if horizontal:
         option["grid"]["left"] = 10

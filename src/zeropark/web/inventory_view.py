@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,7 +91,7 @@ class InventoryView:
     factor_set_version: str
     fingerprint: str
     code_version: str
-    gaps: tuple[dict[str, Any], ...]
+    gaps: tuple[Mapping[str, Any], ...]
     signed_off_by: str | None = None
     signed_off_at: str | None = None
     result: Mapping[str, Any] = field(default_factory=dict)
@@ -120,7 +120,7 @@ def _enterprise_key(li: LineItemView) -> str:
     return li.enterprise_id or "park"
 
 
-_DIMENSIONS = {
+_DIMENSIONS: dict[str, Callable[[LineItemView], str]] = {
     "source": lambda li: li.category,
     "scope": lambda li: li.scope,
     "enterprise": _enterprise_key,
@@ -358,11 +358,10 @@ def compute_inventory(
 def enterprise_names(scope: Scope, park_id: str) -> dict[str, str]:
     """Enterprise id → name, for the enterprises inside ``scope``."""
     with session_factory(scope.engine)() as session:
+        base = select(EnterpriseRow).where(EnterpriseRow.park_id == park_id)
         stmt = scope.filter(
-            select(EnterpriseRow.id, EnterpriseRow.name, EnterpriseRow.is_public_facility).where(
-                EnterpriseRow.park_id == park_id
-            ),
+            base,
             enterprise_col=EnterpriseRow.id,
             park_col=EnterpriseRow.park_id,
         )
-        return {r.id: r.name for r in session.execute(stmt)}
+        return {r.id: r.name for r in session.scalars(stmt)}

@@ -212,7 +212,14 @@ def inventory(page: PageDep, by: str = "source") -> Response:
             series_name=page.t("method_national"),
         )
     return page.render(
-        "inventory.html", "inventory", "nav_inventory", inv=inv, ghg=ghg, by=by, tables=tables, chart_inv=chart
+        "inventory.html",
+        "inventory",
+        "nav_inventory",
+        inv=inv,
+        ghg=ghg,
+        by=by,
+        tables=tables,
+        chart_inv=chart,
     )
 
 
@@ -272,7 +279,7 @@ def meter_readings(page: PageDep, meter_id: str, month: str = "") -> Response:
     total = views.count_readings(page.scope, meter, month)
     pager = make_pager(page.request, total, per_page=50, target="#readings")
     rows = views.readings(page.scope, meter, month, pager.offset, pager.per_page)
-    ctx = {"meter": meter, "rows": rows, "pager": pager, "month": month}
+    ctx: dict[str, Any] = {"meter": meter, "rows": rows, "pager": pager, "month": month}
     if page.request.headers.get("HX-Request") and page.request.headers.get("HX-Target") == "readings":
         return page.partial("partials/readings.html", **ctx)
     return page.render("meter_readings.html", "monitoring", "readings", **ctx)

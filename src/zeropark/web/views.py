@@ -9,6 +9,7 @@ Energy values come from the rollups (``rollup`` table, canonical units, multipli
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -19,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from zeropark.api.auth import Scope
 from zeropark.errors import NotFound, PermissionDenied
@@ -53,7 +55,7 @@ CORE_LIMITS: tuple[tuple[float, float], ...] = ((1_000_000.0, 0.3), (200_000.0, 
 GJ_PER_MWH = 3.6
 
 
-def _session(scope: Scope) -> Any:
+def _session(scope: Scope) -> Session:
     return session_factory(scope.engine)()
 
 
@@ -111,10 +113,9 @@ def guiding_indicators(scope: Scope, park_id: str, year: int, inv: InventoryView
     share of the inventory is shown and the others say what is missing.
     """
     try:
+        from zeropark.accounting import Inventory
         from zeropark.indicators import evaluate
         from zeropark.store.aggregate import load_accounting_input
-
-        from zeropark.accounting import Inventory
 
         inventory = Inventory.from_dict(dict(inv.result))
         inputs = load_accounting_input(scope.engine, park_id, year, enterprise_id=scope.enterprise_id)
@@ -350,7 +351,9 @@ def live_curves(scope: Scope, park_id: str, t: Callable[..., str]) -> LiveCurves
     labels = {"load": t("load"), "pv": t("pv"), "storage": t("storage"), "chp": t("chp")}
     order = [k for k in ("load", "pv", "chp", "storage") if k in values]
     x = [_as_local(ts).strftime("%m-%d %H:%M") for ts in times]
-    latest = {k: next((v for v in reversed(values[k]) if v is not None), None) for k in order}
+    latest: dict[str, float | None] = {
+        k: next((v for v in reversed(values[k]) if v is not None), None) for k in order
+    }
     return LiveCurves(x, [(labels[k], values[k]) for k in order], _as_local(last), latest)
 
 
@@ -460,15 +463,13 @@ def energy_flows(scope: Scope, park_id: str, year: int, t: Callable[..., str], l
             session.scalars(_meter_scope(scope, select(MeterRow).where(MeterRow.park_id == park_id)))
         )
         totals = _year_totals(session, (m.id for m in meters), year)
-        names = dict(
-            session.execute(
-                scope.filter(
-                    select(EnterpriseRow.id, EnterpriseRow.name).where(EnterpriseRow.park_id == park_id),
-                    enterprise_col=EnterpriseRow.id,
-                    park_col=EnterpriseRow.park_id,
-                )
-            ).all()
-        )
+        names_stmt = select(EnterpriseRow).where(EnterpriseRow.park_id == park_id)
+        names: dict[str, str] = {
+            e.id: e.name
+            for e in session.scalars(
+                scope.filter(names_stmt, enterprise_col=EnterpriseRow.id, park_col=EnterpriseRow.park_id)
+            )
+        }
     by_id = {m.id: m for m in meters}
     links: dict[tuple[str, str], float] = defaultdict(float)
     for m in meters:
@@ -791,8 +792,8 @@ def _quality_score(scope: Scope, park_id: str, year: int) -> float | None:
     if scope.is_enterprise:
         return None
     try:
-        from zeropark.monitoring import quality_score
-    except ImportError:
+        quality_score = importlib.import_module("zeropark.monitoring").quality_score
+    except (ImportError, AttributeError):
         return None
     try:
         result = quality_score(scope.engine, park_id, year)
@@ -957,7 +958,7 @@ def stored_reports(scope: Scope, park_id: str) -> list[ReportRow]:
 def excel_report(scope: Scope, park_id: str, year: int) -> bytes | None:
     """The Excel tables from ``zeropark.reports.excel`` (None when that module is not available)."""
     try:
-        from zeropark.reports import excel
+        excel = importlib.import_module("zeropark.reports.excel")
     except ImportError:
         return None
     builder = getattr(excel, "render_annual_workbook", None) or getattr(excel, "build_workbook", None)
