@@ -315,11 +315,12 @@ def park_vs_parties(
             ids,
             f"园区合计 {park.total_tco2e:.2f} tCO2 与各企业及公共设施之和减内部转供抵消 "
             f"（{total_parties:.2f} − {elim:.2f}）相差 {diff:.2f} tCO2："
-            "检查未分摊的边界电量（线损、未计量用户）"
-            "和园区持有的绿电/绿证",
+            "检查未分摊的边界电量（线损、未计量用户）、无转供记录而分给企业的园区光伏电量，"
+            "以及园区持有的绿电/绿证",
             f"park total {park.total_tco2e:.2f} tCO2 differs from parties minus eliminations "
             f"({total_parties:.2f} − {elim:.2f}) by {diff:.2f} tCO2: check boundary electricity not assigned "
-            "to any party (losses, unmetered users) and green claims held by the park operator",
+            "to any party (losses, unmetered users), park PV delivered to parties without Transfer records, "
+            "and green claims held by the park operator",
             diff,
             "tCO2e",
         )
