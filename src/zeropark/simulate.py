@@ -219,9 +219,10 @@ def run_simulation(
                 stats.messages += 1
                 pending += 1
                 if bad_kind in {"not_json", "unknown_meter"}:
-                    extra_topic, extra = topic, b"{this is not json"
+                    # unique bad payloads: an identical one would rightly count as a duplicate
+                    extra_topic, extra = topic, f"{{this is not json #{stats.messages}".encode()
                     if bad_kind == "unknown_meter":
-                        extra_topic = f"{cfg.prefix}/{m.park_id}/NO-SUCH-METER-{rng.randrange(10**6)}/reading"
+                        extra_topic = f"{cfg.prefix}/{m.park_id}/NO-SUCH-METER-{stats.messages}/reading"
                         extra = json.dumps(items[0]).encode()
                     client.publish(extra_topic, extra, qos=cfg.qos)
                     stats.bad += 1

@@ -267,8 +267,8 @@ def ingest_items(
     if readings:
         written = write_readings(engine, readings, source=source)
         out.stored, out.duplicates, out.conflicts = written.stored, written.duplicates, written.conflicts
-    out.quarantined = len(rejects)
     if rejects:
         with engine.begin() as conn:
-            quarantine_rows(conn, rejects, source=source, received_at=now)
+            out.quarantined = quarantine_rows(conn, rejects, source=source, received_at=now)
+        out.duplicates += len(rejects) - out.quarantined
     return out

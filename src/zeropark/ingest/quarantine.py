@@ -17,6 +17,7 @@ re-processed quarantine row moves one count from ``quarantined`` to ``stored`` (
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,23 +33,50 @@ from zeropark.store.schema import IngestCounterRow, QuarantineRow
 __all__ = [
     "ReprocessResult",
     "counter_stats",
+    "fingerprint",
     "list_quarantine",
     "quarantine_rows",
     "reprocess",
 ]
 
 
+def fingerprint(meter_id: str | None, raw: str) -> str:
+    """SHA-256 of a quarantined record (meter id + raw payload): the key that makes quarantine idempotent."""
+    return hashlib.sha256(f"{meter_id or ''}\n{raw}".encode()).hexdigest()
+
+
 def quarantine_rows(
     conn: Connection, rejects: Sequence[Rejected], *, source: str, received_at: datetime
-) -> None:
-    """Write rejected records with their raw payload and reason, and count them (caller's transaction)."""
+) -> int:
+    """Write rejected records with raw payload and reason, and count them (caller's transaction).
+
+    A record already in quarantine (same meter and raw payload, e.g. redelivered after a crash
+    between commit and acknowledgement) is not written again; it counts as a duplicate.
+
+    Returns
+    -------
+    int
+        Records newly quarantined.
+    """
     from zeropark.store.readings import add_to_counter
 
     if not rejects:
-        return
-    conn.execute(
-        insert(QuarantineRow),
-        [
+        return 0
+    prints = [fingerprint(r.meter_id, r.raw) for r in rejects]
+    existing: set[str] = set()
+    unique = list(dict.fromkeys(prints))
+    for lo in range(0, len(unique), 1000):
+        existing.update(
+            conn.scalars(
+                select(QuarantineRow.fingerprint).where(QuarantineRow.fingerprint.in_(unique[lo : lo + 1000]))
+            )
+        )
+    rows = []
+    for r, fp in zip(rejects, prints, strict=True):
+        if fp in existing:
+            continue
+        existing.add(fp)
+        rows.append(
             {
                 "park_id": r.park_id,
                 "meter_id": r.meter_id[:64] if r.meter_id else None,
@@ -56,13 +84,17 @@ def quarantine_rows(
                 "reason": r.reason.value,
                 "detail": r.detail,
                 "raw": r.raw,
+                "fingerprint": fp,
                 "received_at": received_at,
                 "status": "open",
             }
-            for r in rejects
-        ],
+        )
+    if rows:
+        conn.execute(insert(QuarantineRow), rows)
+    add_to_counter(
+        conn, source, received=len(rejects), quarantined=len(rows), duplicates=len(rejects) - len(rows)
     )
-    add_to_counter(conn, source, received=len(rejects), quarantined=len(rejects))
+    return len(rows)
 
 
 def counter_stats(engine: Engine) -> list[IngestCounterRow]:

@@ -151,6 +151,8 @@ class QuarantineRow(Base):
     reason: Mapped[str] = mapped_column(String(32), index=True)  # unknown_meter, malformed, nan, ...
     detail: Mapped[str] = mapped_column(Text, default="")
     raw: Mapped[str] = mapped_column(Text)
+    # sha256 of meter_id + raw: a redelivered record is recognised and not quarantined twice
+    fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open / reprocessed / discarded
     reprocessed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

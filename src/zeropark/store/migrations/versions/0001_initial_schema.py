@@ -175,12 +175,14 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=32), nullable=False),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("raw", sa.Text(), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("reprocessed_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("quarantine", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_quarantine_fingerprint"), ["fingerprint"], unique=False)
         batch_op.create_index(batch_op.f("ix_quarantine_meter_id"), ["meter_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_quarantine_park_id"), ["park_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_quarantine_reason"), ["reason"], unique=False)
@@ -426,10 +428,10 @@ def upgrade() -> None:
         sa.Column("accuracy_class", sa.Float(), nullable=False),
         sa.Column("rated_capacity", sa.Float(), nullable=True),
         sa.Column("interval_s", sa.Integer(), nullable=False),
-        sa.Column("register_max", sa.Float(), nullable=True),
         sa.Column("gateway_id", sa.String(length=64), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("technology", sa.String(length=16), nullable=False),
+        sa.Column("register_max", sa.Float(), nullable=True),
         sa.ForeignKeyConstraint(
             ["enterprise_id"],
             ["enterprise.id"],
@@ -562,6 +564,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_quarantine_reason"))
         batch_op.drop_index(batch_op.f("ix_quarantine_park_id"))
         batch_op.drop_index(batch_op.f("ix_quarantine_meter_id"))
+        batch_op.drop_index(batch_op.f("ix_quarantine_fingerprint"))
 
     op.drop_table("quarantine")
     op.drop_table("park")
