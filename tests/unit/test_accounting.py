@@ -464,3 +464,25 @@ def test_fingerprint_fast_path_covers_every_quantity_field() -> None:
 
     qty = q(Carrier.DIESEL, Flow.COMBUSTION, 1.0, factor_id="x", ncv_gj_per_unit=1.0)
     assert list(_canon_quantity(qty)) == [f.name for f in dataclasses.fields(MonthlyQuantity)]
+
+
+def test_park_pv_plant_delivers_to_park_grid() -> None:
+    """A park PV plant (party F-PV, only generation: 400 MWh) feeds the park grid; E1 meters 1 000 MWh from
+    park grid; the boundary imports 600 MWh. Park: consumed 600 + 400 = 1 000 MWh → 122.9 tce, emissions
+    600 × 0.8325 = 499.50 tCO2. F-PV's own view counts no consumption (0 tce); E1's view 1 000 MWh × 0.8325
+    = 832.50 tCO2 (no Transfer record → valued as grid power). The gap found states the clean-electricity
+    difference: park 400 MWh vs parties 0."""
+    data = inputs(
+        q(Carrier.ELECTRICITY, Flow.PURCHASED, 600_000.0),
+        q(Carrier.ELECTRICITY, Flow.GENERATED, 400_000.0, enterprise="F-PV"),
+        q(Carrier.ELECTRICITY, Flow.CONSUMED, 1_000_000.0, enterprise="E1"),
+        enterprises=(ent("E1"), ent("F-PV", public=True)),
+    )
+    park = run(data, FACTORS)
+    assert park.energy_tce == pytest.approx(122.9) and park.total_tco2e == pytest.approx(499.5)
+    pv = run(data, FACTORS, enterprise_id="F-PV")
+    assert pv.energy_tce == 0.0 and pv.electricity["consumed_kwh"] == 0.0
+    assert run(data, FACTORS, enterprise_id="E1").total_tco2e == pytest.approx(832.5)
+    (gap,) = [g for g in park.gaps if g.kind is GapKind.PARK_VS_PARTIES]
+    assert gap.magnitude == pytest.approx(499.5 - 832.5)
+    assert "park 400.000 MWh, parties 0.000 MWh" in gap.message_en

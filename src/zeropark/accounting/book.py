@@ -291,6 +291,12 @@ class Book:
             q.enterprise_id for q, r in self.roles if r is Role.EXPORT and q.carrier in HEAT_CARRIERS
         }
         self.suppliers = sellers | heat_exporters
+        el_roles = {r for q, r in self.roles if q.carrier is Carrier.ELECTRICITY}
+        #: A party view whose only electricity is generation (a PV plant of the park operator): its
+        #: output goes into the park grid and is counted where it is consumed, not as its own use.
+        self.delivers_generation = (
+            view is not None and Role.GENERATION in el_roles and not el_roles & {Role.GRID, Role.INTERNAL}
+        )
         self._coef_cache: dict[Carrier, tuple[Factor, str]] = {}
 
     # -- selections -------------------------------------------------------------------------------
@@ -313,7 +319,7 @@ class Book:
 
         return ElectricityBalance(
             grid_kwh=total(Role.GRID),
-            generated_kwh=total(Role.GENERATION),
+            generated_kwh=0.0 if self.delivers_generation else total(Role.GENERATION),
             exported_kwh=total(Role.EXPORT),
             internal_kwh=total(Role.INTERNAL, Role.ELIMINATED),
         )
@@ -711,7 +717,9 @@ def export_electricity_lines(
     """Exported electricity: credit −AD × EF × s (net inflow) or 0; energy deducted (GB/T 2589-2020)."""
     bal = book.electricity()
     energy_scale = 1.0
-    if book.options.onsite_renewables is OnsiteRenewables.EXCLUDED and bal.exported_kwh > 0:
+    if book.delivers_generation:
+        energy_scale = 0.0  # exports of generation that this view does not count as its own use
+    elif book.options.onsite_renewables is OnsiteRenewables.EXCLUDED and bal.exported_kwh > 0:
         energy_scale = max(bal.exported_kwh - bal.generated_kwh, 0.0) / bal.exported_kwh
     out: list[LineItem] = []
     for q in book.of(Role.EXPORT, electricity=True):
@@ -747,7 +755,14 @@ def generation_lines(book: Book, method: Method) -> list[LineItem]:
     include = book.options.onsite_renewables is OnsiteRenewables.INCLUDED
     out: list[LineItem] = []
     for q in book.of(Role.GENERATION, electricity=True):
-        if include:
+        coef_uses: list[FactorUse]
+        if book.delivers_generation:
+            tce, coef_uses, etext = (
+                0.0,
+                [],
+                "送入园区电网，由用电方计入 / delivered to the park grid, counted where it is consumed",
+            )
+        elif include:
             tce, coef_uses, etext = energy_text(book, q)
         else:
             tce, coef_uses, etext = 0.0, [], "不计入综合能耗 / not counted in energy (option)"

@@ -308,19 +308,32 @@ def park_vs_parties(
     ref = max(abs(park.total_tco2e), 1e-9)
     if abs(diff) <= tolerance_pct / 100.0 * ref:
         return []
+
+    def mwh(key: str) -> tuple[float, float]:
+        return (
+            park.electricity.get(key, 0.0) / 1000.0,
+            math.fsum(p.electricity.get(key, 0.0) for p in parties) / 1000.0,
+        )
+
+    used_park, used_parties = mwh("consumed_kwh")
+    clean_park, clean_parties = mwh("clean_kwh")
     ids = tuple(sorted(p.enterprise_id or "" for p in parties))
     return [
         Gap(
             GapKind.PARK_VS_PARTIES,
             ids,
             f"园区合计 {park.total_tco2e:.2f} tCO2 与各企业及公共设施之和减内部转供抵消 "
-            f"（{total_parties:.2f} − {elim:.2f}）相差 {diff:.2f} tCO2："
-            "检查未分摊的边界电量（线损、未计量用户）、无转供记录而分给企业的园区光伏电量，"
-            "以及园区持有的绿电/绿证",
+            f"（{total_parties:.2f} − {elim:.2f}）相差 {diff:.2f} tCO2。用电量：园区 {used_park:.3f} MWh，"
+            f"各方合计 {used_parties:.3f} MWh（差额为线损或未计量用户）；清洁电力（绿电/绿证及园区可再生）："
+            f"园区 {clean_park:.3f} MWh，各方合计 {clean_parties:.3f} MWh"
+            "（园区持有的绿证、无转供记录经园区电网分给企业的园区光伏只计入园区）",
             f"park total {park.total_tco2e:.2f} tCO2 differs from parties minus eliminations "
-            f"({total_parties:.2f} − {elim:.2f}) by {diff:.2f} tCO2: check boundary electricity not assigned "
-            "to any party (losses, unmetered users), park PV delivered to parties without Transfer records, "
-            "and green claims held by the park operator",
+            f"({total_parties:.2f} − {elim:.2f}) by {diff:.2f} tCO2. Electricity consumed: park "
+            f"{used_park:.3f} MWh, parties {used_parties:.3f} MWh (the difference is losses or unmetered "
+            "users); clean electricity (green attributes, park renewables): "
+            f"park {clean_park:.3f} MWh, parties {clean_parties:.3f} MWh (certificates held by the park "
+            "operator and park PV delivered over the park grid without Transfer records count for the "
+            "park only)",
             diff,
             "tCO2e",
         )
