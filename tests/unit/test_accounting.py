@@ -468,7 +468,7 @@ def test_fingerprint_fast_path_covers_every_quantity_field() -> None:
 
 def test_park_pv_plant_delivers_to_park_grid() -> None:
     """A park PV plant (party F-PV, only generation: 400 MWh) feeds the park grid; E1 meters 1 000 MWh from
-    park grid; the boundary imports 600 MWh. Park: consumed 600 + 400 = 1 000 MWh → 122.9 tce, emissions
+    the park grid; the boundary imports 600 MWh. Park: consumed 600 + 400 = 1 000 MWh → 122.9 tce, emissions
     600 × 0.8325 = 499.50 tCO2. F-PV's own view counts no consumption (0 tce); E1's view 1 000 MWh × 0.8325
     = 832.50 tCO2 (no Transfer record → valued as grid power). The gap found states the clean-electricity
     difference: park 400 MWh vs parties 0."""
