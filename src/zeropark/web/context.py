@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import Response
@@ -26,7 +27,7 @@ from zeropark.api.auth import CSRF_COOKIE, OptionalUser, Principal, Scope, clien
 from zeropark.api.deps import EngineDep
 from zeropark.model import Role
 from zeropark.store.db import session_factory
-from zeropark.store.schema import InventoryRunRow, ParkRow, RollupRow
+from zeropark.store.schema import InventoryRunRow, MeterRow, ParkRow, RollupRow
 from zeropark.web import i18n
 from zeropark.web.format import register_filters
 
@@ -35,6 +36,7 @@ templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 register_filters(templates.env)
 
 LANG_COOKIE = "lang"
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +177,7 @@ def _resolve_park(scope: Scope, request: Request) -> ParkRow | None:
 
 
 def _years(scope: Scope, park: ParkRow | None) -> list[int]:
-    """Years with an inventory run or monitoring data, newest first."""
+    """Years (local time) with an inventory run or metered data of the park, newest first."""
     if park is None:
         return []
     with session_factory(scope.engine)() as session:
@@ -183,12 +185,21 @@ def _years(scope: Scope, park: ParkRow | None) -> list[int]:
             int(y)
             for y in session.scalars(select(InventoryRunRow.year).where(InventoryRunRow.park_id == park.id))
         }
-        last = session.scalar(select(func.max(RollupRow.start)).where(RollupRow.bucket == "month"))
-    if last is not None:
-        years.add(last.year)
+        first, last = session.execute(
+            select(func.min(RollupRow.start), func.max(RollupRow.start))
+            .join(MeterRow, MeterRow.id == RollupRow.meter_id)
+            .where(MeterRow.park_id == park.id, RollupRow.bucket == "month")
+        ).one()
+    for ts in (first, last):
+        if ts is not None:
+            years.add(_local(ts).year)
     if not years:
         years.add(datetime.now(UTC).year - 1)
     return sorted(years, reverse=True)
+
+
+def _local(ts: datetime) -> datetime:
+    return (ts if ts.tzinfo else ts.replace(tzinfo=UTC)).astimezone(LOCAL_TZ)
 
 
 def page_context(request: Request, user: OptionalUser, engine: EngineDep) -> Page:
