@@ -55,6 +55,9 @@ PARTITION_TZ = "Asia/Shanghai"
 _SQLITE_TS_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 _PG_EPOCH = np.datetime64("2000-01-01T00:00:00", "us")
 _COPY_CHUNK = 1_000_000
+#: Partitions seen per database URL, so most writes skip the catalogue query. A stale entry is
+#: harmless: the DEFAULT partition still takes the rows.
+_KNOWN_PARTITIONS: dict[str, set[str]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +125,10 @@ def ensure_partitions(engine: Engine, first_utc: datetime, last_utc: datetime) -
     while month <= last:
         wanted.append(month)
         month = _next_month(month)
+    cache_key = engine.url.render_as_string(hide_password=True)
+    known = _KNOWN_PARTITIONS.setdefault(cache_key, set())
+    if all(f"reading_p{m:%Y%m}" in known for m in wanted):
+        return []
     created: list[str] = []
     with engine.begin() as conn:
         if not _partitioned(conn):
@@ -135,6 +142,7 @@ def ensure_partitions(engine: Engine, first_utc: datetime, last_utc: datetime) -
             )
         )
         missing = [m for m in wanted if f"reading_p{m:%Y%m}" not in existing]
+        known.update(existing)
         if not missing:
             return []
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('zeropark.reading.partitions'))"))
@@ -174,6 +182,7 @@ def ensure_partitions(engine: Engine, first_utc: datetime, last_utc: datetime) -
                 conn.execute(text("INSERT INTO reading SELECT * FROM _zp_moved"))
                 conn.execute(text("DROP TABLE _zp_moved"))
             created.append(name)
+    known.update(created)
     if created:
         log.info("created reading partitions %s", ", ".join(created))
     return created
@@ -247,7 +256,7 @@ def _write_round_pg(
             "CREATE TEMP TABLE IF NOT EXISTS _zp_stage "
             "(meter_id text, ts timestamptz, value float8, quality int2) ON COMMIT DELETE ROWS"
         )
-        cur.execute("TRUNCATE _zp_stage")
+        cur.execute("DELETE FROM _zp_stage")  # empty unless an earlier round of this batch used it
         with cur.copy("COPY _zp_stage (meter_id, ts, value, quality) FROM STDIN") as cp:
             for row in rows:
                 cp.write_row(row)
