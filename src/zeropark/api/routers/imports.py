@@ -1,0 +1,158 @@
+"""Imports (数据导入): upload an enterprise data workbook; the answer lists every rejected row.
+
+The file goes through the demo engineer's ``zeropark.ingest.workbook.import_workbook`` (all or
+nothing by default, ``partial=true`` keeps the good rows). Before anything is stored the file's
+enterprise is resolved and checked against the user's scope: an enterprise user can only import
+its own enterprise's data (another's → 404 and an audit record ``denied``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from zeropark.api import audit
+from zeropark.api.auth import Scope, ScopeDep
+from zeropark.api.deps import SessionDep
+from zeropark.api.paging import Limit, Offset, paginate
+from zeropark.api.routers.parks import get_park_row
+from zeropark.api.schemas import ImportBatchOut, Page
+from zeropark.api.validation import invalid
+from zeropark.errors import NotFound
+from zeropark.store.schema import ImportBatchRow
+
+router = APIRouter(tags=["imports 数据导入"])
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+SUFFIXES = (".xlsx", ".csv", ".yaml", ".yml", ".json")
+
+
+class RowErrorOut(BaseModel):
+    """One rejected row: file, sheet, row, column and what to fix."""
+
+    file: str
+    sheet: str | None
+    row: int | None
+    field: str | None
+    message: str
+
+
+class ImportOut(BaseModel):
+    """Outcome of one import: stored / partial / rejected, counts and the rejected rows."""
+
+    file: str
+    status: str
+    enterprise_id: str | None
+    year: int | None
+    rows: int
+    stored: int
+    rejected: int
+    stored_by_sheet: dict[str, int]
+    errors: list[RowErrorOut]
+    batch_id: int | None
+    summary: str
+
+
+def _precheck(scope: Scope, path: Path) -> None:
+    """Resolve the file's enterprise and refuse one outside the user's scope (before storing)."""
+    from zeropark.ingest import workbook
+
+    rows, _ = workbook._read_any(path)
+    ent, _, _ = workbook._resolve_enterprise(scope.engine, path.name, rows)
+    if ent is None:
+        return  # the import reports the unknown enterprise per row and stores nothing
+    scope.check_write("import", path.name, park_id=ent.park_id, enterprise_id=ent.id)
+
+
+def _import(scope: Scope, name: str, content: bytes, partial: bool) -> tuple[ImportOut, int]:
+    from zeropark.ingest.workbook import import_workbook
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(content)
+        _precheck(scope, path)
+        result = import_workbook(scope.engine, path, partial=partial, created_by=scope.user.username)
+    out = ImportOut(
+        file=result.file,
+        status=result.status,
+        enterprise_id=result.enterprise_id,
+        year=result.year,
+        rows=result.rows,
+        stored=result.stored,
+        rejected=result.rejected,
+        stored_by_sheet=dict(result.stored_by_sheet),
+        errors=[
+            RowErrorOut(file=e.file, sheet=e.sheet, row=e.row, field=e.field, message=e.message)
+            for e in result.errors
+        ],
+        batch_id=result.batch_id,
+        summary=result.summary(),
+    )
+    audit.record_now(
+        scope.engine,
+        user=scope.user.username,
+        role=scope.user.role,
+        action=audit.CREATE,
+        entity="import_batch",
+        entity_id=str(result.batch_id),
+        after={k: v for k, v in out.model_dump().items() if k != "errors"} | {"n_errors": len(out.errors)},
+        ip=scope.ip,
+    )
+    return out, (201 if result.status in ("stored", "partial") else 422)
+
+
+@router.post(
+    "/imports",
+    response_model=ImportOut,
+    status_code=201,
+    responses={422: {"model": ImportOut, "description": "rejected: every row error listed"}},
+)
+async def upload_workbook(
+    scope: ScopeDep,
+    file: Annotated[UploadFile, File(description="enterprise data workbook (.xlsx/.csv/.yaml/.json)")],
+    partial: Annotated[bool, Form(description="store the rows that pass, report the others")] = False,
+) -> Any:
+    """Import an enterprise data file (template: `zeropark data template`). 导入企业数据."""
+    name = Path(file.filename or "upload.xlsx").name
+    if not name.lower().endswith(SUFFIXES):
+        raise invalid("file", f"'{name}' is not a supported file; upload {', '.join(SUFFIXES)}", where=name)
+    content = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise invalid("file", f"file larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB; split it", where=name)
+    out, status = await run_in_threadpool(_import, scope, name, content, partial)
+    return JSONResponse(status_code=status, content=out.model_dump(mode="json"))
+
+
+@router.get("/parks/{park_id}/imports", response_model=Page[ImportBatchOut])
+def list_imports(
+    park_id: str, session: SessionDep, scope: ScopeDep, limit: Limit = 50, offset: Offset = 0
+) -> Page[ImportBatchOut]:
+    """Imports into a park, newest first (enterprise users: their own uploads). 导入记录."""
+    get_park_row(session, scope, park_id)
+    stmt = select(ImportBatchRow).where(ImportBatchRow.park_id == park_id)
+    if scope.is_enterprise:
+        stmt = stmt.where(ImportBatchRow.created_by == scope.user.username)
+    stmt = stmt.order_by(ImportBatchRow.id.desc())
+    return paginate(session, stmt, limit, offset, ImportBatchOut.model_validate)
+
+
+@router.get("/imports/{batch_id}", response_model=ImportBatchOut)
+def get_import(batch_id: int, session: SessionDep, scope: ScopeDep) -> ImportBatchOut:
+    """One import with its per-row errors. 导入详情."""
+    row = session.get(ImportBatchRow, batch_id)
+    if row is None:
+        raise NotFound(f"import {batch_id} not found")
+    if scope.park_id is not None and row.park_id not in (None, scope.park_id):
+        scope.deny("import_batch", str(batch_id), "import of another park")
+        raise NotFound(f"import {batch_id} not found")
+    if scope.is_enterprise and row.created_by != scope.user.username:
+        scope.deny("import_batch", str(batch_id), "import by another user")
+        raise NotFound(f"import {batch_id} not found")
+    return ImportBatchOut.model_validate(row)

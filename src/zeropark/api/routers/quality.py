@@ -1,0 +1,104 @@
+"""Data quality (数据质量): completeness, flagged, conflicts, quarantine and a 0–100 score.
+
+From ``zeropark.monitoring.quality``; an enterprise user gets only its own meters and its own
+enterprise score.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+from zeropark.api.auth import ScopeDep
+from zeropark.api.deps import SessionDep
+from zeropark.api.paging import Limit, Offset
+from zeropark.api.routers.parks import get_park_row
+from zeropark.api.schemas import Page
+
+router = APIRouter(tags=["quality 数据质量"])
+
+
+class MeterQualityOut(BaseModel):
+    """Quality figures of one meter for the period."""
+
+    meter_id: str
+    enterprise_id: str | None
+    n_expected: int
+    n_present: int
+    n_flagged: int
+    n_conflicts: int
+    n_quarantined: int
+    completeness: float
+    flagged_share: float
+    score: float
+    last_reading_utc: datetime | None
+    freshness_s: float | None
+
+
+class QualityOut(BaseModel):
+    """Data quality of a park (or, for an enterprise user, its enterprise) for a year."""
+
+    park_id: str
+    year: int
+    start_utc: datetime
+    end_utc: datetime
+    score: float | None
+    by_enterprise: dict[str, float | None]
+    meters: Page[MeterQualityOut]
+
+
+@router.get("/parks/{park_id}/quality", response_model=QualityOut)
+def get_quality(
+    park_id: str,
+    request: Request,
+    session: SessionDep,
+    scope: ScopeDep,
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    limit: Limit = 100,
+    offset: Offset = 0,
+    worst_first: bool = True,
+) -> QualityOut:
+    """Data-quality score of a park and its meters (worst first by default). 数据质量."""
+    from zeropark.monitoring.quality import quality_report
+
+    get_park_row(session, scope, park_id)
+    report = quality_report(request.app.state.engine, park_id, year)
+    meters = list(report.meters)
+    by_ent = {(k or "park"): v for k, v in report.by_enterprise.items()}
+    score = report.score
+    if scope.is_enterprise:
+        meters = [m for m in meters if m.enterprise_id == scope.enterprise_id]
+        by_ent = {k: v for k, v in by_ent.items() if k == scope.enterprise_id}
+        score = by_ent.get(scope.enterprise_id or "")
+    if worst_first:
+        meters.sort(key=lambda m: (m.score, m.meter_id))
+    page = meters[offset : offset + limit]
+    items = [
+        MeterQualityOut(
+            meter_id=m.meter_id,
+            enterprise_id=m.enterprise_id,
+            n_expected=m.n_expected,
+            n_present=m.n_present,
+            n_flagged=m.n_flagged,
+            n_conflicts=m.n_conflicts,
+            n_quarantined=m.n_quarantined,
+            completeness=m.completeness,
+            flagged_share=m.flagged_share,
+            score=m.score,
+            last_reading_utc=m.last_reading_utc,
+            freshness_s=m.freshness_s,
+        )
+        for m in page
+    ]
+    return QualityOut(
+        park_id=park_id,
+        year=year,
+        start_utc=report.start_utc,
+        end_utc=report.end_utc,
+        score=score,
+        by_enterprise=by_ent,
+        meters=Page(items=items, total=len(meters), limit=limit, offset=offset),
+    )

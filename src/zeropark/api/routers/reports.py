@@ -1,0 +1,148 @@
+"""Reports (报告): generate the annual PDF or the official-layout Excel, list, download.
+
+Bytes come from the web engineer's ``zeropark.reports.pdf`` and the demo engineer's
+``zeropark.reports.excel``; each generated file is kept (``ReportRow``) as evidence. Park
+reports cover every enterprise, so enterprise users are refused (403).
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from zeropark.api import audit
+from zeropark.api.auth import Principal, ScopeDep, require_roles
+from zeropark.api.deps import SessionDep
+from zeropark.api.paging import Limit, Offset, paginate
+from zeropark.api.routers.parks import get_park_row
+from zeropark.api.schemas import Page, ReportOut
+from zeropark.api.validation import invalid
+from zeropark.errors import NotFound
+from zeropark.model import Role
+from zeropark.store.schema import InventoryRunRow, ReportRow
+
+router = APIRouter(tags=["reports 报告"])
+
+ParkReader = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.PARK_MANAGER, Role.VERIFIER))]
+ParkWriter = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.PARK_MANAGER))]
+
+MEDIA = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class ReportKind(StrEnum):
+    """Report file kinds."""
+
+    PDF = "pdf"
+    XLSX = "xlsx"
+
+
+class ReportCreate(BaseModel):
+    """Generate a report of a year."""
+
+    year: int = Field(ge=2000, le=2100)
+    kind: ReportKind = ReportKind.PDF
+    lang: str = Field(default="zh", pattern="^(zh|en)$")
+
+
+def _bytes(scope: ScopeDep, park_id: str, body: ReportCreate) -> bytes:
+    if body.kind == ReportKind.PDF:
+        from zeropark.reports.pdf import annual_report_for_scope
+
+        return annual_report_for_scope(scope, park_id, body.year, lang=body.lang)
+    try:
+        excel = importlib.import_module("zeropark.reports.excel")
+    except ImportError as exc:
+        raise invalid("kind", "the Excel report module is not available in this installation") from exc
+    fn = getattr(excel, "workbook_bytes", None) or getattr(excel, "report_bytes", None)
+    if fn is None:
+        raise invalid("kind", "the Excel report module has no bytes writer (workbook_bytes)")
+    data: bytes = fn(scope.engine, park_id, body.year)
+    return data
+
+
+@router.post("/parks/{park_id}/reports", response_model=ReportOut, status_code=201)
+def create_report(
+    park_id: str, body: ReportCreate, session: SessionDep, scope: ScopeDep, _user: ParkWriter
+) -> ReportOut:
+    """Generate the annual report (PDF, or Excel in the official layouts) and keep it. 生成报告."""
+    get_park_row(session, scope, park_id)
+    content = _bytes(scope, park_id, body)
+    run_id = session.scalar(
+        select(InventoryRunRow.id)
+        .where(
+            InventoryRunRow.park_id == park_id,
+            InventoryRunRow.year == body.year,
+            InventoryRunRow.method == "national",
+            InventoryRunRow.enterprise_id.is_(None),
+        )
+        .order_by(InventoryRunRow.id.desc())
+        .limit(1)
+    )
+    now = datetime.now(UTC)
+    row = ReportRow(
+        park_id=park_id,
+        inventory_run_id=run_id,
+        kind=body.kind.value,
+        file_name=f"{park_id}-{body.year}-carbon-report-{body.lang}.{body.kind.value}",
+        content=content,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    scope.audit(
+        session, audit.CREATE, "report", str(row.id), after=audit.row_snapshot(row) | {"bytes": len(content)}
+    )
+    session.commit()
+    return ReportOut.model_validate(row)
+
+
+@router.get("/parks/{park_id}/reports", response_model=Page[ReportOut])
+def list_reports(
+    park_id: str,
+    session: SessionDep,
+    scope: ScopeDep,
+    _user: ParkReader,
+    kind: ReportKind | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ReportOut]:
+    """Generated reports of a park, newest first. 报告列表."""
+    get_park_row(session, scope, park_id)
+    stmt = select(ReportRow).where(ReportRow.park_id == park_id)
+    if kind is not None:
+        stmt = stmt.where(ReportRow.kind == kind.value)
+    return paginate(session, stmt.order_by(ReportRow.id.desc()), limit, offset, ReportOut.model_validate)
+
+
+@router.get(
+    "/reports/{report_id}/download",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, MEDIA["xlsx"]: {}}}},
+)
+def download_report(
+    report_id: int,
+    session: SessionDep,
+    scope: ScopeDep,
+    _user: ParkReader,
+    inline: Annotated[bool, Query()] = False,
+) -> Response:
+    """Download a generated report file. 下载报告."""
+    row = session.get(ReportRow, report_id)
+    if row is None:
+        raise NotFound(f"report {report_id} not found")
+    scope.check("report", str(report_id), park_id=row.park_id, enterprise_id=None)
+    disposition = "inline" if inline else "attachment"
+    return Response(
+        content=row.content,
+        media_type=MEDIA.get(row.kind, "application/octet-stream"),
+        headers={"Content-Disposition": f'{disposition}; filename="{row.file_name}"'},
+    )

@@ -1,0 +1,108 @@
+"""Data quality, workbook imports, reports — roles and tenant isolation, both backends.
+
+Fixture park (api_support.build_park): M-A, M-B, M-GRID each hold 24 hourly readings of the 8760
+expected in 2025 → completeness 24 / 8760 = 0.00274 per meter.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from api_support import ApiModule, api_module  # noqa: F401  (module-scoped fixture)
+from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def api(api_module: ApiModule) -> ApiModule:  # noqa: F811
+    return api_module
+
+
+@pytest.fixture
+def c(api_module: ApiModule) -> dict[str, TestClient]:  # noqa: F811
+    return api_module.clients
+
+
+def test_quality_park_and_enterprise_views(c: dict[str, TestClient]) -> None:
+    park = c["verifier"].get("/api/v1/parks/P1/quality?year=2025").json()
+    assert park["meters"]["total"] == 3
+    m = park["meters"]["items"][0]
+    assert m["n_expected"] == 8760 and m["n_present"] == 24
+    assert m["completeness"] == pytest.approx(24 / 8760)
+    own = c["ent_a"].get("/api/v1/parks/P1/quality?year=2025").json()
+    assert [x["meter_id"] for x in own["meters"]["items"]] == ["M-A"]
+    assert set(own["by_enterprise"]) == {"E-A"}
+    assert c["device"].get("/api/v1/parks/P1/quality?year=2025").status_code == 403
+
+
+def _workbook(enterprise: str, *energy: dict[str, object]) -> tuple[str, bytes]:
+    doc = {"enterprise": {"id": enterprise, "year": 2025}, "energy": list(energy)}
+    return f"{enterprise}.json", json.dumps(doc, ensure_ascii=False).encode()
+
+
+GOOD = {"month": "2025-03", "carrier": "natural_gas", "quantity": 100, "unit": "m3", "evidence": "发票 A-3"}
+BAD = {"month": "2025-13", "carrier": "natural_gas", "quantity": -1, "unit": "m3"}
+
+
+def test_import_reports_every_row_error_and_stores_nothing(api: ApiModule, c: dict[str, TestClient]) -> None:
+    before = c["ent_a"].get("/api/v1/parks/P1/activity-records?year=2025").json()["total"]
+    r = c["ent_a"].post("/api/v1/imports", files={"file": _workbook("E-A", GOOD, BAD)})
+    assert r.status_code == 422
+    body = r.json()
+    assert body["status"] == "rejected" and body["stored"] == 0
+    fields = {(e["sheet"], e["row"], e["field"]) for e in body["errors"]}
+    assert ("能源消费", 2, "月份（YYYY-MM）") in fields and ("能源消费", 2, "消费量") in fields
+    assert c["ent_a"].get("/api/v1/parks/P1/activity-records?year=2025").json()["total"] == before
+    # partial keeps the good row
+    r = c["ent_a"].post(
+        "/api/v1/imports", files={"file": _workbook("E-A", GOOD, BAD)}, data={"partial": "true"}
+    )
+    assert r.status_code == 201 and r.json()["status"] == "partial" and r.json()["stored"] == 1
+    batch = c["ent_a"].get(f"/api/v1/imports/{r.json()['batch_id']}").json()
+    assert batch["n_stored"] == 1 and batch["errors"]
+    assert api.audit_actions("create")[-1].entity == "import_batch"
+
+
+def test_import_for_another_enterprise_is_refused_before_storing(
+    api: ApiModule, c: dict[str, TestClient]
+) -> None:
+    n_denied = api.audit_count("denied")
+    b_before = c["manager"].get("/api/v1/parks/P1/activity-records?enterprise_id=E-B").json()["total"]
+    r = c["ent_a"].post("/api/v1/imports", files={"file": _workbook("E-B", GOOD)})
+    assert r.status_code == 404
+    assert api.audit_count("denied") == n_denied + 1
+    assert c["manager"].get("/api/v1/parks/P1/activity-records?enterprise_id=E-B").json()["total"] == b_before
+    # the manager may import for E-B
+    r = c["manager"].post("/api/v1/imports", files={"file": _workbook("E-B", GOOD)})
+    assert r.status_code == 201 and r.json()["enterprise_id"] == "E-B"
+    assert c["verifier"].post("/api/v1/imports", files={"file": _workbook("E-B", GOOD)}).status_code == 403
+    # ent_a's import list holds only its own uploads
+    mine = c["ent_a"].get("/api/v1/parks/P1/imports").json()["items"]
+    assert all(b["created_by"] == "ent_a" for b in mine)
+    assert c["ent_a"].get(f"/api/v1/imports/{r.json()['batch_id']}").status_code == 404
+
+
+def test_import_rejects_unsupported_file(c: dict[str, TestClient]) -> None:
+    r = c["manager"].post("/api/v1/imports", files={"file": ("x.exe", b"MZ")})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "file"
+
+
+def test_reports_roles(api: ApiModule, c: dict[str, TestClient]) -> None:
+    assert c["ent_a"].get("/api/v1/parks/P1/reports").status_code == 403
+    assert c["verifier"].post("/api/v1/parks/P1/reports", json={"year": 2025}).status_code == 403
+    assert c["verifier"].get("/api/v1/parks/P1/reports").status_code == 200
+    # no national run for 2031 → 404 naming the way out
+    r = c["manager"].post("/api/v1/parks/P1/reports", json={"year": 2031})
+    assert r.status_code == 404
+
+
+def test_pdf_report_generate_and_download(api: ApiModule, c: dict[str, TestClient]) -> None:
+    assert c["manager"].post("/api/v1/parks/P1/inventory-runs", json={"year": 2025}).status_code == 201
+    r = c["manager"].post("/api/v1/parks/P1/reports", json={"year": 2025, "kind": "pdf"})
+    assert r.status_code == 201, r.text
+    rep = r.json()
+    d = c["verifier"].get(f"/api/v1/reports/{rep['id']}/download")
+    assert d.status_code == 200 and d.headers["content-type"] == "application/pdf"
+    assert d.content.startswith(b"%PDF") and "attachment" in d.headers["content-disposition"]
+    assert c["ent_a"].get(f"/api/v1/reports/{rep['id']}/download").status_code == 403
+    assert rep["id"] in [x["id"] for x in c["verifier"].get("/api/v1/parks/P1/reports").json()["items"]]
