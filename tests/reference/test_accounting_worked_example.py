@@ -178,3 +178,21 @@ def test_clean_energy_share(factors) -> None:  # type: ignore[no-untyped-def]
     table = evaluate(inv, worked_example())
     row = table.row("clean_energy_share")
     assert row.status is IndicatorStatus.FAIL
+
+
+def test_equal_value_electricity_option(factors) -> None:  # type: ignore[no-untyped-def]
+    """ACCOUNTING.md §1.4/§4.2 note: with 等价值 the denominator rises and the indicator falls.
+
+    The set holds supply coal rates up to 2022 (300.7 gce/kWh, CEC); 2025 falls back to 2022 and the
+    inventory says so. Electricity 24 000 000 kWh × 300.7 gce/kWh = 7 216.80 tce; total 1 214.30 + 145.71
+    + 7 216.80 + 341.20 = 8 918.01 tce; indicator (net inflow) 11 064.28 / 8 918.01 = 1.2407 tCO2/tce.
+    """
+    from zeropark.accounting import ElectricityCoalBasis
+
+    inv = run(
+        worked_example(), factors, AccountingOptions(electricity_coal_basis=ElectricityCoalBasis.EQUAL_VALUE)
+    )
+    assert inv.energy_tce == pytest.approx(8918.01, abs=0.005)
+    assert inv.intensity_tco2_per_tce == pytest.approx(1.2407, abs=0.00005)
+    assert [n.code for n in inv.notes if n.code == "equal_value_year"] == ["equal_value_year"]
+    assert "等价值" in inv.options_statement_zh
