@@ -1,0 +1,126 @@
+"""``zeropark serve`` (the web app and HTTP API with uvicorn) and ``zeropark users`` (accounts)."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_USAGE, console, err_console
+from zeropark.model import Role
+
+users_app = typer.Typer(
+    name="users",
+    help="用户 Users: add and list accounts (roles: admin, park_manager, enterprise, verifier, device).",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="监听地址 Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口 Port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="进程数 Worker processes.")] = 1,
+    reload: Annotated[
+        bool, typer.Option(help="开发模式自动重载 Reload on code changes (development).")
+    ] = False,
+    proxy_headers: Annotated[
+        bool, typer.Option(help="信任反向代理头 Trust X-Forwarded-* (https detection behind a proxy).")
+    ] = True,
+) -> None:
+    """Serve the web pages and the HTTP API (/api/v1, docs at /api/v1/docs). 启动 Web 服务与 API."""
+    import uvicorn
+
+    from zeropark.commands.common import engine
+    from zeropark.settings import get_settings
+
+    settings = get_settings()
+    try:
+        settings.check_production()
+    except ValueError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(EXIT_USAGE) from exc
+    eng = engine()  # migrate once before the workers start
+    console.print(
+        f"zeropark on http://{host}:{port}  (API docs: http://{host}:{port}/api/v1/docs)  "
+        f"database: {eng.url.render_as_string(hide_password=True)}"
+    )
+    uvicorn.run(
+        "zeropark.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=proxy_headers,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@users_app.command("add")
+def add_user(
+    username: Annotated[str, typer.Argument(help="用户名 Username.")],
+    role: Annotated[Role, typer.Option(help="角色 Role.")],
+    enterprise: Annotated[
+        str | None, typer.Option(help="企业编号 Enterprise id (required for role enterprise).")
+    ] = None,
+    park: Annotated[str | None, typer.Option(help="园区编号 Park id the user is confined to.")] = None,
+    display_name: Annotated[str, typer.Option(help="显示名 Display name.")] = "",
+    password: Annotated[
+        str | None,
+        typer.Option(help="密码 Password (prompted when omitted; avoid passing it on the command line)."),
+    ] = None,
+) -> None:
+    """Add a user (password hashed with argon2). 新增用户."""
+    from zeropark.api.auth import create_user
+    from zeropark.commands.common import engine
+    from zeropark.store.db import transaction
+
+    if password is None:
+        password = getpass.getpass("password 密码: ")
+        if getpass.getpass("again 再次输入: ") != password:
+            err_console.print("[red]passwords differ; nothing stored[/red]")
+            raise typer.Exit(EXIT_USAGE)
+    try:
+        with transaction(engine()) as session:
+            row = create_user(
+                session,
+                username=username,
+                password=password,
+                role=role,
+                park_id=park,
+                enterprise_id=enterprise,
+                display_name=display_name,
+            )
+            uid = row.id
+    except ValueError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(EXIT_DATA_ERROR) from exc
+    console.print(f"user '{username}' ({role}) added, id {uid}")
+
+
+@users_app.command("list")
+def list_users() -> None:
+    """List users (never passwords). 用户列表."""
+    from sqlalchemy import select
+
+    from zeropark.commands.common import engine
+    from zeropark.store.db import transaction
+    from zeropark.store.schema import UserRow
+
+    table = Table("id", "用户名 username", "角色 role", "园区 park", "企业 enterprise", "状态 state")
+    with transaction(engine()) as session:
+        for u in session.scalars(select(UserRow).order_by(UserRow.id)):
+            state = "active" if u.active else "inactive"
+            if u.locked_until is not None:
+                state += f", locked until {u.locked_until:%Y-%m-%d %H:%M} UTC"
+            table.add_row(str(u.id), u.username, u.role, u.park_id or "", u.enterprise_id or "", state)
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``serve`` and ``users`` to the ``zeropark`` CLI."""
+    app.command("serve")(serve)
+    app.add_typer(users_app)
