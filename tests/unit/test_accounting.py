@@ -486,3 +486,29 @@ def test_park_pv_plant_delivers_to_park_grid() -> None:
     (gap,) = [g for g in park.gaps if g.kind is GapKind.PARK_VS_PARTIES]
     assert gap.magnitude == pytest.approx(499.5 - 832.5)
     assert "park 400.000 MWh, parties 0.000 MWh" in gap.message_en
+
+
+def test_hourly_partial_and_wrong_length() -> None:
+    """Load 1 kWh/h, supply 2 kWh/h, one NaN hour: matched 8 759 / 8 759 = 1.0, partial, 1 hour missing.
+    A 24-value array is refused with the expected length in the message."""
+    from zeropark.errors import DataError
+
+    load = [1.0] * 8760
+    load[100] = float("nan")
+    supply = tuple([2.0] * 8760)
+    inv = run(inputs(hourly_load_kwh=tuple(load), hourly_direct_green_kwh=supply), FACTORS)
+    assert inv.hourly.status is ShareStatus.PARTIAL and inv.hourly.hours_missing == 1
+    assert inv.hourly.share == pytest.approx(1.0)
+    with pytest.raises(DataError, match="8760 expected"):
+        run(inputs(hourly_load_kwh=(1.0,) * 24, hourly_direct_green_kwh=(1.0,) * 24), FACTORS)
+
+
+def test_ghg_regional_location_factor() -> None:
+    """ghg_grid_area=regional uses the park's grid (华东) average of 2023: 1 000 MWh × 0.5500 = 550 tCO2
+    (ACCOUNTING.md §2.4 regional table)."""
+    from zeropark.accounting import GridArea
+
+    data = inputs(q(Carrier.ELECTRICITY, Flow.PURCHASED, 1_000_000.0))
+    inv = run(data, FACTORS, AccountingOptions(method=Method.GHG, ghg_grid_area=GridArea.REGIONAL))
+    assert inv.total_tco2e == pytest.approx(550.0)
+    assert "regional" in inv.options_statement_en
