@@ -22,9 +22,10 @@ Policy
   normal validation paths by :func:`feed_bad_inputs`, so a user sees them rejected or
   quarantined — never silently stored.
 
-Site: a fictional park in 常州市武进区, 江苏 (华东 grid), 31.70 °N, 119.95 °E. Readings are
-labelled by the *start* of their interval (hour or 15 min), in UTC; cumulative registers are the
-register value at the instant.
+Site: a fictional park in 常州市武进区, 江苏 (华东 grid), 31.70 °N, 119.95 °E. Interval readings are
+stamped at the *end* of their interval (hour or 15 min), in UTC, as ``zeropark.timeseries`` reads
+them (the value at ``ts`` covers ``[ts − interval_s, ts)``); cumulative registers are the register
+value at the instant.
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ class DemoSize:
 
 @dataclass(frozen=True, slots=True)
 class MeterSeries:
-    """Readings of one meter as arrays: ``ts_utc`` (datetime64[s], UTC) and ``values``.
+    """Readings of one meter as arrays: ``ts_utc`` (datetime64[s], UTC, interval end) and ``values``.
 
     Values are in the meter's (canonical) unit, before the multiplier, as the meter reports them:
     interval energy for interval meters, the register for cumulative ones.
@@ -680,8 +681,8 @@ class _Builder:
             step = np.timedelta64(interval_s, "s")
             ts = np.concatenate([ts_hours_utc, [ts_hours_utc[-1] + step]])
             vals = _register(values / meter.multiplier, register_start or 0.0, rollover_at)
-        else:
-            ts = ts_hours_utc
+        else:  # an interval value is stamped at the END of its interval, [ts − interval_s, ts)
+            ts = ts_hours_utc + np.timedelta64(interval_s, "s")
             vals = np.round(values / meter.multiplier, 3)
         self.meters.append(meter)
         self.series.append(MeterSeries(meter.id, ts, vals))
@@ -1496,6 +1497,7 @@ def _bad_inputs(
 # --------------------------------------------------------------------------------------------
 
 ProgressFn = Callable[[str, int, int], None]
+READINGS_CHUNK = 500_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -1521,8 +1523,10 @@ def write_demo(engine: Engine, demo: DemoPark, *, progress: ProgressFn = _noop) 
     """Store ``demo``, replacing an earlier demo park with the same id, and say what was stored.
 
     Metadata, activity data, claims, transfers and indicator data go through
-    ``zeropark.store.repo`` in one transaction; readings through the bulk path
-    ``zeropark.store.readings.write_readings`` (COPY on PostgreSQL), meter by meter.
+    ``zeropark.store.repo`` in one transaction; readings through the store's bulk path
+    ``zeropark.store.readings.bulk_load_readings`` (binary COPY on PostgreSQL) in chunks of
+    :data:`READINGS_CHUNK` rows — the old demo park's readings are deleted first, so the load is
+    always fresh.
 
     Raises
     ------
@@ -1551,11 +1555,17 @@ def write_demo(engine: Engine, demo: DemoPark, *, progress: ProgressFn = _noop) 
     total = demo.n_readings
     done = 0
     stored = 0
-    for series in demo.series:
-        res = readings_store.write_readings(engine, series.readings(), source="demo")
-        stored += res.stored
-        done += len(series.values)
-        progress("readings", done, total)
+    chunk: list[MeterSeries] = []
+    for k, series in enumerate(demo.series, start=1):
+        chunk.append(series)
+        if sum(len(c.values) for c in chunk) >= READINGS_CHUNK or k == len(demo.series):
+            ids = np.concatenate([np.full(len(c.values), c.meter_id, dtype=object) for c in chunk])
+            ts = np.concatenate([c.ts_utc for c in chunk])
+            vals = np.concatenate([c.values for c in chunk])
+            stored += readings_store.bulk_load_readings(engine, ids, ts, vals, source="demo")
+            done += len(vals)
+            chunk = []
+            progress("readings", done, total)
     steps["readings"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

@@ -1,0 +1,702 @@
+"""Inventory report workbook (排放清单报告.xlsx) in the layout a verifier (核查机构) expects.
+
+Sheets:
+
+- **汇总 Summary** — park, year, method, options statement (zh + en), factor set name, version and
+  SHA-256, input fingerprint, code version; totals by source, scope, enterprise and carrier, energy
+  [tce], the core indicator 单位能耗碳排放, the 95 % interval and clean-energy shares. Each total
+  stands beside a live ``SUMIFS`` over the line items, so the sheet checks itself.
+- **清单明细 Line items** — one row per line item: activity (AD) and unit, the factors used
+  (NCV, CC, OF, EF and the standard-coal coefficient, each with its unit), emissions and energy as
+  computed by the engine, the formula as text, and the same formula as a live Excel formula over
+  the row's cells (``=(AD − D) × NCV × CC × OF × k``, ``=(AD − D) × EF × k``) with a difference
+  column. ``k`` is the unit constant of the formula (44/12 for C → CO2, 0.001 for kWh × t/MWh) and
+  ``D`` the part of AD not multiplied (green power and netted exports on purchased electricity).
+- **排放因子 Factors** — every factor used with its full source (title, issuer, year, table, URL,
+  confidence, uncertainty).
+- **指标 Indicators** — the 1 + 5 national indicators with threshold and status.
+- **数据质量 Data quality** — data-quality score, per-enterprise scores, meters with low
+  completeness, and the reconciliation gaps of the run (if given).
+
+The workbook is written with openpyxl; nothing is computed here that the inventory does not hold
+(the live formulas only re-multiply the numbers shown next to them).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from zeropark.accounting import Inventory, LineItem
+from zeropark.accounting.lineitems import CATEGORY_LABEL, Category
+from zeropark.errors import FactorNotFound
+from zeropark.factors import Factor, FactorSet
+from zeropark.indicators import STATUS_LABEL, IndicatorTable
+from zeropark.model import CARRIER_LABEL_ZH, Carrier
+
+__all__ = ["LINE_COLUMNS", "inventory_workbook_bytes", "write_inventory_workbook"]
+
+SHEET_SUMMARY = "汇总"
+SHEET_LINES = "清单明细"
+SHEET_FACTORS = "排放因子"
+SHEET_INDICATORS = "指标"
+SHEET_QUALITY = "数据质量"
+
+#: Columns of 清单明细: key, Chinese header, English header, width.
+LINE_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
+    ("no", "序号", "No.", 6),
+    ("id", "条目编号", "Line id", 34),
+    ("category", "排放源类别", "Source category", 18),
+    ("category_code", "类别代码", "Category code", 20),
+    ("scope", "范围", "Scope", 6),
+    ("basis", "口径", "Scope 2 basis", 10),
+    ("party", "企业/设施", "Enterprise / facility", 30),
+    ("zone", "片区", "Zone", 16),
+    ("carrier", "能源品种", "Carrier", 10),
+    ("month", "月份", "Month", 9),
+    ("ad", "活动数据 AD", "Activity (AD)", 14),
+    ("ad_unit", "AD单位", "AD unit", 8),
+    ("deduction", "扣减量（绿电/外送等）", "Deducted from AD (green, export)", 14),
+    ("ncv", "低位发热量 NCV", "NCV", 10),
+    ("ncv_unit", "NCV单位", "NCV unit", 10),
+    ("cc", "单位热值含碳量 CC", "Carbon content CC", 10),
+    ("cc_unit", "CC单位", "CC unit", 8),
+    ("of", "碳氧化率 OF", "Oxidation OF", 8),
+    ("ef", "排放因子 EF", "Emission factor EF", 10),
+    ("ef_unit", "EF单位", "EF unit", 10),
+    ("k", "换算常数 k", "Conversion constant k", 12),
+    ("emissions", "排放量 (tCO2e)", "Emissions [tCO2e]", 14),
+    ("formula", "计算公式（文本）", "Formula (text)", 60),
+    ("check", "公式复核 (tCO2e)", "Formula check [tCO2e]", 14),
+    ("diff", "差异", "Difference", 10),
+    ("coef", "折标系数", "Standard-coal coefficient", 10),
+    ("coef_unit", "折标系数单位", "Coefficient unit", 12),
+    ("k_tce", "换算常数 k′", "Conversion constant k′", 10),
+    ("energy", "综合能耗 (tce)", "Energy [tce]", 12),
+    ("energy_check", "能耗复核 (tce)", "Energy check [tce]", 12),
+    ("uncertainty", "不确定度 (±%, 95%)", "Uncertainty [±%, 95 %]", 10),
+    ("factor_ids", "因子编号", "Factor ids", 40),
+    ("evidence", "证据（计量器具/凭证）", "Evidence (meters, records)", 40),
+    ("note", "备注", "Note", 30),
+)
+_COL = {key: i for i, (key, *_rest) in enumerate(LINE_COLUMNS, start=1)}
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_TITLE_FONT = Font(bold=True, size=14)
+_BOLD = Font(bold=True)
+_FIRST_LINE_ROW = 3  # rows 1-2: Chinese and English headers
+_EMISSION_SYMBOLS = ("NCV", "CC", "OF", "EF")
+_ENERGY_LABEL = "综合能源消费量 Comprehensive energy consumption"
+_CORE_LABEL = "单位能耗碳排放 CO2 per unit of energy (core indicator)"
+
+
+def _letter(key: str) -> str:
+    return str(get_column_letter(_COL[key]))
+
+
+#: Unit-conversion constants a formula may carry (C → CO2 = 44/12; kWh × t/MWh = 10⁻³; 10⁴ Nm³),
+#: and their negatives (a credited export under the net-inflow rule).
+_NICE_CONSTANTS = tuple(
+    sign * c for c in (1.0, 1e-3, 1e-4, 1e3, 44 / 12, 44 / 12 * 1e-3, 44 / 12 * 1e-4) for sign in (1.0, -1.0)
+)
+
+
+def _conversion(
+    result: float, ad: float, values: Sequence[float], unit_k: float
+) -> tuple[float, float] | None:
+    """(k, deduction) with result = (AD − deduction) × Πvalues × k; None if a factor product is 0.
+
+    k is the formula's unit constant when ``result / (AD × Πvalues)`` is one of
+    :data:`_NICE_CONSTANTS` (no deduction); otherwise k = ``unit_k`` and the deduction is the part of
+    AD the line did not multiply (green power, exports netted off), so the live formula shows it.
+    """
+    product = math.prod(values)
+    if product == 0 or not math.isfinite(product):
+        return None
+    if ad != 0:
+        raw = result / (ad * product)
+        for c in _NICE_CONSTANTS:
+            if math.isclose(raw, c, rel_tol=1e-9):
+                return c, 0.0
+    effective = result / (product * unit_k)
+    return unit_k, ad - effective
+
+
+def _unit_constant(ad_unit: str, symbols: Sequence[str], units: Sequence[str]) -> float:
+    """The unit constant of a formula from its units: 44/12 with CC; 10⁻³ for kWh × …/MWh."""
+    k = 44 / 12 if "CC" in symbols else 1.0
+    if ad_unit == "kWh" and any(u.endswith("/MWh") for u in units):
+        k *= 1e-3
+    return k
+
+
+def _method_label(inv: Inventory) -> str:
+    if inv.method.value == "national":
+        return "零碳园区碳排放核算方法（试行） national zero-carbon park method (发改环资〔2025〕910号 附件4)"
+    return "GHG Protocol Corporate Standard + Scope 2 Guidance (location- and market-based)"
+
+
+def _party(enterprise_id: str | None, names: Mapping[str, str]) -> str:
+    if enterprise_id is None:
+        return "园区 park"
+    name = names.get(enterprise_id)
+    return f"{name} ({enterprise_id})" if name else enterprise_id
+
+
+def _header(
+    ws: Worksheet, row: int, cols: Sequence[tuple[str, str]], widths: Sequence[int] | None = None
+) -> None:
+    for j, (zh, en) in enumerate(cols, start=1):
+        for r, text in ((row, zh), (row + 1, en)):
+            c = ws.cell(row=r, column=j, value=text)
+            c.fill = _HEADER_FILL
+            c.font = _BOLD if r == row else Font(italic=True)
+            c.alignment = Alignment(wrap_text=True, vertical="center")
+        if widths is not None:
+            ws.column_dimensions[get_column_letter(j)].width = widths[j - 1]
+
+
+# --------------------------------------------------------------------------------------------
+# 清单明细 Line items
+# --------------------------------------------------------------------------------------------
+
+
+def _write_line(
+    ws: Worksheet, r: int, n: int, li: LineItem, names: Mapping[str, str], zones: Mapping[str, str]
+) -> None:
+    label_zh, label_en = CATEGORY_LABEL.get(li.category, (li.category.value, li.category.value))
+    by_symbol = {f.symbol: f for f in li.factors}
+    values: dict[str, Any] = {
+        "no": n,
+        "id": li.id,
+        "category": f"{label_zh} {label_en}",
+        "category_code": li.category.value,
+        "scope": li.scope,
+        "basis": li.basis.value if li.basis is not None else "",
+        "party": _party(li.enterprise_id, names),
+        "zone": zones.get(li.zone_id or "", li.zone_id or ""),
+        "carrier": CARRIER_LABEL_ZH.get(li.carrier, "") if isinstance(li.carrier, Carrier) else "",
+        "month": li.month.strftime("%Y-%m") if li.month else "",
+        "ad": li.activity,
+        "ad_unit": li.activity_unit,
+        "emissions": li.emissions_tco2e,
+        "formula": li.formula,
+        "energy": li.energy_tce,
+        "uncertainty": li.uncertainty_pct,
+        "factor_ids": "; ".join(f.id for f in li.factors),
+        "evidence": "; ".join(li.evidence[:20])
+        + (f" … (+{len(li.evidence) - 20})" if len(li.evidence) > 20 else ""),
+        "note": li.note,
+    }
+    for sym, key, unit_key in (
+        ("NCV", "ncv", "ncv_unit"),
+        ("CC", "cc", "cc_unit"),
+        ("OF", "of", None),
+        ("EF", "ef", "ef_unit"),
+    ):
+        f = by_symbol.get(sym)
+        if f is not None:
+            values[key] = f.value
+            if unit_key:
+                values[unit_key] = f.unit
+    coef = by_symbol.get("coef")
+    if coef is not None:
+        values["coef"] = coef.value
+        values["coef_unit"] = coef.unit
+    for key, v in values.items():
+        ws.cell(row=r, column=_COL[key], value=v)
+
+    ad = f"{_letter('ad')}{r}"
+    ad_net = f"({ad}-{_letter('deduction')}{r})"
+    used = [s for s in _EMISSION_SYMBOLS if s in by_symbol]
+    unit_k = _unit_constant(li.activity_unit, used, [by_symbol[s].unit for s in used])
+    conv = _conversion(li.emissions_tco2e, li.activity, [by_symbol[s].value for s in used], unit_k)
+    if used and conv is not None:
+        k, deduction = conv
+        ws.cell(row=r, column=_COL["k"], value=k)
+        ws.cell(row=r, column=_COL["deduction"], value=deduction)
+        cells = [ad_net] + [f"{_letter(s.lower())}{r}" for s in used] + [f"{_letter('k')}{r}"]
+        ws.cell(row=r, column=_COL["check"], value="=" + "*".join(cells))
+    else:  # no emission factor (on-site PV, feedstock, eliminated transfer): the stated value
+        ws.cell(row=r, column=_COL["check"], value=f"={_letter('emissions')}{r}")
+    ws.cell(row=r, column=_COL["diff"], value=f"={_letter('check')}{r}-{_letter('emissions')}{r}")
+    conv_t = _conversion(li.energy_tce, li.activity, [coef.value], 1.0) if coef is not None else None
+    if coef is not None and conv_t is not None and conv_t[1] == 0.0:
+        ws.cell(row=r, column=_COL["k_tce"], value=conv_t[0])
+        ws.cell(row=r, column=_COL["energy_check"], value=f"={ad}*{_letter('coef')}{r}*{_letter('k_tce')}{r}")
+    else:
+        ws.cell(row=r, column=_COL["energy_check"], value=f"={_letter('energy')}{r}")
+
+
+def _write_lines(ws: Worksheet, inv: Inventory, names: Mapping[str, str], zones: Mapping[str, str]) -> int:
+    _header(ws, 1, [(zh, en) for _k, zh, en, _w in LINE_COLUMNS], [w for *_r, w in LINE_COLUMNS])
+    r = _FIRST_LINE_ROW
+    for n, li in enumerate(inv.lines, start=1):
+        _write_line(ws, r, n, li, names, zones)
+        r += 1
+    last = r - 1
+    ws.cell(row=r, column=_COL["id"], value="合计 Total").font = _BOLD
+    for key in ("emissions", "check", "energy", "energy_check"):
+        col = _letter(key)
+        ws.cell(
+            row=r, column=_COL[key], value=f"=SUM({col}{_FIRST_LINE_ROW}:{col}{max(last, _FIRST_LINE_ROW)})"
+        ).font = _BOLD
+    ws.cell(
+        row=r,
+        column=_COL["note"],
+        value="GHG: 合计含市场法行 (basis=market); 按口径见汇总 totals by basis in 汇总",
+    )
+    ws.freeze_panes = ws.cell(row=_FIRST_LINE_ROW, column=_COL["category"])
+    ws.auto_filter.ref = f"A2:{get_column_letter(len(LINE_COLUMNS))}{max(last, 2)}"
+    return last
+
+
+# --------------------------------------------------------------------------------------------
+# 汇总 Summary
+# --------------------------------------------------------------------------------------------
+
+
+def _column_range(key: str, last: int) -> str:
+    col = _letter(key)
+    return f"'{SHEET_LINES}'!${col}${_FIRST_LINE_ROW}:${col}${max(last, _FIRST_LINE_ROW)}"
+
+
+def _sumifs(last: int, criteria: Sequence[tuple[str, str]], value_key: str = "emissions") -> str:
+    def rng(key: str) -> str:
+        return _column_range(key, last)
+
+    parts = [rng(value_key)]
+    for key, crit in criteria:
+        parts += [rng(key), f'"{crit}"']
+    return f"=SUMIFS({', '.join(parts)})"
+
+
+def _write_summary(
+    ws: Worksheet,
+    inv: Inventory,
+    park_name: str,
+    indicators: IndicatorTable | None,
+    names: Mapping[str, str],
+    last: int,
+) -> None:
+    ws.column_dimensions["A"].width = 42
+    ws.column_dimensions["B"].width = 60
+    ws.column_dimensions["C"].width = 22
+    ws.column_dimensions["D"].width = 22
+    ws["A1"] = f"{park_name} {inv.year} 年度碳排放清单 Carbon inventory"
+    ws["A1"].font = _TITLE_FONT
+    meta: list[tuple[str, Any]] = [
+        ("园区 Park", f"{park_name} ({inv.park_id})"),
+        ("核算年度 Year", inv.year),
+        ("核算方法 Method", _method_label(inv)),
+        (
+            "核算范围 Scope of run",
+            _party(inv.enterprise_id, names) if inv.enterprise_id else "全园区 whole park",
+        ),
+        ("因子集 Factor set", inv.factor_set_name),
+        ("因子集版本 Factor set version", inv.factor_set_version),
+        ("因子集 SHA-256", inv.factor_set_sha256),
+        ("输入指纹 Input fingerprint (SHA-256)", inv.input_fingerprint),
+        ("程序版本 Code version", inv.code_version),
+        ("核算选项（中文）Options statement", inv.options_statement_zh),
+        ("Options statement (English)", inv.options_statement_en),
+    ]
+    r = 3
+    for label, value in meta:
+        ws.cell(row=r, column=1, value=label).font = _BOLD
+        c = ws.cell(row=r, column=2, value=value)
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+        r += 1
+
+    r += 1
+    ws.cell(row=r, column=1, value="总量 Totals").font = _TITLE_FONT
+    r += 1
+    _header(
+        ws,
+        r,
+        [
+            ("项目", "Item"),
+            ("数值", "Value (engine)"),
+            ("单位", "Unit"),
+            ("复核（公式）", "Check (live formula)"),
+        ],
+    )
+    r += 2
+    not_market = ("basis", "<>market")
+    totals: list[tuple[str, float | None, str, str | None]] = [
+        (
+            "碳排放总量 Total emissions" + (" (location-based)" if inv.method.value == "ghg" else ""),
+            inv.total_tco2e,
+            "tCO2e",
+            _sumifs(last, [not_market]),
+        ),
+    ]
+    if inv.total_market_tco2e is not None:
+        totals.append(
+            (
+                "碳排放总量（市场法）Total (market-based)",
+                inv.total_market_tco2e,
+                "tCO2e",
+                _sumifs(last, [("basis", "<>location")]),
+            )
+        )
+    totals += [
+        (_ENERGY_LABEL, inv.energy_tce, "tce", _sumifs(last, [not_market], "energy")),
+        (_CORE_LABEL, inv.intensity_tco2_per_tce, "tCO2/tce", None),
+        ("95% 置信区间下限 95 % interval low", inv.interval_95.low_tco2e, "tCO2e", None),
+        ("95% 置信区间上限 95 % interval high", inv.interval_95.high_tco2e, "tCO2e", None),
+        ("清洁能源消费占比 Clean-energy share (annual)", inv.clean_energy_share, "—", None),
+        ("绿电占比 Green-electricity share", inv.green_electricity_share, "—", None),
+    ]
+    total_rows: dict[str, int] = {}
+    for label, value, unit, check in totals:
+        ws.cell(row=r, column=1, value=label)
+        ws.cell(row=r, column=2, value=value if value is not None else "—（无数据 not available）")
+        ws.cell(row=r, column=3, value=unit)
+        if check:
+            ws.cell(row=r, column=4, value=check)
+        total_rows[label] = r
+        r += 1
+    # the core indicator as a live ratio of the two checked totals above
+    total_row = total_rows[totals[0][0]]
+    energy_row = total_rows[_ENERGY_LABEL]
+    ws.cell(row=total_rows[_CORE_LABEL], column=4, value=f'=IFERROR(D{total_row}/D{energy_row},"—")')
+
+    def block(title: str, data: Mapping[str, float], label_of: Any, crit_key: str | None) -> int:
+        nonlocal r
+        r += 1
+        ws.cell(row=r, column=1, value=title).font = _TITLE_FONT
+        r += 1
+        _header(
+            ws,
+            r,
+            [
+                ("项目", "Item"),
+                ("排放量", "Emissions (engine)"),
+                ("单位", "Unit"),
+                ("复核（公式）", "Check (live formula)"),
+            ],
+        )
+        r += 2
+        for key, value in sorted(data.items(), key=lambda kv: -abs(kv[1])):
+            ws.cell(row=r, column=1, value=label_of(key))
+            ws.cell(row=r, column=2, value=value)
+            ws.cell(row=r, column=3, value="tCO2e")
+            if crit_key is not None:
+                ws.cell(row=r, column=4, value=_sumifs(last, [(crit_key, key), not_market]))
+            r += 1
+        return r
+
+    def source_label(code: str) -> str:
+        try:
+            zh, en = CATEGORY_LABEL[Category(code)]
+        except ValueError:
+            return code
+        return f"{zh} {en}"
+
+    block("按排放源 By source", inv.by_source, source_label, "category_code")
+    block("按范围 By scope", inv.by_scope, lambda s: f"范围 Scope {s}", None)
+    block(
+        "按企业 By enterprise",
+        inv.by_enterprise,
+        lambda e: _party(e if e not in ("", "park") else None, names),
+        None,
+    )
+    block(
+        "按能源品种 By carrier",
+        inv.by_carrier,
+        lambda c: f"{CARRIER_LABEL_ZH.get(Carrier(c), c) if c in Carrier._value2member_map_ else c} {c}",
+        None,
+    )
+    if indicators is not None:
+        core = indicators.core
+        r += 1
+        ws.cell(row=r, column=1, value="核心指标 Core indicator").font = _TITLE_FONT
+        r += 1
+        ws.cell(row=r, column=1, value=f"{core.label_zh} {core.label_en}")
+        ws.cell(row=r, column=2, value=core.value)
+        ws.cell(row=r, column=3, value=core.unit)
+        zh, en = STATUS_LABEL[core.status]
+        ws.cell(
+            row=r,
+            column=4,
+            value=f"{zh} {en}"
+            + (f" (阈值 threshold {core.comparison} {core.threshold})" if core.threshold is not None else ""),
+        )
+        r += 1
+        ws.cell(row=r, column=1, value=f"{indicators.size_band_zh} {indicators.size_band_en}")
+
+
+# --------------------------------------------------------------------------------------------
+# 排放因子 Factors, 指标 Indicators, 数据质量 Data quality
+# --------------------------------------------------------------------------------------------
+
+
+def _lookup(factor_set: FactorSet | None, factor_id: str) -> Factor | None:
+    """The full factor record, or None for measured values and overrides not in the set."""
+    if factor_set is None:
+        return None
+    try:
+        return factor_set.get(factor_id)
+    except FactorNotFound:
+        return None
+
+
+def _write_factors(ws: Worksheet, inv: Inventory, factor_set: FactorSet | None) -> None:
+    cols = [
+        ("因子编号", "Factor id", 34),
+        ("符号", "Symbol", 7),
+        ("数值", "Value", 12),
+        ("单位", "Unit", 14),
+        ("来源", "Source", 50),
+        ("发布机构", "Issuer", 30),
+        ("年份", "Year", 7),
+        ("表/页", "Table / page", 40),
+        ("网址", "URL", 40),
+        ("可信度", "Confidence", 10),
+        ("不确定度 ±%", "Uncertainty ±%", 10),
+        ("说明", "Note", 50),
+        ("使用条目数", "Lines using it", 10),
+    ]
+    _header(ws, 1, [(a, b) for a, b, _ in cols], [w for *_x, w in cols])
+    used: dict[str, tuple[Any, int]] = {}
+    for li in inv.lines:
+        for f in li.factors:
+            prev = used.get(f.id)
+            used[f.id] = (f, (prev[1] if prev else 0) + 1)
+    r = 3
+    for fid, (use, count) in sorted(used.items()):
+        row: list[Any] = [
+            fid,
+            use.symbol,
+            use.value,
+            use.unit,
+            use.source,
+            "",
+            "",
+            "",
+            "",
+            use.confidence,
+            use.uncertainty_pct,
+            "",
+            count,
+        ]
+        full = _lookup(factor_set, fid)
+        if full is not None:
+            src = full.source
+            row[4:12] = [
+                src.title,
+                src.issuer,
+                src.year,
+                src.table,
+                src.url,
+                str(src.confidence.value),
+                full.uncertainty_pct,
+                full.note,
+            ]
+        for j, v in enumerate(row, start=1):
+            ws.cell(row=r, column=j, value=v)
+        r += 1
+    ws.cell(
+        row=r + 1,
+        column=1,
+        value=f"因子集 Factor set: {inv.factor_set_name} {inv.factor_set_version} "
+        f"(SHA-256 {inv.factor_set_sha256})",
+    )
+    ws.freeze_panes = "B3"
+
+
+def _write_indicators(ws: Worksheet, table: IndicatorTable) -> None:
+    cols = [
+        ("指标代码", "Code", 22),
+        ("指标", "Indicator", 30),
+        ("Indicator (EN)", "", 36),
+        ("数值", "Value", 12),
+        ("单位", "Unit", 12),
+        ("要求", "Requirement", 12),
+        ("状态", "Status", 18),
+        ("缺失数据", "Missing data", 40),
+        ("说明", "Note", 50),
+        ("来源", "Source", 40),
+    ]
+    _header(ws, 1, [(a, b) for a, b, _ in cols], [w for *_x, w in cols])
+    r = 3
+    for row in table.rows:
+        zh, en = STATUS_LABEL[row.status]
+        req = f"{row.comparison} {row.threshold:g}" if row.threshold is not None and row.comparison else "—"
+        vals = [
+            row.code,
+            row.label_zh,
+            row.label_en,
+            row.value,
+            row.unit,
+            req,
+            f"{zh} {en}",
+            "; ".join(row.missing),
+            f"{row.note_zh} {row.note_en}".strip(),
+            row.source,
+        ]
+        for j, v in enumerate(vals, start=1):
+            ws.cell(row=r, column=j, value=v)
+        r += 1
+    ws.cell(row=r + 1, column=1, value=f"{table.size_band_zh} {table.size_band_en}")
+    if table.veto:
+        ws.cell(
+            row=r + 2, column=1, value="核心指标未达标：一票否决 Core indicator failed (veto)"
+        ).font = _BOLD
+
+
+def _write_quality(ws: Worksheet, inv: Inventory, quality: Any | None) -> None:
+    ws.column_dimensions["A"].width = 36
+    ws.column_dimensions["B"].width = 70
+    r = 1
+    ws.cell(row=r, column=1, value="数据质量 Data quality").font = _TITLE_FONT
+    r += 2
+    if quality is not None:
+        ws.cell(row=r, column=1, value="数据质量评分 Score (0–100)")
+        ws.cell(row=r, column=2, value=quality.score)
+        r += 2
+        _header(ws, r, [("企业", "Enterprise"), ("评分", "Score")])
+        r += 2
+        for ent, score in sorted(quality.by_enterprise.items(), key=lambda kv: kv[0] or ""):
+            ws.cell(row=r, column=1, value=ent or "园区 park")
+            ws.cell(row=r, column=2, value=score)
+            r += 1
+        low = sorted(quality.meters, key=lambda m: m.completeness)[:50]
+        r += 1
+        _header(
+            ws,
+            r,
+            [
+                ("计量器具", "Meter"),
+                ("完整率", "Completeness"),
+                ("应有", "Expected"),
+                ("实有", "Present"),
+                ("标记", "Flagged"),
+                ("隔离", "Quarantined"),
+            ],
+        )
+        r += 2
+        for m in low:
+            for j, v in enumerate(
+                [m.meter_id, m.completeness, m.n_expected, m.n_present, m.n_flagged, m.n_quarantined], start=1
+            ):
+                ws.cell(row=r, column=j, value=v)
+            r += 1
+    else:
+        ws.cell(row=r, column=1, value="未提供数据质量评分 no data-quality report given")
+        r += 1
+    r += 1
+    ws.cell(row=r, column=1, value="对账差异 Reconciliation gaps").font = _TITLE_FONT
+    r += 1
+    _header(ws, r, [("类型", "Kind"), ("说明", "Message"), ("数值", "Magnitude"), ("单位", "Unit")])
+    r += 2
+    if not inv.gaps:
+        ws.cell(row=r, column=1, value="无 none")
+    for g in inv.gaps:
+        for j, v in enumerate(
+            [g.kind.value, f"{g.message_zh} / {g.message_en}", g.magnitude, g.unit], start=1
+        ):
+            ws.cell(row=r, column=j, value=v)
+        r += 1
+
+
+# --------------------------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------------------------
+
+
+def _build(
+    inventory: Inventory,
+    *,
+    park_name: str,
+    indicators: IndicatorTable | None,
+    factor_set: FactorSet | None,
+    enterprise_names: Mapping[str, str],
+    zone_names: Mapping[str, str],
+    data_quality: Any | None,
+) -> openpyxl.Workbook:
+    wb = openpyxl.Workbook()
+    summary = wb.active
+    assert summary is not None
+    summary.title = SHEET_SUMMARY
+    lines = wb.create_sheet(SHEET_LINES)
+    last = _write_lines(lines, inventory, enterprise_names, zone_names)
+    _write_summary(summary, inventory, park_name, indicators, enterprise_names, last)
+    _write_factors(wb.create_sheet(SHEET_FACTORS), inventory, factor_set)
+    if indicators is not None:
+        _write_indicators(wb.create_sheet(SHEET_INDICATORS), indicators)
+    _write_quality(wb.create_sheet(SHEET_QUALITY), inventory, data_quality)
+    return wb
+
+
+def write_inventory_workbook(
+    path: Path | str,
+    inventory: Inventory,
+    *,
+    park_name: str,
+    indicators: IndicatorTable | None = None,
+    factor_set: FactorSet | None = None,
+    enterprise_names: Mapping[str, str] | None = None,
+    zone_names: Mapping[str, str] | None = None,
+    data_quality: Any | None = None,
+) -> Path:
+    """Write the inventory report workbook to ``path``.
+
+    Parameters
+    ----------
+    path : Path or str
+        Target ``.xlsx`` file.
+    inventory : Inventory
+        The result of :func:`zeropark.accounting.run` (either method).
+    park_name : str
+        Park name for the title (e.g. "示例零碳产业园（示例数据）").
+    indicators : IndicatorTable, optional
+        The indicator table (:func:`zeropark.indicators.evaluate`); adds the 指标 sheet.
+    factor_set : FactorSet, optional
+        The factor set of the run; gives every factor its full source on 排放因子.
+    enterprise_names, zone_names : mapping of id to name, optional
+        Names shown beside ids.
+    data_quality : zeropark.monitoring.quality.QualityReport, optional
+        Adds the data-quality score, per-enterprise scores and the least complete meters.
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
+    path = Path(path)
+    wb = _build(
+        inventory,
+        park_name=park_name,
+        indicators=indicators,
+        factor_set=factor_set,
+        enterprise_names=enterprise_names or {},
+        zone_names=zone_names or {},
+        data_quality=data_quality,
+    )
+    wb.save(path)
+    return path
+
+
+def inventory_workbook_bytes(inventory: Inventory, **kwargs: Any) -> bytes:
+    """The same workbook as :func:`write_inventory_workbook`, as bytes (for downloads)."""
+    buf = io.BytesIO()
+    wb = _build(
+        inventory,
+        park_name=kwargs.get("park_name", inventory.park_id),
+        indicators=kwargs.get("indicators"),
+        factor_set=kwargs.get("factor_set"),
+        enterprise_names=kwargs.get("enterprise_names") or {},
+        zone_names=kwargs.get("zone_names") or {},
+        data_quality=kwargs.get("data_quality"),
+    )
+    wb.save(buf)
+    return buf.getvalue()
