@@ -95,8 +95,14 @@ def test_burst_during_postgres_restart(
 
     sender = threading.Thread(target=burst)
     sender.start()
-    time.sleep(1.0)  # the burst is under way
-    private_pg.restart(down_s=2.0)  # PostgreSQL away for ≥ 2 s mid-burst
+    while len(infos) < 50:  # the burst is under way
+        time.sleep(0.05)
+    private_pg.stop()  # PostgreSQL away mid-burst …
+    n_at_stop = len(infos)
+    while len(infos) < n_at_stop + 50:  # … while ≥ 50 more messages arrive
+        time.sleep(0.05)
+    time.sleep(1.0)
+    private_pg.start()
     sender.join()
     for i in infos:
         i.wait_for_publish(30)
