@@ -1157,6 +1157,15 @@ def generate(seed: int = DEFAULT_SEED, size: DemoSize = FULL_SIZE, year: int = D
         for eid in steam_ids
         for m in months
     )
+    transfers += _chp_electricity_transfers(
+        pid,
+        chp.id,
+        [*enterprises, *(facilities[k] for k in _FACILITY_MWH)],
+        mains,
+        chp_elec_kwh * (1.0 - CHP_OWN_USE),
+        months,
+        month_index,
+    )
     claims = _claims(pid, year, enterprises, tenants, months, len(day_list) / 365.0, rng)
     indicator = _indicator_data(tenants, enterprises, float(np.sum(water_children)), len(day_list), rng)
 
@@ -1179,6 +1188,43 @@ def generate(seed: int = DEFAULT_SEED, size: DemoSize = FULL_SIZE, year: int = D
         bad_inputs=bad,
         meter_intervals_s=dict(b.intervals),
     )
+
+
+def _chp_electricity_transfers(
+    pid: str,
+    chp_id: str,
+    consumers: Sequence[Enterprise],
+    mains: Sequence[np.ndarray],
+    chp_out_kwh: np.ndarray,
+    months: Sequence[date],
+    month_index: np.ndarray,
+) -> tuple[Transfer, ...]:
+    """CHP electricity sold to consumers over the park grid (内部转供), monthly, pro rata to use.
+
+    Every hour the CHP's net output is shared among the main meters in proportion to their
+    consumption (the park grid mixes it with grid and PV supply); the month's sum per consumer is
+    its transfer. The enterprise view shows it as electricity bought inside the park; the park
+    counts the CHP's gas once.
+    """
+    load = np.sum(mains, axis=0)
+    share = np.divide(chp_out_kwh, load, out=np.zeros_like(load), where=load > 0)
+    out: list[Transfer] = []
+    for ent, kwh in zip(consumers, mains, strict=True):
+        got = kwh * np.minimum(share, 1.0)
+        for m in months:
+            q = round(float(got[month_index == m.month - 1].sum()), 3)
+            if q > 0:
+                out.append(
+                    Transfer(
+                        f"{pid}-TR-EL-{ent.id.rsplit('-', 1)[-1]}-{m:%Y%m}",
+                        chp_id,
+                        ent.id,
+                        Carrier.ELECTRICITY,
+                        m,
+                        q,
+                    )
+                )
+    return tuple(out)
 
 
 def _pick_tenants(n: int) -> list[_Tenant]:
@@ -1420,7 +1466,7 @@ def _bad_inputs(
 ) -> BadInputs:
     """The deliberately wrong rows (示例: 错误数据) and what validation must do with each."""
     interval = next(m for m in meters if m.kind == MeterKind.INTERVAL and m.level == 3)
-    good_ts = f"{year}-03-02T01:00:00Z"
+    good_ts = f"{year}-03-02T01:30:00Z"  # off the hourly grid: no clash with the demo's own readings
     future = f"{year + 5}-01-01T00:00:00Z"
     csv = (
         "\n".join(

@@ -1,0 +1,316 @@
+"""``zeropark account``: run an inventory (national or GHG), save the run, print or write it.
+
+Every [UNCERTAIN] accounting choice of ACCOUNTING.md is a named option flag here
+(:class:`zeropark.accounting.AccountingOptions`); the chosen options are saved with the run and
+stated in every output.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import Engine
+
+from zeropark.accounting import (
+    AccountingOptions,
+    CleanEnergyScope,
+    ElectricityCoalBasis,
+    ExportRule,
+    FactorYearRule,
+    GreenCap,
+    GridArea,
+    GwpSet,
+    Inventory,
+    NegativeNetInflow,
+    OnsiteRenewables,
+    PurchasedHeatFactor,
+)
+from zeropark.accounting.lineitems import CATEGORY_LABEL, Category
+from zeropark.commands.common import (
+    EXIT_ACCOUNTING_ERROR,
+    EXIT_DATA_ERROR,
+    EXIT_NOT_FOUND,
+    EXIT_USAGE,
+    console,
+    engine,
+    err_console,
+)
+from zeropark.errors import AccountingError, DataError, NotFound
+from zeropark.factors import FactorSet, GridCalibre
+from zeropark.indicators import STATUS_LABEL, IndicatorTable
+from zeropark.model import AccountingInput, Method
+
+__all__ = ["AccountResult", "compute", "indicator_table", "inventory_table", "pick_park", "register"]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountResult:
+    """One computed and saved inventory with its inputs, indicators and factor set."""
+
+    inventory: Inventory
+    inputs: AccountingInput
+    indicators: IndicatorTable | None
+    factor_set: FactorSet
+    run_id: int | None
+
+
+def pick_park(eng: Engine, park_id: str | None) -> str:
+    """The park to account: the one given, or the only one in the database.
+
+    Raises
+    ------
+    NotFound
+        If no park exists, or several do and none was named.
+    """
+    from zeropark.store import repo
+
+    if park_id is not None:
+        repo.get_park(eng, park_id)
+        return park_id
+    parks = repo.list_parks(eng)
+    if not parks:
+        raise NotFound("no park in the database; run `zeropark demo` or import your park first")
+    if len(parks) == 1:
+        return parks[0].id
+    raise NotFound(f"several parks ({', '.join(p.id for p in parks)}); choose one with --park")
+
+
+def compute(
+    eng: Engine,
+    park_id: str,
+    year: int,
+    options: AccountingOptions,
+    *,
+    enterprise_id: str | None = None,
+    save: bool = True,
+    created_by: str = "cli",
+    inputs: AccountingInput | None = None,
+) -> AccountResult:
+    """Aggregate the store's data, run the accounting, evaluate indicators and save the run."""
+    from zeropark.accounting import run
+    from zeropark.factors import load_factor_set
+    from zeropark.indicators import evaluate
+    from zeropark.settings import get_settings
+    from zeropark.store.aggregate import load_accounting_input
+    from zeropark.store.runs import save_run
+
+    if inputs is None:
+        inputs = load_accounting_input(eng, park_id, year, enterprise_id=enterprise_id)
+    factor_set = load_factor_set(get_settings().factor_set)
+    inv = run(inputs, factor_set, options, enterprise_id=enterprise_id)
+    table = evaluate(inv, inputs) if options.method is Method.NATIONAL and enterprise_id is None else None
+    run_id = save_run(eng, inv, created_by=created_by) if save else None
+    return AccountResult(inv, inputs, table, factor_set, run_id)
+
+
+def _fmt(x: float | None, digits: int = 2) -> str:
+    return "—" if x is None else f"{x:,.{digits}f}"
+
+
+def _source_label(code: str) -> str:
+    try:
+        zh, en = CATEGORY_LABEL[Category(code)]
+    except ValueError:
+        return code
+    return f"{zh} {en}"
+
+
+def inventory_table(inv: Inventory, title: str) -> Table:
+    """A rich table of one inventory: totals by source and scope, energy, core indicator."""
+    t = Table(title=title, show_lines=False)
+    t.add_column("项目 Item")
+    t.add_column("tCO2e / tce", justify="right")
+    for code, value in sorted(inv.by_source.items(), key=lambda kv: -abs(kv[1])):
+        t.add_row(_source_label(code), _fmt(value))
+    t.add_section()
+    for scope, value in sorted(inv.by_scope.items()):
+        t.add_row(f"范围 Scope {scope}", _fmt(value))
+    t.add_section()
+    label = "合计（基于位置）Total (location)" if inv.method is Method.GHG else "合计 Total CO2"
+    t.add_row(f"[bold]{label}[/]", f"[bold]{_fmt(inv.total_tco2e)}[/]")
+    if inv.total_market_tco2e is not None:
+        t.add_row("[bold]合计（基于市场）Total (market)[/]", f"[bold]{_fmt(inv.total_market_tco2e)}[/]")
+    t.add_row(
+        "95% 区间 interval",
+        f"{_fmt(inv.interval_95.low_tco2e, 0)} – {_fmt(inv.interval_95.high_tco2e, 0)}",
+    )
+    t.add_row("综合能耗 Energy [tce]", _fmt(inv.energy_tce))
+    t.add_row("单位能耗碳排放 [tCO2/tce]", _fmt(inv.intensity_tco2_per_tce, 3))
+    return t
+
+
+def indicator_table(table: IndicatorTable) -> Table:
+    """A rich table of the 1 + 5 indicators (and carbon productivity, hourly share)."""
+    t = Table(title=f"指标 Indicators — {table.size_band_zh} {table.size_band_en}")
+    t.add_column("指标 Indicator")
+    t.add_column("数值 Value", justify="right")
+    t.add_column("要求 Req.", justify="center")
+    t.add_column("状态 Status")
+    colours = {"pass": "green", "fail": "red", "missing": "yellow"}
+    for row in table.rows:
+        zh, en = STATUS_LABEL[row.status]
+        req = f"{row.comparison} {row.threshold:g}" if row.threshold is not None and row.comparison else "—"
+        colour = colours.get(row.status.value, "white")
+        missing = f" ({'; '.join(row.missing)})" if row.missing else ""
+        t.add_row(
+            f"{row.label_zh} {row.label_en}",
+            f"{_fmt(row.value, 3)} {row.unit}",
+            req,
+            f"[{colour}]{zh} {en}[/]{missing}",
+        )
+    return t
+
+
+def _write_xlsx(eng: Engine, res: AccountResult, path: Path) -> Path:
+    from zeropark.reports.excel import write_inventory_workbook
+    from zeropark.store import repo
+
+    park = repo.get_park(eng, res.inventory.park_id)
+    quality = None
+    try:
+        from zeropark.monitoring.quality import quality_report
+
+        quality = quality_report(eng, park.id, res.inventory.year)
+    except (DataError, NotFound) as exc:  # the report is written without the quality sheet's score
+        err_console.print(f"[yellow]data-quality report not available: {exc}[/]")
+    return write_inventory_workbook(
+        path,
+        res.inventory,
+        park_name=park.name,
+        indicators=res.indicators,
+        factor_set=res.factor_set,
+        enterprise_names={e.id: e.name for e in repo.list_enterprises(eng, park.id)},
+        zone_names={z.id: z.name for z in repo.list_zones(eng, park.id)},
+        data_quality=quality,
+    )
+
+
+def account(
+    method: Annotated[Method, typer.Option(help="核算方法 Method: national (园区法) or ghg (GHG Protocol).")],
+    year: Annotated[int, typer.Option(help="核算年度 Reporting year (local calendar year).")],
+    park: Annotated[str | None, typer.Option(help="园区 Park id (default: the only park).")] = None,
+    enterprise: Annotated[
+        str | None, typer.Option(help="企业 Account one enterprise only (its own view).")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="输出 table | json | xlsx (inventory report workbook).")
+    ] = "table",
+    output: Annotated[Path | None, typer.Option(help="输出文件 Output file (json/xlsx).")] = None,
+    coal_basis: Annotated[
+        ElectricityCoalBasis,
+        typer.Option(help="电力折标 equivalent 当量值 | equal_value 等价值 [UNCERTAIN]."),
+    ] = ElectricityCoalBasis.EQUIVALENT,
+    export_rule: Annotated[
+        ExportRule, typer.Option(help="外送 net_inflow 净受入 | no_credit 不抵扣 [UNCERTAIN].")
+    ] = ExportRule.NET_INFLOW,
+    negative_net_inflow: Annotated[
+        NegativeNetInflow, typer.Option(help="净受入为负 floor_zero | credit [UNCERTAIN].")
+    ] = NegativeNetInflow.FLOOR_ZERO,
+    national_grid_calibre: Annotated[
+        GridCalibre, typer.Option(help="园区法电网因子口径 fossil | average | excl_market_nonfossil.")
+    ] = GridCalibre.FOSSIL,
+    national_grid_year: Annotated[int, typer.Option(help="园区法电网因子年份 Factor year.")] = 2022,
+    ghg_grid_area: Annotated[
+        GridArea, typer.Option(help="GHG 基于位置 national | regional.")
+    ] = GridArea.NATIONAL,
+    ghg_grid_year: Annotated[
+        int | None, typer.Option(help="GHG 因子年份 (default: reporting year − 2).")
+    ] = None,
+    market_residual_calibre: Annotated[
+        GridCalibre, typer.Option(help="GHG 市场法剩余电量因子口径 Residual-mix proxy.")
+    ] = GridCalibre.EXCL_MARKET_NONFOSSIL,
+    green_cap: Annotated[
+        GreenCap, typer.Option(help="绿电上限 grid_purchases | electricity_consumed [UNCERTAIN].")
+    ] = GreenCap.GRID_PURCHASES,
+    onsite_renewables: Annotated[
+        OnsiteRenewables, typer.Option(help="自发自用可再生电力计入能耗 included | excluded [UNCERTAIN].")
+    ] = OnsiteRenewables.INCLUDED,
+    purchased_heat_factor: Annotated[
+        PurchasedHeatFactor, typer.Option(help="外购热力因子 supplier_first | default_only.")
+    ] = PurchasedHeatFactor.SUPPLIER_FIRST,
+    gwp: Annotated[GwpSet, typer.Option(help="GWP IPCC SAR | AR4 | AR5 | AR6.")] = GwpSet.AR6,
+    clean_energy_scope: Annotated[
+        CleanEnergyScope, typer.Option(help="清洁能源口径 non_fossil | non_fossil_and_gas [UNCERTAIN].")
+    ] = CleanEnergyScope.NON_FOSSIL,
+    save: Annotated[bool, typer.Option(help="保存核算记录 Save the run (for sign-off).")] = True,
+) -> None:
+    """Account a park's (or one enterprise's) emissions for a year and save the run. 碳排放核算.
+
+    Examples: `zeropark account --method national --year 2025`;
+    `zeropark account --method ghg --year 2025 --format xlsx --output 清单.xlsx`.
+    """
+    if output_format not in ("table", "json", "xlsx"):
+        err_console.print(f"[red]--format must be table, json or xlsx, '{output_format}' was given[/]")
+        raise typer.Exit(EXIT_USAGE)
+    options = AccountingOptions(
+        method=method,
+        electricity_coal_basis=coal_basis,
+        export_rule=export_rule,
+        negative_net_inflow=negative_net_inflow,
+        national_grid_calibre=national_grid_calibre,
+        national_grid_year=national_grid_year,
+        ghg_grid_area=ghg_grid_area,
+        ghg_grid_year_rule=FactorYearRule.EXPLICIT if ghg_grid_year is not None else FactorYearRule.Y_MINUS_2,
+        ghg_grid_year=ghg_grid_year,
+        market_residual_calibre=market_residual_calibre,
+        green_cap=green_cap,
+        onsite_renewables=onsite_renewables,
+        purchased_heat_factor=purchased_heat_factor,
+        gwp=gwp,
+        clean_energy_scope=clean_energy_scope,
+    )
+    eng = engine()
+    try:
+        park_id = pick_park(eng, park)
+        with console.status(f"核算中 accounting {park_id} {year} ({method.value}) …"):
+            res = compute(eng, park_id, year, options, enterprise_id=enterprise, save=save)
+    except NotFound as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(EXIT_NOT_FOUND) from None
+    except DataError as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(EXIT_DATA_ERROR) from None
+    except AccountingError as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(EXIT_ACCOUNTING_ERROR) from None
+    inv = res.inventory
+    saved = f"run #{res.run_id}" if res.run_id is not None else "not saved"
+    if output_format == "json":
+        payload = {"run_id": res.run_id, "inventory": inv.to_dict()}
+        if res.indicators is not None:
+            payload["indicators"] = res.indicators.to_dict()
+        text = json.dumps(payload, ensure_ascii=False, indent=1, default=str)
+        if output is not None:
+            output.write_text(text, encoding="utf-8")
+            console.print(f"written {output} ({saved})")
+        else:
+            console.out(text)
+        return
+    if output_format == "xlsx":
+        path = output or Path(f"inventory_{park_id}_{year}_{method.value}.xlsx")
+        _write_xlsx(eng, res, path)
+        console.print(f"已写入 written {path} ({saved}; {len(inv.lines)} line items)")
+        return
+    scope = f" / {enterprise}" if enterprise else ""
+    console.print(inventory_table(inv, f"{park_id}{scope} {year} — {method.value} ({saved})"))
+    if res.indicators is not None:
+        console.print(indicator_table(res.indicators))
+    console.print(f"[dim]{inv.options_statement_zh}[/]")
+    console.print(
+        f"[dim]factor set {inv.factor_set_name} {inv.factor_set_version}; "
+        f"input {inv.input_fingerprint[:16]}…[/]"
+    )
+    for gap in inv.gaps[:10]:
+        console.print(f"[yellow]• {gap.message_zh} / {gap.message_en}[/]")
+    if len(inv.gaps) > 10:
+        console.print(f"[yellow]… {len(inv.gaps) - 10} more reconciliation notes (see --format json)[/]")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``zeropark account``."""
+    app.command("account")(account)

@@ -1,0 +1,251 @@
+"""``zeropark demo``: build the demo park (示例数据), account it both ways, optionally serve the web app.
+
+Steps, each with a progress bar: generate (pure, seeded) → store metadata, readings (bulk path),
+activity data → feed the deliberately bad inputs through the normal validation paths (they are
+quarantined or rejected, never stored silently) → account the park with the national method and
+the GHG Protocol → print both inventories side by side and the indicator table. Rebuilding
+replaces the demo park; if the stored demo already has the same fingerprint it is kept as it is
+(``--rebuild`` forces a rebuild).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.columns import Columns
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine, select
+
+from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_USAGE, console, err_console
+from zeropark.errors import DataError
+
+if TYPE_CHECKING:
+    from zeropark.demo import DemoPark
+
+__all__ = ["build", "register"]
+
+_DEMO_BATCH_KIND = "demo"
+
+
+def _stored_fingerprint(eng: Engine, park_id: str) -> str | None:
+    """Fingerprint of the demo park stored by the last build (recorded as an import batch)."""
+    from zeropark.store.db import transaction
+    from zeropark.store.schema import ImportBatchRow, ParkRow
+
+    with transaction(eng) as s:
+        if s.get(ParkRow, park_id) is None:
+            return None
+        row = s.scalars(
+            select(ImportBatchRow)
+            .where(ImportBatchRow.park_id == park_id, ImportBatchRow.kind == _DEMO_BATCH_KIND)
+            .order_by(ImportBatchRow.id.desc())
+        ).first()
+        return row.sha256 if row is not None else None
+
+
+def _record_build(eng: Engine, park_id: str, fingerprint: str, n_readings: int) -> None:
+    from datetime import UTC, datetime
+
+    from zeropark.store.db import transaction
+    from zeropark.store.schema import ImportBatchRow
+
+    with transaction(eng) as s:
+        s.add(
+            ImportBatchRow(
+                park_id=park_id,
+                file_name="zeropark demo（示例数据）",
+                sha256=fingerprint,
+                kind=_DEMO_BATCH_KIND,
+                status="stored",
+                n_rows=n_readings,
+                n_stored=n_readings,
+                n_rejected=0,
+                errors=[],
+                created_at=datetime.now(UTC),
+                created_by="demo",
+            )
+        )
+
+
+def build(
+    eng: Engine,
+    *,
+    year: int,
+    seed: int,
+    n_enterprises: int,
+    days: int | None,
+    rebuild: bool,
+    show_progress: bool = True,
+) -> tuple[DemoPark, bool]:
+    """Generate and store the demo park; returns (DemoPark, whether it was (re)written)."""
+    from zeropark import demo
+
+    size = demo.DemoSize(n_enterprises=n_enterprises, days=days)
+    with console.status("生成示例数据 generating the demo park …"):
+        park = demo.generate(seed=seed, size=size, year=year)
+    fingerprint = park.fingerprint()
+    if not rebuild and _stored_fingerprint(eng, park.park.id) == fingerprint:
+        console.print(
+            f"示例园区已是最新 demo park up to date (fingerprint {fingerprint[:16]}…); --rebuild to rebuild"
+        )
+        return park, False
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not show_progress,
+    ) as bar:
+        tasks = {
+            "metadata": bar.add_task("园区/企业/计量器具 park, enterprises, meters", total=1),
+            "readings": bar.add_task("计量数据 readings", total=park.n_readings),
+            "activity": bar.add_task("活动数据/绿证/转供 activity, claims, transfers", total=1),
+        }
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(tasks[step], completed=done, total=total)
+
+        result = demo.write_demo(eng, park, progress=progress)
+    _record_build(eng, park.park.id, fingerprint, park.n_readings)
+    console.print(
+        f"已存储 stored: {result.n_meters} 计量器具 meters, {result.n_stored:,} 读数 readings, "
+        f"{result.n_activities} 活动数据 activity records, {result.n_claims} 绿证/绿电 claims, "
+        f"{result.n_transfers} 内部转供 transfers "
+        f"({', '.join(f'{k} {v:.1f} s' for k, v in result.steps_s.items())})"
+    )
+    return park, True
+
+
+def _bad_inputs(eng: Engine, park: DemoPark) -> None:
+    """Feed the bad inputs through validation and show what happened to each."""
+    from zeropark import demo
+
+    with tempfile.TemporaryDirectory() as tmp:
+        outcome = demo.feed_bad_inputs(eng, park, Path(tmp))
+    t = Table(title="错误数据校验 Bad inputs (示例: 错误数据) — validation at work")
+    t.add_column("输入 Input")
+    t.add_column("结果 Outcome")
+    r = outcome.readings
+    t.add_row(
+        "读数文件 readings CSV",
+        f"{r.rows} 行 rows: 存储 stored {r.stored} (标记 flagged {r.flagged}), "
+        f"隔离 quarantined {r.quarantined}",
+    )
+    for e in r.errors[:8]:
+        t.add_row("", f"[yellow]{e}[/]")
+    w = outcome.workbook
+    t.add_row(
+        "企业填报 enterprise data", f"{w.rows} 行 rows: 存储 stored {w.stored}, 拒绝 rejected {w.rejected}"
+    )
+    for e2 in w.errors[:8]:
+        t.add_row("", f"[yellow]{e2}[/]")
+    console.print(t)
+    console.print("[dim]隔离数据 quarantined rows: `zeropark quarantine list`[/]")
+
+
+def _account_both(eng: Engine, park_id: str, year: int) -> None:
+    from zeropark.accounting import AccountingOptions
+    from zeropark.commands.account import compute, indicator_table, inventory_table
+    from zeropark.model import Method
+    from zeropark.store.aggregate import load_accounting_input
+
+    with console.status("核算 accounting (national + GHG Protocol) …"):
+        inputs = load_accounting_input(eng, park_id, year)
+        national = compute(
+            eng, park_id, year, AccountingOptions(method=Method.NATIONAL), inputs=inputs, created_by="demo"
+        )
+        ghg = compute(
+            eng, park_id, year, AccountingOptions(method=Method.GHG), inputs=inputs, created_by="demo"
+        )
+    console.print(
+        Columns(
+            [
+                inventory_table(national.inventory, f"园区法 National method (run #{national.run_id})"),
+                inventory_table(ghg.inventory, f"GHG Protocol (run #{ghg.run_id})"),
+            ]
+        )
+    )
+    if national.indicators is not None:
+        console.print(indicator_table(national.indicators))
+    console.print(f"[dim]{national.inventory.options_statement_zh}[/]")
+
+
+def demo_command(
+    year: Annotated[
+        int, typer.Option(help="数据年度 Year of the demo data (2025 = national base year).")
+    ] = 2025,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="构建后启动 Web 服务 Serve the web app afterwards.")
+    ] = False,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="数据库 Database URL (default: ZEROPARK_DATABASE_URL or ./zeropark.db)."),
+    ] = None,
+    rebuild: Annotated[
+        bool, typer.Option(help="强制重建 Rebuild even if the stored demo is identical.")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="随机种子 Seed of the generator.")] = 20250101,
+    enterprises: Annotated[int, typer.Option(help="企业数 Number of enterprises (6–36).")] = 32,
+    days: Annotated[
+        int | None, typer.Option(help="天数 Days of readings from 1 January (default: all).")
+    ] = None,
+    host: Annotated[str, typer.Option(help="监听地址 Address for --serve.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口 Port for --serve.")] = 8000,
+) -> None:
+    """Build the demo park (示例数据) and show both inventories; --serve starts the web app. 构建示例园区."""
+    from zeropark import demo
+    from zeropark.commands import common
+    from zeropark.store.db import make_engine
+    from zeropark.store.migrate import upgrade
+
+    if database_url is not None:
+        eng = make_engine(database_url)
+        upgrade(eng)
+    else:
+        eng = common.engine()
+    console.print(f"数据库 database: {eng.url.render_as_string(hide_password=True)}")
+    try:
+        park, _written = build(
+            eng, year=year, seed=seed, n_enterprises=enterprises, days=days, rebuild=rebuild
+        )
+    except ValueError as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(EXIT_USAGE) from None
+    except DataError as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(EXIT_DATA_ERROR) from None
+    _bad_inputs(eng, park)
+    _account_both(eng, demo.PARK_ID, year)
+    if serve:
+        _serve(eng, host, port)
+
+
+def _serve(eng: Engine, host: str, port: int) -> None:
+    import uvicorn
+
+    from zeropark import demo
+    from zeropark.api.app import create_app
+    from zeropark.api.auth import ensure_demo_users
+
+    users = ensure_demo_users(eng, demo.PARK_ID)
+    t = Table(title="示例账户 Demo accounts (示例数据 only; passwords are new on every start)")
+    t.add_column("用户名 User")
+    t.add_column("密码 Password")
+    t.add_column("角色 Role")
+    for username, password, role in users:
+        t.add_row(username, password, role)
+    console.print(t)
+    console.print(
+        f"[bold green]打开 Open http://{host}:{port}[/]  (API docs: http://{host}:{port}/api/v1/docs)"
+    )
+    uvicorn.run(create_app(eng), host=host, port=port, log_level="info")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``zeropark demo``."""
+    app.command("demo")(demo_command)
