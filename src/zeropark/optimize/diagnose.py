@@ -42,7 +42,8 @@ def _limits(system: EnergySystem) -> str:
     parts: list[str] = []
     for r in system.renewables:
         top = r.capacity_kw + (r.extendable.max_unit if r.extendable else 0.0)
-        parts.append(f"{r.kind.upper()} {r.name} ≤ {_kw(top)}")
+        name = "" if r.name.lower() == r.kind.lower() else f" {r.name}"
+        parts.append(f"{r.kind.upper()}{name} ≤ {_kw(top)}")
     for b in system.batteries:
         ep = b.power_kw + (b.extend_power.max_unit if b.extend_power else 0.0)
         ee = b.energy_kwh + (b.extend_energy.max_unit if b.extend_energy else 0.0)

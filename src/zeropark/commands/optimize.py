@@ -1,0 +1,347 @@
+"""``zeropark optimize``: day-ahead dispatch, sizing, demand-response events (优化调度与容量配置)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_INFEASIBLE, EXIT_NOT_FOUND, console, err_console
+from zeropark.errors import DataError, Infeasible, NotFound, OptimizationError
+
+optimize_app = typer.Typer(
+    name="optimize",
+    help="优化 Energy optimisation (linopy + HiGHS): day-ahead dispatch, sizing (PV, battery, heat pump, "
+    "thermal storage), demand-response events; runs are stored and shown in the web/API.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+ParkOpt = Annotated[str, typer.Option("--park", "-p", help="园区 Park id the run belongs to.")]
+ProfileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--profile",
+        help="负荷曲线 CSV with time,load_kw[,heat_kw][,pv_pu|pv_kw]; default: the park's "
+        "metered history in the store.",
+    ),
+]
+TariffOpt = Annotated[
+    str, typer.Option("--tariff", help="分时电价 Tariff id (see `zeropark optimize tariffs`).")
+]
+TariffDirOpt = Annotated[
+    Path | None, typer.Option("--tariff-dir", help="Directory with your own tariff CSVs (same four files).")
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        "-s",
+        help="Scenario figure KEY=VALUE (repeatable), e.g. pv_kw=5000 battery_kwh=8000 "
+        "carbon_price_cny_per_tco2=100 clean_share_min=0.9; see docs/optimisation.md.",
+    ),
+]
+TimeLimitOpt = Annotated[float | None, typer.Option("--time-limit", help="Solver time limit [s].")]
+GapOpt = Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap, e.g. 0.01.")]
+FactorSetOpt = Annotated[str, typer.Option("--factor-set", help="因子集 FactorSet for emissions.")]
+DEFAULT_TARIFF = "CN-JS-large-industry-1-10kV"
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    err_console.print(f"[red]{message}[/red]")
+    return typer.Exit(code)
+
+
+def _params(pairs: list[str] | None) -> Any:
+    from zeropark.optimize.scenario import ScenarioParams
+
+    fields = {f.name: f for f in dataclasses.fields(ScenarioParams)}
+    values: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or key not in fields:
+            raise typer.BadParameter(
+                f"'{pair}': expected KEY=VALUE with KEY one of {', '.join(sorted(fields))}"
+            )
+        if key == "capex_overrides":
+            values[key] = json.loads(raw)
+        elif key == "chp_commitment":
+            values[key] = raw.strip().lower() in {"1", "true", "yes", "on"}
+        elif raw.strip().lower() in {"none", ""}:
+            values[key] = None
+        else:
+            try:
+                values[key] = float(raw)
+            except ValueError as exc:
+                raise typer.BadParameter(f"'{pair}': {raw!r} is not a number") from exc
+    return ScenarioParams(**values)
+
+
+def _tariff(tariff_id: str, tariff_dir: Path | None) -> Any:
+    from zeropark.optimize.tariff import load_tariff
+
+    try:
+        return load_tariff(tariff_id, tariff_dir)
+    except KeyError as exc:
+        raise _fail(str(exc.args[0]), EXIT_NOT_FOUND) from exc
+
+
+def _options(time_limit: float | None, mip_gap: float | None) -> Any:
+    from zeropark.optimize.result import SolverOptions
+
+    return SolverOptions(time_limit_s=time_limit, mip_rel_gap=mip_gap)
+
+
+def _run(**kwargs: Any) -> None:
+    import logging
+
+    from zeropark.commands.common import engine
+    from zeropark.optimize.runs import execute
+
+    logging.getLogger("linopy").setLevel(logging.ERROR)  # the conflicts are reported below instead
+    try:
+        with console.status("solving (HiGHS)…"):
+            outcome = execute(engine(), **kwargs)
+    except Infeasible as exc:
+        err_console.print(f"[red]无可行解 infeasible[/red] (run {getattr(exc, 'run_id', '?')} stored):")
+        for c in exc.conflicts:
+            err_console.print(f"  • {c}")
+        raise typer.Exit(EXIT_INFEASIBLE) from exc
+    except OptimizationError as exc:
+        raise _fail(str(exc), EXIT_INFEASIBLE) from exc
+    except NotFound as exc:
+        raise _fail(str(exc), EXIT_NOT_FOUND) from exc
+    except DataError as exc:
+        raise _fail(str(exc), EXIT_DATA_ERROR) from exc
+    _print_result(outcome.run_id, outcome.result.to_dict(), outcome.baseline)
+
+
+def _print_result(run_id: int, r: dict[str, Any], baseline: Any = None) -> None:
+    console.print(
+        f"[bold]run {run_id}[/bold] · {r['mode']} · {r['status']} · "
+        f"objective {r['objective_cny']:,.2f} CNY · "
+        f"build {r['build_time_s']:.2f} s, solve {r['solve_time_s']:.2f} s"
+        + (f", MIP gap {r['mip_gap']:.2e}" if r.get("mip_gap") is not None else "")
+    )
+    if r.get("sizes"):
+        t = Table(title="容量 Sizes")
+        for col in ("asset", "added", "unit", "annual cost CNY"):
+            t.add_column(col)
+        for k, v in r["sizes"].items():
+            t.add_row(k, f"{v['added']:,.1f}", v["unit"], f"{v['annual_cost_cny']:,.0f}")
+        console.print(t)
+    t = Table(title="成本 Costs (CNY, horizon)")
+    t.add_column("item")
+    t.add_column("CNY", justify="right")
+    for k, v in r["costs_cny"].items():
+        t.add_row(k, f"{v:,.2f}")
+    console.print(t)
+    em = r["emissions_tco2"]
+
+    def pct(x: float | None) -> str:
+        return "—" if x is None else f"{x:.1%}"
+
+    core = r.get("core_indicator_tco2_per_tce")
+    console.print(
+        f"CO2 {em['total']:,.3f} t (grid {em['grid_electricity']:,.3f}, gas {em['natural_gas']:,.3f}, "
+        f"heat {em['purchased_heat']:,.3f}) · energy {r['energy_tce']:,.3f} tce · "
+        f"核心指标 {'—' if core is None else f'{core:.3f}'} tCO2/tce · clean share {pct(r['clean_share'])} · "
+        f"hourly matching {pct(r['hourly_matching'])}"
+    )
+    conf = r["tariff"]["confidence"]
+    console.print(
+        f"tariff {r['tariff']['id']} (confidence: {', '.join(f'{k} {v}' for k, v in conf.items())}); "
+        f"factors {r['carbon_factors']['factor_set']}"
+    )
+    if baseline is not None:
+        console.print(
+            f"demand response: baseline {baseline.objective_cny:,.2f} CNY → "
+            f"{r['objective_cny']:,.2f} CNY; " + "; ".join(r.get("notes", []))
+        )
+
+
+def _profiles(park: str, profile: Path | None, year: int, start: Any = None, hours: int | None = None) -> Any:
+    from zeropark.optimize.runs import CsvProfileSource, StoreProfileSource
+
+    try:
+        if profile is not None:
+            return CsvProfileSource(profile).profiles(start, hours)
+        from zeropark.commands.common import engine
+
+        return StoreProfileSource(engine(), park, year).profiles(start, hours)
+    except NotFound as exc:
+        raise _fail(str(exc), EXIT_NOT_FOUND) from exc
+    except (DataError, ValueError) as exc:
+        raise _fail(str(exc), EXIT_DATA_ERROR) from exc
+
+
+@optimize_app.command("dispatch")
+def dispatch(
+    park: ParkOpt,
+    day: Annotated[str, typer.Option("--date", help="Day to plan (local), e.g. 2026-07-15.")],
+    profile: ProfileOpt = None,
+    hours: Annotated[int, typer.Option(help="Horizon [h].")] = 24,
+    history_year: Annotated[
+        int | None, typer.Option("--history-year", help="Stored year to forecast from.")
+    ] = None,
+    tariff: TariffOpt = DEFAULT_TARIFF,
+    tariff_dir: TariffDirOpt = None,
+    sets: SetOpt = None,
+    factor_set: FactorSetOpt = "CN-park-2025",
+    time_limit: TimeLimitOpt = None,
+    mip_gap: GapOpt = None,
+) -> None:
+    """日前调度 Day-ahead dispatch of the existing assets at least cost (energy + demand + carbon)."""
+    import pandas as pd
+
+    start = pd.Timestamp(day)
+    prof = _profiles(park, profile, history_year or start.year, start, hours)
+    _run(
+        park_id=park,
+        mode="dispatch",
+        profiles=prof,
+        params=_params(sets),
+        tariff=_tariff(tariff, tariff_dir),
+        factor_set_name=factor_set,
+        options=_options(time_limit, mip_gap),
+    )
+
+
+@optimize_app.command("size")
+def size(
+    park: ParkOpt,
+    year: Annotated[int, typer.Option(help="Year of profiles (8760 h) to size on.")],
+    profile: ProfileOpt = None,
+    rep_days: Annotated[int, typer.Option("--rep-days", help="Representative days (0 = all 8760 h).")] = 0,
+    tariff: TariffOpt = DEFAULT_TARIFF,
+    tariff_dir: TariffDirOpt = None,
+    sets: SetOpt = None,
+    factor_set: FactorSetOpt = "CN-park-2025",
+    time_limit: TimeLimitOpt = None,
+    mip_gap: GapOpt = None,
+) -> None:
+    """容量配置 Size PV, battery, heat pump and thermal storage (give pv_max_kw=…, battery_max_kwh=…)."""
+    prof = _profiles(park, profile, year)
+    _run(
+        park_id=park,
+        mode="size",
+        profiles=prof,
+        params=_params(sets),
+        tariff=_tariff(tariff, tariff_dir),
+        factor_set_name=factor_set,
+        options=_options(time_limit, mip_gap),
+        representative_days=rep_days,
+    )
+
+
+@optimize_app.command("dr")
+def dr(
+    park: ParkOpt,
+    day: Annotated[str, typer.Option("--date", help="Event day (local).")],
+    start: Annotated[str, typer.Option(help="Window start HH:MM (local).")],
+    end: Annotated[str, typer.Option(help="Window end HH:MM (local).")],
+    reduce_mw: Annotated[float, typer.Option("--reduce-mw", help="Import cut below the baseline [MW].")],
+    incentive: Annotated[float, typer.Option(help="Incentive [CNY/kWh] reduced.")] = 0.0,
+    profile: ProfileOpt = None,
+    history_year: Annotated[int | None, typer.Option("--history-year")] = None,
+    tariff: TariffOpt = DEFAULT_TARIFF,
+    tariff_dir: TariffDirOpt = None,
+    sets: SetOpt = None,
+    factor_set: FactorSetOpt = "CN-park-2025",
+    time_limit: TimeLimitOpt = None,
+    mip_gap: GapOpt = None,
+) -> None:
+    """需求响应 Least-cost way to cut grid import by X MW in a window (like an OpenADR event)."""
+    import pandas as pd
+
+    from zeropark.optimize.system import DemandResponseEvent
+
+    d = pd.Timestamp(day)
+    prof = _profiles(park, profile, history_year or d.year, d, 24)
+    event = DemandResponseEvent(
+        pd.Timestamp(f"{day} {start}"), pd.Timestamp(f"{day} {end}"), reduce_mw * 1000, incentive
+    )
+    _run(
+        park_id=park,
+        mode="demand_response",
+        profiles=prof,
+        params=_params(sets),
+        tariff=_tariff(tariff, tariff_dir),
+        factor_set_name=factor_set,
+        options=_options(time_limit, mip_gap),
+        event=event,
+    )
+
+
+@optimize_app.command("tariffs")
+def tariffs(tariff_dir: TariffDirOpt = None) -> None:
+    """分时电价 The TOU tariffs with their periods, prices, confidence and sources."""
+    from zeropark.optimize.tariff import TOU_LABEL_ZH, load_tariffs
+
+    for t in load_tariffs(tariff_dir).values():
+        table = Table(title=f"{t.id} · {t.name_zh}")
+        table.add_column("period")
+        table.add_column("hours (Jan / Jul)")
+        table.add_column("CNY/kWh", justify="right")
+        for p, price in t.prices_cny_per_kwh.items():
+            hours = []
+            for month in (1, 7):
+                slots = [i for i, q in enumerate(t.period_by_month[month]) if q == p]
+                hours.append(",".join(sorted({f"{i // 4:02d}" for i in slots})) or "-")
+            table.add_row(f"{TOU_LABEL_ZH[p]} {p}", " / ".join(hours), f"{price:.4f}")
+        console.print(table)
+        console.print(
+            f"demand charge {t.demand_charge_cny_per_kw_month} CNY/(kW·month), "
+            f"export {t.export_price_cny_per_kwh} CNY/kWh; confidence {dict(t.confidence)}; "
+            f"sources: {', '.join(s.id for s in t.sources)}"
+        )
+
+
+@optimize_app.command("runs")
+def runs(park: Annotated[str | None, typer.Option("--park", "-p")] = None, limit: int = 20) -> None:
+    """List stored optimisation runs, newest first."""
+    from zeropark.commands.common import engine
+    from zeropark.optimize.runs import list_runs
+
+    table = Table(title="优化运行 Optimisation runs")
+    for col in ("id", "park", "mode", "status", "objective CNY", "created"):
+        table.add_column(col)
+    for r in list_runs(engine(), park, limit):
+        obj = (
+            "—"
+            if r.objective_cny is None or not math.isfinite(r.objective_cny)
+            else f"{r.objective_cny:,.2f}"
+        )
+        table.add_row(str(r.id), r.park_id, r.mode, r.status, obj, f"{r.created_at:%Y-%m-%d %H:%M}")
+    console.print(table)
+
+
+@optimize_app.command("show")
+def show(run_id: int, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show one stored run (``--json`` prints everything incl. series)."""
+    from zeropark.commands.common import engine
+    from zeropark.optimize.runs import get_run
+
+    try:
+        row = get_run(engine(), run_id)
+    except NotFound as exc:
+        raise _fail(str(exc), EXIT_NOT_FOUND) from exc
+    if as_json:
+        console.print_json(json.dumps({"params": row.params, "result": row.result}))
+    elif row.status == "infeasible":
+        console.print(f"run {row.id}: infeasible")
+        for c in row.result.get("conflicts", []):
+            console.print(f"  • {c}")
+    else:
+        _print_result(row.id, row.result)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``zeropark optimize …``."""
+    app.add_typer(optimize_app)
