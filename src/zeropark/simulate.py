@@ -63,7 +63,7 @@ class SimConfig:
     duration_s: float = 0.0  # 0 = until stopped
     bad_share: float = 0.01
     seed: int = 1
-    start_utc: datetime | None = None  # default: now − duration × speed (ends at now)
+    start_utc: datetime | None = None  # default: accelerated → now − duration × speed; real time → now
     client_id: str = ""
     qos: int = 1
 
@@ -155,6 +155,11 @@ def _reading(st: _MeterState, ts: datetime, step_s: float, rng: random.Random) -
 _BAD_KINDS = ("not_json", "nan", "future", "not_number", "unknown_meter")
 
 
+def tick_s_of(cfg: SimConfig) -> float:
+    """Wall seconds between two messages of one meter (``batch / rate``)."""
+    return cfg.batch / cfg.rate_per_meter
+
+
 def run_simulation(
     meters: Sequence[SimMeter], cfg: SimConfig, *, stop: threading.Event | None = None
 ) -> SimStats:
@@ -166,7 +171,12 @@ def run_simulation(
     rng = random.Random(cfg.seed)
     stop = stop or threading.Event()
     step_s = cfg.speed / cfg.rate_per_meter  # simulated seconds between two readings of a meter
-    start = cfg.start_utc or (datetime.now(UTC) - timedelta(seconds=cfg.duration_s * cfg.speed))
+    if cfg.start_utc is not None:
+        start = cfg.start_utc
+    elif cfg.speed > 1:  # accelerated: play the past so that the last reading is about now
+        start = datetime.now(UTC) - timedelta(seconds=cfg.duration_s * cfg.speed)
+    else:  # real time: each batch is published when its newest reading is taken
+        start = datetime.now(UTC) - timedelta(seconds=tick_s_of(cfg))
     states = [_MeterState(m) for m in meters]
     stats = SimStats()
     acked = threading.Semaphore(0)
