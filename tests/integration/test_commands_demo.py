@@ -1,0 +1,119 @@
+"""CLI: zeropark demo / account / template / import, run with typer's CliRunner on a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from zeropark.cli import app
+from zeropark.commands import common
+from zeropark.commands.common import EXIT_DATA_ERROR
+from zeropark.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A SQLite file with a small demo park built by `zeropark demo`, used through the settings."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('cli') / 'zeropark.db'}"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ZEROPARK_DATABASE_URL", url)
+    get_settings.cache_clear()
+    common.engine.cache_clear()
+    res = runner.invoke(app, ["demo", "--enterprises", "6", "--days", "7"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    yield url
+    mp.undo()
+    get_settings.cache_clear()
+    common.engine.cache_clear()
+
+
+def test_demo_prints_both_inventories_and_rejects_bad_inputs(db_url: str) -> None:
+    res = runner.invoke(app, ["demo", "--enterprises", "6", "--days", "7"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "up to date" in res.output  # same fingerprint: not rewritten
+    assert "园区法 National method" in res.output and "GHG Protocol" in res.output
+    assert "单位能耗碳排放" in res.output
+    assert "unknown_meter" in res.output and "already claimed" in res.output
+
+
+def test_account_table_json_xlsx(db_url: str, tmp_path: Path) -> None:
+    res = runner.invoke(app, ["account", "--method", "national", "--year", "2025"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "合计 Total CO2" in res.output and "当量值" in res.output
+
+    out = tmp_path / "inv.json"
+    res = runner.invoke(
+        app, ["account", "--method", "ghg", "--year", "2025", "--format", "json", "--output", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    payload = json.loads(out.read_text(encoding="utf-8"))
+    assert payload["inventory"]["method"] == "ghg" and payload["run_id"] >= 1
+    assert payload["inventory"]["total_market_tco2e"] < payload["inventory"]["total_tco2e"]
+
+    res = runner.invoke(
+        app,
+        [
+            "account",
+            "--method",
+            "national",
+            "--year",
+            "2025",
+            "--export-rule",
+            "no_credit",
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["inventory"]["options"]["export_rule"] == "no_credit"
+
+    xlsx = tmp_path / "inv.xlsx"
+    res = runner.invoke(
+        app, ["account", "--method", "national", "--year", "2025", "--format", "xlsx", "--output", str(xlsx)]
+    )
+    assert res.exit_code == 0, res.output
+    wb = openpyxl.load_workbook(xlsx)
+    assert wb.sheetnames == ["汇总", "清单明细", "排放因子", "指标", "数据质量"]
+    assert "示例零碳产业园（示例数据）" in wb["汇总"]["A1"].value
+
+
+def test_account_unknown_park(db_url: str) -> None:
+    res = runner.invoke(app, ["account", "--method", "national", "--year", "2025", "--park", "nope"])
+    assert res.exit_code == common.EXIT_NOT_FOUND
+
+
+def test_template_and_import_dispatch(db_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "t.xlsx"
+    res = runner.invoke(app, ["template", str(path)])
+    assert res.exit_code == 0, res.output
+    wb = openpyxl.load_workbook(path)
+    wb["企业信息"].append(["demo-park-E01", None, None, None, 2025])
+    wb["能源消费"].append(["2025-01", "柴油", None, 2.5, "t"])  # row 4: good
+    wb["能源消费"].append(["2025-01", "煤气罐", None, 1, "t"])  # row 5: unknown carrier
+    wb.save(path)
+
+    res = runner.invoke(app, ["import", str(path)], env={"COLUMNS": "200"})
+    assert res.exit_code == EXIT_DATA_ERROR
+    assert "nothing was stored" in res.output and "煤气罐" in res.output and "能源消费" in res.output
+
+    res = runner.invoke(app, ["import", str(path), "--partial"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "stored 1" in res.output and "partial" in res.output
+
+    readings = tmp_path / "r.csv"
+    readings.write_text("表号,时间,读数\ndemo-park-E01-EL-01,2025-01-03 10:30:00,12.5\n", encoding="utf-8")
+    res = runner.invoke(app, ["import", str(readings)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "readings" in res.output
+
+    other = tmp_path / "x.csv"
+    other.write_text("a,b\n1,2\n", encoding="utf-8")
+    res = runner.invoke(app, ["import", str(other)])
+    assert res.exit_code == EXIT_DATA_ERROR
