@@ -140,7 +140,7 @@ def ingest_stats() -> None:
         "flagged",
         "balanced",
     ):
-        table.add_column(col, justify="right" if col != "source" else "left")
+        table.add_column(col, justify="right" if col != "source" else "left", no_wrap=col == "source")
     for r in counter_stats(engine()):
         ok = r.received == r.stored + r.duplicates + r.conflicts + r.quarantined
         table.add_row(
