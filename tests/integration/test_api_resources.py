@@ -265,3 +265,12 @@ def test_openapi_documents_every_router(api: ApiModule) -> None:
 def test_domain_errors_map_to_json_bodies(clients: dict[str, TestClient]) -> None:
     r = clients["admin"].get("/api/v1/meters/NOPE")
     assert r.status_code == 404 and r.json() == {"error": "NotFound", "detail": "meter 'NOPE' not found"}
+
+
+def test_nul_and_huge_values_are_422_not_500(clients: dict[str, TestClient]) -> None:
+    admin = clients["admin"]
+    assert admin.get("/api/v1/meters/M%00A").status_code == 422
+    assert admin.get("/api/v1/parks/P1/meters?enterprise_id=%00").status_code == 422
+    r = admin.post("/api/v1/auth/login", json={"username": "a\u0000b", "password": "x"})
+    assert r.status_code in (401, 422)
+    assert admin.get(f"/api/v1/alarms/{2**70}").status_code in (404, 422)

@@ -18,6 +18,8 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError as SQLAlchemyDataError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zeropark import __version__
 from zeropark.api.auth import LoginThrottled, _TokenCache
@@ -113,6 +115,24 @@ def _optional_router(module_name: str) -> APIRouter | None:
     return router if isinstance(router, APIRouter) else None
 
 
+class RefuseNul:
+    """ASGI middleware: 422 for a URL with a NUL character (databases refuse them in text)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 422 for a NUL in path or query, else pass the request on."""
+        if scope["type"] == "http":
+            raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+            if b"%00" in raw or b"\x00" in raw:
+                detail = "NUL characters (%00) are not allowed in URLs"
+                response = JSONResponse(status_code=422, content={"error": "InvalidValue", "detail": detail})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(engine: Engine | None = None, *, settings: Settings | None = None) -> FastAPI:
     """Build the zeropark app on ``engine`` (default: ``ZEROPARK_DATABASE_URL``, migrated).
 
@@ -138,6 +158,7 @@ def create_app(engine: Engine | None = None, *, settings: Settings | None = None
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
     )
+    app.add_middleware(RefuseNul)
     app.state.engine = engine
     app.state.settings = settings
     app.state.secret_key = settings.secret_key
@@ -147,6 +168,19 @@ def create_app(engine: Engine | None = None, *, settings: Settings | None = None
     @app.exception_handler(ZeroparkError)
     async def _domain_error(_request: Request, exc: ZeroparkError) -> JSONResponse:
         return _error_response(exc)
+
+    @app.exception_handler(SQLAlchemyDataError)
+    async def _db_data_error(_request: Request, exc: SQLAlchemyDataError) -> JSONResponse:
+        # a value the database cannot hold (NUL byte in text, integer beyond 64 bits, ...)
+        log.info("database refused a request value: %s", exc.orig)
+        return JSONResponse(
+            status_code=422,
+            content={
+                "error": "InvalidValue",
+                "detail": f"a request value cannot be stored or looked up: {str(exc.orig).splitlines()[0]}; "
+                "remove NUL characters and keep integers within 64 bits",
+            },
+        )
 
     @app.exception_handler(LoginThrottled)
     async def _throttled(_request: Request, exc: LoginThrottled) -> JSONResponse:
