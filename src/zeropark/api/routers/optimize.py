@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from zeropark.api.auth import ScopeDep
 from zeropark.api.deps import SessionDep
 from zeropark.api.routers.parks import get_park_row
-from zeropark.errors import Infeasible, NotFound, OptimizationError
+from zeropark.errors import DataError, Infeasible, NotFound, OptimizationError
 from zeropark.web.context import PageDep
 
 router = APIRouter(tags=["optimize 优化"])
@@ -155,7 +155,7 @@ def create_optimization_run(park_id: str, body: RunIn, session: SessionDep, scop
     fields = {f.name for f in dataclasses.fields(ScenarioParams)}
     unknown = sorted(set(body.scenario) - fields)
     if unknown:
-        raise ValueError(f"unknown scenario field(s) {unknown}; known: {sorted(fields)}")
+        raise DataError(f"unknown scenario field(s) {unknown}; known: {sorted(fields)}")
     params = ScenarioParams(**body.scenario)
     try:
         tariff = load_tariff(body.tariff_id)
@@ -166,14 +166,14 @@ def create_optimization_run(park_id: str, body: RunIn, session: SessionDep, scop
     if body.profile is not None:
         n = len(body.profile.load_kw)
         if n != steps:
-            raise ValueError(f"profile.load_kw has {n} values; hours/dt_h = {steps} steps are needed")
+            raise DataError(f"profile.load_kw has {n} values; hours/dt_h = {steps} steps are needed")
         import numpy as np
 
         def arr(v: list[float] | None) -> Any:
             if v is None:
                 return np.zeros(n)
             if len(v) != n:
-                raise ValueError(f"every profile series needs {n} values, one has {len(v)}")
+                raise DataError(f"every profile series needs {n} values, one has {len(v)}")
             return np.asarray(v, dtype=float)
 
         index = pd.date_range(start, periods=n, freq=pd.Timedelta(hours=body.dt_h))
@@ -232,6 +232,8 @@ def create_optimization_run(park_id: str, body: RunIn, session: SessionDep, scop
         )
     except OptimizationError as exc:
         return JSONResponse(status_code=422, content={"error": type(exc).__name__, "detail": str(exc)})
+    except ValueError as exc:  # a scenario figure out of range (e.g. a share above 1)
+        raise DataError(str(exc)) from exc
     scope.audit(session, "create", "optimization_run", str(outcome.run_id), after={"mode": body.mode})
     session.commit()
     return JSONResponse(status_code=201, content=run_summary(get_run(scope.engine, outcome.run_id)))

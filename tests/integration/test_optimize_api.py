@@ -1,0 +1,91 @@
+"""Optimisation runs through the API and the store, on SQLite and PostgreSQL.
+
+Hand-computed case: 100 kW flat for 24 h on 2026-03-02 under the Jiangsu large-industry tariff
+(zeropark/optimize/data): 谷 00–08 (8 h × 0.3139), 峰 08–11 + 17–22 (8 h × 1.0697), 平 11–17 + 22–24
+(8 h × 0.6418) → energy 100 × 8 × (0.3139 + 1.0697 + 0.6418) = 1 620.32 CNY; demand charge
+40 CNY/(kW·month) × 100 kW = 4 000 CNY; objective 5 620.32 CNY. CO2 = 2 400 kWh × 0.8325e-3 = 1.998 t.
+"""
+
+from __future__ import annotations
+
+import pytest
+from api_support import Api, build_park
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from zeropark.api.app import create_app
+from zeropark.api.routers.optimize import page_router, router
+from zeropark.settings import Settings
+from zeropark.store.db import transaction
+from zeropark.store.schema import OptimizationRunRow
+
+
+@pytest.fixture
+def clients(engine: Engine) -> dict[str, TestClient]:
+    build_park(engine)
+    app = create_app(engine, settings=Settings(secret_key="test-secret-" + "x" * 20))
+    paths = {getattr(r, "path", "") for r in app.routes}
+    if "/api/v1/optimization-runs/{run_id}" not in paths:  # until the app lists the optimize router
+        app.include_router(router, prefix="/api/v1")
+    if "/optimize" not in paths:
+        app.include_router(page_router)
+    api = Api(engine=engine, client=TestClient(app))
+    return {u: api.login(u) for u in ("manager", "verifier", "ent_a")}
+
+
+BODY = {"mode": "dispatch", "start_local": "2026-03-02", "hours": 24, "profile": {"load_kw": [100.0] * 24}}
+
+
+def test_dispatch_run_is_solved_stored_and_read_back(clients: dict[str, TestClient], engine: Engine) -> None:
+    r = clients["manager"].post("/api/v1/parks/P1/optimization-runs", json=BODY)
+    assert r.status_code == 201, r.text
+    summary = r.json()
+    assert summary["status"] == "optimal"
+    assert summary["objective_cny"] == pytest.approx(5620.32, rel=1e-9)
+    assert summary["costs_cny"]["demand_charge"] == pytest.approx(4000.0)
+    assert summary["emissions_tco2"]["total"] == pytest.approx(1.998, rel=1e-9)
+    run = clients["verifier"].get(f"/api/v1/optimization-runs/{summary['id']}").json()
+    assert run["params"]["tariff_id"] == "CN-JS-large-industry-1-10kV"
+    assert run["params"]["factor_set"].startswith("CN-park-2025")
+    assert run["result"]["tou_periods"][:9] == ["谷"] * 8 + ["峰"]
+    assert len(run["result"]["series"]["grid_import_kw"]) == 24
+    listed = clients["verifier"].get("/api/v1/parks/P1/optimization-runs").json()
+    assert [x["id"] for x in listed] == [summary["id"]]
+    with transaction(engine) as s:
+        rows = list(s.scalars(select(OptimizationRunRow)))
+    assert [(x.mode, x.status) for x in rows] == [("dispatch", "optimal")]
+    page = clients["manager"].get(f"/optimize?run={summary['id']}")
+    assert page.status_code == 200
+    assert "opt-dispatch-opt" in page.text
+
+
+def test_infeasible_run_is_stored_with_conflicts(clients: dict[str, TestClient], engine: Engine) -> None:
+    body = {**BODY, "scenario": {"clean_share_min": 0.5}}
+    r = clients["manager"].post("/api/v1/parks/P1/optimization-runs", json=body)
+    assert r.status_code == 422
+    payload = r.json()
+    assert payload["conflicts"][0] == (
+        "clean-energy share 50% is unreachable: at most 0.0% with no renewable, storage or green-power assets"
+    )
+    stored = clients["manager"].get(f"/api/v1/optimization-runs/{payload['run_id']}").json()
+    assert stored["status"] == "infeasible"
+    assert stored["result"]["conflicts"] == payload["conflicts"]
+    page = clients["manager"].get(f"/optimize?run={payload['run_id']}")
+    assert "clean-energy share 50% is unreachable" in page.text
+
+
+def test_roles(clients: dict[str, TestClient]) -> None:
+    assert clients["verifier"].post("/api/v1/parks/P1/optimization-runs", json=BODY).status_code == 403
+    assert clients["ent_a"].post("/api/v1/parks/P1/optimization-runs", json=BODY).status_code == 403
+    assert clients["ent_a"].get("/api/v1/parks/P1/optimization-runs").status_code == 403
+    bad = {**BODY, "scenario": {"no_such_field": 1}}
+    r = clients["manager"].post("/api/v1/parks/P1/optimization-runs", json=bad)
+    assert r.status_code in (400, 422) and "no_such_field" in r.text
+
+
+def test_tariffs_listed_with_confidence(clients: dict[str, TestClient]) -> None:
+    tariffs = clients["verifier"].get("/api/v1/optimize/tariffs").json()
+    js = next(t for t in tariffs if t["id"] == "CN-JS-large-industry-1-10kV")
+    assert js["periods_by_month"]["7"][14 * 4] == "critical"
+    assert js["confidence"]["prices"] == "UNCERTAIN"
+    assert any(s["id"] == "JS-2023-555" for s in js["sources"])
