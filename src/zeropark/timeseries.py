@@ -68,6 +68,12 @@ class Quality(IntFlag):
         return cls.NEGATIVE | cls.ABOVE_CAPACITY | cls.RESET
 
 
+_NEGATIVE = int(Quality.NEGATIVE)
+_ABOVE_CAPACITY = int(Quality.ABOVE_CAPACITY)
+_QUALITY_CACHE = {f: Quality(f) for f in range(4)}
+#: Bits counted as flagged, as a plain int (see :meth:`Quality.implausible`).
+IMPLAUSIBLE_MASK = int(Quality.NEGATIVE | Quality.ABOVE_CAPACITY | Quality.RESET)
+
 #: Plausibility limit: a value above this multiple of rated capacity × interval is flagged
 #: (DESIGN.md §5: "beyond 1.5× rated capacity").
 CAPACITY_FACTOR_LIMIT = 1.5
@@ -149,14 +155,14 @@ def implausible_flags(
     >>> implausible_flags(160.0, consumption_like=True, rated_capacity_per_h=100.0, interval_s=3600)
     <Quality.ABOVE_CAPACITY: 2>
     """
-    flags = Quality.OK
+    flags = 0  # plain ints on the hot path (IntFlag arithmetic is slow), one Quality at the end
     if consumption_like and value < 0:
-        flags |= Quality.NEGATIVE
+        flags |= _NEGATIVE
     if rated_capacity_per_h is not None and interval_s > 0:
         limit = CAPACITY_FACTOR_LIMIT * rated_capacity_per_h * (interval_s / 3600.0) * multiplier
         if value > limit:
-            flags |= Quality.ABOVE_CAPACITY
-    return flags
+            flags |= _ABOVE_CAPACITY
+    return _QUALITY_CACHE[flags]
 
 
 def registers_to_intervals(

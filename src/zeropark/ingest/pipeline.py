@@ -107,6 +107,16 @@ class MeterDirectory(Mapping[str, MeterInfo]):
         self.reload()
         return self._meters[key]
 
+    def get(self, key: str, default: MeterInfo | None = None) -> MeterInfo | None:  # type: ignore[override]
+        """Fast path for known meters; an unknown id may trigger a reload (see the class docstring)."""
+        found = self._meters.get(key)
+        if found is not None:
+            return found
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._meters)
 

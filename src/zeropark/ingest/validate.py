@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from zeropark.errors import UnitMismatch
 from zeropark.model import Carrier, MeterKind, Reading
-from zeropark.timeseries import Quality, implausible_flags
+from zeropark.timeseries import IMPLAUSIBLE_MASK, implausible_flags
 
 __all__ = [
     "FUTURE_TOLERANCE",
@@ -290,4 +290,4 @@ def caching_converter(convert: Converter) -> Converter:
 
 def flagged(quality: int) -> bool:
     """Whether a reading's quality bits count as flagged (implausible)."""
-    return bool(quality & Quality.implausible())
+    return bool(quality & IMPLAUSIBLE_MASK)
