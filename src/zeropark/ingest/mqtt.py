@@ -100,7 +100,7 @@ class _Message:
 
 
 def _decode(
-    msg: _Message, topic_root_len: int
+    msg: _Message,
 ) -> tuple[list[tuple[str, Any]], list[str | None], list[tuple[str | None, str, str]]]:
     parts = msg.topic.split("/")
     raw_text = msg.payload.decode("utf-8", errors="replace")
@@ -254,7 +254,7 @@ class MqttIngester:
         parks: list[str | None] = []
         bad: list[tuple[str | None, str, str]] = []
         for msg in batch:
-            its, pks, undecodable = _decode(msg, 0)
+            its, pks, undecodable = _decode(msg)
             items.extend(its)
             parks.extend(pks)
             bad.extend(undecodable)
