@@ -21,13 +21,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 
 from zeropark.store.db import make_engine, transaction
 from zeropark.store.migrate import upgrade
@@ -248,18 +249,36 @@ def build_fixture_park(engine: Engine) -> None:
         )
         # 48 hours of 15-min rollups for the live curves, daily rollups for the meter tree
         t0 = datetime(2025, 12, 30, tzinfo=UTC)
+        rollups: list[dict[str, Any]] = []
         for i in range(192):
             ts = t0 + timedelta(minutes=15 * i)
             hour = (ts.hour + 8) % 24
             pv = max(0.0, 250.0 * (1 - abs(hour - 12) / 6)) if 6 <= hour <= 18 else 0.0
             for mid, v in (("M-GRID", 600.0 + 40 * (i % 7)), ("M-A", 200.0), ("M-B", 350.0), ("M-PV", pv)):
-                s.add(RollupRow(meter_id=mid, bucket="15min", start=ts, value=v, n_present=1, n_expected=1))
+                rollups.append(
+                    {
+                        "meter_id": mid,
+                        "bucket": "15min",
+                        "start": ts,
+                        "value": v,
+                        "n_present": 1,
+                        "n_expected": 1,
+                    }
+                )
         for d in range(31):
             ts = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=d)
             for mid, v, present in (("M-GRID", 60_000.0, 96), ("M-A", 20_000.0, 96), ("M-B", 35_000.0, 90)):
-                s.add(
-                    RollupRow(meter_id=mid, bucket="day", start=ts, value=v, n_present=present, n_expected=96)
+                rollups.append(
+                    {
+                        "meter_id": mid,
+                        "bucket": "day",
+                        "start": ts,
+                        "value": v,
+                        "n_present": present,
+                        "n_expected": 96,
+                    }
                 )
+        s.execute(insert(RollupRow), rollups)
         s.add(
             AlarmRow(
                 park_id="P1",
@@ -300,30 +319,67 @@ class Server:
     engine: Engine
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """uvicorn serving ``create_app`` over the fixture park on a random free port (SQLite file)."""
+@contextmanager
+def serve(engine: Engine) -> Iterator[str]:
+    """Serve ``create_app(engine)`` with uvicorn in a thread on a random free port; yield its URL."""
     import uvicorn
 
     from zeropark.api.app import create_app
 
-    db = tmp_path_factory.mktemp("e2e") / "zeropark.db"
-    engine = make_engine(f"sqlite:///{db}")
-    upgrade(engine)
-    build_fixture_park(engine)
     app = create_app(engine)
     port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not srv.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert srv.started, "uvicorn did not start"
-    yield Server(f"http://127.0.0.1:{port}", engine)
-    srv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The fixture park (hand-computed values) served on a random port (SQLite file)."""
+    db = tmp_path_factory.mktemp("e2e") / "zeropark.db"
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)
+    build_fixture_park(engine)
+    with serve(engine) as url:
+        yield Server(url, engine)
+    engine.dispose()
+
+
+@dataclass(frozen=True)
+class DemoServer:
+    """The small demo park (``zeropark.demo``, 示例数据) served, with one password per demo user."""
+
+    url: str
+    engine: Engine
+    year: int
+    passwords: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """The demo generator's small park (6 enterprises, 14 days), rollups built, demo users made."""
+    from zeropark import demo
+    from zeropark.api.auth import ensure_demo_users
+    from zeropark.monitoring.rollups import rebuild_rollups
+
+    db = tmp_path_factory.mktemp("e2e-demo") / "zeropark.db"
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)
+    park = demo.generate(size=demo.SMALL_SIZE)
+    demo.write_demo(engine, park)
+    rebuild_rollups(engine)
+    passwords = {u: p for u, p, _ in ensure_demo_users(engine, park.park.id)}
+    with serve(engine) as url:
+        yield DemoServer(url, engine, park.year, passwords)
     engine.dispose()
 
 

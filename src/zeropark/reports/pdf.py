@@ -60,10 +60,10 @@ def _factor_sources(invs: Sequence[InventoryView]) -> list[dict[str, Any]]:
     return sorted(seen.values(), key=lambda d: str(d["id"]))
 
 
-def _verdict(inv: InventoryView) -> tuple[str, float | None]:
+def _verdict(inv: InventoryView, lang: str) -> tuple[str, float | None]:
     from zeropark.web.views import core_indicator
 
-    core = core_indicator(inv)
+    core = core_indicator(inv, lang)
     return core.verdict, core.limit
 
 
@@ -106,7 +106,7 @@ def render_annual_report(
 
     t = translator(lang)
     names = dict(enterprise_names or {})
-    verdict, limit = _verdict(national)
+    verdict, limit = _verdict(national, lang)
     value = national.core_indicator
     value_text = num(value, 3)
     if verdict == "pass":
@@ -187,7 +187,7 @@ def annual_report_for_scope(scope: Any, park_id: str, year: int, *, lang: str = 
         national=national,
         ghg=ghg,
         enterprise_names=enterprise_names(scope, park_id),
-        guiding=views.guiding_indicators(scope, park_id, year, national),
+        guiding=views.guiding_indicators(scope, park_id, year, national, lang),
         data_quality=views.quality(scope, park_id, year).summary,
         lang=lang,
     )

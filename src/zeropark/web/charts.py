@@ -66,7 +66,11 @@ def bar_chart(
     option["xAxis"], option["yAxis"] = (val_axis, cat_axis) if horizontal else (cat_axis, val_axis)
     if horizontal:
         option["grid"]["left"] = 10
+        option["grid"]["right"] = 30
         cat_axis["inverse"] = True
+        val_axis["splitNumber"] = 3
+        val_axis["nameLocation"] = "end"
+        val_axis["nameGap"] = 8
     option["series"] = [{"type": "bar", "name": series_name or axis_name, "data": data, "barMaxWidth": 36}]
     return option
 
@@ -89,7 +93,7 @@ def line_chart(
         s: dict[str, Any] = {
             "type": "line",
             "name": name,
-            "showSymbol": False,
+            "showSymbol": len(x) <= 31,
             "smooth": False,
             "data": [None if v is None else round(float(v), 3) for v in values],
         }

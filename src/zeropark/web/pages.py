@@ -132,9 +132,9 @@ def overview(page: PageDep) -> Response:
     ctx: dict[str, Any] = {"inv": inv, "ghg": ghg}
     if inv is not None:
         label = _label_maker(page, names)
-        core = views.core_indicator(inv)
+        core = views.core_indicator(inv, page.lang)
         ctx["core"] = core
-        ctx["guiding"] = views.guiding_indicators(page.scope, page.park.id, page.year, inv)
+        ctx["guiding"] = views.guiding_indicators(page.scope, page.park.id, page.year, inv, page.lang)
         months = list(inv.by_month)
         ctx["chart_emissions"] = charts.bar_chart(
             months,
@@ -538,7 +538,7 @@ def report_pdf(page: PageDep) -> Response:
     if inv is None:
         return _error(page, 404, "not_found", "no_run")
     names = enterprise_names(page.scope, page.park.id)
-    guiding = views.guiding_indicators(page.scope, page.park.id, page.year, inv)
+    guiding = views.guiding_indicators(page.scope, page.park.id, page.year, inv, page.lang)
     dq = views.quality(page.scope, page.park.id, page.year)
     pdf = render_annual_report(
         park=page.park,
@@ -563,7 +563,12 @@ def report_xlsx(page: PageDep) -> Response:
     """The official Excel tables (built by ``zeropark.reports.excel``)."""
     if page.park is None:
         raise HTTPException(status_code=404, detail="no park")
-    content = views.excel_report(page.scope, page.park.id, page.year)
+    inv = _inventory(page, Method.NATIONAL)
+    content = (
+        views.excel_report(page.scope, page.park.name, inv, enterprise_names(page.scope, page.park.id))
+        if inv is not None
+        else None
+    )
     if content is None:
         return _error(page, 404, "not_found", "no_run")
     filename = f"zeropark-{page.park.id}-{page.year}.xlsx"

@@ -46,11 +46,6 @@ from zeropark.web.inventory_view import InventoryView
 log = logging.getLogger(__name__)
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
-#: 单位能耗碳排放 limits [tCO2/tce] by annual comprehensive energy consumption [tce]
-#: (发改环资〔2025〕910号 附件3; ACCOUNTING.md §1.1): 20万–100万 tce ≤ 0.2, ≥ 100万 tce ≤ 0.3,
-#: below 20万 tce no limit is set (value reported without pass/fail).
-CORE_LIMITS: tuple[tuple[float, float], ...] = ((1_000_000.0, 0.3), (200_000.0, 0.2))
-
 #: GJ per MWh (3.6 GJ = 1 MWh), to show heat flows beside electricity in the Sankey.
 GJ_PER_MWH = 3.6
 
@@ -70,28 +65,32 @@ class CoreIndicator:
 
     value: float | None  # [tCO2/tce]
     limit: float | None  # [tCO2/tce]; None below 200 000 tce
-    verdict: str  # pass / fail / not_assessed
+    verdict: str  # pass / fail / not_assessed / missing
     total_tco2: float
     energy_tce: float
+    note: str = ""
 
 
-def core_limit(energy_tce: float) -> float | None:
-    """The limit [tCO2/tce] for a park consuming ``energy_tce`` a year, or None (no limit set)."""
-    for floor, limit in CORE_LIMITS:
-        if energy_tce >= floor:
-            return limit
-    return None
+def core_indicator(inv: InventoryView, lang: str = "zh") -> CoreIndicator:
+    """The core indicator of a national inventory, judged by ``zeropark.indicators.core_indicator``.
+
+    The limit depends on the park's annual energy consumption (发改环资〔2025〕910号; ACCOUNTING.md
+    §1.1): 20万–100万 tce ≤ 0.2, ≥ 100万 tce ≤ 0.3, below 20万 tce the value is reported only.
+    """
+    from zeropark.indicators import core_indicator as judge
+
+    row, _, _ = judge(inv.total_tco2e, inv.energy_tce)
+    return CoreIndicator(
+        value=row.value,
+        limit=row.threshold,
+        verdict=_VERDICT.get(str(row.status), "not_assessed"),
+        total_tco2=inv.total_tco2e,
+        energy_tce=inv.energy_tce,
+        note=row.note_en if lang == "en" else row.note_zh,
+    )
 
 
-def core_indicator(inv: InventoryView) -> CoreIndicator:
-    """The core indicator of a national inventory: emissions / energy with the 910号 limit."""
-    value = inv.core_indicator
-    limit = core_limit(inv.energy_tce)
-    if value is None or limit is None:
-        verdict = "not_assessed"
-    else:
-        verdict = "pass" if value <= limit else "fail"
-    return CoreIndicator(value, limit, verdict, inv.total_tco2e, inv.energy_tce)
+_VERDICT = {"pass": "pass", "fail": "fail", "no_threshold": "not_assessed", "missing": "missing"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,51 +105,42 @@ class GuidingRow:
     missing: str = ""
 
 
-def guiding_indicators(scope: Scope, park_id: str, year: int, inv: InventoryView) -> list[GuidingRow]:
-    """Guiding indicators from ``zeropark.indicators.evaluate`` on the stored inputs.
+def guiding_indicators(
+    scope: Scope, park_id: str, year: int, inv: InventoryView, lang: str = "zh"
+) -> list[GuidingRow]:
+    """The guiding (and reference) indicators from ``zeropark.indicators.evaluate`` on the stored inputs.
 
-    When the indicator module or the inventory's full result is not available the clean-energy
-    share of the inventory is shown and the others say what is missing.
+    An inventory whose stored result cannot be read back by this code version shows no guiding
+    rows (the page says no data) rather than numbers from another version.
     """
+    from zeropark.accounting import Inventory
+    from zeropark.indicators import IndicatorKind, evaluate
+    from zeropark.store.aggregate import load_accounting_input
+
     try:
-        from zeropark.accounting import Inventory
-        from zeropark.indicators import evaluate
-        from zeropark.store.aggregate import load_accounting_input
-
         inventory = Inventory.from_dict(dict(inv.result))
-        inputs = load_accounting_input(scope.engine, park_id, year, enterprise_id=scope.enterprise_id)
-        table = evaluate(inventory, inputs)
-        return [_guiding_row(ind) for ind in getattr(table, "guiding", ())]
-    except Exception as exc:  # noqa: BLE001 - the page still shows what it has
-        log.info("guiding indicators not evaluated: %s", exc)
-    share = inv.clean_share_annual
-    return [
-        GuidingRow(
-            key="clean_energy_share",
-            label="清洁能源消费占比 (%)",
-            value="—" if share is None else f"{share * 100:.1f}",
-            requirement="≥ 90",
-            verdict="missing" if share is None else ("pass" if share >= 0.9 else "fail"),
+    except (KeyError, TypeError, ValueError) as exc:
+        log.info("stored inventory not readable for indicators: %s", exc)
+        return []
+    inputs = load_accounting_input(scope.engine, park_id, year, enterprise_id=scope.enterprise_id)
+    table = evaluate(inventory, inputs)
+    rows = []
+    for r in table.rows:
+        if r.kind == IndicatorKind.CORE:
+            continue
+        value = "—" if r.value is None else f"{r.value:,.1f}" if r.unit == "%" else f"{r.value:,.3f}"
+        requirement = f"{r.comparison} {r.threshold:g}" if r.threshold is not None and r.comparison else "—"
+        rows.append(
+            GuidingRow(
+                key=r.code,
+                label=f"{r.label_en if lang == 'en' else r.label_zh} ({r.unit})" if r.unit else r.label_zh,
+                value=value,
+                requirement=requirement,
+                verdict=_VERDICT.get(str(r.status), "not_assessed"),
+                missing="、".join(r.missing) if r.missing else (r.note_en if lang == "en" else r.note_zh),
+            )
         )
-    ]
-
-
-def _guiding_row(ind: Any) -> GuidingRow:
-    value = getattr(ind, "value", None)
-    unit = getattr(ind, "unit", "")
-    shown = "—" if value is None else f"{value * 100:.1f}" if unit in ("%", "share") else f"{value:,.3f}"
-    status = str(getattr(ind, "status", getattr(ind, "verdict", "")) or "")
-    missing = getattr(ind, "missing", "") or ""
-    if isinstance(missing, list | tuple):
-        missing = "；".join(str(m) for m in missing)
-    return GuidingRow(
-        key=str(getattr(ind, "key", getattr(ind, "id", ""))),
-        label=str(getattr(ind, "label_zh", getattr(ind, "name", ""))),
-        value=shown,
-        requirement=str(getattr(ind, "requirement", getattr(ind, "threshold_text", ""))),
-        verdict=status or ("missing" if value is None else "not_assessed"),
-        missing=str(missing),
-    )
+    return rows
 
 
 # --------------------------------------------------------------------------------------------
@@ -955,17 +945,23 @@ def stored_reports(scope: Scope, park_id: str) -> list[ReportRow]:
         return list(session.scalars(stmt.order_by(ReportRow.created_at.desc()).limit(20)))
 
 
-def excel_report(scope: Scope, park_id: str, year: int) -> bytes | None:
-    """The Excel tables from ``zeropark.reports.excel`` (None when that module is not available)."""
+def excel_report(scope: Scope, park_name: str, inv: InventoryView, names: dict[str, str]) -> bytes | None:
+    """The official Excel tables (``zeropark.reports.excel``) of an inventory loaded inside ``scope``.
+
+    None when the Excel module is not installed or the stored result cannot be read back.
+    """
     try:
         excel = importlib.import_module("zeropark.reports.excel")
+        from zeropark.accounting import Inventory
     except ImportError:
         return None
-    builder = getattr(excel, "render_annual_workbook", None) or getattr(excel, "build_workbook", None)
-    if builder is None:
+    try:
+        inventory = Inventory.from_dict(dict(inv.result))
+    except (KeyError, TypeError, ValueError) as exc:
+        log.info("stored inventory not readable for the Excel report: %s", exc)
         return None
-    content = builder(scope.engine, park_id, year, enterprise_id=scope.enterprise_id)
-    return bytes(content) if content is not None else None
+    content: bytes = excel.inventory_workbook_bytes(inventory, park_name=park_name, enterprise_names=names)
+    return content
 
 
 def user_rows(scope: Scope) -> list[UserRow]:
