@@ -285,3 +285,62 @@ def test_core_indicator_reported_with_accounting_formula() -> None:
     assert r.core_indicator_tco2_per_tce == pytest.approx(0.8325 / 0.1229)
     assert math.isclose(r.energy_tce, 0.1229)
     assert GJ_PER_KWH == 0.0036
+
+
+def test_heat_pump_with_thermal_storage_shifts_to_valley() -> None:
+    # Heat load 0 then 100 kW_th; heat pump COP 4; valley 0.2, peak 1.0 CNY/kWh; heat store 200 kWh,
+    # η_c = η_d = 0.95, no loss, starts empty. Heat made in hour 1 and stored: 100 / 0.95² = 110.80 kWh_th
+    # → 27.70 kWh_e × 0.2 = 5.540 CNY, against 100 / 4 × 1.0 = 25 CNY made in hour 2. Cost = 5.540 CNY.
+    from zeropark.optimize import HeatPump, ThermalStorage
+
+    s = EnergySystem(
+        horizon=Horizon.hourly("2026-03-02", 2),
+        electric_load_kw=0.0,
+        heat_load_kw=[0.0, 100.0],
+        grid=GridConnection(tariff=hourly_tariff([V, P], {V: 0.2, P: 1.0})),
+        carbon=CF,
+        heat_pumps=(HeatPump("hp", 200.0, cop=4.0),),
+        thermal_storages=(
+            ThermalStorage("tes", 200, 200, 0.95, 0.95, standing_loss_per_h=0.0, cyclic=False),
+        ),
+    )
+    r = optimise(s)
+    assert r.objective_cny == pytest.approx(100 / 0.95**2 / 4 * 0.2, rel=1e-6)
+    assert r.series["heat_pump:hp_heat_kw"][1] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_hourly_matching_target_by_hand() -> None:
+    # 2 h, load 100 kW; PV availability 1.0 then 0 on a 150 kW array (no export, no storage);
+    # green contract up to 100 kW at +0.1 CNY/kWh. Hourly matching ≥ 75 %: hour 1 is 100 % PV-matched
+    # (100 kWh), hour 2 needs 50 kWh of green power: (100 + 50) / 200 = 75 %. Cost = 0.5 × 100 (hour 2
+    # import) + 0.1 × 50 = 55 CNY. Without the target: 50 CNY and 50 % matching.
+    s = EnergySystem(
+        horizon=Horizon.hourly("2026-03-02", 2),
+        electric_load_kw=100.0,
+        grid=GridConnection(tariff=flat_tariff(0.5)),
+        carbon=CF,
+        renewables=(Renewable("roof", "pv", 150.0, [1.0, 0.0]),),
+        green_contracts=(GreenPowerContract("ppa", 100.0, premium_cny_per_kwh=0.1),),
+    )
+    assert optimise(s).hourly_matching == pytest.approx(0.5)
+    from dataclasses import replace
+
+    from zeropark.optimize import Targets
+
+    r = optimise(replace(s, targets=Targets(hourly_matching_min=0.75)))
+    assert r.objective_cny == pytest.approx(55.0, rel=1e-9)
+    assert r.hourly_matching == pytest.approx(0.75)
+
+
+def test_quarter_hour_steps_match_hourly_energy() -> None:
+    # The 4-hour arbitrage at 15-minute steps (16 steps, Δt = 0.25 h): same energies, same 98 CNY.
+    hz = Horizon.hourly("2026-03-02", 4, dt_h=0.25)
+    base = arbitrage_system()
+    s = EnergySystem(
+        horizon=hz,
+        electric_load_kw=np.repeat([0.0, 0.0, 100.0, 100.0], 4),
+        grid=base.grid,
+        carbon=CF,
+        batteries=base.batteries,
+    )
+    assert optimise(s).objective_cny == pytest.approx(98.0, rel=1e-6)
