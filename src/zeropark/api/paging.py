@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Query
+from fastapi import Path, Query
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -28,3 +28,7 @@ def paginate(
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = session.scalars(stmt.limit(limit).offset(offset)).all()
     return Page[Any](items=[convert(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+#: A numeric id in a path: positive and within 64 bits (the databases' BIGINT).
+IntId = Annotated[int, Path(ge=1, le=2**63 - 1, description="numeric id")]

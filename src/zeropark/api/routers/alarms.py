@@ -12,7 +12,7 @@ from sqlalchemy import select
 from zeropark.api import audit
 from zeropark.api.auth import ScopeDep
 from zeropark.api.deps import SessionDep
-from zeropark.api.paging import Limit, Offset, paginate
+from zeropark.api.paging import IntId, Limit, Offset, paginate
 from zeropark.api.routers.parks import get_park_row
 from zeropark.api.schemas import AlarmOut, Page
 from zeropark.api.validation import invalid
@@ -30,7 +30,7 @@ class AlarmState(StrEnum):
     CLOSED = "closed"
 
 
-def _get_row(session: SessionDep, scope: ScopeDep, alarm_id: int) -> AlarmRow:
+def _get_row(session: SessionDep, scope: ScopeDep, alarm_id: IntId) -> AlarmRow:
     row = session.get(AlarmRow, alarm_id)
     if row is None:
         raise NotFound(f"alarm {alarm_id} not found")
@@ -65,12 +65,12 @@ def list_alarms(
 
 
 @router.get("/alarms/{alarm_id}", response_model=AlarmOut)
-def get_alarm(alarm_id: int, session: SessionDep, scope: ScopeDep) -> AlarmOut:
+def get_alarm(alarm_id: IntId, session: SessionDep, scope: ScopeDep) -> AlarmOut:
     """One alarm. 告警详情."""
     return AlarmOut.model_validate(_get_row(session, scope, alarm_id))
 
 
-def _transition(session: SessionDep, scope: ScopeDep, alarm_id: int, to: AlarmState) -> AlarmOut:
+def _transition(session: SessionDep, scope: ScopeDep, alarm_id: IntId, to: AlarmState) -> AlarmOut:
     row = _get_row(session, scope, alarm_id)
     scope.check_write("alarm", str(alarm_id), park_id=row.park_id, enterprise_id=row.enterprise_id)
     if row.state == AlarmState.CLOSED:
@@ -94,12 +94,12 @@ def _transition(session: SessionDep, scope: ScopeDep, alarm_id: int, to: AlarmSt
 
 
 @router.post("/alarms/{alarm_id}/acknowledge", response_model=AlarmOut)
-def acknowledge_alarm(alarm_id: int, session: SessionDep, scope: ScopeDep) -> AlarmOut:
+def acknowledge_alarm(alarm_id: IntId, session: SessionDep, scope: ScopeDep) -> AlarmOut:
     """Acknowledge an open alarm. 确认告警."""
     return _transition(session, scope, alarm_id, AlarmState.ACKNOWLEDGED)
 
 
 @router.post("/alarms/{alarm_id}/close", response_model=AlarmOut)
-def close_alarm(alarm_id: int, session: SessionDep, scope: ScopeDep) -> AlarmOut:
+def close_alarm(alarm_id: IntId, session: SessionDep, scope: ScopeDep) -> AlarmOut:
     """Close an alarm (open or acknowledged). 关闭告警."""
     return _transition(session, scope, alarm_id, AlarmState.CLOSED)

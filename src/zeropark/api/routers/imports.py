@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from zeropark.api import audit
 from zeropark.api.auth import Scope, ScopeDep
 from zeropark.api.deps import SessionDep
-from zeropark.api.paging import Limit, Offset, paginate
+from zeropark.api.paging import IntId, Limit, Offset, paginate
 from zeropark.api.routers.parks import get_park_row
 from zeropark.api.schemas import ImportBatchOut, Page
 from zeropark.api.validation import invalid
@@ -144,7 +144,7 @@ def list_imports(
 
 
 @router.get("/imports/{batch_id}", response_model=ImportBatchOut)
-def get_import(batch_id: int, session: SessionDep, scope: ScopeDep) -> ImportBatchOut:
+def get_import(batch_id: IntId, session: SessionDep, scope: ScopeDep) -> ImportBatchOut:
     """One import with its per-row errors. 导入详情."""
     row = session.get(ImportBatchRow, batch_id)
     if row is None:

@@ -22,7 +22,7 @@ from zeropark.api import audit
 from zeropark.api.auth import Principal, ScopeDep, require_roles
 from zeropark.api.deps import SessionDep
 from zeropark.api.inventory_cache import LruCache
-from zeropark.api.paging import Limit, Offset
+from zeropark.api.paging import IntId, Limit, Offset
 from zeropark.api.routers.parks import get_park_row
 from zeropark.api.schemas import (
     ActivityOut,
@@ -96,7 +96,7 @@ def run_out(s: runs.RunSummary) -> RunOut:
     )
 
 
-def load_run(request: Request, scope: ScopeDep, run_id: int) -> tuple[runs.RunSummary, Inventory]:
+def load_run(request: Request, scope: ScopeDep, run_id: IntId) -> tuple[runs.RunSummary, Inventory]:
     """A stored run the user may see, with its (cached) inventory; 404 + audit otherwise."""
     engine: Engine = request.app.state.engine
     summary = _summary(engine, run_id)
@@ -109,7 +109,7 @@ def load_run(request: Request, scope: ScopeDep, run_id: int) -> tuple[runs.RunSu
     return summary, inventory
 
 
-def _summary(engine: Engine, run_id: int) -> runs.RunSummary:
+def _summary(engine: Engine, run_id: IntId) -> runs.RunSummary:
     from sqlalchemy import select
 
     from zeropark.store.schema import InventoryRunRow
@@ -374,7 +374,7 @@ def compare(
 
 
 @router.get("/inventory-runs/{run_id}", response_model=InventoryOut)
-def get_run(run_id: int, request: Request, scope: ScopeDep) -> InventoryOut:
+def get_run(run_id: IntId, request: Request, scope: ScopeDep) -> InventoryOut:
     """A run with totals, breakdowns, shares, 95 % interval, gaps and notes. 清单详情."""
     summary, inv = load_run(request, scope, run_id)
     d = inv.to_dict() if not scope.is_enterprise else None
@@ -418,7 +418,7 @@ def summary_options(inv: Inventory) -> dict[str, Any]:
 
 @router.get("/inventory-runs/{run_id}/line-items", response_model=Page[LineItemOut])
 def list_line_items(
-    run_id: int,
+    run_id: IntId,
     request: Request,
     scope: ScopeDep,
     category: Annotated[str | None, Query(max_length=64)] = None,
@@ -446,7 +446,7 @@ def list_line_items(
     return Page(items=[line_out(li) for li in page], total=len(lines), limit=limit, offset=offset)
 
 
-def _find_line(scope: ScopeDep, inv: Inventory, run_id: int, item_id: str) -> LineItem:
+def _find_line(scope: ScopeDep, inv: Inventory, run_id: IntId, item_id: str) -> LineItem:
     for li in inv.lines:
         if li.id == item_id:
             if scope.is_enterprise and li.enterprise_id != scope.enterprise_id:
@@ -456,7 +456,7 @@ def _find_line(scope: ScopeDep, inv: Inventory, run_id: int, item_id: str) -> Li
     raise NotFound(f"line item '{item_id}' not found in inventory run {run_id}")
 
 
-def _evidence(session: SessionDep, scope: ScopeDep, li: LineItem, run_id: int, ev_id: str) -> EvidenceOut:
+def _evidence(session: SessionDep, scope: ScopeDep, li: LineItem, run_id: IntId, ev_id: str) -> EvidenceOut:
     meter = session.get(MeterRow, ev_id)
     if meter is not None and scope.sees(park_id=meter.park_id, enterprise_id=meter.enterprise_id):
         url = f"/api/v1/inventory-runs/{run_id}/line-items/{li.id}/readings?meter_id={meter.id}"
@@ -479,7 +479,7 @@ def _evidence(session: SessionDep, scope: ScopeDep, li: LineItem, run_id: int, e
 
 @router.get("/inventory-runs/{run_id}/line-items/{item_id}", response_model=LineItemDetail)
 def get_line_item(
-    run_id: int,
+    run_id: IntId,
     item_id: str,
     request: Request,
     session: SessionDep,
@@ -509,7 +509,7 @@ def get_line_item(
 
 @router.get("/inventory-runs/{run_id}/line-items/{item_id}/readings")
 def line_item_readings(
-    run_id: int,
+    run_id: IntId,
     item_id: str,
     request: Request,
     session: SessionDep,
@@ -538,7 +538,7 @@ def line_item_readings(
 
 
 @router.post("/inventory-runs/{run_id}/sign-off", response_model=RunOut)
-def sign_off(run_id: int, body: SignOff, request: Request, verifier: Verifier, scope: ScopeDep) -> RunOut:
+def sign_off(run_id: IntId, body: SignOff, request: Request, verifier: Verifier, scope: ScopeDep) -> RunOut:
     """A verifier signs the run off; the run is frozen from then on (409 if already). 核查签发."""
     summary, _ = load_run(request, scope, run_id)
     engine: Engine = request.app.state.engine
@@ -558,7 +558,7 @@ def sign_off(run_id: int, body: SignOff, request: Request, verifier: Verifier, s
 
 
 @router.post("/inventory-runs/{run_id}/recompute", response_model=RecomputeOut)
-def recompute(run_id: int, request: Request, scope: ScopeDep) -> RecomputeOut:
+def recompute(run_id: IntId, request: Request, scope: ScopeDep) -> RecomputeOut:
     """Recompute a stored run from the store now and compare bit for bit (verifiers check runs). 复算."""
     summary, _ = load_run(request, scope, run_id)
     if scope.is_enterprise:
@@ -576,7 +576,7 @@ def recompute(run_id: int, request: Request, scope: ScopeDep) -> RecomputeOut:
 
 
 @router.delete("/inventory-runs/{run_id}", status_code=204, response_class=Response)
-def delete_run(run_id: int, request: Request, scope: ScopeDep) -> Response:
+def delete_run(run_id: IntId, request: Request, scope: ScopeDep) -> Response:
     """Delete a run that is not signed off (admin, park manager; 409 when frozen). 删除清单."""
     summary, _ = load_run(request, scope, run_id)
     scope.require_manager(ENTITY, str(run_id))

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from zeropark.api import audit
 from zeropark.api.auth import Principal, ScopeDep, require_roles
 from zeropark.api.deps import SessionDep
-from zeropark.api.paging import Limit, Offset, paginate
+from zeropark.api.paging import IntId, Limit, Offset, paginate
 from zeropark.api.routers.parks import get_park_row
 from zeropark.api.schemas import Page, ReportOut
 from zeropark.api.validation import invalid
@@ -129,7 +129,7 @@ def list_reports(
     responses={200: {"content": {"application/pdf": {}, MEDIA["xlsx"]: {}}}},
 )
 def download_report(
-    report_id: int,
+    report_id: IntId,
     session: SessionDep,
     scope: ScopeDep,
     _user: ParkReader,

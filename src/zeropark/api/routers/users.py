@@ -18,6 +18,7 @@ from zeropark.api.auth import (
     new_api_token,
 )
 from zeropark.api.deps import SessionDep
+from zeropark.api.paging import IntId
 from zeropark.api.schemas import (
     Page,
     TokenCreate,
@@ -90,7 +91,7 @@ def create_token(body: TokenCreate, request: Request, user: CurrentUser, session
 
 
 @router.delete("/me/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, request: Request, user: CurrentUser, session: SessionDep) -> None:
+def revoke_token(token_id: IntId, request: Request, user: CurrentUser, session: SessionDep) -> None:
     """Revoke one of the user's tokens. 吊销令牌."""
     row = session.get(ApiTokenRow, token_id)
     if row is None or (row.user_id != user.id and user.role != Role.ADMIN):
@@ -166,7 +167,7 @@ def add_user(body: UserCreate, request: Request, admin: Admin, session: SessionD
 
 @router.patch("/{user_id}", response_model=UserOut)
 def update_user(
-    user_id: int, body: UserUpdate, request: Request, admin: Admin, session: SessionDep
+    user_id: IntId, body: UserUpdate, request: Request, admin: Admin, session: SessionDep
 ) -> UserOut:
     """Change a user's role, tenant, activation or password; ``unlock`` clears a lockout (admin)."""
     row = session.get(UserRow, user_id)
