@@ -117,7 +117,7 @@ def _run(**kwargs: Any) -> None:
         raise _fail(str(exc), EXIT_INFEASIBLE) from exc
     except NotFound as exc:
         raise _fail(str(exc), EXIT_NOT_FOUND) from exc
-    except DataError as exc:
+    except (DataError, ValueError) as exc:
         raise _fail(str(exc), EXIT_DATA_ERROR) from exc
     _print_result(outcome.run_id, outcome.result.to_dict(), outcome.baseline)
 

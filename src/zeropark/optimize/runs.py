@@ -101,15 +101,22 @@ class StoreProfileSource:
     ) -> Profiles:
         """The whole stored year (no start), or a window of it / a seasonal-naive forecast."""
         index, load, pv = self.history()
-        cap = float(pv.max())
+        cap = float(np.nanmax(pv)) if np.any(np.isfinite(pv)) else 0.0
         pv_pu = pv / cap if cap > 0 else np.zeros_like(pv)
         label = f"store:{self.park_id}/{self.year}"
         if start_local is None or hours is None:
-            return Profiles(index, load, np.zeros_like(load), pv_pu, cap, label)
+            if not np.all(np.isfinite(load)):
+                missing = int(np.sum(~np.isfinite(load)))
+                raise NotFound(
+                    f"park '{self.park_id}' has {missing} hours without load data in {self.year}; "
+                    "sizing needs a complete year — give --profile FILE.csv with a full year"
+                )
+            return Profiles(index, load, np.zeros_like(load), np.nan_to_num(pv_pu), cap, label)
         window = pd.date_range(start_local, periods=hours, freq="h")
         if window[0] >= index[0] and window[-1] <= index[-1]:
             sel = index.get_indexer(window)
-            return Profiles(window, load[sel], np.zeros(hours), pv_pu[sel], cap, label)
+            if np.all(np.isfinite(load[sel])):
+                return Profiles(window, load[sel], np.zeros(hours), np.nan_to_num(pv_pu[sel]), cap, label)
         return Profiles(
             window,
             seasonal_naive(index, load, start_local, hours),
