@@ -1646,7 +1646,8 @@ def delete_demo_park(engine: Engine, park_id: str = PARK_ID) -> bool:
     Raises
     ------
     DataError
-        If ``park_id`` is a real (non-demo) park: rebuilding the demo never touches real data.
+        If ``park_id`` is a real (non-demo) park (rebuilding the demo never touches real data), or
+        if one of its inventory runs is signed off (frozen).
     """
     from zeropark.store import schema as sc
 
@@ -1658,6 +1659,17 @@ def delete_demo_park(engine: Engine, park_id: str = PARK_ID) -> bool:
             raise DataError(
                 f"park '{park_id}' is not a demo park; refusing to replace it with the demo "
                 "(use another database via ZEROPARK_DATABASE_URL)"
+            )
+        frozen = s.scalars(
+            select(sc.InventoryRunRow.id).where(
+                sc.InventoryRunRow.park_id == park_id, sc.InventoryRunRow.signed_off_at.is_not(None)
+            )
+        ).all()
+        if frozen:
+            raise DataError(
+                f"the demo park has signed-off (frozen) inventory runs {', '.join(f'#{i}' for i in frozen)}; "
+                "they cannot be deleted — keep this demo, or build the demo into another database "
+                "(--database-url)"
             )
         meter_ids = select(sc.MeterRow.id).where(sc.MeterRow.park_id == park_id)
         ent_ids = select(sc.EnterpriseRow.id).where(sc.EnterpriseRow.park_id == park_id)

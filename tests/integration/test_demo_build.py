@@ -91,3 +91,17 @@ def test_refuses_to_replace_a_real_park(engine: Engine) -> None:
     with pytest.raises(DataError, match="not a demo park"):
         demo.delete_demo_park(engine)
     assert not np.isnan(repo.get_park(engine, demo.PARK_ID).latitude)
+
+
+def test_refuses_to_delete_a_signed_off_run(sqlite_engine: Engine) -> None:
+    from zeropark.store.runs import save_run, sign_off
+
+    small = demo.generate(seed=3, size=demo.DemoSize(n_enterprises=6, max_submeters=2, days=2))
+    demo.write_demo(sqlite_engine, small)
+    inputs = load_accounting_input(sqlite_engine, demo.PARK_ID, small.year)
+    inv = run(inputs, load_factor_set(), AccountingOptions())
+    run_id = save_run(sqlite_engine, inv, created_by="test")
+    sign_off(sqlite_engine, run_id, "verifier-1")
+    with pytest.raises(DataError, match=f"signed-off .*#{run_id}"):
+        demo.write_demo(sqlite_engine, small)
+    assert repo.get_park(sqlite_engine, demo.PARK_ID).is_demo  # nothing was deleted
