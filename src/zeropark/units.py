@@ -127,7 +127,7 @@ _WORDS: tuple[tuple[str, str], ...] = (
     ("万", " 1e4 "),
     ("亿", " 1e8 "),
 )
-_SUPERSCRIPTS = str.maketrans({"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6"})
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 
 def _normalise(text: str) -> str:
@@ -135,25 +135,51 @@ def _normalise(text: str) -> str:
     s = text.strip()
     for word, replacement in _WORDS:
         s = s.replace(word, replacement)
-    s = s.translate(_SUPERSCRIPTS).replace("×", " ").replace("·", " * ")
-    s = re.sub(r"10\s*(\^|\*\*)\s*(-?\d+)", r" 1e\2 ", s)  # 10^4, 10**4, 10⁴ → 1e4
-    s = re.sub(r"(?<![\d.eE^*])10(\d)(?=\s*[A-Za-z])", r" 1e\1 ", s)  # '10⁴Nm³' became '104Nm3'
+    s = re.sub(r"10([⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: f" 1e{m.group(1).translate(_SUPERSCRIPTS)} ", s)  # 10⁴
+    s = s.translate(_SUPERSCRIPTS).replace("×", " ").replace("·", " * ")  # m³ → m3
+    s = re.sub(r"10\s*(\^|\*\*)\s*(-?\d+)", r" 1e\2 ", s)  # 10^4, 10**4 → 1e4
     s = re.sub(r"\b(N?m)\s*\^?\s*3\b", r"\g<1>3", s)  # m^3, m 3 → m3
     s = re.sub(r"\s+", " ", s).strip()
     return s
+
+
+_POWER = re.compile(r"(\*\*|\^)\s*\(?\s*([-+]?[\d.]*)")
+_MAX_UNIT_LENGTH = 80
+
+
+def _check_powers(norm: str, original: str) -> None:
+    """Refuse exponent towers and huge exponents before pint evaluates them (``9**9**9`` hangs)."""
+    for match in _POWER.finditer(norm):
+        exponent = match.group(2)
+        try:
+            ok = bool(exponent) and abs(float(exponent)) <= 4
+        except ValueError:
+            ok = False
+        if not ok:
+            raise UnknownUnit(original, "powers of units may only be small numbers such as m**3 or m^2")
+        rest = norm[match.end() :].lstrip(" )")
+        if rest.startswith(("**", "^")):
+            raise UnknownUnit(original, "chained powers such as 2**3**4 are not allowed")
 
 
 def _parse_part(text: str, original: str) -> pint.Quantity[Any]:
     norm = _normalise(text)
     if not norm:
         return ureg.Quantity(1.0, "dimensionless")
+    _check_powers(norm, original)
     try:
         parsed = ureg.parse_expression(norm)
-    except (pint.errors.PintError, AttributeError, SyntaxError, TypeError, ValueError) as exc:
-        raise UnknownUnit(original, f"cannot read '{text.strip()}': {exc}") from exc
-    if not isinstance(parsed, ureg.Quantity):  # a bare number such as '1e4'
-        return ureg.Quantity(float(parsed), "dimensionless")
-    return parsed
+    except Exception as exc:  # pint's parser raises many exception types on arbitrary text
+        reason = str(exc) or type(exc).__name__
+        raise UnknownUnit(original, f"cannot read '{text.strip()}': {reason}") from exc
+    quantity = parsed if isinstance(parsed, ureg.Quantity) else ureg.Quantity(parsed, "dimensionless")
+    try:
+        scale = float(quantity.magnitude)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise UnknownUnit(original, f"'{text.strip()}' is not a unit with a numeric scale") from exc
+    if not math.isfinite(scale) or scale <= 0:
+        raise UnknownUnit(original, f"the scale {scale:g} of '{text.strip()}' must be a positive number")
+    return quantity
 
 
 @lru_cache(maxsize=512)
@@ -183,10 +209,21 @@ def parse_unit(unit: str) -> pint.Quantity[Any]:
     """
     if not unit or not unit.strip():
         raise UnknownUnit(unit, "the unit is empty")
+    if len(unit) > _MAX_UNIT_LENGTH:
+        raise UnknownUnit(unit[:20] + "…", f"a unit is at most {_MAX_UNIT_LENGTH} characters")
     numerator, sep, denominator = unit.partition("/")
     q = _parse_part(numerator, unit)
     if sep:
-        q = q / _parse_part(denominator, unit)
+        try:
+            q = q / _parse_part(denominator, unit)
+        except (ArithmeticError, pint.errors.PintError) as exc:
+            raise UnknownUnit(unit, f"cannot divide by '{denominator.strip()}'") from exc
+    try:
+        scale = float(q.magnitude)
+    except (TypeError, ValueError, OverflowError, ZeroDivisionError) as exc:
+        raise UnknownUnit(unit, "its scale is not a number") from exc
+    if not math.isfinite(scale) or scale <= 0:
+        raise UnknownUnit(unit, "its scale is not a positive finite number")
     return q
 
 

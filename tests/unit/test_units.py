@@ -47,6 +47,13 @@ amounts = st.floats(min_value=0.0, max_value=1e12, allow_nan=False, allow_infini
         (1_000.0, "MJ", Carrier.STEAM, 1.0),  # 1 GJ = 1 000 MJ
         (1.0, "MWh", Carrier.HOT_WATER, 3.6),  # 1 MWh = 3.6 GJ
         (2.0, "吉焦", Carrier.STEAM, 2.0),
+        (1.0, "100kg", Carrier.DIESEL, 0.1),  # a scale that is not a power of ten: 100 kg
+        (1.0, "100 kg", Carrier.DIESEL, 0.1),
+        (1.0, "10 t", Carrier.DIESEL, 10.0),
+        (1.0, "10⁸ kWh", Carrier.ELECTRICITY, 1e8),
+        (1.0, "亿千瓦时", Carrier.ELECTRICITY, 1e8),  # 亿 = 10^8
+        (2.0, "万吨", Carrier.RAW_COAL, 20_000.0),
+        (1.0, "10**4 m^3", Carrier.NATURAL_GAS, 10_000.0),
     ],
 )
 def test_to_canonical(value: float, unit: str, carrier: Carrier, expected: float) -> None:
@@ -179,3 +186,30 @@ def test_parse_unit_is_cached_and_scaled() -> None:
     q = parse_unit("10^4 Nm3")
     assert math.isclose(q.to("m3").magnitude, 10_000.0)
     assert parse_unit("10^4 Nm3") is q
+
+
+@given(st.text(max_size=24))
+def test_any_text_parses_or_raises_unit_mismatch(text: str) -> None:
+    # user-typed units never crash with anything but a UnitMismatch naming the unit
+    try:
+        parse_unit(text)
+    except UnitMismatch as exc:
+        assert exc.unit == text
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("2**3**4", "chained powers"),  # 9**9**9 would make pint compute a 370-million-digit integer
+        ("9**9**9", "powers of units may only be small numbers"),
+        ("10**99999 kWh", "must be a positive number"),  # read as 1e99999 = inf
+        ("m^x", "powers of units may only be small numbers"),
+        ("0 kWh", "must be a positive number"),
+        ("1e999 kWh", "must be a positive number"),
+        ("kWh/0", "scale"),
+        ("k" * 100, "at most 80 characters"),
+    ],
+)
+def test_parse_unit_refuses_hostile_input(text: str, match: str) -> None:
+    with pytest.raises(UnitMismatch, match=match):
+        parse_unit(text)
