@@ -56,3 +56,24 @@ def test_seasonal_naive_uses_the_same_hour_a_week_earlier() -> None:
     out = seasonal_naive(idx, hist, pd.Timestamp("2026-03-15"), 24)
     assert out[0] == hist[24 * 7]  # 2026-03-08 00:00
     assert out[5] == hist[5]  # 2026-03-01 05:00
+
+
+def test_wind_profile_feeds_a_wind_farm() -> None:
+    # Wind 0.5 pu on 300 kW = 150 kW against a 100 kW load, no export: 100 kW used, 50 kW curtailed,
+    # nothing bought → cost 0; clean share 100 %.
+    from zeropark.optimize import PARK_METHOD_DEFAULTS, flat_tariff, optimise
+    from zeropark.optimize.scenario import ScenarioParams, build_system
+
+    frame = pd.DataFrame(
+        {
+            "time": pd.date_range("2026-07-01", periods=3, freq="h"),
+            "load_kw": [100.0] * 3,
+            "wind_pu": [0.5] * 3,
+        }
+    )
+    prof = profiles_from_frame(frame, label="w.csv")
+    system = build_system(prof, ScenarioParams(wind_kw=300.0), flat_tariff(0.6), PARK_METHOD_DEFAULTS)
+    r = optimise(system)
+    assert r.objective_cny == pytest.approx(0.0, abs=1e-9)
+    assert r.series["wind:wind_kw"] == pytest.approx([100.0] * 3)
+    assert r.clean_share == pytest.approx(1.0)

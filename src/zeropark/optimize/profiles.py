@@ -33,6 +33,8 @@ class Profiles:
         Heat load of the steam/hot-water network [kW_th] (zeros when none).
     pv_pu : FloatArray
         PV availability per unit of installed capacity [-].
+    wind_pu : FloatArray | None
+        Wind availability per unit [-] (``None`` when the park has no wind profile).
     pv_capacity_kw : float
         PV capacity the profile was observed with [kW] (0 when ``pv_pu`` is a model, not a meter).
     source : str
@@ -46,6 +48,7 @@ class Profiles:
     pv_capacity_kw: float
     source: str
     dt_h: float = 1.0
+    wind_pu: FloatArray | None = None
 
 
 class ProfileSource(Protocol):
@@ -57,7 +60,7 @@ class ProfileSource(Protocol):
 
 
 def profiles_from_frame(frame: pd.DataFrame, *, label: str) -> Profiles:
-    """Parse a frame with columns ``time, load_kw`` and optionally ``heat_kw``, ``pv_pu`` or ``pv_kw``.
+    """Parse a frame with ``time, load_kw`` and optionally ``heat_kw``, ``pv_pu`` or ``pv_kw``, ``wind_pu``.
 
     ``time`` is the interval start in local time (Asia/Shanghai), evenly spaced. ``pv_kw`` is turned
     into availability by dividing by its maximum (the observed capacity).
@@ -82,7 +85,7 @@ def profiles_from_frame(frame: pd.DataFrame, *, label: str) -> Profiles:
             RowError(label, None, int(i) + 2, "time", f"'{frame['time'].iloc[i]}' is not a date-time")
         )
     values: dict[str, FloatArray] = {}
-    for col in ("load_kw", "heat_kw", "pv_pu", "pv_kw"):
+    for col in ("load_kw", "heat_kw", "pv_pu", "pv_kw", "wind_pu"):
         if col not in frame.columns:
             continue
         num = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
@@ -126,6 +129,7 @@ def profiles_from_frame(frame: pd.DataFrame, *, label: str) -> Profiles:
         pv_capacity_kw=pv_cap,
         source=label,
         dt_h=dt_h,
+        wind_pu=values.get("wind_pu"),
     )
 
 

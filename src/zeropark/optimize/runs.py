@@ -63,6 +63,7 @@ class CsvProfileSource:
             pv_capacity_kw=prof.pv_capacity_kw,
             source=prof.source,
             dt_h=prof.dt_h,
+            wind_pu=None if prof.wind_pu is None else prof.wind_pu[mask],
         )
 
 

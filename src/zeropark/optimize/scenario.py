@@ -145,6 +145,12 @@ def build_system(
     renewables: list[Renewable] = []
     if pv_base > 0 or p.pv_max_kw > 0:
         renewables.append(Renewable("PV", "pv", pv_base, profiles.pv_pu, ext("pv", p.pv_max_kw)))
+    if p.wind_kw > 0:
+        if profiles.wind_pu is None:
+            raise ValueError(
+                "wind_kw is set but the profiles have no wind_pu column (wind availability per unit)"
+            )
+        renewables.append(Renewable("wind", "wind", p.wind_kw, profiles.wind_pu))
     batteries: tuple[Battery, ...] = ()
     if p.battery_kwh > 0 or p.battery_max_kwh > 0:
         e_ext = ext("battery_energy", p.battery_max_kwh)
@@ -264,6 +270,7 @@ def representative_days(
         heat_kw=profiles.heat_kw[idx],
         pv_pu=profiles.pv_pu[idx],
         pv_capacity_kw=profiles.pv_capacity_kw,
+        wind_pu=None if profiles.wind_pu is None else profiles.wind_pu[idx],
         source=f"{profiles.source} ({n_days} representative days)",
         dt_h=profiles.dt_h,
     )

@@ -37,6 +37,7 @@ class ProfileIn(BaseModel):
     load_kw: list[float] = Field(min_length=1)
     heat_kw: list[float] | None = None
     pv_pu: list[float] | None = None
+    wind_pu: list[float] | None = None
 
 
 class EventIn(BaseModel):
@@ -185,6 +186,7 @@ def create_optimization_run(park_id: str, body: RunIn, session: SessionDep, scop
             0.0,
             "api:inline",
             body.dt_h,
+            None if body.profile.wind_pu is None else arr(body.profile.wind_pu),
         )
     else:
         src = StoreProfileSource(scope.engine, park_id, body.history_year or start.year)
