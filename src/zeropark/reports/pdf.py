@@ -19,8 +19,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from markupsafe import Markup
-
 from zeropark import __version__
 from zeropark.reports import charts
 from zeropark.store.schema import ParkRow
@@ -122,14 +120,14 @@ def render_annual_report(
     months = list(national.by_month)
     ents = [(k, v) for k, v in national.by_enterprise.items()][:15]
     mix = [(carrier_label(c, lang), v) for c, v in national.energy_by_carrier_tce.items()]
-    svg = {
-        "months": charts.monthly_bars_svg(months, [national.by_month[m] for m in months], ylabel="tCO2"),
-        "enterprises": charts.horizontal_bars_svg(
+    images = {
+        "months": charts.monthly_bars_png(months, [national.by_month[m] for m in months], ylabel="tCO2"),
+        "enterprises": charts.horizontal_bars_png(
             [ent_label(k) for k, _ in ents], [v for _, v in ents], xlabel="tCO2"
         )
         if ents
         else "",
-        "mix": charts.pie_svg(mix),
+        "mix": charts.pie_png(mix),
     }
     energy_by_ent: dict[str, float] = defaultdict(float)
     for li in national.line_items:
@@ -152,7 +150,7 @@ def render_annual_report(
         dq=data_quality or {},
         options_statement=_options_statement(national, year, lang),
         factor_sources=_factor_sources([national, *([ghg] if ghg else [])]),
-        svg={k: Markup(v) for k, v in svg.items()},
+        charts=images,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         code_version=national.code_version or __version__,
     )
