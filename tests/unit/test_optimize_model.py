@@ -225,6 +225,14 @@ def test_pv_sizing_on_a_representative_day() -> None:
     assert r.sizes["pv:roof"]["added"] == pytest.approx(200.0, rel=1e-6)
     assert r.objective_cny == pytest.approx(638_000.0, rel=1e-6)
     assert r.clean_share == pytest.approx(1200 / 2400)
+    # Effect against today's park (no PV): 2 400 kWh/day × 365 × 1.0 = 876 000 CNY → change −238 000 CNY;
+    # CO2 falls by 1 200 kWh/day × 365 × 0.8325e-3 = 364.635 t.
+    from zeropark.optimize.solve import investment_effect
+
+    eff = investment_effect(s, r)
+    assert eff["reference"]["objective_cny"] == pytest.approx(876_000.0)
+    assert eff["change"]["objective_cny"] == pytest.approx(-238_000.0)
+    assert eff["change"]["emissions_tco2"] == pytest.approx(-364.635)
 
 
 def test_green_contract_counts_only_within_import() -> None:

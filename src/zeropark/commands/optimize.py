@@ -119,7 +119,7 @@ def _run(**kwargs: Any) -> None:
         raise _fail(str(exc), EXIT_NOT_FOUND) from exc
     except (DataError, ValueError) as exc:
         raise _fail(str(exc), EXIT_DATA_ERROR) from exc
-    _print_result(outcome.run_id, outcome.result.to_dict(), outcome.baseline)
+    _print_result(outcome.run_id, outcome.payload or outcome.result.to_dict(), outcome.baseline)
 
 
 def _print_result(run_id: int, r: dict[str, Any], baseline: Any = None) -> None:
@@ -154,6 +154,21 @@ def _print_result(run_id: int, r: dict[str, Any], baseline: Any = None) -> None:
         f"核心指标 {'—' if core is None else f'{core:.3f}'} tCO2/tce · clean share {pct(r['clean_share'])} · "
         f"hourly matching {pct(r['hourly_matching'])}"
     )
+    eff = r.get("effect")
+    if eff and eff.get("reference"):
+        ref, ch = eff["reference"], eff["change"]
+        ci = ref["core_indicator_tco2_per_tce"]
+        console.print(
+            f"效果 effect vs today's park: cost {ch['objective_cny']:+,.0f} CNY, "
+            f"CO2 {ch['emissions_tco2']:+,.1f} t, "
+            f"核心指标 {'—' if ci is None else f'{ci:.3f}'} → "
+            f"{'—' if core is None else f'{core:.3f}'} tCO2/tce, clean share {pct(ref['clean_share'])} → "
+            f"{pct(r['clean_share'])}"
+        )
+    elif eff:
+        console.print(
+            f"today's park without new capacity is infeasible: {'; '.join(eff['reference_conflicts'])}"
+        )
     conf = r["tariff"]["confidence"]
     console.print(
         f"tariff {r['tariff']['id']} (confidence: {', '.join(f'{k} {v}' for k, v in conf.items())}); "

@@ -223,6 +223,7 @@ class RunOutcome:
     result: Any  # OptimizationResult | None
     conflicts: list[str]
     baseline: Any = None  # OptimizationResult of a demand-response baseline
+    payload: dict[str, Any] | None = None  # what was stored as the run's result
 
 
 def execute(
@@ -306,6 +307,10 @@ def execute(
         exc.run_id = run_id  # type: ignore[attr-defined]
         raise
     payload = result.to_dict()
+    if mode == "size":
+        from zeropark.optimize.solve import investment_effect
+
+        payload["effect"] = investment_effect(system, result, options=options)
     if baseline is not None:
         payload["baseline"] = {
             "objective_cny": baseline.objective_cny,
@@ -321,4 +326,4 @@ def execute(
         result=payload,
         objective_cny=result.objective_cny,
     )
-    return RunOutcome(run_id, result, [], baseline)
+    return RunOutcome(run_id, result, [], baseline, payload)

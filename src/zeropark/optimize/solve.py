@@ -131,3 +131,55 @@ def demand_response(
         f"import reduced by {reduced_kwh:,.1f} kWh in the window"
     )
     return baseline, with_event
+
+
+def _without_investment(system: EnergySystem) -> EnergySystem:
+    """The same system with every ``Extendable`` removed and no targets (today's park)."""
+    from zeropark.optimize.system import Targets
+
+    return replace(
+        system,
+        renewables=tuple(replace(r, extendable=None) for r in system.renewables),
+        batteries=tuple(replace(b, extend_power=None, extend_energy=None) for b in system.batteries),
+        heat_pumps=tuple(replace(h, extendable=None) for h in system.heat_pumps),
+        thermal_storages=tuple(replace(s, extend_energy=None) for s in system.thermal_storages),
+        targets=Targets(),
+    )
+
+
+def investment_effect(
+    system: EnergySystem, sized: OptimizationResult, *, options: SolverOptions | None = None
+) -> dict[str, Any]:
+    """效果: the sized plan against today's park (same horizon, no new capacity, no targets).
+
+    Returns the reference figures and the changes: cost [CNY], CO2 [t], core indicator
+    [tCO2/tce], clean share and hourly matching. When today's park cannot serve the load the
+    reference is reported as infeasible with its conflicts.
+    """
+    try:
+        ref = optimise(_without_investment(system), mode=Mode.DISPATCH, options=options)
+    except Infeasible as exc:
+        return {"reference_status": "infeasible", "reference_conflicts": exc.conflicts}
+
+    def delta(a: float | None, b: float | None) -> float | None:
+        return None if a is None or b is None else a - b
+
+    return {
+        "reference_status": str(ref.status),
+        "reference": {
+            "objective_cny": ref.objective_cny,
+            "emissions_tco2": ref.emissions_tco2["total"],
+            "core_indicator_tco2_per_tce": ref.core_indicator_tco2_per_tce,
+            "clean_share": ref.clean_share,
+            "hourly_matching": ref.hourly_matching,
+        },
+        "change": {
+            "objective_cny": sized.objective_cny - ref.objective_cny,
+            "emissions_tco2": sized.emissions_tco2["total"] - ref.emissions_tco2["total"],
+            "core_indicator_tco2_per_tce": delta(
+                sized.core_indicator_tco2_per_tce, ref.core_indicator_tco2_per_tce
+            ),
+            "clean_share": delta(sized.clean_share, ref.clean_share),
+            "hourly_matching": delta(sized.hourly_matching, ref.hourly_matching),
+        },
+    }
