@@ -213,3 +213,12 @@ def test_any_text_parses_or_raises_unit_mismatch(text: str) -> None:
 def test_parse_unit_refuses_hostile_input(text: str, match: str) -> None:
     with pytest.raises(UnitMismatch, match=match):
         parse_unit(text)
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    import zeropark.units
+
+    result = doctest.testmod(zeropark.units)
+    assert result.attempted >= 8 and result.failed == 0
