@@ -181,7 +181,41 @@ def _print_result(run_id: int, r: dict[str, Any], baseline: Any = None) -> None:
         )
 
 
-def _profiles(park: str, profile: Path | None, year: int, start: Any = None, hours: int | None = None) -> Any:
+SourceOpt = Annotated[
+    str,
+    typer.Option(
+        "--source",
+        help="预测来源 Where a day-ahead profile comes from when no --profile is given: 'forecast' "
+        "(zeropark.forecast models), 'store' (metered history, seasonal-naive) or 'auto' (forecast if "
+        "installed, else store).",
+    ),
+]
+
+
+def _forecast_source(park: str) -> Any:
+    """``zeropark.forecast.runs.ForecastProfileSource(engine=…, park_id=…)`` if that area has landed."""
+    import importlib
+
+    try:
+        module = importlib.import_module("zeropark.forecast.runs")
+    except ModuleNotFoundError:
+        return None
+    cls = getattr(module, "ForecastProfileSource", None)
+    if cls is None:
+        return None
+    from zeropark.commands.common import engine
+
+    return cls(engine=engine(), park_id=park)
+
+
+def _profiles(
+    park: str,
+    profile: Path | None,
+    year: int,
+    start: Any = None,
+    hours: int | None = None,
+    source: str = "store",
+) -> Any:
     from zeropark.optimize.runs import CsvProfileSource, StoreProfileSource
 
     try:
@@ -189,6 +223,14 @@ def _profiles(park: str, profile: Path | None, year: int, start: Any = None, hou
             return CsvProfileSource(profile).profiles(start, hours)
         from zeropark.commands.common import engine
 
+        if start is not None and source in ("auto", "forecast"):
+            forecaster = _forecast_source(park)
+            if forecaster is not None:
+                return forecaster.profiles(start, hours, 1.0)
+            if source == "forecast":
+                raise _fail(
+                    "zeropark.forecast has no ForecastProfileSource yet; use --source store", EXIT_NOT_FOUND
+                )
         return StoreProfileSource(engine(), park, year).profiles(start, hours)
     except NotFound as exc:
         raise _fail(str(exc), EXIT_NOT_FOUND) from exc
@@ -205,6 +247,7 @@ def dispatch(
     history_year: Annotated[
         int | None, typer.Option("--history-year", help="Stored year to forecast from.")
     ] = None,
+    source: SourceOpt = "auto",
     tariff: TariffOpt = DEFAULT_TARIFF,
     tariff_dir: TariffDirOpt = None,
     sets: SetOpt = None,
@@ -216,7 +259,7 @@ def dispatch(
     import pandas as pd
 
     start = pd.Timestamp(day)
-    prof = _profiles(park, profile, history_year or start.year, start, hours)
+    prof = _profiles(park, profile, history_year or start.year, start, hours, source)
     _run(
         park_id=park,
         mode="dispatch",
@@ -265,6 +308,7 @@ def dr(
     incentive: Annotated[float, typer.Option(help="Incentive [CNY/kWh] reduced.")] = 0.0,
     profile: ProfileOpt = None,
     history_year: Annotated[int | None, typer.Option("--history-year")] = None,
+    source: SourceOpt = "auto",
     tariff: TariffOpt = DEFAULT_TARIFF,
     tariff_dir: TariffDirOpt = None,
     sets: SetOpt = None,
@@ -278,7 +322,7 @@ def dr(
     from zeropark.optimize.system import DemandResponseEvent
 
     d = pd.Timestamp(day)
-    prof = _profiles(park, profile, history_year or d.year, d, 24)
+    prof = _profiles(park, profile, history_year or d.year, d, 24, source)
     event = DemandResponseEvent(
         pd.Timestamp(f"{day} {start}"), pd.Timestamp(f"{day} {end}"), reduce_mw * 1000, incentive
     )
