@@ -98,11 +98,18 @@ def test_round_trip_stores_canonical_records(db: Engine, tmp_path: Path) -> None
     pei = repo.get_indicator_data(db, "wb-park", 2025).product_energy_intensity
     assert pei["wb-E01: 合成树脂 [t]"] == pytest.approx((150.0, 160.0))  # 150 tce × 1000 / 1000 t
     assert repo.get_enterprise(db, "wb-E01").value_added_10k_cny == 5000
-    # the same energy rows again replace, not duplicate (the GEC would be a double claim: leave it out)
-    again = {k: v for k, v in GOOD.items() if k != wbk.SHEET_GREEN}
-    res2 = wbk.import_workbook(db, _fill(tmp_path / "again.xlsx", again))
-    assert res2.status == "stored"
+    # the same workbook again replaces the records instead of adding copies; the certificate it
+    # already claimed is recognised as unchanged (same owner, kind, MWh, period), not a double claim
+    res2 = wbk.import_workbook(db, _fill(tmp_path / "again.xlsx", GOOD))
+    assert res2.status == "stored" and res2.unchanged == 1 and res2.errors == []
     assert len(repo.list_activity_records(db, "wb-park", year=2025)) == 4
+    assert len(repo.list_claims(db, "wb-park")) == 1
+    # the same certificate id with another volume is a second claim: rejected
+    changed = dict(GOOD)
+    changed[wbk.SHEET_GREEN] = [["GEC-TEST-0001", "绿证", 600, "2025-01-01", "2025-06-30"]]
+    res3 = wbk.import_workbook(db, _fill(tmp_path / "changed.xlsx", changed))
+    assert res3.status == "rejected"
+    assert [(e.sheet, e.row, e.field) for e in res3.errors] == [(wbk.SHEET_GREEN, 4, "证书/合同编号")]
 
 
 BAD = {

@@ -576,15 +576,17 @@ class ImportResult:
     stored: int = 0
     rejected: int = 0
     stored_by_sheet: dict[str, int] = field(default_factory=dict)
+    unchanged: int = 0  # green certificates already stored exactly as given (not claimed again)
     errors: list[RowError] = field(default_factory=list)
     batch_id: int | None = None
 
     def summary(self) -> str:
         """One line for the user: what was stored (zh + en)."""
         parts = ", ".join(f"{k} {v}" for k, v in self.stored_by_sheet.items() if v) or "无 nothing"
+        same = f"; 已存在未变 unchanged {self.unchanged}" if self.unchanged else ""
         return (
-            f"{self.file}: 已存储 stored {self.stored} 行 rows ({parts}); 拒绝 rejected {self.rejected}; "
-            f"状态 status {self.status}"
+            f"{self.file}: 已存储 stored {self.stored} 行 rows ({parts}){same}; "
+            f"拒绝 rejected {self.rejected}; 状态 status {self.status}"
         )
 
 
@@ -597,6 +599,7 @@ class _Checked:
     products: dict[str, list[float]] = field(default_factory=dict)  # product → [qty, tce, limit]
     product_rows: int = 0
     value_added: float | None = None
+    unchanged: int = 0  # certificates already stored exactly as given (re-import of the same rows)
 
 
 class _RowCheck:
@@ -883,6 +886,16 @@ def _check_claim(
             with transaction(engine) as s:
                 existing = s.get(GreenPowerClaimRow, cid)
                 if existing is not None:
+                    same = (
+                        existing.owner_enterprise_id == ent.id
+                        and existing.kind == (kind.value if kind else None)
+                        and existing.mwh == mwh
+                        and existing.period_start == start
+                        and existing.period_end == end
+                    )
+                    if same and not chk.errors:  # this workbook imported again: already stored as it is
+                        out.unchanged += 1
+                        return []
                     owner = existing.owner_enterprise_id or "park operator"
                     chk.fail(
                         "certificate_id",
@@ -977,6 +990,7 @@ def import_workbook(
     errors = read_errors + errors
     result = ImportResult(file=path.name, enterprise_id=ent.id if ent else None, year=year, rows=n_rows)
     result.errors = errors
+    result.unchanged = checked.unchanged
     rejected_rows = {(e.sheet, e.row) for e in errors if e.row is not None}
     result.rejected = len(rejected_rows) if rejected_rows else (n_rows if errors and ent is None else 0)
     store = ent is not None and (not errors or partial)
