@@ -1,0 +1,286 @@
+"""Calendar and lag features of an hourly energy series for day-ahead forecasting (pure).
+
+Conventions
+-----------
+- A series is a :class:`pandas.Series` of energy per hour [kWh] (or the meter's canonical unit)
+  on a **naive local-time index of hour starts** (Asia/Shanghai for Chinese parks): the value
+  at ``2025-03-03 08:00`` is the energy of 08:00–09:00 local time. The shell converts the stored
+  UTC readings to this form once; the core never sees UTC.
+- A day-ahead forecast for day D is issued at the end of D − 1 (00:00 local of D) and covers
+  the 24 hours of D. Every lag feature therefore looks back at least 24 h, so the same features
+  are available in training (history) and at forecast time.
+
+Calendar (``chinese_calendar``)
+-------------------------------
+China's working calendar is not Monday–Friday: statutory holidays (法定节假日) are bridged by
+调休 — weekend days that become working days (e.g. Saturday 2026-02-14 before the 2026 Spring
+Festival) and weekdays that become days off. :func:`calendar_features` takes both from the
+State Council's annual notice as encoded by the ``chinese_calendar`` package (2004 – the last
+year the installed version knows; a later date raises :class:`~zeropark.errors.DataError`).
+
+Features (columns of :func:`design_matrix`)
+-------------------------------------------
+``hour``                 hour of day 0–23 (local)
+``weekday``              0 = Monday … 6 = Sunday
+``is_workday``           1 on a working day per the official calendar (调休 included)
+``is_statutory_holiday`` 1 on a 法定节假日 day (Spring Festival, National Day, …)
+``is_adjusted_workday``  1 on a 调休 working day (a Saturday/Sunday that is a working day)
+``is_spring_festival``   1 from 7 days before to 7 days after the Spring Festival holiday, when
+                         many plants run down (春节前后停工); 0 elsewhere
+``doy_sin``, ``doy_cos`` day of year on the unit circle (annual seasonality)
+``lag_24h``              energy of the same hour one day earlier
+``lag_48h``              … two days earlier
+``lag_168h``             … one week earlier (the seasonal-naive forecast)
+``lag_same_daytype``     same hour on the most recent earlier day of the same kind
+                         (working vs non-working): after a holiday the model sees the last
+                         working day, not the holiday
+``mean_prev_day``        mean hourly energy of day D − 1
+``mean_prev_7d``         mean hourly energy of days D − 7 … D − 1 (also the scale of the target
+                         in :mod:`zeropark.forecast.load`)
+``temperature_c``        air temperature [°C] of the hour — only when a temperature series is
+                         given (the demo park has none; see docs/optimisation.md)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import chinese_calendar
+import numpy as np
+import pandas as pd
+
+from zeropark.errors import DataError
+
+#: Calendar feature columns, in order.
+CALENDAR_COLUMNS: tuple[str, ...] = (
+    "hour",
+    "weekday",
+    "is_workday",
+    "is_statutory_holiday",
+    "is_adjusted_workday",
+    "is_spring_festival",
+    "doy_sin",
+    "doy_cos",
+)
+#: Lag feature columns, in order (all look back ≥ 24 h).
+LAG_COLUMNS: tuple[str, ...] = (
+    "lag_24h",
+    "lag_48h",
+    "lag_168h",
+    "lag_same_daytype",
+    "mean_prev_day",
+    "mean_prev_7d",
+)
+#: Optional weather column, used only when a temperature series is given.
+TEMPERATURE_COLUMN = "temperature_c"
+#: Days around the Spring Festival holiday counted as its run-down period.
+SPRING_FESTIVAL_MARGIN_DAYS = 7
+#: Longest look-back of the lag features [days] (same-daytype lag searches this far).
+MAX_LOOKBACK_DAYS = 14
+
+
+def _check_known(d: date) -> None:
+    try:
+        chinese_calendar.is_workday(d)
+    except NotImplementedError as exc:
+        raise DataError(
+            f"no Chinese holiday calendar for {d:%Y-%m-%d}: chinese-calendar "
+            f"{getattr(chinese_calendar, '__version__', '?')} knows up to its release year; "
+            "upgrade it (pip install -U chinese-calendar) once the State Council notice is out"
+        ) from exc
+
+
+def day_calendar(days: Sequence[date]) -> pd.DataFrame:
+    """Per day: working day, statutory holiday, 调休 working day and Spring-Festival period flags.
+
+    Parameters
+    ----------
+    days : sequence of date
+        Local calendar days.
+
+    Returns
+    -------
+    DataFrame
+        Index ``days``; int8 columns ``is_workday``, ``is_statutory_holiday``,
+        ``is_adjusted_workday``, ``is_spring_festival``.
+
+    Raises
+    ------
+    DataError
+        If a day lies beyond the years the installed ``chinese_calendar`` knows.
+
+    Examples
+    --------
+    >>> day_calendar([date(2026, 2, 14)]).iloc[0].to_dict()  # Saturday, 调休 working day
+    {'is_workday': 1, 'is_statutory_holiday': 0, 'is_adjusted_workday': 1, 'is_spring_festival': 1}
+    """
+    days = list(days)
+    workday = np.zeros(len(days), dtype=np.int8)
+    holiday = np.zeros(len(days), dtype=np.int8)
+    adjusted = np.zeros(len(days), dtype=np.int8)
+    festival_days: set[date] = set()
+    for i, d in enumerate(days):
+        _check_known(d)
+        workday[i] = chinese_calendar.is_workday(d)
+        on, name = chinese_calendar.get_holiday_detail(d)
+        holiday[i] = bool(on and name is not None)
+        adjusted[i] = bool(workday[i] and d.weekday() >= 5)
+        if on and name == chinese_calendar.Holiday.spring_festival.value:
+            festival_days.add(d)
+    festival = np.zeros(len(days), dtype=np.int8)
+    margin = timedelta(days=SPRING_FESTIVAL_MARGIN_DAYS)
+    # the holiday itself may lie outside ``days``: look it up around the first days of each year
+    for year in sorted({d.year for d in days} | {d.year + 1 for d in days}):
+        for k in range(0, 60):
+            d = date(year, 1, 10) + timedelta(days=k)
+            try:
+                on, name = chinese_calendar.get_holiday_detail(d)
+            except NotImplementedError:
+                break
+            if on and name == chinese_calendar.Holiday.spring_festival.value:
+                festival_days.add(d)
+    if festival_days:
+        for i, d in enumerate(days):
+            festival[i] = any(abs(d - f) <= margin for f in festival_days)
+    return pd.DataFrame(
+        {
+            "is_workday": workday,
+            "is_statutory_holiday": holiday,
+            "is_adjusted_workday": adjusted,
+            "is_spring_festival": festival,
+        },
+        index=pd.Index(days, name="day"),
+    )
+
+
+def calendar_features(index_local: pd.DatetimeIndex) -> pd.DataFrame:
+    """Calendar features (:data:`CALENDAR_COLUMNS`) of hourly local timestamps.
+
+    Parameters
+    ----------
+    index_local : DatetimeIndex
+        Naive local hour starts.
+
+    Returns
+    -------
+    DataFrame
+        One row per timestamp, columns :data:`CALENDAR_COLUMNS`.
+
+    Raises
+    ------
+    DataError
+        If a day lies beyond the years the installed ``chinese_calendar`` knows.
+    """
+    days = [ts.date() for ts in index_local]
+    unique = sorted(set(days))
+    cal = day_calendar(unique)
+    pos = {d: i for i, d in enumerate(unique)}
+    rows = np.array([pos[d] for d in days], dtype=np.int64)
+    doy = np.asarray(index_local.dayofyear, dtype=float)
+    out = pd.DataFrame(index=index_local)
+    out["hour"] = np.asarray(index_local.hour, dtype=np.int16)
+    out["weekday"] = np.asarray(index_local.weekday, dtype=np.int16)
+    for col in ("is_workday", "is_statutory_holiday", "is_adjusted_workday", "is_spring_festival"):
+        out[col] = cal[col].to_numpy()[rows]
+    out["doy_sin"] = np.sin(2 * np.pi * doy / 365.25)
+    out["doy_cos"] = np.cos(2 * np.pi * doy / 365.25)
+    return out
+
+
+def regular_hours(start_local: pd.Timestamp, end_local: pd.Timestamp) -> pd.DatetimeIndex:
+    """Hour starts ``[start_local, end_local)``."""
+    return pd.date_range(start_local, end_local, freq="h", inclusive="left")
+
+
+def lag_features(series: pd.Series, index_local: pd.DatetimeIndex) -> pd.DataFrame:
+    """Lag features (:data:`LAG_COLUMNS`) for the hours ``index_local`` from ``series``.
+
+    Parameters
+    ----------
+    series : Series
+        Hourly energy [kWh] on naive local hour starts; missing hours may be absent or NaN.
+        Values at or after a target hour's day are never used for that hour.
+    index_local : DatetimeIndex
+        Hours to build features for (whole days).
+
+    Returns
+    -------
+    DataFrame
+        One row per hour of ``index_local``; NaN where the history does not reach back far
+        enough (LightGBM treats NaN as missing).
+    """
+    if len(index_local) == 0:
+        return pd.DataFrame(columns=list(LAG_COLUMNS), index=index_local)
+    first = min(index_local[0], series.index.min() if len(series) else index_local[0]).normalize()
+    first = first - pd.Timedelta(days=MAX_LOOKBACK_DAYS + 1)
+    last = index_local[-1].normalize() + pd.Timedelta(days=1)
+    full = regular_hours(first, last)
+    values = series.reindex(full).to_numpy(dtype=float)
+    n_days = len(full) // 24
+    by_day = values.reshape(n_days, 24)
+    day_start = full[::24]
+    target_day = ((index_local.normalize() - first) // pd.Timedelta(days=1)).to_numpy(dtype=np.int64)
+    hour = np.asarray(index_local.hour, dtype=np.int64)
+
+    def back(days_back: int) -> np.ndarray:
+        d = target_day - days_back
+        ok = d >= 0
+        return np.where(ok, by_day[np.clip(d, 0, None), hour], np.nan)
+
+    finite = np.isfinite(by_day)
+    n_finite = finite.sum(axis=1)
+    day_sum = np.where(finite, by_day, 0.0).sum(axis=1)
+    day_mean = np.full(n_days, np.nan)
+    np.divide(day_sum, n_finite, out=day_mean, where=n_finite > 0)
+    workday = day_calendar([ts.date() for ts in day_start])["is_workday"].to_numpy()
+    same_type = np.full(n_days, -1, dtype=np.int64)
+    for d in range(n_days):
+        for k in range(1, MAX_LOOKBACK_DAYS + 1):
+            if d - k >= 0 and workday[d - k] == workday[d] and not np.isnan(by_day[d - k]).all():
+                same_type[d] = d - k
+                break
+    st = same_type[target_day]
+    mean7 = np.full(n_days, np.nan)
+    for d in range(n_days):
+        window = day_mean[max(0, d - 7) : d]
+        window = window[np.isfinite(window)]
+        if window.size:
+            mean7[d] = float(window.mean())
+    out = pd.DataFrame(index=index_local)
+    out["lag_24h"] = back(1)
+    out["lag_48h"] = back(2)
+    out["lag_168h"] = back(7)
+    out["lag_same_daytype"] = np.where(st >= 0, by_day[np.clip(st, 0, None), hour], np.nan)
+    prev = target_day - 1
+    out["mean_prev_day"] = np.where(prev >= 0, day_mean[np.clip(prev, 0, None)], np.nan)
+    out["mean_prev_7d"] = mean7[target_day]
+    return out
+
+
+def design_matrix(
+    series: pd.Series,
+    index_local: pd.DatetimeIndex,
+    temperature_c: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Calendar + lag (+ temperature) features of the hours ``index_local``.
+
+    Parameters
+    ----------
+    series : Series
+        Hourly energy history [kWh], naive local hour starts.
+    index_local : DatetimeIndex
+        Whole days of hours to describe.
+    temperature_c : Series, optional
+        Air temperature [°C] on the same kind of index, covering ``index_local`` (for a forecast
+        day: the weather forecast). ``None`` leaves the column out.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`CALENDAR_COLUMNS` + :data:`LAG_COLUMNS` (+ ``temperature_c``).
+    """
+    frame = pd.concat([calendar_features(index_local), lag_features(series, index_local)], axis=1)
+    if temperature_c is not None:
+        frame[TEMPERATURE_COLUMN] = temperature_c.reindex(index_local).to_numpy(dtype=float)
+    return frame
