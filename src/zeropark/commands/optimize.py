@@ -259,12 +259,13 @@ def dispatch(
     import pandas as pd
 
     start = pd.Timestamp(day)
+    params = _params(sets)
     prof = _profiles(park, profile, history_year or start.year, start, hours, source)
     _run(
         park_id=park,
         mode="dispatch",
         profiles=prof,
-        params=_params(sets),
+        params=params,
         tariff=_tariff(tariff, tariff_dir),
         factor_set_name=factor_set,
         options=_options(time_limit, mip_gap),
@@ -285,12 +286,13 @@ def size(
     mip_gap: GapOpt = None,
 ) -> None:
     """容量配置 Size PV, battery, heat pump and thermal storage (give pv_max_kw=…, battery_max_kwh=…)."""
+    params = _params(sets)
     prof = _profiles(park, profile, year)
     _run(
         park_id=park,
         mode="size",
         profiles=prof,
-        params=_params(sets),
+        params=params,
         tariff=_tariff(tariff, tariff_dir),
         factor_set_name=factor_set,
         options=_options(time_limit, mip_gap),
@@ -322,6 +324,7 @@ def dr(
     from zeropark.optimize.system import DemandResponseEvent
 
     d = pd.Timestamp(day)
+    params = _params(sets)
     prof = _profiles(park, profile, history_year or d.year, d, 24, source)
     event = DemandResponseEvent(
         pd.Timestamp(f"{day} {start}"), pd.Timestamp(f"{day} {end}"), reduce_mw * 1000, incentive
@@ -330,7 +333,7 @@ def dr(
         park_id=park,
         mode="demand_response",
         profiles=prof,
-        params=_params(sets),
+        params=params,
         tariff=_tariff(tariff, tariff_dir),
         factor_set_name=factor_set,
         options=_options(time_limit, mip_gap),
