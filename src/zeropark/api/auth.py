@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
@@ -38,6 +38,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Engine, Select, func, select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from zeropark.api import audit
 from zeropark.api.deps import EngineDep, SessionDep
@@ -283,7 +284,7 @@ def optional_user(
     return _load_principal(request, session, submitted_csrf)
 
 
-def current_user(principal: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
+async def current_user(principal: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
     """The logged-in user; 401 when there is none."""
     if principal is None:
         _unauthorized()
@@ -295,13 +296,14 @@ OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
-def require_roles(*roles: Role) -> Callable[..., Principal]:
+def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency admitting only ``roles``; others get 403 and an audit record ``denied``."""
     allowed = frozenset(roles)
 
-    def dependency(request: Request, user: CurrentUser) -> Principal:
+    async def dependency(request: Request, user: CurrentUser) -> Principal:
         if user.role not in allowed:
-            audit.record_denied(
+            await run_in_threadpool(
+                audit.record_denied,
                 request.app.state.engine,
                 user=user.username,
                 role=user.role,
@@ -452,7 +454,7 @@ class Scope:
         )
 
 
-def get_scope(request: Request, user: Reader, engine: EngineDep) -> Scope:
+async def get_scope(request: Request, user: Reader, engine: EngineDep) -> Scope:
     """The :class:`Scope` of the current (reading-role) user."""
     return Scope(user=user, engine=engine, ip=client_ip(request))
 

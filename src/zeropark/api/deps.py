@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from zeropark.store.db import session_factory
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     """The engine the app was created with (``app.state.engine``)."""
     engine: Engine = request.app.state.engine
     return engine

@@ -316,11 +316,21 @@ def _latest(
     engine: Engine, park_id: str, year: int, method: Method, enterprise_id: str | None
 ) -> runs.RunSummary | None:
     """The newest run of a method for the park view (or one enterprise's view); signed-off first."""
-    items, _ = runs.list_runs(engine, park_id, year, method, enterprise_id=enterprise_id, limit=200)
-    items = [s for s in items if s.enterprise_id == enterprise_id]
-    signed = [s for s in items if s.frozen]
-    pick = signed or items
-    return pick[0] if pick else None
+    from sqlalchemy import select
+
+    from zeropark.store.schema import InventoryRunRow as R
+
+    cols = [c for c in R.__table__.c if c.name != "result"]
+    ent = R.enterprise_id.is_(None) if enterprise_id is None else R.enterprise_id == enterprise_id
+    stmt = (
+        select(*cols)
+        .where(R.park_id == park_id, R.year == year, R.method == method.value, ent)
+        .order_by(R.signed_off_at.is_(None), R.created_at.desc(), R.id.desc())
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        row = conn.execute(stmt).first()
+    return None if row is None else runs._summary(row)
 
 
 @router.get("/parks/{park_id}/inventory-runs/compare", response_model=CompareOut)
@@ -377,7 +387,6 @@ def compare(
 def get_run(run_id: IntId, request: Request, scope: ScopeDep) -> InventoryOut:
     """A run with totals, breakdowns, shares, 95 % interval, gaps and notes. 清单详情."""
     summary, inv = load_run(request, scope, run_id)
-    d = inv.to_dict() if not scope.is_enterprise else None
     by_enterprise = dict(inv.by_enterprise)
     if scope.is_enterprise:
         by_enterprise = {k: v for k, v in by_enterprise.items() if k == scope.enterprise_id}
@@ -405,7 +414,7 @@ def get_run(run_id: IntId, request: Request, scope: ScopeDep) -> InventoryOut:
         green_electricity_share=inv.green_electricity_share,
         hourly=inv.hourly.to_dict(),
         eliminations=[e.to_dict() for e in inv.eliminations],
-        gaps=[g.to_dict() for g in inv.gaps] if d is not None else [],
+        gaps=[] if scope.is_enterprise else [g.to_dict() for g in inv.gaps],
         notes=[n.to_dict() for n in inv.notes],
         n_line_items=len(_visible_lines(scope, inv)),
     )

@@ -1,19 +1,21 @@
 """Data quality (数据质量): completeness, flagged, conflicts, quarantine and a 0–100 score.
 
 From ``zeropark.monitoring.quality``; an enterprise user gets only its own meters and its own
-enterprise score.
+enterprise score. A park's report is computed at most once a minute (``CACHE_TTL_S``) and shared.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from zeropark.api.auth import ScopeDep
 from zeropark.api.deps import SessionDep
+from zeropark.api.inventory_cache import LruCache
 from zeropark.api.paging import Limit, Offset
 from zeropark.api.routers.parks import get_park_row
 from zeropark.api.schemas import Page
@@ -50,6 +52,26 @@ class QualityOut(BaseModel):
     meters: Page[MeterQualityOut]
 
 
+#: Seconds a computed quality report is reused (a year's report scans every reading of the year).
+CACHE_TTL_S = 60.0
+
+
+def _cached_report(request: Request, park_id: str, year: int, compute: Any) -> Any:
+    cache: LruCache[tuple[str, int], tuple[float, Any]] | None = getattr(
+        request.app.state, "quality_lru", None
+    )
+    if cache is None:
+        cache = LruCache(16)
+        request.app.state.quality_lru = cache
+    hit = cache.get((park_id, year))
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < CACHE_TTL_S:
+        return hit[1]
+    report = compute(request.app.state.engine, park_id, year)
+    cache.put((park_id, year), (now, report))
+    return report
+
+
 @router.get("/parks/{park_id}/quality", response_model=QualityOut)
 def get_quality(
     park_id: str,
@@ -65,7 +87,7 @@ def get_quality(
     from zeropark.monitoring.quality import quality_report
 
     get_park_row(session, scope, park_id)
-    report = quality_report(request.app.state.engine, park_id, year)
+    report = _cached_report(request, park_id, year, quality_report)
     meters = list(report.meters)
     by_ent = {(k or "park"): v for k, v in report.by_enterprise.items()}
     score = report.score

@@ -1,0 +1,42 @@
+"""``zeropark users add/list`` through the real CLI entry point (subprocess, SQLite file)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from zeropark.api.auth import verify_password
+from zeropark.store.db import make_engine, transaction
+from zeropark.store.schema import UserRow
+
+
+def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ZEROPARK_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "COLUMNS": "200"}
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "zeropark"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_users_add_and_list(tmp_path: Path) -> None:
+    r = _cli(tmp_path, "users", "add", "alice", "--role", "admin", "--password", "alice-secret-1")
+    assert r.returncode == 0, r.stderr
+    # too short a password: exit code 3 (EXIT_DATA_ERROR) and the reason
+    r = _cli(tmp_path, "users", "add", "bob", "--role", "admin", "--password", "short")
+    assert r.returncode == 3 and "at least 8" in r.stderr
+    # an enterprise user needs an enterprise
+    r = _cli(tmp_path, "users", "add", "carol", "--role", "enterprise", "--password", "carol-secret-1")
+    assert r.returncode == 3 and "--enterprise" in r.stderr
+    r = _cli(tmp_path, "users", "list")
+    assert r.returncode == 0 and "alice" in r.stdout and "bob" not in r.stdout
+    eng = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    with transaction(eng) as s:
+        row = s.query(UserRow).filter_by(username="alice").one()
+        assert row.password_hash.startswith("$argon2id$")
+        assert verify_password(row.password_hash, "alice-secret-1")
+    eng.dispose()
