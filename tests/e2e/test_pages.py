@@ -143,6 +143,10 @@ def test_enterprise_user_sees_only_its_own_data(browser: Any, server: Server, ar
     page.goto(f"{server.url}/inventory/items?method=national&year={YEAR}")
     ids = page.locator("[data-line-item]").evaluate_all("els => els.map(e => e.dataset.lineItem)")
     assert ids == ["nat-ENT-A-diesel-2025-01"]
+    # asking for another enterprise's view in the URL still gives only its own
+    page.goto(f"{server.url}/inventory/items?method=national&view=ENT-B&year={YEAR}")
+    ids = page.locator("[data-line-item]").evaluate_all("els => els.map(e => e.dataset.lineItem)")
+    assert ids == ["nat-ENT-A-diesel-2025-01"]
     # editing the URL to the other enterprise, its meter, its line item, its alarm: not found
     for path in (
         "/enterprises/ENT-B",

@@ -48,8 +48,32 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(LOCAL_TZ).strftime(fmt)
 
 
+#: Chinese names of the reading quality bits (``zeropark.timeseries.Quality``).
+QUALITY_ZH: dict[str, str] = {
+    "NEGATIVE": "负值",
+    "ABOVE_CAPACITY": "超额定容量",
+    "ROLLOVER": "表码翻转",
+    "RESET": "换表/清零",
+    "FILLED": "插补",
+    "REPROCESSED": "隔离后重处理",
+}
+
+
+def quality_flags(value: int | None, lang: str = "zh") -> str:
+    """Reading quality bits as words (``0`` → 正常/ok; ``17`` → 负值, 插补)."""
+    from zeropark.timeseries import Quality
+
+    if not value:
+        return "正常" if lang != "en" else "ok"
+    names = [f.name or "" for f in Quality if f.value and int(value) & f.value]
+    if lang == "en":
+        return ", ".join(n.lower() for n in names)
+    return "、".join(QUALITY_ZH.get(n, n) for n in names)
+
+
 def register_filters(env: Environment) -> None:
-    """Make ``num``, ``pct`` and ``local_time`` available as Jinja2 filters."""
+    """Make ``num``, ``pct``, ``local_time`` and ``quality_flags`` available as Jinja2 filters."""
     env.filters["num"] = num
     env.filters["pct"] = pct
     env.filters["local_time"] = local_time
+    env.filters["quality_flags"] = quality_flags

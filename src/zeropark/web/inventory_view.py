@@ -308,13 +308,22 @@ def _from_run(row: InventoryRunRow) -> InventoryView:
 
 
 def load_inventory(
-    scope: Scope, park_id: str, year: int, method: str, cache: dict[Any, Any] | None = None
+    scope: Scope,
+    park_id: str,
+    year: int,
+    method: str,
+    cache: dict[Any, Any] | None = None,
+    *,
+    enterprise_id: str | None = None,
 ) -> InventoryView | None:
     """The newest stored run of ``method`` for the park and year inside ``scope``, else a fresh one.
 
-    Park users see park-level runs (``enterprise_id`` NULL); an enterprise user sees only runs of
-    its own enterprise, enforced by :meth:`Scope.filter`.
+    Park users see the park-level run (``enterprise_id`` NULL), or with ``enterprise_id`` the
+    enterprise view of one enterprise (the caller has checked it is inside the scope). An
+    enterprise user always gets its own enterprise's view, whatever ``enterprise_id`` says:
+    :meth:`Scope.filter` confines the query to it.
     """
+    view_of = scope.enterprise_id if scope.is_enterprise else enterprise_id
     with session_factory(scope.engine)() as session:
         stmt = select(InventoryRunRow).where(
             InventoryRunRow.year == year, InventoryRunRow.method == method, InventoryRunRow.park_id == park_id
@@ -322,18 +331,30 @@ def load_inventory(
         stmt = scope.filter(
             stmt, enterprise_col=InventoryRunRow.enterprise_id, park_col=InventoryRunRow.park_id
         )
-        if not scope.is_enterprise:
+        if view_of is None:
             stmt = stmt.where(InventoryRunRow.enterprise_id.is_(None))
+        else:
+            stmt = stmt.where(InventoryRunRow.enterprise_id == view_of)
         row = session.scalars(stmt.order_by(InventoryRunRow.id.desc()).limit(1)).first()
         if row is not None:
             return _from_run(row)
-    return compute_inventory(scope, park_id, year, method, cache)
+    return compute_inventory(scope, park_id, year, method, cache, enterprise_id=view_of)
 
 
 def compute_inventory(
-    scope: Scope, park_id: str, year: int, method: str, cache: dict[Any, Any] | None = None
+    scope: Scope,
+    park_id: str,
+    year: int,
+    method: str,
+    cache: dict[Any, Any] | None = None,
+    *,
+    enterprise_id: str | None = None,
 ) -> InventoryView | None:
-    """Run the accounting engine on the scoped input (no stored run yet); None if it cannot run."""
+    """Run the accounting engine on the stored input (no stored run yet); None if it cannot run.
+
+    ``enterprise_id`` gives that enterprise's view (its purchased electricity and heat, its
+    internal purchases); an enterprise user's view is always its own.
+    """
     try:
         from zeropark.accounting import AccountingOptions, run
         from zeropark.factors import load_factor_set
@@ -341,16 +362,19 @@ def compute_inventory(
         from zeropark.store.aggregate import load_accounting_input
     except ImportError:  # accounting or store aggregation not installed in this build
         return None
+    view_of = scope.enterprise_id if scope.is_enterprise else enterprise_id
     cache = {} if cache is None else cache
-    key = ("web", park_id, year, method, scope.enterprise_id)
+    key = ("web", park_id, year, method, view_of)
     if key in cache:
         cached: InventoryView = cache[key]
         return cached
-    inputs = load_accounting_input(scope.engine, park_id, year, enterprise_id=scope.enterprise_id)
+    inputs = load_accounting_input(scope.engine, park_id, year, enterprise_id=view_of)
     if not inputs.quantities:
         return None
-    inventory = run(inputs, load_factor_set(), AccountingOptions(method=Method(method)))
-    view = from_result(inventory.to_dict(), year=year, enterprise_id=scope.enterprise_id)
+    inventory = run(
+        inputs, load_factor_set(), AccountingOptions(method=Method(method)), enterprise_id=view_of
+    )
+    view = from_result(inventory.to_dict(), year=year, enterprise_id=view_of)
     cache[key] = view
     return view
 

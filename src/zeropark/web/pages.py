@@ -54,11 +54,14 @@ def _not_found(page: Page, exc: Exception) -> Response:
     return _error(page, 404, "not_found", "forbidden_detail" if page.scope.is_enterprise else "", str(exc))
 
 
-def _inventory(page: Page, method: Method) -> InventoryView | None:
+def _inventory(page: Page, method: Method, enterprise_id: str | None = None) -> InventoryView | None:
+    """The inventory the page shows: park level, or one (scope-checked) enterprise's view."""
     if page.park is None:
         return None
     cache = page.request.app.state.__dict__.setdefault("web_inventory_cache", {})
-    return load_inventory(page.scope, page.park.id, page.year, str(method), cache)
+    return load_inventory(
+        page.scope, page.park.id, page.year, str(method), cache, enterprise_id=enterprise_id
+    )
 
 
 def _label_maker(page: Page, names: dict[str, str]) -> Any:
@@ -223,13 +226,35 @@ def inventory(page: PageDep, by: str = "source") -> Response:
     )
 
 
+def _method(method: str) -> Method:
+    return Method(method) if method in ("national", "ghg") else Method.NATIONAL
+
+
+def _enterprise_view(page: Page, method: str, view: str) -> InventoryView | None:
+    """The park inventory, or with ``view`` one enterprise's view (404 outside the scope)."""
+    if view and not page.scope.is_enterprise:
+        views.enterprise(page.scope, view)  # NotFound (audited) outside the scope
+        return _inventory(page, _method(method), enterprise_id=view)
+    return _inventory(page, _method(method))
+
+
 @router.get("/inventory/items", response_class=HTMLResponse)
-def inventory_items(page: PageDep, method: str = "national", by: str = "", key: str = "") -> Response:
-    """Line items behind one total (htmx partial, or a full page when opened directly)."""
-    view = _inventory(page, Method(method) if method in ("national", "ghg") else Method.NATIONAL)
+def inventory_items(
+    page: PageDep, method: str = "national", by: str = "", key: str = "", view: str = ""
+) -> Response:
+    """Line items behind one total (htmx partial, or a full page when opened directly).
+
+    ``view`` = an enterprise id: the line items of that enterprise's own view (its purchased
+    electricity and heat) instead of the park-level inventory.
+    """
+    try:
+        inv_view = _enterprise_view(page, method, view)
+    except NotFound as exc:
+        return _not_found(page, exc)
+    view_inv = inv_view
     names = enterprise_names(page.scope, page.park.id) if page.park else {}
     label = _label_maker(page, names)
-    items = view.items_where(by, key) if view is not None else []
+    items = view_inv.items_where(by, key) if view_inv is not None else []
     items.sort(key=lambda li: -abs(li.emissions_tco2e))
     pager = make_pager(page.request, len(items), per_page=20, target="#items")
     ctx = {
@@ -241,7 +266,8 @@ def inventory_items(page: PageDep, method: str = "national", by: str = "", key: 
         "key_label": label(by, key) if by else page.t("all"),
         "label": label,
         "sum_tco2e": sum(li.emissions_tco2e for li in items),
-        "inv": view,
+        "inv": view_inv,
+        "view": view,
     }
     if page.request.headers.get("HX-Request") and page.request.headers.get("HX-Target") == "items":
         return page.partial("partials/items.html", **ctx)
@@ -249,10 +275,13 @@ def inventory_items(page: PageDep, method: str = "national", by: str = "", key: 
 
 
 @router.get("/inventory/items/{item_id}", response_class=HTMLResponse)
-def inventory_item(page: PageDep, item_id: str, method: str = "national") -> Response:
+def inventory_item(page: PageDep, item_id: str, method: str = "national", view: str = "") -> Response:
     """One line item: formula, factors with sources, and the readings or activity records behind it."""
-    view = _inventory(page, Method(method) if method in ("national", "ghg") else Method.NATIONAL)
-    item = view.item(item_id) if view is not None else None
+    try:
+        inv_view = _enterprise_view(page, method, view)
+    except NotFound as exc:
+        return _not_found(page, exc)
+    item = inv_view.item(item_id) if inv_view is not None else None
     if item is None or page.park is None:
         return _not_found(page, NotFound(f"line item '{item_id}' not found"))
     names = enterprise_names(page.scope, page.park.id)
@@ -262,7 +291,8 @@ def inventory_item(page: PageDep, item_id: str, method: str = "national") -> Res
         "method": method,
         "label": _label_maker(page, names),
         "evidence": evidence,
-        "inv": view,
+        "inv": inv_view,
+        "view": view,
     }
     if page.request.headers.get("HX-Request"):
         return page.partial("partials/item_detail.html", **ctx)
@@ -365,7 +395,7 @@ def enterprise_page(page: PageDep, enterprise_id: str) -> Response:
         ent = views.enterprise(page.scope, enterprise_id)
     except NotFound as exc:
         return _not_found(page, exc)
-    inv = _inventory(page, Method.NATIONAL)
+    inv = _inventory(page, Method.NATIONAL, enterprise_id=ent.id)
     detail = views.enterprise_detail(page.scope, ent, inv)
     months = list(detail.by_month)
     chart = charts.bar_chart(
@@ -373,8 +403,8 @@ def enterprise_page(page: PageDep, enterprise_id: str) -> Response:
         [detail.by_month[m] for m in months],
         axis_name="tCO2",
         urls=[
-            f"/inventory/items?method=national&by=enterprise&key={quote(ent.id)}&year={page.year}"
-            for _ in months
+            f"/inventory/items?method=national&by=month&key={quote(m)}&view={quote(ent.id)}&year={page.year}"
+            for m in months
         ],
         series_name=page.t("emissions_tco2"),
     )
