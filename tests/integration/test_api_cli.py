@@ -29,9 +29,6 @@ def test_users_add_and_list(tmp_path: Path) -> None:
     # too short a password: exit code 3 (EXIT_DATA_ERROR) and the reason
     r = _cli(tmp_path, "users", "add", "bob", "--role", "admin", "--password", "short")
     assert r.returncode == 3 and "at least 8" in r.stderr
-    # an enterprise user needs an enterprise
-    r = _cli(tmp_path, "users", "add", "carol", "--role", "enterprise", "--password", "carol-secret-1")
-    assert r.returncode == 3 and "--enterprise" in r.stderr
     r = _cli(tmp_path, "users", "list")
     assert r.returncode == 0 and "alice" in r.stdout and "bob" not in r.stdout
     eng = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
