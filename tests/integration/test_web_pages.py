@@ -1,0 +1,107 @@
+"""Web pages over the demo park on SQLite and real PostgreSQL (server-side, no browser).
+
+Every page answers 200 for a park user; the overview's total is the accounting engine's total for
+the same stored data; an enterprise user gets 404 for another enterprise's pages.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+PAGES = [
+    "/",
+    "/inventory",
+    "/inventory?by=scope",
+    "/inventory?by=enterprise",
+    "/inventory?by=carrier",
+    "/inventory?by=month",
+    "/inventory/items?method=national",
+    "/inventory/items?method=ghg&by=scope&key=scope1",
+    "/monitoring",
+    "/monitoring/live",
+    "/enterprises",
+    "/alarms",
+    "/quality",
+    "/factors",
+    "/import",
+    "/reports",
+    "/users",
+    "/reports/annual.xlsx",
+]
+
+
+@pytest.fixture
+def demo_app(engine: Engine) -> tuple[TestClient, dict[str, str], Any]:
+    from zeropark import demo
+    from zeropark.api.app import create_app
+    from zeropark.api.auth import ensure_demo_users
+    from zeropark.monitoring.rollups import rebuild_rollups
+
+    park = demo.generate(size=demo.SMALL_SIZE)
+    demo.write_demo(engine, park)
+    rebuild_rollups(engine)
+    passwords = {u: p for u, p, _ in ensure_demo_users(engine, park.park.id)}
+    return TestClient(create_app(engine)), passwords, park
+
+
+def _login(client: TestClient, username: str, password: str) -> None:
+    r = client.post(
+        "/api/v1/auth/login/form",
+        data={"username": username, "password": password, "next": "/"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/"
+
+
+def test_every_page_answers_for_the_park_manager(engine: Engine, demo_app: Any) -> None:
+    from zeropark.accounting import AccountingOptions, run
+    from zeropark.factors import load_factor_set
+    from zeropark.model import Method
+    from zeropark.store.aggregate import load_accounting_input
+
+    client, passwords, park = demo_app
+    _login(client, "demo-admin", passwords["demo-admin"])
+    for path in PAGES:
+        sep = "&" if "?" in path else "?"
+        r = client.get(f"{path}{sep}year={park.year}")
+        assert r.status_code == 200, (path, r.status_code, r.text[:300])
+    # the overview total is the engine's total for the same data (national method)
+    expected = run(
+        load_accounting_input(engine, park.park.id, park.year),
+        load_factor_set(),
+        AccountingOptions(method=Method.NATIONAL),
+    ).total_tco2e
+    html = client.get(f"/?year={park.year}").text
+    shown = re.search(r'data-drill="total">([\d,\.]+)<', html)
+    assert shown is not None
+    assert float(shown.group(1).replace(",", "")) == pytest.approx(expected, abs=0.05)
+    assert "示例数据" in html
+
+
+def test_enterprise_user_gets_404_for_other_enterprises(engine: Engine, demo_app: Any) -> None:
+    from zeropark.store.schema import EnterpriseRow, UserRow
+
+    client, passwords, park = demo_app
+    _login(client, "demo-enterprise", passwords["demo-enterprise"])
+    with engine.connect() as c:
+        own = c.execute(select(UserRow.enterprise_id).where(UserRow.username == "demo-enterprise")).scalar()
+        others = list(
+            c.execute(
+                select(EnterpriseRow.id).where(EnterpriseRow.park_id == park.park.id, EnterpriseRow.id != own)
+            ).scalars()
+        )
+    assert own and others
+    assert client.get(f"/enterprises/{own}?year={park.year}").status_code == 200
+    for other in others:
+        r = client.get(f"/enterprises/{other}?year={park.year}")
+        assert r.status_code == 404, other
+    # line items of the enterprise view belong to the user's own enterprise only
+    html = client.get(f"/inventory/items?method=national&year={park.year}&view={others[0]}").text
+    item_ids = re.findall(r'data-line-item="([^"]+)"', html)
+    assert item_ids and all(own in i for i in item_ids), item_ids
+    assert client.get(f"/users?year={park.year}").status_code == 403
