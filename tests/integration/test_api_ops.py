@@ -106,3 +106,23 @@ def test_pdf_report_generate_and_download(api: ApiModule, c: dict[str, TestClien
     assert d.content.startswith(b"%PDF") and "attachment" in d.headers["content-disposition"]
     assert c["ent_a"].get(f"/api/v1/reports/{rep['id']}/download").status_code == 403
     assert rep["id"] in [x["id"] for x in c["verifier"].get("/api/v1/parks/P1/reports").json()["items"]]
+
+
+def test_xlsx_inventory_report(c: dict[str, TestClient]) -> None:
+    import io
+
+    import openpyxl
+
+    assert (
+        c["manager"].post("/api/v1/parks/P1/inventory-runs", json={"year": 2025, "method": "ghg"}).status_code
+        == 201
+    )
+    r = c["manager"].post("/api/v1/parks/P1/reports", json={"year": 2025, "kind": "xlsx", "method": "ghg"})
+    assert r.status_code == 201, r.text
+    assert r.json()["file_name"].endswith("-ghg.xlsx")
+    d = c["verifier"].get(f"/api/v1/reports/{r.json()['id']}/download")
+    assert d.status_code == 200 and d.headers["content-type"].startswith("application/vnd.openxmlformats")
+    wb = openpyxl.load_workbook(io.BytesIO(d.content))
+    assert len(wb.sheetnames) >= 3
+    none = c["manager"].post("/api/v1/parks/P1/reports", json={"year": 2029, "kind": "xlsx"})
+    assert none.status_code == 404 and "POST" in none.json()["detail"]

@@ -7,7 +7,6 @@ reports cover every enterprise, so enterprise users are refused (403).
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
@@ -22,9 +21,8 @@ from zeropark.api.deps import SessionDep
 from zeropark.api.paging import IntId, Limit, Offset, paginate
 from zeropark.api.routers.parks import get_park_row
 from zeropark.api.schemas import Page, ReportOut
-from zeropark.api.validation import invalid
 from zeropark.errors import NotFound
-from zeropark.model import Role
+from zeropark.model import Method, Role
 from zeropark.store.schema import InventoryRunRow, ReportRow
 
 router = APIRouter(tags=["reports 报告"])
@@ -51,6 +49,47 @@ class ReportCreate(BaseModel):
     year: int = Field(ge=2000, le=2100)
     kind: ReportKind = ReportKind.PDF
     lang: str = Field(default="zh", pattern="^(zh|en)$")
+    method: Method = Field(default=Method.NATIONAL, description="xlsx: which method's inventory")
+
+
+def _xlsx(scope: ScopeDep, park_id: str, body: ReportCreate) -> bytes:
+    """The official-layout inventory workbook of the newest park run of ``body.method``."""
+    from zeropark.api.routers.inventory import _factor_set, _latest
+    from zeropark.indicators import evaluate
+    from zeropark.monitoring.quality import quality_report
+    from zeropark.reports.excel import inventory_workbook_bytes
+    from zeropark.store.aggregate import load_accounting_input
+    from zeropark.store.db import transaction
+    from zeropark.store.runs import get_run
+    from zeropark.store.schema import EnterpriseRow, ParkRow, ZoneRow
+
+    engine = scope.engine
+    summary = _latest(engine, park_id, body.year, body.method, None)
+    if summary is None:
+        raise NotFound(
+            f"no {body.method.value} inventory run of park '{park_id}' for {body.year}; "
+            f"create one with POST /api/v1/parks/{park_id}/inventory-runs"
+        )
+    inventory = get_run(engine, summary.id).inventory
+    with transaction(engine) as s:
+        park = s.get(ParkRow, park_id)
+        park_name = park.name if park is not None else park_id
+        enterprises = {
+            e.id: e.name for e in s.scalars(select(EnterpriseRow).where(EnterpriseRow.park_id == park_id))
+        }
+        zones = {z.id: z.name for z in s.scalars(select(ZoneRow).where(ZoneRow.park_id == park_id))}
+    indicators = None
+    if body.method == Method.NATIONAL:
+        indicators = evaluate(inventory, load_accounting_input(engine, park_id, body.year))
+    return inventory_workbook_bytes(
+        inventory,
+        park_name=park_name,
+        indicators=indicators,
+        factor_set=_factor_set(engine, summary.factor_set, summary.factor_set_version),
+        enterprise_names=enterprises,
+        zone_names=zones,
+        data_quality=quality_report(engine, park_id, body.year),
+    )
 
 
 def _bytes(scope: ScopeDep, park_id: str, body: ReportCreate) -> bytes:
@@ -58,15 +97,7 @@ def _bytes(scope: ScopeDep, park_id: str, body: ReportCreate) -> bytes:
         from zeropark.reports.pdf import annual_report_for_scope
 
         return annual_report_for_scope(scope, park_id, body.year, lang=body.lang)
-    try:
-        excel = importlib.import_module("zeropark.reports.excel")
-    except ImportError as exc:
-        raise invalid("kind", "the Excel report module is not available in this installation") from exc
-    fn = getattr(excel, "workbook_bytes", None) or getattr(excel, "report_bytes", None)
-    if fn is None:
-        raise invalid("kind", "the Excel report module has no bytes writer (workbook_bytes)")
-    data: bytes = fn(scope.engine, park_id, body.year)
-    return data
+    return _xlsx(scope, park_id, body)
 
 
 @router.post("/parks/{park_id}/reports", response_model=ReportOut, status_code=201)
@@ -81,7 +112,7 @@ def create_report(
         .where(
             InventoryRunRow.park_id == park_id,
             InventoryRunRow.year == body.year,
-            InventoryRunRow.method == "national",
+            InventoryRunRow.method == body.method.value,
             InventoryRunRow.enterprise_id.is_(None),
         )
         .order_by(InventoryRunRow.id.desc())
@@ -92,7 +123,11 @@ def create_report(
         park_id=park_id,
         inventory_run_id=run_id,
         kind=body.kind.value,
-        file_name=f"{park_id}-{body.year}-carbon-report-{body.lang}.{body.kind.value}",
+        file_name=(
+            f"{park_id}-{body.year}-carbon-report-{body.lang}.pdf"
+            if body.kind == ReportKind.PDF
+            else f"{park_id}-{body.year}-inventory-{body.method.value}.xlsx"
+        ),
         content=content,
         created_at=now,
     )
