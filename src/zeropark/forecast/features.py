@@ -177,10 +177,10 @@ def calendar_features(index_local: pd.DatetimeIndex) -> pd.DataFrame:
     cal = day_calendar(unique)
     pos = {d: i for i, d in enumerate(unique)}
     rows = np.array([pos[d] for d in days], dtype=np.int64)
-    doy = np.asarray(index_local.dayofyear, dtype=float)
+    doy = np.asarray(index_local.day_of_year, dtype=float)
     out = pd.DataFrame(index=index_local)
     out["hour"] = np.asarray(index_local.hour, dtype=np.int16)
-    out["weekday"] = np.asarray(index_local.weekday, dtype=np.int16)
+    out["weekday"] = np.asarray(index_local.day_of_week, dtype=np.int16)
     for col in ("is_workday", "is_statutory_holiday", "is_adjusted_workday", "is_spring_festival"):
         out[col] = cal[col].to_numpy()[rows]
     out["doy_sin"] = np.sin(2 * np.pi * doy / 365.25)
