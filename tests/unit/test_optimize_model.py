@@ -352,3 +352,22 @@ def test_quarter_hour_steps_match_hourly_energy() -> None:
         batteries=base.batteries,
     )
     assert optimise(s).objective_cny == pytest.approx(98.0, rel=1e-6)
+
+
+def test_demand_charge_on_representative_days_covers_the_year() -> None:
+    # Two representative days (January, July), each standing for 182.5 days; 100 kW flat, energy free,
+    # demand charge 40 CNY/(kW·month). The two months stand for 12: 40 × 100 kW × 12 = 48 000 CNY/a.
+    idx = pd.DatetimeIndex(
+        list(pd.date_range("2026-01-15", periods=24, freq="h"))
+        + list(pd.date_range("2026-07-15", periods=24, freq="h"))
+    )
+    hz = Horizon(index_local=idx, dt_h=1.0, weight_h=np.full(48, 182.5), group=np.repeat([0, 1], 24))
+    s = EnergySystem(
+        horizon=hz,
+        electric_load_kw=100.0,
+        grid=GridConnection(tariff=flat_tariff(0.0, demand_charge_cny_per_kw_month=40.0)),
+        carbon=CF,
+    )
+    r = optimise(s)
+    assert r.objective_cny == pytest.approx(48_000.0)
+    assert r.costs_cny["demand_charge"] == pytest.approx(48_000.0)

@@ -50,6 +50,8 @@ class BuiltModel:
     capacities: dict[str, tuple[str, str, Extendable]] = field(default_factory=dict)
     #: slack variable names by requirement (relaxed models only)
     slacks: dict[str, str] = field(default_factory=dict)
+    #: months of demand charge each modelled month stands for (1 unless representative days)
+    demand_months_scale: float = 1.0
 
 
 def _da(values: FloatArray, coords: pd.Index) -> xr.DataArray:
@@ -135,12 +137,15 @@ def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
         months = np.asarray(hz.index_local.month)
         month_index = pd.Index(sorted(set(months.tolist())), name="month")
         peak = m.add_variables(lower=g.demand_floor_kw, coords=[month_index], name="peak_demand")
+        if hz.weight_h is not None:
+            # representative days: the months present stand for the 12 months of the represented year
+            built.demand_months_scale = 12.0 * capex_scale / len(month_index)
         for month in month_index:
             mask = xr.DataArray(months == month, coords=[t_index])
             m.add_constraints(
                 grid_import - peak.sel(month=month) <= 0, name=f"peak_demand__{month}", mask=mask
             )
-        cost_terms.append(tariff.demand_charge_cny_per_kw_month * peak.sum())
+        cost_terms.append(tariff.demand_charge_cny_per_kw_month * built.demand_months_scale * peak.sum())
 
     # --- renewables -------------------------------------------------------------------------
     re_total: list[Any] = []

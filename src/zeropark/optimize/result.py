@@ -147,7 +147,9 @@ def read_result(
     costs["export_revenue"] = -float(tariff.export_price_cny_per_kwh * np.sum(w * exp))
     if "peak_demand" in names:
         peak = _sol(built, "peak_demand")
-        costs["demand_charge"] = float(tariff.demand_charge_cny_per_kw_month * peak.sum())
+        costs["demand_charge"] = float(
+            tariff.demand_charge_cny_per_kw_month * built.demand_months_scale * peak.sum()
+        )
     re_kwh = 0.0
     re_sum = np.zeros(n)
     for k, r in enumerate(sy.renewables):
