@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -12,7 +13,9 @@ from typer.testing import CliRunner
 
 from zeropark.cli import app
 from zeropark.commands import common
+from zeropark.commands.account import indicator_title
 from zeropark.commands.common import EXIT_DATA_ERROR
+from zeropark.indicators import IndicatorTable
 from zeropark.settings import get_settings
 
 runner = CliRunner()
@@ -41,12 +44,71 @@ def test_demo_prints_both_inventories_and_rejects_bad_inputs(db_url: str) -> Non
     assert "园区法 National method" in res.output and "GHG Protocol" in res.output
     assert "单位能耗碳排放" in res.output
     assert "unknown_meter" in res.output and "already claimed" in res.output
+    # the 7-day park is below 20万 tce: the band is named once, with no threshold (no "< 20万 tce < …")
+    assert "< 20万 tce < 200 000 tce" not in res.output
+    assert "仅报告数值" in res.output
+
+
+def _table(payload: dict[str, Any]) -> IndicatorTable:
+    return IndicatorTable.from_dict(payload)
+
+
+def test_indicator_title_names_energy_band_and_threshold_once() -> None:
+    """The title of the indicator table: energy in 万 tce, the size band once, the core threshold."""
+    core = {
+        "code": "core_intensity",
+        "kind": "core",
+        "label_zh": "单位能耗碳排放",
+        "label_en": "CO2 per unit energy",
+        "unit": "tCO2/tce",
+        "value": 2.1,
+        "threshold": 0.2,
+        "comparison": "≤",
+        "status": "fail",
+        "missing": [],
+    }
+    medium = _table(
+        {
+            "park_id": "p",
+            "year": 2025,
+            "size_band_zh": "20万–100万 tce",
+            "size_band_en": "200 000 – 1 000 000 tce",
+            "rows": [core],
+            "veto": True,
+        }
+    )
+    # 305 510 tce = 30.5510万 tce → "30.55万"
+    zh, en = indicator_title(medium, 305_510.0).split("\n")
+    assert zh == "指标 Indicators — 综合能耗 30.55万 tce（规模档 20万–100万 tce：核心指标 ≤ 0.2）"
+    assert en == "energy 305,510 tce (band 200 000 – 1 000 000 tce: core ≤ 0.2)"
+    small = _table(
+        {
+            "park_id": "p",
+            "year": 2025,
+            "size_band_zh": "< 20万 tce",
+            "size_band_en": "< 200 000 tce",
+            "rows": [{**core, "threshold": None, "comparison": None, "status": "no_threshold"}],
+            "veto": False,
+        }
+    )
+    title = indicator_title(small)
+    assert title.count("20万") == 1 and title.count("200 000") == 1
+    assert "无阈值，仅报告数值" in title and "no threshold, value reported only" in title
 
 
 def test_account_table_json_xlsx(db_url: str, tmp_path: Path) -> None:
     res = runner.invoke(app, ["account", "--method", "national", "--year", "2025"], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     assert "合计 Total CO2" in res.output and "当量值" in res.output
+    assert "单位能耗碳排放" in res.output  # national method: core indicator row and indicator table
+    assert "规模档" in res.output
+
+    # the GHG Protocol table has no core indicator (defined on the national method only) and no
+    # indicator table
+    res = runner.invoke(app, ["account", "--method", "ghg", "--year", "2025"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "合计（基于市场）Total (market)" in res.output
+    assert "单位能耗碳排放" not in res.output and "规模档" not in res.output
 
     out = tmp_path / "inv.json"
     res = runner.invoke(

@@ -45,7 +45,15 @@ from zeropark.factors import FactorSet, GridCalibre
 from zeropark.indicators import STATUS_LABEL, IndicatorTable
 from zeropark.model import AccountingInput, Method
 
-__all__ = ["AccountResult", "compute", "indicator_table", "inventory_table", "pick_park", "register"]
+__all__ = [
+    "AccountResult",
+    "compute",
+    "indicator_table",
+    "indicator_title",
+    "inventory_table",
+    "pick_park",
+    "register",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,13 +148,41 @@ def inventory_table(inv: Inventory, title: str) -> Table:
         f"{_fmt(inv.interval_95.low_tco2e, 0)} – {_fmt(inv.interval_95.high_tco2e, 0)}",
     )
     t.add_row("综合能耗 Energy [tce]", _fmt(inv.energy_tce))
-    t.add_row("单位能耗碳排放 [tCO2/tce]", _fmt(inv.intensity_tco2_per_tce, 3))
+    if inv.method is Method.NATIONAL:  # the core indicator is defined on the national method only
+        t.add_row("单位能耗碳排放 [tCO2/tce]", _fmt(inv.intensity_tco2_per_tce, 3))
     return t
 
 
-def indicator_table(table: IndicatorTable) -> Table:
-    """A rich table of the 1 + 5 indicators (and carbon productivity, hourly share)."""
-    t = Table(title=f"指标 Indicators — {table.size_band_zh} {table.size_band_en}")
+def indicator_title(table: IndicatorTable, energy_tce: float | None = None) -> str:
+    """Title of the indicator table: energy, size band and the core threshold, Chinese then English.
+
+    E.g. ``指标 Indicators — 综合能耗 30.55万 tce（规模档 20万–100万 tce：核心指标 ≤ 0.2）`` and, on a
+    second line, ``energy 305,510 tce (band 200 000 – 1 000 000 tce: core ≤ 0.2)``. A band without a
+    threshold (< 20万 tce, ACCOUNTING.md §1.1 [UNCERTAIN]) says the value is reported only.
+    """
+    core = table.core
+    if core.threshold is not None and core.comparison:
+        req_zh = f"核心指标 {core.comparison} {core.threshold:g}"
+        req_en = f"core {core.comparison} {core.threshold:g}"
+    else:
+        req_zh, req_en = "无阈值，仅报告数值", "no threshold, value reported only"
+    if energy_tce is None:
+        zh = f"指标 Indicators —（规模档 {table.size_band_zh}：{req_zh}）"
+        en = f"band {table.size_band_en}: {req_en}"
+    else:
+        wan_tce = energy_tce / 1e4  # 1万 tce = 10 000 tce
+        zh = f"指标 Indicators — 综合能耗 {wan_tce:,.2f}万 tce（规模档 {table.size_band_zh}：{req_zh}）"
+        en = f"energy {energy_tce:,.0f} tce (band {table.size_band_en}: {req_en})"
+    return f"{zh}\n{en}"
+
+
+def indicator_table(table: IndicatorTable, energy_tce: float | None = None) -> Table:
+    """A rich table of the 1 + 5 indicators (and carbon productivity, hourly share).
+
+    ``energy_tce`` is the park's comprehensive energy consumption [tce] (the core indicator's
+    denominator), shown in the title with the size band it falls in.
+    """
+    t = Table(title=indicator_title(table, energy_tce))
     t.add_column("指标 Indicator")
     t.add_column("数值 Value", justify="right")
     t.add_column("要求 Req.", justify="center")
@@ -299,7 +335,7 @@ def account(
     scope = f" / {enterprise}" if enterprise else ""
     console.print(inventory_table(inv, f"{park_id}{scope} {year} — {method.value} ({saved})"))
     if res.indicators is not None:
-        console.print(indicator_table(res.indicators))
+        console.print(indicator_table(res.indicators, inv.energy_tce))
     console.print(f"[dim]{inv.options_statement_zh}[/]")
     console.print(
         f"[dim]factor set {inv.factor_set_name} {inv.factor_set_version}; "

@@ -171,7 +171,7 @@ def _account_both(eng: Engine, park_id: str, year: int) -> None:
         )
     )
     if national.indicators is not None:
-        console.print(indicator_table(national.indicators))
+        console.print(indicator_table(national.indicators, national.inventory.energy_tce))
     console.print(f"[dim]{national.inventory.options_statement_zh}[/]")
 
 
