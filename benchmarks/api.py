@@ -75,6 +75,16 @@ async def _login(base: str, username: str, password: str) -> httpx.AsyncClient:
     return client
 
 
+def _endpoint(path: str) -> str:
+    """The route of ``path`` (ids replaced by placeholders) for the per-endpoint table."""
+    import re
+
+    path = path.split("?")[0]
+    path = re.sub(r"/meters/[^/]+", "/meters/{id}", path)
+    path = re.sub(r"/inventory-runs/\d+", "/inventory-runs/{id}", path)
+    return re.sub(r"/line-items/[^/]+", "/line-items/{id}", path)
+
+
 def _requests(run_ids: dict[str, int], line_ids: list[str], meters: list[str]) -> list[tuple[str, str]]:
     """(group, path) of the mix; a client picks one at random per request."""
     day = datetime(YEAR, 6, 1, tzinfo=UTC) + timedelta(days=random.randint(0, 150))
@@ -106,6 +116,7 @@ async def _worker(
     meters: list[str],
     lat: dict[str, list[float]],
     errors: dict[str, int],
+    by_path: dict[str, list[float]],
 ) -> None:
     while time.perf_counter() < stop_at:
         group, path = random.choice(_requests(run_ids, line_ids, meters))
@@ -116,6 +127,7 @@ async def _worker(
         except httpx.HTTPError:
             ok = False
         lat[group].append(time.perf_counter() - t)
+        by_path[_endpoint(path)].append(time.perf_counter() - t)
         if not ok:
             errors[path.split("?")[0]] += 1
 
@@ -135,15 +147,20 @@ async def _load(base: str, password: str, clients: int, duration: float, meters:
     from urllib.parse import quote
 
     line_ids = [quote(li["id"], safe="") for li in r.json()["items"]]
-    # warm the caches once (first indicator/quality request computes, later ones reuse)
-    for _, path in _requests(runs, line_ids, meters):
-        await admin.get(path)
     sessions = [await _login(base, "demo-manager", password) for _ in range(clients)]
+    # warm every worker's caches (the first indicator/quality request of a worker computes, then all
+    # reuse): each client sends the whole mix once, untimed
+    t = time.perf_counter()
+    await asyncio.gather(*(c.get(p) for c in sessions for _, p in _requests(runs, line_ids, meters)))
+    print(f"warm-up ({clients} × mix, untimed): {time.perf_counter() - t:.1f} s")
     lat: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     t0 = time.perf_counter()
     stop_at = t0 + duration
-    await asyncio.gather(*(_worker(c, stop_at, runs, line_ids, meters, lat, errors) for c in sessions))
+    by_path: dict[str, list[float]] = defaultdict(list)
+    await asyncio.gather(
+        *(_worker(c, stop_at, runs, line_ids, meters, lat, errors, by_path) for c in sessions)
+    )
     elapsed = time.perf_counter() - t0
     for c in [*sessions, admin]:
         await c.aclose()
@@ -158,6 +175,11 @@ async def _load(base: str, password: str, clients: int, duration: float, meters:
         print(f"{group:<12}{len(lat[group]):>8}{p50 * 1e3:>10.1f}{p95 * 1e3:>10.1f}{p99 * 1e3:>10.1f}")
     p50, p95, p99 = _percentiles(everything)
     print(f"{'all':<12}{len(everything):>8}{p50 * 1e3:>10.1f}{p95 * 1e3:>10.1f}{p99 * 1e3:>10.1f}")
+    print(f"\n{'endpoint':<58}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}")
+    for ep, values in sorted(by_path.items()):
+        p50, p95, _ = _percentiles(values)
+        print(f"{ep:<58}{len(values):>6}{p50 * 1e3:>9.1f}{p95 * 1e3:>9.1f}")
+    p50, p95, p99 = _percentiles(everything)
     print(f"p95 target < 100 ms: {'met' if p95 < 0.1 else 'NOT met'} (p95 = {p95 * 1e3:.1f} ms)")
     if errors:
         print("non-200 answers:", dict(errors))

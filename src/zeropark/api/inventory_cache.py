@@ -8,9 +8,14 @@ the input fingerprint they were evaluated on. Bounded LRU; one per app (``app.st
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Generic, TypeVar
+
+log = logging.getLogger(__name__)
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -44,3 +49,67 @@ class LruCache(Generic[K, V]):
         """Forget ``key``."""
         with self._lock:
             self._data.pop(key, None)
+
+
+class Memo(Generic[K, V]):
+    """A computed-value cache with one computation per key at a time (no thundering herd).
+
+    - A miss computes under a per-key lock: concurrent requests for the same key wait for the
+      first one instead of all computing (a year's data-quality scan takes seconds).
+    - With ``ttl_s``, an entry older than the TTL is still served while one background thread
+      recomputes it (stale-while-revalidate), so no request waits for a refresh.
+    """
+
+    def __init__(self, max_items: int = 64, ttl_s: float | None = None) -> None:
+        self.ttl_s = ttl_s
+        self._values: LruCache[K, tuple[float, V]] = LruCache(max_items)
+        self._locks: dict[K, threading.Lock] = {}
+        self._refreshing: set[K] = set()
+        self._guard = threading.Lock()
+
+    def _lock(self, key: K) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def _fresh(self, stamp: float) -> bool:
+        return self.ttl_s is None or time.monotonic() - stamp < self.ttl_s
+
+    def get(self, key: K, compute: Callable[[], V]) -> V:
+        """The value of ``key``, computing it once if absent (and refreshing it when stale)."""
+        hit = self._values.get(key)
+        if hit is not None:
+            if not self._fresh(hit[0]):
+                self._refresh_in_background(key, compute)
+            return hit[1]
+        with self._lock(key):
+            hit = self._values.get(key)
+            if hit is not None:
+                return hit[1]
+            value = compute()
+            self._values.put(key, (time.monotonic(), value))
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        """Store a value computed elsewhere (e.g. a run just accounted)."""
+        self._values.put(key, (time.monotonic(), value))
+
+    def pop(self, key: K) -> None:
+        """Forget ``key``."""
+        self._values.pop(key)
+
+    def _refresh_in_background(self, key: K, compute: Callable[[], V]) -> None:
+        with self._guard:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+
+        def work() -> None:
+            try:
+                self._values.put(key, (time.monotonic(), compute()))
+            except Exception:  # keep serving the old value; the next request retries
+                log.exception("background refresh of %r failed", key)
+            finally:
+                with self._guard:
+                    self._refreshing.discard(key)
+
+        threading.Thread(target=work, name=f"memo-refresh-{key!r}", daemon=True).start()

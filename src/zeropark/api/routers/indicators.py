@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from zeropark.api.auth import ScopeDep
 from zeropark.api.deps import SessionDep
-from zeropark.api.inventory_cache import LruCache
+from zeropark.api.inventory_cache import Memo
 from zeropark.api.routers.inventory import _latest, load_run
 from zeropark.api.routers.parks import get_park_row
 from zeropark.api.schemas import IndicatorsOut
@@ -24,12 +24,12 @@ from zeropark.model import Method
 router = APIRouter(tags=["indicators 指标"])
 
 
-def _cache(request: Request) -> LruCache[int, IndicatorsOut]:
-    cache: LruCache[int, IndicatorsOut] | None = getattr(request.app.state, "indicator_lru", None)
-    if cache is None:
-        cache = LruCache(64)
-        request.app.state.indicator_lru = cache
-    return cache
+def _memo(request: Request) -> Memo[int, IndicatorsOut]:
+    memo: Memo[int, IndicatorsOut] | None = getattr(request.app.state, "indicator_memo", None)
+    if memo is None:
+        memo = Memo(64)
+        request.app.state.indicator_memo = memo
+    return memo
 
 
 def park_indicators(
@@ -49,22 +49,22 @@ def park_indicators(
             f"no national-method inventory run of park '{park_id}' for {year}; "
             f"create one with POST /api/v1/parks/{park_id}/inventory-runs"
         )
-    cached = _cache(request).get(summary.id)
-    if cached is not None:
-        return cached
-    _, inventory = load_run(request, scope, summary.id)
-    table = evaluate(inventory, load_accounting_input(engine, park_id, year))
-    out = IndicatorsOut(
-        park_id=park_id,
-        year=year,
-        run_id=summary.id,
-        size_band_zh=table.size_band_zh,
-        size_band_en=table.size_band_en,
-        veto=table.veto,
-        rows=[r.to_dict() for r in table.rows],
-    )
-    _cache(request).put(summary.id, out)
-    return out
+    run_id = summary.id
+
+    def compute() -> IndicatorsOut:
+        _, inventory = load_run(request, scope, run_id)
+        table = evaluate(inventory, load_accounting_input(engine, park_id, year))
+        return IndicatorsOut(
+            park_id=park_id,
+            year=year,
+            run_id=run_id,
+            size_band_zh=table.size_band_zh,
+            size_band_en=table.size_band_en,
+            veto=table.veto,
+            rows=[r.to_dict() for r in table.rows],
+        )
+
+    return _memo(request).get(run_id, compute)
 
 
 @router.get("/parks/{park_id}/indicators", response_model=IndicatorsOut)

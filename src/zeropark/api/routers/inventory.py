@@ -21,7 +21,7 @@ from zeropark.accounting import AccountingOptions, Inventory, LineItem, run
 from zeropark.api import audit
 from zeropark.api.auth import Principal, ScopeDep, require_roles
 from zeropark.api.deps import SessionDep
-from zeropark.api.inventory_cache import LruCache
+from zeropark.api.inventory_cache import Memo
 from zeropark.api.paging import IntId, Limit, Offset
 from zeropark.api.routers.parks import get_park_row
 from zeropark.api.schemas import (
@@ -64,11 +64,11 @@ Verifier = Annotated[Principal, Depends(require_roles(Role.VERIFIER))]
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _cache(request: Request) -> LruCache[int, Inventory]:
-    cache: LruCache[int, Inventory] | None = getattr(request.app.state, "inventory_lru", None)
+def _cache(request: Request) -> Memo[int, Inventory]:
+    cache: Memo[int, Inventory] | None = getattr(request.app.state, "inventory_memo", None)
     if cache is None:
-        cache = LruCache(64)
-        request.app.state.inventory_lru = cache
+        cache = Memo(64)
+        request.app.state.inventory_memo = cache
     return cache
 
 
@@ -101,11 +101,7 @@ def load_run(request: Request, scope: ScopeDep, run_id: IntId) -> tuple[runs.Run
     engine: Engine = request.app.state.engine
     summary = _summary(engine, run_id)
     scope.check(ENTITY, str(run_id), park_id=summary.park_id, enterprise_id=summary.enterprise_id)
-    cache = _cache(request)
-    inventory = cache.get(run_id)
-    if inventory is None:
-        inventory = runs.get_run(engine, run_id).inventory
-        cache.put(run_id, inventory)
+    inventory = _cache(request).get(run_id, lambda: runs.get_run(engine, run_id).inventory)
     return summary, inventory
 
 

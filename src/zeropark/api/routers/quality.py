@@ -1,12 +1,11 @@
 """Data quality (数据质量): completeness, flagged, conflicts, quarantine and a 0–100 score.
 
 From ``zeropark.monitoring.quality``; an enterprise user gets only its own meters and its own
-enterprise score. A park's report is computed at most once a minute (``CACHE_TTL_S``) and shared.
+enterprise score. A park's report is computed once and refreshed in the background after ``CACHE_TTL_S``.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -15,7 +14,7 @@ from pydantic import BaseModel
 
 from zeropark.api.auth import ScopeDep
 from zeropark.api.deps import SessionDep
-from zeropark.api.inventory_cache import LruCache
+from zeropark.api.inventory_cache import Memo
 from zeropark.api.paging import Limit, Offset
 from zeropark.api.routers.parks import get_park_row
 from zeropark.api.schemas import Page
@@ -52,24 +51,18 @@ class QualityOut(BaseModel):
     meters: Page[MeterQualityOut]
 
 
-#: Seconds a computed quality report is reused (a year's report scans every reading of the year).
-CACHE_TTL_S = 60.0
+#: Seconds a computed quality report is fresh; older ones are served while one thread recomputes
+#: (a year's report scans every reading of the year: seconds on a full park).
+CACHE_TTL_S = 300.0
 
 
 def _cached_report(request: Request, park_id: str, year: int, compute: Any) -> Any:
-    cache: LruCache[tuple[str, int], tuple[float, Any]] | None = getattr(
-        request.app.state, "quality_lru", None
-    )
-    if cache is None:
-        cache = LruCache(16)
-        request.app.state.quality_lru = cache
-    hit = cache.get((park_id, year))
-    now = time.monotonic()
-    if hit is not None and now - hit[0] < CACHE_TTL_S:
-        return hit[1]
-    report = compute(request.app.state.engine, park_id, year)
-    cache.put((park_id, year), (now, report))
-    return report
+    memo: Memo[tuple[str, int], Any] | None = getattr(request.app.state, "quality_memo", None)
+    if memo is None:
+        memo = Memo(16, ttl_s=CACHE_TTL_S)
+        request.app.state.quality_memo = memo
+    engine = request.app.state.engine
+    return memo.get((park_id, year), lambda: compute(engine, park_id, year))
 
 
 @router.get("/parks/{park_id}/quality", response_model=QualityOut)
