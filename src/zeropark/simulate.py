@@ -174,7 +174,8 @@ def run_simulation(
     if cfg.start_utc is not None:
         start = cfg.start_utc
     elif cfg.speed > 1:  # accelerated: play the past so that the last reading is about now
-        start = datetime.now(UTC) - timedelta(seconds=cfg.duration_s * cfg.speed)
+        span_s = cfg.duration_s * cfg.speed if cfg.duration_s else 30 * 86400.0  # default: the last 30 days
+        start = datetime.now(UTC) - timedelta(seconds=span_s)
     else:  # real time: each batch is published when its newest reading is taken
         start = datetime.now(UTC) - timedelta(seconds=tick_s_of(cfg))
     states = [_MeterState(m) for m in meters]
@@ -202,6 +203,12 @@ def run_simulation(
         while not stop.is_set():
             if cfg.duration_s and time.monotonic() - wall0 >= cfg.duration_s:
                 break
+            if (
+                cfg.speed > 1
+                and states
+                and start + timedelta(seconds=states[0].k * step_s) > datetime.now(UTC)
+            ):
+                break  # accelerated replay has caught up with the present: later readings would be future
             for st in states:
                 m = st.meter
                 topic = f"{cfg.prefix}/{m.park_id}/{m.meter_id}/reading"

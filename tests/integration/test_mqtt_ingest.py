@@ -233,3 +233,70 @@ def test_kill_9_loses_nothing_and_duplicates_nothing(
         ).one()
     assert (n, distinct) == (50, 50)
     assert_identity(pg_engine, "mqtt")
+
+
+def test_simulator_end_to_end_exact_count(pg_engine: Engine, mqtt_broker: tuple[str, int]) -> None:
+    """The simulator's records (incl. deliberately bad ones) = readings stored + records quarantined."""
+    from zeropark.model import Carrier, Direction, Meter, MeterKind
+    from zeropark.simulate import SimConfig, run_simulation, synthetic_meters
+    from zeropark.store import repo
+    from zeropark.store.schema import QuarantineRow
+
+    host, port = mqtt_broker
+    make_park(pg_engine, "SIMP")
+    meters = synthetic_meters(4, park_id="SIMP", seed=3)
+    for m in meters:
+        kind = MeterKind.CUMULATIVE if m.cumulative else MeterKind.INTERVAL
+        repo.add_meter(
+            pg_engine,
+            Meter(
+                m.meter_id,
+                "SIMP",
+                Carrier.ELECTRICITY,
+                "kWh",
+                Direction.CONSUMPTION,
+                kind,
+                interval_s=1,
+                register_max=m.register_max,
+            ),
+        )
+    prefix = f"zptest{uuid.uuid4().hex[:8]}"
+    ing = MqttIngester(
+        pg_engine,
+        IngesterConfig(
+            host=host,
+            port=port,
+            topic=f"{prefix}/+/+/reading",
+            client_id=f"t-sim-{uuid.uuid4().hex[:8]}",
+            max_delay_s=0.05,
+        ),
+    )
+    t = threading.Thread(target=ing.run, daemon=True)
+    t.start()
+    assert ing.wait_subscribed()
+    stats = run_simulation(
+        meters,
+        SimConfig(
+            host=host,
+            port=port,
+            prefix=prefix,
+            rate_per_meter=20,
+            batch=4,
+            duration_s=2.0,
+            bad_share=0.3,
+            seed=5,
+        ),
+    )
+    assert stats.bad > 0 and stats.acked == stats.messages
+
+    def total() -> int:
+        with pg_engine.connect() as c:
+            q = c.scalar(select(func.count()).select_from(QuarantineRow)) or 0
+        return _readings(pg_engine) + q
+
+    _wait(lambda: total() >= stats.records)
+    ing.stop()
+    t.join(10)
+    assert total() == stats.records
+    assert _readings(pg_engine) == stats.readings
+    assert_identity(pg_engine, "mqtt")
