@@ -96,7 +96,7 @@ def test_same_daytype_lag_skips_the_holiday() -> None:
     # 2025-01-27 (28 Jan … 4 Feb off), 9 days back; the plain 24 h lag sees the holiday
     day2 = pd.date_range("2025-02-05", periods=24, freq="h")
     f2 = lag_features(series[series.index < day2[0]], day2)
-    pos = idx.get_loc(pd.Timestamp("2025-02-05"))
+    pos = int(idx.searchsorted(pd.Timestamp("2025-02-05")))
     assert f2["lag_same_daytype"].iloc[0] == pos - 24 * 9
     assert f2["lag_24h"].iloc[0] == pos - 24
 
