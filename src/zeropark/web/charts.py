@@ -69,8 +69,7 @@ def bar_chart(
         option["grid"]["right"] = 30
         cat_axis["inverse"] = True
         val_axis["splitNumber"] = 3
-        val_axis["nameLocation"] = "end"
-        val_axis["nameGap"] = 8
+        val_axis["name"] = ""  # the card title carries the unit
     option["series"] = [{"type": "bar", "name": series_name or axis_name, "data": data, "barMaxWidth": 36}]
     return option
 
@@ -161,32 +160,41 @@ def pie_chart(
 
 
 def gauge_chart(value_pct: float | None, *, name: str, target_pct: float | None = None) -> Option:
-    """A 0–100 % gauge (clean-energy share); a missing value shows an empty gauge, never 0."""
+    """A 0–100 % gauge (clean-energy share); a missing value shows an empty gauge, never 0.
+
+    The arc is green when the value meets ``target_pct`` and amber below it; the target is
+    written under the value.
+    """
+    met = value_pct is not None and (target_pct is None or value_pct >= target_pct)
+    colour = "#1a7f5a" if met else "#e0a526"
     data = [] if value_pct is None else [{"value": round(value_pct, 1), "name": name}]
-    axis_colors: list[list[Any]] = [[1, "#1a7f5a"]]
-    if target_pct is not None:
-        axis_colors = [[target_pct / 100, "#e0a526"], [1, "#1a7f5a"]]
+    label = name if target_pct is None else f"{name}\n≥ {target_pct:g}%"
+    if data:
+        data[0]["name"] = label
     return {
         "series": [
             {
                 "type": "gauge",
                 "min": 0,
                 "max": 100,
-                "progress": {"show": True, "width": 12},
-                "axisLine": {"lineStyle": {"width": 12, "color": axis_colors}},
-                "radius": "95%",
-                "center": ["50%", "58%"],
+                "startAngle": 210,
+                "endAngle": -30,
+                "radius": "92%",
+                "center": ["50%", "55%"],
+                "progress": {"show": True, "width": 14, "itemStyle": {"color": colour}},
+                "axisLine": {"lineStyle": {"width": 14, "color": [[1, "#e6ebe8"]]}},
                 "axisTick": {"show": False},
                 "splitLine": {"show": False},
                 "axisLabel": {"show": False},
                 "pointer": {"show": False},
+                "anchor": {"show": False},
                 "detail": {
-                    "valueAnimation": True,
                     "formatter": "{value}%",
-                    "fontSize": 20,
-                    "offsetCenter": [0, "0%"],
+                    "fontSize": 22,
+                    "offsetCenter": [0, "-5%"],
+                    "color": colour,
                 },
-                "title": {"offsetCenter": [0, "75%"], "fontSize": 12},
+                "title": {"offsetCenter": [0, "62%"], "fontSize": 12, "lineHeight": 16},
                 "data": data,
             }
         ]

@@ -14,6 +14,7 @@ when no run is stored, computes one with the accounting engine from the scoped i
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,10 @@ from zeropark.store.db import session_factory
 from zeropark.store.schema import EnterpriseRow, InventoryRunRow
 
 log = logging.getLogger(__name__)
+
+#: How long a computed (not stored) inventory is reused by the pages [s]. Stored runs are read
+#: fresh on every request; a computed one is recomputed after this, so new data shows up.
+CACHE_TTL_S = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,8 +370,9 @@ def compute_inventory(
     view_of = scope.enterprise_id if scope.is_enterprise else enterprise_id
     cache = {} if cache is None else cache
     key = ("web", park_id, year, method, view_of)
-    if key in cache:
-        cached: InventoryView = cache[key]
+    hit = cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_TTL_S:
+        cached: InventoryView = hit[1]
         return cached
     inputs = load_accounting_input(scope.engine, park_id, year, enterprise_id=view_of)
     if not inputs.quantities:
@@ -375,7 +381,7 @@ def compute_inventory(
         inputs, load_factor_set(), AccountingOptions(method=Method(method)), enterprise_id=view_of
     )
     view = from_result(inventory.to_dict(), year=year, enterprise_id=view_of)
-    cache[key] = view
+    cache[key] = (time.monotonic(), view)
     return view
 
 

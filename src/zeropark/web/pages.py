@@ -58,7 +58,10 @@ def _inventory(page: Page, method: Method, enterprise_id: str | None = None) -> 
     """The inventory the page shows: park level, or one (scope-checked) enterprise's view."""
     if page.park is None:
         return None
-    cache = page.request.app.state.__dict__.setdefault("web_inventory_cache", {})
+    state = page.request.app.state
+    cache: dict[Any, Any] | None = getattr(state, "web_inventory_cache", None)
+    if cache is None:
+        cache = state.web_inventory_cache = {}
     return load_inventory(
         page.scope, page.park.id, page.year, str(method), cache, enterprise_id=enterprise_id
     )

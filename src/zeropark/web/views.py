@@ -276,7 +276,12 @@ class LiveCurves:
     latest_kw: dict[str, float | None] = field(default_factory=dict)
 
 
-def _meter_role(m: MeterRow) -> str | None:
+def _meter_role(m: MeterRow, visible: set[str], enterprise_view: bool) -> str | None:
+    """The live-chart role of a meter (load, pv, chp, storage), or None if it is not summed.
+
+    Park view: load = the boundary import meters (no parent). Enterprise view: load = the
+    enterprise's top consumption meters (whose parent, if any, is not the enterprise's own).
+    """
     tech = (m.technology or "").lower()
     if m.carrier != "electricity":
         return None
@@ -284,9 +289,10 @@ def _meter_role(m: MeterRow) -> str | None:
         return "storage"
     if m.direction == "generation":
         return "chp" if tech in ("chp", "gas_turbine", "diesel") else "pv"
+    if enterprise_view:
+        top = m.parent_id is None or m.parent_id not in visible
+        return "load" if m.direction in ("consumption", "import") and top else None
     if m.direction == "import" and m.enterprise_id is None and m.parent_id is None:
-        return "load"
-    if m.direction == "consumption" and m.parent_id is None:
         return "load"
     return None
 
@@ -303,8 +309,9 @@ def live_curves(scope: Scope, park_id: str, t: Callable[..., str]) -> LiveCurves
             session.scalars(_meter_scope(scope, select(MeterRow).where(MeterRow.park_id == park_id)))
         )
         roles: dict[str, list[str]] = defaultdict(list)
+        visible = {m.id for m in meters}
         for m in meters:
-            role = _meter_role(m)
+            role = _meter_role(m, visible, scope.is_enterprise)
             if role is not None:
                 roles[role].append(m.id)
         ids = [i for v in roles.values() for i in v]
