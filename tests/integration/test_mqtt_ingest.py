@@ -24,7 +24,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import Engine, func, select
 
 from zeropark.ingest.mqtt import CRASH_AFTER_COMMIT_ENV, CRASH_ENV, IngesterConfig, MqttIngester
-from zeropark.store.schema import IngestCounterRow, ReadingRow
+from zeropark.store.schema import IngestCounterRow, ReadingRow, RollupRow
 
 pytestmark = pytest.mark.mqtt
 
@@ -77,6 +77,7 @@ def test_round_trip_single_batch_and_bad(engine: Engine, mqtt_broker: tuple[str,
             topic=f"{prefix}/+/+/reading",
             client_id=f"t-{uuid.uuid4().hex[:8]}",
             max_delay_s=0.05,
+            rollup_every_s=0.1,  # incremental rollups as data arrives
         ),
     )
     t = threading.Thread(target=ing.run, daemon=True)
@@ -104,6 +105,16 @@ def test_round_trip_single_batch_and_bad(engine: Engine, mqtt_broker: tuple[str,
     pub.loop_stop()
     c = counts(engine)
     assert c["readings"] == 6 and c["quarantine"] == 3
+    # rollups maintained by the ingester. E1 is a 15-min interval meter: the value at ts covers
+    # [ts − 15 min, ts), so 1.5 @ 00:00Z lands in hour 23:00Z of the day before and 4 × 2.0
+    # @ 00:15…01:00Z fill hour 00:00Z (8.0 kWh, 4 of 4 intervals).
+    with engine.connect() as conn:
+        hours = conn.execute(
+            select(RollupRow.value, RollupRow.n_present)
+            .where(RollupRow.meter_id == "E1", RollupRow.bucket == "hour")
+            .order_by(RollupRow.start)
+        ).all()
+    assert [tuple(h) for h in hours] == [(1.5, 1), (8.0, 4)]
     with engine.connect() as conn:
         r1 = conn.scalar(select(ReadingRow.value).where(ReadingRow.meter_id == "R1"))
         row = conn.execute(select(IngestCounterRow.__table__).where(IngestCounterRow.source == "mqtt")).one()
