@@ -147,9 +147,9 @@ def inventory_table(inv: Inventory, title: str) -> Table:
         "95% 区间 interval",
         f"{_fmt(inv.interval_95.low_tco2e, 0)} – {_fmt(inv.interval_95.high_tco2e, 0)}",
     )
-    t.add_row("综合能耗 Energy [tce]", _fmt(inv.energy_tce))
+    t.add_row("综合能耗 Energy \\[tce]", _fmt(inv.energy_tce))  # "\\[" = a literal "[" in rich markup
     if inv.method is Method.NATIONAL:  # the core indicator is defined on the national method only
-        t.add_row("单位能耗碳排放 [tCO2/tce]", _fmt(inv.intensity_tco2_per_tce, 3))
+        t.add_row("单位能耗碳排放 \\[tCO2/tce]", _fmt(inv.intensity_tco2_per_tce, 3))
     return t
 
 
