@@ -24,6 +24,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import defaultdict
@@ -229,7 +230,11 @@ def main() -> None:
             "warning",
             "--no-access-log",
         ]
-        proc = subprocess.Popen(cmd, env=env)
+        server_log = tempfile.NamedTemporaryFile(
+            "w", prefix="zeropark-bench-uvicorn-", suffix=".log", delete=False
+        )
+        proc = subprocess.Popen(cmd, env=env, stdout=server_log, stderr=subprocess.STDOUT)
+        print(f"server log: {server_log.name}")
         base = f"http://127.0.0.1:{port}"
         for _ in range(240):
             try:

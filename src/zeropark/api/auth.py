@@ -281,7 +281,9 @@ def optional_user(
     request: Request, session: SessionDep, submitted_csrf: Annotated[str | None, Depends(_submitted_csrf)]
 ) -> Principal | None:
     """The logged-in user, or None (web pages use this to redirect to the login page)."""
-    return _load_principal(request, session, submitted_csrf)
+    principal = _load_principal(request, session, submitted_csrf)
+    session.commit()  # end the read: give the connection back to the pool while the route runs
+    return principal
 
 
 async def current_user(principal: Annotated[Principal | None, Depends(optional_user)]) -> Principal:

@@ -37,6 +37,9 @@ def get_park_row(session: SessionDep, scope: ScopeDep, park_id: str) -> ParkRow:
     row = session.get(ParkRow, park_id)
     if row is None:
         raise NotFound(f"park '{park_id}' not found")
+    # end the read transaction (nothing is pending yet): the connection goes back to the pool, so
+    # a route that waits for a shared computation (indicators, quality) holds none meanwhile
+    session.commit()
     return row
 
 
