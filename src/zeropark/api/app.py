@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError as SQLAlchemyDataError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zeropark import __version__
@@ -180,6 +181,16 @@ def create_app(engine: Engine | None = None, *, settings: Settings | None = None
                 "detail": f"a request value cannot be stored or looked up: {str(exc.orig).splitlines()[0]}; "
                 "remove NUL characters and keep integers within 64 bits",
             },
+        )
+
+    @app.exception_handler(SQLAlchemyTimeoutError)
+    async def _busy(_request: Request, exc: SQLAlchemyTimeoutError) -> JSONResponse:
+        # every database connection of this worker stayed busy for the pool timeout: overload
+        log.warning("database pool exhausted: %s", exc)
+        return JSONResponse(
+            status_code=503,
+            content={"error": "Busy", "detail": "the server is overloaded; retry in a few seconds"},
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(LoginThrottled)
