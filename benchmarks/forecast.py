@@ -55,7 +55,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=demo.DEFAULT_SEED)
     ap.add_argument("--last-day", default="2025-10-19")
     ap.add_argument("--days", type=int, default=28)
-    ap.add_argument("--refit-every", type=int, default=7)
+    ap.add_argument("--refit-every", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--enterprise", default="demo-park-E02", help="enterprise id to backtest")
     ap.add_argument("--meter", default="demo-park-E03-EL", help="meter id to backtest")

@@ -82,6 +82,10 @@ def test_lag_features_on_a_counting_series() -> None:
     # mean of day D−1 (hours 456 … 479) = 467.5; of D−7 … D−1 (hours 312 … 479) = 395.5
     assert f["mean_prev_day"].iloc[0] == pytest.approx(467.5)
     assert f["mean_prev_7d"].iloc[0] == pytest.approx(395.5)
+    # level: working days among the 28 days before Friday 21 March with data — 3–7, 10–14,
+    # 17–20 March (day k holds hours 24k … 24k+23, mean 24k + 11.5): mean over k = 2…6, 9…13,
+    # 16…19 of (24k + 11.5) = 24 · 145/14 + 11.5 = 260.07143
+    assert f["mean_prev_28d"].iloc[0] == pytest.approx(24 * 145 / 14 + 11.5)
 
 
 def test_same_daytype_lag_skips_the_holiday() -> None:

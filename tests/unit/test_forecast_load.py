@@ -33,9 +33,11 @@ def test_fit_is_deterministic(dist_series: pd.Series) -> None:
 
 def test_backtest_beats_seasonal_naive_around_the_spring_festival(dist_series: pd.Series) -> None:
     # 2025-02-05 … 2025-02-18: the weeks after the Spring Festival holiday (28 Jan – 4 Feb), when
-    # the same hour a week earlier is a holiday or a run-down day — seasonal naive is far off
+    # the same hour a week earlier is a holiday or a run-down day — seasonal naive is far off.
+    # Refitted every day: with five weeks of history a model fitted before the holiday ended has
+    # seen no working day after it (weekly refits measured skill 0.29, daily 0.55).
     days = origin_days(date(2025, 2, 18), 14)
-    bt = rolling_origin(dist_series, days, load_forecaster(params=FAST), season_h=168)
+    bt = rolling_origin(dist_series, days, load_forecaster(params=FAST, refit_every_days=1), season_h=168)
     assert len(bt.days) == 14
     assert bt.pooled.skill is not None and bt.pooled.skill > 0.3
     assert bt.pooled.mape is not None and bt.pooled.mape_baseline is not None

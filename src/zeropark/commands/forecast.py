@@ -109,8 +109,8 @@ def forecast(
     ] = 28,
     history_days: Annotated[int, typer.Option("--history-days", help="Days of history to fit on.")] = 365,
     refit_every: Annotated[
-        int, typer.Option("--refit-every", help="Backtest: refit the load model every N days.")
-    ] = 7,
+        int, typer.Option("--refit-every", help="Backtest: refit the load model every N days (1 = nightly).")
+    ] = 1,
     tilt: Annotated[float, typer.Option("--tilt", help="PV tilt [°] (target pv).")] = 12.0,
     azimuth: Annotated[
         float, typer.Option("--azimuth", help="PV azimuth [°], 180 = south (target pv).")

@@ -35,8 +35,11 @@ Features (columns of :func:`design_matrix`)
                          (working vs non-working): after a holiday the model sees the last
                          working day, not the holiday
 ``mean_prev_day``        mean hourly energy of day D − 1
-``mean_prev_7d``         mean hourly energy of days D − 7 … D − 1 (also the scale of the target
-                         in :mod:`zeropark.forecast.load`)
+``mean_prev_7d``         mean hourly energy of days D − 7 … D − 1
+``mean_prev_28d``        level: mean hourly energy of the working days among D − 28 … D − 1
+                         (at least 5 with data; else of all days with data, at least 7) — the
+                         scale of the target in :mod:`zeropark.forecast.load`, chosen so that
+                         a holiday (8 days at National Day) does not drag the level down
 ``temperature_c``        air temperature [°C] of the hour — only when a temperature series is
                          given (the demo park has none; see docs/optimisation.md)
 """
@@ -71,13 +74,19 @@ LAG_COLUMNS: tuple[str, ...] = (
     "lag_same_daytype",
     "mean_prev_day",
     "mean_prev_7d",
+    "mean_prev_28d",
 )
 #: Optional weather column, used only when a temperature series is given.
 TEMPERATURE_COLUMN = "temperature_c"
 #: Days around the Spring Festival holiday counted as its run-down period.
 SPRING_FESTIVAL_MARGIN_DAYS = 7
-#: Longest look-back of the lag features [days] (same-daytype lag searches this far).
+#: Longest look-back of the same-daytype lag [days].
 MAX_LOOKBACK_DAYS = 14
+#: Window of the level (scale) feature ``mean_prev_28d`` [days] and the fewest days it needs.
+LEVEL_WINDOW_DAYS = 28
+LEVEL_MIN_DAYS = 7
+#: Working days the level needs before it is taken over working days only.
+LEVEL_MIN_WORKDAYS = 5
 
 
 def _check_known(d: date) -> None:
@@ -213,7 +222,7 @@ def lag_features(series: pd.Series, index_local: pd.DatetimeIndex) -> pd.DataFra
     if len(index_local) == 0:
         return pd.DataFrame(columns=list(LAG_COLUMNS), index=index_local)
     first = min(index_local[0], series.index.min() if len(series) else index_local[0]).normalize()
-    first = first - pd.Timedelta(days=MAX_LOOKBACK_DAYS + 1)
+    first = first - pd.Timedelta(days=max(MAX_LOOKBACK_DAYS, LEVEL_WINDOW_DAYS) + 1)
     last = index_local[-1].normalize() + pd.Timedelta(days=1)
     full = regular_hours(first, last)
     values = series.reindex(full).to_numpy(dtype=float)
@@ -242,11 +251,20 @@ def lag_features(series: pd.Series, index_local: pd.DatetimeIndex) -> pd.DataFra
                 break
     st = same_type[target_day]
     mean7 = np.full(n_days, np.nan)
+    mean28 = np.full(n_days, np.nan)
     for d in range(n_days):
         window = day_mean[max(0, d - 7) : d]
         window = window[np.isfinite(window)]
         if window.size:
             mean7[d] = float(window.mean())
+        lo = max(0, d - LEVEL_WINDOW_DAYS)
+        window = day_mean[lo:d]
+        worked = window[np.isfinite(window) & (workday[lo:d] == 1)]
+        window = window[np.isfinite(window)]
+        if worked.size >= LEVEL_MIN_WORKDAYS:
+            mean28[d] = float(worked.mean())
+        elif window.size >= LEVEL_MIN_DAYS:
+            mean28[d] = float(window.mean())
     out = pd.DataFrame(index=index_local)
     out["lag_24h"] = back(1)
     out["lag_48h"] = back(2)
@@ -255,6 +273,7 @@ def lag_features(series: pd.Series, index_local: pd.DatetimeIndex) -> pd.DataFra
     prev = target_day - 1
     out["mean_prev_day"] = np.where(prev >= 0, day_mean[np.clip(prev, 0, None)], np.nan)
     out["mean_prev_7d"] = mean7[target_day]
+    out["mean_prev_28d"] = mean28[target_day]
     return out
 
 

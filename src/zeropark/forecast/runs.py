@@ -317,7 +317,7 @@ def run_forecast(
     day: date,
     backtest_days: int = 28,
     history_days: int = 365,
-    refit_every_days: int = 7,
+    refit_every_days: int = 1,
     params: LoadModelParams | None = None,
     tilt_deg: float = DEFAULT_TILT_DEG,
     azimuth_deg: float = DEFAULT_AZIMUTH_DEG,
