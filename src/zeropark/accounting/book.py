@@ -432,7 +432,8 @@ def _labels(category: Category) -> tuple[str, str]:
 
 
 def _month_key(m: date | None) -> str:
-    return "year" if m is None else f"{m:%Y-%m}"
+    # same text as f"{m:%Y-%m}" (years 1000–9999) without strftime, which dominated line ids
+    return "year" if m is None else f"{m.year:04d}-{m.month:02d}"
 
 
 def line_id(

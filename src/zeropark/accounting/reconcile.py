@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from zeropark.model import Carrier, Flow, GreenPowerClaim, Meter, MonthlyQuantity, Transfer
 
@@ -291,8 +291,21 @@ def transfers_vs_internal_purchases(
     return gaps
 
 
+class PartyTotals(Protocol):
+    """What :func:`park_vs_parties` reads of a party view (an ``Inventory`` or a summary of one)."""
+
+    @property
+    def enterprise_id(self) -> str | None: ...  # noqa: D102
+
+    @property
+    def total_tco2e(self) -> float: ...  # noqa: D102
+
+    @property
+    def electricity(self) -> Mapping[str, float]: ...  # noqa: D102
+
+
 def park_vs_parties(
-    park: Inventory, parties: Sequence[Inventory], *, tolerance_pct: float = 0.1
+    park: Inventory, parties: Sequence[PartyTotals], *, tolerance_pct: float = 0.1
 ) -> list[Gap]:
     """Park total vs Σ party views (enterprises + public facilities) − internal-transfer eliminations.
 
