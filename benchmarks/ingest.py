@@ -109,6 +109,9 @@ class Ingester:
         )
         self.client_id = f"bench-ingest-{group}-{idx}"
         self.peak_rss = 0
+        self.cpu_s_done = 0.0  # CPU seconds of earlier (killed/stopped) processes of this ingester
+        self.cpu_s_now = 0.0  # of the running process, at the last sample
+        self.cpu_s_base = 0.0  # CPU spent before publishing started (imports, connect)
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = open(Path(tempfile.gettempdir()) / f"{self.client_id}.log", "ab")  # noqa: SIM115
 
@@ -144,12 +147,23 @@ class Ingester:
     def sample(self) -> None:
         if self.proc and self.proc.poll() is None:
             try:
-                self.peak_rss = max(self.peak_rss, psutil.Process(self.proc.pid).memory_info().rss)
+                proc = psutil.Process(self.proc.pid)
+                self.peak_rss = max(self.peak_rss, proc.memory_info().rss)
+                cpu = proc.cpu_times()
+                self.cpu_s_now = cpu.user + cpu.system
             except psutil.Error:
                 pass
 
+    @property
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) of this ingester since publishing started."""
+        return self.cpu_s_done + self.cpu_s_now - self.cpu_s_base
+
     def kill9(self) -> None:
         assert self.proc is not None
+        self.sample()
+        self.cpu_s_done += self.cpu_s_now
+        self.cpu_s_now = 0.0
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
 
@@ -252,6 +266,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         p.start()
         procs.append(p)
     t0 = time.monotonic()
+    load_start = os.getloadavg()
+    for ing in ingesters:
+        ing.sample()
+        ing.cpu_s_base = ing.cpu_s_now
     events: list[str] = []
     stop_sampling = threading.Event()
 
@@ -295,6 +313,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         time.sleep(1.0)
     drained_s = time.monotonic() - t0
     time.sleep(2.0)  # any late redelivery (duplicates) lands now
+    for ing in ingesters:
+        ing.sample()
+    load_end = os.getloadavg()
     codes = [ing.terminate() for ing in ingesters]
     stop_sampling.set()
     c = _counts(engine)
@@ -335,6 +356,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "lag_p50_s": round(float(lag[0] or 0), 3),
         "lag_p99_s": round(float(lag[1] or 0), 3),
         "ingester_peak_rss_mb": [round(i.peak_rss / 2**20, 1) for i in ingesters],
+        "ingester_cpu_s": [round(i.cpu_s, 1) for i in ingesters],
+        # load-independent cost: CPU seconds of all ingesters per million records handled
+        "ingester_cpu_s_per_1M_readings": round(
+            sum(i.cpu_s for i in ingesters) / max(1, c["rows"] + c["quarantine_rows"]) * 1e6, 2
+        ),
+        "load_avg_1m_start_end": [round(load_start[0], 1), round(load_end[0], 1)],
         "ingester_exit_codes": codes,
         "lost": sent - (c["rows"] + c["quarantine_rows"]),
         "duplicated_rows": 0,  # (meter, ts) is the primary key: a second copy cannot be a row
@@ -394,8 +421,8 @@ def main() -> None:
     p.add_argument("--mode", choices=["steady", "chaos", "file"], default="steady")
     p.add_argument("--rows", type=int, default=1_000_000, help="file mode: readings in the CSV")
     p.add_argument("--meters", type=int, default=2000)
-    p.add_argument("--rate", type=float, default=25.0, help="readings per second per meter")
-    p.add_argument("--batch", type=int, default=25, help="readings per MQTT message")
+    p.add_argument("--rate", type=float, default=30.0, help="readings per second per meter")
+    p.add_argument("--batch", type=int, default=100, help="readings per MQTT message")
     p.add_argument("--duration", type=float, default=60.0, help="publishing window [s]")
     p.add_argument("--publishers", type=int, default=2)
     p.add_argument("--ingesters", type=int, default=2)

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+import orjson
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
@@ -101,18 +102,24 @@ class _Message:
 
 def _decode(
     msg: _Message,
-) -> tuple[list[tuple[str, Any]], list[str | None], list[tuple[str | None, str, str]]]:
+) -> tuple[tuple[str, str, list[Any]] | None, tuple[str | None, str, str] | None]:
+    """One message → ``(meter, park, items)`` or an undecodable record ``(meter, raw, detail)``."""
     parts = msg.topic.split("/")
-    raw_text = msg.payload.decode("utf-8", errors="replace")
     if len(parts) < 4 or parts[-1] != "reading":
-        return [], [], [(None, raw_text, f"topic '{msg.topic}' is not <prefix>/<park>/<meter>/reading")]
+        raw_text = msg.payload.decode("utf-8", errors="replace")
+        return None, (None, raw_text, f"topic '{msg.topic}' is not <prefix>/<park>/<meter>/reading")
     park, meter = parts[-3], parts[-2]
     try:
-        doc = json.loads(msg.payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        return [], [], [(meter, raw_text, f"payload on '{msg.topic}' is not JSON ({exc})")]
-    items = doc if isinstance(doc, list) else [doc]
-    return [(meter, it) for it in items], [park] * len(items), []
+        doc = orjson.loads(msg.payload)
+    except orjson.JSONDecodeError:
+        # the standard library also reads what orjson refuses: NaN/Infinity tokens (quarantined
+        # per item as `nan`, the rest of the batch stored), integers beyond 64 bits
+        try:
+            doc = json.loads(msg.payload)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raw_text = msg.payload.decode("utf-8", errors="replace")
+            return None, (meter, raw_text, f"payload on '{msg.topic}' is not JSON ({exc})")
+    return (meter, park, doc if isinstance(doc, list) else [doc]), None
 
 
 class MqttIngester:
@@ -250,19 +257,19 @@ class MqttIngester:
                 return out
 
     def _commit_and_ack(self, batch: list[_Message]) -> None:
-        items: list[tuple[str, Any]] = []
-        parks: list[str | None] = []
+        grouped: list[tuple[str, str | None, list[Any]]] = []
         bad: list[tuple[str | None, str, str]] = []
         for msg in batch:
-            its, pks, undecodable = _decode(msg)
-            items.extend(its)
-            parks.extend(pks)
-            bad.extend(undecodable)
+            group, undecodable = _decode(msg)
+            if group is not None:
+                grouped.append(group)
+            if undecodable is not None:
+                bad.append(undecodable)
         self._received += len(batch)
         if self._crash_after is not None and self._received >= self._crash_after:
             log.error("test hook %s: kill -9 before commit", CRASH_ENV)
             os.kill(os.getpid(), signal.SIGKILL)
-        outcome = self._write_with_retry(items, parks, bad)
+        outcome = self._write_with_retry(grouped, bad)
         if self._crash_before_ack is not None and self._received >= self._crash_before_ack:
             log.error("test hook %s: kill -9 after commit, before ack", CRASH_AFTER_COMMIT_ENV)
             os.kill(os.getpid(), signal.SIGKILL)
@@ -278,18 +285,18 @@ class MqttIngester:
             self.on_commit(outcome)
 
     def _write_with_retry(
-        self, items: list[tuple[str, Any]], parks: list[str | None], bad: list[tuple[str | None, str, str]]
+        self, grouped: list[tuple[str, str | None, list[Any]]], bad: list[tuple[str | None, str, str]]
     ) -> IngestOutcome:
         delay = 0.5
         while True:
             try:
                 return ingest_items(
                     self.engine,
-                    items,
+                    (),
                     source=self.config.source,
                     meters=self.meters,
                     undecodable=bad,
-                    parks=parks,
+                    grouped=grouped,
                 )
             except (OperationalError, DBAPIError) as exc:
                 if (
