@@ -117,7 +117,7 @@ def forecast(
     ] = 180.0,
     pv_kwp: Annotated[
         float | None,
-        typer.Option("--pv-kwp", help="PV capacity [kWp]; default: the PV meters' rated capacity."),
+        typer.Option("--pv-kwp", help="PV capacity in kWp; default: the PV meters' rated capacity."),
     ] = None,
     weather: Annotated[
         Path | None,

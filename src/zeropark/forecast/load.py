@@ -9,8 +9,10 @@ mean hourly energy of the previous four weeks) before fitting and the prediction
 back, so the trees learn shapes and ratios and a slow change of level (season, a new production
 line) does not leave the forecast outside the range seen in training. Four weeks rather than one:
 after the 8-day National Day holiday a one-week level is a holiday level, and the ratios of the
-first working day fall outside anything seen in training (measured on the demo park: MAPE of
-the two-shift enterprise over 2025-09-22 … 10-19 fell from 20.5 % with the 7-day scale).
+first working day fall outside anything seen in training. The level is taken over the working
+days of the four weeks, so a holiday inside them does not lower it either (measured on the demo
+park, two-shift enterprise, 28 origins 2025-09-22 … 10-19: MAPE 20.5 % with a 7-day all-days
+scale, 5.6 % with this one).
 
 Determinism: fixed ``seed``, ``deterministic=True``, ``force_row_wise=True`` and a small
 ``num_threads`` make a fit bit-for-bit repeatable on one machine (LightGBM docs,
