@@ -12,6 +12,7 @@ from zeropark.ingest.validate import (
     MeterInfo,
     Reason,
     Rejected,
+    accept_clean,
     caching_converter,
     parse_ts,
     validate_item,
@@ -97,3 +98,33 @@ def test_caching_converter_does_not_cache_failures() -> None:
         CONVERT(1.0, "m3", Carrier.ELECTRICITY)
     with pytest.raises(UnitMismatch):
         CONVERT(1.0, "m3", Carrier.ELECTRICITY)
+
+
+def test_accept_clean_matches_validate_item_and_defers_the_rest() -> None:
+    """The batch fast path accepts exactly the plain items, with validate_item's result.
+
+    E1: interval 900 s, rated 100 kW → ABOVE_CAPACITY limit 1.5 × 100 × 0.25 h = 37.5 kWh.
+    """
+    items: list[object] = [
+        {"ts": "2026-03-01T08:00:00+08:00", "value": 12.5},  # 0 plain → 00:00 UTC
+        {"ts": "2026-03-01T00:15:00Z", "value": 40},  # 1 plain int, above 37.5 → ABOVE_CAPACITY
+        {"ts": "2026-03-01T00:30:00+00:00", "value": -1.0},  # 2 plain, negative → NEGATIVE
+        {"ts": "2026-03-01T08:45:00", "value": 1.0},  # 3 naive → full path (park local time)
+        {"ts": 1772323200, "value": 1.0},  # 4 epoch → full path
+        {"ts": "2026-03-01T00:00:00Z", "value": "1.5"},  # 5 string value → full path
+        {"ts": "2026-03-01T00:00:00Z", "value": float("nan")},  # 6 NaN → full path (rejected)
+        {"ts": "2026-03-01T12:05:01+08:00", "value": 1.0},  # 7 future → full path (rejected)
+        {"ts": "2026-03-01T00:00:00Z", "value": 1.0, "unit": "MWh"},  # 8 explicit unit → full path
+        {"ts": "2026-03-01T00:00:00Z", "value": True},  # 9 boolean → full path (rejected)
+        [1, 2],  # 10 not an object → full path (rejected)
+    ]
+    accepted, slow = accept_clean(METERS["E1"], items, now_utc=NOW, convert=CONVERT)
+    assert slow == [3, 4, 5, 6, 7, 8, 9, 10]
+    expected = [validate_item("E1", items[i], meters=METERS, now_utc=NOW, convert=CONVERT) for i in (0, 1, 2)]
+    assert [Accepted(r) for r in accepted] == expected
+    assert [r.ts_utc for r in accepted] == [
+        datetime(2026, 3, 1, 0, 0, tzinfo=UTC),
+        datetime(2026, 3, 1, 0, 15, tzinfo=UTC),
+        datetime(2026, 3, 1, 0, 30, tzinfo=UTC),
+    ]
+    assert [r.quality for r in accepted] == [0, int(Quality.ABOVE_CAPACITY), int(Quality.NEGATIVE)]
