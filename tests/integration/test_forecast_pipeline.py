@@ -95,6 +95,10 @@ def test_pipeline_park_enterprise_meter_pv(engine: Engine, park: demo.DemoPark) 
     assert np.all(pv.forecast_kwh[:5] == 0.0) and np.all(pv.forecast_kwh[20:] == 0.0)
     assert int(np.argmax(pv.forecast_kwh)) in (11, 12)
     assert pv.backtest is not None and pv.backtest.pooled.nrmse is not None
+    pv_row = get_forecast_run(engine, pv.run_id)
+    assert (
+        pv_row.model == "pvlib-clearsky-x-cloud-index" and len(pv_row.params["cloud_index"]["by_hour"]) == 24
+    )
     assert [r.target for r in list_forecast_runs(engine, pid)] == [
         "pv",
         f"meter:{pid}-E02-EL",

@@ -378,8 +378,16 @@ def run_forecast(
             progress=progress,
         )
     idx = day_index(day)
+    cloud: dict[str, Any] | None = None
     if site is not None:
-        fc = forecast_pv_day(history, day, site).energy_kwh
+        pvf = forecast_pv_day(history, day, site)
+        fc = pvf.energy_kwh
+        cloud = {
+            "by_hour": list(pvf.cloud_index.by_hour),
+            "overall": pvf.cloud_index.overall,
+            "learned_from": [pvf.cloud_index.first_day.isoformat(), pvf.cloud_index.last_day.isoformat()],
+            "clear_sky_kwh": pvf.clear_sky_kwh,
+        }
     else:
         fc = forecast_load_day(history, day, params=p, temperature_c=temperature_c)
     baseline = seasonal_naive_day(history, day, season_h=season)
@@ -403,7 +411,7 @@ def run_forecast(
         "timezone_index": "local hour starts",
     }
     if site is not None:
-        run_params |= {"site": site.to_dict(), "mape_min_actual_kwh": min_actual}
+        run_params |= {"site": site.to_dict(), "mape_min_actual_kwh": min_actual, "cloud_index": cloud}
     else:
         run_params |= {
             "lightgbm": p.to_dict(),
