@@ -48,8 +48,11 @@ class NavItem:
     href: str
 
 
-def navigation(user: Principal) -> list[NavItem]:
-    """The left navigation for ``user``'s role (Chinese page names come from the catalogue)."""
+def navigation(user: Principal, app_paths: frozenset[str] = frozenset()) -> list[NavItem]:
+    """The left navigation for ``user``'s role (Chinese page names come from the catalogue).
+
+    Pages of other areas (``/optimize``) are listed when the app serves them (``app_paths``).
+    """
     if user.role == Role.ENTERPRISE:
         return [
             NavItem("enterprise", "nav_enterprise", f"/enterprises/{user.enterprise_id}"),
@@ -72,9 +75,15 @@ def navigation(user: Principal) -> list[NavItem]:
         NavItem("import", "nav_import", "/import"),
         NavItem("reports", "nav_reports", "/reports"),
     ]
+    if "/optimize" in app_paths:
+        items.insert(3, NavItem("optimize", "nav_optimize", "/optimize"))
     if user.role == Role.ADMIN:
         items.append(NavItem("users", "nav_users", "/users"))
     return items
+
+
+def _app_paths(request: Request) -> frozenset[str]:
+    return frozenset(getattr(r, "path", "") for r in request.app.routes)
 
 
 @dataclass(slots=True)
@@ -113,7 +122,7 @@ class Page:
             "year": self.year,
             "years": self.years,
             "keep_query": keep,
-            "nav": navigation(self.user),
+            "nav": navigation(self.user, _app_paths(self.request)),
             "active": active,
             "page_title_key": title_key,
             "csrf_token": self.request.cookies.get(CSRF_COOKIE, ""),

@@ -276,6 +276,18 @@ class LiveCurves:
     latest_kw: dict[str, float | None] = field(default_factory=dict)
 
 
+#: Words that mark a battery storage meter (储能) when ``technology`` does not say so.
+STORAGE_MARKERS: tuple[str, ...] = ("储能", "BESS", "BATTERY", "STORAGE")
+
+
+def is_storage_meter(m: MeterRow) -> bool:
+    """Whether ``m`` meters a battery (technology, or 储能/BESS in its id or name)."""
+    if (m.technology or "").lower() in ("storage", "battery", "bess", "ess"):
+        return True
+    text = f"{m.id} {m.name}".upper()
+    return any(marker.upper() in text for marker in STORAGE_MARKERS)
+
+
 def _meter_role(m: MeterRow, visible: set[str], enterprise_view: bool) -> str | None:
     """The live-chart role of a meter (load, pv, chp, storage), or None if it is not summed.
 
@@ -285,10 +297,12 @@ def _meter_role(m: MeterRow, visible: set[str], enterprise_view: bool) -> str | 
     tech = (m.technology or "").lower()
     if m.carrier != "electricity":
         return None
-    if tech in ("storage", "battery", "bess", "ess"):
+    if is_storage_meter(m):
         return "storage"
     if m.direction == "generation":
-        return "chp" if tech in ("chp", "gas_turbine", "diesel") else "pv"
+        if tech in ("pv", "wind", "hydro"):
+            return "pv"
+        return "chp" if tech in ("chp", "gas_turbine", "diesel") else None
     if enterprise_view:
         top = m.parent_id is None or m.parent_id not in visible
         return "load" if m.direction in ("consumption", "import") and top else None
@@ -317,15 +331,16 @@ def live_curves(scope: Scope, park_id: str, t: Callable[..., str]) -> LiveCurves
         ids = [i for v in roles.values() for i in v]
         if not ids:
             return LiveCurves([], [], None)
-        bucket, hours = "15min", 0.25
-        for bucket, hours in (("15min", 0.25), ("hour", 1.0)):  # noqa: B007 - kept after the loop
-            last = session.scalar(
-                select(func.max(RollupRow.start)).where(
-                    RollupRow.meter_id.in_(ids), RollupRow.bucket == bucket
-                )
+        # 15-min curves when every charted meter has 15-min rollups, else hourly for all
+        n_fine = session.scalar(
+            select(func.count(func.distinct(RollupRow.meter_id))).where(
+                RollupRow.meter_id.in_(ids), RollupRow.bucket == "15min"
             )
-            if last is not None:
-                break
+        )
+        bucket, hours = ("15min", 0.25) if n_fine == len(ids) else ("hour", 1.0)
+        last = session.scalar(
+            select(func.max(RollupRow.start)).where(RollupRow.meter_id.in_(ids), RollupRow.bucket == bucket)
+        )
         if last is None:
             return LiveCurves([], [], None)
         start = last - timedelta(hours=24)
@@ -340,12 +355,17 @@ def live_curves(scope: Scope, park_id: str, t: Callable[..., str]) -> LiveCurves
     times = sorted({r.start for r in rows})
     index = {ts: i for i, ts in enumerate(times)}
     role_of = {i: role for role, v in roles.items() for i in v}
+    direction = {m.id: m.direction for m in meters}
     values: dict[str, list[float | None]] = {role: [None] * len(times) for role in roles}
     for r in rows:
         series = values[role_of[r.meter_id]]
         i = index[r.start]
-        series[i] = (series[i] or 0.0) + r.value / hours
-    labels = {"load": t("load"), "pv": t("pv"), "storage": t("storage"), "chp": t("chp")}
+        # storage: discharge (generation) positive, charge (consumption) negative [kW]
+        sign = -1.0 if role_of[r.meter_id] == "storage" and direction[r.meter_id] == "consumption" else 1.0
+        series[i] = (series[i] or 0.0) + sign * r.value / hours
+    # park view: the boundary import is what is metered (load = import + generation − export)
+    load_label = t("load") if scope.is_enterprise else t("grid_import_kw")
+    labels = {"load": load_label, "pv": t("pv"), "storage": t("storage"), "chp": t("chp")}
     order = [k for k in ("load", "pv", "chp", "storage") if k in values]
     x = [_as_local(ts).strftime("%m-%d %H:%M") for ts in times]
     latest: dict[str, float | None] = {
@@ -468,6 +488,7 @@ def energy_flows(scope: Scope, park_id: str, year: int, t: Callable[..., str], l
             )
         }
     by_id = {m.id: m for m in meters}
+    parents = {m.parent_id for m in meters if m.parent_id}
     links: dict[tuple[str, str], float] = defaultdict(float)
     for m in meters:
         if m.carrier not in ("electricity", "steam", "hot_water") or m.id not in totals:
@@ -478,12 +499,11 @@ def energy_flows(scope: Scope, park_id: str, year: int, t: Callable[..., str], l
         if m.direction == "import" and m.enterprise_id is None:
             links[(_src_label(t, "grid", lang, m.carrier), bus)] += mwh
         elif m.direction == "generation":
-            links[(_tech_label(m.technology, lang), bus)] += mwh
+            source = ("储能放电" if lang != "en" else "storage discharge") if is_storage_meter(m) else None
+            links[(source or _tech_label(m.technology, lang), bus)] += mwh
         elif m.direction == "export":
             links[(bus, "外送" if lang != "en" else "export")] += mwh
-        elif m.direction == "consumption" and (
-            parent is None or parent.enterprise_id != m.enterprise_id or parent.direction != "consumption"
-        ):
+        elif m.direction == "consumption" and _is_sink(m, parent, has_children=m.id in parents):
             who = names.get(
                 m.enterprise_id or "", t("public_facility") if m.enterprise_id is None else m.enterprise_id
             )
@@ -506,6 +526,18 @@ def energy_flows(scope: Scope, park_id: str, year: int, t: Callable[..., str], l
             if n not in nodes:
                 nodes.append(n)
     return Flows(nodes, [(s, d, v) for (s, d), v in links.items()])
+
+
+def _is_sink(m: MeterRow, parent: MeterRow | None, *, has_children: bool) -> bool:
+    """Whether a consumption meter ends a flow in the Sankey (counted once, never with its parent).
+
+    An enterprise's top meter (its parent, if any, belongs to someone else) is a sink; a
+    park-owned consumption meter only when it is a leaf (a distribution total with children
+    would count its children twice).
+    """
+    if m.enterprise_id is not None:
+        return parent is None or parent.enterprise_id != m.enterprise_id
+    return not has_children
 
 
 def _src_label(t: Callable[..., str], kind: str, lang: str, carrier: str) -> str:
