@@ -206,3 +206,54 @@ def test_enterprise_scope(engine: Engine) -> None:
     assert [e.id for e in inp.enterprises] == ["E1"]
     # E1's own load = E1-EL + E1-EL2; at Feb 10 07:00 local only E1-EL2 has an interval → the hour is missing
     assert inp.hourly_load_kwh[(31 + 9) * 24 + 7] == pytest.approx(float("nan"), nan_ok=True)
+
+
+def test_register_across_months_by_hand(engine: Engine) -> None:
+    """Month queries see one month each; the step from a month's last reading to the next one found
+    (here across an empty February) is added to the month where it starts, with its reset and flag."""
+    repo.add_park(engine, Park("Q", "跨月园区", "江苏", "华东", 31.0, 120.0))
+    repo.add_enterprise(engine, Enterprise("EQ", "Q", "乙", "91320000000000003C", "C26"))
+    ng = Meter(
+        "NG-C",
+        "Q",
+        Carrier.NATURAL_GAS,
+        "m3",
+        Direction.CONSUMPTION,
+        MeterKind.CUMULATIVE,
+        enterprise_id="EQ",
+    )
+    el = Meter(
+        "EL-Q",
+        "Q",
+        EL,
+        "kWh",
+        Direction.CONSUMPTION,
+        MeterKind.CUMULATIVE,
+        enterprise_id="EQ",
+        register_max=1000.0,
+        multiplier=2.0,
+    )
+    repo.add_meter(engine, ng)
+    repo.add_meter(engine, el)
+    write_readings(
+        engine,
+        [
+            Reading("NG-C", z(2025, 1, 20, 0), 100.0),
+            Reading("NG-C", z(2025, 1, 20, 1), 104.0),  # +4, Jan
+            Reading("NG-C", z(2025, 3, 5, 0), 10.0, quality=1),  # 104 → 10: reset, interval 10, starts Jan
+            Reading("NG-C", z(2025, 3, 5, 1), 16.0),  # +6, Mar
+            # EL-Q wraps at 1000 across the April/May local boundary (Apr 30 16:00Z = May 1 00:00 local)
+            Reading("EL-Q", z(2025, 4, 30, 15), 990.0),  # Apr 30 23:00 local
+            Reading("EL-Q", z(2025, 4, 30, 16), 5.0),  # 1000 − 990 + 5 = 15 (≤ 100: rollover), April
+            Reading("EL-Q", z(2025, 4, 30, 17), 9.0),  # +4, May
+        ],
+        source="test",
+    )
+    got = {(m.meter_id, m.month): m for m in meter_monthly(engine, "Q", 2025)}
+    jan = got[("NG-C", JAN)]
+    assert (jan.quantity, jan.n_present, jan.n_reset, jan.n_flagged) == (14.0, 2, 1, 1)  # 4 + 10
+    assert ("NG-C", FEB) not in got
+    assert (got[("NG-C", MAR)].quantity, got[("NG-C", MAR)].n_present) == (6.0, 1)
+    apr, may = got[("EL-Q", date(2025, 4, 1))], got[("EL-Q", date(2025, 5, 1))]
+    assert (apr.quantity, apr.n_rollover, apr.n_present) == (30.0, 1, 1)  # 15 × 2
+    assert (may.quantity, may.n_present) == (8.0, 1)  # 4 × 2

@@ -2,9 +2,12 @@
 
 Policy (DESIGN.md §4–5; the mapping is documented in docs/architecture.md):
 
-- **Intervals in SQL.** The heavy work runs in the database, one ``GROUP BY meter, local month``
-  per meter kind: interval meters sum their values; cumulative registers are differenced with a
-  window function (``lag``), with rollover and reset detection exactly as
+- **Intervals in SQL.** The heavy work runs in the database, one ``GROUP BY meter`` per meter kind
+  and local month, each a plain range on ``ts`` (on PostgreSQL: one partition, read by parallel
+  workers, no per-row time-zone arithmetic): interval meters sum their values; cumulative
+  registers are differenced inside the month with a window function (``lead``, in primary-key
+  order) and the step into the next month is added in Python, with rollover and reset detection
+  exactly as
   :func:`zeropark.timeseries.registers_to_intervals` (rollover when ``register_max − prev + cur``
   lies in ``[0, register_max / 10]``, otherwise a reset whose interval is the new register).
   The multiplier (CT/PT ratio) is applied to the per-month sums.
@@ -31,7 +34,6 @@ from __future__ import annotations
 
 import calendar
 import math
-import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -166,7 +168,8 @@ def _sql_hour(dialect: str, kind: MeterKind) -> str:
         iv_start = f"{ts_s} - m.interval_s"
         label = "(s - :start_s) / 3600"
         in_year = "s >= :start_s AND s < :end_s"
-    where = "m.id IN :ids AND r.ts >= :lo AND r.ts < :hi"
+    # filter on reading.meter_id (not meter.id): the partitions are then read by their primary key
+    where = "r.meter_id IN :ids AND r.ts >= :lo AND r.ts < :hi"
     if kind is MeterKind.INTERVAL:
         inner = (
             f"SELECT r.meter_id, r.value, r.quality, {iv_start} AS s "
@@ -216,65 +219,145 @@ def _month_bounds_utc(year: int, tz: str) -> list[datetime]:
     return [datetime(year + (m // 12), m % 12 + 1, 1, tzinfo=z).astimezone(UTC) for m in range(13)]
 
 
-def _sql_month(dialect: str, kind: MeterKind) -> str:
-    """Per (meter, local month) sums with the month found by comparing against 13 bounds.
+_FLAGGED = "sum(CASE WHEN quality <> 0 THEN 1 ELSE 0 END)"
 
-    The bucket of an instant is its position among the month bounds (PostgreSQL ``width_bucket``,
-    SQLite a ``CASE`` ladder on the UTC text): far cheaper per row than a time-zone conversion and
-    ``date_trunc``. Interval meters compare ``ts`` with bounds shifted by ``interval_s`` (``ts ≥
-    bound + interval`` ⟺ the interval starts after the bound); registers compare ``lag(ts)``.
+
+def _sql_interval_month() -> str:
+    """Per-meter sums of one local month of an interval meter (a range on ``ts``, no per-row math).
+
+    The month's intervals are the values stamped in ``[bound + interval, next bound + interval)``:
+    on PostgreSQL that is the month's partition minus its first ``interval`` plus the first
+    ``interval`` of the next partition (an index range of one reading per meter).
     """
-    pg = dialect == "postgresql"
-
-    def bucket(x: str) -> str:
-        if pg:
-            return f"width_bucket({x}, CAST(:bounds AS timestamptz[]))"
-        ladder = " ".join(f"WHEN {x} < :b{k} THEN {k}" for k in range(13))
-        return f"CASE {ladder} ELSE 13 END"
-
-    ids = "r.meter_id IN :ids"
-    if kind is MeterKind.INTERVAL:
-        return (
-            f"SELECT meter_id, b AS label, {_INTERVAL_AGG} FROM ("
-            f"SELECT r.meter_id, r.value, r.quality, {bucket('r.ts')} AS b FROM reading r "
-            f"WHERE {ids} AND r.ts >= :lo AND r.ts < :hi) x "
-            "WHERE b BETWEEN 1 AND 12 GROUP BY meter_id, b"
-        )
     return (
-        f"SELECT meter_id, {bucket('s')} AS label, {_REGISTER_AGG} FROM ("
-        "SELECT meter_id, value, quality, rmax, s, prev, value - prev AS d FROM ("
-        "SELECT r.meter_id, r.value, r.quality, m.register_max AS rmax, "
-        "lag(r.ts) OVER w AS s, lag(r.value) OVER w AS prev "
-        f"FROM reading r JOIN meter m ON m.id = r.meter_id WHERE {ids} AND r.ts >= :lo AND r.ts < :hi "
-        "WINDOW w AS (PARTITION BY r.meter_id ORDER BY r.ts)) w1) x "
-        "WHERE s >= :start AND s < :end GROUP BY meter_id, label"
+        f"SELECT meter_id, sum(value) AS total, count(*) AS n, {_FLAGGED} AS n_flagged "
+        "FROM reading WHERE meter_id IN :ids AND ts >= :lo AND ts < :hi GROUP BY meter_id"
     )
 
 
-def _month_rows(
-    engine: Engine, year: int, tz: str, kind: MeterKind, interval_s: int, ids: Sequence[str]
-) -> list[Any]:
-    pg = engine.dialect.name == "postgresql"
-    bounds = _month_bounds_utc(year, tz)
-    start, end = bounds[0], bounds[-1]
-    if kind is MeterKind.INTERVAL:
-        shift = timedelta(seconds=interval_s)
-        bounds = [b + shift for b in bounds]
-        lo, hi = bounds[0], bounds[-1]
-    else:
-        lo, hi = start - REGISTER_LOOKBACK, end
-    params: dict[str, Any] = {"ids": list(ids), "lo": lo, "hi": hi, "start": start, "end": end}
-    if pg:
-        params["bounds"] = bounds
-    else:
-        params.update({f"b{k}": _sqlite_ts(b) for k, b in enumerate(bounds)})
-        params.update({k: _sqlite_ts(params[k]) for k in ("lo", "hi", "start", "end")})
-    stmt = text(_sql_month(engine.dialect.name, kind)).bindparams(bindparam("ids", expanding=True))
+def _sql_register_month(dialect: str) -> str:
+    """Per-meter register differences *inside* one local month, plus its first and last reading.
+
+    ``lead`` over the month's readings (one partition on PostgreSQL, read in primary-key order so
+    no sort is needed) gives every interval that starts and ends in the month; the interval from
+    the month's last reading to the next month's first is added in Python (:func:`_register_months`).
+    The meters of one query share their ``register_max`` (a parameter, so no join breaks the order).
+    """
+    rmax = "CAST(:rmax AS double precision)" if dialect == "postgresql" else ":rmax"
+    rollover = "(rmax IS NOT NULL AND rmax - value + nxt >= 0 AND rmax - value + nxt <= rmax / 10.0)"
+    return (
+        "SELECT meter_id, "
+        f"sum(CASE WHEN nxt IS NULL THEN 0 WHEN nxt - value >= 0 THEN nxt - value "
+        f"WHEN {rollover} THEN rmax - value + nxt ELSE nxt END) AS total, "
+        "count(nxt) AS n, "
+        "sum(CASE WHEN nxt IS NOT NULL AND nxt_q <> 0 THEN 1 ELSE 0 END) AS n_flagged, "
+        f"sum(CASE WHEN nxt - value < 0 AND {rollover} THEN 1 ELSE 0 END) AS n_rollover, "
+        f"sum(CASE WHEN nxt - value < 0 AND NOT {rollover} THEN 1 ELSE 0 END) AS n_reset, "
+        "max(CASE WHEN rn = 1 THEN value END) AS first_value, "
+        "max(CASE WHEN rn = 1 THEN quality END) AS first_quality, "
+        "max(CASE WHEN nxt IS NULL THEN value END) AS last_value "
+        f"FROM (SELECT meter_id, value, quality, {rmax} AS rmax, "
+        "lead(value) OVER w AS nxt, lead(quality) OVER w AS nxt_q, row_number() OVER w AS rn "
+        "FROM reading WHERE meter_id IN :ids AND ts >= :lo AND ts < :hi "
+        "WINDOW w AS (PARTITION BY meter_id ORDER BY ts)) x GROUP BY meter_id"
+    )
+
+
+@dataclass(slots=True)
+class _Acc:
+    """Counts of one meter-month as the SQL returns them (registers: plus first/last reading)."""
+
+    total: float = 0.0
+    n: int = 0
+    n_flagged: int = 0
+    n_rollover: int = 0
+    n_reset: int = 0
+    first_value: float | None = None
+    first_quality: int = 0
+    last_value: float | None = None
+
+
+def _register_step(prev: float, cur: float, rmax: float | None) -> tuple[float, int, int]:
+    """Interval of a register step ``prev → cur`` and whether it is a rollover or a reset.
+
+    Same rule as the SQL and :func:`zeropark.timeseries.registers_to_intervals`.
+    """
+    d = cur - prev
+    if d >= 0:
+        return d, 0, 0
+    if rmax is not None and rmax - prev + cur >= 0 and rmax - prev + cur <= rmax / 10.0:
+        return rmax - prev + cur, 1, 0
+    return cur, 0, 1
+
+
+def _month_params(dialect: str, lo: datetime, hi: datetime) -> dict[str, Any]:
+    if dialect == "postgresql":
+        return {"lo": lo, "hi": hi}
+    return {"lo": _sqlite_ts(lo), "hi": _sqlite_ts(hi)}
+
+
+def _month_query(
+    engine: Engine,
+    kind: MeterKind,
+    rmax: float | None,
+    ids: Sequence[str],
+    lo: datetime,
+    hi: datetime,
+) -> dict[str, _Acc]:
+    dialect = engine.dialect.name
+    sql = _sql_interval_month() if kind is MeterKind.INTERVAL else _sql_register_month(dialect)
+    stmt = text(sql).bindparams(bindparam("ids", expanding=True))
+    params = {"ids": list(ids), **_month_params(dialect, lo, hi)}
+    if kind is MeterKind.CUMULATIVE:
+        params["rmax"] = rmax
+    out: dict[str, _Acc] = {}
     with engine.begin() as conn:
-        if pg:
-            # the register window wants (meter, ts) order; keep its sort in memory
-            conn.execute(text("SET LOCAL work_mem = '256MB'"))
-        return list(conn.execute(stmt, params))
+        _pg_settings(conn)
+        for row in conn.execute(stmt, params):
+            acc = _Acc(float(row.total or 0.0), int(row.n), int(row.n_flagged or 0))
+            if kind is MeterKind.CUMULATIVE:
+                acc.n_rollover = int(row.n_rollover or 0)
+                acc.n_reset = int(row.n_reset or 0)
+                acc.first_value = None if row.first_value is None else float(row.first_value)
+                acc.first_quality = int(row.first_quality or 0)
+                acc.last_value = None if row.last_value is None else float(row.last_value)
+            out[row.meter_id] = acc
+    return out
+
+
+#: PostgreSQL parallel workers per query (set per transaction).
+_PG_PARALLEL = 2
+
+
+def _pg_settings(conn: Connection) -> None:
+    """Per-transaction PostgreSQL settings of the aggregation queries (no-op on SQLite)."""
+    if conn.dialect.name != "postgresql":
+        return
+    conn.execute(text(f"SET LOCAL max_parallel_workers_per_gather = {_PG_PARALLEL}"))
+    conn.execute(text("SET LOCAL work_mem = '64MB'"))  # hour groups and month windows sort in memory
+    conn.execute(text("SET LOCAL jit = off"))  # compiling these short queries costs more than it saves
+
+
+def _register_months(
+    per_month: Sequence[dict[str, _Acc]], meters: Mapping[str, Meter]
+) -> dict[tuple[str, int], _Acc]:
+    """Add to each month the interval from its last reading to the next month's first reading."""
+    out: dict[tuple[str, int], _Acc] = {}
+    for mid, m in meters.items():
+        months = [(k, acc[mid]) for k, acc in enumerate(per_month) if mid in acc]
+        for j, (k, acc) in enumerate(months):
+            if j + 1 < len(months):
+                nxt = months[j + 1][1]
+                assert acc.last_value is not None and nxt.first_value is not None
+                d, ro, rs = _register_step(acc.last_value, nxt.first_value, m.register_max)
+                acc.total += d
+                acc.n += 1
+                acc.n_flagged += 1 if nxt.first_quality != 0 else 0
+                acc.n_rollover += ro
+                acc.n_reset += rs
+            if acc.n:
+                out[(mid, k)] = acc
+    return out
 
 
 def _sqlite_ts(ts: datetime) -> str:
@@ -292,6 +375,10 @@ def meter_monthly(
 ) -> list[MeterMonth]:
     """Energy of each meter in each local month of ``year`` [canonical unit, multiplier applied].
 
+    One query per (meter kind and interval, local month), each a plain range on ``ts`` that
+    PostgreSQL answers from that month's partition (parallel workers, no per-row time-zone
+    arithmetic); registers add the interval that crosses into the next month afterwards.
+
     Parameters
     ----------
     engine : Engine
@@ -305,8 +392,8 @@ def meter_monthly(
     tz : str
         The park's time zone.
     workers : int, optional
-        PostgreSQL: the meters are split into this many groups aggregated on parallel connections
-        (default: the number of CPUs, at most 4). SQLite: always one.
+        PostgreSQL: month queries run on this many connections at once (default 2; each query
+        also uses up to two parallel workers). SQLite: always one.
 
     Returns
     -------
@@ -315,38 +402,58 @@ def meter_monthly(
     """
     chosen = list(meters) if meters is not None else repo.list_meters(engine, park_id)
     by_id = {m.id: m for m in chosen}
-    n_workers = 1 if engine.dialect.name != "postgresql" else (workers or min(4, os.cpu_count() or 1))
-    jobs: list[tuple[MeterKind, int, list[str]]] = []
-    groups: dict[tuple[MeterKind, int], list[str]] = defaultdict(list)
+    bounds = _month_bounds_utc(year, tz)
+    # interval meters grouped by interval, registers by register size (a query parameter)
+    groups: dict[tuple[MeterKind, int, float], list[str]] = defaultdict(list)
     for m in chosen:
-        groups[(m.kind, m.interval_s if m.kind is MeterKind.INTERVAL else 0)].append(m.id)
-    for (kind, iv), ids in sorted(groups.items(), key=lambda kv: (kv[0][0].value, kv[0][1])):
-        for k in range(n_workers):
-            part = ids[k::n_workers]
-            if part:
-                jobs.append((kind, iv, part))
-    if n_workers > 1 and len(jobs) > 1:
+        if m.kind is MeterKind.INTERVAL:
+            groups[(m.kind, m.interval_s, -1.0)].append(m.id)
+        else:
+            groups[(m.kind, 0, -1.0 if m.register_max is None else m.register_max)].append(m.id)
+    Job = tuple[tuple[MeterKind, int, float], list[str], datetime, datetime]
+    jobs: list[Job] = []
+    for key, ids in sorted(groups.items(), key=lambda kv: (kv[0][0].value, kv[0][1], kv[0][2])):
+        shift = timedelta(seconds=key[1])
+        for k in range(12):
+            jobs.append((key, ids, bounds[k] + shift, bounds[k + 1] + shift))
+    n_workers = 1 if engine.dialect.name != "postgresql" else max(1, workers or 2)
+
+    def one(job: Job) -> dict[str, _Acc]:
+        (kind, _, rmax), ids, lo, hi = job
+        return _month_query(engine, kind, None if rmax < 0 else rmax, ids, lo, hi)
+
+    if n_workers > 1:
         with ThreadPoolExecutor(max_workers=n_workers) as pool:
-            results = list(pool.map(lambda j: _month_rows(engine, year, tz, *j), jobs))
+            results = list(pool.map(one, jobs))
     else:
-        results = [_month_rows(engine, year, tz, *j) for j in jobs]
+        results = [one(j) for j in jobs]
+    cells: dict[tuple[str, int], _Acc] = {}
+    per_group: dict[tuple[MeterKind, int, float], list[dict[str, _Acc]]] = defaultdict(list)
+    for job, res in zip(jobs, results, strict=True):
+        per_group[job[0]].append(res)
+    for key, months in per_group.items():
+        if key[0] is MeterKind.INTERVAL:
+            for k, accs in enumerate(months):
+                for mid, acc in accs.items():
+                    cells[(mid, k)] = acc
+        else:
+            cells.update(_register_months(months, {i: by_id[i] for i in groups[key]}))
     out: list[MeterMonth] = []
-    for rows in results:
-        for row in rows:
-            m = by_id[row.meter_id]
-            month = date(year, int(row.label), 1)
-            out.append(
-                MeterMonth(
-                    meter_id=m.id,
-                    month=month,
-                    quantity=float(row.total or 0.0) * m.multiplier,
-                    n_present=int(row.n),
-                    n_expected=_month_seconds(month) // max(m.interval_s, 1),
-                    n_flagged=int(row.n_flagged or 0),
-                    n_rollover=int(row.n_rollover or 0),
-                    n_reset=int(row.n_reset or 0),
-                )
+    for (mid, k), acc in cells.items():
+        m = by_id[mid]
+        month = date(year, k + 1, 1)
+        out.append(
+            MeterMonth(
+                meter_id=mid,
+                month=month,
+                quantity=acc.total * m.multiplier,
+                n_present=acc.n,
+                n_expected=_month_seconds(month) // max(m.interval_s, 1),
+                n_flagged=acc.n_flagged,
+                n_rollover=acc.n_rollover,
+                n_reset=acc.n_reset,
             )
+        )
     out.sort(key=lambda mm: (mm.meter_id, mm.month))
     return out
 
@@ -361,6 +468,7 @@ def meter_hourly(
     if not meters:
         return out
     with engine.begin() as conn:
+        _pg_settings(conn)
         for kind in (MeterKind.INTERVAL, MeterKind.CUMULATIVE):
             ids = [m.id for m in meters if m.kind is kind]
             for row in _hour_rows(conn, year, tz, kind, ids):
