@@ -4,27 +4,36 @@ A synthetic park (示例数据, deterministic numpy generation) with ``--meters`
 year (2 000 meters → 17.5 M readings) is bulk loaded (binary COPY on PostgreSQL, executemany on
 SQLite; load time reported on its own). Then, ``--runs`` times, three phases are timed:
 
-1. aggregate — ``load_accounting_input`` (SQL GROUP BY meter × local month, window ``lag`` for the
-   cumulative registers, hourly arrays for the boundary and PV meters);
+1. aggregate — ``load_accounting_input`` (per local month one range query per meter kind: interval
+   sums by parallel workers, register ``lead`` in key order; hourly arrays of the boundary and PV
+   meters);
 2. accounting core — ``zeropark.accounting.run`` for the national method and the GHG method;
 3. save run — ``save_run`` of both inventories.
 
 Medians are printed with readings/s of the aggregation and the PostgreSQL/SQLite ratio of each phase.
+``--baseline GIT_REF`` also times ``load_accounting_input`` of ``store/aggregate.py`` at that commit
+(e.g. ``4799543``, the width_bucket/lag version) in every run and prints the speed-up.
 
 Usage::
 
     .venv/bin/python benchmarks/accounting.py                       # 2 000 meters, both backends
-    .venv/bin/python benchmarks/accounting.py --backend postgres --meters 2000 --runs 3
-    .venv/bin/python benchmarks/accounting.py --backend sqlite --meters 200
+    .venv/bin/python benchmarks/accounting.py --backend postgres --meters 2000 --runs 3 --reuse
+    .venv/bin/python benchmarks/accounting.py --backend postgres --meters 2000 --reuse --baseline 4799543
+    .venv/bin/python benchmarks/accounting.py --backend sqlite --meters 200 --reuse
 
 PostgreSQL: a fresh database ``zeropark_bench_<random>`` is created with the admin URL
 (``--pg-admin-url``, default ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``) and dropped after.
+With ``--reuse`` the database is ``zeropark_bench_<meters>`` (SQLite: ``$TMPDIR/zeropark_bench_<meters>.db``),
+kept after the run and reused when it already holds the complete load (``--runs 0`` only loads).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -37,6 +46,7 @@ import numpy as np
 from sqlalchemy import Engine, create_engine, text
 
 from zeropark.accounting import AccountingOptions, run
+from zeropark.accounting.engine import input_fingerprint
 from zeropark.factors import load_factor_set
 from zeropark.model import Carrier, Direction, Enterprise, Meter, MeterKind, Method, Park
 from zeropark.store import repo
@@ -185,17 +195,48 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     return out, time.perf_counter() - t0
 
 
-def measure(engine: Engine, runs: int) -> dict[str, list[float]]:
+def previous_aggregate(ref: str) -> Callable[[Engine, str, int], Any]:
+    """``load_accounting_input`` of ``store/aggregate.py`` as it was at git ``ref`` (for the ratio)."""
+    repo_root = Path(__file__).resolve().parents[1]
+    src = subprocess.run(
+        ["git", "show", f"{ref}:src/zeropark/store/aggregate.py"],
+        cwd=repo_root,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    spec = importlib.util.spec_from_loader(f"_zeropark_aggregate_{ref}", loader=None)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    exec(compile(src, f"{ref}:src/zeropark/store/aggregate.py", "exec"), module.__dict__)  # noqa: S102
+    fn: Callable[[Engine, str, int], Any] = module.load_accounting_input
+    return fn
+
+
+def measure(engine: Engine, runs: int, baseline: str | None = None) -> dict[str, list[float]]:
     factors = load_factor_set()
     phases: dict[str, list[float]] = {"aggregate": [], "accounting": [], "save": [], "total": []}
+    previous = previous_aggregate(baseline) if baseline else None
+    if previous is not None:
+        phases["aggregate_previous"] = []
+    fingerprints: set[str] = set()
     for _ in range(runs):
+        if previous is not None:
+            old_inputs, t_old = timed(lambda: previous(engine, PARK_ID, YEAR))
+            phases["aggregate_previous"].append(t_old)
         inputs, t_agg = timed(lambda: load_accounting_input(engine, PARK_ID, YEAR))
-        invs, t_acc = timed(
-            lambda inputs=inputs: [
-                run(inputs, factors, AccountingOptions(method=m)) for m in (Method.NATIONAL, Method.GHG)
-            ]
-        )
-        _, t_save = timed(lambda invs=invs: [save_run(engine, inv, created_by="benchmark") for inv in invs])
+        if previous is not None:
+            same = input_fingerprint(old_inputs) == input_fingerprint(inputs)
+            print(f"    previous aggregation {t_old:.2f} s, now {t_agg:.2f} s; same fingerprint: {same}")
+        t0 = time.perf_counter()
+        invs = [run(inputs, factors, AccountingOptions(method=m)) for m in (Method.NATIONAL, Method.GHG)]
+        t_acc = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for inv in invs:
+            save_run(engine, inv, created_by="benchmark")
+        t_save = time.perf_counter() - t0
+        fingerprints.add(invs[0].input_fingerprint)
         for k, v in (
             ("aggregate", t_agg),
             ("accounting", t_acc),
@@ -203,6 +244,7 @@ def measure(engine: Engine, runs: int) -> dict[str, list[float]]:
             ("total", t_agg + t_acc + t_save),
         ):
             phases[k].append(v)
+    print(f"    input fingerprint identical in every run: {len(fingerprints) == 1}")
     print(
         f"    quantities: {len(inputs.quantities)}, national total {invs[0].total_tco2e:,.1f} tCO2, "
         f"GHG location {invs[1].total_tco2e:,.1f} tCO2e"
@@ -210,41 +252,74 @@ def measure(engine: Engine, runs: int) -> dict[str, list[float]]:
     return phases
 
 
-def bench(backend: str, n_meters: int, runs: int, pg_admin_url: str) -> dict[str, Any]:
+def bench(
+    backend: str,
+    n_meters: int,
+    runs: int,
+    pg_admin_url: str,
+    reuse: bool = False,
+    baseline: str | None = None,
+) -> dict[str, Any]:
     park = build_park(n_meters)
     print(f"\n== {backend}: {len(park.meters)} meters × {HOURS} h = {len(park.meters) * HOURS:,} readings ==")
     tmp = tempfile.TemporaryDirectory()
     admin = None
     name = ""
+    existing = False
     if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{Path(tmp.name) / 'bench.db'}")
+        path = Path(tmp.name) / "bench.db"
+        if reuse:
+            path = Path(tempfile.gettempdir()) / f"zeropark_bench_{len(park.meters)}.db"
+            existing = path.exists()
+        engine = make_engine(f"sqlite:///{path}")
     else:
-        name = f"zeropark_bench_{uuid.uuid4().hex[:8]}"
+        name = f"zeropark_bench_{len(park.meters)}" if reuse else f"zeropark_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
+            existing = bool(
+                c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            )
+            if not existing:
+                c.execute(text(f'CREATE DATABASE "{name}"'))
         engine = make_engine(pg_admin_url.rsplit("/", 1)[0] + f"/{name}")
     try:
         upgrade(engine)
-        rows, t_load = load(engine, park)
-        print(f"  load: {rows:,} readings in {t_load:.1f} s = {rows / t_load:,.0f} readings/s")
-        if backend == "postgres":
-            with engine.connect() as c:
-                c.execute(text("ANALYZE reading"))
-                c.commit()
-        phases = measure(engine, runs)
+        with engine.connect() as c:
+            rows = int(c.execute(text("SELECT count(*) FROM reading")).scalar_one()) if existing else 0
+        t_load = float("nan")
+        if existing and rows == len(park.meters) * HOURS:
+            print(f"  reusing {name or path}: {rows:,} readings already loaded")
+        else:
+            if rows:
+                raise SystemExit(
+                    f"{name or path} holds {rows} readings, not a complete load: drop it and rerun"
+                )
+            rows, t_load = load(engine, park)
+            print(f"  load: {rows:,} readings in {t_load:.1f} s = {rows / t_load:,.0f} readings/s")
+            if backend == "postgres":
+                with engine.connect() as c:
+                    c.execute(text("ANALYZE reading"))
+                    c.commit()
+        if runs == 0:
+            return {"rows": rows, "load_s": t_load}
+        phases = measure(engine, runs, baseline)
         med = {k: statistics.median(v) for k, v in phases.items()}
-        for k in ("aggregate", "accounting", "save", "total"):
+        for k in phases:
             print(f"  {k:<11} median {med[k]:7.2f} s   runs: {', '.join(f'{x:.2f}' for x in phases[k])}")
         print(
             f"  aggregation throughput: {rows / med['aggregate']:,.0f} readings/s; "
             f"end to end {rows / med['total']:,.0f} readings/s"
         )
+        if "aggregate_previous" in med:
+            print(
+                f"  previous aggregation ({baseline}): {rows / med['aggregate_previous']:,.0f} readings/s; "
+                f"speed-up {med['aggregate_previous'] / med['aggregate']:.2f}×"
+            )
         return {"rows": rows, "load_s": t_load, **med}
     finally:
         engine.dispose()
         tmp.cleanup()
-        if admin is not None:
+        if admin is not None and not reuse:
             with admin.connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
@@ -256,13 +331,34 @@ def main() -> None:
     ap.add_argument("--sqlite-meters", type=int, default=None, help="meters for SQLite (default: --meters)")
     ap.add_argument("--runs", type=int, default=3, help="timed repetitions (median reported)")
     ap.add_argument("--backend", choices=["postgres", "sqlite", "both"], default="both")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the loaded database (zeropark_bench_<meters> / $TMPDIR/zeropark_bench_<meters>.db) "
+        "and reuse it on the next run instead of loading 17.5 M rows again; --runs 0 only loads",
+    )
+    ap.add_argument(
+        "--baseline",
+        metavar="GIT_REF",
+        help="also time load_accounting_input of store/aggregate.py at this git ref (e.g. 4799543, "
+        "before the per-month queries) in every run, and print the speed-up",
+    )
     ap.add_argument("--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = ap.parse_args()
     results: dict[str, dict[str, Any]] = {}
     if args.backend in ("postgres", "both"):
-        results["postgres"] = bench("postgres", args.meters, args.runs, args.pg_admin_url)
+        results["postgres"] = bench(
+            "postgres", args.meters, args.runs, args.pg_admin_url, args.reuse, args.baseline
+        )
     if args.backend in ("sqlite", "both"):
-        results["sqlite"] = bench("sqlite", args.sqlite_meters or args.meters, args.runs, args.pg_admin_url)
+        results["sqlite"] = bench(
+            "sqlite",
+            args.sqlite_meters or args.meters,
+            args.runs,
+            args.pg_admin_url,
+            args.reuse,
+            args.baseline,
+        )
     if len(results) == 2:
         pg, sq = results["postgres"], results["sqlite"]
         same = pg["rows"] == sq["rows"]
