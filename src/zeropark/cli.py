@@ -30,25 +30,10 @@ def init() -> None:
 
 
 def _register() -> None:
-    """Attach each area's sub-commands (imported lazily so `--help` stays fast)."""
-    import importlib
+    """Attach each area's sub-commands."""
+    from zeropark.commands import account, data, demo, factors, forecast, ingest, optimize, serve
 
-    for module_name in (
-        "zeropark.commands.factors",
-        "zeropark.commands.account",
-        "zeropark.commands.data",
-        "zeropark.commands.demo",
-        "zeropark.commands.ingest",
-        "zeropark.commands.serve",
-        "zeropark.commands.optimize",
-        "zeropark.commands.forecast",
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:  # an area not built yet
-            if exc.name != module_name:
-                raise
-            continue
+    for module in (factors, account, data, demo, ingest, serve, optimize, forecast):
         module.register(app)
 
 

@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -25,6 +25,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from zeropark import __version__
 from zeropark.api.auth import LoginThrottled, _TokenCache
 from zeropark.api.auth import router as auth_router
+from zeropark.api.routers.ingest import router as ingest_router
+from zeropark.api.routers.optimize import page_router as optimize_page_router
 from zeropark.errors import (
     AccountingError,
     DataError,
@@ -37,6 +39,7 @@ from zeropark.errors import (
     ZeroparkError,
 )
 from zeropark.settings import Settings, get_settings
+from zeropark.web.pages import router as pages_router
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,7 @@ RESOURCE_ROUTERS: tuple[str, ...] = (
     "quality",
     "imports",
     "reports",
+    "optimize",
 )
 
 
@@ -98,22 +102,6 @@ def _error_response(exc: ZeroparkError) -> JSONResponse:
     if isinstance(exc, Infeasible):
         body["conflicts"] = exc.conflicts
     return JSONResponse(status_code=_status_for(exc), content=body)
-
-
-def _optional_router(module_name: str) -> APIRouter | None:
-    """``module.router`` if the module exists (areas land at different times)."""
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and module_name.startswith(exc.name):
-            return None
-        log.exception("router %s failed to import; the app runs without it", module_name)
-        return None
-    except ImportError:
-        log.exception("router %s failed to import; the app runs without it", module_name)
-        return None
-    router = getattr(module, "router", None)
-    return router if isinstance(router, APIRouter) else None
 
 
 class RefuseNul:
@@ -212,20 +200,11 @@ def create_app(engine: Engine | None = None, *, settings: Settings | None = None
 
     app.include_router(auth_router, prefix=API_PREFIX)
     for name in RESOURCE_ROUTERS:
-        router = _optional_router(f"zeropark.api.routers.{name}")
-        if router is not None:
-            app.include_router(router, prefix=API_PREFIX)
-    ingest = _optional_router("zeropark.api.routers.ingest")
-    if ingest is not None:
-        app.include_router(ingest, prefix=API_PREFIX if not _has_prefix(ingest) else "")
-    pages = _optional_router("zeropark.web.pages")
-    if pages is not None:
-        app.include_router(pages)
+        module = importlib.import_module(f"zeropark.api.routers.{name}")
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(ingest_router)  # mounts itself under /api/v1
+    app.include_router(optimize_page_router)
+    app.include_router(pages_router)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
-
-
-def _has_prefix(router: APIRouter) -> bool:
-    """Whether ``router`` already mounts itself under /api/v1."""
-    return router.prefix.startswith(API_PREFIX)
