@@ -6,8 +6,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from conftest import PASSWORD, USERS, YEAR, Server
+from e2e_park import (  # noqa: F401 - fixtures used by name
+    PASSWORD,
+    USERS,
+    YEAR,
+    Server,
+    artifacts_fixture,
+    browser_fixture,
+    demo_server_fixture,
+    server_fixture,
+)
 
 pytestmark = pytest.mark.browser
 

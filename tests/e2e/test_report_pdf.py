@@ -7,9 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from e2e_park import (  # noqa: F401 - fixtures used by name
+    PASSWORD,
+    USERS,
+    YEAR,
+    Server,
+    artifacts_fixture,
+    browser_fixture,
+    demo_server_fixture,
+    server_fixture,
+)
 from pypdf import PdfReader
-
-from conftest import PASSWORD, USERS, YEAR, Server
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,4 @@
-"""Browser-test fixtures: a small fixture park served by uvicorn on a random port, and chromium.
+"""The browser tests' fixture park (hand-computed values), demo-park holder and the uvicorn server.
 
 The park is written through ``zeropark.store.repo`` (park, enterprises, meters) and the ORM (rollups,
 alarms, inventory runs), with line items built by ``zeropark.accounting.lineitems`` and values
@@ -342,18 +342,6 @@ def serve(engine: Engine) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The fixture park (hand-computed values) served on a random port (SQLite file)."""
-    db = tmp_path_factory.mktemp("e2e") / "zeropark.db"
-    engine = make_engine(f"sqlite:///{db}")
-    upgrade(engine)
-    build_fixture_park(engine)
-    with serve(engine) as url:
-        yield Server(url, engine)
-    engine.dispose()
-
-
 @dataclass(frozen=True)
 class DemoServer:
     """The small demo park (``zeropark.demo``, 示例数据) served, with one password per demo user."""
@@ -364,8 +352,26 @@ class DemoServer:
     passwords: dict[str, str]
 
 
-@pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+# --------------------------------------------------------------------------------------------
+# Fixtures. Test modules import them (``from e2e_park import server_fixture``): a conftest.py
+# here would replace the root ``conftest`` module that other test helpers import by name.
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", name="server")
+def server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The fixture park (hand-computed values) served on a random port (SQLite file)."""
+    db = tmp_path_factory.mktemp("e2e") / "zeropark.db"
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)
+    build_fixture_park(engine)
+    with serve(engine) as url:
+        yield Server(url, engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", name="demo_server")
+def demo_server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     """The demo generator's small park (6 enterprises, 14 days), rollups built, demo users made."""
     from zeropark import demo
     from zeropark.api.auth import ensure_demo_users
@@ -383,8 +389,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="session", name="browser")
+def browser_fixture() -> Iterator[Any]:
     """Headless Debian chromium (fails under CI=true when missing, skips locally)."""
     if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
         if IN_CI:
@@ -409,8 +415,8 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-@pytest.fixture(scope="session")
-def artifacts() -> Path:
+@pytest.fixture(scope="session", name="artifacts")
+def artifacts_fixture() -> Path:
     """Directory for screenshots (gitignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
