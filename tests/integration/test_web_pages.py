@@ -105,3 +105,61 @@ def test_enterprise_user_gets_404_for_other_enterprises(engine: Engine, demo_app
     item_ids = re.findall(r'data-line-item="([^"]+)"', html)
     assert item_ids and all(own in i for i in item_ids), item_ids
     assert client.get(f"/users?year={park.year}").status_code == 403
+
+
+def test_verifier_signs_off_a_run_from_the_inventory_page(engine: Engine, demo_app: Any) -> None:
+    """A verifier's sign-off form freezes the stored run (CSRF required, audited); others may not sign."""
+    from zeropark.accounting import AccountingOptions, run
+    from zeropark.factors import load_factor_set
+    from zeropark.model import Method
+    from zeropark.store import runs
+    from zeropark.store.aggregate import load_accounting_input
+    from zeropark.store.schema import AuditLogRow
+
+    client, passwords, park = demo_app
+    inv = run(
+        load_accounting_input(engine, park.park.id, park.year),
+        load_factor_set(),
+        AccountingOptions(method=Method.NATIONAL),
+    )
+    run_id = runs.save_run(engine, inv, created_by="test")
+
+    # a park manager sees no form and is refused (403, audited)
+    _login(client, "demo-manager", passwords["demo-manager"])
+    assert f"/inventory/runs/{run_id}/sign-off" not in client.get(f"/inventory?year={park.year}").text
+    r = client.post(
+        f"/inventory/runs/{run_id}/sign-off",
+        data={"csrf_token": client.cookies["csrf_token"], "note": "x"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 403
+    assert runs.get_run(engine, run_id).summary.signed_off_by is None
+
+    client.cookies.clear()
+    _login(client, "demo-verifier", passwords["demo-verifier"])
+    html = client.get(f"/inventory?year={park.year}").text
+    assert f'action="/inventory/runs/{run_id}/sign-off"' in html
+    # without the CSRF token the form post is refused
+    r = client.post(f"/inventory/runs/{run_id}/sign-off", data={"note": "ok"}, follow_redirects=False)
+    assert r.status_code == 403
+    r = client.post(
+        f"/inventory/runs/{run_id}/sign-off",
+        data={"csrf_token": client.cookies["csrf_token"], "note": "核查通过"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    summary = runs.get_run(engine, run_id).summary
+    assert summary.signed_off_by == "demo-verifier"
+    # frozen: a second sign-off is a conflict, and the form is gone
+    r = client.post(
+        f"/inventory/runs/{run_id}/sign-off",
+        data={"csrf_token": client.cookies["csrf_token"]},
+        follow_redirects=False,
+    )
+    assert r.status_code == 409
+    assert f"/inventory/runs/{run_id}/sign-off" not in client.get(f"/inventory?year={park.year}").text
+    with engine.connect() as c:
+        actions = set(
+            c.execute(select(AuditLogRow.action).where(AuditLogRow.entity_id == str(run_id))).scalars()
+        )
+    assert {"sign_off", "denied"} <= actions

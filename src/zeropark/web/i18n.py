@@ -145,6 +145,16 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "code_version": ("程序版本", "Code version"),
     "signed_off": ("已签核", "Signed off"),
     "not_signed_off": ("未签核", "Not signed off"),
+    "sign_off": ("核查签发", "Sign off"),
+    "sign_off_note": ("核查意见（可选）", "Verification note (optional)"),
+    "sign_off_confirm": (
+        "签发后该核算结果将被冻结，不可修改。确认签发？",
+        "Signing off freezes this run; it cannot be changed. Sign off?",
+    ),
+    "sign_off_verifier_only": (
+        "只有核查机构（verifier）可以签发核算结果。",
+        "Only a verifier can sign off an inventory run.",
+    ),
     "run": ("核算批次", "Inventory run"),
     "readings": ("计量数据", "Readings"),
     "activity_records": ("活动数据记录", "Activity records"),
