@@ -3,13 +3,13 @@
 Policy (DESIGN.md §4–5; the mapping is documented in docs/architecture.md):
 
 - **Intervals in SQL.** The heavy work runs in the database, one ``GROUP BY meter`` per meter kind
-  and local month, each a plain range on ``ts`` (on PostgreSQL: one partition, read by parallel
-  workers, no per-row time-zone arithmetic): interval meters sum their values; cumulative
-  registers are differenced inside the month with a window function (``lead``, in primary-key
-  order) and the step into the next month is added in Python, with rollover and reset detection
-  exactly as
-  :func:`zeropark.timeseries.registers_to_intervals` (rollover when ``register_max − prev + cur``
-  lies in ``[0, register_max / 10]``, otherwise a reset whose interval is the new register).
+  and local month, each a plain range on ``ts`` (on PostgreSQL: one partition, no per-row time-zone
+  arithmetic; serial queries on two connections, so the float sums are reproducible): interval
+  meters sum their values; cumulative registers are differenced inside the month with a window
+  function (``lead``, in primary-key order) and the step into the next month is added in Python,
+  with rollover and reset detection exactly as :func:`zeropark.timeseries.registers_to_intervals`
+  (rollover when ``register_max − prev + cur`` lies in ``[0, register_max / 10]``, otherwise a
+  reset whose interval is the new register).
   The multiplier (CT/PT ratio) is applied to the per-month sums.
 - **Which period an interval belongs to** (as :mod:`zeropark.timeseries`): an interval meter's value
   at ``ts`` covers ``[ts − interval_s, ts)``; a register difference covers ``[ts_prev, ts)``. The
@@ -325,15 +325,18 @@ def _month_query(
     return out
 
 
-#: PostgreSQL parallel workers per query (set per transaction).
-_PG_PARALLEL = 2
-
-
 def _pg_settings(conn: Connection) -> None:
-    """Per-transaction PostgreSQL settings of the aggregation queries (no-op on SQLite)."""
+    """Per-transaction PostgreSQL settings of the aggregation queries (no-op on SQLite).
+
+    No parallel workers and no synchronized scans: each sum then adds its readings in the
+    partition's physical order (readings are insert-only), so a recomputation gives the same
+    float bits and the same input fingerprint; with parallel workers the partial sums are added
+    in an order that varies between runs. The months run on ``workers`` connections instead.
+    """
     if conn.dialect.name != "postgresql":
         return
-    conn.execute(text(f"SET LOCAL max_parallel_workers_per_gather = {_PG_PARALLEL}"))
+    conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    conn.execute(text("SET LOCAL synchronize_seqscans = off"))
     conn.execute(text("SET LOCAL work_mem = '64MB'"))  # hour groups and month windows sort in memory
     conn.execute(text("SET LOCAL jit = off"))  # compiling these short queries costs more than it saves
 
@@ -376,7 +379,7 @@ def meter_monthly(
     """Energy of each meter in each local month of ``year`` [canonical unit, multiplier applied].
 
     One query per (meter kind and interval, local month), each a plain range on ``ts`` that
-    PostgreSQL answers from that month's partition (parallel workers, no per-row time-zone
+    PostgreSQL answers from that month's partition (no per-row time-zone
     arithmetic); registers add the interval that crosses into the next month afterwards.
 
     Parameters
@@ -392,8 +395,8 @@ def meter_monthly(
     tz : str
         The park's time zone.
     workers : int, optional
-        PostgreSQL: month queries run on this many connections at once (default 2; each query
-        also uses up to two parallel workers). SQLite: always one.
+        PostgreSQL: month queries run on this many connections at once (default 2, the cores;
+        each query is serial so its sums are reproducible). SQLite: always one.
 
     Returns
     -------
