@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from zeropark.commands.common import EXIT_DATA_ERROR, console, engine, err_console
@@ -58,35 +57,9 @@ def _import_enterprise_data(path: Path, partial: bool) -> None:
 
 
 def _import_readings(path: Path) -> None:
-    from zeropark.ingest.files import import_readings
+    from zeropark.commands.ingest import import_readings_file
 
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    ) as bar:
-        task = bar.add_task(path.name, total=None)
-        result = import_readings(
-            engine(), path, progress=lambda done, total: bar.update(task, completed=done, total=total)
-        )
-    t = Table(title=f"{path.name} 计量数据 readings")
-    for col in ("rows", "stored", "duplicates", "conflicts", "flagged", "quarantined"):
-        t.add_column(col, justify="right")
-    t.add_row(
-        *(
-            str(getattr(result, c))
-            for c in ("rows", "stored", "duplicates", "conflicts", "flagged", "quarantined")
-        )
-    )
-    console.print(t)
-    for e in result.errors[:20]:
-        err_console.print(f"  - {e}")
-    if result.quarantined:
-        console.print(
-            "隔离 quarantined: `zeropark quarantine list`; fix metadata, then `zeropark quarantine reprocess`"
-        )
+    import_readings_file(path)
 
 
 def import_file(

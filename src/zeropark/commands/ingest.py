@@ -12,12 +12,29 @@ from rich.table import Table
 
 from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_NOT_FOUND, console, engine, err_console
 from zeropark.errors import DataError, NotFound
+from zeropark.ingest.files import ImportResult
 
 ingest_app = typer.Typer(
     help="Readings ingestion 计量数据采集: MQTT service, files, gateways, counters.", no_args_is_help=True
 )
 quarantine_app = typer.Typer(help="Quarantined records 隔离区: list and re-process.", no_args_is_help=True)
 alarms_app = typer.Typer(help="Alarms 告警: evaluate rules, list, acknowledge, close.", no_args_is_help=True)
+
+
+def show_readings_result(title: str, result: ImportResult) -> None:
+    """Print the outcome of a readings import: counts, the first row errors, what to do next."""
+    cols = ("rows", "stored", "duplicates", "conflicts", "flagged", "quarantined")
+    table = Table(title=f"{title} 计量数据 readings")
+    for col in cols:
+        table.add_column(col, justify="right")
+    table.add_row(*(str(getattr(result, c)) for c in cols))
+    console.print(table)
+    for e in result.errors[:20]:
+        err_console.print(f"  - {e}")
+    if result.quarantined:
+        console.print(
+            "隔离 quarantined: `zeropark quarantine list`; fix metadata, then `zeropark quarantine reprocess`"
+        )
 
 
 def register(app: typer.Typer) -> None:
@@ -89,6 +106,14 @@ def ingest_file(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or xlsx export")],
 ) -> None:
     """Import a readings export (meter_id, ts, value[, unit] / 表号, 时间, 读数). 导入抄表数据文件."""
+    import_readings_file(file)
+
+
+def import_readings_file(file: Path) -> None:
+    """Stream a readings export into the store with a progress bar and print the outcome.
+
+    Exits with ``EXIT_DATA_ERROR`` when the file cannot be read as a readings export.
+    """
     from zeropark.ingest.files import import_readings
 
     try:
@@ -106,22 +131,7 @@ def ingest_file(
     except DataError as exc:
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(EXIT_DATA_ERROR) from None
-    table = Table(title=f"{file.name}")
-    for col in ("rows", "stored", "duplicates", "conflicts", "flagged", "quarantined"):
-        table.add_column(col, justify="right")
-    table.add_row(
-        *(
-            str(getattr(result, c))
-            for c in ("rows", "stored", "duplicates", "conflicts", "flagged", "quarantined")
-        )
-    )
-    console.print(table)
-    for e in result.errors[:20]:
-        err_console.print(f"  - {e}")
-    if result.quarantined:
-        console.print(
-            "quarantined rows: `zeropark quarantine list`; fix metadata, then `zeropark quarantine reprocess`"
-        )
+    show_readings_result(file.name, result)
 
 
 @ingest_app.command("stats")
