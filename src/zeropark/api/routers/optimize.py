@@ -14,12 +14,14 @@ Runs are park-level: enterprise users are refused; writing needs admin or park m
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from zeropark.api.auth import ScopeDep
 from zeropark.api.deps import SessionDep
@@ -29,6 +31,17 @@ from zeropark.web.context import PageDep
 
 router = APIRouter(tags=["optimize 优化"])
 page_router = APIRouter(tags=["web"], include_in_schema=False)
+
+
+def _local_naive(value: datetime) -> datetime:
+    """Park-local wall-clock time: an aware input is converted to Asia/Shanghai, then made naive."""
+    if value.tzinfo is not None:
+        value = value.astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    return value
+
+
+#: A park-local time (ISO 8601 date or date-time); anything else is refused with 422.
+LocalTime = Annotated[datetime, AfterValidator(_local_naive)]
 
 
 class ProfileIn(BaseModel):
@@ -43,8 +56,8 @@ class ProfileIn(BaseModel):
 class EventIn(BaseModel):
     """需求响应事件: cut grid import by ``reduction_kw`` in [start_local, end_local)."""
 
-    start_local: str
-    end_local: str
+    start_local: LocalTime
+    end_local: LocalTime
     reduction_kw: float = Field(gt=0)
     incentive_cny_per_kwh: float = 0.0
 
@@ -53,7 +66,9 @@ class RunIn(BaseModel):
     """A run request. ``scenario`` takes the fields of ``ScenarioParams`` (docs/optimisation.md)."""
 
     mode: Literal["dispatch", "size", "demand_response"] = "dispatch"
-    start_local: str = Field(description="First step (local time), e.g. 2026-07-15 or 2026-01-01 for a year")
+    start_local: LocalTime = Field(
+        description="First step (local time), e.g. 2026-07-15, or 2026-01-01 for a year"
+    )
     hours: int = Field(24, ge=1, le=8784)
     dt_h: float = Field(1.0, gt=0)
     profile: ProfileIn | None = None
