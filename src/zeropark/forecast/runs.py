@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from zeropark.errors import DataError, NotFound, RowError, ValidationError
 from zeropark.forecast.backtest import (
@@ -44,7 +44,7 @@ from zeropark.forecast.load import LoadModelParams, day_index, forecast_load_day
 from zeropark.forecast.metrics import accuracy
 from zeropark.forecast.pv import PvSite, forecast_pv_day
 from zeropark.model import Carrier, Direction, Meter
-from zeropark.store.db import session_factory
+from zeropark.store.db import get_detached, newest_detached, session_factory
 from zeropark.store.schema import ForecastRunRow
 
 #: Default orientation of rooftop PV when the store holds none [°] (pvlib: azimuth 180 = south).
@@ -466,31 +466,19 @@ def save_forecast_run(
 
 
 def get_forecast_run(engine: Engine, run_id: int) -> ForecastRunRow:
-    """One stored forecast run.
+    """One stored run.
 
     Raises
     ------
     NotFound
         If there is no run ``run_id``.
     """
-    with session_factory(engine)() as session:
-        row = session.get(ForecastRunRow, run_id)
-        if row is None:
-            raise NotFound(f"forecast run {run_id} not found")
-        session.expunge(row)
-        return row
+    return get_detached(engine, ForecastRunRow, run_id, f"forecast run {run_id} not found")
 
 
 def list_forecast_runs(engine: Engine, park_id: str | None = None, limit: int = 50) -> list[ForecastRunRow]:
-    """The newest forecast runs first (of one park if given)."""
-    stmt = select(ForecastRunRow).order_by(ForecastRunRow.id.desc()).limit(limit)
-    if park_id is not None:
-        stmt = stmt.where(ForecastRunRow.park_id == park_id)
-    with session_factory(engine)() as session:
-        rows = list(session.scalars(stmt))
-        for r in rows:
-            session.expunge(r)
-        return rows
+    """The newest runs first (of one park if given)."""
+    return newest_detached(engine, ForecastRunRow, park_id, limit)
 
 
 # --- profiles for the optimiser --------------------------------------------------------------

@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from zeropark.errors import NotFound, RowError, ValidationError
 from zeropark.optimize.profiles import Profiles, profiles_from_frame, seasonal_naive
-from zeropark.store.db import session_factory
+from zeropark.store.db import get_detached, newest_detached, session_factory
 from zeropark.store.schema import OptimizationRunRow
 
 
@@ -195,24 +195,17 @@ def get_run(engine: Engine, run_id: int) -> OptimizationRunRow:
     NotFound
         If there is no run ``run_id``.
     """
-    with session_factory(engine)() as session:
-        row = session.get(OptimizationRunRow, run_id)
-        if row is None:
-            raise NotFound(f"optimisation run {run_id} not found; list runs with `zeropark optimize runs`")
-        session.expunge(row)
-        return row
+    return get_detached(
+        engine,
+        OptimizationRunRow,
+        run_id,
+        f"optimisation run {run_id} not found; list runs with `zeropark optimize runs`",
+    )
 
 
 def list_runs(engine: Engine, park_id: str | None = None, limit: int = 50) -> list[OptimizationRunRow]:
     """The newest runs first (of one park if given)."""
-    stmt = select(OptimizationRunRow).order_by(OptimizationRunRow.id.desc()).limit(limit)
-    if park_id is not None:
-        stmt = stmt.where(OptimizationRunRow.park_id == park_id)
-    with session_factory(engine)() as session:
-        rows = list(session.scalars(stmt))
-        for r in rows:
-            session.expunge(r)
-        return rows
+    return newest_detached(engine, OptimizationRunRow, park_id, limit)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
+
+from zeropark.errors import NotFound
+from zeropark.store.schema import ForecastRunRow, OptimizationRunRow
 
 
 def make_engine(url: str) -> Engine:
@@ -44,3 +48,37 @@ def transaction(engine: Engine) -> Iterator[Session]:
     """A session in one transaction: commit on success, roll back on error."""
     with session_factory(engine)() as session, session.begin():
         yield session
+
+
+#: A stored run table keyed by ``id`` and owned by a park.
+RunRowT = TypeVar("RunRowT", ForecastRunRow, OptimizationRunRow)
+
+
+def get_detached(engine: Engine, model: type[RunRowT], run_id: int, not_found: str) -> RunRowT:
+    """Row ``run_id`` of ``model``, detached from its session so callers can read it freely.
+
+    Raises
+    ------
+    NotFound
+        With the message ``not_found`` if there is no such row.
+    """
+    with session_factory(engine)() as session:
+        row = session.get(model, run_id)
+        if row is None:
+            raise NotFound(not_found)
+        session.expunge(row)
+        return row
+
+
+def newest_detached(
+    engine: Engine, model: type[RunRowT], park_id: str | None = None, limit: int = 50
+) -> list[RunRowT]:
+    """The newest ``limit`` rows of ``model`` first (of one park if given), detached."""
+    stmt = select(model).order_by(model.id.desc()).limit(limit)
+    if park_id is not None:
+        stmt = stmt.where(model.park_id == park_id)
+    with session_factory(engine)() as session:
+        rows = list(session.scalars(stmt))
+        for row in rows:
+            session.expunge(row)
+        return rows
