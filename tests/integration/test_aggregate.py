@@ -8,11 +8,14 @@ local (UTC+8) month / hour containing its start. Hour index 0 = 2025-01-01 00:00
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
+import numpy as np
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
+from zeropark.accounting.engine import input_fingerprint
 from zeropark.model import (
     ActivityRecord,
     Carrier,
@@ -27,8 +30,8 @@ from zeropark.model import (
     Transfer,
 )
 from zeropark.store import repo
-from zeropark.store.aggregate import load_accounting_input, meter_monthly
-from zeropark.store.readings import write_readings
+from zeropark.store.aggregate import MeterMonth, load_accounting_input, meter_monthly
+from zeropark.store.readings import bulk_load_readings, write_readings
 
 JAN, FEB, MAR = date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)
 EL = Carrier.ELECTRICITY
@@ -257,3 +260,74 @@ def test_register_across_months_by_hand(engine: Engine) -> None:
     apr, may = got[("EL-Q", date(2025, 4, 1))], got[("EL-Q", date(2025, 5, 1))]
     assert (apr.quantity, apr.n_rollover, apr.n_present) == (30.0, 1, 1)  # 15 × 2
     assert (may.quantity, may.n_present) == (8.0, 1)  # 4 × 2
+
+
+# --- month summaries (maintained aggregates) vs the readings ------------------------------------
+
+
+def _summary_windows(engine: Engine, meter_id: str) -> list[datetime]:
+    with engine.connect() as c:
+        rows = c.execute(
+            text("SELECT lo FROM meter_month_summary WHERE meter_id = :m ORDER BY lo"), {"m": meter_id}
+        )
+        return [r.lo if isinstance(r.lo, datetime) else datetime.fromisoformat(r.lo) for r in rows]
+
+
+def _months(engine: Engine, park: str, **kw: bool) -> dict[tuple[str, date], MeterMonth]:
+    return {(m.meter_id, m.month): m for m in meter_monthly(engine, park, 2025, **kw)}
+
+
+def test_summaries_give_the_readings_result_bit_for_bit(engine: Engine) -> None:
+    _park(engine)
+    raw = _months(engine, "P", from_readings=True)
+    assert _summary_windows(engine, "GRID-IN") == []  # the verifier's path stores nothing
+    built = _months(engine, "P")  # computes and stores the summaries
+    assert len(_summary_windows(engine, "GRID-IN")) == 12  # one per local month (empty ones too)
+    stored = _months(engine, "P")  # read back
+    assert built == raw and stored == raw
+    fp = {input_fingerprint(load_accounting_input(engine, "P", 2025, from_readings=r)) for r in (True, False)}
+    assert len(fp) == 1
+
+
+def test_a_late_reading_recomputes_only_its_window(engine: Engine) -> None:
+    _park(engine)
+    _months(engine, "P")
+    before = len(_summary_windows(engine, "GRID-IN"))
+    # a late interval value for 2025-01-10 08:00 local; and a register reading in E1-EL's February
+    write_readings(
+        engine,
+        [Reading("GRID-IN", z(2025, 1, 10, 0), 100.0), Reading("E1-EL", z(2025, 2, 5, 0), 20.0)],
+        source="late",
+    )
+    # January's window of GRID-IN is gone (one of 12), the others stay
+    assert len(_summary_windows(engine, "GRID-IN")) == before - 1
+    got = _months(engine, "P")
+    assert got[("GRID-IN", JAN)].quantity == 137.0  # 7 + 10 + 20 + 100
+    assert got[("GRID-IN", FEB)].quantity == 80.0
+    # E1-EL February: 3 → 10 → 20 = (7 + 10) × 40 = 680; January keeps (5 + 8) × 40 = 520
+    assert (got[("E1-EL", JAN)].quantity, got[("E1-EL", FEB)].quantity) == (520.0, 680.0)
+    assert got == _months(engine, "P", from_readings=True)
+
+
+def test_a_duplicate_keeps_the_summaries_and_a_meter_change_drops_them(engine: Engine) -> None:
+    _park(engine)
+    _months(engine, "P")
+    write_readings(engine, [Reading("GRID-IN", z(2025, 1, 31, 15), 10.0)], source="again")  # duplicate
+    assert len(_summary_windows(engine, "GRID-IN")) == 12
+    meter = repo.get_meter(engine, "E1-EL")
+    repo.upsert_meter(engine, replace(meter, multiplier=80.0))
+    assert _summary_windows(engine, "E1-EL") == []
+    assert _months(engine, "P")[("E1-EL", JAN)].quantity == 1040.0  # (5 + 8) × 80
+
+
+def test_a_bulk_load_drops_the_windows_it_writes_into(engine: Engine) -> None:
+    _park(engine)
+    _months(engine, "P")
+    bulk_load_readings(
+        engine,
+        np.array(["GRID-IN", "GRID-IN"], dtype=object),
+        np.array(["2025-03-01T00:00", "2025-03-01T01:00"], dtype="datetime64[us]"),
+        np.array([1.0, 2.0]),
+    )
+    assert len(_summary_windows(engine, "GRID-IN")) == 11
+    assert _months(engine, "P")[("GRID-IN", MAR)].quantity == 3.0

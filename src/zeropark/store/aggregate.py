@@ -64,6 +64,7 @@ from zeropark.model import (
     Transfer,
 )
 from zeropark.store import repo
+from zeropark.store.readings import SUMMARY_LOCK_KEY
 from zeropark.units import to_canonical
 
 __all__ = [
@@ -296,6 +297,34 @@ def _month_params(dialect: str, lo: datetime, hi: datetime) -> dict[str, Any]:
     return {"lo": _sqlite_ts(lo), "hi": _sqlite_ts(hi)}
 
 
+def _month_rows(
+    conn: Connection,
+    kind: MeterKind,
+    rmax: float | None,
+    ids: Sequence[str],
+    lo: datetime,
+    hi: datetime,
+) -> dict[str, _Acc]:
+    """Run the month SQL of one (meter kind, window) for ``ids`` on ``conn``."""
+    dialect = conn.dialect.name
+    sql = _sql_interval_month() if kind is MeterKind.INTERVAL else _sql_register_month(dialect)
+    stmt = text(sql).bindparams(bindparam("ids", expanding=True))
+    params = {"ids": list(ids), **_month_params(dialect, lo, hi)}
+    if kind is MeterKind.CUMULATIVE:
+        params["rmax"] = rmax
+    out: dict[str, _Acc] = {}
+    for row in conn.execute(stmt, params):
+        acc = _Acc(float(row.total or 0.0), int(row.n), int(row.n_flagged or 0))
+        if kind is MeterKind.CUMULATIVE:
+            acc.n_rollover = int(row.n_rollover or 0)
+            acc.n_reset = int(row.n_reset or 0)
+            acc.first_value = None if row.first_value is None else float(row.first_value)
+            acc.first_quality = int(row.first_quality or 0)
+            acc.last_value = None if row.last_value is None else float(row.last_value)
+        out[row.meter_id] = acc
+    return out
+
+
 def _month_query(
     engine: Engine,
     kind: MeterKind,
@@ -304,24 +333,91 @@ def _month_query(
     lo: datetime,
     hi: datetime,
 ) -> dict[str, _Acc]:
-    dialect = engine.dialect.name
-    sql = _sql_interval_month() if kind is MeterKind.INTERVAL else _sql_register_month(dialect)
-    stmt = text(sql).bindparams(bindparam("ids", expanding=True))
-    params = {"ids": list(ids), **_month_params(dialect, lo, hi)}
-    if kind is MeterKind.CUMULATIVE:
-        params["rmax"] = rmax
-    out: dict[str, _Acc] = {}
+    """One window aggregated from the readings (the verifier's path; nothing is stored)."""
     with engine.begin() as conn:
         _pg_settings(conn)
-        for row in conn.execute(stmt, params):
-            acc = _Acc(float(row.total or 0.0), int(row.n), int(row.n_flagged or 0))
-            if kind is MeterKind.CUMULATIVE:
-                acc.n_rollover = int(row.n_rollover or 0)
-                acc.n_reset = int(row.n_reset or 0)
-                acc.first_value = None if row.first_value is None else float(row.first_value)
-                acc.first_quality = int(row.first_quality or 0)
-                acc.last_value = None if row.last_value is None else float(row.last_value)
-            out[row.meter_id] = acc
+        return _month_rows(conn, kind, rmax, ids, lo, hi)
+
+
+_SUMMARY_COLUMNS = (
+    "meter_id, lo, hi, total, n, n_flagged, n_rollover, n_reset, first_value, first_quality, last_value"
+)
+
+
+def _summarised_month(
+    engine: Engine,
+    kind: MeterKind,
+    rmax: float | None,
+    ids: Sequence[str],
+    lo: datetime,
+    hi: datetime,
+) -> dict[str, _Acc]:
+    """One window from the stored month summaries; missing ones are computed and stored first.
+
+    A summary holds exactly what :func:`_month_rows` returns for the meter and window (a meter
+    with no readings there is stored as an empty row so it is not recomputed), so this path and
+    :func:`_month_query` give the same numbers bit for bit.
+    """
+    dialect = engine.dialect.name
+    window = _month_params(dialect, lo, hi)
+    read = text(
+        f"SELECT {_SUMMARY_COLUMNS} FROM meter_month_summary WHERE meter_id IN :ids AND lo = :lo AND hi = :hi"
+    ).bindparams(bindparam("ids", expanding=True))
+    out: dict[str, _Acc] = {}
+    seen: set[str] = set()
+    with engine.connect() as conn:
+        for row in conn.execute(read, {"ids": list(ids), **window}):
+            seen.add(row.meter_id)
+            if row.n or row.first_value is not None:
+                out[row.meter_id] = _Acc(
+                    float(row.total),
+                    int(row.n),
+                    int(row.n_flagged),
+                    int(row.n_rollover),
+                    int(row.n_reset),
+                    None if row.first_value is None else float(row.first_value),
+                    int(row.first_quality),
+                    None if row.last_value is None else float(row.last_value),
+                )
+    missing = [i for i in ids if i not in seen]
+    if not missing:
+        return out
+    stale = text("DELETE FROM meter_month_summary WHERE meter_id IN :ids AND lo = :lo").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    store = text(
+        f"INSERT INTO meter_month_summary ({_SUMMARY_COLUMNS}) VALUES "
+        "(:meter_id, :lo, :hi, :total, :n, :n_flagged, :n_rollover, :n_reset, :first_value, "
+        ":first_quality, :last_value)"
+    )
+    with engine.begin() as conn:
+        _pg_settings(conn)
+        if dialect == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SUMMARY_LOCK_KEY})
+        # on SQLite this first write takes the database's write lock before the readings are read
+        conn.execute(stale, {"ids": missing, "lo": window["lo"]})
+        fresh = _month_rows(conn, kind, rmax, missing, lo, hi)
+        empty = _Acc()
+        conn.execute(
+            store,
+            [
+                {
+                    "meter_id": mid,
+                    **window,
+                    "total": acc.total,
+                    "n": acc.n,
+                    "n_flagged": acc.n_flagged,
+                    "n_rollover": acc.n_rollover,
+                    "n_reset": acc.n_reset,
+                    "first_value": acc.first_value,
+                    "first_quality": acc.first_quality,
+                    "last_value": acc.last_value,
+                }
+                for mid in missing
+                for acc in (fresh.get(mid, empty),)
+            ],
+        )
+    out.update(fresh)
     return out
 
 
@@ -375,12 +471,17 @@ def meter_monthly(
     meters: Sequence[Meter] | None = None,
     tz: str = "Asia/Shanghai",
     workers: int | None = None,
+    from_readings: bool = False,
 ) -> list[MeterMonth]:
     """Energy of each meter in each local month of ``year`` [canonical unit, multiplier applied].
 
     One query per (meter kind and interval, local month), each a plain range on ``ts`` that
     PostgreSQL answers from that month's partition (no per-row time-zone
     arithmetic); registers add the interval that crosses into the next month afterwards.
+    By default each (meter, month) comes from its stored month summary
+    (:class:`~zeropark.store.schema.MeterMonthSummaryRow`), computed and stored on first use;
+    ``from_readings`` recomputes everything from the readings and stores nothing (the
+    verifier's path) — both give the same numbers bit for bit.
 
     Parameters
     ----------
@@ -397,6 +498,8 @@ def meter_monthly(
     workers : int, optional
         PostgreSQL: month queries run on this many connections at once (default 2, the cores;
         each query is serial so its sums are reproducible). SQLite: always one.
+    from_readings : bool
+        Ignore the month summaries and aggregate the readings (nothing is stored).
 
     Returns
     -------
@@ -423,7 +526,8 @@ def meter_monthly(
 
     def one(job: Job) -> dict[str, _Acc]:
         (kind, _, rmax), ids, lo, hi = job
-        return _month_query(engine, kind, None if rmax < 0 else rmax, ids, lo, hi)
+        window = _month_query if from_readings else _summarised_month
+        return window(engine, kind, None if rmax < 0 else rmax, ids, lo, hi)
 
     if n_workers > 1:
         with ThreadPoolExecutor(max_workers=n_workers) as pool:
@@ -747,7 +851,7 @@ def _hourly_arrays(
 
 
 def load_accounting_input(
-    engine: Engine, park_id: str, year: int, enterprise_id: str | None = None
+    engine: Engine, park_id: str, year: int, enterprise_id: str | None = None, *, from_readings: bool = False
 ) -> AccountingInput:
     """Everything one accounting run needs for ``park_id`` and local ``year``, from the store.
 
@@ -762,6 +866,9 @@ def load_accounting_input(
     enterprise_id : str, optional
         An enterprise scope: only that enterprise's meters, records, claims and transfers (tenant
         isolation); the hourly load is its own consumption.
+    from_readings : bool
+        Aggregate the readings again instead of reading the stored month summaries (the verifier's
+        recomputation, :func:`zeropark.store.runs.recompute_and_compare`); same result.
 
     Returns
     -------
@@ -785,7 +892,12 @@ def load_accounting_input(
 
     counted_ids = _counted_meter_ids(all_meters, enterprise_id)
     months = meter_monthly(
-        engine, park_id, year, meters=[m for m in all_meters if m.id in counted_ids], tz=park.timezone
+        engine,
+        park_id,
+        year,
+        meters=[m for m in all_meters if m.id in counted_ids],
+        tz=park.timezone,
+        from_readings=from_readings,
     )
     quantities = _meter_quantities(
         all_meters,

@@ -17,6 +17,11 @@ Policy (DESIGN.md §5):
   (``YYYY-MM-DD HH:MM:SS.ffffff``), so string order is time order.
 - :func:`bulk_load_readings` is for fresh, large loads (demo, benchmark): binary COPY straight
   into ``reading`` on PostgreSQL, plain ``executemany`` on SQLite; it refuses rows that exist.
+- Every write deletes, in its own transaction, the month summaries
+  (:class:`~zeropark.store.schema.MeterMonthSummaryRow`) whose window holds one of its meters'
+  new readings, so the accounting recomputes those windows. On PostgreSQL a write holds the
+  advisory lock :data:`SUMMARY_LOCK_KEY` shared, and a summary build holds it exclusively while
+  it reads and stores: no summary can be stored from a snapshot that misses a committed write.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from zeropark.store.schema import IngestCounterRow, MeterRow, ReadingRow
 
 __all__ = [
     "PARTITION_TZ",
+    "SUMMARY_LOCK_KEY",
     "WriteResult",
     "add_to_counter",
     "bulk_load_readings",
@@ -54,6 +60,26 @@ log = logging.getLogger(__name__)
 PARTITION_TZ = "Asia/Shanghai"
 _SQLITE_TS_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 _PG_EPOCH = np.datetime64("2000-01-01T00:00:00", "us")
+
+#: PostgreSQL advisory lock key ordering month-summary builds (exclusive) against reading writes
+#: (shared); see :func:`zeropark.store.aggregate.meter_monthly`.
+SUMMARY_LOCK_KEY = 0x7A70_5355  # "zpSU"
+
+#: Delete the month summaries whose window overlaps the span of a meter's staged readings.
+_INVALIDATE_FROM_STAGE = (
+    "DELETE FROM meter_month_summary WHERE (meter_id, lo) IN ("
+    "SELECT m.meter_id, m.lo FROM (SELECT meter_id, min(ts) AS t0, max(ts) AS t1 FROM {stage} "
+    "GROUP BY meter_id) s JOIN meter_month_summary m ON m.meter_id = s.meter_id "
+    "AND m.lo <= s.t1 AND m.hi > s.t0)"
+)
+
+
+def _lock_for_write(conn: Connection) -> None:
+    """Hold the summary lock shared for this write transaction (PostgreSQL; no-op on SQLite)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({SUMMARY_LOCK_KEY})")
+
+
 _COPY_CHUNK = 1_000_000
 #: Partitions seen per database URL, so most writes skip the catalogue query. A stale entry is
 #: harmless: the DEFAULT partition still takes the rows.
@@ -271,6 +297,8 @@ def _write_round_pg(
             "SELECT count(*), count(*) FILTER (WHERE quality <> 0) FROM ins"
         )
         stored, flagged = cur.fetchone() or (0, 0)
+        if stored:
+            cur.execute(_INVALIDATE_FROM_STAGE.format(stage="_zp_stage"))
         conflicts = 0
         if int(stored) < len(rows):  # keys are unique within a round: all stored → no conflict
             # index-driven: one primary-key probe per staged row, never a scan of `reading`
@@ -319,6 +347,8 @@ def _write_round_sqlite(
     ).all()
     stored = len(returned)
     flagged = sum(1 for (q,) in returned if q)
+    if stored:
+        conn.exec_driver_sql(_INVALIDATE_FROM_STAGE.format(stage="_zp_stage"))
     res = conn.exec_driver_sql(
         "INSERT INTO reading_conflict (meter_id, ts, kept_value, rejected_value, source, received_at) "
         "SELECT s.meter_id, s.ts, r.value, s.value, ?, ? FROM _zp_stage s "
@@ -361,6 +391,7 @@ def write_readings(engine: Engine, rows: Iterable[Reading], *, source: str) -> W
     ensure_partitions(engine, min(all_ts), max(all_ts))
     stored = flagged = conflicts = 0
     with engine.begin() as conn:
+        _lock_for_write(conn)
         for rnd in rounds:
             if conn.dialect.name == "postgresql":
                 s, f, c = _write_round_pg(conn, rnd, source)
@@ -483,10 +514,12 @@ def bulk_load_readings(
     ensure_partitions(engine, first, last)
     try:
         with engine.begin() as conn:
+            _lock_for_write(conn)
             if conn.dialect.name == "postgresql":
                 _bulk_pg(conn, [u.encode() for u in uniq.tolist()], inverse.astype(np.int64), ts, vals, q)
             else:
                 _bulk_sqlite(conn, uniq.tolist(), inverse, ts, vals, q)
+            _invalidate_spans(conn, uniq.tolist(), inverse, ts)
             add_to_counter(conn, source, received=n, stored=n, flagged=int(np.count_nonzero(q)))
     except IntegrityError as exc:
         raise DataError(
@@ -494,6 +527,32 @@ def bulk_load_readings(
             "bulk loads are for fresh data — use write_readings() for data that may repeat"
         ) from exc
     return n
+
+
+def _invalidate_spans(
+    conn: Connection, uniq: list[str], inverse: npt.NDArray[np.intp], ts: npt.NDArray[np.datetime64]
+) -> None:
+    """Delete the month summaries overlapping each meter's span of bulk-loaded readings."""
+    order = np.argsort(inverse, kind="stable")
+    starts = np.searchsorted(inverse[order], np.arange(len(uniq)))  # every meter has a reading
+    t0 = np.minimum.reduceat(ts[order], starts)
+    t1 = np.maximum.reduceat(ts[order], starts)
+    spans = [
+        {
+            "m": mid,
+            "t0": _db_ts(conn, a.astype(datetime).replace(tzinfo=UTC)),
+            "t1": _db_ts(conn, b.astype(datetime).replace(tzinfo=UTC)),
+        }
+        for mid, a, b in zip(uniq, t0, t1, strict=True)
+    ]
+    conn.execute(
+        text("DELETE FROM meter_month_summary WHERE meter_id = :m AND lo <= :t1 AND hi > :t0"), spans
+    )
+
+
+def _db_ts(conn: Connection, ts: datetime) -> datetime | str:
+    """``ts`` as the database compares it (SQLite: UTC text in the stored format)."""
+    return ts if conn.dialect.name == "postgresql" else ts.astimezone(UTC).strftime(_SQLITE_TS_FORMAT)
 
 
 def _bulk_pg(

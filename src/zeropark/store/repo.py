@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Select, or_, select
+from sqlalchemy import Engine, Select, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -51,6 +51,7 @@ from zeropark.store.schema import (
     GatewayRow,
     GreenPowerClaimRow,
     IndicatorDataRow,
+    MeterMonthSummaryRow,
     MeterRow,
     ParkRow,
     TransferRow,
@@ -286,8 +287,10 @@ def add_meter(db: Db, meter: Meter) -> None:
 
 
 def upsert_meter(db: Db, meter: Meter) -> None:
-    """Insert or replace a meter."""
-    _merge(db, _meter_row(meter))
+    """Insert or replace a meter; its month summaries are dropped (kind, interval or register may differ)."""
+    with _session(db) as s:
+        s.merge(_meter_row(meter))
+        s.execute(delete(MeterMonthSummaryRow).where(MeterMonthSummaryRow.meter_id == meter.id))
 
 
 def get_meter(db: Db, meter_id: str, *, enterprise_id: str | None = None) -> Meter:

@@ -296,8 +296,9 @@ def recompute_and_compare(
 ) -> RecomputeResult:
     """Re-run the accounting of a stored run from the store and compare, bit for bit.
 
-    The input is aggregated again (:func:`~zeropark.store.aggregate.load_accounting_input` of the
-    whole park; for an enterprise view also the enterprise-scoped input if the park input does not
+    The input is aggregated again from the readings, not from the stored month summaries
+    (:func:`~zeropark.store.aggregate.load_accounting_input` with ``from_readings``, of the whole
+    park; for an enterprise view also the enterprise-scoped input if the park input does not
     reproduce the fingerprint), the stored options and factor set (by name and version) are used,
     and the result is compared with the stored one: input fingerprint, totals (emissions, market
     total, energy) and the complete serialised inventory.
@@ -305,10 +306,12 @@ def recompute_and_compare(
     stored = get_run(engine, run_id)
     inv = stored.inventory
     fs = factors if factors is not None else _factor_set(engine, inv.factor_set_name, inv.factor_set_version)
-    inputs = load_accounting_input(engine, inv.park_id, inv.year)
+    inputs = load_accounting_input(engine, inv.park_id, inv.year, from_readings=True)
     again = run(inputs, fs, inv.options, enterprise_id=inv.enterprise_id, check_parties=check_parties)
     if again.input_fingerprint != inv.input_fingerprint and inv.enterprise_id is not None:
-        scoped = load_accounting_input(engine, inv.park_id, inv.year, enterprise_id=inv.enterprise_id)
+        scoped = load_accounting_input(
+            engine, inv.park_id, inv.year, enterprise_id=inv.enterprise_id, from_readings=True
+        )
         candidate = run(scoped, fs, inv.options, enterprise_id=inv.enterprise_id, check_parties=check_parties)
         if candidate.input_fingerprint == inv.input_fingerprint:
             again = candidate

@@ -127,6 +127,30 @@ class ReadingRow(Base):
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class MeterMonthSummaryRow(Base):
+    """月度汇总: one meter's readings in one accounting window, as the aggregation SQL returns them.
+
+    Derived data (:mod:`zeropark.store.aggregate`): the raw sums of the readings stamped in
+    ``[lo, hi)`` (multiplier not applied), their counts and, for registers, the first and last
+    reading so the interval into the next window can be added. A write of readings of the meter
+    inside the window deletes the row (:mod:`zeropark.store.readings`); so does any change of the
+    meter. Recomputing a row from the readings gives the same numbers bit for bit.
+    """
+
+    __tablename__ = "meter_month_summary"
+    meter_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lo: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    hi: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    total: Mapped[float] = mapped_column(Float)
+    n: Mapped[int] = mapped_column(Integer)
+    n_flagged: Mapped[int] = mapped_column(Integer, default=0)
+    n_rollover: Mapped[int] = mapped_column(Integer, default=0)
+    n_reset: Mapped[int] = mapped_column(Integer, default=0)
+    first_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    first_quality: Mapped[int] = mapped_column(Integer, default=0)
+    last_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
 class ReadingConflictRow(Base):
     """A second, different value for an existing (meter, ts): the first is kept, this is recorded."""
 

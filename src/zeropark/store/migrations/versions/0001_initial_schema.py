@@ -136,6 +136,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("source"),
     )
     op.create_table(
+        "meter_month_summary",
+        sa.Column("meter_id", sa.String(length=64), nullable=False),
+        sa.Column("lo", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("hi", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("total", sa.Float(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.Column("n_flagged", sa.Integer(), nullable=False),
+        sa.Column("n_rollover", sa.Integer(), nullable=False),
+        sa.Column("n_reset", sa.Integer(), nullable=False),
+        sa.Column("first_value", sa.Float(), nullable=True),
+        sa.Column("first_quality", sa.Integer(), nullable=False),
+        sa.Column("last_value", sa.Float(), nullable=True),
+        sa.PrimaryKeyConstraint("meter_id", "lo"),
+    )
+    op.create_table(
         "optimization_run",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -572,6 +587,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_optimization_run_park_id"))
 
     op.drop_table("optimization_run")
+    op.drop_table("meter_month_summary")
     op.drop_table("ingest_counter")
     op.drop_table("import_batch")
     with op.batch_alter_table("forecast_run", schema=None) as batch_op:
