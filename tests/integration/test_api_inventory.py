@@ -123,6 +123,9 @@ def test_sign_off_freezes_run(api: ApiModule, c: dict[str, TestClient]) -> None:
     assert r.status_code == 200 and r.json()["frozen"] and r.json()["signed_off_by"] == "verifier"
     rec = api.audit_actions("sign_off")[-1]
     assert rec.user == "verifier" and rec.entity_id == str(run["id"]) and rec.after["frozen"] is True
+    # the same payload as the web page's sign-off (one sign_off_run): run summaries before/after
+    assert rec.before["frozen"] is False and rec.before["signed_off_by"] is None
+    assert rec.after["signed_off_by"] == "verifier" and rec.after["sign_off_note"] == "核查通过 verified"
     again = c["verifier"].post(url + "/sign-off", json={"note": "again"})
     assert again.status_code == 409 and again.json()["error"] == "RunFrozen"
     assert c["manager"].delete(url).status_code == 409

@@ -163,3 +163,11 @@ def test_verifier_signs_off_a_run_from_the_inventory_page(engine: Engine, demo_a
             c.execute(select(AuditLogRow.action).where(AuditLogRow.entity_id == str(run_id))).scalars()
         )
     assert {"sign_off", "denied"} <= actions
+    # one sign-off function for the API and the page: the same before/after payload (run summaries)
+    with engine.connect() as c:
+        rec = c.execute(
+            select(AuditLogRow).where(AuditLogRow.entity_id == str(run_id), AuditLogRow.action == "sign_off")
+        ).one()
+    assert rec.before["frozen"] is False and rec.before["signed_off_by"] is None
+    assert rec.after["frozen"] is True and rec.after["signed_off_by"] == "demo-verifier"
+    assert rec.after["sign_off_note"] == "核查通过" and rec.after["id"] == run_id

@@ -18,11 +18,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from zeropark.api import audit
 from zeropark.api.auth import OptionalUser, end_session
 from zeropark.errors import DataError, NotFound, PermissionDenied, RowError, RunFrozen, ValidationError
 from zeropark.model import Method, Role
-from zeropark.store import runs
 from zeropark.web import charts, views
 from zeropark.web.context import Page, PageDep, lang_switch_url, make_pager, request_lang, templates
 from zeropark.web.i18n import carrier_label, translator
@@ -235,32 +233,20 @@ def inventory(page: PageDep, by: str = "source") -> Response:
 def inventory_sign_off(page: PageDep, run_id: int, note: Annotated[str, Form()] = "") -> Response:
     """核查签发: a verifier signs a stored run of this park off; the run is frozen from then on (audited).
 
-    CSRF is checked by the auth layer (form field ``csrf_token``). Only the verifier role may sign off.
+    CSRF is checked by the auth layer (form field ``csrf_token``). The sign-off itself, its scope and
+    role checks and its audit record are :func:`zeropark.api.routers.inventory.sign_off_run`, the
+    same function the API route calls.
     """
-    if page.user.role != Role.VERIFIER:
-        page.scope.deny("inventory_run", str(run_id), "sign-off needs the verifier role")
-        return _error(page, 403, "forbidden", "", page.t("sign_off_verifier_only"))
-    engine = page.scope.engine
+    from zeropark.api.routers.inventory import sign_off_run
+
     try:
-        stored = runs.get_run(engine, run_id)
-        if page.park is None or stored.summary.park_id != page.park.id:
-            raise NotFound(f"inventory run {run_id} does not exist")
-        signed = runs.sign_off(engine, run_id, page.user.username, note.strip())
+        signed = sign_off_run(page.scope.engine, page.scope, run_id, note)
     except NotFound as exc:
         return _not_found(page, exc)
+    except PermissionDenied:
+        return _error(page, 403, "forbidden", "", page.t("sign_off_verifier_only"))
     except RunFrozen as exc:
         return _error(page, 409, "signed_off", "", str(exc))
-    audit.record_now(
-        engine,
-        user=page.user.username,
-        role=page.user.role,
-        action=audit.SIGN_OFF,
-        entity="inventory_run",
-        entity_id=str(run_id),
-        before={"signed_off_by": None},
-        after={"signed_off_by": signed.signed_off_by, "note": note.strip()},
-        ip=page.scope.ip,
-    )
     return RedirectResponse(f"/inventory?year={signed.year}", status_code=303)
 
 

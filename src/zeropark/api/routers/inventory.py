@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from zeropark.accounting import AccountingOptions, Inventory, LineItem, run
 from zeropark.api import audit
-from zeropark.api.auth import Principal, ScopeDep, require_roles
+from zeropark.api.auth import Principal, Scope, ScopeDep, require_roles
 from zeropark.api.deps import SessionDep
 from zeropark.api.inventory_cache import Memo
 from zeropark.api.paging import IntId, Limit, Offset
@@ -43,7 +43,7 @@ from zeropark.api.schemas import (
     SourceOut,
 )
 from zeropark.api.validation import invalid
-from zeropark.errors import NotFound
+from zeropark.errors import NotFound, PermissionDenied
 from zeropark.factors import Factor, FactorSet
 from zeropark.model import Method, Role
 from zeropark.store import runs
@@ -542,16 +542,32 @@ def line_item_readings(
     return {"meter_id": meter_id, "start": start, "end": end, "readings": page}
 
 
-@router.post("/inventory-runs/{run_id}/sign-off", response_model=RunOut)
-def sign_off(run_id: IntId, body: SignOff, request: Request, verifier: Verifier, scope: ScopeDep) -> RunOut:
-    """A verifier signs the run off; the run is frozen from then on (409 if already). 核查签发."""
-    summary, _ = load_run(request, scope, run_id)
-    engine: Engine = request.app.state.engine
-    signed = runs.sign_off(engine, run_id, verifier.username, body.note)
+def sign_off_run(engine: Engine, scope: Scope, run_id: int, note: str) -> runs.RunSummary:
+    """A verifier signs a stored run off, audited once; the one path of the API and the web page.
+
+    The run must be inside the verifier's scope (404 + audit ``denied`` otherwise) and the user
+    must be a verifier (403 + audit). The audit record ``sign_off`` carries the run summary
+    before and after (who signed, when, the note, ``frozen``).
+
+    Raises
+    ------
+    NotFound
+        The run does not exist or is outside the scope.
+    PermissionDenied
+        The user is not a verifier.
+    RunFrozen
+        The run is already signed off.
+    """
+    summary = _summary(engine, run_id)
+    scope.check(ENTITY, str(run_id), park_id=summary.park_id, enterprise_id=summary.enterprise_id)
+    if scope.user.role != Role.VERIFIER:
+        scope.deny(ENTITY, str(run_id), f"sign-off needs the verifier role, not '{scope.user.role}'")
+        raise PermissionDenied(f"role '{scope.user.role}' may not sign a run off; only a verifier may")
+    signed = runs.sign_off(engine, run_id, scope.user.username, note.strip())
     audit.record_now(
         engine,
-        user=verifier.username,
-        role=verifier.role,
+        user=scope.user.username,
+        role=scope.user.role,
         action=audit.SIGN_OFF,
         entity=ENTITY,
         entity_id=str(run_id),
@@ -559,7 +575,13 @@ def sign_off(run_id: IntId, body: SignOff, request: Request, verifier: Verifier,
         after=run_out(signed).model_dump(mode="json"),
         ip=scope.ip,
     )
-    return run_out(signed)
+    return signed
+
+
+@router.post("/inventory-runs/{run_id}/sign-off", response_model=RunOut)
+def sign_off(run_id: IntId, body: SignOff, request: Request, verifier: Verifier, scope: ScopeDep) -> RunOut:
+    """A verifier signs the run off; the run is frozen from then on (409 if already). 核查签发."""
+    return run_out(sign_off_run(request.app.state.engine, scope, run_id, body.note))
 
 
 @router.post("/inventory-runs/{run_id}/recompute", response_model=RecomputeOut)
