@@ -442,6 +442,8 @@ class ReportRow(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     park_id: Mapped[str] = mapped_column(String(64), index=True)
     inventory_run_id: Mapped[int | None] = mapped_column(ForeignKey("inventory_run.id"), nullable=True)
+    # the enterprise a report is of (NULL = the park report); enterprise users get only their own
+    enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprise.id"), nullable=True, index=True)
     kind: Mapped[str] = mapped_column(String(16))  # pdf / xlsx
     file_name: Mapped[str] = mapped_column(String(200))
     content: Mapped[bytes] = mapped_column(LargeBinary)

@@ -331,26 +331,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_enterprise_park_id"), ["park_id"], unique=False)
 
     op.create_table(
-        "report",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("park_id", sa.String(length=64), nullable=False),
-        sa.Column("inventory_run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("file_name", sa.String(length=200), nullable=False),
-        sa.Column("content", sa.LargeBinary(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["inventory_run_id"],
-            ["inventory_run.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("report", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_report_park_id"), ["park_id"], unique=False)
-
-    op.create_table(
         "activity_record",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("park_id", sa.String(length=64), nullable=False),
@@ -469,6 +449,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_meter_park_id"), ["park_id"], unique=False)
 
     op.create_table(
+        "report",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("inventory_run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=True),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("file_name", sa.String(length=200), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"],
+            ["enterprise.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["inventory_run_id"],
+            ["inventory_run.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("report", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_report_enterprise_id"), ["enterprise_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_report_park_id"), ["park_id"], unique=False)
+
+    op.create_table(
         "transfer",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("park_id", sa.String(length=64), nullable=False),
@@ -523,6 +529,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_transfer_park_id"))
 
     op.drop_table("transfer")
+    with op.batch_alter_table("report", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_park_id"))
+        batch_op.drop_index(batch_op.f("ix_report_enterprise_id"))
+
+    op.drop_table("report")
     with op.batch_alter_table("meter", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meter_park_id"))
         batch_op.drop_index(batch_op.f("ix_meter_parent_id"))
@@ -540,10 +551,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_activity_record_enterprise_id"))
 
     op.drop_table("activity_record")
-    with op.batch_alter_table("report", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_report_park_id"))
-
-    op.drop_table("report")
     with op.batch_alter_table("enterprise", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_enterprise_park_id"))
 
