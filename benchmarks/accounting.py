@@ -2,13 +2,19 @@
 
 A synthetic park (示例数据, deterministic numpy generation) with ``--meters`` hourly meters for one
 year (2 000 meters → 17.5 M readings) is bulk loaded (binary COPY on PostgreSQL, executemany on
-SQLite; load time reported on its own). Then, ``--runs`` times, three phases are timed:
+SQLite; load time reported on its own). The stored month summaries are dropped and the first
+aggregation is timed on its own (it aggregates the readings and stores the summaries, as the first
+accounting of a year does). Then, ``--runs`` times, three phases are timed end to end:
 
-1. aggregate — ``load_accounting_input`` (per local month one range query per meter kind: interval
-   sums by parallel workers, register ``lead`` in key order; hourly arrays of the boundary and PV
-   meters);
+1. aggregate — ``load_accounting_input`` as every accounting runs it: the maintained month
+   summaries (one row per meter and local month) plus the hourly arrays of the boundary and PV
+   meters read from the readings;
 2. accounting core — ``zeropark.accounting.run`` for the national method and the GHG method;
-3. save run — ``save_run`` of both inventories.
+3. save run — ``save_run`` of both inventories;
+
+and beside them ``from_readings`` — the verifier's recomputation (``recompute_and_compare``), which
+aggregates all readings again (per local month one range query per meter kind: interval sums,
+register ``lead`` in key order) and stores nothing. Its input fingerprint must equal the others.
 
 Medians are printed with readings/s of the aggregation and the PostgreSQL/SQLite ratio of each phase.
 ``--baseline GIT_REF`` also times ``load_accounting_input`` of ``store/aggregate.py`` at that commit
@@ -215,16 +221,35 @@ def previous_aggregate(ref: str) -> Callable[[Engine, str, int], Any]:
 
 
 def measure(engine: Engine, runs: int, baseline: str | None = None) -> dict[str, list[float]]:
+    """Time the phases; ``aggregate`` reads the month summaries, ``from_readings`` is the verifier's path."""
     factors = load_factor_set()
-    phases: dict[str, list[float]] = {"aggregate": [], "accounting": [], "save": [], "total": []}
+    phases: dict[str, list[float]] = {
+        "aggregate": [],
+        "accounting": [],
+        "save": [],
+        "total": [],
+        "from_readings": [],
+    }
     previous = previous_aggregate(baseline) if baseline else None
     if previous is not None:
         phases["aggregate_previous"] = []
     fingerprints: set[str] = set()
+    with engine.begin() as c:
+        n_dropped = c.execute(text("DELETE FROM meter_month_summary")).rowcount
+    _, t_cold = timed(lambda: load_accounting_input(engine, PARK_ID, YEAR))
+    with engine.connect() as c:
+        n_summaries = int(c.execute(text("SELECT count(*) FROM meter_month_summary")).scalar_one())
+    print(
+        f"    first aggregation, no summaries stored ({n_dropped} dropped): {t_cold:.2f} s — "
+        f"aggregates the readings and stores {n_summaries:,} month summaries"
+    )
     for _ in range(runs):
         if previous is not None:
             old_inputs, t_old = timed(lambda: previous(engine, PARK_ID, YEAR))
             phases["aggregate_previous"].append(t_old)
+        raw_inputs, t_raw = timed(lambda: load_accounting_input(engine, PARK_ID, YEAR, from_readings=True))
+        phases["from_readings"].append(t_raw)
+        fingerprints.add(input_fingerprint(raw_inputs))
         inputs, t_agg = timed(lambda: load_accounting_input(engine, PARK_ID, YEAR))
         if previous is not None:
             same = input_fingerprint(old_inputs) == input_fingerprint(inputs)
@@ -244,7 +269,8 @@ def measure(engine: Engine, runs: int, baseline: str | None = None) -> dict[str,
             ("total", t_agg + t_acc + t_save),
         ):
             phases[k].append(v)
-    print(f"    input fingerprint identical in every run: {len(fingerprints) == 1}")
+    same = len(fingerprints) == 1
+    print(f"    input fingerprint identical in every run, summaries and readings alike: {same}")
     print(
         f"    quantities: {len(inputs.quantities)}, national total {invs[0].total_tco2e:,.1f} tCO2, "
         f"GHG location {invs[1].total_tco2e:,.1f} tCO2e"

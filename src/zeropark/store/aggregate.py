@@ -72,6 +72,7 @@ __all__ = [
     "MeterMonth",
     "load_accounting_input",
     "meter_flow",
+    "hourly_series",
     "meter_hourly",
     "meter_monthly",
     "spread_activity",
@@ -117,101 +118,11 @@ def _year_bounds(year: int, tz: str) -> tuple[datetime, datetime]:
     )
 
 
-def _fixed_offset_s(year: int, tz: str) -> int:
-    """UTC offset of ``tz`` through ``year`` [s]; SQLite needs it fixed (true for China since 1992)."""
-    z = ZoneInfo(tz)
-    offsets = {datetime(year, m, 1, 12, tzinfo=z).utcoffset() for m in range(1, 13)}
-    offsets.add(datetime(year, 12, 31, 12, tzinfo=z).utcoffset())
-    if len(offsets) != 1:
-        raise DataError(
-            f"time zone '{tz}' changes its UTC offset during {year}; aggregation on SQLite needs a fixed "
-            "offset — use PostgreSQL for this park"
-        )
-    (off,) = offsets
-    assert off is not None
-    return int(off.total_seconds())
-
-
 def _month_seconds(month: date) -> int:
     return calendar.monthrange(month.year, month.month)[1] * 86400
 
 
 # --- SQL ----------------------------------------------------------------------------------------
-
-_ROLLOVER = "(rmax IS NOT NULL AND rmax - prev + value >= 0 AND rmax - prev + value <= rmax / 10.0)"
-_REGISTER_AGG = f"""
-    sum(CASE WHEN d >= 0 THEN d WHEN {_ROLLOVER} THEN rmax - prev + value ELSE value END) AS total,
-    count(*) AS n,
-    sum(CASE WHEN quality <> 0 THEN 1 ELSE 0 END) AS n_flagged,
-    sum(CASE WHEN d < 0 AND {_ROLLOVER} THEN 1 ELSE 0 END) AS n_rollover,
-    sum(CASE WHEN d < 0 AND NOT {_ROLLOVER} THEN 1 ELSE 0 END) AS n_reset
-"""
-_INTERVAL_AGG = """
-    sum(value) AS total, count(*) AS n, sum(CASE WHEN quality <> 0 THEN 1 ELSE 0 END) AS n_flagged,
-    0 AS n_rollover, 0 AS n_reset
-"""
-
-
-def _sql_hour(dialect: str, kind: MeterKind) -> str:
-    """Per (meter, local hour of the year) sums for a few meters (hourly matching arrays).
-
-    The inner query yields each interval's start ``s`` (timestamptz on PostgreSQL, epoch seconds
-    on SQLite); the outer one keeps the intervals that start inside the year and groups them by
-    hour index (0 = local 1 January 00:00).
-    """
-    if dialect == "postgresql":
-        ts_s = "r.ts"
-        iv_start = "r.ts - make_interval(secs => m.interval_s)"
-        label = "floor(extract(epoch FROM (s - :start)) / 3600)::int"
-        in_year = "s >= :start AND s < :end"
-    else:
-        ts_s = "CAST(strftime('%s', r.ts) AS INTEGER)"
-        iv_start = f"{ts_s} - m.interval_s"
-        label = "(s - :start_s) / 3600"
-        in_year = "s >= :start_s AND s < :end_s"
-    # filter on reading.meter_id (not meter.id): the partitions are then read by their primary key
-    where = "r.meter_id IN :ids AND r.ts >= :lo AND r.ts < :hi"
-    if kind is MeterKind.INTERVAL:
-        inner = (
-            f"SELECT r.meter_id, r.value, r.quality, {iv_start} AS s "
-            f"FROM reading r JOIN meter m ON m.id = r.meter_id WHERE {where}"
-        )
-        agg = _INTERVAL_AGG
-    else:
-        inner = (
-            "SELECT meter_id, value, quality, rmax, s, prev, value - prev AS d FROM ("
-            "SELECT r.meter_id, r.value, r.quality, m.register_max AS rmax, "
-            f"lag({ts_s}) OVER w AS s, lag(r.value) OVER w AS prev "
-            f"FROM reading r JOIN meter m ON m.id = r.meter_id WHERE {where} "
-            "WINDOW w AS (PARTITION BY r.meter_id ORDER BY r.ts)) w1"
-        )
-        agg = _REGISTER_AGG
-    return (
-        f"SELECT meter_id, {label} AS label, {agg} FROM ({inner}) x "
-        f"WHERE {in_year} GROUP BY meter_id, {label}"
-    )
-
-
-def _hour_rows(conn: Connection, year: int, tz: str, kind: MeterKind, meter_ids: Sequence[str]) -> list[Any]:
-    if not meter_ids:
-        return []
-    start, end = _year_bounds(year, tz)
-    lo = start - REGISTER_LOOKBACK if kind is MeterKind.CUMULATIVE else start
-    # interval meters: a value stamped up to one day after the year may still start inside it
-    hi = end + timedelta(days=1) if kind is MeterKind.INTERVAL else end
-    params: dict[str, Any] = {"ids": list(meter_ids), "lo": lo, "hi": hi}
-    if conn.dialect.name == "postgresql":
-        params |= {"start": start, "end": end}
-    else:
-        _fixed_offset_s(year, tz)  # hour indices from epoch seconds assume a fixed UTC offset
-        params |= {
-            "start_s": int(start.timestamp()),
-            "end_s": int(end.timestamp()),
-            "lo": _sqlite_ts(lo),
-            "hi": _sqlite_ts(hi),
-        }
-    stmt = text(_sql_hour(conn.dialect.name, kind)).bindparams(bindparam("ids", expanding=True))
-    return list(conn.execute(stmt, params))
 
 
 def _month_bounds_utc(year: int, tz: str) -> list[datetime]:
@@ -565,23 +476,96 @@ def meter_monthly(
     return out
 
 
+F64 = np.ndarray[Any, np.dtype[np.float64]]
+
+
+def hourly_series(meter: Meter, t_s: F64, values: F64, start_s: float, n_hours: int) -> F64:
+    """One meter's energy per hour from ``start_s`` [canonical unit, multiplier applied]; NaN = no interval.
+
+    Pure. ``t_s`` are the reading instants [s since the Unix epoch, increasing], ``values`` the
+    readings. An interval meter's value at ``t`` covers ``[t − interval_s, t)``; a register step
+    covers ``[t_prev, t)`` and is differenced by :func:`_register_step`'s rule, vectorised
+    (rollover when ``register_max − prev + cur`` lies in ``[0, register_max / 10]``, otherwise a
+    backward step is a reset worth the new register). An interval belongs to the hour holding its
+    start; the intervals of an hour are added in time order, then the multiplier is applied.
+    """
+    if meter.kind is MeterKind.INTERVAL:
+        starts, amounts = t_s - meter.interval_s, values
+    else:
+        prev, cur = values[:-1], values[1:]
+        d = cur - prev
+        amounts = np.where(d >= 0, d, cur)
+        if meter.register_max is not None:
+            wrapped = meter.register_max - prev + cur
+            rollover = (d < 0) & (wrapped >= 0) & (wrapped <= meter.register_max / 10.0)
+            amounts = np.where(rollover, wrapped, amounts)
+        starts = t_s[:-1]
+    hour = np.floor((starts - start_s) / 3600.0)
+    keep = (hour >= 0) & (hour < n_hours)
+    idx = hour[keep].astype(np.int64)
+    total = np.bincount(idx, weights=amounts[keep], minlength=n_hours)
+    present = np.bincount(idx, minlength=n_hours) > 0
+    out: F64 = np.where(present, total * meter.multiplier, np.nan)
+    return out
+
+
+def _series(conn: Connection, ids: Sequence[str], lo: datetime, hi: datetime) -> dict[str, tuple[F64, F64]]:
+    """(instants [epoch s], values) of each meter's readings in ``[lo, hi)``, in time order."""
+    stmt_pg = (
+        "SELECT meter_id, array_agg(extract(epoch FROM ts)::float8 ORDER BY ts) AS epoch_s, "
+        "array_agg(value ORDER BY ts) AS vals FROM reading "
+        "WHERE meter_id IN :ids AND ts >= :lo AND ts < :hi GROUP BY meter_id"
+    )
+    stmt_sqlite = (
+        # ts is UTC text 'YYYY-MM-DD HH:MM:SS.ffffff': whole seconds, then the fraction
+        "SELECT meter_id, CAST(strftime('%s', ts) AS INTEGER) + CAST(substr(ts, 20) AS REAL) AS epoch_s, "
+        "value AS vals FROM reading "
+        "WHERE meter_id IN :ids AND ts >= :lo AND ts < :hi ORDER BY meter_id, ts"
+    )
+    pg = conn.dialect.name == "postgresql"
+    stmt = text(stmt_pg if pg else stmt_sqlite).bindparams(bindparam("ids", expanding=True))
+    rows = conn.execute(stmt, {"ids": list(ids), **_month_params(conn.dialect.name, lo, hi)}).all()
+    if pg:
+        return {
+            r.meter_id: (np.array(r.epoch_s, dtype=np.float64), np.array(r.vals, dtype=np.float64))
+            for r in rows
+        }
+    out: dict[str, tuple[F64, F64]] = {}
+    if rows:
+        mid = np.array([r.meter_id for r in rows], dtype=object)
+        t = np.array([r.epoch_s for r in rows], dtype=np.float64)
+        v = np.array([r.vals for r in rows], dtype=np.float64)
+        cuts = np.flatnonzero(mid[1:] != mid[:-1]) + 1
+        for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), len(rows)], strict=True):
+            out[str(mid[a])] = (t[a:b], v[a:b])
+    return out
+
+
 def meter_hourly(
     engine: Engine, park_id: str, year: int, meters: Sequence[Meter], *, tz: str = "Asia/Shanghai"
-) -> dict[str, np.ndarray[Any, np.dtype[np.float64]]]:
-    """Energy of each of ``meters`` per local hour of ``year`` [canonical unit]; NaN = no interval."""
+) -> dict[str, F64]:
+    """Energy of each of ``meters`` per local hour of ``year`` [canonical unit]; NaN = no interval.
+
+    Hour 0 starts at local 1 January 00:00; the readings are read once per meter kind (registers
+    from :data:`REGISTER_LOOKBACK` before the year so the first step has its previous reading;
+    interval values up to a day after it, which may still start inside) and binned by
+    :func:`hourly_series`.
+    """
     n_hours = (date(year + 1, 1, 1) - date(year, 1, 1)).days * 24
-    by_id = {m.id: m for m in meters}
-    out = {m.id: np.full(n_hours, np.nan) for m in meters}
-    if not meters:
-        return out
+    start, end = _year_bounds(year, tz)
+    empty: F64 = np.zeros(0)
+    out: dict[str, F64] = {}
     with engine.begin() as conn:
         _pg_settings(conn)
-        for kind in (MeterKind.INTERVAL, MeterKind.CUMULATIVE):
-            ids = [m.id for m in meters if m.kind is kind]
-            for row in _hour_rows(conn, year, tz, kind, ids):
-                h = int(row.label)
-                if 0 <= h < n_hours:
-                    out[row.meter_id][h] = float(row.total or 0.0) * by_id[row.meter_id].multiplier
+        for kind, lo, hi in (
+            (MeterKind.INTERVAL, start, end + timedelta(days=1)),
+            (MeterKind.CUMULATIVE, start - REGISTER_LOOKBACK, end),
+        ):
+            chosen = [m for m in meters if m.kind is kind]
+            series = _series(conn, [m.id for m in chosen], lo, hi) if chosen else {}
+            for m in chosen:
+                t, v = series.get(m.id, (empty, empty))
+                out[m.id] = hourly_series(m, t, v, start.timestamp(), n_hours)
     return out
 
 
