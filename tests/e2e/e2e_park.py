@@ -200,9 +200,45 @@ def build_fixture_park(engine: Engine) -> None:
                 "half_width_pct": 3.0,
             },
             "clean_energy_share": 0.12,
-            "hourly": {"share": 0.08},
+            # 80 MWh matched of 1 000 MWh load = 0.08
+            "hourly": {
+                "status": "ok",
+                "share": 0.08,
+                "matched_kwh": 80_000.0,
+                "load_kwh": 1_000_000.0,
+                "hours": 8760,
+                "hours_missing": 0,
+                "missing": [],
+            },
             "gaps": [],
+            # the rest of a complete Inventory.to_dict(), so the stored result reads back
+            # (Excel download): breakdowns summed by hand from the lines above
+            "options_statement_zh": "默认核算选项",
+            "options_statement_en": "default accounting options",
+            "factor_set_sha256": "0" * 64,
+            "total_market_tco2e": None if method == "national" else total,
+            "by_source": _sum(lines, "category"),
+            "by_scope": {} if method == "national" else _sum(lines, "scope"),
+            "by_enterprise": _sum(lines, "enterprise_id"),
+            "by_zone": {},
+            "by_carrier": _sum(lines, "carrier"),
+            "by_month": _sum(lines, "month"),
+            "energy_by_carrier": {"diesel": 145.71, "electricity": 122.9},
+            "interval_95_market": None,
+            "electricity": {},
+            "green_electricity_share": None,
+            "eliminations": [],
+            "notes": [],
         }
+
+    def _sum(lines: list[dict[str, Any]], key: str) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for line in lines:
+            if line.get("basis") == "market":
+                continue
+            k = str(line[key])
+            out[k] = out.get(k, 0.0) + line["emissions_tco2e"]
+        return out
 
     now = datetime.now(UTC)
     with transaction(engine) as s:
@@ -242,7 +278,10 @@ def build_fixture_park(engine: Engine) -> None:
                 total_tco2e=309.591,
                 energy_tce=145.71,
                 result=dict(
-                    result("national", [a_nat], 309.591, nat_opts), enterprise_id="ENT-A", energy_tce=145.71
+                    result("national", [a_nat], 309.591, nat_opts),
+                    enterprise_id="ENT-A",
+                    energy_tce=145.71,
+                    energy_by_carrier={"diesel": 145.71},
                 ),
                 created_at=now,
             )

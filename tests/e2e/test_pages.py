@@ -291,3 +291,75 @@ def test_demo_park_pages_render_for_each_role(
         assert not w.errors, (username, path, w.errors)
         assert not w.failed, (username, path, w.failed)
     context.close()
+
+
+def test_enterprise_user_downloads_its_own_report(browser: Any, server: Server, artifacts: Path) -> None:
+    """From 报告 Reports, 企业A's user downloads its own Excel inventory and PDF report.
+
+    企业A's own run (e2e_park): diesel 100 t → 309.591 tCO2, 145.71 tce; 企业B's 832.5 tCO2 of
+    purchased electricity must not appear anywhere.
+    """
+    import io
+
+    import openpyxl
+    from pypdf import PdfReader
+
+    w = login(browser, server, "enterprise")
+    page = w.page
+    page.goto(f"{server.url}/reports?year={YEAR}")
+    assert page.locator("[data-report-scope=enterprise] h2").inner_text().find("甲精密制造有限公司") >= 0
+    assert page.locator("[data-enterprise-reports]").count() == 0  # no list of other enterprises
+    with page.expect_download() as dl:
+        page.click("[data-report=xlsx]")
+    path = dl.value.path()
+    assert dl.value.suggested_filename == f"zeropark-P1-ENT-A-{YEAR}.xlsx"
+    wb = openpyxl.load_workbook(io.BytesIO(Path(path).read_bytes()))
+    cells = [
+        v for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None
+    ]
+    assert 309.591 in cells and 145.71 in cells
+    assert 832.5 not in cells and not any(isinstance(v, str) and "乙新材料" in v for v in cells)
+    with page.expect_download() as dl:
+        page.click("[data-report=pdf]")
+    assert dl.value.suggested_filename == f"zeropark-P1-ENT-A-{YEAR}.pdf"
+    pdf = Path(dl.value.path()).read_bytes()
+    (artifacts / "enterprise-report.pdf").write_bytes(pdf)
+    text = "".join("".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    # 309.591 tCO2 / 145.71 tce = 2.125 tCO2/tce, reported without the park's pass/fail
+    assert "甲精密制造有限公司" in text and "2.125" in text and "乙新材料有限公司" not in text
+    assert "不对单个企业判定达标与否" in text
+    # asking for 企业B's report by editing the URL: 404, nothing of B
+    for kind in ("pdf", "xlsx"):
+        resp = page.request.get(f"{server.url}/reports/annual.{kind}?year={YEAR}&enterprise=ENT-B")
+        assert resp.status == 404, kind
+        assert "乙新材料" not in resp.text()
+    page.screenshot(path=str(artifacts / "enterprise-reports.png"), full_page=True)
+    assert not w.errors, w.errors
+    w.page.context.close()
+
+
+def test_park_manager_downloads_an_enterprise_report(browser: Any, server: Server) -> None:
+    """A park manager gets the park report and any enterprise's (企业A: 309.591 tCO2)."""
+    import io
+
+    import openpyxl
+
+    w = login(browser, server, "park_manager")
+    page = w.page
+    page.goto(f"{server.url}/reports?year={YEAR}")
+    with page.expect_download() as dl:
+        page.click("[data-enterprise-reports] [data-report=xlsx][data-enterprise=ENT-A]")
+    wb = openpyxl.load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes()))
+    cells = [
+        v for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None
+    ]
+    assert 309.591 in cells and 832.5 not in cells
+    with page.expect_download() as dl:
+        page.click("[data-report-scope=park] [data-report=xlsx]")
+    wb = openpyxl.load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes()))
+    cells = [
+        v for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None
+    ]
+    assert 309.591 in cells and 832.5 in cells  # the park report has both enterprises
+    assert not w.errors, w.errors
+    w.page.context.close()

@@ -88,7 +88,9 @@ def test_import_rejects_unsupported_file(c: dict[str, TestClient]) -> None:
 
 
 def test_reports_roles(api: ApiModule, c: dict[str, TestClient]) -> None:
-    assert c["ent_a"].get("/api/v1/parks/P1/reports").status_code == 403
+    # an enterprise user lists reports (its own enterprise's only, checked below); device may not
+    assert c["ent_a"].get("/api/v1/parks/P1/reports").status_code == 200
+    assert c["device"].get("/api/v1/parks/P1/reports").status_code == 403
     assert c["verifier"].post("/api/v1/parks/P1/reports", json={"year": 2025}).status_code == 403
     assert c["verifier"].get("/api/v1/parks/P1/reports").status_code == 200
     # no national run for 2031 → 404 naming the way out
@@ -104,7 +106,11 @@ def test_pdf_report_generate_and_download(api: ApiModule, c: dict[str, TestClien
     d = c["verifier"].get(f"/api/v1/reports/{rep['id']}/download")
     assert d.status_code == 200 and d.headers["content-type"] == "application/pdf"
     assert d.content.startswith(b"%PDF") and "attachment" in d.headers["content-disposition"]
-    assert c["ent_a"].get(f"/api/v1/reports/{rep['id']}/download").status_code == 403
+    # the park report is not an enterprise user's: 404 and an audit record, as for other tenants
+    n = api.audit_count("denied")
+    assert c["ent_a"].get(f"/api/v1/reports/{rep['id']}/download").status_code == 404
+    assert api.audit_count("denied") == n + 1
+    assert rep["id"] not in [x["id"] for x in c["ent_a"].get("/api/v1/parks/P1/reports").json()["items"]]
     assert rep["id"] in [x["id"] for x in c["verifier"].get("/api/v1/parks/P1/reports").json()["items"]]
 
 
@@ -126,3 +132,87 @@ def test_xlsx_inventory_report(c: dict[str, TestClient]) -> None:
     assert len(wb.sheetnames) >= 3
     none = c["manager"].post("/api/v1/parks/P1/reports", json={"year": 2029, "kind": "xlsx"})
     assert none.status_code == 404 and "POST" in none.json()["detail"]
+
+
+def _cells(content: bytes) -> list[object]:
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(content))
+    return [v for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+
+
+def test_enterprise_user_generates_and_downloads_its_own_reports(
+    api: ApiModule, c: dict[str, TestClient]
+) -> None:
+    """E-A's report is built on E-A's own inventory run and only E-A's users (and park users) get it.
+
+    E-A's view, national method: M-A 24 h × 10 kWh = 240 kWh purchased electricity
+    → 0.240 MWh × 0.8325 tCO2/MWh = 0.1998 tCO2 (ACCOUNTING.md national fossil-power factor 2022).
+    """
+    n_runs = api.audit_count("create")
+    r = c["ent_a"].post("/api/v1/parks/P1/reports", json={"year": 2025, "kind": "xlsx"})
+    assert r.status_code == 201, r.text
+    xlsx = r.json()
+    assert xlsx["enterprise_id"] == "E-A" and xlsx["file_name"] == "P1-E-A-2025-inventory-national.xlsx"
+    # no E-A run was stored: one was accounted and saved (audited) through the inventory API's path
+    run = c["ent_a"].get(f"/api/v1/inventory-runs/{xlsx['inventory_run_id']}").json()["run"]
+    assert run["enterprise_id"] == "E-A" and run["created_by"] == "ent_a"
+    assert api.audit_count("create") == n_runs + 2  # the run and the report
+    d = c["ent_a"].get(f"/api/v1/reports/{xlsx['id']}/download")
+    assert d.status_code == 200 and d.headers["content-type"].startswith("application/vnd.openxmlformats")
+    cells = _cells(d.content)
+    assert any(isinstance(v, float) and abs(v - 0.1998) < 1e-9 for v in cells)  # E-A's electricity
+    assert not any(isinstance(v, str) and ("E-B" in v or "乙公司" in v) for v in cells)
+    assert not any(isinstance(v, float) and abs(v - 0.3996) < 1e-9 for v in cells)  # E-B's 480 kWh
+
+    pdf = c["ent_a"].post("/api/v1/parks/P1/reports", json={"year": 2025, "kind": "pdf"}).json()
+    assert pdf["enterprise_id"] == "E-A" and pdf["file_name"] == "P1-E-A-2025-carbon-report-zh.pdf"
+    d = c["ent_a"].get(f"/api/v1/reports/{pdf['id']}/download")
+    assert d.status_code == 200 and d.content.startswith(b"%PDF")
+
+    # E-A lists only E-A's reports; park users see them too and may download them
+    mine = c["ent_a"].get("/api/v1/parks/P1/reports").json()["items"]
+    assert mine and {x["enterprise_id"] for x in mine} == {"E-A"}
+    for user in ("manager", "verifier", "admin"):
+        assert c[user].get(f"/api/v1/reports/{xlsx['id']}/download").status_code == 200, user
+    listed = c["verifier"].get("/api/v1/parks/P1/reports?enterprise_id=E-A").json()["items"]
+    assert {x["id"] for x in listed} >= {xlsx["id"], pdf["id"]}
+
+
+def test_enterprise_reports_cross_tenant_are_404_and_audited(
+    api: ApiModule, c: dict[str, TestClient]
+) -> None:
+    # a park manager generates E-B's report (any enterprise of the park)
+    r = c["manager"].post(
+        "/api/v1/parks/P1/reports", json={"year": 2025, "kind": "xlsx", "enterprise_id": "E-B"}
+    )
+    assert r.status_code == 201, r.text
+    b = r.json()
+    assert b["enterprise_id"] == "E-B"
+    # E-B: M-B 24 h × 20 kWh = 480 kWh → 0.480 MWh × 0.8325 tCO2/MWh = 0.3996 tCO2
+    cells = _cells(c["manager"].get(f"/api/v1/reports/{b['id']}/download").content)
+    assert any(isinstance(v, float) and abs(v - 0.3996) < 1e-9 for v in cells)
+    n = api.audit_count("denied")
+    # E-A may neither download, generate nor list E-B's reports
+    assert c["ent_a"].get(f"/api/v1/reports/{b['id']}/download").status_code == 404
+    r = c["ent_a"].post(
+        "/api/v1/parks/P1/reports", json={"year": 2025, "kind": "xlsx", "enterprise_id": "E-B"}
+    )
+    assert r.status_code == 404
+    assert api.audit_count("denied") == n + 2
+    denied = api.audit_actions("denied")[-2:]
+    assert [d.user for d in denied] == ["ent_a", "ent_a"] and {d.entity for d in denied} == {"report"}
+    assert b["id"] not in [x["id"] for x in c["ent_a"].get("/api/v1/parks/P1/reports").json()["items"]]
+    # verifiers may not generate reports, devices may not download them
+    assert (
+        c["verifier"]
+        .post("/api/v1/parks/P1/reports", json={"year": 2025, "enterprise_id": "E-A"})
+        .status_code
+        == 403
+    )
+    assert c["device"].get(f"/api/v1/reports/{b['id']}/download").status_code == 403
+    # an enterprise that is not in the park
+    r = c["manager"].post("/api/v1/parks/P1/reports", json={"year": 2025, "enterprise_id": "E-ZZ"})
+    assert r.status_code == 404

@@ -335,6 +335,7 @@ class ReportOut(Out):
 
     id: int
     park_id: str
+    enterprise_id: str | None = Field(default=None, description="NULL = the park report")
     inventory_run_id: int | None
     kind: str
     file_name: str

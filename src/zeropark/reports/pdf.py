@@ -107,7 +107,14 @@ def render_annual_report(
     verdict, limit = _verdict(national, lang)
     value = national.core_indicator
     value_text = num(value, 3)
-    if verdict == "pass":
+    enterprise_name = (
+        names.get(national.enterprise_id, national.enterprise_id) if national.enterprise_id else None
+    )
+    if enterprise_name is not None:
+        # the core-indicator limits are set for parks by size band, not for one enterprise
+        verdict, limit = "not_assessed", None
+        verdict_text = t("rpt_verdict_enterprise", value=value_text)
+    elif verdict == "pass":
         verdict_text = t("rpt_verdict_pass", value=value_text, limit=limit)
     elif verdict == "fail":
         verdict_text = t("rpt_verdict_fail", value=value_text, limit=limit)
@@ -136,6 +143,7 @@ def render_annual_report(
         t=t,
         lang=lang,
         park=park,
+        enterprise_name=enterprise_name,
         year=year,
         national=national,
         ghg=ghg,
@@ -158,34 +166,43 @@ def render_annual_report(
     return pdf
 
 
-def annual_report_for_scope(scope: Any, park_id: str, year: int, *, lang: str = "zh") -> bytes:
+def annual_report_for_scope(
+    scope: Any, park_id: str, year: int, *, lang: str = "zh", enterprise_id: str | None = None
+) -> bytes:
     """Load the inventories inside ``scope`` (a :class:`zeropark.api.auth.Scope`) and render the PDF.
+
+    With ``enterprise_id`` (always the user's own for an enterprise user) the report is that
+    enterprise's: its own inventory view, its meters' data quality, its name on the cover.
 
     Raises
     ------
     NotFound
-        The park is outside the scope, or it has no inventory for ``year``.
+        The park (or enterprise) is outside the scope, or it has no inventory for ``year``.
     """
     from zeropark.errors import NotFound
     from zeropark.store.db import session_factory
     from zeropark.web import views
     from zeropark.web.inventory_view import enterprise_names, load_inventory
 
+    view_of = scope.enterprise_id if scope.is_enterprise else enterprise_id
     with session_factory(scope.engine)() as session:
         park = session.get(ParkRow, park_id)
     if park is None or not scope.sees(park_id=park_id, enterprise_id=scope.enterprise_id):
         raise NotFound(f"park '{park_id}' not found")
-    national = load_inventory(scope, park_id, year, "national")
+    national = load_inventory(scope, park_id, year, "national", enterprise_id=view_of)
     if national is None:
         raise NotFound(f"no inventory for park '{park_id}' in {year}; run `zeropark account` first")
-    ghg = load_inventory(scope, park_id, year, "ghg")
+    ghg = load_inventory(scope, park_id, year, "ghg", enterprise_id=view_of)
+    names = enterprise_names(scope, park_id)
+    if view_of is not None:
+        names = {k: v for k, v in names.items() if k == view_of}
     return render_annual_report(
         park=park,
         year=year,
         national=national,
         ghg=ghg,
-        enterprise_names=enterprise_names(scope, park_id),
+        enterprise_names=names,
         guiding=views.guiding_indicators(scope, park_id, year, national, lang),
-        data_quality=views.quality(scope, park_id, year).summary,
+        data_quality=views.quality(scope, park_id, year, enterprise_id=view_of).summary,
         lang=lang,
     )

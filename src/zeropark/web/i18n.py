@@ -284,6 +284,19 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "核心指标 {value} tCO2/tce，高于限值 {limit} tCO2/tce，未达标（一票否决）。",
         "Core indicator {value} tCO2/tce, above the limit {limit} tCO2/tce: fail (veto).",
     ),
+    "park_report": ("全园区", "Whole park"),
+    "enterprise_reports": ("各企业报告", "Enterprise reports"),
+    "enterprise_report_note": (
+        "本企业的年度碳排放报告与清单（仅含本企业的计量、活动数据和绿电）。",
+        "Your enterprise's annual carbon report and inventory "
+        "(only its own meters, activity data and green power).",
+    ),
+    "rpt_verdict_enterprise": (
+        "本企业单位能耗碳排放 {value} tCO2/tce。核心指标限值按园区年综合能源消费量设定，适用于园区整体，"
+        "不对单个企业判定达标与否。",
+        "The enterprise's emissions per unit of energy: {value} tCO2/tce. The core-indicator limits are set "
+        "for a park by its annual energy consumption; no pass/fail is judged for one enterprise.",
+    ),
     "rpt_verdict_none": (
         "核心指标 {value} tCO2/tce。园区年综合能源消费量低于 20 万 tce，通知未规定限值，仅报告数值。",
         "Core indicator {value} tCO2/tce. Below 200 000 tce a year the notice sets no limit; "

@@ -571,65 +571,86 @@ async def import_upload(
 # --------------------------------------------------------------------------------------------
 
 
+def _report_enterprise(page: Page, enterprise: str) -> str | None:
+    """The enterprise a report download is about (None = the park report), scope-checked.
+
+    An enterprise user's report is always its own enterprise's; naming another enterprise answers
+    404 (audited), as does an enterprise outside a park user's scope.
+    """
+    if page.scope.is_enterprise:
+        if enterprise and enterprise != page.scope.enterprise_id:
+            page.scope.deny("report", enterprise, "report of another enterprise")
+            raise NotFound(f"enterprise '{enterprise}' not found")
+        return page.scope.enterprise_id
+    if enterprise:
+        return views.enterprise(page.scope, enterprise).id  # NotFound (audited) outside the scope
+    return None
+
+
 @router.get("/reports", response_class=HTMLResponse)
 def reports(page: PageDep) -> Response:
-    """报告: download the annual PDF report and the Excel tables."""
-    stored = (
-        views.stored_reports(page.scope, page.park.id) if page.park and not page.scope.is_enterprise else []
+    """报告: download the annual PDF report and the Excel tables (park, or one enterprise's)."""
+    stored = views.stored_reports(page.scope, page.park.id) if page.park else []
+    names = enterprise_names(page.scope, page.park.id) if page.park else {}
+    own = page.scope.enterprise_id
+    return page.render(
+        "reports.html",
+        "reports",
+        "nav_reports",
+        stored=stored,
+        enterprises=sorted(names.items()),
+        own_enterprise=(own, names.get(own, own)) if own else None,
     )
-    return page.render("reports.html", "reports", "nav_reports", stored=stored)
+
+
+def _report_file(content: bytes, filename: str, media_type: str) -> Response:
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 @router.get("/reports/annual.pdf")
-def report_pdf(page: PageDep) -> Response:
-    """The annual park carbon report as PDF (WeasyPrint), for the park or the user's enterprise."""
+def report_pdf(page: PageDep, enterprise: str = "") -> Response:
+    """The annual carbon report as PDF (WeasyPrint): the park's, or one enterprise's (``?enterprise=``).
+
+    An enterprise user always gets its own enterprise's report; another enterprise answers 404.
+    """
     if page.park is None:
         raise HTTPException(status_code=404, detail="no park")
-    from zeropark.reports.pdf import render_annual_report
+    from zeropark.reports.pdf import annual_report_for_scope
 
-    inv = _inventory(page, Method.NATIONAL)
-    ghg = _inventory(page, Method.GHG)
-    if inv is None:
-        return _error(page, 404, "not_found", "no_run")
-    names = enterprise_names(page.scope, page.park.id)
-    guiding = views.guiding_indicators(page.scope, page.park.id, page.year, inv, page.lang)
-    dq = views.quality(page.scope, page.park.id, page.year)
-    pdf = render_annual_report(
-        park=page.park,
-        year=page.year,
-        national=inv,
-        ghg=ghg,
-        enterprise_names=names,
-        guiding=guiding,
-        data_quality=dq.summary,
-        lang=page.lang,
-    )
-    filename = f"zeropark-{page.park.id}-{page.year}.pdf"
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    try:
+        ent = _report_enterprise(page, enterprise)
+        pdf = annual_report_for_scope(page.scope, page.park.id, page.year, lang=page.lang, enterprise_id=ent)
+    except NotFound as exc:
+        if "no inventory" in str(exc):
+            return _error(page, 404, "not_found", "no_run")
+        return _not_found(page, exc)
+    owner = page.park.id if ent is None else f"{page.park.id}-{ent}"
+    return _report_file(pdf, f"zeropark-{owner}-{page.year}.pdf", "application/pdf")
 
 
 @router.get("/reports/annual.xlsx")
-def report_xlsx(page: PageDep) -> Response:
-    """The official Excel tables (built by ``zeropark.reports.excel``)."""
+def report_xlsx(page: PageDep, enterprise: str = "") -> Response:
+    """The official Excel tables (``zeropark.reports.excel``): the park's, or one enterprise's."""
     if page.park is None:
         raise HTTPException(status_code=404, detail="no park")
-    inv = _inventory(page, Method.NATIONAL)
-    content = (
-        views.excel_report(page.scope, page.park.name, inv, enterprise_names(page.scope, page.park.id))
-        if inv is not None
-        else None
-    )
+    try:
+        ent = _report_enterprise(page, enterprise)
+    except NotFound as exc:
+        return _not_found(page, exc)
+    inv = _inventory(page, Method.NATIONAL, enterprise_id=ent)
+    names = enterprise_names(page.scope, page.park.id)
+    if ent is not None:
+        names = {k: v for k, v in names.items() if k == ent}
+    content = views.excel_report(page.scope, page.park.name, inv, names) if inv is not None else None
     if content is None:
         return _error(page, 404, "not_found", "no_run")
-    filename = f"zeropark-{page.park.id}-{page.year}.xlsx"
-    return Response(
+    owner = page.park.id if ent is None else f"{page.park.id}-{ent}"
+    return _report_file(
         content,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        f"zeropark-{owner}-{page.year}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
 

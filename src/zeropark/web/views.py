@@ -775,18 +775,22 @@ class QualityView:
         }
 
 
-def quality(scope: Scope, park_id: str, year: int) -> QualityView:
-    """Completeness per meter, open quarantine records, conflicts and ingest counters inside ``scope``."""
+def quality(scope: Scope, park_id: str, year: int, *, enterprise_id: str | None = None) -> QualityView:
+    """Completeness per meter, open quarantine records, conflicts and ingest counters inside ``scope``.
+
+    ``enterprise_id`` narrows a park user's view to one enterprise's meters (an enterprise report);
+    an enterprise user's view is always its own.
+    """
+    view_of = scope.enterprise_id if scope.is_enterprise else enterprise_id
     with _session(scope) as session:
-        meters = list(
-            session.scalars(
-                _meter_scope(scope, select(MeterRow).where(MeterRow.park_id == park_id)).order_by(MeterRow.id)
-            )
-        )
+        stmt = _meter_scope(scope, select(MeterRow).where(MeterRow.park_id == park_id))
+        if view_of is not None:
+            stmt = stmt.where(MeterRow.enterprise_id == view_of)
+        meters = list(session.scalars(stmt.order_by(MeterRow.id)))
         ids = [m.id for m in meters]
         totals = _year_totals(session, ids, year)
         q_stmt = select(QuarantineRow).where(QuarantineRow.status == "open")
-        if scope.is_enterprise:
+        if view_of is not None:
             q_stmt = q_stmt.where(QuarantineRow.meter_id.in_(ids))
         else:
             q_stmt = q_stmt.where(QuarantineRow.park_id == park_id)
@@ -800,7 +804,7 @@ def quality(scope: Scope, park_id: str, year: int) -> QualityView:
                 .limit(50)
             )
         )
-        counters = [] if scope.is_enterprise else list(session.scalars(select(IngestCounterRow)))
+        counters = [] if view_of is not None else list(session.scalars(select(IngestCounterRow)))
     rows = []
     for m in meters:
         value, present, expected = totals.get(m.id, (0.0, 0, 0))
@@ -810,7 +814,7 @@ def quality(scope: Scope, park_id: str, year: int) -> QualityView:
             )
         )
     rows.sort(key=lambda r: r.completeness)
-    score = _quality_score(scope, park_id, year)
+    score = None if view_of is not None else _quality_score(scope, park_id, year)
     if score is None and rows:
         expected = sum(r.n_expected for r in rows)
         score = 100.0 * sum(r.n_present for r in rows) / expected if expected else None
@@ -945,8 +949,7 @@ def import_file(scope: Scope, park_id: str | None, path: Path, kind: str) -> Imp
 
         if scope.is_enterprise:
             # an enterprise user may only submit its own enterprise's workbook: check before storing
-            rows, _ = workbook._read_any(path)
-            ent, _, _, _, _ = workbook._validate(scope.engine, path.name, rows)
+            ent = workbook.workbook_enterprise(scope.engine, path)
             if ent is not None and ent.id != scope.enterprise_id:
                 scope.deny("import", path.name, f"workbook of enterprise '{ent.id}'")
                 raise PermissionDenied(
@@ -974,12 +977,12 @@ def import_file(scope: Scope, park_id: str | None, path: Path, kind: str) -> Imp
 
 
 def stored_reports(scope: Scope, park_id: str) -> list[ReportRow]:
-    """Reports already generated for the park (park users only)."""
+    """Reports already generated for the park (an enterprise user: its own enterprise's only)."""
     with _session(scope) as session:
         stmt = scope.filter(
             select(ReportRow).where(ReportRow.park_id == park_id),
             park_col=ReportRow.park_id,
-            enterprise_col=None,
+            enterprise_col=ReportRow.enterprise_id,
         )
         return list(session.scalars(stmt.order_by(ReportRow.created_at.desc()).limit(20)))
 

@@ -1,8 +1,13 @@
 """Reports (报告): generate the annual PDF or the official-layout Excel, list, download.
 
-Bytes come from the web engineer's ``zeropark.reports.pdf`` and the demo engineer's
-``zeropark.reports.excel``; each generated file is kept (``ReportRow``) as evidence. Park
-reports cover every enterprise, so enterprise users are refused (403).
+Bytes come from ``zeropark.reports.pdf`` and ``zeropark.reports.excel``; each generated file is
+kept (``ReportRow``) as evidence. A report is either the park report (``enterprise_id`` NULL,
+every enterprise) or one enterprise's report, built on that enterprise's own inventory run
+(``load_accounting_input(..., enterprise_id=...)``: its meters, records, claims and transfers).
+
+Roles: park managers and admins generate any report of their park; enterprise users generate,
+list and download only their own enterprise's reports (another enterprise's or the park report
+answers 404 and leaves an audit record ``denied``); verifiers list and download every report.
 """
 
 from __future__ import annotations
@@ -11,9 +16,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from zeropark.api import audit
 from zeropark.api.auth import Principal, ScopeDep, require_roles
@@ -23,12 +29,12 @@ from zeropark.api.routers.parks import get_park_row
 from zeropark.api.schemas import Page, ReportOut
 from zeropark.errors import NotFound
 from zeropark.model import Method, Role
-from zeropark.store.schema import InventoryRunRow, ReportRow
+from zeropark.store import runs
+from zeropark.store.schema import EnterpriseRow, ReportRow
 
 router = APIRouter(tags=["reports 报告"])
 
-ParkReader = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.PARK_MANAGER, Role.VERIFIER))]
-ParkWriter = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.PARK_MANAGER))]
+ReportWriter = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.PARK_MANAGER, Role.ENTERPRISE))]
 
 MEDIA = {
     "pdf": "application/pdf",
@@ -50,36 +56,83 @@ class ReportCreate(BaseModel):
     kind: ReportKind = ReportKind.PDF
     lang: str = Field(default="zh", pattern="^(zh|en)$")
     method: Method = Field(default=Method.NATIONAL, description="xlsx: which method's inventory")
+    enterprise_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="one enterprise's report (enterprise users: always their own); omit for the park report",
+    )
 
 
-def _xlsx(scope: ScopeDep, park_id: str, body: ReportCreate) -> bytes:
-    """The official-layout inventory workbook of the newest park run of ``body.method``."""
-    from zeropark.api.routers.inventory import _factor_set, _latest
+def report_enterprise(session: Session, scope: ScopeDep, park_id: str, requested: str | None) -> str | None:
+    """The enterprise a report request is about (None = the park report), scope-checked.
+
+    An enterprise user always gets its own enterprise; asking for another one answers 404 and
+    leaves an audit record ``denied``. Park users may ask for any enterprise of the park.
+    """
+    if scope.is_enterprise:
+        if requested is not None and requested != scope.enterprise_id:
+            scope.deny("report", f"{park_id}/{requested}", "report of another enterprise")
+            raise NotFound(f"enterprise '{requested}' not found")
+        return scope.enterprise_id
+    if requested is not None:
+        ent = session.get(EnterpriseRow, requested)
+        if ent is None or ent.park_id != park_id:
+            raise NotFound(f"enterprise '{requested}' not found in park '{park_id}'")
+    return requested
+
+
+def ensure_run(
+    request: Request,
+    session: Session,
+    scope: ScopeDep,
+    park_id: str,
+    year: int,
+    method: Method,
+    enterprise_id: str,
+) -> runs.RunSummary:
+    """The enterprise's newest run of ``method`` (signed-off first); accounted and saved when none.
+
+    A new run goes through the inventory API's own create path (same factor set, options,
+    data-quality score, cache and audit record ``create inventory_run``).
+    """
+    from zeropark.api.routers.inventory import _latest, _summary, create_run
+    from zeropark.api.schemas import RunCreate
+
+    engine: Engine = scope.engine
+    summary = _latest(engine, park_id, year, method, enterprise_id)
+    if summary is not None:
+        return summary
+    created = create_run(
+        park_id,
+        RunCreate(year=year, method=method, enterprise_id=enterprise_id),
+        request,
+        session,
+        scope,
+    )
+    return _summary(engine, created.id)
+
+
+def _xlsx(scope: ScopeDep, park_id: str, body: ReportCreate, summary: runs.RunSummary) -> bytes:
+    """The official-layout inventory workbook of the run ``summary`` (park or one enterprise)."""
+    from zeropark.api.routers.inventory import _factor_set
     from zeropark.indicators import evaluate
     from zeropark.monitoring.quality import quality_report
     from zeropark.reports.excel import inventory_workbook_bytes
     from zeropark.store.aggregate import load_accounting_input
     from zeropark.store.db import transaction
-    from zeropark.store.runs import get_run
-    from zeropark.store.schema import EnterpriseRow, ParkRow, ZoneRow
+    from zeropark.store.schema import ParkRow, ZoneRow
 
     engine = scope.engine
-    summary = _latest(engine, park_id, body.year, body.method, None)
-    if summary is None:
-        raise NotFound(
-            f"no {body.method.value} inventory run of park '{park_id}' for {body.year}; "
-            f"create one with POST /api/v1/parks/{park_id}/inventory-runs"
-        )
-    inventory = get_run(engine, summary.id).inventory
+    ent_id = summary.enterprise_id
+    inventory = runs.get_run(engine, summary.id).inventory
     with transaction(engine) as s:
         park = s.get(ParkRow, park_id)
         park_name = park.name if park is not None else park_id
-        enterprises = {
-            e.id: e.name for e in s.scalars(select(EnterpriseRow).where(EnterpriseRow.park_id == park_id))
-        }
+        ent_rows = s.scalars(select(EnterpriseRow).where(EnterpriseRow.park_id == park_id))
+        enterprises = {e.id: e.name for e in ent_rows if ent_id is None or e.id == ent_id}
         zones = {z.id: z.name for z in s.scalars(select(ZoneRow).where(ZoneRow.park_id == park_id))}
     indicators = None
-    if body.method == Method.NATIONAL:
+    if body.method == Method.NATIONAL and ent_id is None:
         indicators = evaluate(inventory, load_accounting_input(engine, park_id, body.year))
     return inventory_workbook_bytes(
         inventory,
@@ -88,48 +141,63 @@ def _xlsx(scope: ScopeDep, park_id: str, body: ReportCreate) -> bytes:
         factor_set=_factor_set(engine, summary.factor_set, summary.factor_set_version),
         enterprise_names=enterprises,
         zone_names=zones,
-        data_quality=quality_report(engine, park_id, body.year),
+        # the park's data-quality sheet lists every meter: only in the park report
+        data_quality=quality_report(engine, park_id, body.year) if ent_id is None else None,
     )
-
-
-def _bytes(scope: ScopeDep, park_id: str, body: ReportCreate) -> bytes:
-    if body.kind == ReportKind.PDF:
-        from zeropark.reports.pdf import annual_report_for_scope
-
-        return annual_report_for_scope(scope, park_id, body.year, lang=body.lang)
-    return _xlsx(scope, park_id, body)
 
 
 @router.post("/parks/{park_id}/reports", response_model=ReportOut, status_code=201)
 def create_report(
-    park_id: str, body: ReportCreate, session: SessionDep, scope: ScopeDep, _user: ParkWriter
+    park_id: str,
+    body: ReportCreate,
+    request: Request,
+    session: SessionDep,
+    scope: ScopeDep,
+    _user: ReportWriter,
 ) -> ReportOut:
-    """Generate the annual report (PDF, or Excel in the official layouts) and keep it. 生成报告."""
+    """Generate the annual report (PDF, or Excel in the official layouts) and keep it. 生成报告.
+
+    Park report: on the newest park run (404 naming the way out when there is none). Enterprise
+    report (``enterprise_id``; an enterprise user's is always its own): on the enterprise's newest
+    run, accounted and saved first when it has none.
+    """
     get_park_row(session, scope, park_id)
-    content = _bytes(scope, park_id, body)
-    run_id = session.scalar(
-        select(InventoryRunRow.id)
-        .where(
-            InventoryRunRow.park_id == park_id,
-            InventoryRunRow.year == body.year,
-            InventoryRunRow.method == body.method.value,
-            InventoryRunRow.enterprise_id.is_(None),
-        )
-        .order_by(InventoryRunRow.id.desc())
-        .limit(1)
-    )
-    now = datetime.now(UTC)
+    ent_id = report_enterprise(session, scope, park_id, body.enterprise_id)
+    engine: Engine = scope.engine
+    run_method = body.method if body.kind == ReportKind.XLSX else Method.NATIONAL
+    summary: runs.RunSummary | None
+    if ent_id is None:
+        from zeropark.api.routers.inventory import _latest
+
+        summary = _latest(engine, park_id, body.year, run_method, None)
+        if summary is None and body.kind == ReportKind.XLSX:
+            raise NotFound(
+                f"no {run_method.value} inventory run of park '{park_id}' for {body.year}; "
+                f"create one with POST /api/v1/parks/{park_id}/inventory-runs"
+            )
+    else:
+        summary = ensure_run(request, session, scope, park_id, body.year, run_method, ent_id)
+    if body.kind == ReportKind.PDF:
+        from zeropark.reports.pdf import annual_report_for_scope
+
+        # the park PDF falls back to accounting the stored data when no park run is stored
+        content = annual_report_for_scope(scope, park_id, body.year, lang=body.lang, enterprise_id=ent_id)
+    else:
+        assert summary is not None
+        content = _xlsx(scope, park_id, body, summary)
+    owner = park_id if ent_id is None else f"{park_id}-{ent_id}"
     row = ReportRow(
         park_id=park_id,
-        inventory_run_id=run_id,
+        enterprise_id=ent_id,
+        inventory_run_id=None if summary is None else summary.id,
         kind=body.kind.value,
         file_name=(
-            f"{park_id}-{body.year}-carbon-report-{body.lang}.pdf"
+            f"{owner}-{body.year}-carbon-report-{body.lang}.pdf"
             if body.kind == ReportKind.PDF
-            else f"{park_id}-{body.year}-inventory-{body.method.value}.xlsx"
+            else f"{owner}-{body.year}-inventory-{body.method.value}.xlsx"
         ),
         content=content,
-        created_at=now,
+        created_at=datetime.now(UTC),
     )
     session.add(row)
     session.flush()
@@ -145,16 +213,22 @@ def list_reports(
     park_id: str,
     session: SessionDep,
     scope: ScopeDep,
-    _user: ParkReader,
     kind: ReportKind | None = None,
+    enterprise_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ReportOut]:
-    """Generated reports of a park, newest first. 报告列表."""
+    """Generated reports of a park, newest first (an enterprise user: its own enterprise's). 报告列表."""
     get_park_row(session, scope, park_id)
-    stmt = select(ReportRow).where(ReportRow.park_id == park_id)
+    stmt = scope.filter(
+        select(ReportRow).where(ReportRow.park_id == park_id),
+        enterprise_col=ReportRow.enterprise_id,
+        park_col=ReportRow.park_id,
+    )
     if kind is not None:
         stmt = stmt.where(ReportRow.kind == kind.value)
+    if enterprise_id is not None:
+        stmt = stmt.where(ReportRow.enterprise_id == enterprise_id)
     return paginate(session, stmt.order_by(ReportRow.id.desc()), limit, offset, ReportOut.model_validate)
 
 
@@ -167,14 +241,13 @@ def download_report(
     report_id: IntId,
     session: SessionDep,
     scope: ScopeDep,
-    _user: ParkReader,
     inline: Annotated[bool, Query()] = False,
 ) -> Response:
-    """Download a generated report file. 下载报告."""
+    """Download a generated report file (enterprise users: their own enterprise's only). 下载报告."""
     row = session.get(ReportRow, report_id)
     if row is None:
         raise NotFound(f"report {report_id} not found")
-    scope.check("report", str(report_id), park_id=row.park_id, enterprise_id=None)
+    scope.check("report", str(report_id), park_id=row.park_id, enterprise_id=row.enterprise_id)
     disposition = "inline" if inline else "attachment"
     return Response(
         content=row.content,
