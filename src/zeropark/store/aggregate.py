@@ -81,6 +81,7 @@ __all__ = [
 #: Register readings this long before the year are read so the first interval of the year has
 #: its previous reading.
 REGISTER_LOOKBACK = timedelta(days=7)
+_HOUR = timedelta(hours=1)
 _ENERGY_IN = frozenset({Carrier.ELECTRICITY}) | HEAT_CARRIERS
 
 
@@ -255,8 +256,38 @@ _SUMMARY_COLUMNS = (
 )
 
 
+#: Stored summaries by (meter, window start as the database returns it): (window end, counts or None).
+_Stored = dict[tuple[str, Any], tuple[Any, "_Acc | None"]]
+
+
+def _stored_summaries(engine: Engine, ids: Sequence[str], lo: datetime, hi: datetime) -> _Stored:
+    """The month summaries of ``ids`` whose window starts in ``[lo, hi)``, in one query."""
+    read = text(
+        f"SELECT {_SUMMARY_COLUMNS} FROM meter_month_summary "
+        "WHERE meter_id IN :ids AND lo >= :lo AND lo < :hi"
+    ).bindparams(bindparam("ids", expanding=True))
+    out: _Stored = {}
+    with engine.connect() as conn:
+        for row in conn.execute(read, {"ids": list(ids), **_month_params(engine.dialect.name, lo, hi)}):
+            acc = None
+            if row.n or row.first_value is not None:  # else: no readings in the window
+                acc = _Acc(
+                    float(row.total),
+                    int(row.n),
+                    int(row.n_flagged),
+                    int(row.n_rollover),
+                    int(row.n_reset),
+                    None if row.first_value is None else float(row.first_value),
+                    int(row.first_quality),
+                    None if row.last_value is None else float(row.last_value),
+                )
+            out[(row.meter_id, row.lo)] = (row.hi, acc)
+    return out
+
+
 def _summarised_month(
     engine: Engine,
+    stored: _Stored,
     kind: MeterKind,
     rmax: float | None,
     ids: Sequence[str],
@@ -271,26 +302,14 @@ def _summarised_month(
     """
     dialect = engine.dialect.name
     window = _month_params(dialect, lo, hi)
-    read = text(
-        f"SELECT {_SUMMARY_COLUMNS} FROM meter_month_summary WHERE meter_id IN :ids AND lo = :lo AND hi = :hi"
-    ).bindparams(bindparam("ids", expanding=True))
     out: dict[str, _Acc] = {}
-    seen: set[str] = set()
-    with engine.connect() as conn:
-        for row in conn.execute(read, {"ids": list(ids), **window}):
-            seen.add(row.meter_id)
-            if row.n or row.first_value is not None:
-                out[row.meter_id] = _Acc(
-                    float(row.total),
-                    int(row.n),
-                    int(row.n_flagged),
-                    int(row.n_rollover),
-                    int(row.n_reset),
-                    None if row.first_value is None else float(row.first_value),
-                    int(row.first_quality),
-                    None if row.last_value is None else float(row.last_value),
-                )
-    missing = [i for i in ids if i not in seen]
+    missing: list[str] = []
+    for mid in ids:
+        found = stored.get((mid, window["lo"]))
+        if found is None or found[0] != window["hi"]:
+            missing.append(mid)
+        elif found[1] is not None:
+            out[mid] = found[1]
     if not missing:
         return out
     stale = text("DELETE FROM meter_month_summary WHERE meter_id IN :ids AND lo = :lo").bindparams(
@@ -434,11 +453,17 @@ def meter_monthly(
         for k in range(12):
             jobs.append((key, ids, bounds[k] + shift, bounds[k + 1] + shift))
     n_workers = 1 if engine.dialect.name != "postgresql" else max(1, workers or 2)
+    stored: _Stored = {}
+    if not from_readings and jobs:
+        stored = _stored_summaries(
+            engine, list(by_id), min(j[2] for j in jobs), max(j[2] for j in jobs) + _HOUR
+        )
 
     def one(job: Job) -> dict[str, _Acc]:
         (kind, _, rmax), ids, lo, hi = job
-        window = _month_query if from_readings else _summarised_month
-        return window(engine, kind, None if rmax < 0 else rmax, ids, lo, hi)
+        if from_readings:
+            return _month_query(engine, kind, None if rmax < 0 else rmax, ids, lo, hi)
+        return _summarised_month(engine, stored, kind, None if rmax < 0 else rmax, ids, lo, hi)
 
     if n_workers > 1:
         with ThreadPoolExecutor(max_workers=n_workers) as pool:
