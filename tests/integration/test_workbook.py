@@ -185,6 +185,16 @@ def test_unknown_enterprise(db: Engine, tmp_path: Path) -> None:
     assert "unknown enterprise 'NOPE'" in str(res.errors[0])
 
 
+def test_workbook_enterprise_resolves_before_anything_is_stored(db: Engine, tmp_path: Path) -> None:
+    # by 企业编号, by 统一社会信用代码 alone, and None for an unknown one — nothing stored, no batch recorded
+    assert wbk.workbook_enterprise(db, _fill(tmp_path / "a.xlsx", GOOD)) == repo.get_enterprise(db, "wb-E01")
+    by_uscc = _fill(tmp_path / "b.xlsx", GOOD, info=[None, None, "91320412MA1NJ3K5XY", None, 2025])
+    assert (ent := wbk.workbook_enterprise(db, by_uscc)) is not None and ent.id == "wb-E01"
+    assert wbk.workbook_enterprise(db, _fill(tmp_path / "c.xlsx", GOOD, info=["NOPE"])) is None
+    with transaction(db) as s:
+        assert s.scalars(select(ImportBatchRow)).first() is None
+
+
 def test_csv_and_json_forms(db: Engine, tmp_path: Path) -> None:
     csv_path = tmp_path / "energy.csv"
     csv_path.write_text(

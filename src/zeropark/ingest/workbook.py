@@ -62,6 +62,7 @@ __all__ = [
     "ImportResult",
     "import_workbook",
     "is_enterprise_data_file",
+    "workbook_enterprise",
     "write_template",
 ]
 
@@ -557,6 +558,30 @@ def is_enterprise_data_file(path: Path) -> bool:
     except (OSError, ValueError, yaml.YAMLError, KeyError):
         return False
     return False
+
+
+def workbook_enterprise(engine: Engine, path: Path | str) -> Enterprise | None:
+    """The registered enterprise an enterprise data file is for, read from its 企业信息 sheet/section.
+
+    Lets a caller check who may import the file *before* anything is stored (an enterprise user
+    only their own enterprise, a park manager only their park's). Only the enterprise is resolved
+    (by 企业编号, else 统一社会信用代码); the data rows are not validated here.
+
+    Returns
+    -------
+    Enterprise or None
+        ``None`` if the file names no enterprise or one that is not registered
+        (:func:`import_workbook` then rejects the file and says why).
+
+    Raises
+    ------
+    DataError
+        If the file type is not supported.
+    """
+    path = Path(path)
+    rows, _ = _read_any(path)
+    ent, _, _ = _resolve_enterprise(engine, path.name, rows)
+    return ent
 
 
 # --------------------------------------------------------------------------------------------

@@ -64,8 +64,7 @@ def _precheck(scope: Scope, path: Path) -> None:
     """Resolve the file's enterprise and refuse one outside the user's scope (before storing)."""
     from zeropark.ingest import workbook
 
-    rows, _ = workbook._read_any(path)
-    ent, _, _ = workbook._resolve_enterprise(scope.engine, path.name, rows)
+    ent = workbook.workbook_enterprise(scope.engine, path)
     if ent is None:
         return  # the import reports the unknown enterprise per row and stores nothing
     scope.check_write("import", path.name, park_id=ent.park_id, enterprise_id=ent.id)
