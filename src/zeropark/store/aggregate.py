@@ -28,6 +28,10 @@ Policy (DESIGN.md §4–5; the mapping is documented in docs/architecture.md):
   parent and is not counted again.
 - **Activity records** are spread over the local months of their period in proportion to days;
   only the part inside the year is kept.
+- **Month summaries.** The per-(meter, month) SQL results are stored in ``meter_month_summary`` on
+  first use and read from there afterwards; every write of readings deletes the windows it touches
+  (:mod:`zeropark.store.readings`), so the stored rows are always what the SQL would return now.
+  ``from_readings=True`` (the verifier's recomputation) ignores them and stores nothing.
 """
 
 from __future__ import annotations
