@@ -13,12 +13,18 @@ collected in ACCOUNTING.md §1.1:
 - carbon productivity (碳生产率) [10⁴ CNY/tCO2] = value added / CO2, reported without threshold.
 
 Missing data give status ``missing`` with the exact inputs that are missing — never a silent 0.
+
+One enterprise (:func:`evaluate_enterprise`): its emissions, energy, 单位能耗碳排放, clean-energy
+share, product energy intensity (its own products) and carbon productivity are computed on its own
+inventory; the size-band thresholds of the core indicator and the ≥ 90 % clean-energy target are
+set for a park, so they are reported without pass/fail; indicators the park reports as a whole
+(solid waste, waste heat, water reuse) have status ``park_level`` — stated, never shown as 0.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -48,6 +54,7 @@ class IndicatorStatus(StrEnum):
     FAIL = "fail"
     NO_THRESHOLD = "no_threshold"  # value reported, no pass/fail applies
     MISSING = "missing"  # inputs missing; ``missing`` names them
+    PARK_LEVEL = "park_level"  # defined for the park as a whole, not for one enterprise
 
 
 class IndicatorKind(StrEnum):
@@ -63,6 +70,7 @@ STATUS_LABEL: dict[IndicatorStatus, tuple[str, str]] = {
     IndicatorStatus.FAIL: ("未达标", "fail"),
     IndicatorStatus.NO_THRESHOLD: ("仅报告数值", "reported, no threshold"),
     IndicatorStatus.MISSING: ("数据缺失", "data missing"),
+    IndicatorStatus.PARK_LEVEL: ("仅适用于园区整体", "park level only"),
 }
 
 
@@ -132,6 +140,7 @@ class IndicatorTable:
     size_band_en: str
     rows: tuple[IndicatorRow, ...]
     veto: bool  # 一票否决: the core indicator failed
+    enterprise_id: str | None = None  # set: the table of one enterprise (evaluate_enterprise)
 
     @property
     def core(self) -> IndicatorRow:
@@ -154,6 +163,7 @@ class IndicatorTable:
             "size_band_en": self.size_band_en,
             "rows": [r.to_dict() for r in self.rows],
             "veto": self.veto,
+            "enterprise_id": self.enterprise_id,
         }
 
     @classmethod
@@ -166,6 +176,7 @@ class IndicatorTable:
             size_band_en=d["size_band_en"],
             rows=tuple(IndicatorRow.from_dict(r) for r in d["rows"]),
             veto=bool(d["veto"]),
+            enterprise_id=d.get("enterprise_id"),
         )
 
 
@@ -458,59 +469,8 @@ def evaluate(inventory: Inventory, inputs: AccountingInput) -> IndicatorTable:
             ),
         )
     )
-    va, va_missing = _value_added(inputs)
-    if va is None or inventory.total_tco2e <= 0:
-        missing = va_missing if va is None else ("total_tco2e > 0",)
-        rows.append(
-            IndicatorRow(
-                "carbon_productivity",
-                IndicatorKind.REFERENCE,
-                "碳生产率",
-                "carbon productivity",
-                "10⁴ CNY/tCO2",
-                None,
-                None,
-                None,
-                IndicatorStatus.MISSING,
-                missing,
-                f"缺少数据：{'、'.join(missing)}",
-                f"missing: {', '.join(missing)}",
-            )
-        )
-    else:
-        rows.append(
-            IndicatorRow(
-                "carbon_productivity",
-                IndicatorKind.REFERENCE,
-                "碳生产率",
-                "carbon productivity",
-                "10⁴ CNY/tCO2",
-                va / inventory.total_tco2e,
-                None,
-                None,
-                IndicatorStatus.NO_THRESHOLD,
-                (),
-                "工业增加值 / 二氧化碳排放量",
-                "value added / CO2 emissions",
-            )
-        )
-    hourly = inventory.hourly
-    rows.append(
-        IndicatorRow(
-            "hourly_matched_share",
-            IndicatorKind.REFERENCE,
-            "逐时匹配清洁电力占比（24/7）",
-            "hourly-matched clean electricity share (24/7)",
-            "%",
-            None if hourly.share is None else 100.0 * hourly.share,
-            None,
-            None,
-            IndicatorStatus.MISSING if hourly.share is None else IndicatorStatus.NO_THRESHOLD,
-            hourly.missing if hourly.share is None else (),
-            "缺少逐时数据" if hourly.share is None else f"缺失小时数 {hourly.hours_missing}",
-            "hourly data missing" if hourly.share is None else f"hours missing: {hourly.hours_missing}",
-        )
-    )
+    rows.append(_carbon_productivity_row(inventory, inputs))
+    rows.append(_hourly_row(inventory))
     return IndicatorTable(
         park_id=inventory.park_id,
         year=inventory.year,
@@ -518,4 +478,224 @@ def evaluate(inventory: Inventory, inputs: AccountingInput) -> IndicatorTable:
         size_band_en=band_en,
         rows=tuple(rows),
         veto=core.status is IndicatorStatus.FAIL,
+    )
+
+
+def _carbon_productivity_row(inventory: Inventory, inputs: AccountingInput) -> IndicatorRow:
+    """碳生产率 [10⁴ CNY/tCO2] = value added / CO2 (reference, no threshold)."""
+    va, va_missing = _value_added(inputs)
+    if va is None or inventory.total_tco2e <= 0:
+        missing = va_missing if va is None else ("total_tco2e > 0",)
+        return IndicatorRow(
+            "carbon_productivity",
+            IndicatorKind.REFERENCE,
+            "碳生产率",
+            "carbon productivity",
+            "10⁴ CNY/tCO2",
+            None,
+            None,
+            None,
+            IndicatorStatus.MISSING,
+            missing,
+            f"缺少数据：{'、'.join(missing)}",
+            f"missing: {', '.join(missing)}",
+        )
+    return IndicatorRow(
+        "carbon_productivity",
+        IndicatorKind.REFERENCE,
+        "碳生产率",
+        "carbon productivity",
+        "10⁴ CNY/tCO2",
+        va / inventory.total_tco2e,
+        None,
+        None,
+        IndicatorStatus.NO_THRESHOLD,
+        (),
+        "工业增加值 / 二氧化碳排放量",
+        "value added / CO2 emissions",
+    )
+
+
+def _hourly_row(inventory: Inventory) -> IndicatorRow:
+    """逐时匹配清洁电力占比 (24/7) [%] of the inventory's own load (reference, no threshold)."""
+    hourly = inventory.hourly
+    return IndicatorRow(
+        "hourly_matched_share",
+        IndicatorKind.REFERENCE,
+        "逐时匹配清洁电力占比（24/7）",
+        "hourly-matched clean electricity share (24/7)",
+        "%",
+        None if hourly.share is None else 100.0 * hourly.share,
+        None,
+        None,
+        IndicatorStatus.MISSING if hourly.share is None else IndicatorStatus.NO_THRESHOLD,
+        hourly.missing if hourly.share is None else (),
+        "缺少逐时数据" if hourly.share is None else f"缺失小时数 {hourly.hours_missing}",
+        "hourly data missing" if hourly.share is None else f"hours missing: {hourly.hours_missing}",
+    )
+
+
+#: Guiding indicators the park reports as a whole (no per-enterprise data exists for them).
+PARK_LEVEL_ONLY: tuple[tuple[str, str, str], ...] = (
+    ("solid_waste_utilisation", "工业固体废物综合利用率", "industrial solid waste utilisation rate"),
+    ("waste_heat_utilisation", "余热/余冷/余压综合利用率", "waste heat/cold/pressure utilisation rate"),
+    ("water_reuse", "工业用水重复利用率", "industrial water reuse rate"),
+)
+
+
+def evaluate_enterprise(
+    inventory: Inventory, inputs: AccountingInput, park_data: IndicatorData
+) -> IndicatorTable:
+    """The indicators that are meaningful for one enterprise, on its own national inventory.
+
+    - core 单位能耗碳排放 [tCO2/tce] = its CO2 / its energy consumption, reported without pass/fail:
+      the thresholds (≤ 0.2 / ≤ 0.3) are set for a park by its annual energy consumption;
+    - 二氧化碳排放量 [tCO2] and 综合能源消费量 [tce] (reference);
+    - 清洁能源消费占比 [%] of its own consumption, without pass/fail (≥ 90 % is the park target);
+    - 产品单位能耗 of its own products (``park_data.product_energy_intensity`` keys
+      ``"<enterprise id>: <product>"``, written by the enterprise workbook) against each product's
+      grade-2 limit — judged, since the limit is per product;
+    - 碳生产率 [10⁴ CNY/tCO2] = its value added / its CO2; 24/7 share of its own load;
+    - solid waste, waste heat and water reuse: status ``park_level`` (park-wide data only).
+
+    Parameters
+    ----------
+    inventory : Inventory
+        National-method inventory of the enterprise (``run(..., enterprise_id=...)``).
+    inputs : AccountingInput
+        The enterprise-scoped input (``load_accounting_input(..., enterprise_id=...)``).
+    park_data : IndicatorData
+        The park's indicator data of the year (its product table holds the enterprises' products).
+
+    Raises
+    ------
+    ValueError
+        The inventory is not national-method or not of one enterprise.
+    """
+    if inventory.method is not Method.NATIONAL:
+        raise ValueError(
+            f"indicators are defined on the national method; got a {inventory.method.value} inventory"
+        )
+    ent = inventory.enterprise_id
+    if ent is None:
+        raise ValueError("evaluate_enterprise needs an enterprise inventory (run(..., enterprise_id=...))")
+    park_row, _, _ = core_indicator(inventory.total_tco2e, inventory.energy_tce)
+    core = IndicatorRow(
+        park_row.code,
+        park_row.kind,
+        park_row.label_zh,
+        park_row.label_en,
+        park_row.unit,
+        park_row.value,
+        None,
+        None,
+        IndicatorStatus.MISSING if park_row.value is None else IndicatorStatus.NO_THRESHOLD,
+        park_row.missing,
+        park_row.note_zh
+        if park_row.value is None
+        else "限值按园区年综合能源消费量分档设定（20万–100万 tce ≤ 0.2，≥ 100万 tce ≤ 0.3），适用于园区整体；"
+        "企业数值仅报告，不判定达标",
+        park_row.note_en
+        if park_row.value is None
+        else "the limits (≤ 0.2 for 200 000–1 000 000 tce, ≤ 0.3 above) are set for a park by its annual "
+        "energy consumption; the enterprise's value is reported without pass/fail",
+        _SOURCE_CORE,
+    )
+    rows = [
+        core,
+        IndicatorRow(
+            "emissions",
+            IndicatorKind.REFERENCE,
+            "二氧化碳排放量",
+            "CO2 emissions",
+            "tCO2",
+            inventory.total_tco2e,
+            None,
+            None,
+            IndicatorStatus.NO_THRESHOLD,
+            (),
+            "国家核算方法，企业视角（含本企业购入电力、热力）",
+            "national method, enterprise view (its purchased electricity and heat included)",
+        ),
+        IndicatorRow(
+            "energy_consumption",
+            IndicatorKind.REFERENCE,
+            "综合能源消费量",
+            "comprehensive energy consumption",
+            "tce",
+            inventory.energy_tce,
+            None,
+            None,
+            IndicatorStatus.NO_THRESHOLD,
+            (),
+            "折标准煤（GB/T 2589-2020）",
+            "tonnes of coal equivalent (GB/T 2589-2020)",
+        ),
+    ]
+    share = inventory.clean_energy_share
+    rows.append(
+        IndicatorRow(
+            "clean_energy_share",
+            IndicatorKind.GUIDING,
+            "清洁能源消费占比",
+            "clean energy share of consumption",
+            "%",
+            None if share is None else 100.0 * share,
+            None,
+            None,
+            IndicatorStatus.MISSING if share is None else IndicatorStatus.NO_THRESHOLD,
+            ("energy_tce",) if share is None else (),
+            "综合能源消费量为零，无法计算"
+            if share is None
+            else f"园区目标 ≥ {CLEAN_ENERGY_MIN_PCT:g}%，对单个企业仅报告数值（折标煤计）",
+            "energy consumption is zero"
+            if share is None
+            else f"the ≥ {CLEAN_ENERGY_MIN_PCT:g} % target is the park's; "
+            "reported for the enterprise (tce basis)",
+            _SOURCE_GUIDING,
+        )
+    )
+    prefix = f"{ent}: "
+    own = {k: v for k, v in park_data.product_energy_intensity.items() if k.startswith(prefix)}
+    rows.append(_product_row(IndicatorData(product_energy_intensity=own)))
+    for code, zh, en in PARK_LEVEL_ONLY:
+        rows.append(
+            IndicatorRow(
+                code,
+                IndicatorKind.GUIDING,
+                zh,
+                en,
+                "%",
+                None,
+                None,
+                None,
+                IndicatorStatus.PARK_LEVEL,
+                (),
+                "园区级指标：由园区整体统计报送，不分企业核算",
+                "park-level indicator: reported for the park as a whole, not per enterprise",
+                _SOURCE_GUIDING,
+            )
+        )
+    productivity = _carbon_productivity_row(inventory, inputs)
+    if productivity.status is IndicatorStatus.MISSING:
+        # the park's own value added is not the enterprise's: name only the enterprise's input
+        own_missing = tuple(m for m in productivity.missing if not m.startswith("indicator_data.")) or (
+            f"value_added_10k_cny of {ent}",
+        )
+        productivity = replace(
+            productivity,
+            missing=own_missing,
+            note_zh=f"缺少数据：{'、'.join(own_missing)}",
+            note_en=f"missing: {', '.join(own_missing)}",
+        )
+    rows.append(productivity)
+    rows.append(_hourly_row(inventory))
+    return IndicatorTable(
+        park_id=inventory.park_id,
+        year=inventory.year,
+        size_band_zh="企业（不分档）",
+        size_band_en="enterprise (no size band)",
+        rows=tuple(rows),
+        veto=False,
+        enterprise_id=ent,
     )

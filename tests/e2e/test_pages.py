@@ -363,3 +363,28 @@ def test_park_manager_downloads_an_enterprise_report(browser: Any, server: Serve
     assert 309.591 in cells and 832.5 in cells  # the park report has both enterprises
     assert not w.errors, w.errors
     w.page.context.close()
+
+
+def test_enterprise_user_sees_its_own_indicators(browser: Any, server: Server) -> None:
+    """企业A's page lists its indicators: 309.591 tCO2 / 145.71 tce = 2.125 tCO2/tce without the
+    park's pass/fail; park-level indicators say so instead of showing a value."""
+    w = login(browser, server, "enterprise")
+    page = w.page
+    page.goto(f"{server.url}/enterprises/ENT-A?year={YEAR}")
+    card = page.locator("[data-enterprise-indicators]")
+
+    def value(code: str) -> str:
+        return str(card.locator(f"[data-indicator={code}] [data-value]").inner_text())
+
+    assert value("core_intensity") == "2.125"
+    assert value("emissions") == "309.591" and value("energy_consumption") == "145.710"
+    assert card.locator("[data-indicator=core_intensity] [data-verdict]").get_attribute("data-verdict") == (
+        "not_assessed"
+    )
+    for code in ("solid_waste_utilisation", "waste_heat_utilisation", "water_reuse"):
+        row = card.locator(f"[data-indicator={code}]")
+        assert value(code) == "—", code
+        assert row.locator("[data-verdict]").get_attribute("data-verdict") == "park_level", code
+        assert "仅适用于园区整体" in row.inner_text()
+    assert not w.errors, w.errors
+    w.page.context.close()

@@ -165,8 +165,54 @@ def test_indicators(c: dict[str, TestClient]) -> None:
         latest["items"][0]["total_tco2e"] / latest["items"][0]["energy_tce"]
     )
     assert c["manager"].get("/api/v1/indicators?year=2025").json()["run_id"] == r.json()["run_id"]
-    assert c["ent_a"].get("/api/v1/parks/P1/indicators?year=2025").status_code == 403
     assert c["manager"].get("/api/v1/parks/P1/indicators?year=2030").status_code == 404
+
+
+def test_enterprise_indicators(api: ApiModule, c: dict[str, TestClient]) -> None:
+    """E-A's own indicators on its own national run (fixture: AR-A1 1 000 m³ gas, M-A 240 kWh):
+
+    gas 1 000 m³ × 0.038931 GJ/m³ × 0.0153 tC/GJ × 0.99 × 44/12 = 2.162189 tCO2;
+    electricity 0.240 MWh × 0.8325 tCO2/MWh = 0.1998 tCO2; total 2.361989 tCO2.
+    energy: 1 000 m³ × 1.2143 kgce/m³ = 1.2143 tce + 240 kWh × 0.1229 kgce/kWh = 0.029496 tce
+    = 1.243796 tce; 单位能耗碳排放 2.361989 / 1.243796 = 1.899016 tCO2/tce;
+    carbon productivity 1 000 ×10⁴ CNY / 2.361989 tCO2 = 423.372 ×10⁴ CNY/tCO2.
+    """
+    # no E-A run yet for 2030: 404 telling how to create one
+    r = c["ent_a"].get("/api/v1/parks/P1/indicators?year=2030")
+    assert r.status_code == 404 and '"enterprise_id": "E-A"' in r.json()["detail"]
+    run = _run(c["ent_a"])
+    r = c["ent_a"].get("/api/v1/parks/P1/indicators?year=2025")
+    assert r.status_code == 200, r.text
+    t = r.json()
+    assert t["level"] == "enterprise" and t["enterprise_id"] == "E-A" and t["run_id"] == run["id"]
+    assert not t["veto"]
+    rows = {row["code"]: row for row in t["rows"]}
+    assert rows["emissions"]["value"] == pytest.approx(2.361989, abs=1e-6)
+    assert rows["energy_consumption"]["value"] == pytest.approx(1.243796, abs=1e-6)
+    core = rows["core_intensity"]
+    assert core["value"] == pytest.approx(1.899016, abs=1e-6)
+    # the park's size-band limit is not applied to one enterprise
+    assert core["status"] == "no_threshold" and core["threshold"] is None
+    assert rows["carbon_productivity"]["value"] == pytest.approx(423.372, abs=1e-3)
+    assert rows["clean_energy_share"]["status"] in ("no_threshold", "missing")
+    assert rows["product_energy_intensity"]["status"] == "missing"  # E-A reported no production
+    for code in ("solid_waste_utilisation", "waste_heat_utilisation", "water_reuse"):
+        assert rows[code]["status"] == "park_level" and rows[code]["value"] is None, code
+    # the same via /indicators, and a park user may ask for E-A explicitly
+    assert c["ent_a"].get("/api/v1/indicators?year=2025").json()["enterprise_id"] == "E-A"
+    for user in ("manager", "verifier", "admin"):
+        r = c[user].get("/api/v1/parks/P1/indicators?year=2025&enterprise_id=E-A")
+        assert r.status_code == 200 and r.json()["run_id"] == run["id"], user
+    # the park table stays the park's
+    assert c["manager"].get("/api/v1/parks/P1/indicators?year=2025").json()["level"] == "park"
+    # cross-tenant: E-A asking for E-B → 404 + audit; device → 403; unknown enterprise → 404
+    n = api.audit_count("denied")
+    assert c["ent_a"].get("/api/v1/parks/P1/indicators?year=2025&enterprise_id=E-B").status_code == 404
+    assert c["ent_a"].get("/api/v1/indicators?year=2025&enterprise_id=E-B").status_code == 404
+    assert c["device"].get("/api/v1/parks/P1/indicators?year=2025").status_code == 403
+    assert api.audit_count("denied") == n + 3
+    assert api.audit_actions("denied")[-2].entity == "indicators"
+    assert c["manager"].get("/api/v1/parks/P1/indicators?year=2025&enterprise_id=E-ZZ").status_code == 404
 
 
 def test_factor_sets_list_show_and_upload(api: ApiModule, c: dict[str, TestClient]) -> None:

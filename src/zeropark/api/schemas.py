@@ -562,11 +562,17 @@ class RecomputeOut(BaseModel):
 
 
 class IndicatorsOut(BaseModel):
-    """指标表 of a park and year, evaluated on a stored national-method run."""
+    """指标表 of a park (or one enterprise) and year, evaluated on a stored national-method run.
+
+    Row ``status``: pass, fail, no_threshold (value reported only), missing (``missing`` names the
+    inputs), park_level (defined for the park as a whole; in an enterprise table, never a value).
+    """
 
     park_id: str
     year: int
     run_id: int
+    enterprise_id: str | None = Field(default=None, description="set: one enterprise's indicators")
+    level: str = Field(default="park", description="park | enterprise")
     size_band_zh: str
     size_band_en: str
     veto: bool

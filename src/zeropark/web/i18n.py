@@ -285,6 +285,15 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Core indicator {value} tCO2/tce, above the limit {limit} tCO2/tce: fail (veto).",
     ),
     "park_report": ("全园区", "Whole park"),
+    "park_level_only": ("仅适用于园区整体", "Park level only"),
+    "enterprise_indicators": ("本企业指标", "Enterprise indicators"),
+    "enterprise_indicators_note": (
+        "按本企业自身的国家方法清单计算。核心指标限值与清洁能源占比目标按园区整体设定，对单个企业仅报告数值；"
+        "固废、余热、水重复利用率由园区整体统计。",
+        "Computed on the enterprise's own national-method inventory. The core-indicator limits and "
+        "the clean-energy target are set for the park, so the enterprise's values are reported "
+        "without pass/fail; solid waste, waste heat and water reuse are counted for the park as a whole.",
+    ),
     "enterprise_reports": ("各企业报告", "Enterprise reports"),
     "enterprise_report_note": (
         "本企业的年度碳排放报告与清单（仅含本企业的计量、活动数据和绿电）。",

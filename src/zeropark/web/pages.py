@@ -438,12 +438,18 @@ def enterprise_page(page: PageDep, enterprise_id: str) -> Response:
         urls=None,
     )
     active = "enterprise" if page.scope.is_enterprise else "enterprises"
+    indicators = (
+        views.guiding_indicators(page.scope, page.park.id, page.year, inv, page.lang, include_core=True)
+        if inv is not None and page.park is not None
+        else []
+    )
     return page.render(
         "enterprise.html",
         active,
         "nav_enterprise" if page.scope.is_enterprise else "nav_enterprises",
         ent=ent,
         detail=detail,
+        indicators=indicators,
         chart_months=chart,
         chart_mix=mix,
     )

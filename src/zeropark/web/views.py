@@ -90,7 +90,13 @@ def core_indicator(inv: InventoryView, lang: str = "zh") -> CoreIndicator:
     )
 
 
-_VERDICT = {"pass": "pass", "fail": "fail", "no_threshold": "not_assessed", "missing": "missing"}
+_VERDICT = {
+    "pass": "pass",
+    "fail": "fail",
+    "no_threshold": "not_assessed",
+    "missing": "missing",
+    "park_level": "park_level",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,32 +107,41 @@ class GuidingRow:
     label: str
     value: str
     requirement: str
-    verdict: str  # pass / fail / not_assessed / missing
+    verdict: str  # pass / fail / not_assessed / missing / park_level
     missing: str = ""
 
 
 def guiding_indicators(
-    scope: Scope, park_id: str, year: int, inv: InventoryView, lang: str = "zh"
+    scope: Scope, park_id: str, year: int, inv: InventoryView, lang: str = "zh", *, include_core: bool = False
 ) -> list[GuidingRow]:
-    """The guiding (and reference) indicators from ``zeropark.indicators.evaluate`` on the stored inputs.
+    """The guiding (and reference) indicators from ``zeropark.indicators`` on the stored inputs.
 
-    An inventory whose stored result cannot be read back by this code version shows no guiding
-    rows (the page says no data) rather than numbers from another version.
+    A park inventory is evaluated with ``evaluate`` (park thresholds); an enterprise's inventory
+    (``inv.enterprise_id`` set) with ``evaluate_enterprise``: its own values, park-only indicators
+    marked ``park_level``. ``include_core`` keeps the core row (the enterprise page lists it).
+    An inventory whose stored result cannot be read back by this code version shows no rows (the
+    page says no data) rather than numbers from another version.
     """
     from zeropark.accounting import Inventory
-    from zeropark.indicators import IndicatorKind, evaluate
+    from zeropark.indicators import IndicatorKind, evaluate, evaluate_enterprise
     from zeropark.store.aggregate import load_accounting_input
+    from zeropark.store.repo import get_indicator_data
 
     try:
         inventory = Inventory.from_dict(dict(inv.result))
     except (KeyError, TypeError, ValueError) as exc:
         log.info("stored inventory not readable for indicators: %s", exc)
         return []
-    inputs = load_accounting_input(scope.engine, park_id, year, enterprise_id=scope.enterprise_id)
-    table = evaluate(inventory, inputs)
+    ent_id = inventory.enterprise_id
+    inputs = load_accounting_input(scope.engine, park_id, year, enterprise_id=ent_id)
+    table = (
+        evaluate(inventory, inputs)
+        if ent_id is None
+        else evaluate_enterprise(inventory, inputs, get_indicator_data(scope.engine, park_id, year))
+    )
     rows = []
     for r in table.rows:
-        if r.kind == IndicatorKind.CORE:
+        if r.kind == IndicatorKind.CORE and not include_core:
             continue
         value = "—" if r.value is None else f"{r.value:,.1f}" if r.unit == "%" else f"{r.value:,.3f}"
         requirement = f"{r.comparison} {r.threshold:g}" if r.threshold is not None and r.comparison else "—"
