@@ -136,17 +136,19 @@ def main() -> None:
     ap.add_argument("--meters", type=int, default=None, help="time the first N meters only")
     ap.add_argument("--sqlite-file", default=None, help="a SQLite file the demo readings are already in")
     ap.add_argument("--postgres", default=None, help="admin URL of a PostgreSQL server")
+    ap.add_argument("--skip-sqlite", action="store_true", help="with --postgres: PostgreSQL only")
     args = ap.parse_args()
     size = demo.DemoSize(n_enterprises=args.enterprises, days=args.days)
     park = demo.generate(size=size)
     print(f"demo park: {len(park.meters)} meters, {park.n_readings:,} readings", flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.sqlite_file:
-            eng = _load(f"sqlite:///{args.sqlite_file}", None)
-        else:
-            eng = _load(f"sqlite:///{Path(tmp) / 'bench.db'}", park)
-        _compare("SQLite", eng, _meters(eng, args.meters), args.runs)
-        eng.dispose()
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            if args.sqlite_file:
+                eng = _load(f"sqlite:///{args.sqlite_file}", None)
+            else:
+                eng = _load(f"sqlite:///{Path(tmp) / 'bench.db'}", park)
+            _compare("SQLite", eng, _meters(eng, args.meters), args.runs)
+            eng.dispose()
     if args.postgres:
         admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
         name = f"zeropark_bench_{uuid.uuid4().hex[:8]}"
