@@ -388,3 +388,58 @@ def test_enterprise_user_sees_its_own_indicators(browser: Any, server: Server) -
         assert "仅适用于园区整体" in row.inner_text()
     assert not w.errors, w.errors
     w.page.context.close()
+
+
+def test_admin_creates_a_user_who_can_log_in(browser: Any, server: Server, artifacts: Path) -> None:
+    """用户 page: the admin creates an enterprise user for 乙新材料, who logs in to its own page;
+    the admin then disables it and the login is refused."""
+    from sqlalchemy import select
+
+    from zeropark.store.db import transaction
+    from zeropark.store.schema import AuditLogRow, UserRow
+
+    w = login(browser, server, "admin")
+    page = w.page
+    page.goto(f"{server.url}/users")
+    form = page.locator("[data-user-create]")
+    form.locator("input[name=username]").fill("e2e-new-b")
+    form.locator("input[name=display_name]").fill("乙公司能源主管")
+    form.locator("input[name=password]").fill("browser-made-1")
+    form.locator("select[name=role]").select_option("enterprise")
+    form.locator("select[name=enterprise_id]").select_option("ENT-B")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-user-done]")
+    row = page.locator("[data-user='e2e-new-b']")
+    assert row.get_attribute("data-active") == "true" and "ENT-B" in row.inner_text()
+    page.screenshot(path=str(artifacts / "users-created.png"), full_page=True)
+    with transaction(server.engine) as s:
+        user = s.scalars(select(UserRow).where(UserRow.username == "e2e-new-b")).one()
+        assert user.password_hash.startswith("$argon2id$") and user.park_id == "P1"
+        rec = s.scalars(
+            select(AuditLogRow).where(AuditLogRow.entity == "user", AuditLogRow.entity_id == str(user.id))
+        ).one()
+        assert rec.action == "create" and rec.user == "e2e-admin" and "password_hash" not in (rec.after or {})
+
+    other = browser.new_context(viewport={"width": 1280, "height": 800})
+    p2 = other.new_page()
+    p2.goto(f"{server.url}/login")
+    p2.fill("#username", "e2e-new-b")
+    p2.fill("#password", "browser-made-1")
+    p2.click("button[type=submit]")
+    p2.wait_for_load_state("networkidle")
+    assert p2.url.endswith("/enterprises/ENT-B") and "乙新材料有限公司" in p2.content()
+    other.close()
+
+    row.locator("[data-toggle-active]").click()
+    page.wait_for_selector("[data-user='e2e-new-b'][data-active=false]")
+    other = browser.new_context()
+    p3 = other.new_page()
+    p3.goto(f"{server.url}/login")
+    p3.fill("#username", "e2e-new-b")
+    p3.fill("#password", "browser-made-1")
+    p3.click("button[type=submit]")
+    p3.wait_for_load_state("networkidle")
+    assert "/login" in p3.url and "error=invalid" in p3.url
+    other.close()
+    assert not w.errors, w.errors
+    w.page.context.close()

@@ -285,6 +285,23 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Core indicator {value} tCO2/tce, above the limit {limit} tCO2/tce: fail (veto).",
     ),
     "park_report": ("全园区", "Whole park"),
+    "new_user": ("新建用户", "New user"),
+    "new_user_note": (
+        "密码至少 8 位，以 argon2 存储；企业用户须选择企业（只能看到本企业数据）；每次修改均记入审计日志。",
+        "Passwords have at least 8 characters and are stored with argon2; an enterprise user needs an "
+        "enterprise (it sees only that enterprise); every change is in the audit log.",
+    ),
+    "enterprise_users_only": ("仅企业用户", "enterprise users only"),
+    "create": ("创建", "Create"),
+    "locked": ("已锁定", "Locked"),
+    "actions": ("操作", "Actions"),
+    "disable": ("停用", "Disable"),
+    "enable": ("启用", "Enable"),
+    "unlock": ("解锁", "Unlock"),
+    "new_password": ("新密码", "new password"),
+    "reset_password": ("重置密码", "Reset password"),
+    "saved": ("已保存", "Saved"),
+    "rejected": ("未保存", "Not saved"),
     "park_level_only": ("仅适用于园区整体", "Park level only"),
     "enterprise_indicators": ("本企业指标", "Enterprise indicators"),
     "enterprise_indicators_note": (

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError as PydanticValidationError
 
 from zeropark.api.auth import OptionalUser, end_session
 from zeropark.errors import DataError, NotFound, PermissionDenied, RowError, RunFrozen, ValidationError
 from zeropark.model import Method, Role
+from zeropark.store.db import transaction
 from zeropark.web import charts, views
 from zeropark.web.context import Page, PageDep, lang_switch_url, make_pager, request_lang, templates
 from zeropark.web.i18n import carrier_label, translator
@@ -665,18 +668,117 @@ def report_xlsx(page: PageDep, enterprise: str = "") -> Response:
 # --------------------------------------------------------------------------------------------
 
 
-@router.get("/users", response_class=HTMLResponse)
-def users(page: PageDep) -> Response:
-    """用户 list (admin only)."""
-    if page.user.role != Role.ADMIN:
-        page.scope.deny("page", "/users", f"role '{page.user.role}' is not admin")
-        return _error(page, 403, "forbidden", "", "admin only")
+def _admin_only(page: Page, what: str) -> Response | None:
+    """403 (and an audit record ``denied``) unless the user is an admin; None for an admin."""
+    if page.user.role == Role.ADMIN:
+        return None
+    page.scope.deny("page", what, f"role '{page.user.role}' is not admin")
+    return _error(page, 403, "forbidden", "", "admin only")
+
+
+def _users_page(
+    page: Page, *, status_code: int = 200, error: str = "", form: dict[str, str] | None = None
+) -> Response:
     rows = views.user_rows(page.scope)
     pager = make_pager(page.request, len(rows), per_page=25)
     return page.render(
         "users.html",
         "users",
         "nav_users",
+        status_code=status_code,
         rows=rows[pager.offset : pager.offset + pager.per_page],
         pager=pager,
+        roles=[str(r) for r in Role],
+        enterprises=views.all_enterprises(page.scope),
+        parks=views.all_parks(page.scope),
+        now=datetime.now(UTC),
+        error=error,
+        form=form or {},
+        done=page.request.query_params.get("done", ""),
     )
+
+
+def _form_error(exc: Exception) -> str:
+    """A one-line message of a rejected user form (pydantic or domain validation)."""
+    if isinstance(exc, PydanticValidationError):
+        return "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{e.field}: {e.message}" for e in exc.errors) or str(exc)
+    return str(exc)
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users(page: PageDep) -> Response:
+    """用户 (admin only): list, create, disable/enable, reset a password, unlock a locked account."""
+    return _admin_only(page, "/users") or _users_page(page)
+
+
+@router.post("/users", response_class=HTMLResponse)
+def users_create(
+    page: PageDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+    display_name: Annotated[str, Form()] = "",
+    enterprise_id: Annotated[str, Form()] = "",
+    park_id: Annotated[str, Form()] = "",
+) -> Response:
+    """新建用户 (admin; CSRF checked by the auth layer): argon2 password, audited ``create user``."""
+    from zeropark.api.routers.users import add_user_audited
+    from zeropark.api.schemas import UserCreate
+
+    denied = _admin_only(page, "POST /users")
+    if denied is not None:
+        return denied
+    form = {"username": username, "role": role, "display_name": display_name, "enterprise_id": enterprise_id}
+    try:
+        body = UserCreate(
+            username=username.strip(),
+            password=password,
+            role=role,
+            display_name=display_name.strip(),
+            # an enterprise user belongs to its enterprise's park; other roles to the chosen park
+            enterprise_id=(enterprise_id or None) if role == Role.ENTERPRISE else None,
+            park_id=None if role == Role.ENTERPRISE else (park_id or None),
+        )
+        with transaction(page.scope.engine) as session:
+            add_user_audited(session, page.user, page.scope.ip, body)
+    except (PydanticValidationError, ValidationError) as exc:
+        return _users_page(page, status_code=422, error=_form_error(exc), form=form)
+    return RedirectResponse(f"/users?done=created:{quote(body.username)}", status_code=303)
+
+
+@router.post("/users/{user_id}/{action}", response_class=HTMLResponse)
+def users_update(
+    page: PageDep,
+    user_id: int,
+    action: str,
+    password: Annotated[str, Form()] = "",
+    active: Annotated[str, Form()] = "",
+) -> Response:
+    """停用/启用 (``active``), 重置密码 (``password``), 解锁 (``unlock``) a user (admin; CSRF; audited)."""
+    from zeropark.api.routers.users import update_user_audited
+    from zeropark.api.schemas import UserUpdate
+
+    denied = _admin_only(page, f"POST /users/{user_id}/{action}")
+    if denied is not None:
+        return denied
+    try:
+        if action == "active":
+            body = UserUpdate(active=active == "true")
+        elif action == "password":
+            body = UserUpdate(password=password)
+        elif action == "unlock":
+            body = UserUpdate(unlock=True)
+        else:
+            raise HTTPException(status_code=404)
+        with transaction(page.scope.engine) as session:
+            row = update_user_audited(session, page.user, page.scope.ip, user_id, body)
+            username = row.username
+    except NotFound as exc:
+        return _not_found(page, exc)
+    except PermissionDenied as exc:
+        return _users_page(page, status_code=403, error=str(exc))
+    except (PydanticValidationError, ValidationError) as exc:
+        return _users_page(page, status_code=422, error=_form_error(exc))
+    return RedirectResponse(f"/users?done={action}:{quote(username)}", status_code=303)

@@ -33,6 +33,7 @@ from zeropark.store.schema import (
     ImportBatchRow,
     IngestCounterRow,
     MeterRow,
+    ParkRow,
     QuarantineRow,
     ReadingConflictRow,
     ReadingRow,
@@ -1027,6 +1028,22 @@ def user_rows(scope: Scope) -> list[UserRow]:
         raise PermissionDenied("only admins list users")
     with _session(scope) as session:
         return list(session.scalars(select(UserRow).order_by(UserRow.username)))
+
+
+def all_enterprises(scope: Scope) -> list[EnterpriseRow]:
+    """Every enterprise (the 用户 page's enterprise choice; admin only)."""
+    if scope.user.role != Role.ADMIN:
+        raise PermissionDenied("only admins manage users")
+    with _session(scope) as session:
+        return list(session.scalars(select(EnterpriseRow).order_by(EnterpriseRow.park_id, EnterpriseRow.id)))
+
+
+def all_parks(scope: Scope) -> list[ParkRow]:
+    """Every park (the 用户 page's park choice; admin only)."""
+    if scope.user.role != Role.ADMIN:
+        raise PermissionDenied("only admins manage users")
+    with _session(scope) as session:
+        return list(session.scalars(select(ParkRow).order_by(ParkRow.id)))
 
 
 def month_start(d: date) -> date:

@@ -7,11 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from zeropark.api import audit
 from zeropark.api.auth import (
     Admin,
     CurrentUser,
+    Principal,
     client_ip,
     create_user,
     hash_password,
@@ -136,9 +138,16 @@ def list_users(
     return Page(items=[UserOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
-@router.post("", response_model=UserOut, status_code=201)
-def add_user(body: UserCreate, request: Request, admin: Admin, session: SessionDep) -> UserOut:
-    """Create a user (admin). 新建用户."""
+def add_user_audited(session: Session, admin: Principal, ip: str | None, body: UserCreate) -> UserRow:
+    """Create a user (argon2-hashed password) and its audit record ``create user`` in ``session``.
+
+    The API route and the 用户 page both call this; the caller commits.
+
+    Raises
+    ------
+    ValidationError
+        Duplicate username, short password, enterprise user without (or with an unknown) enterprise.
+    """
     try:
         row = create_user(
             session,
@@ -150,7 +159,10 @@ def add_user(body: UserCreate, request: Request, admin: Admin, session: SessionD
             display_name=body.display_name,
         )
     except ValueError as exc:
-        raise _invalid("username" if "exists" in str(exc) else "enterprise_id", str(exc)) from exc
+        field = (
+            "username" if "exists" in str(exc) else "password" if "password" in str(exc) else "enterprise_id"
+        )
+        raise _invalid(field, str(exc)) from exc
     audit.record(
         session,
         user=admin.username,
@@ -159,17 +171,30 @@ def add_user(body: UserCreate, request: Request, admin: Admin, session: SessionD
         entity="user",
         entity_id=str(row.id),
         after=audit.row_snapshot(row),
-        ip=client_ip(request),
+        ip=ip,
     )
-    session.commit()
-    return UserOut.model_validate(row)
+    return row
 
 
-@router.patch("/{user_id}", response_model=UserOut)
-def update_user(
-    user_id: IntId, body: UserUpdate, request: Request, admin: Admin, session: SessionDep
-) -> UserOut:
-    """Change a user's role, tenant, activation or password; ``unlock`` clears a lockout (admin)."""
+def update_user_audited(
+    session: Session, admin: Principal, ip: str | None, user_id: int, body: UserUpdate
+) -> UserRow:
+    """Apply ``body`` to user ``user_id`` with one audit record ``update user`` (before/after) in ``session``.
+
+    Role, tenant, activation, password reset (argon2; ends the user's sessions) and ``unlock``
+    (clears failed logins and the lockout). The API route and the 用户 page both call this; the
+    caller commits. The before/after snapshots never hold the password hash; a reset is recorded as
+    ``"password_reset": true`` in ``after``.
+
+    Raises
+    ------
+    NotFound
+        No such user.
+    ValidationError
+        Unknown enterprise, or an enterprise user without one.
+    PermissionDenied
+        An admin demoting or deactivating themself.
+    """
     row = session.get(UserRow, user_id)
     if row is None:
         raise NotFound(f"user {user_id} not found")
@@ -192,6 +217,9 @@ def update_user(
         raise _invalid("enterprise_id", "an enterprise user needs an enterprise_id")
     if row.id == admin.id and (row.role != Role.ADMIN or not row.active):
         raise PermissionDenied("an admin may not demote or deactivate themself; ask another admin")
+    after = audit.row_snapshot(row)
+    if body.password is not None:
+        after["password_reset"] = True
     audit.record(
         session,
         user=admin.username,
@@ -200,8 +228,25 @@ def update_user(
         entity="user",
         entity_id=str(row.id),
         before=before,
-        after=audit.row_snapshot(row),
-        ip=client_ip(request),
+        after=after,
+        ip=ip,
     )
+    return row
+
+
+@router.post("", response_model=UserOut, status_code=201)
+def add_user(body: UserCreate, request: Request, admin: Admin, session: SessionDep) -> UserOut:
+    """Create a user (admin). 新建用户."""
+    row = add_user_audited(session, admin, client_ip(request), body)
+    session.commit()
+    return UserOut.model_validate(row)
+
+
+@router.patch("/{user_id}", response_model=UserOut)
+def update_user(
+    user_id: IntId, body: UserUpdate, request: Request, admin: Admin, session: SessionDep
+) -> UserOut:
+    """Change a user's role, tenant, activation or password; ``unlock`` clears a lockout (admin)."""
+    row = update_user_audited(session, admin, client_ip(request), user_id, body)
     session.commit()
     return UserOut.model_validate(row)

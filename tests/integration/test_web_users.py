@@ -1,0 +1,169 @@
+"""The 用户 Users page: admins create users, disable/enable, reset passwords, unlock — both backends.
+
+Every write is a CSRF-protected form post, hashes passwords with argon2 and leaves one audit
+record with before/after (never a password hash); other roles get 403 and an audit record.
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from api_support import PASSWORD, ApiModule, api_module  # noqa: F401  (module-scoped fixture)
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from zeropark.api.auth import MAX_FAILED_LOGINS_PER_USER
+from zeropark.store.db import transaction
+from zeropark.store.schema import UserRow
+
+
+@pytest.fixture
+def api(api_module: ApiModule) -> ApiModule:  # noqa: F811
+    return api_module
+
+
+def _browser(api: ApiModule, username: str, password: str = PASSWORD) -> TestClient:
+    """A client logged in through the login form, like a browser (no CSRF header: forms carry it)."""
+    c = TestClient(api.client.app)
+    r = c.post(
+        "/api/v1/auth/login/form",
+        data={"username": username, "password": password, "next": "/"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/", r.headers.get("location")
+    return c
+
+
+def _post(c: TestClient, path: str, **data: str) -> httpx.Response:
+    return c.post(path, data={"csrf_token": c.cookies["csrf_token"], **data}, follow_redirects=False)
+
+
+def _user(api: ApiModule, username: str) -> UserRow:
+    with transaction(api.engine) as s:
+        row = s.scalars(select(UserRow).where(UserRow.username == username)).one()
+        s.expunge(row)
+    return row
+
+
+def _can_log_in(api: ApiModule, username: str, password: str) -> bool:
+    r = TestClient(api.client.app).post(
+        "/api/v1/auth/login", json={"username": username, "password": password}
+    )
+    return r.status_code == 200
+
+
+def test_non_admins_get_403_and_are_audited(api: ApiModule) -> None:
+    target = _user(api, "verifier").id
+    for who in ("manager", "ent_a", "verifier"):
+        c = _browser(api, who)
+        n = api.audit_count("denied")
+        assert c.get("/users").status_code == 403, who
+        r = _post(c, "/users", username=f"x-{who}", password="long-enough-1", role="admin")
+        assert r.status_code == 403, who
+        assert _post(c, f"/users/{target}/unlock").status_code == 403
+        assert api.audit_count("denied") == n + 3, who
+        assert api.audit_actions("denied")[-1].user == who
+    with transaction(api.engine) as s:
+        assert s.scalars(select(UserRow).where(UserRow.username.like("x-%"))).first() is None
+
+
+def test_admin_creates_users_with_csrf_argon2_and_audit(api: ApiModule) -> None:
+    c = _browser(api, "admin")
+    html = c.get("/users").text
+    assert 'action="/users"' in html and 'name="csrf_token"' in html
+    # without the CSRF token the form post is refused (and nothing is created)
+    r = c.post("/users", data={"username": "new-mgr", "password": "long-enough-1", "role": "park_manager"})
+    assert r.status_code == 403
+    n = api.audit_count("create")
+    r = _post(c, "/users", username="new-mgr", password="long-enough-1", role="park_manager", park_id="P1")
+    assert r.status_code == 303 and r.headers["location"] == "/users?done=created:new-mgr"
+    row = _user(api, "new-mgr")
+    assert row.role == "park_manager" and row.park_id == "P1" and row.enterprise_id is None and row.active
+    assert row.password_hash.startswith("$argon2id$")
+    assert _can_log_in(api, "new-mgr", "long-enough-1")
+    rec = api.audit_actions("create")[-1]
+    assert api.audit_count("create") == n + 1
+    assert rec.user == "admin" and rec.entity == "user" and rec.entity_id == str(row.id)
+    assert rec.before is None and rec.after["username"] == "new-mgr" and "password_hash" not in rec.after
+    # an enterprise user takes its enterprise's park, whatever park was chosen in the form
+    r = _post(
+        c,
+        "/users",
+        username="new-ent",
+        password="long-enough-2",
+        role="enterprise",
+        enterprise_id="E-B",
+        park_id="P2",
+    )
+    assert r.status_code == 303
+    ent = _user(api, "new-ent")
+    assert ent.enterprise_id == "E-B" and ent.park_id == "P1"
+    # rejected forms say why and store nothing
+    for bad, why in (
+        ({"username": "no-ent", "password": "long-enough-3", "role": "enterprise"}, "enterprise"),
+        ({"username": "short", "password": "short", "role": "verifier"}, "password"),
+        ({"username": "new-mgr", "password": "long-enough-4", "role": "verifier"}, "already exists"),
+    ):
+        r = _post(c, "/users", **bad)
+        assert r.status_code == 422, bad
+        assert why in re.sub(r"\s+", " ", r.text)
+    with transaction(api.engine) as s:
+        assert s.scalars(select(UserRow).where(UserRow.username.in_(["no-ent", "short"]))).first() is None
+
+
+def test_admin_disables_enables_and_resets_password(api: ApiModule) -> None:
+    c = _browser(api, "admin")
+    assert (
+        _post(c, "/users", username="worker", password="first-password", role="verifier").status_code == 303
+    )
+    uid = _user(api, "worker").id
+    victim = _browser(api, "worker", "first-password")
+    r = _post(c, f"/users/{uid}/active", active="false")
+    assert r.status_code == 303
+    assert not _user(api, "worker").active and not _can_log_in(api, "worker", "first-password")
+    assert victim.get("/api/v1/users/me").status_code == 401  # a disabled user's session ends
+    rec = api.audit_actions("update")[-1]
+    assert rec.entity_id == str(uid) and rec.before["active"] is True and rec.after["active"] is False
+    assert 'data-user="worker" data-active="false"' in c.get("/users").text
+    assert _post(c, f"/users/{uid}/active", active="true").status_code == 303
+    assert _user(api, "worker").active and _can_log_in(api, "worker", "first-password")
+
+    before_hash = _user(api, "worker").password_hash
+    assert _post(c, f"/users/{uid}/password", password="second-password").status_code == 303
+    after_hash = _user(api, "worker").password_hash
+    assert after_hash != before_hash and after_hash.startswith("$argon2id$")
+    assert _can_log_in(api, "worker", "second-password") and not _can_log_in(api, "worker", "first-password")
+    rec = api.audit_actions("update")[-1]
+    assert rec.after["password_reset"] is True and "password_hash" not in rec.before | rec.after
+    # too short: refused, nothing changed
+    assert _post(c, f"/users/{uid}/password", password="short").status_code == 422
+    assert _user(api, "worker").password_hash == after_hash
+    # an admin may not disable themself; an unknown user is 404
+    me = _user(api, "admin").id
+    assert _post(c, f"/users/{me}/active", active="false").status_code == 403
+    assert _user(api, "admin").active
+    assert _post(c, "/users/999999/unlock").status_code == 404
+
+
+def test_admin_unlocks_a_locked_account(api: ApiModule) -> None:
+    c = _browser(api, "admin")
+    assert (
+        _post(c, "/users", username="clumsy", password="right-password", role="verifier").status_code == 303
+    )
+    for _ in range(MAX_FAILED_LOGINS_PER_USER):
+        assert not _can_log_in(api, "clumsy", "wrong-password")
+    locked = _user(api, "clumsy")
+    assert locked.locked_until is not None and not _can_log_in(api, "clumsy", "right-password")
+    html = c.get("/users").text
+    assert re.search(r'data-user="clumsy" data-active="true" data-locked="true"', html)
+    assert f'action="/users/{locked.id}/unlock"' in html
+    assert _post(c, f"/users/{locked.id}/unlock").status_code == 303
+    row = _user(api, "clumsy")
+    assert row.locked_until is None and row.failed_logins == 0
+    rec = api.audit_actions("update")[-1]
+    assert (
+        rec.entity_id == str(locked.id) and rec.before["locked_until"] and rec.after["locked_until"] is None
+    )
+    assert _can_log_in(api, "clumsy", "right-password")
