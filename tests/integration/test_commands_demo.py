@@ -207,3 +207,43 @@ def test_template_and_import_dispatch(db_url: str, tmp_path: Path) -> None:
     other.write_text("a,b\n1,2\n", encoding="utf-8")
     res = runner.invoke(app, ["import", str(other)])
     assert res.exit_code == EXIT_DATA_ERROR
+
+
+def test_verify_reproduces_a_run_and_names_what_changed(db_url: str, tmp_path: Path) -> None:
+    """`zeropark verify` recomputes from the readings: identical → exit 0; a late reading → exit 7."""
+    import shutil
+    from datetime import UTC, datetime
+
+    from zeropark.demo import PARK_ID
+    from zeropark.model import Reading
+    from zeropark.store.db import make_engine
+    from zeropark.store.readings import write_readings
+
+    copy = tmp_path / "copy.db"
+    shutil.copy(db_url.removeprefix("sqlite:///"), copy)
+    url = f"sqlite:///{copy}"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ZEROPARK_DATABASE_URL", url)
+    get_settings.cache_clear()
+    common.engine.cache_clear()
+    try:
+        res = runner.invoke(app, ["account", "--method", "national", "--year", "2025", "--format", "json"])
+        assert res.exit_code == 0, res.output
+        run_id = json.loads(res.stdout)["run_id"]
+        res = runner.invoke(app, ["verify", str(run_id)], env={"COLUMNS": "200"})
+        assert res.exit_code == 0, res.output
+        assert "一致" in res.output and "reproduces bit for bit" in res.output
+        # a late reading of the park's grid import meter, inside the demo week
+        eng = make_engine(url)
+        late = Reading(f"{PARK_ID}-EL-IMP", datetime(2025, 1, 2, 3, 30, 7, tzinfo=UTC), 1.0)  # off the grid
+        assert write_readings(eng, [late], source="late").stored == 1
+        eng.dispose()
+        res = runner.invoke(app, ["verify", str(run_id)], env={"COLUMNS": "200"})
+        assert res.exit_code == 7, res.output
+        assert "不一致" in res.output and "input fingerprint" in res.output
+        res = runner.invoke(app, ["verify", "999999"])
+        assert res.exit_code == common.EXIT_NOT_FOUND
+    finally:
+        mp.undo()
+        get_settings.cache_clear()
+        common.engine.cache_clear()
