@@ -74,6 +74,7 @@ def build_fixture_park(engine: Engine) -> None:
             Direction.IMPORT,
             MeterKind.INTERVAL,
             name="园区总进线",
+            interval_s=900,
         ),
         Meter(
             "M-A",
@@ -86,6 +87,7 @@ def build_fixture_park(engine: Engine) -> None:
             parent_id="M-GRID",
             level=2,
             name="甲公司总表",
+            interval_s=900,
         ),
         Meter(
             "M-B",
@@ -98,6 +100,7 @@ def build_fixture_park(engine: Engine) -> None:
             parent_id="M-GRID",
             level=2,
             name="乙公司总表",
+            interval_s=900,
         ),
         Meter(
             "M-PV",
@@ -107,6 +110,7 @@ def build_fixture_park(engine: Engine) -> None:
             Direction.GENERATION,
             MeterKind.INTERVAL,
             name="屋顶光伏",
+            interval_s=900,
             technology="pv",
         ),
     ]
@@ -286,7 +290,8 @@ def build_fixture_park(engine: Engine) -> None:
                 created_at=now,
             )
         )
-        # 48 hours of 15-min rollups for the live curves, daily rollups for the meter tree
+        # 48 hours of 15-min rollups for the live curves, daily rollups for the meter tree (the
+        # meters report every 15 min: interval_s=900, 96 readings a day)
         t0 = datetime(2025, 12, 30, tzinfo=UTC)
         rollups: list[dict[str, Any]] = []
         for i in range(192):

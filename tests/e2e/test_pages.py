@@ -43,7 +43,8 @@ class Watched:
         self.failed: list[str] = []
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on("requestfailed", lambda r: self.failed.append(r.url))
+        # an open live stream (Server-Sent Events) is aborted by design when the page is left
+        page.on("requestfailed", lambda r: None if "/live?" in r.url else self.failed.append(r.url))
         page.on("response", lambda r: self.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
 
 
@@ -210,43 +211,86 @@ def test_upload_with_bad_rows_lists_the_errors(
     w.page.context.close()
 
 
-def test_live_curve_updates_without_reload(browser: Any, server: Server) -> None:
-    from datetime import UTC, datetime
+def test_live_curve_updates_over_sse_without_reload(browser: Any, server: Server, tmp_path: Path) -> None:
+    """能源监测: readings imported while the page is open reach the live chart over Server-Sent Events.
 
-    from zeropark.store.db import transaction
-    from zeropark.store.schema import RollupRow
+    The page subscribes to /api/v1/parks/P1/live (EventSource); no request is made by the page after
+    load except that stream. A reading of the boundary meter M-GRID (15-min interval) at 08:15 local
+    = 00:15 UTC for the interval 00:00–00:15 UTC: 2 500 kWh in 0.25 h = 10 000 kW at '01-01 08:00'.
+    """
+    from zeropark.ingest.files import import_readings
 
     w = login(browser, server, "park_manager")
+    requests: list[str] = []
+    w.page.on("request", lambda r: requests.append(r.url))
     w.page.goto(f"{server.url}/monitoring")
     w.page.wait_for_selector("#ch-live canvas")
-    before = w.page.evaluate(
-        "echarts.getInstanceByDom(document.getElementById('ch-live')).getOption().xAxis[0].data"
-    )
-    # a new 15-min interval arrives: 10 000 kWh on the boundary meter in 15 min = 40 000 kW
+    w.page.wait_for_function("document.getElementById('ch-live').dataset.liveEvents === '1'")
+    option = "echarts.getInstanceByDom(document.getElementById('ch-live')).getOption()"
+    before = w.page.evaluate(f"{option}.xAxis[0].data")
+    assert before[-1] == "01-01 07:45"
+    w.page.evaluate("window.__marker = 1")  # survives only if the page is not reloaded
+    n_requests = len(requests)
+    csv = tmp_path / "live.csv"
+    csv.write_text("meter_id,ts,value\nM-GRID,2026-01-01 08:15,2500\n", encoding="utf-8")
+    try:
+        assert import_readings(server.engine, csv).stored == 1  # the file-import path updates the rollups
+        w.page.wait_for_function(f"{option}.xAxis[0].data.slice(-1)[0] === '01-01 08:00'", timeout=20_000)
+        after = w.page.evaluate(f"{option}.series[0].data")
+    finally:
+        _remove_2026_data(server)
+    assert after[-1] == 10_000.0  # 2 500 kWh / 0.25 h
+    assert w.page.locator('[data-live-kpi="0"]').inner_text() == "10,000.0"
+    assert w.page.evaluate("window.__marker") == 1
+    assert w.page.evaluate("document.getElementById('ch-live').dataset.liveEvents") == "2"
+    assert requests[n_requests:] == []  # pushed over the open stream, not polled
+    assert [u for u in requests if "/live" in u] == [f"{server.url}/api/v1/parks/P1/live?lang=zh"]
+    assert not w.errors, w.errors
+    w.page.context.close()
+
+
+def _remove_2026_data(server: Server) -> None:
+    """Undo the live test's import (reading and rollups from local 2026-01-01 on): the session's other
+    tests see the fixture park's years (2025 only) and its values."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import delete
+
+    from zeropark.store.db import transaction
+    from zeropark.store.schema import ReadingRow, RollupRow
+
+    local_2026 = datetime(2025, 12, 31, 16, tzinfo=UTC)  # 2026-01-01 00:00 UTC+8
     with transaction(server.engine) as s:
-        s.add(
-            RollupRow(
-                meter_id="M-GRID",
-                bucket="15min",
-                start=datetime(2026, 1, 1, 0, 0, tzinfo=UTC),
-                value=10_000.0,
-                n_present=1,
-                n_expected=1,
+        s.execute(delete(ReadingRow).where(ReadingRow.meter_id == "M-GRID", ReadingRow.ts >= local_2026))
+        s.execute(
+            delete(RollupRow).where(
+                RollupRow.meter_id == "M-GRID",
+                RollupRow.bucket.in_(["hour", "day", "month"]),
+                RollupRow.start >= local_2026,
             )
         )
-    w.page.evaluate("window.__marker = 1")  # survives only if the page is not reloaded
-    w.page.evaluate("htmx.trigger(document.getElementById('live'), 'every 30s')")
-    w.page.evaluate("htmx.ajax('GET', '/monitoring/live', {target: '#live', swap: 'outerHTML'})")
-    w.page.wait_for_function(
-        "echarts.getInstanceByDom(document.getElementById('ch-live')).getOption().xAxis[0].data.slice(-1)[0]"
-        " === '01-01 08:00'"
+        s.execute(
+            delete(RollupRow).where(
+                RollupRow.meter_id == "M-GRID",
+                RollupRow.bucket == "15min",
+                RollupRow.start >= datetime(2026, 1, 1, tzinfo=UTC),
+            )
+        )
+
+
+def test_enterprise_live_stream_is_its_own(browser: Any, server: Server) -> None:
+    """An enterprise user's stream carries its own meter only (M-A, 200 kWh/15 min = 800 kW); another
+    park's stream is 404."""
+    w = login(browser, server, "enterprise")
+    w.page.goto(f"{server.url}/monitoring")
+    w.page.wait_for_function("document.getElementById('ch-live').dataset.liveEvents === '1'")
+    series = w.page.evaluate(
+        "echarts.getInstanceByDom(document.getElementById('ch-live')).getOption()"
+        ".series.map(s => [s.name, s.data.slice(-1)[0]])"
     )
-    after = w.page.evaluate(
-        "echarts.getInstanceByDom(document.getElementById('ch-live')).getOption().series[0].data"
-    )
-    assert after[-1] == 40_000.0
-    assert before[-1] != "01-01 08:00"
-    assert w.page.evaluate("window.__marker") == 1
+    assert series == [["负荷 (kW)", 800.0]]
+    resp = w.page.request.get(f"{server.url}/api/v1/parks/P2/live?events=1")
+    assert resp.status == 404
     assert not w.errors, w.errors
     w.page.context.close()
 

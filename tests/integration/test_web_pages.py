@@ -23,7 +23,6 @@ PAGES = [
     "/inventory/items?method=national",
     "/inventory/items?method=ghg&by=scope&key=scope1",
     "/monitoring",
-    "/monitoring/live",
     "/enterprises",
     "/alarms",
     "/quality",

@@ -75,6 +75,7 @@ RESOURCE_ROUTERS: tuple[str, ...] = (
     "imports",
     "reports",
     "optimize",
+    "live",
 )
 
 

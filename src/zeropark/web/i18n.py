@@ -178,7 +178,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "children_sum": ("下级合计", "Sum of children"),
     "energy_flows": ("园区能流图 (MWh)", "Park energy flows (MWh)"),
     "last_24h": ("最近 24 小时", "Last 24 hours"),
-    "auto_refresh": ("每 30 秒自动刷新", "Refreshes every 30 s"),
+    "live_push": ("新数据实时推送", "New data pushed live"),
     "level": ("层级", "Level"),
     "direction": ("方向", "Direction"),
     "energy_mwh": ("电量 (MWh)", "Electricity (MWh)"),

@@ -359,7 +359,11 @@ def activity_record(page: PageDep, record_id: str) -> Response:
 
 @router.get("/monitoring", response_class=HTMLResponse)
 def monitoring(page: PageDep) -> Response:
-    """能源监测: live curves (polled partial), meter tree with balance, Sankey of energy flows."""
+    """能源监测: live curves, meter tree with balance, Sankey of energy flows.
+
+    The live chart is rendered here and then updated by Server-Sent Events from
+    ``/api/v1/parks/{id}/live`` (``zeropark.api.routers.live``): no polling.
+    """
     if page.park is None:
         return page.render("monitoring.html", "monitoring", "nav_monitoring", live=None)
     live = views.live_curves(page.scope, page.park.id, page.t)
@@ -374,19 +378,6 @@ def monitoring(page: PageDep) -> Response:
         chart_live=charts.line_chart(live.x, live.series, axis_name="kW") if live.x else None,
         tree=tree,
         sankey=sankey,
-    )
-
-
-@router.get("/monitoring/live", response_class=HTMLResponse)
-def monitoring_live(page: PageDep) -> Response:
-    """The live-curve data (htmx polls it every 30 s; the chart updates in place)."""
-    if page.park is None:
-        raise HTTPException(status_code=404)
-    live = views.live_curves(page.scope, page.park.id, page.t)
-    return page.partial(
-        "partials/live.html",
-        live=live,
-        chart_live=charts.line_chart(live.x, live.series, axis_name="kW") if live.x else None,
     )
 
 

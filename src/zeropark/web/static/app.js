@@ -4,6 +4,10 @@
  * <script type="application/json" id="ID">. Options are rebuilt after every htmx swap, so a polled
  * partial that replaces the JSON updates its chart in place (no page reload). Data items that carry
  * a "url" are links: clicking the bar, slice or node opens its provenance.
+ *
+ * Live curves: a chart with data-live-src subscribes to that Server-Sent Events URL (EventSource,
+ * same-origin session cookie); every "live" event carries the new ECharts option, which replaces
+ * the chart's option in place (no reload, no polling). The browser reconnects by itself.
  */
 (function () {
   "use strict";
@@ -34,18 +38,40 @@
     });
   }
 
-  function refreshLive() {
-    // A polled partial replaced the JSON of a live chart: update the existing chart.
-    document.querySelectorAll("[data-chart][data-live]").forEach(function (node) {
-      var chart = echarts.getInstanceByDom(node);
-      var option = readOption(node.getAttribute("data-chart"));
-      if (chart && option) { chart.setOption(option, false); }
-      else if (option) { renderCharts(node.parentNode); }
+  function subscribeLive(node) {
+    if (typeof EventSource === "undefined" || node.dataset.liveBound) { return; }
+    node.dataset.liveBound = "1";
+    var source = new EventSource(node.getAttribute("data-live-src"));
+    var status = document.querySelector("[data-live-status]");
+    source.addEventListener("live", function (evt) {
+      var payload;
+      try { payload = JSON.parse(evt.data); } catch (e) { console.warn("bad live event"); return; }
+      if (!payload.option) { return; }
+      var chart = echarts.getInstanceByDom(node) || echarts.init(node, null, { renderer: "canvas" });
+      chart.setOption(payload.option, true);
+      (payload.latest || []).forEach(function (s, i) {
+        var kpi = document.querySelector('[data-live-kpi="' + i + '"]');
+        if (kpi && s.kw !== null) {
+          kpi.textContent = Number(s.kw).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+        }
+      });
+      var updated = document.querySelector("[data-live-updated]");
+      if (updated && payload.updated) { updated.textContent = payload.updated; }
+      node.dataset.liveEvents = String(Number(node.dataset.liveEvents || "0") + 1);
     });
+    source.addEventListener("open", function () { if (status) { status.classList.remove("badge-warn"); } });
+    source.addEventListener("error", function () { if (status) { status.classList.add("badge-warn"); } });
+    window.addEventListener("pagehide", function () { source.close(); });
+  }
+
+  function subscribeAllLive(root) {
+    if (typeof echarts === "undefined") { return; }
+    (root || document).querySelectorAll("[data-chart][data-live-src]").forEach(subscribeLive);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     renderCharts(document);
+    subscribeAllLive(document);
     window.addEventListener("resize", function () {
       Object.keys(charts).forEach(function (k) { charts[k].resize(); });
     });
@@ -59,6 +85,5 @@
   document.addEventListener("htmx:afterRequest", function () { document.body.classList.remove("htmx-busy"); });
   document.addEventListener("htmx:afterSettle", function (evt) {
     renderCharts(evt.detail.elt);
-    refreshLive();
   });
 })();
