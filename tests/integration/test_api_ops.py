@@ -166,6 +166,8 @@ def test_enterprise_user_generates_and_downloads_its_own_reports(
     assert any(isinstance(v, float) and abs(v - 0.1998) < 1e-9 for v in cells)  # E-A's electricity
     assert not any(isinstance(v, str) and ("E-B" in v or "乙公司" in v) for v in cells)
     assert not any(isinstance(v, float) and abs(v - 0.3996) < 1e-9 for v in cells)  # E-B's 480 kWh
+    # its indicator sheet is the enterprise's: park-only indicators are stated as such
+    assert any(isinstance(v, str) and "仅适用于园区整体" in v for v in cells)
 
     pdf = c["ent_a"].post("/api/v1/parks/P1/reports", json={"year": 2025, "kind": "pdf"}).json()
     assert pdf["enterprise_id"] == "E-A" and pdf["file_name"] == "P1-E-A-2025-carbon-report-zh.pdf"

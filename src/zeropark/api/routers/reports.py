@@ -115,11 +115,12 @@ def ensure_run(
 def _xlsx(scope: ScopeDep, park_id: str, body: ReportCreate, summary: runs.RunSummary) -> bytes:
     """The official-layout inventory workbook of the run ``summary`` (park or one enterprise)."""
     from zeropark.api.routers.inventory import _factor_set
-    from zeropark.indicators import evaluate
+    from zeropark.indicators import evaluate, evaluate_enterprise
     from zeropark.monitoring.quality import quality_report
     from zeropark.reports.excel import inventory_workbook_bytes
     from zeropark.store.aggregate import load_accounting_input
     from zeropark.store.db import transaction
+    from zeropark.store.repo import get_indicator_data
     from zeropark.store.schema import ParkRow, ZoneRow
 
     engine = scope.engine
@@ -132,8 +133,13 @@ def _xlsx(scope: ScopeDep, park_id: str, body: ReportCreate, summary: runs.RunSu
         enterprises = {e.id: e.name for e in ent_rows if ent_id is None or e.id == ent_id}
         zones = {z.id: z.name for z in s.scalars(select(ZoneRow).where(ZoneRow.park_id == park_id))}
     indicators = None
-    if body.method == Method.NATIONAL and ent_id is None:
-        indicators = evaluate(inventory, load_accounting_input(engine, park_id, body.year))
+    if body.method == Method.NATIONAL:
+        inputs = load_accounting_input(engine, park_id, body.year, enterprise_id=ent_id)
+        indicators = (
+            evaluate(inventory, inputs)
+            if ent_id is None
+            else evaluate_enterprise(inventory, inputs, get_indicator_data(engine, park_id, body.year))
+        )
     return inventory_workbook_bytes(
         inventory,
         park_name=park_name,
