@@ -17,6 +17,12 @@ Policy
   across the park + sign-off), device (ingest only). :func:`require_roles` gates a route;
   :class:`Scope` filters queries server-side and turns access to another tenant's resource into
   404 plus an audit record ``denied``.
+- Principal cache: a verified session's user (id, role, park, enterprise) is kept per process for
+  ``PRINCIPAL_TTL_S`` (5 s) so a request needs no database round trip to authenticate. Any change of a
+  user committed through the ORM in this process (role, activation, password, tenant, lockout, deletion)
+  drops every cached principal at commit; a change made by another worker or process (the other
+  uvicorn workers, the CLI) takes effect there within ``PRINCIPAL_TTL_S``. The cookie's password stamp
+  is part of the key, so a password change ends older sessions (here at once, elsewhere within 5 s).
 """
 
 from __future__ import annotations
@@ -36,15 +42,15 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response, 
 from fastapi.responses import RedirectResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Engine, Select, func, select
+from sqlalchemy import ColumnElement, Engine, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from zeropark.api import audit
-from zeropark.api.deps import EngineDep, SessionDep
+from zeropark.api import audit, changes
+from zeropark.api.deps import EngineDep
 from zeropark.errors import NotFound, PermissionDenied
 from zeropark.model import Role
-from zeropark.store.db import transaction
+from zeropark.store.db import read_connection, transaction
 from zeropark.store.schema import ApiTokenRow, AuditLogRow, EnterpriseRow, UserRow
 
 SESSION_COOKIE = "zp_session"
@@ -142,9 +148,16 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+_SERIALIZERS: dict[str, URLSafeTimedSerializer] = {}
+
+
 def _serializer(request: Request) -> URLSafeTimedSerializer:
+    """The session cookie serializer of the app's secret (built once per secret, not per request)."""
     secret: str = request.app.state.secret_key
-    return URLSafeTimedSerializer(secret, salt="zeropark.session")
+    ser = _SERIALIZERS.get(secret)
+    if ser is None:
+        ser = _SERIALIZERS[secret] = URLSafeTimedSerializer(secret, salt="zeropark.session")
+    return ser
 
 
 def _password_stamp(password_hash: str) -> str:
@@ -175,6 +188,21 @@ class _TokenCache:
             self._entries.clear()
         key = hashlib.sha256(token.encode()).hexdigest()
         self._entries[key] = (user_id, token_id, time.monotonic() + self.ttl_s)
+
+
+#: Seconds a verified session principal is reused by a worker without asking the database. A user
+#: change committed through the ORM in the same process invalidates at once (``changes.watch``); one
+#: made elsewhere (another worker, the CLI) is seen within this time.
+PRINCIPAL_TTL_S = 5.0
+USER_TOPIC = "user"
+changes.watch(UserRow, USER_TOPIC)
+
+
+class PrincipalCache(changes.TtlCache[tuple[int, str], Principal]):
+    """Verified session principals by (user id, password stamp), per process (module docstring)."""
+
+    def __init__(self, ttl_s: float = PRINCIPAL_TTL_S) -> None:
+        super().__init__(USER_TOPIC, ttl_s)
 
 
 def _user_from_token(request: Request, session: Session, token: str) -> UserRow | None:
@@ -233,23 +261,72 @@ def _unauthorized(detail: str = "not authenticated; log in or send 'Authorizatio
     )
 
 
-def _load_principal(request: Request, session: Session, submitted_csrf: str | None) -> Principal | None:
-    auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        row = _user_from_token(request, session, auth[7:].strip())
+def _token_principal(request: Request, token: str) -> Principal:
+    """The principal of a bearer API token (database; run in the thread pool); 401 if unusable."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        row = _user_from_token(request, session, token)
         if row is None or not row.active:
             _unauthorized(
                 "API token unknown, revoked or its user inactive; create one at /api/v1/users/me/tokens"
             )
         assert row is not None
         return _principal(row, "token")
+
+
+_SESSION_USER = select(
+    UserRow.id,
+    UserRow.username,
+    UserRow.role,
+    UserRow.park_id,
+    UserRow.enterprise_id,
+    UserRow.display_name,
+    UserRow.active,
+    UserRow.password_hash,
+).where(UserRow.id == bindparam("user_id"))
+
+
+def _session_principal(engine: Engine, user_id: int, stamp: object) -> Principal | None:
+    """The active user ``user_id`` whose password stamp is ``stamp`` (one indexed query), or None."""
+    with read_connection(engine) as conn:
+        row = conn.execute(_SESSION_USER, {"user_id": user_id}).first()
+    if row is None or not row.active or stamp != _password_stamp(row.password_hash):
+        return None
+    return Principal(
+        id=row.id,
+        username=row.username,
+        role=Role(row.role),
+        park_id=row.park_id,
+        enterprise_id=row.enterprise_id,
+        via="session",
+        display_name=row.display_name,
+    )
+
+
+def _principal_cache(request: Request) -> PrincipalCache:
+    cache: PrincipalCache | None = getattr(request.app.state, "principal_cache", None)
+    if cache is None:
+        cache = request.app.state.principal_cache = PrincipalCache()
+    return cache
+
+
+async def _load_principal(request: Request, submitted_csrf: str | None) -> Principal | None:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return await run_in_threadpool(_token_principal, request, auth[7:].strip())
     payload = _session_payload(request)
     if payload is None:
         return None
-    user_id = payload.get("u")
-    row = session.get(UserRow, user_id) if isinstance(user_id, int) else None
-    if row is None or not row.active or payload.get("p") != _password_stamp(row.password_hash):
+    user_id, stamp = payload.get("u"), payload.get("p")
+    if not isinstance(user_id, int) or not isinstance(stamp, str):
         return None
+    cache = _principal_cache(request)
+    principal = cache.get((user_id, stamp))
+    if principal is None:
+        generation = cache.generation()
+        principal = await run_in_threadpool(_session_principal, request.app.state.engine, user_id, stamp)
+        if principal is None:
+            return None
+        cache.put((user_id, stamp), principal, generation)
     if request.method not in SAFE_METHODS:
         expected = payload.get("c")
         cookie = request.cookies.get(CSRF_COOKIE)
@@ -260,10 +337,11 @@ def _load_principal(request: Request, session: Session, submitted_csrf: str | No
             and cookie is not None
             and secrets.compare_digest(cookie, expected)
         ):
-            audit.record_denied(
+            await run_in_threadpool(
+                audit.record_denied,
                 request.app.state.engine,
-                user=row.username,
-                role=row.role,
+                user=principal.username,
+                role=principal.role,
                 entity="csrf",
                 entity_id=request.url.path,
                 reason="CSRF token missing or wrong",
@@ -274,16 +352,30 @@ def _load_principal(request: Request, session: Session, submitted_csrf: str | No
                 detail=f"CSRF check failed: send the '{CSRF_COOKIE}' cookie value in the "
                 f"'{CSRF_HEADER}' header or a '{CSRF_FORM_FIELD}' form field",
             )
-    return _principal(row, "session")
-
-
-def optional_user(
-    request: Request, session: SessionDep, submitted_csrf: Annotated[str | None, Depends(_submitted_csrf)]
-) -> Principal | None:
-    """The logged-in user, or None (web pages use this to redirect to the login page)."""
-    principal = _load_principal(request, session, submitted_csrf)
-    session.commit()  # end the read: give the connection back to the pool while the route runs
     return principal
+
+
+_PRINCIPAL_KEY = "zeropark.principal"
+
+
+async def request_principal(request: Request) -> Principal | None:
+    """The request's logged-in user or None, resolved once per request (kept in the ASGI scope).
+
+    A session cookie is verified in the event loop; its user comes from the per-process
+    :class:`PrincipalCache` or one indexed query in the thread pool (no ORM session is held).
+    Unsafe methods are CSRF-checked here (403 + audit).
+    """
+    if _PRINCIPAL_KEY in request.scope:
+        cached: Principal | None = request.scope[_PRINCIPAL_KEY]
+        return cached
+    principal = await _load_principal(request, await _submitted_csrf(request))
+    request.scope[_PRINCIPAL_KEY] = principal
+    return principal
+
+
+async def optional_user(request: Request) -> Principal | None:
+    """The logged-in user, or None (web pages use this to redirect to the login page)."""
+    return await request_principal(request)
 
 
 async def current_user(principal: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
@@ -298,26 +390,31 @@ OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
+async def _require_role(request: Request, user: Principal, allowed: frozenset[Role]) -> None:
+    """403 and an audit record ``denied`` unless ``user`` has one of the ``allowed`` roles."""
+    if user.role not in allowed:
+        await run_in_threadpool(
+            audit.record_denied,
+            request.app.state.engine,
+            user=user.username,
+            role=user.role,
+            entity="route",
+            entity_id=f"{request.method} {request.url.path}",
+            reason=f"role '{user.role}' not in {sorted(allowed)}",
+            ip=client_ip(request),
+        )
+        raise PermissionDenied(
+            f"role '{user.role}' may not {request.method} {request.url.path}; "
+            f"allowed roles: {', '.join(sorted(allowed))}"
+        )
+
+
 def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency admitting only ``roles``; others get 403 and an audit record ``denied``."""
     allowed = frozenset(roles)
 
     async def dependency(request: Request, user: CurrentUser) -> Principal:
-        if user.role not in allowed:
-            await run_in_threadpool(
-                audit.record_denied,
-                request.app.state.engine,
-                user=user.username,
-                role=user.role,
-                entity="route",
-                entity_id=f"{request.method} {request.url.path}",
-                reason=f"role '{user.role}' not in {sorted(allowed)}",
-                ip=client_ip(request),
-            )
-            raise PermissionDenied(
-                f"role '{user.role}' may not {request.method} {request.url.path}; "
-                f"allowed roles: {', '.join(sorted(allowed))}"
-            )
+        await _require_role(request, user, allowed)
         return user
 
     return dependency
@@ -409,9 +506,13 @@ class Scope:
             self.deny(entity, entity_id, f"outside scope (park={park_id}, enterprise={enterprise_id})")
             raise NotFound(f"{entity} '{entity_id}' not found")
 
+    def sees_park(self, park_id: str) -> bool:
+        """Whether the park ``park_id`` is inside the scope (no audit; see :meth:`check_park`)."""
+        return self.park_id is None or park_id == self.park_id
+
     def check_park(self, park_id: str) -> None:
         """Raise :class:`NotFound` (after auditing) for a park outside the scope."""
-        if self.park_id is not None and park_id != self.park_id:
+        if not self.sees_park(park_id):
             self.deny("park", park_id, f"outside scope (user park={self.park_id})")
             raise NotFound(f"park '{park_id}' not found")
 
@@ -456,9 +557,21 @@ class Scope:
         )
 
 
-async def get_scope(request: Request, user: Reader, engine: EngineDep) -> Scope:
-    """The :class:`Scope` of the current (reading-role) user."""
-    return Scope(user=user, engine=engine, ip=client_ip(request))
+_READ_ALLOWED = frozenset(READ_ROLES)
+
+
+async def get_scope(request: Request) -> Scope:
+    """The :class:`Scope` of the current (reading-role) user.
+
+    401 without a user, 403 + audit for other roles: the checks of :data:`Reader`, in one
+    dependency (every park route takes it, so it is kept flat).
+    """
+    user = await request_principal(request)
+    if user is None:
+        _unauthorized()
+    assert user is not None
+    await _require_role(request, user, _READ_ALLOWED)
+    return Scope(user=user, engine=request.app.state.engine, ip=client_ip(request))
 
 
 ScopeDep = Annotated[Scope, Depends(get_scope)]

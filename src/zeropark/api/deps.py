@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-
-from zeropark.store.db import session_factory
+from starlette.concurrency import run_in_threadpool
 
 
 async def get_engine(request: Request) -> Engine:
@@ -21,10 +20,22 @@ async def get_engine(request: Request) -> Engine:
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-def get_db(engine: EngineDep) -> Iterator[Session]:
-    """A session per request; the route commits what it writes."""
-    with session_factory(engine)() as session:
+async def get_db(engine: EngineDep) -> AsyncIterator[Session]:
+    """A session per request; the route commits what it writes.
+
+    Opening a session touches no connection (the route's first query checks one out, in the
+    route's thread), so it is made in the event loop. Closing it goes to the thread pool only when
+    the route left a transaction open (a rollback on its connection); a route that committed or
+    never queried costs no thread hop. Objects stay usable after commit (``expire_on_commit=False``).
+    """
+    session = Session(engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_db)]

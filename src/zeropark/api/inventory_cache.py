@@ -4,10 +4,16 @@ A stored run never changes its inventory (a sign-off only adds who/when, and a s
 frozen), so the deserialised :class:`~zeropark.accounting.Inventory` can be kept and reused by
 every request instead of parsing its JSON again. Indicator tables are cached by the run id and
 the input fingerprint they were evaluated on. Bounded LRU; one per app (``app.state``).
+
+Responses rendered from immutable data are sent as JSON bytes with an ``ETag`` (:func:`json_bytes`);
+a client that sends the tag back in ``If-None-Match`` gets ``304 Not Modified`` without a body.
+``Cache-Control: private, no-cache`` keeps shared caches out (the content depends on the user) and
+makes browsers revalidate every time, so a sign-off or a deletion is seen at once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -15,10 +21,35 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from starlette.requests import Request
+from starlette.responses import Response
+
 log = logging.getLogger(__name__)
 
 K = TypeVar("K")
 V = TypeVar("V")
+
+CACHE_CONTROL = "private, no-cache"
+
+
+def etag_of(body: bytes) -> str:
+    """A strong entity tag of ``body`` (BLAKE2b, 128 bits, quoted)."""
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    tags = [t.strip() for t in if_none_match.split(",")]
+    return "*" in tags or any(t.removeprefix("W/") == etag for t in tags)
+
+
+def json_bytes(request: Request, body: bytes, etag: str | None = None) -> Response:
+    """``body`` (JSON) with its ETag, or ``304 Not Modified`` when the client already has it."""
+    tag = etag or etag_of(body)
+    headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL}
+    condition = request.headers.get("if-none-match")
+    if condition is not None and _matches(condition, tag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 class LruCache(Generic[K, V]):
@@ -73,6 +104,19 @@ class Memo(Generic[K, V]):
 
     def _fresh(self, stamp: float) -> bool:
         return self.ttl_s is None or time.monotonic() - stamp < self.ttl_s
+
+    def peek(self, key: K, compute: Callable[[], V] | None = None) -> V | None:
+        """The cached value of ``key`` or None, never blocking (safe in the event loop).
+
+        With ``compute``, a stale value is returned and refreshed in the background as by
+        :meth:`get`; a miss is left to :meth:`get` (in the thread pool).
+        """
+        hit = self._values.get(key)
+        if hit is None:
+            return None
+        if compute is not None and not self._fresh(hit[0]):
+            self._refresh_in_background(key, compute)
+        return hit[1]
 
     def get(self, key: K, compute: Callable[[], V]) -> V:
         """The value of ``key``, computing it once if absent (and refreshing it when stale)."""

@@ -6,14 +6,15 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from zeropark.api import audit
 from zeropark.api.auth import ScopeDep
 from zeropark.api.deps import SessionDep
-from zeropark.api.paging import IntId, Limit, Offset, paginate
-from zeropark.api.routers.parks import get_park_row
+from zeropark.api.paging import IntId, Limit, Offset, read_page
+from zeropark.api.routers.parks import park_out
 from zeropark.api.schemas import AlarmOut, Page
 from zeropark.api.validation import invalid
 from zeropark.errors import NotFound
@@ -39,9 +40,9 @@ def _get_row(session: SessionDep, scope: ScopeDep, alarm_id: IntId) -> AlarmRow:
 
 
 @router.get("/parks/{park_id}/alarms", response_model=Page[AlarmOut])
-def list_alarms(
+async def list_alarms(
     park_id: str,
-    session: SessionDep,
+    request: Request,
     scope: ScopeDep,
     state: AlarmState | None = None,
     kind: Annotated[str | None, Query(max_length=32)] = None,
@@ -50,7 +51,7 @@ def list_alarms(
     offset: Offset = 0,
 ) -> Page[AlarmOut]:
     """Alarms of a park, newest first. 告警列表."""
-    get_park_row(session, scope, park_id)
+    await park_out(request, scope, park_id)
     stmt = select(AlarmRow).where(AlarmRow.park_id == park_id)
     if state is not None:
         stmt = stmt.where(AlarmRow.state == state.value)
@@ -61,7 +62,10 @@ def list_alarms(
     stmt = scope.filter(stmt, enterprise_col=AlarmRow.enterprise_id).order_by(
         AlarmRow.opened_at.desc(), AlarmRow.id.desc()
     )
-    return paginate(session, stmt, limit, offset, AlarmOut.model_validate)
+    items, total = await run_in_threadpool(
+        read_page, request.app.state.engine, stmt, limit, offset, AlarmOut.model_validate
+    )
+    return Page[AlarmOut](items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/alarms/{alarm_id}", response_model=AlarmOut)

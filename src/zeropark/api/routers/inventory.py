@@ -6,24 +6,33 @@ their formula, factors with sources and evidence; a verifier's sign-off freezes 
 Enterprise users create and read only runs of their own enterprise, and their line items are
 filtered to their enterprise as well. Stored inventories are deserialised once and cached per
 run id (:mod:`zeropark.api.inventory_cache`): a run's inventory never changes.
+
+Hot paths (read a run, list its line items, one line item, compare) are async routes: each
+request reads the run's summary (existence, tenant, sign-off state) with one indexed query in the
+thread pool and checks the scope; everything else comes from per-process renderings of the
+immutable inventory — each line item's JSON is rendered once per run, a run's full JSON once per
+(run, sign-off state, tenant view) — sent as bytes with an ETag (304 on ``If-None-Match``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from zeropark.accounting import AccountingOptions, Inventory, LineItem, run
 from zeropark.api import audit
 from zeropark.api.auth import Principal, Scope, ScopeDep, require_roles
 from zeropark.api.deps import SessionDep
-from zeropark.api.inventory_cache import Memo
+from zeropark.api.inventory_cache import LruCache, Memo, etag_of, json_bytes
 from zeropark.api.paging import IntId, Limit, Offset
-from zeropark.api.routers.parks import get_park_row
+from zeropark.api.routers.parks import get_park_row, park_out
 from zeropark.api.schemas import (
     ActivityOut,
     CompareOut,
@@ -47,10 +56,12 @@ from zeropark.errors import NotFound, PermissionDenied
 from zeropark.factors import Factor, FactorSet
 from zeropark.model import Method, Role
 from zeropark.store import runs
+from zeropark.store.db import read_connection
 from zeropark.store.schema import (
     ActivityRecordRow,
     EnterpriseRow,
     GreenPowerClaimRow,
+    InventoryRunRow,
     MeterRow,
     TransferRow,
 )
@@ -62,6 +73,11 @@ Verifier = Annotated[Principal, Depends(require_roles(Role.VERIFIER))]
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+#: A run's summary (every column but the serialised result) by id, built once.
+_SUMMARY = select(*[c for c in InventoryRunRow.__table__.c if c.name != "result"]).where(
+    InventoryRunRow.id == bindparam("run_id")
+)
 
 
 def _cache(request: Request) -> Memo[int, Inventory]:
@@ -106,16 +122,87 @@ def load_run(request: Request, scope: ScopeDep, run_id: IntId) -> tuple[runs.Run
 
 
 def _summary(engine: Engine, run_id: IntId) -> runs.RunSummary:
-    from sqlalchemy import select
-
-    from zeropark.store.schema import InventoryRunRow
-
-    cols = [c for c in InventoryRunRow.__table__.c if c.name != "result"]
-    with engine.connect() as conn:
-        row = conn.execute(select(*cols).where(InventoryRunRow.id == run_id)).first()
+    with read_connection(engine) as conn:
+        row = conn.execute(_SUMMARY, {"run_id": run_id}).first()
     if row is None:
         raise NotFound(f"inventory run {run_id} not found")
     return runs._summary(row)
+
+
+# --- async hot paths: summary per request, renderings of the immutable inventory cached -------
+
+
+async def _visible_summary(request: Request, scope: Scope, run_id: int) -> runs.RunSummary:
+    """The run's summary (one query in the thread pool); 404 + audit when outside the scope."""
+    summary = await run_in_threadpool(_summary, request.app.state.engine, run_id)
+    if not scope.sees(park_id=summary.park_id, enterprise_id=summary.enterprise_id):
+        await run_in_threadpool(
+            scope.check, ENTITY, str(run_id), park_id=summary.park_id, enterprise_id=summary.enterprise_id
+        )
+    return summary
+
+
+async def _inventory(request: Request, summary: runs.RunSummary) -> Inventory:
+    """The run's inventory from the per-process memo (loaded in the thread pool on a miss).
+
+    The memo is keyed by run id; an entry whose input fingerprint is not the summary's (an id
+    reused after a deletion, SQLite) is dropped and loaded again.
+    """
+    engine: Engine = request.app.state.engine
+    memo = _cache(request)
+    run_id = summary.id
+    inv = memo.peek(run_id)
+    if inv is not None and inv.input_fingerprint != summary.input_fingerprint:
+        memo.pop(run_id)
+        inv = None
+    if inv is None:
+        inv = await run_in_threadpool(memo.get, run_id, lambda: runs.get_run(engine, run_id).inventory)
+    return inv
+
+
+@dataclass(frozen=True, slots=True)
+class _RenderedLines:
+    """A run's line items and each one's JSON (``LineItemOut``), rendered once per run."""
+
+    lines: tuple[LineItem, ...]
+    json: tuple[bytes, ...]
+
+
+def _render_lines(inv: Inventory) -> _RenderedLines:
+    lines = tuple(inv.lines)
+    return _RenderedLines(lines, tuple(line_out(li).model_dump_json(by_alias=True).encode() for li in lines))
+
+
+async def _rendered_lines(request: Request, summary: runs.RunSummary, inv: Inventory) -> _RenderedLines:
+    memo: Memo[tuple[int, str], _RenderedLines] | None = getattr(request.app.state, "line_json_memo", None)
+    if memo is None:
+        memo = request.app.state.line_json_memo = Memo(16)
+    key = (summary.id, summary.input_fingerprint)
+    rendered = memo.peek(key)
+    if rendered is None:
+        rendered = await run_in_threadpool(memo.get, key, lambda: _render_lines(inv))
+    return rendered
+
+
+def _bodies(request: Request) -> LruCache[tuple[Any, ...], tuple[bytes, str]]:
+    cache: LruCache[tuple[Any, ...], tuple[bytes, str]] | None = getattr(request.app.state, "run_json", None)
+    if cache is None:
+        cache = request.app.state.run_json = LruCache(128)
+    return cache
+
+
+def _factor_set_cached(request: Request, name: str, version: str | None) -> FactorSet:
+    """:func:`_factor_set`, kept per process when the version is given (stored versions are immutable)."""
+    if version is None:
+        return _factor_set(request.app.state.engine, name, version)
+    cache: LruCache[tuple[str, str], FactorSet] | None = getattr(request.app.state, "factor_sets", None)
+    if cache is None:
+        cache = request.app.state.factor_sets = LruCache(16)
+    fs = cache.get((name, version))
+    if fs is None:
+        fs = _factor_set(request.app.state.engine, name, version)
+        cache.put((name, version), fs)
+    return fs
 
 
 def _factor_set(engine: Engine, name: str, version: str | None) -> FactorSet:
@@ -312,6 +399,13 @@ def _latest(
     engine: Engine, park_id: str, year: int, method: Method, enterprise_id: str | None
 ) -> runs.RunSummary | None:
     """The newest run of a method for the park view (or one enterprise's view); signed-off first."""
+    with read_connection(engine) as conn:
+        return _latest_on(conn, park_id, year, method, enterprise_id)
+
+
+def _latest_on(
+    conn: Connection, park_id: str, year: int, method: Method, enterprise_id: str | None
+) -> runs.RunSummary | None:
     from sqlalchemy import select
 
     from zeropark.store.schema import InventoryRunRow as R
@@ -324,31 +418,39 @@ def _latest(
         .order_by(R.signed_off_at.is_(None), R.created_at.desc(), R.id.desc())
         .limit(1)
     )
-    with engine.connect() as conn:
-        row = conn.execute(stmt).first()
+    row = conn.execute(stmt).first()
     return None if row is None else runs._summary(row)
 
 
+def _latest_both(
+    engine: Engine, park_id: str, year: int, enterprise_id: str | None
+) -> dict[Method, runs.RunSummary | None]:
+    with read_connection(engine) as conn:
+        return {m: _latest_on(conn, park_id, year, m, enterprise_id) for m in (Method.NATIONAL, Method.GHG)}
+
+
 @router.get("/parks/{park_id}/inventory-runs/compare", response_model=CompareOut)
-def compare(
+async def compare(
     park_id: str,
     request: Request,
-    session: SessionDep,
     scope: ScopeDep,
     year: Annotated[int, Query(ge=2000, le=2100)],
     enterprise_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> CompareOut:
     """National method and GHG Protocol side by side for a year (latest runs; signed-off first). 方法对比."""
-    get_park_row(session, scope, park_id)
+    await park_out(request, scope, park_id)
     if scope.is_enterprise:
         if enterprise_id is not None and enterprise_id != scope.enterprise_id:
-            scope.deny(ENTITY, f"compare:{enterprise_id}", "other enterprise's comparison")
+            await run_in_threadpool(
+                scope.deny, ENTITY, f"compare:{enterprise_id}", "other enterprise's comparison"
+            )
             raise NotFound(f"enterprise '{enterprise_id}' not found")
         enterprise_id = scope.enterprise_id
     engine: Engine = request.app.state.engine
+    latest = await run_in_threadpool(_latest_both, engine, park_id, year, enterprise_id)
     sides = {}
     for method in (Method.NATIONAL, Method.GHG):
-        summary = _latest(engine, park_id, year, method, enterprise_id)
+        summary = latest[method]
         if summary is None:
             sides[method] = CompareSide(
                 method=method,
@@ -357,7 +459,15 @@ def compare(
                 f"create one with POST /api/v1/parks/{park_id}/inventory-runs",
             )
             continue
-        _, inv = load_run(request, scope, summary.id)
+        if not scope.sees(park_id=summary.park_id, enterprise_id=summary.enterprise_id):
+            await run_in_threadpool(
+                scope.check,
+                ENTITY,
+                str(summary.id),
+                park_id=summary.park_id,
+                enterprise_id=summary.enterprise_id,
+            )
+        inv = await _inventory(request, summary)
         sides[method] = CompareSide(
             method=method,
             run=run_out(summary),
@@ -379,10 +489,32 @@ def compare(
     )
 
 
-@router.get("/inventory-runs/{run_id}", response_model=InventoryOut)
-def get_run(run_id: IntId, request: Request, scope: ScopeDep) -> InventoryOut:
-    """A run with totals, breakdowns, shares, 95 % interval, gaps and notes. 清单详情."""
-    summary, inv = load_run(request, scope, run_id)
+_NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "Not Modified (ETag matched)"}}
+
+
+@router.get("/inventory-runs/{run_id}", response_model=InventoryOut, responses=_NOT_MODIFIED)
+async def get_run(run_id: IntId, request: Request, scope: ScopeDep) -> Response:
+    """A run with totals, breakdowns, shares, 95 % interval, gaps and notes. 清单详情.
+
+    Rendered once per (run, sign-off state, tenant view) and sent with an ETag.
+    """
+    summary = await _visible_summary(request, scope, run_id)
+    head = run_out(summary).model_dump_json(by_alias=True)
+    key = (run_id, summary.input_fingerprint, scope.is_enterprise, scope.enterprise_id, head)
+    cache = _bodies(request)
+    hit = cache.get(key)
+    if hit is None:
+        inv = await _inventory(request, summary)
+        body = await run_in_threadpool(
+            lambda: inventory_out(summary, inv, scope).model_dump_json(by_alias=True).encode()
+        )
+        hit = (body, etag_of(body))
+        cache.put(key, hit)
+    return json_bytes(request, hit[0], hit[1])
+
+
+def inventory_out(summary: runs.RunSummary, inv: Inventory, scope: Scope) -> InventoryOut:
+    """API shape of a stored run as ``scope`` may see it (an enterprise user: its own share)."""
     by_enterprise = dict(inv.by_enterprise)
     if scope.is_enterprise:
         by_enterprise = {k: v for k, v in by_enterprise.items() if k == scope.enterprise_id}
@@ -421,8 +553,8 @@ def summary_options(inv: Inventory) -> dict[str, Any]:
     return {k: getattr(v, "value", v) for k, v in inv.options.to_dict().items()}
 
 
-@router.get("/inventory-runs/{run_id}/line-items", response_model=Page[LineItemOut])
-def list_line_items(
+@router.get("/inventory-runs/{run_id}/line-items", response_model=Page[LineItemOut], responses=_NOT_MODIFIED)
+async def list_line_items(
     run_id: IntId,
     request: Request,
     scope: ScopeDep,
@@ -433,25 +565,31 @@ def list_line_items(
     scope_no: Annotated[int | None, Query(alias="scope", ge=1, le=3)] = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> Page[LineItemOut]:
-    """Line items of a run, filtered (category, enterprise, carrier, month, scope). 清单条目."""
-    _, inv = load_run(request, scope, run_id)
-    lines = _visible_lines(scope, inv)
-    if category is not None:
-        lines = [li for li in lines if li.category.value == category]
-    if enterprise_id is not None:
-        lines = [li for li in lines if li.enterprise_id == enterprise_id]
-    if carrier is not None:
-        lines = [li for li in lines if li.carrier is not None and li.carrier.value == carrier]
-    if month is not None:
-        lines = [li for li in lines if li.month == month]
-    if scope_no is not None:
-        lines = [li for li in lines if li.scope == scope_no]
-    page = lines[offset : offset + limit]
-    return Page(items=[line_out(li) for li in page], total=len(lines), limit=limit, offset=offset)
+) -> Response:
+    """Line items of a run, filtered (category, enterprise, carrier, month, scope). 清单条目.
+
+    Each line item's JSON is rendered once per run; a page is joined from them (ETag, 304).
+    """
+    summary = await _visible_summary(request, scope, run_id)
+    inv = await _inventory(request, summary)
+    rendered = await _rendered_lines(request, summary, inv)
+    own = scope.enterprise_id if scope.is_enterprise else None
+    picked = [
+        i
+        for i, li in enumerate(rendered.lines)
+        if (own is None or li.enterprise_id == own)
+        and (category is None or li.category.value == category)
+        and (enterprise_id is None or li.enterprise_id == enterprise_id)
+        and (carrier is None or (li.carrier is not None and li.carrier.value == carrier))
+        and (month is None or li.month == month)
+        and (scope_no is None or li.scope == scope_no)
+    ]
+    items = b",".join(rendered.json[i] for i in picked[offset : offset + limit])
+    body = b'{"items":[%b],"total":%d,"limit":%d,"offset":%d}' % (items, len(picked), limit, offset)
+    return json_bytes(request, body)
 
 
-def _find_line(scope: ScopeDep, inv: Inventory, run_id: IntId, item_id: str) -> LineItem:
+def _find_line(scope: Scope, inv: Inventory, run_id: int, item_id: str) -> LineItem:
     for li in inv.lines:
         if li.id == item_id:
             if scope.is_enterprise and li.enterprise_id != scope.enterprise_id:
@@ -461,7 +599,7 @@ def _find_line(scope: ScopeDep, inv: Inventory, run_id: IntId, item_id: str) -> 
     raise NotFound(f"line item '{item_id}' not found in inventory run {run_id}")
 
 
-def _evidence(session: SessionDep, scope: ScopeDep, li: LineItem, run_id: IntId, ev_id: str) -> EvidenceOut:
+def _evidence(session: Session, scope: Scope, li: LineItem, run_id: int, ev_id: str) -> EvidenceOut:
     meter = session.get(MeterRow, ev_id)
     if meter is not None and scope.sees(park_id=meter.park_id, enterprise_id=meter.enterprise_id):
         url = f"/api/v1/inventory-runs/{run_id}/line-items/{li.id}/readings?meter_id={meter.id}"
@@ -483,33 +621,48 @@ def _evidence(session: SessionDep, scope: ScopeDep, li: LineItem, run_id: IntId,
 
 
 @router.get("/inventory-runs/{run_id}/line-items/{item_id}", response_model=LineItemDetail)
-def get_line_item(
+async def get_line_item(
     run_id: IntId,
     item_id: str,
     request: Request,
-    session: SessionDep,
     scope: ScopeDep,
     evidence_limit: Limit = 50,
     evidence_offset: Offset = 0,
 ) -> LineItemDetail:
     """One line item: formula with numbers, factors with their sources, evidence (paginated). 条目溯源."""
-    summary, inv = load_run(request, scope, run_id)
+    summary = await _visible_summary(request, scope, run_id)
+    inv = await _inventory(request, summary)
+    return await run_in_threadpool(
+        _line_detail, request, scope, summary, inv, item_id, evidence_limit, evidence_offset
+    )
+
+
+def _line_detail(
+    request: Request,
+    scope: Scope,
+    summary: runs.RunSummary,
+    inv: Inventory,
+    item_id: str,
+    evidence_limit: int,
+    evidence_offset: int,
+) -> LineItemDetail:
+    """The drill-down of one line item (blocking: factor set, evidence rows; thread pool)."""
+    run_id = summary.id
     li = _find_line(scope, inv, run_id, item_id)
     try:
-        factors: FactorSet | None = _factor_set(
-            request.app.state.engine, summary.factor_set, summary.factor_set_version
+        factors: FactorSet | None = _factor_set_cached(
+            request, summary.factor_set, summary.factor_set_version
         )
     except NotFound:
         factors = None
     base = line_out(li, factors)
     ids = list(li.evidence)[evidence_offset : evidence_offset + evidence_limit]
+    with Session(request.app.state.engine) as session:
+        evidence = [_evidence(session, scope, li, run_id, e) for e in ids]
     page: Page[EvidenceOut] = Page(
-        items=[_evidence(session, scope, li, run_id, e) for e in ids],
-        total=len(li.evidence),
-        limit=evidence_limit,
-        offset=evidence_offset,
+        items=evidence, total=len(li.evidence), limit=evidence_limit, offset=evidence_offset
     )
-    return LineItemDetail(**base.model_dump(), run_id=run_id, evidence_page=page)
+    return LineItemDetail(**dict(base), run_id=run_id, evidence_page=page)
 
 
 @router.get("/inventory-runs/{run_id}/line-items/{item_id}/readings")
@@ -524,7 +677,7 @@ def line_item_readings(
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """Readings of an evidence meter in the line item's month (local), paginated. 条目依据读数."""
-    from zeropark.api.routers.readings import list_readings
+    from zeropark.api.routers.readings import readings_page
 
     summary, inv = load_run(request, scope, run_id)
     li = _find_line(scope, inv, run_id, item_id)
@@ -538,7 +691,7 @@ def line_item_readings(
             _month_range_utc(date(summary.year, 1, 1), park.timezone)[0],
             _month_range_utc(date(summary.year + 1, 1, 1), park.timezone)[0],
         )
-    page = list_readings(meter_id, session, scope, start=start, end=end, limit=limit, offset=offset)
+    page = readings_page(request.app.state.engine, scope, meter_id, start, end, limit, offset)
     return {"meter_id": meter_id, "start": start, "end": end, "readings": page}
 
 

@@ -6,18 +6,22 @@ visible ancestor, so the park's boundary meters are never shown to it.
 
 from __future__ import annotations
 
+import weakref
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from sqlalchemy import select
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import Engine, bindparam, select
+from starlette.concurrency import run_in_threadpool
 
-from zeropark.api.auth import ScopeDep
+from zeropark.api import changes
+from zeropark.api.auth import Scope, ScopeDep
 from zeropark.api.deps import SessionDep
-from zeropark.api.paging import Limit, Offset, paginate
-from zeropark.api.routers.parks import get_park_row
+from zeropark.api.paging import Limit, Offset, read_page
+from zeropark.api.routers.parks import get_park_row, park_out
 from zeropark.api.schemas import MeterNode, MeterOut, Page
 from zeropark.errors import NotFound
 from zeropark.model import Carrier, Direction
+from zeropark.store.db import read_connection
 from zeropark.store.schema import MeterRow
 
 router = APIRouter(tags=["meters 计量器具"])
@@ -32,10 +36,43 @@ def get_meter_row(session: SessionDep, scope: ScopeDep, meter_id: str) -> MeterR
     return row
 
 
+#: Seconds a meter's tenant (park, enterprise) is reused per process for the scope check of the
+#: readings and rollups routes; a meter written through the ORM here is re-read at once
+#: (:mod:`zeropark.api.changes`), one changed elsewhere within this time.
+METER_TTL_S = 5.0
+METER_TOPIC = "meter"
+changes.watch(MeterRow, METER_TOPIC)
+_METER_TENANTS: weakref.WeakKeyDictionary[Engine, changes.TtlCache[str, tuple[str, str | None]]] = (
+    weakref.WeakKeyDictionary()
+)
+_METER_TENANT = select(MeterRow.park_id, MeterRow.enterprise_id).where(MeterRow.id == bindparam("meter_id"))
+
+
+def check_meter(engine: Engine, scope: Scope, meter_id: str) -> None:
+    """404 (+ audit) unless meter ``meter_id`` exists inside the scope; blocking (thread pool).
+
+    The meter's park and enterprise come from a per-process cache of the engine's database
+    (``METER_TTL_S``) or one indexed query; the scope check itself runs every time.
+    """
+    cache = _METER_TENANTS.get(engine)
+    if cache is None:
+        cache = _METER_TENANTS.setdefault(engine, changes.TtlCache(METER_TOPIC, METER_TTL_S))
+    tenant = cache.get(meter_id)
+    if tenant is None:
+        generation = cache.generation()
+        with read_connection(engine) as conn:
+            row = conn.execute(_METER_TENANT, {"meter_id": meter_id}).first()
+        if row is None:
+            raise NotFound(f"meter '{meter_id}' not found")
+        tenant = (row.park_id, row.enterprise_id)
+        cache.put(meter_id, tenant, generation)
+    scope.check("meter", meter_id, park_id=tenant[0], enterprise_id=tenant[1])
+
+
 @router.get("/parks/{park_id}/meters", response_model=Page[MeterOut])
-def list_meters(
+async def list_meters(
     park_id: str,
-    session: SessionDep,
+    request: Request,
     scope: ScopeDep,
     carrier: Carrier | None = None,
     direction: Direction | None = None,
@@ -45,7 +82,7 @@ def list_meters(
     offset: Offset = 0,
 ) -> Page[MeterOut]:
     """Meters of a park, filtered by carrier, direction, enterprise, level. 计量器具列表."""
-    get_park_row(session, scope, park_id)
+    await park_out(request, scope, park_id)
     stmt = select(MeterRow).where(MeterRow.park_id == park_id)
     if carrier is not None:
         stmt = stmt.where(MeterRow.carrier == carrier.value)
@@ -56,7 +93,10 @@ def list_meters(
     if level is not None:
         stmt = stmt.where(MeterRow.level == level)
     stmt = scope.filter(stmt, enterprise_col=MeterRow.enterprise_id).order_by(MeterRow.id)
-    return paginate(session, stmt, limit, offset, MeterOut.model_validate)
+    items, total = await run_in_threadpool(
+        read_page, request.app.state.engine, stmt, limit, offset, MeterOut.model_validate
+    )
+    return Page[MeterOut](items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/parks/{park_id}/meter-tree", response_model=list[MeterNode])

@@ -3,15 +3,21 @@
 Enterprise users see their own park and only their own enterprise; park managers and verifiers
 their park (all parks when their account has no park); admins everything. Writes need admin or
 park manager and are audited with before/after.
+
+A park's record is read on almost every request (the park check of every park route), so
+:func:`park_out` keeps it per process for ``PARK_TTL_S`` seconds (:mod:`zeropark.api.changes`: a park
+written through the ORM in this process is re-read at once, one written elsewhere within the TTL).
+The scope check itself is never cached.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from sqlalchemy import select
+from fastapi import APIRouter, Request
+from sqlalchemy import Engine, select
+from starlette.concurrency import run_in_threadpool
 
-from zeropark.api import audit
-from zeropark.api.auth import Admin, ScopeDep
+from zeropark.api import audit, changes
+from zeropark.api.auth import Admin, Scope, ScopeDep
 from zeropark.api.deps import SessionDep
 from zeropark.api.paging import Limit, Offset, paginate
 from zeropark.api.schemas import (
@@ -26,9 +32,48 @@ from zeropark.api.schemas import (
 )
 from zeropark.api.validation import invalid
 from zeropark.errors import NotFound
+from zeropark.store.db import read_connection
 from zeropark.store.schema import EnterpriseRow, ParkRow, ZoneRow
 
 router = APIRouter(tags=["parks 园区"])
+
+#: Seconds a park's record is served from the per-process cache.
+PARK_TTL_S = 5.0
+PARK_TOPIC = "park"
+changes.watch(ParkRow, PARK_TOPIC)
+
+
+def _park_cache(request: Request) -> changes.TtlCache[str, ParkOut]:
+    cache: changes.TtlCache[str, ParkOut] | None = getattr(request.app.state, "park_cache", None)
+    if cache is None:
+        cache = request.app.state.park_cache = changes.TtlCache(PARK_TOPIC, PARK_TTL_S)
+    return cache
+
+
+def _read_park(engine: Engine, park_id: str) -> ParkOut:
+    cols = [c for c in ParkRow.__table__.c if c.name in ParkOut.model_fields]
+    with read_connection(engine) as conn:
+        row = conn.execute(select(*cols).where(ParkRow.id == park_id)).first()
+    if row is None:
+        raise NotFound(f"park '{park_id}' not found")
+    return ParkOut.model_validate(row._mapping)
+
+
+async def park_out(request: Request, scope: Scope, park_id: str) -> ParkOut:
+    """The park ``park_id`` if the user may see it (404 + audit otherwise), for async routes.
+
+    The scope is checked on every call; the park's record comes from the per-process cache
+    (``PARK_TTL_S``) or one query in the thread pool.
+    """
+    if not scope.sees_park(park_id):
+        await run_in_threadpool(scope.check_park, park_id)  # audits the denial and raises
+    cache = _park_cache(request)
+    park = cache.get(park_id)
+    if park is None:
+        generation = cache.generation()
+        park = await run_in_threadpool(_read_park, request.app.state.engine, park_id)
+        cache.put(park_id, park, generation)
+    return park
 
 
 def get_park_row(session: SessionDep, scope: ScopeDep, park_id: str) -> ParkRow:
@@ -73,9 +118,9 @@ def create_park(body: ParkCreate, session: SessionDep, admin: Admin, scope: Scop
 
 
 @router.get("/parks/{park_id}", response_model=ParkOut)
-def get_park(park_id: str, session: SessionDep, scope: ScopeDep) -> ParkOut:
+async def get_park(park_id: str, request: Request, scope: ScopeDep) -> ParkOut:
     """One park. 园区详情."""
-    return ParkOut.model_validate(get_park_row(session, scope, park_id))
+    return await park_out(request, scope, park_id)
 
 
 @router.get("/parks/{park_id}/zones", response_model=list[ZoneOut])

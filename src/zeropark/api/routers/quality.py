@@ -11,12 +11,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from zeropark.api.auth import ScopeDep
-from zeropark.api.deps import SessionDep
 from zeropark.api.inventory_cache import Memo
 from zeropark.api.paging import Limit, Offset
-from zeropark.api.routers.parks import get_park_row
+from zeropark.api.routers.parks import park_out
 from zeropark.api.schemas import Page
 
 router = APIRouter(tags=["quality 数据质量"])
@@ -56,20 +56,42 @@ class QualityOut(BaseModel):
 CACHE_TTL_S = 300.0
 
 
-def _cached_report(request: Request, park_id: str, year: int, compute: Any) -> Any:
+async def _cached_report(request: Request, park_id: str, year: int, compute: Any) -> Any:
+    """The park's report from the memo (no thread hop on a hit; a miss computes in the pool)."""
     memo: Memo[tuple[str, int], Any] | None = getattr(request.app.state, "quality_memo", None)
     if memo is None:
         memo = Memo(16, ttl_s=CACHE_TTL_S)
         request.app.state.quality_memo = memo
     engine = request.app.state.engine
-    return memo.get((park_id, year), lambda: compute(engine, park_id, year))
+
+    def work() -> Any:
+        return compute(engine, park_id, year)
+
+    report = memo.peek((park_id, year), work)
+    if report is None:
+        report = await run_in_threadpool(memo.get, (park_id, year), work)
+    return report
+
+
+def _worst_first(request: Request, report: Any) -> tuple[Any, ...]:
+    """The report's meters worst score first (ties by meter id), sorted once per report object."""
+    cache: dict[int, tuple[Any, tuple[Any, ...]]] | None = getattr(request.app.state, "quality_order", None)
+    if cache is None:
+        cache = request.app.state.quality_order = {}
+    hit = cache.get(id(report))
+    if hit is not None and hit[0] is report:
+        return hit[1]
+    ordered = tuple(sorted(report.meters, key=lambda m: (m.score, m.meter_id)))
+    if len(cache) > 32:
+        cache.clear()
+    cache[id(report)] = (report, ordered)
+    return ordered
 
 
 @router.get("/parks/{park_id}/quality", response_model=QualityOut)
-def get_quality(
+async def get_quality(
     park_id: str,
     request: Request,
-    session: SessionDep,
     scope: ScopeDep,
     year: Annotated[int, Query(ge=2000, le=2100)],
     limit: Limit = 100,
@@ -79,17 +101,15 @@ def get_quality(
     """Data-quality score of a park and its meters (worst first by default). 数据质量."""
     from zeropark.monitoring.quality import quality_report
 
-    get_park_row(session, scope, park_id)
-    report = _cached_report(request, park_id, year, quality_report)
-    meters = list(report.meters)
+    await park_out(request, scope, park_id)
+    report = await _cached_report(request, park_id, year, quality_report)
+    meters = list(_worst_first(request, report) if worst_first else report.meters)
     by_ent = {(k or "park"): v for k, v in report.by_enterprise.items()}
     score = report.score
     if scope.is_enterprise:
         meters = [m for m in meters if m.enterprise_id == scope.enterprise_id]
         by_ent = {k: v for k, v in by_ent.items() if k == scope.enterprise_id}
         score = by_ent.get(scope.enterprise_id or "")
-    if worst_first:
-        meters.sort(key=lambda m: (m.score, m.meter_id))
     page = meters[offset : offset + limit]
     items = [
         MeterQualityOut(

@@ -9,13 +9,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from sqlalchemy import select
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import Engine, select
+from starlette.concurrency import run_in_threadpool
 
-from zeropark.api.auth import ScopeDep
-from zeropark.api.deps import SessionDep
-from zeropark.api.paging import Limit, Offset, paginate
-from zeropark.api.routers.meters import get_meter_row
+from zeropark.api.auth import Scope, ScopeDep
+from zeropark.api.paging import Limit, Offset, read_page
+from zeropark.api.routers.meters import check_meter
 from zeropark.api.schemas import Page, ReadingOut, RollupOut
 from zeropark.api.validation import invalid
 from zeropark.store.schema import ReadingRow, RollupRow
@@ -40,10 +40,35 @@ def _check_range(start: datetime | None, end: datetime | None) -> None:
         raise invalid("end", f"end {end.isoformat()} is before start {start.isoformat()}")
 
 
-@router.get("/meters/{meter_id}/readings", response_model=Page[ReadingOut])
-def list_readings(
+def _reading_out(r: ReadingRow) -> ReadingOut:
+    return ReadingOut(meter_id=r.meter_id, ts=r.ts, value=r.value, quality=r.quality)
+
+
+def readings_page(
+    engine: Engine,
+    scope: Scope,
     meter_id: str,
-    session: SessionDep,
+    start: datetime | None,
+    end: datetime | None,
+    limit: int,
+    offset: int,
+) -> Page[ReadingOut]:
+    """Readings of a visible meter in ``[start, end)``, oldest first (blocking: thread pool)."""
+    check_meter(engine, scope, meter_id)
+    _check_range(start, end)
+    stmt = select(ReadingRow).where(ReadingRow.meter_id == meter_id)
+    if start is not None:
+        stmt = stmt.where(ReadingRow.ts >= start)
+    if end is not None:
+        stmt = stmt.where(ReadingRow.ts < end)
+    items, total = read_page(engine, stmt.order_by(ReadingRow.ts), limit, offset, _reading_out)
+    return Page[ReadingOut](items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/meters/{meter_id}/readings", response_model=Page[ReadingOut])
+async def list_readings(
+    meter_id: str,
+    request: Request,
     scope: ScopeDep,
     start: Annotated[datetime | None, Query(description="from (inclusive), ISO 8601 with offset")] = None,
     end: Annotated[datetime | None, Query(description="to (exclusive), ISO 8601 with offset")] = None,
@@ -51,21 +76,8 @@ def list_readings(
     offset: Offset = 0,
 ) -> Page[ReadingOut]:
     """Readings of a meter in ``[start, end)``, oldest first. 计量数据."""
-    get_meter_row(session, scope, meter_id)
-    _check_range(start, end)
-    stmt = select(ReadingRow).where(ReadingRow.meter_id == meter_id)
-    if start is not None:
-        stmt = stmt.where(ReadingRow.ts >= start)
-    if end is not None:
-        stmt = stmt.where(ReadingRow.ts < end)
-    stmt = stmt.order_by(ReadingRow.ts)
-    return paginate(
-        session,
-        stmt,
-        limit,
-        offset,
-        lambda r: ReadingOut(meter_id=r.meter_id, ts=r.ts, value=r.value, quality=r.quality),
-    )
+    engine = request.app.state.engine
+    return await run_in_threadpool(readings_page, engine, scope, meter_id, start, end, limit, offset)
 
 
 def _rollup_out(r: RollupRow) -> RollupOut:
@@ -82,10 +94,31 @@ def _rollup_out(r: RollupRow) -> RollupOut:
     )
 
 
-@router.get("/meters/{meter_id}/rollups", response_model=Page[RollupOut])
-def list_rollups(
+def _rollups_page(
+    engine: Engine,
+    scope: Scope,
     meter_id: str,
-    session: SessionDep,
+    bucket: Bucket,
+    start: datetime | None,
+    end: datetime | None,
+    limit: int,
+    offset: int,
+) -> Page[RollupOut]:
+    check_meter(engine, scope, meter_id)
+    _check_range(start, end)
+    stmt = select(RollupRow).where(RollupRow.meter_id == meter_id, RollupRow.bucket == bucket.value)
+    if start is not None:
+        stmt = stmt.where(RollupRow.start >= start)
+    if end is not None:
+        stmt = stmt.where(RollupRow.start < end)
+    items, total = read_page(engine, stmt.order_by(RollupRow.start), limit, offset, _rollup_out)
+    return Page[RollupOut](items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/meters/{meter_id}/rollups", response_model=Page[RollupOut])
+async def list_rollups(
+    meter_id: str,
+    request: Request,
     scope: ScopeDep,
     bucket: Bucket = Bucket.HOUR,
     start: datetime | None = None,
@@ -94,11 +127,5 @@ def list_rollups(
     offset: Offset = 0,
 ) -> Page[RollupOut]:
     """Interval energy per bucket with completeness (share of expected intervals present). 汇总数据."""
-    get_meter_row(session, scope, meter_id)
-    _check_range(start, end)
-    stmt = select(RollupRow).where(RollupRow.meter_id == meter_id, RollupRow.bucket == bucket.value)
-    if start is not None:
-        stmt = stmt.where(RollupRow.start >= start)
-    if end is not None:
-        stmt = stmt.where(RollupRow.start < end)
-    return paginate(session, stmt.order_by(RollupRow.start), limit, offset, _rollup_out)
+    engine = request.app.state.engine
+    return await run_in_threadpool(_rollups_page, engine, scope, meter_id, bucket, start, end, limit, offset)
