@@ -195,3 +195,18 @@ def test_enterprise_line_item_page_holds_only_its_own_lines(api: Api) -> None:
     page = ent_a.get(f"/api/v1/inventory-runs/{run['id']}/line-items?limit=1000").json()
     assert page["total"] == len(own) > 0
     assert {li["enterprise_id"] for li in page["items"]} == {"E-A"}
+
+
+def test_meter_list_page_is_re_read_after_a_meter_write(api: Api) -> None:
+    c = api.login("manager")
+    first = c.get("/api/v1/parks/P1/meters")
+    assert [m["name"] for m in first.json()["items"] if m["id"] == "M-A"] != ["新名称"]
+    tag = {"If-None-Match": first.headers["etag"]}
+    assert c.get("/api/v1/parks/P1/meters", headers=tag).status_code == 304
+    with transaction(api.engine) as s:
+        s.get_one(MeterRow, "M-A").name = "新名称"
+    after = c.get("/api/v1/parks/P1/meters", headers=tag)
+    assert after.status_code == 200
+    assert [m["name"] for m in after.json()["items"] if m["id"] == "M-A"] == ["新名称"]
+    # an enterprise user's page is its own: only its meter, counted as such
+    assert api.login("ent_a").get("/api/v1/parks/P1/meters").json()["total"] == 1

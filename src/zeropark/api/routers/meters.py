@@ -7,15 +7,16 @@ visible ancestor, so the park's boundary meters are never shown to it.
 from __future__ import annotations
 
 import weakref
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Engine, bindparam, select
 from starlette.concurrency import run_in_threadpool
 
 from zeropark.api import changes
 from zeropark.api.auth import Scope, ScopeDep
 from zeropark.api.deps import SessionDep
+from zeropark.api.inventory_cache import etag_of, json_bytes
 from zeropark.api.paging import Limit, Offset, read_page
 from zeropark.api.routers.parks import get_park_row, park_out
 from zeropark.api.schemas import MeterNode, MeterOut, Page
@@ -80,9 +81,66 @@ async def list_meters(
     level: Annotated[int | None, Query(ge=1, le=9)] = None,
     limit: Limit = 200,
     offset: Offset = 0,
-) -> Page[MeterOut]:
-    """Meters of a park, filtered by carrier, direction, enterprise, level. 计量器具列表."""
+) -> Response:
+    """Meters of a park, filtered by carrier, direction, enterprise, level. 计量器具列表.
+
+    Master data: a page's JSON is kept per process for ``METER_TTL_S`` (a meter written through
+    the ORM here drops it at once) and sent with an ETag; the scope is checked every request.
+    """
     await park_out(request, scope, park_id)
+    key = (
+        park_id,
+        carrier,
+        direction,
+        enterprise_id,
+        level,
+        limit,
+        offset,
+        scope.is_enterprise,
+        scope.enterprise_id,
+    )
+    cache = _meter_pages(request)
+    hit = cache.get(key)
+    if hit is None:
+        generation = cache.generation()
+        page = await run_in_threadpool(
+            _meter_page,
+            request.app.state.engine,
+            scope,
+            park_id,
+            carrier,
+            direction,
+            enterprise_id,
+            level,
+            limit,
+            offset,
+        )
+        body = page.model_dump_json(by_alias=True).encode()
+        hit = (body, etag_of(body))
+        cache.put(key, hit, generation)
+    return json_bytes(request, hit[0], hit[1])
+
+
+def _meter_pages(request: Request) -> changes.TtlCache[tuple[Any, ...], tuple[bytes, str]]:
+    cache: changes.TtlCache[tuple[Any, ...], tuple[bytes, str]] | None = getattr(
+        request.app.state, "meter_pages", None
+    )
+    if cache is None:
+        cache = request.app.state.meter_pages = changes.TtlCache(METER_TOPIC, METER_TTL_S, max_items=1000)
+    return cache
+
+
+def _meter_page(
+    engine: Engine,
+    scope: Scope,
+    park_id: str,
+    carrier: Carrier | None,
+    direction: Direction | None,
+    enterprise_id: str | None,
+    level: int | None,
+    limit: int,
+    offset: int,
+) -> Page[MeterOut]:
     stmt = select(MeterRow).where(MeterRow.park_id == park_id)
     if carrier is not None:
         stmt = stmt.where(MeterRow.carrier == carrier.value)
@@ -93,9 +151,7 @@ async def list_meters(
     if level is not None:
         stmt = stmt.where(MeterRow.level == level)
     stmt = scope.filter(stmt, enterprise_col=MeterRow.enterprise_id).order_by(MeterRow.id)
-    items, total = await run_in_threadpool(
-        read_page, request.app.state.engine, stmt, limit, offset, MeterOut.model_validate
-    )
+    items, total = read_page(engine, stmt, limit, offset, MeterOut.model_validate)
     return Page[MeterOut](items=items, total=total, limit=limit, offset=offset)
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from zeropark.api.auth import ScopeDep
-from zeropark.api.inventory_cache import Memo
+from zeropark.api.auth import Scope, ScopeDep
+from zeropark.api.inventory_cache import LruCache, Memo, etag_of, json_bytes
 from zeropark.api.paging import Limit, Offset
 from zeropark.api.routers.parks import park_out
 from zeropark.api.schemas import Page
@@ -73,19 +73,13 @@ async def _cached_report(request: Request, park_id: str, year: int, compute: Any
     return report
 
 
-def _worst_first(request: Request, report: Any) -> tuple[Any, ...]:
-    """The report's meters worst score first (ties by meter id), sorted once per report object."""
-    cache: dict[int, tuple[Any, tuple[Any, ...]]] | None = getattr(request.app.state, "quality_order", None)
+def _rendered(request: Request) -> LruCache[tuple[Any, ...], tuple[Any, bytes, str]]:
+    cache: LruCache[tuple[Any, ...], tuple[Any, bytes, str]] | None = getattr(
+        request.app.state, "quality_json", None
+    )
     if cache is None:
-        cache = request.app.state.quality_order = {}
-    hit = cache.get(id(report))
-    if hit is not None and hit[0] is report:
-        return hit[1]
-    ordered = tuple(sorted(report.meters, key=lambda m: (m.score, m.meter_id)))
-    if len(cache) > 32:
-        cache.clear()
-    cache[id(report)] = (report, ordered)
-    return ordered
+        cache = request.app.state.quality_json = LruCache(256)
+    return cache
 
 
 @router.get("/parks/{park_id}/quality", response_model=QualityOut)
@@ -97,13 +91,34 @@ async def get_quality(
     limit: Limit = 100,
     offset: Offset = 0,
     worst_first: bool = True,
-) -> QualityOut:
-    """Data-quality score of a park and its meters (worst first by default). 数据质量."""
+) -> Response:
+    """Data-quality score of a park and its meters (worst first by default). 数据质量.
+
+    The JSON of a page is rendered once per report (a report is immutable; a refresh is a new
+    one) and tenant view, and sent with an ETag (304 on ``If-None-Match``).
+    """
     from zeropark.monitoring.quality import quality_report
 
     await park_out(request, scope, park_id)
     report = await _cached_report(request, park_id, year, quality_report)
-    meters = list(_worst_first(request, report) if worst_first else report.meters)
+    key = (park_id, year, scope.is_enterprise, scope.enterprise_id, limit, offset, worst_first)
+    cache = _rendered(request)
+    hit = cache.get(key)
+    if hit is None or hit[0] is not report:
+        out = quality_out(report, scope, park_id, year, limit, offset, worst_first)
+        body = out.model_dump_json(by_alias=True).encode()
+        hit = (report, body, etag_of(body))
+        cache.put(key, hit)
+    return json_bytes(request, hit[1], hit[2])
+
+
+def quality_out(
+    report: Any, scope: Scope, park_id: str, year: int, limit: int, offset: int, worst_first: bool
+) -> QualityOut:
+    """API shape of a quality report as ``scope`` may see it (an enterprise user: its meters)."""
+    meters = list(report.meters)
+    if worst_first:
+        meters.sort(key=lambda m: (m.score, m.meter_id))
     by_ent = {(k or "park"): v for k, v in report.by_enterprise.items()}
     score = report.score
     if scope.is_enterprise:
