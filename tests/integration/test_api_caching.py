@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from api_support import Api, make_api
@@ -210,3 +211,25 @@ def test_meter_list_page_is_re_read_after_a_meter_write(api: Api) -> None:
     assert [m["name"] for m in after.json()["items"] if m["id"] == "M-A"] == ["新名称"]
     # an enterprise user's page is its own: only its meter, counted as such
     assert api.login("ent_a").get("/api/v1/parks/P1/meters").json()["total"] == 1
+
+
+def test_line_item_drill_down_is_re_read_after_an_evidence_write(api: Api) -> None:
+    """The rendered drill-down (ETag) follows a meter rename and an activity-record change at once."""
+    c = api.login("manager")
+    run = _run(c)
+    inv = runs.get_run(api.engine, run["id"]).inventory
+    metered = next(li for li in inv.lines if set(li.evidence) & {"M-GRID", "M-A", "M-B"})
+    meter_id = sorted(set(metered.evidence) & {"M-GRID", "M-A", "M-B"})[0]
+    url = f"/api/v1/inventory-runs/{run['id']}/line-items/{quote(metered.id, safe='')}"
+    first = c.get(url)
+    assert first.status_code == 200
+    tag = {"If-None-Match": first.headers["etag"]}
+    assert c.get(url, headers=tag).status_code == 304
+    with transaction(api.engine) as s:
+        s.get_one(MeterRow, meter_id).name = "更名后的电表"
+    after = c.get(url, headers=tag)
+    assert after.status_code == 200
+    names = [e["meter"]["name"] for e in after.json()["evidence_page"]["items"] if e["id"] == meter_id]
+    assert names == ["更名后的电表"]
+    # an enterprise user cannot read the park run's drill-down, cached or not
+    assert api.login("ent_b").get(url).status_code == 404

@@ -13,63 +13,69 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from sqlalchemy import Engine
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import Engine, select
+from starlette.concurrency import run_in_threadpool
 
-from zeropark.api.auth import ScopeDep
-from zeropark.api.deps import SessionDep
-from zeropark.api.inventory_cache import Memo
+from zeropark.api.auth import Scope, ScopeDep
+from zeropark.api.inventory_cache import Memo, etag_of, json_bytes
 from zeropark.api.routers.inventory import _latest, load_run
-from zeropark.api.routers.parks import get_park_row
+from zeropark.api.routers.parks import park_out
 from zeropark.api.schemas import IndicatorsOut
 from zeropark.errors import NotFound
 from zeropark.model import Method
+from zeropark.store.db import read_connection
 from zeropark.store.schema import EnterpriseRow
 
 router = APIRouter(tags=["indicators 指标"])
 
 
-def _memo(request: Request) -> Memo[int, IndicatorsOut]:
-    memo: Memo[int, IndicatorsOut] | None = getattr(request.app.state, "indicator_memo", None)
+def _memo(request: Request) -> Memo[int, tuple[bytes, str]]:
+    """Rendered indicator tables (JSON bytes, ETag) by run id: a stored run never changes."""
+    memo: Memo[int, tuple[bytes, str]] | None = getattr(request.app.state, "indicator_memo", None)
     if memo is None:
         memo = Memo(64)
         request.app.state.indicator_memo = memo
     return memo
 
 
-def _indicator_enterprise(
-    session: SessionDep, scope: ScopeDep, park_id: str, requested: str | None
+def _enterprise_park(engine: Engine, enterprise_id: str) -> str | None:
+    with read_connection(engine) as conn:
+        park: str | None = conn.execute(
+            select(EnterpriseRow.park_id).where(EnterpriseRow.id == enterprise_id)
+        ).scalar_one_or_none()
+    return park
+
+
+async def _indicator_enterprise(
+    request: Request, scope: Scope, park_id: str, requested: str | None
 ) -> str | None:
     """The enterprise whose indicators are asked for (None = the park), scope-checked (404 + audit)."""
     if scope.is_enterprise:
         if requested is not None and requested != scope.enterprise_id:
-            scope.deny("indicators", f"{park_id}/{requested}", "indicators of another enterprise")
+            await run_in_threadpool(
+                scope.deny, "indicators", f"{park_id}/{requested}", "indicators of another enterprise"
+            )
             raise NotFound(f"enterprise '{requested}' not found")
         return scope.enterprise_id
     if requested is not None:
-        ent = session.get(EnterpriseRow, requested)
-        if ent is None or ent.park_id != park_id:
+        if await run_in_threadpool(_enterprise_park, request.app.state.engine, requested) != park_id:
             raise NotFound(f"enterprise '{requested}' not found in park '{park_id}'")
     return requested
 
 
-def park_indicators(
-    request: Request,
-    session: SessionDep,
-    scope: ScopeDep,
-    park_id: str,
-    year: int,
-    enterprise_id: str | None = None,
-) -> IndicatorsOut:
-    """The indicator table of ``park_id`` (or one enterprise of it) for ``year`` (see module docstring)."""
-    from zeropark.indicators import evaluate, evaluate_enterprise
-    from zeropark.store.aggregate import load_accounting_input
-    from zeropark.store.repo import get_indicator_data
+async def park_indicators(
+    request: Request, scope: Scope, park_id: str, year: int, enterprise_id: str | None = None
+) -> Response:
+    """The indicator table of ``park_id`` (or one enterprise of it) for ``year`` (see module docstring).
 
-    get_park_row(session, scope, park_id)
-    ent_id = _indicator_enterprise(session, scope, park_id, enterprise_id)
+    The park check comes from the per-process park cache; one query finds the newest national
+    run; the table of that run is rendered once per process and sent with an ETag.
+    """
+    await park_out(request, scope, park_id)
+    ent_id = await _indicator_enterprise(request, scope, park_id, enterprise_id)
     engine: Engine = request.app.state.engine
-    summary = _latest(engine, park_id, year, Method.NATIONAL, ent_id)
+    summary = await run_in_threadpool(_latest, engine, park_id, year, Method.NATIONAL, ent_id)
     if summary is None:
         of = f"park '{park_id}'" if ent_id is None else f"enterprise '{ent_id}'"
         body = "" if ent_id is None else f' {{"year": {year}, "enterprise_id": "{ent_id}"}}'
@@ -79,7 +85,11 @@ def park_indicators(
         )
     run_id = summary.id
 
-    def compute() -> IndicatorsOut:
+    def compute() -> tuple[bytes, str]:
+        from zeropark.indicators import evaluate, evaluate_enterprise
+        from zeropark.store.aggregate import load_accounting_input
+        from zeropark.store.repo import get_indicator_data
+
         _, inventory = load_run(request, scope, run_id)
         inputs = load_accounting_input(engine, park_id, year, enterprise_id=ent_id)
         table = (
@@ -87,7 +97,7 @@ def park_indicators(
             if ent_id is None
             else evaluate_enterprise(inventory, inputs, get_indicator_data(engine, park_id, year))
         )
-        return IndicatorsOut(
+        out = IndicatorsOut(
             park_id=park_id,
             year=year,
             run_id=run_id,
@@ -98,37 +108,41 @@ def park_indicators(
             veto=table.veto,
             rows=[r.to_dict() for r in table.rows],
         )
+        rendered = out.model_dump_json().encode()
+        return rendered, etag_of(rendered)
 
-    return _memo(request).get(run_id, compute)
+    memo = _memo(request)
+    hit = memo.peek(run_id)
+    if hit is None:
+        hit = await run_in_threadpool(memo.get, run_id, compute)
+    return json_bytes(request, *hit)
 
 
 @router.get("/parks/{park_id}/indicators", response_model=IndicatorsOut)
-def get_indicators(
+async def get_indicators(
     park_id: str,
     request: Request,
-    session: SessionDep,
     scope: ScopeDep,
     year: Annotated[int, Query(ge=2000, le=2100)],
     enterprise_id: Annotated[str | None, Query(max_length=64)] = None,
-) -> IndicatorsOut:
+) -> Response:
     """The 1+5 indicators with pass/fail and what is missing (or one enterprise's). 零碳园区指标.
 
     An enterprise user always gets its own enterprise's table (another enterprise's: 404, audited).
     """
-    return park_indicators(request, session, scope, park_id, year, enterprise_id)
+    return await park_indicators(request, scope, park_id, year, enterprise_id)
 
 
 @router.get("/indicators", response_model=IndicatorsOut)
-def get_indicators_of_my_park(
+async def get_indicators_of_my_park(
     request: Request,
-    session: SessionDep,
     scope: ScopeDep,
     year: Annotated[int, Query(ge=2000, le=2100)],
     park_id: Annotated[str | None, Query(max_length=64)] = None,
     enterprise_id: Annotated[str | None, Query(max_length=64)] = None,
-) -> IndicatorsOut:
+) -> Response:
     """Indicators of ``park_id`` (default: the user's park; enterprise user: its own). 零碳园区指标."""
     pid = park_id or scope.user.park_id
     if pid is None:
         raise NotFound("no park given and the user has none; pass ?park_id=")
-    return park_indicators(request, session, scope, pid, year, enterprise_id)
+    return await park_indicators(request, scope, pid, year, enterprise_id)

@@ -27,11 +27,12 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from zeropark.accounting import AccountingOptions, Inventory, LineItem, run
-from zeropark.api import audit
+from zeropark.api import audit, changes
 from zeropark.api.auth import Principal, Scope, ScopeDep, require_roles
 from zeropark.api.deps import SessionDep
 from zeropark.api.inventory_cache import LruCache, Memo, etag_of, json_bytes
 from zeropark.api.paging import IntId, Limit, Offset
+from zeropark.api.routers.meters import METER_TOPIC
 from zeropark.api.routers.parks import get_park_row, park_out
 from zeropark.api.schemas import (
     ActivityOut,
@@ -599,25 +600,46 @@ def _find_line(scope: Scope, inv: Inventory, run_id: int, item_id: str) -> LineI
     raise NotFound(f"line item '{item_id}' not found in inventory run {run_id}")
 
 
-def _evidence(session: Session, scope: Scope, li: LineItem, run_id: int, ev_id: str) -> EvidenceOut:
-    meter = session.get(MeterRow, ev_id)
-    if meter is not None and scope.sees(park_id=meter.park_id, enterprise_id=meter.enterprise_id):
-        url = f"/api/v1/inventory-runs/{run_id}/line-items/{li.id}/readings?meter_id={meter.id}"
-        return EvidenceOut(id=ev_id, kind="meter", meter=MeterOut.model_validate(meter), readings_url=url)
-    record = session.get(ActivityRecordRow, ev_id)
-    if record is not None and scope.sees(park_id=record.park_id, enterprise_id=record.enterprise_id):
-        return EvidenceOut(
-            id=ev_id, kind="activity_record", activity_record=ActivityOut.model_validate(record)
-        )
-    claim = session.get(GreenPowerClaimRow, ev_id)
-    if claim is not None and scope.sees(park_id=claim.park_id, enterprise_id=claim.owner_enterprise_id):
-        return EvidenceOut(id=ev_id, kind="claim", detail=audit.row_snapshot(claim))
-    transfer = session.get(TransferRow, ev_id)
-    if transfer is not None and scope.sees(park_id=transfer.park_id, enterprise_id=transfer.to_enterprise_id):
-        return EvidenceOut(id=ev_id, kind="transfer", detail=audit.row_snapshot(transfer))
-    if meter is not None or record is not None or claim is not None or transfer is not None:
-        return EvidenceOut(id=ev_id, kind="restricted")
-    return EvidenceOut(id=ev_id, kind="unknown")
+def _evidence(session: Session, scope: Scope, li: LineItem, run_id: int, ids: list[str]) -> list[EvidenceOut]:
+    """What each evidence id is (meter, activity record, claim, transfer), as ``scope`` may see it.
+
+    One query per kind for all ids still unresolved (not one lookup per id and kind).
+    """
+    found: dict[str, EvidenceOut] = {}
+    hidden: set[str] = set()
+
+    def rows(model: Any) -> list[Any]:
+        todo = [i for i in ids if i not in found]
+        return list(session.scalars(select(model).where(model.id.in_(todo)))) if todo else []
+
+    for meter in rows(MeterRow):
+        if scope.sees(park_id=meter.park_id, enterprise_id=meter.enterprise_id):
+            url = f"/api/v1/inventory-runs/{run_id}/line-items/{li.id}/readings?meter_id={meter.id}"
+            found[meter.id] = EvidenceOut(
+                id=meter.id, kind="meter", meter=MeterOut.model_validate(meter), readings_url=url
+            )
+        else:
+            hidden.add(meter.id)
+    for record in rows(ActivityRecordRow):
+        if scope.sees(park_id=record.park_id, enterprise_id=record.enterprise_id):
+            found[record.id] = EvidenceOut(
+                id=record.id, kind="activity_record", activity_record=ActivityOut.model_validate(record)
+            )
+        else:
+            hidden.add(record.id)
+    for claim in rows(GreenPowerClaimRow):
+        if scope.sees(park_id=claim.park_id, enterprise_id=claim.owner_enterprise_id):
+            found[claim.id] = EvidenceOut(id=claim.id, kind="claim", detail=audit.row_snapshot(claim))
+        else:
+            hidden.add(claim.id)
+    for transfer in rows(TransferRow):
+        if scope.sees(park_id=transfer.park_id, enterprise_id=transfer.to_enterprise_id):
+            found[transfer.id] = EvidenceOut(
+                id=transfer.id, kind="transfer", detail=audit.row_snapshot(transfer)
+            )
+        else:
+            hidden.add(transfer.id)
+    return [found.get(i) or EvidenceOut(id=i, kind="restricted" if i in hidden else "unknown") for i in ids]
 
 
 @router.get("/inventory-runs/{run_id}/line-items/{item_id}", response_model=LineItemDetail)
@@ -628,13 +650,51 @@ async def get_line_item(
     scope: ScopeDep,
     evidence_limit: Limit = 50,
     evidence_offset: Offset = 0,
-) -> LineItemDetail:
-    """One line item: formula with numbers, factors with their sources, evidence (paginated). 条目溯源."""
+) -> Response:
+    """One line item: formula with numbers, factors with their sources, evidence (paginated). 条目溯源.
+
+    Rendered once per (run, item, tenant view, page) and kept while no meter, activity record,
+    claim or transfer changes (``EVIDENCE_TTL_S`` for changes made outside this process).
+    """
     summary = await _visible_summary(request, scope, run_id)
-    inv = await _inventory(request, summary)
-    return await run_in_threadpool(
-        _line_detail, request, scope, summary, inv, item_id, evidence_limit, evidence_offset
+    key = (
+        run_id,
+        summary.input_fingerprint,
+        item_id,
+        scope.is_enterprise,
+        scope.enterprise_id,
+        evidence_limit,
+        evidence_offset,
+        changes.generation(METER_TOPIC),
     )
+    cache = _line_bodies(request)
+    hit = cache.get(key)
+    if hit is None:
+        generation = cache.generation()
+        inv = await _inventory(request, summary)
+        detail = await run_in_threadpool(
+            _line_detail, request, scope, summary, inv, item_id, evidence_limit, evidence_offset
+        )
+        body = detail.model_dump_json(by_alias=True).encode()
+        hit = (body, etag_of(body))
+        cache.put(key, hit, generation)
+    return json_bytes(request, *hit)
+
+
+#: Seconds a rendered line-item drill-down is reused when its evidence rows change outside this process.
+EVIDENCE_TTL_S = 5.0
+EVIDENCE_TOPIC = "evidence"
+for _model in (ActivityRecordRow, GreenPowerClaimRow, TransferRow):
+    changes.watch(_model, EVIDENCE_TOPIC)
+
+
+def _line_bodies(request: Request) -> changes.TtlCache[tuple[Any, ...], tuple[bytes, str]]:
+    cache: changes.TtlCache[tuple[Any, ...], tuple[bytes, str]] | None = getattr(
+        request.app.state, "line_json", None
+    )
+    if cache is None:
+        cache = request.app.state.line_json = changes.TtlCache(EVIDENCE_TOPIC, EVIDENCE_TTL_S, 2000)
+    return cache
 
 
 def _line_detail(
@@ -658,7 +718,7 @@ def _line_detail(
     base = line_out(li, factors)
     ids = list(li.evidence)[evidence_offset : evidence_offset + evidence_limit]
     with Session(request.app.state.engine) as session:
-        evidence = [_evidence(session, scope, li, run_id, e) for e in ids]
+        evidence = _evidence(session, scope, li, run_id, ids)
     page: Page[EvidenceOut] = Page(
         items=evidence, total=len(li.evidence), limit=evidence_limit, offset=evidence_offset
     )
