@@ -233,3 +233,41 @@ def test_line_item_drill_down_is_re_read_after_an_evidence_write(api: Api) -> No
     assert names == ["更名后的电表"]
     # an enterprise user cannot read the park run's drill-down, cached or not
     assert api.login("ent_b").get(url).status_code == 404
+
+
+def test_a_dropped_database_connection_answers_503_once_then_recovers(pg_url: str) -> None:
+    """The API engine has no pre-ping: a request on a killed connection gets 503 + Retry-After, the
+    pool is invalidated, and the next request runs on a fresh connection (real PostgreSQL)."""
+    import uuid
+
+    from sqlalchemy import create_engine
+
+    from zeropark.store.db import make_engine
+    from zeropark.store.migrate import upgrade
+
+    name = f"zeropark_drop_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    eng = make_engine(pg_url.rsplit("/", 1)[0] + f"/{name}", pre_ping=False)
+    try:
+        upgrade(eng)
+        api = make_api(eng)
+        c = api.login("manager")
+        url = "/api/v1/parks/P1/alarms"
+        assert c.get(url).status_code == 200
+        with admin.connect() as a:
+            killed = a.execute(
+                text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            ).scalar_one()
+        assert killed >= 1
+        dropped = c.get(url)
+        assert dropped.status_code == 503 and dropped.headers["retry-after"] == "1"
+        assert dropped.json()["error"] == "DatabaseUnavailable"
+        assert c.get(url).status_code == 200
+    finally:
+        eng.dispose()
+        with admin.connect() as c2:
+            c2.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

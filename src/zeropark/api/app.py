@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError as SQLAlchemyDataError
+from sqlalchemy.exc import DBAPIError as SQLAlchemyDBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -137,7 +138,7 @@ def create_app(engine: Engine | None = None, *, settings: Settings | None = None
         from zeropark.store.db import make_engine
         from zeropark.store.migrate import upgrade
 
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, pre_ping=False)
         upgrade(engine)
 
     app = FastAPI(
@@ -180,6 +181,19 @@ def create_app(engine: Engine | None = None, *, settings: Settings | None = None
             status_code=503,
             content={"error": "Busy", "detail": "the server is overloaded; retry in a few seconds"},
             headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(SQLAlchemyDBAPIError)
+    async def _dropped(_request: Request, exc: SQLAlchemyDBAPIError) -> JSONResponse:
+        if not exc.connection_invalidated:  # not a dropped connection: a real server error
+            raise exc
+        # the database restarted or dropped this connection; the pool has been invalidated, so the
+        # next request gets a fresh connection
+        log.warning("database connection dropped: %s", exc.orig)
+        return JSONResponse(
+            status_code=503,
+            content={"error": "DatabaseUnavailable", "detail": "the database connection was reset; retry"},
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(LoginThrottled)

@@ -13,10 +13,15 @@ from zeropark.errors import NotFound
 from zeropark.store.schema import ForecastRunRow, OptimizationRunRow
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pre_ping: bool = True) -> Engine:
     """Create an engine for ``url`` with the pragmas and pool settings zeropark relies on.
 
     SQLite gets WAL journaling and enforced foreign keys; PostgreSQL uses psycopg 3.
+    ``pre_ping`` tests each PostgreSQL connection with a round trip when it leaves the pool, so a
+    database restart costs no failed statement (ingest and the CLI want that). The API server
+    turns it off: it answers the one request that meets a dropped connection with 503 and the pool
+    replaces every connection older than the drop (SQLAlchemy's disconnect handling), and it saves
+    a round trip per request.
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -34,7 +39,7 @@ def make_engine(url: str) -> Engine:
     # kept connections: an overflow connection is closed when returned, and opening one forks a
     # PostgreSQL backend (measured with benchmarks/api.py: 10 kept + 20 overflow → 480 req/s,
     # 30 kept + 10 overflow → 584 req/s, same 30 s run otherwise)
-    return create_engine(url, pool_pre_ping=True, pool_size=30, max_overflow=10)
+    return create_engine(url, pool_pre_ping=pre_ping, pool_size=30, max_overflow=10)
 
 
 def is_postgres(engine: Engine) -> bool:
