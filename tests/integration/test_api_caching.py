@@ -20,6 +20,7 @@ from sqlalchemy import Engine, text, update
 
 from zeropark.api import changes
 from zeropark.api.auth import PrincipalCache
+from zeropark.api.routers import inventory as inventory_router
 from zeropark.api.routers import meters as meters_router
 from zeropark.api.routers.inventory import line_out
 from zeropark.api.schemas import LineItemOut, Page
@@ -271,3 +272,18 @@ def test_a_dropped_database_connection_answers_503_once_then_recovers(pg_url: st
         with admin.connect() as c2:
             c2.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_run_deleted_by_another_process_is_gone_after_the_ttl(api: Api) -> None:
+    """A run's cached summary: raw-SQL changes (another worker, the CLI) are seen within the TTL."""
+    app: Any = api.client.app
+    app.state.run_summaries = changes.TtlCache(inventory_router.RUN_TOPIC, 2.0)
+    manager = api.login("manager")
+    run = _run(manager)
+    url = f"/api/v1/inventory-runs/{run['id']}"
+    assert manager.get(url).status_code == 200
+    with api.engine.begin() as conn:
+        conn.execute(text("DELETE FROM inventory_run WHERE id = :i"), {"i": run["id"]})
+    assert manager.get(url).status_code == 200  # still within the 2 s TTL (its inventory is memoised)
+    time.sleep(2.2)
+    assert manager.get(url).status_code == 404

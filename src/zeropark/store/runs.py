@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from zeropark.accounting import AccountingOptions, Inventory, run
@@ -268,9 +268,8 @@ def delete_run(engine: Engine, run_id: int) -> None:
         raise RunFrozen(run_id, row.signed_off_by)
     try:
         with transaction(engine) as s:
-            s.execute(
-                InventoryRunRow.__table__.delete().where(InventoryRunRow.id == run_id)  # type: ignore[attr-defined]
-            )
+            # an ORM-enabled delete, so caches watching the run table hear of it (api.changes)
+            s.execute(delete(InventoryRunRow).where(InventoryRunRow.id == run_id))
     except DBAPIError as exc:  # signed off between the check and the delete
         raise RunFrozen(run_id, None) from exc
 

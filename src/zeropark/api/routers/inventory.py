@@ -8,8 +8,9 @@ filtered to their enterprise as well. Stored inventories are deserialised once a
 run id (:mod:`zeropark.api.inventory_cache`): a run's inventory never changes.
 
 Hot paths (read a run, list its line items, one line item, compare) are async routes: each
-request reads the run's summary (existence, tenant, sign-off state) with one indexed query in the
-thread pool and checks the scope; everything else comes from per-process renderings of the
+request takes the run's summary (existence, tenant, sign-off state) from a per-process cache
+(emptied by any run written through this process's ORM; ``RUN_TTL_S`` for changes made
+elsewhere) or one indexed query, and checks the scope; everything else comes from per-process renderings of the
 immutable inventory — each line item's JSON is rendered once per run, a run's full JSON once per
 (run, sign-off state, tenant view) — sent as bytes with an ETag (304 on ``If-None-Match``).
 """
@@ -130,12 +131,35 @@ def _summary(engine: Engine, run_id: IntId) -> runs.RunSummary:
     return runs._summary(row)
 
 
-# --- async hot paths: summary per request, renderings of the immutable inventory cached -------
+# --- async hot paths: summaries and renderings of the immutable inventory cached -------------
+
+
+#: Seconds a run's summary (sign-off state, owner, fingerprint) is reused by this process when it
+#: changes elsewhere (another worker, the CLI); a sign-off or deletion through this process's ORM
+#: is seen at once (``changes.watch``).
+RUN_TTL_S = 5.0
+RUN_TOPIC = "inventory_run"
+changes.watch(InventoryRunRow, RUN_TOPIC)
+
+
+def _summaries(request: Request) -> changes.TtlCache[int, runs.RunSummary]:
+    cache: changes.TtlCache[int, runs.RunSummary] | None = getattr(request.app.state, "run_summaries", None)
+    if cache is None:
+        cache = request.app.state.run_summaries = changes.TtlCache(RUN_TOPIC, RUN_TTL_S, 10_000)
+    return cache
 
 
 async def _visible_summary(request: Request, scope: Scope, run_id: int) -> runs.RunSummary:
-    """The run's summary (one query in the thread pool); 404 + audit when outside the scope."""
-    summary = await run_in_threadpool(_summary, request.app.state.engine, run_id)
+    """The run's summary (cached for ``RUN_TTL_S``, else one query); 404 + audit when outside the scope.
+
+    The scope is checked on every call.
+    """
+    cache = _summaries(request)
+    summary = cache.get(run_id)
+    if summary is None:
+        generation = cache.generation()
+        summary = await run_in_threadpool(_summary, request.app.state.engine, run_id)
+        cache.put(run_id, summary, generation)
     if not scope.sees(park_id=summary.park_id, enterprise_id=summary.enterprise_id):
         await run_in_threadpool(
             scope.check, ENTITY, str(run_id), park_id=summary.park_id, enterprise_id=summary.enterprise_id
