@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from zeropark.api.auth import Scope, ScopeDep
 from zeropark.api.inventory_cache import Memo, etag_of, json_bytes
-from zeropark.api.routers.inventory import _latest, load_run
+from zeropark.api.routers.inventory import latest_runs, load_run
 from zeropark.api.routers.parks import park_out
 from zeropark.api.schemas import IndicatorsOut
 from zeropark.errors import NotFound
@@ -75,7 +75,7 @@ async def park_indicators(
     await park_out(request, scope, park_id)
     ent_id = await _indicator_enterprise(request, scope, park_id, enterprise_id)
     engine: Engine = request.app.state.engine
-    summary = await run_in_threadpool(_latest, engine, park_id, year, Method.NATIONAL, ent_id)
+    summary = (await latest_runs(request, park_id, year, ent_id))[Method.NATIONAL]
     if summary is None:
         of = f"park '{park_id}'" if ent_id is None else f"enterprise '{ent_id}'"
         body = "" if ent_id is None else f' {{"year": {year}, "enterprise_id": "{ent_id}"}}'

@@ -10,9 +10,9 @@ run id (:mod:`zeropark.api.inventory_cache`): a run's inventory never changes.
 Hot paths (read a run, list its line items, one line item, compare) are async routes: each
 request takes the run's summary (existence, tenant, sign-off state) from a per-process cache
 (emptied by any run written through this process's ORM; ``RUN_TTL_S`` for changes made
-elsewhere) or one indexed query, and checks the scope; everything else comes from per-process renderings of the
-immutable inventory — each line item's JSON is rendered once per run, a run's full JSON once per
-(run, sign-off state, tenant view) — sent as bytes with an ETag (304 on ``If-None-Match``).
+elsewhere) or one indexed query, and checks the scope; everything else comes from per-process
+renderings of the immutable inventory — each line item's JSON is rendered once per run, a run's
+full JSON once per (run, sign-off state, tenant view) — sent as bytes with an ETag (304 on ``If-None-Match``).
 """
 
 from __future__ import annotations
@@ -454,6 +454,34 @@ def _latest_both(
         return {m: _latest_on(conn, park_id, year, m, enterprise_id) for m in (Method.NATIONAL, Method.GHG)}
 
 
+def _latest_cache(
+    request: Request,
+) -> changes.TtlCache[tuple[str, int, str | None], dict[Method, runs.RunSummary | None]]:
+    cache: changes.TtlCache[tuple[str, int, str | None], dict[Method, runs.RunSummary | None]] | None = (
+        getattr(request.app.state, "latest_runs", None)
+    )
+    if cache is None:
+        cache = request.app.state.latest_runs = changes.TtlCache(RUN_TOPIC, RUN_TTL_S, 10_000)
+    return cache
+
+
+async def latest_runs(
+    request: Request, park_id: str, year: int, enterprise_id: str | None
+) -> dict[Method, runs.RunSummary | None]:
+    """The newest national and GHG runs of a view (signed-off first), cached as run summaries are.
+
+    No scope check here: the caller checks the park and the enterprise first.
+    """
+    cache = _latest_cache(request)
+    key = (park_id, year, enterprise_id)
+    hit = cache.get(key)
+    if hit is None:
+        generation = cache.generation()
+        hit = await run_in_threadpool(_latest_both, request.app.state.engine, park_id, year, enterprise_id)
+        cache.put(key, hit, generation)
+    return hit
+
+
 @router.get("/parks/{park_id}/inventory-runs/compare", response_model=CompareOut)
 async def compare(
     park_id: str,
@@ -471,8 +499,7 @@ async def compare(
             )
             raise NotFound(f"enterprise '{enterprise_id}' not found")
         enterprise_id = scope.enterprise_id
-    engine: Engine = request.app.state.engine
-    latest = await run_in_threadpool(_latest_both, engine, park_id, year, enterprise_id)
+    latest = await latest_runs(request, park_id, year, enterprise_id)
     sides = {}
     for method in (Method.NATIONAL, Method.GHG):
         summary = latest[method]
