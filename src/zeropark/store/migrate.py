@@ -19,10 +19,17 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+#: PostgreSQL advisory lock key held while one process migrates (``uvicorn --workers N`` starts N
+#: apps at once; without it, two ``CREATE OR REPLACE FUNCTION`` collide: "tuple concurrently updated").
+MIGRATION_LOCK_KEY = 0x7A70_4D49  # "zpMI"
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database schema of ``engine`` up to ``revision`` (idempotent)."""
+    """Bring the database schema of ``engine`` up to ``revision`` (idempotent; one process at a time)."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
         if conn.dialect.name == "postgresql":
