@@ -255,7 +255,9 @@ def test_a_dropped_database_connection_answers_503_once_then_recovers(pg_url: st
         upgrade(eng)
         api = make_api(eng)
         c = api.login("manager")
-        url = "/api/v1/parks/P1/alarms"
+        url = (
+            "/api/v1/meters/M-A/readings?start=2025-01-01T00:00:00Z&end=2025-01-02T00:00:00Z"  # reads the db
+        )
         assert c.get(url).status_code == 200
         with admin.connect() as a:
             killed = a.execute(
@@ -287,3 +289,19 @@ def test_run_deleted_by_another_process_is_gone_after_the_ttl(api: Api) -> None:
     assert manager.get(url).status_code == 200  # still within the 2 s TTL (its inventory is memoised)
     time.sleep(2.2)
     assert manager.get(url).status_code == 404
+
+
+def test_alarm_page_follows_an_acknowledgement_at_once(api: Api) -> None:
+    """The rendered alarm page (ETag) is dropped when an alarm changes through this process."""
+    c = api.login("manager")
+    url = "/api/v1/parks/P1/alarms?state=open"
+    first = c.get(url)
+    assert first.json()["total"] == 2  # one open alarm per enterprise (fixture)
+    tag = {"If-None-Match": first.headers["etag"]}
+    assert c.get(url, headers=tag).status_code == 304
+    alarm_id = first.json()["items"][0]["id"]
+    assert c.post(f"/api/v1/alarms/{alarm_id}/acknowledge").status_code == 200
+    after = c.get(url, headers=tag)
+    assert after.status_code == 200 and after.json()["total"] == 1
+    # an enterprise user's page is its own, even with the park's page cached
+    assert {a["enterprise_id"] for a in api.login("ent_b").get(url).json()["items"]} <= {"E-B"}

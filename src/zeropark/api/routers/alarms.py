@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from zeropark.api import audit
+from zeropark.api import audit, changes
 from zeropark.api.auth import ScopeDep
 from zeropark.api.deps import SessionDep
+from zeropark.api.inventory_cache import etag_of, json_bytes
 from zeropark.api.paging import IntId, Limit, Offset, read_page
 from zeropark.api.routers.parks import park_out
 from zeropark.api.schemas import AlarmOut, Page
@@ -39,6 +40,22 @@ def _get_row(session: SessionDep, scope: ScopeDep, alarm_id: IntId) -> AlarmRow:
     return row
 
 
+#: Seconds a rendered alarm page is reused when alarms change outside this process (the MQTT
+#: ingester's evaluator, the CLI); acknowledging or closing through this process shows at once.
+ALARM_TTL_S = 5.0
+ALARM_TOPIC = "alarm"
+changes.watch(AlarmRow, ALARM_TOPIC)
+
+
+def _alarm_pages(request: Request) -> changes.TtlCache[tuple[Any, ...], tuple[bytes, str]]:
+    cache: changes.TtlCache[tuple[Any, ...], tuple[bytes, str]] | None = getattr(
+        request.app.state, "alarm_pages", None
+    )
+    if cache is None:
+        cache = request.app.state.alarm_pages = changes.TtlCache(ALARM_TOPIC, ALARM_TTL_S, 1000)
+    return cache
+
+
 @router.get("/parks/{park_id}/alarms", response_model=Page[AlarmOut])
 async def list_alarms(
     park_id: str,
@@ -49,23 +66,36 @@ async def list_alarms(
     meter_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> Page[AlarmOut]:
-    """Alarms of a park, newest first. 告警列表."""
+) -> Response:
+    """Alarms of a park, newest first. 告警列表.
+
+    A page is rendered once per (filters, tenant view) and reused while no alarm changes
+    (``ALARM_TTL_S`` for changes made by other processes); sent with an ETag.
+    """
     await park_out(request, scope, park_id)
-    stmt = select(AlarmRow).where(AlarmRow.park_id == park_id)
-    if state is not None:
-        stmt = stmt.where(AlarmRow.state == state.value)
-    if kind is not None:
-        stmt = stmt.where(AlarmRow.kind == kind)
-    if meter_id is not None:
-        stmt = stmt.where(AlarmRow.meter_id == meter_id)
-    stmt = scope.filter(stmt, enterprise_col=AlarmRow.enterprise_id).order_by(
-        AlarmRow.opened_at.desc(), AlarmRow.id.desc()
-    )
-    items, total = await run_in_threadpool(
-        read_page, request.app.state.engine, stmt, limit, offset, AlarmOut.model_validate
-    )
-    return Page[AlarmOut](items=items, total=total, limit=limit, offset=offset)
+    key = (park_id, state, kind, meter_id, limit, offset, scope.is_enterprise, scope.enterprise_id)
+    cache = _alarm_pages(request)
+    hit = cache.get(key)
+    if hit is None:
+        generation = cache.generation()
+        stmt = select(AlarmRow).where(AlarmRow.park_id == park_id)
+        if state is not None:
+            stmt = stmt.where(AlarmRow.state == state.value)
+        if kind is not None:
+            stmt = stmt.where(AlarmRow.kind == kind)
+        if meter_id is not None:
+            stmt = stmt.where(AlarmRow.meter_id == meter_id)
+        stmt = scope.filter(stmt, enterprise_col=AlarmRow.enterprise_id).order_by(
+            AlarmRow.opened_at.desc(), AlarmRow.id.desc()
+        )
+        items, total = await run_in_threadpool(
+            read_page, request.app.state.engine, stmt, limit, offset, AlarmOut.model_validate
+        )
+        page = Page[AlarmOut](items=items, total=total, limit=limit, offset=offset)
+        body = page.model_dump_json(by_alias=True).encode()
+        hit = (body, etag_of(body))
+        cache.put(key, hit, generation)
+    return json_bytes(request, *hit)
 
 
 @router.get("/alarms/{alarm_id}", response_model=AlarmOut)
