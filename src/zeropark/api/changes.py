@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, object_session
+from starlette.concurrency import run_in_threadpool
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -114,6 +115,15 @@ class TtlCache(Generic[K, V]):
         if len(self._entries) >= self.max_items:
             self._entries.clear()
         self._entries[key] = (value, time.monotonic() + self.ttl_s, read_generation)
+
+    async def load(self, key: K, read: Callable[[], V]) -> V:
+        """The cached value of ``key``, or ``read()`` run in the thread pool and cached (async routes)."""
+        hit = self.get(key)
+        if hit is None:
+            read_generation = self.generation()
+            hit = await run_in_threadpool(read)
+            self.put(key, hit, read_generation)
+        return hit
 
     def clear(self) -> None:
         """Forget every value."""

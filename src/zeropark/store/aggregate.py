@@ -228,17 +228,21 @@ def _month_rows(
     params = {"ids": list(ids), **_month_params(dialect, lo, hi)}
     if kind is MeterKind.CUMULATIVE:
         params["rmax"] = rmax
-    out: dict[str, _Acc] = {}
-    for row in conn.execute(stmt, params):
-        acc = _Acc(float(row.total or 0.0), int(row.n), int(row.n_flagged or 0))
-        if kind is MeterKind.CUMULATIVE:
-            acc.n_rollover = int(row.n_rollover or 0)
-            acc.n_reset = int(row.n_reset or 0)
-            acc.first_value = None if row.first_value is None else float(row.first_value)
-            acc.first_quality = int(row.first_quality or 0)
-            acc.last_value = None if row.last_value is None else float(row.last_value)
-        out[row.meter_id] = acc
-    return out
+    return {
+        row.meter_id: _acc(row, register=kind is MeterKind.CUMULATIVE) for row in conn.execute(stmt, params)
+    }
+
+
+def _acc(row: Any, *, register: bool = True) -> _Acc:
+    """The counts of a month-SQL or month-summary row (interval meters: sum, count, flagged only)."""
+    acc = _Acc(float(row.total or 0.0), int(row.n), int(row.n_flagged or 0))
+    if register:
+        acc.n_rollover = int(row.n_rollover or 0)
+        acc.n_reset = int(row.n_reset or 0)
+        acc.first_value = None if row.first_value is None else float(row.first_value)
+        acc.first_quality = int(row.first_quality or 0)
+        acc.last_value = None if row.last_value is None else float(row.last_value)
+    return acc
 
 
 def _month_query(
@@ -273,18 +277,8 @@ def _stored_summaries(engine: Engine, ids: Sequence[str], lo: datetime, hi: date
     out: _Stored = {}
     with engine.connect() as conn:
         for row in conn.execute(read, {"ids": list(ids), **_month_params(engine.dialect.name, lo, hi)}):
-            acc = None
-            if row.n or row.first_value is not None:  # else: no readings in the window
-                acc = _Acc(
-                    float(row.total),
-                    int(row.n),
-                    int(row.n_flagged),
-                    int(row.n_rollover),
-                    int(row.n_reset),
-                    None if row.first_value is None else float(row.first_value),
-                    int(row.first_quality),
-                    None if row.last_value is None else float(row.last_value),
-                )
+            # an empty row: no readings in the window
+            acc = _acc(row) if row.n or row.first_value is not None else None
             out[(row.meter_id, row.lo)] = (row.hi, acc)
     return out
 

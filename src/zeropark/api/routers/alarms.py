@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
 from zeropark.api import audit, changes
 from zeropark.api.auth import ScopeDep
@@ -74,27 +73,26 @@ async def list_alarms(
     """
     await park_out(request, scope, park_id)
     key = (park_id, state, kind, meter_id, limit, offset, scope.is_enterprise, scope.enterprise_id)
-    cache = _alarm_pages(request)
-    hit = cache.get(key)
-    if hit is None:
-        generation = cache.generation()
-        stmt = select(AlarmRow).where(AlarmRow.park_id == park_id)
-        if state is not None:
-            stmt = stmt.where(AlarmRow.state == state.value)
-        if kind is not None:
-            stmt = stmt.where(AlarmRow.kind == kind)
-        if meter_id is not None:
-            stmt = stmt.where(AlarmRow.meter_id == meter_id)
-        stmt = scope.filter(stmt, enterprise_col=AlarmRow.enterprise_id).order_by(
-            AlarmRow.opened_at.desc(), AlarmRow.id.desc()
+    stmt = select(AlarmRow).where(AlarmRow.park_id == park_id)
+    if state is not None:
+        stmt = stmt.where(AlarmRow.state == state.value)
+    if kind is not None:
+        stmt = stmt.where(AlarmRow.kind == kind)
+    if meter_id is not None:
+        stmt = stmt.where(AlarmRow.meter_id == meter_id)
+    stmt = scope.filter(stmt, enterprise_col=AlarmRow.enterprise_id).order_by(
+        AlarmRow.opened_at.desc(), AlarmRow.id.desc()
+    )
+    engine = request.app.state.engine
+
+    def render() -> tuple[bytes, str]:
+        items, total = read_page(engine, stmt, limit, offset, AlarmOut.model_validate)
+        body = Page[AlarmOut](items=items, total=total, limit=limit, offset=offset).model_dump_json(
+            by_alias=True
         )
-        items, total = await run_in_threadpool(
-            read_page, request.app.state.engine, stmt, limit, offset, AlarmOut.model_validate
-        )
-        page = Page[AlarmOut](items=items, total=total, limit=limit, offset=offset)
-        body = page.model_dump_json(by_alias=True).encode()
-        hit = (body, etag_of(body))
-        cache.put(key, hit, generation)
+        return body.encode(), etag_of(body.encode())
+
+    hit = await _alarm_pages(request).load(key, render)
     return json_bytes(request, *hit)
 
 

@@ -154,12 +154,8 @@ async def _visible_summary(request: Request, scope: Scope, run_id: int) -> runs.
 
     The scope is checked on every call.
     """
-    cache = _summaries(request)
-    summary = cache.get(run_id)
-    if summary is None:
-        generation = cache.generation()
-        summary = await run_in_threadpool(_summary, request.app.state.engine, run_id)
-        cache.put(run_id, summary, generation)
+    engine: Engine = request.app.state.engine
+    summary = await _summaries(request).load(run_id, lambda: _summary(engine, run_id))
     if not scope.sees(park_id=summary.park_id, enterprise_id=summary.enterprise_id):
         await run_in_threadpool(
             scope.check, ENTITY, str(run_id), park_id=summary.park_id, enterprise_id=summary.enterprise_id
@@ -472,14 +468,9 @@ async def latest_runs(
 
     No scope check here: the caller checks the park and the enterprise first.
     """
-    cache = _latest_cache(request)
+    engine: Engine = request.app.state.engine
     key = (park_id, year, enterprise_id)
-    hit = cache.get(key)
-    if hit is None:
-        generation = cache.generation()
-        hit = await run_in_threadpool(_latest_both, request.app.state.engine, park_id, year, enterprise_id)
-        cache.put(key, hit, generation)
-    return hit
+    return await _latest_cache(request).load(key, lambda: _latest_both(engine, park_id, year, enterprise_id))
 
 
 @router.get("/parks/{park_id}/inventory-runs/compare", response_model=CompareOut)

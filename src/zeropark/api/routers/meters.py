@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Engine, bindparam, select
-from starlette.concurrency import run_in_threadpool
 
 from zeropark.api import changes
 from zeropark.api.auth import Scope, ScopeDep
@@ -99,26 +98,15 @@ async def list_meters(
         scope.is_enterprise,
         scope.enterprise_id,
     )
-    cache = _meter_pages(request)
-    hit = cache.get(key)
-    if hit is None:
-        generation = cache.generation()
-        page = await run_in_threadpool(
-            _meter_page,
-            request.app.state.engine,
-            scope,
-            park_id,
-            carrier,
-            direction,
-            enterprise_id,
-            level,
-            limit,
-            offset,
-        )
+    engine = request.app.state.engine
+
+    def render() -> tuple[bytes, str]:
+        page = _meter_page(engine, scope, park_id, carrier, direction, enterprise_id, level, limit, offset)
         body = page.model_dump_json(by_alias=True).encode()
-        hit = (body, etag_of(body))
-        cache.put(key, hit, generation)
-    return json_bytes(request, hit[0], hit[1])
+        return body, etag_of(body)
+
+    hit = await _meter_pages(request).load(key, render)
+    return json_bytes(request, *hit)
 
 
 def _meter_pages(request: Request) -> changes.TtlCache[tuple[Any, ...], tuple[bytes, str]]:

@@ -67,13 +67,8 @@ async def park_out(request: Request, scope: Scope, park_id: str) -> ParkOut:
     """
     if not scope.sees_park(park_id):
         await run_in_threadpool(scope.check_park, park_id)  # audits the denial and raises
-    cache = _park_cache(request)
-    park = cache.get(park_id)
-    if park is None:
-        generation = cache.generation()
-        park = await run_in_threadpool(_read_park, request.app.state.engine, park_id)
-        cache.put(park_id, park, generation)
-    return park
+    engine: Engine = request.app.state.engine
+    return await _park_cache(request).load(park_id, lambda: _read_park(engine, park_id))
 
 
 def get_park_row(session: SessionDep, scope: ScopeDep, park_id: str) -> ParkRow:
