@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
 
@@ -38,6 +38,11 @@ def _check_range(start: datetime | None, end: datetime | None) -> None:
             raise invalid(name, f"{name}={ts.isoformat()} has no UTC offset; add one, e.g. +08:00 or Z")
     if start is not None and end is not None and end < start:
         raise invalid("end", f"end {end.isoformat()} is before start {start.isoformat()}")
+
+
+def _json(page: Page[ReadingOut] | Page[RollupOut]) -> Response:
+    """The page as JSON bytes, serialised once (not validated again against the response model)."""
+    return Response(page.model_dump_json(by_alias=True).encode(), media_type="application/json")
 
 
 def _reading_out(r: ReadingRow) -> ReadingOut:
@@ -74,10 +79,11 @@ async def list_readings(
     end: Annotated[datetime | None, Query(description="to (exclusive), ISO 8601 with offset")] = None,
     limit: Limit = 500,
     offset: Offset = 0,
-) -> Page[ReadingOut]:
+) -> Response:
     """Readings of a meter in ``[start, end)``, oldest first. 计量数据."""
     engine = request.app.state.engine
-    return await run_in_threadpool(readings_page, engine, scope, meter_id, start, end, limit, offset)
+    page = await run_in_threadpool(readings_page, engine, scope, meter_id, start, end, limit, offset)
+    return _json(page)
 
 
 def _rollup_out(r: RollupRow) -> RollupOut:
@@ -125,7 +131,8 @@ async def list_rollups(
     end: datetime | None = None,
     limit: Limit = 500,
     offset: Offset = 0,
-) -> Page[RollupOut]:
+) -> Response:
     """Interval energy per bucket with completeness (share of expected intervals present). 汇总数据."""
     engine = request.app.state.engine
-    return await run_in_threadpool(_rollups_page, engine, scope, meter_id, bucket, start, end, limit, offset)
+    page = await run_in_threadpool(_rollups_page, engine, scope, meter_id, bucket, start, end, limit, offset)
+    return _json(page)
