@@ -68,7 +68,7 @@ from zeropark.model import (
     Transfer,
 )
 from zeropark.store import repo
-from zeropark.store.readings import SUMMARY_LOCK_KEY
+from zeropark.store.readings import SUMMARY_LOCK_KEY, sqlite_ts
 from zeropark.units import to_canonical
 
 __all__ = [
@@ -210,7 +210,7 @@ def _register_step(prev: float, cur: float, rmax: float | None) -> tuple[float, 
 def _month_params(dialect: str, lo: datetime, hi: datetime) -> dict[str, Any]:
     if dialect == "postgresql":
         return {"lo": lo, "hi": hi}
-    return {"lo": _sqlite_ts(lo), "hi": _sqlite_ts(hi)}
+    return {"lo": sqlite_ts(lo), "hi": sqlite_ts(hi)}
 
 
 def _month_rows(
@@ -385,10 +385,6 @@ def _register_months(
             if acc.n:
                 out[(mid, k)] = acc
     return out
-
-
-def _sqlite_ts(ts: datetime) -> str:
-    return ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def meter_monthly(

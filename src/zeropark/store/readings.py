@@ -552,7 +552,7 @@ def _invalidate_spans(
 
 def _db_ts(conn: Connection, ts: datetime) -> datetime | str:
     """``ts`` as the database compares it (SQLite: UTC text in the stored format)."""
-    return ts if conn.dialect.name == "postgresql" else ts.astimezone(UTC).strftime(_SQLITE_TS_FORMAT)
+    return ts if conn.dialect.name == "postgresql" else sqlite_ts(ts)
 
 
 def _bulk_pg(
