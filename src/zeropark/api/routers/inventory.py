@@ -17,6 +17,7 @@ full JSON once per (run, sign-off state, tenant view) — sent as bytes with an 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
@@ -654,33 +655,37 @@ def _evidence(session: Session, scope: Scope, li: LineItem, run_id: int, ids: li
         todo = [i for i in ids if i not in found]
         return list(session.scalars(select(model).where(model.id.in_(todo)))) if todo else []
 
-    for meter in rows(MeterRow):
-        if scope.sees(park_id=meter.park_id, enterprise_id=meter.enterprise_id):
-            url = f"/api/v1/inventory-runs/{run_id}/line-items/{li.id}/readings?meter_id={meter.id}"
-            found[meter.id] = EvidenceOut(
-                id=meter.id, kind="meter", meter=MeterOut.model_validate(meter), readings_url=url
-            )
-        else:
-            hidden.add(meter.id)
-    for record in rows(ActivityRecordRow):
-        if scope.sees(park_id=record.park_id, enterprise_id=record.enterprise_id):
-            found[record.id] = EvidenceOut(
-                id=record.id, kind="activity_record", activity_record=ActivityOut.model_validate(record)
-            )
-        else:
-            hidden.add(record.id)
-    for claim in rows(GreenPowerClaimRow):
-        if scope.sees(park_id=claim.park_id, enterprise_id=claim.owner_enterprise_id):
-            found[claim.id] = EvidenceOut(id=claim.id, kind="claim", detail=audit.row_snapshot(claim))
-        else:
-            hidden.add(claim.id)
-    for transfer in rows(TransferRow):
-        if scope.sees(park_id=transfer.park_id, enterprise_id=transfer.to_enterprise_id):
-            found[transfer.id] = EvidenceOut(
-                id=transfer.id, kind="transfer", detail=audit.row_snapshot(transfer)
-            )
-        else:
-            hidden.add(transfer.id)
+    def meter_out(m: MeterRow) -> EvidenceOut:
+        url = f"/api/v1/inventory-runs/{run_id}/line-items/{li.id}/readings?meter_id={m.id}"
+        return EvidenceOut(id=m.id, kind="meter", meter=MeterOut.model_validate(m), readings_url=url)
+
+    # (table, the enterprise that owns a row, the row as evidence), looked up in this order
+    kinds: tuple[tuple[Any, Callable[[Any], str | None], Callable[[Any], EvidenceOut]], ...] = (
+        (MeterRow, lambda r: r.enterprise_id, meter_out),
+        (
+            ActivityRecordRow,
+            lambda r: r.enterprise_id,
+            lambda r: EvidenceOut(
+                id=r.id, kind="activity_record", activity_record=ActivityOut.model_validate(r)
+            ),
+        ),
+        (
+            GreenPowerClaimRow,
+            lambda r: r.owner_enterprise_id,
+            lambda r: EvidenceOut(id=r.id, kind="claim", detail=audit.row_snapshot(r)),
+        ),
+        (
+            TransferRow,
+            lambda r: r.to_enterprise_id,
+            lambda r: EvidenceOut(id=r.id, kind="transfer", detail=audit.row_snapshot(r)),
+        ),
+    )
+    for model, owner, as_evidence in kinds:
+        for row in rows(model):
+            if scope.sees(park_id=row.park_id, enterprise_id=owner(row)):
+                found[row.id] = as_evidence(row)
+            else:
+                hidden.add(row.id)
     return [found.get(i) or EvidenceOut(id=i, kind="restricted" if i in hidden else "unknown") for i in ids]
 
 
