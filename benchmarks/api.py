@@ -47,7 +47,7 @@ import psutil
 from sqlalchemy import create_engine, select, text
 
 from zeropark import demo
-from zeropark.api.auth import ensure_demo_users
+from zeropark.services.users import ensure_demo_users
 from zeropark.store.db import make_engine, transaction
 from zeropark.store.migrate import upgrade
 from zeropark.store.schema import MeterRow
@@ -351,7 +351,7 @@ def main() -> None:
             sys.executable,
             "-m",
             "uvicorn",
-            "zeropark.api.app:create_app",
+            "zeropark.app:create_app",
             "--factory",
             "--port",
             str(port),

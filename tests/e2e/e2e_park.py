@@ -57,8 +57,8 @@ def build_fixture_park(engine: Engine) -> None:
     """Write the fixture park (see module docstring) into ``engine``."""
     from zeropark.accounting.lineitems import Category, FactorUse, LineItem, Scope2Basis
     from zeropark.accounting.options import AccountingOptions
-    from zeropark.api.auth import create_user
     from zeropark.model import Carrier, Direction, Enterprise, Meter, MeterKind, Method, Park, Role
+    from zeropark.services.users import create_user
     from zeropark.store import repo
     from zeropark.store.schema import AlarmRow, InventoryRunRow, RollupRow
 
@@ -368,7 +368,7 @@ def serve(engine: Engine) -> Iterator[str]:
     """Serve ``create_app(engine)`` with uvicorn in a thread on a random free port; yield its URL."""
     import uvicorn
 
-    from zeropark.api.app import create_app
+    from zeropark.app import create_app
 
     app = create_app(engine)
     port = _free_port()
@@ -418,8 +418,8 @@ def server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
 def demo_server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     """The demo generator's small park (6 enterprises, 14 days), rollups built, demo users made."""
     from zeropark import demo
-    from zeropark.api.auth import ensure_demo_users
     from zeropark.monitoring.rollups import rebuild_rollups
+    from zeropark.services.users import ensure_demo_users
 
     db = tmp_path_factory.mktemp("e2e-demo") / "zeropark.db"
     engine = make_engine(f"sqlite:///{db}")

@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, select, text
 
 from conftest import PG_ADMIN_URL, require_service
-from zeropark.api.app import create_app
-from zeropark.api.auth import hash_password
+from zeropark.app import create_app
 from zeropark.model import Role
+from zeropark.security import hash_password
 from zeropark.settings import Settings
 from zeropark.store.db import make_engine, transaction
 from zeropark.store.migrate import upgrade

@@ -7,8 +7,9 @@ from api_support import PASSWORD, Api, make_api
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from zeropark.api.app import create_app
-from zeropark.api.auth import MAX_FAILED_LOGINS_PER_USER, ensure_demo_users
+from zeropark.app import create_app
+from zeropark.services.users import ensure_demo_users
+from zeropark.serving.sessions import MAX_FAILED_LOGINS_PER_USER
 from zeropark.settings import Settings
 
 

@@ -1,6 +1,6 @@
 """The API's per-process caches never serve what the database no longer allows — both backends.
 
-Covers :mod:`zeropark.api.changes` (principal, park and meter-tenant caches: an ORM write in this
+Covers :mod:`zeropark.store.changes` (principal, park and meter-tenant caches: an ORM write in this
 process invalidates at once, a write from elsewhere is honoured after the TTL) and the rendered
 inventory responses (ETag / ``If-None-Match`` → 304, a sign-off changes the tag, a new run shows
 up in the comparison at once, pages joined from pre-rendered line items equal the model's JSON).
@@ -18,13 +18,12 @@ from api_support import Api, make_api
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text, update
 
-from zeropark.api import changes
-from zeropark.api.auth import PrincipalCache
-from zeropark.api.routers import inventory as inventory_router
-from zeropark.api.routers import meters as meters_router
+from zeropark.api.caching import RUN_TOPIC
 from zeropark.api.routers.inventory import line_out
 from zeropark.api.schemas import LineItemOut, Page
-from zeropark.store import runs
+from zeropark.serving.caching import TtlCache
+from zeropark.serving.sessions import USER_TOPIC
+from zeropark.store import changes, runs
 from zeropark.store.db import transaction
 from zeropark.store.schema import MeterRow, ParkRow, UserRow
 
@@ -62,7 +61,7 @@ def test_role_change_applies_at_once(api: Api) -> None:
 
 def test_change_from_another_process_is_honoured_after_the_ttl(api: Api) -> None:
     app: Any = api.client.app
-    app.state.principal_cache = PrincipalCache(ttl_s=3.0)
+    app.state.sessions.principals = TtlCache(USER_TOPIC, 3.0)
     victim = api.login("verifier")
     assert victim.get("/api/v1/parks/P1").status_code == 200
     # raw SQL, as another worker or the CLI would write: no ORM event in this process
@@ -104,7 +103,7 @@ def test_meter_moved_to_another_enterprise_changes_access_at_once(api: Api) -> N
     url = "/api/v1/meters/M-A/readings?start=2025-01-01T00:00:00Z&end=2025-01-02T00:00:00Z"
     assert ent_a.get(url).status_code == 200
     assert ent_a.get(url).status_code == 200  # tenant now cached
-    assert meters_router._METER_TENANTS[api.engine].get("M-A") == ("P1", "E-A")
+    assert api.client.app.state.caches.meter_tenants.get("M-A") == ("P1", "E-A")
     with transaction(api.engine) as s:
         s.get_one(MeterRow, "M-A").enterprise_id = "E-B"
     assert ent_a.get(url).status_code == 404
@@ -279,7 +278,7 @@ def test_a_dropped_database_connection_answers_503_once_then_recovers(pg_url: st
 def test_run_deleted_by_another_process_is_gone_after_the_ttl(api: Api) -> None:
     """A run's cached summary: raw-SQL changes (another worker, the CLI) are seen within the TTL."""
     app: Any = api.client.app
-    app.state.run_summaries = changes.TtlCache(inventory_router.RUN_TOPIC, 2.0)
+    app.state.caches.run_summaries = TtlCache(RUN_TOPIC, 2.0)
     manager = api.login("manager")
     run = _run(manager)
     url = f"/api/v1/inventory-runs/{run['id']}"

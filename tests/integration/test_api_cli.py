@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from zeropark.api.auth import verify_password
+from zeropark.security import verify_password
 from zeropark.store.db import make_engine, transaction
 from zeropark.store.schema import UserRow
 

@@ -13,8 +13,7 @@ from api_support import Api, build_park
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from zeropark.api.app import create_app
-from zeropark.api.routers.optimize import page_router, router
+from zeropark.app import create_app
 from zeropark.settings import Settings
 from zeropark.store.db import transaction
 from zeropark.store.schema import OptimizationRunRow
@@ -24,11 +23,6 @@ from zeropark.store.schema import OptimizationRunRow
 def clients(engine: Engine) -> dict[str, TestClient]:
     build_park(engine)
     app = create_app(engine, settings=Settings(secret_key="test-secret-" + "x" * 20))
-    paths = {getattr(r, "path", "") for r in app.routes}
-    if "/api/v1/optimization-runs/{run_id}" not in paths:  # until the app lists the optimize router
-        app.include_router(router, prefix="/api/v1")
-    if "/optimize" not in paths:
-        app.include_router(page_router)
     api = Api(engine=engine, client=TestClient(app))
     return {u: api.login(u) for u in ("manager", "verifier", "ent_a")}
 

@@ -21,8 +21,8 @@ from schemathesis.checks import not_a_server_error
 from sqlalchemy import create_engine, text
 
 from conftest import PG_ADMIN_URL, require_service
-from zeropark.api.app import create_app
-from zeropark.api.auth import hash_password, new_api_token
+from zeropark.app import create_app
+from zeropark.security import hash_password, new_api_token
 from zeropark.settings import Settings
 from zeropark.store.db import make_engine, transaction
 from zeropark.store.migrate import upgrade

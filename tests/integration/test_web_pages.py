@@ -37,9 +37,9 @@ PAGES = [
 @pytest.fixture
 def demo_app(engine: Engine) -> tuple[TestClient, dict[str, str], Any]:
     from zeropark import demo
-    from zeropark.api.app import create_app
-    from zeropark.api.auth import ensure_demo_users
+    from zeropark.app import create_app
     from zeropark.monitoring.rollups import rebuild_rollups
+    from zeropark.services.users import ensure_demo_users
 
     park = demo.generate(size=demo.SMALL_SIZE)
     demo.write_demo(engine, park)

@@ -14,7 +14,7 @@ from api_support import PASSWORD, ApiModule, api_module  # noqa: F401  (module-s
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from zeropark.api.auth import MAX_FAILED_LOGINS_PER_USER
+from zeropark.serving.sessions import MAX_FAILED_LOGINS_PER_USER
 from zeropark.store.db import transaction
 from zeropark.store.schema import UserRow
 

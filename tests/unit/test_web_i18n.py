@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from zeropark.web import i18n
+from zeropark import i18n
 
 TEMPLATES = Path(i18n.__file__).resolve().parent / "templates"
 # t('key') and t("key") with a literal key; dynamic keys (t('role_' ~ x)) are listed below

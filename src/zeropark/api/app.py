@@ -1,33 +1,28 @@
-"""The FastAPI application (应用): routers under ``/api/v1``, the web pages, one error handler.
+"""The HTTP API (接口) under ``/api/v1``: its routers, its OpenAPI description, one error mapping.
 
-:func:`create_app` is the only way to build the app: it takes the engine (default: from
-``ZEROPARK_DATABASE_URL``, schema migrated) and keeps it in ``app.state.engine``; routes get it
-by dependency (``zeropark.api.deps``). Domain errors (``zeropark.errors``) are raised by routes
-and mapped to HTTP codes in one place, :func:`_error_response`, with JSON bodies
-``{"error": <class>, "detail": <message>, "errors": [<per-row errors>]}``.
+:func:`api_router` gathers every resource router; :func:`install` adds the middleware and the
+error handlers to an app. The ASGI app that serves the API beside the web pages is built by
+:func:`zeropark.app.create_app`, which mounts both. Domain errors (``zeropark.errors``) are
+raised by routes and services and mapped to HTTP codes in one place, :func:`error_response`,
+with JSON bodies ``{"error": <class>, "detail": <message>, "errors": [<per-row errors>]}``.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
-from sqlalchemy import Engine
 from sqlalchemy.exc import DataError as SQLAlchemyDataError
 from sqlalchemy.exc import DBAPIError as SQLAlchemyDBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zeropark import __version__
-from zeropark.api.auth import LoginThrottled, _TokenCache
+from zeropark.api import routers
 from zeropark.api.auth import router as auth_router
 from zeropark.api.routers.ingest import router as ingest_router
-from zeropark.api.routers.optimize import page_router as optimize_page_router
 from zeropark.errors import (
     AccountingError,
     DataError,
@@ -39,13 +34,11 @@ from zeropark.errors import (
     ValidationError,
     ZeroparkError,
 )
-from zeropark.settings import Settings, get_settings
-from zeropark.web.pages import router as pages_router
+from zeropark.serving.sessions import LoginThrottled
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
-STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 
 DESCRIPTION = """\
 零碳园区能碳管理平台 HTTP API — zeropark HTTP API.
@@ -60,24 +53,34 @@ from `POST /api/v1/users/me/tokens`. 企业用户只能看到本企业数据 —
 enterprise's data.
 """
 
-#: Resource routers under /api/v1 (module ``zeropark.api.routers.<name>`` exporting ``router``).
-RESOURCE_ROUTERS: tuple[str, ...] = (
-    "users",
-    "audit",
-    "parks",
-    "meters",
-    "readings",
-    "activity",
-    "factors",
-    "inventory",
-    "indicators",
-    "alarms",
-    "quality",
-    "imports",
-    "reports",
-    "optimize",
-    "live",
+#: Resource routers mounted under /api/v1, in the order the OpenAPI document lists them.
+RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
+    routers.users.router,
+    routers.audit.router,
+    routers.parks.router,
+    routers.meters.router,
+    routers.readings.router,
+    routers.activity.router,
+    routers.factors.router,
+    routers.inventory.router,
+    routers.indicators.router,
+    routers.alarms.router,
+    routers.quality.router,
+    routers.imports.router,
+    routers.reports.router,
+    routers.optimize.router,
+    routers.live.router,
 )
+
+#: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).
+OPENAPI: dict[str, Any] = {
+    "title": "zeropark 零碳园区能碳管理平台 API",
+    "description": DESCRIPTION,
+    "version": __version__,
+    "openapi_url": f"{API_PREFIX}/openapi.json",
+    "docs_url": f"{API_PREFIX}/docs",
+    "redoc_url": None,
+}
 
 
 def _status_for(exc: ZeroparkError) -> int:
@@ -93,7 +96,8 @@ def _status_for(exc: ZeroparkError) -> int:
     return 400
 
 
-def _error_response(exc: ZeroparkError) -> JSONResponse:
+def error_response(exc: ZeroparkError) -> JSONResponse:
+    """The JSON answer of a domain error, with its HTTP status (:func:`_status_for`)."""
     body: dict[str, Any] = {"error": type(exc).__name__, "detail": str(exc)}
     if isinstance(exc, ValidationError):
         body["errors"] = [
@@ -124,41 +128,29 @@ class RefuseNul:
         await self.app(scope, receive, send)
 
 
-def create_app(engine: Engine | None = None, *, settings: Settings | None = None) -> FastAPI:
-    """Build the zeropark app on ``engine`` (default: ``ZEROPARK_DATABASE_URL``, migrated).
+def api_router() -> APIRouter:
+    """Every route of the API: authentication, the resources under ``/api/v1``, ingest, health."""
+    api = APIRouter()
 
-    Raises
-    ------
-    ValueError
-        The development secret key is used outside ``ZEROPARK_ENVIRONMENT=development``.
-    """
-    settings = settings or get_settings()
-    settings.check_production()
-    if engine is None:
-        from zeropark.store.db import make_engine
-        from zeropark.store.migrate import upgrade
+    @api.get(f"{API_PREFIX}/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        """Liveness check (no authentication). 健康检查."""
+        return {"status": "ok", "version": __version__}
 
-        engine = make_engine(settings.database_url, pre_ping=False)
-        upgrade(engine)
+    api.include_router(auth_router, prefix=API_PREFIX)
+    for router in RESOURCE_ROUTERS:
+        api.include_router(router, prefix=API_PREFIX)
+    api.include_router(ingest_router)  # mounts itself under /api/v1
+    return api
 
-    app = FastAPI(
-        title="zeropark 零碳园区能碳管理平台 API",
-        description=DESCRIPTION,
-        version=__version__,
-        openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
-        redoc_url=None,
-    )
+
+def install(app: FastAPI) -> None:
+    """Add the API's middleware and its error handlers (domain errors → HTTP codes) to ``app``."""
     app.add_middleware(RefuseNul)
-    app.state.engine = engine
-    app.state.settings = settings
-    app.state.secret_key = settings.secret_key
-    app.state.token_cache = _TokenCache()
-    app.state.inventory_cache = {}
 
     @app.exception_handler(ZeroparkError)
     async def _domain_error(_request: Request, exc: ZeroparkError) -> JSONResponse:
-        return _error_response(exc)
+        return error_response(exc)
 
     @app.exception_handler(SQLAlchemyDataError)
     async def _db_data_error(_request: Request, exc: SQLAlchemyDataError) -> JSONResponse:
@@ -207,19 +199,3 @@ def create_app(engine: Engine | None = None, *, settings: Settings | None = None
     @app.get("/openapi.json", include_in_schema=False)
     def _openapi_alias() -> dict[str, Any]:
         return app.openapi()
-
-    @app.get(f"{API_PREFIX}/health", tags=["meta"])
-    def health() -> dict[str, str]:
-        """Liveness check (no authentication). 健康检查."""
-        return {"status": "ok", "version": __version__}
-
-    app.include_router(auth_router, prefix=API_PREFIX)
-    for name in RESOURCE_ROUTERS:
-        module = importlib.import_module(f"zeropark.api.routers.{name}")
-        app.include_router(module.router, prefix=API_PREFIX)
-    app.include_router(ingest_router)  # mounts itself under /api/v1
-    app.include_router(optimize_page_router)
-    app.include_router(pages_router)
-    if STATIC_DIR.is_dir():
-        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    return app

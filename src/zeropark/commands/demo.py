@@ -247,8 +247,8 @@ def _serve(eng: Engine, host: str, port: int) -> None:
     import uvicorn
 
     from zeropark import demo
-    from zeropark.api.app import create_app
-    from zeropark.api.auth import ensure_demo_users
+    from zeropark.app import create_app
+    from zeropark.services.users import ensure_demo_users
 
     users = ensure_demo_users(eng, demo.PARK_ID)
     t = Table(title="示例账户 Demo accounts (示例数据 only; passwords are new on every start)")

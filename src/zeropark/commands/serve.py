@@ -48,7 +48,7 @@ def serve(
         f"database: {eng.url.render_as_string(hide_password=True)}"
     )
     uvicorn.run(
-        "zeropark.api.app:create_app",
+        "zeropark.app:create_app",
         factory=True,
         host=host,
         port=port,
@@ -74,8 +74,8 @@ def add_user(
     ] = None,
 ) -> None:
     """Add a user (password hashed with argon2). 新增用户."""
-    from zeropark.api.auth import create_user
     from zeropark.commands.common import engine
+    from zeropark.services.users import create_user
     from zeropark.store.db import transaction
 
     if password is None:

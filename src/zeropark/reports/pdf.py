@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from zeropark import __version__
+from zeropark.i18n import carrier_label, translator
 from zeropark.reports import charts
 from zeropark.store.schema import ParkRow
 from zeropark.web.context import templates
 from zeropark.web.format import num
-from zeropark.web.i18n import carrier_label, translator
 from zeropark.web.inventory_view import InventoryView
 
 

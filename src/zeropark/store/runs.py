@@ -268,7 +268,7 @@ def delete_run(engine: Engine, run_id: int) -> None:
         raise RunFrozen(run_id, row.signed_off_by)
     try:
         with transaction(engine) as s:
-            # an ORM-enabled delete, so caches watching the run table hear of it (api.changes)
+            # an ORM-enabled delete, so caches watching the run table hear of it (store.changes)
             s.execute(delete(InventoryRunRow).where(InventoryRunRow.id == run_id))
     except DBAPIError as exc:  # signed off between the check and the delete
         raise RunFrozen(run_id, None) from exc

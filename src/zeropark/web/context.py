@@ -23,12 +23,12 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine, func, select
 
-from zeropark.api.auth import CSRF_COOKIE, OptionalUser, Principal, Scope, client_ip
-from zeropark.api.deps import EngineDep
+from zeropark import i18n
 from zeropark.model import Role
+from zeropark.serving.sessions import CSRF_COOKIE, OptionalUser, client_ip
 from zeropark.store.db import session_factory
 from zeropark.store.schema import InventoryRunRow, MeterRow, ParkRow, RollupRow
-from zeropark.web import i18n
+from zeropark.store.scope import Principal, Scope
 from zeropark.web.format import register_filters
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -48,11 +48,8 @@ class NavItem:
     href: str
 
 
-def navigation(user: Principal, app_paths: frozenset[str] = frozenset()) -> list[NavItem]:
-    """The left navigation for ``user``'s role (Chinese page names come from the catalogue).
-
-    Pages of other areas (``/optimize``) are listed when the app serves them (``app_paths``).
-    """
+def navigation(user: Principal) -> list[NavItem]:
+    """The left navigation for ``user``'s role (Chinese page names come from the catalogue)."""
     if user.role == Role.ENTERPRISE:
         return [
             NavItem("enterprise", "nav_enterprise", f"/enterprises/{user.enterprise_id}"),
@@ -68,6 +65,7 @@ def navigation(user: Principal, app_paths: frozenset[str] = frozenset()) -> list
         NavItem("overview", "nav_overview", "/"),
         NavItem("inventory", "nav_inventory", "/inventory"),
         NavItem("monitoring", "nav_monitoring", "/monitoring"),
+        NavItem("optimize", "nav_optimize", "/optimize"),
         NavItem("enterprises", "nav_enterprises", "/enterprises"),
         NavItem("alarms", "nav_alarms", "/alarms"),
         NavItem("quality", "nav_quality", "/quality"),
@@ -75,15 +73,9 @@ def navigation(user: Principal, app_paths: frozenset[str] = frozenset()) -> list
         NavItem("import", "nav_import", "/import"),
         NavItem("reports", "nav_reports", "/reports"),
     ]
-    if "/optimize" in app_paths:
-        items.insert(3, NavItem("optimize", "nav_optimize", "/optimize"))
     if user.role == Role.ADMIN:
         items.append(NavItem("users", "nav_users", "/users"))
     return items
-
-
-def _app_paths(request: Request) -> frozenset[str]:
-    return frozenset(getattr(r, "path", "") for r in request.app.routes)
 
 
 @dataclass(slots=True)
@@ -122,7 +114,7 @@ class Page:
             "year": self.year,
             "years": self.years,
             "keep_query": keep,
-            "nav": navigation(self.user, _app_paths(self.request)),
+            "nav": navigation(self.user),
             "active": active,
             "page_title_key": title_key,
             "csrf_token": self.request.cookies.get(CSRF_COOKIE, ""),
@@ -211,12 +203,13 @@ def _local(ts: datetime) -> datetime:
     return (ts if ts.tzinfo else ts.replace(tzinfo=UTC)).astimezone(LOCAL_TZ)
 
 
-def page_context(request: Request, user: OptionalUser, engine: EngineDep) -> Page:
+def page_context(request: Request, user: OptionalUser) -> Page:
     """The :class:`Page` of a request; 303 to the login page when nobody is logged in."""
     if user is None:
         raise _login_redirect(request)
     if user.role == Role.DEVICE:
         raise HTTPException(status_code=403, detail="device accounts may only ingest readings")
+    engine: Engine = request.app.state.engine
     scope = Scope(user=user, engine=engine, ip=client_ip(request))
     lang = request_lang(request)
     park = _resolve_park(scope, request)

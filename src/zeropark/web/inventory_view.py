@@ -22,9 +22,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from zeropark.api.auth import Scope
 from zeropark.store.db import session_factory
 from zeropark.store.schema import EnterpriseRow, InventoryRunRow
+from zeropark.store.scope import Scope
 
 log = logging.getLogger(__name__)
 

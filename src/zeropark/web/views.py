@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zeropark.api.auth import Scope
 from zeropark.errors import NotFound, PermissionDenied
+from zeropark.i18n import carrier_label
 from zeropark.model import Role
 from zeropark.store.db import session_factory, transaction
 from zeropark.store.schema import (
@@ -41,7 +41,7 @@ from zeropark.store.schema import (
     RollupRow,
     UserRow,
 )
-from zeropark.web.i18n import carrier_label
+from zeropark.store.scope import Scope
 from zeropark.web.inventory_view import InventoryView
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
-from zeropark.api import audit
 from zeropark.api.auth import ScopeDep
 from zeropark.api.deps import SessionDep
 from zeropark.api.paging import Limit, Offset, paginate
@@ -22,7 +21,7 @@ from zeropark.api.schemas import ActivityCreate, ActivityOut, ActivityUpdate, Pa
 from zeropark.api.validation import invalid
 from zeropark.errors import NotFound
 from zeropark.model import ActivityRecord, Carrier, Flow
-from zeropark.store import repo
+from zeropark.store import audit, repo
 from zeropark.store.schema import ActivityRecordRow, EnterpriseRow
 
 router = APIRouter(tags=["activity 活动数据"])

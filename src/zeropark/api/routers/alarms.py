@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 
-from zeropark.api import audit, changes
 from zeropark.api.auth import ScopeDep
+from zeropark.api.caching import caches
 from zeropark.api.deps import SessionDep
-from zeropark.api.inventory_cache import etag_of, json_bytes
 from zeropark.api.paging import IntId, Limit, Offset, read_page
 from zeropark.api.routers.parks import park_out
 from zeropark.api.schemas import AlarmOut, Page
 from zeropark.api.validation import invalid
 from zeropark.errors import NotFound
+from zeropark.serving.caching import etag_of, json_bytes
+from zeropark.store import audit
 from zeropark.store.schema import AlarmRow
 
 router = APIRouter(tags=["alarms 告警"])
@@ -37,22 +38,6 @@ def _get_row(session: SessionDep, scope: ScopeDep, alarm_id: IntId) -> AlarmRow:
         raise NotFound(f"alarm {alarm_id} not found")
     scope.check("alarm", str(alarm_id), park_id=row.park_id, enterprise_id=row.enterprise_id)
     return row
-
-
-#: Seconds a rendered alarm page is reused when alarms change outside this process (the MQTT
-#: ingester's evaluator, the CLI); acknowledging or closing through this process shows at once.
-ALARM_TTL_S = 5.0
-ALARM_TOPIC = "alarm"
-changes.watch(AlarmRow, ALARM_TOPIC)
-
-
-def _alarm_pages(request: Request) -> changes.TtlCache[tuple[Any, ...], tuple[bytes, str]]:
-    cache: changes.TtlCache[tuple[Any, ...], tuple[bytes, str]] | None = getattr(
-        request.app.state, "alarm_pages", None
-    )
-    if cache is None:
-        cache = request.app.state.alarm_pages = changes.TtlCache(ALARM_TOPIC, ALARM_TTL_S, 1000)
-    return cache
 
 
 @router.get("/parks/{park_id}/alarms", response_model=Page[AlarmOut])
@@ -92,7 +77,7 @@ async def list_alarms(
         )
         return body.encode(), etag_of(body.encode())
 
-    hit = await _alarm_pages(request).load(key, render)
+    hit = await caches(request).alarm_pages.load(key, render)
     return json_bytes(request, *hit)
 
 

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import func, select
 
-from zeropark.api.auth import Principal, require_roles
+from zeropark.api.auth import require_roles
 from zeropark.api.deps import SessionDep
 from zeropark.api.schemas import AuditOut, Page
 from zeropark.model import Role
 from zeropark.store.schema import AuditLogRow
+from zeropark.store.scope import Principal
 
 router = APIRouter(prefix="/audit", tags=["audit 审计"])
 

@@ -13,12 +13,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 
-from zeropark.api import audit
-from zeropark.api.auth import Manager, Reader, client_ip
+from zeropark.api.auth import Manager, Reader
 from zeropark.api.paging import Limit, Offset
 from zeropark.api.routers.inventory import _factor_out, _factor_set
 from zeropark.api.schemas import FactorSetDetail, FactorSetOut, Page
 from zeropark.api.validation import invalid
+from zeropark.serving.sessions import client_ip
+from zeropark.store import audit
 
 router = APIRouter(prefix="/factor-sets", tags=["factors 排放因子"])
 

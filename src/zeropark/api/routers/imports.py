@@ -18,15 +18,16 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from zeropark.api import audit
-from zeropark.api.auth import Scope, ScopeDep
+from zeropark.api.auth import ScopeDep
 from zeropark.api.deps import SessionDep
 from zeropark.api.paging import IntId, Limit, Offset, paginate
 from zeropark.api.routers.parks import get_park_row
 from zeropark.api.schemas import ImportBatchOut, Page
 from zeropark.api.validation import invalid
 from zeropark.errors import NotFound
+from zeropark.store import audit
 from zeropark.store.schema import ImportBatchRow
+from zeropark.store.scope import Scope
 
 router = APIRouter(tags=["imports 数据导入"])
 

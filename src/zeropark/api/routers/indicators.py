@@ -17,26 +17,19 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
 
-from zeropark.api.auth import Scope, ScopeDep
-from zeropark.api.inventory_cache import Memo, etag_of, json_bytes
+from zeropark.api.auth import ScopeDep
+from zeropark.api.caching import caches
 from zeropark.api.routers.inventory import latest_runs, load_run
 from zeropark.api.routers.parks import park_out
 from zeropark.api.schemas import IndicatorsOut
 from zeropark.errors import NotFound
 from zeropark.model import Method
+from zeropark.serving.caching import etag_of, json_bytes
 from zeropark.store.db import read_connection
 from zeropark.store.schema import EnterpriseRow
+from zeropark.store.scope import Scope
 
 router = APIRouter(tags=["indicators 指标"])
-
-
-def _memo(request: Request) -> Memo[int, tuple[bytes, str]]:
-    """Rendered indicator tables (JSON bytes, ETag) by run id: a stored run never changes."""
-    memo: Memo[int, tuple[bytes, str]] | None = getattr(request.app.state, "indicator_memo", None)
-    if memo is None:
-        memo = Memo(64)
-        request.app.state.indicator_memo = memo
-    return memo
 
 
 def _enterprise_park(engine: Engine, enterprise_id: str) -> str | None:
@@ -111,7 +104,7 @@ async def park_indicators(
         rendered = out.model_dump_json().encode()
         return rendered, etag_of(rendered)
 
-    memo = _memo(request)
+    memo = caches(request).indicator_bodies
     hit = memo.peek(run_id)
     if hit is None:
         hit = await run_in_threadpool(memo.get, run_id, compute)

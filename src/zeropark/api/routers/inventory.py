@@ -5,7 +5,7 @@ their formula, factors with sources and evidence; a verifier's sign-off freezes 
 
 Enterprise users create and read only runs of their own enterprise, and their line items are
 filtered to their enterprise as well. Stored inventories are deserialised once and cached per
-run id (:mod:`zeropark.api.inventory_cache`): a run's inventory never changes.
+run id (:mod:`zeropark.api.caching`): a run's inventory never changes.
 
 Hot paths (read a run, list its line items, one line item, compare) are async routes: each
 request takes the run's summary (existence, tenant, sign-off state) from a per-process cache
@@ -18,7 +18,6 @@ full JSON once per (run, sign-off state, tenant view) — sent as bytes with an 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -29,12 +28,10 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from zeropark.accounting import AccountingOptions, Inventory, LineItem, run
-from zeropark.api import audit, changes
-from zeropark.api.auth import Principal, Scope, ScopeDep, require_roles
+from zeropark.api.auth import ScopeDep, require_roles
+from zeropark.api.caching import METER_TOPIC, RenderedLines, caches
 from zeropark.api.deps import SessionDep
-from zeropark.api.inventory_cache import LruCache, Memo, etag_of, json_bytes
 from zeropark.api.paging import IntId, Limit, Offset
-from zeropark.api.routers.meters import METER_TOPIC
 from zeropark.api.routers.parks import get_park_row, park_out
 from zeropark.api.schemas import (
     ActivityOut,
@@ -58,7 +55,8 @@ from zeropark.api.validation import invalid
 from zeropark.errors import NotFound, PermissionDenied
 from zeropark.factors import Factor, FactorSet
 from zeropark.model import Method, Role
-from zeropark.store import runs
+from zeropark.serving.caching import etag_of, json_bytes
+from zeropark.store import audit, changes, runs
 from zeropark.store.db import read_connection
 from zeropark.store.schema import (
     ActivityRecordRow,
@@ -68,6 +66,7 @@ from zeropark.store.schema import (
     MeterRow,
     TransferRow,
 )
+from zeropark.store.scope import Principal, Scope
 
 router = APIRouter(tags=["inventory 排放清单"])
 
@@ -81,14 +80,6 @@ Verifier = Annotated[Principal, Depends(require_roles(Role.VERIFIER))]
 _SUMMARY = select(*[c for c in InventoryRunRow.__table__.c if c.name != "result"]).where(
     InventoryRunRow.id == bindparam("run_id")
 )
-
-
-def _cache(request: Request) -> Memo[int, Inventory]:
-    cache: Memo[int, Inventory] | None = getattr(request.app.state, "inventory_memo", None)
-    if cache is None:
-        cache = Memo(64)
-        request.app.state.inventory_memo = cache
-    return cache
 
 
 def run_out(s: runs.RunSummary) -> RunOut:
@@ -120,7 +111,7 @@ def load_run(request: Request, scope: ScopeDep, run_id: IntId) -> tuple[runs.Run
     engine: Engine = request.app.state.engine
     summary = _summary(engine, run_id)
     scope.check(ENTITY, str(run_id), park_id=summary.park_id, enterprise_id=summary.enterprise_id)
-    inventory = _cache(request).get(run_id, lambda: runs.get_run(engine, run_id).inventory)
+    inventory = caches(request).inventories.get(run_id, lambda: runs.get_run(engine, run_id).inventory)
     return summary, inventory
 
 
@@ -135,28 +126,13 @@ def _summary(engine: Engine, run_id: IntId) -> runs.RunSummary:
 # --- async hot paths: summaries and renderings of the immutable inventory cached -------------
 
 
-#: Seconds a run's summary (sign-off state, owner, fingerprint) is reused by this process when it
-#: changes elsewhere (another worker, the CLI); a sign-off or deletion through this process's ORM
-#: is seen at once (``changes.watch``).
-RUN_TTL_S = 5.0
-RUN_TOPIC = "inventory_run"
-changes.watch(InventoryRunRow, RUN_TOPIC)
-
-
-def _summaries(request: Request) -> changes.TtlCache[int, runs.RunSummary]:
-    cache: changes.TtlCache[int, runs.RunSummary] | None = getattr(request.app.state, "run_summaries", None)
-    if cache is None:
-        cache = request.app.state.run_summaries = changes.TtlCache(RUN_TOPIC, RUN_TTL_S, 10_000)
-    return cache
-
-
 async def _visible_summary(request: Request, scope: Scope, run_id: int) -> runs.RunSummary:
     """The run's summary (cached for ``RUN_TTL_S``, else one query); 404 + audit when outside the scope.
 
     The scope is checked on every call.
     """
     engine: Engine = request.app.state.engine
-    summary = await _summaries(request).load(run_id, lambda: _summary(engine, run_id))
+    summary = await caches(request).run_summaries.load(run_id, lambda: _summary(engine, run_id))
     if not scope.sees(park_id=summary.park_id, enterprise_id=summary.enterprise_id):
         await run_in_threadpool(
             scope.check, ENTITY, str(run_id), park_id=summary.park_id, enterprise_id=summary.enterprise_id
@@ -171,7 +147,7 @@ async def _inventory(request: Request, summary: runs.RunSummary) -> Inventory:
     reused after a deletion, SQLite) is dropped and loaded again.
     """
     engine: Engine = request.app.state.engine
-    memo = _cache(request)
+    memo = caches(request).inventories
     run_id = summary.id
     inv = memo.peek(run_id)
     if inv is not None and inv.input_fingerprint != summary.input_fingerprint:
@@ -182,23 +158,13 @@ async def _inventory(request: Request, summary: runs.RunSummary) -> Inventory:
     return inv
 
 
-@dataclass(frozen=True, slots=True)
-class _RenderedLines:
-    """A run's line items and each one's JSON (``LineItemOut``), rendered once per run."""
-
-    lines: tuple[LineItem, ...]
-    json: tuple[bytes, ...]
-
-
-def _render_lines(inv: Inventory) -> _RenderedLines:
+def _render_lines(inv: Inventory) -> RenderedLines:
     lines = tuple(inv.lines)
-    return _RenderedLines(lines, tuple(line_out(li).model_dump_json(by_alias=True).encode() for li in lines))
+    return RenderedLines(lines, tuple(line_out(li).model_dump_json(by_alias=True).encode() for li in lines))
 
 
-async def _rendered_lines(request: Request, summary: runs.RunSummary, inv: Inventory) -> _RenderedLines:
-    memo: Memo[tuple[int, str], _RenderedLines] | None = getattr(request.app.state, "line_json_memo", None)
-    if memo is None:
-        memo = request.app.state.line_json_memo = Memo(16)
+async def _rendered_lines(request: Request, summary: runs.RunSummary, inv: Inventory) -> RenderedLines:
+    memo = caches(request).line_renderings
     key = (summary.id, summary.input_fingerprint)
     rendered = memo.peek(key)
     if rendered is None:
@@ -206,20 +172,11 @@ async def _rendered_lines(request: Request, summary: runs.RunSummary, inv: Inven
     return rendered
 
 
-def _bodies(request: Request) -> LruCache[tuple[Any, ...], tuple[bytes, str]]:
-    cache: LruCache[tuple[Any, ...], tuple[bytes, str]] | None = getattr(request.app.state, "run_json", None)
-    if cache is None:
-        cache = request.app.state.run_json = LruCache(128)
-    return cache
-
-
 def _factor_set_cached(request: Request, name: str, version: str | None) -> FactorSet:
     """:func:`_factor_set`, kept per process when the version is given (stored versions are immutable)."""
     if version is None:
         return _factor_set(request.app.state.engine, name, version)
-    cache: LruCache[tuple[str, str], FactorSet] | None = getattr(request.app.state, "factor_sets", None)
-    if cache is None:
-        cache = request.app.state.factor_sets = LruCache(16)
+    cache = caches(request).factor_sets
     fs = cache.get((name, version))
     if fs is None:
         fs = _factor_set(request.app.state.engine, name, version)
@@ -364,7 +321,7 @@ def create_run(
     inventory = run(inputs, factors, options, enterprise_id=enterprise_id)
     quality = _quality_score(engine, park.id, body.year)
     run_id = runs.save_run(engine, inventory, created_by=scope.user.username, data_quality_score=quality)
-    _cache(request).put(run_id, inventory)
+    caches(request).inventories.put(run_id, inventory)
     summary = _summary(engine, run_id)
     audit.record_now(
         engine,
@@ -451,17 +408,6 @@ def _latest_both(
         return {m: _latest_on(conn, park_id, year, m, enterprise_id) for m in (Method.NATIONAL, Method.GHG)}
 
 
-def _latest_cache(
-    request: Request,
-) -> changes.TtlCache[tuple[str, int, str | None], dict[Method, runs.RunSummary | None]]:
-    cache: changes.TtlCache[tuple[str, int, str | None], dict[Method, runs.RunSummary | None]] | None = (
-        getattr(request.app.state, "latest_runs", None)
-    )
-    if cache is None:
-        cache = request.app.state.latest_runs = changes.TtlCache(RUN_TOPIC, RUN_TTL_S, 10_000)
-    return cache
-
-
 async def latest_runs(
     request: Request, park_id: str, year: int, enterprise_id: str | None
 ) -> dict[Method, runs.RunSummary | None]:
@@ -471,7 +417,9 @@ async def latest_runs(
     """
     engine: Engine = request.app.state.engine
     key = (park_id, year, enterprise_id)
-    return await _latest_cache(request).load(key, lambda: _latest_both(engine, park_id, year, enterprise_id))
+    return await caches(request).latest_runs.load(
+        key, lambda: _latest_both(engine, park_id, year, enterprise_id)
+    )
 
 
 @router.get("/parks/{park_id}/inventory-runs/compare", response_model=CompareOut)
@@ -545,7 +493,7 @@ async def get_run(run_id: IntId, request: Request, scope: ScopeDep) -> Response:
     summary = await _visible_summary(request, scope, run_id)
     head = run_out(summary).model_dump_json(by_alias=True)
     key = (run_id, summary.input_fingerprint, scope.is_enterprise, scope.enterprise_id, head)
-    cache = _bodies(request)
+    cache = caches(request).run_bodies
     hit = cache.get(key)
     if hit is None:
         inv = await _inventory(request, summary)
@@ -701,7 +649,7 @@ async def get_line_item(
     """One line item: formula with numbers, factors with their sources, evidence (paginated). 条目溯源.
 
     Rendered once per (run, item, tenant view, page) and kept while no meter, activity record,
-    claim or transfer changes (``EVIDENCE_TTL_S`` for changes made outside this process).
+    claim or transfer changes (``ROW_TTL_S`` for changes made outside this process).
     """
     summary = await _visible_summary(request, scope, run_id)
     key = (
@@ -714,7 +662,7 @@ async def get_line_item(
         evidence_offset,
         changes.generation(METER_TOPIC),
     )
-    cache = _line_bodies(request)
+    cache = caches(request).line_bodies
     hit = cache.get(key)
     if hit is None:
         generation = cache.generation()
@@ -726,22 +674,6 @@ async def get_line_item(
         hit = (body, etag_of(body))
         cache.put(key, hit, generation)
     return json_bytes(request, *hit)
-
-
-#: Seconds a rendered line-item drill-down is reused when its evidence rows change outside this process.
-EVIDENCE_TTL_S = 5.0
-EVIDENCE_TOPIC = "evidence"
-for _model in (ActivityRecordRow, GreenPowerClaimRow, TransferRow):
-    changes.watch(_model, EVIDENCE_TOPIC)
-
-
-def _line_bodies(request: Request) -> changes.TtlCache[tuple[Any, ...], tuple[bytes, str]]:
-    cache: changes.TtlCache[tuple[Any, ...], tuple[bytes, str]] | None = getattr(
-        request.app.state, "line_json", None
-    )
-    if cache is None:
-        cache = request.app.state.line_json = changes.TtlCache(EVIDENCE_TOPIC, EVIDENCE_TTL_S, 2000)
-    return cache
 
 
 def _line_detail(
@@ -798,7 +730,9 @@ def line_item_readings(
             _month_range_utc(date(summary.year, 1, 1), park.timezone)[0],
             _month_range_utc(date(summary.year + 1, 1, 1), park.timezone)[0],
         )
-    page = readings_page(request.app.state.engine, scope, meter_id, start, end, limit, offset)
+    page = readings_page(
+        caches(request).meter_tenants, request.app.state.engine, scope, meter_id, start, end, limit, offset
+    )
     return {"meter_id": meter_id, "start": start, "end": end, "readings": page}
 
 
@@ -869,7 +803,7 @@ def delete_run(run_id: IntId, request: Request, scope: ScopeDep) -> Response:
     scope.require_manager(ENTITY, str(run_id))
     engine: Engine = request.app.state.engine
     runs.delete_run(engine, run_id)
-    _cache(request).pop(run_id)
+    caches(request).inventories.pop(run_id)
     audit.record_now(
         engine,
         user=scope.user.username,

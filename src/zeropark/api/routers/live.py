@@ -31,9 +31,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from zeropark.api.auth import Scope, ScopeDep
+from zeropark.api.auth import ScopeDep
 from zeropark.api.deps import SessionDep
 from zeropark.api.routers.parks import get_park_row
+from zeropark.store.scope import Scope
 
 router = APIRouter(tags=["monitoring 监测"])
 
@@ -43,8 +44,8 @@ KEEPALIVE_S = 15.0
 
 def live_payload(scope: Scope, park_id: str, lang: str) -> dict[str, Any]:
     """The live curves of ``park_id`` inside ``scope`` as the stream's JSON payload."""
+    from zeropark.i18n import translator
     from zeropark.web import charts, views
-    from zeropark.web.i18n import translator
 
     live = views.live_curves(scope, park_id, translator(lang))
     keys = [k for k in ("load", "pv", "chp", "storage") if k in live.latest_kw]

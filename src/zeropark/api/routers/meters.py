@@ -6,23 +6,23 @@ visible ancestor, so the park's boundary meters are never shown to it.
 
 from __future__ import annotations
 
-import weakref
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Engine, bindparam, select
 
-from zeropark.api import changes
-from zeropark.api.auth import Scope, ScopeDep
+from zeropark.api.auth import ScopeDep
+from zeropark.api.caching import caches
 from zeropark.api.deps import SessionDep
-from zeropark.api.inventory_cache import etag_of, json_bytes
 from zeropark.api.paging import Limit, Offset, read_page
 from zeropark.api.routers.parks import get_park_row, park_out
 from zeropark.api.schemas import MeterNode, MeterOut, Page
 from zeropark.errors import NotFound
 from zeropark.model import Carrier, Direction
+from zeropark.serving.caching import TtlCache, etag_of, json_bytes
 from zeropark.store.db import read_connection
 from zeropark.store.schema import MeterRow
+from zeropark.store.scope import Scope
 
 router = APIRouter(tags=["meters 计量器具"])
 
@@ -36,27 +36,21 @@ def get_meter_row(session: SessionDep, scope: ScopeDep, meter_id: str) -> MeterR
     return row
 
 
-#: Seconds a meter's tenant (park, enterprise) is reused per process for the scope check of the
-#: readings and rollups routes; a meter written through the ORM here is re-read at once
-#: (:mod:`zeropark.api.changes`), one changed elsewhere within this time.
-METER_TTL_S = 5.0
-METER_TOPIC = "meter"
-changes.watch(MeterRow, METER_TOPIC)
-_METER_TENANTS: weakref.WeakKeyDictionary[Engine, changes.TtlCache[str, tuple[str, str | None]]] = (
-    weakref.WeakKeyDictionary()
-)
 _METER_TENANT = select(MeterRow.park_id, MeterRow.enterprise_id).where(MeterRow.id == bindparam("meter_id"))
 
 
-def check_meter(engine: Engine, scope: Scope, meter_id: str) -> None:
+MeterTenants = TtlCache[str, tuple[str, str | None]]
+"""A meter's (park, enterprise) by meter id, cached per process."""
+
+
+def check_meter(tenants: MeterTenants, engine: Engine, scope: Scope, meter_id: str) -> None:
     """404 (+ audit) unless meter ``meter_id`` exists inside the scope; blocking (thread pool).
 
-    The meter's park and enterprise come from a per-process cache of the engine's database
-    (``METER_TTL_S``) or one indexed query; the scope check itself runs every time.
+    The meter's park and enterprise come from the per-process cache ``tenants``
+    (:class:`~zeropark.api.caching.ApiCaches`) or one indexed query; the scope check itself runs
+    every time.
     """
-    cache = _METER_TENANTS.get(engine)
-    if cache is None:
-        cache = _METER_TENANTS.setdefault(engine, changes.TtlCache(METER_TOPIC, METER_TTL_S))
+    cache = tenants
     tenant = cache.get(meter_id)
     if tenant is None:
         generation = cache.generation()
@@ -83,7 +77,7 @@ async def list_meters(
 ) -> Response:
     """Meters of a park, filtered by carrier, direction, enterprise, level. 计量器具列表.
 
-    Master data: a page's JSON is kept per process for ``METER_TTL_S`` (a meter written through
+    Master data: a page's JSON is kept per process for ``ROW_TTL_S`` (a meter written through
     the ORM here drops it at once) and sent with an ETag; the scope is checked every request.
     """
     await park_out(request, scope, park_id)
@@ -105,17 +99,8 @@ async def list_meters(
         body = page.model_dump_json(by_alias=True).encode()
         return body, etag_of(body)
 
-    hit = await _meter_pages(request).load(key, render)
+    hit = await caches(request).meter_pages.load(key, render)
     return json_bytes(request, *hit)
-
-
-def _meter_pages(request: Request) -> changes.TtlCache[tuple[Any, ...], tuple[bytes, str]]:
-    cache: changes.TtlCache[tuple[Any, ...], tuple[bytes, str]] | None = getattr(
-        request.app.state, "meter_pages", None
-    )
-    if cache is None:
-        cache = request.app.state.meter_pages = changes.TtlCache(METER_TOPIC, METER_TTL_S, max_items=1000)
-    return cache
 
 
 def _meter_page(

@@ -5,7 +5,7 @@ their park (all parks when their account has no park); admins everything. Writes
 park manager and are audited with before/after.
 
 A park's record is read on almost every request (the park check of every park route), so
-:func:`park_out` keeps it per process for ``PARK_TTL_S`` seconds (:mod:`zeropark.api.changes`: a park
+:func:`park_out` keeps it per process for ``ROW_TTL_S`` seconds (:mod:`zeropark.store.changes`: a park
 written through the ORM in this process is re-read at once, one written elsewhere within the TTL).
 The scope check itself is never cached.
 """
@@ -16,8 +16,8 @@ from fastapi import APIRouter, Request
 from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
 
-from zeropark.api import audit, changes
-from zeropark.api.auth import Admin, Scope, ScopeDep
+from zeropark.api.auth import Admin, ScopeDep
+from zeropark.api.caching import caches
 from zeropark.api.deps import SessionDep
 from zeropark.api.paging import Limit, Offset, paginate
 from zeropark.api.schemas import (
@@ -32,22 +32,12 @@ from zeropark.api.schemas import (
 )
 from zeropark.api.validation import invalid
 from zeropark.errors import NotFound
+from zeropark.store import audit
 from zeropark.store.db import read_connection
 from zeropark.store.schema import EnterpriseRow, ParkRow, ZoneRow
+from zeropark.store.scope import Scope
 
 router = APIRouter(tags=["parks 园区"])
-
-#: Seconds a park's record is served from the per-process cache.
-PARK_TTL_S = 5.0
-PARK_TOPIC = "park"
-changes.watch(ParkRow, PARK_TOPIC)
-
-
-def _park_cache(request: Request) -> changes.TtlCache[str, ParkOut]:
-    cache: changes.TtlCache[str, ParkOut] | None = getattr(request.app.state, "park_cache", None)
-    if cache is None:
-        cache = request.app.state.park_cache = changes.TtlCache(PARK_TOPIC, PARK_TTL_S)
-    return cache
 
 
 def _read_park(engine: Engine, park_id: str) -> ParkOut:
@@ -63,12 +53,12 @@ async def park_out(request: Request, scope: Scope, park_id: str) -> ParkOut:
     """The park ``park_id`` if the user may see it (404 + audit otherwise), for async routes.
 
     The scope is checked on every call; the park's record comes from the per-process cache
-    (``PARK_TTL_S``) or one query in the thread pool.
+    (``ROW_TTL_S``) or one query in the thread pool.
     """
     if not scope.sees_park(park_id):
         await run_in_threadpool(scope.check_park, park_id)  # audits the denial and raises
     engine: Engine = request.app.state.engine
-    return await _park_cache(request).load(park_id, lambda: _read_park(engine, park_id))
+    return await caches(request).parks.load(park_id, lambda: _read_park(engine, park_id))
 
 
 def get_park_row(session: SessionDep, scope: ScopeDep, park_id: str) -> ParkRow:

@@ -13,11 +13,13 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from zeropark.api.auth import Scope, ScopeDep
-from zeropark.api.inventory_cache import LruCache, Memo, etag_of, json_bytes
+from zeropark.api.auth import ScopeDep
+from zeropark.api.caching import caches
 from zeropark.api.paging import Limit, Offset
 from zeropark.api.routers.parks import park_out
 from zeropark.api.schemas import Page
+from zeropark.serving.caching import etag_of, json_bytes
+from zeropark.store.scope import Scope
 
 router = APIRouter(tags=["quality 数据质量"])
 
@@ -51,17 +53,9 @@ class QualityOut(BaseModel):
     meters: Page[MeterQualityOut]
 
 
-#: Seconds a computed quality report is fresh; older ones are served while one thread recomputes
-#: (a year's report scans every reading of the year: seconds on a full park).
-CACHE_TTL_S = 300.0
-
-
 async def _cached_report(request: Request, park_id: str, year: int, compute: Any) -> Any:
     """The park's report from the memo (no thread hop on a hit; a miss computes in the pool)."""
-    memo: Memo[tuple[str, int], Any] | None = getattr(request.app.state, "quality_memo", None)
-    if memo is None:
-        memo = Memo(16, ttl_s=CACHE_TTL_S)
-        request.app.state.quality_memo = memo
+    memo = caches(request).quality_reports
     engine = request.app.state.engine
 
     def work() -> Any:
@@ -71,15 +65,6 @@ async def _cached_report(request: Request, park_id: str, year: int, compute: Any
     if report is None:
         report = await run_in_threadpool(memo.get, (park_id, year), work)
     return report
-
-
-def _rendered(request: Request) -> LruCache[tuple[Any, ...], tuple[Any, bytes, str]]:
-    cache: LruCache[tuple[Any, ...], tuple[Any, bytes, str]] | None = getattr(
-        request.app.state, "quality_json", None
-    )
-    if cache is None:
-        cache = request.app.state.quality_json = LruCache(256)
-    return cache
 
 
 @router.get("/parks/{park_id}/quality", response_model=QualityOut)
@@ -102,7 +87,7 @@ async def get_quality(
     await park_out(request, scope, park_id)
     report = await _cached_report(request, park_id, year, quality_report)
     key = (park_id, year, scope.is_enterprise, scope.enterprise_id, limit, offset, worst_first)
-    cache = _rendered(request)
+    cache = caches(request).quality_bodies
     hit = cache.get(key)
     if hit is None or hit[0] is not report:
         out = quality_out(report, scope, park_id, year, limit, offset, worst_first)

@@ -13,12 +13,14 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
 
-from zeropark.api.auth import Scope, ScopeDep
+from zeropark.api.auth import ScopeDep
+from zeropark.api.caching import caches
 from zeropark.api.paging import Limit, Offset, read_page
-from zeropark.api.routers.meters import check_meter
+from zeropark.api.routers.meters import MeterTenants, check_meter
 from zeropark.api.schemas import Page, ReadingOut, RollupOut
 from zeropark.api.validation import invalid
 from zeropark.store.schema import ReadingRow, RollupRow
+from zeropark.store.scope import Scope
 
 router = APIRouter(tags=["readings 计量数据"])
 
@@ -50,6 +52,7 @@ def _reading_out(r: ReadingRow) -> ReadingOut:
 
 
 def readings_page(
+    tenants: MeterTenants,
     engine: Engine,
     scope: Scope,
     meter_id: str,
@@ -59,7 +62,7 @@ def readings_page(
     offset: int,
 ) -> Page[ReadingOut]:
     """Readings of a visible meter in ``[start, end)``, oldest first (blocking: thread pool)."""
-    check_meter(engine, scope, meter_id)
+    check_meter(tenants, engine, scope, meter_id)
     _check_range(start, end)
     stmt = select(ReadingRow).where(ReadingRow.meter_id == meter_id)
     if start is not None:
@@ -82,7 +85,9 @@ async def list_readings(
 ) -> Response:
     """Readings of a meter in ``[start, end)``, oldest first. 计量数据."""
     engine = request.app.state.engine
-    page = await run_in_threadpool(readings_page, engine, scope, meter_id, start, end, limit, offset)
+    page = await run_in_threadpool(
+        readings_page, caches(request).meter_tenants, engine, scope, meter_id, start, end, limit, offset
+    )
     return _json(page)
 
 
@@ -101,6 +106,7 @@ def _rollup_out(r: RollupRow) -> RollupOut:
 
 
 def _rollups_page(
+    tenants: MeterTenants,
     engine: Engine,
     scope: Scope,
     meter_id: str,
@@ -110,7 +116,7 @@ def _rollups_page(
     limit: int,
     offset: int,
 ) -> Page[RollupOut]:
-    check_meter(engine, scope, meter_id)
+    check_meter(tenants, engine, scope, meter_id)
     _check_range(start, end)
     stmt = select(RollupRow).where(RollupRow.meter_id == meter_id, RollupRow.bucket == bucket.value)
     if start is not None:
@@ -134,5 +140,16 @@ async def list_rollups(
 ) -> Response:
     """Interval energy per bucket with completeness (share of expected intervals present). 汇总数据."""
     engine = request.app.state.engine
-    page = await run_in_threadpool(_rollups_page, engine, scope, meter_id, bucket, start, end, limit, offset)
+    page = await run_in_threadpool(
+        _rollups_page,
+        caches(request).meter_tenants,
+        engine,
+        scope,
+        meter_id,
+        bucket,
+        start,
+        end,
+        limit,
+        offset,
+    )
     return _json(page)

@@ -21,16 +21,16 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from zeropark.api import audit
-from zeropark.api.auth import Principal, ScopeDep, require_roles
+from zeropark.api.auth import ScopeDep, require_roles
 from zeropark.api.deps import SessionDep
 from zeropark.api.paging import IntId, Limit, Offset, paginate
 from zeropark.api.routers.parks import get_park_row
 from zeropark.api.schemas import Page, ReportOut
 from zeropark.errors import NotFound
 from zeropark.model import Method, Role
-from zeropark.store import runs
+from zeropark.store import audit, runs
 from zeropark.store.schema import EnterpriseRow, ReportRow
+from zeropark.store.scope import Principal
 
 router = APIRouter(tags=["reports 报告"])
 

@@ -1,4 +1,4 @@
-"""In-process cache of stored inventories (排放清单缓存), keyed by run id.
+"""In-process caches (缓存) of the serving processes: LRU, memo, short-TTL rows, rendered bodies.
 
 A stored run never changes its inventory (a sign-off only adds who/when, and a signed-off run is
 frozen), so the deserialised :class:`~zeropark.accounting.Inventory` can be kept and reused by
@@ -9,6 +9,10 @@ Responses rendered from immutable data are sent as JSON bytes with an ``ETag`` (
 a client that sends the tag back in ``If-None-Match`` gets ``304 Not Modified`` without a body.
 ``Cache-Control: private, no-cache`` keeps shared caches out (the content depends on the user) and
 makes browsers revalidate every time, so a sign-off or a deletion is seen at once.
+
+:class:`TtlCache` keeps rows that rarely change (users, parks, run summaries) for a few seconds and
+drops them at once when this process commits a change to their table (``zeropark.store.changes``).
+Every cache of the app is created once, in the app factory (:func:`zeropark.app.create_app`).
 """
 
 from __future__ import annotations
@@ -18,16 +22,20 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
+
+from zeropark.store import changes
 
 log = logging.getLogger(__name__)
 
 K = TypeVar("K")
 V = TypeVar("V")
+H = TypeVar("H", bound=Hashable)
 
 CACHE_CONTROL = "private, no-cache"
 
@@ -157,3 +165,76 @@ class Memo(Generic[K, V]):
                     self._refreshing.discard(key)
 
         threading.Thread(target=work, name=f"memo-refresh-{key!r}", daemon=True).start()
+
+
+class TtlCache(Generic[H, V]):
+    """Values of one topic by key, fresh for at most ``ttl_s`` seconds.
+
+    A value is served only while the topic's generation is the one read before the value was
+    loaded (see the module docstring).
+    """
+
+    def __init__(self, topic: str, ttl_s: float, max_items: int = 10_000) -> None:
+        self.topic = topic
+        self.ttl_s = ttl_s
+        self.max_items = max_items
+        self._entries: dict[H, tuple[V, float, int]] = {}
+
+    def generation(self) -> int:
+        """The topic's generation now: read it before loading a value to :meth:`put`."""
+        return changes.generation(self.topic)
+
+    def get(self, key: H) -> V | None:
+        """The cached value of ``key`` if still fresh, else None."""
+        hit = self._entries.get(key)
+        if hit is None or hit[2] != changes.generation(self.topic) or hit[1] < time.monotonic():
+            return None
+        return hit[0]
+
+    def put(self, key: H, value: V, read_generation: int) -> None:
+        """Cache ``value`` loaded under ``read_generation`` (ignored if the topic changed since)."""
+        if read_generation != changes.generation(self.topic):
+            return
+        if len(self._entries) >= self.max_items:
+            self._entries.clear()
+        self._entries[key] = (value, time.monotonic() + self.ttl_s, read_generation)
+
+    async def load(self, key: H, read: Callable[[], V]) -> V:
+        """The cached value of ``key``, or ``read()`` run in the thread pool and cached (async routes)."""
+        hit = self.get(key)
+        if hit is None:
+            read_generation = self.generation()
+            hit = await run_in_threadpool(read)
+            self.put(key, hit, read_generation)
+        return hit
+
+    def clear(self) -> None:
+        """Forget every value."""
+        self._entries.clear()
+
+
+class TokenCache:
+    """Recently verified API tokens (sha256 → user id) so argon2 runs once a minute, not per call."""
+
+    def __init__(self, ttl_s: float = 60.0) -> None:
+        self.ttl_s = ttl_s
+        self._entries: dict[str, tuple[int, int, float]] = {}
+
+    def clear(self) -> None:
+        """Forget every cached token (after a revocation)."""
+        self._entries.clear()
+
+    def get(self, token: str) -> tuple[int, int] | None:
+        """(user id, token id) of a token verified within the TTL, else None."""
+        key = hashlib.sha256(token.encode()).hexdigest()
+        hit = self._entries.get(key)
+        if hit is None or hit[2] < time.monotonic():
+            return None
+        return hit[0], hit[1]
+
+    def put(self, token: str, user_id: int, token_id: int) -> None:
+        """Remember that ``token`` was verified as token ``token_id`` of user ``user_id``."""
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        key = hashlib.sha256(token.encode()).hexdigest()
+        self._entries[key] = (user_id, token_id, time.monotonic() + self.ttl_s)

@@ -1,0 +1,260 @@
+"""Users (用户): create, change, and the demo accounts — one function per use case.
+
+The API (``/api/v1/users``), the 用户 page and ``zeropark users add`` call these; each write is
+audited in the same transaction (:mod:`zeropark.store.audit`). Passwords are argon2id hashes
+(:mod:`zeropark.security`). Functions take the caller's session and plain values; the caller
+commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from zeropark.errors import NotFound, PermissionDenied, RowError, ValidationError
+from zeropark.model import Role
+from zeropark.security import hash_password
+from zeropark.store import audit
+from zeropark.store.db import transaction
+from zeropark.store.schema import EnterpriseRow, UserRow
+from zeropark.store.scope import Principal
+
+
+@dataclass(frozen=True, slots=True)
+class NewUser:
+    """A user to create; enterprise users need ``enterprise_id``."""
+
+    username: str
+    password: str
+    role: Role
+    display_name: str = ""
+    park_id: str | None = None
+    enterprise_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserChanges:
+    """Changes to a user; only the fields named in ``given`` are applied.
+
+    ``park_id`` and ``enterprise_id`` may be set to None (unbound) when they are in ``given``.
+    """
+
+    given: frozenset[str]
+    display_name: str | None = None
+    role: Role | None = None
+    park_id: str | None = None
+    enterprise_id: str | None = None
+    active: bool | None = None
+    password: str | None = None
+    unlock: bool = False
+
+
+def _invalid(field: str, message: str) -> ValidationError:
+    return ValidationError([RowError(file="request", sheet=None, row=None, field=field, message=message)])
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    park_id: str | None = None,
+    enterprise_id: str | None = None,
+    display_name: str = "",
+) -> UserRow:
+    """Add a user (password argon2-hashed). Enterprise users need ``enterprise_id``.
+
+    Raises
+    ------
+    ValueError
+        An enterprise user without enterprise, an unknown enterprise, a duplicate username or a
+        password shorter than 8 characters.
+    """
+    if len(password) < 8:
+        raise ValueError("password too short: use at least 8 characters")
+    if role == Role.ENTERPRISE and not enterprise_id:
+        raise ValueError("an enterprise user needs --enterprise (the enterprise id it may see)")
+    if enterprise_id is not None:
+        ent = session.get(EnterpriseRow, enterprise_id)
+        if ent is None:
+            raise ValueError(f"enterprise '{enterprise_id}' does not exist; see `zeropark data` or the API")
+        park_id = park_id or ent.park_id
+    if session.scalar(select(UserRow).where(UserRow.username == username)) is not None:
+        raise ValueError(f"user '{username}' already exists; choose another username")
+    row = UserRow(
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        role=str(role),
+        park_id=park_id,
+        enterprise_id=enterprise_id,
+        active=True,
+        failed_logins=0,
+        created_at=datetime.now(UTC),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+DEMO_USERS: tuple[tuple[str, Role, str], ...] = (
+    ("demo-admin", Role.ADMIN, "示例管理员 demo admin"),
+    ("demo-manager", Role.PARK_MANAGER, "示例园区管理 demo park manager"),
+    ("demo-enterprise", Role.ENTERPRISE, "示例企业用户 demo enterprise user"),
+    ("demo-verifier", Role.VERIFIER, "示例核查员 demo verifier"),
+    ("demo-device", Role.DEVICE, "示例设备 demo device"),
+)
+
+
+def ensure_demo_users(engine: Engine, park_id: str) -> list[tuple[str, str, str]]:
+    """Create (or reset) one demo user per role for ``park_id``: DEMO ONLY.
+
+    Passwords are generated afresh on each call (so the printed ones always work) and returned
+    as ``(username, password, role)``. The enterprise user is bound to the park's first
+    non-public enterprise (by id); it is skipped when the park has none.
+    """
+    out: list[tuple[str, str, str]] = []
+    with transaction(engine) as session:
+        ent_id = session.scalar(
+            select(EnterpriseRow.id)
+            .where(EnterpriseRow.park_id == park_id, EnterpriseRow.is_public_facility.is_(False))
+            .order_by(EnterpriseRow.id)
+            .limit(1)
+        )
+        for username, role, display in DEMO_USERS:
+            if role == Role.ENTERPRISE and ent_id is None:
+                continue
+            password = f"demo-{secrets.token_urlsafe(9)}"
+            row = session.scalar(select(UserRow).where(UserRow.username == username))
+            if row is None:
+                create_user(
+                    session,
+                    username=username,
+                    password=password,
+                    role=role,
+                    park_id=park_id,
+                    enterprise_id=ent_id if role == Role.ENTERPRISE else None,
+                    display_name=display,
+                )
+            else:
+                row.password_hash = hash_password(password)
+                row.role = str(role)
+                row.park_id = park_id
+                row.enterprise_id = ent_id if role == Role.ENTERPRISE else None
+                row.active = True
+                row.failed_logins = 0
+                row.locked_until = None
+            out.append((username, password, str(role)))
+    return out
+
+
+def add_user(session: Session, admin: Principal, ip: str | None, new: NewUser) -> UserRow:
+    """Create a user (argon2-hashed password) and its audit record ``create user`` in ``session``.
+
+    Raises
+    ------
+    ValidationError
+        Duplicate username, short password, enterprise user without (or with an unknown) enterprise.
+    """
+    try:
+        row = create_user(
+            session,
+            username=new.username,
+            password=new.password,
+            role=new.role,
+            park_id=new.park_id,
+            enterprise_id=new.enterprise_id,
+            display_name=new.display_name,
+        )
+    except ValueError as exc:
+        field = (
+            "username" if "exists" in str(exc) else "password" if "password" in str(exc) else "enterprise_id"
+        )
+        raise _invalid(field, str(exc)) from exc
+    audit.record(
+        session,
+        user=admin.username,
+        role=admin.role,
+        action=audit.CREATE,
+        entity="user",
+        entity_id=str(row.id),
+        after=audit.row_snapshot(row),
+        ip=ip,
+    )
+    return row
+
+
+def update_user(
+    session: Session, admin: Principal, ip: str | None, user_id: int, change: UserChanges
+) -> UserRow:
+    """Apply ``change`` to user ``user_id`` with one audit record ``update user`` (before/after).
+
+    Role, tenant, activation, password reset (argon2; ends the user's sessions) and ``unlock``
+    (clears failed logins and the lockout). The before/after snapshots never hold the password
+    hash; a reset is recorded as ``"password_reset": true`` in ``after``.
+
+    Raises
+    ------
+    NotFound
+        No such user.
+    ValidationError
+        Unknown enterprise, or an enterprise user without one.
+    PermissionDenied
+        An admin demoting or deactivating themself.
+    """
+    row = session.get(UserRow, user_id)
+    if row is None:
+        raise NotFound(f"user {user_id} not found")
+    before = audit.row_snapshot(row)
+    given = change.given
+    if "enterprise_id" in given and change.enterprise_id is not None:
+        if session.get(EnterpriseRow, change.enterprise_id) is None:
+            raise _invalid("enterprise_id", f"enterprise '{change.enterprise_id}' does not exist")
+    if "display_name" in given and change.display_name is not None:
+        row.display_name = change.display_name
+    if "park_id" in given:
+        row.park_id = change.park_id
+    if "enterprise_id" in given:
+        row.enterprise_id = change.enterprise_id
+    if "active" in given and change.active is not None:
+        row.active = change.active
+    if change.role is not None:
+        row.role = str(change.role)
+    if change.password is not None:
+        row.password_hash = hash_password(change.password)
+    if change.unlock:
+        row.failed_logins = 0
+        row.locked_until = None
+    if row.role == Role.ENTERPRISE and not row.enterprise_id:
+        raise _invalid("enterprise_id", "an enterprise user needs an enterprise_id")
+    if row.id == admin.id and (row.role != Role.ADMIN or not row.active):
+        raise PermissionDenied("an admin may not demote or deactivate themself; ask another admin")
+    after = audit.row_snapshot(row)
+    if change.password is not None:
+        after["password_reset"] = True
+    audit.record(
+        session,
+        user=admin.username,
+        role=admin.role,
+        action=audit.UPDATE,
+        entity="user",
+        entity_id=str(row.id),
+        before=before,
+        after=after,
+        ip=ip,
+    )
+    return row
+
+
+def user_changes(**values: object) -> UserChanges:
+    """A :class:`UserChanges` of the given fields (``given`` = the names passed)."""
+    names = {f.name for f in fields(UserChanges)} - {"given"}
+    unknown = set(values) - names
+    if unknown:
+        raise TypeError(f"unknown user fields: {', '.join(sorted(unknown))}")
+    return UserChanges(given=frozenset(values), **values)  # type: ignore[arg-type]

@@ -1,0 +1,78 @@
+"""Change generations (变更代) of tables whose rows are cached by the serving processes.
+
+A watched table has a *generation* per process: a counter bumped when a session that inserted,
+updated or deleted rows of it (unit of work or ORM bulk ``update``/``delete``) commits. A cache
+(``zeropark.api.caching.TtlCache``) remembers the generation that was current *before* its value
+was read from the database, and serves it only while that generation is still current and its
+TTL has not run out. So:
+
+- a change committed through the ORM in this process invalidates every cached value at once,
+  including a value whose read raced with the change;
+- a change made elsewhere (another uvicorn worker, the CLI, raw SQL) is seen within ``ttl_s``.
+
+Pure in-process state; nothing is shared between workers.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, object_session
+
+_generations: dict[str, int] = {}
+_topics: dict[type[Any], str] = {}
+_lock = threading.Lock()
+_INFO_KEY = "zeropark.changed_topics"
+
+
+def generation(topic: str) -> int:
+    """The current generation of ``topic`` (read it *before* reading the rows you will cache)."""
+    return _generations.get(topic, 0)
+
+
+def bump(topic: str) -> None:
+    """Invalidate every cached value of ``topic`` in this process now."""
+    with _lock:
+        _generations[topic] = _generations.get(topic, 0) + 1
+
+
+def _note(session: Session, topic: str) -> None:
+    session.info.setdefault(_INFO_KEY, set()).add(topic)
+
+
+def watch(model: type[Any], topic: str) -> None:
+    """Bump ``topic`` whenever a session that changed rows of ``model`` commits."""
+    if model in _topics:
+        return
+    _topics[model] = topic
+
+    def changed(_mapper: Any, _connection: Any, target: Any) -> None:
+        session = object_session(target)
+        if session is not None:
+            _note(session, topic)
+
+    for name in ("after_insert", "after_update", "after_delete"):
+        event.listen(model, name, changed)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_change(state: ORMExecuteState) -> None:
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    for mapper in state.all_mappers:
+        topic = _topics.get(mapper.class_) if mapper is not None else None
+        if topic is not None:
+            _note(state.session, topic)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    for topic in session.info.pop(_INFO_KEY, ()):
+        bump(topic)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_INFO_KEY, None)

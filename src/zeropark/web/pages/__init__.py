@@ -1,0 +1,43 @@
+"""Web pages (页面): server-rendered Jinja2 + htmx + ECharts, Chinese first with an English switch.
+
+One module per area of the navigation. Routes only read the request, call the use cases
+(:mod:`zeropark.services`) and the scoped read models, and render templates; tenant isolation is
+the :class:`~zeropark.store.scope.Scope` of the logged-in user, never a filter in a template.
+Writes (acknowledge an alarm, import a file) need the CSRF token, which the session layer checks,
+and are audited in the same transaction. Access to another tenant's object answers 404 (audited).
+"""
+
+from fastapi import APIRouter
+
+from zeropark.web.pages import (
+    alarms,
+    enterprises,
+    factors,
+    imports,
+    inventory,
+    monitoring,
+    optimize,
+    overview,
+    quality,
+    reports,
+    session,
+    users,
+)
+
+#: Every page route, in the order of the navigation.
+router = APIRouter(include_in_schema=False)
+for _module in (
+    session,
+    overview,
+    inventory,
+    monitoring,
+    optimize,
+    enterprises,
+    alarms,
+    quality,
+    factors,
+    imports,
+    reports,
+    users,
+):
+    router.include_router(_module.router)
