@@ -8,9 +8,10 @@ query parameter, then the ``lang`` cookie, defaulting to Chinese (``zh``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Final
 
+from zeropark.accounting.inventory import INTERNAL_TRANSFERS, PARK_LEVEL, PUBLIC_FACILITIES
 from zeropark.model import CARRIER_LABEL_ZH, Carrier
 
 #: Supported interface languages, the first is the default.
@@ -164,7 +165,14 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "completeness_pct": ("完整率 (%)", "Completeness (%)"),
     "drill_hint": ("点击任一合计可下钻到清单条目。", "Click any total to drill down to its line items."),
     "public_facility": ("园区公共设施", "Park public facility"),
-    "park_level": ("园区级", "Park level"),
+    "park_level": ("园区级（线损及未计量）", "Park level (losses, unmetered)"),
+    "public_facilities": ("园区公共设施", "Park public facilities"),
+    "internal_transfers": ("内部转供抵消", "Internal transfers (counted twice)"),
+    "consumer_basis": ("企业排放口径", "Basis of enterprise shares"),
+    "newer_draft": (
+        "另有更新的未签发核算 #{id}（此处显示已签发的结果）",
+        "a newer unsigned run #{id} exists (the signed-off run is shown)",
+    ),
     # monitoring
     "live_load": ("实时负荷 (kW)", "Live load (kW)"),
     "pv": ("光伏 (kW)", "PV (kW)"),
@@ -352,6 +360,12 @@ CATEGORY_LABELS: Final[dict[str, tuple[str, str]]] = {
     "scope2_location": ("范围二（基于位置）", "Scope 2 (location-based)"),
     "scope2_market": ("范围二（基于市场）", "Scope 2 (market-based)"),
     "scope1": ("范围一", "Scope 1"),
+    # the keys of an inventory's by_scope breakdown (LineItem.scope_key)
+    "scope_1": ("范围一", "Scope 1"),
+    "scope_2-location": ("范围二（基于位置）", "Scope 2 (location-based)"),
+    "scope_2-market": ("范围二（基于市场）", "Scope 2 (market-based)"),
+    "scope_national": ("国家核算方法", "National method"),
+    "scope_-": ("不计范围（外送、可再生、抵消）", "No scope (exports, renewables, eliminations)"),
     "scope2": ("范围二", "Scope 2"),
     "scope3": ("范围三", "Scope 3"),
 }
@@ -384,6 +398,21 @@ def normalise_lang(value: str | None) -> str:
     if value and value.lower()[:2] in LANGUAGES:
         return value.lower()[:2]
     return DEFAULT_LANG
+
+
+#: Catalogue keys of the park-level rows of an enterprise breakdown (``zeropark.accounting.inventory``).
+PARTY_KEYS: Final[dict[str, str]] = {
+    PARK_LEVEL: "park_level",
+    PUBLIC_FACILITIES: "public_facilities",
+    INTERNAL_TRANSFERS: "internal_transfers",
+}
+
+
+def party_label(party: str, names: Mapping[str, str], lang: str) -> str:
+    """The label of a row of an enterprise breakdown: the enterprise's name, or the park-level row's."""
+    if party in PARTY_KEYS:
+        return translate(PARTY_KEYS[party], lang)
+    return names.get(party, party)
 
 
 def carrier_label(carrier: str, lang: str) -> str:

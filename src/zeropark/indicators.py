@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from zeropark.accounting.engine import Inventory
+from zeropark.accounting.inventory import Inventory
 from zeropark.model import AccountingInput, IndicatorData, Method
 
 #: Energy-consumption bands of the core indicator [tce/year] (ACCOUNTING.md §1.1).

@@ -342,7 +342,9 @@ class AccountingInput:
 
     ``hourly_*`` arrays (kWh per local hour of the year, length 8760 or 8784) feed the hourly
     (24/7) clean-energy matching; they may be empty when no hourly data exists, in which case the
-    hourly share is reported as missing, never zero.
+    hourly share is reported as missing, never zero. ``hourly_of`` says whose profile they are:
+    ``None`` the park's, an enterprise id that enterprise's own load and generation; the view of
+    anyone else reports its hourly share as missing (not loaded).
     """
 
     park: Park
@@ -357,3 +359,4 @@ class AccountingInput:
     hourly_direct_green_kwh: tuple[float, ...] = ()
     hourly_contracted_green_kwh: tuple[float, ...] = ()
     zones: tuple[Zone, ...] = ()
+    hourly_of: str | None = None

@@ -1,13 +1,17 @@
 """The browser tests' fixture park (hand-computed values), demo-park holder and the uvicorn server.
 
-The park is written through ``zeropark.store.repo`` (park, enterprises, meters) and the ORM (rollups,
-alarms, inventory runs), with line items built by ``zeropark.accounting.lineitems`` and values
+The park is written through ``zeropark.store.repo`` (park, enterprises, meters, an activity record)
+and ``write_readings``, and accounted through the accounting use case, as a user would
+(``zeropark.services.inventory.account_year``, both methods, every enterprise's view stored with
+the park run). Rollups and alarms for the monitoring pages go in through the ORM. The figures,
 computed by hand (ACCOUNTING.md §2.2, §2.4, §2.1):
 
-- 企业A, diesel 100 t in 2025-01: 100 t × 42.652 GJ/t × 20.2×10⁻³ tC/GJ × 0.98 × 44/12 = 309.591 tCO2;
-  energy 100 t × 1.4571 tce/t = 145.71 tce.
-- 企业B, purchased electricity 1 000 MWh in 2025-02: national method × 0.8325 tCO2/MWh = 832.5 tCO2;
-  energy 1 000 MWh × 0.1229 tce/MWh = 122.9 tce.
+- 企业A, diesel 100 t in 2025-01 (activity record REC-A-1): 100 t × 42.652 GJ/t × 20.2×10⁻³ tC/GJ
+  × 0.98 × 44/12 = 309.591 tCO2 (309.5909637); energy 100 t × 1.4571 tce/t = 145.71 tce.
+- 企业B, electricity 1 000 MWh in 2025-02 (M-B, 2 500 × 400 kWh; the park's boundary meter M-GRID
+  the same): national method × 0.8325 tCO2/MWh = 832.5 tCO2; energy 1 000 MWh × 0.1229 tce/MWh
+  = 122.9 tce. At the park level the electricity line is the boundary's (园区级 purchase); on the
+  consumption basis it is 企业B's share, the total of 企业B's own view.
 - National total 1 142.091 tCO2, energy 268.61 tce, core indicator 1 142.091 / 268.61 = 4.2518 tCO2/tce.
 
 Under CI=true a missing chromium fails the tests (never skips).
@@ -30,8 +34,28 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, insert
 
+from zeropark.accounting import AccountingOptions
+from zeropark.model import (
+    ActivityRecord,
+    Carrier,
+    Direction,
+    Enterprise,
+    Flow,
+    Meter,
+    MeterKind,
+    Method,
+    Park,
+    Reading,
+    Role,
+)
+from zeropark.services.inventory import account_year
+from zeropark.services.users import create_user
+from zeropark.store import repo
 from zeropark.store.db import make_engine, transaction
 from zeropark.store.migrate import upgrade
+from zeropark.store.readings import write_readings
+from zeropark.store.schema import AlarmRow, RollupRow
+from zeropark.store.scope import system_scope
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = "/usr/bin/chromium"
@@ -55,12 +79,6 @@ def _free_port() -> int:
 
 def build_fixture_park(engine: Engine) -> None:
     """Write the fixture park (see module docstring) into ``engine``."""
-    from zeropark.accounting.lineitems import Category, FactorUse, LineItem, Scope2Basis
-    from zeropark.accounting.options import AccountingOptions
-    from zeropark.model import Carrier, Direction, Enterprise, Meter, MeterKind, Method, Park, Role
-    from zeropark.services.users import create_user
-    from zeropark.store import repo
-    from zeropark.store.schema import AlarmRow, InventoryRunRow, RollupRow
 
     repo.add_park(engine, Park("P1", "滨江零碳产业园", "江苏", "华东", 31.2, 120.5, is_demo=True))
     repo.add_enterprise(engine, Enterprise("ENT-A", "P1", "甲精密制造有限公司", "91320000MA1A1A1A1A", "C34"))
@@ -116,180 +134,35 @@ def build_fixture_park(engine: Engine) -> None:
     ]
     for m in meters:
         repo.add_meter(engine, m)
-    nat_opts = AccountingOptions(method=Method.NATIONAL).to_dict()
-    ghg_opts = AccountingOptions(method=Method.GHG).to_dict()
-    diesel = (
-        FactorUse("diesel-ncv", "NCV", 42.652, "GJ/t", "GB/T 32150-2015 附录B", "P"),
-        FactorUse("diesel-cc", "CC", 0.0202, "tC/GJ", "GB/T 32150-2015 附录B", "P"),
-        FactorUse("diesel-of", "OF", 0.98, "", "GB/T 32150-2015 附录B", "P"),
-    )
-
-    def li(method: Method, **kw: Any) -> dict[str, Any]:
-        base: dict[str, Any] = {"method": method, "zone_id": None, "uncertainty_pct": 3.0}
-        base.update(kw)
-        return LineItem(**base).to_dict()
-
-    a_nat = li(
-        Method.NATIONAL,
-        id="nat-ENT-A-diesel-2025-01",
-        category=Category.FUEL_COMBUSTION,
-        scope=None,
-        enterprise_id="ENT-A",
-        carrier=Carrier.DIESEL,
-        month=date(2025, 1, 1),
-        activity=100.0,
-        activity_unit="t",
-        factors=diesel,
-        emissions_tco2e=309.591,
-        energy_tce=145.71,
-        formula="100 t × 42.652 GJ/t × 0.0202 tC/GJ × 0.98 × 44/12 = 309.591 tCO2",
-        evidence=("REC-A-1",),
-        label_zh="化石燃料燃烧",
-        label_en="fossil fuel combustion",
-    )
-    b_nat = li(
-        Method.NATIONAL,
-        id="nat-ENT-B-elec-2025-02",
-        category=Category.PURCHASED_ELECTRICITY,
-        scope=None,
-        enterprise_id="ENT-B",
-        carrier=Carrier.ELECTRICITY,
-        month=date(2025, 2, 1),
-        activity=1_000_000.0,
-        activity_unit="kWh",
-        factors=(
-            FactorUse(
-                "cn-fossil-2022", "EF", 0.8325, "tCO2/MWh", "生态环境部 2024 全国化石能源电力因子", "S"
-            ),
+    repo.add_activity_record(
+        engine,
+        "P1",
+        ActivityRecord(
+            "REC-A-1",
+            "ENT-A",
+            Carrier.DIESEL,
+            Flow.COMBUSTION,
+            date(2025, 1, 1),
+            date(2025, 1, 31),
+            100.0,
+            "t",
+            evidence="发票 INV-2025-001",
+            description="柴油 100 t（叉车、应急发电）",
         ),
-        emissions_tco2e=832.5,
-        energy_tce=122.9,
-        formula="1 000 MWh × 0.8325 tCO2/MWh = 832.5 tCO2",
-        evidence=("M-B",),
-        label_zh="购入电力",
-        label_en="purchased electricity",
     )
-    a_ghg = dict(a_nat, id="ghg-ENT-A-diesel-2025-01", method="ghg", scope=1)
-    b_loc = dict(
-        b_nat,
-        id="ghg-ENT-B-elec-loc",
-        method="ghg",
-        scope=2,
-        basis=Scope2Basis.LOCATION.value,
-        emissions_tco2e=536.6,
-        formula="1 000 MWh × 0.5366 tCO2/MWh = 536.6 tCO2",
-    )
-    b_mkt = dict(b_loc, id="ghg-ENT-B-elec-mkt", basis=Scope2Basis.MARKET.value)
-
-    def result(
-        method: str, lines: list[dict[str, Any]], total: float, opts: dict[str, Any]
-    ) -> dict[str, Any]:
-        return {
-            "method": method,
-            "park_id": "P1",
-            "year": YEAR,
-            "enterprise_id": None,
-            "options": opts,
-            "factor_set_name": "CN-park-2025",
-            "factor_set_version": "2025.1",
-            "input_fingerprint": "f" * 64,
-            "code_version": "0.1.0",
-            "lines": lines,
-            "total_tco2e": total,
-            "energy_tce": 268.61,
-            "interval_95": {
-                "total_tco2e": total,
-                "low_tco2e": total * 0.97,
-                "high_tco2e": total * 1.03,
-                "half_width_pct": 3.0,
-            },
-            "clean_energy_share": 0.12,
-            # 80 MWh matched of 1 000 MWh load = 0.08
-            "hourly": {
-                "status": "ok",
-                "share": 0.08,
-                "matched_kwh": 80_000.0,
-                "load_kwh": 1_000_000.0,
-                "hours": 8760,
-                "hours_missing": 0,
-                "missing": [],
-            },
-            "gaps": [],
-            # the rest of a complete Inventory.to_dict(), so the stored result reads back
-            # (Excel download): breakdowns summed by hand from the lines above
-            "options_statement_zh": "默认核算选项",
-            "options_statement_en": "default accounting options",
-            "factor_set_sha256": "0" * 64,
-            "total_market_tco2e": None if method == "national" else total,
-            "by_source": _sum(lines, "category"),
-            "by_scope": {} if method == "national" else _sum(lines, "scope"),
-            "by_enterprise": _sum(lines, "enterprise_id"),
-            "by_zone": {},
-            "by_carrier": _sum(lines, "carrier"),
-            "by_month": _sum(lines, "month"),
-            "energy_by_carrier": {"diesel": 145.71, "electricity": 122.9},
-            "interval_95_market": None,
-            "electricity": {},
-            "green_electricity_share": None,
-            "eliminations": [],
-            "notes": [],
-        }
-
-    def _sum(lines: list[dict[str, Any]], key: str) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for line in lines:
-            if line.get("basis") == "market":
-                continue
-            k = str(line[key])
-            out[k] = out.get(k, 0.0) + line["emissions_tco2e"]
-        return out
-
+    # 2 500 quarter-hours of 400 kWh = 1 000 000 kWh from 2025-02-01 00:15 local (exact in floats)
+    first = datetime(2025, 1, 31, 16, 15, tzinfo=UTC)
+    readings = [
+        Reading(meter, first + timedelta(minutes=15 * i), 400.0)
+        for meter in ("M-GRID", "M-B")
+        for i in range(2500)
+    ]
+    write_readings(engine, readings, source="e2e-fixture")
+    scope = system_scope(engine, "e2e")
+    for method in (Method.NATIONAL, Method.GHG):
+        account_year(scope, "P1", YEAR, AccountingOptions(method=method), "CN-park-2025")
     now = datetime.now(UTC)
     with transaction(engine) as s:
-        for method, lines, total, opts in (
-            ("national", [a_nat, b_nat], 1142.091, nat_opts),
-            ("ghg", [a_ghg, b_loc, b_mkt], 846.191, ghg_opts),
-        ):
-            s.add(
-                InventoryRunRow(
-                    park_id="P1",
-                    year=YEAR,
-                    method=method,
-                    enterprise_id=None,
-                    factor_set="CN-park-2025",
-                    factor_set_version="2025.1",
-                    options=opts,
-                    input_fingerprint="f" * 64,
-                    code_version="0.1.0",
-                    total_tco2e=total,
-                    energy_tce=268.61,
-                    result=result(method, lines, total, opts),
-                    created_at=now,
-                )
-            )
-        # enterprise A's own run (what its users see)
-        s.add(
-            InventoryRunRow(
-                park_id="P1",
-                year=YEAR,
-                method="national",
-                enterprise_id="ENT-A",
-                factor_set="CN-park-2025",
-                factor_set_version="2025.1",
-                options=nat_opts,
-                input_fingerprint="a" * 64,
-                code_version="0.1.0",
-                total_tco2e=309.591,
-                energy_tce=145.71,
-                result=dict(
-                    result("national", [a_nat], 309.591, nat_opts),
-                    enterprise_id="ENT-A",
-                    energy_tce=145.71,
-                    energy_by_carrier={"diesel": 145.71},
-                ),
-                created_at=now,
-            )
-        )
         # 48 hours of 15-min rollups for the live curves, daily rollups for the meter tree (the
         # meters report every 15 min: interval_s=900, 96 readings a day)
         t0 = datetime(2025, 12, 30, tzinfo=UTC)
@@ -427,6 +300,9 @@ def demo_server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[De
     park = demo.generate(size=demo.SMALL_SIZE)
     demo.write_demo(engine, park)
     rebuild_rollups(engine)
+    scope = system_scope(engine, "e2e")
+    for method in (Method.NATIONAL, Method.GHG):
+        account_year(scope, park.park.id, park.year, AccountingOptions(method=method), "CN-park-2025")
     passwords = {u: p for u, p, _ in ensure_demo_users(engine, park.park.id)}
     with serve(engine) as url:
         yield DemoServer(url, engine, park.year, passwords)

@@ -18,6 +18,7 @@ from e2e_park import (  # noqa: F401 - fixtures used by name
     server_fixture,
 )
 from pypdf import PdfReader
+from sqlalchemy import text as sql_text
 
 pytestmark = pytest.mark.browser
 
@@ -49,9 +50,12 @@ def test_annual_pdf_has_chinese_text_and_sections(server: Server, artifacts: Pat
     # core indicator 1 142.091 tCO2 / 268.61 tce = 4.252 tCO2/tce; below 200 000 tce no limit applies
     assert "4.252" in compact
     assert "仅报告数值" in compact
-    # factor provenance and fingerprint are printed
-    assert "GB/T32150-2015" in compact
-    assert "f" * 32 in compact
+    # factor provenance and the run's input fingerprint are printed
+    assert "发改办气候〔2015〕1722号" in compact
+    sql = "SELECT input_fingerprint FROM inventory_run WHERE method = 'national' AND enterprise_id IS NULL"
+    with server.engine.connect() as conn:
+        fingerprint = conn.execute(sql_text(sql)).scalar_one()
+    assert fingerprint in compact
 
 
 def test_enterprise_pdf_contains_only_its_own_enterprise(server: Server) -> None:

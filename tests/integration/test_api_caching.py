@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text, update
 
 from zeropark.api.caching import RUN_TOPIC
-from zeropark.api.routers.inventory import line_out
 from zeropark.api.schemas import LineItemOut, Page
+from zeropark.api.shapes import line_out
 from zeropark.serving.caching import TtlCache
 from zeropark.serving.sessions import USER_TOPIC
 from zeropark.store import changes, runs

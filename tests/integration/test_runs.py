@@ -12,10 +12,12 @@ from zeropark.accounting import AccountingOptions, run
 from zeropark.errors import NotFound, RunFrozen
 from zeropark.factors import load_factor_set
 from zeropark.model import Carrier, Direction, Enterprise, Meter, MeterKind, Method, Park, Reading
+from zeropark.services.inventory import recompute
 from zeropark.store import repo
 from zeropark.store.aggregate import load_accounting_input
 from zeropark.store.readings import write_readings
-from zeropark.store.runs import delete_run, get_run, list_runs, recompute_and_compare, save_run, sign_off
+from zeropark.store.runs import delete_run, get_run, list_runs, save_run, sign_off
+from zeropark.store.scope import system_scope
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 
@@ -99,10 +101,10 @@ def test_sign_off_freezes(engine: Engine) -> None:
         sign_off(engine, other, "verifier-1")
 
 
-def test_recompute_and_compare(engine: Engine) -> None:
+def test_recompute(engine: Engine) -> None:
     _park(engine)
     run_id = save_run(engine, _inventory(engine), created_by="tester")
-    same = recompute_and_compare(engine, run_id)
+    same = recompute(system_scope(engine, "test"), run_id)
     assert (same.fingerprint_match, same.totals_match, same.identical, same.differences) == (
         True,
         True,
@@ -111,7 +113,7 @@ def test_recompute_and_compare(engine: Engine) -> None:
     )
     # a late reading changes the input: the fingerprint and the totals no longer match
     write_readings(engine, [Reading("GRID", T0 + timedelta(days=2), 5000.0)], source="late")
-    changed = recompute_and_compare(engine, run_id)
+    changed = recompute(system_scope(engine, "test"), run_id)
     assert not changed.fingerprint_match and not changed.identical
     assert not changed.totals_match
     assert changed.differences[0].startswith("input fingerprint: stored ")

@@ -13,6 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from zeropark.accounting import AccountingOptions
+from zeropark.model import Method
+from zeropark.services.inventory import account_year
+from zeropark.store.scope import system_scope
+
 PAGES = [
     "/",
     "/inventory",
@@ -44,6 +49,9 @@ def demo_app(engine: Engine) -> tuple[TestClient, dict[str, str], Any]:
     park = demo.generate(size=demo.SMALL_SIZE)
     demo.write_demo(engine, park)
     rebuild_rollups(engine)
+    scope = system_scope(engine, "test")
+    for method in (Method.NATIONAL, Method.GHG):
+        account_year(scope, park.park.id, park.year, AccountingOptions(method=method), "CN-park-2025")
     passwords = {u: p for u, p, _ in ensure_demo_users(engine, park.park.id)}
     return TestClient(create_app(engine)), passwords, park
 
@@ -58,9 +66,8 @@ def _login(client: TestClient, username: str, password: str) -> None:
 
 
 def test_every_page_answers_for_the_park_manager(engine: Engine, demo_app: Any) -> None:
-    from zeropark.accounting import AccountingOptions, run
+    from zeropark.accounting import run
     from zeropark.factors import load_factor_set
-    from zeropark.model import Method
     from zeropark.store.aggregate import load_accounting_input
 
     client, passwords, park = demo_app

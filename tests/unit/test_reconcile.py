@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from zeropark.accounting.reconcile import GapKind, check_claims, meter_balance
+from zeropark.accounting.gaps import GapKind
+from zeropark.accounting.reconcile import check_claims, meter_balance
 from zeropark.model import Carrier, ClaimKind, Direction, GreenPowerClaim, Meter, MeterKind
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from zeropark.web.format import local_time, num, pct, quality_flags
+from zeropark.formatting import local_time, num, pct, quality_flags
 
 
 @pytest.mark.parametrize(

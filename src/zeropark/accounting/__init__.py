@@ -6,8 +6,18 @@
 Checks: :mod:`~zeropark.accounting.reconcile`. No I/O here.
 """
 
-from zeropark.accounting.book import PUBLIC_FACILITIES
-from zeropark.accounting.engine import Inventory, canonical_input, input_fingerprint, run
+from zeropark.accounting.engine import ParkViews, canonical_input, input_fingerprint, run, run_views
+from zeropark.accounting.gaps import Gap, GapKind
+from zeropark.accounting.inventory import (
+    CONSUMER_BASIS_EN,
+    CONSUMER_BASIS_ZH,
+    INTERNAL_TRANSFERS,
+    PARK_LEVEL,
+    PUBLIC_FACILITIES,
+    ConsumerShare,
+    Inventory,
+    ShareKind,
+)
 from zeropark.accounting.lineitems import Category, Elimination, FactorUse, LineItem, Note, Scope2Basis
 from zeropark.accounting.matching import HourlyMatch, ShareStatus
 from zeropark.accounting.options import (
@@ -23,11 +33,16 @@ from zeropark.accounting.options import (
     OnsiteRenewables,
     PurchasedHeatFactor,
 )
-from zeropark.accounting.reconcile import Gap, GapKind
 from zeropark.accounting.uncertainty import Interval
 
 __all__ = [
+    "CONSUMER_BASIS_EN",
+    "CONSUMER_BASIS_ZH",
+    "INTERNAL_TRANSFERS",
+    "PARK_LEVEL",
     "PUBLIC_FACILITIES",
+    "ConsumerShare",
+    "ShareKind",
     "AccountingOptions",
     "Category",
     "CleanEnergyScope",
@@ -48,10 +63,12 @@ __all__ = [
     "NegativeNetInflow",
     "Note",
     "OnsiteRenewables",
+    "ParkViews",
     "PurchasedHeatFactor",
     "Scope2Basis",
     "ShareStatus",
     "canonical_input",
     "input_fingerprint",
     "run",
+    "run_views",
 ]

@@ -24,22 +24,21 @@ from typing import Any
 
 import zeropark
 from zeropark.accounting import ghg, national
-from zeropark.accounting.book import (
+from zeropark.accounting.book import AppliedClaim, Book, InputIndex, Role
+from zeropark.accounting.gaps import CLAIM_ERRORS, Gap, GapKind
+from zeropark.accounting.inventory import (
+    INTERNAL_TRANSFERS,
+    PARK_LEVEL,
     PUBLIC_FACILITIES,
-    AppliedClaim,
-    Book,
-    InputIndex,
-    Role,
-    energy_text,
-    internal_value,
+    ConsumerShare,
+    Inventory,
+    ShareKind,
 )
 from zeropark.accounting.lineitems import Category, Elimination, LineItem, Note, Scope2Basis, fmt
-from zeropark.accounting.matching import HourlyMatch, hourly_match
+from zeropark.accounting.lines import energy_text, internal_value
+from zeropark.accounting.matching import HourlyMatch, hourly_match, hourly_not_loaded
 from zeropark.accounting.options import AccountingOptions, CleanEnergyScope, OnsiteRenewables
 from zeropark.accounting.reconcile import (
-    CLAIM_ERRORS,
-    Gap,
-    GapKind,
     check_claims,
     park_vs_parties,
     transfers_vs_internal_purchases,
@@ -58,172 +57,16 @@ from zeropark.model import (
 )
 
 _CATEGORY_ORDER = {c: i for i, c in enumerate(Category)}
+
+#: Note of a view whose own hourly profile is not in the input (the input's hourly arrays are another view's).
+HOURLY_NOT_LOADED = Note(
+    "hourly_not_loaded",
+    "逐时（24/7）匹配：本次核算载入的是园区（或其他视图）的逐时数据，本视图的逐时占比未计算；"
+    "单独核算该企业即可得到其逐时匹配",
+    "hourly (24/7) matching: the input holds the hourly profile of the park (or another view), so this "
+    "view's hourly share is not computed; account the enterprise on its own to get it",
+)
 _GAS = frozenset({Carrier.NATURAL_GAS, Carrier.LNG})
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Inventory:
-    """排放清单: the result of one accounting run (see module docstring).
-
-    Attributes
-    ----------
-    total_tco2e : float
-        National method: park CO2 [tCO2]. GHG: location-based total (Scope 1 + Scope 2 location) [tCO2e].
-    total_market_tco2e : float or None
-        GHG only: market-based total [tCO2e].
-    energy_tce : float
-        Comprehensive energy consumption [tce] (GB/T 2589-2020, exports deducted).
-    by_source, by_scope, by_enterprise, by_zone, by_carrier, by_month : dict of str to float
-        Totals [tCO2e] over the line items (GHG: location basis; market lines in ``by_scope['2-market']``).
-    clean_energy_share : float or None
-        Annual 清洁能源消费占比 [0..1] on a tce basis (None when energy is 0).
-    hourly : HourlyMatch
-        Hourly-matched (24/7) clean-electricity share; ``missing`` when there are no hourly data.
-    """
-
-    method: Method
-    park_id: str
-    year: int
-    enterprise_id: str | None
-    options: AccountingOptions
-    options_statement_zh: str
-    options_statement_en: str
-    factor_set_name: str
-    factor_set_version: str
-    factor_set_sha256: str
-    input_fingerprint: str
-    code_version: str
-    lines: tuple[LineItem, ...]
-    total_tco2e: float
-    total_market_tco2e: float | None
-    energy_tce: float
-    by_source: dict[str, float]
-    by_scope: dict[str, float]
-    by_enterprise: dict[str, float]
-    by_zone: dict[str, float]
-    by_carrier: dict[str, float]
-    by_month: dict[str, float]
-    energy_by_carrier: dict[str, float]
-    interval_95: Interval
-    interval_95_market: Interval | None
-    electricity: dict[str, float]
-    clean_energy_share: float | None
-    green_electricity_share: float | None
-    hourly: HourlyMatch
-    eliminations: tuple[Elimination, ...]
-    gaps: tuple[Gap, ...]
-    notes: tuple[Note, ...]
-
-    @property
-    def international_bunker_tco2e(self) -> float:
-        """国际航空航海 fuel emissions [tCO2e], included in the total and listed separately."""
-        return self.by_source.get(Category.INTERNATIONAL_BUNKER.value, 0.0)
-
-    @property
-    def intensity_tco2_per_tce(self) -> float | None:
-        """单位能耗碳排放 [tCO2/tce] = total / energy (None when energy ≤ 0)."""
-        return self.total_tco2e / self.energy_tce if self.energy_tce > 0 else None
-
-    def line(self, line_id: str) -> LineItem:
-        """The line item with id ``line_id`` (``KeyError`` naming it otherwise)."""
-        for li in self.lines:
-            if li.id == line_id:
-                return li
-        raise KeyError(f"no line item '{line_id}' in this inventory")
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able mapping; :meth:`from_dict` restores an equal inventory."""
-        return {
-            "method": self.method.value,
-            "park_id": self.park_id,
-            "year": self.year,
-            "enterprise_id": self.enterprise_id,
-            "options": {
-                k: (v.value if isinstance(v, Enum) else v) for k, v in self.options.to_dict().items()
-            },
-            "options_statement_zh": self.options_statement_zh,
-            "options_statement_en": self.options_statement_en,
-            "factor_set_name": self.factor_set_name,
-            "factor_set_version": self.factor_set_version,
-            "factor_set_sha256": self.factor_set_sha256,
-            "input_fingerprint": self.input_fingerprint,
-            "code_version": self.code_version,
-            "lines": [li.to_dict() for li in self.lines],
-            "total_tco2e": self.total_tco2e,
-            "total_market_tco2e": self.total_market_tco2e,
-            "energy_tce": self.energy_tce,
-            "by_source": dict(self.by_source),
-            "by_scope": dict(self.by_scope),
-            "by_enterprise": dict(self.by_enterprise),
-            "by_zone": dict(self.by_zone),
-            "by_carrier": dict(self.by_carrier),
-            "by_month": dict(self.by_month),
-            "energy_by_carrier": dict(self.energy_by_carrier),
-            "interval_95": self.interval_95.to_dict(),
-            "interval_95_market": None
-            if self.interval_95_market is None
-            else self.interval_95_market.to_dict(),
-            "electricity": dict(self.electricity),
-            "clean_energy_share": self.clean_energy_share,
-            "green_electricity_share": self.green_electricity_share,
-            "hourly": self.hourly.to_dict(),
-            "eliminations": [e.to_dict() for e in self.eliminations],
-            "gaps": [g.to_dict() for g in self.gaps],
-            "notes": [n.to_dict() for n in self.notes],
-        }
-
-    def to_json(self) -> str:
-        """Canonical JSON text (sorted keys, UTF-8 characters kept)."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Inventory:
-        """Inverse of :meth:`to_dict`."""
-
-        def floats(m: dict[str, Any]) -> dict[str, float]:
-            return {str(k): float(v) for k, v in m.items()}
-
-        return cls(
-            method=Method(d["method"]),
-            park_id=d["park_id"],
-            year=int(d["year"]),
-            enterprise_id=d["enterprise_id"],
-            options=AccountingOptions.from_dict(d["options"]),
-            options_statement_zh=d["options_statement_zh"],
-            options_statement_en=d["options_statement_en"],
-            factor_set_name=d["factor_set_name"],
-            factor_set_version=d["factor_set_version"],
-            factor_set_sha256=d["factor_set_sha256"],
-            input_fingerprint=d["input_fingerprint"],
-            code_version=d["code_version"],
-            lines=tuple(LineItem.from_dict(x) for x in d["lines"]),
-            total_tco2e=float(d["total_tco2e"]),
-            total_market_tco2e=None if d["total_market_tco2e"] is None else float(d["total_market_tco2e"]),
-            energy_tce=float(d["energy_tce"]),
-            by_source=floats(d["by_source"]),
-            by_scope=floats(d["by_scope"]),
-            by_enterprise=floats(d["by_enterprise"]),
-            by_zone=floats(d["by_zone"]),
-            by_carrier=floats(d["by_carrier"]),
-            by_month=floats(d["by_month"]),
-            energy_by_carrier=floats(d["energy_by_carrier"]),
-            interval_95=Interval.from_dict(d["interval_95"]),
-            interval_95_market=None
-            if d["interval_95_market"] is None
-            else Interval.from_dict(d["interval_95_market"]),
-            electricity=floats(d["electricity"]),
-            clean_energy_share=d["clean_energy_share"],
-            green_electricity_share=d["green_electricity_share"],
-            hourly=HourlyMatch.from_dict(d["hourly"]),
-            eliminations=tuple(Elimination.from_dict(x) for x in d["eliminations"]),
-            gaps=tuple(Gap.from_dict(x) for x in d["gaps"]),
-            notes=tuple(Note.from_dict(x) for x in d["notes"]),
-        )
-
-    @classmethod
-    def from_json(cls, text: str) -> Inventory:
-        """Inverse of :meth:`to_json`."""
-        return cls.from_dict(json.loads(text))
 
 
 # -- fingerprint ------------------------------------------------------------------------------------
@@ -457,30 +300,51 @@ class _Shared:
     hourly: HourlyMatch
 
 
+def _shared(inputs: AccountingInput) -> _Shared:
+    claims, claim_gaps = _validated_claims(inputs)
+    return _Shared(
+        index=InputIndex.build(inputs),
+        claims=tuple(claims),
+        claim_gaps=tuple(claim_gaps),
+        fingerprint=input_fingerprint(inputs),
+        hourly=hourly_match(inputs),
+    )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ParkViews:
+    """The park view of one input and every enterprise's own view of the same input.
+
+    ``park.consumers`` (the enterprise breakdown) is made of the enterprises' totals, so each
+    enterprise's share on the park's list equals its own inventory's total, bit for bit.
+    """
+
+    park: Inventory
+    enterprises: tuple[Inventory, ...]
+
+
 def run(
     inputs: AccountingInput,
     factors: FactorSet,
     options: AccountingOptions | None = None,
     *,
     enterprise_id: str | None = None,
-    check_parties: bool = True,
 ) -> Inventory:
     """Account one year of one park (or one party) with one method.
 
     Parameters
     ----------
     inputs : AccountingInput
-        Aggregated quantities, claims, transfers, hourly profiles (canonical units).
+        Aggregated quantities, claims, transfers, hourly profiles (canonical units) of the park.
     factors : FactorSet
         The cited factor set to take every factor from.
     options : AccountingOptions, optional
         Method and [UNCERTAIN] choices (defaults: national method, reference defaults).
     enterprise_id : str, optional
-        ``None`` = park view; an enterprise id = that enterprise's view;
-        :data:`~zeropark.accounting.book.PUBLIC_FACILITIES` = the park operator's public facilities.
-    check_parties : bool
-        Park view only: also account every party and report a ``park_vs_parties`` gap if the park
-        total ≠ Σ parties − eliminations.
+        ``None`` = park view (with the enterprise breakdown on the consumption basis and the
+        park-vs-parties check); an enterprise id = that enterprise's view;
+        :data:`~zeropark.accounting.inventory.PUBLIC_FACILITIES` = the park operator's public
+        facilities.
 
     Raises
     ------
@@ -496,33 +360,80 @@ def run(
         An hourly array whose length is not the number of hours of the year.
     """
     options = options or AccountingOptions()
-    claims, claim_gaps = _validated_claims(inputs)
-    shared = _Shared(
-        index=InputIndex.build(inputs),
-        claims=tuple(claims),
-        claim_gaps=tuple(claim_gaps),
-        fingerprint=input_fingerprint(inputs),
-        hourly=hourly_match(inputs),
-    )
-    inventory = _account_view(inputs, factors, options, enterprise_id, shared)
+    shared = _shared(inputs)
     if enterprise_id is not None:
-        return inventory
+        return _account_view(inputs, factors, options, enterprise_id, shared)
+    parties = [_party_totals(inputs, factors, options, v, shared) for v in _party_ids(inputs)]
+    return _park_view(inputs, factors, options, shared, parties)
+
+
+def run_views(
+    inputs: AccountingInput, factors: FactorSet, options: AccountingOptions | None = None
+) -> ParkViews:
+    """The park view and every enterprise's own view of ``inputs``, consistent by construction.
+
+    Same parameters and errors as :func:`run`. Each enterprise view is what
+    ``run(inputs, factors, options, enterprise_id=...)`` gives.
+    """
+    options = options or AccountingOptions()
+    shared = _shared(inputs)
+    views = tuple(
+        _account_view(inputs, factors, options, e.id, shared)
+        for e in sorted(inputs.enterprises, key=lambda e: e.id)
+    )
+    parties = [_PartyTotals.of(v) for v in views]
+    if inputs.enterprises:
+        parties.append(_party_totals(inputs, factors, options, PUBLIC_FACILITIES, shared))
+    return ParkViews(_park_view(inputs, factors, options, shared, parties), views)
+
+
+def _party_ids(inputs: AccountingInput) -> list[str]:
+    if not inputs.enterprises:
+        return []
+    return [*(e.id for e in sorted(inputs.enterprises, key=lambda e: e.id)), PUBLIC_FACILITIES]
+
+
+def _park_view(
+    inputs: AccountingInput,
+    factors: FactorSet,
+    options: AccountingOptions,
+    shared: _Shared,
+    parties: Sequence[_PartyTotals],
+) -> Inventory:
+    inventory = _account_view(inputs, factors, options, None, shared)
     gaps = list(inventory.gaps) + transfers_vs_internal_purchases(inputs.transfers, inputs.quantities)
-    if check_parties and inputs.enterprises:
-        views: list[str] = [e.id for e in sorted(inputs.enterprises, key=lambda e: e.id)]
-        views.append(PUBLIC_FACILITIES)
-        parties = [_party_totals(inputs, factors, options, v, shared) for v in views]
-        gaps += park_vs_parties(inventory, parties)
-    return dataclasses.replace(inventory, gaps=tuple(gaps))
+    if not parties:
+        return dataclasses.replace(inventory, gaps=tuple(gaps))
+    gaps += park_vs_parties(inventory, parties)
+    consumers = consumer_shares(inventory, parties)
+    return dataclasses.replace(
+        inventory,
+        gaps=tuple(gaps),
+        consumers=consumers,
+        by_enterprise={c.party: c.emissions_tco2e for c in consumers},
+    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _PartyTotals:
-    """The figures :func:`park_vs_parties` compares of one party view."""
+    """The figures of one party view that the park's breakdown and its reconciliation use."""
 
     enterprise_id: str | None
     total_tco2e: float
+    market_tco2e: float | None
+    energy_tce: float
     electricity: dict[str, float]
+
+    @classmethod
+    def of(cls, inventory: Inventory) -> _PartyTotals:
+        """The totals of a full party view."""
+        return cls(
+            inventory.enterprise_id,
+            inventory.total_tco2e,
+            inventory.total_market_tco2e,
+            inventory.energy_tce,
+            dict(inventory.electricity),
+        )
 
 
 def _party_totals(
@@ -532,19 +443,78 @@ def _party_totals(
     view: str,
     shared: _Shared,
 ) -> _PartyTotals:
-    """Total and electricity balance of a party view, as :func:`_account_view` computes them.
+    """Totals and electricity balance of a party view, as :func:`_account_view` computes them.
 
-    The park-vs-parties check needs only these, so the line sorting, the breakdowns, the interval,
-    gaps and notes of a full view are skipped. The sums are ``math.fsum`` (exact, independent of
-    the order of the lines), so the figures equal the full view's bit for bit.
+    The breakdown and the park-vs-parties check need only these, so the line sorting, the
+    breakdowns, the interval, gaps and notes of a full view are skipped. The sums are ``math.fsum``
+    (exact, independent of the order of the lines), so the figures equal the full view's bit for bit.
     """
     book = Book(inputs, factors, options, view, shared.claims, shared.index)
     module = national if options.method is Method.NATIONAL else ghg
     raw, applied, _ = module.account(book)
     total = math.fsum(li.emissions_tco2e for li in raw if li.basis is not Scope2Basis.MARKET)
+    market = (
+        math.fsum(li.emissions_tco2e for li in raw if li.basis is not Scope2Basis.LOCATION)
+        if options.method is Method.GHG
+        else None
+    )
     energy = math.fsum(li.energy_tce for li in raw)
     _, _, balance = _clean_shares(book, raw, applied, energy)
-    return _PartyTotals(view, total, balance)
+    return _PartyTotals(view, total, market, energy, balance)
+
+
+def consumer_shares(park: Inventory, parties: Sequence[_PartyTotals]) -> tuple[ConsumerShare, ...]:
+    """The park's enterprise breakdown on the consumption basis (:data:`CONSUMER_BASIS_EN`).
+
+    One row per party (its own total), a row of the internal transfers both parties count
+    (−Σ eliminations) and the park-level remainder, so that the rows add up to the park total:
+
+    ``remainder = park total − (Σ parties − Σ eliminations)`` (DESIGN.md §4: park = Σ parties −
+    internal transfers; the remainder is what no party consumed — line losses, unmetered use,
+    certificates held by the park). Sums are ``math.fsum``. Energy [tce] likewise.
+    """
+    rows: list[ConsumerShare] = []
+    for p in parties:
+        if p.enterprise_id == PUBLIC_FACILITIES:
+            if p.total_tco2e == 0.0 and p.energy_tce == 0.0:
+                continue
+            kind = ShareKind.PUBLIC_FACILITIES
+        else:
+            kind = ShareKind.ENTERPRISE
+        rows.append(
+            ConsumerShare(
+                p.enterprise_id or PUBLIC_FACILITIES, kind, p.total_tco2e, p.energy_tce, p.market_tco2e
+            )
+        )
+    ghg_method = park.total_market_tco2e is not None
+    elim = [e.emissions_tco2e for e in park.eliminations]
+    elim_energy = [e.energy_tce for e in park.eliminations]
+    if park.eliminations:
+        rows.append(
+            ConsumerShare(
+                INTERNAL_TRANSFERS,
+                ShareKind.INTERNAL_TRANSFERS,
+                -math.fsum(elim),
+                -math.fsum(elim_energy),
+                -math.fsum(elim) if ghg_method else None,
+            )
+        )
+
+    def remainder(park_value: float, values: Iterable[float]) -> float:
+        return math.fsum([park_value, *(-v for v in values)])
+
+    shown = rows  # every row above, eliminations included (they are negative)
+    market_rows = [r.market_tco2e or 0.0 for r in shown]
+    rows.append(
+        ConsumerShare(
+            PARK_LEVEL,
+            ShareKind.PARK_LEVEL,
+            remainder(park.total_tco2e, (r.emissions_tco2e for r in shown)),
+            remainder(park.energy_tce, (r.energy_tce for r in shown)),
+            remainder(park.total_market_tco2e, market_rows) if park.total_market_tco2e is not None else None,
+        )
+    )
+    return tuple(rows)
 
 
 def _account_view(
@@ -586,6 +556,10 @@ def _account_view(
     claim_gaps = list(shared.claim_gaps) if enterprise_id is None else []
     gaps = claim_gaps + _capped_gap(applied, excess) + _completeness_gaps(book)
     notes = list(book.notes)
+    hourly = shared.hourly
+    if enterprise_id != inputs.hourly_of:
+        hourly = hourly_not_loaded(inputs.year)
+        notes.append(HOURLY_NOT_LOADED)
     missing_unc = factors_without_uncertainty(lines)
     if missing_unc:
         notes.append(
@@ -624,7 +598,7 @@ def _account_view(
         electricity=balance,
         clean_energy_share=share,
         green_electricity_share=el_share,
-        hourly=shared.hourly,
+        hourly=hourly,
         eliminations=_eliminations(book, options.method),
         gaps=tuple(gaps),
         notes=tuple(notes),

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import math
 
-from zeropark.accounting.book import (
-    AppliedClaim,
-    Book,
+from zeropark.accounting.book import AppliedClaim, Book
+from zeropark.accounting.lineitems import LineItem, Note, Scope2Basis
+from zeropark.accounting.lines import (
     direct_lines,
     eliminated_lines,
     export_electricity_lines,
@@ -30,7 +30,6 @@ from zeropark.accounting.book import (
     heat_lines,
     internal_lines,
 )
-from zeropark.accounting.lineitems import LineItem, Note, Scope2Basis
 from zeropark.accounting.options import GridArea
 from zeropark.factors.factorset import NATIONAL, Factor, GridCalibre
 from zeropark.model import Method

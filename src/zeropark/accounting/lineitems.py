@@ -144,6 +144,20 @@ class LineItem:
     label_zh: str = field(default="")
     label_en: str = field(default="")
 
+    @property
+    def month_key(self) -> str:
+        """The line's month as ``YYYY-MM`` (``year`` for a line of the whole year)."""
+        return "year" if self.month is None else f"{self.month.year:04d}-{self.month.month:02d}"
+
+    @property
+    def scope_key(self) -> str:
+        """The ``by_scope`` key this line adds to: ``1``, ``2-location``, ``2-market`` or ``national``."""
+        if self.method is Method.NATIONAL:
+            return "national"
+        if self.scope == 2:
+            return "2-market" if self.basis is Scope2Basis.MARKET else "2-location"
+        return "-" if self.scope is None else str(self.scope)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-able mapping (dates ISO, enums as values)."""
         return {

@@ -86,6 +86,12 @@ def _check_length(name: str, values: Sequence[float], expected: int) -> None:
         )
 
 
+def hourly_not_loaded(year: int) -> HourlyMatch:
+    """A missing hourly match: the input holds no hourly profile of the view being accounted."""
+    n = hours_in_year(year)
+    return HourlyMatch(ShareStatus.MISSING, None, 0.0, 0.0, n, n, ("hourly_load_kwh",))
+
+
 def hourly_match(inputs: AccountingInput) -> HourlyMatch:
     """Hourly-matched clean-electricity share of ``inputs`` (see module docstring).
 

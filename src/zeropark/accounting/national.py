@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import math
 
-from zeropark.accounting.book import (
-    AppliedClaim,
-    Book,
-    Role,
+from zeropark.accounting.book import AppliedClaim, Book, Role
+from zeropark.accounting.lineitems import LineItem
+from zeropark.accounting.lines import (
     direct_lines,
     eliminated_lines,
     export_electricity_lines,
@@ -34,7 +33,6 @@ from zeropark.accounting.book import (
     heat_lines,
     internal_lines,
 )
-from zeropark.accounting.lineitems import LineItem
 from zeropark.accounting.options import ExportRule
 from zeropark.factors.factorset import NATIONAL, Factor
 from zeropark.model import Method

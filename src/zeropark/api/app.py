@@ -63,6 +63,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.activity.router,
     routers.factors.router,
     routers.inventory.router,
+    routers.line_items.router,
     routers.indicators.router,
     routers.alarms.router,
     routers.quality.router,

@@ -18,6 +18,7 @@ from zeropark.factors import FactorSet
 from zeropark.model import Method
 from zeropark.serving.caching import LruCache, Memo, TtlCache
 from zeropark.store import changes
+from zeropark.store.queries.runs import LatestRun
 from zeropark.store.runs import RunSummary
 from zeropark.store.schema import (
     ActivityRecordRow,
@@ -77,7 +78,7 @@ class ApiCaches:
         default_factory=lambda: TtlCache(ALARM_TOPIC, ROW_TTL_S, 1000)
     )
     run_summaries: TtlCache[int, RunSummary] = field(default_factory=lambda: TtlCache(RUN_TOPIC, ROW_TTL_S))
-    latest_runs: TtlCache[tuple[str, int, str | None], dict[Method, RunSummary | None]] = field(
+    latest_runs: TtlCache[tuple[str, int, str | None], dict[Method, LatestRun | None]] = field(
         default_factory=lambda: TtlCache(RUN_TOPIC, ROW_TTL_S)
     )
     inventories: Memo[int, Inventory] = field(default_factory=lambda: Memo(64))

@@ -427,6 +427,19 @@ class RunOut(BaseModel):
     signed_off_at: datetime | None
     sign_off_note: str | None
     frozen: bool
+    parent_run_id: int | None = Field(
+        default=None, description="the park run this enterprise view was accounted with (same input)"
+    )
+
+
+class ConsumerShareOut(BaseModel):
+    """One row of the enterprise breakdown on the consumption basis (``consumer_basis_*``)."""
+
+    party: str = Field(description="enterprise id, or __public__ / __internal__ / park")
+    kind: str = Field(description="enterprise | public_facilities | internal_transfers | park_level")
+    emissions_tco2e: float
+    energy_tce: float
+    market_tco2e: float | None
 
 
 class InventoryOut(BaseModel):
@@ -443,7 +456,12 @@ class InventoryOut(BaseModel):
     intensity_tco2_per_tce: float | None
     by_source: dict[str, float]
     by_scope: dict[str, float]
-    by_enterprise: dict[str, float]
+    by_enterprise: dict[str, float] = Field(
+        description="park run: each enterprise's share on the consumption basis (consumer_basis_zh/en)"
+    )
+    consumers: list[ConsumerShareOut]
+    consumer_basis_zh: str
+    consumer_basis_en: str
     by_zone: dict[str, float]
     by_carrier: dict[str, float]
     by_month: dict[str, float]
@@ -458,6 +476,9 @@ class InventoryOut(BaseModel):
     gaps: list[dict[str, Any]]
     notes: list[dict[str, Any]]
     n_line_items: int
+    newer_draft_run_id: int | None = Field(
+        default=None, description="a newer run of the same view that is not signed off (compare)"
+    )
 
 
 class FactorUseOut(BaseModel):
@@ -531,6 +552,7 @@ class CompareSide(BaseModel):
     options_statement_zh: str = ""
     options_statement_en: str = ""
     missing: str | None = None
+    newer_draft: RunOut | None = None
 
 
 class CompareOut(BaseModel):

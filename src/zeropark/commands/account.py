@@ -8,9 +8,8 @@ stated in every output.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -41,30 +40,21 @@ from zeropark.commands.common import (
     err_console,
 )
 from zeropark.errors import AccountingError, DataError, NotFound
-from zeropark.factors import FactorSet, GridCalibre
+from zeropark.factors import GridCalibre
 from zeropark.indicators import STATUS_LABEL, IndicatorTable
-from zeropark.model import AccountingInput, Method
+from zeropark.model import Method
+from zeropark.services import inventory, reporting
+from zeropark.settings import get_settings
+from zeropark.store import repo
+from zeropark.store.scope import system_scope
 
 __all__ = [
-    "AccountResult",
-    "compute",
     "indicator_table",
     "indicator_title",
     "inventory_table",
     "pick_park",
     "register",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class AccountResult:
-    """One computed and saved inventory with its inputs, indicators and factor set."""
-
-    inventory: Inventory
-    inputs: AccountingInput
-    indicators: IndicatorTable | None
-    factor_set: FactorSet
-    run_id: int | None
 
 
 def pick_park(eng: Engine, park_id: str | None) -> str:
@@ -75,8 +65,6 @@ def pick_park(eng: Engine, park_id: str | None) -> str:
     NotFound
         If no park exists, or several do and none was named.
     """
-    from zeropark.store import repo
-
     if park_id is not None:
         repo.get_park(eng, park_id)
         return park_id
@@ -86,34 +74,6 @@ def pick_park(eng: Engine, park_id: str | None) -> str:
     if len(parks) == 1:
         return parks[0].id
     raise NotFound(f"several parks ({', '.join(p.id for p in parks)}); choose one with --park")
-
-
-def compute(
-    eng: Engine,
-    park_id: str,
-    year: int,
-    options: AccountingOptions,
-    *,
-    enterprise_id: str | None = None,
-    save: bool = True,
-    created_by: str = "cli",
-    inputs: AccountingInput | None = None,
-) -> AccountResult:
-    """Aggregate the store's data, run the accounting, evaluate indicators and save the run."""
-    from zeropark.accounting import run
-    from zeropark.factors import load_factor_set
-    from zeropark.indicators import evaluate
-    from zeropark.settings import get_settings
-    from zeropark.store.aggregate import load_accounting_input
-    from zeropark.store.runs import save_run
-
-    if inputs is None:
-        inputs = load_accounting_input(eng, park_id, year, enterprise_id=enterprise_id)
-    factor_set = load_factor_set(get_settings().factor_set)
-    inv = run(inputs, factor_set, options, enterprise_id=enterprise_id)
-    table = evaluate(inv, inputs) if options.method is Method.NATIONAL and enterprise_id is None else None
-    run_id = save_run(eng, inv, created_by=created_by) if save else None
-    return AccountResult(inv, inputs, table, factor_set, run_id)
 
 
 def _fmt(x: float | None, digits: int = 2) -> str:
@@ -202,30 +162,6 @@ def indicator_table(table: IndicatorTable, energy_tce: float | None = None) -> T
     return t
 
 
-def _write_xlsx(eng: Engine, res: AccountResult, path: Path) -> Path:
-    from zeropark.reports.excel import write_inventory_workbook
-    from zeropark.store import repo
-
-    park = repo.get_park(eng, res.inventory.park_id)
-    quality = None
-    try:
-        from zeropark.monitoring.quality import quality_report
-
-        quality = quality_report(eng, park.id, res.inventory.year)
-    except (DataError, NotFound) as exc:  # the report is written without the quality sheet's score
-        err_console.print(f"[yellow]data-quality report not available: {exc}[/]")
-    return write_inventory_workbook(
-        path,
-        res.inventory,
-        park_name=park.name,
-        indicators=res.indicators,
-        factor_set=res.factor_set,
-        enterprise_names={e.id: e.name for e in repo.list_enterprises(eng, park.id)},
-        zone_names={z.id: z.name for z in repo.list_zones(eng, park.id)},
-        data_quality=quality,
-    )
-
-
 def account(
     method: Annotated[Method, typer.Option(help="核算方法 Method: national (园区法) or ghg (GHG Protocol).")],
     year: Annotated[int, typer.Option(help="核算年度 Reporting year (local calendar year).")],
@@ -273,10 +209,19 @@ def account(
     clean_energy_scope: Annotated[
         CleanEnergyScope, typer.Option(help="清洁能源口径 non_fossil | non_fossil_and_gas [UNCERTAIN].")
     ] = CleanEnergyScope.NON_FOSSIL,
-    save: Annotated[bool, typer.Option(help="保存核算记录 Save the run (for sign-off).")] = True,
+    factor_set: Annotated[
+        str | None,
+        typer.Option(
+            "--factor-set",
+            help="因子集 NAME or NAME@VERSION: a stored custom set or a built-in one "
+            "(default: ZEROPARK_FACTOR_SET, else CN-park-2025).",
+        ),
+    ] = None,
 ) -> None:
-    """Account a park's (or one enterprise's) emissions for a year and save the run. 碳排放核算.
+    """Account a park's (or one enterprise's) emissions for a year and store the run. 碳排放核算.
 
+    A park is accounted together with each enterprise's own view of the same data (stored with the
+    park run), as the API and the web do; the run and its indicator table are stored and audited.
     Examples: `zeropark account --method national --year 2025`;
     `zeropark account --method ghg --year 2025 --format xlsx --output 清单.xlsx`.
     """
@@ -301,10 +246,18 @@ def account(
         clean_energy_scope=clean_energy_scope,
     )
     eng = engine()
+    scope = system_scope(eng, "cli")
     try:
         park_id = pick_park(eng, park)
         with console.status(f"核算中 accounting {park_id} {year} ({method.value}) …"):
-            res = compute(eng, park_id, year, options, enterprise_id=enterprise, save=save)
+            res = inventory.account_year(
+                scope,
+                park_id,
+                year,
+                options,
+                factor_set or get_settings().factor_set,
+                enterprise_id=enterprise,
+            )
     except NotFound as exc:
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(EXIT_NOT_FOUND) from None
@@ -315,9 +268,13 @@ def account(
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(EXIT_ACCOUNTING_ERROR) from None
     inv = res.inventory
-    saved = f"run #{res.run_id}" if res.run_id is not None else "not saved"
+    saved = f"run #{res.run.id}"
     if output_format == "json":
-        payload = {"run_id": res.run_id, "inventory": inv.to_dict()}
+        payload: dict[str, Any] = {
+            "run_id": res.run.id,
+            "enterprise_runs": {r.enterprise_id: r.id for r in res.enterprise_runs},
+            "inventory": inv.to_dict(),
+        }
         if res.indicators is not None:
             payload["indicators"] = res.indicators.to_dict()
         text = json.dumps(payload, ensure_ascii=False, indent=1, default=str)
@@ -329,11 +286,12 @@ def account(
         return
     if output_format == "xlsx":
         path = output or Path(f"inventory_{park_id}_{year}_{method.value}.xlsx")
-        _write_xlsx(eng, res, path)
+        data = reporting.report_data(scope, park_id, year, enterprise_id=enterprise, run_id=res.run.id)
+        path.write_bytes(reporting.render(data, reporting.ReportKind.XLSX, method=method))
         console.print(f"已写入 written {path} ({saved}; {len(inv.lines)} line items)")
         return
-    scope = f" / {enterprise}" if enterprise else ""
-    console.print(inventory_table(inv, f"{park_id}{scope} {year} — {method.value} ({saved})"))
+    view = f" / {enterprise}" if enterprise else ""
+    console.print(inventory_table(inv, f"{park_id}{view} {year} — {method.value} ({saved})"))
     if res.indicators is not None:
         console.print(indicator_table(res.indicators, inv.energy_tce))
     console.print(f"[dim]{inv.options_statement_zh}[/]")

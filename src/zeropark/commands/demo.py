@@ -20,8 +20,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import Engine, select
 
+from zeropark.accounting import AccountingOptions
+from zeropark.commands.account import indicator_table, inventory_table
 from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_USAGE, console, err_console
 from zeropark.errors import DataError
+from zeropark.model import Method
+from zeropark.services import inventory
+from zeropark.settings import get_settings
+from zeropark.store.scope import system_scope
 
 if TYPE_CHECKING:
     from zeropark.demo import DemoPark
@@ -167,24 +173,19 @@ def _bad_inputs(eng: Engine, park: DemoPark) -> None:
 
 
 def _account_both(eng: Engine, park_id: str, year: int) -> None:
-    from zeropark.accounting import AccountingOptions
-    from zeropark.commands.account import compute, indicator_table, inventory_table
-    from zeropark.model import Method
-    from zeropark.store.aggregate import load_accounting_input
-
-    with console.status("核算 accounting (national + GHG Protocol) …"):
-        inputs = load_accounting_input(eng, park_id, year)
-        national = compute(
-            eng, park_id, year, AccountingOptions(method=Method.NATIONAL), inputs=inputs, created_by="demo"
+    """Account the demo year by both methods through the accounting use case (stored, audited as ``demo``)."""
+    scope = system_scope(eng, "demo")
+    factor_set = get_settings().factor_set
+    with console.status("核算 accounting (national + GHG Protocol, with every enterprise's own view) …"):
+        national = inventory.account_year(
+            scope, park_id, year, AccountingOptions(method=Method.NATIONAL), factor_set
         )
-        ghg = compute(
-            eng, park_id, year, AccountingOptions(method=Method.GHG), inputs=inputs, created_by="demo"
-        )
+        ghg = inventory.account_year(scope, park_id, year, AccountingOptions(method=Method.GHG), factor_set)
     console.print(
         Columns(
             [
-                inventory_table(national.inventory, f"园区法 National method (run #{national.run_id})"),
-                inventory_table(ghg.inventory, f"GHG Protocol (run #{ghg.run_id})"),
+                inventory_table(national.inventory, f"园区法 National method (run #{national.run.id})"),
+                inventory_table(ghg.inventory, f"GHG Protocol (run #{ghg.run.id})"),
             ]
         )
     )

@@ -8,6 +8,8 @@ import typer
 
 from zeropark.commands.common import EXIT_NOT_FOUND, console, engine, err_console
 from zeropark.errors import NotFound
+from zeropark.services.inventory import recompute
+from zeropark.store.scope import system_scope
 
 #: Exit code when the recomputation differs from the stored run.
 EXIT_DIFFERS = 7
@@ -22,11 +24,9 @@ def verify(
     options and factor-set version are applied, and the input fingerprint, totals and the whole
     inventory are compared. Exit 0 when identical, 7 when anything differs (each difference listed).
     """
-    from zeropark.store.runs import recompute_and_compare
-
     try:
         with console.status(f"复核中 recomputing run #{run_id} from the readings …"):
-            res = recompute_and_compare(engine(), run_id)
+            res = recompute(system_scope(engine(), "cli"), run_id)
     except NotFound as exc:
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(EXIT_NOT_FOUND) from None

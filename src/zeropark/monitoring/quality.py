@@ -37,8 +37,10 @@ __all__ = [
     "QualityReport",
     "aggregate_score",
     "meter_score",
+    "DataQuality",
     "quality_report",
     "quality_score",
+    "view_of_report",
 ]
 
 #: Weights of the data-quality score (sum 1): completeness dominates because missing data is what
@@ -131,6 +133,86 @@ class QualityReport:
     meters: tuple[MeterQuality, ...]
     by_enterprise: dict[str | None, float | None]
     score: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class DataQuality:
+    """Data quality of one view (park, or one enterprise) for a year.
+
+    Attributes
+    ----------
+    score : float or None
+        0–100 (``SCORE_WEIGHTS``); None without meters (missing, never 100).
+    completeness : float or None
+        Σ min(present, expected) / Σ expected over the meters [0..1]; None without meters.
+    """
+
+    park_id: str
+    year: int
+    enterprise_id: str | None
+    start_utc: datetime
+    end_utc: datetime
+    meters: tuple[MeterQuality, ...]
+    score: float | None
+    completeness: float | None
+
+    @property
+    def n_present(self) -> int:
+        """Readings present, each meter counted up to its expected intervals."""
+        return sum(min(m.n_present, m.n_expected) for m in self.meters)
+
+    @property
+    def n_expected(self) -> int:
+        """Intervals expected over the period."""
+        return sum(m.n_expected for m in self.meters)
+
+    @property
+    def n_meters_below_95(self) -> int:
+        """Meters with completeness below 95 %."""
+        return sum(1 for m in self.meters if m.completeness < 0.95)
+
+    @property
+    def n_flagged(self) -> int:
+        """Stored readings flagged implausible."""
+        return sum(m.n_flagged for m in self.meters)
+
+    @property
+    def n_conflicts(self) -> int:
+        """Second values received for an existing (meter, ts)."""
+        return sum(m.n_conflicts for m in self.meters)
+
+    @property
+    def n_quarantined(self) -> int:
+        """Open quarantine records of the view's meters received in the period."""
+        return sum(m.n_quarantined for m in self.meters)
+
+    def by_enterprise(self) -> dict[str | None, float | None]:
+        """Score of each enterprise's meters (None = park-owned meters), by the same rule."""
+        groups: dict[str | None, list[MeterQuality]] = {}
+        for m in self.meters:
+            groups.setdefault(m.enterprise_id, []).append(m)
+        return {k: aggregate_score(v) for k, v in groups.items()}
+
+
+def view_of_report(report: QualityReport, enterprise_id: str | None) -> DataQuality:
+    """The figure of one view of a park's report (pure): the park, or one enterprise's meters."""
+    meters = (
+        report.meters
+        if enterprise_id is None
+        else tuple(m for m in report.meters if m.enterprise_id == enterprise_id)
+    )
+    expected = sum(m.n_expected for m in meters)
+    present = sum(min(m.n_present, m.n_expected) for m in meters)
+    return DataQuality(
+        park_id=report.park_id,
+        year=report.year,
+        enterprise_id=enterprise_id,
+        start_utc=report.start_utc,
+        end_utc=report.end_utc,
+        meters=meters,
+        score=aggregate_score(meters),
+        completeness=present / expected if expected else None,
+    )
 
 
 def _period(year: int, tz: str, now: datetime) -> tuple[datetime, datetime]:

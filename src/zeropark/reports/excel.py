@@ -35,12 +35,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from zeropark.accounting import Inventory, LineItem
+from zeropark.accounting import CONSUMER_BASIS_EN, CONSUMER_BASIS_ZH, Inventory, LineItem
 from zeropark.accounting.lineitems import CATEGORY_LABEL, Category
 from zeropark.errors import FactorNotFound
 from zeropark.factors import Factor, FactorSet
+from zeropark.i18n import PARTY_KEYS, party_label
 from zeropark.indicators import STATUS_LABEL, IndicatorTable
 from zeropark.model import CARRIER_LABEL_ZH, Carrier
+from zeropark.monitoring.quality import DataQuality
 
 __all__ = ["LINE_COLUMNS", "inventory_workbook_bytes", "write_inventory_workbook"]
 
@@ -146,6 +148,8 @@ def _method_label(inv: Inventory) -> str:
 def _party(enterprise_id: str | None, names: Mapping[str, str]) -> str:
     if enterprise_id is None:
         return "园区 park"
+    if enterprise_id in PARTY_KEYS:
+        return f"{party_label(enterprise_id, names, 'zh')} {party_label(enterprise_id, names, 'en')}"
     name = names.get(enterprise_id)
     return f"{name} ({enterprise_id})" if name else enterprise_id
 
@@ -404,11 +408,16 @@ def _write_summary(
     block("按排放源 By source", inv.by_source, source_label, "category_code")
     block("按范围 By scope", inv.by_scope, lambda s: f"范围 Scope {s}", None)
     block(
-        "按企业 By enterprise",
+        "按企业（消费端归属）By enterprise (consumption basis)",
         inv.by_enterprise,
-        lambda e: _party(e if e not in ("", "park") else None, names),
+        lambda e: _party(e, names),
         None,
     )
+    if inv.consumers:
+        ws.cell(row=r, column=1, value="口径 Basis").font = _BOLD
+        basis = ws.cell(row=r, column=2, value=f"{CONSUMER_BASIS_ZH}\n{CONSUMER_BASIS_EN}")
+        basis.alignment = Alignment(wrap_text=True, vertical="top")
+        r += 1
     block(
         "按能源品种 By carrier",
         inv.by_carrier,
@@ -553,7 +562,7 @@ def _write_indicators(ws: Worksheet, table: IndicatorTable) -> None:
         ).font = _BOLD
 
 
-def _write_quality(ws: Worksheet, inv: Inventory, quality: Any | None) -> None:
+def _write_quality(ws: Worksheet, inv: Inventory, quality: DataQuality | None) -> None:
     ws.column_dimensions["A"].width = 36
     ws.column_dimensions["B"].width = 70
     r = 1
@@ -562,10 +571,13 @@ def _write_quality(ws: Worksheet, inv: Inventory, quality: Any | None) -> None:
     if quality is not None:
         ws.cell(row=r, column=1, value="数据质量评分 Score (0–100)")
         ws.cell(row=r, column=2, value=quality.score)
+        r += 1
+        ws.cell(row=r, column=1, value="数据完整率 Completeness (0–1)")
+        ws.cell(row=r, column=2, value=quality.completeness)
         r += 2
         _header(ws, r, [("企业", "Enterprise"), ("评分", "Score")])
         r += 2
-        for ent, score in sorted(quality.by_enterprise.items(), key=lambda kv: kv[0] or ""):
+        for ent, score in sorted(quality.by_enterprise().items(), key=lambda kv: kv[0] or ""):
             ws.cell(row=r, column=1, value=ent or "园区 park")
             ws.cell(row=r, column=2, value=score)
             r += 1
@@ -621,7 +633,7 @@ def _build(
     factor_set: FactorSet | None,
     enterprise_names: Mapping[str, str],
     zone_names: Mapping[str, str],
-    data_quality: Any | None,
+    data_quality: DataQuality | None,
 ) -> openpyxl.Workbook:
     wb = openpyxl.Workbook()
     summary = wb.active
@@ -646,7 +658,7 @@ def write_inventory_workbook(
     factor_set: FactorSet | None = None,
     enterprise_names: Mapping[str, str] | None = None,
     zone_names: Mapping[str, str] | None = None,
-    data_quality: Any | None = None,
+    data_quality: DataQuality | None = None,
 ) -> Path:
     """Write the inventory report workbook to ``path``.
 
@@ -664,7 +676,7 @@ def write_inventory_workbook(
         The factor set of the run; gives every factor its full source on 排放因子.
     enterprise_names, zone_names : mapping of id to name, optional
         Names shown beside ids.
-    data_quality : zeropark.monitoring.quality.QualityReport, optional
+    data_quality : zeropark.monitoring.quality.DataQuality, optional
         Adds the data-quality score, per-enterprise scores and the least complete meters.
 
     Returns

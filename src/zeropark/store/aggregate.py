@@ -854,7 +854,13 @@ def _hourly_arrays(
 
 
 def load_accounting_input(
-    engine: Engine, park_id: str, year: int, enterprise_id: str | None = None, *, from_readings: bool = False
+    engine: Engine,
+    park_id: str,
+    year: int,
+    enterprise_id: str | None = None,
+    *,
+    hourly_of: str | None = None,
+    from_readings: bool = False,
 ) -> AccountingInput:
     """Everything one accounting run needs for ``park_id`` and local ``year``, from the store.
 
@@ -869,9 +875,14 @@ def load_accounting_input(
     enterprise_id : str, optional
         An enterprise scope: only that enterprise's meters, records, claims and transfers (tenant
         isolation); the hourly load is its own consumption.
+    hourly_of : str, optional
+        Whose hourly profile to load into the park's input: None = the park's (boundary load,
+        on-site clean generation), an enterprise id = that enterprise's own load and generation
+        (an enterprise's own run; ``AccountingInput.hourly_of``). A scoped input (``enterprise_id``)
+        always has its enterprise's profile.
     from_readings : bool
         Aggregate the readings again instead of reading the stored month summaries (the verifier's
-        recomputation, :func:`zeropark.store.runs.recompute_and_compare`); same result.
+        recomputation, :func:`zeropark.services.inventory.recompute`); same result.
 
     Returns
     -------
@@ -915,9 +926,19 @@ def load_accounting_input(
         quantities.extend(spread_activity(r, year))
     quantities.sort(key=lambda q: (q.enterprise_id or "", q.carrier.value, q.flow.value, q.month, q.evidence))
 
-    direct_ids = {c.source_meter_id for c in claims if c.kind is ClaimKind.DIRECT and c.source_meter_id}
+    if enterprise_id is not None:
+        hourly_of = enterprise_id
+    elif hourly_of is not None:
+        repo.get_enterprise(engine, hourly_of)
+    direct_ids = {
+        c.source_meter_id
+        for c in claims
+        if c.kind is ClaimKind.DIRECT
+        and c.source_meter_id
+        and (hourly_of is None or c.owner_enterprise_id == hourly_of)
+    }
     hourly_load, hourly_clean, hourly_direct = _hourly_arrays(
-        engine, park_id, year, park.timezone, all_meters, enterprise_id, direct_ids
+        engine, park_id, year, park.timezone, all_meters, hourly_of, direct_ids
     )
     scoped_enterprises = [e for e in enterprises if enterprise_id is None or e.id == enterprise_id]
     return AccountingInput(
@@ -934,6 +955,7 @@ def load_accounting_input(
         hourly_onsite_clean_kwh=hourly_clean,
         hourly_direct_green_kwh=hourly_direct,
         zones=tuple(repo.list_zones(engine, park_id)),
+        hourly_of=hourly_of,
     )
 
 

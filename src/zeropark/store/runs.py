@@ -1,10 +1,12 @@
-"""Inventory runs (排放清单记录): store, list, sign off, recompute and compare.
+"""Inventory runs (排放清单记录): store, read, list, sign off, delete.
 
 Policy (DESIGN.md §1, §4): a run stores its method, options, factor set name + version, the input
-fingerprint, the code version, its totals and the whole :class:`~zeropark.accounting.Inventory`
-(``to_dict()``), so a verifier can read it and recompute it. The inventory itself is derived:
-:func:`recompute_and_compare` re-runs the accounting from the store and says whether the
-fingerprint and every total are the same, bit for bit.
+fingerprint, the code version, its totals, the whole :class:`~zeropark.accounting.Inventory`
+(``to_dict()``) and, for the national method, the indicator table evaluated on the same input, so
+a verifier can read it and recompute it (``zeropark.services.inventory.recompute``).
+
+A park run is stored together with its enterprises' own views of the same input (child runs,
+``parent_run_id``); a sign-off of the park run signs them off with it.
 
 A signed-off run is frozen: :func:`sign_off` is the only change a run ever gets, and a database
 trigger (:func:`zeropark.store.migrate.ensure_run_freeze_trigger`) refuses any later UPDATE or
@@ -13,30 +15,29 @@ DELETE of the row, whoever issues it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
-from zeropark.accounting import AccountingOptions, Inventory, run
+from zeropark.accounting import AccountingOptions, Inventory
 from zeropark.errors import NotFound, RunFrozen
-from zeropark.factors.factorset import FactorSet
+from zeropark.indicators import IndicatorTable
 from zeropark.model import Method
-from zeropark.store.aggregate import load_accounting_input
 from zeropark.store.db import transaction
 from zeropark.store.schema import InventoryRunRow
 
 __all__ = [
-    "RecomputeResult",
     "RunSummary",
     "StoredRun",
+    "child_runs",
     "delete_run",
     "get_run",
     "list_runs",
-    "recompute_and_compare",
     "save_run",
     "sign_off",
 ]
@@ -63,6 +64,7 @@ class RunSummary:
     signed_off_by: str | None
     signed_off_at: datetime | None
     sign_off_note: str | None
+    parent_run_id: int | None = None
 
     @property
     def frozen(self) -> bool:
@@ -72,24 +74,11 @@ class RunSummary:
 
 @dataclass(frozen=True, slots=True)
 class StoredRun:
-    """A stored run: its summary and the full inventory."""
+    """A stored run: its summary, the full inventory and its indicator table (national method)."""
 
     summary: RunSummary
     inventory: Inventory
-
-
-@dataclass(frozen=True, slots=True)
-class RecomputeResult:
-    """Outcome of recomputing a stored run from the store as it is now."""
-
-    run_id: int
-    stored_fingerprint: str
-    recomputed_fingerprint: str
-    fingerprint_match: bool
-    totals_match: bool
-    identical: bool  # the whole inventory serialises to the same JSON
-    differences: tuple[str, ...] = field(default=())
-    recomputed: Inventory | None = None
+    indicators: IndicatorTable | None = None
 
 
 def _aware(ts: datetime | None) -> datetime | None:
@@ -98,7 +87,7 @@ def _aware(ts: datetime | None) -> datetime | None:
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
-def _summary(r: Any) -> RunSummary:
+def summary_of(r: Any) -> RunSummary:
     """A summary from an ``InventoryRunRow`` or a result row with the same columns."""
     created = _aware(r.created_at)
     assert created is not None
@@ -120,6 +109,7 @@ def _summary(r: Any) -> RunSummary:
         signed_off_by=r.signed_off_by,
         signed_off_at=_aware(r.signed_off_at),
         sign_off_note=r.sign_off_note,
+        parent_run_id=r.parent_run_id,
     )
 
 
@@ -128,20 +118,31 @@ def _options_dict(options: AccountingOptions) -> dict[str, Any]:
 
 
 def save_run(
-    engine: Engine, inventory: Inventory, *, created_by: str | None, data_quality_score: float | None = None
+    db: Engine | Session,
+    inventory: Inventory,
+    *,
+    created_by: str | None,
+    data_quality_score: float | None = None,
+    indicators: IndicatorTable | None = None,
+    parent_run_id: int | None = None,
 ) -> int:
-    """Store an inventory run; returns its id.
+    """Add an inventory run to ``session`` (the caller's transaction); returns its id.
 
     Parameters
     ----------
-    engine : Engine
-        The store.
+    db : Engine or Session
+        The store (a transaction of its own), or the caller's session (a park run and its
+        enterprise views are stored in one transaction).
     inventory : Inventory
         The result of :func:`zeropark.accounting.run`.
     created_by : str or None
         User (or ``cli``/``demo``) that computed it.
     data_quality_score : float, optional
-        The data-quality score of the inputs at the time [0..100] (monitoring).
+        The data-quality score of the inputs at the time [0..100] (``zeropark.services.quality``).
+    indicators : IndicatorTable, optional
+        The indicator table evaluated on the same input (national method).
+    parent_run_id : int, optional
+        The park run an enterprise view was accounted with.
 
     Raises
     ------
@@ -153,6 +154,7 @@ def save_run(
         year=inventory.year,
         method=inventory.method.value,
         enterprise_id=inventory.enterprise_id,
+        parent_run_id=parent_run_id,
         factor_set=inventory.factor_set_name,
         factor_set_version=inventory.factor_set_version,
         options=_options_dict(inventory.options),
@@ -162,12 +164,17 @@ def save_run(
         total_tco2e=inventory.total_tco2e,
         energy_tce=inventory.energy_tce,
         result=inventory.to_dict(),
+        indicators=None if indicators is None else indicators.to_dict(),
         created_at=datetime.now(UTC),
         created_by=created_by,
     )
-    with transaction(engine) as s:
-        s.add(row)
-        s.flush()
+    if isinstance(db, Session):
+        db.add(row)
+        db.flush()
+        return int(row.id)
+    with transaction(db) as session:
+        session.add(row)
+        session.flush()
         return int(row.id)
 
 
@@ -183,7 +190,8 @@ def _row(engine: Engine, run_id: int, enterprise_id: str | None) -> InventoryRun
 def get_run(engine: Engine, run_id: int, *, enterprise_id: str | None = None) -> StoredRun:
     """A stored run with its inventory; an ``enterprise_id`` scope sees only that enterprise's runs."""
     row = _row(engine, run_id, enterprise_id)
-    return StoredRun(_summary(row), Inventory.from_dict(row.result))
+    table = None if row.indicators is None else IndicatorTable.from_dict(row.indicators)
+    return StoredRun(summary_of(row), Inventory.from_dict(row.result), table)
 
 
 def list_runs(
@@ -193,10 +201,13 @@ def list_runs(
     method: Method | None = None,
     *,
     enterprise_id: str | None = None,
+    park_level: bool = False,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[RunSummary], int]:
     """Runs of a park, newest first, one page at a time.
+
+    ``enterprise_id`` keeps one enterprise's views; ``park_level`` only the park views.
 
     Returns
     -------
@@ -213,7 +224,9 @@ def list_runs(
         cond.append(InventoryRunRow.method == method.value)
     if enterprise_id is not None:
         cond.append(InventoryRunRow.enterprise_id == enterprise_id)
-    cols = [c for c in InventoryRunRow.__table__.c if c.name != "result"]
+    if park_level:
+        cond.append(InventoryRunRow.enterprise_id.is_(None))
+    cols = [c for c in InventoryRunRow.__table__.c if c.name not in ("result", "indicators")]
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(InventoryRunRow).where(*cond)).scalar_one()
         rows = conn.execute(
@@ -223,12 +236,27 @@ def list_runs(
             .limit(limit)
             .offset(offset)
         ).all()
-    page = [_summary(r) for r in rows]
+    page = [summary_of(r) for r in rows]
     return page, int(total)
+
+
+def child_runs(engine: Engine, park_run_id: int) -> list[RunSummary]:
+    """The enterprise views stored with park run ``park_run_id``, by enterprise id."""
+    cols = [c for c in InventoryRunRow.__table__.c if c.name not in ("result", "indicators")]
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(*cols)
+            .where(InventoryRunRow.parent_run_id == park_run_id)
+            .order_by(InventoryRunRow.enterprise_id)
+        ).all()
+    return [summary_of(r) for r in rows]
 
 
 def sign_off(engine: Engine, run_id: int, verifier: str, note: str = "") -> RunSummary:
     """A verifier (核查机构) signs a run off; from then on it is frozen.
+
+    The enterprise views accounted with a park run (its child runs) are signed off with it, in the
+    same transaction: they are views of the same input.
 
     Raises
     ------
@@ -250,7 +278,13 @@ def sign_off(engine: Engine, run_id: int, verifier: str, note: str = "") -> RunS
             if existing is None:
                 raise NotFound(f"inventory run {run_id} does not exist")
             raise RunFrozen(run_id, existing.signed_off_by)
-    return _summary(_row(engine, run_id, None))
+        s.execute(
+            update(InventoryRunRow)
+            .where(InventoryRunRow.parent_run_id == run_id, InventoryRunRow.signed_off_at.is_(None))
+            .values(signed_off_by=verifier, signed_off_at=now, sign_off_note=note)
+            .execution_options(synchronize_session=False)
+        )
+    return summary_of(_row(engine, run_id, None))
 
 
 def delete_run(engine: Engine, run_id: int) -> None:
@@ -272,71 +306,3 @@ def delete_run(engine: Engine, run_id: int) -> None:
             s.execute(delete(InventoryRunRow).where(InventoryRunRow.id == run_id))
     except DBAPIError as exc:  # signed off between the check and the delete
         raise RunFrozen(run_id, None) from exc
-
-
-def _factor_set(engine: Engine, name: str, version: str) -> FactorSet:
-    from zeropark.factors import load_factor_set
-    from zeropark.store.factor_repo import get_factor_set
-
-    try:
-        return get_factor_set(engine, name, version)
-    except NotFound:
-        builtin = load_factor_set(name)
-        if builtin.version != version:
-            raise NotFound(
-                f"factor set '{name}@{version}' used by the run is neither stored nor the built-in version "
-                f"('{builtin.version}'); load it with `zeropark factors load`"
-            ) from None
-        return builtin
-
-
-def recompute_and_compare(
-    engine: Engine, run_id: int, *, factors: FactorSet | None = None, check_parties: bool = True
-) -> RecomputeResult:
-    """Re-run the accounting of a stored run from the store and compare, bit for bit.
-
-    The input is aggregated again from the readings, not from the stored month summaries
-    (:func:`~zeropark.store.aggregate.load_accounting_input` with ``from_readings``, of the whole
-    park; for an enterprise view also the enterprise-scoped input if the park input does not
-    reproduce the fingerprint), the stored options and factor set (by name and version) are used,
-    and the result is compared with the stored one: input fingerprint, totals (emissions, market
-    total, energy) and the complete serialised inventory.
-    """
-    stored = get_run(engine, run_id)
-    inv = stored.inventory
-    fs = factors if factors is not None else _factor_set(engine, inv.factor_set_name, inv.factor_set_version)
-    inputs = load_accounting_input(engine, inv.park_id, inv.year, from_readings=True)
-    again = run(inputs, fs, inv.options, enterprise_id=inv.enterprise_id, check_parties=check_parties)
-    if again.input_fingerprint != inv.input_fingerprint and inv.enterprise_id is not None:
-        scoped = load_accounting_input(
-            engine, inv.park_id, inv.year, enterprise_id=inv.enterprise_id, from_readings=True
-        )
-        candidate = run(scoped, fs, inv.options, enterprise_id=inv.enterprise_id, check_parties=check_parties)
-        if candidate.input_fingerprint == inv.input_fingerprint:
-            again = candidate
-    diffs: list[str] = []
-    fp_match = again.input_fingerprint == inv.input_fingerprint
-    if not fp_match:
-        diffs.append(f"input fingerprint: stored {inv.input_fingerprint}, now {again.input_fingerprint}")
-    for name in ("total_tco2e", "total_market_tco2e", "energy_tce"):
-        a, b = getattr(inv, name), getattr(again, name)
-        if a != b:
-            diffs.append(f"{name}: stored {a!r}, now {b!r}")
-    totals_match = not any(
-        d.split(":")[0] in ("total_tco2e", "total_market_tco2e", "energy_tce") for d in diffs
-    )
-    if again.code_version != inv.code_version:
-        diffs.append(f"code version: stored {inv.code_version}, now {again.code_version}")
-    identical = again.to_json() == inv.to_json()
-    if not identical and not diffs:
-        diffs.append("line items or breakdowns differ (totals and fingerprint equal)")
-    return RecomputeResult(
-        run_id=run_id,
-        stored_fingerprint=inv.input_fingerprint,
-        recomputed_fingerprint=again.input_fingerprint,
-        fingerprint_match=fp_match,
-        totals_match=totals_match,
-        identical=identical,
-        differences=tuple(diffs),
-        recomputed=again,
-    )

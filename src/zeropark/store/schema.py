@@ -295,6 +295,10 @@ class InventoryRunRow(Base):
     year: Mapped[int] = mapped_column(Integer)
     method: Mapped[str] = mapped_column(String(16))
     enterprise_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: The park run this enterprise view was accounted with (same input; signed off with it), or None.
+    parent_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inventory_run.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     factor_set: Mapped[str] = mapped_column(String(64))
     factor_set_version: Mapped[str] = mapped_column(String(32))
     options: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -304,6 +308,8 @@ class InventoryRunRow(Base):
     total_tco2e: Mapped[float] = mapped_column(Float)
     energy_tce: Mapped[float] = mapped_column(Float)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)  # the Inventory serialised
+    #: The 1 + 5 indicator table evaluated on the same input (national method only), serialised.
+    indicators: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     signed_off_by: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -26,7 +26,7 @@ READ_ROLES: tuple[Role, ...] = (Role.ADMIN, Role.PARK_MANAGER, Role.ENTERPRISE, 
 #: Roles that manage park master data.
 MANAGE_ROLES: tuple[Role, ...] = (Role.ADMIN, Role.PARK_MANAGER)
 
-T = TypeVar("T", bound=Select[Any])
+T = TypeVar("T", bound=Select[*tuple[Any, ...]])
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ class Principal:
     role: Role
     park_id: str | None
     enterprise_id: str | None
-    via: str  # "session" or "token"
+    via: str  # "session", "token" or "system"
     display_name: str = ""
 
 
@@ -167,3 +167,13 @@ class Scope:
             after=after,
             ip=self.ip,
         )
+
+
+def system_scope(engine: Engine, name: str) -> Scope:
+    """The scope of a trusted local process (``cli``, ``demo``): admin rights, audited under ``name``.
+
+    Whoever runs the command line has the database credentials and so every right; the scope
+    makes the CLI's writes go through the same use cases and leave the same audit records
+    (user ``name``, role ``admin``, no address) as the API's and the web's.
+    """
+    return Scope(Principal(0, name, Role.ADMIN, None, None, "system", name), engine, None)

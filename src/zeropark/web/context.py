@@ -24,12 +24,12 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine, func, select
 
 from zeropark import i18n
+from zeropark.formatting import register_filters
 from zeropark.model import Role
 from zeropark.serving.sessions import CSRF_COOKIE, OptionalUser, client_ip
 from zeropark.store.db import session_factory
 from zeropark.store.schema import InventoryRunRow, MeterRow, ParkRow, RollupRow
 from zeropark.store.scope import Principal, Scope
-from zeropark.web.format import register_filters
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -15,10 +14,9 @@ from zeropark.api.deps import SessionDep
 from zeropark.api.paging import IntId, Limit, Offset, read_page
 from zeropark.api.routers.parks import park_out
 from zeropark.api.schemas import AlarmOut, Page
-from zeropark.api.validation import invalid
 from zeropark.errors import NotFound
+from zeropark.services.alarms import AlarmAction, change_alarm
 from zeropark.serving.caching import etag_of, json_bytes
-from zeropark.store import audit
 from zeropark.store.schema import AlarmRow
 
 router = APIRouter(tags=["alarms 告警"])
@@ -87,36 +85,13 @@ def get_alarm(alarm_id: IntId, session: SessionDep, scope: ScopeDep) -> AlarmOut
     return AlarmOut.model_validate(_get_row(session, scope, alarm_id))
 
 
-def _transition(session: SessionDep, scope: ScopeDep, alarm_id: IntId, to: AlarmState) -> AlarmOut:
-    row = _get_row(session, scope, alarm_id)
-    scope.check_write("alarm", str(alarm_id), park_id=row.park_id, enterprise_id=row.enterprise_id)
-    if row.state == AlarmState.CLOSED:
-        raise invalid("state", f"alarm {alarm_id} is closed; a closed alarm cannot change")
-    if to == AlarmState.ACKNOWLEDGED and row.state != AlarmState.OPEN:
-        raise invalid("state", f"alarm {alarm_id} is {row.state}, only an open alarm can be acknowledged")
-    before = audit.row_snapshot(row)
-    now = datetime.now(UTC)
-    if to == AlarmState.ACKNOWLEDGED:
-        row.acknowledged_at = now
-        row.acknowledged_by = scope.user.username
-    else:
-        row.closed_at = now
-        if row.acknowledged_by is None:
-            row.acknowledged_at = now
-            row.acknowledged_by = scope.user.username
-    row.state = to.value
-    scope.audit(session, audit.UPDATE, "alarm", str(alarm_id), before=before, after=audit.row_snapshot(row))
-    session.commit()
-    return AlarmOut.model_validate(row)
-
-
 @router.post("/alarms/{alarm_id}/acknowledge", response_model=AlarmOut)
-def acknowledge_alarm(alarm_id: IntId, session: SessionDep, scope: ScopeDep) -> AlarmOut:
+def acknowledge_alarm(alarm_id: IntId, scope: ScopeDep) -> AlarmOut:
     """Acknowledge an open alarm. 确认告警."""
-    return _transition(session, scope, alarm_id, AlarmState.ACKNOWLEDGED)
+    return AlarmOut.model_validate(change_alarm(scope, alarm_id, AlarmAction.ACKNOWLEDGE))
 
 
 @router.post("/alarms/{alarm_id}/close", response_model=AlarmOut)
-def close_alarm(alarm_id: IntId, session: SessionDep, scope: ScopeDep) -> AlarmOut:
+def close_alarm(alarm_id: IntId, scope: ScopeDep) -> AlarmOut:
     """Close an alarm (open or acknowledged). 关闭告警."""
-    return _transition(session, scope, alarm_id, AlarmState.CLOSED)
+    return AlarmOut.model_validate(change_alarm(scope, alarm_id, AlarmAction.CLOSE))

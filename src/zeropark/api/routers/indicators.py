@@ -1,12 +1,12 @@
 """Indicators (指标): the 1+5 national zero-carbon park indicators of a year.
 
-Evaluated on the newest stored national-method park run of the year (a signed-off run first) and
-the park's indicator data; cached per run id, so a page view does not re-aggregate a year of
-readings. With ``enterprise_id`` (always the user's own for an enterprise user) the table is one
-enterprise's (:func:`zeropark.indicators.evaluate_enterprise`) on its newest national run: its
-emissions, energy, 单位能耗碳排放, clean-energy share, product energy intensity and carbon
-productivity; park-only indicators are marked ``park_level``. Another enterprise's table answers
-404 with an audit record ``denied``.
+The table stored with the latest national-method run of the view (:mod:`zeropark.services.indicators`:
+evaluated when the year was accounted, on the same input as the inventory), rendered once per run.
+With ``enterprise_id`` (always the user's own for an enterprise user) the table is one
+enterprise's (:func:`zeropark.indicators.evaluate_enterprise`): its emissions, energy,
+单位能耗碳排放, clean-energy share, product energy intensity and carbon productivity; park-only
+indicators are marked ``park_level``. Another enterprise's table answers 404 with an audit record
+``denied``.
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ from starlette.concurrency import run_in_threadpool
 
 from zeropark.api.auth import ScopeDep
 from zeropark.api.caching import caches
-from zeropark.api.routers.inventory import latest_runs, load_run
+from zeropark.api.routers.inventory import latest
 from zeropark.api.routers.parks import park_out
 from zeropark.api.schemas import IndicatorsOut
 from zeropark.errors import NotFound
 from zeropark.model import Method
+from zeropark.services.indicators import no_run, of_run
 from zeropark.serving.caching import etag_of, json_bytes
+from zeropark.store import runs
 from zeropark.store.db import read_connection
 from zeropark.store.schema import EnterpriseRow
 from zeropark.store.scope import Scope
@@ -68,28 +70,14 @@ async def park_indicators(
     await park_out(request, scope, park_id)
     ent_id = await _indicator_enterprise(request, scope, park_id, enterprise_id)
     engine: Engine = request.app.state.engine
-    summary = (await latest_runs(request, park_id, year, ent_id))[Method.NATIONAL]
-    if summary is None:
-        of = f"park '{park_id}'" if ent_id is None else f"enterprise '{ent_id}'"
-        body = "" if ent_id is None else f' {{"year": {year}, "enterprise_id": "{ent_id}"}}'
-        raise NotFound(
-            f"no national-method inventory run of {of} for {year}; "
-            f"create one with POST /api/v1/parks/{park_id}/inventory-runs{body}"
-        )
-    run_id = summary.id
+    found = (await latest(request, park_id, year, ent_id))[Method.NATIONAL]
+    if found is None:
+        raise no_run(park_id, year, ent_id)
+    run_id = found.run.id
 
     def compute() -> tuple[bytes, str]:
-        from zeropark.indicators import evaluate, evaluate_enterprise
-        from zeropark.store.aggregate import load_accounting_input
-        from zeropark.store.repo import get_indicator_data
-
-        _, inventory = load_run(request, scope, run_id)
-        inputs = load_accounting_input(engine, park_id, year, enterprise_id=ent_id)
-        table = (
-            evaluate(inventory, inputs)
-            if ent_id is None
-            else evaluate_enterprise(inventory, inputs, get_indicator_data(engine, park_id, year))
-        )
+        result = of_run(found.run, runs.get_run(engine, run_id).indicators)
+        table = result.table
         out = IndicatorsOut(
             park_id=park_id,
             year=year,

@@ -14,8 +14,8 @@ Each event is ``event: live`` with JSON data::
 
 Power in kW = energy of the bucket [kWh] / bucket length [h] (15 min → ÷ 0.25).
 
-Tenant scope is the caller's :class:`~zeropark.api.auth.Scope`, as for every read: an enterprise
-user's curves are built from its own meters only (``zeropark.web.views.live_curves``); another
+Tenant scope is the caller's :class:`~zeropark.store.scope.Scope`, as for every read: an enterprise
+user's curves are built from its own meters only (:func:`zeropark.services.monitoring.live_curves`); another
 park answers 404 with an audit record ``denied``; the device role gets 403.
 """
 
@@ -34,6 +34,8 @@ from starlette.concurrency import run_in_threadpool
 from zeropark.api.auth import ScopeDep
 from zeropark.api.deps import SessionDep
 from zeropark.api.routers.parks import get_park_row
+from zeropark.services.monitoring import live_curves
+from zeropark.serving import charts
 from zeropark.store.scope import Scope
 
 router = APIRouter(tags=["monitoring 监测"])
@@ -44,10 +46,7 @@ KEEPALIVE_S = 15.0
 
 def live_payload(scope: Scope, park_id: str, lang: str) -> dict[str, Any]:
     """The live curves of ``park_id`` inside ``scope`` as the stream's JSON payload."""
-    from zeropark.i18n import translator
-    from zeropark.web import charts, views
-
-    live = views.live_curves(scope, park_id, translator(lang))
+    live = live_curves(scope, park_id, lang)
     keys = [k for k in ("load", "pv", "chp", "storage") if k in live.latest_kw]
     return {
         "park_id": park_id,

@@ -7,8 +7,9 @@ import logging
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, Response
 
-from zeropark.errors import NotFound, PermissionDenied
-from zeropark.web import views
+from zeropark.errors import NotFound, PermissionDenied, ValidationError
+from zeropark.services.alarms import AlarmAction, change_alarm
+from zeropark.store.queries import alarms as alarm_queries
 from zeropark.web.context import PageDep, make_pager
 from zeropark.web.pages.common import error_page, not_found_page
 
@@ -22,9 +23,9 @@ def alarms(page: PageDep, state: str = "") -> Response:
     """告警 list (open first), acknowledge/close by htmx with CSRF."""
     if page.park is None:
         return page.render("alarms.html", "alarms", "nav_alarms", rows=[], pager=None, state=state)
-    total = views.count_alarms(page.scope, page.park.id, state)
+    total = alarm_queries.count_alarms(page.scope, page.park.id, state)
     pager = make_pager(page.request, total, per_page=25)
-    rows = views.alarms(page.scope, page.park.id, state, pager.offset, pager.per_page)
+    rows = alarm_queries.alarms(page.scope, page.park.id, state, pager.offset, pager.per_page)
     return page.render("alarms.html", "alarms", "nav_alarms", rows=rows, pager=pager, state=state)
 
 
@@ -34,9 +35,11 @@ def alarm_action(page: PageDep, alarm_id: int, action: str) -> Response:
     if action not in ("acknowledge", "close"):
         raise HTTPException(status_code=404)
     try:
-        row = views.update_alarm(page.scope, alarm_id, action)
+        row = change_alarm(page.scope, alarm_id, AlarmAction(action))
     except NotFound as exc:
         return not_found_page(page, exc)
     except PermissionDenied as exc:
         return error_page(page, 403, "forbidden", "", str(exc))
+    except ValidationError as exc:
+        return error_page(page, 409, "conflict", "", "; ".join(e.message for e in exc.errors))
     return page.partial("partials/alarm_row.html", a=row)

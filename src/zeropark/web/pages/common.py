@@ -1,19 +1,21 @@
-"""Helpers every page module shares: error pages, the inventory a page shows, labels, drill-down links."""
+"""Helpers every page module shares: error pages, the run a page shows, labels, drill-down links."""
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
 from fastapi.responses import Response
 
-from zeropark.i18n import carrier_label
+from zeropark.formatting import IndicatorDisplay, indicator_display
+from zeropark.i18n import PARTY_KEYS, carrier_label, party_label
+from zeropark.indicators import IndicatorKind
 from zeropark.model import Method
+from zeropark.services.inventory import RunView, latest_view
 from zeropark.web.context import Page
-from zeropark.web.inventory_view import InventoryView, load_inventory
 
-log = logging.getLogger(__name__)
+Label = Callable[[str, str], str]
+"""A label function ``(dimension, key) → text`` of breakdown keys."""
 
 
 def error_page(page: Page, status_code: int, title_key: str, detail_key: str, message: str = "") -> Response:
@@ -36,29 +38,28 @@ def not_found_page(page: Page, exc: Exception) -> Response:
     )
 
 
-def page_inventory(page: Page, method: Method, enterprise_id: str | None = None) -> InventoryView | None:
-    """The inventory the page shows: park level, or one (scope-checked) enterprise's view."""
+def page_run(page: Page, method: Method, enterprise_id: str | None = None) -> RunView | None:
+    """The run a page shows: the latest run of the park's view (or one enterprise's), by the one rule.
+
+    An enterprise user always gets its own enterprise's view (``zeropark.services.inventory``).
+    """
     if page.park is None:
         return None
-    state = page.request.app.state
-    cache: dict[Any, Any] | None = getattr(state, "web_inventory_cache", None)
-    if cache is None:
-        cache = state.web_inventory_cache = {}
-    return load_inventory(
-        page.scope, page.park.id, page.year, str(method), cache, enterprise_id=enterprise_id
-    )
+    return latest_view(page.scope, page.park.id, page.year, method, enterprise_id=enterprise_id)
 
 
-def label_maker(page: Page, names: dict[str, str]) -> Any:
+def label_maker(page: Page, names: Mapping[str, str]) -> Label:
     """A label function ``(dimension, key) → text`` for breakdown keys (enterprise names, carriers, codes)."""
     t = page.t
 
     def label(dimension: str, key: str) -> str:
         if dimension == "enterprise":
-            return names.get(key, t("park_level") if key in ("park", "", "None") else key)
+            return party_label(key, names, page.lang)
         if dimension == "carrier":
             return carrier_label(key, page.lang)
-        if dimension in ("source", "scope"):
+        if dimension == "scope":
+            return t(f"scope_{key}")
+        if dimension == "source":
             return t(key) if key else "—"
         return key
 
@@ -66,5 +67,29 @@ def label_maker(page: Page, names: dict[str, str]) -> Any:
 
 
 def drill_url(page: Page, method: str, dimension: str, key: str) -> str:
-    """The link from one total of a breakdown to the line items behind it."""
+    """The link from one total of a breakdown to the line items behind it.
+
+    An enterprise's share (consumption basis) is its own view's total, so its link opens the line
+    items of its own view; the park-level rows of the breakdown open the park's own lines.
+    """
+    if dimension == "enterprise" and key not in PARTY_KEYS:
+        return f"/inventory/items?method={method}&view={quote(key)}&year={page.year}"
     return f"/inventory/items?method={method}&by={dimension}&key={quote(key)}&year={page.year}"
+
+
+def indicator_rows(view: RunView | None, lang: str, *, include_core: bool = False) -> list[IndicatorDisplay]:
+    """The stored indicator table of a national run, as the pages show it (core row on request)."""
+    if view is None or view.indicators is None:
+        return []
+    return [
+        indicator_display(r, lang)
+        for r in view.indicators.rows
+        if include_core or r.kind is not IndicatorKind.CORE
+    ]
+
+
+def core_indicator(view: RunView | None, lang: str) -> IndicatorDisplay | None:
+    """The core indicator (单位能耗碳排放) of a national run's stored table, if any."""
+    if view is None or view.indicators is None:
+        return None
+    return indicator_display(view.indicators.core, lang)

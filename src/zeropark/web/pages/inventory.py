@@ -1,48 +1,55 @@
-"""碳排放核算 inventory: both methods side by side, drill-down to line items and their evidence, sign-off."""
+"""碳排放核算 inventory: both methods side by side, drill-down to line items and their evidence, sign-off.
+
+The page shows the latest run of the view (``zeropark.store.queries.runs``: the newest signed-off
+run, else the newest) — the run the API, the CLI and the reports show. Enterprises are listed on
+the consumption basis: an enterprise's row opens the line items of its own view.
+"""
 
 from __future__ import annotations
 
-import logging
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from zeropark.accounting import CONSUMER_BASIS_EN, CONSUMER_BASIS_ZH, LineItem
 from zeropark.errors import NotFound, PermissionDenied, RunFrozen
 from zeropark.model import Method
-from zeropark.web import charts, views
+from zeropark.services import inventory as service
+from zeropark.services.inventory import RunView
+from zeropark.serving import charts
+from zeropark.store.queries import enterprises, meters
+from zeropark.store.queries.evidence import EvidenceKind, resolve_evidence
 from zeropark.web.context import Page, PageDep, make_pager
-from zeropark.web.inventory_view import InventoryView, enterprise_names
-from zeropark.web.pages.common import drill_url, error_page, label_maker, not_found_page, page_inventory
-
-log = logging.getLogger(__name__)
+from zeropark.web.pages.common import drill_url, error_page, label_maker, not_found_page, page_run
 
 router = APIRouter(include_in_schema=False)
+
+DIMENSIONS = ("source", "scope", "enterprise", "carrier", "month")
 
 
 @router.get("/inventory", response_class=HTMLResponse)
 def inventory(page: PageDep, by: str = "source") -> Response:
     """碳排放核算: national method and GHG Protocol side by side, totals by a chosen dimension."""
-    if by not in ("source", "scope", "enterprise", "carrier", "month"):
+    if by not in DIMENSIONS:
         by = "source"
     if page.park is None:
-        return page.render("inventory.html", "inventory", "nav_inventory", inv=None, ghg=None, by=by)
-    inv = page_inventory(page, Method.NATIONAL)
-    ghg = page_inventory(page, Method.GHG)
-    names = enterprise_names(page.scope, page.park.id)
-    label = label_maker(page, names)
-    tables = {}
-    chart = None
-    for method, view in (("national", inv), ("ghg", ghg)):
+        return page.render("inventory.html", "inventory", "nav_inventory", run=None, ghg=None, by=by)
+    national = page_run(page, Method.NATIONAL)
+    ghg = page_run(page, Method.GHG)
+    label = label_maker(page, enterprises.names(page.scope, page.park.id))
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for method, view in (("national", national), ("ghg", ghg)):
         if view is None:
             continue
-        totals = getattr(view, f"by_{by}")
-        rows = [
+        totals = view.inventory.totals_by(by)
+        tables[method] = [
             {"key": k, "label": label(by, k), "value": v, "url": drill_url(page, method, by, k)}
-            for k, v in totals.items()
+            for k, v in sorted(totals.items(), key=lambda kv: -abs(kv[1]))
         ]
-        tables[method] = rows
-    if inv is not None:
+    chart = None
+    if national is not None:
         rows = tables["national"]
         chart = charts.bar_chart(
             [r["label"] for r in rows],
@@ -56,11 +63,12 @@ def inventory(page: PageDep, by: str = "source") -> Response:
         "inventory.html",
         "inventory",
         "nav_inventory",
-        inv=inv,
+        run=national,
         ghg=ghg,
         by=by,
         tables=tables,
         chart_inv=chart,
+        consumer_basis=CONSUMER_BASIS_EN if page.lang == "en" else CONSUMER_BASIS_ZH,
     )
 
 
@@ -68,14 +76,12 @@ def inventory(page: PageDep, by: str = "source") -> Response:
 def inventory_sign_off(page: PageDep, run_id: int, note: Annotated[str, Form()] = "") -> Response:
     """核查签发: a verifier signs a stored run of this park off; the run is frozen from then on (audited).
 
-    CSRF is checked by the auth layer (form field ``csrf_token``). The sign-off itself, its scope and
-    role checks and its audit record are :func:`zeropark.api.routers.inventory.sign_off_run`, the
-    same function the API route calls.
+    CSRF is checked by the session layer (form field ``csrf_token``). The sign-off, its scope and
+    role checks and its audit record are :func:`zeropark.services.inventory.sign_off`, the same
+    use case the API calls.
     """
-    from zeropark.api.routers.inventory import sign_off_run
-
     try:
-        signed = sign_off_run(page.scope.engine, page.scope, run_id, note)
+        signed = service.sign_off(page.scope, run_id, note)
     except NotFound as exc:
         return not_found_page(page, exc)
     except PermissionDenied:
@@ -89,12 +95,12 @@ def _method(method: str) -> Method:
     return Method(method) if method in ("national", "ghg") else Method.NATIONAL
 
 
-def _enterprise_view(page: Page, method: str, view: str) -> InventoryView | None:
-    """The park inventory, or with ``view`` one enterprise's view (404 outside the scope)."""
+def _view_run(page: Page, method: str, view: str) -> RunView | None:
+    """The park's run, or with ``view`` one enterprise's own run (404 outside the scope)."""
     if view and not page.scope.is_enterprise:
-        views.enterprise(page.scope, view)  # NotFound (audited) outside the scope
-        return page_inventory(page, _method(method), enterprise_id=view)
-    return page_inventory(page, _method(method))
+        enterprises.enterprise(page.scope, view)  # NotFound (audited) outside the scope
+        return page_run(page, _method(method), enterprise_id=view)
+    return page_run(page, _method(method))
 
 
 @router.get("/inventory/items", response_class=HTMLResponse)
@@ -107,16 +113,17 @@ def inventory_items(
     electricity and heat) instead of the park-level inventory.
     """
     try:
-        inv_view = _enterprise_view(page, method, view)
+        run = _view_run(page, method, view)
     except NotFound as exc:
         return not_found_page(page, exc)
-    view_inv = inv_view
-    names = enterprise_names(page.scope, page.park.id) if page.park else {}
+    names = enterprises.names(page.scope, page.park.id) if page.park else {}
     label = label_maker(page, names)
-    items = view_inv.items_where(by, key) if view_inv is not None else []
+    items: list[LineItem] = []
+    if run is not None:
+        items = run.inventory.lines_of(by, key) if by in DIMENSIONS else list(run.inventory.lines)
     items.sort(key=lambda li: -abs(li.emissions_tco2e))
     pager = make_pager(page.request, len(items), per_page=20, target="#items")
-    ctx = {
+    ctx: dict[str, Any] = {
         "items": items[pager.offset : pager.offset + pager.per_page],
         "pager": pager,
         "method": method,
@@ -125,7 +132,7 @@ def inventory_items(
         "key_label": label(by, key) if by else page.t("all"),
         "label": label,
         "sum_tco2e": sum(li.emissions_tco2e for li in items),
-        "inv": view_inv,
+        "run": run,
         "view": view,
     }
     if page.request.headers.get("HX-Request") and page.request.headers.get("HX-Target") == "items":
@@ -133,24 +140,54 @@ def inventory_items(
     return page.render("inventory_items.html", "inventory", "nav_inventory", **ctx)
 
 
+@dataclass(frozen=True, slots=True)
+class EvidenceRow:
+    """One piece of evidence behind a line item, as the page shows it."""
+
+    kind: str  # meter / activity / other
+    id: str
+    name: str
+    url: str | None
+    detail: str
+
+
+def _evidence_rows(page: Page, item: LineItem) -> list[EvidenceRow]:
+    month = "" if item.month is None else item.month_key
+    rows = []
+    for e in resolve_evidence(page.scope, item.evidence):
+        if e.kind is EvidenceKind.METER:
+            q = f"?month={month}" if month else ""
+            m = e.row
+            rows.append(
+                EvidenceRow(
+                    "meter", e.id, m.name or e.id, f"/meters/{e.id}/readings{q}", f"{m.carrier} · {m.unit}"
+                )
+            )
+        elif e.kind is EvidenceKind.ACTIVITY_RECORD:
+            r = e.row
+            detail = f"{r.quantity:,.3f} {r.unit} · {r.period_start}–{r.period_end}"
+            rows.append(EvidenceRow("activity", e.id, r.description or e.id, f"/activity/{e.id}", detail))
+        else:
+            rows.append(EvidenceRow("other", e.id, e.id, None, ""))
+    return rows
+
+
 @router.get("/inventory/items/{item_id}", response_class=HTMLResponse)
 def inventory_item(page: PageDep, item_id: str, method: str = "national", view: str = "") -> Response:
     """One line item: formula, factors with sources, and the readings or activity records behind it."""
     try:
-        inv_view = _enterprise_view(page, method, view)
+        run = _view_run(page, method, view)
     except NotFound as exc:
         return not_found_page(page, exc)
-    item = inv_view.item(item_id) if inv_view is not None else None
+    item = next((li for li in run.inventory.lines if li.id == item_id), None) if run is not None else None
     if item is None or page.park is None:
         return not_found_page(page, NotFound(f"line item '{item_id}' not found"))
-    names = enterprise_names(page.scope, page.park.id)
-    evidence = views.evidence(page.scope, page.park.id, item.evidence, item.month)
-    ctx = {
+    ctx: dict[str, Any] = {
         "item": item,
         "method": method,
-        "label": label_maker(page, names),
-        "evidence": evidence,
-        "inv": inv_view,
+        "label": label_maker(page, enterprises.names(page.scope, page.park.id)),
+        "evidence": _evidence_rows(page, item),
+        "run": run,
         "view": view,
     }
     if page.request.headers.get("HX-Request"):
@@ -162,12 +199,12 @@ def inventory_item(page: PageDep, item_id: str, method: str = "national", view: 
 def meter_readings(page: PageDep, meter_id: str, month: str = "") -> Response:
     """The readings of one meter in one month (provenance of a metered line item), paginated."""
     try:
-        meter = views.meter(page.scope, meter_id)
+        meter = meters.meter(page.scope, meter_id)
     except NotFound as exc:
         return not_found_page(page, exc)
-    total = views.count_readings(page.scope, meter, month)
+    total = meters.count_readings(page.scope, meter, month)
     pager = make_pager(page.request, total, per_page=50, target="#readings")
-    rows = views.readings(page.scope, meter, month, pager.offset, pager.per_page)
+    rows = meters.readings(page.scope, meter, month, pager.offset, pager.per_page)
     ctx: dict[str, Any] = {"meter": meter, "rows": rows, "pager": pager, "month": month}
     if page.request.headers.get("HX-Request") and page.request.headers.get("HX-Target") == "readings":
         return page.partial("partials/readings.html", **ctx)
@@ -178,7 +215,7 @@ def meter_readings(page: PageDep, meter_id: str, month: str = "") -> Response:
 def activity_record(page: PageDep, record_id: str) -> Response:
     """One activity record (活动数据) with its evidence."""
     try:
-        record = views.activity_record(page.scope, record_id)
+        record = enterprises.activity_record(page.scope, record_id)
     except NotFound as exc:
         return not_found_page(page, exc)
     return page.render("activity_record.html", "inventory", "activity_records", record=record)

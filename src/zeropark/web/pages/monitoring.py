@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from zeropark.web import charts, views
+from zeropark.services import monitoring as monitoring_view
+from zeropark.serving import charts
 from zeropark.web.context import PageDep
-
-log = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,13 +17,14 @@ def monitoring(page: PageDep) -> Response:
     """能源监测: live curves, meter tree with balance, Sankey of energy flows.
 
     The live chart is rendered here and then updated by Server-Sent Events from
-    ``/api/v1/parks/{id}/live`` (``zeropark.api.routers.live``): no polling.
+    ``/api/v1/parks/{id}/live`` (``zeropark.api.routers.live``): no polling. Both draw from
+    :mod:`zeropark.services.monitoring`.
     """
     if page.park is None:
         return page.render("monitoring.html", "monitoring", "nav_monitoring", live=None)
-    live = views.live_curves(page.scope, page.park.id, page.t)
-    tree = views.meter_tree(page.scope, page.park.id, page.year)
-    flows = views.energy_flows(page.scope, page.park.id, page.year, page.t, page.lang)
+    live = monitoring_view.live_curves(page.scope, page.park.id, page.lang)
+    tree = monitoring_view.meter_tree(page.scope, page.park.id, page.year)
+    flows = monitoring_view.energy_flows(page.scope, page.park.id, page.year, page.lang)
     sankey = charts.sankey_chart(flows.nodes, flows.links, unit="MWh") if flows.links else None
     return page.render(
         "monitoring.html",

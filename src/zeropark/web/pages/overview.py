@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from zeropark.accounting import PARK_LEVEL
 from zeropark.model import Method
-from zeropark.web import charts, views
+from zeropark.serving import charts
+from zeropark.store.queries import enterprises
 from zeropark.web.context import PageDep
-from zeropark.web.inventory_view import enterprise_names
-from zeropark.web.pages.common import drill_url, label_maker, page_inventory
-
-log = logging.getLogger(__name__)
+from zeropark.web.pages.common import core_indicator, drill_url, indicator_rows, label_maker, page_run
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,16 +23,16 @@ def overview(page: PageDep) -> Response:
     if page.scope.is_enterprise:
         return RedirectResponse(f"/enterprises/{page.user.enterprise_id}", status_code=303)
     if page.park is None:
-        return page.render("overview.html", "overview", "nav_overview", inv=None)
-    inv = page_inventory(page, Method.NATIONAL)
-    ghg = page_inventory(page, Method.GHG)
-    names = enterprise_names(page.scope, page.park.id)
-    ctx: dict[str, Any] = {"inv": inv, "ghg": ghg}
-    if inv is not None:
-        label = label_maker(page, names)
-        core = views.core_indicator(inv, page.lang)
-        ctx["core"] = core
-        ctx["guiding"] = views.guiding_indicators(page.scope, page.park.id, page.year, inv, page.lang)
+        return page.render("overview.html", "overview", "nav_overview", run=None)
+    national = page_run(page, Method.NATIONAL)
+    ghg = page_run(page, Method.GHG)
+    ctx: dict[str, Any] = {"run": national, "ghg": ghg}
+    if national is not None:
+        inv = national.inventory
+        label = label_maker(page, enterprises.names(page.scope, page.park.id))
+        ctx["inv"] = inv
+        ctx["core"] = core_indicator(national, page.lang)
+        ctx["guiding"] = indicator_rows(national, page.lang)
         months = list(inv.by_month)
         ctx["chart_emissions"] = charts.bar_chart(
             months,
@@ -43,26 +41,30 @@ def overview(page: PageDep) -> Response:
             urls=[drill_url(page, "national", "month", m) for m in months],
             series_name=page.t("emissions_tco2"),
         )
-        e_months = list(inv.energy_by_month_tce)
+        energy = inv.energy_by_month
         ctx["chart_energy"] = charts.line_chart(
-            e_months,
-            [(page.t("energy_tce"), [inv.energy_by_month_tce[m] for m in e_months])],
-            axis_name="tce",
-            area=True,
+            list(energy), [(page.t("energy_tce"), list(energy.values()))], axis_name="tce", area=True
         )
-        mix = [(label("carrier", c), v) for c, v in inv.energy_by_carrier_tce.items() if v > 0]
+        mix = [(label("carrier", c), v) for c, v in inv.energy_by_carrier.items() if v > 0]
         ctx["chart_mix"] = charts.pie_chart(mix, unit="tce")
         ctx["chart_clean_annual"] = charts.gauge_chart(
-            None if inv.clean_share_annual is None else inv.clean_share_annual * 100,
+            None if inv.clean_energy_share is None else inv.clean_energy_share * 100,
             name=page.t("clean_share_annual"),
             target_pct=90.0,
         )
         ctx["chart_clean_hourly"] = charts.gauge_chart(
-            None if inv.clean_share_hourly is None else inv.clean_share_hourly * 100,
+            None if inv.hourly.share is None else inv.hourly.share * 100,
             name=page.t("clean_share_hourly"),
             target_pct=90.0,
         )
-        top = [(k, v) for k, v in inv.by_enterprise.items() if k != "park"][:10]
+        top = sorted(
+            (
+                (c.party, c.emissions_tco2e)
+                for c in inv.consumers
+                if c.party != PARK_LEVEL and c.emissions_tco2e > 0
+            ),
+            key=lambda kv: -kv[1],
+        )[:10]
         ctx["chart_top"] = charts.bar_chart(
             [label("enterprise", k) for k, _ in top],
             [v for _, v in top],

@@ -15,7 +15,7 @@ from zeropark.errors import NotFound, PermissionDenied, RowError, ValidationErro
 from zeropark.model import Role
 from zeropark.services import users as users_service
 from zeropark.store.db import transaction
-from zeropark.web import views
+from zeropark.store.queries import users as user_queries
 from zeropark.web.context import Page, PageDep, make_pager
 from zeropark.web.pages.common import error_page, not_found_page
 
@@ -35,7 +35,7 @@ def _admin_only(page: Page, what: str) -> Response | None:
 def _users_page(
     page: Page, *, status_code: int = 200, error: str = "", form: dict[str, str] | None = None
 ) -> Response:
-    rows = views.user_rows(page.scope)
+    rows = user_queries.users(page.scope)
     pager = make_pager(page.request, len(rows), per_page=25)
     return page.render(
         "users.html",
@@ -45,8 +45,8 @@ def _users_page(
         rows=rows[pager.offset : pager.offset + pager.per_page],
         pager=pager,
         roles=[str(r) for r in Role],
-        enterprises=views.all_enterprises(page.scope),
-        parks=views.all_parks(page.scope),
+        enterprises=user_queries.all_enterprises(page.scope),
+        parks=user_queries.all_parks(page.scope),
         now=datetime.now(UTC),
         error=error,
         form=form or {},

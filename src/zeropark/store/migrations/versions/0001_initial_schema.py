@@ -278,6 +278,7 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("method", sa.String(length=16), nullable=False),
         sa.Column("enterprise_id", sa.String(length=64), nullable=True),
+        sa.Column("parent_run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("factor_set", sa.String(length=64), nullable=False),
         sa.Column("factor_set_version", sa.String(length=32), nullable=False),
         sa.Column("options", sa.JSON(), nullable=False),
@@ -287,15 +288,18 @@ def upgrade() -> None:
         sa.Column("total_tco2e", sa.Float(), nullable=False),
         sa.Column("energy_tce", sa.Float(), nullable=False),
         sa.Column("result", sa.JSON(), nullable=False),
+        sa.Column("indicators", sa.JSON(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=True),
         sa.Column("signed_off_by", sa.String(length=64), nullable=True),
         sa.Column("signed_off_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sign_off_note", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["parent_run_id"], ["inventory_run.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("inventory_run", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_inventory_run_parent_run_id"), ["parent_run_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_inventory_run_park_id"), ["park_id"], unique=False)
 
     op.create_table(
@@ -561,6 +565,7 @@ def downgrade() -> None:
     op.drop_table("zone")
     with op.batch_alter_table("inventory_run", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inventory_run_park_id"))
+        batch_op.drop_index(batch_op.f("ix_inventory_run_parent_run_id"))
 
     op.drop_table("inventory_run")
     op.drop_table("indicator_data")

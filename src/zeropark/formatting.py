@@ -1,4 +1,4 @@
-"""Number and time formatting for the pages (thousands separators, fixed decimals, local time).
+"""Number and time formatting for the pages and the reports (thousands, fixed decimals, local time).
 
 Numbers are shown with the precision the quantity deserves: emissions and energy with one or two
 decimals and thousands separators, shares as percent with one decimal, intensities with three
@@ -7,11 +7,15 @@ decimals. A missing value prints as an em dash, never as 0.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
+
+from zeropark.indicators import IndicatorRow, IndicatorStatus
+from zeropark.timeseries import Quality
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 MISSING = "—"
@@ -42,8 +46,6 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return MISSING
     if value.tzinfo is None:
-        from datetime import UTC
-
         value = value.replace(tzinfo=UTC)
     return value.astimezone(LOCAL_TZ).strftime(fmt)
 
@@ -61,14 +63,53 @@ QUALITY_ZH: dict[str, str] = {
 
 def quality_flags(value: int | None, lang: str = "zh") -> str:
     """Reading quality bits as words (``0`` → 正常/ok; ``17`` → 负值, 插补)."""
-    from zeropark.timeseries import Quality
-
     if not value:
         return "正常" if lang != "en" else "ok"
     names = [f.name or "" for f in Quality if f.value and int(value) & f.value]
     if lang == "en":
         return ", ".join(n.lower() for n in names)
     return "、".join(QUALITY_ZH.get(n, n) for n in names)
+
+
+#: How an indicator status reads on a page and in a report (the verdict badge's key).
+VERDICT: dict[IndicatorStatus, str] = {
+    IndicatorStatus.PASS: "pass",
+    IndicatorStatus.FAIL: "fail",
+    IndicatorStatus.NO_THRESHOLD: "not_assessed",
+    IndicatorStatus.MISSING: "missing",
+    IndicatorStatus.PARK_LEVEL: "park_level",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorDisplay:
+    """One indicator row as the pages and the PDF show it (text already formatted)."""
+
+    key: str
+    label: str
+    value: float | None
+    value_text: str
+    requirement: str
+    threshold: float | None
+    verdict: str  # pass / fail / not_assessed / missing / park_level
+    missing: str
+
+
+def indicator_display(row: IndicatorRow, lang: str = "zh") -> IndicatorDisplay:
+    """The display of one stored indicator row: percentages with 1 decimal, others with 3."""
+    label = row.label_en if lang == "en" else row.label_zh
+    return IndicatorDisplay(
+        key=row.code,
+        label=f"{label} ({row.unit})" if row.unit else label,
+        value=row.value,
+        value_text=num(row.value, 1 if row.unit == "%" else 3),
+        requirement=f"{row.comparison} {row.threshold:g}"
+        if row.threshold is not None and row.comparison
+        else MISSING,
+        threshold=row.threshold,
+        verdict=VERDICT.get(row.status, "not_assessed"),
+        missing="、".join(row.missing) if row.missing else (row.note_en if lang == "en" else row.note_zh),
+    )
 
 
 def register_filters(env: Environment) -> None:

@@ -1,0 +1,55 @@
+"""The data of an annual report (报告数据): gathered by ``zeropark.services.reporting``, rendered here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zeropark.errors import NotFound
+from zeropark.factors import FactorSet
+from zeropark.model import Enterprise, Method, Park, Zone
+from zeropark.monitoring.quality import DataQuality
+from zeropark.store.queries.runs import RunView
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    """Everything an annual report shows, as the scope sees it.
+
+    ``primary`` is the run the report is built on: the national run for the PDF and for a
+    national-method workbook, the GHG run for a GHG workbook.
+    """
+
+    park: Park
+    year: int
+    enterprise: Enterprise | None
+    enterprises: tuple[Enterprise, ...]
+    zones: tuple[Zone, ...]
+    national: RunView | None
+    ghg: RunView | None
+    quality: DataQuality
+    factor_set: FactorSet | None
+
+    @property
+    def enterprise_names(self) -> dict[str, str]:
+        """Enterprise id → name, of the enterprises the report may show."""
+        return {e.id: e.name for e in self.enterprises}
+
+    def run(self, method: Method) -> RunView:
+        """The run of ``method`` the report is built on.
+
+        Raises
+        ------
+        NotFound
+            The view has no run of that method for the year (the message says how to make one).
+        """
+        view = self.national if method is Method.NATIONAL else self.ghg
+        if view is None:
+            who = (
+                f"park '{self.park.id}'" if self.enterprise is None else f"enterprise '{self.enterprise.id}'"
+            )
+            raise NotFound(
+                f"no {method.value} inventory run of {who} for {self.year}; account the year first "
+                f"(`zeropark account --year {self.year} --method {method.value}`, the 碳排放核算 page, or "
+                f"POST /api/v1/parks/{self.park.id}/inventory-runs)"
+            )
+        return view

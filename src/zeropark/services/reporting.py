@@ -1,0 +1,273 @@
+"""Reports (报告): the annual report data gathered once, the Excel and PDF rendered from it, kept as evidence.
+
+:func:`report_data` gathers, inside the user's scope, everything a report shows — the latest
+national and GHG runs of the view (:mod:`zeropark.store.queries.runs`), their stored indicator
+table, the data-quality figure (:mod:`zeropark.services.quality`), the factor set, the names —
+so the Excel (:mod:`zeropark.reports.excel`) and the PDF (:mod:`zeropark.reports.pdf`) show the
+figures the pages and the API show. :func:`create_report` renders one, stores it (``report``
+rows, the evidence of what was handed out) with an audit record, and is what the API, the web
+page and the CLI call: the same workbook whichever door it is asked from.
+
+A report is the park's (every enterprise, on the consumption basis) or one enterprise's (its own
+view, accounted with the park run). An enterprise user's report is always its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import func, select
+
+from zeropark.accounting import AccountingOptions
+from zeropark.errors import NotFound, PermissionDenied
+from zeropark.model import Method, Role
+from zeropark.reports import excel, pdf
+from zeropark.reports.data import ReportData
+from zeropark.services.factor_sets import resolve_factor_set
+from zeropark.services.inventory import account_year, latest_view, view_of_run
+from zeropark.services.quality import data_quality
+from zeropark.store import audit, repo
+from zeropark.store.db import session_factory, transaction
+from zeropark.store.schema import ReportRow
+from zeropark.store.scope import Scope
+
+__all__ = [
+    "ReportData",
+    "ReportFile",
+    "ReportKind",
+    "create_report",
+    "list_reports",
+    "render",
+    "report_data",
+    "stored_report",
+]
+
+
+class ReportKind(StrEnum):
+    """Report file kinds."""
+
+    PDF = "pdf"
+    XLSX = "xlsx"
+
+
+MEDIA_TYPES: dict[ReportKind, str] = {
+    ReportKind.PDF: "application/pdf",
+    ReportKind.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFile:
+    """A generated report: its stored id, file name, media type and bytes."""
+
+    id: int
+    file_name: str
+    media_type: str
+    content: bytes
+    inventory_run_id: int
+
+
+def _view(scope: Scope, enterprise_id: str | None) -> str | None:
+    if not scope.is_enterprise:
+        return enterprise_id
+    if enterprise_id is not None and enterprise_id != scope.enterprise_id:
+        scope.deny("report", enterprise_id, "report of another enterprise")
+        raise NotFound(f"enterprise '{enterprise_id}' not found")
+    return scope.enterprise_id
+
+
+def report_data(
+    scope: Scope, park_id: str, year: int, *, enterprise_id: str | None = None, run_id: int | None = None
+) -> ReportData:
+    """The data of the park's report (or of one enterprise's) for ``year``, inside ``scope``.
+
+    The report is built on the latest run of each method; ``run_id`` builds it on that run
+    instead (a run of the same view and year, e.g. the one ``zeropark account`` just made).
+
+    Raises
+    ------
+    NotFound
+        The park or enterprise is unknown or outside the scope (audited).
+    """
+    scope.check_park(park_id)
+    view = _view(scope, enterprise_id)
+    park = repo.get_park(scope.engine, park_id)
+    enterprise = None
+    if view is not None:
+        scope.check("enterprise", view, park_id=park_id, enterprise_id=view)
+        enterprise = repo.get_enterprise(scope.engine, view)
+        if enterprise.park_id != park_id:
+            raise NotFound(f"enterprise '{view}' not found in park '{park_id}'")
+    everyone = repo.list_enterprises(scope.engine, park_id)
+    visible = tuple(e for e in everyone if view is None or e.id == view)
+    national = latest_view(scope, park_id, year, Method.NATIONAL, enterprise_id=view)
+    ghg = latest_view(scope, park_id, year, Method.GHG, enterprise_id=view)
+    if run_id is not None:
+        chosen = view_of_run(scope, run_id)
+        if (chosen.summary.park_id, chosen.summary.year, chosen.summary.enterprise_id) != (
+            park_id,
+            year,
+            view,
+        ):
+            raise NotFound(f"inventory run {run_id} is not a run of this report's view ({park_id}, {year})")
+        if chosen.summary.method is Method.NATIONAL:
+            national = chosen
+        else:
+            ghg = chosen
+    basis = national or ghg
+    factor_set = (
+        None
+        if basis is None
+        else resolve_factor_set(scope.engine, basis.summary.factor_set, basis.summary.factor_set_version)
+    )
+    return ReportData(
+        park=park,
+        year=year,
+        enterprise=enterprise,
+        enterprises=visible,
+        zones=tuple(repo.list_zones(scope.engine, park_id)),
+        national=national,
+        ghg=ghg,
+        quality=data_quality(scope, park_id, year, enterprise_id=view),
+        factor_set=factor_set,
+    )
+
+
+def render(
+    data: ReportData, kind: ReportKind, *, method: Method = Method.NATIONAL, lang: str = "zh"
+) -> bytes:
+    """The report file of ``data``: the PDF (national run; GHG beside it) or the workbook of ``method``.
+
+    Raises
+    ------
+    NotFound
+        No run of the method the file is built on.
+    """
+    if kind is ReportKind.PDF:
+        data.run(Method.NATIONAL)
+        return pdf.render_annual_report(data, lang=lang)
+    view = data.run(method)
+    return excel.inventory_workbook_bytes(
+        view.inventory,
+        park_name=data.park.name,
+        indicators=view.indicators,
+        factor_set=data.factor_set,
+        enterprise_names=data.enterprise_names,
+        zone_names={z.id: z.name for z in data.zones},
+        data_quality=data.quality,
+    )
+
+
+def create_report(
+    scope: Scope,
+    park_id: str,
+    year: int,
+    kind: ReportKind,
+    *,
+    method: Method = Method.NATIONAL,
+    lang: str = "zh",
+    enterprise_id: str | None = None,
+    account_with: str | None = None,
+) -> ReportFile:
+    """Render the report and keep it (a ``report`` row, audited): the one path of every door.
+
+    ``account_with`` (a factor set ``NAME[@VERSION]``): an enterprise's report whose enterprise has
+    no run of the report's method for the year accounts its own view first with default options
+    (:func:`zeropark.services.inventory.account_year`). A park report is never accounted here.
+
+    Raises
+    ------
+    NotFound
+        Park or enterprise unknown or outside the scope, or no run to build the report on.
+    PermissionDenied
+        A role that may not generate reports (verifier, device: they download stored ones).
+    """
+    if scope.user.role not in (Role.ADMIN, Role.PARK_MANAGER, Role.ENTERPRISE):
+        scope.deny("report", f"{park_id}/{year}", f"role '{scope.user.role}' may not generate reports")
+        raise PermissionDenied(
+            f"role '{scope.user.role}' may not generate reports; download a generated one instead"
+        )
+    data = report_data(scope, park_id, year, enterprise_id=enterprise_id)
+    needed = Method.NATIONAL if kind is ReportKind.PDF else method
+    missing = (data.national if needed is Method.NATIONAL else data.ghg) is None
+    if missing and data.enterprise is not None and account_with is not None:
+        account_year(
+            scope,
+            park_id,
+            year,
+            AccountingOptions(method=needed),
+            account_with,
+            enterprise_id=data.enterprise.id,
+        )
+        data = report_data(scope, park_id, year, enterprise_id=enterprise_id)
+    content = render(data, kind, method=method, lang=lang)
+    run = data.run(Method.NATIONAL if kind is ReportKind.PDF else method)
+    owner = park_id if data.enterprise is None else f"{park_id}-{data.enterprise.id}"
+    file_name = (
+        f"{owner}-{year}-carbon-report-{lang}.pdf"
+        if kind is ReportKind.PDF
+        else f"{owner}-{year}-inventory-{method.value}.xlsx"
+    )
+    with transaction(scope.engine) as session:
+        row = ReportRow(
+            park_id=park_id,
+            enterprise_id=None if data.enterprise is None else data.enterprise.id,
+            inventory_run_id=run.run_id,
+            kind=kind.value,
+            file_name=file_name,
+            content=content,
+            created_at=datetime.now(UTC),
+        )
+        session.add(row)
+        session.flush()
+        scope.audit(
+            session,
+            audit.CREATE,
+            "report",
+            str(row.id),
+            after=audit.row_snapshot(row) | {"bytes": len(content)},
+        )
+        report_id = int(row.id)
+    return ReportFile(report_id, file_name, MEDIA_TYPES[kind], content, run.run_id)
+
+
+def list_reports(
+    scope: Scope,
+    park_id: str,
+    *,
+    kind: ReportKind | None = None,
+    enterprise_id: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[ReportRow], int]:
+    """Reports generated for the park, newest first (an enterprise user: its own only), one page."""
+    scope.check_park(park_id)
+    stmt = scope.filter(
+        select(ReportRow).where(ReportRow.park_id == park_id),
+        park_col=ReportRow.park_id,
+        enterprise_col=ReportRow.enterprise_id,
+    )
+    if kind is not None:
+        stmt = stmt.where(ReportRow.kind == kind.value)
+    if enterprise_id is not None:
+        stmt = stmt.where(ReportRow.enterprise_id == enterprise_id)
+    with session_factory(scope.engine)() as session:
+        total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+        page = stmt.order_by(ReportRow.created_at.desc(), ReportRow.id.desc()).limit(limit).offset(offset)
+        rows = list(session.scalars(page))
+        session.expunge_all()
+    return rows, total
+
+
+def stored_report(scope: Scope, report_id: int) -> ReportRow:
+    """One generated report with its content, inside ``scope`` (NotFound otherwise, audited)."""
+    with session_factory(scope.engine)() as session:
+        row = session.get(ReportRow, report_id)
+        if row is not None:
+            session.expunge(row)
+    if row is None:
+        raise NotFound(f"report {report_id} not found")
+    scope.check("report", str(report_id), park_id=row.park_id, enterprise_id=row.enterprise_id)
+    return row

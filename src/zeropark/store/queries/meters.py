@@ -1,0 +1,163 @@
+"""Meters as read (计量器具): one meter, its readings by month, the park's meters, year totals, rollups.
+
+Every function takes the caller's :class:`~zeropark.store.scope.Scope`: an enterprise user gets
+only its own enterprise's meters; one meter outside the scope answers NotFound (audited).
+Energy values come from the rollups (``rollup``, canonical units, multiplier applied).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from zeropark.errors import NotFound
+from zeropark.store.db import session_factory
+from zeropark.store.schema import MeterRow, ReadingRow, RollupRow
+from zeropark.store.scope import Scope
+
+__all__ = [
+    "YearTotal",
+    "count_readings",
+    "latest_rollups",
+    "meter",
+    "meters",
+    "readings",
+    "year_totals",
+]
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+YearTotal = tuple[float, int, int]
+"""(energy in the year [canonical unit], intervals present, intervals expected)."""
+
+
+def _scoped(scope: Scope, stmt: Any) -> Any:
+    return scope.filter(stmt, enterprise_col=MeterRow.enterprise_id, park_col=MeterRow.park_id)
+
+
+def meter(scope: Scope, meter_id: str) -> MeterRow:
+    """One meter inside ``scope`` (NotFound otherwise, audited)."""
+    with session_factory(scope.engine)() as session:
+        row = session.get(MeterRow, meter_id)
+    if row is None:
+        raise NotFound(f"meter '{meter_id}' not found")
+    scope.check("meter", meter_id, park_id=row.park_id, enterprise_id=row.enterprise_id)
+    return row
+
+
+def meters(scope: Scope, park_id: str, *, enterprise_id: str | None = None) -> list[MeterRow]:
+    """The park's meters inside ``scope`` (optionally one enterprise's), by id."""
+    stmt = _scoped(scope, select(MeterRow).where(MeterRow.park_id == park_id))
+    if enterprise_id is not None:
+        stmt = stmt.where(MeterRow.enterprise_id == enterprise_id)
+    with session_factory(scope.engine)() as session:
+        return list(session.scalars(stmt.order_by(MeterRow.id)))
+
+
+def _month_range(month: str) -> tuple[datetime, datetime] | None:
+    try:
+        y, m = (int(x) for x in month.split("-")[:2])
+    except ValueError:
+        return None
+    start = datetime(y, m, 1, tzinfo=LOCAL_TZ)
+    end = datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=LOCAL_TZ)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _readings_stmt(meter_row: MeterRow, month: str, what: Any) -> Any:
+    stmt = select(what).where(ReadingRow.meter_id == meter_row.id)
+    rng = _month_range(month) if month else None
+    if rng:
+        stmt = stmt.where(ReadingRow.ts >= rng[0], ReadingRow.ts < rng[1])
+    return stmt
+
+
+def count_readings(scope: Scope, meter_row: MeterRow, month: str) -> int:
+    """Number of readings of an (already scope-checked) meter in ``month`` (``YYYY-MM``, local)."""
+    with session_factory(scope.engine)() as session:
+        return int(session.scalar(_readings_stmt(meter_row, month, func.count())) or 0)
+
+
+def readings(scope: Scope, meter_row: MeterRow, month: str, offset: int, limit: int) -> list[ReadingRow]:
+    """One page of readings of an (already scope-checked) meter, oldest first."""
+    with session_factory(scope.engine)() as session:
+        stmt = (
+            _readings_stmt(meter_row, month, ReadingRow).order_by(ReadingRow.ts).offset(offset).limit(limit)
+        )
+        return list(session.scalars(stmt))
+
+
+def _year_range(year: int) -> tuple[datetime, datetime]:
+    return (
+        datetime(year, 1, 1, tzinfo=LOCAL_TZ).astimezone(UTC),
+        datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ).astimezone(UTC),
+    )
+
+
+def year_totals(scope: Scope, ids: Iterable[str], year: int) -> dict[str, YearTotal]:
+    """Meter id → its energy, intervals present and expected in the local ``year``, from the rollups.
+
+    Day rollups where they exist, else hourly, else monthly. ``ids`` are meters the caller has
+    already taken from a scoped query.
+    """
+    lo, hi = _year_range(year)
+    ids = list(ids)
+    out: dict[str, YearTotal] = {}
+    if not ids:
+        return out
+    with session_factory(scope.engine)() as session:
+        for bucket in ("day", "hour", "month"):
+            rows = session.execute(
+                select(
+                    RollupRow.meter_id,
+                    func.sum(RollupRow.value),
+                    func.sum(RollupRow.n_present),
+                    func.sum(RollupRow.n_expected),
+                )
+                .where(
+                    RollupRow.meter_id.in_(ids),
+                    RollupRow.bucket == bucket,
+                    RollupRow.start >= lo,
+                    RollupRow.start < hi,
+                )
+                .group_by(RollupRow.meter_id)
+            ).all()
+            for mid, value, present, expected in rows:
+                out.setdefault(mid, (float(value or 0), int(present or 0), int(expected or 0)))
+            if len(out) == len(ids):
+                break
+    return out
+
+
+def latest_rollups(
+    scope: Scope, ids: list[str], hours: float = 24.0
+) -> tuple[str, datetime | None, list[tuple[str, datetime, float]]]:
+    """The last ``hours`` of rollups of meters ``ids``: (bucket, newest start, rows).
+
+    15-min rollups when every meter has them, else hourly for all; rows are (meter, start, value).
+    """
+    with session_factory(scope.engine)() as session:
+        n_fine = session.scalar(
+            select(func.count(func.distinct(RollupRow.meter_id))).where(
+                RollupRow.meter_id.in_(ids), RollupRow.bucket == "15min"
+            )
+        )
+        bucket = "15min" if n_fine == len(ids) else "hour"
+        last = session.scalar(
+            select(func.max(RollupRow.start)).where(RollupRow.meter_id.in_(ids), RollupRow.bucket == bucket)
+        )
+        if last is None:
+            return bucket, None, []
+        rows = session.execute(
+            select(RollupRow.meter_id, RollupRow.start, RollupRow.value).where(
+                RollupRow.meter_id.in_(ids),
+                RollupRow.bucket == bucket,
+                RollupRow.start > last - timedelta(hours=hours),
+                RollupRow.start <= last,
+            )
+        ).all()
+    return bucket, last, [(r.meter_id, r.start, r.value) for r in rows]
