@@ -288,3 +288,24 @@ def test_full_park_is_pinned(full: demo.DemoPark) -> None:
     assert len(full.meters) == 330 and full.n_readings == 2_943_464
     assert _digest(full) == "4a451a22cdb3957a1a9b07cddfba08a4130f2c3a1e6d7c8e952f158ef57a0b17"
     assert full.fingerprint() == "d5ddaf94afe891473ad13216cf22b62590934b5104998bfed5e7f0233974b23b"
+
+
+def test_public_surface() -> None:
+    """``zeropark.demo`` re-exports what the CLI, the tests and the benchmarks use; each name exists."""
+    assert set(demo.__all__) >= {
+        "DemoPark",
+        "DemoSize",
+        "PARK_ID",
+        "SMALL_SIZE",
+        "DEFAULT_SEED",
+        "DEFAULT_YEAR",
+        "generate",
+        "write_demo",
+        "delete_demo_park",
+        "feed_bad_inputs",
+        "local_hours",
+        "is_valid_uscc",
+        "uscc_check",
+        "org_code_check",
+    }
+    assert all(hasattr(demo, name) for name in demo.__all__)
