@@ -30,7 +30,7 @@ def org_code_check(body8: str) -> str:
     Examples
     --------
     >>> org_code_check("D2143569")
-    '2'
+    'X'
     """
     s = sum(w * _char_value(c) for w, c in zip(ORG_CODE_WEIGHTS, body8, strict=True))
     c9 = 11 - s % 11
