@@ -12,6 +12,8 @@ Policy
 - Pure generation (:func:`generate`) is separate from writing (:func:`write_demo`): the first
   returns plain values, the second stores them through the store's repositories
   (``zeropark.store.repo``) and bulk readings path (``zeropark.store.readings``).
+- The meter simulator that publishes readings over MQTT (``zeropark simulate``) is
+  :mod:`zeropark.demo.simulator`; it is not re-exported here.
 - Physics where it matters: rooftop PV output comes from pvlib (Ineichen clear sky at the site
   × a seeded clear-sky index, Erbs decomposition, isotropic transposition, Faiman cell
   temperature, PVWatts DC/AC); loads follow Chinese working days and 调休 from
@@ -37,11 +39,13 @@ value at the instant.
 
 Modules
 -------
-site (identity, site, zones) · uscc (统一社会信用代码) · tenants (catalogue, facilities) ·
-timeline (hours, 调休, months) · weather · loads · meters (series, the meter book) · electricity
-(meter tree, grid boundary) · chp (CHP, boiler, steam network, gas) · pv (pvlib) · battery · water ·
-activities · transfers · claims (绿证/绿电) · indicator_data · bad_inputs · park (DemoPark,
-DemoSize) · generator (:func:`generate`) · write (store I/O).
+- park definition: site (identity, site, zones), uscc (统一社会信用代码), tenants (catalogue,
+  public facilities), park (:class:`DemoPark`, :class:`DemoSize`);
+- readings: timeline (hours, 调休, months), weather, loads, meters (series, the meter book),
+  electricity (meter tree, grid boundary), chp (CHP, boiler, steam network, gas), pv (pvlib),
+  battery, water;
+- activities, transfers (内部转供), claims (绿证/绿电), indicator_data, bad_inputs (示例: 错误数据);
+- generator (:func:`generate`), write (to the store), simulator (readings over MQTT).
 """
 
 from __future__ import annotations
