@@ -47,8 +47,8 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
 from private_pg import PrivateCluster  # noqa: E402
 
+from zeropark.demo.simulator import SimConfig, SimMeter, run_simulation, synthetic_meters  # noqa: E402
 from zeropark.model import Park  # noqa: E402
-from zeropark.simulate import SimConfig, SimMeter, run_simulation, synthetic_meters  # noqa: E402
 from zeropark.store import repo  # noqa: E402
 from zeropark.store.db import make_engine  # noqa: E402
 from zeropark.store.migrate import upgrade  # noqa: E402

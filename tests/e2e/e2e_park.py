@@ -34,6 +34,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, insert
 
+from zeropark import demo
 from zeropark.accounting import AccountingOptions
 from zeropark.model import (
     ActivityRecord,
@@ -290,7 +291,6 @@ def server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
 @pytest.fixture(scope="session", name="demo_server")
 def demo_server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     """The demo generator's small park (6 enterprises, 14 days), rollups built, demo users made."""
-    from zeropark import demo
     from zeropark.monitoring.rollups import rebuild_rollups
     from zeropark.services.users import ensure_demo_users
 

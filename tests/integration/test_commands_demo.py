@@ -15,6 +15,7 @@ from zeropark.cli import app
 from zeropark.commands import common
 from zeropark.commands.account import indicator_title
 from zeropark.commands.common import EXIT_DATA_ERROR
+from zeropark.demo import PARK_ID
 from zeropark.indicators import IndicatorTable
 from zeropark.settings import get_settings
 
@@ -214,7 +215,6 @@ def test_verify_reproduces_a_run_and_names_what_changed(db_url: str, tmp_path: P
     import shutil
     from datetime import UTC, datetime
 
-    from zeropark.demo import PARK_ID
     from zeropark.model import Reading
     from zeropark.store.db import make_engine
     from zeropark.store.readings import write_readings

@@ -23,6 +23,7 @@ from ingest_helpers import assert_identity, counts, make_park
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import Engine, func, select
 
+from zeropark.demo.simulator import SimConfig, run_simulation, synthetic_meters
 from zeropark.ingest.mqtt import CRASH_AFTER_COMMIT_ENV, CRASH_ENV, IngesterConfig, MqttIngester
 from zeropark.store.schema import IngestCounterRow, ReadingRow, RollupRow
 
@@ -249,7 +250,6 @@ def test_kill_9_loses_nothing_and_duplicates_nothing(
 def test_simulator_end_to_end_exact_count(pg_engine: Engine, mqtt_broker: tuple[str, int]) -> None:
     """The simulator's records (incl. deliberately bad ones) = readings stored + records quarantined."""
     from zeropark.model import Carrier, Direction, Meter, MeterKind
-    from zeropark.simulate import SimConfig, run_simulation, synthetic_meters
     from zeropark.store import repo
     from zeropark.store.schema import QuarantineRow
 

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from zeropark import demo
 from zeropark.accounting import AccountingOptions
 from zeropark.model import Method
 from zeropark.services.inventory import account_year
@@ -41,7 +42,6 @@ PAGES = [
 
 @pytest.fixture
 def demo_app(engine: Engine) -> tuple[TestClient, dict[str, str], Any]:
-    from zeropark import demo
     from zeropark.app import create_app
     from zeropark.monitoring.rollups import rebuild_rollups
     from zeropark.services.users import ensure_demo_users

@@ -11,8 +11,9 @@ replaces the demo park; if the stored demo already has the same fingerprint it i
 from __future__ import annotations
 
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.columns import Columns
@@ -22,15 +23,18 @@ from sqlalchemy import Engine, select
 
 from zeropark.accounting import AccountingOptions
 from zeropark.commands.account import indicator_table, inventory_table
-from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_USAGE, console, err_console
+from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_USAGE, console, engine, err_console
+from zeropark.demo import PARK_ID, DemoPark, DemoSize, feed_bad_inputs, generate, write_demo
 from zeropark.errors import DataError
 from zeropark.model import Method
+from zeropark.monitoring.rollups import build_rollups
 from zeropark.services import inventory
+from zeropark.services.users import ensure_demo_users
 from zeropark.settings import get_settings
+from zeropark.store.db import make_engine, transaction
+from zeropark.store.migrate import upgrade
+from zeropark.store.schema import ImportBatchRow, ParkRow
 from zeropark.store.scope import system_scope
-
-if TYPE_CHECKING:
-    from zeropark.demo import DemoPark
 
 __all__ = ["build", "register"]
 
@@ -39,9 +43,6 @@ _DEMO_BATCH_KIND = "demo"
 
 def _stored_fingerprint(eng: Engine, park_id: str) -> str | None:
     """Fingerprint of the demo park stored by the last build (recorded as an import batch)."""
-    from zeropark.store.db import transaction
-    from zeropark.store.schema import ImportBatchRow, ParkRow
-
     with transaction(eng) as s:
         if s.get(ParkRow, park_id) is None:
             return None
@@ -54,11 +55,6 @@ def _stored_fingerprint(eng: Engine, park_id: str) -> str | None:
 
 
 def _record_build(eng: Engine, park_id: str, fingerprint: str, n_readings: int) -> None:
-    from datetime import UTC, datetime
-
-    from zeropark.store.db import transaction
-    from zeropark.store.schema import ImportBatchRow
-
     with transaction(eng) as s:
         s.add(
             ImportBatchRow(
@@ -88,11 +84,9 @@ def build(
     show_progress: bool = True,
 ) -> tuple[DemoPark, bool]:
     """Generate and store the demo park; returns (DemoPark, whether it was (re)written)."""
-    from zeropark import demo
-
-    size = demo.DemoSize(n_enterprises=n_enterprises, days=days)
+    size = DemoSize(n_enterprises=n_enterprises, days=days)
     with console.status("生成示例数据 generating the demo park …"):
-        park = demo.generate(seed=seed, size=size, year=year)
+        park = generate(seed=seed, size=size, year=year)
     fingerprint = park.fingerprint()
     if not rebuild and _stored_fingerprint(eng, park.park.id) == fingerprint:
         console.print(
@@ -116,7 +110,7 @@ def build(
         def progress(step: str, done: int, total: int) -> None:
             bar.update(tasks[step], completed=done, total=total)
 
-        result = demo.write_demo(eng, park, progress=progress)
+        result = write_demo(eng, park, progress=progress)
         _build_rollups(eng, [m.id for m in park.meters], bar)
     _record_build(eng, park.park.id, fingerprint, park.n_readings)
     console.print(
@@ -135,8 +129,6 @@ def _build_rollups(eng: Engine, meter_ids: list[str], bar: Progress) -> None:
     builds them once from the stored readings with the bulk build (``build_rollups``, the same code as
     `zeropark ingest rollups`; the same rows as the incremental path), a batch of meters at a time.
     """
-    from zeropark.monitoring.rollups import build_rollups
-
     task = bar.add_task("汇总 rollups (15 min/时/日/月)", total=len(meter_ids))
 
     def progress(done: int, total: int) -> None:
@@ -147,10 +139,8 @@ def _build_rollups(eng: Engine, meter_ids: list[str], bar: Progress) -> None:
 
 def _bad_inputs(eng: Engine, park: DemoPark) -> None:
     """Feed the bad inputs through validation and show what happened to each."""
-    from zeropark import demo
-
     with tempfile.TemporaryDirectory() as tmp:
-        outcome = demo.feed_bad_inputs(eng, park, Path(tmp))
+        outcome = feed_bad_inputs(eng, park, Path(tmp))
     t = Table(title="错误数据校验 Bad inputs (示例: 错误数据) — validation at work")
     t.add_column("输入 Input")
     t.add_column("结果 Outcome")
@@ -217,16 +207,11 @@ def demo_command(
     port: Annotated[int, typer.Option(help="端口 Port for --serve.")] = 8000,
 ) -> None:
     """Build the demo park (示例数据) and show both inventories; --serve starts the web app. 构建示例园区."""
-    from zeropark import demo
-    from zeropark.commands import common
-    from zeropark.store.db import make_engine
-    from zeropark.store.migrate import upgrade
-
     if database_url is not None:
         eng = make_engine(database_url)
         upgrade(eng)
     else:
-        eng = common.engine()
+        eng = engine()
     console.print(f"数据库 database: {eng.url.render_as_string(hide_password=True)}")
     try:
         park, _written = build(
@@ -239,19 +224,18 @@ def demo_command(
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(EXIT_DATA_ERROR) from None
     _bad_inputs(eng, park)
-    _account_both(eng, demo.PARK_ID, year)
+    _account_both(eng, PARK_ID, year)
     if serve:
         _serve(eng, host, port)
 
 
 def _serve(eng: Engine, host: str, port: int) -> None:
+    # the web app (FastAPI, uvicorn) adds ≈ 0.7 s to start-up: loaded only when --serve asks for it
     import uvicorn
 
-    from zeropark import demo
     from zeropark.app import create_app
-    from zeropark.services.users import ensure_demo_users
 
-    users = ensure_demo_users(eng, demo.PARK_ID)
+    users = ensure_demo_users(eng, PARK_ID)
     t = Table(title="示例账户 Demo accounts (示例数据 only; passwords are new on every start)")
     t.add_column("用户名 User")
     t.add_column("密码 Password")

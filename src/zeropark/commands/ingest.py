@@ -11,6 +11,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_NOT_FOUND, console, engine, err_console
+from zeropark.demo.simulator import SimConfig, meters_from_db, run_simulation, synthetic_meters
 from zeropark.errors import DataError, NotFound
 from zeropark.ingest.files import ImportResult
 
@@ -316,7 +317,6 @@ def simulate(
     """Publish realistic meter readings over MQTT (demo, load generator). 模拟计量数据发布."""
     from zeropark.ingest.mqtt import parse_mqtt_url
     from zeropark.settings import get_settings
-    from zeropark.simulate import SimConfig, meters_from_db, run_simulation, synthetic_meters
 
     host, port = parse_mqtt_url(url or get_settings().mqtt_url)
     sim_meters = meters_from_db(engine(), park) if park else synthetic_meters(meters, seed=seed)

@@ -13,7 +13,8 @@ future, a value that is not a number, an unknown meter — the ingester must qua
 :class:`SimStats` counts *records* exactly as the ingester counts them (a non-JSON message is one
 record), so ``sent == stored + duplicates + conflicts + quarantined`` can be checked end to end.
 
-Used by ``zeropark simulate`` (demo) and by ``benchmarks/ingest.py`` (load generator).
+Part of the demo shell (it publishes over the network; nothing in the core uses it). Used by
+``zeropark simulate`` (demo) and by ``benchmarks/ingest.py`` (load generator).
 """
 
 from __future__ import annotations
