@@ -24,6 +24,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import Engine, func, select
 
 from zeropark.ingest.mqtt import CRASH_AFTER_COMMIT_ENV, CRASH_ENV, IngesterConfig, MqttIngester
+from zeropark.services.ingestion import mqtt_ingester
 from zeropark.store.schema import IngestCounterRow, ReadingRow, RollupRow
 
 pytestmark = pytest.mark.mqtt
@@ -69,7 +70,7 @@ def test_round_trip_single_batch_and_bad(engine: Engine, mqtt_broker: tuple[str,
     host, port = mqtt_broker
     make_park(engine)
     prefix = f"zptest{uuid.uuid4().hex[:8]}"
-    ing = MqttIngester(
+    ing = mqtt_ingester(  # the ingester every door runs: rollups wired after commit
         engine,
         IngesterConfig(
             host=host,
@@ -77,7 +78,7 @@ def test_round_trip_single_batch_and_bad(engine: Engine, mqtt_broker: tuple[str,
             topic=f"{prefix}/+/+/reading",
             client_id=f"t-{uuid.uuid4().hex[:8]}",
             max_delay_s=0.05,
-            rollup_every_s=0.1,  # incremental rollups as data arrives
+            notify_every_s=0.1,  # incremental rollups as data arrives
         ),
     )
     t = threading.Thread(target=ing.run, daemon=True)
