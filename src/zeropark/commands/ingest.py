@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -13,14 +15,15 @@ from rich.table import Table
 
 from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_NOT_FOUND, console, engine, err_console
 from zeropark.errors import DataError, NotFound
-from zeropark.ingest.files import ImportResult, import_readings
+from zeropark.ingest.files import ImportResult, ProgressFn
 from zeropark.ingest.http import create_gateway
 from zeropark.ingest.mqtt import IngesterConfig, parse_mqtt_url
 from zeropark.ingest.quarantine import counter_stats, list_quarantine
 from zeropark.monitoring.alarms import acknowledge, evaluate_rules, list_alarms
 from zeropark.monitoring.alarms import close as close_alarm
 from zeropark.monitoring.rollups import rebuild_rollups
-from zeropark.services.ingestion import commit_hooks, mqtt_ingester, reprocess_quarantine
+from zeropark.services.imports import cli_scope, import_readings
+from zeropark.services.ingestion import mqtt_ingester, reprocess_quarantine
 from zeropark.settings import get_settings
 
 ingest_app = typer.Typer(
@@ -109,34 +112,36 @@ def ingest_mqtt(
 def ingest_file(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or xlsx export")],
 ) -> None:
-    """Import a readings export (meter_id, ts, value[, unit] / 表号, 时间, 读数). 导入抄表数据文件."""
-    import_readings_file(file)
+    """Import a readings export (meter_id, ts, value[, unit] / 表号, 时间, 读数). 导入抄表数据文件.
 
-
-def import_readings_file(file: Path) -> None:
-    """Stream a readings export into the store with a progress bar and print the outcome.
-
-    Exits with ``EXIT_DATA_ERROR`` when the file cannot be read as a readings export.
+    Rejected rows are quarantined; the import is audited as user ``cli``
+    (:func:`zeropark.services.imports.import_readings`).
     """
     try:
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TimeRemainingColumn(),
-            console=console,
-        ) as bar:
-            task = bar.add_task(file.name, total=None)
-            result = import_readings(
-                engine(),
-                file,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-                hooks=commit_hooks(engine()),
-            )
+        with readings_progress(file) as progress:
+            result = import_readings(cli_scope(engine()), file, progress=progress)
     except DataError as exc:
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(EXIT_DATA_ERROR) from None
     show_readings_result(file.name, result)
+
+
+@contextmanager
+def readings_progress(file: Path) -> Iterator[ProgressFn]:
+    """A progress bar for streaming ``file``; yields the ``progress(done, total)`` to pass on."""
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task(file.name, total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield progress
 
 
 @ingest_app.command("stats")

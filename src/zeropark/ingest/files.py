@@ -10,6 +10,10 @@ quarantine with the file name, row number and reason — nothing is dropped. Imp
 file twice stores nothing new (every row is a duplicate). After the last chunk is committed the
 after-commit listeners (:mod:`zeropark.ingest.hooks`; the rollups) are told the touched spans.
 
+A park's import (``park_id``) sees only that park's meters: a row for another park's meter is
+quarantined as ``unknown_meter``, as if the meter did not exist. Every import is recorded as an
+``ImportBatchRow`` (kind ``readings``) with its park (given, or the one park of the stored rows).
+
 CSV encodings: UTF-8 (with or without BOM) and GB18030 (GBK exports), detected from the first
 64 KiB. Naive times are local time of the park (Asia/Shanghai).
 """
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,17 +30,20 @@ from typing import Any
 
 from openpyxl import load_workbook
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from zeropark.errors import DataError, RowError
 from zeropark.ingest.columns import readings_columns
 from zeropark.ingest.hooks import CommitHooks
-from zeropark.ingest.meters import MeterDirectory
+from zeropark.ingest.meters import MeterDirectory, ParkMeters
 from zeropark.ingest.pipeline import IngestOutcome, ingest_items
+from zeropark.ingest.validate import MeterInfo
 from zeropark.store.db import transaction
 from zeropark.store.schema import ImportBatchRow
 
-__all__ = ["ImportResult", "import_readings", "is_readings_file"]
+__all__ = ["BeforeCommit", "ImportResult", "ProgressFn", "import_readings", "is_readings_file"]
 
+#: ``progress(done, total)`` in bytes (CSV) or rows (xlsx).
 ProgressFn = Callable[[int, int], None]
 
 
@@ -53,6 +60,24 @@ class ImportResult:
     flagged: int = 0
     errors: list[RowError] = field(default_factory=list)
     batch_id: int | None = None
+    park_id: str | None = None
+
+    @property
+    def status(self) -> str:
+        """``stored`` (nothing quarantined), ``rejected`` (nothing stored) or ``partial``."""
+        if self.quarantined == 0:
+            return "stored"
+        return "rejected" if self.stored == 0 else "partial"
+
+    @property
+    def rejected(self) -> int:
+        """Rows quarantined (every one of them; :attr:`errors` lists the first ones)."""
+        return self.quarantined
+
+
+#: Called in the transaction that records the import batch, with the finished result (its
+#: ``batch_id`` set): what it adds to the session commits with the batch (the caller's audit record).
+BeforeCommit = Callable[[Session, ImportResult], None]
 
 
 def is_readings_file(path: Path) -> bool:
@@ -149,7 +174,10 @@ def import_readings(
     progress: ProgressFn | None = None,
     chunk_rows: int = 50_000,
     max_errors_listed: int = 50,
+    park_id: str | None = None,
+    created_by: str | None = None,
     hooks: CommitHooks | None = None,
+    before_commit: BeforeCommit | None = None,
 ) -> ImportResult:
     """Stream a CSV/xlsx readings export into the store; rejected rows go to quarantine.
 
@@ -165,9 +193,16 @@ def import_readings(
         Rows per validated, committed chunk (bounds memory).
     max_errors_listed : int
         How many rejected rows to list in :attr:`ImportResult.errors` (all are quarantined).
+    park_id : str, optional
+        Import into this park only: rows for other parks' meters are quarantined as unknown.
+    created_by : str, optional
+        User name recorded on the import batch.
     hooks : CommitHooks, optional
         Told the spans of the accepted readings once everything is committed
         (:func:`zeropark.services.ingestion.commit_hooks`: the rollups).
+    before_commit : callable, optional
+        ``before_commit(session, result)`` in the transaction of the import batch (see
+        :data:`BeforeCommit`).
 
     Returns
     -------
@@ -181,7 +216,8 @@ def import_readings(
     path = Path(path)
     source = f"file:{path.name}"[:64]
     result = ImportResult(file=path.name)
-    meters = MeterDirectory(engine)
+    directory = MeterDirectory(engine)
+    meters: Mapping[str, MeterInfo] = directory if park_id is None else ParkMeters(directory, park_id)
     rows, sheet = _rows(path, progress)
     try:
         header = next(rows)
@@ -234,27 +270,37 @@ def import_readings(
     flush()
     result.stored, result.duplicates, result.conflicts = total.stored, total.duplicates, total.conflicts
     result.quarantined, result.flagged = total.quarantined, total.flagged
-    result.batch_id = _record_batch(engine, path, result)
+    parks = {m.park_id for m in map(directory.get, total.touched) if m is not None}
+    result.park_id = park_id if park_id is not None else (parks.pop() if len(parks) == 1 else None)
+    _record_batch(engine, path, result, created_by, before_commit)
     if hooks is not None:
         hooks.notify(total.touched)
     return result
 
 
-def _record_batch(engine: Engine, path: Path, result: ImportResult) -> int:
-    status = "stored" if result.quarantined == 0 else ("rejected" if result.stored == 0 else "partial")
+def _record_batch(
+    engine: Engine,
+    path: Path,
+    result: ImportResult,
+    created_by: str | None,
+    before_commit: BeforeCommit | None,
+) -> None:
     with transaction(engine) as s:
         row = ImportBatchRow(
-            park_id=None,
+            park_id=result.park_id,
             file_name=path.name[:400],
             sha256=_sha256(path),
             kind="readings",
-            status=status,
+            status=result.status,
             n_rows=result.rows,
             n_stored=result.stored,
             n_rejected=result.quarantined,
             errors=[str(e) for e in result.errors],
             created_at=datetime.now(UTC),
+            created_by=created_by,
         )
         s.add(row)
         s.flush()
-        return int(row.id)
+        result.batch_id = int(row.id)
+        if before_commit is not None:
+            before_commit(s, result)

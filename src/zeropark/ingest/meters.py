@@ -2,7 +2,9 @@
 
 Validation (:mod:`zeropark.ingest.validate`) needs, per meter, its park, carrier, unit, kind,
 multiplier, rated capacity, interval, gateway and whether it is active (:class:`MeterInfo`).
-:class:`MeterDirectory` keeps them in memory for a long-running transport.
+:class:`MeterDirectory` keeps them in memory for a long-running transport; :class:`ParkMeters`
+narrows a directory to one park, so that a park's import cannot write another park's meters
+(their rows are quarantined as ``unknown_meter``, as if the meter did not exist).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from zeropark.model import Carrier, MeterKind
 from zeropark.store.db import transaction
 from zeropark.store.schema import MeterRow
 
-__all__ = ["MeterDirectory", "load_meters"]
+__all__ = ["MeterDirectory", "ParkMeters", "load_meters"]
 
 
 def load_meters(engine: Engine) -> dict[str, MeterInfo]:
@@ -99,3 +101,36 @@ class MeterDirectory(Mapping[str, MeterInfo]):
 
     def __len__(self) -> int:
         return len(self._meters)
+
+
+class ParkMeters(Mapping[str, MeterInfo]):
+    """The meters of park ``park_id`` in ``meters``; any other meter looks unregistered.
+
+    Parameters
+    ----------
+    meters : mapping of str to MeterInfo
+        All meters (a :class:`MeterDirectory`).
+    park_id : str
+        The park whose meters stay visible.
+    """
+
+    def __init__(self, meters: Mapping[str, MeterInfo], park_id: str) -> None:
+        self._meters = meters
+        self.park_id = park_id
+
+    def __getitem__(self, key: str) -> MeterInfo:
+        meter = self._meters[key]
+        if meter.park_id != self.park_id:
+            raise KeyError(key)
+        return meter
+
+    def get(self, key: str, default: MeterInfo | None = None) -> MeterInfo | None:  # type: ignore[override]
+        """The meter ``key`` if it is in the park, else ``default``."""
+        meter = self._meters.get(key)
+        return meter if meter is not None and meter.park_id == self.park_id else default
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k, m in self._meters.items() if m.park_id == self.park_id)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)

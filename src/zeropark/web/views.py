@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +29,6 @@ from zeropark.store.schema import (
     ActivityRecordRow,
     AlarmRow,
     EnterpriseRow,
-    ImportBatchRow,
     IngestCounterRow,
     MeterRow,
     ParkRow,
@@ -917,74 +915,6 @@ def factor_library(kind: str = "") -> FactorLibrary:
     if kind:
         rows = [r for r in rows if r.kind == kind]
     return FactorLibrary(str(fs.name), str(fs.version), str(fs.sha256), rows, kinds)
-
-
-# --------------------------------------------------------------------------------------------
-# import
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ImportOutcome:
-    """What an upload did: rows stored and each rejected row with its location and fix."""
-
-    file: str
-    stored: int
-    errors: list[Any]
-    message: str = ""
-
-
-def import_history(scope: Scope, park_id: str | None) -> list[ImportBatchRow]:
-    """The last imports of the park (park users) or of the user (enterprise users)."""
-    with _session(scope) as session:
-        stmt = select(ImportBatchRow).order_by(ImportBatchRow.created_at.desc()).limit(20)
-        if scope.is_enterprise:
-            stmt = stmt.where(ImportBatchRow.created_by == scope.user.username)
-        elif park_id is not None:
-            stmt = stmt.where(ImportBatchRow.park_id == park_id)
-        return list(session.scalars(stmt))
-
-
-def import_file(scope: Scope, park_id: str | None, path: Path, kind: str) -> ImportOutcome:
-    """Import ``path`` (enterprise workbook or readings file) and report rows stored / rejected.
-
-    Readings go through ``zeropark.ingest.files.import_readings`` (unknown meters and bad values
-    are quarantined and listed); workbooks through ``zeropark.ingest.workbook``. An enterprise
-    user may only import its own enterprise's workbook (checked by the importer's scope argument).
-
-    Raises
-    ------
-    ValidationError
-        Every row was rejected (the page lists them).
-    """
-    if scope.user.role not in (Role.ADMIN, Role.PARK_MANAGER, Role.ENTERPRISE):
-        raise PermissionDenied(f"role '{scope.user.role}' may not import data")
-    result: Any
-    if kind == "workbook":
-        from zeropark.ingest import workbook
-
-        if scope.is_enterprise:
-            # an enterprise user may only submit its own enterprise's workbook: check before storing
-            ent = workbook.workbook_enterprise(scope.engine, path)
-            if ent is not None and ent.id != scope.enterprise_id:
-                scope.deny("import", path.name, f"workbook of enterprise '{ent.id}'")
-                raise PermissionDenied(
-                    f"{path.name}: the workbook is for enterprise '{ent.id}'; you may only import your own "
-                    f"enterprise's data ('{scope.enterprise_id}')"
-                )
-        result = workbook.import_workbook(scope.engine, path, partial=True, created_by=scope.user.username)
-    else:
-        if scope.is_enterprise:
-            raise PermissionDenied(
-                "enterprise users import their data with the enterprise workbook; meter readings files are "
-                "imported by the park operator"
-            )
-        from zeropark.ingest.files import import_readings
-
-        result = import_readings(scope.engine, path)
-    errors = list(getattr(result, "errors", []) or [])
-    stored = int(getattr(result, "stored", getattr(result, "n_stored", 0)) or 0)
-    return ImportOutcome(file=path.name, stored=stored, errors=errors)
 
 
 # --------------------------------------------------------------------------------------------

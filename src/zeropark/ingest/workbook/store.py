@@ -11,6 +11,7 @@ derived from enterprise, carrier, usage and month) instead of adding copies.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +28,7 @@ from zeropark.store import repo
 from zeropark.store.db import transaction
 from zeropark.store.schema import ImportBatchRow
 
-__all__ = ["ImportResult", "import_workbook"]
+__all__ = ["BeforeCommit", "ImportResult", "import_workbook"]
 
 
 @dataclass(slots=True)
@@ -56,8 +57,18 @@ class ImportResult:
         )
 
 
+#: Called in the transaction that records the import batch, with the finished result (its
+#: ``batch_id`` set): what it adds to the session commits with the batch (the caller's audit record).
+BeforeCommit = Callable[[Session, ImportResult], None]
+
+
 def import_workbook(
-    engine: Engine, path: Path | str, *, partial: bool = False, created_by: str | None = None
+    engine: Engine,
+    path: Path | str,
+    *,
+    partial: bool = False,
+    created_by: str | None = None,
+    before_commit: BeforeCommit | None = None,
 ) -> ImportResult:
     """Validate and store an enterprise data file (.xlsx, .csv, .yaml/.yml, .json).
 
@@ -72,6 +83,9 @@ def import_workbook(
         ``True``: store the rows that pass and report the others.
     created_by : str, optional
         User name recorded on the import batch.
+    before_commit : callable, optional
+        ``before_commit(session, result)`` in the transaction of the import batch (see
+        :data:`BeforeCommit`).
 
     Returns
     -------
@@ -127,6 +141,8 @@ def import_workbook(
             {"file": e.file, "sheet": e.sheet, "row": e.row, "field": e.field, "message": e.message}
             for e in errors
         ]
+        if before_commit is not None:
+            before_commit(s, result)
     return result
 
 

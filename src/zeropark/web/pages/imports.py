@@ -1,4 +1,11 @@
-"""数据导入 import: upload an enterprise workbook or a readings file; rejected rows with the fix."""
+"""数据导入 import: upload an enterprise workbook or a readings file; rejected rows with the fix.
+
+A thin door to :mod:`zeropark.services.imports`: the same checks, storage and audit record as the
+API and ``zeropark import``. Workbooks are imported with ``partial=True`` (the good rows are
+stored, every rejected row listed); a refusal (another enterprise's workbook, a readings file
+from an enterprise user, a file of neither kind) is shown in place of the result, and a role that
+may not import at all (verifier) gets the 403 page.
+"""
 
 from __future__ import annotations
 
@@ -10,22 +17,43 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from zeropark.errors import DataError, PermissionDenied, RowError, ValidationError
-from zeropark.model import Role
-from zeropark.web import views
-from zeropark.web.context import PageDep
+from zeropark.errors import DataError, NotFound, PermissionDenied, RowError
+from zeropark.services import imports
+from zeropark.services.imports import ImportKind, ImportOutcome
+from zeropark.web.context import Page, PageDep
 from zeropark.web.pages.common import error_page
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
 
+#: Imports listed under the form.
+HISTORY_ROWS = 20
+
+
+def _history(page: Page) -> list[imports.ImportBatch]:
+    park_id = page.park.id if page.park else None
+    return imports.list_imports(page.scope, park_id=park_id, limit=HISTORY_ROWS).items
+
+
+def _refused(name: str, kind: ImportKind, message: str) -> ImportOutcome:
+    """The outcome shown for a file that was refused before anything was stored."""
+    return ImportOutcome(
+        file=name,
+        kind=kind,
+        status="rejected",
+        rows=0,
+        stored=0,
+        rejected=0,
+        errors=(RowError(name, None, None, None, message),),
+        batch_id=None,
+    )
+
 
 @router.get("/import", response_class=HTMLResponse)
 def import_page(page: PageDep) -> Response:
     """数据导入: upload form and import history."""
-    history = views.import_history(page.scope, page.park.id if page.park else None)
-    return page.render("import.html", "import", "nav_import", history=history, result=None)
+    return page.render("import.html", "import", "nav_import", history=_history(page), result=None)
 
 
 @router.post("/import", response_class=HTMLResponse)
@@ -35,24 +63,20 @@ async def import_upload(
     kind: Annotated[str, Form()] = "readings",
 ) -> Response:
     """Import an uploaded file; rejected rows are listed with file, row, field and the fix."""
-    if page.user.role == Role.VERIFIER:
-        return error_page(page, 403, "forbidden", "", "verifiers are read-only")
     name = Path(file.filename or "upload").name
     data = await file.read()
+    what = ImportKind.WORKBOOK if kind == ImportKind.WORKBOOK else ImportKind.READINGS
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
         try:
-            result = views.import_file(page.scope, page.park.id if page.park else None, path, kind)
-        except ValidationError as exc:
-            result = views.ImportOutcome(
-                file=name, stored=exc.stored, errors=list(exc.errors), message=str(exc)
-            )
-        except (DataError, PermissionDenied) as exc:
-            result = views.ImportOutcome(
-                file=name, stored=0, errors=[RowError(name, None, None, None, str(exc))], message=str(exc)
-            )
-    history = views.import_history(page.scope, page.park.id if page.park else None)
+            result = imports.import_file(page.scope, path, kind=what, partial=True)
+        except PermissionDenied as exc:
+            if not imports.can_import(page.user):
+                return error_page(page, 403, "forbidden", "", str(exc))
+            result = _refused(name, what, str(exc))
+        except (DataError, NotFound) as exc:
+            result = _refused(name, what, str(exc))
     if page.request.headers.get("HX-Request"):
         return page.partial("partials/import_result.html", result=result)
-    return page.render("import.html", "import", "nav_import", history=history, result=result)
+    return page.render("import.html", "import", "nav_import", history=_history(page), result=result)
