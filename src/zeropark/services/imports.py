@@ -232,10 +232,11 @@ def _require_import_role(scope: Scope, file: str) -> None:
         )
 
 
-def _audit(scope: Scope, kind: ImportKind) -> Callable[[Session, WorkbookImport | ReadingsImport], None]:
+def _audit(scope: Scope) -> Callable[[Session, WorkbookImport | ReadingsImport], None]:
     """The ``before_commit`` of an importer: the audit record of the batch, in its transaction."""
 
     def record(session: Session, result: WorkbookImport | ReadingsImport) -> None:
+        kind = ImportKind.WORKBOOK if isinstance(result, WorkbookImport) else ImportKind.READINGS
         after: dict[str, Any] = {
             "file": result.file,
             "kind": kind.value,
@@ -301,7 +302,7 @@ def import_workbook(scope: Scope, path: Path, *, partial: bool = False) -> Workb
         path,
         partial=partial,
         created_by=scope.user.username,
-        before_commit=_audit(scope, ImportKind.WORKBOOK),
+        before_commit=_audit(scope),
     )
 
 
@@ -342,7 +343,7 @@ def import_readings(scope: Scope, path: Path, *, progress: ProgressFn | None = N
         park_id=scope.park_id,
         created_by=scope.user.username,
         hooks=commit_hooks(scope.engine),
-        before_commit=_audit(scope, ImportKind.READINGS),
+        before_commit=_audit(scope),
     )
 
 
