@@ -224,7 +224,8 @@ def test_live_curve_updates_over_sse_without_reload(browser: Any, server: Server
     load except that stream. A reading of the boundary meter M-GRID (15-min interval) at 08:15 local
     = 00:15 UTC for the interval 00:00–00:15 UTC: 2 500 kWh in 0.25 h = 10 000 kW at '01-01 08:00'.
     """
-    from zeropark.ingest.files import import_readings
+    from zeropark.services.imports import import_readings
+    from zeropark.store.scope import system_scope
 
     w = login(browser, server, "park_manager")
     requests: list[str] = []
@@ -240,7 +241,8 @@ def test_live_curve_updates_over_sse_without_reload(browser: Any, server: Server
     csv = tmp_path / "live.csv"
     csv.write_text("meter_id,ts,value\nM-GRID,2026-01-01 08:15,2500\n", encoding="utf-8")
     try:
-        assert import_readings(server.engine, csv).stored == 1  # the file-import path updates the rollups
+        # the file-import use case updates the rollups after its commit
+        assert import_readings(system_scope(server.engine, "cli"), csv).stored == 1
         w.page.wait_for_function(f"{option}.xAxis[0].data.slice(-1)[0] === '01-01 08:00'", timeout=20_000)
         after = w.page.evaluate(f"{option}.series[0].data")
     finally:

@@ -15,7 +15,8 @@ from ingest_helpers import make_park
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import Engine
 
-from zeropark.ingest.pipeline import MeterDirectory, ingest_items
+from zeropark.ingest.meters import MeterDirectory
+from zeropark.ingest.pipeline import ingest_items
 from zeropark.monitoring.alarms import acknowledge, add_rule, alarm_topic, close, evaluate_rules, list_alarms
 from zeropark.monitoring.rollups import update_rollups
 

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 
 from zeropark.errors import DataError
 from zeropark.ingest.files import import_readings, is_readings_file
+from zeropark.services.ingestion import commit_hooks
 from zeropark.store.schema import ReadingRow, RollupRow
 
 
@@ -29,7 +30,9 @@ def test_csv_chinese_headers_gbk_and_reimport(engine: Engine, tmp_path: Path) ->
     f.write_bytes("\n".join(lines).encode("gb18030"))
     assert is_readings_file(f)
     seen: list[tuple[int, int]] = []
-    res = import_readings(engine, f, progress=lambda d, t: seen.append((d, t)), chunk_rows=4)
+    res = import_readings(
+        engine, f, progress=lambda d, t: seen.append((d, t)), chunk_rows=4, hooks=commit_hooks(engine)
+    )
     assert (res.rows, res.stored, res.quarantined) == (15, 11, 4)
     assert seen[-1][0] == seen[-1][1] == f.stat().st_size
     # errors name the file and the line as the user sees it (header = line 1)
@@ -59,7 +62,7 @@ def test_xlsx_read_only_with_unit_in_header(engine: Engine, tmp_path: Path) -> N
         ws.append(["MAIN", datetime(2026, 3, 2, h % 24, 0) if h < 24 else datetime(2026, 3, 3, 0, 0), 0.1])
     f = tmp_path / "readings.xlsx"
     wb.save(f)
-    res = import_readings(engine, f)
+    res = import_readings(engine, f, hooks=commit_hooks(engine))
     assert (res.rows, res.stored, res.quarantined) == (24, 24, 0)
     with engine.connect() as c:
         day = c.scalar(select(RollupRow.value).where(RollupRow.meter_id == "MAIN", RollupRow.bucket == "day"))

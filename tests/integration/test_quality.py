@@ -8,7 +8,8 @@ import pytest
 from ingest_helpers import make_park
 from sqlalchemy import Engine, update
 
-from zeropark.ingest.pipeline import MeterDirectory, ingest_items
+from zeropark.ingest.meters import MeterDirectory
+from zeropark.ingest.pipeline import ingest_items
 from zeropark.monitoring.quality import meter_score, quality_report, quality_score
 from zeropark.store.schema import MeterRow
 

@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from ingest_helpers import assert_identity, counts, make_park
 from sqlalchemy import Engine, select
 
-from zeropark.ingest.pipeline import MeterDirectory, ingest_items
-from zeropark.ingest.quarantine import counter_stats, list_quarantine, reprocess
+from zeropark.ingest.meters import MeterDirectory
+from zeropark.ingest.pipeline import ingest_items
+from zeropark.ingest.quarantine import counter_stats, list_quarantine
+from zeropark.ingest.reprocess import reprocess
 from zeropark.model import Carrier, Direction, Meter, MeterKind
 from zeropark.store import repo
 from zeropark.store.schema import ReadingRow

@@ -8,7 +8,8 @@ from typing import Any
 from ingest_helpers import make_park
 from sqlalchemy import Engine, select, update
 
-from zeropark.ingest.pipeline import MeterDirectory, ingest_items
+from zeropark.ingest.meters import MeterDirectory
+from zeropark.ingest.pipeline import ingest_items
 from zeropark.monitoring.rollups import rebuild_rollups, update_rollups
 from zeropark.store.schema import RollupRow
 

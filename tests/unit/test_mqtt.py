@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from zeropark.ingest.mqtt import _decode, _Message
+from zeropark.ingest.mqtt.ingester import _decode, _Message
 
 
 def _msg(topic: str, payload: bytes) -> _Message:

@@ -1,9 +1,11 @@
 """``zeropark template`` and ``zeropark import``: the enterprise workbook and file imports.
 
-``import`` looks at the file and dispatches: enterprise activity data (the workbook's sheets, a
-YAML/JSON mapping of them, or a CSV with a 能源品种 column) go to
-:func:`zeropark.ingest.workbook.import_workbook`; meter-reading exports (columns meter_id, ts,
-value / 表号, 时间, 读数) go to :func:`zeropark.ingest.files.import_readings`.
+``import`` calls :func:`zeropark.services.imports.import_file` as the command line's principal
+(:func:`zeropark.store.scope.system_scope`: user ``cli``, role admin), so a file is checked,
+stored and audited as through the API and the 数据导入 page. The service looks at the file:
+enterprise activity data (the workbook's sheets, a YAML/JSON mapping of them, or a CSV with a
+能源品种 column) is an enterprise workbook; a meter-reading export (columns meter_id, ts, value /
+表号, 时间, 读数) is streamed with a progress bar, bad rows quarantined.
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ import typer
 from rich.table import Table
 
 from zeropark.commands.common import EXIT_DATA_ERROR, console, engine, err_console
+from zeropark.commands.ingest import readings_progress, show_readings_result
 from zeropark.errors import DataError
+from zeropark.ingest.workbook import ImportResult, write_template
+from zeropark.services.imports import ImportKind, detect_kind, import_file
+from zeropark.store.scope import system_scope
 
 __all__ = ["register"]
 
@@ -28,18 +34,17 @@ def template(
     ),
 ) -> None:
     """Write the blank enterprise data workbook 企业能源消费与碳排放数据填报表. 生成填报模板."""
-    from zeropark.ingest.workbook import write_template
-
     written = write_template(path)
     console.print(f"已写入 written {written} — 填好后 fill it in, then `zeropark import {written.name}`")
 
 
-def _import_enterprise_data(path: Path, partial: bool) -> None:
-    from zeropark.ingest.workbook import import_workbook
+def show_workbook_result(result: ImportResult, partial: bool) -> None:
+    """Print the rejected rows (sheet, row, column, what to fix) and the one-line summary.
 
-    result = import_workbook(engine(), path, partial=partial, created_by="cli")
+    Exits with ``EXIT_DATA_ERROR`` when nothing was stored.
+    """
     if result.errors:
-        t = Table(title=f"{path.name}: 被拒绝的行 rejected rows ({len(result.errors)})")
+        t = Table(title=f"{result.file}: 被拒绝的行 rejected rows ({len(result.errors)})")
         for col in ("表 Sheet", "行 Row", "列 Column", "如何修改 What to fix"):
             t.add_column(col)
         for e in result.errors:
@@ -56,13 +61,7 @@ def _import_enterprise_data(path: Path, partial: bool) -> None:
         raise typer.Exit(EXIT_DATA_ERROR)
 
 
-def _import_readings(path: Path) -> None:
-    from zeropark.commands.ingest import import_readings_file
-
-    import_readings_file(path)
-
-
-def import_file(
+def import_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="xlsx / csv / yaml / json")],
     partial: Annotated[
         bool, typer.Option("--partial", help="仅导入正确的行 Store the good rows, report the rejected ones.")
@@ -72,29 +71,26 @@ def import_file(
 
     Enterprise data is all-or-nothing unless --partial; every rejected row is listed with its
     sheet, row, column and what to fix. Readings files store good rows and quarantine bad ones.
+    The import is audited as user ``cli``.
     """
-    from zeropark.ingest.files import is_readings_file
-    from zeropark.ingest.workbook import is_enterprise_data_file
-
+    scope = system_scope(engine(), "cli")
     try:
-        if is_enterprise_data_file(file):
-            _import_enterprise_data(file, partial)
-        elif is_readings_file(file):
-            _import_readings(file)
+        kind = detect_kind(file)
+        if kind is ImportKind.WORKBOOK:
+            outcome = import_file(scope, file, kind=kind, partial=partial)
         else:
-            err_console.print(
-                f"[red]{file.name}: not recognised. An enterprise workbook has the sheets of "
-                "`zeropark template` (or YAML/JSON sections enterprise, energy, …; or a CSV with 能源品种); "
-                "a readings export has the columns meter_id, ts, value (表号, 时间, 读数). "
-                "See docs/data-formats.md[/]"
-            )
-            raise typer.Exit(EXIT_DATA_ERROR)
+            with readings_progress(file) as progress:
+                outcome = import_file(scope, file, kind=kind, progress=progress)
     except DataError as exc:
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(EXIT_DATA_ERROR) from None
+    if outcome.workbook is not None:
+        show_workbook_result(outcome.workbook, partial)
+    if outcome.readings is not None:
+        show_readings_result(file.name, outcome.readings)
 
 
 def register(app: typer.Typer) -> None:
     """Attach ``zeropark template`` and ``zeropark import``."""
     app.command("template")(template)
-    app.command("import")(import_file)
+    app.command("import")(import_command)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +16,17 @@ from rich.table import Table
 from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_NOT_FOUND, console, engine, err_console
 from zeropark.demo.simulator import SimConfig, meters_from_db, run_simulation, synthetic_meters
 from zeropark.errors import DataError, NotFound
-from zeropark.ingest.files import ImportResult
+from zeropark.ingest.files import ImportResult, ProgressFn
+from zeropark.ingest.http import create_gateway
+from zeropark.ingest.mqtt import IngesterConfig, parse_mqtt_url
+from zeropark.ingest.quarantine import counter_stats, list_quarantine
+from zeropark.monitoring.alarms import acknowledge, evaluate_rules, list_alarms
+from zeropark.monitoring.alarms import close as close_alarm
+from zeropark.monitoring.rollups import rebuild_rollups
+from zeropark.services.imports import import_readings
+from zeropark.services.ingestion import mqtt_ingester, reprocess_quarantine
+from zeropark.settings import get_settings
+from zeropark.store.scope import system_scope
 
 ingest_app = typer.Typer(
     help="Readings ingestion 计量数据采集: MQTT service, files, gateways, counters.", no_args_is_help=True
@@ -72,11 +85,6 @@ def ingest_mqtt(
     ] = 10.0,
 ) -> None:
     """Run the MQTT ingester (long-running; SIGTERM flushes and exits). 运行MQTT采集服务."""
-    import socket
-
-    from zeropark.ingest.mqtt import IngesterConfig, MqttIngester, parse_mqtt_url
-    from zeropark.settings import get_settings
-
     _logging(get_settings().log_level)
     host, port = parse_mqtt_url(url or get_settings().mqtt_url)
     cfg = IngesterConfig(
@@ -88,9 +96,9 @@ def ingest_mqtt(
         or f"zeropark-ingest-{socket.gethostname()}" + (f"-{share_group}" if share_group else ""),
         batch_rows=batch_rows,
         max_delay_s=max_delay,
-        rollup_every_s=rollup_every,
+        notify_every_s=rollup_every,
     )
-    ingester = MqttIngester(engine(), cfg)
+    ingester = mqtt_ingester(engine(), cfg)
     ingester.install_signal_handlers()
     console.print(
         f"ingesting [bold]{cfg.subscription}[/] from {host}:{port} as {cfg.client_id} (Ctrl-C to stop)"
@@ -106,40 +114,41 @@ def ingest_mqtt(
 def ingest_file(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or xlsx export")],
 ) -> None:
-    """Import a readings export (meter_id, ts, value[, unit] / 表号, 时间, 读数). 导入抄表数据文件."""
-    import_readings_file(file)
+    """Import a readings export (meter_id, ts, value[, unit] / 表号, 时间, 读数). 导入抄表数据文件.
 
-
-def import_readings_file(file: Path) -> None:
-    """Stream a readings export into the store with a progress bar and print the outcome.
-
-    Exits with ``EXIT_DATA_ERROR`` when the file cannot be read as a readings export.
+    Rejected rows are quarantined; the import is audited as user ``cli``
+    (:func:`zeropark.services.imports.import_readings`).
     """
-    from zeropark.ingest.files import import_readings
-
     try:
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TimeRemainingColumn(),
-            console=console,
-        ) as bar:
-            task = bar.add_task(file.name, total=None)
-            result = import_readings(
-                engine(), file, progress=lambda done, total: bar.update(task, completed=done, total=total)
-            )
+        with readings_progress(file) as progress:
+            result = import_readings(system_scope(engine(), "cli"), file, progress=progress)
     except DataError as exc:
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(EXIT_DATA_ERROR) from None
     show_readings_result(file.name, result)
 
 
+@contextmanager
+def readings_progress(file: Path) -> Iterator[ProgressFn]:
+    """A progress bar for streaming ``file``; yields the ``progress(done, total)`` to pass on."""
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task(file.name, total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield progress
+
+
 @ingest_app.command("stats")
 def ingest_stats() -> None:
     """Counters per source: received = stored + duplicates + conflicts + quarantined. 采集统计."""
-    from zeropark.ingest.quarantine import counter_stats
-
     table = Table(title="ingest counters 采集计数")
     for col in (
         "source",
@@ -170,8 +179,6 @@ def gateway_create(
     name: Annotated[str, typer.Option(help="Display name")] = "",
 ) -> None:
     """Create a gateway and print its API key once (store it now). 创建采集网关并显示一次密钥."""
-    from zeropark.ingest.http import create_gateway
-
     try:
         key = create_gateway(
             engine(),
@@ -195,8 +202,6 @@ def ingest_rollups(
     meter: Annotated[list[str] | None, typer.Option(help="Only these meters (repeatable)")] = None,
 ) -> None:
     """Rebuild rollups (15 min/hour/day/month) from readings. 重建汇总."""
-    from zeropark.monitoring.rollups import rebuild_rollups
-
     n = rebuild_rollups(engine(), list(meter) if meter else None)
     console.print(f"rollups rebuilt for {n} meter(s)")
 
@@ -211,8 +216,6 @@ def quarantine_list(
     limit: Annotated[int, typer.Option(help="Rows to show")] = 50,
 ) -> None:
     """List quarantined records with reason and raw payload. 查看隔离记录."""
-    from zeropark.ingest.quarantine import list_quarantine
-
     rows = list_quarantine(
         engine(), park_id=park, reason=reason, status=None if status == "all" else status, limit=limit
     )
@@ -239,9 +242,7 @@ def quarantine_reprocess(
     ids: Annotated[list[int] | None, typer.Option("--id", help="Only these ids (repeatable)")] = None,
 ) -> None:
     """Re-validate open quarantine rows after metadata was fixed. 重新处理隔离记录."""
-    from zeropark.ingest.quarantine import reprocess
-
-    res = reprocess(engine(), ids=ids or None, reason=reason, park_id=park)
+    res = reprocess_quarantine(engine(), ids=ids or None, reason=reason, park_id=park)
     console.print(
         f"examined {res.examined}: stored {res.stored}, duplicates {res.duplicates}, "
         f"still quarantined {res.still_quarantined}"
@@ -254,8 +255,6 @@ def alarms_evaluate(
     webhook: Annotated[bool, typer.Option(help="Call rule webhooks for new alarms")] = True,
 ) -> None:
     """Evaluate all alarm rules of a park now (threshold, missing data, imbalance). 评估告警规则."""
-    from zeropark.monitoring.alarms import evaluate_rules
-
     new = evaluate_rules(engine(), park, notify=webhook)
     console.print(f"{len(new)} new alarm(s)")
     for a in new:
@@ -268,8 +267,6 @@ def alarms_list(
     state: Annotated[str | None, typer.Option(help="open / acknowledged / closed")] = None,
 ) -> None:
     """List alarms of a park. 查看告警."""
-    from zeropark.monitoring.alarms import list_alarms
-
     table = Table(title=f"alarms 告警 — {park}")
     for col in ("id", "opened", "kind", "state", "meter", "message"):
         table.add_column(col, overflow="fold")
@@ -283,8 +280,6 @@ def alarms_list(
 @alarms_app.command("ack")
 def alarms_ack(alarm_id: int, user: Annotated[str, typer.Option(help="Who acknowledges")] = "cli") -> None:
     """Acknowledge an alarm. 确认告警."""
-    from zeropark.monitoring.alarms import acknowledge
-
     acknowledge(engine(), alarm_id, user=user)
     console.print(f"alarm {alarm_id} acknowledged")
 
@@ -292,9 +287,7 @@ def alarms_ack(alarm_id: int, user: Annotated[str, typer.Option(help="Who acknow
 @alarms_app.command("close")
 def alarms_close(alarm_id: int) -> None:
     """Close an alarm. 关闭告警."""
-    from zeropark.monitoring.alarms import close
-
-    close(engine(), alarm_id)
+    close_alarm(engine(), alarm_id)
     console.print(f"alarm {alarm_id} closed")
 
 

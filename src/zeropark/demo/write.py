@@ -21,15 +21,13 @@ from zeropark.demo.meters import MeterSeries
 from zeropark.demo.park import DemoPark
 from zeropark.demo.site import DEMO_LABEL, PARK_ID
 from zeropark.errors import DataError
-from zeropark.ingest.files import ImportResult as ReadingsImport
-from zeropark.ingest.files import import_readings
-from zeropark.ingest.workbook import ImportResult as WorkbookImport
-from zeropark.ingest.workbook import import_workbook
 from zeropark.model import Meter
+from zeropark.services.imports import ReadingsImport, WorkbookImport, import_readings, import_workbook
 from zeropark.store import readings as readings_store
 from zeropark.store import repo
 from zeropark.store import schema as sc
 from zeropark.store.db import transaction
+from zeropark.store.scope import system_scope
 
 ProgressFn = Callable[[str, int, int], None]
 READINGS_CHUNK = 500_000
@@ -224,14 +222,15 @@ class BadInputOutcome:
 
 
 def feed_bad_inputs(engine: Engine, demo: DemoPark, workdir: Path) -> BadInputOutcome:
-    """Feed the bad inputs through the normal import paths (files → validation → quarantine)."""
+    """Feed the bad inputs through the file-import use case (validation → quarantine; audited as ``demo``)."""
     workdir.mkdir(parents=True, exist_ok=True)
     csv_path = workdir / "示例_错误读数.csv"
     csv_path.write_text(demo.bad_inputs.readings_csv, encoding="utf-8")
-    readings = import_readings(engine, csv_path)
+    scope = system_scope(engine, "demo")
+    readings = import_readings(scope, csv_path)
     json_path = workdir / "示例_错误填报.json"
     json_path.write_text(
         json.dumps(demo.bad_inputs.enterprise_data, ensure_ascii=False, indent=1), encoding="utf-8"
     )
-    workbook = import_workbook(engine, json_path, partial=True)
+    workbook = import_workbook(scope, json_path, partial=True)
     return BadInputOutcome(readings, workbook, demo.bad_inputs.expected)

@@ -1,15 +1,18 @@
 """Readings files: CSV and xlsx exports of existing meter-reading systems, streamed in chunks.
 
-Columns ``meter_id, ts, value[, unit]``. Common Chinese headers of 抄表/采集 system exports are
-mapped once, here, at the boundary (STYLE.md §1): 表号/表计编号/计量点编号 → ``meter_id``,
-时间/采集时间/抄表时间 → ``ts``, 读数/示数/表底数/数值 → ``value``, 单位 → ``unit``. A unit in the
-value header (``读数(kWh)``, ``value [MWh]``) applies to every row without a unit column.
+Columns ``meter_id, ts, value[, unit]`` or the Chinese headers of 抄表/采集 system exports
+(表号, 时间, 读数 [, 单位]), mapped once at the boundary by :mod:`zeropark.ingest.columns`.
 
 The file is read in chunks of ``chunk_rows`` rows (CSV with the ``csv`` module over a byte-counting
 line iterator; xlsx with openpyxl ``read_only``), so memory does not grow with the file. Each chunk
 goes through the shared ingest path: valid rows are written idempotently, rejected rows go to
 quarantine with the file name, row number and reason — nothing is dropped. Importing the same
-file twice stores nothing new (every row is a duplicate).
+file twice stores nothing new (every row is a duplicate). After the last chunk is committed the
+after-commit listeners (:mod:`zeropark.ingest.hooks`; the rollups) are told the touched spans.
+
+A park's import (``park_id``) sees only that park's meters: a row for another park's meter is
+quarantined as ``unknown_meter``, as if the meter did not exist. Every import is recorded as an
+``ImportBatchRow`` (kind ``readings``) with its park (given, or the one park of the stored rows).
 
 CSV encodings: UTF-8 (with or without BOM) and GB18030 (GBK exports), detected from the first
 64 KiB. Naive times are local time of the park (Asia/Shanghai).
@@ -19,53 +22,29 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from zeropark.errors import DataError, RowError
-from zeropark.ingest.pipeline import IngestOutcome, MeterDirectory, ingest_items
+from zeropark.ingest.columns import readings_columns
+from zeropark.ingest.hooks import CommitHooks
+from zeropark.ingest.meters import MeterDirectory, ParkMeters
+from zeropark.ingest.pipeline import IngestOutcome, ingest_items
+from zeropark.ingest.validate import MeterInfo
 from zeropark.store.db import transaction
 from zeropark.store.schema import ImportBatchRow
 
-__all__ = ["HEADER_MAP", "ImportResult", "import_readings", "is_readings_file"]
+__all__ = ["BeforeCommit", "ImportResult", "ProgressFn", "import_readings", "is_readings_file"]
 
-#: Source header (normalised: lower case, no spaces) → canonical column.
-HEADER_MAP: dict[str, str] = {
-    "meter_id": "meter_id",
-    "meter": "meter_id",
-    "meterid": "meter_id",
-    "表号": "meter_id",
-    "表计编号": "meter_id",
-    "电表号": "meter_id",
-    "计量点编号": "meter_id",
-    "计量器具编号": "meter_id",
-    "ts": "ts",
-    "time": "ts",
-    "timestamp": "ts",
-    "datetime": "ts",
-    "时间": "ts",
-    "采集时间": "ts",
-    "抄表时间": "ts",
-    "数据时间": "ts",
-    "日期时间": "ts",
-    "value": "value",
-    "reading": "value",
-    "读数": "value",
-    "示数": "value",
-    "表底数": "value",
-    "数值": "value",
-    "unit": "unit",
-    "单位": "unit",
-}
-
+#: ``progress(done, total)`` in bytes (CSV) or rows (xlsx).
 ProgressFn = Callable[[int, int], None]
-_UNIT_IN_HEADER = re.compile(r"^(?P<name>.*?)\s*[\(（\[](?P<unit>[^\)）\]]+)[\)）\]]\s*$")
 
 
 @dataclass(slots=True)
@@ -81,50 +60,31 @@ class ImportResult:
     flagged: int = 0
     errors: list[RowError] = field(default_factory=list)
     batch_id: int | None = None
+    park_id: str | None = None
+
+    @property
+    def status(self) -> str:
+        """``stored`` (nothing quarantined), ``rejected`` (nothing stored) or ``partial``."""
+        if self.quarantined == 0:
+            return "stored"
+        return "rejected" if self.stored == 0 else "partial"
+
+    @property
+    def rejected(self) -> int:
+        """Rows quarantined (every one of them; :attr:`errors` lists the first ones)."""
+        return self.quarantined
 
 
-def _norm(header: Any) -> tuple[str, str | None]:
-    text = str(header or "").strip()
-    unit = None
-    m = _UNIT_IN_HEADER.match(text)
-    if m:
-        text, unit = m.group("name"), m.group("unit").strip()
-    return text.lower().replace(" ", ""), unit
-
-
-def _columns(header: list[Any], file: str, sheet: str | None) -> tuple[dict[str, int], str | None]:
-    cols: dict[str, int] = {}
-    header_unit = None
-    for i, h in enumerate(header):
-        name, unit = _norm(h)
-        canon = HEADER_MAP.get(name)
-        if canon and canon not in cols:
-            cols[canon] = i
-            if canon == "value" and unit:
-                header_unit = unit
-    missing = [c for c in ("meter_id", "ts", "value") if c not in cols]
-    if missing:
-        raise DataError(
-            str(
-                RowError(
-                    file,
-                    sheet,
-                    1,
-                    None,
-                    f"missing column(s) {', '.join(missing)} in header {header!r}; "
-                    "expected meter_id, ts, value "
-                    "[, unit] (or 表号, 时间, 读数 [, 单位])",
-                )
-            )
-        )
-    return cols, header_unit
+#: Called in the transaction that records the import batch, with the finished result (its
+#: ``batch_id`` set): what it adds to the session commits with the batch (the caller's audit record).
+BeforeCommit = Callable[[Session, ImportResult], None]
 
 
 def is_readings_file(path: Path) -> bool:
     """Whether ``path`` looks like a readings export (its header maps to meter_id, ts, value)."""
     try:
         header = next(_rows(path, None)[0])
-        _columns(list(header), path.name, None)
+        readings_columns(list(header), path.name, None)
     except (DataError, StopIteration, OSError, ValueError):
         return False
     return True
@@ -162,8 +122,6 @@ def _csv_rows(path: Path, progress: ProgressFn | None) -> Iterator[list[str]]:
 
 
 def _xlsx_rows(path: Path, progress: ProgressFn | None) -> tuple[Iterator[list[Any]], str | None]:
-    from openpyxl import load_workbook
-
     wb = load_workbook(path, read_only=True, data_only=True)
     ws = wb.worksheets[0]
     total = ws.max_row or 0
@@ -216,6 +174,10 @@ def import_readings(
     progress: ProgressFn | None = None,
     chunk_rows: int = 50_000,
     max_errors_listed: int = 50,
+    park_id: str | None = None,
+    created_by: str | None = None,
+    hooks: CommitHooks | None = None,
+    before_commit: BeforeCommit | None = None,
 ) -> ImportResult:
     """Stream a CSV/xlsx readings export into the store; rejected rows go to quarantine.
 
@@ -231,6 +193,16 @@ def import_readings(
         Rows per validated, committed chunk (bounds memory).
     max_errors_listed : int
         How many rejected rows to list in :attr:`ImportResult.errors` (all are quarantined).
+    park_id : str, optional
+        Import into this park only: rows for other parks' meters are quarantined as unknown.
+    created_by : str, optional
+        User name recorded on the import batch.
+    hooks : CommitHooks, optional
+        Told the spans of the accepted readings once everything is committed
+        (:func:`zeropark.services.ingestion.commit_hooks`: the rollups).
+    before_commit : callable, optional
+        ``before_commit(session, result)`` in the transaction of the import batch (see
+        :data:`BeforeCommit`).
 
     Returns
     -------
@@ -244,13 +216,14 @@ def import_readings(
     path = Path(path)
     source = f"file:{path.name}"[:64]
     result = ImportResult(file=path.name)
-    meters = MeterDirectory(engine)
+    directory = MeterDirectory(engine)
+    meters: Mapping[str, MeterInfo] = directory if park_id is None else ParkMeters(directory, park_id)
     rows, sheet = _rows(path, progress)
     try:
         header = next(rows)
     except StopIteration:
         raise DataError(f"{path.name}: the file is empty; expected a header meter_id, ts, value") from None
-    cols, header_unit = _columns(list(header), path.name, sheet)
+    cols, header_unit = readings_columns(list(header), path.name, sheet)
     width = max(cols.values()) + 1
     total = IngestOutcome()
     items: list[tuple[str, Any]] = []
@@ -297,29 +270,37 @@ def import_readings(
     flush()
     result.stored, result.duplicates, result.conflicts = total.stored, total.duplicates, total.conflicts
     result.quarantined, result.flagged = total.quarantined, total.flagged
-    result.batch_id = _record_batch(engine, path, result)
-    if total.touched:
-        from zeropark.monitoring.rollups import update_rollups
-
-        update_rollups(engine, total.touched)
+    parks = {m.park_id for m in map(directory.get, total.touched) if m is not None}
+    result.park_id = park_id if park_id is not None else (parks.pop() if len(parks) == 1 else None)
+    _record_batch(engine, path, result, created_by, before_commit)
+    if hooks is not None:
+        hooks.notify(total.touched)
     return result
 
 
-def _record_batch(engine: Engine, path: Path, result: ImportResult) -> int:
-    status = "stored" if result.quarantined == 0 else ("rejected" if result.stored == 0 else "partial")
+def _record_batch(
+    engine: Engine,
+    path: Path,
+    result: ImportResult,
+    created_by: str | None,
+    before_commit: BeforeCommit | None,
+) -> None:
     with transaction(engine) as s:
         row = ImportBatchRow(
-            park_id=None,
+            park_id=result.park_id,
             file_name=path.name[:400],
             sha256=_sha256(path),
             kind="readings",
-            status=status,
+            status=result.status,
             n_rows=result.rows,
             n_stored=result.stored,
             n_rejected=result.quarantined,
             errors=[str(e) for e in result.errors],
             created_at=datetime.now(UTC),
+            created_by=created_by,
         )
         s.add(row)
         s.flush()
-        return int(row.id)
+        result.batch_id = int(row.id)
+        if before_commit is not None:
+            before_commit(s, result)

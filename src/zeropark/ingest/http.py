@@ -31,6 +31,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Engine, select, update
 
 from zeropark.errors import DataError, NotFound, PermissionDenied
+from zeropark.ingest.columns import readings_columns
 from zeropark.store import repo
 from zeropark.store.db import transaction
 from zeropark.store.schema import GatewayRow, MeterRow
@@ -211,8 +212,6 @@ def parse_csv_body(body: bytes) -> tuple[list[tuple[str, Any]], list[tuple[str |
 
     Returns the same triple as :func:`parse_json_body` (index = data row number, header = row 1).
     """
-    from zeropark.ingest.files import _columns
-
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -222,7 +221,7 @@ def parse_csv_body(body: bytes) -> tuple[list[tuple[str, Any]], list[tuple[str |
         header = next(reader)
     except StopIteration:
         raise DataError("CSV body is empty; expected a header meter_id,ts,value[,unit]") from None
-    cols, header_unit = _columns(list(header), "request body", None)
+    cols, header_unit = readings_columns(list(header), "request body", None)
     width = max(cols.values()) + 1
     items: list[tuple[str, Any]] = []
     bad: list[tuple[str | None, str, str]] = []

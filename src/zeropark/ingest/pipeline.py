@@ -10,22 +10,23 @@ even be decoded) to :func:`ingest_items`, which
 3. writes the rejected ones to quarantine; both steps add to the source's ``ingest_counter``
    in their own transaction.
 
-It returns only after everything is committed, so a transport may acknowledge its input then.
+It returns only after everything is committed, so a transport may acknowledge its input then,
+and tell its after-commit listeners (:mod:`zeropark.ingest.hooks`) the spans in
+:attr:`IngestOutcome.touched`.
 Crash between steps 2 and 3: the transport did not acknowledge; the redelivered input is written
 again, its readings count as duplicates, and the counter identity still holds.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
+from zeropark.ingest.hooks import Span, merge_span, merge_spans
 from zeropark.ingest.quarantine import quarantine_rows
 from zeropark.ingest.validate import (
     Accepted,
@@ -38,107 +39,15 @@ from zeropark.ingest.validate import (
     flagged,
     validate_item,
 )
-from zeropark.model import Carrier, MeterKind, Reading
-from zeropark.store.db import transaction
-from zeropark.store.schema import MeterRow
+from zeropark.model import Reading
+from zeropark.store.readings import write_readings
+from zeropark.units import to_canonical
 
-__all__ = ["IngestOutcome", "MeterDirectory", "RowResult", "ingest_items", "load_meters", "validate_many"]
-
-
-def load_meters(engine: Engine) -> dict[str, MeterInfo]:
-    """All registered meters as :class:`MeterInfo`, keyed by meter id."""
-    with transaction(engine) as s:
-        rows = s.execute(
-            select(
-                MeterRow.id,
-                MeterRow.park_id,
-                MeterRow.carrier,
-                MeterRow.unit,
-                MeterRow.kind,
-                MeterRow.multiplier,
-                MeterRow.rated_capacity,
-                MeterRow.interval_s,
-                MeterRow.gateway_id,
-                MeterRow.active,
-            )
-        ).all()
-    return {
-        r.id: MeterInfo(
-            r.id,
-            r.park_id,
-            Carrier(r.carrier),
-            r.unit,
-            MeterKind(r.kind),
-            r.multiplier,
-            r.rated_capacity,
-            r.interval_s,
-            r.gateway_id,
-            r.active,
-        )
-        for r in rows
-    }
+__all__ = ["IngestOutcome", "RowResult", "ingest_items", "validate_many"]
 
 
-class MeterDirectory(Mapping[str, MeterInfo]):
-    """Meters cached in memory; an unknown id triggers a reload at most every ``refresh_s``.
-
-    A meter registered while an ingester runs is seen within ``refresh_s`` seconds; until then
-    its readings go to quarantine (unknown_meter) and can be re-processed.
-    """
-
-    def __init__(self, engine: Engine, refresh_s: float = 10.0) -> None:
-        self._engine = engine
-        self._refresh_s = refresh_s
-        self._lock = threading.Lock()
-        self._meters = load_meters(engine)
-        self._loaded = time.monotonic()
-
-    def reload(self) -> None:
-        """Reload every meter now."""
-        with self._lock:
-            self._meters = load_meters(self._engine)
-            self._loaded = time.monotonic()
-
-    def __getitem__(self, key: str) -> MeterInfo:
-        try:
-            return self._meters[key]
-        except KeyError:
-            if time.monotonic() - self._loaded < self._refresh_s:
-                raise
-        self.reload()
-        return self._meters[key]
-
-    def get(self, key: str, default: MeterInfo | None = None) -> MeterInfo | None:  # type: ignore[override]
-        """Fast path for known meters; an unknown id may trigger a reload (see the class docstring)."""
-        found = self._meters.get(key)
-        if found is not None:
-            return found
-        try:
-            return self[key]
-        except KeyError:
-            return default
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._meters)
-
-    def __len__(self) -> int:
-        return len(self._meters)
-
-
-def _default_converter() -> Converter:
-    from zeropark.units import to_canonical
-
-    return caching_converter(to_canonical)
-
-
-_CONVERT: Converter | None = None
-
-
-def _converter() -> Converter:
-    global _CONVERT
-    if _CONVERT is None:
-        _CONVERT = _default_converter()
-    return _CONVERT
+#: The shared unit converter of every transport, memoised per (unit, carrier).
+_CONVERT: Converter = caching_converter(to_canonical)
 
 
 def validate_many(
@@ -154,7 +63,7 @@ def validate_many(
 
     ``parks`` (MQTT) gives the park named by each item's topic; the meter must belong to it.
     """
-    convert = _converter()
+    convert = _CONVERT
     park_of = parks if parks is not None else [None] * len(items)
     return [
         validate_item(
@@ -193,8 +102,8 @@ class IngestOutcome:
     quarantined: int = 0
     flagged: int = 0
     rows: list[RowResult] = field(default_factory=list)
-    #: (meter_id, first ts, last ts) touched by accepted readings — for incremental rollups
-    touched: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
+    #: meter id → (first ts, last ts) of the accepted readings: what the after-commit hooks are told
+    touched: dict[str, Span] = field(default_factory=dict)
 
     def add(self, other: IngestOutcome) -> None:
         """Accumulate another outcome (rows are not merged)."""
@@ -204,9 +113,7 @@ class IngestOutcome:
         self.conflicts += other.conflicts
         self.quarantined += other.quarantined
         self.flagged += other.flagged
-        for mid, (a, b) in other.touched.items():
-            old = self.touched.get(mid)
-            self.touched[mid] = (min(a, old[0]), max(b, old[1])) if old else (a, b)
+        merge_spans(self.touched, other.touched)
 
 
 def ingest_items(
@@ -234,7 +141,7 @@ def ingest_items(
     source : str
         Counter key: ``mqtt``, ``http:<gateway>``, ``file:<name>``.
     meters : mapping
-        Registered meters (a :class:`MeterDirectory`).
+        Registered meters (a :class:`~zeropark.ingest.meters.MeterDirectory`).
     undecodable : sequence of (meter_id or None, raw text, detail)
         Records that could not be decoded at all (bad JSON, bad CSV row): quarantined as
         ``malformed``; each counts as one received record.
@@ -253,16 +160,14 @@ def ingest_items(
         path :func:`~zeropark.ingest.validate.accept_clean`; only items it does not accept
         outright go through the per-item path. Same outcome as passing them in ``items``.
     """
-    from zeropark.store.readings import write_readings
-
     now = now_utc or datetime.now(UTC)
     items = list(items)
     park_list: list[str | None] = list(parks) if parks is not None else [None] * len(items)
     n_items = len(items)
-    convert = _converter()
+    convert = _CONVERT
     readings: list[Reading] = []
     fast_flagged = 0
-    fast_touched: dict[str, tuple[datetime, datetime]] = {}
+    fast_touched: dict[str, Span] = {}
     for mid, park, its in grouped:
         meter = meters.get(mid)
         if (
@@ -278,10 +183,7 @@ def ingest_items(
         if ok:
             readings.extend(ok)
             fast_flagged += sum(1 for r in ok if r.quality)
-            first = min(r.ts_utc for r in ok)
-            last = max(r.ts_utc for r in ok)
-            span = fast_touched.get(mid)
-            fast_touched[mid] = (min(span[0], first), max(span[1], last)) if span else (first, last)
+            merge_span(fast_touched, mid, min(r.ts_utc for r in ok), max(r.ts_utc for r in ok))
         for i in slow:
             items.append((mid, its[i]))
             park_list.append(park)
@@ -302,10 +204,7 @@ def ingest_items(
             readings.append(r)
             is_flagged = flagged(r.quality)
             out.flagged += is_flagged
-            span = out.touched.get(r.meter_id)
-            out.touched[r.meter_id] = (
-                (min(span[0], r.ts_utc), max(span[1], r.ts_utc)) if span else (r.ts_utc, r.ts_utc)
-            )
+            merge_span(out.touched, r.meter_id, r.ts_utc, r.ts_utc)
             if keep_rows and idx < n_items:
                 out.rows.append(RowResult(idx, r.meter_id, "flagged" if is_flagged else "accepted"))
         else:

@@ -15,6 +15,7 @@ exports in China write them. The core never sees source headers or transport det
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -144,8 +145,6 @@ def _parse_value(value: Any) -> float:
 
 
 def _raw(meter_id: str | None, item: Any) -> str:
-    import json
-
     try:
         body = json.dumps(item, ensure_ascii=False, default=str)
     except (TypeError, ValueError):

@@ -1,9 +1,10 @@
 """Imports (数据导入): upload an enterprise data workbook; the answer lists every rejected row.
 
-The file goes through the demo engineer's ``zeropark.ingest.workbook.import_workbook`` (all or
-nothing by default, ``partial=true`` keeps the good rows). Before anything is stored the file's
-enterprise is resolved and checked against the user's scope: an enterprise user can only import
-its own enterprise's data (another's → 404 and an audit record ``denied``).
+A thin door to :mod:`zeropark.services.imports` (the same checks, storage and audit record as
+the 数据导入 page and ``zeropark import``): all or nothing by default, ``partial=true`` keeps the
+good rows. Before anything is stored the file's enterprise is checked against the user's scope:
+an enterprise user can only import its own enterprise's data (another's → 404 and an audit
+record ``denied``); verifiers and devices may not import (403).
 """
 
 from __future__ import annotations
@@ -15,18 +16,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from zeropark.api.auth import ScopeDep
 from zeropark.api.deps import SessionDep
-from zeropark.api.paging import IntId, Limit, Offset, paginate
+from zeropark.api.paging import IntId, Limit, Offset
 from zeropark.api.routers.parks import get_park_row
 from zeropark.api.schemas import ImportBatchOut, Page
 from zeropark.api.validation import invalid
-from zeropark.errors import NotFound
-from zeropark.store import audit
-from zeropark.store.schema import ImportBatchRow
+from zeropark.services import imports
 from zeropark.store.scope import Scope
 
 router = APIRouter(tags=["imports 数据导入"])
@@ -61,24 +59,11 @@ class ImportOut(BaseModel):
     summary: str
 
 
-def _precheck(scope: Scope, path: Path) -> None:
-    """Resolve the file's enterprise and refuse one outside the user's scope (before storing)."""
-    from zeropark.ingest import workbook
-
-    ent = workbook.workbook_enterprise(scope.engine, path)
-    if ent is None:
-        return  # the import reports the unknown enterprise per row and stores nothing
-    scope.check_write("import", path.name, park_id=ent.park_id, enterprise_id=ent.id)
-
-
 def _import(scope: Scope, name: str, content: bytes, partial: bool) -> tuple[ImportOut, int]:
-    from zeropark.ingest.workbook import import_workbook
-
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(content)
-        _precheck(scope, path)
-        result = import_workbook(scope.engine, path, partial=partial, created_by=scope.user.username)
+        result = imports.import_workbook(scope, path, partial=partial)
     out = ImportOut(
         file=result.file,
         status=result.status,
@@ -94,16 +79,6 @@ def _import(scope: Scope, name: str, content: bytes, partial: bool) -> tuple[Imp
         ],
         batch_id=result.batch_id,
         summary=result.summary(),
-    )
-    audit.record_now(
-        scope.engine,
-        user=scope.user.username,
-        role=scope.user.role,
-        action=audit.CREATE,
-        entity="import_batch",
-        entity_id=str(result.batch_id),
-        after={k: v for k, v in out.model_dump().items() if k != "errors"} | {"n_errors": len(out.errors)},
-        ip=scope.ip,
     )
     return out, (201 if result.status in ("stored", "partial") else 422)
 
@@ -136,23 +111,16 @@ def list_imports(
 ) -> Page[ImportBatchOut]:
     """Imports into a park, newest first (enterprise users: their own uploads). 导入记录."""
     get_park_row(session, scope, park_id)
-    stmt = select(ImportBatchRow).where(ImportBatchRow.park_id == park_id)
-    if scope.is_enterprise:
-        stmt = stmt.where(ImportBatchRow.created_by == scope.user.username)
-    stmt = stmt.order_by(ImportBatchRow.id.desc())
-    return paginate(session, stmt, limit, offset, ImportBatchOut.model_validate)
+    page = imports.list_imports(scope, park_id=park_id, limit=limit, offset=offset)
+    return Page[ImportBatchOut](
+        items=[ImportBatchOut.model_validate(b) for b in page.items],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/imports/{batch_id}", response_model=ImportBatchOut)
-def get_import(batch_id: IntId, session: SessionDep, scope: ScopeDep) -> ImportBatchOut:
+def get_import(batch_id: IntId, scope: ScopeDep) -> ImportBatchOut:
     """One import with its per-row errors. 导入详情."""
-    row = session.get(ImportBatchRow, batch_id)
-    if row is None:
-        raise NotFound(f"import {batch_id} not found")
-    if scope.park_id is not None and row.park_id not in (None, scope.park_id):
-        scope.deny("import_batch", str(batch_id), "import of another park")
-        raise NotFound(f"import {batch_id} not found")
-    if scope.is_enterprise and row.created_by != scope.user.username:
-        scope.deny("import_batch", str(batch_id), "import by another user")
-        raise NotFound(f"import {batch_id} not found")
-    return ImportBatchOut.model_validate(row)
+    return ImportBatchOut.model_validate(imports.get_import(scope, batch_id))

@@ -4,7 +4,8 @@ Authentication is the gateway's own API key (``X-API-Key`` or ``Authorization: B
 not a user login: a gateway has the *device* role and may write only its own meters. Rows for
 other meters are rejected with reason ``forbidden_meter`` and quarantined; the request as a whole
 still succeeds (HTTP 200) with per-row results, so a gateway never loses the valid rows of a
-mixed batch. Every row is committed before the response is sent.
+mixed batch. Every row is committed, and the rollups of the touched buckets updated
+(:func:`zeropark.services.ingestion.ingest_gateway_batch`), before the response is sent.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from zeropark.api.deps import EngineDep
 from zeropark.errors import DataError, PermissionDenied
 from zeropark.ingest.http import authenticate_gateway, parse_csv_body, parse_json_body
-from zeropark.ingest.pipeline import MeterDirectory, ingest_items
+from zeropark.services.ingestion import ingest_gateway_batch
 
 __all__ = ["IngestResponse", "RowOutcome", "router"]
 
@@ -53,19 +54,6 @@ class IngestResponse(BaseModel):
     flagged: int = Field(description="stored readings with implausibility quality bits")
     quarantined: int
     rows: list[RowOutcome]
-
-
-_meter_dirs: dict[int, MeterDirectory] = {}
-
-
-def _meters(engine: object) -> MeterDirectory:
-    from sqlalchemy import Engine
-
-    assert isinstance(engine, Engine)
-    d = _meter_dirs.get(id(engine))
-    if d is None:
-        d = _meter_dirs[id(engine)] = MeterDirectory(engine, refresh_s=5.0)
-    return d
 
 
 @router.post(
@@ -123,18 +111,7 @@ async def post_readings(
             items, bad, index = parse_json_body(body)
     except DataError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
-    meters = _meters(engine)
-    out = await run_in_threadpool(
-        lambda: ingest_items(
-            engine,
-            items,
-            source=f"http:{gateway_id}",
-            meters=meters,
-            undecodable=bad,
-            gateway_id=gateway_id,
-            keep_rows=True,
-        )
-    )
+    out = await run_in_threadpool(ingest_gateway_batch, engine, gateway_id, items, bad)
     rows = [
         RowOutcome(
             index=index[r.index], meter_id=r.meter_id, status=r.status, reason=r.reason, detail=r.detail
@@ -145,10 +122,6 @@ async def post_readings(
         RowOutcome(index=-1, meter_id=mid, status="quarantined", reason="malformed", detail=detail)
         for mid, _raw, detail in bad
     ]
-    if out.touched:
-        from zeropark.monitoring.rollups import update_rollups
-
-        await run_in_threadpool(update_rollups, engine, out.touched)
     return IngestResponse(
         gateway_id=gateway_id,
         received=out.received,

@@ -1,4 +1,4 @@
-"""MQTT ingester: ``zeropark/<park>/<meter>/reading`` → validated, committed, then acknowledged.
+"""The MQTT ingester: ``zeropark/<park>/<meter>/reading`` → validated, committed, then acknowledged.
 
 Guarantees (DESIGN.md §5, docs/ingestion.md):
 
@@ -15,6 +15,11 @@ Guarantees (DESIGN.md §5, docs/ingestion.md):
   connection are not sent (their packet ids may have been reused) — the broker redelivers them
   on the resumed session and the duplicate is a no-op.
 - SIGTERM/SIGINT: stop taking messages, flush and acknowledge what is committed, disconnect.
+- After-commit listeners (:mod:`zeropark.ingest.hooks`; the rollups, wired by
+  :func:`zeropark.services.ingestion.mqtt_ingester`): the spans of committed batches are merged
+  and told every ``notify_every_s`` seconds from the ingest loop, after the acknowledgements, and
+  once more at shutdown. A listener that fails with the database unavailable keeps its spans for
+  the next tick; nothing it does delays an acknowledgement.
 - Shared subscriptions: with ``share_group="ingest"`` the subscription is
   ``$share/ingest/zeropark/+/+/reading`` and the broker spreads messages over N ingesters.
 
@@ -31,7 +36,6 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -44,9 +48,19 @@ from paho.mqtt.properties import Properties
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from zeropark.ingest.pipeline import IngestOutcome, MeterDirectory, ingest_items
+from zeropark.ingest.hooks import CommitHooks, Span, merge_spans
+from zeropark.ingest.meters import MeterDirectory
+from zeropark.ingest.pipeline import IngestOutcome, ingest_items
 
-__all__ = ["DEFAULT_TOPIC", "IngesterConfig", "MqttIngester", "parse_mqtt_url", "reading_topic"]
+__all__ = [
+    "CRASH_AFTER_COMMIT_ENV",
+    "CRASH_ENV",
+    "DEFAULT_TOPIC",
+    "IngesterConfig",
+    "MqttIngester",
+    "parse_mqtt_url",
+    "reading_topic",
+]
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +96,8 @@ class IngesterConfig:
     batch_rows: int = 20_000
     max_delay_s: float = 0.25
     source: str = "mqtt"
-    #: incremental rollups of the buckets touched by committed data, every this many seconds (0 = off)
-    rollup_every_s: float = 0.0
+    #: tell the after-commit listeners the spans of committed data every this many seconds (0 = never)
+    notify_every_s: float = 0.0
 
     @property
     def subscription(self) -> str:
@@ -125,17 +139,11 @@ def _decode(
 class MqttIngester:
     """A long-running MQTT → store ingester (see the module docstring for its guarantees)."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        config: IngesterConfig,
-        *,
-        on_commit: Callable[[IngestOutcome], None] | None = None,
-    ) -> None:
+    def __init__(self, engine: Engine, config: IngesterConfig, *, hooks: CommitHooks | None = None) -> None:
         self.engine = engine
         self.config = config
         self.meters = MeterDirectory(engine)
-        self.on_commit = on_commit
+        self.hooks = hooks if hooks is not None else CommitHooks()
         self.totals = IngestOutcome()
         self._queue: queue.Queue[_Message] = queue.Queue()
         self._stop = threading.Event()
@@ -158,8 +166,8 @@ class MqttIngester:
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
-        self._dirty: dict[str, tuple[Any, Any]] = {}
-        self._last_rollup = time.monotonic()
+        self._pending: dict[str, Span] = {}
+        self._last_notify = time.monotonic()
 
     # -- paho callbacks (network thread) ---------------------------------------------------------
     def _on_connect(self, client: mqtt.Client, _u: Any, flags: Any, reason: Any, _p: Any) -> None:
@@ -219,12 +227,12 @@ class MqttIngester:
                 batch = self._collect()
                 if batch:
                     self._commit_and_ack(batch)
-                self._maybe_rollup()
+                self._maybe_notify()
             # drain what already arrived, commit and ack it, then leave
             batch = self._drain_now()
             if batch:
                 self._commit_and_ack(batch)
-            self._maybe_rollup(force=True)
+            self._maybe_notify(force=True)
         finally:
             self.client.disconnect()
             self.client.loop_stop()
@@ -278,11 +286,8 @@ class MqttIngester:
             if msg.qos > 0 and msg.generation == generation:
                 self.client.ack(msg.mid, msg.qos)
         self.totals.add(outcome)
-        for mid, span in outcome.touched.items():
-            old = self._dirty.get(mid)
-            self._dirty[mid] = (min(old[0], span[0]), max(old[1], span[1])) if old else span
-        if self.on_commit is not None:
-            self.on_commit(outcome)
+        if self.config.notify_every_s > 0 and self.hooks:
+            merge_spans(self._pending, outcome.touched)
 
     def _write_with_retry(
         self, grouped: list[tuple[str, str | None, list[Any]]], bad: list[tuple[str | None, str, str]]
@@ -316,76 +321,16 @@ class MqttIngester:
                 time.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
-    def _maybe_rollup(self, *, force: bool = False) -> None:
-        every = self.config.rollup_every_s
-        if every <= 0 or not self._dirty:
+    def _maybe_notify(self, *, force: bool = False) -> None:
+        """Tell the after-commit listeners the pending spans when ``notify_every_s`` has passed."""
+        if not self._pending:
             return
-        if not force and time.monotonic() - self._last_rollup < every:
+        if not force and time.monotonic() - self._last_notify < self.config.notify_every_s:
             return
-        from zeropark.monitoring.rollups import update_rollups
-
-        dirty, self._dirty = self._dirty, {}
+        pending, self._pending = self._pending, {}
         try:
-            update_rollups(self.engine, dirty)
-        except OperationalError as exc:  # rollups are derived; retry at the next tick
-            log.warning("rollup update deferred: %s", exc.orig)
-            for mid, span in dirty.items():
-                old = self._dirty.get(mid)
-                self._dirty[mid] = (min(old[0], span[0]), max(old[1], span[1])) if old else span
-        self._last_rollup = time.monotonic()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m zeropark.ingest.mqtt`` — the ingester without loading the whole CLI (fast start).
-
-    Same options as ``zeropark ingest mqtt``; the database is ``ZEROPARK_DATABASE_URL`` and the
-    broker ``ZEROPARK_MQTT_URL`` unless ``--url`` is given.
-    """
-    import argparse
-
-    from zeropark.settings import get_settings
-    from zeropark.store.db import make_engine
-    from zeropark.store.migrate import upgrade
-
-    p = argparse.ArgumentParser(prog="python -m zeropark.ingest.mqtt", description=main.__doc__)
-    p.add_argument("--url", default=None)
-    p.add_argument("--topic", default=DEFAULT_TOPIC)
-    p.add_argument("--share-group", default=None)
-    p.add_argument("--client-id", default="")
-    p.add_argument("--batch-rows", type=int, default=20_000)
-    p.add_argument("--max-delay", type=float, default=0.25)
-    p.add_argument("--rollup-every", type=float, default=10.0)
-    args = p.parse_args(argv)
-    settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    host, port = parse_mqtt_url(args.url or settings.mqtt_url)
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    ingester = MqttIngester(
-        engine,
-        IngesterConfig(
-            host=host,
-            port=port,
-            topic=args.topic,
-            share_group=args.share_group,
-            client_id=args.client_id or f"zeropark-ingest-{socket.gethostname()}",
-            batch_rows=args.batch_rows,
-            max_delay_s=args.max_delay,
-            rollup_every_s=args.rollup_every,
-        ),
-    )
-    ingester.install_signal_handlers()
-    totals = ingester.run()
-    log.info(
-        "stopped: received %d, stored %d, duplicates %d, conflicts %d, quarantined %d",
-        totals.received,
-        totals.stored,
-        totals.duplicates,
-        totals.conflicts,
-        totals.quarantined,
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+            self.hooks.notify(pending)
+        except OperationalError as exc:  # derived data: keep the spans, retry at the next tick
+            log.warning("after-commit listeners deferred: %s", exc.orig)
+            merge_spans(self._pending, pending)
+        self._last_notify = time.monotonic()

@@ -1,0 +1,457 @@
+"""Validate the rows of an enterprise data file and turn them into domain records.
+
+Every check collects errors instead of stopping at the first: each :class:`~zeropark.errors.RowError`
+names the file, the sheet, the row as the user sees it, the column (its Chinese header) and what to
+fix. Rows that pass become :class:`~zeropark.model.ActivityRecord` (energy, process materials),
+:class:`~zeropark.model.GreenPowerClaim` (green certificates and contracts), product outputs and
+the value added, collected in :class:`Checked` for :mod:`zeropark.ingest.workbook.store`. The
+enterprise (sheet 企业信息) and already claimed certificates are looked up in the store.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from zeropark.errors import RowError, UnitMismatch
+from zeropark.ingest.workbook.parse import SourceRow, read_rows
+from zeropark.ingest.workbook.sheets import (
+    CARRIER_HINT,
+    CARRIER_NAMES,
+    CLAIM_KIND_NAMES,
+    DEFAULT_UNIT,
+    EXAMPLE_MARK,
+    PROCESS_MATERIALS,
+    SHEET_ENERGY,
+    SHEET_INFO,
+    SHEET_PROCESS,
+    SHEET_PRODUCTION,
+    SHEETS,
+    USAGE_NAMES,
+)
+from zeropark.model import (
+    CANONICAL_UNIT,
+    CARRIER_LABEL_ZH,
+    HEAT_CARRIERS,
+    ActivityRecord,
+    Carrier,
+    Enterprise,
+    Flow,
+    GreenPowerClaim,
+)
+from zeropark.store import repo
+from zeropark.store.db import transaction
+from zeropark.store.schema import EnterpriseRow, GreenPowerClaimRow
+from zeropark.units import to_canonical
+
+__all__ = ["Checked", "check_rows", "resolve_enterprise", "workbook_enterprise"]
+
+
+@dataclass(slots=True)
+class Checked:
+    """Rows that passed validation, ready to store."""
+
+    activities: list[tuple[str, ActivityRecord]] = field(default_factory=list)
+    claims: list[tuple[str, GreenPowerClaim]] = field(default_factory=list)
+    products: dict[str, list[float]] = field(default_factory=dict)  # product → [qty, tce, limit]
+    product_rows: int = 0
+    value_added: float | None = None
+    unchanged: int = 0  # certificates already stored exactly as given (re-import of the same rows)
+
+
+class _RowCheck:
+    """Collects the errors of one row; each getter returns None when the cell is wrong."""
+
+    def __init__(self, file: str, row: SourceRow) -> None:
+        self.file = file
+        self.row = row
+        self.errors: list[RowError] = []
+
+    def _label(self, key: str) -> str:
+        for c in SHEETS[self.row.sheet][1]:
+            if c.key == key:
+                return c.zh
+        return key
+
+    def fail(self, key: str | None, message: str) -> None:
+        self.errors.append(
+            RowError(
+                self.file, self.row.sheet, self.row.row or None, self._label(key) if key else None, message
+            )
+        )
+
+    def text(self, key: str, *, required: bool = True) -> str | None:
+        v = self.row.values.get(key)
+        s = "" if v is None else str(v).strip()
+        if not s:
+            if required:
+                self.fail(key, "is empty; fill it in")
+            return None
+        return s
+
+    def number(self, key: str, *, required: bool = True, positive: bool = True) -> float | None:
+        v = self.row.values.get(key)
+        if v is None or (isinstance(v, str) and not v.strip()):
+            if required:
+                self.fail(key, "is empty; give a number")
+            return None
+        try:
+            x = float(str(v).replace(",", "")) if not isinstance(v, int | float) else float(v)
+        except ValueError:
+            self.fail(key, f"'{v}' is not a number; write digits only (e.g. 1234.5), without units")
+            return None
+        if x != x or x in (float("inf"), float("-inf")):
+            self.fail(key, f"'{v}' is not a finite number")
+            return None
+        if positive and x < 0:
+            self.fail(key, f"{x:g} is negative; quantities are ≥ 0 (report returns as a separate correction)")
+            return None
+        return x
+
+    def month(self, key: str, year: int | None) -> date | None:
+        v = self.row.values.get(key)
+        if isinstance(v, datetime | date):
+            d = date(v.year, v.month, 1)
+        else:
+            m = re.fullmatch(r"\s*(\d{4})[-/.年](\d{1,2})月?\s*", str(v or ""))
+            if not m or not 1 <= int(m.group(2)) <= 12:
+                self.fail(key, f"'{v if v is not None else ''}' is not a month; write YYYY-MM (e.g. 2025-03)")
+                return None
+            d = date(int(m.group(1)), int(m.group(2)), 1)
+        if year is not None and d.year != year:
+            self.fail(
+                key, f"{d:%Y-%m} is outside the reporting year {year}; report it in that year's workbook"
+            )
+            return None
+        return d
+
+    def day(self, key: str) -> date | None:
+        v = self.row.values.get(key)
+        if isinstance(v, datetime):
+            return v.date()
+        if isinstance(v, date):
+            return v
+        try:
+            return date.fromisoformat(str(v or "").strip())
+        except ValueError:
+            self.fail(key, f"'{v if v is not None else ''}' is not a date; write YYYY-MM-DD")
+            return None
+
+
+def _month_end(m: date) -> date:
+    nxt = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def resolve_enterprise(
+    engine: Engine, file: str, rows: list[SourceRow]
+) -> tuple[Enterprise | None, int | None, list[RowError]]:
+    """The registered enterprise and reporting year named by the 企业信息 rows (by 企业编号, else USCC).
+
+    Returns
+    -------
+    enterprise, year, errors
+        ``None`` for an enterprise or year that is missing, unknown or implausible; each such
+        problem is one error naming the cell and what to fix.
+    """
+    info_rows = [r for r in rows if r.sheet == SHEET_INFO and not _is_example(r)]
+    errors: list[RowError] = []
+    if not info_rows:
+        return (
+            None,
+            None,
+            [RowError(file, SHEET_INFO, 3, "企业编号", "no enterprise given; fill in sheet 企业信息")],
+        )
+    row = info_rows[0]
+    chk = _RowCheck(file, row)
+    ident = chk.text("id", required=False)
+    uscc = chk.text("uscc", required=False)
+    year_v = chk.number("year")
+    year = int(year_v) if year_v is not None else None
+    if year is not None and not 2000 <= year <= 2100:
+        chk.fail("year", f"{year} is not a plausible reporting year; write the 4-digit year")
+        year = None
+    ent: Enterprise | None = None
+    with transaction(engine) as s:
+        r = None
+        if ident:
+            r = s.get(EnterpriseRow, ident)
+        if r is None and uscc:
+            r = s.scalars(select(EnterpriseRow).where(EnterpriseRow.uscc == uscc)).first()
+        if r is not None:
+            ent = repo.get_enterprise(s, r.id)
+    if ent is None:
+        what = ident or uscc or ""
+        chk.fail(
+            "id" if ident or not uscc else "uscc",
+            f"unknown enterprise '{what}'; register it first or use its 企业编号 on the platform",
+        )
+    errors.extend(chk.errors)
+    return ent, year, errors
+
+
+def _is_example(row: SourceRow) -> bool:
+    return str(row.values.get("note") or "").strip().startswith(EXAMPLE_MARK)
+
+
+def _check_energy(
+    file: str, row: SourceRow, ent: Enterprise, year: int | None, out: Checked
+) -> list[RowError]:
+    chk = _RowCheck(file, row)
+    month = chk.month("month", year)
+    name = chk.text("carrier")
+    carrier = CARRIER_NAMES.get(name.lower() if name else "") or (CARRIER_NAMES.get(name) if name else None)
+    if name and carrier is None:
+        chk.fail(
+            "carrier",
+            f"unknown carrier '{name}'; choose one of the list (e.g. {CARRIER_HINT} …)",
+        )
+    usage_text = chk.text("usage", required=False)
+    flow: Flow | None = None
+    if usage_text:
+        flow = USAGE_NAMES.get(usage_text.lower())
+        if flow is None:
+            chk.fail(
+                "usage",
+                f"unknown usage '{usage_text}'; choose 燃料燃烧, 用作原料, 园区外购入, 园区内购入 or 消费",
+            )
+    elif carrier is not None:
+        flow = (
+            Flow.COMBUSTION
+            if carrier not in (*HEAT_CARRIERS, Carrier.ELECTRICITY, Carrier.WATER)
+            else Flow.CONSUMED
+        )
+    qty = chk.number("quantity")
+    unit = chk.text("unit", required=False) or (DEFAULT_UNIT.get(carrier) if carrier else None)
+    if unit is None and carrier is not None:
+        chk.fail("unit", "is empty; give the unit (e.g. t, m3, kWh, GJ)")
+    canonical: float | None = None
+    if carrier is not None and qty is not None and unit is not None:
+        try:
+            canonical = to_canonical(qty, unit, carrier)
+        except UnitMismatch as exc:
+            chk.fail("unit", f"'{unit}' does not fit {CARRIER_LABEL_ZH[carrier]}: {exc}")
+    ncv = chk.number("ncv_gj_per_unit", required=False)
+    cc = chk.number("cc_tc_per_gj", required=False)
+    if chk.errors or month is None or carrier is None or flow is None or canonical is None or unit is None:
+        return chk.errors
+    cu = CANONICAL_UNIT[carrier]
+    ncv_canonical = ncv * (qty or 0.0) / canonical if ncv is not None and canonical else None
+    record = ActivityRecord(
+        id=f"{ent.id}-{carrier.value}-{flow.value}-{month:%Y%m}",
+        enterprise_id=ent.id,
+        carrier=carrier,
+        flow=flow,
+        period_start=month,
+        period_end=_month_end(month),
+        quantity=canonical,
+        unit=cu,
+        evidence=str(row.values.get("evidence") or f"{file} {row.sheet} row {row.row}"),
+        ncv_gj_per_unit=ncv_canonical,
+        carbon_content_tc_per_gj=cc,
+        description=str(row.values.get("note") or f"{CARRIER_LABEL_ZH[carrier]} {qty:g} {unit}"),
+    )
+    out.activities.append((row.sheet, record))
+    return []
+
+
+def _check_process(
+    file: str, row: SourceRow, ent: Enterprise, year: int | None, out: Checked
+) -> list[RowError]:
+    chk = _RowCheck(file, row)
+    month = chk.month("month", year)
+    material = chk.text("material")
+    factor_id = PROCESS_MATERIALS.get(material.lower() if material else "") or PROCESS_MATERIALS.get(
+        material or ""
+    )
+    if material and factor_id is None:
+        chk.fail(
+            "material",
+            f"unknown process material '{material}'; choose 石灰石, 白云石, 碳酸钙（纯） or 菱镁石（纯）",
+        )
+    qty = chk.number("quantity")
+    unit = chk.text("unit", required=False) or "t"
+    tonnes: float | None = None
+    if qty is not None:
+        try:
+            tonnes = to_canonical(qty, unit, Carrier.DIESEL)  # a mass in t (diesel's canonical unit is t)
+        except UnitMismatch:
+            chk.fail("unit", f"'{unit}' is not a mass; give t or kg")
+    if chk.errors or month is None or factor_id is None or tonnes is None:
+        return chk.errors
+    out.activities.append(
+        (
+            row.sheet,
+            ActivityRecord(
+                id=f"{ent.id}-process-{factor_id}-{month:%Y%m}",
+                enterprise_id=ent.id,
+                carrier=None,
+                flow=Flow.PROCESS,
+                period_start=month,
+                period_end=_month_end(month),
+                quantity=tonnes,
+                unit="t",
+                factor_id=factor_id,
+                evidence=str(row.values.get("evidence") or f"{file} {row.sheet} row {row.row}"),
+                uncertainty_pct=3.0,
+                description=str(row.values.get("note") or f"{material} {qty:g} {unit}"),
+            ),
+        )
+    )
+    return []
+
+
+def _check_production(file: str, row: SourceRow, year: int | None, out: Checked) -> list[RowError]:
+    chk = _RowCheck(file, row)
+    chk.month("month", year)
+    product = chk.text("product")
+    qty = chk.number("quantity")
+    unit = chk.text("unit")
+    tce = chk.number("energy_tce", required=False)
+    limit = chk.number("limit_kgce_per_unit", required=False)
+    if chk.errors or product is None or qty is None:
+        return chk.errors
+    key = f"{product} [{unit}]"
+    acc = out.products.setdefault(key, [0.0, 0.0, 0.0])
+    acc[0] += qty
+    acc[1] += tce or 0.0
+    acc[2] = limit if limit is not None else acc[2]
+    out.product_rows += 1
+    return []
+
+
+def _check_claim(
+    file: str,
+    row: SourceRow,
+    ent: Enterprise,
+    year: int | None,
+    out: Checked,
+    seen: dict[str, int],
+    engine: Engine,
+) -> list[RowError]:
+    chk = _RowCheck(file, row)
+    cid = chk.text("certificate_id")
+    kind_text = chk.text("kind")
+    kind = CLAIM_KIND_NAMES.get((kind_text or "").lower().replace(" ", ""))
+    if kind_text and kind is None:
+        chk.fail("kind", f"unknown kind '{kind_text}'; choose 绿证, 绿电交易 or 绿电直连")
+    mwh = chk.number("mwh")
+    if mwh is not None and mwh == 0:
+        chk.fail("mwh", "is 0; give the certificate energy in MWh (1 GEC = 1 MWh)")
+    start = chk.day("period_start")
+    end = chk.day("period_end")
+    if start and end and end < start:
+        chk.fail("period_end", f"{end} is before the start {start}; swap the dates")
+    if year is not None and start and end and (end.year < year or start.year > year):
+        chk.fail("period_start", f"{start} … {end} does not overlap the reporting year {year}")
+    if cid:
+        if cid in seen:
+            chk.fail(
+                "certificate_id",
+                f"duplicate certificate id '{cid}' (also in row {seen[cid]}); list each once",
+            )
+        else:
+            seen[cid] = row.row
+            with transaction(engine) as s:
+                existing = s.get(GreenPowerClaimRow, cid)
+                if existing is not None:
+                    same = (
+                        existing.owner_enterprise_id == ent.id
+                        and existing.kind == (kind.value if kind else None)
+                        and existing.mwh == mwh
+                        and existing.period_start == start
+                        and existing.period_end == end
+                    )
+                    if same and not chk.errors:  # this workbook imported again: already stored as it is
+                        out.unchanged += 1
+                        return []
+                    owner = existing.owner_enterprise_id or "park operator"
+                    chk.fail(
+                        "certificate_id",
+                        f"certificate '{cid}' is already claimed by '{owner}' for {existing.claimed_year}; "
+                        "a certificate can be claimed only once — remove the row or correct the id",
+                    )
+    if chk.errors or cid is None or kind is None or mwh is None or start is None or end is None:
+        return chk.errors
+    out.claims.append((row.sheet, GreenPowerClaim(cid, kind, mwh, start, end, ent.id, year or start.year)))
+    return []
+
+
+def check_rows(
+    engine: Engine, file: str, rows: list[SourceRow]
+) -> tuple[Enterprise | None, int | None, Checked, list[RowError], int]:
+    """Check every row of an enterprise data file; collect what passed and every error.
+
+    Returns
+    -------
+    enterprise, year, checked, errors, n_rows
+        The enterprise and year of the 企业信息 sheet (``None`` when unknown: then no data row is
+        checked), the rows that passed, every error, and the number of data rows (examples and
+        the 企业信息 sheet not counted).
+    """
+    ent, year, errors = resolve_enterprise(engine, file, rows)
+    out = Checked()
+    data_rows = [r for r in rows if r.sheet != SHEET_INFO and not _is_example(r)]
+    if ent is None:
+        return None, year, out, errors, len(data_rows)
+    info = next(r for r in rows if r.sheet == SHEET_INFO and not _is_example(r))
+    va = _RowCheck(file, info)
+    out.value_added = va.number("value_added_10k_cny", required=False)
+    errors.extend(va.errors)
+    seen_ids: dict[str, int] = {}
+    seen_records: dict[str, int] = {}
+    for r in data_rows:
+        n_before = len(out.activities)
+        if r.sheet == SHEET_ENERGY:
+            errs = _check_energy(file, r, ent, year, out)
+        elif r.sheet == SHEET_PROCESS:
+            errs = _check_process(file, r, ent, year, out)
+        elif r.sheet == SHEET_PRODUCTION:
+            errs = _check_production(file, r, year, out)
+        else:
+            errs = _check_claim(file, r, ent, year, out, seen_ids, engine)
+        if len(out.activities) > n_before:
+            rid = out.activities[-1][1].id
+            if rid in seen_records:
+                out.activities.pop()
+                errs = [
+                    RowError(
+                        file,
+                        r.sheet,
+                        r.row,
+                        "月份（YYYY-MM）",
+                        f"same carrier/usage and month as row {seen_records[rid]}; add the two into one row",
+                    )
+                ]
+            else:
+                seen_records[rid] = r.row
+        errors.extend(errs)
+    return ent, year, out, errors, len(data_rows)
+
+
+def workbook_enterprise(engine: Engine, path: Path | str) -> Enterprise | None:
+    """The registered enterprise an enterprise data file is for, read from its 企业信息 sheet/section.
+
+    Lets a caller check who may import the file *before* anything is stored (an enterprise user
+    only their own enterprise, a park manager only their park's). Only the enterprise is resolved
+    (by 企业编号, else 统一社会信用代码); the data rows are not validated here.
+
+    Returns
+    -------
+    Enterprise or None
+        ``None`` if the file names no enterprise or one that is not registered
+        (:func:`import_workbook` then rejects the file and says why).
+
+    Raises
+    ------
+    DataError
+        If the file type is not supported.
+    """
+    path = Path(path)
+    rows, _ = read_rows(path)
+    ent, _, _ = resolve_enterprise(engine, path.name, rows)
+    return ent

@@ -1,0 +1,179 @@
+"""Write the blank enterprise workbook 企业能源消费与碳排放数据填报表 (openpyxl).
+
+An instructions sheet (填报说明) and five data sheets whose first two rows are the header in Chinese
+(with units) and in English, with drop-down lists for carriers, units, usage, certificate kinds
+and process materials (a hidden 选项 sheet), and one example row marked 示例行 that the import
+ignores.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from zeropark.ingest.workbook.sheets import (
+    EXAMPLE_MARK,
+    SHEET_ENERGY,
+    SHEET_GREEN,
+    SHEET_HELP,
+    SHEET_INFO,
+    SHEET_PROCESS,
+    SHEET_PRODUCTION,
+    SHEETS,
+    TITLE,
+    UNIT_CHOICES,
+)
+from zeropark.model import CARRIER_LABEL_ZH, Carrier
+
+__all__ = ["write_template"]
+
+_HELP_LINES = (
+    TITLE,
+    "Enterprise energy consumption and carbon emission data workbook — zeropark 零碳园区能碳管理平台",
+    "",
+    "1. 每个数据表第1行为中文表头（含单位），第2行为英文表头；从第3行起填写，每行一条记录。",
+    "   Row 1 of each data sheet is the Chinese header (with units), row 2 the English one; data from row 3.",
+    f"2. 备注以“{EXAMPLE_MARK}”开头的行是示例，导入时忽略；可删除或覆盖。",
+    f"   A row whose note starts with '{EXAMPLE_MARK}' is the example and is ignored on import.",
+    "3. 企业信息：企业编号必须是平台中已登记的企业（或填统一社会信用代码）；填报年度为四位年份。",
+    "   Enterprise info: the enterprise ID must exist on the platform (or give the USCC); year as 4 digits.",
+    "4. 能源消费：按月填写每种能源的消费量与计量单位（下拉选择或如“10^4 Nm3”“万kWh”）；",
+    "   用途留空时，化石能源按燃料燃烧、电力/热力/水按消费计；用作原料的化石能源请选“用作原料”。",
+    "   蒸汽请按热量（GJ）填写；实测低位发热量与含碳量可选填（优先于缺省值）。",
+    "   Energy: monthly quantity per carrier with its unit; usage blank = fossil fuels burned, electricity/",
+    "   heat/water consumed. Steam in GJ. Measured NCV and carbon content are optional (override defaults).",
+    "5. 产品产量：按月填写主要产品产量；如填写综合能耗与2级能耗限额，平台计算单位产品能耗。",
+    "   Production: monthly output per product; with energy (tce) and the grade-2 limit the platform",
+    "   computes the product energy intensity (guiding indicator).",
+    "6. 工业过程：碳酸盐等过程排放原料的消耗量（如石灰石，t）。",
+    "   Process: carbonates and other process materials consumed (e.g. limestone, t).",
+    "7. 绿证绿电：每张绿证（1个=1 MWh，可按批次合并）或每份绿电交易合同一行；同一编号只能申领一次。",
+    "   Green certificates / contracts: one row each (GEC batches allowed); an ID is claimable once.",
+    "8. 导入：zeropark import 文件名.xlsx（任何一行有误则全部不导入，并列出 表/行/列/修改方法）；",
+    "   加 --partial 仅导入正确的行。",
+    "   Import: `zeropark import FILE.xlsx` stores nothing if a row is wrong and lists sheet/row/column/fix;",
+    "   `--partial` stores the good rows and reports the rejected ones.",
+)
+
+
+_EXAMPLES: dict[str, dict[str, Any]] = {
+    SHEET_INFO: {
+        "id": "E-示例",
+        "name": "某某新材料有限公司",
+        "uscc": "91350100M000100Y43",
+        "industry_code": "2651",
+        "year": 2025,
+        "value_added_10k_cny": 12000,
+        "contact": "张三",
+    },
+    SHEET_ENERGY: {
+        "month": "2025-01",
+        "carrier": "天然气",
+        "usage": "燃料燃烧",
+        "quantity": 12.5,
+        "unit": "10^4 Nm3",
+        "evidence": "发票 No. 00000000",
+    },
+    SHEET_PRODUCTION: {
+        "month": "2025-01",
+        "product": "合成树脂",
+        "quantity": 1200,
+        "unit": "t",
+        "energy_tce": 180,
+        "limit_kgce_per_unit": 160,
+    },
+    SHEET_PROCESS: {
+        "month": "2025-01",
+        "material": "石灰石",
+        "quantity": 3000,
+        "unit": "t",
+        "evidence": "台账",
+    },
+    SHEET_GREEN: {
+        "certificate_id": "GEC-0000000000",
+        "kind": "绿证",
+        "mwh": 1000,
+        "period_start": "2025-01-01",
+        "period_end": "2025-06-30",
+        "evidence": "中国绿色电力证书交易平台",
+    },
+}
+
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_EXAMPLE_FILL = PatternFill("solid", fgColor="FFF2CC")
+
+
+def write_template(path: Path | str) -> Path:
+    """Write the blank enterprise workbook 企业能源消费与碳排放数据填报表 to ``path`` (.xlsx).
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
+    path = Path(path)
+    wb = openpyxl.Workbook()
+    help_ws = wb.active
+    assert help_ws is not None
+    help_ws.title = SHEET_HELP
+    for i, line in enumerate(_HELP_LINES, start=1):
+        help_ws.cell(row=i, column=1, value=line)
+    help_ws["A1"].font = Font(bold=True, size=14)
+    help_ws.column_dimensions["A"].width = 110
+
+    lists = wb.create_sheet("选项")  # drop-down sources
+    carriers = [CARRIER_LABEL_ZH[c] for c in Carrier]
+    columns = {
+        "A": ("能源品种 carrier", carriers),
+        "B": ("计量单位 unit", list(UNIT_CHOICES)),
+        "C": ("用途 usage", ["燃料燃烧", "用作原料", "园区外购入", "园区内购入", "消费"]),
+        "D": ("类型 kind", ["绿证", "绿电交易", "绿电直连"]),
+        "E": ("过程排放原料 material", ["石灰石", "白云石", "碳酸钙（纯）", "菱镁石（纯）"]),
+    }
+    for col, (title, values) in columns.items():
+        lists[f"{col}1"] = title
+        for r, v in enumerate(values, start=2):
+            lists[f"{col}{r}"] = v
+    lists.sheet_state = "hidden"
+
+    def dv(col: str, n: int) -> DataValidation:
+        ref = f"=选项!${col}$2:${col}${n + 1}"
+        return DataValidation(type="list", formula1=ref, allow_blank=True, showErrorMessage=True)
+
+    validations = {
+        (SHEET_ENERGY, "carrier"): dv("A", len(carriers)),
+        (SHEET_ENERGY, "unit"): dv("B", len(UNIT_CHOICES)),
+        (SHEET_ENERGY, "usage"): dv("C", 5),
+        (SHEET_GREEN, "kind"): dv("D", 3),
+        (SHEET_PROCESS, "material"): dv("E", 4),
+        (SHEET_PROCESS, "unit"): dv("B", len(UNIT_CHOICES)),
+    }
+    for sheet, (_key, cols) in SHEETS.items():
+        ws = wb.create_sheet(sheet)
+        for j, c in enumerate(cols, start=1):
+            for r, text in ((1, c.zh + (" *" if c.required else "")), (2, c.en)):
+                cell = ws.cell(row=r, column=j, value=text)
+                cell.font = Font(bold=r == 1)
+                cell.fill = _HEADER_FILL
+                cell.alignment = Alignment(wrap_text=True, vertical="center")
+            ws.column_dimensions[get_column_letter(j)].width = c.width
+            example: Any = _EXAMPLES[sheet].get(c.key)
+            if c.key == "note":
+                example = f"{EXAMPLE_MARK}（导入时忽略）example row, ignored on import"
+            cell = ws.cell(row=3, column=j, value=example)
+            cell.fill = _EXAMPLE_FILL
+            validation = validations.get((sheet, c.key))
+            if validation is not None:
+                letter = get_column_letter(j)
+                validation.add(f"{letter}3:{letter}2000")
+                ws.add_data_validation(validation)
+        ws.freeze_panes = "A3"
+        ws.row_dimensions[1].height = 32
+    wb.move_sheet("选项", offset=len(wb.sheetnames))
+    wb.save(path)
+    return path
