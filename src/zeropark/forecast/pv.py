@@ -36,7 +36,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pvlib
 
 from zeropark.errors import DataError
 from zeropark.forecast.features import regular_hours
@@ -111,6 +110,8 @@ def clear_sky_kwh(index_local: pd.DatetimeIndex, site: PvSite) -> np.ndarray:
     ndarray
         [kWh] per hour; exactly 0 when the sun is below the horizon all hour.
     """
+    import pvlib  # deferred (0.6 s): `zeropark --help` does not compute sun positions
+
     loc = pvlib.location.Location(site.latitude, site.longitude, site.timezone, site.altitude_m)
     mid = index_local.tz_localize(site.timezone) + pd.Timedelta(minutes=30)
     solpos = loc.get_solarposition(mid)
