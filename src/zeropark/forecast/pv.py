@@ -50,6 +50,10 @@ GAMMA_PDC_PER_K = -0.0047
 LOW_SUN_SHARE = 0.02
 #: Upper clip of the learned cloud index [-] (cloud-edge enhancement, a larger real system).
 K_MAX = 1.2
+#: Orientation of rooftop PV when none is declared [°]: a low-tilt industrial roof facing south
+#: (pvlib azimuth convention: 180 = south).
+DEFAULT_TILT_DEG = 12.0
+DEFAULT_AZIMUTH_DEG = 180.0
 
 
 @dataclass(frozen=True, slots=True)
