@@ -74,7 +74,7 @@ SetOpt = Annotated[
         "carbon_price_cny_per_tco2=100 clean_share_min=0.9; see docs/optimisation.md.",
     ),
 ]
-TimeLimitOpt = Annotated[float | None, typer.Option("--time-limit", help="Solver time limit [s].")]
+TimeLimitOpt = Annotated[float | None, typer.Option("--time-limit", help="Solver time limit \\[s].")]
 GapOpt = Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap, e.g. 0.01.")]
 FactorSetOpt = Annotated[str, typer.Option("--factor-set", help="因子集 FactorSet for emissions.")]
 
@@ -220,7 +220,7 @@ def dispatch(
     park: ParkOpt,
     day: Annotated[str, typer.Option("--date", help="Day to plan (local), e.g. 2026-07-15.")],
     profile: ProfileOpt = None,
-    hours: Annotated[int, typer.Option(help="Horizon [h].")] = 24,
+    hours: Annotated[int, typer.Option(help="Horizon \\[h].")] = 24,
     history_year: Annotated[
         int | None, typer.Option("--history-year", help="Stored year to forecast from.")
     ] = None,
