@@ -316,7 +316,10 @@ def _carbon(factor_set: str, grid_year: int) -> CarbonFactors:
         fs = load_factor_set(factor_set)
     except KeyError as exc:
         raise NotFound(str(exc.args[0])) from exc
-    return carbon_factors(fs, grid_year=grid_year)
+    try:
+        return carbon_factors(fs, grid_year=grid_year)
+    except ValueError as exc:  # a grid factor in a unit the optimiser does not read
+        raise DataError(str(exc)) from exc
 
 
 def _profiles(scope: Scope, park_id: str, request: RunRequest) -> Profiles:
@@ -325,9 +328,9 @@ def _profiles(scope: Scope, park_id: str, request: RunRequest) -> Profiles:
     Raises
     ------
     DataError
-        For a file's bad rows or a history without a week before the horizon.
+        For a file's bad rows, or a history without a week before the horizon.
     NotFound
-        For a missing file's park history (no stored load).
+        If the park has no stored load in the history year.
     """
     src = request.profiles
     start, hours = request.start_local, request.hours
