@@ -16,16 +16,36 @@ The data are synthetic (seeded), labelled as such.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import logging
 import resource
 import statistics
 import subprocess
 import sys
 import time
+import warnings
 from typing import Any
 
+import linopy
 import numpy as np
 import pandas as pd
+
+from zeropark.optimize import (
+    CHP,
+    PARK_METHOD_DEFAULTS,
+    Battery,
+    Economics,
+    EnergySystem,
+    ExportRule,
+    GasBoiler,
+    GridConnection,
+    Horizon,
+    Renewable,
+    SolverOptions,
+    load_tariff,
+)
+from zeropark.optimize.build import build_model
 
 CARBON_PRICE = 100.0  # CNY/tCO2
 GAS_PRICE_M3 = 3.0
@@ -53,24 +73,6 @@ def synthetic_year(hours: int) -> dict[str, Any]:
 
 
 def run_zeropark(hours: int) -> dict[str, float]:
-    import dataclasses
-
-    from zeropark.optimize import (
-        CHP,
-        PARK_METHOD_DEFAULTS,
-        Battery,
-        Economics,
-        EnergySystem,
-        ExportRule,
-        GasBoiler,
-        GridConnection,
-        Horizon,
-        Renewable,
-        SolverOptions,
-        load_tariff,
-    )
-    from zeropark.optimize.build import build_model
-
     base_rss = _rss_mb()
     t0 = time.perf_counter()
     d = synthetic_year(hours)
@@ -106,17 +108,15 @@ def run_zeropark(hours: int) -> dict[str, float]:
 
 
 def run_pypsa(hours: int, io_api: str | None) -> dict[str, float]:
-    import pypsa
+    import pypsa  # only the PyPSA children load it: the zeropark child's peak RSS stays its own
 
-    from zeropark.optimize import PARK_METHOD_DEFAULTS as CF
-    from zeropark.optimize import load_tariff
-
+    cf = PARK_METHOD_DEFAULTS
     base_rss = _rss_mb()
     t0 = time.perf_counter()
     d = synthetic_year(hours)
     tariff = load_tariff("CN-JS-large-industry-1-10kV")
-    price = tariff.prices(d["index"]) + CARBON_PRICE * CF.grid_tco2_per_kwh
-    gas_cost_per_kwh = GAS_PRICE_M3 * CF.gas_m3_per_kwh_fuel + CARBON_PRICE * CF.gas_tco2_per_kwh_fuel
+    price = tariff.prices(d["index"]) + CARBON_PRICE * cf.grid_tco2_per_kwh
+    gas_cost_per_kwh = GAS_PRICE_M3 * cf.gas_m3_per_kwh_fuel + CARBON_PRICE * cf.gas_tco2_per_kwh_fuel
     n = pypsa.Network()
     n.set_snapshots(pd.RangeIndex(hours, name="snapshot"))
     n.add("Bus", "el")
@@ -176,8 +176,6 @@ def run_pypsa(hours: int, io_api: str | None) -> dict[str, float]:
 
 def _warm_up() -> None:
     """Pay the one-off lazy imports (xarray loads dask on its first array) before timing, for both."""
-    import linopy
-
     m = linopy.Model()
     x = m.add_variables(lower=0, coords=[pd.RangeIndex(3, name="t")], name="x")
     m.add_constraints(x.sum() >= 1)
@@ -189,9 +187,6 @@ def _rss_mb() -> float:
 
 
 def _child(which: str, hours: int) -> None:
-    import logging
-    import warnings
-
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
     _warm_up()

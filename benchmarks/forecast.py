@@ -1,11 +1,12 @@
 """Forecast benchmark: backtest accuracy on the demo park (示例数据) and time per forecast.
 
 Builds the demo park into an SQLite file (or uses ``--db URL`` holding one), reads hourly series
-through the store (``zeropark.forecast.runs.read_series``) and runs a rolling-origin backtest
-over ``--days`` test days ending on ``--last-day`` for: the park load, one enterprise, one meter
-and the park's PV. Prints MAPE, nRMSE, RMSE and skill against the seasonal-naive baseline
-(m = 168 h load, 24 h PV), then the median wall time of a single day-ahead forecast (fit +
-predict for load; cloud index + pvlib for PV) over ``--repeat`` runs.
+through the forecasting service (``zeropark.services.forecasting.hourly_history``, as the CLI
+principal) and runs a rolling-origin backtest over ``--days`` test days ending on ``--last-day``
+for: the park load, one enterprise, one meter and the park's PV. Prints MAPE, nRMSE, RMSE and
+skill against the seasonal-naive baseline (m = 168 h load, 24 h PV), then the median wall time of
+a single day-ahead forecast (fit + predict for load; cloud index + pvlib for PV) over ``--repeat``
+runs.
 
 Usage::
 
@@ -27,10 +28,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from zeropark import demo
+from zeropark.commands.scope import cli_scope
 from zeropark.forecast.backtest import LOAD_SEASON_H, PV_SEASON_H, BacktestResult, origin_days, rolling_origin
+from zeropark.forecast.dayahead import PV_MAPE_MIN_SHARE
 from zeropark.forecast.load import LoadModelParams, forecast_load_day, load_forecaster
 from zeropark.forecast.pv import forecast_pv_day
-from zeropark.forecast.runs import PV_MAPE_MIN_SHARE, Target, TargetKind, parse_target, pv_site, read_series
+from zeropark.forecast.target import Target, TargetKind, parse_target
+from zeropark.services.forecasting import hourly_history, pv_site
 from zeropark.store.db import make_engine
 from zeropark.store.migrate import upgrade
 
@@ -78,6 +82,7 @@ def main() -> int:
             f"{park.n_readings:,} readings into {path} in {time.perf_counter() - t0:.1f} s"
         )
     pid = demo.PARK_ID
+    scope = cli_scope(engine)
     last = date.fromisoformat(args.last_day)
     days = origin_days(last, args.days)
     first_hist = days[0] - timedelta(days=366)
@@ -98,15 +103,15 @@ def main() -> int:
     ]
     series_of = {}
     for tgt in targets:
-        s = read_series(engine, pid, tgt, first_hist, last)
+        s = hourly_history(scope, pid, tgt, first_hist, last)
         series_of[str(tgt)] = s
         t0 = time.perf_counter()
         bt = rolling_origin(
             s, days, load_forecaster(params=params, refit_every_days=args.refit_every), season_h=LOAD_SEASON_H
         )
         print(_line(f"{tgt} (load)", bt) + f"   {time.perf_counter() - t0:.1f} s")
-    site = pv_site(engine, pid)
-    pv = read_series(engine, pid, Target(TargetKind.PV), first_hist, last)
+    site = pv_site(scope, pid)
+    pv = hourly_history(scope, pid, Target(TargetKind.PV), first_hist, last)
     bt = rolling_origin(
         pv,
         days,

@@ -16,20 +16,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from zeropark import demo
+from zeropark.commands.scope import cli_scope
 from zeropark.errors import NotFound
 from zeropark.forecast.load import LoadModelParams
-from zeropark.forecast.runs import (
-    ForecastProfileSource,
-    Target,
-    TargetKind,
+from zeropark.forecast.target import Target, TargetKind, parse_target
+from zeropark.services.forecasting import (
+    forecast_profiles,
     get_forecast_run,
     list_forecast_runs,
-    parse_target,
     run_forecast,
 )
+from zeropark.store.db import transaction
+from zeropark.store.schema import AuditLogRow
 
 SIZE = demo.DemoSize(n_enterprises=6, max_submeters=2, days=49, boundary_15min=False)  # 1 Jan – 18 Feb 2025
 ZEROPARK = str(Path(sys.executable).parent / "zeropark")
@@ -54,17 +55,18 @@ def test_parse_target() -> None:
 def test_pipeline_park_enterprise_meter_pv(engine: Engine, park: demo.DemoPark) -> None:
     demo.write_demo(engine, park)
     pid = park.park.id
+    scope = cli_scope(engine)
 
     # park load after the Spring Festival (28 Jan – 4 Feb): the week-earlier hours of the test
     # days are holiday or run-down hours, so the calendar-aware model must beat seasonal naive
     out = run_forecast(
-        engine, park_id=pid, target=Target(TargetKind.PARK), day=DAY, backtest_days=7, params=FAST
+        scope, park_id=pid, target=Target(TargetKind.PARK), day=DAY, backtest_days=7, params=FAST
     )
     assert out.forecast_kwh.shape == (24,) and np.all(out.forecast_kwh > 0)
     assert out.actual_kwh is not None
     assert out.backtest is not None and len(out.backtest.days) == 7
     assert out.backtest.pooled.skill is not None and out.backtest.pooled.skill > 0.2
-    row = get_forecast_run(engine, out.run_id)
+    row = get_forecast_run(scope, out.run_id)
     assert (row.park_id, row.target, row.model) == (pid, "park", "lightgbm-calendar-lags")
     assert len(row.series["forecast_kwh"]) == 24
     assert row.metrics["backtest"]["pooled"]["skill"] == pytest.approx(out.backtest.pooled.skill)
@@ -72,7 +74,7 @@ def test_pipeline_park_enterprise_meter_pv(engine: Engine, park: demo.DemoPark) 
 
     # one enterprise and one meter: forecasts stored; skill reported whatever its sign
     ent = run_forecast(
-        engine,
+        scope,
         park_id=pid,
         target=Target(TargetKind.ENTERPRISE, f"{pid}-E01"),
         day=DAY,
@@ -81,7 +83,7 @@ def test_pipeline_park_enterprise_meter_pv(engine: Engine, park: demo.DemoPark) 
     )
     assert ent.backtest is not None and ent.backtest.pooled.skill is not None
     met = run_forecast(
-        engine,
+        scope,
         park_id=pid,
         target=Target(TargetKind.METER, f"{pid}-E02-EL"),
         day=DAY,
@@ -91,30 +93,34 @@ def test_pipeline_park_enterprise_meter_pv(engine: Engine, park: demo.DemoPark) 
     assert met.backtest is None and np.all(met.forecast_kwh >= 0)
 
     # PV: zero at night, daytime peak around noon, cloud index learned from the stored weeks
-    pv = run_forecast(engine, park_id=pid, target=Target(TargetKind.PV), day=DAY, backtest_days=7)
+    pv = run_forecast(scope, park_id=pid, target=Target(TargetKind.PV), day=DAY, backtest_days=7)
     assert np.all(pv.forecast_kwh[:5] == 0.0) and np.all(pv.forecast_kwh[20:] == 0.0)
     assert int(np.argmax(pv.forecast_kwh)) in (11, 12)
     assert pv.backtest is not None and pv.backtest.pooled.nrmse is not None
-    pv_row = get_forecast_run(engine, pv.run_id)
+    pv_row = get_forecast_run(scope, pv.run_id)
     assert (
         pv_row.model == "pvlib-clearsky-x-cloud-index" and len(pv_row.params["cloud_index"]["by_hour"]) == 24
     )
-    assert [r.target for r in list_forecast_runs(engine, pid)] == [
+    assert [r.target for r in list_forecast_runs(scope, pid)] == [
         "pv",
         f"meter:{pid}-E02-EL",
         f"enterprise:{pid}-E01",
         "park",
     ]
 
+    with transaction(engine) as s:  # each run audited, as the CLI principal
+        audited = s.scalars(select(AuditLogRow).where(AuditLogRow.entity == "forecast_run"))
+        assert [(a.user, a.role, a.action) for a in audited] == [("cli", "admin", "create")] * 4
+
     # the optimiser's profile source: a day after the stored data
-    prof = ForecastProfileSource(engine, pid).profiles(pd.Timestamp("2025-02-19"), 24, 1.0)
+    prof = forecast_profiles(scope, pid, pd.Timestamp("2025-02-19"), 24)
     assert len(prof.load_kw) == 24 and np.all(prof.load_kw > 0)
     assert np.all((prof.pv_pu >= 0) & (prof.pv_pu <= 1)) and prof.pv_pu[2] == 0.0 and prof.pv_pu.max() > 0
     assert prof.source.startswith("forecast:")
 
     with pytest.raises(NotFound):
         run_forecast(
-            engine, park_id=pid, target=Target(TargetKind.METER, "no-such-meter"), day=DAY, backtest_days=0
+            scope, park_id=pid, target=Target(TargetKind.METER, "no-such-meter"), day=DAY, backtest_days=0
         )
 
 

@@ -11,12 +11,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from zeropark.cli import app
 from zeropark.commands import common
 from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_INFEASIBLE
 from zeropark.settings import get_settings
+from zeropark.store.db import transaction
+from zeropark.store.schema import AuditLogRow
 
 runner = CliRunner()
 ENV = {"COLUMNS": "200"}
@@ -64,6 +67,9 @@ def test_dispatch_from_store_history_and_show(db_url: str) -> None:
     assert "dispatch" in runs.output and "optimal" in runs.output
     show = runner.invoke(app, ["optimize", "show", "1", "--json"], env=ENV)
     assert '"profile_source": "store:demo-park/2025 seasonal-naive' in show.output
+    with transaction(common.engine()) as s:  # audited as the CLI principal
+        audited = s.scalars(select(AuditLogRow).where(AuditLogRow.entity == "optimization_run"))
+        assert [(a.user, a.role, a.action, a.entity_id) for a in audited] == [("cli", "admin", "create", "1")]
 
 
 def test_infeasible_exit_code_and_words(db_url: str, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ Each expected optimum is worked out in the comment above its assertion.
 """
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -21,17 +22,21 @@ from zeropark.optimize import (
     GasBoiler,
     GreenPowerContract,
     GridConnection,
+    HeatPump,
     Horizon,
     Renewable,
     RunStatus,
     SolverOptions,
+    Targets,
     Tariff,
+    ThermalStorage,
     TouPeriod,
     demand_response,
     flat_tariff,
     optimise,
 )
 from zeropark.optimize.carbon import GJ_PER_KWH
+from zeropark.optimize.solve import investment_effect
 
 CF = PARK_METHOD_DEFAULTS
 
@@ -227,7 +232,6 @@ def test_pv_sizing_on_a_representative_day() -> None:
     assert r.clean_share == pytest.approx(1200 / 2400)
     # Effect against today's park (no PV): 2 400 kWh/day × 365 × 1.0 = 876 000 CNY → change −238 000 CNY;
     # CO2 falls by 1 200 kWh/day × 365 × 0.8325e-3 = 364.635 t.
-    from zeropark.optimize.solve import investment_effect
 
     eff = investment_effect(s, r)
     assert eff["reference"]["objective_cny"] == pytest.approx(876_000.0)
@@ -299,7 +303,6 @@ def test_heat_pump_with_thermal_storage_shifts_to_valley() -> None:
     # Heat load 0 then 100 kW_th; heat pump COP 4; valley 0.2, peak 1.0 CNY/kWh; heat store 200 kWh,
     # η_c = η_d = 0.95, no loss, starts empty. Heat made in hour 1 and stored: 100 / 0.95² = 110.80 kWh_th
     # → 27.70 kWh_e × 0.2 = 5.540 CNY, against 100 / 4 × 1.0 = 25 CNY made in hour 2. Cost = 5.540 CNY.
-    from zeropark.optimize import HeatPump, ThermalStorage
 
     s = EnergySystem(
         horizon=Horizon.hourly("2026-03-02", 2),
@@ -331,9 +334,6 @@ def test_hourly_matching_target_by_hand() -> None:
         green_contracts=(GreenPowerContract("ppa", 100.0, premium_cny_per_kwh=0.1),),
     )
     assert optimise(s).hourly_matching == pytest.approx(0.5)
-    from dataclasses import replace
-
-    from zeropark.optimize import Targets
 
     r = optimise(replace(s, targets=Targets(hourly_matching_min=0.75)))
     assert r.objective_cny == pytest.approx(55.0, rel=1e-9)

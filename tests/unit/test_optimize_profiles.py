@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from zeropark.errors import ValidationError
+from zeropark.optimize import PARK_METHOD_DEFAULTS, flat_tariff, optimise
 from zeropark.optimize.profiles import profiles_from_frame, seasonal_naive
-from zeropark.optimize.scenario import representative_days
+from zeropark.optimize.scenario import ScenarioParams, build_system, representative_days
 
 
 def test_frame_with_pv_kw_becomes_availability_and_quarter_hours() -> None:
@@ -61,9 +62,6 @@ def test_seasonal_naive_uses_the_same_hour_a_week_earlier() -> None:
 def test_wind_profile_feeds_a_wind_farm() -> None:
     # Wind 0.5 pu on 300 kW = 150 kW against a 100 kW load, no export: 100 kW used, 50 kW curtailed,
     # nothing bought → cost 0; clean share 100 %.
-    from zeropark.optimize import PARK_METHOD_DEFAULTS, flat_tariff, optimise
-    from zeropark.optimize.scenario import ScenarioParams, build_system
-
     frame = pd.DataFrame(
         {
             "time": pd.date_range("2026-07-01", periods=3, freq="h"),

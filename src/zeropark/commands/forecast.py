@@ -1,17 +1,33 @@
-"""``zeropark forecast``: day-ahead load / PV forecast with a rolling-origin backtest (负荷与光伏预测)."""
+"""``zeropark forecast``: day-ahead load / PV forecast with a rolling-origin backtest (负荷与光伏预测).
+
+Calls :mod:`zeropark.services.forecasting` as the CLI principal ``cli``
+(:mod:`zeropark.commands.scope`); the run is stored and audited as ``create forecast_run``.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_NOT_FOUND, EXIT_USAGE, console, err_console
+from zeropark.commands.common import (
+    EXIT_DATA_ERROR,
+    EXIT_NOT_FOUND,
+    EXIT_USAGE,
+    console,
+    engine,
+    err_console,
+)
+from zeropark.commands.scope import cli_scope
 from zeropark.errors import DataError, NotFound
+from zeropark.forecast.pv import DEFAULT_AZIMUTH_DEG, DEFAULT_TILT_DEG
+from zeropark.forecast.target import parse_target
+from zeropark.services.forecasting import ForecastOutcome, park_ids, read_temperature_csv, run_forecast
+from zeropark.store.scope import Scope
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -27,21 +43,18 @@ def _num(x: float | None) -> str:
     return "—" if x is None or x != x else f"{x:,.1f}"
 
 
-def _park_id(park: str | None) -> str:
-    from zeropark.commands.common import engine
-    from zeropark.store import repo
-
+def _park_id(scope: Scope, park: str | None) -> str:
     if park is not None:
         return park
-    parks = repo.list_parks(engine())
+    parks = park_ids(scope)
     if len(parks) == 1:
-        return parks[0].id
+        return parks[0]
     if not parks:
         raise _fail("no park in the database; run `zeropark demo` or import a park first", EXIT_NOT_FOUND)
-    raise _fail(f"several parks ({', '.join(p.id for p in parks)}): choose one with --park", EXIT_USAGE)
+    raise _fail(f"several parks ({', '.join(parks)}): choose one with --park", EXIT_USAGE)
 
 
-def _print(outcome: Any) -> None:
+def _print(outcome: ForecastOutcome) -> None:
     actual = outcome.actual_kwh
     table = Table(
         title=f"{outcome.target} · {outcome.day:%Y-%m-%d} 日前预测 day-ahead forecast [kWh] · {outcome.model}"
@@ -111,10 +124,10 @@ def forecast(
     refit_every: Annotated[
         int, typer.Option("--refit-every", help="Backtest: refit the load model every N days (1 = nightly).")
     ] = 1,
-    tilt: Annotated[float, typer.Option("--tilt", help="PV tilt [°] (target pv).")] = 12.0,
+    tilt: Annotated[float, typer.Option("--tilt", help="PV tilt [°] (target pv).")] = DEFAULT_TILT_DEG,
     azimuth: Annotated[
         float, typer.Option("--azimuth", help="PV azimuth [°], 180 = south (target pv).")
-    ] = 180.0,
+    ] = DEFAULT_AZIMUTH_DEG,
     pv_kwp: Annotated[
         float | None,
         typer.Option("--pv-kwp", help="PV capacity in kWp; default: the PV meters' rated capacity."),
@@ -133,9 +146,6 @@ def forecast(
     Load: LightGBM on calendar (法定节假日, 调休) and lag features; PV: pvlib clear sky × a cloud
     index learned from recent weeks. Backtest: MAPE, nRMSE and skill against seasonal naive.
     """
-    from zeropark.commands.common import engine
-    from zeropark.forecast.runs import parse_target, read_temperature_csv, run_forecast
-
     try:
         tgt = parse_target(target)
         the_day = date.fromisoformat(day)
@@ -143,7 +153,8 @@ def forecast(
         raise _fail(str(exc), EXIT_USAGE) from exc
     if backtest_days < 0 or history_days < 28 or refit_every < 1:
         raise _fail("--backtest-days ≥ 0, --history-days ≥ 28 and --refit-every ≥ 1 please", EXIT_USAGE)
-    park_id = _park_id(park)
+    scope = cli_scope(engine())
+    park_id = _park_id(scope, park)
     try:
         temp = read_temperature_csv(weather) if weather is not None else None
         with Progress(
@@ -159,7 +170,7 @@ def forecast(
                 bar.update(task, completed=done, total=total)
 
             outcome = run_forecast(
-                engine(),
+                scope,
                 park_id=park_id,
                 target=tgt,
                 day=the_day,

@@ -1,18 +1,46 @@
-"""``zeropark optimize``: day-ahead dispatch, sizing, demand-response events (优化调度与容量配置)."""
+"""``zeropark optimize``: day-ahead dispatch, sizing, demand-response events (优化调度与容量配置).
+
+Each command calls :mod:`zeropark.services.optimization` as the CLI principal ``cli``
+(:mod:`zeropark.commands.scope`), so runs made here are stored and audited as the API's are.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import math
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.table import Table
 
-from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_INFEASIBLE, EXIT_NOT_FOUND, console, err_console
-from zeropark.errors import DataError, Infeasible, NotFound, OptimizationError
+from zeropark.commands.common import (
+    EXIT_DATA_ERROR,
+    EXIT_INFEASIBLE,
+    EXIT_NOT_FOUND,
+    console,
+    engine,
+    err_console,
+)
+from zeropark.commands.scope import cli_scope
+from zeropark.errors import DataError, NotFound, OptimizationError
+from zeropark.optimize.result import SolverOptions
+from zeropark.optimize.scenario import ScenarioParams
+from zeropark.optimize.system import DemandResponseEvent, Mode
+from zeropark.optimize.tariff import TOU_LABEL_ZH
+from zeropark.services import optimization
+from zeropark.services.optimization import (
+    DEFAULT_FACTOR_SET,
+    DEFAULT_TARIFF,
+    ForecastProfiles,
+    MeteredHistory,
+    ProfileFile,
+    ProfileInput,
+    RunRequest,
+)
 
 optimize_app = typer.Typer(
     name="optimize",
@@ -46,10 +74,9 @@ SetOpt = Annotated[
         "carbon_price_cny_per_tco2=100 clean_share_min=0.9; see docs/optimisation.md.",
     ),
 ]
-TimeLimitOpt = Annotated[float | None, typer.Option("--time-limit", help="Solver time limit [s].")]
+TimeLimitOpt = Annotated[float | None, typer.Option("--time-limit", help="Solver time limit \\[s].")]
 GapOpt = Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap, e.g. 0.01.")]
 FactorSetOpt = Annotated[str, typer.Option("--factor-set", help="因子集 FactorSet for emissions.")]
-DEFAULT_TARIFF = "CN-JS-large-industry-1-10kV"
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -57,9 +84,7 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _params(pairs: list[str] | None) -> Any:
-    from zeropark.optimize.scenario import ScenarioParams
-
+def _params(pairs: list[str] | None) -> ScenarioParams:
     fields = {f.name: f for f in dataclasses.fields(ScenarioParams)}
     values: dict[str, Any] = {}
     for pair in pairs or []:
@@ -83,46 +108,32 @@ def _params(pairs: list[str] | None) -> Any:
     return ScenarioParams(**values)
 
 
-def _tariff(tariff_id: str, tariff_dir: Path | None) -> Any:
-    from zeropark.optimize.tariff import load_tariff
-
-    try:
-        return load_tariff(tariff_id, tariff_dir)
-    except KeyError as exc:
-        raise _fail(str(exc.args[0]), EXIT_NOT_FOUND) from exc
-
-
-def _options(time_limit: float | None, mip_gap: float | None) -> Any:
-    from zeropark.optimize.result import SolverOptions
-
+def _options(time_limit: float | None, mip_gap: float | None) -> SolverOptions:
     return SolverOptions(time_limit_s=time_limit, mip_rel_gap=mip_gap)
 
 
-def _run(**kwargs: Any) -> None:
-    import logging
-
-    from zeropark.commands.common import engine
-    from zeropark.optimize.runs import execute
-
+def _run(park_id: str, request: RunRequest) -> None:
+    """Solve and store one run as the CLI principal; print it, or its conflicts (exit code 6)."""
     logging.getLogger("linopy").setLevel(logging.ERROR)  # the conflicts are reported below instead
     try:
         with console.status("solving (HiGHS)…"):
-            outcome = execute(engine(), **kwargs)
-    except Infeasible as exc:
-        err_console.print(f"[red]无可行解 infeasible[/red] (run {getattr(exc, 'run_id', '?')} stored):")
-        for c in exc.conflicts:
-            err_console.print(f"  • {c}")
-        raise typer.Exit(EXIT_INFEASIBLE) from exc
+            outcome = optimization.create_run(cli_scope(engine()), park_id, request)
     except OptimizationError as exc:
         raise _fail(str(exc), EXIT_INFEASIBLE) from exc
     except NotFound as exc:
         raise _fail(str(exc), EXIT_NOT_FOUND) from exc
-    except (DataError, ValueError) as exc:
+    except DataError as exc:
         raise _fail(str(exc), EXIT_DATA_ERROR) from exc
-    _print_result(outcome.run_id, outcome.payload or outcome.result.to_dict(), outcome.baseline)
+    run = outcome.run
+    if run.infeasible:
+        err_console.print(f"[red]无可行解 infeasible[/red] (run {run.id} stored):")
+        for c in run.conflicts:
+            err_console.print(f"  • {c}")
+        raise typer.Exit(EXIT_INFEASIBLE)
+    _print_result(run.id, run.result)
 
 
-def _print_result(run_id: int, r: dict[str, Any], baseline: Any = None) -> None:
+def _print_result(run_id: int, r: dict[str, Any]) -> None:
     console.print(
         f"[bold]run {run_id}[/bold] · {r['mode']} · {r['status']} · "
         f"objective {r['objective_cny']:,.2f} CNY · "
@@ -174,9 +185,10 @@ def _print_result(run_id: int, r: dict[str, Any], baseline: Any = None) -> None:
         f"tariff {r['tariff']['id']} (confidence: {', '.join(f'{k} {v}' for k, v in conf.items())}); "
         f"factors {r['carbon_factors']['factor_set']}"
     )
+    baseline = r.get("baseline")
     if baseline is not None:
         console.print(
-            f"demand response: baseline {baseline.objective_cny:,.2f} CNY → "
+            f"demand response: baseline {baseline['objective_cny']:,.2f} CNY → "
             f"{r['objective_cny']:,.2f} CNY; " + "; ".join(r.get("notes", []))
         )
 
@@ -186,56 +198,21 @@ SourceOpt = Annotated[
     typer.Option(
         "--source",
         help="预测来源 Where a day-ahead profile comes from when no --profile is given: 'forecast' "
-        "(zeropark.forecast models), 'store' (metered history, seasonal-naive) or 'auto' (forecast if "
-        "installed, else store).",
+        "(zeropark.forecast models: LightGBM load, pvlib PV), 'store' (metered history, seasonal-naive "
+        "after it) or 'auto' (the same as forecast).",
     ),
 ]
 
 
-def _forecast_source(park: str) -> Any:
-    """``zeropark.forecast.runs.ForecastProfileSource(engine=…, park_id=…)`` if that area has landed."""
-    import importlib
-
-    try:
-        module = importlib.import_module("zeropark.forecast.runs")
-    except ModuleNotFoundError:
-        return None
-    cls = getattr(module, "ForecastProfileSource", None)
-    if cls is None:
-        return None
-    from zeropark.commands.common import engine
-
-    return cls(engine=engine(), park_id=park)
-
-
-def _profiles(
-    park: str,
-    profile: Path | None,
-    year: int,
-    start: Any = None,
-    hours: int | None = None,
-    source: str = "store",
-) -> Any:
-    from zeropark.optimize.runs import CsvProfileSource, StoreProfileSource
-
-    try:
-        if profile is not None:
-            return CsvProfileSource(profile).profiles(start, hours)
-        from zeropark.commands.common import engine
-
-        if start is not None and source in ("auto", "forecast"):
-            forecaster = _forecast_source(park)
-            if forecaster is not None:
-                return forecaster.profiles(start, hours, 1.0)
-            if source == "forecast":
-                raise _fail(
-                    "zeropark.forecast has no ForecastProfileSource yet; use --source store", EXIT_NOT_FOUND
-                )
-        return StoreProfileSource(engine(), park, year).profiles(start, hours)
-    except NotFound as exc:
-        raise _fail(str(exc), EXIT_NOT_FOUND) from exc
-    except (DataError, ValueError) as exc:
-        raise _fail(str(exc), EXIT_DATA_ERROR) from exc
+def _profile_input(profile: Path | None, year: int, source: str) -> ProfileInput:
+    """Where a run's profiles come from: the CSV file, else forecast or the stored history."""
+    if profile is not None:
+        return ProfileFile(profile)
+    if source in ("auto", "forecast"):
+        return ForecastProfiles()
+    if source == "store":
+        return MeteredHistory(year)
+    raise typer.BadParameter(f"--source must be auto, forecast or store, '{source}' was given")
 
 
 @optimize_app.command("dispatch")
@@ -243,7 +220,7 @@ def dispatch(
     park: ParkOpt,
     day: Annotated[str, typer.Option("--date", help="Day to plan (local), e.g. 2026-07-15.")],
     profile: ProfileOpt = None,
-    hours: Annotated[int, typer.Option(help="Horizon [h].")] = 24,
+    hours: Annotated[int, typer.Option(help="Horizon \\[h].")] = 24,
     history_year: Annotated[
         int | None, typer.Option("--history-year", help="Stored year to forecast from.")
     ] = None,
@@ -251,25 +228,24 @@ def dispatch(
     tariff: TariffOpt = DEFAULT_TARIFF,
     tariff_dir: TariffDirOpt = None,
     sets: SetOpt = None,
-    factor_set: FactorSetOpt = "CN-park-2025",
+    factor_set: FactorSetOpt = DEFAULT_FACTOR_SET,
     time_limit: TimeLimitOpt = None,
     mip_gap: GapOpt = None,
 ) -> None:
     """日前调度 Day-ahead dispatch of the existing assets at least cost (energy + demand + carbon)."""
-    import pandas as pd
-
     start = pd.Timestamp(day)
-    params = _params(sets)
-    prof = _profiles(park, profile, history_year or start.year, start, hours, source)
-    _run(
-        park_id=park,
-        mode="dispatch",
-        profiles=prof,
-        params=params,
-        tariff=_tariff(tariff, tariff_dir),
-        factor_set_name=factor_set,
+    request = RunRequest(
+        mode=Mode.DISPATCH,
+        profiles=_profile_input(profile, history_year or start.year, source),
+        start_local=start,
+        hours=hours,
+        scenario=_params(sets),
+        tariff_id=tariff,
+        tariff_dir=tariff_dir,
+        factor_set=factor_set,
         options=_options(time_limit, mip_gap),
     )
+    _run(park, request)
 
 
 @optimize_app.command("size")
@@ -281,23 +257,22 @@ def size(
     tariff: TariffOpt = DEFAULT_TARIFF,
     tariff_dir: TariffDirOpt = None,
     sets: SetOpt = None,
-    factor_set: FactorSetOpt = "CN-park-2025",
+    factor_set: FactorSetOpt = DEFAULT_FACTOR_SET,
     time_limit: TimeLimitOpt = None,
     mip_gap: GapOpt = None,
 ) -> None:
     """容量配置 Size PV, battery, heat pump and thermal storage (give pv_max_kw=…, battery_max_kwh=…)."""
-    params = _params(sets)
-    prof = _profiles(park, profile, year)
-    _run(
-        park_id=park,
-        mode="size",
-        profiles=prof,
-        params=params,
-        tariff=_tariff(tariff, tariff_dir),
-        factor_set_name=factor_set,
+    request = RunRequest(
+        mode=Mode.SIZE,
+        profiles=_profile_input(profile, year, "store"),
+        scenario=_params(sets),
+        tariff_id=tariff,
+        tariff_dir=tariff_dir,
+        factor_set=factor_set,
         options=_options(time_limit, mip_gap),
         representative_days=rep_days,
     )
+    _run(park, request)
 
 
 @optimize_app.command("dr")
@@ -314,39 +289,34 @@ def dr(
     tariff: TariffOpt = DEFAULT_TARIFF,
     tariff_dir: TariffDirOpt = None,
     sets: SetOpt = None,
-    factor_set: FactorSetOpt = "CN-park-2025",
+    factor_set: FactorSetOpt = DEFAULT_FACTOR_SET,
     time_limit: TimeLimitOpt = None,
     mip_gap: GapOpt = None,
 ) -> None:
     """需求响应 Least-cost way to cut grid import by X MW in a window (like an OpenADR event)."""
-    import pandas as pd
-
-    from zeropark.optimize.system import DemandResponseEvent
-
     d = pd.Timestamp(day)
-    params = _params(sets)
-    prof = _profiles(park, profile, history_year or d.year, d, 24, source)
     event = DemandResponseEvent(
         pd.Timestamp(f"{day} {start}"), pd.Timestamp(f"{day} {end}"), reduce_mw * 1000, incentive
     )
-    _run(
-        park_id=park,
-        mode="demand_response",
-        profiles=prof,
-        params=params,
-        tariff=_tariff(tariff, tariff_dir),
-        factor_set_name=factor_set,
+    request = RunRequest(
+        mode=Mode.DEMAND_RESPONSE,
+        profiles=_profile_input(profile, history_year or d.year, source),
+        start_local=d,
+        hours=24,
+        scenario=_params(sets),
+        tariff_id=tariff,
+        tariff_dir=tariff_dir,
+        factor_set=factor_set,
         options=_options(time_limit, mip_gap),
         event=event,
     )
+    _run(park, request)
 
 
 @optimize_app.command("tariffs")
 def tariffs(tariff_dir: TariffDirOpt = None) -> None:
     """分时电价 The TOU tariffs with their periods, prices, confidence and sources."""
-    from zeropark.optimize.tariff import TOU_LABEL_ZH, load_tariffs
-
-    for t in load_tariffs(tariff_dir).values():
+    for t in optimization.list_tariffs(tariff_dir):
         table = Table(title=f"{t.id} · {t.name_zh}")
         table.add_column("period")
         table.add_column("hours (Jan / Jul)")
@@ -368,13 +338,14 @@ def tariffs(tariff_dir: TariffDirOpt = None) -> None:
 @optimize_app.command("runs")
 def runs(park: Annotated[str | None, typer.Option("--park", "-p")] = None, limit: int = 20) -> None:
     """List stored optimisation runs, newest first."""
-    from zeropark.commands.common import engine
-    from zeropark.optimize.runs import list_runs
-
+    try:
+        summaries = optimization.list_runs(cli_scope(engine()), park, limit)
+    except NotFound as exc:
+        raise _fail(str(exc), EXIT_NOT_FOUND) from exc
     table = Table(title="优化运行 Optimisation runs")
     for col in ("id", "park", "mode", "status", "objective CNY", "created"):
         table.add_column(col)
-    for r in list_runs(engine(), park, limit):
+    for r in summaries:
         obj = (
             "—"
             if r.objective_cny is None or not math.isfinite(r.objective_cny)
@@ -387,21 +358,18 @@ def runs(park: Annotated[str | None, typer.Option("--park", "-p")] = None, limit
 @optimize_app.command("show")
 def show(run_id: int, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show one stored run (``--json`` prints everything incl. series)."""
-    from zeropark.commands.common import engine
-    from zeropark.optimize.runs import get_run
-
     try:
-        row = get_run(engine(), run_id)
+        run = optimization.get_run(cli_scope(engine()), run_id)
     except NotFound as exc:
         raise _fail(str(exc), EXIT_NOT_FOUND) from exc
     if as_json:
-        console.print_json(json.dumps({"params": row.params, "result": row.result}))
-    elif row.status == "infeasible":
-        console.print(f"run {row.id}: infeasible")
-        for c in row.result.get("conflicts", []):
+        console.print_json(json.dumps({"params": run.params, "result": run.result}))
+    elif run.infeasible:
+        console.print(f"run {run.id}: infeasible")
+        for c in run.conflicts:
             console.print(f"  • {c}")
     else:
-        _print_result(row.id, row.result)
+        _print_result(run.id, run.result)
 
 
 def register(app: typer.Typer) -> None:

@@ -29,14 +29,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
 from zeropark.errors import DataError
 from zeropark.forecast.features import LAG_COLUMNS, TEMPERATURE_COLUMN, design_matrix, regular_hours
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
 
 #: Minimum history before the first training day [days]: the lags reach back 14 days.
 MIN_HISTORY_DAYS = 21
@@ -168,6 +170,8 @@ def fit_load_model(
             f"only {int(ok.sum())} usable training hours before {until:%Y-%m-%d} "
             "(need a week with readings and the week before it)"
         )
+    import lightgbm as lgb  # deferred (1.1 s): `zeropark --help` does not fit models
+
     columns = tuple(frame.columns)
     model = lgb.LGBMRegressor(
         n_estimators=p.n_estimators,

@@ -36,7 +36,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pvlib
 
 from zeropark.errors import DataError
 from zeropark.forecast.features import regular_hours
@@ -51,6 +50,10 @@ GAMMA_PDC_PER_K = -0.0047
 LOW_SUN_SHARE = 0.02
 #: Upper clip of the learned cloud index [-] (cloud-edge enhancement, a larger real system).
 K_MAX = 1.2
+#: Orientation of rooftop PV when none is declared [°]: a low-tilt industrial roof facing south
+#: (pvlib azimuth convention: 180 = south).
+DEFAULT_TILT_DEG = 12.0
+DEFAULT_AZIMUTH_DEG = 180.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,8 @@ def clear_sky_kwh(index_local: pd.DatetimeIndex, site: PvSite) -> np.ndarray:
     ndarray
         [kWh] per hour; exactly 0 when the sun is below the horizon all hour.
     """
+    import pvlib  # deferred (0.6 s): `zeropark --help` does not compute sun positions
+
     loc = pvlib.location.Location(site.latitude, site.longitude, site.timezone, site.altitude_m)
     mid = index_local.tz_localize(site.timezone) + pd.Timedelta(minutes=30)
     solpos = loc.get_solarposition(mid)

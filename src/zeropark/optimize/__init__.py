@@ -1,7 +1,8 @@
 """优化调度与容量配置: dispatch and sizing LP/MILP (linopy + HiGHS), tariffs, result reading.
 
-Pure core (no database, no network): the shell (``zeropark.commands.optimize``,
-``zeropark.optimize.runs``, the API router) builds an :class:`EnergySystem`, calls
+Pure core (no database, web or network code; it takes numbers, arrays and frames): the shell —
+:mod:`zeropark.services.optimization`, called by the API, the web page and ``zeropark optimize`` —
+gets the profiles, builds an :class:`EnergySystem` with :mod:`zeropark.optimize.scenario`, calls
 :func:`optimise` / :func:`demand_response`, and stores the :class:`OptimizationResult`.
 The model is written out as equations in docs/optimisation.md.
 """

@@ -9,12 +9,10 @@ Constraint names are stable (``electric_balance``, ``clean_share``, ...): the di
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import linopy
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 from zeropark.optimize.carbon import GJ_PER_KWH, ExportRule
 from zeropark.optimize.finance import annualised_capex_cny_per_unit_a
@@ -26,6 +24,10 @@ from zeropark.optimize.system import (
     ThermalStorage,
     as_series,
 )
+
+if TYPE_CHECKING:
+    import linopy
+    import xarray as xr
 
 HOURS_PER_YEAR = 8760.0
 #: Penalty on the slack of a relaxed requirement when diagnosing an infeasible model [CNY/unit].
@@ -55,11 +57,15 @@ class BuiltModel:
 
 
 def _da(values: FloatArray, coords: pd.Index) -> xr.DataArray:
+    import xarray as xr  # deferred with linopy: `zeropark --help` does not pay for them
+
     return xr.DataArray(values, coords=[coords])
 
 
 def _merge(items: list[Any]) -> Any:
     """Sum of expressions in one concatenation (Python's ``sum`` re-merges pairwise: O(k²))."""
+    import linopy  # deferred (0.7 s): `zeropark --help` and the web pages do not build models
+
     exprs = [x.to_linexpr() if isinstance(x, linopy.Variable) else x for x in items]
     if len(exprs) == 1:
         return exprs[0]
@@ -84,6 +90,9 @@ def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
     ValueError
         If a series does not match the horizon or a parameter is out of range.
     """
+    import linopy  # deferred (0.7 s): `zeropark --help` and the web pages do not build models
+    import xarray as xr  # deferred with linopy
+
     hz = system.horizon
     n = hz.n
     t_index = pd.RangeIndex(n, name="t")
@@ -400,6 +409,8 @@ def _storage(
     extendable_capacity: Any,
 ) -> tuple[linopy.Variable, linopy.Variable]:
     """State-of-charge chain of a battery or heat store; returns (charge, discharge) [kW]."""
+    import xarray as xr  # deferred with linopy: `zeropark --help` does not pay for them
+
     for attr in ("eta_charge", "eta_discharge"):
         v = getattr(s, attr)
         if not 0 < v <= 1:

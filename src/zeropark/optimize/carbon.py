@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from zeropark.factors import FactorSet, GridCalibre
+from zeropark.model import Carrier
+
 GJ_PER_KWH = 0.0036  # 3.6 MJ/kWh
 
 
@@ -80,7 +83,7 @@ class CarbonFactors:
 
 
 def carbon_factors(
-    factor_set: Any,
+    factor_set: FactorSet,
     *,
     grid_year: int = 2022,
     grid_calibre: str = "fossil",
@@ -103,9 +106,6 @@ def carbon_factors(
     zeropark.errors.FactorNotFound
         When the set lacks one of the factors.
     """
-    from zeropark.factors import GridCalibre
-    from zeropark.model import Carrier
-
     grid = factor_set.grid_electricity(GridCalibre(grid_calibre), grid_year, region)
     gas = factor_set.fuel(Carrier.NATURAL_GAS)
     heat = factor_set.heat()

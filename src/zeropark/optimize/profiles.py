@@ -1,23 +1,26 @@
-"""Load and generation profiles a run optimises over, and where they come from (pluggable).
+"""Load and generation profiles a run optimises over, built from frames, arrays or history (pure).
 
-A :class:`ProfileSource` hands back a :class:`Profiles` for a horizon: electric load, heat load and
-the PV availability. Sources (the shell implements the I/O ones in ``zeropark.optimize.runs``):
+A :class:`Profiles` holds, for each step of a horizon, the electric load, the heat load and the PV
+(and wind) availability. This module builds one from plain values; reading a CSV file, the store's
+metered history or a forecast is the shell's job (:mod:`zeropark.services.optimization`):
 
-- a CSV file (``time,load_kw[,heat_kw][,pv_pu|pv_kw]``) — :func:`profiles_from_frame` parses it;
-- the store's metered history (hourly park load and on-site PV from ``load_accounting_input``),
-  used as a seasonal-naive forecast (same weekday one week earlier) until ``zeropark.forecast``
-  lands — then a forecast source implements the same protocol.
+- :func:`profiles_from_frame` parses a frame with ``time,load_kw[,heat_kw][,pv_pu|pv_kw]`` (a CSV
+  file's rows) and :func:`window` cuts a horizon out of it;
+- :func:`profiles_from_values` takes one value per step (the API's inline profile);
+- :func:`profiles_from_history` turns a year of hourly load and PV [kW] into the whole year
+  (sizing) or a day-ahead window — the stored hours themselves, or a seasonal-naive forecast
+  (:func:`seasonal_naive`: the same hour one week earlier) for hours after them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from zeropark.errors import RowError, ValidationError
+from zeropark.errors import DataError, RowError, ValidationError
 from zeropark.optimize.system import FloatArray
 
 
@@ -49,14 +52,6 @@ class Profiles:
     source: str
     dt_h: float = 1.0
     wind_pu: FloatArray | None = None
-
-
-class ProfileSource(Protocol):
-    """Anything that gives profiles for a horizon (CSV, store history, a forecast model)."""
-
-    def profiles(self, start_local: pd.Timestamp, hours: int, dt_h: float) -> Profiles:
-        """Profiles for ``hours`` from ``start_local`` at steps of ``dt_h`` hours."""
-        ...
 
 
 def profiles_from_frame(frame: pd.DataFrame, *, label: str) -> Profiles:
@@ -163,3 +158,120 @@ def seasonal_naive(
                 "load a year of readings first or give a CSV profile"
             )
     return out
+
+
+def window(profiles: Profiles, start_local: pd.Timestamp, hours: int) -> Profiles:
+    """The steps of ``profiles`` in ``[start_local, start_local + hours)``.
+
+    Raises
+    ------
+    ValidationError
+        Naming the source (``profiles.source``) and the span it covers, if no step is in the window.
+    """
+    end = start_local + pd.Timedelta(hours=hours)
+    mask = np.asarray((profiles.index_local >= start_local) & (profiles.index_local < end))
+    if not mask.any():
+        raise ValidationError(
+            [
+                RowError(
+                    profiles.source,
+                    None,
+                    None,
+                    "time",
+                    f"no rows between {start_local} and {end}; the file covers "
+                    f"{profiles.index_local[0]} – {profiles.index_local[-1]}",
+                )
+            ]
+        )
+    return Profiles(
+        index_local=profiles.index_local[mask],
+        load_kw=profiles.load_kw[mask],
+        heat_kw=profiles.heat_kw[mask],
+        pv_pu=profiles.pv_pu[mask],
+        pv_capacity_kw=profiles.pv_capacity_kw,
+        source=profiles.source,
+        dt_h=profiles.dt_h,
+        wind_pu=None if profiles.wind_pu is None else profiles.wind_pu[mask],
+    )
+
+
+def profiles_from_values(
+    start_local: pd.Timestamp,
+    dt_h: float,
+    load_kw: Sequence[float],
+    *,
+    heat_kw: Sequence[float] | None = None,
+    pv_pu: Sequence[float] | None = None,
+    wind_pu: Sequence[float] | None = None,
+    source: str,
+) -> Profiles:
+    """Profiles of one value per step from ``start_local`` at steps of ``dt_h`` hours.
+
+    A missing heat or PV series is zero; a missing wind series means no wind profile.
+
+    Raises
+    ------
+    DataError
+        If a series has another length than ``load_kw``.
+    """
+    n = len(load_kw)
+
+    def arr(values: Sequence[float] | None) -> FloatArray:
+        if values is None:
+            return np.zeros(n)
+        if len(values) != n:
+            raise DataError(f"every profile series needs {n} values, one has {len(values)}")
+        return np.asarray(values, dtype=float)
+
+    index = pd.date_range(start_local, periods=n, freq=pd.Timedelta(hours=dt_h))
+    return Profiles(
+        index,
+        arr(load_kw),
+        arr(heat_kw),
+        arr(pv_pu),
+        0.0,
+        source,
+        dt_h,
+        None if wind_pu is None else arr(wind_pu),
+    )
+
+
+def profiles_from_history(
+    index_local: pd.DatetimeIndex,
+    load_kw: FloatArray,
+    pv_kw: FloatArray,
+    *,
+    source: str,
+    start_local: pd.Timestamp | None = None,
+    hours: int | None = None,
+) -> Profiles:
+    """Hourly history (load and on-site PV [kW]) as profiles: all of it, a window, or a forecast.
+
+    Without ``start_local`` the whole history is returned (sizing on a stored year). With it, the
+    ``hours`` from ``start_local``: the stored hours when they are all inside the history and
+    complete, else a seasonal-naive forecast (:func:`seasonal_naive`, same weekday one week earlier)
+    and the source says so. PV availability is the PV divided by its largest value (the observed
+    capacity). No heat load.
+
+    Raises
+    ------
+    ValueError
+        From :func:`seasonal_naive`, when no week before ``start_local`` has history.
+    """
+    cap = float(np.nanmax(pv_kw)) if np.any(np.isfinite(pv_kw)) else 0.0
+    pv_pu = pv_kw / cap if cap > 0 else np.zeros_like(pv_kw)
+    if start_local is None or hours is None:
+        return Profiles(index_local, load_kw, np.zeros_like(load_kw), np.nan_to_num(pv_pu), cap, source)
+    span = pd.date_range(start_local, periods=hours, freq="h")
+    if span[0] >= index_local[0] and span[-1] <= index_local[-1]:
+        sel = index_local.get_indexer(span)
+        if np.all(np.isfinite(load_kw[sel])):
+            return Profiles(span, load_kw[sel], np.zeros(hours), np.nan_to_num(pv_pu[sel]), cap, source)
+    return Profiles(
+        span,
+        seasonal_naive(index_local, load_kw, start_local, hours),
+        np.zeros(hours),
+        seasonal_naive(index_local, pv_pu, start_local, hours),
+        cap,
+        f"{source} seasonal-naive (same weekday, 7 d earlier)",
+    )

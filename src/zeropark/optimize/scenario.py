@@ -7,7 +7,9 @@ The defaults are a mid-size park on the Jiangsu large-industry tariff. Capital c
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from zeropark.errors import DataError
 from zeropark.optimize.carbon import CarbonFactors
 from zeropark.optimize.profiles import Profiles
 from zeropark.optimize.system import (
@@ -120,6 +123,26 @@ class ScenarioParams:
             v = getattr(self, name)
             out[name] = None if isinstance(v, float) and math.isinf(v) else v
         return out
+
+
+def scenario_params(values: Mapping[str, Any]) -> ScenarioParams:
+    """A :class:`ScenarioParams` of the named figures (the others keep their defaults).
+
+    Raises
+    ------
+    DataError
+        Naming the unknown fields and the known ones.
+
+    Examples
+    --------
+    >>> scenario_params({"battery_kwh": 2000.0}).battery_kwh
+    2000.0
+    """
+    known = {f.name for f in dataclasses.fields(ScenarioParams)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise DataError(f"unknown scenario field(s) {unknown}; known: {sorted(known)}")
+    return ScenarioParams(**values)
 
 
 def build_system(

@@ -13,7 +13,7 @@ from zeropark.errors import Infeasible, OptimizationError
 from zeropark.optimize.build import build_model
 from zeropark.optimize.diagnose import iis_groups, relaxed_conflicts
 from zeropark.optimize.result import OptimizationResult, RunStatus, SolverOptions, read_result
-from zeropark.optimize.system import DemandResponseEvent, EnergySystem, Mode
+from zeropark.optimize.system import DemandResponseEvent, EnergySystem, Mode, Targets
 
 log = logging.getLogger(__name__)
 
@@ -135,8 +135,6 @@ def demand_response(
 
 def _without_investment(system: EnergySystem) -> EnergySystem:
     """The same system with every ``Extendable`` removed and no targets (today's park)."""
-    from zeropark.optimize.system import Targets
-
     return replace(
         system,
         renewables=tuple(replace(r, extendable=None) for r in system.renewables),

@@ -24,9 +24,23 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import AfterValidator, BaseModel, Field
 
 from zeropark.api.auth import ScopeDep
-from zeropark.api.deps import SessionDep
-from zeropark.api.routers.parks import get_park_row
-from zeropark.errors import DataError, Infeasible, NotFound, OptimizationError
+from zeropark.errors import DataError, OptimizationError
+from zeropark.optimize.profiles import profiles_from_values
+from zeropark.optimize.result import SolverOptions
+from zeropark.optimize.scenario import scenario_params
+from zeropark.optimize.system import DemandResponseEvent, Mode
+from zeropark.optimize.tariff import Tariff
+from zeropark.services import optimization
+from zeropark.services.optimization import (
+    DEFAULT_FACTOR_SET,
+    DEFAULT_GRID_YEAR,
+    DEFAULT_TARIFF,
+    MeteredHistory,
+    ProfileInput,
+    RunRequest,
+    RunSummary,
+    StoredRun,
+)
 
 router = APIRouter(tags=["optimize 优化"])
 
@@ -72,138 +86,93 @@ class RunIn(BaseModel):
     profile: ProfileIn | None = None
     history_year: int | None = None
     representative_days: int = Field(0, ge=0, le=366)
-    tariff_id: str = "CN-JS-large-industry-1-10kV"
-    factor_set: str = "CN-park-2025"
-    grid_year: int = 2022
+    tariff_id: str = DEFAULT_TARIFF
+    factor_set: str = DEFAULT_FACTOR_SET
+    grid_year: int = DEFAULT_GRID_YEAR
     scenario: dict[str, Any] = Field(default_factory=dict)
     event: EventIn | None = None
     time_limit_s: float | None = Field(None, gt=0)
     mip_rel_gap: float | None = Field(None, ge=0)
 
 
-def _require_park_manager_view(scope: Any, park_id: str) -> None:
-    if scope.is_enterprise:
-        scope.require_manager("optimization_run", park_id)
-
-
-@router.get("/optimize/tariffs")
-def list_tariffs() -> list[dict[str, Any]]:
-    """分时电价: tariffs with their 96 quarter-hour periods per month, prices, confidence and sources."""
-    from zeropark.optimize.tariff import load_tariffs
-
-    out = []
-    for t in load_tariffs().values():
-        out.append(
-            {
-                "id": t.id,
-                "province": t.province,
-                "name_zh": t.name_zh,
-                "prices_cny_per_kwh": {str(k): v for k, v in t.prices_cny_per_kwh.items()},
-                "periods_by_month": {str(m): [str(p) for p in v] for m, v in t.period_by_month.items()},
-                "demand_charge_cny_per_kw_month": t.demand_charge_cny_per_kw_month,
-                "export_price_cny_per_kwh": t.export_price_cny_per_kwh,
-                "confidence": dict(t.confidence),
-                "sources": [
-                    {
-                        "id": s.id,
-                        "title": s.title,
-                        "issuer": s.issuer,
-                        "year": s.year,
-                        "url": s.url,
-                        "confidence": s.confidence,
-                        "note": s.note,
-                    }
-                    for s in t.sources
-                ],
-            }
-        )
-    return out
-
-
-@router.get("/parks/{park_id}/optimization-runs")
-def list_optimization_runs(
-    park_id: str, session: SessionDep, scope: ScopeDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
-) -> list[dict[str, Any]]:
-    """The park's optimisation runs, newest first (headline figures, no series)."""
-    from zeropark.optimize.runs import list_runs, run_summary
-
-    get_park_row(session, scope, park_id)
-    _require_park_manager_view(scope, park_id)
-    return [run_summary(r) for r in list_runs(scope.engine, park_id, limit)]
-
-
-@router.get("/optimization-runs/{run_id}")
-def get_optimization_run(run_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-    """One run: parameters (scenario, tariff, factor set, profile source, solver) and full result."""
-    from zeropark.optimize.runs import get_run
-
-    row = get_run(scope.engine, run_id)
-    get_park_row(session, scope, row.park_id)
-    _require_park_manager_view(scope, row.park_id)
+def _tariff_out(t: Tariff) -> dict[str, Any]:
     return {
-        "id": row.id,
-        "park_id": row.park_id,
-        "mode": row.mode,
-        "status": row.status,
-        "objective_cny": row.objective_cny,
-        "created_at": row.created_at.isoformat(),
-        "params": row.params,
-        "result": row.result,
+        "id": t.id,
+        "province": t.province,
+        "name_zh": t.name_zh,
+        "prices_cny_per_kwh": {str(k): v for k, v in t.prices_cny_per_kwh.items()},
+        "periods_by_month": {str(m): [str(p) for p in v] for m, v in t.period_by_month.items()},
+        "demand_charge_cny_per_kw_month": t.demand_charge_cny_per_kw_month,
+        "export_price_cny_per_kwh": t.export_price_cny_per_kwh,
+        "confidence": dict(t.confidence),
+        "sources": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "issuer": s.issuer,
+                "year": s.year,
+                "url": s.url,
+                "confidence": s.confidence,
+                "note": s.note,
+            }
+            for s in t.sources
+        ],
     }
 
 
-@router.post("/parks/{park_id}/optimization-runs", status_code=201)
-def create_optimization_run(park_id: str, body: RunIn, session: SessionDep, scope: ScopeDep) -> Response:
-    """Solve a scenario now and store the run (201), or store and explain an infeasible one (422)."""
-    import dataclasses
+def _summary_out(s: RunSummary) -> dict[str, Any]:
+    """The API shape of a run summary."""
+    return {
+        "id": s.id,
+        "park_id": s.park_id,
+        "mode": s.mode,
+        "status": s.status,
+        "objective_cny": s.objective_cny,
+        "created_at": s.created_at.isoformat(),
+        "sizes": s.sizes,
+        "costs_cny": s.costs_cny,
+        "emissions_tco2": s.emissions_tco2,
+        "clean_share": s.clean_share,
+        "hourly_matching": s.hourly_matching,
+        "core_indicator_tco2_per_tce": s.core_indicator_tco2_per_tce,
+        "conflicts": s.conflicts,
+    }
 
-    from zeropark.optimize.profiles import Profiles
-    from zeropark.optimize.result import SolverOptions
-    from zeropark.optimize.runs import StoreProfileSource, execute, get_run, run_summary
-    from zeropark.optimize.scenario import ScenarioParams
-    from zeropark.optimize.system import DemandResponseEvent
-    from zeropark.optimize.tariff import load_tariff
 
-    get_park_row(session, scope, park_id)
-    scope.require_manager("optimization_run", park_id)
-    fields = {f.name for f in dataclasses.fields(ScenarioParams)}
-    unknown = sorted(set(body.scenario) - fields)
-    if unknown:
-        raise DataError(f"unknown scenario field(s) {unknown}; known: {sorted(fields)}")
-    params = ScenarioParams(**body.scenario)
-    try:
-        tariff = load_tariff(body.tariff_id)
-    except KeyError as exc:
-        raise NotFound(str(exc.args[0])) from exc
+def _run_out(run: StoredRun) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "park_id": run.park_id,
+        "mode": run.mode,
+        "status": run.status,
+        "objective_cny": run.objective_cny,
+        "created_at": run.created_at.isoformat(),
+        "params": run.params,
+        "result": run.result,
+    }
+
+
+def _request(body: RunIn) -> RunRequest:
+    """The service's request of an API body (the inline profile needs hours / dt_h values)."""
     start = pd.Timestamp(body.start_local)
-    steps = int(round(body.hours / body.dt_h))
+    profiles: ProfileInput
     if body.profile is not None:
+        steps = int(round(body.hours / body.dt_h))
         n = len(body.profile.load_kw)
         if n != steps:
             raise DataError(f"profile.load_kw has {n} values; hours/dt_h = {steps} steps are needed")
-        import numpy as np
-
-        def arr(v: list[float] | None) -> Any:
-            if v is None:
-                return np.zeros(n)
-            if len(v) != n:
-                raise DataError(f"every profile series needs {n} values, one has {len(v)}")
-            return np.asarray(v, dtype=float)
-
-        index = pd.date_range(start, periods=n, freq=pd.Timedelta(hours=body.dt_h))
-        profiles = Profiles(
-            index,
-            arr(body.profile.load_kw),
-            arr(body.profile.heat_kw),
-            arr(body.profile.pv_pu),
-            0.0,
-            "api:inline",
+        profiles = profiles_from_values(
+            start,
             body.dt_h,
-            None if body.profile.wind_pu is None else arr(body.profile.wind_pu),
+            body.profile.load_kw,
+            heat_kw=body.profile.heat_kw,
+            pv_pu=body.profile.pv_pu,
+            wind_pu=body.profile.wind_pu,
+            source="api:inline",
         )
     else:
-        src = StoreProfileSource(scope.engine, park_id, body.history_year or start.year)
-        profiles = src.profiles(start, body.hours) if body.mode != "size" else src.profiles()
+        profiles = MeteredHistory(body.history_year or start.year)
+    sized = body.mode == "size"
     event = None
     if body.event is not None:
         event = DemandResponseEvent(
@@ -212,48 +181,57 @@ def create_optimization_run(park_id: str, body: RunIn, session: SessionDep, scop
             body.event.reduction_kw,
             body.event.incentive_cny_per_kwh,
         )
-    options = SolverOptions(time_limit_s=body.time_limit_s, mip_rel_gap=body.mip_rel_gap)
+    return RunRequest(
+        mode=Mode(body.mode),
+        profiles=profiles,
+        start_local=None if sized else start,
+        hours=None if sized else body.hours,
+        scenario=scenario_params(body.scenario),
+        tariff_id=body.tariff_id,
+        factor_set=body.factor_set,
+        grid_year=body.grid_year,
+        options=SolverOptions(time_limit_s=body.time_limit_s, mip_rel_gap=body.mip_rel_gap),
+        representative_days=body.representative_days,
+        event=event,
+    )
+
+
+@router.get("/optimize/tariffs")
+def list_tariffs() -> list[dict[str, Any]]:
+    """分时电价: tariffs with their 96 quarter-hour periods per month, prices, confidence and sources."""
+    return [_tariff_out(t) for t in optimization.list_tariffs()]
+
+
+@router.get("/parks/{park_id}/optimization-runs")
+def list_optimization_runs(
+    park_id: str, scope: ScopeDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[dict[str, Any]]:
+    """The park's optimisation runs, newest first (headline figures, no series)."""
+    return [_summary_out(s) for s in optimization.list_runs(scope, park_id, limit)]
+
+
+@router.get("/optimization-runs/{run_id}")
+def get_optimization_run(run_id: int, scope: ScopeDep) -> dict[str, Any]:
+    """One run: parameters (scenario, tariff, factor set, profile source, solver) and full result."""
+    return _run_out(optimization.get_run(scope, run_id))
+
+
+@router.post("/parks/{park_id}/optimization-runs", status_code=201)
+def create_optimization_run(park_id: str, body: RunIn, scope: ScopeDep) -> Response:
+    """Solve a scenario now and store the run (201), or store and explain an infeasible one (422)."""
     try:
-        outcome = execute(
-            scope.engine,
-            park_id=park_id,
-            mode=body.mode,
-            profiles=profiles,
-            params=params,
-            tariff=tariff,
-            factor_set_name=body.factor_set,
-            grid_year=body.grid_year,
-            options=options,
-            representative_days=body.representative_days,
-            event=event,
-        )
-    except Infeasible as exc:
-        scope.audit(
-            session,
-            "create",
-            "optimization_run",
-            str(getattr(exc, "run_id", "")),
-            after={"status": "infeasible"},
-        )
-        session.commit()
+        outcome = optimization.create_run(scope, park_id, _request(body))
+    except OptimizationError as exc:
+        return JSONResponse(status_code=422, content={"error": type(exc).__name__, "detail": str(exc)})
+    run = outcome.run
+    if run.infeasible:
         return JSONResponse(
             status_code=422,
             content={
                 "error": "Infeasible",
-                "detail": str(exc),
-                "conflicts": exc.conflicts,
-                "run_id": getattr(exc, "run_id", None),
+                "detail": run.result.get("message"),
+                "conflicts": run.conflicts,
+                "run_id": run.id,
             },
         )
-    except OptimizationError as exc:
-        return JSONResponse(status_code=422, content={"error": type(exc).__name__, "detail": str(exc)})
-    except ValueError as exc:  # a scenario figure out of range (e.g. a share above 1)
-        raise DataError(str(exc)) from exc
-    scope.audit(session, "create", "optimization_run", str(outcome.run_id), after={"mode": body.mode})
-    session.commit()
-    return JSONResponse(status_code=201, content=run_summary(get_run(scope.engine, outcome.run_id)))
-
-
-# --------------------------------------------------------------------------------------------
-# web page
-# --------------------------------------------------------------------------------------------
+    return JSONResponse(status_code=201, content=_summary_out(run.summary()))

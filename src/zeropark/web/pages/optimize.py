@@ -8,6 +8,8 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from zeropark.errors import NotFound
+from zeropark.services import optimization
+from zeropark.services.optimization import RunSummary, StoredRun
 from zeropark.web.context import PageDep
 
 router = APIRouter(include_in_schema=False)
@@ -73,28 +75,34 @@ def _charts(result: dict[str, Any]) -> dict[str, Any]:
     return {"dispatch": dispatch, "storage": storage if soc_series else None, "costs": costs}
 
 
+def _row(s: RunSummary) -> dict[str, Any]:
+    """One line of the run list."""
+    return {
+        "id": s.id,
+        "mode": s.mode,
+        "status": s.status,
+        "objective_cny": s.objective_cny,
+        "created_at": s.created_at.isoformat(),
+    }
+
+
 @router.get("/optimize", response_class=HTMLResponse)
 def optimize_page(page: PageDep, run: int | None = None) -> Response:
     """优化调度 page: the chosen (or newest) run of the park with its charts, and the run list."""
-    from zeropark.optimize.runs import get_run, list_runs, run_summary
-
-    if page.scope.is_enterprise:
-        page.scope.require_manager("optimization_run", page.user.enterprise_id or "")
-    runs = [run_summary(r) for r in list_runs(page.engine, page.park.id, 30)] if page.park else []
-    chosen = None
+    runs = optimization.list_runs(page.scope, page.park.id, 30) if page.park else []
+    chosen: StoredRun | None = None
     if run is not None:
-        row = get_run(page.engine, run)
-        if page.park is None or row.park_id != page.park.id:
+        chosen = optimization.get_run(page.scope, run)
+        if page.park is None or chosen.park_id != page.park.id:
             raise NotFound(f"optimisation run {run} not found")
-        chosen = row
     elif runs:
-        chosen = get_run(page.engine, runs[0]["id"])
-    charts = _charts(chosen.result) if chosen is not None and chosen.status != "infeasible" else None
+        chosen = optimization.get_run(page.scope, runs[0].id)
+    charts = _charts(chosen.result) if chosen is not None and not chosen.infeasible else None
     return page.render(
         "optimize.html",
         "optimize",
         "优化调度 Optimisation",
-        runs=runs,
+        runs=[_row(s) for s in runs],
         run=chosen,
         charts=charts,
     )
