@@ -28,7 +28,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from zeropark import demo
-from zeropark.commands.scope import cli_scope
 from zeropark.forecast.backtest import LOAD_SEASON_H, PV_SEASON_H, BacktestResult, origin_days, rolling_origin
 from zeropark.forecast.dayahead import PV_MAPE_MIN_SHARE
 from zeropark.forecast.load import LoadModelParams, forecast_load_day, load_forecaster
@@ -37,6 +36,7 @@ from zeropark.forecast.target import Target, TargetKind, parse_target
 from zeropark.services.forecasting import hourly_history, pv_site
 from zeropark.store.db import make_engine
 from zeropark.store.migrate import upgrade
+from zeropark.store.scope import system_scope
 
 
 def _pct(x: float | None) -> str:
@@ -82,7 +82,7 @@ def main() -> int:
             f"{park.n_readings:,} readings into {path} in {time.perf_counter() - t0:.1f} s"
         )
     pid = demo.PARK_ID
-    scope = cli_scope(engine)
+    scope = system_scope(engine, "cli")
     last = date.fromisoformat(args.last_day)
     days = origin_days(last, args.days)
     first_hist = days[0] - timedelta(days=366)

@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy import Engine, select
 
 from zeropark import demo
-from zeropark.commands.scope import cli_scope
 from zeropark.errors import NotFound
 from zeropark.forecast.load import LoadModelParams
 from zeropark.forecast.target import Target, TargetKind, parse_target
@@ -31,6 +30,7 @@ from zeropark.services.forecasting import (
 )
 from zeropark.store.db import transaction
 from zeropark.store.schema import AuditLogRow
+from zeropark.store.scope import system_scope
 
 SIZE = demo.DemoSize(n_enterprises=6, max_submeters=2, days=49, boundary_15min=False)  # 1 Jan – 18 Feb 2025
 ZEROPARK = str(Path(sys.executable).parent / "zeropark")
@@ -55,7 +55,7 @@ def test_parse_target() -> None:
 def test_pipeline_park_enterprise_meter_pv(engine: Engine, park: demo.DemoPark) -> None:
     demo.write_demo(engine, park)
     pid = park.park.id
-    scope = cli_scope(engine)
+    scope = system_scope(engine, "cli")
 
     # park load after the Spring Festival (28 Jan – 4 Feb): the week-earlier hours of the test
     # days are holiday or run-down hours, so the calendar-aware model must beat seasonal naive

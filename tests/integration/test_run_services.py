@@ -15,7 +15,6 @@ import pytest
 from api_support import ENT_A, OTHER_PARK, PARK, build_park
 from sqlalchemy import Engine, select
 
-from zeropark.commands.scope import cli_scope
 from zeropark.errors import NotFound, PermissionDenied
 from zeropark.forecast.target import Target, TargetKind
 from zeropark.model import Role
@@ -26,7 +25,7 @@ from zeropark.services.forecasting import list_forecast_runs, run_forecast
 from zeropark.services.optimization import RunRequest, create_run, get_run, list_runs
 from zeropark.store.db import transaction
 from zeropark.store.schema import AuditLogRow, OptimizationRunRow
-from zeropark.store.scope import Principal, Scope
+from zeropark.store.scope import Principal, Scope, system_scope
 
 DAY = pd.Timestamp("2026-03-02")
 REQUEST = RunRequest(Mode.DISPATCH, profiles_from_values(DAY, 1.0, [100.0] * 24, source="test:inline"))
@@ -66,10 +65,10 @@ def test_a_managers_run_is_stored_audited_and_read_by_a_verifier(park: Engine) -
 
 def test_the_cli_is_audited_as_cli_and_an_infeasible_run_is_returned_stored(park: Engine) -> None:
     request = replace(REQUEST, scenario=ScenarioParams(clean_share_min=0.5))
-    out = create_run(cli_scope(park), PARK, request)
+    out = create_run(system_scope(park, "cli"), PARK, request)
     assert out.run.infeasible and out.result is None
     assert out.run.conflicts[0].startswith("clean-energy share 50% is unreachable")
-    assert get_run(cli_scope(park), out.run.id).conflicts == out.run.conflicts
+    assert get_run(system_scope(park, "cli"), out.run.id).conflicts == out.run.conflicts
     assert audit_rows(park) == [("cli", "admin", "create", "optimization_run", str(out.run.id))]
 
 

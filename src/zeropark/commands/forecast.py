@@ -1,7 +1,7 @@
 """``zeropark forecast``: day-ahead load / PV forecast with a rolling-origin backtest (负荷与光伏预测).
 
 Calls :mod:`zeropark.services.forecasting` as the CLI principal ``cli``
-(:mod:`zeropark.commands.scope`); the run is stored and audited as ``create forecast_run``.
+(:func:`zeropark.store.scope.system_scope`); the run is stored and audited as ``create forecast_run``.
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ from zeropark.commands.common import (
     engine,
     err_console,
 )
-from zeropark.commands.scope import cli_scope
 from zeropark.errors import DataError, NotFound
 from zeropark.forecast.pv import DEFAULT_AZIMUTH_DEG, DEFAULT_TILT_DEG
 from zeropark.forecast.target import parse_target
 from zeropark.services.forecasting import ForecastOutcome, park_ids, read_temperature_csv, run_forecast
-from zeropark.store.scope import Scope
+from zeropark.store.scope import Scope, system_scope
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -153,7 +152,7 @@ def forecast(
         raise _fail(str(exc), EXIT_USAGE) from exc
     if backtest_days < 0 or history_days < 28 or refit_every < 1:
         raise _fail("--backtest-days ≥ 0, --history-days ≥ 28 and --refit-every ≥ 1 please", EXIT_USAGE)
-    scope = cli_scope(engine())
+    scope = system_scope(engine(), "cli")
     park_id = _park_id(scope, park)
     try:
         temp = read_temperature_csv(weather) if weather is not None else None

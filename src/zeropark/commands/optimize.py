@@ -1,7 +1,7 @@
 """``zeropark optimize``: day-ahead dispatch, sizing, demand-response events (优化调度与容量配置).
 
 Each command calls :mod:`zeropark.services.optimization` as the CLI principal ``cli``
-(:mod:`zeropark.commands.scope`), so runs made here are stored and audited as the API's are.
+(:func:`zeropark.store.scope.system_scope`), so runs made here are stored and audited as the API's are.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from zeropark.commands.common import (
     engine,
     err_console,
 )
-from zeropark.commands.scope import cli_scope
 from zeropark.errors import DataError, NotFound, OptimizationError
 from zeropark.optimize.result import SolverOptions
 from zeropark.optimize.scenario import ScenarioParams
@@ -41,6 +40,7 @@ from zeropark.services.optimization import (
     ProfileInput,
     RunRequest,
 )
+from zeropark.store.scope import system_scope
 
 optimize_app = typer.Typer(
     name="optimize",
@@ -117,7 +117,7 @@ def _run(park_id: str, request: RunRequest) -> None:
     logging.getLogger("linopy").setLevel(logging.ERROR)  # the conflicts are reported below instead
     try:
         with console.status("solving (HiGHS)…"):
-            outcome = optimization.create_run(cli_scope(engine()), park_id, request)
+            outcome = optimization.create_run(system_scope(engine(), "cli"), park_id, request)
     except OptimizationError as exc:
         raise _fail(str(exc), EXIT_INFEASIBLE) from exc
     except NotFound as exc:
@@ -339,7 +339,7 @@ def tariffs(tariff_dir: TariffDirOpt = None) -> None:
 def runs(park: Annotated[str | None, typer.Option("--park", "-p")] = None, limit: int = 20) -> None:
     """List stored optimisation runs, newest first."""
     try:
-        summaries = optimization.list_runs(cli_scope(engine()), park, limit)
+        summaries = optimization.list_runs(system_scope(engine(), "cli"), park, limit)
     except NotFound as exc:
         raise _fail(str(exc), EXIT_NOT_FOUND) from exc
     table = Table(title="优化运行 Optimisation runs")
@@ -359,7 +359,7 @@ def runs(park: Annotated[str | None, typer.Option("--park", "-p")] = None, limit
 def show(run_id: int, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show one stored run (``--json`` prints everything incl. series)."""
     try:
-        run = optimization.get_run(cli_scope(engine()), run_id)
+        run = optimization.get_run(system_scope(engine(), "cli"), run_id)
     except NotFound as exc:
         raise _fail(str(exc), EXIT_NOT_FOUND) from exc
     if as_json:
