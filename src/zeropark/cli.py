@@ -31,9 +31,20 @@ def init() -> None:
 
 def _register() -> None:
     """Attach each area's sub-commands."""
-    from zeropark.commands import account, data, demo, factors, forecast, ingest, optimize, serve, verify
+    from zeropark.commands import (
+        account,
+        data,
+        demo,
+        factors,
+        forecast,
+        ingest,
+        optimize,
+        runs,
+        serve,
+        verify,
+    )
 
-    for module in (factors, account, verify, data, demo, ingest, serve, optimize, forecast):
+    for module in (factors, account, runs, verify, data, demo, ingest, serve, optimize, forecast):
         module.register(app)
 
 

@@ -58,8 +58,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "No park yet. Run `zeropark demo` to build the demo park, or import park data.",
     ),
     "no_run": (
-        "该年度尚无核算结果。",
-        "No inventory for this year yet.",
+        "该年度尚无核算结果：点击“核算”按当前数据核算。",
+        "No inventory for this year yet: use “Account” to account the stored data.",
     ),
     "page_of": ("第 {page} / {pages} 页，共 {total} 条", "Page {page} of {pages}, {total} rows"),
     "prev": ("上一页", "Previous"),
@@ -169,6 +169,13 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "public_facilities": ("园区公共设施", "Park public facilities"),
     "internal_transfers": ("内部转供抵消", "Internal transfers (counted twice)"),
     "consumer_basis": ("企业排放口径", "Basis of enterprise shares"),
+    "account_year": ("核算 {year} 年（国家方法与 GHG）", "Account {year} (national method and GHG)"),
+    "account_year_hint": (
+        "按当前数据核算并保存，园区核算同时保存各企业清单；已签发的结果保留不变",
+        "accounts the stored data and keeps the run (a park run keeps every enterprise's view); "
+        "signed-off runs stay as they are",
+    ),
+    "accounting_failed": ("核算未完成", "Accounting could not be completed"),
     "newer_draft": (
         "另有更新的未签发核算 #{id}（此处显示已签发的结果）",
         "a newer unsigned run #{id} exists (the signed-off run is shown)",

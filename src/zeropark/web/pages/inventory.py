@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from zeropark.accounting import CONSUMER_BASIS_EN, CONSUMER_BASIS_ZH, LineItem
-from zeropark.errors import NotFound, PermissionDenied, RunFrozen
+from zeropark.accounting import CONSUMER_BASIS_EN, CONSUMER_BASIS_ZH, AccountingOptions, LineItem
+from zeropark.errors import AccountingError, DataError, NotFound, PermissionDenied, RunFrozen
 from zeropark.model import Method
 from zeropark.services import inventory as service
 from zeropark.services.inventory import RunView
@@ -70,6 +70,28 @@ def inventory(page: PageDep, by: str = "source") -> Response:
         chart_inv=chart,
         consumer_basis=CONSUMER_BASIS_EN if page.lang == "en" else CONSUMER_BASIS_ZH,
     )
+
+
+@router.post("/inventory/runs")
+def inventory_account(page: PageDep, year: Annotated[int, Form(ge=2000, le=2100)]) -> Response:
+    """核算: account the year by both methods, stored and audited (CSRF checked by the session layer).
+
+    The park is accounted with every enterprise's own view; an enterprise user accounts its own
+    view. The use case is :func:`zeropark.services.inventory.account_year`, the API's and the CLI's.
+    """
+    if page.park is None:
+        return error_page(page, 404, "not_found", "no_park")
+    factor_set = page.request.app.state.settings.factor_set
+    try:
+        for method in (Method.NATIONAL, Method.GHG):
+            service.account_year(page.scope, page.park.id, year, AccountingOptions(method=method), factor_set)
+    except NotFound as exc:
+        return not_found_page(page, exc)
+    except PermissionDenied as exc:
+        return error_page(page, 403, "forbidden", "", str(exc))
+    except (AccountingError, DataError) as exc:
+        return error_page(page, 409, "accounting_failed", "", str(exc))
+    return RedirectResponse(f"/inventory?year={year}", status_code=303)
 
 
 @router.post("/inventory/runs/{run_id}/sign-off")
