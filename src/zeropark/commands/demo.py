@@ -167,10 +167,8 @@ def _account_both(eng: Engine, park_id: str, year: int) -> None:
     scope = system_scope(eng, "demo")
     factor_set = get_settings().factor_set
     with console.status("核算 accounting (national + GHG Protocol, with every enterprise's own view) …"):
-        national = inventory.account_year(
-            scope, park_id, year, AccountingOptions(method=Method.NATIONAL), factor_set
-        )
-        ghg = inventory.account_year(scope, park_id, year, AccountingOptions(method=Method.GHG), factor_set)
+        both = (AccountingOptions(method=Method.NATIONAL), AccountingOptions(method=Method.GHG))
+        national, ghg = inventory.account(scope, park_id, year, both, factor_set)
     console.print(
         Columns(
             [

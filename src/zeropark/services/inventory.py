@@ -23,6 +23,7 @@ run, else the newest run.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ from zeropark.errors import NotFound, PermissionDenied
 from zeropark.factors import FactorSet
 from zeropark.indicators import IndicatorTable, evaluate, evaluate_enterprise
 from zeropark.model import AccountingInput, IndicatorData, Method, Role
-from zeropark.monitoring.quality import quality_report, view_of_report
+from zeropark.monitoring.quality import QualityReport, quality_report, view_of_report
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.store import audit, repo, runs
 from zeropark.store.aggregate import load_accounting_input
@@ -44,6 +45,7 @@ from zeropark.store.scope import Scope
 __all__ = [
     "ENTITY",
     "AccountedRun",
+    "account",
     "Recomputed",
     "RunView",
     "account_year",
@@ -164,6 +166,24 @@ def account_year(
     AccountingError, FactorNotFound, DoubleClaim
         From the accounting core, with what to fix.
     """
+    return account(scope, park_id, year, (options,), factor_set, enterprise_id=enterprise_id)[0]
+
+
+def account(
+    scope: Scope,
+    park_id: str,
+    year: int,
+    methods: Sequence[AccountingOptions],
+    factor_set: str,
+    *,
+    enterprise_id: str | None = None,
+) -> tuple[AccountedRun, ...]:
+    """Account ``year`` by each of ``methods`` (e.g. national and GHG) from one input, one quality score.
+
+    What :func:`account_year` does for one method, sharing the input, the factor set and the
+    data-quality report between the methods (the 核算 page and the demo account both at once).
+    Each method's runs are stored in a transaction of their own, with one audit record.
+    """
     scope.check_park(park_id)
     view = _view_of(scope, enterprise_id, "account")
     scope.check_write(ENTITY, "(new)", park_id=park_id, enterprise_id=view)
@@ -173,32 +193,43 @@ def account_year(
     fs = resolve_factor_set(engine, factor_set)
     inputs = load_accounting_input(engine, park_id, year, hourly_of=view)
     report = quality_report(engine, park_id, year)
+    scores = _scores(report, [view, *(e.id for e in inputs.enterprises)])
+    return tuple(_account_one(scope, inputs, fs, options, view, scores) for options in methods)
+
+
+def _scores(report: QualityReport, views: Iterable[str | None]) -> dict[str | None, float | None]:
+    """The data-quality score of each view (None = the park) from one report."""
+    return {v: view_of_report(report, v).score for v in views}
+
+
+def _account_one(
+    scope: Scope,
+    inputs: AccountingInput,
+    fs: FactorSet,
+    options: AccountingOptions,
+    view: str | None,
+    scores: dict[str | None, float | None],
+) -> AccountedRun:
     if view is None:
         views = run_views(inputs, fs, options)
         main, children = views.park, views.enterprises
     else:
         main, children = run(inputs, fs, options, enterprise_id=view), ()
     main_table = _indicators(main, inputs)
-    with transaction(engine) as session:
+    with transaction(scope.engine) as session:
         run_id = runs.save_run(
             session,
             main,
             created_by=scope.user.username,
-            data_quality_score=view_of_report(report, view).score,
+            data_quality_score=scores[view],
             indicators=main_table,
         )
-        child_ids = [
-            runs.save_run(
-                session,
-                child,
-                created_by=scope.user.username,
-                data_quality_score=view_of_report(report, child.enterprise_id).score,
-                indicators=_indicators(child, inputs),
-                parent_run_id=run_id,
-            )
-            for child in children
-        ]
-        session.flush()
+        child_runs = runs.save_runs(
+            session,
+            [runs.NewRun(c, scores.get(c.enterprise_id), _indicators(c, inputs)) for c in children],
+            created_by=scope.user.username,
+            parent_run_id=run_id,
+        )
         summary = runs.summary_of(session.get_one(InventoryRunRow, run_id))
         audit.record(
             session,
@@ -207,11 +238,10 @@ def account_year(
             action=audit.CREATE,
             entity=ENTITY,
             entity_id=str(run_id),
-            after={**_snapshot(summary), "enterprise_runs": child_ids},
+            after={**_snapshot(summary), "enterprise_runs": [c.id for c in child_runs]},
             ip=scope.ip,
         )
-    child_summaries = tuple(run_summary(engine, i) for i in child_ids)
-    return AccountedRun(summary, main, main_table, fs, child_summaries)
+    return AccountedRun(summary, main, main_table, fs, tuple(child_runs))
 
 
 def visible_summary(scope: Scope, run_id: int) -> RunSummary:

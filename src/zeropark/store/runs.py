@@ -15,12 +15,14 @@ DELETE of the row, whoever issues it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -33,12 +35,14 @@ from zeropark.store.schema import InventoryRunRow
 
 __all__ = [
     "RunSummary",
+    "NewRun",
     "StoredRun",
     "child_runs",
     "delete_run",
     "get_run",
     "list_runs",
     "save_run",
+    "save_runs",
     "sign_off",
 ]
 
@@ -117,6 +121,41 @@ def _options_dict(options: AccountingOptions) -> dict[str, Any]:
     return {k: (v.value if isinstance(v, Enum) else v) for k, v in options.to_dict().items()}
 
 
+@dataclass(frozen=True, slots=True)
+class NewRun:
+    """A run to store: the inventory, the data-quality score of its inputs, its indicator table."""
+
+    inventory: Inventory
+    data_quality_score: float | None = None
+    indicators: IndicatorTable | None = None
+
+
+def _values(new: NewRun, created_by: str | None, parent_run_id: int | None, now: datetime) -> dict[str, Any]:
+    inv = new.inventory
+    return {
+        "park_id": inv.park_id,
+        "year": inv.year,
+        "method": inv.method.value,
+        "enterprise_id": inv.enterprise_id,
+        "parent_run_id": parent_run_id,
+        "factor_set": inv.factor_set_name,
+        "factor_set_version": inv.factor_set_version,
+        "options": _options_dict(inv.options),
+        "input_fingerprint": inv.input_fingerprint,
+        "code_version": inv.code_version,
+        "data_quality_score": new.data_quality_score,
+        "total_tco2e": inv.total_tco2e,
+        "energy_tce": inv.energy_tce,
+        "result": inv.to_dict(),
+        "indicators": None if new.indicators is None else new.indicators.to_dict(),
+        "created_at": now,
+        "created_by": created_by,
+        "signed_off_by": None,
+        "signed_off_at": None,
+        "sign_off_note": None,
+    }
+
+
 def save_run(
     db: Engine | Session,
     inventory: Inventory,
@@ -149,25 +188,10 @@ def save_run(
     DataError
         If the park does not exist (the row is refused by its foreign key).
     """
-    row = InventoryRunRow(
-        park_id=inventory.park_id,
-        year=inventory.year,
-        method=inventory.method.value,
-        enterprise_id=inventory.enterprise_id,
-        parent_run_id=parent_run_id,
-        factor_set=inventory.factor_set_name,
-        factor_set_version=inventory.factor_set_version,
-        options=_options_dict(inventory.options),
-        input_fingerprint=inventory.input_fingerprint,
-        code_version=inventory.code_version,
-        data_quality_score=data_quality_score,
-        total_tco2e=inventory.total_tco2e,
-        energy_tce=inventory.energy_tce,
-        result=inventory.to_dict(),
-        indicators=None if indicators is None else indicators.to_dict(),
-        created_at=datetime.now(UTC),
-        created_by=created_by,
+    values = _values(
+        NewRun(inventory, data_quality_score, indicators), created_by, parent_run_id, datetime.now(UTC)
     )
+    row = InventoryRunRow(**values)
     if isinstance(db, Session):
         db.add(row)
         db.flush()
@@ -176,6 +200,24 @@ def save_run(
         session.add(row)
         session.flush()
         return int(row.id)
+
+
+def save_runs(
+    session: Session, new: Sequence[NewRun], *, created_by: str | None, parent_run_id: int | None = None
+) -> list[RunSummary]:
+    """Add many runs to the caller's transaction in one statement; their summaries, in order.
+
+    Used for the enterprise views stored with a park run (hundreds of rows: one ``INSERT …
+    RETURNING`` instead of one flush per row).
+    """
+    if not new:
+        return []
+    now = datetime.now(UTC)
+    values = [_values(n, created_by, parent_run_id, now) for n in new]
+    ids = session.scalars(
+        insert(InventoryRunRow).returning(InventoryRunRow.id, sort_by_parameter_order=True), values
+    ).all()
+    return [summary_of(SimpleNamespace(id=i, **v)) for i, v in zip(ids, values, strict=True)]
 
 
 def _row(engine: Engine, run_id: int, enterprise_id: str | None) -> InventoryRunRow:

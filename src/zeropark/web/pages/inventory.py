@@ -83,8 +83,8 @@ def inventory_account(page: PageDep, year: Annotated[int, Form(ge=2000, le=2100)
         return error_page(page, 404, "not_found", "no_park")
     factor_set = page.request.app.state.settings.factor_set
     try:
-        for method in (Method.NATIONAL, Method.GHG):
-            service.account_year(page.scope, page.park.id, year, AccountingOptions(method=method), factor_set)
+        both = (AccountingOptions(method=Method.NATIONAL), AccountingOptions(method=Method.GHG))
+        service.account(page.scope, page.park.id, year, both, factor_set)
     except NotFound as exc:
         return not_found_page(page, exc)
     except PermissionDenied as exc:
