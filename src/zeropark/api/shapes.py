@@ -24,6 +24,7 @@ from zeropark.api.schemas import (
 from zeropark.errors import FactorNotFound
 from zeropark.factors import Factor, FactorSet
 from zeropark.store import audit
+from zeropark.store.queries import views
 from zeropark.store.queries.evidence import Evidence, EvidenceKind
 from zeropark.store.runs import RunSummary
 from zeropark.store.scope import Scope
@@ -136,18 +137,15 @@ def summary_options(inv: Inventory) -> dict[str, Any]:
 
 def visible_lines(scope: Scope, inventory: Inventory) -> list[LineItem]:
     """The line items ``scope`` may see (an enterprise user: its own enterprise's)."""
-    if scope.is_enterprise:
-        return [li for li in inventory.lines if li.enterprise_id == scope.enterprise_id]
-    return list(inventory.lines)
+    sees = views.sees_enterprise(scope)
+    return [li for li in inventory.lines if sees(li.enterprise_id)]
 
 
 def inventory_out(summary: RunSummary, inv: Inventory, scope: Scope) -> InventoryOut:
-    """API shape of a stored run as ``scope`` may see it (an enterprise user: its own share)."""
-    by_enterprise = dict(inv.by_enterprise)
-    consumers = list(inv.consumers)
-    if scope.is_enterprise:
-        by_enterprise = {k: v for k, v in by_enterprise.items() if k == scope.enterprise_id}
-        consumers = [c for c in consumers if c.party == scope.enterprise_id]
+    """API shape of a stored run as ``scope`` may see it (an enterprise user: its own share, no gaps)."""
+    sees = views.sees_enterprise(scope)
+    by_enterprise = {k: v for k, v in inv.by_enterprise.items() if sees(k)}
+    consumers = [c for c in inv.consumers if sees(c.party)]
     return InventoryOut(
         run=run_out(summary),
         options=summary_options(inv),
@@ -184,7 +182,7 @@ def inventory_out(summary: RunSummary, inv: Inventory, scope: Scope) -> Inventor
         green_electricity_share=inv.green_electricity_share,
         hourly=inv.hourly.to_dict(),
         eliminations=[e.to_dict() for e in inv.eliminations],
-        gaps=[] if scope.is_enterprise else [g.to_dict() for g in inv.gaps],
+        gaps=[g.to_dict() for g in inv.gaps] if views.sees_park_level(scope) else [],
         notes=[n.to_dict() for n in inv.notes],
         n_line_items=len(visible_lines(scope, inv)),
     )

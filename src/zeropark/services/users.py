@@ -1,9 +1,11 @@
-"""Users (用户): create, change, and the demo accounts — one function per use case.
+"""Users (用户) and their API tokens: create, change, revoke, the demo accounts — one function per use case.
 
 The API (``/api/v1/users``), the 用户 page and ``zeropark users add`` call these; each write is
-audited in the same transaction (:mod:`zeropark.store.audit`). Passwords are argon2id hashes
-(:mod:`zeropark.security`). Functions take the caller's session and plain values; the caller
-commits.
+audited in the same transaction (:mod:`zeropark.store.audit`). Passwords and API tokens are
+argon2id hashes (:mod:`zeropark.security`). :func:`add_user` and :func:`update_user` take the
+caller's session and plain values (the caller commits); :func:`new_user`, :func:`change_user`,
+:func:`create_token` and :func:`revoke_token` take the caller's scope and run in a transaction
+of their own.
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from zeropark.errors import NotFound, PermissionDenied, RowError, ValidationError
 from zeropark.model import Role
-from zeropark.security import hash_password
+from zeropark.security import hash_password, new_api_token
 from zeropark.store import audit
 from zeropark.store.db import transaction
-from zeropark.store.schema import EnterpriseRow, UserRow
-from zeropark.store.scope import Principal
+from zeropark.store.schema import ApiTokenRow, EnterpriseRow, UserRow
+from zeropark.store.scope import Principal, Scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,3 +260,96 @@ def user_changes(**values: object) -> UserChanges:
     if unknown:
         raise TypeError(f"unknown user fields: {', '.join(sorted(unknown))}")
     return UserChanges(given=frozenset(values), **values)  # type: ignore[arg-type]
+
+
+def _require_admin(scope: Scope, entity_id: str) -> None:
+    if scope.user.role != Role.ADMIN:
+        scope.deny("user", entity_id, f"role '{scope.user.role}' may not manage users")
+        raise PermissionDenied(f"role '{scope.user.role}' may not manage users; ask an admin")
+
+
+def new_user(scope: Scope, new: NewUser) -> UserRow:
+    """:func:`add_user` by the scope's user (admins only) in a transaction of its own; the row detached.
+
+    Raises
+    ------
+    PermissionDenied
+        The user is not an admin (audited).
+    ValidationError
+        As :func:`add_user`.
+    """
+    _require_admin(scope, new.username)
+    with transaction(scope.engine) as session:
+        row = add_user(session, scope.user, scope.ip, new)
+        session.flush()
+        session.expunge(row)
+    return row
+
+
+def change_user(scope: Scope, user_id: int, change: UserChanges) -> UserRow:
+    """:func:`update_user` by the scope's user (admins only) in a transaction of its own; the row detached.
+
+    Raises
+    ------
+    PermissionDenied
+        The user is not an admin (audited), or an admin demoting or deactivating themself.
+    NotFound, ValidationError
+        As :func:`update_user`.
+    """
+    _require_admin(scope, str(user_id))
+    with transaction(scope.engine) as session:
+        row = update_user(session, scope.user, scope.ip, user_id, change)
+        session.flush()
+        session.expunge(row)
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class NewToken:
+    """A new API token: ``token`` is the clear secret, returned this once (only its hash is stored)."""
+
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    token: str
+
+
+def create_token(scope: Scope, name: str) -> NewToken:
+    """A new API token (``zp_…``) of the scope's own user (any role), audited ``create api_token``."""
+    token, prefix = new_api_token()
+    with transaction(scope.engine) as session:
+        row = ApiTokenRow(
+            user_id=scope.user.id,
+            name=name,
+            prefix=prefix,
+            token_hash=hash_password(token),
+            created_at=datetime.now(UTC),
+            revoked=False,
+        )
+        session.add(row)
+        session.flush()
+        scope.audit(session, audit.CREATE, "api_token", str(row.id), after=audit.row_snapshot(row))
+        return NewToken(row.id, row.name, prefix, row.created_at, token)
+
+
+def revoke_token(scope: Scope, token_id: int) -> None:
+    """Revoke API token ``token_id`` of the scope's own user (an admin: anyone's), audited with before/after.
+
+    The caller forgets tokens it has verified and kept (the API's token cache).
+
+    Raises
+    ------
+    NotFound
+        No such token, or a token of another user (audited ``denied``).
+    """
+    with transaction(scope.engine) as session:
+        row = session.get(ApiTokenRow, token_id)
+        if row is None or (row.user_id != scope.user.id and scope.user.role != Role.ADMIN):
+            if row is not None:
+                scope.deny("api_token", str(token_id), "token of another user")
+            raise NotFound(f"api token {token_id} not found")
+        before = audit.row_snapshot(row)
+        row.revoked = True
+        after = audit.row_snapshot(row)
+        scope.audit(session, audit.UPDATE, "api_token", str(row.id), before=before, after=after)

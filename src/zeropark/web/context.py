@@ -1,7 +1,7 @@
 """Per-request page context (页面上下文): who is looking, at which park and year, in which language.
 
 Every page route takes :data:`PageDep`. It redirects an anonymous browser to the login page,
-refuses the ingest-only ``device`` role, binds the user's tenant :class:`~zeropark.api.auth.Scope`
+refuses the ingest-only ``device`` role, binds the user's tenant :class:`~zeropark.store.scope.Scope`
 (the query layer filters with it; templates never filter) and resolves the park and year the
 page shows. The navigation is built per role: an enterprise user gets its own enterprise page
 and no park-wide pages.
@@ -21,14 +21,14 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from zeropark import i18n
 from zeropark.formatting import register_filters
 from zeropark.model import Role
 from zeropark.serving.sessions import CSRF_COOKIE, OptionalUser, client_ip
-from zeropark.store.db import session_factory
-from zeropark.store.schema import InventoryRunRow, MeterRow, ParkRow, RollupRow
+from zeropark.store.queries import parks, views
+from zeropark.store.schema import ParkRow
 from zeropark.store.scope import Principal, Scope
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -119,7 +119,7 @@ class Page:
             "page_title_key": title_key,
             "csrf_token": self.request.cookies.get(CSRF_COOKIE, ""),
             "lang_switch_url": lang_switch_url(self.request, self.lang),
-            "is_enterprise": self.scope.is_enterprise,
+            "is_enterprise": not views.sees_park_level(self.scope),
             **ctx,
         }
         response = templates.TemplateResponse(self.request, template, context, status_code=status_code)
@@ -137,7 +137,7 @@ class Page:
             "park": self.park,
             "year": self.year,
             "csrf_token": self.request.cookies.get(CSRF_COOKIE, ""),
-            "is_enterprise": self.scope.is_enterprise,
+            "is_enterprise": not views.sees_park_level(self.scope),
             **ctx,
         }
         return templates.TemplateResponse(self.request, template, context)
@@ -162,45 +162,24 @@ def _login_redirect(request: Request) -> HTTPException:
 
 
 def _resolve_park(scope: Scope, request: Request) -> ParkRow | None:
+    """The park ``?park=`` names if the scope sees it, else the first park the scope sees."""
     wanted = request.query_params.get("park")
-    with session_factory(scope.engine)() as session:
-        stmt = (
-            scope.filter(select(ParkRow).order_by(ParkRow.id), park_col=ParkRow.id, enterprise_col=None)
-            if (not scope.is_enterprise)
-            else select(ParkRow).where(ParkRow.id == scope.user.park_id)
-        )
-        parks = list(session.scalars(stmt))
+    seen = parks.parks(scope)
     if wanted:
-        for p in parks:
+        for p in seen:
             if p.id == wanted:
                 return p
-    return parks[0] if parks else None
+    return seen[0] if seen else None
 
 
 def _years(scope: Scope, park: ParkRow | None) -> list[int]:
-    """Years (local time) with an inventory run or metered data of the park, newest first."""
+    """Years (local time) with an inventory run or metered data of the park, newest first.
+
+    A park without either offers last year.
+    """
     if park is None:
         return []
-    with session_factory(scope.engine)() as session:
-        years = {
-            int(y)
-            for y in session.scalars(select(InventoryRunRow.year).where(InventoryRunRow.park_id == park.id))
-        }
-        first, last = session.execute(
-            select(func.min(RollupRow.start), func.max(RollupRow.start))
-            .join(MeterRow, MeterRow.id == RollupRow.meter_id)
-            .where(MeterRow.park_id == park.id, RollupRow.bucket == "month")
-        ).one()
-    for ts in (first, last):
-        if ts is not None:
-            years.add(_local(ts).year)
-    if not years:
-        years.add(datetime.now(UTC).year - 1)
-    return sorted(years, reverse=True)
-
-
-def _local(ts: datetime) -> datetime:
-    return (ts if ts.tzinfo else ts.replace(tzinfo=UTC)).astimezone(LOCAL_TZ)
+    return parks.years(scope, park.id, str(LOCAL_TZ)) or [datetime.now(UTC).year - 1]
 
 
 def page_context(request: Request, user: OptionalUser) -> Page:

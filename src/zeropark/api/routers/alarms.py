@@ -6,18 +6,16 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import select
 
 from zeropark.api.auth import ScopeDep
 from zeropark.api.caching import caches
-from zeropark.api.deps import SessionDep
-from zeropark.api.paging import IntId, Limit, Offset, read_page
+from zeropark.api.paging import IntId, Limit, Offset
 from zeropark.api.routers.parks import park_out
 from zeropark.api.schemas import AlarmOut, Page
-from zeropark.errors import NotFound
 from zeropark.services.alarms import AlarmAction, change_alarm
 from zeropark.serving.caching import etag_of, json_bytes
-from zeropark.store.schema import AlarmRow
+from zeropark.store.queries import alarms
+from zeropark.store.queries.views import view_key
 
 router = APIRouter(tags=["alarms 告警"])
 
@@ -28,14 +26,6 @@ class AlarmState(StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
     CLOSED = "closed"
-
-
-def _get_row(session: SessionDep, scope: ScopeDep, alarm_id: IntId) -> AlarmRow:
-    row = session.get(AlarmRow, alarm_id)
-    if row is None:
-        raise NotFound(f"alarm {alarm_id} not found")
-    scope.check("alarm", str(alarm_id), park_id=row.park_id, enterprise_id=row.enterprise_id)
-    return row
 
 
 @router.get("/parks/{park_id}/alarms", response_model=Page[AlarmOut])
@@ -55,34 +45,31 @@ async def list_alarms(
     (``ALARM_TTL_S`` for changes made by other processes); sent with an ETag.
     """
     await park_out(request, scope, park_id)
-    key = (park_id, state, kind, meter_id, limit, offset, scope.is_enterprise, scope.enterprise_id)
-    stmt = select(AlarmRow).where(AlarmRow.park_id == park_id)
-    if state is not None:
-        stmt = stmt.where(AlarmRow.state == state.value)
-    if kind is not None:
-        stmt = stmt.where(AlarmRow.kind == kind)
-    if meter_id is not None:
-        stmt = stmt.where(AlarmRow.meter_id == meter_id)
-    stmt = scope.filter(stmt, enterprise_col=AlarmRow.enterprise_id).order_by(
-        AlarmRow.opened_at.desc(), AlarmRow.id.desc()
-    )
-    engine = request.app.state.engine
+    key = (park_id, state, kind, meter_id, limit, offset, view_key(scope))
 
     def render() -> tuple[bytes, str]:
-        items, total = read_page(engine, stmt, limit, offset, AlarmOut.model_validate)
-        body = Page[AlarmOut](items=items, total=total, limit=limit, offset=offset).model_dump_json(
-            by_alias=True
+        found = alarms.alarm_page(
+            scope,
+            park_id,
+            state="" if state is None else state.value,
+            kind=kind,
+            meter_id=meter_id,
+            limit=limit,
+            offset=offset,
         )
-        return body.encode(), etag_of(body.encode())
+        items = [AlarmOut.model_validate(r) for r in found.items]
+        page = Page[AlarmOut](items=items, total=found.total, limit=limit, offset=offset)
+        body = page.model_dump_json(by_alias=True).encode()
+        return body, etag_of(body)
 
     hit = await caches(request).alarm_pages.load(key, render)
     return json_bytes(request, *hit)
 
 
 @router.get("/alarms/{alarm_id}", response_model=AlarmOut)
-def get_alarm(alarm_id: IntId, session: SessionDep, scope: ScopeDep) -> AlarmOut:
+def get_alarm(alarm_id: IntId, scope: ScopeDep) -> AlarmOut:
     """One alarm. 告警详情."""
-    return AlarmOut.model_validate(_get_row(session, scope, alarm_id))
+    return AlarmOut.model_validate(alarms.alarm(scope, alarm_id))
 
 
 @router.post("/alarms/{alarm_id}/acknowledge", response_model=AlarmOut)

@@ -19,12 +19,11 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from zeropark.api.auth import ScopeDep
-from zeropark.api.deps import SessionDep
 from zeropark.api.paging import IntId, Limit, Offset
-from zeropark.api.routers.parks import get_park_row
 from zeropark.api.schemas import ImportBatchOut, Page
 from zeropark.api.validation import invalid
 from zeropark.services import imports
+from zeropark.store.queries import parks
 from zeropark.store.scope import Scope
 
 router = APIRouter(tags=["imports 数据导入"])
@@ -107,10 +106,10 @@ async def upload_workbook(
 
 @router.get("/parks/{park_id}/imports", response_model=Page[ImportBatchOut])
 def list_imports(
-    park_id: str, session: SessionDep, scope: ScopeDep, limit: Limit = 50, offset: Offset = 0
+    park_id: str, scope: ScopeDep, limit: Limit = 50, offset: Offset = 0
 ) -> Page[ImportBatchOut]:
     """Imports into a park, newest first (enterprise users: their own uploads). 导入记录."""
-    get_park_row(session, scope, park_id)
+    parks.park(scope, park_id)
     page = imports.list_imports(scope, park_id=park_id, limit=limit, offset=offset)
     return Page[ImportBatchOut](
         items=[ImportBatchOut.model_validate(b) for b in page.items],

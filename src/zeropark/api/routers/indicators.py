@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from zeropark.api.auth import ScopeDep
@@ -27,36 +27,30 @@ from zeropark.model import Method
 from zeropark.services.indicators import no_run, of_run
 from zeropark.serving.caching import etag_of, json_bytes
 from zeropark.store import runs
-from zeropark.store.db import read_connection
-from zeropark.store.schema import EnterpriseRow
+from zeropark.store.queries import enterprises, views
 from zeropark.store.scope import Scope
 
 router = APIRouter(tags=["indicators 指标"])
 
 
-def _enterprise_park(engine: Engine, enterprise_id: str) -> str | None:
-    with read_connection(engine) as conn:
-        park: str | None = conn.execute(
-            select(EnterpriseRow.park_id).where(EnterpriseRow.id == enterprise_id)
-        ).scalar_one_or_none()
-    return park
+async def _indicator_enterprise(scope: Scope, park_id: str, requested: str | None) -> str | None:
+    """The enterprise whose indicators are asked for (None = the park), scope-checked (404 + audit).
 
-
-async def _indicator_enterprise(
-    request: Request, scope: Scope, park_id: str, requested: str | None
-) -> str | None:
-    """The enterprise whose indicators are asked for (None = the park), scope-checked (404 + audit)."""
-    if scope.is_enterprise:
-        if requested is not None and requested != scope.enterprise_id:
-            await run_in_threadpool(
-                scope.deny, "indicators", f"{park_id}/{requested}", "indicators of another enterprise"
-            )
-            raise NotFound(f"enterprise '{requested}' not found")
-        return scope.enterprise_id
-    if requested is not None:
-        if await run_in_threadpool(_enterprise_park, request.app.state.engine, requested) != park_id:
-            raise NotFound(f"enterprise '{requested}' not found in park '{park_id}'")
-    return requested
+    An enterprise user gets its own (naming another: 404, audited); an enterprise a park user
+    names must be one of the park's. Decided without I/O unless a park user names an enterprise.
+    """
+    if not views.may_name(scope, requested):
+        await run_in_threadpool(
+            views.check_view,
+            scope,
+            requested,
+            entity="indicators",
+            entity_id=f"{park_id}/{requested}",
+            reason="indicators of another enterprise",
+        )
+    if requested is not None and requested != scope.enterprise_id:  # a park user names one
+        await run_in_threadpool(enterprises.check_in_park, scope, park_id, requested)
+    return views.view(scope, requested)
 
 
 async def park_indicators(
@@ -68,7 +62,7 @@ async def park_indicators(
     run; the table of that run is rendered once per process and sent with an ETag.
     """
     await park_out(request, scope, park_id)
-    ent_id = await _indicator_enterprise(request, scope, park_id, enterprise_id)
+    ent_id = await _indicator_enterprise(scope, park_id, enterprise_id)
     engine: Engine = request.app.state.engine
     found = (await latest(request, park_id, year, ent_id))[Method.NATIONAL]
     if found is None:

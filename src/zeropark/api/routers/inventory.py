@@ -36,11 +36,11 @@ from zeropark.api.schemas import (
 )
 from zeropark.api.shapes import inventory_out, run_out
 from zeropark.api.validation import invalid
-from zeropark.errors import NotFound
 from zeropark.model import Method, Role
 from zeropark.services import inventory as service
 from zeropark.serving.caching import etag_of, json_bytes
 from zeropark.store import runs
+from zeropark.store.queries import views
 from zeropark.store.queries.runs import LatestRun, latest_runs, run_summary
 from zeropark.store.scope import Principal, Scope
 
@@ -179,13 +179,16 @@ async def compare(
     run is named in ``newer_draft``.
     """
     await park_out(request, scope, park_id)
-    if scope.is_enterprise:
-        if enterprise_id is not None and enterprise_id != scope.enterprise_id:
-            await run_in_threadpool(
-                scope.deny, service.ENTITY, f"compare:{enterprise_id}", "other enterprise's comparison"
-            )
-            raise NotFound(f"enterprise '{enterprise_id}' not found")
-        enterprise_id = scope.enterprise_id
+    if not views.may_name(scope, enterprise_id):
+        await run_in_threadpool(
+            views.check_view,
+            scope,
+            enterprise_id,
+            entity=service.ENTITY,
+            entity_id=f"compare:{enterprise_id}",
+            reason="other enterprise's comparison",
+        )
+    enterprise_id = views.view(scope, enterprise_id)
     found = await latest(request, park_id, year, enterprise_id)
     sides = {}
     for method in (Method.NATIONAL, Method.GHG):
@@ -230,7 +233,7 @@ async def get_run(run_id: IntId, request: Request, scope: ScopeDep) -> Response:
     """
     summary = await visible_summary(request, scope, run_id)
     head = run_out(summary).model_dump_json(by_alias=True)
-    key = (run_id, summary.input_fingerprint, scope.is_enterprise, scope.enterprise_id, head)
+    key = (run_id, summary.input_fingerprint, views.view_key(scope), head)
     cache = caches(request).run_bodies
     hit = cache.get(key)
     if hit is None:

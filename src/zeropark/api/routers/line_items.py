@@ -18,10 +18,8 @@ from starlette.concurrency import run_in_threadpool
 from zeropark.accounting import Inventory, LineItem
 from zeropark.api.auth import ScopeDep
 from zeropark.api.caching import METER_TOPIC, RenderedLines, caches
-from zeropark.api.deps import SessionDep
 from zeropark.api.paging import IntId, Limit, Offset
 from zeropark.api.routers.inventory import stored_inventory, visible_summary
-from zeropark.api.routers.parks import get_park_row
 from zeropark.api.routers.readings import readings_page
 from zeropark.api.schemas import EvidenceOut, LineItemDetail, LineItemOut, Page
 from zeropark.api.shapes import evidence_out, line_out
@@ -30,6 +28,7 @@ from zeropark.factors import FactorSet
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.serving.caching import etag_of, json_bytes
 from zeropark.store import changes
+from zeropark.store.queries import parks, views
 from zeropark.store.queries.evidence import resolve_evidence
 from zeropark.store.runs import RunSummary
 from zeropark.store.scope import Scope
@@ -73,11 +72,11 @@ async def list_line_items(
     summary = await visible_summary(request, scope, run_id)
     inv = await stored_inventory(request, summary)
     rendered = await _rendered_lines(request, summary, inv)
-    own = scope.enterprise_id if scope.is_enterprise else None
+    sees = views.sees_enterprise(scope)
     picked = [
         i
         for i, li in enumerate(rendered.lines)
-        if (own is None or li.enterprise_id == own)
+        if sees(li.enterprise_id)
         and (category is None or li.category.value == category)
         and (enterprise_id is None or li.enterprise_id == enterprise_id)
         and (carrier is None or (li.carrier is not None and li.carrier.value == carrier))
@@ -92,7 +91,7 @@ async def list_line_items(
 def _find_line(scope: Scope, inv: Inventory, run_id: int, item_id: str) -> LineItem:
     for li in inv.lines:
         if li.id == item_id:
-            if scope.is_enterprise and li.enterprise_id != scope.enterprise_id:
+            if not views.sees_enterprise(scope)(li.enterprise_id):
                 scope.deny("line_item", f"{run_id}/{item_id}", "line item of another enterprise")
                 break
             return li
@@ -114,8 +113,7 @@ async def get_line_item(
         run_id,
         summary.input_fingerprint,
         item_id,
-        scope.is_enterprise,
-        scope.enterprise_id,
+        views.view_key(scope),
         evidence_limit,
         evidence_offset,
         changes.generation(METER_TOPIC),
@@ -183,7 +181,6 @@ async def line_item_readings(
     run_id: IntId,
     item_id: str,
     request: Request,
-    session: SessionDep,
     scope: ScopeDep,
     meter_id: Annotated[str, Query(max_length=64)],
     limit: Limit = 500,
@@ -195,7 +192,7 @@ async def line_item_readings(
     li = _find_line(scope, inv, run_id, item_id)
     if meter_id not in li.evidence:
         raise NotFound(f"meter '{meter_id}' is not evidence of line item '{item_id}'")
-    park = await run_in_threadpool(get_park_row, session, scope, summary.park_id)
+    park = await run_in_threadpool(parks.park, scope, summary.park_id)
     if li.month is not None:
         start, end = _month_range_utc(li.month, park.timezone)
     else:

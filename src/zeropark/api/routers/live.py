@@ -32,10 +32,9 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from zeropark.api.auth import ScopeDep
-from zeropark.api.deps import SessionDep
-from zeropark.api.routers.parks import get_park_row
 from zeropark.services.monitoring import live_curves
 from zeropark.serving import charts
+from zeropark.store.queries import parks
 from zeropark.store.scope import Scope
 
 router = APIRouter(tags=["monitoring 监测"])
@@ -77,7 +76,6 @@ def _event(payload: dict[str, Any], event_id: int) -> str:
 async def live_stream(
     park_id: str,
     request: Request,
-    session: SessionDep,
     scope: ScopeDep,
     interval_s: Annotated[
         float, Query(ge=0.2, le=60, description="how often the store is checked [s]")
@@ -88,8 +86,7 @@ async def live_stream(
     lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
 ) -> StreamingResponse:
     """Live power curves of the park as Server-Sent Events (new data pushed, no polling). 实时曲线推送."""
-    await run_in_threadpool(get_park_row, session, scope, park_id)  # 404 + audit outside the scope
-    session.close()  # the stream may stay open for hours: do not hold a pooled connection
+    await run_in_threadpool(parks.park, scope, park_id)  # 404 + audit outside the scope
 
     async def stream() -> AsyncIterator[str]:
         sent = 0

@@ -7,7 +7,7 @@ enterprise score. A park's report is computed once and refreshed in the backgrou
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
@@ -18,7 +18,9 @@ from zeropark.api.caching import caches
 from zeropark.api.paging import Limit, Offset
 from zeropark.api.routers.parks import park_out
 from zeropark.api.schemas import Page
+from zeropark.monitoring.quality import QualityReport, quality_report, view_of_report
 from zeropark.serving.caching import etag_of, json_bytes
+from zeropark.store.queries import views
 from zeropark.store.scope import Scope
 
 router = APIRouter(tags=["quality 数据质量"])
@@ -53,18 +55,16 @@ class QualityOut(BaseModel):
     meters: Page[MeterQualityOut]
 
 
-async def _cached_report(request: Request, park_id: str, year: int, compute: Any) -> Any:
+async def _cached_report(request: Request, park_id: str, year: int) -> QualityReport:
     """The park's report from the memo (no thread hop on a hit; a miss computes in the pool)."""
     memo = caches(request).quality_reports
     engine = request.app.state.engine
 
-    def work() -> Any:
-        return compute(engine, park_id, year)
+    def work() -> QualityReport:
+        return quality_report(engine, park_id, year)
 
-    report = memo.peek((park_id, year), work)
-    if report is None:
-        report = await run_in_threadpool(memo.get, (park_id, year), work)
-    return report
+    report: QualityReport | None = memo.peek((park_id, year), work)
+    return report if report is not None else await run_in_threadpool(memo.get, (park_id, year), work)
 
 
 @router.get("/parks/{park_id}/quality", response_model=QualityOut)
@@ -82,11 +82,9 @@ async def get_quality(
     The JSON of a page is rendered once per report (a report is immutable; a refresh is a new
     one) and tenant view, and sent with an ETag (304 on ``If-None-Match``).
     """
-    from zeropark.monitoring.quality import quality_report
-
     await park_out(request, scope, park_id)
-    report = await _cached_report(request, park_id, year, quality_report)
-    key = (park_id, year, scope.is_enterprise, scope.enterprise_id, limit, offset, worst_first)
+    report = await _cached_report(request, park_id, year)
+    key = (park_id, year, views.view_key(scope), limit, offset, worst_first)
     cache = caches(request).quality_bodies
     hit = cache.get(key)
     if hit is None or hit[0] is not report:
@@ -98,18 +96,19 @@ async def get_quality(
 
 
 def quality_out(
-    report: Any, scope: Scope, park_id: str, year: int, limit: int, offset: int, worst_first: bool
+    report: QualityReport, scope: Scope, park_id: str, year: int, limit: int, offset: int, worst_first: bool
 ) -> QualityOut:
-    """API shape of a quality report as ``scope`` may see it (an enterprise user: its meters)."""
-    meters = list(report.meters)
+    """API shape of a quality report as ``scope`` may see it (an enterprise user: its meters and score).
+
+    The score is the view's (:func:`~zeropark.monitoring.quality.view_of_report`: the park's, or
+    the enterprise's own), the figure every door shows.
+    """
+    view = view_of_report(report, views.view(scope, None))
+    meters = list(view.meters)
     if worst_first:
         meters.sort(key=lambda m: (m.score, m.meter_id))
-    by_ent = {(k or "park"): v for k, v in report.by_enterprise.items()}
-    score = report.score
-    if scope.is_enterprise:
-        meters = [m for m in meters if m.enterprise_id == scope.enterprise_id]
-        by_ent = {k: v for k, v in by_ent.items() if k == scope.enterprise_id}
-        score = by_ent.get(scope.enterprise_id or "")
+    sees = views.sees_enterprise(scope)
+    by_ent = {(k or "park"): v for k, v in report.by_enterprise.items() if sees(k)}
     page = meters[offset : offset + limit]
     items = [
         MeterQualityOut(
@@ -133,7 +132,7 @@ def quality_out(
         year=year,
         start_utc=report.start_utc,
         end_utc=report.end_utc,
-        score=score,
+        score=view.score,
         by_enterprise=by_ent,
         meters=Page(items=items, total=len(meters), limit=limit, offset=offset),
     )

@@ -7,19 +7,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Row
 from starlette.concurrency import run_in_threadpool
 
 from zeropark.api.auth import ScopeDep
 from zeropark.api.caching import caches
-from zeropark.api.paging import Limit, Offset, read_page
+from zeropark.api.paging import Limit, Offset
 from zeropark.api.routers.meters import MeterTenants, check_meter
 from zeropark.api.schemas import Page, ReadingOut, RollupOut
 from zeropark.api.validation import invalid
-from zeropark.store.schema import ReadingRow, RollupRow
+from zeropark.store.queries import meters
 from zeropark.store.scope import Scope
 
 router = APIRouter(tags=["readings 计量数据"])
@@ -47,7 +47,7 @@ def _json(page: Page[ReadingOut] | Page[RollupOut]) -> Response:
     return Response(page.model_dump_json(by_alias=True).encode(), media_type="application/json")
 
 
-def _reading_out(r: ReadingRow) -> ReadingOut:
+def _reading_out(r: Row[Any]) -> ReadingOut:
     return ReadingOut(meter_id=r.meter_id, ts=r.ts, value=r.value, quality=r.quality)
 
 
@@ -64,13 +64,9 @@ def readings_page(
     """Readings of a visible meter in ``[start, end)``, oldest first (blocking: thread pool)."""
     check_meter(tenants, engine, scope, meter_id)
     _check_range(start, end)
-    stmt = select(ReadingRow).where(ReadingRow.meter_id == meter_id)
-    if start is not None:
-        stmt = stmt.where(ReadingRow.ts >= start)
-    if end is not None:
-        stmt = stmt.where(ReadingRow.ts < end)
-    items, total = read_page(engine, stmt.order_by(ReadingRow.ts), limit, offset, _reading_out)
-    return Page[ReadingOut](items=items, total=total, limit=limit, offset=offset)
+    found = meters.reading_page(scope, meter_id, start, end, limit=limit, offset=offset)
+    items = [_reading_out(r) for r in found.items]
+    return Page[ReadingOut](items=items, total=found.total, limit=limit, offset=offset)
 
 
 @router.get("/meters/{meter_id}/readings", response_model=Page[ReadingOut])
@@ -91,7 +87,7 @@ async def list_readings(
     return _json(page)
 
 
-def _rollup_out(r: RollupRow) -> RollupOut:
+def _rollup_out(r: Row[Any]) -> RollupOut:
     return RollupOut(
         meter_id=r.meter_id,
         bucket=r.bucket,
@@ -118,13 +114,9 @@ def _rollups_page(
 ) -> Page[RollupOut]:
     check_meter(tenants, engine, scope, meter_id)
     _check_range(start, end)
-    stmt = select(RollupRow).where(RollupRow.meter_id == meter_id, RollupRow.bucket == bucket.value)
-    if start is not None:
-        stmt = stmt.where(RollupRow.start >= start)
-    if end is not None:
-        stmt = stmt.where(RollupRow.start < end)
-    items, total = read_page(engine, stmt.order_by(RollupRow.start), limit, offset, _rollup_out)
-    return Page[RollupOut](items=items, total=total, limit=limit, offset=offset)
+    found = meters.rollup_page(scope, meter_id, bucket.value, start, end, limit=limit, offset=offset)
+    items = [_rollup_out(r) for r in found.items]
+    return Page[RollupOut](items=items, total=found.total, limit=limit, offset=offset)
 
 
 @router.get("/meters/{meter_id}/rollups", response_model=Page[RollupOut])

@@ -1,4 +1,4 @@
-"""Meters as read (计量器具): one meter, its readings by month, the park's meters, year totals, rollups.
+"""Meters as read (计量器具): one meter, its readings and rollups, the park's meters, year totals.
 
 Every function takes the caller's :class:`~zeropark.store.scope.Scope`: an enterprise user gets
 only its own enterprise's meters; one meter outside the scope answers NotFound (audited).
@@ -12,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, Row, bindparam, func, select
 
 from zeropark.errors import NotFound
-from zeropark.store.db import session_factory
+from zeropark.model import Carrier, Direction
+from zeropark.store.db import read_connection, session_factory
+from zeropark.store.queries.paging import Slice, row_page
 from zeropark.store.schema import MeterRow, ReadingRow, RollupRow
 from zeropark.store.scope import Scope
 
@@ -24,8 +26,12 @@ __all__ = [
     "count_readings",
     "latest_rollups",
     "meter",
+    "meter_page",
+    "meter_tenant",
     "meters",
+    "reading_page",
     "readings",
+    "rollup_page",
     "year_totals",
 ]
 
@@ -49,13 +55,110 @@ def meter(scope: Scope, meter_id: str) -> MeterRow:
     return row
 
 
-def meters(scope: Scope, park_id: str, *, enterprise_id: str | None = None) -> list[MeterRow]:
-    """The park's meters inside ``scope`` (optionally one enterprise's), by id."""
+_TENANT = select(MeterRow.park_id, MeterRow.enterprise_id).where(MeterRow.id == bindparam("meter_id"))
+
+
+def meter_tenant(engine: Engine, meter_id: str) -> tuple[str, str | None]:
+    """The (park, enterprise) of meter ``meter_id``; tenant-neutral: the caller checks the scope with it.
+
+    One indexed lookup on an autocommit connection (the API keeps the answer per process and
+    checks the scope on every request).
+
+    Raises
+    ------
+    NotFound
+        No such meter.
+    """
+    with read_connection(engine) as conn:
+        row = conn.execute(_TENANT, {"meter_id": meter_id}).first()
+    if row is None:
+        raise NotFound(f"meter '{meter_id}' not found")
+    return row.park_id, row.enterprise_id
+
+
+def meters(
+    scope: Scope, park_id: str, *, enterprise_id: str | None = None, carrier: Carrier | None = None
+) -> list[MeterRow]:
+    """The park's meters inside ``scope`` (optionally one enterprise's, one carrier's), by id."""
     stmt = _scoped(scope, select(MeterRow).where(MeterRow.park_id == park_id))
     if enterprise_id is not None:
         stmt = stmt.where(MeterRow.enterprise_id == enterprise_id)
+    if carrier is not None:
+        stmt = stmt.where(MeterRow.carrier == carrier.value)
     with session_factory(scope.engine)() as session:
         return list(session.scalars(stmt.order_by(MeterRow.id)))
+
+
+def meter_page(
+    scope: Scope,
+    park_id: str,
+    *,
+    carrier: Carrier | None = None,
+    direction: Direction | None = None,
+    enterprise_id: str | None = None,
+    level: int | None = None,
+    limit: int,
+    offset: int,
+) -> Slice[Row[Any]]:
+    """One page of the park's meters inside ``scope``, by id, as plain rows (blocking; hot path).
+
+    Filtered by carrier, direction, enterprise and level; an enterprise user naming another
+    enterprise gets an empty page. The caller has checked the park against the scope.
+    """
+    stmt = select(MeterRow).where(MeterRow.park_id == park_id)
+    if carrier is not None:
+        stmt = stmt.where(MeterRow.carrier == carrier.value)
+    if direction is not None:
+        stmt = stmt.where(MeterRow.direction == direction.value)
+    if enterprise_id is not None:
+        stmt = stmt.where(MeterRow.enterprise_id == enterprise_id)
+    if level is not None:
+        stmt = stmt.where(MeterRow.level == level)
+    stmt = scope.filter(stmt, enterprise_col=MeterRow.enterprise_id).order_by(MeterRow.id)
+    return row_page(scope.engine, stmt, limit, offset)
+
+
+def reading_page(
+    scope: Scope,
+    meter_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    limit: int,
+    offset: int,
+) -> Slice[Row[Any]]:
+    """Readings of a meter the caller has checked against ``scope``, in ``[start, end)``, oldest first.
+
+    Plain rows (blocking; the hot path of the API's readings pages).
+    """
+    stmt = select(ReadingRow).where(ReadingRow.meter_id == meter_id)
+    if start is not None:
+        stmt = stmt.where(ReadingRow.ts >= start)
+    if end is not None:
+        stmt = stmt.where(ReadingRow.ts < end)
+    return row_page(scope.engine, stmt.order_by(ReadingRow.ts), limit, offset)
+
+
+def rollup_page(
+    scope: Scope,
+    meter_id: str,
+    bucket: str,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    limit: int,
+    offset: int,
+) -> Slice[Row[Any]]:
+    """Rollups (``bucket``: 15min, hour, day, month) of a checked meter starting in ``[start, end)``.
+
+    Oldest first, plain rows (blocking; the hot path of the API's rollup pages).
+    """
+    stmt = select(RollupRow).where(RollupRow.meter_id == meter_id, RollupRow.bucket == bucket)
+    if start is not None:
+        stmt = stmt.where(RollupRow.start >= start)
+    if end is not None:
+        stmt = stmt.where(RollupRow.start < end)
+    return row_page(scope.engine, stmt.order_by(RollupRow.start), limit, offset)
 
 
 def _month_range(month: str) -> tuple[datetime, datetime] | None:

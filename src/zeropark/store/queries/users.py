@@ -1,21 +1,43 @@
-"""Users as read (用户): the accounts, and the parks and enterprises a user may be bound to (admins)."""
+"""Users as read (用户): one's own account; the accounts and the parks and enterprises to bind (admins)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from zeropark.errors import PermissionDenied
+from zeropark.errors import NotFound, PermissionDenied
 from zeropark.model import Role
 from zeropark.store.db import session_factory
+from zeropark.store.queries.paging import Slice, orm_page
 from zeropark.store.schema import EnterpriseRow, ParkRow, UserRow
 from zeropark.store.scope import Scope
 
-__all__ = ["all_enterprises", "all_parks", "users"]
+__all__ = ["account", "all_enterprises", "all_parks", "user_page", "users"]
 
 
 def _admin(scope: Scope) -> None:
     if scope.user.role != Role.ADMIN:
         raise PermissionDenied("only admins manage users")
+
+
+def account(scope: Scope) -> UserRow:
+    """The account of the scope's own user (any role).
+
+    Raises
+    ------
+    NotFound
+        The account is gone (deleted while its session lived).
+    """
+    with session_factory(scope.engine)() as session:
+        row = session.get(UserRow, scope.user.id)
+    if row is None:
+        raise NotFound(f"user {scope.user.id} not found")
+    return row
+
+
+def user_page(scope: Scope, *, limit: int, offset: int) -> Slice[UserRow]:
+    """One page of all users, by id, and how many there are (admins only)."""
+    _admin(scope)
+    return orm_page(scope.engine, select(UserRow).order_by(UserRow.id), limit, offset)
 
 
 def users(scope: Scope) -> list[UserRow]:
