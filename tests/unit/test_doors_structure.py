@@ -48,9 +48,6 @@ ALLOWED = {
     ("web/pages/enterprises.py", 'active = "enterprise" if page.scope.is_enterprise else "enterprises"'),
     ("web/pages/enterprises.py", '"nav_enterprise" if page.scope.is_enterprise else "nav_enterprises",'),
     ("web/pages/overview.py", "if page.scope.is_enterprise:"),
-    # the inventory page's ?view=<enterprise> for park users (an enterprise user always sees its
-    # own run): a view decision that belongs in zeropark.store.queries.views (views.view)
-    ("web/pages/inventory.py", "if view and not page.scope.is_enterprise:"),
 }
 
 

@@ -19,7 +19,7 @@ from zeropark.model import Method
 from zeropark.services import inventory as service
 from zeropark.services.inventory import RunView
 from zeropark.serving import charts
-from zeropark.store.queries import enterprises, meters
+from zeropark.store.queries import enterprises, meters, views
 from zeropark.store.queries.evidence import EvidenceKind, resolve_evidence
 from zeropark.web.context import Page, PageDep, make_pager
 from zeropark.web.pages.common import drill_url, error_page, label_maker, not_found_page, page_run
@@ -118,11 +118,14 @@ def _method(method: str) -> Method:
 
 
 def _view_run(page: Page, method: str, view: str) -> RunView | None:
-    """The park's run, or with ``view`` one enterprise's own run (404 outside the scope)."""
-    if view and not page.scope.is_enterprise:
-        enterprises.enterprise(page.scope, view)  # NotFound (audited) outside the scope
-        return page_run(page, _method(method), enterprise_id=view)
-    return page_run(page, _method(method))
+    """The park's run, or with ``view`` one enterprise's own run (404 outside the scope).
+
+    An enterprise user always gets its own enterprise's run, whatever ``view`` names.
+    """
+    enterprise = views.view(page.scope, view or None)
+    if enterprise is not None:
+        enterprises.enterprise(page.scope, enterprise)  # NotFound (audited) outside the scope
+    return page_run(page, _method(method), enterprise_id=enterprise)
 
 
 @router.get("/inventory/items", response_class=HTMLResponse)
