@@ -51,10 +51,10 @@ from zeropark.forecast.target import Target, TargetKind
 from zeropark.forecast.weather import temperature_from_frame
 from zeropark.model import Carrier, Direction, Meter, Park
 from zeropark.optimize.profiles import Profiles
-from zeropark.services.park_runs import check_create, check_read, json_safe, require_park, utc
+from zeropark.services.park_runs import check_create, check_read, json_safe, require_park, utc, visible_rows
 from zeropark.store import audit, repo
 from zeropark.store.aggregate import load_accounting_input, meter_hourly
-from zeropark.store.db import get_detached, newest_detached, transaction
+from zeropark.store.db import get_detached, transaction
 from zeropark.store.schema import ForecastRunRow
 from zeropark.store.scope import Scope
 
@@ -375,11 +375,7 @@ def list_forecast_runs(scope: Scope, park_id: str | None = None, limit: int = 50
     PermissionDenied
         For an enterprise user.
     """
-    park = park_id if park_id is not None else scope.park_id
-    check_read(scope, park, ENTITY, f"runs of {park or 'all parks'}")
-    if park_id is not None:
-        require_park(scope.engine, park_id)
-    return [_stored(r) for r in newest_detached(scope.engine, ForecastRunRow, park, limit)]
+    return [_stored(r) for r in visible_rows(scope, ForecastRunRow, ENTITY, park_id, limit)]
 
 
 # --- profiles for the optimiser --------------------------------------------------------------

@@ -39,10 +39,10 @@ from zeropark.optimize.solve import demand_response, investment_effect, optimise
 from zeropark.optimize.system import DemandResponseEvent, Mode
 from zeropark.optimize.tariff import Tariff, load_tariff, load_tariffs
 from zeropark.services.forecasting import forecast_profiles
-from zeropark.services.park_runs import check_create, check_read, json_safe, require_park, utc
+from zeropark.services.park_runs import check_create, check_read, json_safe, utc, visible_rows
 from zeropark.store import audit
 from zeropark.store.aggregate import load_accounting_input
-from zeropark.store.db import get_detached, newest_detached, transaction
+from zeropark.store.db import get_detached, transaction
 from zeropark.store.schema import OptimizationRunRow
 from zeropark.store.scope import Scope
 
@@ -274,11 +274,7 @@ def list_runs(scope: Scope, park_id: str | None = None, limit: int = 50) -> list
     PermissionDenied
         For an enterprise user.
     """
-    park = park_id if park_id is not None else scope.park_id
-    check_read(scope, park, ENTITY, f"runs of {park or 'all parks'}")
-    if park_id is not None:
-        require_park(scope.engine, park_id)
-    return [_stored(r).summary() for r in newest_detached(scope.engine, OptimizationRunRow, park, limit)]
+    return [_stored(r).summary() for r in visible_rows(scope, OptimizationRunRow, ENTITY, park_id, limit)]
 
 
 def get_run(scope: Scope, run_id: int) -> StoredRun:

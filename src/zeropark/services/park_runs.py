@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 from zeropark.errors import NotFound, PermissionDenied
 from zeropark.model import Park
 from zeropark.store import repo
+from zeropark.store.db import RunRowT, newest_detached
 from zeropark.store.scope import Scope
 
 
@@ -66,6 +67,25 @@ def check_create(scope: Scope, park_id: str, entity: str) -> Park:
     park = require_park(scope.engine, park_id)
     scope.require_manager(entity, park_id)
     return park
+
+
+def visible_rows(
+    scope: Scope, model: type[RunRowT], entity: str, park_id: str | None, limit: int
+) -> list[RunRowT]:
+    """The newest stored runs of ``model`` first, of ``park_id`` (else of every park the user sees).
+
+    Raises
+    ------
+    NotFound
+        If ``park_id`` is outside the scope or does not exist.
+    PermissionDenied
+        For an enterprise user.
+    """
+    park = park_id if park_id is not None else scope.park_id
+    check_read(scope, park, entity, f"runs of {park or 'all parks'}")
+    if park_id is not None:
+        require_park(scope.engine, park_id)
+    return newest_detached(scope.engine, model, park, limit)
 
 
 def require_park(engine: Engine, park_id: str) -> Park:
