@@ -255,7 +255,7 @@ def alarms_evaluate(
     webhook: Annotated[bool, typer.Option(help="Call rule webhooks for new alarms")] = True,
 ) -> None:
     """Evaluate all alarm rules of a park now (threshold, missing data, imbalance). 评估告警规则."""
-    new = evaluate_rules(engine(), park, notify=webhook)
+    new = evaluate_rules(engine(), park, notify=webhook, mqtt_url=get_settings().mqtt_url)
     console.print(f"{len(new)} new alarm(s)")
     for a in new:
         console.print(f"  #{a.id} [{a.kind}] {a.message}")
@@ -308,9 +308,6 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Random seed")] = 1,
 ) -> None:
     """Publish realistic meter readings over MQTT (demo, load generator). 模拟计量数据发布."""
-    from zeropark.ingest.mqtt import parse_mqtt_url
-    from zeropark.settings import get_settings
-
     host, port = parse_mqtt_url(url or get_settings().mqtt_url)
     sim_meters = meters_from_db(engine(), park) if park else synthetic_meters(meters, seed=seed)
     cfg = SimConfig(
