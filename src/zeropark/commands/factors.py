@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_NOT_FOUND, console, err_console
+from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_NOT_FOUND, console, engine, err_console
 from zeropark.errors import DataError, FactorNotFound, NotFound, ValidationError
 from zeropark.factors import (
     Factor,
@@ -18,6 +18,8 @@ from zeropark.factors import (
     load_custom_csv,
     load_factor_set,
 )
+from zeropark.settings import get_settings
+from zeropark.store.factor_repo import get_factor_set, list_factor_sets, save_factor_set
 
 factors_app = typer.Typer(
     name="factors",
@@ -39,8 +41,6 @@ SetOption = Annotated[
 
 def _resolve_set(spec: str | None) -> FactorSet:
     """A built-in set by name, or a stored set ``NAME[@VERSION]`` from the database."""
-    from zeropark.settings import get_settings
-
     spec = spec or get_settings().factor_set
     name, _, version = spec.partition("@")
     if name in builtin_set_names() and not version:
@@ -48,9 +48,6 @@ def _resolve_set(spec: str | None) -> FactorSet:
     builtin = load_factor_set(name) if name in builtin_set_names() else None
     if builtin is not None and version == builtin.version:
         return builtin
-    from zeropark.commands.common import engine
-    from zeropark.store.factor_repo import get_factor_set
-
     return get_factor_set(engine(), name, version or None)
 
 
@@ -192,9 +189,6 @@ def load_factors(
     created_by: Annotated[str | None, typer.Option("--by", help="录入人 Who loads it.")] = None,
 ) -> None:
     """载入自定义因子 Validate a custom factor CSV, store it as a new immutable version, print its sha256."""
-    from zeropark.commands.common import engine
-    from zeropark.store.factor_repo import save_factor_set
-
     try:
         base_set = _resolve_set(base)
     except (NotFound, DataError, KeyError) as exc:
@@ -223,9 +217,6 @@ def load_factors(
 @factors_app.command("sets")
 def list_sets() -> None:
     """列出因子集 List the built-in sets and the sets stored in the database."""
-    from zeropark.commands.common import engine
-    from zeropark.store.factor_repo import list_factor_sets
-
     table = Table(title="factor sets 因子集")
     for column in ("name", "version", "sha256", "built-in", "stored at", "description"):
         table.add_column(column, overflow="fold")
