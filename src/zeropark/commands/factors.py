@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_NOT_FOUND, console, engine, err_console
+from zeropark.commands import common  # common.engine() looked up per call: tests point it elsewhere
+from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_NOT_FOUND, console, err_console
 from zeropark.errors import DataError, FactorNotFound, NotFound, ValidationError
 from zeropark.factors import (
     Factor,
@@ -48,7 +49,7 @@ def _resolve_set(spec: str | None) -> FactorSet:
     builtin = load_factor_set(name) if name in builtin_set_names() else None
     if builtin is not None and version == builtin.version:
         return builtin
-    return get_factor_set(engine(), name, version or None)
+    return get_factor_set(common.engine(), name, version or None)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -201,7 +202,7 @@ def load_factors(
             err_console.print(f"  - {error}", markup=False, highlight=False)
         raise typer.Exit(EXIT_DATA_ERROR) from None
     try:
-        stored = save_factor_set(engine(), custom, created_by=created_by)
+        stored = save_factor_set(common.engine(), custom, created_by=created_by)
     except DataError as exc:
         raise _fail(str(exc), EXIT_DATA_ERROR) from None
     console.print(f"stored 已保存: {stored.name}@{stored.version}", markup=False, highlight=False)
@@ -220,12 +221,12 @@ def list_sets() -> None:
     table = Table(title="factor sets 因子集")
     for column in ("name", "version", "sha256", "built-in", "stored at", "description"):
         table.add_column(column, overflow="fold")
-    stored = {(s.name, s.version) for s in list_factor_sets(engine())}
+    stored = {(s.name, s.version) for s in list_factor_sets(common.engine())}
     for name in builtin_set_names():
         fs = load_factor_set(name)
         if (fs.name, fs.version) not in stored:
             table.add_row(fs.name, fs.version, fs.sha256[:12] + "…", "yes", "—", fs.description)
-    for s in list_factor_sets(engine()):
+    for s in list_factor_sets(common.engine()):
         table.add_row(
             s.name,
             s.version,
