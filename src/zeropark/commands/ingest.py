@@ -37,11 +37,18 @@ alarms_app = typer.Typer(help="Alarms 告警: evaluate rules, list, acknowledge,
 
 def show_readings_result(title: str, result: ImportResult) -> None:
     """Print the outcome of a readings import: counts, the first row errors, what to do next."""
-    cols = ("rows", "stored", "duplicates", "conflicts", "flagged", "quarantined")
+    counts = {
+        "rows": result.rows,
+        "stored": result.stored,
+        "duplicates": result.duplicates,
+        "conflicts": result.conflicts,
+        "flagged": result.flagged,
+        "quarantined": result.quarantined,
+    }
     table = Table(title=f"{title} 计量数据 readings")
-    for col in cols:
+    for col in counts:
         table.add_column(col, justify="right")
-    table.add_row(*(str(getattr(result, c)) for c in cols))
+    table.add_row(*(str(n) for n in counts.values()))
     console.print(table)
     for e in result.errors[:20]:
         err_console.print(f"  - {e}")
