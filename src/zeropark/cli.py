@@ -1,12 +1,13 @@
 """``zeropark`` command line (typer). Each area's commands live in ``zeropark.commands.<area>``.
 
 The sub-command modules are loaded lazily, by name: :data:`COMMANDS` maps each top-level command
-to the module that registers it and to the one-line summary ``zeropark --help`` shows. Importing
-every command module up front would load the services, the store, the accounting engine, the
-report renderers and the web app before typer even parses the arguments (≈ 1.5 s of a bare
-``zeropark --help``); loaded by name, a command pays only for its own module, and the listing for
-none. ``zeropark COMMAND --help`` loads COMMAND's module and shows its own help as before.
-A test checks that every entry imports, registers its command and carries that command's summary.
+to the module that registers it and to the one-line summary ``zeropark --help`` shows. Why: the
+command modules import the services, the store, the accounting engine, the report renderers and
+the web app at their top, so importing them all up front cost every invocation well over a second
+before typer even parsed its arguments. Loaded by name, a command pays only for its own module
+and the listing for none; ``zeropark COMMAND --help`` loads COMMAND's module and shows its own
+help as before. tests/unit/test_cli.py checks that every entry imports, registers its command and
+carries that command's summary, and that ``zeropark --help`` imports no command module.
 """
 
 from __future__ import annotations
