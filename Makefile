@@ -32,6 +32,7 @@ services:  ## start PostgreSQL and Mosquitto if they are down (test prerequisite
 test: setup services  ## the whole test suite (SQLite, real PostgreSQL, real Mosquitto, headless Chromium)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache --no-logo  # import contracts: [tool.importlinter] in pyproject.toml
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint:

@@ -1,51 +1,164 @@
-"""``zeropark`` command line (typer). Each area's commands live in ``zeropark.commands.<area>``."""
+"""``zeropark`` command line (typer). Each area's commands live in ``zeropark.commands.<area>``.
+
+The sub-command modules are loaded lazily, by name: :data:`COMMANDS` maps each top-level command
+to the module that registers it and to the one-line summary ``zeropark --help`` shows. Why: the
+command modules import the services, the store, the accounting engine, the report renderers and
+the web app at their top, so importing them all up front cost every invocation well over a second
+before typer even parsed its arguments. Loaded by name, a command pays only for its own module
+and the listing for none; ``zeropark COMMAND --help`` loads COMMAND's module and shows its own
+help as before. tests/unit/test_cli.py checks that every entry imports, registers its command and
+carries that command's summary, and that ``zeropark --help`` imports no command module.
+"""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
 import typer
+from typer.core import TyperCommand, TyperGroup
+from typer.main import get_group
 
 from zeropark import __version__
+
+if TYPE_CHECKING:
+    # typer ≥ 0.26 carries its own copy of click; its Context and Command have no public alias
+    from typer._click import Command, Context
+
+__all__ = ["COMMANDS", "LazyCommand", "app", "load_command"]
+
+
+@dataclass(frozen=True, slots=True)
+class LazyCommand:
+    """A top-level command known by name until it runs: where it is registered, what it does."""
+
+    module: str  # a module of zeropark.commands with ``register(app: typer.Typer) -> None``
+    summary: str  # the first paragraph of the command's own help, shown by ``zeropark --help``
+
+
+#: Every top-level command but ``version``, in the order ``zeropark --help`` lists them.
+COMMANDS: Mapping[str, LazyCommand] = {
+    "init": LazyCommand(
+        "zeropark.commands.serve",
+        "Create or migrate the database at ZEROPARK_DATABASE_URL. 初始化/升级数据库.",
+    ),
+    "account": LazyCommand(
+        "zeropark.commands.account",
+        "Account a park's (or one enterprise's) emissions for a year and store the run. 碳排放核算.",
+    ),
+    "runs": LazyCommand(
+        "zeropark.commands.runs",
+        "核算记录 Inventory runs: the latest run of a view, or a list (table or JSON).",
+    ),
+    "report": LazyCommand(
+        "zeropark.commands.runs",
+        "报告 Write the annual PDF report or the Excel inventory of the latest run (kept and audited).",
+    ),
+    "verify": LazyCommand(
+        "zeropark.commands.verify",
+        "复核 Recompute a stored inventory run from the raw readings and compare it bit for bit.",
+    ),
+    "template": LazyCommand(
+        "zeropark.commands.data",
+        "Write the blank enterprise data workbook 企业能源消费与碳排放数据填报表. 生成填报模板.",
+    ),
+    "import": LazyCommand(
+        "zeropark.commands.data",
+        "Import an enterprise workbook (xlsx/csv/yaml/json) or a meter-readings export. 导入数据文件.",
+    ),
+    "demo": LazyCommand(
+        "zeropark.commands.demo",
+        "Build the demo park (示例数据) and show both inventories; --serve starts the web app. 构建示例园区.",
+    ),
+    "simulate": LazyCommand(
+        "zeropark.commands.ingest",
+        "Publish realistic meter readings over MQTT (demo, load generator). 模拟计量数据发布.",
+    ),
+    "serve": LazyCommand(
+        "zeropark.commands.serve",
+        "Serve the web pages and the HTTP API (/api/v1, docs at /api/v1/docs). 启动 Web 服务与 API.",
+    ),
+    "forecast": LazyCommand(
+        "zeropark.commands.forecast",
+        "日前预测 Day-ahead forecast of load or PV, with a rolling-origin backtest; the run is stored.",
+    ),
+    "factors": LazyCommand(
+        "zeropark.commands.factors",
+        "因子库 Emission factors and coefficients: list, show, load a custom set.",
+    ),
+    "ingest": LazyCommand(
+        "zeropark.commands.ingest",
+        "Readings ingestion 计量数据采集: MQTT service, files, gateways, counters.",
+    ),
+    "quarantine": LazyCommand("zeropark.commands.ingest", "Quarantined records 隔离区: list and re-process."),
+    "alarms": LazyCommand(
+        "zeropark.commands.ingest", "Alarms 告警: evaluate rules, list, acknowledge, close."
+    ),
+    "users": LazyCommand(
+        "zeropark.commands.serve",
+        "用户 Users: add and list accounts (roles: admin, park_manager, enterprise, verifier, device).",
+    ),
+    "optimize": LazyCommand(
+        "zeropark.commands.optimize",
+        "优化 Energy optimisation (linopy + HiGHS): day-ahead dispatch, sizing (PV, battery, heat pump, "
+        "thermal storage), demand-response events; runs are stored and shown in the web/API.",
+    ),
+}
+
+
+class _CommandModule(Protocol):
+    """What a module of ``zeropark.commands`` offers the CLI."""
+
+    def register(self, app: typer.Typer) -> None:
+        """Attach the module's commands to ``app``."""
+
+
+@cache
+def load_command(name: str) -> Command:
+    """The typer command ``name`` of :data:`COMMANDS`, its module imported now (once)."""
+    module = cast(_CommandModule, importlib.import_module(COMMANDS[name].module))
+    scratch = typer.Typer(rich_markup_mode="rich")
+    module.register(scratch)
+    return get_group(scratch).commands[name]
+
+
+class _Deferred(TyperCommand):
+    """Stands for a command in the listing; parsing its arguments loads and runs the real one."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Context | None = None, **extra: Any
+    ) -> Context:
+        """Hand over to the loaded command: its own options, help and callback."""
+        return load_command(self.name or "").make_context(info_name, args, parent=parent, **extra)
+
+
+class _Group(TyperGroup):
+    """The ``zeropark`` group: its own commands first, then :data:`COMMANDS` in their order."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for name, lazy in COMMANDS.items():
+            self.add_command(_Deferred(name=name, help=lazy.summary))
+
 
 app = typer.Typer(
     name="zeropark",
     help="zeropark 零碳园区能碳管理平台 — measure, account, plan and prove a park's way to zero carbon.",
+    cls=_Group,
     no_args_is_help=True,
     rich_markup_mode="rich",
 )
+
+
+@app.callback()
+def main() -> None:
+    """Options of ``zeropark`` itself (none yet); a callback keeps it a group with one own command."""
 
 
 @app.command()
 def version() -> None:
     """Print the zeropark version. 打印版本号."""
     typer.echo(__version__)
-
-
-@app.command()
-def init() -> None:
-    """Create or migrate the database at ZEROPARK_DATABASE_URL. 初始化/升级数据库."""
-    from zeropark.commands.common import console, engine
-
-    eng = engine()
-    console.print(f"database ready: {eng.url.render_as_string(hide_password=True)}")
-
-
-def _register() -> None:
-    """Attach each area's sub-commands."""
-    from zeropark.commands import (
-        account,
-        data,
-        demo,
-        factors,
-        forecast,
-        ingest,
-        optimize,
-        runs,
-        serve,
-        verify,
-    )
-
-    for module in (factors, account, runs, verify, data, demo, ingest, serve, optimize, forecast):
-        module.register(app)
-
-
-_register()

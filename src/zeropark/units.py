@@ -346,7 +346,7 @@ def steam_enthalpy_kj_per_kg(pressure_mpa: float, temperature_c: float | None = 
     >>> round(steam_enthalpy_kj_per_kg(1.0, 250.0), 1)
     2943.2
     """
-    from iapws import IAPWS97
+    from iapws import IAPWS97  # pulls in scipy (≈ 0.2 s): loaded on the first steam conversion only
 
     if pressure_mpa <= 0 or not math.isfinite(pressure_mpa):
         raise ValueError(
@@ -361,7 +361,7 @@ def steam_enthalpy_kj_per_kg(pressure_mpa: float, temperature_c: float | None = 
                 f"{temperature_c} °C at {pressure_mpa} MPa is liquid water, not steam; "
                 "check the pressure (absolute, MPa) and the temperature, or use hot_water_heat_gj"
             )
-    if not getattr(state, "status", 1) or state.h is None:
+    if not state.status or state.h is None:  # IAPWS97.status: 0 = not calculable, 1 = solved
         raise ValueError(f"state {pressure_mpa} MPa, {temperature_c} °C is outside IAPWS-IF97")
     return float(state.h)
 

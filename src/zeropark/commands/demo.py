@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import uvicorn
 from rich.columns import Columns
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine, select
 
 from zeropark.accounting import AccountingOptions
+from zeropark.app import create_app
 from zeropark.commands.account import indicator_table, inventory_table
 from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_USAGE, console, engine, err_console
 from zeropark.demo import PARK_ID, DemoPark, DemoSize, feed_bad_inputs, generate, write_demo
@@ -228,11 +230,6 @@ def demo_command(
 
 
 def _serve(eng: Engine, host: str, port: int) -> None:
-    # the web app (FastAPI, uvicorn) adds ≈ 0.7 s to start-up: loaded only when --serve asks for it
-    import uvicorn
-
-    from zeropark.app import create_app
-
     users = ensure_demo_users(eng, PARK_ID)
     t = Table(title="示例账户 Demo accounts (示例数据 only; passwords are new on every start)")
     t.add_column("用户名 User")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from zeropark.commands import common  # common.engine() looked up per call: tests point it elsewhere
 from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_NOT_FOUND, console, err_console
 from zeropark.errors import DataError, FactorNotFound, NotFound, ValidationError
 from zeropark.factors import (
@@ -18,6 +19,8 @@ from zeropark.factors import (
     load_custom_csv,
     load_factor_set,
 )
+from zeropark.settings import get_settings
+from zeropark.store.factor_repo import get_factor_set, list_factor_sets, save_factor_set
 
 factors_app = typer.Typer(
     name="factors",
@@ -39,8 +42,6 @@ SetOption = Annotated[
 
 def _resolve_set(spec: str | None) -> FactorSet:
     """A built-in set by name, or a stored set ``NAME[@VERSION]`` from the database."""
-    from zeropark.settings import get_settings
-
     spec = spec or get_settings().factor_set
     name, _, version = spec.partition("@")
     if name in builtin_set_names() and not version:
@@ -48,10 +49,7 @@ def _resolve_set(spec: str | None) -> FactorSet:
     builtin = load_factor_set(name) if name in builtin_set_names() else None
     if builtin is not None and version == builtin.version:
         return builtin
-    from zeropark.commands.common import engine
-    from zeropark.store.factor_repo import get_factor_set
-
-    return get_factor_set(engine(), name, version or None)
+    return get_factor_set(common.engine(), name, version or None)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -192,9 +190,6 @@ def load_factors(
     created_by: Annotated[str | None, typer.Option("--by", help="录入人 Who loads it.")] = None,
 ) -> None:
     """载入自定义因子 Validate a custom factor CSV, store it as a new immutable version, print its sha256."""
-    from zeropark.commands.common import engine
-    from zeropark.store.factor_repo import save_factor_set
-
     try:
         base_set = _resolve_set(base)
     except (NotFound, DataError, KeyError) as exc:
@@ -207,7 +202,7 @@ def load_factors(
             err_console.print(f"  - {error}", markup=False, highlight=False)
         raise typer.Exit(EXIT_DATA_ERROR) from None
     try:
-        stored = save_factor_set(engine(), custom, created_by=created_by)
+        stored = save_factor_set(common.engine(), custom, created_by=created_by)
     except DataError as exc:
         raise _fail(str(exc), EXIT_DATA_ERROR) from None
     console.print(f"stored 已保存: {stored.name}@{stored.version}", markup=False, highlight=False)
@@ -223,18 +218,15 @@ def load_factors(
 @factors_app.command("sets")
 def list_sets() -> None:
     """列出因子集 List the built-in sets and the sets stored in the database."""
-    from zeropark.commands.common import engine
-    from zeropark.store.factor_repo import list_factor_sets
-
     table = Table(title="factor sets 因子集")
     for column in ("name", "version", "sha256", "built-in", "stored at", "description"):
         table.add_column(column, overflow="fold")
-    stored = {(s.name, s.version) for s in list_factor_sets(engine())}
+    stored = {(s.name, s.version) for s in list_factor_sets(common.engine())}
     for name in builtin_set_names():
         fs = load_factor_set(name)
         if (fs.name, fs.version) not in stored:
             table.add_row(fs.name, fs.version, fs.sha256[:12] + "…", "yes", "—", fs.description)
-    for s in list_factor_sets(engine()):
+    for s in list_factor_sets(common.engine()):
         table.add_row(
             s.name,
             s.version,

@@ -37,11 +37,18 @@ alarms_app = typer.Typer(help="Alarms 告警: evaluate rules, list, acknowledge,
 
 def show_readings_result(title: str, result: ImportResult) -> None:
     """Print the outcome of a readings import: counts, the first row errors, what to do next."""
-    cols = ("rows", "stored", "duplicates", "conflicts", "flagged", "quarantined")
+    counts = {
+        "rows": result.rows,
+        "stored": result.stored,
+        "duplicates": result.duplicates,
+        "conflicts": result.conflicts,
+        "flagged": result.flagged,
+        "quarantined": result.quarantined,
+    }
     table = Table(title=f"{title} 计量数据 readings")
-    for col in cols:
+    for col in counts:
         table.add_column(col, justify="right")
-    table.add_row(*(str(getattr(result, c)) for c in cols))
+    table.add_row(*(str(n) for n in counts.values()))
     console.print(table)
     for e in result.errors[:20]:
         err_console.print(f"  - {e}")
@@ -255,7 +262,7 @@ def alarms_evaluate(
     webhook: Annotated[bool, typer.Option(help="Call rule webhooks for new alarms")] = True,
 ) -> None:
     """Evaluate all alarm rules of a park now (threshold, missing data, imbalance). 评估告警规则."""
-    new = evaluate_rules(engine(), park, notify=webhook)
+    new = evaluate_rules(engine(), park, notify=webhook, mqtt_url=get_settings().mqtt_url)
     console.print(f"{len(new)} new alarm(s)")
     for a in new:
         console.print(f"  #{a.id} [{a.kind}] {a.message}")
@@ -308,9 +315,6 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Random seed")] = 1,
 ) -> None:
     """Publish realistic meter readings over MQTT (demo, load generator). 模拟计量数据发布."""
-    from zeropark.ingest.mqtt import parse_mqtt_url
-    from zeropark.settings import get_settings
-
     host, port = parse_mqtt_url(url or get_settings().mqtt_url)
     sim_meters = meters_from_db(engine(), park) if park else synthetic_meters(meters, seed=seed)
     cfg = SimConfig(

@@ -1,4 +1,4 @@
-"""``zeropark serve`` (the web app and HTTP API with uvicorn) and ``zeropark users`` (accounts)."""
+"""``zeropark init`` (the database), ``zeropark serve`` (web app and HTTP API) and ``zeropark users``."""
 
 from __future__ import annotations
 
@@ -6,10 +6,16 @@ import getpass
 from typing import Annotated
 
 import typer
+import uvicorn
 from rich.table import Table
 
-from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_USAGE, console, err_console
+from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_USAGE, console, engine, err_console
 from zeropark.model import Role
+from zeropark.services.users import create_user
+from zeropark.settings import get_settings
+from zeropark.store.db import transaction
+from zeropark.store.queries import users as user_queries
+from zeropark.store.scope import system_scope
 
 users_app = typer.Typer(
     name="users",
@@ -17,6 +23,12 @@ users_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode="rich",
 )
+
+
+def init() -> None:
+    """Create or migrate the database at ZEROPARK_DATABASE_URL. 初始化/升级数据库."""
+    eng = engine()
+    console.print(f"database ready: {eng.url.render_as_string(hide_password=True)}")
 
 
 def serve(
@@ -31,11 +43,6 @@ def serve(
     ] = True,
 ) -> None:
     """Serve the web pages and the HTTP API (/api/v1, docs at /api/v1/docs). 启动 Web 服务与 API."""
-    import uvicorn
-
-    from zeropark.commands.common import engine
-    from zeropark.settings import get_settings
-
     settings = get_settings()
     try:
         settings.check_production()
@@ -74,10 +81,6 @@ def add_user(
     ] = None,
 ) -> None:
     """Add a user (password hashed with argon2). 新增用户."""
-    from zeropark.commands.common import engine
-    from zeropark.services.users import create_user
-    from zeropark.store.db import transaction
-
     if password is None:
         password = getpass.getpass("password 密码: ")
         if getpass.getpass("again 再次输入: ") != password:
@@ -104,23 +107,17 @@ def add_user(
 @users_app.command("list")
 def list_users() -> None:
     """List users (never passwords). 用户列表."""
-    from sqlalchemy import select
-
-    from zeropark.commands.common import engine
-    from zeropark.store.db import transaction
-    from zeropark.store.schema import UserRow
-
     table = Table("id", "用户名 username", "角色 role", "园区 park", "企业 enterprise", "状态 state")
-    with transaction(engine()) as session:
-        for u in session.scalars(select(UserRow).order_by(UserRow.id)):
-            state = "active" if u.active else "inactive"
-            if u.locked_until is not None:
-                state += f", locked until {u.locked_until:%Y-%m-%d %H:%M} UTC"
-            table.add_row(str(u.id), u.username, u.role, u.park_id or "", u.enterprise_id or "", state)
+    for u in user_queries.users(system_scope(engine(), "cli")):
+        state = "active" if u.active else "inactive"
+        if u.locked_until is not None:
+            state += f", locked until {u.locked_until:%Y-%m-%d %H:%M} UTC"
+        table.add_row(str(u.id), u.username, u.role, u.park_id or "", u.enterprise_id or "", state)
     console.print(table)
 
 
 def register(app: typer.Typer) -> None:
-    """Attach ``serve`` and ``users`` to the ``zeropark`` CLI."""
+    """Attach ``init``, ``serve`` and ``users`` to the ``zeropark`` CLI."""
+    app.command("init")(init)
     app.command("serve")(serve)
     app.add_typer(users_app)

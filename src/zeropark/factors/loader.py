@@ -21,7 +21,6 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from zeropark.errors import RowError, UnitMismatch, ValidationError
@@ -54,6 +53,8 @@ __all__ = [
 
 #: Name of the default built-in set.
 BUILTIN_SET = "CN-park-2025"
+#: The built-in tables (sets.csv, sources.csv, one CSV per kind), shipped beside this module.
+_DATA_DIR = Path(__file__).with_name("data")
 _SOURCE_BASE_COLUMNS = ("id", "title", "issuer", "year", "table", "url", "confidence")
 _CONFIDENCE_HELP = "P, S or UNCERTAIN"
 
@@ -424,7 +425,7 @@ def _resolve_source(
 
 
 def _manifests() -> dict[str, _Manifest]:
-    text = resources.files("zeropark.factors").joinpath("data", "sets.csv").read_text(encoding="utf-8")
+    text = (_DATA_DIR / "sets.csv").read_text(encoding="utf-8")
     _, rows = _read_csv(text)
     return {
         r["name"]: _Manifest(r["name"], r["version"], r["description"], tuple(r["files"].split(";")))
@@ -462,13 +463,12 @@ def load_factor_set(name: str = BUILTIN_SET) -> FactorSet:
     if name not in manifests:
         raise KeyError(f"no built-in factor set '{name}'; built-in sets: {', '.join(sorted(manifests))}")
     manifest = manifests[name]
-    data = resources.files("zeropark.factors").joinpath("data")
-    sources = parse_sources(data.joinpath("sources.csv").read_text(encoding="utf-8"))
+    sources = parse_sources((_DATA_DIR / "sources.csv").read_text(encoding="utf-8"))
     factors: list[Factor] = []
     errors: list[RowError] = []
     for file in manifest.files:
         try:
-            rows, _ = parse_factor_rows(data.joinpath(file).read_text(encoding="utf-8"), file, sources)
+            rows, _ = parse_factor_rows((_DATA_DIR / file).read_text(encoding="utf-8"), file, sources)
         except ValidationError as exc:
             errors.extend(exc.errors)
             continue

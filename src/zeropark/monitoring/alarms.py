@@ -29,11 +29,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from paho.mqtt import publish
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from zeropark.accounting.reconcile import meter_balance
 from zeropark.errors import DataError, NotFound
+from zeropark.ingest.mqtt import parse_mqtt_url
 from zeropark.model import Meter
 from zeropark.store import repo
 from zeropark.store.db import transaction
@@ -266,10 +268,6 @@ def _notify(alarm: AlarmView, webhook_url: str | None, mqtt_url: str | None) -> 
     }
     errors: list[str] = []
     if mqtt_url:
-        from paho.mqtt import publish
-
-        from zeropark.ingest.mqtt import parse_mqtt_url
-
         host, port = parse_mqtt_url(mqtt_url)
         try:
             publish.single(
@@ -312,13 +310,10 @@ def evaluate_rules(
     notify : bool
         Publish new alarms on MQTT and call webhooks.
     mqtt_url : str, optional
-        Broker for alarm messages (default ``ZEROPARK_MQTT_URL``).
+        Broker for alarm messages, ``mqtt://host:port`` (the CLI passes ``ZEROPARK_MQTT_URL``);
+        None: new alarms are not published on MQTT.
     """
     now = now_utc or datetime.now(UTC)
-    if notify and mqtt_url is None:
-        from zeropark.settings import get_settings
-
-        mqtt_url = get_settings().mqtt_url
     meters = repo.list_meters(engine, park_id)
     created: list[tuple[AlarmView, str | None]] = []
     with transaction(engine) as s:

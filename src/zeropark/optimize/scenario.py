@@ -11,7 +11,7 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,9 @@ from zeropark.optimize.system import (
 )
 from zeropark.optimize.tariff import Tariff
 
+#: The bundled capital-cost table (capex.csv), shipped beside this module.
+_DATA_DIR = Path(__file__).with_name("data")
+
 
 @dataclass(frozen=True, slots=True)
 class CapexAssumption:
@@ -61,7 +64,7 @@ class CapexAssumption:
 
 def load_capex() -> dict[str, CapexAssumption]:
     """The bundled capital-cost assumptions by asset."""
-    text = resources.files("zeropark.optimize").joinpath("data", "capex.csv").read_text(encoding="utf-8")
+    text = (_DATA_DIR / "capex.csv").read_text(encoding="utf-8")
     out: dict[str, CapexAssumption] = {}
     for r in csv.DictReader(text.splitlines()):
         out[r["asset"]] = CapexAssumption(

@@ -16,7 +16,6 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,8 @@ from zeropark.errors import RowError, ValidationError
 SLOTS_PER_DAY = 96  # 15-minute slots
 _SLOT_MIN = 15
 _FILES = ("tariffs.csv", "tou_periods.csv", "tou_prices.csv", "tariff_sources.csv")
+#: The bundled tariff tables, shipped beside this module.
+_DATA_DIR = Path(__file__).with_name("data")
 
 
 class TouPeriod(StrEnum):
@@ -141,7 +142,7 @@ class Tariff:
 
 def _read_rows(directory: Path | None, name: str) -> tuple[str, list[dict[str, str]]]:
     if directory is None:
-        text = resources.files("zeropark.optimize").joinpath("data", name).read_text(encoding="utf-8")
+        text = (_DATA_DIR / name).read_text(encoding="utf-8")
         label = f"zeropark/optimize/data/{name}"
     else:
         path = directory / name

@@ -47,29 +47,28 @@ class FactorLibrary:
 
 def factor_library(fs: FactorSet, kind: str = "") -> FactorLibrary:
     """The factors of ``fs`` with their sources, optionally one kind only."""
-    factors = fs.factors.values() if isinstance(fs.factors, dict) else fs.factors
     rows: list[FactorRow] = []
-    for f in factors:
+    for f in fs.factors:
         src = f.source
         rows.append(
             FactorRow(
-                id=str(f.id),
-                kind=str(f.kind),
-                key=str(f.key),
-                value=float(f.value),
-                unit=str(f.unit),
-                region=str(f.region or ""),
-                year=str(f.year or ""),
+                id=f.id,
+                kind=f.kind.value,
+                key=f.key,
+                value=f.value,
+                unit=f.unit,
+                region=f.region,
+                year="" if f.year is None else str(f.year),
                 source=" · ".join(str(x) for x in (src.issuer, src.title, src.year, src.table) if x),
-                confidence=str(getattr(src, "confidence", "")),
-                url=str(getattr(src, "url", "") or ""),
-                note=str(getattr(f, "note", "") or ""),
+                confidence=src.confidence.value,
+                url=src.url,
+                note=f.note,
             )
         )
     kinds = sorted({r.kind for r in rows})
     if kind:
         rows = [r for r in rows if r.kind == kind]
-    return FactorLibrary(str(fs.name), str(fs.version), str(fs.sha256), rows, kinds)
+    return FactorLibrary(fs.name, fs.version, fs.sha256, rows, kinds)
 
 
 @router.get("/factors", response_class=HTMLResponse)
