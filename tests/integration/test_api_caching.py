@@ -18,12 +18,11 @@ from api_support import Api, make_api
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text, update
 
-from zeropark.api.caching import RUN_TOPIC
 from zeropark.api.schemas import LineItemOut, Page
 from zeropark.api.shapes import line_out
 from zeropark.serving.caching import TtlCache
-from zeropark.serving.sessions import USER_TOPIC
 from zeropark.store import changes, runs
+from zeropark.store.changes import RUN_TOPIC, USER_TOPIC
 from zeropark.store.db import transaction
 from zeropark.store.schema import MeterRow, ParkRow, UserRow
 

@@ -153,4 +153,5 @@ def test_cli_load_reports_row_errors(cli: CliRunner, engine: Engine, tmp_path: P
     assert "2 error(s) in" in result.output and "nothing was stored" in result.output
     assert "bad.csv, row 2, column 'value': value 'abc' is not a non-negative number" in result.output
     assert "bad.csv, row 3, column 'source_id': unknown source_id 'unknown_src'" in result.output
-    assert list_factor_sets(engine) == []
+    # only the built-in base set, stored on first use by resolve_factor_set; no custom set
+    assert [(s.name, s.is_builtin) for s in list_factor_sets(engine)] == [("CN-park-2025", True)]

@@ -29,29 +29,15 @@ import zeropark
 PKG = Path(zeropark.__file__).resolve().parent
 FILES = sorted(p for p in PKG.rglob("*.py") if "migrations" not in p.relative_to(PKG).parts)
 
-#: Function-local imports of zeropark modules still to move to the top: (file, function) → why.
-LOCAL_IMPORT_NOT_YET = {
-    ("api/routers/activity.py", "_check_unit"): "router being moved onto store/queries",
-    ("api/routers/quality.py", "get_quality"): "router being moved onto store/queries",
-}
-
 #: By-name imports: (file) → why.
 BY_NAME_ALLOWED = {
     "cli.py": "sub-commands load by name so `zeropark --help` imports none of them (cli.COMMANDS)",
-}
-
-#: Function-local third-party imports without a comment saying why: (file, function) → why not yet.
-UNEXPLAINED_NOT_YET = {
-    ("store/readings.py", "_bulk_pg"): "psycopg only on PostgreSQL; store/ is being reworked",
 }
 
 #: getattr(obj, "name", default) where obj is not ours or the default is the point: (file, function).
 GETATTR_ALLOWED = {
     ("optimize/solve.py", "_mip_gap"): "linopy sets solver_model only after a direct solver run",
     ("forecast/features.py", "_check_known"): "chinese_calendar may lack __version__",
-    ("api/shapes.py", "summary_options"): "NOT YET: an option is an enum or a plain value; ask which",
-    ("optimize/build.py", "_storage"): "NOT YET: Battery | ThermalStorage differ; use isinstance",
-    ("optimize/carbon.py", "carbon_factors"): "NOT YET: FactorSet.version always exists",
 }
 
 #: Packages whose modules open committing sessions.
@@ -112,8 +98,7 @@ def test_no_function_local_import_of_zeropark() -> None:
         and isinstance(node, ast.Import | ast.ImportFrom)
         and any(_is_ours(n) for n in _imported(node))
     }
-    new = {k: v for k, v in found.items() if k not in LOCAL_IMPORT_NOT_YET}
-    assert new == {}, "import zeropark modules at the top of the module"
+    assert found == {}, "import zeropark modules at the top of the module"
 
 
 def test_no_import_by_name() -> None:
@@ -155,7 +140,7 @@ def test_deferred_third_party_imports_say_why() -> None:
             names = _imported(node)
             if all(_is_ours(n) or _is_stdlib(n) for n in names):
                 continue
-            if "#" not in lines[node.lineno - 1] and (_rel(p), fn) not in UNEXPLAINED_NOT_YET:
+            if "#" not in lines[node.lineno - 1]:
                 found[(_rel(p), fn)] = lines[node.lineno - 1].strip()
     assert found == {}, "say why on the line: `import pvlib  # ≈ 0.6 s: only the demo build needs it`"
 
@@ -196,9 +181,7 @@ def test_allow_lists_name_existing_places() -> None:
     """An allow-list entry whose file is gone must go too."""
     rels = {_rel(p) for p in FILES}
     entries = [
-        *(f for f, _ in LOCAL_IMPORT_NOT_YET),
         *BY_NAME_ALLOWED,
-        *(f for f, _ in UNEXPLAINED_NOT_YET),
         *(f for f, _ in GETATTR_ALLOWED),
         *WRITES_NOT_YET,
     ]

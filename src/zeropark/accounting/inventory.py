@@ -16,7 +16,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum, StrEnum
+from enum import StrEnum
 from typing import Any
 
 from zeropark.accounting.gaps import Gap
@@ -249,9 +249,7 @@ class Inventory:
             "park_id": self.park_id,
             "year": self.year,
             "enterprise_id": self.enterprise_id,
-            "options": {
-                k: (v.value if isinstance(v, Enum) else v) for k, v in self.options.to_dict().items()
-            },
+            "options": self.options.to_dict(),
             "options_statement_zh": self.options_statement_zh,
             "options_statement_en": self.options_statement_en,
             "factor_set_name": self.factor_set_name,

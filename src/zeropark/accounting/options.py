@@ -11,7 +11,7 @@ statement of them in Chinese and English (:meth:`AccountingOptions.statement_zh`
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
 from zeropark.factors.factorset import GridCalibre
@@ -167,7 +167,8 @@ class AccountingOptions:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able mapping (enum values as strings)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        values = ((f.name, getattr(self, f.name)) for f in fields(self))
+        return {k: (v.value if isinstance(v, Enum) else v) for k, v in values}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AccountingOptions:

@@ -17,32 +17,9 @@ from zeropark.api.schemas import ParkOut
 from zeropark.factors import FactorSet
 from zeropark.model import Method
 from zeropark.serving.caching import LruCache, Memo, TtlCache
-from zeropark.store import changes
+from zeropark.store.changes import ALARM_TOPIC, EVIDENCE_TOPIC, METER_TOPIC, PARK_TOPIC, RUN_TOPIC
 from zeropark.store.queries.runs import LatestRun
 from zeropark.store.runs import RunSummary
-from zeropark.store.schema import (
-    ActivityRecordRow,
-    AlarmRow,
-    GreenPowerClaimRow,
-    InventoryRunRow,
-    MeterRow,
-    ParkRow,
-    TransferRow,
-)
-
-#: Topics of the watched tables: a commit through this process's ORM drops every cached value of
-#: the topic at once; a change made elsewhere (another worker, the CLI) is seen within the TTL.
-PARK_TOPIC = "park"
-METER_TOPIC = "meter"
-ALARM_TOPIC = "alarm"
-RUN_TOPIC = "inventory_run"
-EVIDENCE_TOPIC = "evidence"
-changes.watch(ParkRow, PARK_TOPIC)
-changes.watch(MeterRow, METER_TOPIC)
-changes.watch(AlarmRow, ALARM_TOPIC)
-changes.watch(InventoryRunRow, RUN_TOPIC)
-for _model in (ActivityRecordRow, GreenPowerClaimRow, TransferRow):
-    changes.watch(_model, EVIDENCE_TOPIC)
 
 #: Seconds a park, a meter's tenant, a meter or alarm page, a run summary or a rendered line-item
 #: drill-down is reused when its table changes outside this process.

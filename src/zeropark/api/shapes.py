@@ -132,7 +132,7 @@ def line_out(li: LineItem, factors: FactorSet | None = None) -> LineItemOut:
 
 def summary_options(inv: Inventory) -> dict[str, Any]:
     """The run's options as plain JSON values."""
-    return {k: getattr(v, "value", v) for k, v in inv.options.to_dict().items()}
+    return inv.options.to_dict()
 
 
 def visible_lines(scope: Scope, inventory: Inventory) -> list[LineItem]:

@@ -11,7 +11,6 @@ replaces the demo park; if the stored demo already has the same fingerprint it i
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -20,59 +19,33 @@ import uvicorn
 from rich.columns import Columns
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from zeropark.accounting import AccountingOptions
 from zeropark.app import create_app
 from zeropark.commands.account import indicator_table, inventory_table
 from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_USAGE, console, engine, err_console
-from zeropark.demo import PARK_ID, DemoPark, DemoSize, feed_bad_inputs, generate, write_demo
+from zeropark.demo import (
+    PARK_ID,
+    DemoPark,
+    DemoSize,
+    feed_bad_inputs,
+    generate,
+    record_build,
+    stored_fingerprint,
+    write_demo,
+)
 from zeropark.errors import DataError
 from zeropark.model import Method
 from zeropark.monitoring.rollups import build_rollups
 from zeropark.services import inventory
 from zeropark.services.users import ensure_demo_users
 from zeropark.settings import get_settings
-from zeropark.store.db import make_engine, transaction
+from zeropark.store.db import make_engine
 from zeropark.store.migrate import upgrade
-from zeropark.store.schema import ImportBatchRow, ParkRow
 from zeropark.store.scope import system_scope
 
 __all__ = ["build", "register"]
-
-_DEMO_BATCH_KIND = "demo"
-
-
-def _stored_fingerprint(eng: Engine, park_id: str) -> str | None:
-    """Fingerprint of the demo park stored by the last build (recorded as an import batch)."""
-    with transaction(eng) as s:
-        if s.get(ParkRow, park_id) is None:
-            return None
-        row = s.scalars(
-            select(ImportBatchRow)
-            .where(ImportBatchRow.park_id == park_id, ImportBatchRow.kind == _DEMO_BATCH_KIND)
-            .order_by(ImportBatchRow.id.desc())
-        ).first()
-        return row.sha256 if row is not None else None
-
-
-def _record_build(eng: Engine, park_id: str, fingerprint: str, n_readings: int) -> None:
-    with transaction(eng) as s:
-        s.add(
-            ImportBatchRow(
-                park_id=park_id,
-                file_name="zeropark demo（示例数据）",
-                sha256=fingerprint,
-                kind=_DEMO_BATCH_KIND,
-                status="stored",
-                n_rows=n_readings,
-                n_stored=n_readings,
-                n_rejected=0,
-                errors=[],
-                created_at=datetime.now(UTC),
-                created_by="demo",
-            )
-        )
 
 
 def build(
@@ -90,7 +63,7 @@ def build(
     with console.status("生成示例数据 generating the demo park …"):
         park = generate(seed=seed, size=size, year=year)
     fingerprint = park.fingerprint()
-    if not rebuild and _stored_fingerprint(eng, park.park.id) == fingerprint:
+    if not rebuild and stored_fingerprint(eng, park.park.id) == fingerprint:
         console.print(
             f"示例园区已是最新 demo park up to date (fingerprint {fingerprint[:16]}…); --rebuild to rebuild"
         )
@@ -114,7 +87,7 @@ def build(
 
         result = write_demo(eng, park, progress=progress)
         _build_rollups(eng, [m.id for m in park.meters], bar)
-    _record_build(eng, park.park.id, fingerprint, park.n_readings)
+    record_build(eng, park.park.id, fingerprint, park.n_readings)
     console.print(
         f"已存储 stored: {result.n_meters} 计量器具 meters, {result.n_stored:,} 读数 readings, "
         f"{result.n_activities} 活动数据 activity records, {result.n_claims} 绿证/绿电 claims, "

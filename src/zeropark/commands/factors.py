@@ -16,11 +16,12 @@ from zeropark.factors import (
     FactorKind,
     FactorSet,
     builtin_set_names,
-    load_custom_csv,
     load_factor_set,
 )
+from zeropark.services.factor_sets import load_custom_set, resolve_factor_set
 from zeropark.settings import get_settings
-from zeropark.store.factor_repo import get_factor_set, list_factor_sets, save_factor_set
+from zeropark.store.factor_repo import list_factor_sets
+from zeropark.store.scope import system_scope
 
 factors_app = typer.Typer(
     name="factors",
@@ -41,15 +42,11 @@ SetOption = Annotated[
 
 
 def _resolve_set(spec: str | None) -> FactorSet:
-    """A built-in set by name, or a stored set ``NAME[@VERSION]`` from the database."""
-    spec = spec or get_settings().factor_set
-    name, _, version = spec.partition("@")
-    if name in builtin_set_names() and not version:
-        return load_factor_set(name)
-    builtin = load_factor_set(name) if name in builtin_set_names() else None
-    if builtin is not None and version == builtin.version:
-        return builtin
-    return get_factor_set(common.engine(), name, version or None)
+    """The set ``NAME[@VERSION]`` (default ``ZEROPARK_FACTOR_SET``) by the one resolution rule.
+
+    ``common.engine()`` is called here, not imported by name: tests swap the CLI's engine.
+    """
+    return resolve_factor_set(common.engine(), spec or get_settings().factor_set)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -178,9 +175,12 @@ def load_factors(
     file: Annotated[
         Path,
         typer.Argument(
+            exists=True,
+            dir_okay=False,
+            readable=True,
             help="自定义因子 CSV (UTF-8): id,kind,key,parameter,value,unit,region,year,source_id,"
             "uncertainty_pct,note [+ source_title,source_issuer,source_year,source_table,source_url,"
-            "source_confidence]"
+            "source_confidence]",
         ),
     ],
     name: Annotated[str, typer.Option("--name", "-n", help="新因子集名称 Name of the new factor set.")],
@@ -195,16 +195,21 @@ def load_factors(
     except (NotFound, DataError, KeyError) as exc:
         raise _fail(str(exc), EXIT_NOT_FOUND) from None
     try:
-        custom = load_custom_csv(file, name=name, base=base_set)
+        loaded = load_custom_set(
+            system_scope(common.engine(), created_by or "cli"),
+            file.name,
+            file.read_bytes(),
+            name,
+            base_set.label,
+        )
     except ValidationError as exc:
         err_console.print(f"[red]{len(exc.errors)} error(s) in {file} — nothing was stored:[/red]")
         for error in exc.errors:
             err_console.print(f"  - {error}", markup=False, highlight=False)
         raise typer.Exit(EXIT_DATA_ERROR) from None
-    try:
-        stored = save_factor_set(common.engine(), custom, created_by=created_by)
     except DataError as exc:
         raise _fail(str(exc), EXIT_DATA_ERROR) from None
+    stored, custom = loaded.stored, loaded.factor_set
     console.print(f"stored 已保存: {stored.name}@{stored.version}", markup=False, highlight=False)
     console.print(f"sha256: {stored.sha256}", markup=False, highlight=False)
     console.print(

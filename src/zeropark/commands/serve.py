@@ -10,10 +10,10 @@ import uvicorn
 from rich.table import Table
 
 from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_USAGE, console, engine, err_console
+from zeropark.errors import ValidationError
 from zeropark.model import Role
-from zeropark.services.users import create_user
+from zeropark.services.users import NewUser, new_user
 from zeropark.settings import get_settings
-from zeropark.store.db import transaction
 from zeropark.store.queries import users as user_queries
 from zeropark.store.scope import system_scope
 
@@ -86,22 +86,13 @@ def add_user(
         if getpass.getpass("again 再次输入: ") != password:
             err_console.print("[red]passwords differ; nothing stored[/red]")
             raise typer.Exit(EXIT_USAGE)
+    new = NewUser(username, password, role, display_name, park_id=park, enterprise_id=enterprise)
     try:
-        with transaction(engine()) as session:
-            row = create_user(
-                session,
-                username=username,
-                password=password,
-                role=role,
-                park_id=park,
-                enterprise_id=enterprise,
-                display_name=display_name,
-            )
-            uid = row.id
-    except ValueError as exc:
-        err_console.print(f"[red]{exc}[/red]")
+        row = new_user(system_scope(engine(), "cli"), new)  # argon2 hash, audited as ``cli``
+    except ValidationError as exc:
+        err_console.print(f"[red]{'; '.join(e.message for e in exc.errors) or exc}[/red]")
         raise typer.Exit(EXIT_DATA_ERROR) from exc
-    console.print(f"user '{username}' ({role}) added, id {uid}")
+    console.print(f"user '{username}' ({role}) added, id {row.id}")
 
 
 @users_app.command("list")

@@ -58,7 +58,15 @@ from zeropark.demo.pv import PvArray
 from zeropark.demo.site import DEFAULT_SEED, DEFAULT_YEAR, DEMO_LABEL, PARK_ID, PARK_NAME
 from zeropark.demo.timeline import local_hours
 from zeropark.demo.uscc import is_valid_uscc, org_code_check, uscc_check
-from zeropark.demo.write import BadInputOutcome, BuildResult, delete_demo_park, feed_bad_inputs, write_demo
+from zeropark.demo.write import (
+    BadInputOutcome,
+    BuildResult,
+    delete_demo_park,
+    feed_bad_inputs,
+    record_build,
+    stored_fingerprint,
+    write_demo,
+)
 
 __all__ = [
     "DEFAULT_SEED",
@@ -77,6 +85,8 @@ __all__ = [
     "PvArray",
     "delete_demo_park",
     "feed_bad_inputs",
+    "record_build",
+    "stored_fingerprint",
     "generate",
     "is_valid_uscc",
     "local_hours",

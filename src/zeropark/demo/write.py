@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -234,3 +235,39 @@ def feed_bad_inputs(engine: Engine, demo: DemoPark, workdir: Path) -> BadInputOu
     )
     workbook = import_workbook(scope, json_path, partial=True)
     return BadInputOutcome(readings, workbook, demo.bad_inputs.expected)
+
+
+_DEMO_BATCH_KIND = "demo"
+
+
+def stored_fingerprint(eng: Engine, park_id: str) -> str | None:
+    """Fingerprint of the demo park stored by the last build (recorded as an import batch)."""
+    with transaction(eng) as s:
+        if s.get(sc.ParkRow, park_id) is None:
+            return None
+        row = s.scalars(
+            select(sc.ImportBatchRow)
+            .where(sc.ImportBatchRow.park_id == park_id, sc.ImportBatchRow.kind == _DEMO_BATCH_KIND)
+            .order_by(sc.ImportBatchRow.id.desc())
+        ).first()
+        return row.sha256 if row is not None else None
+
+
+def record_build(eng: Engine, park_id: str, fingerprint: str, n_readings: int) -> None:
+    """Record a demo build (its fingerprint, as an import batch) so a rebuild of the same data is skipped."""
+    with transaction(eng) as s:
+        s.add(
+            sc.ImportBatchRow(
+                park_id=park_id,
+                file_name="zeropark demo（示例数据）",
+                sha256=fingerprint,
+                kind=_DEMO_BATCH_KIND,
+                status="stored",
+                n_rows=n_readings,
+                n_stored=n_readings,
+                n_rejected=0,
+                errors=[],
+                created_at=datetime.now(UTC),
+                created_by="demo",
+            )
+        )

@@ -411,13 +411,13 @@ def _storage(
     """State-of-charge chain of a battery or heat store; returns (charge, discharge) [kW]."""
     import xarray as xr  # deferred with linopy: `zeropark --help` does not pay for them
 
-    for attr in ("eta_charge", "eta_discharge"):
-        v = getattr(s, attr)
+    for attr, v in (("eta_charge", s.eta_charge), ("eta_discharge", s.eta_discharge)):
         if not 0 < v <= 1:
             raise ValueError(f"{s.name}.{attr} must be in (0, 1], {v} was given")
-    ext_p = getattr(s, "extend_power", None)
+    battery = s if isinstance(s, Battery) else None
+    ext_p = battery.extend_power if battery else None
     ext_e = s.extend_energy
-    kind = "battery" if isinstance(s, Battery) else "thermal_storage"
+    kind = "battery" if battery else "thermal_storage"
     if ext_p is None:
         ch = m.add_variables(lower=0, upper=s.power_kw, coords=[t_index], name=f"{prefix}__charge")
         dis = m.add_variables(lower=0, upper=s.power_kw, coords=[t_index], name=f"{prefix}__discharge")
@@ -427,7 +427,7 @@ def _storage(
         dis = m.add_variables(lower=0, coords=[t_index], name=f"{prefix}__discharge")
         m.add_constraints(ch - pcap <= s.power_kw, name=f"{prefix}__charge_limit")
         m.add_constraints(dis - pcap <= s.power_kw, name=f"{prefix}__discharge_limit")
-    soc_min = getattr(s, "soc_min_pu", 0.0)
+    soc_min = battery.soc_min_pu if battery else 0.0
     if ext_e is None:
         soc = m.add_variables(
             lower=soc_min * s.energy_kwh, upper=s.energy_kwh, coords=[t_index], name=f"{prefix}__soc"

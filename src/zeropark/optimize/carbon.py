@@ -112,11 +112,7 @@ def carbon_factors(
     e_tce = factor_set.standard_coal(Carrier.ELECTRICITY)
     g_tce = factor_set.standard_coal(Carrier.NATURAL_GAS)
     h_tce = factor_set.standard_coal(Carrier.STEAM)
-    ids = [grid.id, heat.id, e_tce.id, g_tce.id, h_tce.id]
-    for attr in ("ncv", "cc", "oxidation", "factor"):
-        rec = getattr(gas, attr, None)
-        if rec is not None and hasattr(rec, "id"):
-            ids.append(rec.id)
+    ids = [grid.id, heat.id, e_tce.id, g_tce.id, h_tce.id, *(f.id for f in gas.factors)]
     return CarbonFactors(
         grid_tco2_per_kwh=_per_kwh(grid.value, grid.unit),
         gas_tco2_per_m3=float(gas.ef_tco2_per_unit),
@@ -126,7 +122,7 @@ def carbon_factors(
         gas_tce_per_m3=float(g_tce.value),
         heat_tce_per_gj=float(h_tce.value),
         export_rule=export_rule,
-        factor_set=f"{factor_set.name} {getattr(factor_set, 'version', '')}".strip(),
+        factor_set=f"{factor_set.name} {factor_set.version}",
         factor_ids=tuple(ids),
     )
 

@@ -40,7 +40,8 @@ from starlette.concurrency import run_in_threadpool
 from zeropark.model import Role
 from zeropark.security import DUMMY_HASH, token_prefix, verify_password
 from zeropark.serving.caching import TokenCache, TtlCache
-from zeropark.store import audit, changes
+from zeropark.store import audit
+from zeropark.store.changes import USER_TOPIC
 from zeropark.store.db import read_connection, transaction
 from zeropark.store.schema import ApiTokenRow, AuditLogRow, UserRow
 from zeropark.store.scope import Principal
@@ -280,8 +281,6 @@ OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
-USER_TOPIC = "user"
-changes.watch(UserRow, USER_TOPIC)
 #: Seconds a verified session principal is reused by a worker without asking the database.
 PRINCIPAL_TTL_S = 5.0
 

@@ -21,6 +21,17 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, object_session
 
+from zeropark.store.schema import (
+    ActivityRecordRow,
+    AlarmRow,
+    GreenPowerClaimRow,
+    InventoryRunRow,
+    MeterRow,
+    ParkRow,
+    TransferRow,
+    UserRow,
+)
+
 _generations: dict[str, int] = {}
 _topics: dict[type[Any], str] = {}
 _lock = threading.Lock()
@@ -76,3 +87,22 @@ def _committed(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
     session.info.pop(_INFO_KEY, None)
+
+
+# -- the watched tables ------------------------------------------------------------------------
+#: Topics of the tables the serving processes cache rows of: a commit through this process's ORM
+#: drops every cached value of the topic at once; a change made elsewhere is seen within the TTL.
+USER_TOPIC = "user"
+PARK_TOPIC = "park"
+METER_TOPIC = "meter"
+ALARM_TOPIC = "alarm"
+RUN_TOPIC = "inventory_run"
+EVIDENCE_TOPIC = "evidence"
+
+watch(UserRow, USER_TOPIC)
+watch(ParkRow, PARK_TOPIC)
+watch(MeterRow, METER_TOPIC)
+watch(AlarmRow, ALARM_TOPIC)
+watch(InventoryRunRow, RUN_TOPIC)
+for _model in (ActivityRecordRow, GreenPowerClaimRow, TransferRow):
+    watch(_model, EVIDENCE_TOPIC)

@@ -563,7 +563,7 @@ def _bulk_pg(
     vals: npt.NDArray[np.float64],
     q: npt.NDArray[np.int16],
 ) -> None:
-    import psycopg
+    import psycopg  # loaded on the first PostgreSQL bulk write; SQLite runs never pay for it
 
     raw = conn.connection.driver_connection
     assert raw is not None

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,7 +25,7 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from zeropark.accounting import AccountingOptions, Inventory
+from zeropark.accounting import Inventory
 from zeropark.errors import NotFound, RunFrozen
 from zeropark.indicators import IndicatorTable
 from zeropark.model import Method
@@ -117,10 +116,6 @@ def summary_of(r: Any) -> RunSummary:
     )
 
 
-def _options_dict(options: AccountingOptions) -> dict[str, Any]:
-    return {k: (v.value if isinstance(v, Enum) else v) for k, v in options.to_dict().items()}
-
-
 @dataclass(frozen=True, slots=True)
 class NewRun:
     """A run to store: the inventory, the data-quality score of its inputs, its indicator table."""
@@ -140,7 +135,7 @@ def _values(new: NewRun, created_by: str | None, parent_run_id: int | None, now:
         "parent_run_id": parent_run_id,
         "factor_set": inv.factor_set_name,
         "factor_set_version": inv.factor_set_version,
-        "options": _options_dict(inv.options),
+        "options": inv.options.to_dict(),
         "input_fingerprint": inv.input_fingerprint,
         "code_version": inv.code_version,
         "data_quality_score": new.data_quality_score,

@@ -25,10 +25,9 @@ from sqlalchemy import Engine
 
 from zeropark import i18n
 from zeropark.formatting import register_filters
-from zeropark.model import Role
+from zeropark.model import Park, Role
 from zeropark.serving.sessions import CSRF_COOKIE, OptionalUser, client_ip
 from zeropark.store.queries import parks, views
-from zeropark.store.schema import ParkRow
 from zeropark.store.scope import Principal, Scope
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -86,7 +85,7 @@ class Page:
     user: Principal
     scope: Scope
     lang: str
-    park: ParkRow | None
+    park: Park | None
     year: int
     years: list[int] = field(default_factory=list)
 
@@ -161,7 +160,7 @@ def _login_redirect(request: Request) -> HTTPException:
     return HTTPException(status_code=303, headers={"Location": f"/login?next={quote(target)}"})
 
 
-def _resolve_park(scope: Scope, request: Request) -> ParkRow | None:
+def _resolve_park(scope: Scope, request: Request) -> Park | None:
     """The park ``?park=`` names if the scope sees it, else the first park the scope sees."""
     wanted = request.query_params.get("park")
     seen = parks.parks(scope)
@@ -172,7 +171,7 @@ def _resolve_park(scope: Scope, request: Request) -> ParkRow | None:
     return seen[0] if seen else None
 
 
-def _years(scope: Scope, park: ParkRow | None) -> list[int]:
+def _years(scope: Scope, park: Park | None) -> list[int]:
     """Years (local time) with an inventory run or metered data of the park, newest first.
 
     A park without either offers last year.

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from zeropark.accounting import Inventory, LineItem
 from zeropark.api.auth import ScopeDep
-from zeropark.api.caching import METER_TOPIC, RenderedLines, caches
+from zeropark.api.caching import RenderedLines, caches
 from zeropark.api.paging import IntId, Limit, Offset
 from zeropark.api.routers.inventory import stored_inventory, visible_summary
 from zeropark.api.routers.readings import readings_page
@@ -28,6 +28,7 @@ from zeropark.factors import FactorSet
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.serving.caching import etag_of, json_bytes
 from zeropark.store import changes
+from zeropark.store.changes import METER_TOPIC
 from zeropark.store.queries import parks, views
 from zeropark.store.queries.evidence import resolve_evidence
 from zeropark.store.runs import RunSummary

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, Select, func, select
 
 from zeropark.errors import NotFound
+from zeropark.model import Park
+from zeropark.store import repo
 from zeropark.store.db import session_factory
 from zeropark.store.queries.paging import Slice, orm_page
 from zeropark.store.schema import InventoryRunRow, MeterRow, ParkRow, RollupRow, ZoneRow
@@ -24,10 +26,9 @@ def _parks_stmt(scope: Scope) -> Select[Any]:
     return scope.filter(select(ParkRow).order_by(ParkRow.id), park_col=ParkRow.id, park_level=True)
 
 
-def parks(scope: Scope) -> list[ParkRow]:
+def parks(scope: Scope) -> list[Park]:
     """The parks inside ``scope``, by id (an enterprise user: its enterprise's park)."""
-    with session_factory(scope.engine)() as session:
-        return list(session.scalars(_parks_stmt(scope)))
+    return [p for p in repo.list_parks(scope.engine) if scope.sees_park(p.id)]
 
 
 def park_page(scope: Scope, *, limit: int, offset: int) -> Slice[ParkRow]:
