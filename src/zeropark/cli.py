@@ -45,6 +45,10 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "zeropark.commands.serve",
         "Create or migrate the database at ZEROPARK_DATABASE_URL. 初始化/升级数据库.",
     ),
+    "park": LazyCommand(
+        "zeropark.commands.park",
+        "园区登记 Register a park, its zones, enterprises and meter tree from a file; show it.",
+    ),
     "account": LazyCommand(
         "zeropark.commands.account",
         "Account a park's (or one enterprise's) emissions for a year and store the run. 碳排放核算.",
