@@ -88,8 +88,13 @@ def test_round_trip_stores_canonical_records(db: Engine, tmp_path: Path) -> None
     recs = {r.id: r for r in repo.list_activity_records(db, "wb-park", year=2025)}
     gas = recs["wb-E01-natural_gas-combustion-202501"]
     assert gas.quantity == pytest.approx(125_000.0) and gas.unit == "m3"  # 12.5 × 10⁴ Nm³
-    elec = recs["wb-E01-electricity-consumed-202502"]
-    assert elec.quantity == pytest.approx(12_000.0) and elec.flow == Flow.CONSUMED  # 1.2 万kWh
+    # 用途 blank and the park has no boundary meter of electricity: bought from outside (and said so)
+    elec = recs["wb-E01-electricity-purchased-202502"]
+    assert elec.quantity == pytest.approx(12_000.0) and elec.flow == Flow.PURCHASED  # 1.2 万kWh
+    assert res.notes == [
+        f"{wbk.SHEET_ENERGY} row 6: 用途 blank for 电力 → 园区外购入 purchased from outside the park "
+        "(the park has no boundary meter of it); write the 用途 to decide otherwise"
+    ]
     assert recs["wb-E01-diesel-combustion-202502"].carrier == Carrier.DIESEL
     lime = recs["wb-E01-process-process.limestone.cn-202503"]
     assert lime.flow == Flow.PROCESS and lime.quantity == 3000

@@ -50,6 +50,8 @@ def show_workbook_result(result: ImportResult, partial: bool) -> None:
         for e in result.errors:
             t.add_row(e.sheet or "", str(e.row or ""), e.field or "", e.message)
         err_console.print(t)
+    for note in result.notes:
+        console.print(f"[cyan]注 note[/] {note}")
     colour = {"stored": "green", "partial": "yellow"}.get(result.status, "red")
     console.print(f"[{colour}]{result.summary()}[/] (batch #{result.batch_id})")
     if result.status == "rejected":

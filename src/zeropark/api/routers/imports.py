@@ -56,6 +56,7 @@ class ImportOut(BaseModel):
     errors: list[RowErrorOut]
     batch_id: int | None
     summary: str
+    notes: list[str] = []  # what the import decided for the user (e.g. a blank 用途 read as 园区外购入)
 
 
 def _import(scope: Scope, name: str, content: bytes, partial: bool) -> tuple[ImportOut, int]:
@@ -78,6 +79,7 @@ def _import(scope: Scope, name: str, content: bytes, partial: bool) -> tuple[Imp
         ],
         batch_id=result.batch_id,
         summary=result.summary(),
+        notes=list(result.notes),
     )
     return out, (201 if result.status in ("stored", "partial") else 422)
 

@@ -25,6 +25,7 @@ from zeropark.ingest.workbook.sheets import (
     CLAIM_KIND_NAMES,
     DEFAULT_UNIT,
     EXAMPLE_MARK,
+    EXAMPLES,
     PROCESS_MATERIALS,
     SHEET_ENERGY,
     SHEET_INFO,
@@ -39,13 +40,14 @@ from zeropark.model import (
     HEAT_CARRIERS,
     ActivityRecord,
     Carrier,
+    Direction,
     Enterprise,
     Flow,
     GreenPowerClaim,
 )
 from zeropark.store import repo
 from zeropark.store.db import transaction
-from zeropark.store.schema import EnterpriseRow, GreenPowerClaimRow
+from zeropark.store.schema import EnterpriseRow, GreenPowerClaimRow, MeterRow
 from zeropark.units import to_canonical
 
 __all__ = ["Checked", "check_rows", "resolve_enterprise", "workbook_enterprise"]
@@ -61,6 +63,7 @@ class Checked:
     product_rows: int = 0
     value_added: float | None = None
     unchanged: int = 0  # certificates already stored exactly as given (re-import of the same rows)
+    notes: list[str] = field(default_factory=list)  # what the import decided for the user (blank 用途)
 
 
 class _RowCheck:
@@ -161,10 +164,11 @@ def resolve_enterprise(
     info_rows = [r for r in rows if r.sheet == SHEET_INFO and not _is_example(r)]
     errors: list[RowError] = []
     if not info_rows:
+        edited = edited_examples(file, [r for r in rows if r.sheet == SHEET_INFO])
         return (
             None,
             None,
-            [RowError(file, SHEET_INFO, 3, "企业编号", "no enterprise given; fill in sheet 企业信息")],
+            edited or [RowError(file, SHEET_INFO, 3, "企业编号", "no enterprise given; fill in 企业信息")],
         )
     row = info_rows[0]
     chk = _RowCheck(file, row)
@@ -198,8 +202,80 @@ def _is_example(row: SourceRow) -> bool:
     return str(row.values.get("note") or "").strip().startswith(EXAMPLE_MARK)
 
 
+def _same_cell(given: object, example: object) -> bool:
+    if isinstance(given, datetime | date):
+        given = given.strftime("%Y-%m" if len(str(example)) == 7 else "%Y-%m-%d")
+    try:
+        return float(str(given)) == float(str(example))
+    except ValueError:
+        return str(given).strip() == str(example).strip()
+
+
+def edited_examples(file: str, rows: list[SourceRow]) -> list[RowError]:
+    """An error for each row still marked 示例行 whose cells differ from the template's example.
+
+    Such a row is the example overwritten with real data but with its marker left in 备注: it would
+    be skipped as the example, silently. The row is named and the user told to clear the marker.
+    """
+    errors: list[RowError] = []
+    for row in rows:
+        if not _is_example(row):
+            continue
+        example = EXAMPLES.get(row.sheet, {})
+        differs = [
+            k
+            for k, v in row.values.items()
+            if k != "note" and v not in (None, "") and (k not in example or not _same_cell(v, example[k]))
+        ]
+        if differs:
+            errors.append(
+                RowError(
+                    file,
+                    row.sheet,
+                    row.row,
+                    "备注",
+                    f"the row is marked {EXAMPLE_MARK} (the template's example, skipped) but holds "
+                    f"other data ({', '.join(_label(row.sheet, k) for k in differs)}); delete "
+                    f"'{EXAMPLE_MARK}' from 备注 to import it, or delete the row",
+                )
+            )
+    return errors
+
+
+def _label(sheet: str, key: str) -> str:
+    return next((c.zh for c in SHEETS[sheet][1] if c.key == key), key)
+
+
+def boundary_carriers(engine: Engine, park_id: str) -> set[Carrier]:
+    """The carriers the park buys at its boundary: a park meter (no enterprise) of direction import."""
+    with transaction(engine) as s:
+        found = s.scalars(
+            select(MeterRow.carrier)
+            .where(MeterRow.park_id == park_id)
+            .where(MeterRow.enterprise_id.is_(None))
+            .where(MeterRow.direction == Direction.IMPORT.value)
+            .distinct()
+        )
+        return {Carrier(c) for c in found}
+
+
+def _blank_usage(carrier: Carrier, boundary: set[Carrier]) -> Flow:
+    """用途 of an energy row left blank (docs/data-formats.md §1, 能源消费).
+
+    Fossil fuels are burned. Electricity and heat are 消费 (drawn from the park's network) when the
+    park buys that carrier at a metered boundary — the park view counts it there — and otherwise
+    园区外购入: the park has no boundary meter that would count it, so as 消费 it would fall out of
+    the park view. Water is consumed.
+    """
+    if carrier not in (*HEAT_CARRIERS, Carrier.ELECTRICITY, Carrier.WATER):
+        return Flow.COMBUSTION
+    if carrier is Carrier.WATER or carrier in boundary:
+        return Flow.CONSUMED
+    return Flow.PURCHASED
+
+
 def _check_energy(
-    file: str, row: SourceRow, ent: Enterprise, year: int | None, out: Checked
+    file: str, row: SourceRow, ent: Enterprise, year: int | None, out: Checked, boundary: set[Carrier]
 ) -> list[RowError]:
     chk = _RowCheck(file, row)
     month = chk.month("month", year)
@@ -220,11 +296,20 @@ def _check_energy(
                 f"unknown usage '{usage_text}'; choose 燃料燃烧, 用作原料, 园区外购入, 园区内购入 or 消费",
             )
     elif carrier is not None:
-        flow = (
-            Flow.COMBUSTION
-            if carrier not in (*HEAT_CARRIERS, Carrier.ELECTRICITY, Carrier.WATER)
-            else Flow.CONSUMED
-        )
+        flow = _blank_usage(carrier, boundary)
+        if carrier in (*HEAT_CARRIERS, Carrier.ELECTRICITY):
+            label = (
+                "园区外购入 purchased from outside the park" if flow is Flow.PURCHASED else "消费 consumed"
+            )
+            why = (
+                "the park has no boundary meter of it"
+                if flow is Flow.PURCHASED
+                else "the park buys it at a metered boundary"
+            )
+            out.notes.append(
+                f"{row.sheet} row {row.row}: 用途 blank for {CARRIER_LABEL_ZH[carrier]} → {label} ({why}); "
+                "write the 用途 to decide otherwise"
+            )
     qty = chk.number("quantity")
     unit = chk.text("unit", required=False) or (DEFAULT_UNIT.get(carrier) if carrier else None)
     if unit is None and carrier is not None:
@@ -394,6 +479,8 @@ def check_rows(
         the 企业信息 sheet not counted).
     """
     ent, year, errors = resolve_enterprise(engine, file, rows)
+    named = {(e.sheet, e.row) for e in errors}
+    errors.extend(e for e in edited_examples(file, rows) if (e.sheet, e.row) not in named)
     out = Checked()
     data_rows = [r for r in rows if r.sheet != SHEET_INFO and not _is_example(r)]
     if ent is None:
@@ -404,10 +491,11 @@ def check_rows(
     errors.extend(va.errors)
     seen_ids: dict[str, int] = {}
     seen_records: dict[str, int] = {}
+    boundary = boundary_carriers(engine, ent.park_id)
     for r in data_rows:
         n_before = len(out.activities)
         if r.sheet == SHEET_ENERGY:
-            errs = _check_energy(file, r, ent, year, out)
+            errs = _check_energy(file, r, ent, year, out, boundary)
         elif r.sheet == SHEET_PROCESS:
             errs = _check_process(file, r, ent, year, out)
         elif r.sheet == SHEET_PRODUCTION:
@@ -430,7 +518,51 @@ def check_rows(
             else:
                 seen_records[rid] = r.row
         errors.extend(errs)
+    errors.extend(_double_usage(file, out, seen_records))
     return ent, year, out, errors, len(data_rows)
+
+
+#: Usages that each give the whole of a month's electricity or heat as bought in the enterprise
+#: view: 消费 (whatever its origin) beside 园区外购入 or 园区内购入 counts the same energy twice.
+_BOUGHT = (Flow.CONSUMED, Flow.PURCHASED, Flow.INTERNAL_PURCHASE)
+_USAGE_ZH = {Flow.CONSUMED: "消费", Flow.PURCHASED: "园区外购入", Flow.INTERNAL_PURCHASE: "园区内购入"}
+
+
+def _double_usage(file: str, out: Checked, row_of: dict[str, int]) -> list[RowError]:
+    """An error for electricity or heat given for one month both as 消费 and as 外购入/内购入.
+
+    园区外购入 and 园区内购入 together are a real split (an outside supplier and a park facility);
+    消费 is the month's consumption whatever its origin, so beside either it is counted twice.
+    The rejected records are taken out of ``out``.
+    """
+    errors: list[RowError] = []
+    first: dict[tuple[Carrier, date], tuple[Flow, int]] = {}
+    keep: list[tuple[str, ActivityRecord]] = []
+    for sheet, rec in out.activities:
+        carrier = rec.carrier
+        if carrier is None or carrier not in (*HEAT_CARRIERS, Carrier.ELECTRICITY) or rec.flow not in _BOUGHT:
+            keep.append((sheet, rec))
+            continue
+        key = (carrier, rec.period_start)
+        seen = first.get(key)
+        if seen is not None and Flow.CONSUMED in (seen[0], rec.flow) and seen[0] != rec.flow:
+            errors.append(
+                RowError(
+                    file,
+                    sheet,
+                    row_of[rec.id],
+                    "用途",
+                    f"{CARRIER_LABEL_ZH[carrier]} {rec.period_start:%Y-%m} is also given as "
+                    f"{_USAGE_ZH[seen[0]]} in row {seen[1]}; 消费 is the whole month whatever its origin, "
+                    "so the enterprise view would count it twice — keep one row "
+                    "(or split it into 园区外购入 and 园区内购入)",
+                )
+            )
+            continue
+        first.setdefault(key, (rec.flow, row_of[rec.id]))
+        keep.append((sheet, rec))
+    out.activities[:] = keep
+    return errors
 
 
 def workbook_enterprise(engine: Engine, path: Path | str) -> Enterprise | None:

@@ -20,7 +20,7 @@ import openpyxl
 import yaml
 
 from zeropark.errors import DataError, RowError
-from zeropark.ingest.workbook.sheets import SHEET_ENERGY, SHEET_INFO, SHEETS
+from zeropark.ingest.workbook.sheets import SHEET_ENERGY, SHEET_HELP, SHEET_INFO, SHEETS
 
 __all__ = ["SourceRow", "header_key", "is_enterprise_data_file", "read_rows"]
 
@@ -52,11 +52,21 @@ def _is_english_header(sheet: str, cells: Sequence[Any]) -> bool:
     return any(str(v or "").strip().lower() in ens for v in cells)
 
 
+def _unknown_sheet(name: str) -> str:
+    """What to do with a sheet the workbook does not have (a renamed sheet would be skipped unread)."""
+    like = [s for s in SHEETS if s in name or name in s]
+    hint = f"rename it to {like[0]}" if like else f"rename it to one of {', '.join(SHEETS)}"
+    return f"unknown sheet '{name}' would not be imported; {hint}, or delete it"
+
+
 def _xlsx_rows(path: Path) -> tuple[list[SourceRow], list[RowError]]:
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     rows: list[SourceRow] = []
     errors: list[RowError] = []
     try:
+        for name in wb.sheetnames:
+            if name not in SHEETS and name not in (SHEET_HELP, "选项"):
+                errors.append(RowError(path.name, name, None, None, _unknown_sheet(name)))
         for sheet in SHEETS:
             if sheet not in wb.sheetnames:
                 continue

@@ -10,6 +10,7 @@ the readers (:mod:`~zeropark.ingest.workbook.parse`) and the checks
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from zeropark.model import CARRIER_LABEL_ZH, Carrier, ClaimKind, Flow
 
@@ -18,6 +19,7 @@ __all__ = [
     "CARRIER_NAMES",
     "CLAIM_KIND_NAMES",
     "DEFAULT_UNIT",
+    "EXAMPLES",
     "EXAMPLE_MARK",
     "PROCESS_MATERIALS",
     "SHEETS",
@@ -188,4 +190,48 @@ DEFAULT_UNIT: dict[Carrier, str] = {
     Carrier.NATURAL_GAS: "m3",
     Carrier.STEAM: "GJ",
     Carrier.WATER: "m3",
+}
+
+#: The template's example row of each data sheet (row 3, marked 示例行); a marked row that differs is refused.
+EXAMPLES: dict[str, dict[str, Any]] = {
+    SHEET_INFO: {
+        "id": "E-示例",
+        "name": "某某新材料有限公司",
+        "uscc": "91350100M000100Y43",
+        "industry_code": "2651",
+        "year": 2025,
+        "value_added_10k_cny": 12000,
+        "contact": "张三",
+    },
+    SHEET_ENERGY: {
+        "month": "2025-01",
+        "carrier": "天然气",
+        "usage": "燃料燃烧",
+        "quantity": 12.5,
+        "unit": "10^4 Nm3",
+        "evidence": "发票 No. 00000000",
+    },
+    SHEET_PRODUCTION: {
+        "month": "2025-01",
+        "product": "合成树脂",
+        "quantity": 1200,
+        "unit": "t",
+        "energy_tce": 180,
+        "limit_kgce_per_unit": 160,
+    },
+    SHEET_PROCESS: {
+        "month": "2025-01",
+        "material": "石灰石",
+        "quantity": 3000,
+        "unit": "t",
+        "evidence": "台账",
+    },
+    SHEET_GREEN: {
+        "certificate_id": "GEC-0000000000",
+        "kind": "绿证",
+        "mwh": 1000,
+        "period_start": "2025-01-01",
+        "period_end": "2025-06-30",
+        "evidence": "中国绿色电力证书交易平台",
+    },
 }

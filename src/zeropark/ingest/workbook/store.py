@@ -44,6 +44,7 @@ class ImportResult:
     rejected: int = 0
     stored_by_sheet: dict[str, int] = field(default_factory=dict)
     unchanged: int = 0  # green certificates already stored exactly as given (not claimed again)
+    notes: list[str] = field(default_factory=list)  # what the import decided for the user (blank 用途)
     errors: list[RowError] = field(default_factory=list)
     batch_id: int | None = None
 
@@ -105,6 +106,7 @@ def import_workbook(
     result = ImportResult(file=path.name, enterprise_id=ent.id if ent else None, year=year, rows=n_rows)
     result.errors = errors
     result.unchanged = checked.unchanged
+    result.notes = checked.notes
     rejected_rows = {(e.sheet, e.row) for e in errors if e.row is not None}
     result.rejected = len(rejected_rows) if rejected_rows else (n_rows if errors and ent is None else 0)
     store = ent is not None and (not errors or partial)

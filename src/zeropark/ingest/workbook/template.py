@@ -18,12 +18,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from zeropark.ingest.workbook.sheets import (
     EXAMPLE_MARK,
+    EXAMPLES,
     SHEET_ENERGY,
     SHEET_GREEN,
     SHEET_HELP,
-    SHEET_INFO,
     SHEET_PROCESS,
-    SHEET_PRODUCTION,
     SHEETS,
     TITLE,
     UNIT_CHOICES,
@@ -60,49 +59,6 @@ _HELP_LINES = (
     "   `--partial` stores the good rows and reports the rejected ones.",
 )
 
-
-_EXAMPLES: dict[str, dict[str, Any]] = {
-    SHEET_INFO: {
-        "id": "E-示例",
-        "name": "某某新材料有限公司",
-        "uscc": "91350100M000100Y43",
-        "industry_code": "2651",
-        "year": 2025,
-        "value_added_10k_cny": 12000,
-        "contact": "张三",
-    },
-    SHEET_ENERGY: {
-        "month": "2025-01",
-        "carrier": "天然气",
-        "usage": "燃料燃烧",
-        "quantity": 12.5,
-        "unit": "10^4 Nm3",
-        "evidence": "发票 No. 00000000",
-    },
-    SHEET_PRODUCTION: {
-        "month": "2025-01",
-        "product": "合成树脂",
-        "quantity": 1200,
-        "unit": "t",
-        "energy_tce": 180,
-        "limit_kgce_per_unit": 160,
-    },
-    SHEET_PROCESS: {
-        "month": "2025-01",
-        "material": "石灰石",
-        "quantity": 3000,
-        "unit": "t",
-        "evidence": "台账",
-    },
-    SHEET_GREEN: {
-        "certificate_id": "GEC-0000000000",
-        "kind": "绿证",
-        "mwh": 1000,
-        "period_start": "2025-01-01",
-        "period_end": "2025-06-30",
-        "evidence": "中国绿色电力证书交易平台",
-    },
-}
 
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _EXAMPLE_FILL = PatternFill("solid", fgColor="FFF2CC")
@@ -162,7 +118,7 @@ def write_template(path: Path | str) -> Path:
                 cell.fill = _HEADER_FILL
                 cell.alignment = Alignment(wrap_text=True, vertical="center")
             ws.column_dimensions[get_column_letter(j)].width = c.width
-            example: Any = _EXAMPLES[sheet].get(c.key)
+            example: Any = EXAMPLES[sheet].get(c.key)
             if c.key == "note":
                 example = f"{EXAMPLE_MARK}（导入时忽略）example row, ignored on import"
             cell = ws.cell(row=3, column=j, value=example)

@@ -1,0 +1,136 @@
+"""The enterprise workbook's silent losses: each is now a named error or a stated interpretation.
+
+Before, each of these ended with exit 0 and data gone or doubled: a renamed sheet was skipped, an
+example row overwritten with data but still marked 示例行 was skipped (on 企业信息 the error said
+no enterprise was given), electricity or steam with a blank 用途 was stored as 消费 and fell out of
+the park view of a park with no boundary meter, and one month's electricity given as 消费 and as
+园区外购入 was counted twice in the enterprise view.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import Engine
+
+from zeropark.ingest import workbook as wbk
+from zeropark.model import Carrier, Direction, Enterprise, Flow, Meter, MeterKind, Park
+from zeropark.store import repo
+
+PARK = Park("wl-park", "测试园区", "江苏", "华东", 31.7, 119.95)
+ENT = Enterprise("wl-E01", "wl-park", "测试化工有限公司", "91320412MA1NJ3K5XY", "2651")
+INFO = ["wl-E01", "测试化工有限公司", None, "2651", 2025]
+
+
+@pytest.fixture
+def db(engine: Engine) -> Engine:
+    repo.add_park(engine, PARK)
+    repo.add_enterprise(engine, ENT)
+    return engine
+
+
+def _workbook(path: Path, energy: list[list[object]], info: list[object] | None = INFO) -> openpyxl.Workbook:
+    wbk.write_template(path)
+    wb = openpyxl.load_workbook(path)
+    if info is not None:
+        wb[wbk.SHEET_INFO].append(info)
+    for r in energy:
+        wb[wbk.SHEET_ENERGY].append(r)
+    return wb
+
+
+def _where(res: wbk.ImportResult) -> list[tuple[str | None, int | None, str | None]]:
+    return [(e.sheet, e.row, e.field) for e in res.errors]
+
+
+def test_renamed_sheets_are_named_not_skipped(db: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "renamed.xlsx"
+    wb = _workbook(path, [["2025-01", "天然气", "燃料燃烧", 1000, "m3"]])
+    wb[wbk.SHEET_ENERGY].title = "能源消费2025"
+    wb[wbk.SHEET_GREEN].title = "绿证"
+    wb["绿证"].append(["GEC-1", "绿证", 10, "2025-01-01", "2025-01-31"])
+    wb.save(path)
+    res = wbk.import_workbook(db, path)
+    assert res.status == "rejected" and res.stored == 0
+    assert _where(res) == [("能源消费2025", None, None), ("绿证", None, None)]
+    assert "rename it to 能源消费" in res.errors[0].message
+    assert "rename it to 绿证绿电" in res.errors[1].message
+    assert repo.list_activity_records(db, "wl-park") == [] and repo.list_claims(db, "wl-park") == []
+
+
+def test_example_row_overwritten_but_still_marked(db: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "example.xlsx"
+    wb = _workbook(path, [["2025-02", "天然气", "燃料燃烧", 2000, "m3"]])
+    ws = wb[wbk.SHEET_ENERGY]
+    ws["D3"] = 99  # the example's 消费量 (12.5) overwritten, its 备注 示例行 left
+    wb.save(path)
+    res = wbk.import_workbook(db, path)
+    assert res.status == "rejected" and _where(res) == [(wbk.SHEET_ENERGY, 3, "备注")]
+    assert "消费量" in res.errors[0].message and "delete '示例行'" in res.errors[0].message
+    assert repo.list_activity_records(db, "wl-park") == []
+    # the untouched example row is still the example: skipped without a word
+    ok = wbk.import_workbook(db, _workbook_saved(tmp_path / "plain.xlsx"))
+    assert ok.status == "stored" and ok.stored_by_sheet[wbk.SHEET_ENERGY] == 1
+
+
+def _workbook_saved(path: Path) -> Path:
+    _workbook(path, [["2025-02", "天然气", "燃料燃烧", 2000, "m3"]]).save(path)
+    return path
+
+
+def test_enterprise_info_example_overwritten_is_named(db: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "info.xlsx"
+    wb = _workbook(path, [["2025-02", "天然气", "燃料燃烧", 2000, "m3"]], info=None)
+    ws = wb[wbk.SHEET_INFO]
+    ws["A3"], ws["B3"], ws["C3"] = "wl-E01", "测试化工有限公司", "91320412MA1NJ3K5XY"
+    wb.save(path)
+    res = wbk.import_workbook(db, path)
+    assert _where(res) == [(wbk.SHEET_INFO, 3, "备注")]
+    assert "no enterprise given" not in res.errors[0].message
+    assert "企业编号" in res.errors[0].message and res.stored == 0
+
+
+def test_blank_usage_follows_the_park_boundary_and_says_so(db: Engine, tmp_path: Path) -> None:
+    rows: list[list[object]] = [["2025-03", "电力", None, 5000, "kWh"], ["2025-03", "蒸汽", None, 40, "GJ"]]
+    # the park buys electricity at a metered boundary; steam it does not meter
+    repo.add_meter(
+        db, Meter("wl-GRID", "wl-park", Carrier.ELECTRICITY, "kWh", Direction.IMPORT, MeterKind.INTERVAL)
+    )
+    path = tmp_path / "blank.xlsx"
+    _workbook(path, rows).save(path)
+    res = wbk.import_workbook(db, path)
+    assert res.status == "stored"
+    flows = {r.carrier: r.flow for r in repo.list_activity_records(db, "wl-park")}
+    # electricity: in the park view at the boundary meter → 消费; steam: no boundary meter → 外购入,
+    # so the park view counts it (as 消费 it would have dropped out of the park view)
+    assert flows == {Carrier.ELECTRICITY: Flow.CONSUMED, Carrier.STEAM: Flow.PURCHASED}
+    assert [n.split(":")[0] for n in res.notes] == [f"{wbk.SHEET_ENERGY} row 4", f"{wbk.SHEET_ENERGY} row 5"]
+    assert "消费 consumed (the park buys it at a metered boundary)" in res.notes[0]
+    assert "园区外购入 purchased from outside the park (the park has no boundary meter of it)" in res.notes[1]
+
+
+def test_one_month_under_two_usages_is_refused(db: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "twice.xlsx"
+    _workbook(
+        path,
+        [
+            ["2025-02", "电力", "消费", 1000, "kWh"],  # row 4
+            ["2025-02", "电力", "园区外购入", 1000, "kWh"],  # row 5: the same energy again
+            ["2025-03", "蒸汽", "园区外购入", 30, "GJ"],  # row 6
+            ["2025-03", "蒸汽", "园区内购入", 20, "GJ"],  # row 7: a real split, kept
+        ],
+    ).save(path)
+    res = wbk.import_workbook(db, path)
+    assert res.status == "rejected" and _where(res) == [(wbk.SHEET_ENERGY, 5, "用途")]
+    assert "also given as 消费 in row 4" in res.errors[0].message
+    assert repo.list_activity_records(db, "wl-park") == []
+    split = tmp_path / "split.xlsx"
+    _workbook(
+        split, [["2025-03", "蒸汽", "园区外购入", 30, "GJ"], ["2025-03", "蒸汽", "园区内购入", 20, "GJ"]]
+    ).save(split)
+    ok = wbk.import_workbook(db, split)
+    assert ok.status == "stored" and ok.stored_by_sheet[wbk.SHEET_ENERGY] == 2
+    # 30 + 20 GJ: both kept, once each
+    assert sum(r.quantity for r in repo.list_activity_records(db, "wl-park")) == pytest.approx(50.0)
