@@ -297,7 +297,10 @@ def to_canonical(value: float, unit: str, carrier: Carrier) -> float:
     target = CANONICAL_UNIT[carrier]
     hint = f"carrier {carrier.value}"
     if carrier in (Carrier.STEAM, Carrier.HOT_WATER):
-        hint += "; convert tonnes of steam or hot water to GJ with zeropark.units.steam_heat_gj"
+        hint += (
+            "; steam and hot water are accounted as heat — give GJ (from a steam mass: "
+            "GJ = t × (enthalpy kJ/kg − 83.74) / 1000; hot water: GJ = t × (°C − 20) × 4.1868 / 1000)"
+        )
     return convert(value, unit, target, hint)
 
 

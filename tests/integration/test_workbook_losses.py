@@ -134,3 +134,30 @@ def test_one_month_under_two_usages_is_refused(db: Engine, tmp_path: Path) -> No
     assert ok.status == "stored" and ok.stored_by_sheet[wbk.SHEET_ENERGY] == 2
     # 30 + 20 GJ: both kept, once each
     assert sum(r.quantity for r in repo.list_activity_records(db, "wl-park")) == pytest.approx(50.0)
+
+
+def test_steam_in_tonnes_said_in_words_or_default_heat_applied(db: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "steam.xlsx"
+    _workbook(path, [["2025-04", "蒸汽", "园区外购入", 100, "t"]]).save(path)
+    res = wbk.import_workbook(db, path)
+    assert res.status == "rejected" and _where(res) == [(wbk.SHEET_ENERGY, 4, "计量单位")]
+    message = res.errors[0].message
+    assert "GJ = t × (enthalpy kJ/kg − 83.74) / 1000" in message and "--steam-default-heat" in message
+    assert "zeropark.units" not in message  # words, not a pointer to a Python function
+    # named option DEFAULT_STEAM_HEAT: 100 t × 3.763 GJ/t (GB/T 2589 低压蒸汽) = 376.3 GJ, said and marked
+    res = wbk.import_workbook(db, path, steam_default_heat=True)
+    assert res.status == "stored"
+    (rec,) = repo.list_activity_records(db, "wl-park")
+    assert rec.quantity == pytest.approx(376.3) and rec.unit == "GJ" and rec.flow == Flow.PURCHASED
+    assert "DEFAULT_STEAM_HEAT" in rec.description and "DEFAULT_STEAM_HEAT" in res.notes[0]
+    # the supplier's heat per tonne in the heat-content column wins: 100 t × 2.86 GJ/t = 286 GJ
+    given = tmp_path / "steam-given.xlsx"
+    _workbook(given, [["2025-04", "蒸汽", "园区外购入", 100, "t", 2.86]]).save(given)
+    res = wbk.import_workbook(db, given, steam_default_heat=True)
+    (rec,) = repo.list_activity_records(db, "wl-park")
+    assert res.status == "stored" and rec.quantity == pytest.approx(286.0) and rec.ncv_gj_per_unit is None
+    # hot water in tonnes: the formula in words
+    water = tmp_path / "water.xlsx"
+    _workbook(water, [["2025-04", "热水", "园区外购入", 1000, "t"]]).save(water)
+    res = wbk.import_workbook(db, water, steam_default_heat=True)
+    assert res.status == "rejected" and "(supply °C − 20) × 4.1868 / 1000" in res.errors[0].message

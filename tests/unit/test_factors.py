@@ -367,7 +367,12 @@ def test_custom_set_overrides_and_adds(tmp_path: Path, fs: FactorSet) -> None:
         (
             "g1,grid_electricity,electricity,average,-0.5,kgCO2/kWh,全国,2024,mee_grid_2022,,",
             "value",
-            "is not a non-negative number",
+            "value -0.5 is negative; factors are ≥ 0",
+        ),
+        (
+            "g1,grid_electricity,electricity,average,inf,kgCO2/kWh,全国,2024,mee_grid_2022,,",
+            "value",
+            "value 'inf' is not a finite number",
         ),
     ],
 )

@@ -67,7 +67,8 @@ def test_to_canonical(value: float, unit: str, carrier: Carrier, expected: float
         ("m3", Carrier.DIESEL, "cannot be converted to 't'"),
         # coal equivalent is a result, never an amount of a carrier
         ("tce", Carrier.ELECTRICITY, "cannot be converted to 'kWh'"),
-        ("t", Carrier.STEAM, "steam_heat_gj"),  # tonnes of steam need pressure/temperature
+        # tonnes of steam need the heat: the formula in words, not a pointer to a Python function
+        ("t", Carrier.STEAM, r"give GJ \(from a steam mass: GJ = t × \(enthalpy kJ/kg − 83\.74\) / 1000"),
         ("foobar", Carrier.ELECTRICITY, "unknown unit 'foobar'"),
         ("", Carrier.ELECTRICITY, "the unit is empty"),
     ],

@@ -68,6 +68,14 @@ def import_command(
     partial: Annotated[
         bool, typer.Option("--partial", help="仅导入正确的行 Store the good rows, report the rejected ones.")
     ] = False,
+    steam_default_heat: Annotated[
+        bool,
+        typer.Option(
+            "--steam-default-heat",
+            help="蒸汽按吨填报时采用缺省热值 Steam given in t without its heat: apply the named option "
+            "DEFAULT_STEAM_HEAT, 3.763 GJ/t (GB/T 2589 低压蒸汽), marked on each record.",
+        ),
+    ] = False,
 ) -> None:
     """Import an enterprise workbook (xlsx/csv/yaml/json) or a meter-readings export. 导入数据文件.
 
@@ -79,7 +87,9 @@ def import_command(
     try:
         kind = detect_kind(file)
         if kind is ImportKind.WORKBOOK:
-            outcome = import_file(scope, file, kind=kind, partial=partial)
+            outcome = import_file(
+                scope, file, kind=kind, partial=partial, steam_default_heat=steam_default_heat
+            )
         else:
             with readings_progress(file) as progress:
                 outcome = import_file(scope, file, kind=kind, progress=progress)

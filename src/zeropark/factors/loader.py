@@ -286,14 +286,22 @@ def parse_factor_rows(
         cited_value: float | None = None
         try:
             cited_value = float(row["value"])
-            if not math.isfinite(cited_value) or cited_value < 0:
-                raise ValueError(row["value"])
         except ValueError:
-            cited_value = None
             err(
                 "value",
-                f"value '{row['value']}' is not a non-negative number; write it with a dot, e.g. 0.5703",
+                f"value '{row['value']}' is not a non-negative number; write digits with a decimal "
+                "point, e.g. 0.5703",
             )
+        if cited_value is not None and not math.isfinite(cited_value):
+            err("value", f"value '{row['value']}' is not a finite number; write the factor, e.g. 0.5703")
+            cited_value = None
+        elif cited_value is not None and cited_value < 0:
+            err(
+                "value",
+                f"value {cited_value:g} is negative; factors are ≥ 0 (an emission factor, heat value or "
+                "coefficient cannot be below zero) — check the sign",
+            )
+            cited_value = None
         value: float | None = None
         if unit_canonical is not None and cited_value is not None:
             try:

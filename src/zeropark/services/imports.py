@@ -242,7 +242,9 @@ def _audit(scope: Scope) -> Callable[[Session, WorkbookImport | ReadingsImport],
     return record
 
 
-def import_workbook(scope: Scope, path: Path, *, partial: bool = False) -> WorkbookImport:
+def import_workbook(
+    scope: Scope, path: Path, *, partial: bool = False, steam_default_heat: bool = False
+) -> WorkbookImport:
     """Import an enterprise data file as ``scope``'s user (checked, stored, audited).
 
     Parameters
@@ -253,6 +255,8 @@ def import_workbook(scope: Scope, path: Path, *, partial: bool = False) -> Workb
         The .xlsx / .csv / .yaml / .json file (its name is the one the user gave).
     partial : bool
         ``False``: all or nothing; ``True``: store the rows that pass, report the others.
+    steam_default_heat : bool
+        Named option DEFAULT_STEAM_HEAT for steam given in tonnes without its heat content.
 
     Returns
     -------
@@ -285,6 +289,7 @@ def import_workbook(scope: Scope, path: Path, *, partial: bool = False) -> Workb
         partial=partial,
         created_by=scope.user.username,
         before_commit=_audit(scope),
+        steam_default_heat=steam_default_heat,
     )
 
 
@@ -336,6 +341,7 @@ def import_file(
     kind: ImportKind | None = None,
     partial: bool = False,
     progress: ProgressFn | None = None,
+    steam_default_heat: bool = False,
 ) -> ImportOutcome:
     """Import ``path`` as ``scope``'s user: a workbook or a readings file, found out from its content.
 
@@ -349,6 +355,8 @@ def import_file(
         What the file holds when the user said so (the 数据导入 page); else :func:`detect_kind`.
     partial : bool
         Workbooks: store the rows that pass (see :func:`import_workbook`).
+    steam_default_heat : bool
+        Workbooks: the named option DEFAULT_STEAM_HEAT (see :func:`import_workbook`).
     progress : callable, optional
         Readings: ``progress(done, total)``.
 
@@ -361,7 +369,9 @@ def import_file(
     _require_import_role(scope, path.name)
     kind = kind or detect_kind(path)
     if kind is ImportKind.WORKBOOK:
-        return ImportOutcome.of_workbook(import_workbook(scope, path, partial=partial))
+        return ImportOutcome.of_workbook(
+            import_workbook(scope, path, partial=partial, steam_default_heat=steam_default_heat)
+        )
     return ImportOutcome.of_readings(import_readings(scope, path, progress=progress))
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from zeropark.errors import RowError, UnitMismatch
+from zeropark.factors import BUILTIN_SET, load_factor_set
 from zeropark.ingest.workbook.parse import SourceRow, read_rows
 from zeropark.ingest.workbook.sheets import (
     CARRIER_HINT,
@@ -48,7 +49,7 @@ from zeropark.model import (
 from zeropark.store import repo
 from zeropark.store.db import transaction
 from zeropark.store.schema import EnterpriseRow, GreenPowerClaimRow, MeterRow
-from zeropark.units import to_canonical
+from zeropark.units import convert, to_canonical
 
 __all__ = ["Checked", "check_rows", "resolve_enterprise", "workbook_enterprise"]
 
@@ -274,8 +275,68 @@ def _blank_usage(carrier: Carrier, boundary: set[Carrier]) -> Flow:
     return Flow.PURCHASED
 
 
+def _tonnes(qty: float, unit: str) -> float | None:
+    """``qty`` in tonnes if ``unit`` is a mass (t, kg, 吨), else None."""
+    try:
+        return convert(qty, unit, "t")
+    except UnitMismatch:
+        return None
+
+
+def _heat_of_mass(
+    chk: _RowCheck,
+    carrier: Carrier,
+    qty: float,
+    unit: str,
+    tonnes: float,
+    heat_per_unit: float | None,
+    default: bool,
+) -> tuple[float | None, str]:
+    """Heat [GJ] of steam or hot water given as a mass, and the note that says how it was found.
+
+    In order: the row's own heat per unit (column 实测低位发热量（GJ/计量单位）: GJ per t of the
+    supplier's steam); for steam with ``default`` the named option DEFAULT_STEAM_HEAT of the
+    built-in factor set (``conversion.steam.heat_content``, 3.763 GJ/t, GB/T 2589 低压蒸汽; marked on
+    the record); otherwise an error that says in words what to write.
+    """
+    label = CARRIER_LABEL_ZH[carrier]
+    if heat_per_unit is not None:
+        gj = qty * heat_per_unit
+        return gj, f"{label} {qty:g} {unit} × {heat_per_unit:g} GJ/{unit} (given heat content) = {gj:.6g} GJ"
+    if carrier is Carrier.STEAM and default:
+        factor = load_factor_set(BUILTIN_SET).steam_heat_content()  # [GJ/t]
+        gj = tonnes * factor.value
+        return gj, (
+            f"{label} {tonnes:g} t × {factor.value:g} GJ/t = {gj:.6g} GJ — DEFAULT_STEAM_HEAT "
+            f"({factor.id}, {factor.source.title}; 低压蒸汽 default, used because the heat was not given)"
+        )
+    if carrier is Carrier.STEAM:
+        chk.fail(
+            "unit",
+            f"steam is accounted as heat: write the quantity in GJ, not '{unit}'. From the mass: "
+            "GJ = t × (enthalpy kJ/kg − 83.74) / 1000 with the enthalpy of the supplier's pressure and "
+            "temperature (e.g. 1.0 MPa, 250 °C: 2 943 kJ/kg → 2.86 GJ/t); or give the heat per tonne in "
+            "实测低位发热量（GJ/计量单位）; or import with --steam-default-heat to apply the default "
+            "3.763 GJ/t (GB/T 2589 低压蒸汽), marked on the record",
+        )
+    else:
+        chk.fail(
+            "unit",
+            f"hot water is accounted as heat: write the quantity in GJ, not '{unit}'. From the mass: "
+            "GJ = t × (supply °C − 20) × 4.1868 / 1000 (e.g. 1 000 t at 90 °C → 293.1 GJ); or give the "
+            "heat per tonne in 实测低位发热量（GJ/计量单位）",
+        )
+    return None, ""
+
+
 def _check_energy(
-    file: str, row: SourceRow, ent: Enterprise, year: int | None, out: Checked, boundary: set[Carrier]
+    file: str,
+    row: SourceRow,
+    ent: Enterprise,
+    year: int | None,
+    out: Checked,
+    boundary: set[Carrier],
+    steam_default: bool = False,
 ) -> list[RowError]:
     chk = _RowCheck(file, row)
     month = chk.month("month", year)
@@ -314,16 +375,24 @@ def _check_energy(
     unit = chk.text("unit", required=False) or (DEFAULT_UNIT.get(carrier) if carrier else None)
     if unit is None and carrier is not None:
         chk.fail("unit", "is empty; give the unit (e.g. t, m3, kWh, GJ)")
+    ncv = chk.number("ncv_gj_per_unit", required=False)
+    cc = chk.number("cc_tc_per_gj", required=False)
     canonical: float | None = None
+    heat_note = ""
     if carrier is not None and qty is not None and unit is not None:
         try:
             canonical = to_canonical(qty, unit, carrier)
         except UnitMismatch as exc:
-            chk.fail("unit", f"'{unit}' does not fit {CARRIER_LABEL_ZH[carrier]}: {exc}")
-    ncv = chk.number("ncv_gj_per_unit", required=False)
-    cc = chk.number("cc_tc_per_gj", required=False)
+            tonnes = _tonnes(qty, unit) if carrier in HEAT_CARRIERS else None
+            if tonnes is None:
+                chk.fail("unit", f"'{unit}' does not fit {CARRIER_LABEL_ZH[carrier]}: {exc}")
+            else:
+                canonical, heat_note = _heat_of_mass(chk, carrier, qty, unit, tonnes, ncv, steam_default)
+                ncv = None  # the heat per tonne made the GJ; it is no NCV of the GJ
     if chk.errors or month is None or carrier is None or flow is None or canonical is None or unit is None:
         return chk.errors
+    if heat_note:
+        out.notes.append(f"{row.sheet} row {row.row}: {heat_note}")
     cu = CANONICAL_UNIT[carrier]
     ncv_canonical = ncv * (qty or 0.0) / canonical if ncv is not None and canonical else None
     record = ActivityRecord(
@@ -338,7 +407,12 @@ def _check_energy(
         evidence=str(row.values.get("evidence") or f"{file} {row.sheet} row {row.row}"),
         ncv_gj_per_unit=ncv_canonical,
         carbon_content_tc_per_gj=cc,
-        description=str(row.values.get("note") or f"{CARRIER_LABEL_ZH[carrier]} {qty:g} {unit}"),
+        description=" ".join(
+            filter(
+                None,
+                (str(row.values.get("note") or f"{CARRIER_LABEL_ZH[carrier]} {qty:g} {unit}"), heat_note),
+            )
+        ),
     )
     out.activities.append((row.sheet, record))
     return []
@@ -467,9 +541,12 @@ def _check_claim(
 
 
 def check_rows(
-    engine: Engine, file: str, rows: list[SourceRow]
+    engine: Engine, file: str, rows: list[SourceRow], *, steam_default_heat: bool = False
 ) -> tuple[Enterprise | None, int | None, Checked, list[RowError], int]:
     """Check every row of an enterprise data file; collect what passed and every error.
+
+    ``steam_default_heat`` applies the named option DEFAULT_STEAM_HEAT to steam given in tonnes
+    without its heat content (see :func:`_heat_of_mass`); without it such a row is an error.
 
     Returns
     -------
@@ -495,7 +572,7 @@ def check_rows(
     for r in data_rows:
         n_before = len(out.activities)
         if r.sheet == SHEET_ENERGY:
-            errs = _check_energy(file, r, ent, year, out, boundary)
+            errs = _check_energy(file, r, ent, year, out, boundary, steam_default_heat)
         elif r.sheet == SHEET_PROCESS:
             errs = _check_process(file, r, ent, year, out)
         elif r.sheet == SHEET_PRODUCTION:

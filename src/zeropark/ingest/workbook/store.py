@@ -70,6 +70,7 @@ def import_workbook(
     partial: bool = False,
     created_by: str | None = None,
     before_commit: BeforeCommit | None = None,
+    steam_default_heat: bool = False,
 ) -> ImportResult:
     """Validate and store an enterprise data file (.xlsx, .csv, .yaml/.yml, .json).
 
@@ -87,6 +88,10 @@ def import_workbook(
     before_commit : callable, optional
         ``before_commit(session, result)`` in the transaction of the import batch (see
         :data:`BeforeCommit`).
+    steam_default_heat : bool
+        Named option DEFAULT_STEAM_HEAT: steam given in tonnes without its heat content is
+        converted at 3.763 GJ/t (GB/T 2589 低压蒸汽), said in the notes and on the record.
+        ``False`` (default): such a row is an error that says what to write.
 
     Returns
     -------
@@ -101,7 +106,9 @@ def import_workbook(
     """
     path = Path(path)
     rows, read_errors = read_rows(path)
-    ent, year, checked, errors, n_rows = check_rows(engine, path.name, rows)
+    ent, year, checked, errors, n_rows = check_rows(
+        engine, path.name, rows, steam_default_heat=steam_default_heat
+    )
     errors = read_errors + errors
     result = ImportResult(file=path.name, enterprise_id=ent.id if ent else None, year=year, rows=n_rows)
     result.errors = errors
