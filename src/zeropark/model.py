@@ -287,6 +287,95 @@ class GreenPowerClaim:
     source_meter_id: str | None = None  # generator meter, when on-site PV is certified
 
 
+#: How a run of certificate serial numbers is written: ``HOB-0001..HOB-3000`` (also ``~``, ``～``, ``至``).
+SERIAL_RANGE_SEPARATORS: tuple[str, ...] = ("..", "～", "~", "至")
+#: Digits of a serial number kept (zero-padded to this width when stored, so text order = number order).
+SERIAL_DIGITS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class SerialRange:
+    """A run of certificate serial numbers: ``prefix`` followed by every number first … last.
+
+    ``HOB-0001..HOB-3000`` is ``SerialRange("HOB-", 1, 3000)``: 3 000 certificates. A single id
+    ending in digits (``HOB-0042``) is a run of one. Two runs with the same prefix overlap when they
+    share a number, whatever the zero-padding.
+    """
+
+    prefix: str
+    first: int
+    last: int
+    width: int = field(default=0, compare=False)  # digits as written (zero padding), for display
+
+    @property
+    def count(self) -> int:
+        """How many serial numbers the run holds."""
+        return self.last - self.first + 1
+
+    def overlaps(self, other: SerialRange) -> bool:
+        """Whether the two runs share a serial number."""
+        return self.prefix == other.prefix and self.first <= other.last and other.first <= self.last
+
+    def shared(self, other: SerialRange) -> SerialRange:
+        """The serial numbers both runs hold (call only when they overlap)."""
+        lo, hi = max(self.first, other.first), min(self.last, other.last)
+        return SerialRange(self.prefix, lo, hi, self.width)
+
+    def __str__(self) -> str:
+        one = f"{self.prefix}{str(self.first).zfill(self.width)}"
+        return one if self.count == 1 else f"{one}..{self.prefix}{str(self.last).zfill(self.width)}"
+
+
+def _split_serial(text: str) -> tuple[str, str]:
+    digits = len(text) - len(text.rstrip("0123456789"))
+    return text[: len(text) - digits], text[len(text) - digits :]
+
+
+def serial_range(certificate_id: str) -> SerialRange | None:
+    """The serial numbers a certificate id names, or ``None`` for an id that does not end in digits.
+
+    Examples
+    --------
+    >>> serial_range("HOB-0001..HOB-3000")
+    SerialRange(prefix='HOB-', first=1, last=3000, width=4)
+    >>> serial_range("HOB-0042").count
+    1
+    >>> serial_range("PPA-2025-A") is None
+    True
+
+    Raises
+    ------
+    ValueError
+        A range whose two ends differ in prefix, do not end in digits, or run backwards, or a
+        serial number of more than :data:`SERIAL_DIGITS` digits; the message says what to write.
+    """
+    text = certificate_id.strip()
+    sep = next((s for s in SERIAL_RANGE_SEPARATORS if s in text), None)
+    if sep is None:
+        prefix, digits = _split_serial(text)
+        if not digits:
+            return None
+        if len(digits) > SERIAL_DIGITS:
+            raise ValueError(f"serial number '{digits}' has more than {SERIAL_DIGITS} digits")
+        return SerialRange(prefix, int(digits), int(digits), len(digits))
+    low, _, high = (part.strip() for part in text.partition(sep))
+    (p1, d1), (p2, d2) = _split_serial(low), _split_serial(high)
+    if not d1 or not d2:
+        raise ValueError(
+            f"'{text}': both ends of a range must end in the serial number, e.g. HOB-0001..HOB-3000"
+        )
+    if p2 and p1 != p2:
+        raise ValueError(
+            f"'{text}': the two ends have different prefixes ('{p1}', '{p2}'); write one run per row"
+        )
+    if max(len(d1), len(d2)) > SERIAL_DIGITS:
+        raise ValueError(f"'{text}': a serial number has more than {SERIAL_DIGITS} digits")
+    first, last = int(d1), int(d2)
+    if last < first:
+        raise ValueError(f"'{text}' runs backwards; write the lower serial number first")
+    return SerialRange(p1, first, last, len(d1))
+
+
 @dataclass(frozen=True, slots=True)
 class Transfer:
     """共生交换/内部转供: energy a park facility sells to an enterprise inside the boundary."""

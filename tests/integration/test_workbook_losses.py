@@ -9,19 +9,32 @@ the park view of a park with no boundary meter, and one month's electricity give
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pytest
 from sqlalchemy import Engine
 
+from zeropark.errors import DoubleClaim
 from zeropark.ingest import workbook as wbk
-from zeropark.model import Carrier, Direction, Enterprise, Flow, Meter, MeterKind, Park
+from zeropark.model import (
+    Carrier,
+    ClaimKind,
+    Direction,
+    Enterprise,
+    Flow,
+    GreenPowerClaim,
+    Meter,
+    MeterKind,
+    Park,
+)
 from zeropark.store import repo
 
 PARK = Park("wl-park", "测试园区", "江苏", "华东", 31.7, 119.95)
 ENT = Enterprise("wl-E01", "wl-park", "测试化工有限公司", "91320412MA1NJ3K5XY", "2651")
 INFO = ["wl-E01", "测试化工有限公司", None, "2651", 2025]
+PARK_START, PARK_END = date(2026, 1, 1), date(2026, 6, 30)
 
 
 @pytest.fixture
@@ -161,3 +174,63 @@ def test_steam_in_tonnes_said_in_words_or_default_heat_applied(db: Engine, tmp_p
     _workbook(water, [["2025-04", "热水", "园区外购入", 1000, "t"]]).save(water)
     res = wbk.import_workbook(db, water, steam_default_heat=True)
     assert res.status == "rejected" and "(supply °C − 20) × 4.1868 / 1000" in res.errors[0].message
+
+
+def _green(path: Path, rows: list[list[object]], info: list[object] | None = INFO) -> Path:
+    wb = _workbook(path, [], info=info)
+    for r in rows:
+        wb[wbk.SHEET_GREEN].append(r)
+    wb.save(path)
+    return path
+
+
+def test_certificate_ranges_are_stored_as_ranges_and_never_claimed_twice(db: Engine, tmp_path: Path) -> None:
+    # a second enterprise in another park, to claim the same serial numbers
+    repo.add_park(db, Park("wl-other", "另一园区", "浙江", "华东", 30.2, 120.2))
+    repo.add_enterprise(db, Enterprise("wl-E09", "wl-other", "别的公司", "91350100M000100Y43", "2651"))
+    batch = ["HOB-0001..HOB-3000", "绿证", 3000, "2025-01-01", "2025-06-30"]
+    res = wbk.import_workbook(db, _green(tmp_path / "a.xlsx", [batch]))
+    assert res.status == "stored"
+    # the same workbook again: unchanged, not a double claim
+    assert wbk.import_workbook(db, _green(tmp_path / "a2.xlsx", [batch])).unchanged == 1
+    other = ["wl-E09", "别的公司", None, "2651", 2025]
+    for rows, shared in (
+        ([["HOB-0001", "绿证", 1, "2025-01-01", "2025-01-31"]], "HOB-0001"),  # one certificate of the run
+        ([["HOB-2999..HOB-4000", "绿证", 1002, "2025-01-01", "2025-06-30"]], "HOB-2999..HOB-3000"),  # a split
+        ([["HOB-1500~HOB-1600", "绿证", 101, "2025-01-01", "2025-06-30"]], "HOB-1500..HOB-1600"),  # inside it
+        ([["HOB-01..HOB-02", "绿证", 2, "2025-01-01", "2025-06-30"]], "HOB-01..HOB-02"),  # other zero padding
+    ):
+        res = wbk.import_workbook(db, _green(tmp_path / "b.xlsx", rows, info=other))
+        assert res.status == "rejected" and _where(res) == [(wbk.SHEET_GREEN, 4, "证书/合同编号")], rows
+        assert f"serial numbers {shared} are already claimed as 'HOB-0001..HOB-3000'" in res.errors[0].message
+        assert "'wl-E01' for 2025 in park 'wl-park'" in res.errors[0].message
+    assert [c.id for c in repo.list_claims(db, "wl-other")] == []
+    # the store refuses it too, whatever the door (any year)
+    with pytest.raises(DoubleClaim, match="HOB-3000 are already claimed"):
+        repo.add_claim(
+            db,
+            "wl-other",
+            GreenPowerClaim("HOB-3000..HOB-3100", ClaimKind.GEC, 101, PARK_START, PARK_END, "wl-E09", 2026),
+        )
+    # inside one file: two rows sharing serial numbers, and a run whose MWh is not its count
+    res = wbk.import_workbook(
+        db,
+        _green(
+            tmp_path / "c.xlsx",
+            [
+                ["XY-001..XY-100", "绿证", 100, "2025-01-01", "2025-06-30"],  # row 4
+                ["XY-050..XY-060", "绿证", 11, "2025-01-01", "2025-06-30"],  # row 5: inside row 4
+                ["XY-200..XY-299", "绿证", 90, "2025-01-01", "2025-06-30"],  # row 6: 100 certificates
+                ["XY-9..XY-1", "绿证", 9, "2025-01-01", "2025-06-30"],  # row 7: backwards
+            ],
+        ),
+    )
+    assert _where(res) == [
+        (wbk.SHEET_GREEN, 5, "证书/合同编号"),
+        (wbk.SHEET_GREEN, 6, "电量（MWh）"),
+        (wbk.SHEET_GREEN, 7, "证书/合同编号"),
+    ]
+    assert "XY-050..XY-060 are also in row 4" in res.errors[0].message
+    assert "is 100 certificates (1 GEC = 1 MWh) but the row says 90 MWh" in res.errors[1].message
+    assert "runs backwards" in res.errors[2].message
+    assert [c.id for c in repo.list_claims(db, "wl-park")] == ["HOB-0001..HOB-3000"]

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from zeropark.errors import DataError, DoubleClaim, NotFound
 from zeropark.model import (
+    SERIAL_DIGITS,
     ActivityRecord,
     Carrier,
     ClaimKind,
@@ -40,8 +41,10 @@ from zeropark.model import (
     Meter,
     MeterKind,
     Park,
+    SerialRange,
     Transfer,
     Zone,
+    serial_range,
 )
 from zeropark.store.db import session_factory
 from zeropark.store.schema import (
@@ -69,6 +72,7 @@ __all__ = [
     "add_park",
     "add_transfer",
     "add_zone",
+    "claim_overlaps",
     "get_activity_record",
     "get_claim",
     "get_enterprise",
@@ -516,10 +520,68 @@ def list_activity_records(
 # --- green-power claims -------------------------------------------------------------------------
 
 
+def _padded(n: int) -> str:
+    return str(n).zfill(SERIAL_DIGITS)
+
+
+def _serials(claim_id: str) -> SerialRange | None:
+    try:
+        return serial_range(claim_id)
+    except ValueError as exc:
+        raise DataError(f"claim '{claim_id}': {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimOverlap:
+    """A stored claim that shares serial numbers with a new one, and which serial numbers."""
+
+    claim_id: str
+    park_id: str
+    owner_enterprise_id: str | None
+    claimed_year: int
+    shared: SerialRange
+
+
+def claim_overlaps(db: Db, claim_id: str) -> list[ClaimOverlap]:
+    """Stored claims (any park, owner or year) other than ``claim_id`` naming a serial number it names.
+
+    ``HOB-0001..HOB-3000`` overlaps a stored ``HOB-2999..HOB-4000`` or ``HOB-0042``: one certificate
+    is claimed once, however the runs are split.
+
+    Raises
+    ------
+    DataError
+        ``claim_id`` is a malformed range (see :func:`zeropark.model.serial_range`).
+    """
+    rng = _serials(claim_id)
+    if rng is None:
+        return []
+    stmt = (
+        select(GreenPowerClaimRow)
+        .where(GreenPowerClaimRow.serial_prefix == rng.prefix)
+        .where(GreenPowerClaimRow.serial_first <= _padded(rng.last))
+        .where(GreenPowerClaimRow.serial_last >= _padded(rng.first))
+        .where(GreenPowerClaimRow.id != claim_id)
+        .order_by(GreenPowerClaimRow.serial_first)
+    )
+    with _session(db) as s:
+        found = []
+        for r in s.scalars(stmt):
+            other = SerialRange(rng.prefix, int(r.serial_first or 0), int(r.serial_last or 0))
+            found.append(
+                ClaimOverlap(r.id, r.park_id, r.owner_enterprise_id, r.claimed_year, rng.shared(other))
+            )
+        return found
+
+
 def _claim_row(park_id: str, c: GreenPowerClaim, evidence: str) -> GreenPowerClaimRow:
     if c.period_end < c.period_start:
         raise DataError(f"claim '{c.id}': period_end {c.period_end} is before period_start {c.period_start}")
+    rng = _serials(c.id)
     return GreenPowerClaimRow(
+        serial_prefix=rng.prefix if rng else None,
+        serial_first=_padded(rng.first) if rng else None,
+        serial_last=_padded(rng.last) if rng else None,
         id=c.id,
         park_id=park_id,
         kind=c.kind.value,
@@ -549,10 +611,17 @@ def _claim(r: GreenPowerClaimRow) -> GreenPowerClaim:
 def add_claim(db: Db, park_id: str, claim: GreenPowerClaim, *, evidence: str = "") -> None:
     """Register a green certificate or contract (绿证/绿电); each id can be claimed only once.
 
+    An id written as a run of serial numbers (``HOB-0001..HOB-3000``, see
+    :func:`zeropark.model.serial_range`) is stored as that run, and no serial number may be claimed
+    twice: a stored claim (any park, owner or year) naming one of them is a double claim.
+
     Raises
     ------
     DoubleClaim
-        If a claim with this certificate/contract id is already stored (in any park).
+        If a claim with this certificate/contract id is already stored (in any park), or a stored
+        claim names one of its serial numbers.
+    DataError
+        A malformed range or period.
     """
     row = _claim_row(park_id, claim, evidence)
     try:
@@ -563,6 +632,14 @@ def add_claim(db: Db, park_id: str, claim: GreenPowerClaim, *, evidence: str = "
                     claim.id,
                     f"already claimed by '{existing.owner_enterprise_id or 'park operator'}' "
                     f"for {existing.claimed_year} in park '{existing.park_id}'",
+                )
+            overlap = next(iter(claim_overlaps(s, claim.id)), None)
+            if overlap is not None:
+                raise DoubleClaim(
+                    claim.id,
+                    f"serial numbers {overlap.shared} are already claimed as '{overlap.claim_id}' by "
+                    f"'{overlap.owner_enterprise_id or 'park operator'}' for {overlap.claimed_year} "
+                    f"in park '{overlap.park_id}'",
                 )
             s.add(row)
             s.flush()

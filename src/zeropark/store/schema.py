@@ -271,6 +271,11 @@ class GreenPowerClaimRow(Base):
     claimed_year: Mapped[int] = mapped_column(Integer)
     source_meter_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     evidence: Mapped[str] = mapped_column(Text, default="")
+    # the serial numbers the id names (model.serial_range): prefix, first and last zero-padded to
+    # model.SERIAL_DIGITS digits, so that an overlap is a text comparison on both databases
+    serial_prefix: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    serial_first: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    serial_last: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class TransferRow(Base):

@@ -41,10 +41,13 @@ from zeropark.model import (
     HEAT_CARRIERS,
     ActivityRecord,
     Carrier,
+    ClaimKind,
     Direction,
     Enterprise,
     Flow,
     GreenPowerClaim,
+    SerialRange,
+    serial_range,
 )
 from zeropark.store import repo
 from zeropark.store.db import transaction
@@ -65,6 +68,7 @@ class Checked:
     value_added: float | None = None
     unchanged: int = 0  # certificates already stored exactly as given (re-import of the same rows)
     notes: list[str] = field(default_factory=list)  # what the import decided for the user (blank 用途)
+    serials: list[tuple[SerialRange, int]] = field(default_factory=list)  # certificate runs and their rows
 
 
 class _RowCheck:
@@ -492,6 +496,12 @@ def _check_claim(
     seen: dict[str, int],
     engine: Engine,
 ) -> list[RowError]:
+    """One certificate or contract row; an id written as a run of serial numbers is checked as that run.
+
+    A run (``HOB-0001..HOB-3000``, :func:`zeropark.model.serial_range`) of GECs must hold as many
+    certificates as MWh, may not share a serial number with another row, and may not share one with
+    a stored claim (any park, owner or year): one certificate, one claim.
+    """
     chk = _RowCheck(file, row)
     cid = chk.text("certificate_id")
     kind_text = chk.text("kind")
@@ -507,32 +517,63 @@ def _check_claim(
         chk.fail("period_end", f"{end} is before the start {start}; swap the dates")
     if year is not None and start and end and (end.year < year or start.year > year):
         chk.fail("period_start", f"{start} … {end} does not overlap the reporting year {year}")
+    serials: SerialRange | None = None
+    if cid:
+        try:
+            serials = serial_range(cid)
+        except ValueError as exc:
+            chk.fail("certificate_id", str(exc))
+    if serials is not None and kind is ClaimKind.GEC and serials.count > 1 and mwh and mwh != serials.count:
+        chk.fail(
+            "mwh",
+            f"{cid} is {serials.count} certificates (1 GEC = 1 MWh) but the row says {mwh:g} MWh; "
+            f"write {serials.count} or correct the range",
+        )
     if cid:
         if cid in seen:
             chk.fail(
                 "certificate_id",
                 f"duplicate certificate id '{cid}' (also in row {seen[cid]}); list each once",
             )
+            serials = None
         else:
             seen[cid] = row.row
-            with transaction(engine) as s:
-                existing = s.get(GreenPowerClaimRow, cid)
-                if existing is not None:
-                    same = (
-                        existing.owner_enterprise_id == ent.id
-                        and existing.kind == (kind.value if kind else None)
-                        and existing.mwh == mwh
-                        and existing.period_start == start
-                        and existing.period_end == end
-                    )
-                    if same and not chk.errors:  # this workbook imported again: already stored as it is
-                        out.unchanged += 1
-                        return []
-                    owner = existing.owner_enterprise_id or "park operator"
+    if serials is not None:
+        clash = next(((o, r) for o, r in out.serials if o.overlaps(serials)), None)
+        if clash is not None:
+            chk.fail(
+                "certificate_id",
+                f"serial numbers {serials.shared(clash[0])} are also in row {clash[1]}; "
+                "a certificate is claimed once — list each serial number in one row",
+            )
+        out.serials.append((serials, row.row))
+    if cid and cid in seen and seen[cid] == row.row:
+        with transaction(engine) as s:
+            existing = s.get(GreenPowerClaimRow, cid)
+            if existing is not None:
+                same = (
+                    existing.owner_enterprise_id == ent.id
+                    and existing.kind == (kind.value if kind else None)
+                    and existing.mwh == mwh
+                    and existing.period_start == start
+                    and existing.period_end == end
+                )
+                if same and not chk.errors:  # this workbook imported again: already stored as it is
+                    out.unchanged += 1
+                    return []
+                owner = existing.owner_enterprise_id or "park operator"
+                chk.fail(
+                    "certificate_id",
+                    f"certificate '{cid}' is already claimed by '{owner}' for {existing.claimed_year}; "
+                    "a certificate can be claimed only once — remove the row or correct the id",
+                )
+            elif serials is not None:
+                for overlap in repo.claim_overlaps(s, cid)[:1]:
                     chk.fail(
                         "certificate_id",
-                        f"certificate '{cid}' is already claimed by '{owner}' for {existing.claimed_year}; "
-                        "a certificate can be claimed only once — remove the row or correct the id",
+                        f"serial numbers {overlap.shared} are already claimed as '{overlap.claim_id}' by "
+                        f"'{overlap.owner_enterprise_id or 'park operator'}' for {overlap.claimed_year} in "
+                        f"park '{overlap.park_id}'; a certificate is claimed once — take them out of the row",
                     )
     if chk.errors or cid is None or kind is None or mwh is None or start is None or end is None:
         return chk.errors

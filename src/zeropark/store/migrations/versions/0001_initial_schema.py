@@ -401,6 +401,9 @@ def upgrade() -> None:
         sa.Column("claimed_year", sa.Integer(), nullable=False),
         sa.Column("source_meter_id", sa.String(length=64), nullable=True),
         sa.Column("evidence", sa.Text(), nullable=False),
+        sa.Column("serial_prefix", sa.String(length=64), nullable=True),
+        sa.Column("serial_first", sa.String(length=32), nullable=True),
+        sa.Column("serial_last", sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(
             ["owner_enterprise_id"],
             ["enterprise.id"],
@@ -410,6 +413,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("green_power_claim", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_green_power_claim_park_id"), ["park_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_green_power_claim_serial_prefix"), ["serial_prefix"], unique=False
+        )
 
     op.create_table(
         "meter",
@@ -546,6 +552,7 @@ def downgrade() -> None:
 
     op.drop_table("meter")
     with op.batch_alter_table("green_power_claim", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_green_power_claim_serial_prefix"))
         batch_op.drop_index(batch_op.f("ix_green_power_claim_park_id"))
 
     op.drop_table("green_power_claim")
