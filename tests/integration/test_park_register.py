@@ -19,11 +19,12 @@ from typer.testing import CliRunner
 
 from zeropark.cli import app
 from zeropark.commands import common
-from zeropark.errors import NotFound, PermissionDenied, RowError, ValidationError
+from zeropark.errors import DataError, NotFound, PermissionDenied, RowError, ValidationError
 from zeropark.ingest.register import read_register, register_document, register_yaml, write_register_template
 from zeropark.ingest.register.sheets import SHEET_ENTERPRISES, SHEET_METERS, SHEET_PARK
 from zeropark.ingest.uscc import uscc_problem
 from zeropark.model import Carrier, Direction, MeterKind, Park, Reading, Role
+from zeropark.services.imports import detect_kind
 from zeropark.services.park_register import park_register, register_park
 from zeropark.settings import get_settings
 from zeropark.store import repo
@@ -353,3 +354,9 @@ def test_cli_park_init_show_template(
         common.engine.cache_clear()
     with sqlite_engine.connect() as c:
         assert c.scalar(select(func.count()).select_from(MeterRow)) == 5
+
+
+def test_import_points_a_register_to_park_init(tmp_path: Path) -> None:
+    for path in (_write(tmp_path, PARK_YAML), write_register_template(tmp_path / "t.xlsx")):
+        with pytest.raises(DataError, match=f"register it with `zeropark park init {path.name}`"):
+            detect_kind(path)

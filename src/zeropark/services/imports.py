@@ -45,6 +45,7 @@ from zeropark.errors import DataError, NotFound, PermissionDenied, RowError
 from zeropark.ingest.files import ImportResult as ReadingsImport
 from zeropark.ingest.files import ProgressFn, is_readings_file
 from zeropark.ingest.files import import_readings as import_readings_file
+from zeropark.ingest.register import is_register_file
 from zeropark.ingest.workbook import ImportResult as WorkbookImport
 from zeropark.ingest.workbook import import_workbook as import_workbook_file
 from zeropark.ingest.workbook import is_enterprise_data_file, workbook_enterprise
@@ -198,6 +199,11 @@ def detect_kind(path: Path) -> ImportKind:
         return ImportKind.WORKBOOK
     if is_readings_file(path):
         return ImportKind.READINGS
+    if is_register_file(path):
+        raise DataError(
+            f"{path.name} is a park register (园区登记表: park, zones, enterprises, meters); "
+            f"register it with `zeropark park init {path.name}`"
+        )
     raise DataError(
         f"{path.name}: not recognised. An enterprise workbook has the sheets of `zeropark template` "
         "(or YAML/JSON sections enterprise, energy, …; or a CSV with 能源品种); a readings export has "
