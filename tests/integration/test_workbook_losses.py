@@ -234,3 +234,21 @@ def test_certificate_ranges_are_stored_as_ranges_and_never_claimed_twice(db: Eng
     assert "is 100 certificates (1 GEC = 1 MWh) but the row says 90 MWh" in res.errors[1].message
     assert "runs backwards" in res.errors[2].message
     assert [c.id for c in repo.list_claims(db, "wl-park")] == ["HOB-0001..HOB-3000"]
+
+
+def test_a_later_workbook_replaces_the_month_not_adds_to_it(db: Engine, tmp_path: Path) -> None:
+    first = tmp_path / "first.xlsx"
+    _workbook(
+        first, [["2025-02", "电力", "消费", 1000, "kWh"], ["2025-02", "天然气", "燃料燃烧", 50, "m3"]]
+    ).save(first)
+    assert wbk.import_workbook(db, first).status == "stored"
+    corrected = tmp_path / "corrected.xlsx"
+    _workbook(corrected, [["2025-02", "电力", "园区外购入", 1000, "kWh"]]).save(corrected)
+    res = wbk.import_workbook(db, corrected)
+    assert res.status == "stored"
+    records = {r.id: r for r in repo.list_activity_records(db, "wl-park")}
+    # the month's electricity once (1 000 kWh, not 2 000); the gas of the first workbook untouched
+    assert sorted(records) == ["wl-E01-electricity-purchased-202502", "wl-E01-natural_gas-combustion-202502"]
+    assert res.notes == [
+        "电力 2025-02 (consumed, import batch #1) replaced by this workbook's rows for that month"
+    ]

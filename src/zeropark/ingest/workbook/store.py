@@ -16,17 +16,17 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from zeropark.errors import RowError
 from zeropark.ingest.workbook.checks import Checked, check_rows
 from zeropark.ingest.workbook.parse import read_rows
 from zeropark.ingest.workbook.sheets import SHEET_INFO, SHEET_PRODUCTION
-from zeropark.model import Enterprise
+from zeropark.model import CARRIER_LABEL_ZH, Carrier, Enterprise
 from zeropark.store import repo
 from zeropark.store.db import transaction
-from zeropark.store.schema import ImportBatchRow
+from zeropark.store.schema import ActivityRecordRow, ImportBatchRow
 
 __all__ = ["BeforeCommit", "ImportResult", "import_workbook"]
 
@@ -132,7 +132,7 @@ def import_workbook(
         s.flush()
         result.batch_id = batch.id
         if store and ent is not None:
-            stored = _store(s, ent, year, checked, batch.id)
+            stored = _store(s, ent, year, checked, batch.id, result.notes)
             result.stored_by_sheet = stored
             result.stored = sum(stored.values())
         if result.stored and errors:
@@ -155,8 +155,41 @@ def import_workbook(
     return result
 
 
-def _store(s: Session, ent: Enterprise, year: int | None, checked: Checked, batch_id: int) -> dict[str, int]:
+def _replace_earlier(s: Session, ent: Enterprise, checked: Checked) -> list[str]:
+    """Delete what earlier workbooks gave for a carrier and month this one gives under another 用途.
+
+    A month's energy of one carrier is what the latest workbook says: a corrected workbook that
+    moves 电力 2025-02 from 消费 to 园区外购入 replaces the old record instead of leaving both (the
+    enterprise view would count the month twice). Records entered otherwise (API, no import batch)
+    stay. Returns one note per record deleted.
+    """
+    new_ids = {r.id for _sheet, r in checked.activities}
+    keys = {(r.carrier.value, r.period_start) for _sheet, r in checked.activities if r.carrier is not None}
+    notes: list[str] = []
+    for carrier, month in sorted(keys):
+        stale = s.scalars(
+            select(ActivityRecordRow)
+            .where(ActivityRecordRow.enterprise_id == ent.id)
+            .where(ActivityRecordRow.carrier == carrier)
+            .where(ActivityRecordRow.period_start == month)
+            .where(ActivityRecordRow.import_batch_id.is_not(None))
+            .where(ActivityRecordRow.id.not_in(new_ids))
+        ).all()
+        for row in stale:
+            notes.append(
+                f"{CARRIER_LABEL_ZH[Carrier(carrier)]} {month:%Y-%m} ({row.flow}, import batch "
+                f"#{row.import_batch_id}) replaced by this workbook's rows for that month"
+            )
+            s.delete(row)
+    s.flush()
+    return notes
+
+
+def _store(
+    s: Session, ent: Enterprise, year: int | None, checked: Checked, batch_id: int, notes: list[str]
+) -> dict[str, int]:
     stored: dict[str, int] = {}
+    notes.extend(_replace_earlier(s, ent, checked))
     for sheet, record in checked.activities:
         repo.upsert_activity_record(s, ent.park_id, record, import_batch_id=batch_id)
         stored[sheet] = stored.get(sheet, 0) + 1
