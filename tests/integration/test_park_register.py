@@ -360,3 +360,17 @@ def test_import_points_a_register_to_park_init(tmp_path: Path) -> None:
     for path in (_write(tmp_path, PARK_YAML), write_register_template(tmp_path / "t.xlsx")):
         with pytest.raises(DataError, match=f"register it with `zeropark park init {path.name}`"):
             detect_kind(path)
+
+
+def test_unreadable_files_are_named_errors(engine: Engine, tmp_path: Path) -> None:
+    for name, content in (
+        ("bad.xlsx", b"not a zip"),
+        ("bad.yaml", b"\xff\xfe\x00"),
+        ("odd.yaml", b"park: [1, 2]\n"),
+    ):
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(ValidationError) as exc:
+            register_park(_cli(engine), path)
+        assert {e.file for e in exc.value.errors} == {name}, exc.value.errors
+    assert _parks(engine) == 0

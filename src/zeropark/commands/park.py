@@ -20,9 +20,9 @@ from rich.tree import Tree
 from zeropark.commands import common  # common.engine() looked up per call: tests point it elsewhere
 from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_NOT_FOUND, EXIT_USAGE, console, err_console
 from zeropark.errors import DataError, NotFound, PermissionDenied, RowError, ValidationError
-from zeropark.ingest.register import ParkRegister, register_document, register_yaml, write_register_template
+from zeropark.ingest.register import ParkRegister, register_yaml, write_register_template
 from zeropark.model import CARRIER_LABEL_ZH, Meter
-from zeropark.services.park_register import park_register, register_park
+from zeropark.services.park_register import park_register, register_document_of, register_park
 from zeropark.store.scope import system_scope
 
 __all__ = ["park_app", "register"]
@@ -135,15 +135,15 @@ def show(
         raise typer.Exit(EXIT_USAGE)
     scope = system_scope(common.engine(), "cli")
     try:
+        if fmt == "yaml":
+            typer.echo(register_yaml(register_document_of(scope, park_id)), nl=False)
+            return
         reg = park_register(scope, park_id)
     except NotFound as exc:
         err_console.print(
             f"[red]{exc}; register a park with `zeropark park init FILE` (see `park template`)[/]"
         )
         raise typer.Exit(EXIT_NOT_FOUND) from None
-    if fmt == "yaml":
-        typer.echo(register_yaml(register_document(reg)), nl=False)
-        return
     _print_register(reg)
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zeropark.errors import PermissionDenied, RowError, ValidationError
-from zeropark.ingest.register import ParkRegister, read_register
+from zeropark.ingest.register import ParkRegister, read_register, register_document
 from zeropark.ingest.register.sheets import SHEET_METERS
 from zeropark.model import Enterprise, Meter, Park, Role, Zone
 from zeropark.store import audit, repo
@@ -34,7 +34,7 @@ from zeropark.store.queries import parks
 from zeropark.store.schema import EnterpriseRow, MeterRow, ParkRow, ReadingRow, ZoneRow
 from zeropark.store.scope import Scope
 
-__all__ = ["ENTITIES", "RegisterResult", "park_register", "register_park"]
+__all__ = ["ENTITIES", "RegisterResult", "park_register", "register_document_of", "register_park"]
 
 #: The entities of a register, in the order they are stored and reported.
 ENTITIES: tuple[str, ...] = ("park", "zone", "enterprise", "meter")
@@ -218,3 +218,14 @@ def park_register(scope: Scope, park_id: str) -> ParkRegister:
     for m in meters:
         visit(m)
     return ParkRegister(park, zones, enterprises, tuple(ordered))
+
+
+def register_document_of(scope: Scope, park_id: str) -> dict[str, Any]:
+    """The stored park as the register document ``park init`` reads (the API's and the CLI's export).
+
+    Raises
+    ------
+    NotFound
+        No such park, or outside the scope (audited).
+    """
+    return register_document(park_register(scope, park_id))

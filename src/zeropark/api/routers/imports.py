@@ -5,6 +5,10 @@ the 数据导入 page and ``zeropark import``): all or nothing by default, ``par
 good rows. Before anything is stored the file's enterprise is checked against the user's scope:
 an enterprise user can only import its own enterprise's data (another's → 404 and an audit
 record ``denied``); verifiers and devices may not import (403).
+
+A park register (园区登记表, .yaml/.xlsx) is uploaded to ``POST /park-registers`` and read back
+from ``GET /parks/{park_id}/register``: the use cases of ``zeropark park init`` and ``zeropark park
+show --format yaml`` (:mod:`zeropark.services.park_register`), the same checks and audit records.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from zeropark.api.auth import ScopeDep
 from zeropark.api.paging import IntId, Limit, Offset
 from zeropark.api.schemas import ImportBatchOut, Page
 from zeropark.api.validation import invalid
-from zeropark.services import imports
+from zeropark.services import imports, park_register
 from zeropark.store.queries import parks
 from zeropark.store.scope import Scope
 
@@ -125,3 +129,69 @@ def list_imports(
 def get_import(batch_id: IntId, scope: ScopeDep) -> ImportBatchOut:
     """One import with its per-row errors. 导入详情."""
     return ImportBatchOut.model_validate(imports.get_import(scope, batch_id))
+
+
+class RegisterOut(BaseModel):
+    """What a park register changed: ids created and changed per entity, how many were unchanged."""
+
+    file: str
+    park_id: str
+    changed: bool
+    created: dict[str, list[str]]
+    updated: dict[str, list[str]]
+    unchanged: dict[str, int]
+    summary: str
+
+
+REGISTER_SUFFIXES = (".yaml", ".yml", ".xlsx")
+
+
+def _register(scope: Scope, name: str, content: bytes) -> RegisterOut:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(content)
+        result = park_register.register_park(scope, path)
+    return RegisterOut(
+        file=result.file,
+        park_id=result.park_id,
+        changed=result.changed,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        summary=result.summary(),
+    )
+
+
+@router.post(
+    "/park-registers",
+    response_model=RegisterOut,
+    status_code=201,
+    responses={
+        422: {"description": "rejected: every error (sheet, row, column, what to fix); nothing stored"}
+    },
+)
+async def upload_register(
+    scope: ScopeDep,
+    file: Annotated[UploadFile, File(description="park register 园区登记表 (.yaml/.xlsx)")],
+) -> RegisterOut:
+    """Register (or update) a park, its zones, enterprises and meters from a file. 园区登记.
+
+    All or nothing; the same file again changes nothing (``changed`` false). Template:
+    `zeropark park template`; format: docs/data-formats.md §7.
+    """
+    name = Path(file.filename or "register.yaml").name
+    if not name.lower().endswith(REGISTER_SUFFIXES):
+        raise invalid("file", f"'{name}' is not a park register; upload .yaml or .xlsx", where=name)
+    content = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise invalid("file", f"file larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB; split it", where=name)
+    return await run_in_threadpool(_register, scope, name, content)
+
+
+@router.get("/parks/{park_id}/register")
+def get_register(park_id: str, scope: ScopeDep) -> dict[str, Any]:
+    """The park as a register document (park, zones, enterprises, meters nested by tree). 园区登记信息.
+
+    The document ``zeropark park show PARK --format yaml`` prints; uploading it again changes nothing.
+    """
+    return park_register.register_document_of(scope, park_id)

@@ -14,6 +14,7 @@ file), a cycle through meters already stored.
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import openpyxl
 import yaml
+from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import Engine, select
 
 from zeropark.errors import DataError, RowError, UnitMismatch
@@ -239,10 +241,25 @@ def _yaml_rows(path: Path) -> tuple[list[SourceRow], list[RowError]]:
 
 def _read_rows(path: Path) -> tuple[list[SourceRow], list[RowError]]:
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _xlsx_rows(path)
-    if suffix in (".yaml", ".yml"):
-        return _yaml_rows(path)
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            return _xlsx_rows(path)
+        if suffix in (".yaml", ".yml"):
+            return _yaml_rows(path)
+    except (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        UnicodeDecodeError,
+        KeyError,
+        ValueError,
+        TypeError,
+    ) as exc:
+        kind = "an xlsx workbook" if suffix in (".xlsx", ".xlsm") else "UTF-8 YAML text"
+        return [], [
+            RowError(
+                path.name, None, None, None, f"cannot be read as {kind} ({exc}); save it again as {kind}"
+            )
+        ]
     raise DataError(f"{path.name}: unsupported file type '{suffix}'; a park register is .yaml or .xlsx")
 
 
@@ -481,7 +498,9 @@ def _check_enterprises(
             _elsewhere(c, "id", "enterprise", eid, stored.enterprises.get(eid), park_id)
         if uscc is not None:
             uscc = uscc.upper()
-            problem = uscc_problem(uscc)
+            # a new or changed USCC must pass the check; one stored for this enterprise earlier
+            # (through the API, which checks the form only) is taken as stored
+            problem = None if eid is not None and stored.usccs.get(uscc) == eid else uscc_problem(uscc)
             if problem is not None:
                 c.fail("uscc", f"'{uscc}' is not a valid 统一社会信用代码: {problem}")
             elif not _duplicate(c, seen_uscc, "uscc", uscc, "USCC"):
@@ -720,6 +739,8 @@ def read_register(engine: Engine, path: Path | str) -> tuple[ParkRegister | None
     """
     path = Path(path)
     rows, errors = _read_rows(path)
+    if errors and not rows:
+        return None, errors  # the file's shape is wrong: its own errors, not "no park given"
     stored = _stored(engine)
     file = path.name
     park, park_id = _check_park(file, rows, errors)

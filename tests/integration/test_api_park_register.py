@@ -1,0 +1,83 @@
+"""The park register over HTTP: the same use case, checks and audit records as ``zeropark park init``.
+
+The fixture park P1 (api_support) gets a second zone and a meter tree from a register file; the
+document ``GET /parks/P1/register`` returns is the one ``zeropark park show P1 --format yaml``
+prints (one source), and uploading it again changes nothing. Who may register: admin and the park's
+manager; enterprise users, verifiers and devices are refused (403); an error names sheet, row,
+column and stores nothing (422).
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from api_support import ApiModule, api_module  # noqa: F401  (module-scoped fixture)
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from zeropark.cli import app
+from zeropark.commands import common
+from zeropark.settings import get_settings
+
+REGISTER = """\
+park: {id: P1, name: 测试园区, province: 江苏, grid_region: 华东, latitude: 31.0, longitude: 120.0}
+zones:
+  - {id: Z-REG, name: 登记片区}
+meters:
+  - id: REG-GRID
+    carrier: 电力
+    direction: 购入
+    interval_min: 15
+    children:
+      - {id: REG-SUB-1, carrier: 电力, direction: 消费, enterprise: E-A}
+      - {id: REG-SUB-2, carrier: 电力, direction: 消费}
+"""
+
+
+@pytest.fixture
+def c(api_module: ApiModule) -> dict[str, TestClient]:  # noqa: F811
+    return api_module.clients
+
+
+def _upload(client: TestClient, text: str, name: str = "p1.yaml") -> tuple[int, dict[str, object]]:
+    r = client.post("/api/v1/park-registers", files={"file": (name, text.encode("utf-8"))})
+    return r.status_code, r.json()
+
+
+def test_register_over_http_matches_the_cli(
+    api_module: ApiModule,  # noqa: F811
+    c: dict[str, TestClient],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for role in ("ent_a", "verifier", "device"):
+        assert _upload(c[role], REGISTER)[0] == 403, role
+    status, bad = _upload(c["manager"], REGISTER.replace("direction: 消费}", "direction: 用能X}"))
+    assert status == 422 and {(e["sheet"], e["field"]) for e in bad["errors"]} == {("计量器具", "计量方向")}  # type: ignore[union-attr,index]
+    before = api_module.audit_count("create")
+    status, out = _upload(c["manager"], REGISTER)
+    assert status == 201 and out["changed"] is True
+    assert out["created"] == {
+        "park": [],
+        "zone": ["Z-REG"],
+        "enterprise": [],
+        "meter": ["REG-GRID", "REG-SUB-1", "REG-SUB-2"],
+    }
+    assert api_module.audit_count("create") == before + 4
+    status, again = _upload(c["manager"], REGISTER)
+    assert status == 201 and again["changed"] is False and "nothing changed" in str(again["summary"])
+    # the document the API gives is the one the CLI prints, and it registers as unchanged
+    document = c["manager"].get("/api/v1/parks/P1/register").json()
+    grid = next(m for m in document["meters"] if m["id"] == "REG-GRID")
+    assert [k["id"] for k in grid["children"]] == ["REG-SUB-1", "REG-SUB-2"]
+    monkeypatch.setenv("ZEROPARK_DATABASE_URL", api_module.engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    common.engine.cache_clear()
+    try:
+        shown = CliRunner().invoke(app, ["park", "show", "P1", "--format", "yaml"])
+    finally:
+        get_settings.cache_clear()
+        common.engine.cache_clear()
+    assert shown.exit_code == 0 and yaml.safe_load(shown.stdout) == document
+    status, round_trip = _upload(c["admin"], shown.stdout, "p1-export.yaml")
+    assert status == 201 and round_trip["changed"] is False, round_trip
+    assert c["ent_a"].get("/api/v1/parks/P2/register").status_code == 404
