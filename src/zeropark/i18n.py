@@ -343,6 +343,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Core indicator {value} tCO2/tce. Below 200 000 tce a year the notice sets no limit; "
         "value reported only.",
     ),
+    # --- imports: what an enterprise-workbook import decided for the user (h/register)
+    "import_notes": ("导入说明（平台的处理）", "Notes (what the import decided)"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

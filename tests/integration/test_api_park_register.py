@@ -1,4 +1,4 @@
-"""The park register over HTTP: the same use case, checks and audit records as ``zeropark park init``.
+"""The park register over HTTP (the use case of `zeropark park init`); import notes on the page.
 
 The fixture park P1 (api_support) gets a second zone and a meter tree from a register file; the
 document ``GET /parks/P1/register`` returns is the one ``zeropark park show P1 --format yaml``
@@ -9,6 +9,9 @@ column and stores nothing (422).
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import openpyxl
 import pytest
 import yaml
 from api_support import ApiModule, api_module  # noqa: F401  (module-scoped fixture)
@@ -17,6 +20,7 @@ from typer.testing import CliRunner
 
 from zeropark.cli import app
 from zeropark.commands import common
+from zeropark.ingest.workbook import write_template
 from zeropark.settings import get_settings
 
 REGISTER = """\
@@ -81,3 +85,17 @@ def test_register_over_http_matches_the_cli(
     status, round_trip = _upload(c["admin"], shown.stdout, "p1-export.yaml")
     assert status == 201 and round_trip["changed"] is False, round_trip
     assert c["ent_a"].get("/api/v1/parks/P2/register").status_code == 404
+
+
+def test_import_page_shows_what_the_import_decided(c: dict[str, TestClient], tmp_path: Path) -> None:
+    # 用途 blank for electricity: the page says how it was read (the same notes as the CLI and the API)
+    path = write_template(tmp_path / "wb.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["企业信息"].append(["E-A", None, None, None, 2025])
+    wb["能源消费"].append(["2025-05", "电力", None, 10, "kWh"])
+    wb.save(path)
+    r = c["manager"].post(
+        "/import", files={"file": ("wb.xlsx", path.read_bytes())}, data={"kind": "workbook"}
+    )
+    assert r.status_code == 200, r.text[:500]
+    assert "data-import-notes" in r.text and "能源消费 row 4: 用途 blank for 电力" in r.text
