@@ -99,3 +99,20 @@ def test_import_page_shows_what_the_import_decided(c: dict[str, TestClient], tmp
     )
     assert r.status_code == 200, r.text[:500]
     assert "data-import-notes" in r.text and "能源消费 row 4: 用途 blank for 电力" in r.text
+
+
+def test_api_import_applies_the_steam_default_only_when_asked(
+    c: dict[str, TestClient], tmp_path: Path
+) -> None:
+    path = write_template(tmp_path / "steam.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["企业信息"].append(["E-A", None, None, None, 2025])
+    wb["能源消费"].append(["2025-06", "蒸汽", "园区外购入", 10, "t"])
+    wb.save(path)
+    upload = {"file": ("steam.xlsx", path.read_bytes())}
+    refused = c["manager"].post("/api/v1/imports", files=upload)
+    assert refused.status_code == 422 and "--steam-default-heat" in refused.json()["errors"][0]["message"]
+    stored = c["manager"].post("/api/v1/imports", files=upload, data={"steam_default_heat": "true"})
+    assert stored.status_code == 201, stored.text
+    # 10 t × 3.763 GJ/t = 37.63 GJ
+    assert "= 37.63 GJ — DEFAULT_STEAM_HEAT" in stored.json()["notes"][0]

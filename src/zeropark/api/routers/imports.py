@@ -63,11 +63,13 @@ class ImportOut(BaseModel):
     notes: list[str] = []  # what the import decided for the user (e.g. a blank 用途 read as 园区外购入)
 
 
-def _import(scope: Scope, name: str, content: bytes, partial: bool) -> tuple[ImportOut, int]:
+def _import(
+    scope: Scope, name: str, content: bytes, partial: bool, steam_default_heat: bool
+) -> tuple[ImportOut, int]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(content)
-        result = imports.import_workbook(scope, path, partial=partial)
+        result = imports.import_workbook(scope, path, partial=partial, steam_default_heat=steam_default_heat)
     out = ImportOut(
         file=result.file,
         status=result.status,
@@ -98,6 +100,13 @@ async def upload_workbook(
     scope: ScopeDep,
     file: Annotated[UploadFile, File(description="enterprise data workbook (.xlsx/.csv/.yaml/.json)")],
     partial: Annotated[bool, Form(description="store the rows that pass, report the others")] = False,
+    steam_default_heat: Annotated[
+        bool,
+        Form(
+            description="steam given in t without its heat: apply the named option DEFAULT_STEAM_HEAT "
+            "(3.763 GJ/t, GB/T 2589 低压蒸汽), stated in the notes and on each record"
+        ),
+    ] = False,
 ) -> Any:
     """Import an enterprise data file (template: `zeropark data template`). 导入企业数据."""
     name = Path(file.filename or "upload.xlsx").name
@@ -106,7 +115,7 @@ async def upload_workbook(
     content = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
         raise invalid("file", f"file larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB; split it", where=name)
-    out, status = await run_in_threadpool(_import, scope, name, content, partial)
+    out, status = await run_in_threadpool(_import, scope, name, content, partial, steam_default_heat)
     return JSONResponse(status_code=status, content=out.model_dump(mode="json"))
 
 
