@@ -349,6 +349,15 @@ def test_cli_park_init_show_template(
         assert written.exit_code == 0 and (tmp_path / "t.xlsx").exists()
         wrong = runner.invoke(app, ["park", "template", str(tmp_path / "t.txt")])
         assert wrong.exit_code == 2
+        nowhere = runner.invoke(app, ["park", "template", str(tmp_path / "no" / "such" / "t.xlsx")])
+        assert (
+            nowhere.exit_code == 2
+            and "cannot write there" in nowhere.output
+            and nowhere.exception is not None
+        )
+        assert isinstance(nowhere.exception, SystemExit)  # an exit code, not a traceback
+        unknown = runner.invoke(app, ["park", "show", "hx-park", "--format", "pdf"])
+        assert unknown.exit_code == 2 and isinstance(unknown.exception, SystemExit)
     finally:
         get_settings.cache_clear()
         common.engine.cache_clear()

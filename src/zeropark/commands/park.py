@@ -159,6 +159,9 @@ def template(
     except ValueError as exc:
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(EXIT_USAGE) from None
+    except OSError as exc:
+        err_console.print(f"[red]{path}: cannot write there ({exc.strerror}); choose another path[/]")
+        raise typer.Exit(EXIT_USAGE) from None
     console.print(
         f"已写入 written {written} — 将示例替换为贵园区 replace the example park by yours, "
         f"then `zeropark park init {written.name}`"
