@@ -332,7 +332,12 @@ def _split_serial(text: str) -> tuple[str, str]:
 
 
 def serial_range(certificate_id: str) -> SerialRange | None:
-    """The serial numbers a certificate id names, or ``None`` for an id that does not end in digits.
+    """The serial numbers a certificate id names, or ``None`` for an id that names none.
+
+    ``..`` always marks a run and a malformed run is an error. ``~``, ``～`` and ``至`` mark a run
+    only when both ends are serial numbers of one prefix (``HOB-0001~HOB-3000``); otherwise they are
+    part of an ordinary id (``绿电合同2025年1月至6月``). An id without trailing digits, or with more
+    than :data:`SERIAL_DIGITS` of them, is an ordinary id (a contract number): ``None``.
 
     Examples
     --------
@@ -342,29 +347,31 @@ def serial_range(certificate_id: str) -> SerialRange | None:
     1
     >>> serial_range("PPA-2025-A") is None
     True
+    >>> serial_range("绿电合同2025年1月至6月") is None
+    True
 
     Raises
     ------
     ValueError
-        A range whose two ends differ in prefix, do not end in digits, or run backwards, or a
-        serial number of more than :data:`SERIAL_DIGITS` digits; the message says what to write.
+        A run whose two ends differ in prefix, do not end in digits (``..`` only), run backwards,
+        or have more than :data:`SERIAL_DIGITS` digits; the message says what to write.
     """
     text = certificate_id.strip()
     sep = next((s for s in SERIAL_RANGE_SEPARATORS if s in text), None)
     if sep is None:
         prefix, digits = _split_serial(text)
-        if not digits:
+        if not digits or len(digits) > SERIAL_DIGITS:
             return None
-        if len(digits) > SERIAL_DIGITS:
-            raise ValueError(f"serial number '{digits}' has more than {SERIAL_DIGITS} digits")
         return SerialRange(prefix, int(digits), int(digits), len(digits))
     low, _, high = (part.strip() for part in text.partition(sep))
     (p1, d1), (p2, d2) = _split_serial(low), _split_serial(high)
-    if not d1 or not d2:
-        raise ValueError(
-            f"'{text}': both ends of a range must end in the serial number, e.g. HOB-0001..HOB-3000"
-        )
-    if p2 and p1 != p2:
+    if not d1 or not d2 or (p2 and p1 != p2):
+        if sep != "..":
+            return None  # '~' or '至' inside an ordinary id
+        if not d1 or not d2:
+            raise ValueError(
+                f"'{text}': both ends of a range must end in the serial number, e.g. HOB-0001..HOB-3000"
+            )
         raise ValueError(
             f"'{text}': the two ends have different prefixes ('{p1}', '{p2}'); write one run per row"
         )
