@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine
 
+from zeropark.accounting.options import AccountingOptions
 from zeropark.errors import DoubleClaim
 from zeropark.ingest import workbook as wbk
 from zeropark.model import (
@@ -27,9 +28,12 @@ from zeropark.model import (
     GreenPowerClaim,
     Meter,
     MeterKind,
+    Method,
     Park,
 )
+from zeropark.services.inventory import account_year
 from zeropark.store import repo
+from zeropark.store.scope import system_scope
 
 PARK = Park("wl-park", "测试园区", "江苏", "华东", 31.7, 119.95)
 ENT = Enterprise("wl-E01", "wl-park", "测试化工有限公司", "91320412MA1NJ3K5XY", "2651")
@@ -252,3 +256,15 @@ def test_a_later_workbook_replaces_the_month_not_adds_to_it(db: Engine, tmp_path
     assert res.notes == [
         "电力 2025-02 (consumed, import batch #1) replaced by this workbook's rows for that month"
     ]
+
+
+def test_blank_usage_steam_reaches_the_park_view(db: Engine, tmp_path: Path) -> None:
+    # a park with no boundary meters: steam with a blank 用途 is bought from outside and counted
+    # in the park's national total: 40 GJ × 0.11 tCO2/GJ (purchased heat default, GB/T 32150) = 4.4 tCO2
+    path = tmp_path / "steam-park.xlsx"
+    _workbook(path, [["2025-03", "蒸汽", None, 40, "GJ"]]).save(path)
+    assert wbk.import_workbook(db, path).status == "stored"
+    run = account_year(
+        system_scope(db, "test"), "wl-park", 2025, AccountingOptions(method=Method.NATIONAL), "CN-park-2025"
+    )
+    assert run.inventory.total_tco2e == pytest.approx(4.4)
