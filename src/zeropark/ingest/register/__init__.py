@@ -4,7 +4,8 @@ A newcomer registers a park from the command line (``zeropark park init FILE``) 
 HTTP API. The file is YAML or xlsx (docs/data-formats.md §7):
 
 - :mod:`~zeropark.ingest.register.sheets` — the sheets/sections, columns and accepted names;
-- :mod:`~zeropark.ingest.register.read` — file → :class:`ParkRegister`, or every error (file,
+- :mod:`~zeropark.ingest.register.parse` — xlsx/yaml → rows with their sheet and row (line);
+- :mod:`~zeropark.ingest.register.read` — rows → :class:`ParkRegister`, or every error (file,
   sheet, row, column, what to fix), checked against what the store holds;
 - :mod:`~zeropark.ingest.register.template` — the template with an example park, and a stored
   park written back as YAML.
@@ -15,7 +16,8 @@ idempotent).
 
 from __future__ import annotations
 
-from zeropark.ingest.register.read import ParkRegister, is_register_file, read_register
+from zeropark.ingest.register.parse import is_register_file
+from zeropark.ingest.register.read import ParkRegister, read_register
 from zeropark.ingest.register.sheets import EXAMPLE_PARK_ID
 from zeropark.ingest.register.template import register_document, register_yaml, write_register_template
 
