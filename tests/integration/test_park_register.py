@@ -383,3 +383,18 @@ def test_unreadable_files_are_named_errors(engine: Engine, tmp_path: Path) -> No
             register_park(_cli(engine), path)
         assert {e.file for e in exc.value.errors} == {name}, exc.value.errors
     assert _parks(engine) == 0
+
+
+def test_xlsx_errors_name_the_excel_row(engine: Engine, tmp_path: Path) -> None:
+    path = _xlsx_of(tmp_path / "park.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["计量器具"]["H5"] = "NOPE"  # 上级表号 of PUBLIC-EL (Excel row 5: header, English header, GRID, E01-EL)
+    wb.create_sheet("企业名录")  # a sheet the register does not have is named, not skipped
+    wb.save(path)
+    reg, errors = read_register(engine, path)
+    assert reg is None
+    assert [(e.sheet, e.row, e.field) for e in errors] == [
+        ("企业名录", None, None),
+        (SHEET_METERS, 5, "上级表号"),
+    ]
+    assert "unknown sheet" in errors[0].message and "unknown parent meter 'NOPE'" in errors[1].message
