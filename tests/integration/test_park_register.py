@@ -398,3 +398,16 @@ def test_xlsx_errors_name_the_excel_row(engine: Engine, tmp_path: Path) -> None:
         (SHEET_METERS, 5, "上级表号"),
     ]
     assert "unknown sheet" in errors[0].message and "unknown parent meter 'NOPE'" in errors[1].message
+
+
+def test_the_walk_through_of_the_docs_registers(engine: Engine, tmp_path: Path) -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "data-formats.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## 7. 园区登记表") :]
+    example = section[section.index("```yaml\n") + 8 : section.index("```", section.index("```yaml\n") + 8)]
+    result = register_park(_cli(engine), _write(tmp_path, example, "docs.yaml"))
+    assert {k: len(v) for k, v in result.created.items()} == {
+        "park": 1,
+        "zone": 1,
+        "enterprise": 1,
+        "meter": 5,
+    }
