@@ -5,7 +5,8 @@ forecast``, :func:`forecast_profiles`) call these; the models are the pure core
 (:mod:`zeropark.forecast`), which gets plain series from here.
 
 Series (the store's data definitions, read through :mod:`zeropark.store`): hourly energy [kWh] on
-naive local hour starts, NaN where no reading covers the hour —
+naive local hour starts, NaN where the readings do not cover the whole hour (an hour with one
+half-hour of a 30-minute meter missing is a gap, not half an hour's energy) —
 
 - park and enterprise: the electric load as the accounting aggregation defines it,
   ``zeropark.store.aggregate.load_accounting_input(...).hourly_load_kwh`` (the same load
@@ -156,7 +157,7 @@ def _series(engine: Engine, park: Park, target: Target, first_day: date, last_da
             values = np.asarray(inputs.hourly_load_kwh, dtype=float)
         else:
             by_meter = meter_hourly(engine, park.id, year, meters, tz=park.timezone)
-            values = np.sum([by_meter[m.id] for m in meters], axis=0)
+            values = np.sum([by_meter[m.id].values for m in meters], axis=0)
         if values.size == 0:
             n = (date(year + 1, 1, 1) - date(year, 1, 1)).days * 24
             values = np.full(n, np.nan)

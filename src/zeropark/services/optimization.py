@@ -383,7 +383,8 @@ def _metered_profiles(
     if (start is None or hours is None) and not np.all(np.isfinite(load)):
         missing = int(np.sum(~np.isfinite(load)))
         raise NotFound(
-            f"park '{park_id}' has {missing} hours without load data in {year}; "
+            f"park '{park_id}' has {missing} hours without load data in {year} "
+            f"({inputs.hourly_partial_hours} of them metered only in part); "
             "sizing needs a complete year — give --profile FILE.csv with a full year"
         )
     index = pd.date_range(f"{year}-01-01", periods=load.size, freq="h")
