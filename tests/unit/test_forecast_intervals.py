@@ -15,7 +15,13 @@ from zeropark.errors import DataError
 from zeropark.forecast.backtest import origin_days, rolling_origin
 from zeropark.forecast.dayahead import load_day_ahead
 from zeropark.forecast.features import check_calendar, day_calendar, to_hourly
-from zeropark.forecast.load import LoadModelParams, fit_load_model, forecast_load_day, load_forecaster
+from zeropark.forecast.load import (
+    LoadModelParams,
+    conformal_widening,
+    fit_load_model,
+    forecast_load_day,
+    load_forecaster,
+)
 from zeropark.forecast.metrics import interval_score, pinball_loss
 from zeropark.forecast.pv import PvSite, clear_sky_kwh, forecast_pv_day, learn_cloud_index
 
@@ -91,6 +97,17 @@ def test_load_interval_brackets_the_forecast_and_is_scored_in_the_backtest(hourl
     assert bt.to_dict()["interval"]["coverage"] == iv.coverage
 
 
+def test_conformal_widening_by_hand() -> None:
+    # interval [10, 20] on 9 calibration hours; scores max(10 − y, y − 20):
+    # y = 5 → 5, 12 → −2, 15 → −5, 18 → −2, 25 → 5, 19 → −1, 11 → −1, 30 → 10, 14 → −4
+    y = np.array([5.0, 12.0, 15.0, 18.0, 25.0, 19.0, 11.0, 30.0, 14.0])
+    lo, hi = np.full(9, 10.0), np.full(9, 20.0)
+    # 80 %: k = ⌈(9 + 1) × 0.8⌉ = 8 → sorted scores −5 −4 −2 −2 −1 −1 5 5 10: the 8th is 5
+    assert conformal_widening(lo, hi, y, coverage=0.8) == 5.0
+    # 50 %: k = ⌈10 × 0.5⌉ = 5 → −1: the interval was too wide, it narrows by 1
+    assert conformal_widening(lo, hi, y, coverage=0.5) == -1.0
+
+
 def test_interval_score_by_hand() -> None:
     # y = 10, 10, 20; P10 = 8, 11, 20; P90 = 12, 13, 25
     s = interval_score([10.0, 10.0, 20.0], [8.0, 11.0, 20.0], [12.0, 13.0, 25.0], (0.1, 0.9))
@@ -100,6 +117,9 @@ def test_interval_score_by_hand() -> None:
     # upper: max(0.9·−2, 0.1·2) = 0.2; max(0.9·−3, 0.1·3) = 0.3; max(0.9·−5, 0.1·5) = 0.5
     assert s.pinball_upper_kwh == pytest.approx(1.0 / 3)
     assert s.mean_width_kwh == pytest.approx(11.0 / 3)  # (4 + 2 + 5) / 3
+    # a night hour (0 metered, bounds 0 – 0) is left out, not counted as covered
+    night = interval_score([0.0, 10.0], [0.0, 11.0], [0.0, 13.0], (0.1, 0.9))
+    assert night.n_hours == 1 and night.coverage == 0.0
 
 
 SITE = PvSite(31.3, 120.6, 0.0, "Asia/Shanghai", 12.0, 180.0, 100.0)

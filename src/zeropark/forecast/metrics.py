@@ -272,6 +272,9 @@ def interval_score(
 ) -> IntervalScore:
     """Coverage, pinball loss of each bound and mean width of an interval (hours with all three).
 
+    Hours where the actual value and both bounds are exactly 0 (PV at night) are left out: they
+    are certain, and counting them would lift the coverage of a PV interval toward 100 %.
+
     Examples
     --------
     >>> s = interval_score([10.0, 10.0], [8.0, 11.0], [12.0, 13.0], (0.1, 0.9))
@@ -283,6 +286,7 @@ def interval_score(
     lo = np.asarray(lower, dtype=float).ravel()
     hi = np.asarray(upper, dtype=float).ravel()
     ok = np.isfinite(y) & np.isfinite(lo) & np.isfinite(hi)
+    ok &= ~((y == 0) & (lo == 0) & (hi == 0))
     y, lo, hi = y[ok], lo[ok], hi[ok]
     return IntervalScore(
         quantiles=(q_lo, q_hi),
