@@ -83,6 +83,9 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--enterprise", default="demo-park-E02", help="enterprise id to backtest")
     ap.add_argument("--meter", default="demo-park-E03-EL", help="meter id to backtest")
+    ap.add_argument(
+        "--calibration-days", type=int, default=14, help="days conformalising the load interval (0 = none)"
+    )
     args = ap.parse_args()
 
     if args.db:
@@ -106,7 +109,7 @@ def main() -> int:
     last = date.fromisoformat(args.last_day)
     days = origin_days(last, args.days)
     first_hist = days[0] - timedelta(days=366)
-    params = LoadModelParams()
+    params = LoadModelParams(calibration_days=args.calibration_days)
     print(
         f"rolling-origin backtest {days[0]} … {days[-1]} ({len(days)} origins at 00:00 local), "
         f"LightGBM {params.n_estimators} trees, lr {params.learning_rate}, refit every {args.refit_every} d, "

@@ -64,7 +64,7 @@ if TYPE_CHECKING:
 
 #: Minimum history before the first training day [days]: the lags reach back 14 days.
 MIN_HISTORY_DAYS = 21
-#: The last days of the training window that calibrate the prediction interval [days].
+#: The last days of the training window that calibrate the prediction interval [days] (default).
 CALIBRATION_DAYS = 14
 #: Energy-valued feature columns scaled by ``mean_prev_7d`` (not the scale itself).
 _SCALED = tuple(c for c in LAG_COLUMNS if c != "mean_prev_28d")
@@ -91,6 +91,9 @@ class LoadModelParams:
     calendar : str
         Holiday calendar of the calendar features: ``"CN"`` (法定节假日, 调休), ``"none"`` or a
         ``holidays`` country code (:func:`zeropark.forecast.features.check_calendar`).
+    calibration_days : int
+        Last days of the training window held out to conformalise the interval [days]; 0 keeps
+        the quantile trees' own bounds (fitted on all days, not calibrated).
     """
 
     n_estimators: int = 300
@@ -102,6 +105,7 @@ class LoadModelParams:
     history_days: int = 365
     quantiles: tuple[float, ...] = (0.1, 0.9)
     calendar: str = CALENDAR_CN
+    calibration_days: int = CALIBRATION_DAYS
 
     def __post_init__(self) -> None:
         q = self.quantiles
@@ -111,6 +115,8 @@ class LoadModelParams:
                 f"{q} was given"
             )
         object.__setattr__(self, "calendar", check_calendar(self.calendar))
+        if self.calibration_days < 0:
+            raise ValueError(f"calibration_days must be ≥ 0, {self.calibration_days} was given")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (stored with a forecast run)."""
@@ -292,7 +298,7 @@ def fit_load_model(
         # conformalised quantile regression (Romano, Patterson & Candès 2019): fit the bounds on the
         # training hours before the last CALIBRATION_DAYS, widen them by the conformity score of
         # those days, so the interval's coverage is checked out of sample, not in it
-        cal = ok & np.asarray(idx >= end - pd.Timedelta(days=CALIBRATION_DAYS))
+        cal = ok & np.asarray(idx >= end - pd.Timedelta(days=p.calibration_days))
         fit_rows = ok & ~cal
         if fit_rows.sum() < 24 * 7 or cal.sum() < 24:
             fit_rows, cal = ok, np.zeros_like(ok)
