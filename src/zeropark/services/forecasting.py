@@ -315,7 +315,12 @@ def run_forecast(
             progress=progress,
         )
     meters = _meters_of(scope.engine, park, target)
-    if meters:
+    if not meters:
+        forecast.params["resolution"] = (
+            "hourly: the store's hourly load of the accounting aggregation (each meter's intervals "
+            "summed per hour; an hour a meter covers only in part is a gap)"
+        )
+    else:
         steps = sorted({m.interval_s for m in meters})
         forecast.params["source_interval_s"] = steps
         forecast.params["resolution"] = (
