@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import date
@@ -170,23 +171,20 @@ def test_load_model_uses_the_chosen_calendar(hourly: pd.Series) -> None:
     assert fc.lower_kwh is None and fc.point_kwh.shape == (24,)
 
 
-def test_cli_rejects_an_unknown_calendar_without_a_traceback() -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["forecast", "--target", "park", "--date", "2025-03-03", "--calendar", "XX"],
+        ["optimize", "dispatch", "--park", "P", "--date", "2025-03-03", "--calendar", "XX"],
+    ],
+)
+def test_cli_rejects_an_unknown_calendar_without_a_traceback(argv: list[str]) -> None:
     out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "zeropark",
-            "forecast",
-            "--target",
-            "park",
-            "--date",
-            "2025-03-03",
-            "--calendar",
-            "XX",
-        ],
+        [sys.executable, "-m", "zeropark", *argv],
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, "COLUMNS": "300"},
     )
     assert out.returncode == 2
     assert "unknown holiday calendar 'XX'" in out.stderr

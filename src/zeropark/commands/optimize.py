@@ -26,6 +26,7 @@ from zeropark.commands.common import (
     err_console,
 )
 from zeropark.errors import DataError, NotFound, OptimizationError
+from zeropark.forecast.features import check_calendar
 from zeropark.optimize.result import SolverOptions
 from zeropark.optimize.scenario import ScenarioParams
 from zeropark.optimize.system import DemandResponseEvent, Mode
@@ -222,12 +223,25 @@ SourceOpt = Annotated[
 ]
 
 
-def _profile_input(profile: Path | None, year: int, source: str) -> ProfileInput:
+CalendarOpt = Annotated[
+    str,
+    typer.Option(
+        "--calendar",
+        help="节假日日历 of the load forecast (--source forecast): CN (default), none, or a holidays "
+        "country code (DE, JP, US-CA, …).",
+    ),
+]
+
+
+def _profile_input(profile: Path | None, year: int, source: str, calendar: str = "CN") -> ProfileInput:
     """Where a run's profiles come from: the CSV file, else forecast or the stored history."""
     if profile is not None:
         return ProfileFile(profile)
     if source in ("auto", "forecast"):
-        return ForecastProfiles()
+        try:
+            return ForecastProfiles(calendar=check_calendar(calendar))
+        except DataError as exc:
+            raise typer.BadParameter(str(exc)) from exc
     if source == "store":
         return MeteredHistory(year)
     raise typer.BadParameter(f"--source must be auto, forecast or store, '{source}' was given")
@@ -243,6 +257,7 @@ def dispatch(
         int | None, typer.Option("--history-year", help="Stored year to forecast from.")
     ] = None,
     source: SourceOpt = "auto",
+    calendar: CalendarOpt = "CN",
     tariff: TariffOpt = DEFAULT_TARIFF,
     tariff_dir: TariffDirOpt = None,
     sets: SetOpt = None,
@@ -255,7 +270,7 @@ def dispatch(
     start = pd.Timestamp(day)
     request = RunRequest(
         mode=Mode.DISPATCH,
-        profiles=_profile_input(profile, history_year or start.year, source),
+        profiles=_profile_input(profile, history_year or start.year, source, calendar),
         start_local=start,
         hours=hours,
         scenario=_params(sets),
@@ -319,6 +334,7 @@ def dr(
     profile: ProfileOpt = None,
     history_year: Annotated[int | None, typer.Option("--history-year")] = None,
     source: SourceOpt = "auto",
+    calendar: CalendarOpt = "CN",
     tariff: TariffOpt = DEFAULT_TARIFF,
     tariff_dir: TariffDirOpt = None,
     sets: SetOpt = None,
@@ -334,7 +350,7 @@ def dr(
     )
     request = RunRequest(
         mode=Mode.DEMAND_RESPONSE,
-        profiles=_profile_input(profile, history_year or d.year, source),
+        profiles=_profile_input(profile, history_year or d.year, source, calendar),
         start_local=d,
         hours=24,
         scenario=_params(sets),

@@ -90,6 +90,7 @@ class ForecastProfiles:
     azimuth_deg: float = DEFAULT_AZIMUTH_DEG
     pv_kwp: float | None = None
     history_days: int = 365
+    calendar: str = "CN"  # holiday calendar of the load model: CN, none or a holidays country code
 
 
 #: What a run's profiles are: given values, or where to get them.
@@ -369,6 +370,7 @@ def _profiles(scope: Scope, park_id: str, request: RunRequest) -> Profiles:
             azimuth_deg=src.azimuth_deg,
             pv_kwp=src.pv_kwp,
             history_days=src.history_days,
+            calendar=src.calendar,
         )
     except ValueError as exc:  # no history a week before the horizon (seasonal naive)
         raise DataError(str(exc)) from exc
