@@ -94,7 +94,7 @@ def history_start(day: date, *, history_days: int, backtest_days: int) -> date:
     Examples
     --------
     >>> history_start(date(2025, 2, 18), history_days=365, backtest_days=28)
-    datetime.date(2024, 1, 20)
+    datetime.date(2024, 1, 21)
     """
     return day - timedelta(days=history_days + backtest_days + 1)
 
