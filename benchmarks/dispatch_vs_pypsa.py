@@ -1,9 +1,9 @@
-"""zeropark vs PyPSA on the identical one-year hourly PV + battery + grid + CHP dispatch model.
+"""zeropark vs PyPSA on identical one-year hourly models: dispatch, and sizing with fixed-duration storage.
 
 Both are solved by HiGHS (same options). The objectives must agree to 1e-6 relative. Each run is a
 fresh subprocess, so the peak memory (ru_maxrss) is that of one build + solve; figures are medians.
 
-    .venv/bin/python benchmarks/dispatch_vs_pypsa.py [--runs 5] [--hours 8760]
+    .venv/bin/python benchmarks/dispatch_vs_pypsa.py [--runs 5] [--hours 8760] [--case dispatch|size|both]
 
 Model (both sides): electric bus with a load; grid import ≤ 20 MW at the Jiangsu large-industry TOU
 price (zeropark's cited tariff data) + carbon cost of the fossil-power factor; export ≤ 5 MW at the
@@ -11,6 +11,14 @@ coal benchmark price; PV 12 MW (synthetic availability); battery 4 MW / 8 MWh, �
 loss 0.01 %/h, cyclic; gas CHP 3 MW_e (η_e 0.35, η_th 0.45) and a gas boiler (η 0.92) on a heat bus
 with a heat load; gas at 3.0 CNY/m³ + carbon. No demand charge (PyPSA has no monthly peak charge).
 The data are synthetic (seeded), labelled as such.
+
+Sizing case (``--case size``): the same load, grid, export and carbon cost, no heat; PV extendable
+from 0 to 30 MW at 850 CNY/(kW·a) and a battery of fixed 4-hour duration extendable from 0 to
+10 MW at 100 CNY/(kW·a) for power plus 320 CNY/(kWh·a) for energy (annualised costs given directly,
+chosen so that the optimum lies inside the bounds; scaled by hours/8760 on both sides for a shorter
+horizon). zeropark: ``Battery(duration_h=4)`` with power and energy extendables (E = 4·P); PyPSA:
+``StorageUnit(p_nom_extendable=True, max_hours=4)`` with capital cost 100 + 4 × 320 per kW
+(state_of_charge ≤ max_hours · p_nom).
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from zeropark.optimize import (
     Economics,
     EnergySystem,
     ExportRule,
+    Extendable,
     GasBoiler,
     GridConnection,
     Horizon,
@@ -49,6 +58,13 @@ from zeropark.optimize.build import build_model
 
 CARBON_PRICE = 100.0  # CNY/tCO2
 GAS_PRICE_M3 = 3.0
+#: Sizing case: annualised costs [CNY/(kW·a)], [CNY/(kWh·a)], bounds [kW] and the fixed duration [h].
+PV_CNY_PER_KW_A = 850.0
+BATTERY_POWER_CNY_PER_KW_A = 100.0
+BATTERY_ENERGY_CNY_PER_KWH_A = 320.0
+PV_MAX_KW = 30_000.0
+BATTERY_MAX_KW = 10_000.0
+DURATION_H = 4.0
 
 
 def synthetic_year(hours: int) -> dict[str, Any]:
@@ -105,6 +121,136 @@ def run_zeropark(hours: int) -> dict[str, float]:
         "peak_rss_mb": _rss_mb(),
         "base_rss_mb": base_rss,
     }
+
+
+def _sized_result(
+    objective: float, pv_kw: float, bess_kw: float, times: tuple[float, float, float]
+) -> dict[str, float]:
+    t0, t1, t2 = times
+    return {
+        "objective": objective,
+        "pv_kw": pv_kw,
+        "battery_kw": bess_kw,
+        "build_s": t1 - t0,
+        "solve_s": t2 - t1,
+        "peak_rss_mb": _rss_mb(),
+    }
+
+
+def run_zeropark_size(hours: int) -> dict[str, float]:
+    base_rss = _rss_mb()
+    t0 = time.perf_counter()
+    d = synthetic_year(hours)
+    system = EnergySystem(
+        horizon=Horizon(index_local=d["index"], dt_h=1.0),
+        electric_load_kw=d["load"],
+        grid=GridConnection(
+            tariff=load_tariff("CN-JS-large-industry-1-10kV"),
+            import_max_kw=20_000,
+            export_max_kw=5_000,
+            demand_charge=False,
+        ),
+        carbon=dataclasses.replace(PARK_METHOD_DEFAULTS, export_rule=ExportRule.NO_CREDIT),
+        renewables=(
+            Renewable("pv", "pv", 0.0, d["pv"], Extendable.annual(PV_CNY_PER_KW_A, max_unit=PV_MAX_KW)),
+        ),
+        batteries=(
+            Battery(
+                "bess",
+                0.0,
+                0.0,
+                0.95,
+                0.95,
+                standing_loss_per_h=1e-4,
+                cyclic=True,
+                extend_power=Extendable.annual(BATTERY_POWER_CNY_PER_KW_A, max_unit=BATTERY_MAX_KW),
+                extend_energy=Extendable.annual(BATTERY_ENERGY_CNY_PER_KWH_A),
+                duration_h=DURATION_H,
+            ),
+        ),
+        economics=Economics(carbon_price_cny_per_tco2=CARBON_PRICE),
+    )
+    built = build_model(system)
+    t1 = time.perf_counter()
+    opts = SolverOptions(threads=1).highs_options()
+    built.model.solve(solver_name="highs", io_api="direct", **opts)
+    t2 = time.perf_counter()
+    sol = built.model.variables
+    out = _sized_result(
+        float(built.model.objective.value),
+        float(sol[built.capacities["pv:pv"][0]].solution.values),
+        float(sol[built.capacities["battery_power:bess"][0]].solution.values),
+        (t0, t1, t2),
+    )
+    energy = float(sol[built.capacities["battery_energy:bess"][0]].solution.values)
+    out["battery_kwh"] = energy
+    out["base_rss_mb"] = base_rss
+    return out
+
+
+def run_pypsa_size(hours: int, io_api: str | None) -> dict[str, float]:
+    import pypsa
+
+    cf = PARK_METHOD_DEFAULTS
+    base_rss = _rss_mb()
+    t0 = time.perf_counter()
+    d = synthetic_year(hours)
+    sigma = hours / 8760.0  # the horizon's share of a year, as zeropark scales the annuities
+    tariff = load_tariff("CN-JS-large-industry-1-10kV")
+    price = tariff.prices(d["index"]) + CARBON_PRICE * cf.grid_tco2_per_kwh
+    n = pypsa.Network()
+    n.set_snapshots(pd.RangeIndex(hours, name="snapshot"))
+    n.add("Bus", "el")
+    n.add("Load", "load", bus="el", p_set=d["load"])
+    n.add("Generator", "grid_import", bus="el", p_nom=20_000, marginal_cost=price)
+    n.add(
+        "Generator",
+        "grid_export",
+        bus="el",
+        p_nom=5_000,
+        p_max_pu=0.0,
+        p_min_pu=-1.0,
+        marginal_cost=tariff.export_price_cny_per_kwh,
+    )
+    n.add(
+        "Generator",
+        "pv",
+        bus="el",
+        p_nom_extendable=True,
+        p_nom_max=PV_MAX_KW,
+        p_max_pu=d["pv"],
+        capital_cost=PV_CNY_PER_KW_A * sigma,
+        marginal_cost=0.0,
+    )
+    n.add(
+        "StorageUnit",
+        "bess",
+        bus="el",
+        p_nom_extendable=True,
+        p_nom_max=BATTERY_MAX_KW,
+        max_hours=DURATION_H,
+        capital_cost=(BATTERY_POWER_CNY_PER_KW_A + DURATION_H * BATTERY_ENERGY_CNY_PER_KWH_A) * sigma,
+        efficiency_store=0.95,
+        efficiency_dispatch=0.95,
+        standing_loss=1e-4,
+        cyclic_state_of_charge=True,
+    )
+    n.optimize.create_model()
+    t1 = time.perf_counter()
+    kwargs: dict[str, Any] = {"threads": 1, "output_flag": False}
+    if io_api is not None:
+        kwargs["io_api"] = io_api
+    n.optimize.solve_model(solver_name="highs", **kwargs)
+    t2 = time.perf_counter()
+    out = _sized_result(
+        float(n.objective + getattr(n, "objective_constant", 0.0)),
+        float(n.generators.p_nom_opt["pv"]),
+        float(n.storage_units.p_nom_opt["bess"]),
+        (t0, t1, t2),
+    )
+    out["battery_kwh"] = DURATION_H * out["battery_kw"]
+    out["base_rss_mb"] = base_rss
+    return out
 
 
 def run_pypsa(hours: int, io_api: str | None) -> dict[str, float]:
@@ -190,12 +336,15 @@ def _child(which: str, hours: int) -> None:
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
     _warm_up()
-    if which == "zeropark":
-        out = run_zeropark(hours)
-    elif which == "pypsa":
-        out = run_pypsa(hours, None)
-    else:
-        out = run_pypsa(hours, "direct")
+    runners = {
+        "zeropark": lambda: run_zeropark(hours),
+        "pypsa": lambda: run_pypsa(hours, None),
+        "pypsa-direct": lambda: run_pypsa(hours, "direct"),
+        "zeropark-size": lambda: run_zeropark_size(hours),
+        "pypsa-size": lambda: run_pypsa_size(hours, None),
+        "pypsa-size-direct": lambda: run_pypsa_size(hours, "direct"),
+    }
+    out = runners[which]()
     sys.stdout.write("RESULT " + json.dumps(out) + "\n")
 
 
@@ -210,42 +359,30 @@ def _spawn(which: str, hours: int) -> dict[str, float]:
     return dict(json.loads(line[7:]))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--hours", type=int, default=8760)
-    ap.add_argument("--child", default=None)
-    args = ap.parse_args()
-    if args.child:
-        _child(args.child, args.hours)
-        return
-    names = {
-        "zeropark": "zeropark (linopy direct)",
-        "pypsa": "PyPSA default io_api",
-        "pypsa-direct": "PyPSA io_api=direct",
-    }
+def _compare(title: str, names: dict[str, str], runs: int, hours: int) -> None:
     results: dict[str, list[dict[str, float]]] = {k: [] for k in names}
-    for _ in range(args.runs):
+    for _ in range(runs):
         for k in names:  # interleaved, so drift in machine load hits all alike
-            results[k].append(_spawn(k, args.hours))
+            results[k].append(_spawn(k, hours))
     med = {k: {f: statistics.median(r[f] for r in v) for f in v[0]} for k, v in results.items()}
-    print(
-        f"one-year hourly dispatch, {args.hours} steps, HiGHS threads=1, median of {args.runs} runs "
-        "(fresh process each)"
-    )
+    print(f"{title}, {hours} steps, HiGHS threads=1, median of {runs} runs (fresh process each)")
+    sized = "pv_kw" in next(iter(med.values()))
+    extra = f"{'PV kW':>12s}{'battery kW':>12s}{'battery kWh':>13s}" if sized else ""
     print(
         f"{'':28s}{'objective CNY':>20s}{'build s':>10s}{'solve s':>10s}{'total s':>10s}"
-        f"{'peak RSS MB':>13s}{'Δ RSS MB':>10s}"
+        f"{'peak RSS MB':>13s}{'Δ RSS MB':>10s}{extra}"
     )
     for k, label in names.items():
         m = med[k]
+        sizes = f"{m['pv_kw']:>12.3f}{m['battery_kw']:>12.3f}{m['battery_kwh']:>13.3f}" if sized else ""
         print(
             f"{label:28s}{m['objective']:>20.6f}{m['build_s']:>10.3f}{m['solve_s']:>10.3f}"
             f"{m['build_s'] + m['solve_s']:>10.3f}{m['peak_rss_mb']:>13.1f}"
-            f"{m['peak_rss_mb'] - m['base_rss_mb']:>10.1f}"
+            f"{m['peak_rss_mb'] - m['base_rss_mb']:>10.1f}{sizes}"
         )
-    z = med["zeropark"]
-    for k in ("pypsa", "pypsa-direct"):
+    keys = list(names)
+    z = med[keys[0]]
+    for k in keys[1:]:
         p = med[k]
         rel = abs(z["objective"] - p["objective"]) / abs(p["objective"])
         total_ratio = (z["build_s"] + z["solve_s"]) / (p["build_s"] + p["solve_s"])
@@ -259,6 +396,40 @@ def main() -> None:
         objs = [r["objective"] for r in v]
         if max(objs) - min(objs) > 1e-6 * abs(objs[0]):
             print(f"warning: {k} objective varies between runs: {objs}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--hours", type=int, default=8760)
+    ap.add_argument("--case", choices=("dispatch", "size", "both"), default="both")
+    ap.add_argument("--child", default=None)
+    args = ap.parse_args()
+    if args.child:
+        _child(args.child, args.hours)
+        return
+    if args.case in ("dispatch", "both"):
+        _compare(
+            "one-year hourly dispatch",
+            {
+                "zeropark": "zeropark (linopy direct)",
+                "pypsa": "PyPSA default io_api",
+                "pypsa-direct": "PyPSA io_api=direct",
+            },
+            args.runs,
+            args.hours,
+        )
+    if args.case in ("size", "both"):
+        _compare(
+            f"sizing: PV and a {DURATION_H:g}-hour battery extendable",
+            {
+                "zeropark-size": "zeropark (linopy direct)",
+                "pypsa-size": "PyPSA default io_api",
+                "pypsa-size-direct": "PyPSA io_api=direct",
+            },
+            args.runs,
+            args.hours,
+        )
 
 
 if __name__ == "__main__":

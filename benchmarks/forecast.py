@@ -26,9 +26,17 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from zeropark import demo
-from zeropark.forecast.backtest import LOAD_SEASON_H, PV_SEASON_H, BacktestResult, origin_days, rolling_origin
+from zeropark.forecast.backtest import (
+    LOAD_SEASON_H,
+    PV_SEASON_H,
+    BacktestResult,
+    DayForecast,
+    origin_days,
+    rolling_origin,
+)
 from zeropark.forecast.dayahead import PV_MAPE_MIN_SHARE
 from zeropark.forecast.load import LoadModelParams, forecast_load_day, load_forecaster
 from zeropark.forecast.pv import forecast_pv_day
@@ -45,10 +53,22 @@ def _pct(x: float | None) -> str:
 
 def _line(name: str, bt: BacktestResult) -> str:
     a = bt.pooled
+    iv = bt.interval
+    cover = (
+        ""
+        if iv is None
+        else f"   P10–P90 coverage {iv.coverage:.1%}, "
+        f"pinball {iv.pinball_lower_kwh:,.1f}/{iv.pinball_upper_kwh:,.1f} kWh"
+    )
     return (
         f"{name:<34} {_pct(a.mape)} {_pct(a.mape_baseline)} {_pct(a.nrmse)} {_pct(a.nrmse_baseline)} "
-        f"{a.rmse_kwh:12,.1f} {_pct(a.skill)} {len(bt.days):4d}"
+        f"{a.rmse_kwh:12,.1f} {_pct(a.skill)} {len(bt.days):4d}{cover}"
     )
+
+
+def _pv_day(history: Any, day: Any, site: Any) -> DayForecast:
+    f = forecast_pv_day(history, day, site)
+    return DayForecast(f.energy_kwh, f.lower_kwh, f.upper_kwh, f.cloud_index.quantiles)
 
 
 def main() -> int:
@@ -63,6 +83,9 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--enterprise", default="demo-park-E02", help="enterprise id to backtest")
     ap.add_argument("--meter", default="demo-park-E03-EL", help="meter id to backtest")
+    ap.add_argument(
+        "--calibration-days", type=int, default=14, help="days conformalising the load interval (0 = none)"
+    )
     args = ap.parse_args()
 
     if args.db:
@@ -86,7 +109,7 @@ def main() -> int:
     last = date.fromisoformat(args.last_day)
     days = origin_days(last, args.days)
     first_hist = days[0] - timedelta(days=366)
-    params = LoadModelParams()
+    params = LoadModelParams(calibration_days=args.calibration_days)
     print(
         f"rolling-origin backtest {days[0]} … {days[-1]} ({len(days)} origins at 00:00 local), "
         f"LightGBM {params.n_estimators} trees, lr {params.learning_rate}, refit every {args.refit_every} d, "
@@ -115,7 +138,7 @@ def main() -> int:
     bt = rolling_origin(
         pv,
         days,
-        lambda h, d: forecast_pv_day(h, d, site).energy_kwh,
+        lambda h, d: _pv_day(h, d, site),
         season_h=PV_SEASON_H,
         min_actual=PV_MAPE_MIN_SHARE * site.capacity_kwp,
     )

@@ -530,8 +530,12 @@ def _hourly_row(inventory: Inventory) -> IndicatorRow:
         None,
         IndicatorStatus.MISSING if hourly.share is None else IndicatorStatus.NO_THRESHOLD,
         hourly.missing if hourly.share is None else (),
-        "缺少逐时数据" if hourly.share is None else f"缺失小时数 {hourly.hours_missing}",
-        "hourly data missing" if hourly.share is None else f"hours missing: {hourly.hours_missing}",
+        "缺少逐时数据"
+        if hourly.share is None
+        else f"缺失小时数 {hourly.hours_missing}（其中部分计量 {hourly.hours_partial}）",
+        "hourly data missing"
+        if hourly.share is None
+        else f"hours missing: {hourly.hours_missing} ({hourly.hours_partial} metered only in part)",
     )
 
 

@@ -440,7 +440,9 @@ class AccountingInput:
     (24/7) clean-energy matching; they may be empty when no hourly data exists, in which case the
     hourly share is reported as missing, never zero. ``hourly_of`` says whose profile they are:
     ``None`` the park's, an enterprise id that enterprise's own load and generation; the view of
-    anyone else reports its hourly share as missing (not loaded).
+    anyone else reports its hourly share as missing (not loaded). ``hourly_partial_hours``
+    counts the hours left as gaps (NaN) because a meter of the arrays metered them only in part
+    (``HourFlag.PARTIAL``: e.g. one half-hour of a 30-minute meter missing).
     """
 
     park: Park
@@ -456,3 +458,4 @@ class AccountingInput:
     hourly_contracted_green_kwh: tuple[float, ...] = ()
     zones: tuple[Zone, ...] = ()
     hourly_of: str | None = None
+    hourly_partial_hours: int = 0

@@ -29,8 +29,10 @@ from zoneinfo import ZoneInfo
 from zeropark.errors import GapTooLong
 
 __all__ = [
+    "HOUR_COVERAGE_TOLERANCE_S",
     "Bucket",
     "BucketValue",
+    "HourFlag",
     "Interval",
     "Quality",
     "bucket_end",
@@ -67,6 +69,23 @@ class Quality(IntFlag):
         """The bits that count as *flagged* (implausible) in data-quality statistics."""
         return cls.NEGATIVE | cls.ABOVE_CAPACITY | cls.RESET
 
+
+class HourFlag(IntFlag):
+    """Quality of one hour of an hourly energy series (逐时电量质量位).
+
+    ``PARTIAL``: some of the hour was metered but not all of it (a 30-minute meter with one
+    half-hour missing, or a register step that runs past the hour's end). The hour's value is a
+    gap (NaN), never the energy of the part that was metered: half an hour's energy is not an
+    hour's. An hour with no metered interval at all is a gap without a flag.
+    """
+
+    OK = 0
+    PARTIAL = 1
+
+
+#: An hour counts as completely metered when the intervals starting in it cover 3 600 s within
+#: this tolerance [s] (a reading a few seconds late does not make the hour a gap).
+HOUR_COVERAGE_TOLERANCE_S = 60.0
 
 _NEGATIVE = int(Quality.NEGATIVE)
 _ABOVE_CAPACITY = int(Quality.ABOVE_CAPACITY)

@@ -71,6 +71,16 @@ def test_pipeline_park_enterprise_meter_pv(engine: Engine, park: demo.DemoPark) 
     assert len(row.series["forecast_kwh"]) == 24
     assert row.metrics["backtest"]["pooled"]["skill"] == pytest.approx(out.backtest.pooled.skill)
     assert row.params["date"] == "2025-02-18" and row.params["lightgbm"]["seed"] == FAST.seed
+    # the interval is stored and scored; the run says how the hours were made
+    assert len(row.series["lower_kwh"]) == 24 and row.series["quantiles"] == [0.1, 0.9]
+    assert all(
+        lo <= f <= hi
+        for lo, f, hi in zip(
+            row.series["lower_kwh"], row.series["forecast_kwh"], row.series["upper_kwh"], strict=True
+        )
+    )
+    assert 0.0 <= row.metrics["backtest"]["interval"]["coverage"] <= 1.0
+    assert row.params["resolution"].startswith("hourly: the store's hourly load")
 
     # one enterprise and one meter: forecasts stored; skill reported whatever its sign
     ent = run_forecast(
@@ -91,6 +101,9 @@ def test_pipeline_park_enterprise_meter_pv(engine: Engine, park: demo.DemoPark) 
         params=FAST,
     )
     assert met.backtest is None and np.all(met.forecast_kwh >= 0)
+    met_row = get_forecast_run(scope, met.run_id)
+    (step,) = met_row.params["source_interval_s"]  # the meter's own interval, named in the run
+    assert f"the store sums the meter intervals ({step // 60} min) per hour" in met_row.params["resolution"]
 
     # PV: zero at night, daytime peak around noon, cloud index learned from the stored weeks
     pv = run_forecast(scope, park_id=pid, target=Target(TargetKind.PV), day=DAY, backtest_days=7)

@@ -83,3 +83,30 @@ def test_tariffs_listed_with_confidence(clients: dict[str, TestClient]) -> None:
     assert js["periods_by_month"]["7"][14 * 4] == "critical"
     assert js["confidence"]["prices"] == "UNCERTAIN"
     assert any(s["id"] == "JS-2023-555" for s in js["sources"])
+
+
+def test_price_series_and_no_effect_through_the_api(clients: dict[str, TestClient]) -> None:
+    # 100 kW flat for 24 h at 0.5 CNY/kWh every hour instead of the TOU table: energy 1 200 CNY,
+    # demand charge still the tariff's 40 × 100 = 4 000 CNY → 5 200 CNY.
+    body = {**BODY, "energy_price_cny_per_kwh": [0.5] * 24}
+    r = clients["manager"].post("/api/v1/parks/P1/optimization-runs", json=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["objective_cny"] == pytest.approx(5200.0, rel=1e-9)
+    run = clients["manager"].get(f"/api/v1/optimization-runs/{r.json()['id']}").json()
+    assert run["params"]["energy_prices"]["source"] == "series"
+    short = {**BODY, "energy_price_cny_per_kwh": [0.5] * 23}
+    bad = clients["manager"].post("/api/v1/parks/P1/optimization-runs", json=short)
+    assert bad.status_code in (400, 422) and "no price for 1 of the run's 24 steps" in bad.text
+    sized = {
+        "mode": "size",
+        "start_local": "2026-03-02",
+        "hours": 24,
+        "profile": {"load_kw": [100.0] * 24, "pv_pu": [0.0] * 6 + [0.5] * 12 + [0.0] * 6},
+        "scenario": {"pv_max_kw": 50.0, "annualised_capex": {"pv": 10.0}},
+        "effect": False,
+    }
+    r = clients["manager"].post("/api/v1/parks/P1/optimization-runs", json=sized)
+    assert r.status_code == 201, r.text
+    run = clients["manager"].get(f"/api/v1/optimization-runs/{r.json()['id']}").json()
+    assert run["params"]["effect"] is False and run["result"]["effect"] is None
+    assert run["result"]["sizes"]["pv:PV"]["annualised_cny_per_unit_a"] == 10.0

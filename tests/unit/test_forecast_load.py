@@ -25,8 +25,8 @@ def dist_series() -> pd.Series:
 
 
 def test_fit_is_deterministic(dist_series: pd.Series) -> None:
-    a = forecast_load_day(dist_series, date(2025, 3, 3), params=FAST)
-    b = forecast_load_day(dist_series, date(2025, 3, 3), params=FAST)
+    a = forecast_load_day(dist_series, date(2025, 3, 3), params=FAST).point_kwh
+    b = forecast_load_day(dist_series, date(2025, 3, 3), params=FAST).point_kwh
     assert np.array_equal(a, b)
     assert a.shape == (24,) and np.all(a > 0)
 

@@ -43,6 +43,7 @@ class HourlyMatch:
     hours: int
     hours_missing: int
     missing: tuple[str, ...] = ()
+    hours_partial: int = 0  # of the hours missing: metered only in part (a half-hour missing, …)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able mapping."""
@@ -54,6 +55,7 @@ class HourlyMatch:
             "hours": self.hours,
             "hours_missing": self.hours_missing,
             "missing": list(self.missing),
+            "hours_partial": self.hours_partial,
         }
 
     @classmethod
@@ -67,6 +69,7 @@ class HourlyMatch:
             hours=int(d["hours"]),
             hours_missing=int(d["hours_missing"]),
             missing=tuple(d["missing"]),
+            hours_partial=int(d.get("hours_partial", 0)),
         )
 
 
@@ -129,4 +132,5 @@ def hourly_match(inputs: AccountingInput) -> HourlyMatch:
     if total <= 0.0:
         return HourlyMatch(ShareStatus.MISSING, None, 0.0, 0.0, n, hours_missing, ("hourly_load_kwh",))
     status = ShareStatus.PARTIAL if hours_missing else ShareStatus.OK
-    return HourlyMatch(status, matched / total, matched, total, n, hours_missing, absent)
+    partial = min(inputs.hourly_partial_hours, hours_missing)
+    return HourlyMatch(status, matched / total, matched, total, n, hours_missing, absent, partial)

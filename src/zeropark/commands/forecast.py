@@ -23,6 +23,7 @@ from zeropark.commands.common import (
     err_console,
 )
 from zeropark.errors import DataError, NotFound
+from zeropark.forecast.features import CALENDAR_CN, check_calendar
 from zeropark.forecast.pv import DEFAULT_AZIMUTH_DEG, DEFAULT_TILT_DEG
 from zeropark.forecast.target import parse_target
 from zeropark.services.forecasting import ForecastOutcome, park_ids, read_temperature_csv, run_forecast
@@ -60,15 +61,25 @@ def _print(outcome: ForecastOutcome) -> None:
     )
     table.add_column("hour 时段")
     table.add_column("forecast 预测", justify="right")
+    lo, hi = outcome.lower_kwh, outcome.upper_kwh
+    q = outcome.quantiles
+    if lo is not None and hi is not None and q:
+        table.add_column(f"P{q[0] * 100:g}–P{q[1] * 100:g} 区间", justify="right")
     table.add_column("seasonal naive 基准", justify="right")
     if actual is not None:
         table.add_column("metered 实测", justify="right")
     for i, ts in enumerate(outcome.index_local):
-        row = [f"{ts:%H}:00", _num(float(outcome.forecast_kwh[i])), _num(float(outcome.baseline_kwh[i]))]
+        row = [f"{ts:%H}:00", _num(float(outcome.forecast_kwh[i]))]
+        if lo is not None and hi is not None and q:
+            row.append(f"{_num(float(lo[i]))} – {_num(float(hi[i]))}")
+        row.append(_num(float(outcome.baseline_kwh[i])))
         if actual is not None:
             row.append(_num(float(actual[i])))
         table.add_row(*row)
-    total = [f"Σ {outcome.forecast_kwh.sum():,.0f}", f"Σ {outcome.baseline_kwh.sum():,.0f}"]
+    total = [f"Σ {outcome.forecast_kwh.sum():,.0f}"]
+    if lo is not None and hi is not None and q:
+        total.append("")
+    total.append(f"Σ {outcome.baseline_kwh.sum():,.0f}")
     if actual is not None:
         total.append(f"Σ {actual.sum():,.0f}")
     table.add_row("day 全天", *total)
@@ -92,6 +103,13 @@ def _print(outcome: ForecastOutcome) -> None:
             "0.0%",
         )
         console.print(t)
+        iv = bt.interval
+        if iv is not None:
+            console.print(
+                f"预测区间 interval P{iv.quantiles[0] * 100:g}–P{iv.quantiles[1] * 100:g}: coverage "
+                f"{iv.coverage:.1%} (nominal {iv.nominal:.0%}), pinball loss {iv.pinball_lower_kwh:,.2f} / "
+                f"{iv.pinball_upper_kwh:,.2f} kWh, mean width {iv.mean_width_kwh:,.1f} kWh"
+            )
         if acc.skill is not None and acc.skill <= 0:
             console.print(
                 "[yellow]the model does not beat the seasonal-naive baseline on these days[/yellow]"
@@ -103,6 +121,7 @@ def _print(outcome: ForecastOutcome) -> None:
         console.print(
             f"{outcome.day:%Y-%m-%d} vs metered: MAPE {_pct(day_acc['mape'])}, nRMSE {_pct(day_acc['nrmse'])}"
         )
+    console.print(f"resolution 时间分辨率: {outcome.params.get('resolution')}")
     console.print(f"stored as forecast run {outcome.run_id} (table forecast_run)")
 
 
@@ -139,6 +158,14 @@ def forecast(
             "to the load model. Without it the model uses calendar and lags only.",
         ),
     ] = None,
+    calendar: Annotated[
+        str,
+        typer.Option(
+            "--calendar",
+            help="节假日日历 Holiday calendar of the load model: CN (法定节假日 and 调休, default), "
+            "none (Monday–Friday) or a country code of the holidays package (DE, JP, US-CA, …).",
+        ),
+    ] = CALENDAR_CN,
 ) -> None:
     """日前预测 Day-ahead forecast of load or PV, with a rolling-origin backtest; the run is stored.
 
@@ -148,7 +175,8 @@ def forecast(
     try:
         tgt = parse_target(target)
         the_day = date.fromisoformat(day)
-    except ValueError as exc:
+        cal = check_calendar(calendar)
+    except (ValueError, DataError) as exc:
         raise _fail(str(exc), EXIT_USAGE) from exc
     if backtest_days < 0 or history_days < 28 or refit_every < 1:
         raise _fail("--backtest-days ≥ 0, --history-days ≥ 28 and --refit-every ≥ 1 please", EXIT_USAGE)
@@ -181,6 +209,7 @@ def forecast(
                 pv_kwp=pv_kwp,
                 temperature_c=temp,
                 temperature_source=None if weather is None else f"csv:{weather}",
+                calendar=cal,
                 progress=step,
             )
     except NotFound as exc:

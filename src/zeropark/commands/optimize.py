@@ -26,6 +26,7 @@ from zeropark.commands.common import (
     err_console,
 )
 from zeropark.errors import DataError, NotFound, OptimizationError
+from zeropark.forecast.features import check_calendar
 from zeropark.optimize.result import SolverOptions
 from zeropark.optimize.scenario import ScenarioParams
 from zeropark.optimize.system import DemandResponseEvent, Mode
@@ -36,6 +37,7 @@ from zeropark.services.optimization import (
     DEFAULT_TARIFF,
     ForecastProfiles,
     MeteredHistory,
+    PriceFile,
     ProfileFile,
     ProfileInput,
     RunRequest,
@@ -77,6 +79,14 @@ SetOpt = Annotated[
 TimeLimitOpt = Annotated[float | None, typer.Option("--time-limit", help="Solver time limit \\[s].")]
 GapOpt = Annotated[float | None, typer.Option("--mip-gap", help="Relative MIP gap, e.g. 0.01.")]
 FactorSetOpt = Annotated[str, typer.Option("--factor-set", help="因子集 FactorSet for emissions.")]
+PricesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--prices",
+        help="电价序列 CSV time,price_cny_per_kwh (local step starts, one row per step of the horizon); "
+        "replaces the tariff's TOU energy prices (demand charge and export price stay the tariff's).",
+    ),
+]
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -94,8 +104,13 @@ def _params(pairs: list[str] | None) -> ScenarioParams:
             raise typer.BadParameter(
                 f"'{pair}': expected KEY=VALUE with KEY one of {', '.join(sorted(fields))}"
             )
-        if key == "capex_overrides":
-            values[key] = json.loads(raw)
+        if key in ("capex_overrides", "annualised_capex"):
+            try:
+                values[key] = {str(k): float(v) for k, v in json.loads(raw).items()}
+            except (ValueError, AttributeError, TypeError) as exc:
+                raise typer.BadParameter(
+                    f"'{pair}': expected a JSON object of asset → number, e.g. {key}='{{\"pv\": 300}}'"
+                ) from exc
         elif key == "chp_commitment":
             values[key] = raw.strip().lower() in {"1", "true", "yes", "on"}
         elif raw.strip().lower() in {"none", ""}:
@@ -166,6 +181,8 @@ def _print_result(run_id: int, r: dict[str, Any]) -> None:
         f"hourly matching {pct(r['hourly_matching'])}"
     )
     eff = r.get("effect")
+    if eff is None and r.get("mode") == "size":
+        console.print("效果 effect not computed (--no-effect)")
     if eff and eff.get("reference"):
         ref, ch = eff["reference"], eff["change"]
         ci = ref["core_indicator_tco2_per_tce"]
@@ -181,8 +198,10 @@ def _print_result(run_id: int, r: dict[str, Any]) -> None:
             f"today's park without new capacity is infeasible: {'; '.join(eff['reference_conflicts'])}"
         )
     conf = r["tariff"]["confidence"]
+    energy = r["tariff"].get("energy_prices", "tou")
     console.print(
-        f"tariff {r['tariff']['id']} (confidence: {', '.join(f'{k} {v}' for k, v in conf.items())}); "
+        f"tariff {r['tariff']['id']} (confidence: {', '.join(f'{k} {v}' for k, v in conf.items())}"
+        f"{'' if energy == 'tou' else '; energy prices from the price series'}); "
         f"factors {r['carbon_factors']['factor_set']}"
     )
     baseline = r.get("baseline")
@@ -204,12 +223,25 @@ SourceOpt = Annotated[
 ]
 
 
-def _profile_input(profile: Path | None, year: int, source: str) -> ProfileInput:
+CalendarOpt = Annotated[
+    str,
+    typer.Option(
+        "--calendar",
+        help="节假日日历 of the load forecast (--source forecast): CN (default), none, or a holidays "
+        "country code (DE, JP, US-CA, …).",
+    ),
+]
+
+
+def _profile_input(profile: Path | None, year: int, source: str, calendar: str = "CN") -> ProfileInput:
     """Where a run's profiles come from: the CSV file, else forecast or the stored history."""
     if profile is not None:
         return ProfileFile(profile)
     if source in ("auto", "forecast"):
-        return ForecastProfiles()
+        try:
+            return ForecastProfiles(calendar=check_calendar(calendar))
+        except DataError as exc:
+            raise typer.BadParameter(str(exc)) from exc
     if source == "store":
         return MeteredHistory(year)
     raise typer.BadParameter(f"--source must be auto, forecast or store, '{source}' was given")
@@ -225,18 +257,20 @@ def dispatch(
         int | None, typer.Option("--history-year", help="Stored year to forecast from.")
     ] = None,
     source: SourceOpt = "auto",
+    calendar: CalendarOpt = "CN",
     tariff: TariffOpt = DEFAULT_TARIFF,
     tariff_dir: TariffDirOpt = None,
     sets: SetOpt = None,
     factor_set: FactorSetOpt = DEFAULT_FACTOR_SET,
     time_limit: TimeLimitOpt = None,
     mip_gap: GapOpt = None,
+    prices: PricesOpt = None,
 ) -> None:
     """日前调度 Day-ahead dispatch of the existing assets at least cost (energy + demand + carbon)."""
     start = pd.Timestamp(day)
     request = RunRequest(
         mode=Mode.DISPATCH,
-        profiles=_profile_input(profile, history_year or start.year, source),
+        profiles=_profile_input(profile, history_year or start.year, source, calendar),
         start_local=start,
         hours=hours,
         scenario=_params(sets),
@@ -244,6 +278,7 @@ def dispatch(
         tariff_dir=tariff_dir,
         factor_set=factor_set,
         options=_options(time_limit, mip_gap),
+        energy_prices=None if prices is None else PriceFile(prices),
     )
     _run(park, request)
 
@@ -260,8 +295,19 @@ def size(
     factor_set: FactorSetOpt = DEFAULT_FACTOR_SET,
     time_limit: TimeLimitOpt = None,
     mip_gap: GapOpt = None,
+    prices: PricesOpt = None,
+    no_effect: Annotated[
+        bool,
+        typer.Option(
+            "--no-effect", help="Skip the second solve (today's park without new capacity) and its effect."
+        ),
+    ] = False,
 ) -> None:
-    """容量配置 Size PV, battery, heat pump and thermal storage (give pv_max_kw=…, battery_max_kwh=…)."""
+    """容量配置 Size PV, battery, heat pump and thermal storage (give pv_max_kw=…, battery_max_kwh=…).
+
+    A battery of fixed duration: battery_duration_h=4 (E = 4·P, sized together); capital cost per
+    year given directly: annualised_capex='{"pv": 300}' [CNY/(kW·a)].
+    """
     request = RunRequest(
         mode=Mode.SIZE,
         profiles=_profile_input(profile, year, "store"),
@@ -271,6 +317,8 @@ def size(
         factor_set=factor_set,
         options=_options(time_limit, mip_gap),
         representative_days=rep_days,
+        energy_prices=None if prices is None else PriceFile(prices),
+        effect=not no_effect,
     )
     _run(park, request)
 
@@ -286,12 +334,14 @@ def dr(
     profile: ProfileOpt = None,
     history_year: Annotated[int | None, typer.Option("--history-year")] = None,
     source: SourceOpt = "auto",
+    calendar: CalendarOpt = "CN",
     tariff: TariffOpt = DEFAULT_TARIFF,
     tariff_dir: TariffDirOpt = None,
     sets: SetOpt = None,
     factor_set: FactorSetOpt = DEFAULT_FACTOR_SET,
     time_limit: TimeLimitOpt = None,
     mip_gap: GapOpt = None,
+    prices: PricesOpt = None,
 ) -> None:
     """需求响应 Least-cost way to cut grid import by X MW in a window (like an OpenADR event)."""
     d = pd.Timestamp(day)
@@ -300,7 +350,7 @@ def dr(
     )
     request = RunRequest(
         mode=Mode.DEMAND_RESPONSE,
-        profiles=_profile_input(profile, history_year or d.year, source),
+        profiles=_profile_input(profile, history_year or d.year, source, calendar),
         start_local=d,
         hours=24,
         scenario=_params(sets),
@@ -309,6 +359,7 @@ def dr(
         factor_set=factor_set,
         options=_options(time_limit, mip_gap),
         event=event,
+        energy_prices=None if prices is None else PriceFile(prices),
     )
     _run(park, request)
 

@@ -27,10 +27,25 @@ import pandas as pd
 
 from zeropark.errors import DataError
 from zeropark.forecast.features import regular_hours
-from zeropark.forecast.metrics import Accuracy, accuracy
+from zeropark.forecast.metrics import Accuracy, IntervalScore, accuracy, interval_score
 
-#: Forecaster: (history before the day, day) → 24 hourly values [kWh].
-Forecaster = Callable[[pd.Series, date], np.ndarray]
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DayForecast:
+    """A day's forecast [kWh per hour]: the point forecast and, when the model gives one, an interval.
+
+    ``lower_kwh`` and ``upper_kwh`` are the ``quantiles`` of the predictive distribution (e.g.
+    P10 and P90: an 80 % central interval); ``None`` when the model has no interval.
+    """
+
+    point_kwh: np.ndarray
+    lower_kwh: np.ndarray | None = None
+    upper_kwh: np.ndarray | None = None
+    quantiles: tuple[float, ...] = ()
+
+
+#: Forecaster: (history before the day, day) → 24 hourly values [kWh], or a :class:`DayForecast`.
+Forecaster = Callable[[pd.Series, date], "np.ndarray | DayForecast"]
 #: Progress callback: (days done, days in all).
 Progress = Callable[[int, int], None]
 
@@ -66,6 +81,8 @@ class DayResult:
     baseline_kwh: np.ndarray
     actual_kwh: np.ndarray
     accuracy: Accuracy | None  # None when the day could not be scored (e.g. PV MAPE undefined)
+    lower_kwh: np.ndarray | None = None
+    upper_kwh: np.ndarray | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -76,11 +93,13 @@ class BacktestResult:
     pooled: Accuracy
     season_h: int
     skipped: tuple[tuple[date, str], ...]  # days left out, with the reason
+    interval: IntervalScore | None = None  # pooled over the days with an interval
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary (pooled metrics, per-day MAPE/nRMSE, skipped days)."""
+        """JSON-ready summary (pooled metrics, interval score, per-day MAPE/nRMSE, skipped days)."""
         return {
             "pooled": self.pooled.to_dict(),
+            "interval": None if self.interval is None else self.interval.to_dict(),
             "baseline": f"seasonal-naive m={self.season_h} h",
             "n_days": len(self.days),
             "days": [
@@ -119,7 +138,9 @@ def rolling_origin(
     days : sequence of date
         Test days (origins at their 00:00).
     forecaster : callable
-        ``(history, day) -> 24 values``; it is given only ``series`` before ``day``.
+        ``(history, day) -> 24 values`` or a :class:`DayForecast` with an interval; it is given
+        only ``series`` before ``day``. Intervals are scored pooled (pinball loss of each bound,
+        coverage, mean width: :func:`zeropark.forecast.metrics.interval_score`).
     season_h : int
         Period of the seasonal-naive baseline [h].
     min_actual : float
@@ -134,6 +155,7 @@ def rolling_origin(
     """
     results: list[DayResult] = []
     skipped: list[tuple[date, str]] = []
+    quantiles: tuple[float, ...] = ()
     for i, day in enumerate(days, start=1):
         start = pd.Timestamp(day)
         idx = regular_hours(start, start + pd.Timedelta(days=1))
@@ -146,15 +168,19 @@ def rolling_origin(
             skipped.append((day, f"no readings {season_h} h earlier for the baseline"))
         else:
             try:
-                fc = np.asarray(forecaster(history, day), dtype=float)
+                out = forecaster(history, day)
             except DataError as exc:
                 skipped.append((day, str(exc)))
             else:
+                dfc = out if isinstance(out, DayForecast) else DayForecast(np.asarray(out, dtype=float))
+                if dfc.quantiles:
+                    quantiles = dfc.quantiles
+                fc = np.asarray(dfc.point_kwh, dtype=float)
                 try:
                     acc: Accuracy | None = accuracy(actual, fc, baseline, min_actual=min_actual)
                 except ValueError:
                     acc = None
-                results.append(DayResult(day, fc, baseline, actual, acc))
+                results.append(DayResult(day, fc, baseline, actual, acc, dfc.lower_kwh, dfc.upper_kwh))
         if progress is not None:
             progress(i, len(days))
     if not results:
@@ -166,4 +192,13 @@ def rolling_origin(
         np.concatenate([r.baseline_kwh for r in results]),
         min_actual=min_actual,
     )
-    return BacktestResult(tuple(results), pooled, season_h, tuple(skipped))
+    with_interval = [r for r in results if r.lower_kwh is not None and r.upper_kwh is not None]
+    interval = None
+    if with_interval and quantiles:
+        interval = interval_score(
+            np.concatenate([r.actual_kwh for r in with_interval]),
+            np.concatenate([np.asarray(r.lower_kwh) for r in with_interval]),
+            np.concatenate([np.asarray(r.upper_kwh) for r in with_interval]),
+            quantiles,
+        )
+    return BacktestResult(tuple(results), pooled, season_h, tuple(skipped), interval)

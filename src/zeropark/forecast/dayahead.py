@@ -23,14 +23,16 @@ from zeropark.forecast.backtest import (
     LOAD_SEASON_H,
     PV_SEASON_H,
     BacktestResult,
+    DayForecast,
     Forecaster,
     Progress,
     origin_days,
     rolling_origin,
     seasonal_naive_day,
 )
+from zeropark.forecast.features import CALENDAR_CN, HourlyInput, to_hourly
 from zeropark.forecast.load import LoadModelParams, day_index, forecast_load_day, load_forecaster
-from zeropark.forecast.metrics import accuracy
+from zeropark.forecast.metrics import accuracy, interval_score
 from zeropark.forecast.pv import PvSite, forecast_pv_day
 
 #: PV hours whose metered energy is below this share of the capacity [kWh per kWp] are left out
@@ -51,6 +53,8 @@ class DayAhead:
         The 24 hours of ``day`` [kWh]: the model's forecast and the seasonal-naive baseline.
     actual_kwh : ndarray | None
         The metered hours of ``day`` [kWh] when all 24 are stored, else None.
+    lower_kwh, upper_kwh : ndarray | None
+        The prediction interval of the 24 hours [kWh] (the ``quantiles``, e.g. P10 and P90).
     params : dict
         What the forecast was made with (day, windows, model settings or PV site).
     metrics : dict
@@ -66,13 +70,19 @@ class DayAhead:
     backtest: BacktestResult | None
     params: dict[str, Any]
     metrics: dict[str, Any]
+    lower_kwh: np.ndarray | None = None
+    upper_kwh: np.ndarray | None = None
+    quantiles: tuple[float, ...] = ()
 
     def series(self) -> dict[str, Any]:
-        """The day's series as stored with a run (forecast, baseline, actual from the first hour)."""
+        """The day's series as stored with a run (forecast, interval, baseline, actual from hour 0)."""
         return {
             "start_local": str(self.index_local[0]),
             "step_h": 1,
             "forecast_kwh": self.forecast_kwh,
+            "lower_kwh": self.lower_kwh,
+            "upper_kwh": self.upper_kwh,
+            "quantiles": list(self.quantiles),
             "baseline_kwh": self.baseline_kwh,
             "actual_kwh": self.actual_kwh,
         }
@@ -84,7 +94,7 @@ def history_start(day: date, *, history_days: int, backtest_days: int) -> date:
     Examples
     --------
     >>> history_start(date(2025, 2, 18), history_days=365, backtest_days=28)
-    datetime.date(2024, 1, 20)
+    datetime.date(2024, 1, 21)
     """
     return day - timedelta(days=history_days + backtest_days + 1)
 
@@ -149,13 +159,15 @@ def _assemble(
     day: date,
     *,
     model: str,
-    forecast_kwh: np.ndarray,
+    forecast: DayForecast,
+    hourly: HourlyInput,
     season_h: int,
     min_actual: float,
     backtest_days: int,
     history_days: int,
     model_params: dict[str, Any],
 ) -> DayAhead:
+    forecast_kwh = forecast.point_kwh
     baseline = seasonal_naive_day(scored.history, day, season_h=season_h)
     bt = scored.backtest
     metrics: dict[str, Any] = {"backtest": bt.to_dict() if bt else None, "day": None}
@@ -166,6 +178,10 @@ def _assemble(
             ).to_dict()
         except ValueError:
             metrics["day"] = None
+        if metrics["day"] is not None and forecast.lower_kwh is not None and forecast.upper_kwh is not None:
+            metrics["day"]["interval"] = interval_score(
+                scored.actual_kwh, forecast.lower_kwh, forecast.upper_kwh, forecast.quantiles
+            ).to_dict()
     params: dict[str, Any] = {
         "date": day.isoformat(),
         "backtest_days": backtest_days,
@@ -177,9 +193,23 @@ def _assemble(
         "history_last_complete_day": scored.last_full.isoformat(),
         "baseline": f"seasonal-naive m={season_h} h",
         "timezone_index": "local hour starts",
+        "input_step_min": hourly.step_min,
+        "resolution": hourly.note,
+        "interval_quantiles": list(forecast.quantiles) or None,
     } | model_params
     return DayAhead(
-        day, model, scored.index_local, forecast_kwh, baseline, scored.actual_kwh, bt, params, metrics
+        day,
+        model,
+        scored.index_local,
+        forecast_kwh,
+        baseline,
+        scored.actual_kwh,
+        bt,
+        params,
+        metrics,
+        forecast.lower_kwh,
+        forecast.upper_kwh,
+        forecast.quantiles,
     )
 
 
@@ -194,6 +224,7 @@ def load_day_ahead(
     params: LoadModelParams | None = None,
     temperature_c: pd.Series | None = None,
     temperature_source: str | None = None,
+    calendar: str = CALENDAR_CN,
     progress: Progress | None = None,
 ) -> DayAhead:
     """Forecast the load of ``day`` (LightGBM) and backtest the model on the days before it.
@@ -201,7 +232,10 @@ def load_day_ahead(
     Parameters
     ----------
     series : Series
-        Hourly energy [kWh] from :func:`history_start` to ``day`` inclusive (NaN where missing).
+        Energy [kWh] from :func:`history_start` to ``day`` inclusive (NaN where missing), hourly
+        or at the meter's 15- or 30-minute interval: a sub-hourly series is summed to hours
+        explicitly (:func:`~zeropark.forecast.features.to_hourly`; an hour with a missing value is
+        a gap) and the run's ``params["resolution"]`` says so.
     day : date
         The day to forecast (origin 00:00 local).
     label : str
@@ -218,16 +252,22 @@ def load_day_ahead(
         Hourly air temperature [°C]; a feature when given.
     temperature_source : str, optional
         Where the temperature came from (stored with the run).
+    calendar : str
+        Holiday calendar (when ``params`` is not given): ``"CN"``, ``"none"`` or a ``holidays``
+        country code.
     progress : callable, optional
         Called with (days done, days in all) during the backtest.
 
     Raises
     ------
     DataError
-        No complete day before ``day``, too little history to fit, or history ending more than 7
-        days before ``day``.
+        No complete day before ``day``, too little history to fit, history ending more than 7
+        days before ``day``, a step that does not divide the hour, or a calendar that does not
+        cover the days.
     """
-    p = params or LoadModelParams(history_days=history_days)
+    p = params or LoadModelParams(history_days=history_days, calendar=calendar)
+    hourly = to_hourly(series)
+    series = hourly.series
     scored = _score(
         series,
         day,
@@ -243,7 +283,8 @@ def load_day_ahead(
         scored,
         day,
         model=LOAD_MODEL,
-        forecast_kwh=forecast,
+        forecast=forecast,
+        hourly=hourly,
         season_h=LOAD_SEASON_H,
         min_actual=0.0,
         backtest_days=backtest_days,
@@ -277,9 +318,12 @@ def pv_day_ahead(
         No complete day before ``day``, or no PV history in daylight to learn the cloud index.
     """
     min_actual = PV_MAPE_MIN_SHARE * site.capacity_kwp
+    hourly = to_hourly(series)
+    series = hourly.series
 
-    def forecaster(history: pd.Series, d: date) -> np.ndarray:
-        return forecast_pv_day(history, d, site).energy_kwh
+    def forecaster(history: pd.Series, d: date) -> DayForecast:
+        f = forecast_pv_day(history, d, site)
+        return DayForecast(f.energy_kwh, f.lower_kwh, f.upper_kwh, f.cloud_index.quantiles)
 
     scored = _score(
         series,
@@ -294,6 +338,8 @@ def pv_day_ahead(
     pvf = forecast_pv_day(scored.history, day, site)
     cloud = {
         "by_hour": list(pvf.cloud_index.by_hour),
+        "lower_by_hour": list(pvf.cloud_index.lower_by_hour),
+        "upper_by_hour": list(pvf.cloud_index.upper_by_hour),
         "overall": pvf.cloud_index.overall,
         "learned_from": [pvf.cloud_index.first_day.isoformat(), pvf.cloud_index.last_day.isoformat()],
         "clear_sky_kwh": pvf.clear_sky_kwh,
@@ -302,7 +348,8 @@ def pv_day_ahead(
         scored,
         day,
         model=PV_MODEL,
-        forecast_kwh=pvf.energy_kwh,
+        forecast=DayForecast(pvf.energy_kwh, pvf.lower_kwh, pvf.upper_kwh, pvf.cloud_index.quantiles),
+        hourly=hourly,
         season_h=PV_SEASON_H,
         min_actual=min_actual,
         backtest_days=backtest_days,
@@ -312,7 +359,12 @@ def pv_day_ahead(
 
 
 def load_profile_kwh(
-    history: pd.Series, first_day: date, n_days: int, *, history_days: int = 365
+    history: pd.Series,
+    first_day: date,
+    n_days: int,
+    *,
+    history_days: int = 365,
+    calendar: str = CALENDAR_CN,
 ) -> np.ndarray:
     """The load of ``n_days`` days from ``first_day`` [kWh per hour], forecast day by day.
 
@@ -328,7 +380,8 @@ def load_profile_kwh(
     days: list[np.ndarray] = []
     for k in range(n_days):
         d = first_day + timedelta(days=k)
-        fc = forecast_load_day(hist, d, params=LoadModelParams(history_days=history_days))
+        params = LoadModelParams(history_days=history_days, quantiles=(), calendar=calendar)
+        fc = forecast_load_day(hist, d, params=params).point_kwh
         days.append(fc)
         hist = pd.concat([hist, pd.Series(fc, index=day_index(d))])
     return np.concatenate(days)

@@ -195,3 +195,105 @@ def accuracy(
         rmse_baseline_kwh=rmse(y, b),
         n_hours=int(y.size),
     )
+
+
+def pinball_loss(actual: ArrayLike, quantile_forecast: ArrayLike, q: float) -> float:
+    """Mean pinball (quantile) loss of a forecast of the ``q`` quantile [unit of y].
+
+    ``L_q = mean(max(q (y − ŷ), (q − 1)(y − ŷ)))`` (Koenker & Bassett 1978; FPP3 [2]_ §5.9
+    "quantile scores"). Lower is better; for ``q = 0.5`` it is half the MAE.
+
+    Examples
+    --------
+    >>> pinball_loss([10.0, 10.0], [8.0, 13.0], 0.9)  # (0.9·2 + 0.1·3) / 2
+    1.05
+    """
+    if not 0.0 < q < 1.0:
+        raise ValueError(f"q must be in (0, 1), {q} was given")
+    y, f = _pair(actual, quantile_forecast)
+    d = y - f
+    return float(np.mean(np.maximum(q * d, (q - 1.0) * d)))
+
+
+def interval_coverage(actual: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> float:
+    """Share of actual values inside ``[lower, upper]`` [-] (nominal: upper q − lower q).
+
+    Examples
+    --------
+    >>> interval_coverage([1.0, 5.0, 9.0, 4.0], [0.0, 0.0, 0.0, 4.5], [6.0, 6.0, 6.0, 8.0])
+    0.5
+    """
+    y = np.asarray(actual, dtype=float).ravel()
+    lo = np.asarray(lower, dtype=float).ravel()
+    hi = np.asarray(upper, dtype=float).ravel()
+    if not y.shape == lo.shape == hi.shape:
+        raise ValueError(f"lengths differ: actual {y.size}, lower {lo.size}, upper {hi.size}")
+    ok = np.isfinite(y) & np.isfinite(lo) & np.isfinite(hi)
+    if not ok.any():
+        raise ValueError("no hour has an actual value and both bounds")
+    return float(np.mean((y[ok] >= lo[ok]) & (y[ok] <= hi[ok])))
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalScore:
+    """Score of a prediction interval ``[q_lo, q_hi]`` over the same hours.
+
+    Attributes
+    ----------
+    quantiles : tuple of float
+        The bounds' quantiles, e.g. (0.1, 0.9).
+    nominal : float
+        Nominal coverage ``q_hi − q_lo`` [-].
+    coverage : float
+        Share of actual values inside the interval [-].
+    pinball_lower_kwh, pinball_upper_kwh : float
+        Pinball loss of each bound [kWh].
+    mean_width_kwh : float
+        Mean ``upper − lower`` [kWh].
+    n_hours : int
+        Hours scored.
+    """
+
+    quantiles: tuple[float, ...]
+    nominal: float
+    coverage: float
+    pinball_lower_kwh: float
+    pinball_upper_kwh: float
+    mean_width_kwh: float
+    n_hours: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (JSON-ready)."""
+        return asdict(self) | {"quantiles": list(self.quantiles)}
+
+
+def interval_score(
+    actual: ArrayLike, lower: ArrayLike, upper: ArrayLike, quantiles: tuple[float, ...]
+) -> IntervalScore:
+    """Coverage, pinball loss of each bound and mean width of an interval (hours with all three).
+
+    Hours where the actual value and both bounds are exactly 0 (PV at night) are left out: they
+    are certain, and counting them would lift the coverage of a PV interval toward 100 %.
+
+    Examples
+    --------
+    >>> s = interval_score([10.0, 10.0], [8.0, 11.0], [12.0, 13.0], (0.1, 0.9))
+    >>> s.coverage, round(s.pinball_lower_kwh, 6), round(s.pinball_upper_kwh, 6), s.mean_width_kwh
+    (0.5, 0.55, 0.25, 3.0)
+    """
+    q_lo, q_hi = quantiles
+    y = np.asarray(actual, dtype=float).ravel()
+    lo = np.asarray(lower, dtype=float).ravel()
+    hi = np.asarray(upper, dtype=float).ravel()
+    ok = np.isfinite(y) & np.isfinite(lo) & np.isfinite(hi)
+    ok &= ~((y == 0) & (lo == 0) & (hi == 0))
+    y, lo, hi = y[ok], lo[ok], hi[ok]
+    return IntervalScore(
+        quantiles=(q_lo, q_hi),
+        nominal=round(q_hi - q_lo, 12),
+        coverage=interval_coverage(y, lo, hi),
+        pinball_lower_kwh=pinball_loss(y, lo, q_lo),
+        pinball_upper_kwh=pinball_loss(y, hi, q_hi),
+        mean_width_kwh=float(np.mean(hi - lo)),
+        n_hours=int(y.size),
+    )

@@ -19,6 +19,11 @@ Model
 Without a weather forecast the recent-weeks cloud index is the best unbiased day-ahead
 estimate; the benchmark compares it with the seasonal-naive baseline (yesterday, m = 24 h).
 
+Prediction interval: the bounds are ``E_clear,t × k_h^(q)`` where ``k_h^(q)`` is the empirical
+``q`` quantile (default 0.1 and 0.9: an 80 % interval) of the daily ratios ``E_d,h / E_clear,d,h``
+of the same window and hours (all daylight hours pooled where an hour has too few days) — the
+spread of the recent weeks' cloudiness, scored in the backtest by pinball loss and coverage.
+
 References
 ----------
 .. [1] Ineichen, P. & Perez, R., 2002, "A new airmass independent formulation for the Linke
@@ -147,12 +152,20 @@ class CloudIndex:
     window_days: int
     first_day: date
     last_day: date
+    quantiles: tuple[float, ...] = ()
+    lower_by_hour: tuple[float, ...] = ()  # 24 values: the lower quantile of the daily ratios
+    upper_by_hour: tuple[float, ...] = ()  # 24 values: the upper quantile
 
 
 def learn_cloud_index(
-    history_kwh: pd.Series, site: PvSite, *, until: date, window_days: int = 14
+    history_kwh: pd.Series,
+    site: PvSite,
+    *,
+    until: date,
+    window_days: int = 14,
+    quantiles: tuple[float, ...] = (0.1, 0.9),
 ) -> CloudIndex:
-    """Learn ``k_h`` from the ``window_days`` days of metered PV before ``until``.
+    """Learn ``k_h`` (and its ``quantiles`` over the days) from the ``window_days`` days before ``until``.
 
     Raises
     ------
@@ -173,14 +186,34 @@ def learn_cloud_index(
         )
     overall = float(np.clip(actual[ok].sum() / clear[ok].sum(), 0.0, K_MAX))
     hour = np.asarray(idx.hour)
-    by_hour = []
+    sun = ok & (clear >= LOW_SUN_SHARE * day_peak)
+    ratio = np.divide(actual, clear, out=np.zeros_like(actual), where=clear > 0)
+    enough = max(3, window_days // 3)
+    pooled_q = [float(np.clip(np.quantile(ratio[sun], q), 0.0, K_MAX)) for q in quantiles if sun.any()]
+    by_hour: list[float] = []
+    bounds: list[list[float]] = [[] for _ in quantiles]
     for h in range(24):
-        sel = ok & (hour == h) & (clear >= LOW_SUN_SHARE * day_peak)
-        if sel.sum() >= max(3, window_days // 3) and clear[sel].sum() > 0:
+        sel = sun & (hour == h)
+        if sel.sum() >= enough and clear[sel].sum() > 0:
             by_hour.append(float(np.clip(actual[sel].sum() / clear[sel].sum(), 0.0, K_MAX)))
+            for b, q in zip(bounds, quantiles, strict=True):
+                b.append(float(np.clip(np.quantile(ratio[sel], q), 0.0, K_MAX)))
         else:
             by_hour.append(overall)
-    return CloudIndex(tuple(by_hour), overall, window_days, start.date(), (end - pd.Timedelta(days=1)).date())
+            for b, pq in zip(bounds, pooled_q or [overall] * len(quantiles), strict=True):
+                b.append(pq)
+    lo = tuple(min(a, k) for a, k in zip(bounds[0], by_hour, strict=True)) if quantiles else ()
+    hi = tuple(max(a, k) for a, k in zip(bounds[1], by_hour, strict=True)) if quantiles else ()
+    return CloudIndex(
+        tuple(by_hour),
+        overall,
+        window_days,
+        start.date(),
+        (end - pd.Timedelta(days=1)).date(),
+        tuple(quantiles),
+        lo,
+        hi,
+    )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -191,10 +224,19 @@ class PvForecast:
     energy_kwh: np.ndarray
     clear_sky_kwh: np.ndarray
     cloud_index: CloudIndex
+    lower_kwh: np.ndarray | None = None
+    upper_kwh: np.ndarray | None = None
 
 
-def forecast_pv_day(history_kwh: pd.Series, day: date, site: PvSite, *, window_days: int = 14) -> PvForecast:
-    """Forecast the 24 hours of ``day`` [kWh]: clear-sky yield × the learned cloud index.
+def forecast_pv_day(
+    history_kwh: pd.Series,
+    day: date,
+    site: PvSite,
+    *,
+    window_days: int = 14,
+    quantiles: tuple[float, ...] = (0.1, 0.9),
+) -> PvForecast:
+    """Forecast the 24 hours of ``day`` [kWh]: clear-sky yield × the learned cloud index (and its quantiles).
 
     The cloud index is learned from the ``window_days`` days before the last stored day + 1 (or
     before ``day``, whichever is earlier), so a day a little beyond the data can be forecast.
@@ -209,8 +251,13 @@ def forecast_pv_day(history_kwh: pd.Series, day: date, site: PvSite, *, window_d
     if hist.empty:
         raise DataError(f"no PV history before {day:%Y-%m-%d} to learn the cloud index from")
     until = min(day, (hist.index.max().normalize() + pd.Timedelta(days=1)).date())
-    k = learn_cloud_index(hist, site, until=until, window_days=window_days)
+    k = learn_cloud_index(hist, site, until=until, window_days=window_days, quantiles=quantiles)
     idx = regular_hours(start, start + pd.Timedelta(days=1))
     clear = clear_sky_kwh(idx, site)
-    energy = clear * np.asarray(k.by_hour)[np.asarray(idx.hour)]
-    return PvForecast(idx, energy, clear, k)
+    hours = np.asarray(idx.hour)
+    energy = clear * np.asarray(k.by_hour)[hours]
+    if not k.quantiles:
+        return PvForecast(idx, energy, clear, k)
+    lower = clear * np.asarray(k.lower_by_hour)[hours]
+    upper = clear * np.asarray(k.upper_by_hour)[hours]
+    return PvForecast(idx, energy, clear, k, lower, upper)

@@ -100,7 +100,11 @@ def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
     dt = hz.dt_h
     m = linopy.Model(force_dim_names=True)
     tariff = system.grid.tariff
-    prices = tariff.prices(hz.index_local)
+    g = system.grid
+    if g.energy_price_cny_per_kwh is not None:
+        prices = as_series(g.energy_price_cny_per_kwh, n, "grid.energy_price_cny_per_kwh")
+    else:
+        prices = tariff.prices(hz.index_local)
     carbon = system.carbon
     capex_scale = float(w.sum()) / HOURS_PER_YEAR
     built = BuiltModel(m, system, prices, capex_scale, relax)
@@ -117,17 +121,11 @@ def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
     def extendable_capacity(label: str, unit: str, ext: Extendable) -> linopy.Variable:
         var = m.add_variables(lower=ext.min_unit, upper=ext.max_unit, name=f"capacity__{label}")
         built.capacities[label] = (var.name, unit, ext)
-        annual = annualised_capex_cny_per_unit_a(
-            ext.capex_cny_per_unit,
-            system.economics.discount_rate,
-            ext.lifetime_years,
-            ext.fixed_om_share_per_a,
-        )
+        annual = annual_cost_cny_per_unit_a(ext, system.economics.discount_rate)
         cost_terms.append(annual * capex_scale * var)
         return var
 
     # --- grid -------------------------------------------------------------------------------
-    g = system.grid
     imp_upper = np.inf if relax else g.import_max_kw
     grid_import = m.add_variables(lower=0, upper=imp_upper, coords=[t_index], name="grid_import")
     if relax and np.isfinite(g.import_max_kw):
@@ -393,6 +391,15 @@ def build_model(system: EnergySystem, *, relax: bool = False) -> BuiltModel:
     return built
 
 
+def annual_cost_cny_per_unit_a(ext: Extendable, discount_rate: float) -> float:
+    """Yearly cost of one unit of an extendable capacity [CNY/(unit·a)]: given, or CRF × capex + O&M."""
+    if ext.annualised_cny_per_unit_a is not None:
+        return ext.annualised_cny_per_unit_a
+    return annualised_capex_cny_per_unit_a(
+        ext.capex_cny_per_unit, discount_rate, ext.lifetime_years, ext.fixed_om_share_per_a
+    )
+
+
 def _check_share(name: str, value: float) -> None:
     if not 0 <= value <= 1:
         raise ValueError(f"{name} must be a share between 0 and 1 (e.g. 0.9 for 90 %), {value} was given")
@@ -418,6 +425,21 @@ def _storage(
     ext_p = battery.extend_power if battery else None
     ext_e = s.extend_energy
     kind = "battery" if battery else "thermal_storage"
+    hours = battery.duration_h if battery else None
+    if hours is not None:
+        if not hours > 0:
+            raise ValueError(f"{s.name}.duration_h must be > 0 hours, {hours} was given")
+        if abs(s.energy_kwh - hours * s.power_kw) > 1e-9 * max(1.0, s.energy_kwh):
+            raise ValueError(
+                f"{s.name}: a fixed duration of {hours:g} h needs energy_kwh = duration_h × power_kw = "
+                f"{hours * s.power_kw:g} kWh, {s.energy_kwh:g} kWh was given"
+            )
+        if ext_e is not None and ext_p is None:
+            raise ValueError(
+                f"{s.name}: with a fixed duration energy follows power (E = h·P); size the power "
+                "(extend_power), the energy comes with it"
+            )
+    pcap = None
     if ext_p is None:
         ch = m.add_variables(lower=0, upper=s.power_kw, coords=[t_index], name=f"{prefix}__charge")
         dis = m.add_variables(lower=0, upper=s.power_kw, coords=[t_index], name=f"{prefix}__discharge")
@@ -428,7 +450,19 @@ def _storage(
         m.add_constraints(ch - pcap <= s.power_kw, name=f"{prefix}__charge_limit")
         m.add_constraints(dis - pcap <= s.power_kw, name=f"{prefix}__discharge_limit")
     soc_min = battery.soc_min_pu if battery else 0.0
-    if ext_e is None:
+    if hours is not None and pcap is not None:
+        # E = h · (P0 + ΔP): the state of charge is bounded by h × the power capacity (PyPSA's
+        # StorageUnit: state_of_charge ≤ max_hours · p_nom); an energy extendable only prices h·ΔP
+        soc = m.add_variables(lower=0, coords=[t_index], name=f"{prefix}__soc")
+        m.add_constraints(soc - hours * pcap <= hours * s.power_kw, name=f"{prefix}__energy_limit")
+        if soc_min > 0:
+            m.add_constraints(
+                soc - soc_min * hours * pcap >= soc_min * hours * s.power_kw, name=f"{prefix}__soc_min"
+            )
+        if ext_e is not None:
+            ecap = extendable_capacity(f"{kind}_energy:{s.name}", "kWh", ext_e)
+            m.add_constraints(ecap - hours * pcap == 0, name=f"{prefix}__duration")
+    elif ext_e is None:
         soc = m.add_variables(
             lower=soc_min * s.energy_kwh, upper=s.energy_kwh, coords=[t_index], name=f"{prefix}__soc"
         )

@@ -12,9 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from zeropark.optimize.build import BuiltModel
+from zeropark.optimize.build import BuiltModel, annual_cost_cny_per_unit_a
 from zeropark.optimize.carbon import GJ_PER_KWH, ExportRule
-from zeropark.optimize.finance import annualised_capex_cny_per_unit_a
 from zeropark.optimize.system import FloatArray, as_series
 from zeropark.optimize.tariff import TOU_LABEL_ZH
 
@@ -218,9 +217,7 @@ def read_result(
     capex = 0.0
     for label, (var, unit, ext) in built.capacities.items():
         value = float(built.model.variables[var].solution.values)
-        annual = annualised_capex_cny_per_unit_a(
-            ext.capex_cny_per_unit, sy.economics.discount_rate, ext.lifetime_years, ext.fixed_om_share_per_a
-        )
+        annual = annual_cost_cny_per_unit_a(ext, sy.economics.discount_rate)
         sizes[label] = {
             "added": value,
             "unit": unit,
@@ -293,6 +290,9 @@ def read_result(
             "export_price_cny_per_kwh": tariff.export_price_cny_per_kwh,
             "prices_cny_per_kwh": {str(k): v for k, v in tariff.prices_cny_per_kwh.items()},
             "sources": [s.id for s in tariff.sources],
+            "energy_prices": "tou"
+            if sy.grid.energy_price_cny_per_kwh is None
+            else "series (replaces the TOU energy prices)",
         },
         notes=notes,
     )

@@ -81,7 +81,18 @@ def load_capex() -> dict[str, CapexAssumption]:
 
 @dataclass(frozen=True, slots=True)
 class ScenarioParams:
-    """Knobs of a park scenario (kW, kWh, CNY). Sizes ``*_max_*`` > 0 make the asset sized (size mode)."""
+    """Knobs of a park scenario (kW, kWh, CNY). Sizes ``*_max_*`` > 0 make the asset sized (size mode).
+
+    Battery sizing: by default power and energy are two decisions (energy up to
+    ``battery_max_kwh``, power up to ``battery_max_kwh / battery_hours``). ``battery_duration_h``
+    fixes the product instead, E = h · P: one decision, energy up to ``battery_max_kwh`` and power
+    ``E / h`` (existing ``battery_kwh`` then has power ``battery_kwh / h``).
+
+    Capital cost: the bundled table (capex × CRF + fixed O&M), ``capex_overrides`` (asset → CNY per
+    unit, overnight) or ``annualised_capex`` (asset → CNY per unit and year, given directly, e.g.
+    ``{"battery_power": 120}`` CNY/(kW·a)); assets: ``pv``, ``battery_power``, ``battery_energy``,
+    ``heat_pump``, ``thermal_storage``.
+    """
 
     pv_kw: float = 0.0
     pv_max_kw: float = 0.0
@@ -89,7 +100,8 @@ class ScenarioParams:
     battery_kw: float = 0.0
     battery_kwh: float = 0.0
     battery_max_kwh: float = 0.0
-    battery_hours: float = 2.0  # E/P ratio for a sized battery
+    battery_hours: float = 2.0  # E/P ratio bounding the power of a battery sized independently
+    battery_duration_h: float | None = None  # fixed E = h·P: power and energy sized together
     eta_charge: float = 0.95
     eta_discharge: float = 0.95
     battery_standing_loss_per_h: float = 0.0001
@@ -118,6 +130,7 @@ class ScenarioParams:
     hourly_matching_min: float | None = None
     core_indicator_max: float | None = None
     capex_overrides: dict[str, float] = field(default_factory=dict)
+    annualised_capex: dict[str, float] = field(default_factory=dict)  # asset → CNY/(unit·a), given
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly dict (stored with the run)."""
@@ -157,14 +170,25 @@ def build_system(
     weights_h: np.ndarray[Any, Any] | None = None,
     groups: np.ndarray[Any, Any] | None = None,
     event: DemandResponseEvent | None = None,
+    energy_price_cny_per_kwh: np.ndarray[Any, Any] | None = None,
 ) -> EnergySystem:
-    """The :class:`EnergySystem` of ``params`` over ``profiles``."""
+    """The :class:`EnergySystem` of ``params`` over ``profiles``.
+
+    ``energy_price_cny_per_kwh`` (one value per step of ``profiles``) replaces the tariff's TOU
+    energy prices (:attr:`GridConnection.energy_price_cny_per_kwh`).
+    """
     capex = load_capex()
     p = params
+
+    unknown = sorted(set(p.annualised_capex) - set(capex))
+    if unknown:
+        raise ValueError(f"annualised_capex: unknown asset(s) {unknown}; known: {sorted(capex)}")
 
     def ext(asset: str, max_unit: float) -> Extendable | None:
         if max_unit <= 0:
             return None
+        if asset in p.annualised_capex:
+            return Extendable.annual(float(p.annualised_capex[asset]), max_unit=max_unit)
         return capex[asset].extendable(max_unit, p.capex_overrides.get(asset))
 
     pv_base = p.pv_kw or profiles.pv_capacity_kw
@@ -178,7 +202,31 @@ def build_system(
             )
         renewables.append(Renewable("wind", "wind", p.wind_kw, profiles.wind_pu))
     batteries: tuple[Battery, ...] = ()
-    if p.battery_kwh > 0 or p.battery_max_kwh > 0:
+    h = p.battery_duration_h
+    if h is not None and (p.battery_kwh > 0 or p.battery_max_kwh > 0):
+        if not h > 0:
+            raise ValueError(f"battery_duration_h must be > 0 hours, {h} was given")
+        if p.battery_kw and abs(p.battery_kw * h - p.battery_kwh) > 1e-9 * max(1.0, p.battery_kwh):
+            raise ValueError(
+                f"battery_kw {p.battery_kw:g} × battery_duration_h {h:g} ≠ battery_kwh {p.battery_kwh:g}; "
+                "with a fixed duration give battery_kwh (power follows) or matching figures"
+            )
+        e_ext = ext("battery_energy", p.battery_max_kwh)
+        batteries = (
+            Battery(
+                "BESS",
+                power_kw=p.battery_kwh / h,
+                energy_kwh=p.battery_kwh,
+                eta_charge=p.eta_charge,
+                eta_discharge=p.eta_discharge,
+                standing_loss_per_h=p.battery_standing_loss_per_h,
+                cyclic=True,
+                extend_power=ext("battery_power", p.battery_max_kwh / h),
+                extend_energy=e_ext,
+                duration_h=h,
+            ),
+        )
+    elif p.battery_kwh > 0 or p.battery_max_kwh > 0:
         e_ext = ext("battery_energy", p.battery_max_kwh)
         p_ext = ext("battery_power", p.battery_max_kwh / p.battery_hours) if e_ext else None
         batteries = (
@@ -251,7 +299,13 @@ def build_system(
         horizon=horizon,
         electric_load_kw=profiles.load_kw,
         heat_load_kw=heat,
-        grid=GridConnection(tariff, p.import_max_kw, p.export_max_kw, p.demand_floor_kw),
+        grid=GridConnection(
+            tariff,
+            p.import_max_kw,
+            p.export_max_kw,
+            p.demand_floor_kw,
+            energy_price_cny_per_kwh=energy_price_cny_per_kwh,
+        ),
         carbon=carbon,
         renewables=tuple(renewables),
         batteries=batteries,

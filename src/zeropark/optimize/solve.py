@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -16,6 +21,41 @@ from zeropark.optimize.result import OptimizationResult, RunStatus, SolverOption
 from zeropark.optimize.system import DemandResponseEvent, EnergySystem, Mode, Targets
 
 log = logging.getLogger(__name__)
+_STDOUT_LOCK = threading.Lock()
+_redirect: dict[str, int] = {"depth": 0, "saved": -1}
+
+
+@contextlib.contextmanager
+def solver_output_to_stderr() -> Iterator[None]:
+    """Send what the solver library writes to file descriptor 1 to stderr instead.
+
+    HiGHS prints its banner ("Running HiGHS …") from C on the process's stdout even with
+    ``output_flag`` off, which would mix it into a command's output (a table, ``--json``). The
+    descriptor is swapped while any solve runs (reference-counted, so concurrent solves in the API
+    neither wait for each other nor restore it early); without a stdout descriptor nothing is done.
+    """
+    try:
+        out_fd = sys.__stdout__.fileno() if sys.__stdout__ is not None else 1
+        err_fd = sys.__stderr__.fileno() if sys.__stderr__ is not None else 2
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    with _STDOUT_LOCK:
+        if _redirect["depth"] == 0:
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+            _redirect["saved"] = os.dup(out_fd)
+            os.dup2(err_fd, out_fd)
+        _redirect["depth"] += 1
+    try:
+        yield
+    finally:
+        with _STDOUT_LOCK:
+            _redirect["depth"] -= 1
+            if _redirect["depth"] == 0:
+                os.dup2(_redirect["saved"], out_fd)
+                os.close(_redirect["saved"])
+                _redirect["saved"] = -1
 
 
 def optimise(
@@ -45,7 +85,8 @@ def optimise(
     built = build_model(system)
     t1 = time.perf_counter()
     highs = opts.highs_options()
-    status, condition = built.model.solve(solver_name="highs", io_api=opts.io_api, **highs)
+    with solver_output_to_stderr():
+        status, condition = built.model.solve(solver_name="highs", io_api=opts.io_api, **highs)
     t2 = time.perf_counter()
     condition = str(condition)
     solver_info: dict[str, Any] = {"name": "highs", **{k: v for k, v in highs.items() if k != "output_flag"}}
@@ -57,8 +98,9 @@ def optimise(
     elif condition in {"infeasible", "infeasible_or_unbounded"}:
         conflicts: list[str] = []
         if opts.diagnose:
-            groups = iis_groups(built)
-            conflicts = relaxed_conflicts(system, highs, opts.io_api)
+            with solver_output_to_stderr():
+                groups = iis_groups(built)
+                conflicts = relaxed_conflicts(system, highs, opts.io_api)
             if groups:
                 conflicts.append("conflicting constraint groups (HiGHS IIS): " + "; ".join(groups))
         if not conflicts and condition == "infeasible_or_unbounded":

@@ -119,6 +119,9 @@ class Extendable:
         Fixed O&M as a share of capex per year [1/a].
     min_unit, max_unit : float
         Bounds on the capacity [kW] or [kWh] (site area, grid connection, budget).
+    annualised_cny_per_unit_a : float | None
+        The yearly cost of one unit given directly [CNY/(kW·a)] or [CNY/(kWh·a)] (e.g. a lease or
+        a quote's annuity); replaces CRF × capex + fixed O&M (see :meth:`annual`).
     """
 
     capex_cny_per_unit: float
@@ -126,6 +129,27 @@ class Extendable:
     fixed_om_share_per_a: float = 0.0
     min_unit: float = 0.0
     max_unit: float = math.inf
+    annualised_cny_per_unit_a: float | None = None
+
+    def __post_init__(self) -> None:
+        a = self.annualised_cny_per_unit_a
+        if a is not None and (not math.isfinite(a) or a < 0):
+            raise ValueError(
+                f"annualised capital cost must be a number ≥ 0 CNY per unit and year, {a} was given"
+            )
+
+    @classmethod
+    def annual(
+        cls, cny_per_unit_a: float, *, min_unit: float = 0.0, max_unit: float = math.inf
+    ) -> Extendable:
+        """A capacity whose yearly cost per unit is given directly [CNY/(unit·a)].
+
+        Examples
+        --------
+        >>> Extendable.annual(120.0, max_unit=500.0).annualised_cny_per_unit_a
+        120.0
+        """
+        return cls(0.0, 1.0, 0.0, min_unit, max_unit, cny_per_unit_a)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -145,6 +169,12 @@ class Battery:
 
     ``cyclic`` ties the end state to the start state (per cyclic group); otherwise the run starts
     at ``soc_initial_kwh`` and ends with at least ``soc_final_min_kwh``.
+
+    ``duration_h`` fixes the energy to power ratio, E = h · P (a 2-hour or 4-hour product, like
+    PyPSA's ``StorageUnit.max_hours``): with ``extend_power`` power and energy are sized together
+    (the added energy is h × the added power, and ``extend_energy``, when given, prices it);
+    ``energy_kwh`` must then equal ``duration_h × power_kw``. Without it power and energy are
+    sized independently.
     """
 
     name: str
@@ -159,6 +189,7 @@ class Battery:
     soc_final_min_kwh: float = 0.0
     extend_power: Extendable | None = None
     extend_energy: Extendable | None = None
+    duration_h: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +213,10 @@ class GridConnection:
     """并网点: import and export limits under a time-of-use tariff with a monthly demand charge.
 
     ``demand_floor_kw`` is the peak already reached this month before the horizon (day-ahead runs
-    pay the demand charge only on what they add above it).
+    pay the demand charge only on what they add above it). ``energy_price_cny_per_kwh``, when given,
+    is the import price of each step [CNY/kWh] (an hourly price series, e.g. a spot or 代理购电
+    price file) and replaces the tariff's TOU energy prices; the tariff still gives the demand
+    charge and the export price.
     """
 
     tariff: Tariff
@@ -190,6 +224,7 @@ class GridConnection:
     export_max_kw: float = 0.0
     demand_floor_kw: float = 0.0
     demand_charge: bool = True
+    energy_price_cny_per_kwh: Series | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -349,6 +349,91 @@ def flat_tariff(
     )
 
 
+def price_series_from_frame(frame: pd.DataFrame, *, label: str) -> pd.Series:
+    """An hourly (or finer) import price series from ``time,price_cny_per_kwh`` rows [CNY/kWh].
+
+    ``time`` is the start of the step in local time (Asia/Shanghai; an offset is converted); the
+    series replaces the TOU energy prices of a tariff (:attr:`GridConnection.energy_price_cny_per_kwh`).
+    Negative prices are kept (spot markets have them).
+
+    Raises
+    ------
+    ValidationError
+        Naming the file (``label``), row and column of a missing column, a bad time or number, or a
+        time given twice.
+    """
+    errors: list[RowError] = []
+    for col in ("time", "price_cny_per_kwh"):
+        if col not in frame.columns:
+            errors.append(
+                RowError(label, None, 1, col, f"column '{col}' is missing; columns are {list(frame.columns)}")
+            )
+    if errors:
+        raise ValidationError(errors)
+    times = pd.to_datetime(frame["time"], errors="coerce")
+    for i in np.flatnonzero(times.isna().to_numpy()).tolist():
+        errors.append(
+            RowError(label, None, int(i) + 2, "time", f"'{frame['time'].iloc[i]}' is not a date-time")
+        )
+    price = pd.to_numeric(frame["price_cny_per_kwh"], errors="coerce").to_numpy(dtype=float)
+    for i in np.flatnonzero(~np.isfinite(price)).tolist():
+        errors.append(
+            RowError(
+                label,
+                None,
+                int(i) + 2,
+                "price_cny_per_kwh",
+                f"'{frame['price_cny_per_kwh'].iloc[i]}' is not a number (CNY/kWh, with a dot)",
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+    index = pd.DatetimeIndex(times)
+    if index.tz is not None:
+        index = index.tz_convert("Asia/Shanghai").tz_localize(None)
+    dup = np.flatnonzero(index.duplicated()).tolist()
+    if dup:
+        raise ValidationError(
+            [
+                RowError(
+                    label,
+                    None,
+                    dup[0] + 2,
+                    "time",
+                    f"{index[dup[0]]} is given twice; give one price per step",
+                )
+            ]
+        )
+    return pd.Series(price, index=index, name="price_cny_per_kwh").sort_index()
+
+
+def prices_on(series: pd.Series, index_local: pd.DatetimeIndex, *, label: str) -> npt.NDArray[np.float64]:
+    """The price of each step of ``index_local`` from ``series`` [CNY/kWh] (exact times).
+
+    Raises
+    ------
+    ValidationError
+        Naming the first steps the file has no price for.
+    """
+    aligned = series.reindex(index_local)
+    missing = index_local[aligned.isna().to_numpy()]
+    if len(missing):
+        shown = ", ".join(str(t) for t in missing[:3])
+        raise ValidationError(
+            [
+                RowError(
+                    label,
+                    None,
+                    None,
+                    "time",
+                    f"no price for {len(missing)} of the run's {len(index_local)} steps (first: {shown}); "
+                    "give one row per step of the horizon",
+                )
+            ]
+        )
+    return np.asarray(aligned.to_numpy(dtype=float), dtype=np.float64)
+
+
 __all__: Sequence[str] = [
     "TOU_LABEL_ZH",
     "Tariff",
@@ -357,4 +442,6 @@ __all__: Sequence[str] = [
     "flat_tariff",
     "load_tariff",
     "load_tariffs",
+    "price_series_from_frame",
+    "prices_on",
 ]

@@ -5,7 +5,8 @@ forecast``, :func:`forecast_profiles`) call these; the models are the pure core
 (:mod:`zeropark.forecast`), which gets plain series from here.
 
 Series (the store's data definitions, read through :mod:`zeropark.store`): hourly energy [kWh] on
-naive local hour starts, NaN where no reading covers the hour —
+naive local hour starts, NaN where the readings do not cover the whole hour (an hour with one
+half-hour of a 30-minute meter missing is a gap, not half an hour's energy) —
 
 - park and enterprise: the electric load as the accounting aggregation defines it,
   ``zeropark.store.aggregate.load_accounting_input(...).hourly_load_kwh`` (the same load
@@ -45,6 +46,7 @@ from zeropark.forecast.dayahead import (
     pv_day_ahead,
     pv_profile_kwh,
 )
+from zeropark.forecast.features import CALENDAR_CN
 from zeropark.forecast.load import LoadModelParams
 from zeropark.forecast.pv import DEFAULT_AZIMUTH_DEG, DEFAULT_TILT_DEG, PvSite
 from zeropark.forecast.target import Target, TargetKind
@@ -78,6 +80,9 @@ class ForecastOutcome:
     backtest: BacktestResult | None
     params: dict[str, Any]
     metrics: dict[str, Any]
+    lower_kwh: np.ndarray | None = None
+    upper_kwh: np.ndarray | None = None
+    quantiles: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +161,7 @@ def _series(engine: Engine, park: Park, target: Target, first_day: date, last_da
             values = np.asarray(inputs.hourly_load_kwh, dtype=float)
         else:
             by_meter = meter_hourly(engine, park.id, year, meters, tz=park.timezone)
-            values = np.sum([by_meter[m.id] for m in meters], axis=0)
+            values = np.sum([by_meter[m.id].values for m in meters], axis=0)
         if values.size == 0:
             n = (date(year + 1, 1, 1) - date(year, 1, 1)).days * 24
             values = np.full(n, np.nan)
@@ -258,13 +263,17 @@ def run_forecast(
     pv_kwp: float | None = None,
     temperature_c: pd.Series | None = None,
     temperature_source: str | None = None,
+    calendar: str = CALENDAR_CN,
     progress: Progress | None = None,
 ) -> ForecastOutcome:
     """Forecast ``day`` for ``target``, backtest on the ``backtest_days`` before it, store the run.
 
     The backtest uses the last ``backtest_days`` days with metered data before ``day`` (rolling
     origins, model refitted every ``refit_every_days``); 0 skips it. The run and its audit record
-    ``create forecast_run`` are written in one transaction.
+    ``create forecast_run`` are written in one transaction. ``calendar`` is the load model's
+    holiday calendar (``"CN"``, ``"none"`` or a ``holidays`` country code). The store gives hourly
+    energy (a meter's 15- or 30-minute intervals summed per hour, partly metered hours as gaps);
+    the run's ``params["source_interval_s"]`` names the meters' own intervals.
 
     Raises
     ------
@@ -302,7 +311,21 @@ def run_forecast(
             params=params,
             temperature_c=temperature_c,
             temperature_source=temperature_source,
+            calendar=calendar,
             progress=progress,
+        )
+    meters = _meters_of(scope.engine, park, target)
+    if not meters:
+        forecast.params["resolution"] = (
+            "hourly: the store's hourly load of the accounting aggregation (each meter's intervals "
+            "summed per hour; an hour a meter covers only in part is a gap)"
+        )
+    else:
+        steps = sorted({m.interval_s for m in meters})
+        forecast.params["source_interval_s"] = steps
+        forecast.params["resolution"] = (
+            f"hourly: the store sums the meter intervals ({', '.join(f'{s // 60} min' for s in steps)}) "
+            "per hour; an hour with a missing interval is a gap"
         )
     run_id = _save(scope, park_id, target, forecast)
     return ForecastOutcome(
@@ -318,6 +341,9 @@ def run_forecast(
         forecast.backtest,
         forecast.params,
         forecast.metrics,
+        forecast.lower_kwh,
+        forecast.upper_kwh,
+        forecast.quantiles,
     )
 
 
@@ -391,6 +417,7 @@ def forecast_profiles(
     azimuth_deg: float = DEFAULT_AZIMUTH_DEG,
     pv_kwp: float | None = None,
     history_days: int = 365,
+    calendar: str = CALENDAR_CN,
 ) -> Profiles:
     """Forecast profiles of ``hours`` hours from ``start_local`` (local midnight) for the optimiser.
 
@@ -415,7 +442,7 @@ def forecast_profiles(
     load_hist = _series(
         scope.engine, park, Target(TargetKind.PARK), first_day - timedelta(days=history_days + 1), first_day
     )
-    load_kwh = load_profile_kwh(load_hist, first_day, n_days, history_days=history_days)
+    load_kwh = load_profile_kwh(load_hist, first_day, n_days, history_days=history_days, calendar=calendar)
     pv_pu = np.zeros(24 * n_days)
     capacity = 0.0
     if _pv_meters(scope.engine, park_id):

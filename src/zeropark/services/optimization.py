@@ -37,7 +37,7 @@ from zeropark.optimize.result import OptimizationResult, SolverOptions
 from zeropark.optimize.scenario import ScenarioParams, build_system, representative_days
 from zeropark.optimize.solve import demand_response, investment_effect, optimise
 from zeropark.optimize.system import DemandResponseEvent, Mode
-from zeropark.optimize.tariff import Tariff, load_tariff, load_tariffs
+from zeropark.optimize.tariff import Tariff, load_tariff, load_tariffs, price_series_from_frame, prices_on
 from zeropark.services.forecasting import forecast_profiles
 from zeropark.services.park_runs import check_create, check_read, json_safe, utc, visible_rows
 from zeropark.store import audit
@@ -90,10 +90,22 @@ class ForecastProfiles:
     azimuth_deg: float = DEFAULT_AZIMUTH_DEG
     pv_kwp: float | None = None
     history_days: int = 365
+    calendar: str = "CN"  # holiday calendar of the load model: CN, none or a holidays country code
 
 
 #: What a run's profiles are: given values, or where to get them.
 ProfileInput = Profiles | ProfileFile | MeteredHistory | ForecastProfiles
+
+
+@dataclass(frozen=True, slots=True)
+class PriceFile:
+    """电价序列文件: a CSV ``time,price_cny_per_kwh`` (local step starts), one import price per step.
+
+    It replaces the tariff's TOU energy prices; the tariff still gives the demand charge and the
+    export price.
+    """
+
+    path: Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +131,12 @@ class RunRequest:
         FactorSet and grid-factor year of the emissions (the national park method's).
     representative_days : int
         Solve on this many representative days instead of the whole horizon (0 = all).
+    energy_prices : PriceFile | pd.Series | None
+        An import price series [CNY/kWh] replacing the tariff's TOU energy prices (a file, or a
+        series on local step starts); ``None`` keeps the tariff's.
+    effect : bool
+        Sizing: also solve today's park without new capacity and store the effect against it
+        (the second solve); ``False`` skips it.
     """
 
     mode: Mode
@@ -133,6 +151,8 @@ class RunRequest:
     options: SolverOptions | None = None
     representative_days: int = 0
     event: DemandResponseEvent | None = None
+    energy_prices: PriceFile | pd.Series | None = None
+    effect: bool = True
 
 
 # --- what a run is --------------------------------------------------------------------------
@@ -251,11 +271,12 @@ def create_run(scope: Scope, park_id: str, request: RunRequest) -> RunOutcome:
         Unbounded model, or the solver stopped without a solution (nothing stored).
     """
     check_create(scope, park_id, ENTITY)
+    prices = _price_series(request.energy_prices)
     tariff = _tariff(request.tariff_id, request.tariff_dir)
     carbon = _carbon(request.factor_set, request.grid_year)
     profiles = _profiles(scope, park_id, request)
     try:
-        solved = _solve(profiles, request, tariff, carbon)
+        solved = _solve(profiles, request, tariff, carbon, prices)
     except ValueError as exc:  # a scenario figure out of range (e.g. a share above 1)
         raise DataError(str(exc)) from exc
     run = _save(
@@ -349,9 +370,28 @@ def _profiles(scope: Scope, park_id: str, request: RunRequest) -> Profiles:
             azimuth_deg=src.azimuth_deg,
             pv_kwp=src.pv_kwp,
             history_days=src.history_days,
+            calendar=src.calendar,
         )
     except ValueError as exc:  # no history a week before the horizon (seasonal naive)
         raise DataError(str(exc)) from exc
+
+
+def _price_series(source: PriceFile | pd.Series | None) -> tuple[pd.Series, str] | None:
+    """The price series of a request and where it came from (None: the tariff's TOU prices).
+
+    Raises
+    ------
+    ValidationError
+        Naming the file, row and column of a missing file, a bad row or a time given twice.
+    """
+    if source is None:
+        return None
+    if isinstance(source, PriceFile):
+        if not source.path.exists():
+            raise ValidationError([RowError(str(source.path), None, None, None, "file not found")])
+        frame = pd.read_csv(source.path, encoding="utf-8-sig")
+        return price_series_from_frame(frame, label=str(source.path)), f"csv:{source.path}"
+    return source, "series"
 
 
 def _read_profile_csv(path: Path) -> Profiles:
@@ -383,7 +423,8 @@ def _metered_profiles(
     if (start is None or hours is None) and not np.all(np.isfinite(load)):
         missing = int(np.sum(~np.isfinite(load)))
         raise NotFound(
-            f"park '{park_id}' has {missing} hours without load data in {year}; "
+            f"park '{park_id}' has {missing} hours without load data in {year} "
+            f"({inputs.hourly_partial_hours} of them metered only in part); "
             "sizing needs a complete year — give --profile FILE.csv with a full year"
         )
     index = pd.date_range(f"{year}-01-01", periods=load.size, freq="h")
@@ -404,7 +445,13 @@ class _Solved:
     baseline: OptimizationResult | None
 
 
-def _solve(profiles: Profiles, request: RunRequest, tariff: Tariff, carbon: CarbonFactors) -> _Solved:
+def _solve(
+    profiles: Profiles,
+    request: RunRequest,
+    tariff: Tariff,
+    carbon: CarbonFactors,
+    prices: tuple[pd.Series, str] | None = None,
+) -> _Solved:
     """Build the system of ``request`` over ``profiles`` and solve it; an infeasible one is kept.
 
     Raises
@@ -417,8 +464,27 @@ def _solve(profiles: Profiles, request: RunRequest, tariff: Tariff, carbon: Carb
     weights = groups = None
     if request.representative_days:
         profiles, weights, groups = representative_days(profiles, request.representative_days)
-    system = build_system(profiles, request.scenario, tariff, carbon, weights_h=weights, groups=groups)
+    price_kwh = None
+    if prices is not None:
+        price_kwh = prices_on(prices[0], pd.DatetimeIndex(profiles.index_local), label=prices[1])
+    system = build_system(
+        profiles,
+        request.scenario,
+        tariff,
+        carbon,
+        weights_h=weights,
+        groups=groups,
+        energy_price_cny_per_kwh=price_kwh,
+    )
     params = _run_params(request, profiles, tariff, carbon)
+    if prices is not None and price_kwh is not None:
+        params["energy_prices"] = {
+            "source": prices[1],
+            "steps": int(price_kwh.size),
+            "mean_cny_per_kwh": float(price_kwh.mean()),
+            "min_cny_per_kwh": float(price_kwh.min()),
+            "max_cny_per_kwh": float(price_kwh.max()),
+        }
     baseline: OptimizationResult | None = None
     try:
         if request.event is not None:
@@ -429,8 +495,10 @@ def _solve(profiles: Profiles, request: RunRequest, tariff: Tariff, carbon: Carb
         payload: dict[str, Any] = {"conflicts": exc.conflicts, "message": str(exc)}
         return _Solved("infeasible", params, payload, None, None, None)
     payload = result.to_dict()
-    if request.mode is Mode.SIZE:
+    if request.mode is Mode.SIZE and request.effect:
         payload["effect"] = investment_effect(system, result, options=request.options)
+    elif request.mode is Mode.SIZE:
+        payload["effect"] = None  # not asked for (--no-effect): today's park was not solved
     if baseline is not None:
         payload["baseline"] = {
             "objective_cny": baseline.objective_cny,
@@ -452,6 +520,7 @@ def _run_params(
         "grid_year": request.grid_year,
         "profile_source": profiles.source,
         "representative_days": request.representative_days,
+        "effect": request.effect if request.mode is Mode.SIZE else None,
         "horizon": {
             "start": str(profiles.index_local[0]),
             "steps": len(profiles.load_kw),

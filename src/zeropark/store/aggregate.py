@@ -69,6 +69,7 @@ from zeropark.model import (
 )
 from zeropark.store import repo
 from zeropark.store.readings import SUMMARY_LOCK_KEY, sqlite_ts
+from zeropark.timeseries import HOUR_COVERAGE_TOLERANCE_S, HourFlag
 from zeropark.units import to_canonical
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "MeterMonth",
     "load_accounting_input",
     "meter_flow",
+    "HourlySeries",
     "hourly_series",
     "meter_hourly",
     "meter_monthly",
@@ -498,8 +500,26 @@ def meter_monthly(
 F64 = np.ndarray[Any, np.dtype[np.float64]]
 
 
-def hourly_series(meter: Meter, t_s: F64, values: F64, start_s: float, n_hours: int) -> F64:
-    """One meter's energy per hour from ``start_s`` [canonical unit, multiplier applied]; NaN = no interval.
+@dataclass(frozen=True, slots=True, eq=False)
+class HourlySeries:
+    """Energy per hour [canonical unit] and the quality of each hour (:class:`HourFlag`).
+
+    ``values`` is NaN wherever the hour is not completely metered; ``flags`` marks the hours
+    metered only in part (``HourFlag.PARTIAL``), so a gap caused by a missing half-hour can be
+    told from an hour with no reading at all.
+    """
+
+    values: F64
+    flags: np.ndarray[Any, np.dtype[np.uint8]]
+
+    @property
+    def n_partial(self) -> int:
+        """Hours metered only in part (gaps flagged ``PARTIAL``)."""
+        return int(np.count_nonzero(self.flags & HourFlag.PARTIAL))
+
+
+def hourly_series(meter: Meter, t_s: F64, values: F64, start_s: float, n_hours: int) -> HourlySeries:
+    """One meter's energy per hour from ``start_s`` [canonical unit, multiplier applied].
 
     Pure. ``t_s`` are the reading instants [s since the Unix epoch, increasing], ``values`` the
     readings. An interval meter's value at ``t`` covers ``[t − interval_s, t)``; a register step
@@ -507,9 +527,17 @@ def hourly_series(meter: Meter, t_s: F64, values: F64, start_s: float, n_hours: 
     (rollover when ``register_max − prev + cur`` lies in ``[0, register_max / 10]``, otherwise a
     backward step is a reset worth the new register). An interval belongs to the hour holding its
     start; the intervals of an hour are added in time order, then the multiplier is applied.
+
+    An hour has a value only when it is completely metered: the intervals starting in it begin
+    at the hour's start and cover 3 600 s (both within :data:`HOUR_COVERAGE_TOLERANCE_S`), e.g.
+    two half-hours of a 30-minute meter, four quarter-hours of a 15-minute one. Otherwise it is a
+    gap (NaN); a gap that some metered interval touches (one half-hour missing, a register step
+    running past the hour's end, a meter reporting less often than hourly) is flagged
+    ``HourFlag.PARTIAL``.
     """
     if meter.kind is MeterKind.INTERVAL:
         starts, amounts = t_s - meter.interval_s, values
+        ends = t_s
     else:
         prev, cur = values[:-1], values[1:]
         d = cur - prev
@@ -518,14 +546,27 @@ def hourly_series(meter: Meter, t_s: F64, values: F64, start_s: float, n_hours: 
             wrapped = meter.register_max - prev + cur
             rollover = (d < 0) & (wrapped >= 0) & (wrapped <= meter.register_max / 10.0)
             amounts = np.where(rollover, wrapped, amounts)
-        starts = t_s[:-1]
+        starts, ends = t_s[:-1], t_s[1:]
     hour = np.floor((starts - start_s) / 3600.0)
     keep = (hour >= 0) & (hour < n_hours)
     idx = hour[keep].astype(np.int64)
     total = np.bincount(idx, weights=amounts[keep], minlength=n_hours)
-    present = np.bincount(idx, minlength=n_hours) > 0
-    out: F64 = np.where(present, total * meter.multiplier, np.nan)
-    return out
+    covered = np.bincount(idx, weights=(ends - starts)[keep], minlength=n_hours)
+    first = np.full(n_hours, np.inf)
+    np.minimum.at(first, idx, starts[keep] - (start_s + 3600.0 * idx))
+    tol = HOUR_COVERAGE_TOLERANCE_S
+    complete = (np.abs(covered - 3600.0) <= tol) & (first <= tol)
+    # hours touched by any interval (also those a long interval runs into): partial when not complete
+    h_first = np.clip(hour, 0, n_hours).astype(np.int64)
+    h_last = np.clip(np.ceil((ends - start_s) / 3600.0) - 1, -1, n_hours - 1).astype(np.int64)
+    spans = h_first <= h_last
+    diff = np.zeros(n_hours + 1, dtype=np.int64)
+    np.add.at(diff, h_first[spans], 1)
+    np.add.at(diff, h_last[spans] + 1, -1)
+    touched = np.cumsum(diff[:n_hours]) > 0
+    out: F64 = np.where(complete, total * meter.multiplier, np.nan)
+    flags = np.where(touched & ~complete, np.uint8(HourFlag.PARTIAL), np.uint8(0)).astype(np.uint8)
+    return HourlySeries(out, flags)
 
 
 def _series(conn: Connection, ids: Sequence[str], lo: datetime, hi: datetime) -> dict[str, tuple[F64, F64]]:
@@ -562,8 +603,8 @@ def _series(conn: Connection, ids: Sequence[str], lo: datetime, hi: datetime) ->
 
 def meter_hourly(
     engine: Engine, park_id: str, year: int, meters: Sequence[Meter], *, tz: str = "Asia/Shanghai"
-) -> dict[str, F64]:
-    """Energy of each of ``meters`` per local hour of ``year`` [canonical unit]; NaN = no interval.
+) -> dict[str, HourlySeries]:
+    """Energy of each of ``meters`` per local hour of ``year`` [canonical unit]; NaN = not completely metered.
 
     Hour 0 starts at local 1 January 00:00; the readings are read once per meter kind (registers
     from :data:`REGISTER_LOOKBACK` before the year so the first step has its previous reading;
@@ -573,7 +614,7 @@ def meter_hourly(
     n_hours = (date(year + 1, 1, 1) - date(year, 1, 1)).days * 24
     start, end = _year_bounds(year, tz)
     empty: F64 = np.zeros(0)
-    out: dict[str, F64] = {}
+    out: dict[str, HourlySeries] = {}
     with engine.begin() as conn:
         _pg_settings(conn)
         for kind, lo, hi in (
@@ -793,15 +834,23 @@ def spread_activity(record: ActivityRecord, year: int) -> list[MonthlyQuantity]:
 # --- hourly arrays ------------------------------------------------------------------------------
 
 
-def _hourly_sum(
-    series: Sequence[np.ndarray[Any, np.dtype[np.float64]]], signs: Sequence[float]
-) -> tuple[float, ...]:
+def _hourly_sum(series: Sequence[HourlySeries], signs: Sequence[float]) -> tuple[float, ...]:
     if not series:
         return ()
-    total = np.zeros_like(series[0])
+    total = np.zeros_like(series[0].values)
     for s, sign in zip(series, signs, strict=True):
-        total = total + sign * s  # NaN (no interval from a meter) makes the hour missing
+        total = total + sign * s.values  # NaN (hour not completely metered) makes the hour missing
     return tuple(float(x) for x in total)
+
+
+def _partial_hours(series: Sequence[HourlySeries]) -> int:
+    """Hours that some of ``series`` metered only in part (``HourFlag.PARTIAL``)."""
+    if not series:
+        return 0
+    flags = np.zeros_like(series[0].flags)
+    for s in series:
+        flags |= s.flags
+    return int(np.count_nonzero(flags & HourFlag.PARTIAL))
 
 
 def _hourly_arrays(
@@ -812,7 +861,7 @@ def _hourly_arrays(
     meters: Sequence[Meter],
     enterprise_id: str | None,
     direct_ids: set[str],
-) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]:
+) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...], int]:
     by_id = {m.id: m for m in meters}
     assignments = _assignments(meters)
     counted: list[tuple[Meter, FlowAssignment]] = []
@@ -847,6 +896,7 @@ def _hourly_arrays(
         _hourly_sum([series[m.id] for m, _ in load], [s for _, s in load]),
         _hourly_sum([series[m.id] for m in clean], [1.0] * len(clean)),
         _hourly_sum([series[m.id] for m in direct], [1.0] * len(direct)),
+        _partial_hours([series[m.id] for m in wanted.values()]),
     )
 
 
@@ -937,7 +987,7 @@ def load_accounting_input(
         and c.source_meter_id
         and (hourly_of is None or c.owner_enterprise_id == hourly_of)
     }
-    hourly_load, hourly_clean, hourly_direct = _hourly_arrays(
+    hourly_load, hourly_clean, hourly_direct, partial_hours = _hourly_arrays(
         engine, park_id, year, park.timezone, all_meters, hourly_of, direct_ids
     )
     scoped_enterprises = [e for e in enterprises if enterprise_id is None or e.id == enterprise_id]
@@ -954,6 +1004,7 @@ def load_accounting_input(
         hourly_load_kwh=hourly_load,
         hourly_onsite_clean_kwh=hourly_clean,
         hourly_direct_green_kwh=hourly_direct,
+        hourly_partial_hours=partial_hours,
         zones=tuple(repo.list_zones(engine, park_id)),
         hourly_of=hourly_of,
     )

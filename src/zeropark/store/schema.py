@@ -423,7 +423,8 @@ class OptimizationRunRow(Base):
 
     __tablename__ = "optimization_run"
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    park_id: Mapped[str] = mapped_column(String(64), index=True)
+    # a run belongs to a stored park: the database refuses one for an unknown park
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
     mode: Mapped[str] = mapped_column(String(32))  # dispatch / size / demand_response
     status: Mapped[str] = mapped_column(String(32))
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -437,7 +438,7 @@ class ForecastRunRow(Base):
 
     __tablename__ = "forecast_run"
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    park_id: Mapped[str] = mapped_column(String(64), index=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
     target: Mapped[str] = mapped_column(String(64))  # park / enterprise:<id> / meter:<id> / pv
     model: Mapped[str] = mapped_column(String(32))
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -93,6 +93,14 @@ class RunIn(BaseModel):
     event: EventIn | None = None
     time_limit_s: float | None = Field(None, gt=0)
     mip_rel_gap: float | None = Field(None, ge=0)
+    energy_price_cny_per_kwh: list[float] | None = Field(
+        None,
+        description="Import price of each step from start_local (dt_h apart) [CNY/kWh]; replaces the "
+        "tariff's TOU energy prices (demand charge and export price stay the tariff's)",
+    )
+    effect: bool = Field(
+        True, description="Sizing: also solve today's park and store the effect (second solve)"
+    )
 
 
 def _tariff_out(t: Tariff) -> dict[str, Any]:
@@ -193,6 +201,15 @@ def _request(body: RunIn) -> RunRequest:
         options=SolverOptions(time_limit_s=body.time_limit_s, mip_rel_gap=body.mip_rel_gap),
         representative_days=body.representative_days,
         event=event,
+        energy_prices=None
+        if body.energy_price_cny_per_kwh is None
+        else pd.Series(
+            body.energy_price_cny_per_kwh,
+            index=pd.date_range(
+                start, periods=len(body.energy_price_cny_per_kwh), freq=pd.Timedelta(hours=body.dt_h)
+            ),
+        ),
+        effect=body.effect,
     )
 
 

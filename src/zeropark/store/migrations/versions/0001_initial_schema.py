@@ -90,23 +90,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name", "version"),
     )
     op.create_table(
-        "forecast_run",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("park_id", sa.String(length=64), nullable=False),
-        sa.Column("target", sa.String(length=64), nullable=False),
-        sa.Column("model", sa.String(length=32), nullable=False),
-        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("params", sa.JSON(), nullable=False),
-        sa.Column("metrics", sa.JSON(), nullable=False),
-        sa.Column("series", sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("forecast_run", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_forecast_run_park_id"), ["park_id"], unique=False)
-
-    op.create_table(
         "import_batch",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -150,23 +133,6 @@ def upgrade() -> None:
         sa.Column("last_value", sa.Float(), nullable=True),
         sa.PrimaryKeyConstraint("meter_id", "lo"),
     )
-    op.create_table(
-        "optimization_run",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("park_id", sa.String(length=64), nullable=False),
-        sa.Column("mode", sa.String(length=32), nullable=False),
-        sa.Column("status", sa.String(length=32), nullable=False),
-        sa.Column("params", sa.JSON(), nullable=False),
-        sa.Column("result", sa.JSON(), nullable=False),
-        sa.Column("objective_cny", sa.Float(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("optimization_run", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_optimization_run_park_id"), ["park_id"], unique=False)
-
     op.create_table(
         "park",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -248,6 +214,24 @@ def upgrade() -> None:
         batch_op.create_index("ix_rollup_bucket_start", ["bucket", "start"], unique=False)
 
     op.create_table(
+        "forecast_run",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("target", sa.String(length=64), nullable=False),
+        sa.Column("model", sa.String(length=32), nullable=False),
+        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("metrics", sa.JSON(), nullable=False),
+        sa.Column("series", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("forecast_run", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_forecast_run_park_id"), ["park_id"], unique=False)
+
+    op.create_table(
         "gateway",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("park_id", sa.String(length=64), nullable=False),
@@ -301,6 +285,24 @@ def upgrade() -> None:
     with op.batch_alter_table("inventory_run", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_inventory_run_parent_run_id"), ["parent_run_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_inventory_run_park_id"), ["park_id"], unique=False)
+
+    op.create_table(
+        "optimization_run",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("mode", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("result", sa.JSON(), nullable=False),
+        sa.Column("objective_cny", sa.Float(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("optimization_run", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_optimization_run_park_id"), ["park_id"], unique=False)
 
     op.create_table(
         "zone",
@@ -570,6 +572,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_zone_park_id"))
 
     op.drop_table("zone")
+    with op.batch_alter_table("optimization_run", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_optimization_run_park_id"))
+
+    op.drop_table("optimization_run")
     with op.batch_alter_table("inventory_run", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inventory_run_park_id"))
         batch_op.drop_index(batch_op.f("ix_inventory_run_parent_run_id"))
@@ -581,6 +587,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_gateway_api_key_prefix"))
 
     op.drop_table("gateway")
+    with op.batch_alter_table("forecast_run", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_forecast_run_park_id"))
+
+    op.drop_table("forecast_run")
     with op.batch_alter_table("rollup", schema=None) as batch_op:
         batch_op.drop_index("ix_rollup_bucket_start")
 
@@ -602,17 +612,9 @@ def downgrade() -> None:
 
     op.drop_table("quarantine")
     op.drop_table("park")
-    with op.batch_alter_table("optimization_run", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_optimization_run_park_id"))
-
-    op.drop_table("optimization_run")
     op.drop_table("meter_month_summary")
     op.drop_table("ingest_counter")
     op.drop_table("import_batch")
-    with op.batch_alter_table("forecast_run", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_forecast_run_park_id"))
-
-    op.drop_table("forecast_run")
     op.drop_table("factor_set")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_log_at"))
