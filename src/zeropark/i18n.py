@@ -343,6 +343,38 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Core indicator {value} tCO2/tce. Below 200 000 tce a year the notice sets no limit; "
         "value reported only.",
     ),
+    # monitoring: tree, meter page, energy flows, alarm rules and channels, big screen
+    "flow_converter": ("热电联产 · {name}", "CHP converter · {name}"),
+    "flow_grid": ("电网购入", "Grid import"),
+    "flow_purchased": ("外购{carrier}", "Purchased {carrier}"),
+    "flow_storage": ("储能放电", "Storage discharge"),
+    "flow_export": ("外送", "Export"),
+    "flow_others": ("其他 {n} 家用户（{carrier}）", "{n} other consumers ({carrier})"),
+    "flow_conversion_loss": ("转换损失", "Conversion losses"),
+    "flow_losses": ("损耗及未计量", "Losses & unmetered"),
+    "tech_pv": ("光伏", "PV"),
+    "tech_wind": ("风电", "Wind"),
+    "tech_chp": ("热电联产", "CHP"),
+    "tech_hydro": ("水电", "Hydro"),
+    "tech_storage": ("储能", "Storage"),
+    "tech_diesel": ("柴油发电", "Diesel generator"),
+    "tech_generation": ("发电", "Generation"),
+    "flows_note": (
+        "单位 MWh；热力按 1 MWh = 3.6 GJ，天然气按低位发热量折算；小用户合并为“其他”。",
+        "In MWh; heat at 1 MWh = 3.6 GJ, natural gas at its net calorific value; small consumers merged.",
+    ),
+    "tree_expand_all": ("全部展开", "Expand all"),
+    "tree_collapse_all": ("全部收起", "Collapse all"),
+    "tree_filter": ("查找计量点", "Find a meter"),
+    "tree_children": ("{n} 个下级", "{n} sub-meters"),
+    "measured_at": ("计量时间（区间结束，北京时间）", "Measured at (interval end, Beijing time)"),
+    "day_local": ("日期（北京时间）", "Day (Beijing time)"),
+    "meter_chart": ("{month} 逐时曲线", "{month} hourly profile"),
+    "meter_daily": ("逐日用量", "Daily totals"),
+    "completeness": ("完整率 (%)", "Completeness (%)"),
+    "raw_readings": ("原始读数", "Raw readings"),
+    "month_total": ("本月合计", "Month total"),
+    "per_hour": ("每小时", "per hour"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

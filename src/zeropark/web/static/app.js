@@ -27,7 +27,7 @@
       if (!option) { return; }
       var chart = echarts.getInstanceByDom(node);
       if (!chart) {
-        chart = echarts.init(node, null, { renderer: "canvas" });
+        chart = echarts.init(node, null, { renderer: node.getAttribute("data-renderer") || "canvas" });
         chart.on("click", function (params) {
           var d = params.data || {};
           if (d && d.url) { window.location.href = d.url; }
