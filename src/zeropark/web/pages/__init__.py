@@ -10,6 +10,7 @@ and are audited in the same transaction. Access to another tenant's object answe
 from fastapi import APIRouter
 
 from zeropark.web.pages import (
+    alarm_rules,
     alarms,
     enterprises,
     factors,
@@ -33,6 +34,7 @@ for _module in (
     monitoring,
     optimize,
     enterprises,
+    alarm_rules,  # before alarms: /alarms/{id}/{action} would take /alarms/rules/…
     alarms,
     quality,
     factors,
