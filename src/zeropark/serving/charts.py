@@ -82,9 +82,12 @@ def line_chart(
     area: bool = False,
     stack: bool = False,
 ) -> Option:
-    """A multi-series line chart over category ``x`` (times or months)."""
+    """A multi-series line chart over category ``x`` (times or months).
+
+    The legend stays on one line (scrolling on a narrow screen), so it never covers the plot.
+    """
     option = _base()
-    option["legend"] = {"top": 0, "data": [name for name, _ in series]}
+    option["legend"] = {"top": 0, "type": "scroll", "data": [name for name, _ in series]}
     option["xAxis"] = {"type": "category", "data": list(x), "boundaryGap": False}
     option["yAxis"] = {"type": "value", "name": axis_name}
     out = []

@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from zeropark.web.pages import (
     alarm_rules,
     alarms,
+    bigscreen,
     enterprises,
     factors,
     imports,
@@ -41,5 +42,6 @@ for _module in (
     imports,
     reports,
     users,
+    bigscreen,
 ):
     router.include_router(_module.router)
