@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -155,6 +156,9 @@ def check_params(kind: str, params: dict[str, Any], *, source: str = "alarm rule
                 key,
                 f"'{raw}' is not a {'whole number' if typ is int else 'number' if typ is float else 'text'}",
             )
+            continue
+        if typ is float and not math.isfinite(value):
+            bad(key, f"'{raw}' is not a finite number")
             continue
         if key == "bucket" and value not in BUCKETS:
             bad(key, f"'{value}' is not a bucket; use one of {', '.join(BUCKETS)}")

@@ -259,7 +259,7 @@ def sankey_chart(
                 "right": 170,
                 "top": 10,
                 "bottom": 10,
-                "nodeGap": 14,
+                "nodeGap": 20,  # ≥ a label's line box, so labels of two thin nodes never touch
                 "nodeWidth": 14,
                 "layoutIterations": 64,
                 "emphasis": {"focus": "adjacency"},
