@@ -207,6 +207,10 @@ def _utc(ts: datetime) -> datetime:
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
+#: Bucket names in the Chinese half of an alarm message.
+BUCKET_ZH = {"15min": "15 分钟", "hour": "小时", "day": "日", "month": "月"}
+
+
 def _local(ts: datetime) -> str:
     """A bucket start as people read it: Beijing time."""
     return _utc(ts).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
@@ -305,7 +309,8 @@ def _threshold(s: Session, rule: AlarmRuleRow, now: datetime) -> list[_Finding]:
             _Finding(
                 rule.meter_id,
                 start.isoformat(),
-                f"计量点 {rule.meter_id} {bucket} {_local(start)}（北京时间）= {value:.3f}，"
+                f"计量点 {rule.meter_id} {BUCKET_ZH.get(bucket, bucket)} {_local(start)}（北京时间）"
+                f"= {value:.3f}，"
                 f"{'超过上限' if what == 'above' else '低于下限'} {limit} / "
                 f"meter {rule.meter_id} {what} {limit}",
                 {
@@ -345,7 +350,8 @@ def _rate_of_change(s: Session, rule: AlarmRuleRow, now: datetime) -> list[_Find
             _Finding(
                 rule.meter_id,
                 start.isoformat(),
-                f"计量点 {rule.meter_id} {bucket} {_local(start)}（北京时间）变化 {change:+.3f}（{shown}），"
+                f"计量点 {rule.meter_id} {BUCKET_ZH.get(bucket, bucket)} {_local(start)}（北京时间）"
+                f"变化 {change:+.3f}（{shown}），"
                 f"超过变化率限值 / meter {rule.meter_id} changed by {shown}, above the rate limit",
                 {
                     "bucket": bucket,
@@ -397,7 +403,7 @@ def _quality(s: Session, rule: AlarmRuleRow, now: datetime) -> list[_Finding]:
             _Finding(
                 rule.meter_id,
                 start.isoformat(),
-                f"计量点 {rule.meter_id} {bucket.value} {_local(start)}（北京时间）{what}",
+                f"计量点 {rule.meter_id} {BUCKET_ZH[bucket.value]} {_local(start)}（北京时间）{what}",
                 {
                     "bucket": bucket.value,
                     "start": start.isoformat(),
