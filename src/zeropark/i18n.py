@@ -378,6 +378,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "nav_bigscreen": ("监控大屏", "Big screen"),
     "bigscreen_title": ("能碳监控大屏", "Energy & carbon control room"),
     "no_open_alarms": ("当前无未处理告警", "No open alarms"),
+    "escalated": ("已升级", "Escalated"),
+    "notify_failed": ("通知失败", "Notification failed"),
     "alarm_rules": ("告警规则与通知", "Alarm rules and notifications"),
     "kind_rate_of_change": ("变化率", "Rate of change"),
     "kind_quality": ("数据质量", "Data quality"),

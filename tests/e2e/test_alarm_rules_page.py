@@ -69,6 +69,8 @@ def test_manager_edits_rules_and_channels(
     assert page.locator("[data-alarm]").count() >= 3
     kinds = " ".join(page.locator("[data-alarm] td:nth-child(2)").all_inner_texts())
     assert "越限" in kinds and "数据缺失" in kinds and "变化率" in kinds
+    # the threshold rule escalates after 30 min unacknowledged: its alarms are marked
+    assert page.locator("[data-alarm] [data-escalated]").count() >= 1
     page.click("[data-rules-link]")
     page.wait_for_selector("[data-rules]")
     assert page.locator("[data-rule]").count() >= 5
