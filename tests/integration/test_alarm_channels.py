@@ -209,7 +209,7 @@ def test_wecom_and_dingtalk_robots_receive_their_formats(robot: Any) -> None:
 
 def test_robot_refusals_are_reported_without_the_secret(robot: Any, caplog: pytest.LogCaptureFixture) -> None:
     base, calls = robot
-    caplog.set_level(logging.WARNING)
+    caplog.set_level(logging.DEBUG)  # httpx logs every request's URL at INFO
     wrong = notify.Channel(
         2, "钉钉群", "dingtalk", f"{base}/robot/send?access_token={DING_TOKEN}", "SECwrong-secret-xyz"
     )
@@ -221,6 +221,9 @@ def test_robot_refusals_are_reported_without_the_secret(robot: Any, caplog: pyte
     down = notify.Channel(4, "hook", "webhook", f"http://127.0.0.1:9/hook?token={WECOM_KEY}")
     error3 = notify.send(down, "s", "t", {"x": 1})
     assert error3 is not None and "ConnectError" in error3
+    ok = notify.Channel(1, "值班群", "wecom", f"{base}/cgi-bin/webhook/send?key={WECOM_KEY}")
+    assert notify.send(ok, "s", "t", {}) is None
+    assert "HTTP Request: POST" in caplog.text  # httpx did log the request, its key masked
     for text in (error, error2, error3, caplog.text):
         for secret in (DING_TOKEN, "SECwrong-secret-xyz", "wrong-key-0123456789", WECOM_KEY):
             assert secret not in text

@@ -99,6 +99,21 @@ def masked_target(kind: str, target: str) -> str:
     return mask_recipients(target) if kind == "email" else mask_url(target)
 
 
+class _MaskUrls(logging.Filter):
+    """Masks the query of every URL httpx logs (``HTTP Request: POST URL …`` at INFO): a robot's key."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                mask_url(str(a)) if isinstance(a, httpx.URL) or (isinstance(a, str) and "://" in a) else a
+                for a in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(_MaskUrls())
+
+
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
     """钉钉 robot signature: urlencode(base64(HMAC-SHA256(secret, timestamp + newline + secret)))."""
     digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
