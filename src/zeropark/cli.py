@@ -99,7 +99,8 @@ COMMANDS: Mapping[str, LazyCommand] = {
     ),
     "quarantine": LazyCommand("zeropark.commands.ingest", "Quarantined records 隔离区: list and re-process."),
     "alarms": LazyCommand(
-        "zeropark.commands.ingest", "Alarms 告警: evaluate rules, list, acknowledge, close."
+        "zeropark.commands.ingest",
+        "Alarms 告警: evaluate rules and escalate, list rules and alarms, acknowledge, close.",
     ),
     "users": LazyCommand(
         "zeropark.commands.serve",

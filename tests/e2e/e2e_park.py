@@ -36,6 +36,7 @@ from sqlalchemy import Engine, insert
 
 from zeropark import demo
 from zeropark.accounting import AccountingOptions
+from zeropark.demo.alarms import evaluate_demo_alarms, install_demo_alarm_rules
 from zeropark.model import (
     ActivityRecord,
     Carrier,
@@ -300,6 +301,8 @@ def demo_server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[De
     park = demo.generate(size=demo.SMALL_SIZE)
     demo.write_demo(engine, park)
     rebuild_rollups(engine)
+    install_demo_alarm_rules(engine)  # what `zeropark demo` ships: rules that fire
+    evaluate_demo_alarms(engine)
     scope = system_scope(engine, "e2e")
     for method in (Method.NATIONAL, Method.GHG):
         account_year(scope, park.park.id, park.year, AccountingOptions(method=method), "CN-park-2025")
@@ -309,17 +312,25 @@ def demo_server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[De
     engine.dispose()
 
 
+#: The one Playwright and Chromium of the session. Every browser test module imports
+#: ``browser_fixture``, so pytest holds one session fixture per module; a second sync Playwright
+#: cannot start while the first runs, so they share this one (closed with the last user).
+_SHARED_BROWSER: dict[str, Any] = {}
+
+
 @pytest.fixture(scope="session", name="browser")
 def browser_fixture() -> Iterator[Any]:
-    """Headless Debian chromium (fails under CI=true when missing, skips locally)."""
+    """Headless Debian chromium (fails under CI=true when missing, skips locally), shared by modules."""
     if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
         if IN_CI:
             pytest.fail(f"chromium not found at {CHROMIUM}; under CI=true browser tests must run")
         pytest.skip("chromium not installed")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(
+    if not _SHARED_BROWSER:
+        playwright = sync_playwright().start()
+        _SHARED_BROWSER["playwright"] = playwright
+        _SHARED_BROWSER["browser"] = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
             args=[
@@ -331,8 +342,16 @@ def browser_fixture() -> Iterator[Any]:
                 "--no-first-run",
             ],
         )
-        yield b
-        b.close()
+        _SHARED_BROWSER["users"] = 0
+    _SHARED_BROWSER["users"] += 1
+    try:
+        yield _SHARED_BROWSER["browser"]
+    finally:
+        _SHARED_BROWSER["users"] -= 1
+        if _SHARED_BROWSER["users"] == 0:
+            _SHARED_BROWSER["browser"].close()
+            _SHARED_BROWSER["playwright"].stop()
+            _SHARED_BROWSER.clear()
 
 
 @pytest.fixture(scope="session", name="artifacts")

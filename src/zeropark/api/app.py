@@ -66,6 +66,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.line_items.router,
     routers.indicators.router,
     routers.alarms.router,
+    routers.alarm_rules.router,
     routers.quality.router,
     routers.imports.router,
     routers.reports.router,

@@ -599,3 +599,70 @@ class IndicatorsOut(BaseModel):
     size_band_en: str
     veto: bool
     rows: list[dict[str, Any]]
+
+
+# -- alarm rules and notification channels ------------------------------------------------------
+
+
+class AlarmRuleOut(Out):
+    """告警规则."""
+
+    id: int
+    park_id: str
+    meter_id: str | None
+    enterprise_id: str | None
+    name: str
+    kind: str
+    params: dict[str, Any]
+    severity: str
+    channel_ids: list[int]
+    escalate_after_min: int | None
+    escalate_channel_ids: list[int]
+    enabled: bool
+
+
+class AlarmRuleIn(BaseModel):
+    """A rule to create or replace; ``params`` as for its kind (docs/monitoring.md §4)."""
+
+    meter_id: str = Field(max_length=64)
+    kind: str = Field(max_length=32)
+    params: dict[str, Any] = Field(default_factory=dict)
+    name: str = Field(default="", max_length=200)
+    severity: str = Field(default="warning", max_length=16)
+    channel_ids: list[int] = Field(default_factory=list)
+    escalate_after_min: int | None = None
+    escalate_channel_ids: list[int] = Field(default_factory=list)
+    enabled: bool = True
+
+
+class ChannelOut(Out):
+    """通知渠道, its target masked and its secret only as set or not."""
+
+    id: int
+    park_id: str
+    enterprise_id: str | None
+    name: str
+    kind: str
+    target_masked: str
+    has_secret: bool
+    host: str
+    port: int | None
+    username: str
+    sender: str
+    starttls: bool
+    enabled: bool
+
+
+class ChannelIn(BaseModel):
+    """A channel to create or change (an empty ``target``/``secret`` on change keeps the stored one)."""
+
+    kind: str = Field(max_length=16)
+    name: str = Field(max_length=200)
+    target: str = Field(default="", max_length=1000)
+    secret: str = Field(default="", max_length=400)
+    host: str = Field(default="", max_length=200)
+    port: int | None = None
+    username: str = Field(default="", max_length=200)
+    sender: str = Field(default="", max_length=200)
+    starttls: bool = False
+    enabled: bool = True

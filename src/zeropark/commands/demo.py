@@ -35,6 +35,7 @@ from zeropark.demo import (
     stored_fingerprint,
     write_demo,
 )
+from zeropark.demo.alarms import evaluate_demo_alarms, install_demo_alarm_rules
 from zeropark.errors import DataError
 from zeropark.model import Method
 from zeropark.monitoring.rollups import build_rollups
@@ -87,6 +88,9 @@ def build(
 
         result = write_demo(eng, park, progress=progress)
         _build_rollups(eng, [m.id for m in park.meters], bar)
+    install_demo_alarm_rules(eng)
+    n_alarms = evaluate_demo_alarms(eng)
+    console.print(f"示例告警规则 demo alarm rules installed: {n_alarms} alarm(s) opened (告警 page)")
     record_build(eng, park.park.id, fingerprint, park.n_readings)
     console.print(
         f"已存储 stored: {result.n_meters} 计量器具 meters, {result.n_stored:,} 读数 readings, "

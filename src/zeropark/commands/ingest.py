@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,9 +22,10 @@ from zeropark.ingest.files import ImportResult, ProgressFn
 from zeropark.ingest.http import create_gateway
 from zeropark.ingest.mqtt import IngesterConfig, parse_mqtt_url
 from zeropark.ingest.quarantine import counter_stats, list_quarantine
-from zeropark.monitoring.alarms import acknowledge, evaluate_rules, list_alarms
+from zeropark.monitoring.alarms import acknowledge, escalate_alarms, evaluate_rules, list_alarms
 from zeropark.monitoring.alarms import close as close_alarm
 from zeropark.monitoring.rollups import rebuild_rollups
+from zeropark.services import alarm_rules
 from zeropark.services.imports import import_readings
 from zeropark.services.ingestion import mqtt_ingester, reprocess_quarantine
 from zeropark.settings import get_settings
@@ -32,7 +35,10 @@ ingest_app = typer.Typer(
     help="Readings ingestion 计量数据采集: MQTT service, files, gateways, counters.", no_args_is_help=True
 )
 quarantine_app = typer.Typer(help="Quarantined records 隔离区: list and re-process.", no_args_is_help=True)
-alarms_app = typer.Typer(help="Alarms 告警: evaluate rules, list, acknowledge, close.", no_args_is_help=True)
+alarms_app = typer.Typer(
+    help="Alarms 告警: evaluate rules and escalate, list rules and alarms, acknowledge, close.",
+    no_args_is_help=True,
+)
 
 
 def show_readings_result(title: str, result: ImportResult) -> None:
@@ -259,13 +265,46 @@ def quarantine_reprocess(
 @alarms_app.command("evaluate")
 def alarms_evaluate(
     park: Annotated[str, typer.Argument(help="Park id")],
-    webhook: Annotated[bool, typer.Option(help="Call rule webhooks for new alarms")] = True,
+    webhook: Annotated[
+        bool, typer.Option(help="Notify new and escalated alarms (MQTT, webhooks, channels)")
+    ] = True,
+    every: Annotated[
+        float, typer.Option(help="Repeat every this many seconds until stopped (0: once)", min=0.0)
+    ] = 0.0,
 ) -> None:
-    """Evaluate all alarm rules of a park now (threshold, missing data, imbalance). 评估告警规则."""
-    new = evaluate_rules(engine(), park, notify=webhook, mqtt_url=get_settings().mqtt_url)
-    console.print(f"{len(new)} new alarm(s)")
-    for a in new:
-        console.print(f"  #{a.id} [{a.kind}] {a.message}")
+    """Evaluate all alarm rules of a park now, then escalate unacknowledged alarms. 评估告警规则."""
+    while True:
+        new = evaluate_rules(engine(), park, notify=webhook, mqtt_url=get_settings().mqtt_url)
+        up = escalate_alarms(engine(), park, notify=webhook)
+        console.print(f"{len(new)} new alarm(s), {len(up)} escalated")
+        for a in new:
+            console.print(f"  #{a.id} [{a.kind}] {a.message}")
+        for a in up:
+            console.print(f"  #{a.id} escalated → {a.severity}")
+        if not every:
+            return
+        time.sleep(every)
+
+
+@alarms_app.command("rules")
+def alarms_rules(park: Annotated[str, typer.Argument(help="Park id")]) -> None:
+    """List the alarm rules of a park (edit them on the web page 告警规则与通知). 查看告警规则."""
+    table = Table(title=f"alarm rules 告警规则 — {park}")
+    for col in ("id", "name", "meter", "kind", "params", "severity", "channels", "escalate (min)", "enabled"):
+        table.add_column(col, overflow="fold")
+    for r in alarm_rules.rules(system_scope(engine(), "cli"), park):
+        table.add_row(
+            str(r.id),
+            r.name,
+            r.meter_id or "",
+            r.kind,
+            json.dumps(r.params, ensure_ascii=False),
+            r.severity,
+            ", ".join(str(i) for i in r.channel_ids or []),
+            str(r.escalate_after_min or ""),
+            "yes" if r.enabled else "no",
+        )
+    console.print(table)
 
 
 @alarms_app.command("list")

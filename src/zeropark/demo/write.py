@@ -192,6 +192,7 @@ def delete_demo_park(engine: Engine, park_id: str = PARK_ID) -> bool:
         s.execute(delete(sc.InventoryRunRow).where(sc.InventoryRunRow.park_id == park_id))
         s.execute(delete(sc.AlarmRow).where(sc.AlarmRow.park_id == park_id))
         s.execute(delete(sc.AlarmRuleRow).where(sc.AlarmRuleRow.park_id == park_id))
+        s.execute(delete(sc.NotifyChannelRow).where(sc.NotifyChannelRow.park_id == park_id))
         s.execute(delete(sc.ActivityRecordRow).where(sc.ActivityRecordRow.park_id == park_id))
         s.execute(delete(sc.GreenPowerClaimRow).where(sc.GreenPowerClaimRow.park_id == park_id))
         s.execute(delete(sc.TransferRow).where(sc.TransferRow.park_id == park_id))

@@ -82,9 +82,12 @@ def line_chart(
     area: bool = False,
     stack: bool = False,
 ) -> Option:
-    """A multi-series line chart over category ``x`` (times or months)."""
+    """A multi-series line chart over category ``x`` (times or months).
+
+    The legend stays on one line (scrolling on a narrow screen), so it never covers the plot.
+    """
     option = _base()
-    option["legend"] = {"top": 0, "data": [name for name, _ in series]}
+    option["legend"] = {"top": 0, "type": "scroll", "data": [name for name, _ in series]}
     option["xAxis"] = {"type": "category", "data": list(x), "boundaryGap": False}
     option["yAxis"] = {"type": "value", "name": axis_name}
     out = []
@@ -201,9 +204,51 @@ def gauge_chart(value_pct: float | None, *, name: str, target_pct: float | None 
     }
 
 
-def sankey_chart(nodes: Sequence[str], links: Sequence[tuple[str, str, float]], *, unit: str) -> Option:
-    """Energy flows through the park (source → carrier → consumer), link values in ``unit``."""
+#: Sankey node colour by role (source, converter, carrier bus, consumer, others, losses).
+SANKEY_COLOURS: dict[str, str] = {
+    "source": "#3b82c4",
+    "converter": "#e0a526",
+    "bus": "#1a7f5a",
+    "sink": "#5d6d7e",
+    "other": "#a3acb5",
+    "loss": "#c0392b",
+}
+#: Vertical room of one node of the Sankey's fullest column [px], so labels never overlap.
+SANKEY_ROW_PX = 34
+
+
+def sankey_height(kinds: dict[str, str]) -> int:
+    """Chart height [px] that gives every node of the fullest column :data:`SANKEY_ROW_PX`."""
+    columns: dict[str, int] = {}
+    for kind in kinds.values():
+        col = {"other": "sink", "loss": "sink", "converter": "source"}.get(kind, kind)
+        columns[col] = columns.get(col, 0) + 1
+    return max(360, SANKEY_ROW_PX * max(columns.values(), default=0) + 40)
+
+
+def sankey_chart(
+    nodes: Sequence[str],
+    links: Sequence[tuple[str, str, float]],
+    *,
+    unit: str,
+    kinds: dict[str, str] | None = None,
+) -> Option:
+    """Energy flows through the park (source → converter → carrier → consumer), values in ``unit``.
+
+    Nodes are coloured by role (``kinds``); labels sit beside their node in one line, cut with an
+    ellipsis past 160 px, and the chart is made tall enough (:func:`sankey_height`) that two labels
+    of one column never overlap.
+    """
     used = {n for s, t, v in links if v > 0 for n in (s, t)}
+    kinds = kinds or {}
+    data = []
+    for n in nodes:
+        if n not in used:
+            continue
+        item: dict[str, Any] = {"name": n}
+        if n in kinds:
+            item["itemStyle"] = {"color": SANKEY_COLOURS.get(kinds[n], PALETTE[0])}
+        data.append(item)
     return {
         "color": list(PALETTE),
         "tooltip": {"trigger": "item", "triggerOn": "mousemove", "formatter": "{b}: {c} " + unit},
@@ -211,14 +256,17 @@ def sankey_chart(nodes: Sequence[str], links: Sequence[tuple[str, str, float]], 
             {
                 "type": "sankey",
                 "left": 10,
-                "right": 120,
+                "right": 170,
                 "top": 10,
                 "bottom": 10,
+                "nodeGap": 20,  # ≥ a label's line box, so labels of two thin nodes never touch
+                "nodeWidth": 14,
+                "layoutIterations": 64,
                 "emphasis": {"focus": "adjacency"},
                 "nodeAlign": "justify",
                 "lineStyle": {"color": "gradient", "curveness": 0.5, "opacity": 0.35},
-                "label": {"fontSize": 12},
-                "data": [{"name": n} for n in nodes if n in used],
+                "label": {"fontSize": 12, "overflow": "truncate", "width": 160, "lineHeight": 14},
+                "data": data,
                 "links": [
                     {"source": s, "target": t, "value": round(float(v), 3)} for s, t, v in links if v > 0
                 ],

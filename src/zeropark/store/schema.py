@@ -360,7 +360,12 @@ class AlarmRow(Base):
 
 
 class AlarmRuleRow(Base):
-    """A configured alarm rule (threshold / missing data / imbalance) for a meter."""
+    """A configured alarm rule (threshold / rate of change / missing data / quality / imbalance).
+
+    ``enterprise_id`` is the meter's enterprise (an enterprise user sees and edits only its own
+    meters' rules); ``channel_ids`` are notified when an alarm opens, ``escalate_channel_ids`` when
+    it is still unacknowledged ``escalate_after_min`` minutes later (its severity becomes critical).
+    """
 
     __tablename__ = "alarm_rule"
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -369,6 +374,33 @@ class AlarmRuleRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     webhook_url: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    severity: Mapped[str] = mapped_column(String(16), default="warning")
+    channel_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    escalate_after_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    escalate_channel_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+
+class NotifyChannelRow(Base):
+    """A notification channel (通知渠道) of a park or of one enterprise.
+
+    ``kind``: ``email`` (SMTP; ``target`` = recipients, ``config`` = host, port, username, sender,
+    starttls; ``secret`` = the SMTP password), ``wecom`` / ``dingtalk`` (企业微信 / 钉钉 robot;
+    ``target`` = the webhook URL with its key, ``secret`` = 钉钉's signing secret), ``webhook``
+    (plain JSON POST). ``target`` and ``secret`` are never shown back in full nor logged.
+    """
+
+    __tablename__ = "notify_channel"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(String(64), index=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(1000))
+    secret: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

@@ -74,6 +74,7 @@ def navigation(user: Principal) -> list[NavItem]:
     ]
     if user.role == Role.ADMIN:
         items.append(NavItem("users", "nav_users", "/users"))
+    items.append(NavItem("bigscreen", "nav_bigscreen", "/bigscreen"))
     return items
 
 

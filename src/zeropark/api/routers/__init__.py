@@ -2,6 +2,7 @@
 
 from zeropark.api.routers import (
     activity,
+    alarm_rules,
     alarms,
     audit,
     factors,
@@ -22,6 +23,7 @@ from zeropark.api.routers import (
 
 __all__ = [
     "activity",
+    "alarm_rules",
     "alarms",
     "audit",
     "factors",

@@ -32,6 +32,8 @@ __all__ = [
     "reading_page",
     "readings",
     "rollup_page",
+    "rollup_series",
+    "rollup_starts",
     "year_totals",
 ]
 
@@ -264,3 +266,39 @@ def latest_rollups(
             )
         ).all()
     return bucket, last, [(r.meter_id, r.start, r.value) for r in rows]
+
+
+def rollup_series(
+    scope: Scope, meter_row: MeterRow, bucket: str, start: datetime, end: datetime
+) -> list[tuple[datetime, float, int, int]]:
+    """Rollups of an (already scope-checked) meter starting in ``[start, end)``, oldest first.
+
+    Rows are (start UTC, value [canonical unit], intervals present, intervals expected).
+    """
+    with session_factory(scope.engine)() as session:
+        rows = session.execute(
+            select(RollupRow.start, RollupRow.value, RollupRow.n_present, RollupRow.n_expected)
+            .where(
+                RollupRow.meter_id == meter_row.id,
+                RollupRow.bucket == bucket,
+                RollupRow.start >= start.astimezone(UTC),
+                RollupRow.start < end.astimezone(UTC),
+            )
+            .order_by(RollupRow.start)
+        ).all()
+    return [(_as_utc(r[0]), float(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+
+def rollup_starts(scope: Scope, meter_row: MeterRow, bucket: str) -> list[datetime]:
+    """Starts (UTC) of every ``bucket`` rollup of an (already scope-checked) meter, oldest first."""
+    with session_factory(scope.engine)() as session:
+        rows = session.scalars(
+            select(RollupRow.start)
+            .where(RollupRow.meter_id == meter_row.id, RollupRow.bucket == bucket)
+            .order_by(RollupRow.start)
+        ).all()
+    return [_as_utc(r) for r in rows]
+
+
+def _as_utc(ts: datetime) -> datetime:
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)

@@ -10,7 +10,9 @@ and are audited in the same transaction. Access to another tenant's object answe
 from fastapi import APIRouter
 
 from zeropark.web.pages import (
+    alarm_rules,
     alarms,
+    bigscreen,
     enterprises,
     factors,
     imports,
@@ -33,11 +35,13 @@ for _module in (
     monitoring,
     optimize,
     enterprises,
+    alarm_rules,  # before alarms: /alarms/{id}/{action} would take /alarms/rules/…
     alarms,
     quality,
     factors,
     imports,
     reports,
     users,
+    bigscreen,
 ):
     router.include_router(_module.router)

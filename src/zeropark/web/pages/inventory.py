@@ -15,8 +15,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zeropark.accounting import CONSUMER_BASIS_EN, CONSUMER_BASIS_ZH, AccountingOptions, LineItem
 from zeropark.errors import AccountingError, DataError, NotFound, PermissionDenied, RunFrozen
+from zeropark.i18n import carrier_label
 from zeropark.model import Method
 from zeropark.services import inventory as service
+from zeropark.services import monitoring as monitoring_view
 from zeropark.services.inventory import RunView
 from zeropark.serving import charts
 from zeropark.store.queries import enterprises, meters, views
@@ -222,15 +224,36 @@ def inventory_item(page: PageDep, item_id: str, method: str = "national", view: 
 
 @router.get("/meters/{meter_id}/readings", response_class=HTMLResponse)
 def meter_readings(page: PageDep, meter_id: str, month: str = "") -> Response:
-    """The readings of one meter in one month (provenance of a metered line item), paginated."""
+    """One meter's page: its month as a curve and daily totals, the raw readings folded below.
+
+    The month defaults to the latest with data (:func:`zeropark.services.monitoring.meter_profile`);
+    the raw readings are those of the same month, paginated.
+    """
     try:
-        meter = meters.meter(page.scope, meter_id)
+        profile = monitoring_view.meter_profile(page.scope, meter_id, month)
     except NotFound as exc:
         return not_found_page(page, exc)
-    total = meters.count_readings(page.scope, meter, month)
+    meter = profile.meter
+    total = meters.count_readings(page.scope, meter, profile.month)
     pager = make_pager(page.request, total, per_page=50, target="#readings")
-    rows = meters.readings(page.scope, meter, month, pager.offset, pager.per_page)
-    ctx: dict[str, Any] = {"meter": meter, "rows": rows, "pager": pager, "month": month}
+    rows = meters.readings(page.scope, meter, profile.month, pager.offset, pager.per_page)
+    chart = (
+        charts.line_chart(
+            profile.x, [(meter.name or meter.id, profile.y)], axis_name=profile.y_unit, area=True
+        )
+        if profile.x
+        else None
+    )
+    ctx: dict[str, Any] = {
+        "meter": meter,
+        "rows": rows,
+        "pager": pager,
+        "month": profile.month,
+        "profile": profile,
+        "chart": chart,
+        "unit": meter.unit if meter.carrier != "electricity" else "kWh",
+        "carrier": carrier_label(meter.carrier, page.lang),
+    }
     if page.request.headers.get("HX-Request") and page.request.headers.get("HX-Target") == "readings":
         return page.partial("partials/readings.html", **ctx)
     return page.render("meter_readings.html", "monitoring", "readings", **ctx)

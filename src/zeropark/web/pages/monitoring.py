@@ -25,7 +25,9 @@ def monitoring(page: PageDep) -> Response:
     live = monitoring_view.live_curves(page.scope, page.park.id, page.lang)
     tree = monitoring_view.meter_tree(page.scope, page.park.id, page.year)
     flows = monitoring_view.energy_flows(page.scope, page.park.id, page.year, page.lang)
-    sankey = charts.sankey_chart(flows.nodes, flows.links, unit="MWh") if flows.links else None
+    sankey = (
+        charts.sankey_chart(flows.nodes, flows.links, unit="MWh", kinds=flows.kinds) if flows.links else None
+    )
     return page.render(
         "monitoring.html",
         "monitoring",
@@ -34,4 +36,5 @@ def monitoring(page: PageDep) -> Response:
         chart_live=charts.line_chart(live.x, live.series, axis_name="kW") if live.x else None,
         tree=tree,
         sankey=sankey,
+        sankey_height=charts.sankey_height(flows.kinds),
     )

@@ -27,7 +27,7 @@
       if (!option) { return; }
       var chart = echarts.getInstanceByDom(node);
       if (!chart) {
-        chart = echarts.init(node, null, { renderer: "canvas" });
+        chart = echarts.init(node, node.getAttribute("data-theme"), { renderer: node.getAttribute("data-renderer") || "canvas" });
         chart.on("click", function (params) {
           var d = params.data || {};
           if (d && d.url) { window.location.href = d.url; }
@@ -47,7 +47,7 @@
       var payload;
       try { payload = JSON.parse(evt.data); } catch (e) { console.warn("bad live event"); return; }
       if (!payload.option) { return; }
-      var chart = echarts.getInstanceByDom(node) || echarts.init(node, null, { renderer: "canvas" });
+      var chart = echarts.getInstanceByDom(node) || echarts.init(node, node.getAttribute("data-theme"), { renderer: "canvas" });
       chart.setOption(payload.option, true);
       (payload.latest || []).forEach(function (s, i) {
         var kpi = document.querySelector('[data-live-kpi="' + i + '"]');

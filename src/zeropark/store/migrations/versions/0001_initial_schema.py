@@ -53,9 +53,16 @@ def upgrade() -> None:
         sa.Column("params", sa.JSON(), nullable=False),
         sa.Column("webhook_url", sa.String(length=400), nullable=True),
         sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=True),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("severity", sa.String(length=16), nullable=False),
+        sa.Column("channel_ids", sa.JSON(), nullable=False),
+        sa.Column("escalate_after_min", sa.Integer(), nullable=True),
+        sa.Column("escalate_channel_ids", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("alarm_rule", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_alarm_rule_enterprise_id"), ["enterprise_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_alarm_rule_park_id"), ["park_id"], unique=False)
 
     op.create_table(
@@ -133,6 +140,25 @@ def upgrade() -> None:
         sa.Column("last_value", sa.Float(), nullable=True),
         sa.PrimaryKeyConstraint("meter_id", "lo"),
     )
+    op.create_table(
+        "notify_channel",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=True),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("target", sa.String(length=1000), nullable=False),
+        sa.Column("secret", sa.String(length=400), nullable=True),
+        sa.Column("config", sa.JSON(), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("notify_channel", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_notify_channel_enterprise_id"), ["enterprise_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_notify_channel_park_id"), ["park_id"], unique=False)
+
     op.create_table(
         "park",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -612,6 +638,11 @@ def downgrade() -> None:
 
     op.drop_table("quarantine")
     op.drop_table("park")
+    with op.batch_alter_table("notify_channel", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notify_channel_park_id"))
+        batch_op.drop_index(batch_op.f("ix_notify_channel_enterprise_id"))
+
+    op.drop_table("notify_channel")
     op.drop_table("meter_month_summary")
     op.drop_table("ingest_counter")
     op.drop_table("import_batch")
@@ -622,6 +653,7 @@ def downgrade() -> None:
     op.drop_table("audit_log")
     with op.batch_alter_table("alarm_rule", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_alarm_rule_park_id"))
+        batch_op.drop_index(batch_op.f("ix_alarm_rule_enterprise_id"))
 
     op.drop_table("alarm_rule")
     with op.batch_alter_table("alarm", schema=None) as batch_op:
