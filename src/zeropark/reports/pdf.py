@@ -5,8 +5,9 @@ pass/fail against the limit of 发改环资〔2025〕910号, national method and
 emissions by enterprise (consumption basis, stated) and by source, the indicator table, the
 statement of method options, the factor sources, data quality, and provenance (input fingerprint,
 factor set version, code version, sign-off). Charts are drawn server-side
-(:mod:`zeropark.reports.charts`); fonts are Noto Sans CJK, so Chinese text is real, extractable
-text in the PDF.
+(:mod:`zeropark.reports.charts`); the font is the project's own Noto Sans SC
+(:mod:`zeropark.reports.fonts`, embedded in the PDF), so Chinese text is real, extractable text on
+any machine, and a missing font stops the report with a :class:`~zeropark.errors.SetupError`.
 
 Everything shown comes from :class:`~zeropark.reports.data.ReportData`, gathered inside the
 user's scope by :mod:`zeropark.services.reporting` — the figures of the pages and the API.
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from weasyprint import HTML
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 
 from zeropark import __version__
 from zeropark.accounting import CONSUMER_BASIS_EN, CONSUMER_BASIS_ZH, Inventory
@@ -29,6 +31,7 @@ from zeropark.indicators import IndicatorKind
 from zeropark.model import Method
 from zeropark.reports import charts
 from zeropark.reports.data import ReportData
+from zeropark.reports.fonts import FAMILY, font_face_css
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 _ENV = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=select_autoescape(["html"]))
@@ -70,7 +73,10 @@ def render_annual_report(data: ReportData, *, lang: str = "zh") -> bytes:
     ------
     NotFound
         The view has no national-method run for the year.
+    SetupError
+        The report font is not installed (``make assets``).
     """
+    font_face_css()  # fail before any work when the font is missing
     t = translator(lang)
     national = data.run(Method.NATIONAL)
     inv = national.inventory
@@ -133,8 +139,11 @@ def render_annual_report(data: ReportData, *, lang: str = "zh") -> bytes:
         options_statement=inv.options_statement_en if lang == "en" else inv.options_statement_zh,
         factor_sources=_factor_sources([inv, *([ghg.inventory] if ghg else [])]),
         charts=images,
+        font_family=FAMILY,
         generated=local_time(datetime.now(UTC), "%Y-%m-%d %H:%M") + " (UTC+8)",
         code_version=inv.code_version or __version__,
     )
-    pdf: bytes = HTML(string=html).write_pdf()
+    font_config = FontConfiguration()
+    fonts = CSS(string=font_face_css(), font_config=font_config)
+    pdf: bytes = HTML(string=html).write_pdf(stylesheets=[fonts], font_config=font_config)
     return pdf
