@@ -145,7 +145,7 @@ def show_factor(
 
 @factors_app.command("sources")
 def list_sources(factor_set: SetOption = None) -> None:
-    """列出出处 List the sources a set cites (id, issuer, title, year, table, URL, confidence)."""
+    """列出出处 List the sources a set cites (id, issuer, title, number, date, table, URL, confidence)."""
     try:
         fs = _resolve_set(factor_set)
     except (NotFound, DataError, KeyError) as exc:
@@ -154,14 +154,15 @@ def list_sources(factor_set: SetOption = None) -> None:
     for f in fs.factors:
         used[f.source.id] = used.get(f.source.id, 0) + 1
     table = Table(title=f"sources 出处 — {fs.label}")
-    for column in ("id", "issuer", "title", "year", "table", "url", "conf.", "factors"):
+    for column in ("id", "issuer", "title", "文号 number", "date", "table", "url", "conf.", "factors"):
         table.add_column(column, overflow="fold")
     for src in fs.sources:
         table.add_row(
             src.id,
             src.issuer,
             src.title,
-            str(src.year or ""),
+            src.number,
+            src.date or str(src.year or ""),
             src.table,
             src.url,
             src.confidence.value,
