@@ -18,6 +18,7 @@ from zeropark.factors import (
     builtin_set_names,
     load_factor_set,
 )
+from zeropark.formatting import sig
 from zeropark.services.factor_sets import load_custom_set, resolve_factor_set
 from zeropark.settings import get_settings
 from zeropark.store.factor_repo import list_factor_sets
@@ -55,7 +56,7 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.6g}"
+    return sig(x)
 
 
 @factors_app.command("list")
@@ -111,7 +112,7 @@ def _detail_table(f: Factor, fs: FactorSet) -> Table:
         ("key", f.key),
         ("parameter", f.parameter),
         ("引用值 cited value", f"{_fmt(f.cited_value)} {f.cited_unit}"),
-        ("标准值 canonical value", f"{f.value!r} {f.unit}"),
+        ("标准值 canonical value", f"{sig(f.value)} {f.unit}"),
         ("地区 region", f.region or "—"),
         ("年份 year", str(f.year) if f.year is not None else "—"),
         ("不确定性 uncertainty", uncertainty),
