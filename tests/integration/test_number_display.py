@@ -56,8 +56,11 @@ def test_factor_values_show_their_cited_precision(park: tuple[TestClient, Any, s
     factors = "".join(pages)
     row = re.search(r'<tr id="factor-fuel\.natural_gas\.cc">.*?</tr>', factors, re.S)
     assert row is not None and '<td class="num">0.0153</td>' in row.group(0)
-    # the grid factors cite the MEE announcement by its number
+    # the grid factors cite the MEE announcement by its number, on the page and in the API
     assert "公告2024年第12号" in client.get(f"/factors?kind=grid_electricity&year={year}").text
+    api = client.get("/api/v1/factor-sets/CN-park-2025?kind=grid_electricity").json()
+    grid_2021 = next(f for f in api["factors"]["items"] if f["id"] == "grid.average.cn.2021")
+    assert (grid_2021["source"]["number"], grid_2021["source"]["date"]) == ("公告2024年第12号", "2024-04-12")
     item = client.get(f"/inventory/items/{gas_line}?method=national&year={year}").text
     assert '<td class="num">0.0153</td>' in item
     pdf = client.get(f"/reports/annual.pdf?year={year}")
