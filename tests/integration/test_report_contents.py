@@ -14,6 +14,7 @@ import dataclasses
 import io
 from datetime import UTC, datetime
 
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine
@@ -23,7 +24,9 @@ from zeropark.accounting import AccountingOptions
 from zeropark.formatting import num
 from zeropark.industry import industry_label
 from zeropark.model import Method
-from zeropark.services import reporting
+from zeropark.optimize.profiles import profiles_from_values
+from zeropark.optimize.system import Mode
+from zeropark.services import optimization, reporting
 from zeropark.services.inventory import account_year
 from zeropark.store.scope import system_scope
 
@@ -109,3 +112,16 @@ def test_year_on_year_and_a_signed_off_run(data: reporting.ReportData) -> None:
     assert row in text
     # signed off 2026-01-05 02:00 UTC = 10:00 Beijing time
     assert "已由demo-verifier于2026-01-0510:00（北京时间）签核" in text
+
+
+def test_an_optimisation_run_is_listed_among_the_measures(engine: Engine, data: reporting.ReportData) -> None:
+    scope = system_scope(engine, "test")
+    # 100 kW flat for a day (the hand-computed day of test_run_services.py)
+    day = pd.Timestamp("2026-03-02")
+    request = optimization.RunRequest(Mode.DISPATCH, profiles_from_values(day, 1.0, [100.0] * 24, source="t"))
+    out = optimization.create_run(scope, data.park.id, request)
+    again = reporting.report_data(scope, data.park.id, data.year)
+    measure = next(m for m in again.measures if m.name_en.startswith("optimisation"))
+    assert measure.name_zh == "优化方案：运行优化调度" and f"#{out.run.id}" in measure.detail
+    text = _text(reporting.render(again, reporting.ReportKind.PDF))
+    assert "优化方案：运行优化调度" in text and "".join(measure.detail.split()) in text

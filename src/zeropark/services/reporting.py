@@ -190,9 +190,17 @@ def _measures(scope: Scope, park_id: str, inv: Inventory | None, park_view: bool
                 latest[run.mode] = run
         for mode, run in sorted(latest.items()):
             parts = [f"#{run.id}"]
-            for figures, unit in ((run.sizes, ""), (run.emissions_tco2, " tCO2")):
-                if figures:
-                    parts.append(", ".join(f"{k} {sig(v, 6)}{unit}" for k, v in figures.items()))
+            if run.sizes:  # {"pv": {"added": kW, "unit": "kW", ...}, ...}
+                parts.append(
+                    ", ".join(
+                        f"{k} +{sig(v.get('added'), 6)} {v.get('unit', '')}".strip()
+                        if isinstance(v, dict)
+                        else f"{k} {sig(v, 6)}"
+                        for k, v in run.sizes.items()
+                    )
+                )
+            if run.emissions_tco2:
+                parts.append(", ".join(f"{k} {sig(v, 6)} tCO2" for k, v in run.emissions_tco2.items()))
             if run.clean_share is not None:
                 parts.append(f"clean {pct(run.clean_share)} %")
             zh, en = OPTIMISATION_MODES.get(mode, (mode, mode))
