@@ -154,7 +154,7 @@ def test_factors_sheet_cites_sources(book: tuple[Path, object]) -> None:
         ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(1, 15)] for r in range(3, ws.max_row + 1)
     }
     grid = rows["grid.fossil.cn.2022"]
-    assert grid[2] == 0.8325 and "MEE" in grid[5] and grid[10].startswith("P")
+    assert grid[2] == 0.8325 and "MEE" in grid[5] and grid[10] == "P 一手文件 primary document"
     # the official document: its number and date of issue
     assert (grid[6], grid[7]) == ("公告2024年第33号", "2024-12-20")
     assert "GB/T 2589" in rows["sc.electricity"][4]

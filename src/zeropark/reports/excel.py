@@ -51,7 +51,7 @@ from zeropark.accounting import CONSUMER_BASIS_EN, CONSUMER_BASIS_ZH, Inventory,
 from zeropark.accounting.lineitems import CATEGORY_LABEL, Category
 from zeropark.errors import FactorNotFound
 from zeropark.factors import Factor, FactorSet
-from zeropark.i18n import PARTY_KEYS, party_label
+from zeropark.i18n import PARTY_KEYS, party_label, translate
 from zeropark.indicators import STATUS_LABEL, IndicatorTable
 from zeropark.model import CARRIER_LABEL_ZH, Carrier
 from zeropark.monitoring.quality import DataQuality
@@ -576,6 +576,12 @@ def _write_summary(
 # --------------------------------------------------------------------------------------------
 
 
+def _confidence(code: str) -> str:
+    """``P`` → ``P 一手文件 primary document`` (the 可信度 column in words)."""
+    key = f"confidence_{code}"
+    return f"{code} {translate(key, 'zh')} {translate(key, 'en')}"
+
+
 def _lookup(factor_set: FactorSet | None, factor_id: str) -> Factor | None:
     """The full factor record, or None for measured values and overrides not in the set."""
     if factor_set is None:
@@ -622,7 +628,7 @@ def _write_factors(ws: Worksheet, inv: Inventory, factor_set: FactorSet | None) 
             "",
             "",
             "",
-            use.confidence,
+            _confidence(use.confidence),
             use.uncertainty_pct,
             "",
             count,
@@ -637,7 +643,7 @@ def _write_factors(ws: Worksheet, inv: Inventory, factor_set: FactorSet | None) 
                 src.date or ("" if src.year is None else str(src.year)),
                 src.table,
                 src.url,
-                str(src.confidence.value),
+                _confidence(src.confidence.value),
                 full.uncertainty_pct,
                 full.note,
             ]
