@@ -125,3 +125,15 @@ def test_an_optimisation_run_is_listed_among_the_measures(engine: Engine, data: 
     assert measure.name_zh == "优化方案：运行优化调度" and f"#{out.run.id}" in measure.detail
     text = _text(reporting.render(again, reporting.ReportKind.PDF))
     assert "优化方案：运行优化调度" in text and "".join(measure.detail.split()) in text
+
+
+def test_the_workbook_lists_the_enterprises_with_uscc_and_industry(data: reporting.ReportData) -> None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(reporting.render(data, reporting.ReportKind.XLSX)))
+    ws = wb["企业名录"]
+    rows = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(1, 8)] for r in range(3, ws.max_row + 1)}
+    assert set(rows) == {e.id for e in data.enterprises}
+    for e in data.enterprises:
+        assert rows[e.id][2] == e.uscc and rows[e.id][3] == industry_label(e.industry_code)
+    assert ws.freeze_panes == "C3" and ws.print_area

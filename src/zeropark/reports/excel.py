@@ -25,6 +25,8 @@ Sheets:
 - **指标 Indicators** — the 1 + 5 national indicators with threshold and status.
 - **数据质量 Data quality** — data-quality score, per-enterprise scores, meters with low
   completeness, and the reconciliation gaps of the run (if given).
+- **企业名录 Enterprises** (when the enterprises are given) — each enterprise with its USCC,
+  GB/T 4754 industry, zone and 工业增加值.
 
 Every numeric cell has a number format (thousands separators, decimals, % for shares; units
 in the headers or a unit column), the header rows are frozen, and every sheet has an A4 landscape
@@ -53,7 +55,8 @@ from zeropark.errors import FactorNotFound
 from zeropark.factors import Factor, FactorSet
 from zeropark.i18n import PARTY_KEYS, party_label, translate
 from zeropark.indicators import STATUS_LABEL, IndicatorTable
-from zeropark.model import CARRIER_LABEL_ZH, Carrier
+from zeropark.industry import industry_label
+from zeropark.model import CARRIER_LABEL_ZH, Carrier, Enterprise
 from zeropark.monitoring.quality import DataQuality
 
 __all__ = ["LINE_COLUMNS", "inventory_workbook_bytes", "write_inventory_workbook"]
@@ -63,6 +66,7 @@ SHEET_LINES = "清单明细"
 SHEET_FACTORS = "排放因子"
 SHEET_INDICATORS = "指标"
 SHEET_QUALITY = "数据质量"
+SHEET_ENTERPRISES = "企业名录"
 
 #: Columns of 清单明细: key, Chinese header, English header, width.
 LINE_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
@@ -766,6 +770,36 @@ def _write_quality(ws: Worksheet, inv: Inventory, quality: DataQuality | None) -
     _print_setup(ws, f"A1:F{max(r, ws.max_row)}")
 
 
+def _write_enterprises(ws: Worksheet, enterprises: Sequence[Enterprise], zones: Mapping[str, str]) -> None:
+    cols = [
+        ("企业编号", "Id", 22),
+        ("企业名称", "Name", 40),
+        ("统一社会信用代码", "USCC", 22),
+        ("行业（GB/T 4754）", "Industry (GB/T 4754)", 40),
+        ("片区", "Zone", 24),
+        ("园区公共设施", "Public facility", 12),
+        ("工业增加值 (万元)", "Value added (10⁴ CNY)", 16),
+    ]
+    _header(ws, 1, [(a, b) for a, b, _ in cols], [w for *_x, w in cols])
+    r = 3
+    for e in sorted(enterprises, key=lambda e: (e.is_public_facility, e.id)):
+        values: list[Any] = [
+            e.id,
+            e.name,
+            e.uscc,
+            industry_label(e.industry_code),
+            zones.get(e.zone_id or "", e.zone_id or ""),
+            "是 yes" if e.is_public_facility else "",
+            e.value_added_10k_cny,
+        ]
+        for j, v in enumerate(values, start=1):
+            ws.cell(row=r, column=j, value=v)
+        ws.cell(row=r, column=7).number_format = FMT_TONNES
+        r += 1
+    ws.freeze_panes = "C3"
+    _print_setup(ws, f"A1:{get_column_letter(len(cols))}{max(r - 1, 2)}", title_rows="1:2")
+
+
 # --------------------------------------------------------------------------------------------
 # Entry points
 # --------------------------------------------------------------------------------------------
@@ -780,6 +814,7 @@ def _build(
     enterprise_names: Mapping[str, str],
     zone_names: Mapping[str, str],
     data_quality: DataQuality | None,
+    enterprises: Sequence[Enterprise] = (),
 ) -> openpyxl.Workbook:
     wb = openpyxl.Workbook()
     summary = wb.active
@@ -792,6 +827,8 @@ def _build(
     if indicators is not None:
         _write_indicators(wb.create_sheet(SHEET_INDICATORS), indicators)
     _write_quality(wb.create_sheet(SHEET_QUALITY), inventory, data_quality)
+    if enterprises:
+        _write_enterprises(wb.create_sheet(SHEET_ENTERPRISES), enterprises, zone_names)
     return wb
 
 
@@ -855,6 +892,7 @@ def inventory_workbook_bytes(inventory: Inventory, **kwargs: Any) -> bytes:
         enterprise_names=kwargs.get("enterprise_names") or {},
         zone_names=kwargs.get("zone_names") or {},
         data_quality=kwargs.get("data_quality"),
+        enterprises=kwargs.get("enterprises") or (),
     )
     wb.save(buf)
     return buf.getvalue()

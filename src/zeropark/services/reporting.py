@@ -230,6 +230,7 @@ def render(
         enterprise_names=data.enterprise_names,
         zone_names={z.id: z.name for z in data.zones},
         data_quality=data.quality,
+        enterprises=data.enterprises,
     )
 
 
