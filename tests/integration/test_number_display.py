@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy import Engine
+from test_web_pages import PAGES
 from typer.testing import CliRunner
 
 from zeropark import demo
@@ -68,6 +69,14 @@ def test_factor_values_show_their_cited_precision(park: tuple[TestClient, Any, s
     text = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf.content)).pages)
     for page, shown in (("factors", factors), ("item", item), ("pdf", text)):
         assert not ARTEFACT.search(shown), (page, ARTEFACT.findall(shown)[:5])
+    # and on every page of the park manager's workspace
+    for path in PAGES:
+        if path.endswith(".xlsx"):
+            continue
+        sep = "&" if "?" in path else "?"
+        html = client.get(f"{path}{sep}year={year}").text
+        shown = re.sub(r"<script[^>]*>.*?</script>", "", html, flags=re.S)  # chart data is not text
+        assert not ARTEFACT.search(shown), (path, ARTEFACT.findall(shown)[:5])
 
 
 def test_cli_shows_the_canonical_value_without_artefact() -> None:
