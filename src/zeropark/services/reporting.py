@@ -185,7 +185,11 @@ def _measures(scope: Scope, park_id: str, inv: Inventory | None, park_view: bool
             )
     if park_view:
         latest: dict[str, optimization.RunSummary] = {}
-        for run in optimization.list_runs(scope, park_id):
+        try:
+            runs = optimization.list_runs(scope, park_id)
+        except PermissionDenied:  # a role that may not read optimisation runs: none listed
+            runs = []
+        for run in runs:
             if run.status != "infeasible" and run.mode not in latest:
                 latest[run.mode] = run
         for mode, run in sorted(latest.items()):
