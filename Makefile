@@ -4,6 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 ASSETS  := src/zeropark/web/static/vendor/.installed
+FONTS   := src/zeropark/web/static/vendor/fonts
 
 .PHONY: demo test setup assets services lint typecheck bench clean
 
@@ -17,6 +18,13 @@ $(ASSETS): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	mkdir -p src/zeropark/web/static/vendor
 	cp node_modules/echarts/dist/echarts.min.js node_modules/htmx.org/dist/htmx.min.js src/zeropark/web/static/vendor/
+	# Noto Sans SC (OFL-1.1): TrueType for the PDF report and its charts, WOFF2 subsets for the pages
+	mkdir -p $(FONTS)/noto-sans-sc/files
+	cp node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf $(FONTS)/NotoSansSC-Regular.ttf
+	cp node_modules/@expo-google-fonts/noto-sans-sc/700Bold/NotoSansSC_700Bold.ttf $(FONTS)/NotoSansSC-Bold.ttf
+	cp node_modules/@expo-google-fonts/noto-sans-sc/LICENSE_FONT $(FONTS)/OFL.txt
+	cp node_modules/@fontsource/noto-sans-sc/400.css node_modules/@fontsource/noto-sans-sc/700.css $(FONTS)/noto-sans-sc/
+	cp node_modules/@fontsource/noto-sans-sc/files/noto-sans-sc-*-400-normal.woff2 node_modules/@fontsource/noto-sans-sc/files/noto-sans-sc-*-700-normal.woff2 $(FONTS)/noto-sans-sc/files/
 	touch $(ASSETS)
 
 setup: $(STAMP) $(ASSETS)  ## install Python deps into .venv and front-end assets from npm

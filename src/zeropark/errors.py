@@ -156,3 +156,7 @@ class NotFound(ZeroparkError):
 
 class PermissionDenied(ZeroparkError):
     """The current user's role or tenant does not allow this action."""
+
+
+class SetupError(ZeroparkError):
+    """A file the installation provides is missing (e.g. the report font): run ``make setup``."""

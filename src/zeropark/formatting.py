@@ -2,11 +2,13 @@
 
 Numbers are shown with the precision the quantity deserves: emissions and energy with one or two
 decimals and thousands separators, shares as percent with one decimal, intensities with three
-decimals. A missing value prints as an em dash, never as 0.
+decimals, factors with the significant digits they were cited with (:func:`sig`, never a float
+artefact such as ``0.9400000000000001``). A missing value prints as an em dash, never as 0.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +34,51 @@ def num(value: Any, decimals: int = 1) -> str:
     if v != v:  # NaN
         return MISSING
     return f"{v:,.{decimals}f}"
+
+
+#: Most significant digits a float carries reliably (IEEE 754 double: 15).
+MAX_SIGNIFICANT = 15
+
+
+def precision(value: float) -> int:
+    """Significant digits ``value`` was written with: the fewest that give back the same number.
+
+    A factor converted once to its canonical unit keeps the precision it was cited with, but the
+    binary float may carry an artefact in its 16th–17th digit (94 % → ``0.9400000000000001``,
+    15.3 tC/TJ → ``0.015300000000000001`` tC/GJ). The precision is the fewest significant digits
+    ``d`` (at most :data:`MAX_SIGNIFICANT`) whose rounding is within 1e-12 (relative) of the value.
+
+    >>> precision(0.9400000000000001), precision(0.015300000000000001), precision(389.31)
+    (2, 3, 5)
+    """
+    if value == 0 or not math.isfinite(value):
+        return 1
+    for digits in range(1, MAX_SIGNIFICANT + 1):
+        if abs(float(f"{value:.{digits}g}") - value) <= 1e-12 * abs(value):
+            return digits
+    return MAX_SIGNIFICANT
+
+
+def sig(value: Any, digits: int | None = None) -> str:
+    """A number to ``digits`` significant digits (default: its own :func:`precision`), no exponent.
+
+    ``0.9400000000000001`` → ``0.94``; ``0.015300000000000001`` → ``0.0153``; ``23900`` → ``23,900``;
+    ``sig(2.1622, 3)`` → ``2.16``; None/NaN → ``—``.
+    """
+    if value is None:
+        return MISSING
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(v):
+        return MISSING
+    if v == 0:
+        return "0"
+    d = precision(v) if digits is None else max(1, digits)
+    rounded = float(f"{v:.{d}g}")
+    decimals = max(0, d - 1 - math.floor(math.log10(abs(rounded))))
+    return f"{rounded:,.{decimals}f}"
 
 
 def pct(value: Any, decimals: int = 1) -> str:
@@ -113,8 +160,9 @@ def indicator_display(row: IndicatorRow, lang: str = "zh") -> IndicatorDisplay:
 
 
 def register_filters(env: Environment) -> None:
-    """Make ``num``, ``pct``, ``local_time`` and ``quality_flags`` available as Jinja2 filters."""
+    """Make ``num``, ``sig``, ``pct``, ``local_time`` and ``quality_flags`` available as Jinja2 filters."""
     env.filters["num"] = num
+    env.filters["sig"] = sig
     env.filters["pct"] = pct
     env.filters["local_time"] = local_time
     env.filters["quality_flags"] = quality_flags

@@ -282,13 +282,13 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     # report-only
     "rpt_cover_title": ("{year} 年度园区碳排放报告", "Park carbon report {year}"),
     "rpt_summary": ("一、摘要", "1. Summary"),
-    "rpt_methods": ("二、国家方法与 GHG Protocol 对照", "2. National method and GHG Protocol"),
-    "rpt_breakdown": ("三、按企业与排放源", "3. By enterprise and source"),
-    "rpt_indicators": ("四、指标表", "4. Indicators"),
-    "rpt_options": ("五、核算方法选项说明", "5. Method options"),
-    "rpt_factor_sources": ("六、排放因子来源", "6. Emission factor sources"),
-    "rpt_quality": ("七、数据质量", "7. Data quality"),
-    "rpt_provenance": ("八、溯源信息", "8. Provenance"),
+    "rpt_methods": ("三、国家方法与 GHG Protocol 对照", "3. National method and GHG Protocol"),
+    "rpt_breakdown": ("四、按企业与排放源", "4. By enterprise and source"),
+    "rpt_indicators": ("六、指标表", "6. Indicators"),
+    "rpt_options": ("八、核算方法选项说明", "8. Method options"),
+    "rpt_factor_sources": ("九、排放因子来源", "9. Emission factor sources"),
+    "rpt_quality": ("十、数据来源与数据质量", "10. Data sources and quality"),
+    "rpt_provenance": ("十一、核查状态与溯源信息", "11. Verification and provenance"),
     "rpt_generated": ("生成时间", "Generated"),
     "rpt_sign_off": ("签核状态", "Sign-off status"),
     "rpt_verdict_pass": (
@@ -450,6 +450,103 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "For a DingTalk robot with signing, give its SEC… secret. Webhook URLs and secrets are never "
         "shown in full again, nor logged.",
     ),
+    # --- the annual report as a reviewer reads it (reports/templates/report_annual.html) ---
+    "rpt_profile": ("二、园区概况与核算边界", "2. Park profile and boundary"),
+    "rpt_yoy": ("五、同比变化", "5. Year-on-year comparison"),
+    "rpt_measures": ("七、减排措施与路线图", "7. Reduction measures and roadmap"),
+    "rpt_commitment": ("十二、承诺与签章", "12. Commitment and signatures"),
+    "rpt_verification": ("核查状态", "Verification status"),
+    "rpt_boundary": ("核算边界", "Accounting boundary"),
+    "rpt_boundary_text": (
+        "园区四至范围内全部用能单位（{zones} 个片区，{enterprises} 家企业及公共设施）的能源活动与工业生产过程"
+        "二氧化碳排放；电力、热力按净受入计。",
+        "Energy and industrial-process CO2 of every unit inside the park's boundary ({zones} zones, "
+        "{enterprises} enterprises and public facilities); electricity and heat by net inflow.",
+    ),
+    "rpt_location": ("位置（纬度，经度）", "Location (latitude, longitude)"),
+    "rpt_zones": ("片区", "Zones"),
+    "rpt_enterprise_list": ("园区企业名录", "Enterprises of the park"),
+    "rpt_industry": ("行业（GB/T 4754）", "Industry (GB/T 4754)"),
+    "rpt_public_facility": ("园区公共设施", "public facility"),
+    "rpt_item": ("项目", "Item"),
+    "rpt_national_col": ("国家方法 (tCO2)", "National method (tCO2)"),
+    "rpt_ghg_location_col": ("GHG 基于位置 (tCO2e)", "GHG location-based (tCO2e)"),
+    "rpt_ghg_market_col": ("GHG 基于市场 (tCO2e)", "GHG market-based (tCO2e)"),
+    "rpt_methods_note": (
+        "两种方法的差异：国家方法按净受入计电力（化石能源电力因子），GHG Protocol 以基于位置（全国平均因子）"
+        "和基于市场（绿电/绿证与剩余因子）双口径报告范围二；两列不可相加。",
+        "Why they differ: the national method counts net electricity inflow at the fossil-power factor; "
+        "the GHG Protocol reports Scope 2 twice, location-based (national average factor) and "
+        "market-based (green power and a residual factor); the two columns are never added.",
+    ),
+    "rpt_no_ghg": ("无 GHG Protocol 核算结果", "No GHG Protocol run"),
+    "rpt_change": ("变化", "Change"),
+    "rpt_change_pct": ("变化率 (%)", "Change (%)"),
+    "rpt_no_previous": (
+        "无 {year} 年度核算结果，无法同比；{base} 年为零碳园区建设基准年。",
+        "No accounted run for {year}; no year-on-year comparison. {base} is the base year of the "
+        "zero-carbon park programme.",
+    ),
+    "rpt_measure": ("措施", "Measure"),
+    "rpt_detail": ("说明", "Detail"),
+    "rpt_mwh": ("电量 (MWh)", "Electricity (MWh)"),
+    "rpt_avoided": ("折算减排量 (tCO2)", "Avoided emissions (tCO2)"),
+    "rpt_avoided_note": (
+        "折算减排量 = 电量 × 本次核算外购电力所用因子（{ef} tCO2/MWh），为估算值，已体现在上述排放总量中，"
+        "不可再次扣减。",
+        "Avoided emissions = electricity × the factor this run applied to purchased electricity "
+        "({ef} tCO2/MWh): an estimate, already reflected in the totals above, not to be deducted again.",
+    ),
+    "rpt_no_measures": ("数据中无减排措施记录。", "The data record no reduction measure."),
+    "rpt_roadmap_none": (
+        "路线图：平台尚无已确认的分年度减排路线图，请在申报书中另附。",
+        "Roadmap: no confirmed year-by-year reduction roadmap is recorded in the platform yet; attach it "
+        "to the application.",
+    ),
+    "rpt_sources_title": ("数据来源", "Data sources"),
+    "rpt_sources_text": (
+        "本报告数据来自园区能源计量系统的 {meters} 台计量器具（在线采集）及企业填报的能源消费、绿电绿证等"
+        "活动数据，共形成 {lines} 条核算清单条目；每条均可追溯至计量读数或填报凭证（见清单明细）。",
+        "The data come from {meters} meters of the park's energy metering system (collected online) and "
+        "the activity data enterprises filed (energy consumption, green power and certificates), "
+        "{lines} inventory line items in all; each traces back to meter readings or filed records "
+        "(see the line items).",
+    ),
+    "rpt_quality_statement": ("数据质量声明", "Data-quality statement"),
+    "rpt_quality_text": (
+        "数据质量评分 {score}/100，数据完整率 {completeness}%；完整率低于 95% 的计量器具 {below} 台，"
+        "隔离数据 {quarantined} 条，读数冲突 {conflicts} 处。缺测数据未作零值处理，按插补规则标记。",
+        "Data-quality score {score}/100, completeness {completeness} %; {below} meters below 95 % "
+        "complete, {quarantined} records quarantined, {conflicts} conflicting readings. Missing data "
+        "are never taken as zero; filled values are flagged by their rule.",
+    ),
+    "rpt_verified_text": (
+        "已由 {who} 于 {when}（北京时间）签核，清单冻结不可修改。",
+        "Signed off by {who} on {when} (Beijing time); the inventory is frozen.",
+    ),
+    "rpt_not_verified_text": (
+        "本次核算结果尚未经核查人员签核（草稿）。",
+        "This inventory has not been signed off by a verifier (draft).",
+    ),
+    "rpt_commitment_text": (
+        "本单位承诺：本报告所载园区基本情况、能源消费与碳排放数据真实、准确、完整，核算方法与排放因子来源"
+        "如实列明，相关原始记录与凭证妥善保存备查。如有不实，愿承担相应责任。",
+        "We declare that the park information, energy and emissions data in this report are true, "
+        "accurate and complete, that the methods and factor sources are stated as applied, and that "
+        "the original records are kept for inspection. We accept responsibility for any misstatement.",
+    ),
+    "rpt_sign_unit": ("园区管理机构（盖章）", "Park management body (seal)"),
+    "rpt_sign_head": ("负责人（签字）", "Person in charge (signature)"),
+    "rpt_sign_preparer": ("填报人（签字）", "Prepared by (signature)"),
+    "rpt_sign_phone": ("联系电话", "Telephone"),
+    "rpt_sign_date": ("日期", "Date"),
+    "rpt_beijing_time": ("北京时间", "Beijing time"),
+    "rpt_clean_share": ("清洁能源消费占比 (%)", "Clean-energy share (%)"),
+    "rpt_province_grid": ("所在省份 · 区域电网", "Province · regional grid"),
+    "rpt_enterprise_count": ("企业数", "Enterprises"),
+    "confidence_P": ("一手文件", "primary document"),
+    "confidence_S": ("二手来源", "secondary sources"),
+    "confidence_UNCERTAIN": ("待核实", "to be checked"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

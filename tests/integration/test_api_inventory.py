@@ -237,7 +237,7 @@ def test_factor_sets_list_show_and_upload(api: ApiModule, c: dict[str, TestClien
     assert c["verifier"].post("/api/v1/factor-sets", data={"name": "mine"}, files=files).status_code == 403
     r = c["manager"].post("/api/v1/factor-sets", data={"name": "mine"}, files=files)
     assert r.status_code == 201, r.text
-    assert r.json()["name"] == "mine" and r.json()["version"].startswith("2025.1+")
+    assert r.json()["name"] == "mine" and r.json()["version"].startswith("2025.2+")
     bad = (
         header
         + "\ng1,grid_electricity,electricity,average,zero point five,kgCO2/kWh,全国,2024,mee_grid_2022,,\n"

@@ -36,7 +36,7 @@ def test_builtin_round_trip(engine: Engine) -> None:
     stored = ensure_builtin_factor_set(engine)
     assert (stored.name, stored.version, stored.sha256) == (builtin.name, builtin.version, builtin.sha256)
     assert stored.is_builtin
-    again = get_factor_set(engine, "CN-park-2025", "2025.1")
+    again = get_factor_set(engine, "CN-park-2025", "2025.2")
     assert again.sha256 == builtin.sha256
     assert again.factors == builtin.factors
     # a recomputation from the stored set gives the same numbers: diesel 3.0959 tCO2/t
@@ -53,12 +53,12 @@ def test_custom_set_stored_and_listed(engine: Engine, tmp_path: Path) -> None:
     ensure_builtin_factor_set(engine)
     stored = save_factor_set(engine, custom, created_by="alice")
     assert stored.created_by == "alice" and not stored.is_builtin
-    assert "CN-park-2025@2025.1" in stored.description
+    assert "CN-park-2025@2025.2" in stored.description
     back = get_factor_set(engine, "my-park")  # latest version of that name
     assert back.version == custom.version and back.sha256 == custom.sha256
     assert back.grid_electricity(GridCalibre.AVERAGE, 2024, "华东").value == pytest.approx(0.4512)
     names = [(s.name, s.version) for s in list_factor_sets(engine)]
-    assert names == [("CN-park-2025", "2025.1"), ("my-park", custom.version)]
+    assert names == [("CN-park-2025", "2025.2"), ("my-park", custom.version)]
 
 
 def test_versions_are_immutable(engine: Engine, tmp_path: Path) -> None:
@@ -77,12 +77,12 @@ def test_missing_and_tampered(engine: Engine) -> None:
         get_factor_set(engine, "nope", "1")
     ensure_builtin_factor_set(engine)
     with transaction(engine) as session:
-        row = session.get(FactorSetRow, ("CN-park-2025", "2025.1"))
+        row = session.get(FactorSetRow, ("CN-park-2025", "2025.2"))
         assert row is not None
         tampered = row.content_csv.replace("0.8325", "0.5325")
         session.execute(update(FactorSetRow).values(content_csv=tampered))
     with pytest.raises(ValidationError, match="differs from the recorded"):
-        get_factor_set(engine, "CN-park-2025", "2025.1")
+        get_factor_set(engine, "CN-park-2025", "2025.2")
 
 
 # --- CLI ----------------------------------------------------------------------------------

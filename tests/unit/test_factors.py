@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from zeropark.factors import (
     set_from_content,
 )
 from zeropark.factors.factorset import FACTOR_COLUMNS
+from zeropark.factors.loader import is_official_url, parse_sources
 from zeropark.model import FOSSIL_FUELS, Carrier
 
 DATA = resources.files("zeropark.factors").joinpath("data")
@@ -67,13 +69,78 @@ def test_sources_are_complete() -> None:
         assert row["confidence"] in {"P", "S", "UNCERTAIN"}, row["id"]
 
 
+#: Hosts of sites that re-post official documents (news aggregators, portals): never a citation.
+REPOSTS = ("daydaynews.cc", "szcbn.com", "163.com", "reportify.ai", "sohu.com", "baidu.com", "tanpaifang.com")
+
+
+def test_every_source_cites_the_official_document() -> None:
+    """Issuer, document number, date of issue and where the issuer publishes it; no re-post."""
+    for row in _data_rows("sources.csv"):
+        sid = row["id"]
+        assert row["issuer"] and row["published"], sid
+        # only an [UNCERTAIN] source (stated so in every report) may still lack its number
+        assert row["number"] or row["confidence"] == "UNCERTAIN", f"{sid}: no document number"
+        assert re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", row["date"]), f"{sid}: date {row['date']!r}"
+        assert not any(r in row["url"] for r in REPOSTS), f"{sid}: {row['url']} is a re-post"
+        assert row["url"] == "" or is_official_url(row["url"]), f"{sid}: {row['url']}"
+
+
+def test_grid_factors_cite_the_mee_announcements() -> None:
+    """The grid factors (most of a park's total) cite each 公告 by number, date and its page on mee.gov.cn."""
+    rows = {r["id"]: r for r in _data_rows("sources.csv")}
+    expected = {
+        "mee_grid_2021": ("公告2024年第12号", "2024-04-12"),
+        "mee_grid_2022": ("公告2024年第33号", "2024-12-20"),
+        "mee_grid_2023": ("公告2025年第47号", "2025-12-31"),
+    }
+    for sid, (number, date) in expected.items():
+        row = rows[sid]
+        assert (row["number"], row["date"]) == (number, date), sid
+        assert row["issuer"].startswith("生态环境部 / 国家统计局"), sid
+        assert row["url"].startswith("https://www.mee.gov.cn/xxgk2018/"), sid
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("number", "", "column 'number': empty number; give the document's number"),
+        ("issuer", "", "column 'issuer': empty issuer; name the issuing body"),
+        ("date", "", "column 'date': empty date"),
+        ("date", "2024-13-01", "column 'date': date '2024-13-01' is not YYYY-MM-DD"),
+        ("published", "", "column 'published': empty published"),
+        ("url", "https://daydaynews.cc/zh-hant/finance/3899452.html", "not on an issuer's own site"),
+    ],
+)
+def test_library_rejects_a_source_without_an_official_citation(column: str, value: str, message: str) -> None:
+    good = {
+        "id": "mee_grid_2021",
+        "title": "关于发布2021年电力二氧化碳排放因子的公告",
+        "issuer": "生态环境部 / 国家统计局",
+        "number": "公告2024年第12号",
+        "date": "2024-04-12",
+        "published": "生态环境部网站",
+        "year": "2024",
+        "table": "",
+        "url": "https://www.mee.gov.cn/xxgk2018/xxgk/xxgk01/202404/t20240412_1070565.html",
+        "confidence": "P",
+    }
+    header = ",".join(good)
+    assert (
+        parse_sources(header + "\n" + ",".join(good.values()) + "\n")["mee_grid_2021"].number
+        == "公告2024年第12号"
+    )
+    bad = good | {column: value}
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        parse_sources(header + "\n" + ",".join(bad.values()) + "\n")
+
+
 def test_factor_ids_unique_across_files() -> None:
     ids = [r["id"] for f in _factor_files() for r in _data_rows(f)]
     assert len(ids) == len(set(ids))
 
 
 def test_builtin_set_identity(fs: FactorSet) -> None:
-    assert (fs.name, fs.version) == ("CN-park-2025", "2025.1")
+    assert (fs.name, fs.version) == ("CN-park-2025", "2025.2")
     assert fs.sha256 == hashlib.sha256(fs.content_csv().encode("utf-8")).hexdigest()
     assert len(fs.factors) == sum(len(_data_rows(f)) for f in _factor_files())
     assert load_factor_set() is fs  # cached, immutable
@@ -81,9 +148,13 @@ def test_builtin_set_identity(fs: FactorSet) -> None:
         fs.version = "x"  # type: ignore[misc]
 
 
-#: sha256 of CN-park-2025 2025.1. Stored runs cite (name, version, sha256): when the data files change,
+#: sha256 of each released CN-park-2025 version (2025.2: sources cite number, date and the issuer's own
+#: site; values unchanged). Stored runs cite (name, version, sha256): when the data files change,
 #: bump the version in factors/data/sets.csv, regenerate the tables of docs/factors.md, then update this.
-PINNED = {"2025.1": "f52ecbd08900acb7d9c0bf123c28ca26b597ceb8f0c62fab60cf742d449de924"}
+PINNED = {
+    "2025.1": "f52ecbd08900acb7d9c0bf123c28ca26b597ceb8f0c62fab60cf742d449de924",
+    "2025.2": "9f7d314045f72566a7827402d743f7e44eec3503b703917fa81e774da696a901",
+}
 
 
 def test_builtin_version_pins_content(fs: FactorSet) -> None:
@@ -261,7 +332,7 @@ def test_labels(fs: FactorSet) -> None:
     f = fs.get("fuel.natural_gas.ncv")
     assert (f.label_zh, f.label_en) == ("天然气 低位发热量", "natural gas NCV")
     assert fs.get("sc.electricity.equal_value.2022").label_zh == "电力 等价值"
-    with pytest.raises(FactorNotFound, match="id 'nope'.*CN-park-2025@2025.1"):
+    with pytest.raises(FactorNotFound, match="id 'nope'.*CN-park-2025@2025.2"):
         fs.get("nope")
 
 
@@ -301,8 +372,8 @@ def test_custom_set_overrides_and_adds(tmp_path: Path, fs: FactorSet) -> None:
     path = _write(tmp_path, INLINE + "\n" + "\n".join(rows) + "\n")
     custom = load_custom_csv(path, name="my-park", base=fs)
     assert custom.name == "my-park"
-    assert custom.version == f"2025.1+{custom.sha256[:12]}"
-    assert custom.base == "CN-park-2025@2025.1"
+    assert custom.version == f"2025.2+{custom.sha256[:12]}"
+    assert custom.base == "CN-park-2025@2025.2"
     # measured NCV (new id, same lookup key) replaces the default; same id replaces too
     assert custom.overrides == ("fuel.natural_gas.ncv", "grid.fossil.cn.2022")
     assert custom.fuel(Carrier.NATURAL_GAS).ncv_gj_per_unit == pytest.approx(0.0362)  # 36.2 MJ/m³

@@ -31,6 +31,7 @@ from zeropark.errors import (
     OptimizationError,
     PermissionDenied,
     RunFrozen,
+    SetupError,
     ValidationError,
     ZeroparkError,
 )
@@ -95,6 +96,8 @@ def _status_for(exc: ZeroparkError) -> int:
         return 422
     if isinstance(exc, AccountingError | Infeasible | OptimizationError | RunFrozen):
         return 409
+    if isinstance(exc, SetupError):
+        return 503
     return 400
 
 

@@ -359,7 +359,7 @@ class FactorSetOut(BaseModel):
 
 
 class SourceOut(BaseModel):
-    """Where a factor comes from."""
+    """Where a factor comes from: the official document (issuer, number, date, where published)."""
 
     id: str
     title: str
@@ -368,6 +368,9 @@ class SourceOut(BaseModel):
     table: str
     url: str
     confidence: str
+    number: str = Field("", description="文号 / standard number / DOI of the document")
+    date: str = Field("", description="date of issue, YYYY-MM-DD (or YYYY-MM / YYYY)")
+    published: str = Field("", description="where the issuer publishes it")
 
 
 class FactorOut(BaseModel):

@@ -77,6 +77,9 @@ def factor_out(f: Factor) -> FactorOut:
             table=s.table,
             url=s.url,
             confidence=str(s.confidence),
+            number=s.number,
+            date=s.date,
+            published=s.published,
         ),
     )
 

@@ -18,6 +18,7 @@ from zeropark.factors import (
     builtin_set_names,
     load_factor_set,
 )
+from zeropark.formatting import sig
 from zeropark.services.factor_sets import load_custom_set, resolve_factor_set
 from zeropark.settings import get_settings
 from zeropark.store.factor_repo import list_factor_sets
@@ -55,7 +56,7 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.6g}"
+    return sig(x)
 
 
 @factors_app.command("list")
@@ -111,7 +112,7 @@ def _detail_table(f: Factor, fs: FactorSet) -> Table:
         ("key", f.key),
         ("parameter", f.parameter),
         ("引用值 cited value", f"{_fmt(f.cited_value)} {f.cited_unit}"),
-        ("标准值 canonical value", f"{f.value!r} {f.unit}"),
+        ("标准值 canonical value", f"{sig(f.value)} {f.unit}"),
         ("地区 region", f.region or "—"),
         ("年份 year", str(f.year) if f.year is not None else "—"),
         ("不确定性 uncertainty", uncertainty),
@@ -145,7 +146,7 @@ def show_factor(
 
 @factors_app.command("sources")
 def list_sources(factor_set: SetOption = None) -> None:
-    """列出出处 List the sources a set cites (id, issuer, title, year, table, URL, confidence)."""
+    """列出出处 List the sources a set cites (id, issuer, title, number, date, table, URL, confidence)."""
     try:
         fs = _resolve_set(factor_set)
     except (NotFound, DataError, KeyError) as exc:
@@ -154,14 +155,15 @@ def list_sources(factor_set: SetOption = None) -> None:
     for f in fs.factors:
         used[f.source.id] = used.get(f.source.id, 0) + 1
     table = Table(title=f"sources 出处 — {fs.label}")
-    for column in ("id", "issuer", "title", "year", "table", "url", "conf.", "factors"):
+    for column in ("id", "issuer", "title", "文号 number", "date", "table", "url", "conf.", "factors"):
         table.add_column(column, overflow="fold")
     for src in fs.sources:
         table.add_row(
             src.id,
             src.issuer,
             src.title,
-            str(src.year or ""),
+            src.number,
+            src.date or str(src.year or ""),
             src.table,
             src.url,
             src.confidence.value,

@@ -41,6 +41,7 @@ from zeropark.units import CO2_PER_C
 __all__ = [
     "ASSESSMENTS",
     "CONTENT_COLUMNS",
+    "OPTIONAL_SOURCE_COLUMNS",
     "FACTOR_COLUMNS",
     "NATIONAL",
     "SOURCE_COLUMNS",
@@ -82,7 +83,12 @@ SOURCE_COLUMNS: tuple[str, ...] = (
     "source_table",
     "source_url",
     "source_confidence",
+    "source_number",
+    "source_date",
+    "source_published",
 )
+#: Source columns a custom set or a stored content CSV may leave out (older files, a lab report).
+OPTIONAL_SOURCE_COLUMNS: tuple[str, ...] = ("source_number", "source_date", "source_published")
 #: Columns of the self-contained serialisation (:meth:`FactorSet.content_csv`), hashed for ``sha256``.
 CONTENT_COLUMNS: tuple[str, ...] = FACTOR_COLUMNS + SOURCE_COLUMNS
 
@@ -207,7 +213,13 @@ def carrier_of(key: str) -> Carrier:
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """出处: the document a factor is taken from."""
+    """出处: the document a factor is taken from.
+
+    ``number`` is the document's own identifier (文号 such as 公告2024年第12号 or 发改办气候〔2013〕2526号,
+    a standard's number, a DOI or ISBN), ``date`` its date of issue (ISO ``YYYY-MM-DD``, or
+    ``YYYY-MM`` / ``YYYY`` when only that is known), ``published`` where the issuer publishes it
+    and ``url`` the issuer's own address of it — never a re-post.
+    """
 
     id: str
     title: str
@@ -216,16 +228,15 @@ class Source:
     table: str
     url: str
     confidence: Confidence
+    number: str = ""
+    date: str = ""
+    published: str = ""
 
     def citation(self) -> str:
-        """Full citation: issuer, title, year, table, URL, confidence."""
-        parts = [self.issuer, self.title]
-        if self.year is not None:
-            parts.append(str(self.year))
-        if self.table:
-            parts.append(self.table)
-        if self.url:
-            parts.append(self.url)
+        """Full citation: issuer, title, number, date, table, where published, URL, confidence."""
+        parts = [self.issuer, self.title, self.number]
+        parts.append(self.date or ("" if self.year is None else str(self.year)))
+        parts.extend([self.table, self.published, self.url])
         return ", ".join(p for p in parts if p) + f" [{self.confidence.value}]"
 
 
@@ -369,6 +380,9 @@ def content_csv(factors: Iterable[Factor]) -> str:
                 s.table,
                 s.url,
                 s.confidence.value,
+                s.number,
+                s.date,
+                s.published,
             ]
         )
     return buf.getvalue()

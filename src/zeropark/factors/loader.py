@@ -7,15 +7,17 @@ file, the row (1-based, header = row 1, as a spreadsheet shows it), the column a
 
 A custom CSV has the columns of a factor table (``FACTOR_COLUMNS``) and, optionally, the source
 columns (``SOURCE_COLUMNS``: ``source_title, source_issuer, source_year, source_table, source_url,
-source_confidence``) to cite a document the base set does not know (a supplier's certificate, a lab
-report of measured NCV). Its rows override the base set's rows with the same id or the same
-(kind, key, parameter, region, year); the result is a new immutable version
+source_confidence``, and optionally ``source_number, source_date, source_published``) to cite a
+document the base set does not know (a supplier's certificate, a lab report of measured NCV). Its
+rows override the base set's rows with the same id or the same (kind, key, parameter, region,
+year); the result is a new immutable version
 ``<base version>+<first 12 hex digits of its sha256>``.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import io
 import math
 from collections.abc import Iterable, Mapping
@@ -28,6 +30,7 @@ from zeropark.factors.factorset import (
     CONTENT_COLUMNS,
     FACTOR_COLUMNS,
     NATIONAL,
+    OPTIONAL_SOURCE_COLUMNS,
     PARAMETERS,
     Confidence,
     Factor,
@@ -55,7 +58,28 @@ __all__ = [
 BUILTIN_SET = "CN-park-2025"
 #: The built-in tables (sets.csv, sources.csv, one CSV per kind), shipped beside this module.
 _DATA_DIR = Path(__file__).with_name("data")
-_SOURCE_BASE_COLUMNS = ("id", "title", "issuer", "year", "table", "url", "confidence")
+_SOURCE_BASE_COLUMNS = (
+    "id",
+    "title",
+    "issuer",
+    "number",
+    "date",
+    "published",
+    "year",
+    "table",
+    "url",
+    "confidence",
+)
+#: Hosts of the issuers the built-in library cites (their own sites, never a re-post): ministries
+#: and agencies of the State Council (``gov.cn``), the national standards platform, the IPCC and
+#: its inventory programme, the UNFCCC, and the DOI resolver of a published book.
+OFFICIAL_HOSTS: tuple[str, ...] = (
+    "gov.cn",
+    "ipcc.ch",
+    "ipcc-nggip.iges.or.jp",
+    "unfccc.int",
+    "doi.org",
+)
 _CONFIDENCE_HELP = "P, S or UNCERTAIN"
 
 
@@ -98,12 +122,17 @@ def _parse_int(text: str) -> int:
 
 
 def parse_sources(text: str, file: str = "sources.csv") -> dict[str, Source]:
-    """Parse a sources table (``id,title,issuer,year,table,url,confidence``).
+    """Parse the library's sources table (``id,title,issuer,number,date,published,year,table,url,...``).
+
+    The library cites official documents only: every source names its issuer, the document's
+    number (文号, standard number, DOI/ISBN) and date, and where the issuer publishes it; a URL,
+    when given, is on the issuer's own site (:data:`OFFICIAL_HOSTS`), never a re-post.
 
     Raises
     ------
     ValidationError
-        On a missing column, an empty id or title, a duplicate id, a bad year or confidence.
+        On a missing column, an empty id, title, issuer, number, date or place of publication, a
+        duplicate id, a bad year, date or confidence, a URL that is not the issuer's own.
     """
     header, rows = _read_csv(text)
     errors = _missing_columns(header, _SOURCE_BASE_COLUMNS, file)
@@ -122,7 +151,11 @@ def parse_sources(text: str, file: str = "sources.csv") -> dict[str, Source]:
             file,
             line,
             prefix="",
+            number=row["number"],
+            date=row["date"],
+            published=row["published"],
         )
+        row_errors.extend(_official_citation_errors(row, file, line))
         if source is not None and source.id in sources:
             row_errors.append(
                 RowError(file, None, line, "id", f"duplicate source id '{source.id}'; ids must be unique")
@@ -133,6 +166,58 @@ def parse_sources(text: str, file: str = "sources.csv") -> dict[str, Source]:
     if errors:
         raise ValidationError(errors)
     return sources
+
+
+def _official_citation_errors(row: Mapping[str, str], file: str, line: int) -> list[RowError]:
+    """What a library source lacks to cite an official document (issuer, number, date, place)."""
+    errors: list[RowError] = []
+    needs = {
+        "issuer": "name the issuing body (e.g. 生态环境部 / 国家统计局)",
+        "number": "give the document's number (文号 such as 公告2024年第12号, a standard's number, a DOI)",
+        "date": "give the date of issue as YYYY-MM-DD (or YYYY-MM / YYYY when only that is known)",
+        "published": "say where the issuer publishes it (its website or the official gazette)",
+    }
+    # an [UNCERTAIN] source (stated as such in every report) may still lack its document number
+    optional = {"number"} if row["confidence"] == Confidence.UNCERTAIN.value else set()
+    for column, fix in needs.items():
+        if not row[column].strip() and column not in optional:
+            errors.append(RowError(file, None, line, column, f"empty {column}; {fix}"))
+    url = row["url"].strip()
+    if url and not is_official_url(url):
+        errors.append(
+            RowError(
+                file,
+                None,
+                line,
+                "url",
+                f"'{url}' is not on an issuer's own site ({', '.join(OFFICIAL_HOSTS)}); cite the "
+                "document where its issuer publishes it, never a re-post",
+            )
+        )
+    return errors
+
+
+def is_official_url(url: str) -> bool:
+    """Whether ``url`` is an https/http address on one of :data:`OFFICIAL_HOSTS` (or a subdomain)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in ("http", "https"):
+        return False
+    host = rest.split("/", 1)[0].split(":", 1)[0].lower()
+    return any(host == h or host.endswith("." + h) for h in OFFICIAL_HOSTS)
+
+
+def _valid_date(text: str) -> bool:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` with a real month and day."""
+    parts = text.split("-")
+    if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
+        return False
+    try:
+        _dt.date(
+            int(parts[0]), int(parts[1]) if len(parts) > 1 else 1, int(parts[2]) if len(parts) > 2 else 1
+        )
+    except ValueError:
+        return False
+    return all(len(p) == 2 for p in parts[1:])
 
 
 def _source_from_fields(
@@ -147,8 +232,17 @@ def _source_from_fields(
     line: int,
     *,
     prefix: str,
+    number: str = "",
+    date: str = "",
+    published: str = "",
 ) -> tuple[Source | None, list[RowError]]:
     errors: list[RowError] = []
+    if date and not _valid_date(date):
+        errors.append(
+            RowError(
+                file, None, line, f"{prefix}date", f"date '{date}' is not YYYY-MM-DD (or YYYY-MM / YYYY)"
+            )
+        )
     if not sid:
         errors.append(
             RowError(
@@ -190,7 +284,7 @@ def _source_from_fields(
         conf = Confidence.UNCERTAIN
     if errors:
         return None, errors
-    return Source(sid, title, issuer, year_value, table, url, conf), errors
+    return Source(sid, title, issuer, year_value, table, url, conf, number, date, published), errors
 
 
 def _check_key(kind: FactorKind, key: str) -> str | None:
@@ -396,6 +490,9 @@ def _resolve_source(
             file,
             line,
             prefix="source_",
+            number=row.get("source_number", "") or "",
+            date=row.get("source_date", "") or "",
+            published=row.get("source_published", "") or "",
         )
         errors.extend(inline_errors)
         if inline is None:
@@ -588,7 +685,8 @@ def set_from_content(
     """
     header, _ = _read_csv(content)
     file = f"{name}@{version}"
-    errors = _missing_columns(header, CONTENT_COLUMNS, file)
+    required = tuple(c for c in CONTENT_COLUMNS if c not in OPTIONAL_SOURCE_COLUMNS)
+    errors = _missing_columns(header, required, file)
     if errors:
         raise ValidationError(errors)
     factors, sources = parse_factor_rows(content, file, {}, allow_inline_sources=True)

@@ -2,7 +2,8 @@
 
 Charts are drawn with matplotlib's Agg backend at print resolution (200 dpi) and embedded in the
 report HTML as ``data:image/png`` URIs, so the report needs no browser and renders the same on
-every machine. Chinese labels use Noto Sans CJK (Debian ``fonts-noto-cjk``). PNG rather than SVG:
+every machine. Chinese labels use the project's own Noto Sans SC (:mod:`zeropark.reports.fonts`),
+never a system font, so a machine without CJK fonts draws the same charts. PNG rather than SVG:
 WeasyPrint draws an SVG with glyph outlines as thousands of paths, which made a report several
 times slower to render for no visible gain at print size.
 """
@@ -20,13 +21,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-#: Fonts tried in order for Chinese text (first one installed wins).
-CJK_FONTS: tuple[str, ...] = (
-    "Noto Sans CJK SC",
-    "Noto Sans CJK JP",
-    "Noto Serif CJK SC",
-    "WenQuanYi Zen Hei",
-)
+from zeropark.reports.fonts import FAMILY, font_files  # noqa: E402
+
 COLORS: tuple[str, ...] = (
     "#1a7f5a",
     "#3b82c4",
@@ -39,22 +35,27 @@ COLORS: tuple[str, ...] = (
 )
 
 
-def cjk_font() -> str | None:
-    """The first installed CJK font family, or None."""
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for name in CJK_FONTS:
-        if name in installed:
-            return name
-    return None
+def cjk_font() -> str:
+    """The shipped CJK font family (:data:`zeropark.reports.fonts.FAMILY`), registered with matplotlib.
+
+    Raises
+    ------
+    SetupError
+        The font files are missing (``make assets`` installs them).
+    """
+    registered = {f.fname for f in font_manager.fontManager.ttflist}
+    for path in font_files().values():
+        if str(path) not in registered:
+            font_manager.fontManager.addfont(str(path))
+    return FAMILY
 
 
 def _setup() -> None:
     family = cjk_font()
-    fonts = [family] if family else []
     plt.rcParams.update(
         {
             "font.family": "sans-serif",
-            "font.sans-serif": [*fonts, "DejaVu Sans"],
+            "font.sans-serif": [family, "DejaVu Sans"],
             "axes.unicode_minus": False,
             "axes.spines.top": False,
             "axes.spines.right": False,

@@ -12,6 +12,22 @@ from zeropark.store.queries.runs import RunView
 
 
 @dataclass(frozen=True, slots=True)
+class Measure:
+    """A reduction measure (减排措施) found in the data: green power, on-site renewables, a planned option.
+
+    ``mwh`` is the electricity it concerns [MWh]; ``avoided_tco2`` the grid emissions it avoids at
+    the factor the run applied to purchased electricity (MWh × tCO2/MWh) [tCO2], None when the data
+    give no such figure (an optimisation run's result is shown as computed).
+    """
+
+    name_zh: str
+    name_en: str
+    detail: str
+    mwh: float | None
+    avoided_tco2: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class ReportData:
     """Everything an annual report shows, as the scope sees it.
 
@@ -28,6 +44,8 @@ class ReportData:
     ghg: RunView | None
     quality: DataQuality
     factor_set: FactorSet | None
+    previous: RunView | None = None  # the national run of the year before (year-on-year)
+    measures: tuple[Measure, ...] = ()
 
     @property
     def enterprise_names(self) -> dict[str, str]:

@@ -4,19 +4,33 @@ Sheets:
 
 - **汇总 Summary** — park, year, method, options statement (zh + en), factor set name, version and
   SHA-256, input fingerprint, code version; totals by source, scope, enterprise and carrier, energy
-  [tce], the core indicator 单位能耗碳排放, the 95 % interval and clean-energy shares. Each total
-  stands beside a live ``SUMIFS`` over the line items, so the sheet checks itself.
+  [tce], the core indicator 单位能耗碳排放 (national method only), the 95 % interval and
+  clean-energy shares. Each total, and each row by source, scope, enterprise and carrier, stands
+  beside a live ``SUMIFS`` over the line sheet's *formula* column (not the engine's values), so
+  the sheet checks itself; each breakdown ends with its sum against the checked total. Location-
+  and market-based lines are never added together (scope 2 rows carry no sum). In the park view,
+  the enterprise shares are on the consumption basis (from each enterprise's own view): their
+  check is that they add up to the total.
 - **清单明细 Line items** — one row per line item: activity (AD) and unit, the factors used
   (NCV, CC, OF, EF and the standard-coal coefficient, each with its unit), emissions and energy as
   computed by the engine, the formula as text, and the same formula as a live Excel formula over
   the row's cells (``=(AD − D) × NCV × CC × OF × k``, ``=(AD − D) × EF × k``) with a difference
   column. ``k`` is the unit constant of the formula (44/12 for C → CO2, 0.001 for kWh × t/MWh) and
   ``D`` the part of AD not multiplied (green power and netted exports on purchased electricity).
+  A certificate or green-power trade row is its MWh × 0 tCO2/MWh written out the same way.
+  The two key columns at the right (enterprise id, carrier code) are what the summary's SUMIFS
+  select on.
 - **排放因子 Factors** — every factor used with its full source (title, issuer, year, table, URL,
   confidence, uncertainty).
 - **指标 Indicators** — the 1 + 5 national indicators with threshold and status.
 - **数据质量 Data quality** — data-quality score, per-enterprise scores, meters with low
   completeness, and the reconciliation gaps of the run (if given).
+- **企业名录 Enterprises** (when the enterprises are given) — each enterprise with its USCC,
+  GB/T 4754 industry, zone and 工业增加值.
+
+Every numeric cell has a number format (thousands separators, decimals, % for shares; units
+in the headers or a unit column), the header rows are frozen, and every sheet has an A4 landscape
+print area with the header rows repeated on each page.
 
 The workbook is written with openpyxl; nothing is computed here that the inventory does not hold
 (the live formulas only re-multiply the numbers shown next to them).
@@ -39,9 +53,10 @@ from zeropark.accounting import CONSUMER_BASIS_EN, CONSUMER_BASIS_ZH, Inventory,
 from zeropark.accounting.lineitems import CATEGORY_LABEL, Category
 from zeropark.errors import FactorNotFound
 from zeropark.factors import Factor, FactorSet
-from zeropark.i18n import PARTY_KEYS, party_label
+from zeropark.i18n import PARTY_KEYS, party_label, translate
 from zeropark.indicators import STATUS_LABEL, IndicatorTable
-from zeropark.model import CARRIER_LABEL_ZH, Carrier
+from zeropark.industry import industry_label
+from zeropark.model import CARRIER_LABEL_ZH, Carrier, Enterprise
 from zeropark.monitoring.quality import DataQuality
 
 __all__ = ["LINE_COLUMNS", "inventory_workbook_bytes", "write_inventory_workbook"]
@@ -51,6 +66,7 @@ SHEET_LINES = "清单明细"
 SHEET_FACTORS = "排放因子"
 SHEET_INDICATORS = "指标"
 SHEET_QUALITY = "数据质量"
+SHEET_ENTERPRISES = "企业名录"
 
 #: Columns of 清单明细: key, Chinese header, English header, width.
 LINE_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
@@ -88,8 +104,40 @@ LINE_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
     ("factor_ids", "因子编号", "Factor ids", 40),
     ("evidence", "证据（计量器具/凭证）", "Evidence (meters, records)", 40),
     ("note", "备注", "Note", 30),
+    ("party_key", "企业编号", "Party key", 14),
+    ("carrier_code", "能源品种代码", "Carrier code", 14),
 )
 _COL = {key: i for i, (key, *_rest) in enumerate(LINE_COLUMNS, start=1)}
+
+#: Excel number formats (units stand in the headers or in a unit column beside the value).
+FMT_TONNES = "#,##0.00"  # tCO2e, and activity data in its unit
+FMT_TCE = "#,##0.000"  # tce
+FMT_FACTOR = "#,##0.0#########"  # a factor to the digits it was cited with
+FMT_CONSTANT = "0.0#########"  # k: 44/12, 10⁻³
+FMT_PCT = "0.0%"  # a share in [0, 1]
+FMT_ONE_DECIMAL = "0.0"  # ± % uncertainty, a score, a percentage already ×100
+FMT_INTENSITY = "0.000"  # tCO2/tce
+FMT_INTEGER = "#,##0"
+#: Number format of each numeric column of 清单明细.
+LINE_FORMATS: dict[str, str] = {
+    "no": FMT_INTEGER,
+    "scope": "0",
+    "ad": FMT_TONNES,
+    "deduction": FMT_TONNES,
+    "ncv": FMT_FACTOR,
+    "cc": FMT_FACTOR,
+    "of": FMT_FACTOR,
+    "ef": FMT_FACTOR,
+    "k": FMT_CONSTANT,
+    "emissions": FMT_TONNES,
+    "check": FMT_TONNES,
+    "diff": FMT_TONNES,
+    "coef": FMT_FACTOR,
+    "k_tce": FMT_CONSTANT,
+    "energy": FMT_TCE,
+    "energy_check": FMT_TCE,
+    "uncertainty": FMT_ONE_DECIMAL,
+}
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _TITLE_FONT = Font(bold=True, size=14)
 _BOLD = Font(bold=True)
@@ -198,6 +246,8 @@ def _write_line(
         "evidence": "; ".join(li.evidence[:20])
         + (f" … (+{len(li.evidence) - 20})" if len(li.evidence) > 20 else ""),
         "note": li.note,
+        "party_key": li.enterprise_id or "park",
+        "carrier_code": "-" if li.carrier is None else li.carrier.value,
     }
     for sym, key, unit_key in (
         ("NCV", "ncv", "ncv_unit"),
@@ -216,13 +266,23 @@ def _write_line(
         values["coef_unit"] = coef.unit
     for key, v in values.items():
         ws.cell(row=r, column=_COL[key], value=v)
+    for key, number_format in LINE_FORMATS.items():
+        ws.cell(row=r, column=_COL[key]).number_format = number_format
 
     ad = f"{_letter('ad')}{r}"
     ad_net = f"({ad}-{_letter('deduction')}{r})"
     used = [s for s in _EMISSION_SYMBOLS if s in by_symbol]
     unit_k = _unit_constant(li.activity_unit, used, [by_symbol[s].unit for s in used])
     conv = _conversion(li.emissions_tco2e, li.activity, [by_symbol[s].value for s in used], unit_k)
-    if used and conv is not None:
+    if li.category is Category.GREEN_POWER and not used:
+        # a certificate or green-power trade: its MWh × 0 tCO2/MWh (ACCOUNTING.md §1.3), written out
+        ws.cell(row=r, column=_COL["ef"], value=0.0)
+        ws.cell(row=r, column=_COL["ef_unit"], value="tCO2/MWh")
+        ws.cell(row=r, column=_COL["k"], value=1e-3 if li.activity_unit == "kWh" else 1.0)
+        ws.cell(row=r, column=_COL["deduction"], value=0.0)
+        cells = [ad_net, f"{_letter('ef')}{r}", f"{_letter('k')}{r}"]
+        ws.cell(row=r, column=_COL["check"], value="=" + "*".join(cells))
+    elif used and conv is not None:
         k, deduction = conv
         ws.cell(row=r, column=_COL["k"], value=k)
         ws.cell(row=r, column=_COL["deduction"], value=deduction)
@@ -246,20 +306,43 @@ def _write_lines(ws: Worksheet, inv: Inventory, names: Mapping[str, str], zones:
         _write_line(ws, r, n, li, names, zones)
         r += 1
     last = r - 1
-    ws.cell(row=r, column=_COL["id"], value="合计 Total").font = _BOLD
-    for key in ("emissions", "check", "energy", "energy_check"):
-        col = _letter(key)
-        ws.cell(
-            row=r, column=_COL[key], value=f"=SUM({col}{_FIRST_LINE_ROW}:{col}{max(last, _FIRST_LINE_ROW)})"
-        ).font = _BOLD
-    ws.cell(
-        row=r,
-        column=_COL["note"],
-        value="GHG: 合计含市场法行 (basis=market); 按口径见汇总 totals by basis in 汇总",
+    end = max(last, _FIRST_LINE_ROW)
+    basis_col = f"${_letter('basis')}${_FIRST_LINE_ROW}:${_letter('basis')}${end}"
+    # location- and market-based lines are two views of the same MWh: never added together
+    totals = (
+        [
+            ("合计（基于位置）Total (location-based)", "<>market"),
+            ("合计（基于市场）Total (market-based)", "<>location"),
+        ]
+        if inv.method.value == "ghg"
+        else [("合计 Total", None)]
     )
+    for label, crit in totals:
+        ws.cell(row=r, column=_COL["id"], value=label).font = _BOLD
+        for key in ("emissions", "check", "energy", "energy_check"):
+            col = _letter(key)
+            rng = f"${col}${_FIRST_LINE_ROW}:${col}${end}"
+            formula = f"=SUM({rng})" if crit is None else f'=SUMIFS({rng},{basis_col},"{crit}")'
+            cell = ws.cell(row=r, column=_COL[key], value=formula)
+            cell.font = _BOLD
+            cell.number_format = LINE_FORMATS[key]
+        r += 1
     ws.freeze_panes = ws.cell(row=_FIRST_LINE_ROW, column=_COL["category"])
     ws.auto_filter.ref = f"A2:{get_column_letter(len(LINE_COLUMNS))}{max(last, 2)}"
+    _print_setup(ws, f"A1:{get_column_letter(len(LINE_COLUMNS))}{r - 1}", title_rows="1:2")
     return last
+
+
+def _print_setup(ws: Worksheet, area: str, *, title_rows: str | None = None) -> None:
+    """A4 landscape, fitted to one page wide, the header rows repeated on every printed page."""
+    ws.print_area = area
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows is not None:
+        ws.print_title_rows = title_rows
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,7 +355,9 @@ def _column_range(key: str, last: int) -> str:
     return f"'{SHEET_LINES}'!${col}${_FIRST_LINE_ROW}:${col}${max(last, _FIRST_LINE_ROW)}"
 
 
-def _sumifs(last: int, criteria: Sequence[tuple[str, str]], value_key: str = "emissions") -> str:
+def _sumifs(last: int, criteria: Sequence[tuple[str, str]], value_key: str = "check") -> str:
+    """``=SUMIFS`` of a live-formula column of 清单明细 (default: the formula check of each line)."""
+
     def rng(key: str) -> str:
         return _column_range(key, last)
 
@@ -317,6 +402,8 @@ def _write_summary(
         ws.cell(row=r, column=1, value=label).font = _BOLD
         c = ws.cell(row=r, column=2, value=value)
         c.alignment = Alignment(wrap_text=True, vertical="top")
+        if isinstance(value, int):
+            c.number_format = "0"  # a year, not a quantity
         r += 1
 
     r += 1
@@ -334,12 +421,14 @@ def _write_summary(
     )
     r += 2
     not_market = ("basis", "<>market")
-    totals: list[tuple[str, float | None, str, str | None]] = [
+    national = inv.method.value == "national"
+    totals: list[tuple[str, float | None, str, str | None, str]] = [
         (
-            "碳排放总量 Total emissions" + (" (location-based)" if inv.method.value == "ghg" else ""),
+            "碳排放总量 Total emissions" + ("" if national else " (location-based)"),
             inv.total_tco2e,
             "tCO2e",
             _sumifs(last, [not_market]),
+            FMT_TONNES,
         ),
     ]
     if inv.total_market_tco2e is not None:
@@ -349,31 +438,48 @@ def _write_summary(
                 inv.total_market_tco2e,
                 "tCO2e",
                 _sumifs(last, [("basis", "<>location")]),
+                FMT_TONNES,
             )
         )
+    totals.append(
+        (_ENERGY_LABEL, inv.energy_tce, "tce", _sumifs(last, [not_market], "energy_check"), FMT_TCE)
+    )
+    if national:  # the core indicator is the national method's (发改环资〔2025〕910号), not GHG Protocol's
+        totals.append((_CORE_LABEL, inv.intensity_tco2_per_tce, "tCO2/tce", None, FMT_INTENSITY))
     totals += [
-        (_ENERGY_LABEL, inv.energy_tce, "tce", _sumifs(last, [not_market], "energy")),
-        (_CORE_LABEL, inv.intensity_tco2_per_tce, "tCO2/tce", None),
-        ("95% 置信区间下限 95 % interval low", inv.interval_95.low_tco2e, "tCO2e", None),
-        ("95% 置信区间上限 95 % interval high", inv.interval_95.high_tco2e, "tCO2e", None),
-        ("清洁能源消费占比 Clean-energy share (annual)", inv.clean_energy_share, "—", None),
-        ("绿电占比 Green-electricity share", inv.green_electricity_share, "—", None),
+        ("95% 置信区间下限 95 % interval low", inv.interval_95.low_tco2e, "tCO2e", None, FMT_TONNES),
+        ("95% 置信区间上限 95 % interval high", inv.interval_95.high_tco2e, "tCO2e", None, FMT_TONNES),
+        ("清洁能源消费占比 Clean-energy share (annual)", inv.clean_energy_share, "%", None, FMT_PCT),
+        ("绿电占比 Green-electricity share", inv.green_electricity_share, "%", None, FMT_PCT),
     ]
     total_rows: dict[str, int] = {}
-    for label, value, unit, check in totals:
+    for label, value, unit, check, number_format in totals:
         ws.cell(row=r, column=1, value=label)
-        ws.cell(row=r, column=2, value=value if value is not None else "—（无数据 not available）")
+        cell = ws.cell(row=r, column=2, value=value if value is not None else "—（无数据 not available）")
+        cell.number_format = number_format
         ws.cell(row=r, column=3, value=unit)
         if check:
-            ws.cell(row=r, column=4, value=check)
+            ws.cell(row=r, column=4, value=check).number_format = number_format
         total_rows[label] = r
         r += 1
-    # the core indicator as a live ratio of the two checked totals above
     total_row = total_rows[totals[0][0]]
     energy_row = total_rows[_ENERGY_LABEL]
-    ws.cell(row=total_rows[_CORE_LABEL], column=4, value=f'=IFERROR(D{total_row}/D{energy_row},"—")')
+    if national:  # the core indicator as a live ratio of the two checked totals above
+        core_check = ws.cell(
+            row=total_rows[_CORE_LABEL], column=4, value=f'=IFERROR(D{total_row}/D{energy_row},"—")'
+        )
+        core_check.number_format = FMT_INTENSITY
 
-    def block(title: str, data: Mapping[str, float], label_of: Any, crit_key: str | None) -> int:
+    def block(
+        title: str,
+        data: Mapping[str, float],
+        label_of: Any,
+        criteria_of: Any,
+        *,
+        sum_row: bool = True,
+        note: str = "",
+    ) -> int:
+        """A breakdown with its engine values, a live SUMIFS check per row and a checked sum row."""
         nonlocal r
         r += 1
         ws.cell(row=r, column=1, value=title).font = _TITLE_FONT
@@ -389,12 +495,25 @@ def _write_summary(
             ],
         )
         r += 2
+        first = r
         for key, value in sorted(data.items(), key=lambda kv: -abs(kv[1])):
             ws.cell(row=r, column=1, value=label_of(key))
-            ws.cell(row=r, column=2, value=value)
+            ws.cell(row=r, column=2, value=value).number_format = FMT_TONNES
             ws.cell(row=r, column=3, value="tCO2e")
-            if crit_key is not None:
-                ws.cell(row=r, column=4, value=_sumifs(last, [(crit_key, key), not_market]))
+            criteria = criteria_of(key)
+            if criteria is not None:
+                ws.cell(row=r, column=4, value=_sumifs(last, criteria)).number_format = FMT_TONNES
+            r += 1
+        if sum_row and r > first:
+            ws.cell(row=r, column=1, value="合计 Sum (= total above)").font = _BOLD
+            ws.cell(row=r, column=2, value=f"=SUM(B{first}:B{r - 1})").number_format = FMT_TONNES
+            ws.cell(row=r, column=3, value="tCO2e")
+            ws.cell(row=r, column=4, value=f"=D{total_row}").number_format = FMT_TONNES
+            for c in (1, 2, 4):
+                ws.cell(row=r, column=c).font = _BOLD
+            r += 1
+        if note:
+            ws.cell(row=r, column=1, value=note).alignment = Alignment(wrap_text=True, vertical="top")
             r += 1
         return r
 
@@ -405,32 +524,44 @@ def _write_summary(
             return code
         return f"{zh} {en}"
 
-    block("按排放源 By source", inv.by_source, source_label, "category_code")
-    block("按范围 By scope", inv.by_scope, lambda s: f"范围 Scope {s}", None)
+    scope_criteria: dict[str, list[tuple[str, str]]] = {
+        "1": [("scope", "1")],
+        "2-location": [("scope", "2"), ("basis", "<>market")],
+        "2-market": [("scope", "2"), ("basis", "<>location")],
+        "national": [not_market],
+    }
+    block("按排放源 By source", inv.by_source, source_label, lambda k: [("category_code", k), not_market])
+    # scope 2 appears twice (location, market): its rows are not added up
+    block(
+        "按范围 By scope",
+        inv.by_scope,
+        lambda s: f"范围 Scope {s}",
+        lambda k: scope_criteria.get(k),
+        sum_row=not inv.by_scope.keys() & {"2-location", "2-market"},
+    )
+    consumption = bool(inv.consumers)
     block(
         "按企业（消费端归属）By enterprise (consumption basis)",
         inv.by_enterprise,
         lambda e: _party(e, names),
-        None,
+        # the park view's shares come from each enterprise's own view (consumption basis), not from
+        # the park's lines: their check is that they add up to the checked total
+        (lambda k: None) if consumption else (lambda k: [("party_key", k), not_market]),
+        note=f"{CONSUMER_BASIS_ZH}\n{CONSUMER_BASIS_EN}" if consumption else "",
     )
-    if inv.consumers:
-        ws.cell(row=r, column=1, value="口径 Basis").font = _BOLD
-        basis = ws.cell(row=r, column=2, value=f"{CONSUMER_BASIS_ZH}\n{CONSUMER_BASIS_EN}")
-        basis.alignment = Alignment(wrap_text=True, vertical="top")
-        r += 1
     block(
         "按能源品种 By carrier",
         inv.by_carrier,
         lambda c: f"{CARRIER_LABEL_ZH.get(Carrier(c), c) if c in Carrier._value2member_map_ else c} {c}",
-        None,
+        lambda k: [("carrier_code", k), not_market],
     )
-    if indicators is not None:
+    if indicators is not None and national:
         core = indicators.core
         r += 1
         ws.cell(row=r, column=1, value="核心指标 Core indicator").font = _TITLE_FONT
         r += 1
         ws.cell(row=r, column=1, value=f"{core.label_zh} {core.label_en}")
-        ws.cell(row=r, column=2, value=core.value)
+        ws.cell(row=r, column=2, value=core.value).number_format = FMT_INTENSITY
         ws.cell(row=r, column=3, value=core.unit)
         zh, en = STATUS_LABEL[core.status]
         ws.cell(
@@ -441,11 +572,18 @@ def _write_summary(
         )
         r += 1
         ws.cell(row=r, column=1, value=f"{indicators.size_band_zh} {indicators.size_band_en}")
+    _print_setup(ws, f"A1:D{ws.max_row}")
 
 
 # --------------------------------------------------------------------------------------------
 # 排放因子 Factors, 指标 Indicators, 数据质量 Data quality
 # --------------------------------------------------------------------------------------------
+
+
+def _confidence(code: str) -> str:
+    """``P`` → ``P 一手文件 primary document`` (the 可信度 column in words)."""
+    key = f"confidence_{code}"
+    return f"{code} {translate(key, 'zh')} {translate(key, 'en')}"
 
 
 def _lookup(factor_set: FactorSet | None, factor_id: str) -> Factor | None:
@@ -466,7 +604,8 @@ def _write_factors(ws: Worksheet, inv: Inventory, factor_set: FactorSet | None) 
         ("单位", "Unit", 14),
         ("来源", "Source", 50),
         ("发布机构", "Issuer", 30),
-        ("年份", "Year", 7),
+        ("文号", "Document number", 24),
+        ("发布日期", "Date of issue", 12),
         ("表/页", "Table / page", 40),
         ("网址", "URL", 40),
         ("可信度", "Confidence", 10),
@@ -492,7 +631,8 @@ def _write_factors(ws: Worksheet, inv: Inventory, factor_set: FactorSet | None) 
             "",
             "",
             "",
-            use.confidence,
+            "",
+            _confidence(use.confidence),
             use.uncertainty_pct,
             "",
             count,
@@ -500,18 +640,22 @@ def _write_factors(ws: Worksheet, inv: Inventory, factor_set: FactorSet | None) 
         full = _lookup(factor_set, fid)
         if full is not None:
             src = full.source
-            row[4:12] = [
+            row[4:13] = [
                 src.title,
                 src.issuer,
-                src.year,
+                src.number,
+                src.date or ("" if src.year is None else str(src.year)),
                 src.table,
                 src.url,
-                str(src.confidence.value),
+                _confidence(src.confidence.value),
                 full.uncertainty_pct,
                 full.note,
             ]
         for j, v in enumerate(row, start=1):
             ws.cell(row=r, column=j, value=v)
+        ws.cell(row=r, column=3).number_format = FMT_FACTOR
+        ws.cell(row=r, column=12).number_format = FMT_ONE_DECIMAL
+        ws.cell(row=r, column=14).number_format = FMT_INTEGER
         r += 1
     ws.cell(
         row=r + 1,
@@ -520,6 +664,7 @@ def _write_factors(ws: Worksheet, inv: Inventory, factor_set: FactorSet | None) 
         f"(SHA-256 {inv.factor_set_sha256})",
     )
     ws.freeze_panes = "B3"
+    _print_setup(ws, f"A1:{get_column_letter(len(cols))}{r + 1}", title_rows="1:2")
 
 
 def _write_indicators(ws: Worksheet, table: IndicatorTable) -> None:
@@ -554,7 +699,10 @@ def _write_indicators(ws: Worksheet, table: IndicatorTable) -> None:
         ]
         for j, v in enumerate(vals, start=1):
             ws.cell(row=r, column=j, value=v)
+        ws.cell(row=r, column=4).number_format = FMT_ONE_DECIMAL if row.unit == "%" else FMT_INTENSITY
         r += 1
+    ws.freeze_panes = "B3"
+    _print_setup(ws, f"A1:{get_column_letter(len(cols))}{r + 2}", title_rows="1:2")
     ws.cell(row=r + 1, column=1, value=f"{table.size_band_zh} {table.size_band_en}")
     if table.veto:
         ws.cell(
@@ -570,16 +718,16 @@ def _write_quality(ws: Worksheet, inv: Inventory, quality: DataQuality | None) -
     r += 2
     if quality is not None:
         ws.cell(row=r, column=1, value="数据质量评分 Score (0–100)")
-        ws.cell(row=r, column=2, value=quality.score)
+        ws.cell(row=r, column=2, value=quality.score).number_format = FMT_ONE_DECIMAL
         r += 1
-        ws.cell(row=r, column=1, value="数据完整率 Completeness (0–1)")
-        ws.cell(row=r, column=2, value=quality.completeness)
+        ws.cell(row=r, column=1, value="数据完整率 Completeness (%)")
+        ws.cell(row=r, column=2, value=quality.completeness).number_format = FMT_PCT
         r += 2
         _header(ws, r, [("企业", "Enterprise"), ("评分", "Score")])
         r += 2
         for ent, score in sorted(quality.by_enterprise().items(), key=lambda kv: kv[0] or ""):
             ws.cell(row=r, column=1, value=ent or "园区 park")
-            ws.cell(row=r, column=2, value=score)
+            ws.cell(row=r, column=2, value=score).number_format = FMT_ONE_DECIMAL
             r += 1
         low = sorted(quality.meters, key=lambda m: m.completeness)[:50]
         r += 1
@@ -600,7 +748,7 @@ def _write_quality(ws: Worksheet, inv: Inventory, quality: DataQuality | None) -
             for j, v in enumerate(
                 [m.meter_id, m.completeness, m.n_expected, m.n_present, m.n_flagged, m.n_quarantined], start=1
             ):
-                ws.cell(row=r, column=j, value=v)
+                ws.cell(row=r, column=j, value=v).number_format = FMT_PCT if j == 2 else FMT_INTEGER
             r += 1
     else:
         ws.cell(row=r, column=1, value="未提供数据质量评分 no data-quality report given")
@@ -617,7 +765,39 @@ def _write_quality(ws: Worksheet, inv: Inventory, quality: DataQuality | None) -
             [g.kind.value, f"{g.message_zh} / {g.message_en}", g.magnitude, g.unit], start=1
         ):
             ws.cell(row=r, column=j, value=v)
+        ws.cell(row=r, column=3).number_format = FMT_TONNES
         r += 1
+    _print_setup(ws, f"A1:F{max(r, ws.max_row)}")
+
+
+def _write_enterprises(ws: Worksheet, enterprises: Sequence[Enterprise], zones: Mapping[str, str]) -> None:
+    cols = [
+        ("企业编号", "Id", 22),
+        ("企业名称", "Name", 40),
+        ("统一社会信用代码", "USCC", 22),
+        ("行业（GB/T 4754）", "Industry (GB/T 4754)", 40),
+        ("片区", "Zone", 24),
+        ("园区公共设施", "Public facility", 12),
+        ("工业增加值 (万元)", "Value added (10⁴ CNY)", 16),
+    ]
+    _header(ws, 1, [(a, b) for a, b, _ in cols], [w for *_x, w in cols])
+    r = 3
+    for e in sorted(enterprises, key=lambda e: (e.is_public_facility, e.id)):
+        values: list[Any] = [
+            e.id,
+            e.name,
+            e.uscc,
+            industry_label(e.industry_code),
+            zones.get(e.zone_id or "", e.zone_id or ""),
+            "是 yes" if e.is_public_facility else "",
+            e.value_added_10k_cny,
+        ]
+        for j, v in enumerate(values, start=1):
+            ws.cell(row=r, column=j, value=v)
+        ws.cell(row=r, column=7).number_format = FMT_TONNES
+        r += 1
+    ws.freeze_panes = "C3"
+    _print_setup(ws, f"A1:{get_column_letter(len(cols))}{max(r - 1, 2)}", title_rows="1:2")
 
 
 # --------------------------------------------------------------------------------------------
@@ -634,6 +814,7 @@ def _build(
     enterprise_names: Mapping[str, str],
     zone_names: Mapping[str, str],
     data_quality: DataQuality | None,
+    enterprises: Sequence[Enterprise] = (),
 ) -> openpyxl.Workbook:
     wb = openpyxl.Workbook()
     summary = wb.active
@@ -646,6 +827,8 @@ def _build(
     if indicators is not None:
         _write_indicators(wb.create_sheet(SHEET_INDICATORS), indicators)
     _write_quality(wb.create_sheet(SHEET_QUALITY), inventory, data_quality)
+    if enterprises:
+        _write_enterprises(wb.create_sheet(SHEET_ENTERPRISES), enterprises, zone_names)
     return wb
 
 
@@ -709,6 +892,7 @@ def inventory_workbook_bytes(inventory: Inventory, **kwargs: Any) -> bytes:
         enterprise_names=kwargs.get("enterprise_names") or {},
         zone_names=kwargs.get("zone_names") or {},
         data_quality=kwargs.get("data_quality"),
+        enterprises=kwargs.get("enterprises") or (),
     )
     wb.save(buf)
     return buf.getvalue()

@@ -1,12 +1,19 @@
 """Annual park carbon report as PDF (年度园区碳排放报告): HTML + CSS rendered by WeasyPrint.
 
-Sections: cover (park, year, 示例数据 for a demo park), summary with the core indicator and its
-pass/fail against the limit of 发改环资〔2025〕910号, national method and GHG Protocol side by side,
-emissions by enterprise (consumption basis, stated) and by source, the indicator table, the
-statement of method options, the factor sources, data quality, and provenance (input fingerprint,
-factor set version, code version, sign-off). Charts are drawn server-side
-(:mod:`zeropark.reports.charts`); fonts are Noto Sans CJK, so Chinese text is real, extractable
-text in the PDF.
+Sections, as a reviewer of an application reads them: cover (park, year, 示例数据 for a demo
+park, time of issue in Beijing time); 一 summary with the core indicator and its pass/fail against
+the limit of 发改环资〔2025〕910号; 二 park profile and boundary (location, zones, the enterprise list
+with USCC and GB/T 4754 industry); 三 both methods in one table by source (national, GHG
+location- and market-based, never added); 四 emissions by enterprise (consumption basis, stated)
+and by carrier; 五 year-on-year against the year before (or why there is none); 六 the indicator
+table; 七 reduction measures found in the data (green power, on-site renewables, optimisation runs)
+and the roadmap's status; 八 the statement of method options; 九 the factor sources with their
+confidence in words; 十 data sources and the data-quality statement; 十一 verification status and
+provenance (input fingerprint, factor set version, code version, sign-off); 十二 the commitment
+and signature page. Charts are drawn server-side
+(:mod:`zeropark.reports.charts`); the font is the project's own Noto Sans SC
+(:mod:`zeropark.reports.fonts`, embedded in the PDF), so Chinese text is real, extractable text on
+any machine, and a missing font stops the report with a :class:`~zeropark.errors.SetupError`.
 
 Everything shown comes from :class:`~zeropark.reports.data.ReportData`, gathered inside the
 user's scope by :mod:`zeropark.services.reporting` — the figures of the pages and the API.
@@ -19,20 +26,131 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from weasyprint import HTML
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 
 from zeropark import __version__
 from zeropark.accounting import CONSUMER_BASIS_EN, CONSUMER_BASIS_ZH, Inventory
 from zeropark.formatting import IndicatorDisplay, indicator_display, local_time, num, register_filters
-from zeropark.i18n import carrier_label, party_label, translator
+from zeropark.i18n import carrier_label, party_label, translate, translator
 from zeropark.indicators import IndicatorKind
+from zeropark.industry import industry_label
 from zeropark.model import Method
 from zeropark.reports import charts
 from zeropark.reports.data import ReportData
+from zeropark.reports.fonts import FAMILY, font_face_css
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 _ENV = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=select_autoescape(["html"]))
 register_filters(_ENV)
+
+
+#: The first year of the zero-carbon park programme's accounting (基准年, ACCOUNTING.md §1).
+BASE_YEAR = 2025
+
+
+def _methods_table(data: ReportData, lang: str) -> list[dict[str, Any]]:
+    """One table of both methods by source category: national [tCO2], GHG location and market [tCO2e].
+
+    The GHG columns add the GHG run's lines of each category on each basis; the total row is each
+    column's total (location and market never added together).
+    """
+    national = data.run(Method.NATIONAL).inventory
+    ghg = data.ghg.inventory if data.ghg is not None else None
+    location: dict[str, float] = {}
+    market: dict[str, float] = {}
+    if ghg is not None:
+        for li in ghg.lines:
+            key = li.category.value
+            if li.basis is None or li.basis.value != "market":
+                location[key] = location.get(key, 0.0) + li.emissions_tco2e
+            if li.basis is None or li.basis.value != "location":
+                market[key] = market.get(key, 0.0) + li.emissions_tco2e
+    keys = list(national.by_source) + [k for k in (*location, *market) if k not in national.by_source]
+    rows = [
+        {
+            "label": translate(k, lang),
+            "national": national.by_source.get(k),
+            "location": location.get(k) if ghg is not None else None,
+            "market": market.get(k) if ghg is not None else None,
+            "total": False,
+        }
+        for k in dict.fromkeys(keys)
+    ]
+    rows.append(
+        {
+            "label": translate("total", lang),
+            "national": national.total_tco2e,
+            "location": None if ghg is None else ghg.total_tco2e,
+            "market": None if ghg is None else ghg.total_market_tco2e,
+            "total": True,
+        }
+    )
+    return rows
+
+
+def _yoy(data: ReportData, lang: str) -> list[dict[str, Any]]:
+    """The year against the year before: total, energy, core indicator, clean share (empty if none)."""
+    if data.previous is None:
+        return []
+    now, before = data.run(Method.NATIONAL).inventory, data.previous.inventory
+    items = (
+        ("total_emissions_tco2", now.total_tco2e, before.total_tco2e, 1.0, 1),
+        ("energy_tce", now.energy_tce, before.energy_tce, 1.0, 1),
+        ("core_indicator", now.intensity_tco2_per_tce, before.intensity_tco2_per_tce, 1.0, 3),
+        ("rpt_clean_share", now.clean_energy_share, before.clean_energy_share, 100.0, 1),
+    )
+    rows = []
+    for key, a, b, scale, decimals in items:
+        label = translate(key, lang) + (" (tCO2/tce)" if key == "core_indicator" else "")
+        change = None if a is None or b is None else (a - b) * scale
+        rel = None if a is None or not b else 100.0 * (a - b) / b
+        rows.append(
+            {
+                "label": label,
+                "before": None if b is None else b * scale,
+                "now": None if a is None else a * scale,
+                "change": change,
+                "change_pct": rel,
+                "decimals": decimals,
+            }
+        )
+    return rows
+
+
+def _enterprise_rows(data: ReportData) -> list[dict[str, str]]:
+    zones = {z.id: z.name for z in data.zones}
+    return [
+        {
+            "name": e.name,
+            "uscc": e.uscc or "—",
+            "industry": industry_label(e.industry_code),
+            "zone": zones.get(e.zone_id or "", e.zone_id or "—"),
+            "public": "public" if e.is_public_facility else "",
+        }
+        for e in sorted(data.enterprises, key=lambda e: (e.is_public_facility, e.id))
+    ]
+
+
+def _zone_rows(data: ReportData) -> list[dict[str, Any]]:
+    return [
+        {"id": z.id, "name": z.name, "n": sum(1 for e in data.enterprises if e.zone_id == z.id)}
+        for z in sorted(data.zones, key=lambda z: z.id)
+    ]
+
+
+def _grid_factor(inv: Inventory) -> float | None:
+    """The factor the run applied to purchased electricity [tCO2/MWh], if it bought any."""
+    return next(
+        (
+            f.value
+            for li in inv.lines
+            if li.category.value == "purchased_electricity"
+            for f in li.factors
+            if f.symbol == "EF"
+        ),
+        None,
+    )
 
 
 def _factor_sources(invs: list[Inventory]) -> list[dict[str, Any]]:
@@ -48,6 +166,7 @@ def _factor_sources(invs: list[Inventory]) -> list[dict[str, Any]]:
                         "unit": f.unit,
                         "source": f.source,
                         "confidence": f.confidence,
+                        "confidence_key": f"confidence_{f.confidence}",
                     }
     return sorted(seen.values(), key=lambda d: str(d["id"]))
 
@@ -70,7 +189,10 @@ def render_annual_report(data: ReportData, *, lang: str = "zh") -> bytes:
     ------
     NotFound
         The view has no national-method run for the year.
+    SetupError
+        The report font is not installed (``make assets``).
     """
+    font_face_css()  # fail before any work when the font is missing
     t = translator(lang)
     national = data.run(Method.NATIONAL)
     inv = national.inventory
@@ -133,8 +255,22 @@ def render_annual_report(data: ReportData, *, lang: str = "zh") -> bytes:
         options_statement=inv.options_statement_en if lang == "en" else inv.options_statement_zh,
         factor_sources=_factor_sources([inv, *([ghg.inventory] if ghg else [])]),
         charts=images,
-        generated=local_time(datetime.now(UTC), "%Y-%m-%d %H:%M") + " (UTC+8)",
+        font_family=FAMILY,
+        methods_rows=_methods_table(data, lang),
+        yoy=_yoy(data, lang),
+        previous_year=data.year - 1,
+        base_year=BASE_YEAR,
+        enterprise_rows=_enterprise_rows(data),
+        zone_rows=_zone_rows(data),
+        measures=data.measures,
+        grid_ef=_grid_factor(inv),
+        signed_off_at=None
+        if national.summary.signed_off_at is None
+        else local_time(national.summary.signed_off_at, "%Y-%m-%d %H:%M"),
+        generated=local_time(datetime.now(UTC), "%Y-%m-%d %H:%M") + f" ({t('rpt_beijing_time')}, UTC+8)",
         code_version=inv.code_version or __version__,
     )
-    pdf: bytes = HTML(string=html).write_pdf()
+    font_config = FontConfiguration()
+    fonts = CSS(string=font_face_css(), font_config=font_config)
+    pdf: bytes = HTML(string=html).write_pdf(stylesheets=[fonts], font_config=font_config)
     return pdf

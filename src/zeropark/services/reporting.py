@@ -20,11 +20,14 @@ from enum import StrEnum
 
 from sqlalchemy import func, select
 
-from zeropark.accounting import AccountingOptions
+from zeropark.accounting import AccountingOptions, Inventory
+from zeropark.accounting.lineitems import Category
 from zeropark.errors import NotFound, PermissionDenied
+from zeropark.formatting import pct, sig
 from zeropark.model import Method, Role
 from zeropark.reports import excel, pdf
-from zeropark.reports.data import ReportData
+from zeropark.reports.data import Measure, ReportData
+from zeropark.services import optimization
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.inventory import account_year, latest_view, view_of_run
 from zeropark.services.quality import data_quality
@@ -132,7 +135,81 @@ def report_data(
         ghg=ghg,
         quality=data_quality(scope, park_id, year, enterprise_id=view),
         factor_set=factor_set,
+        previous=latest_view(scope, park_id, year - 1, Method.NATIONAL, enterprise_id=view),
+        measures=_measures(scope, park_id, national.inventory if national else None, view is None),
     )
+
+
+#: Optimisation run modes as a report names them (中文, English).
+OPTIMISATION_MODES: dict[str, tuple[str, str]] = {
+    "dispatch": ("运行优化调度", "dispatch"),
+    "size": ("光伏储能容量配置", "PV and storage sizing"),
+    "demand_response": ("需求响应", "demand response"),
+}
+
+
+def _measures(scope: Scope, park_id: str, inv: Inventory | None, park_view: bool) -> tuple[Measure, ...]:
+    """The reduction measures the data show: green power claimed, on-site renewables, optimisation runs.
+
+    Green power and self-consumed on-site generation avoid grid purchases: MWh × the factor the run
+    applied to purchased electricity [tCO2/MWh]. An optimisation run (park reports only) is shown
+    with its result as computed (sizes, emissions, clean share), the latest of each mode.
+    """
+    out: list[Measure] = []
+    if inv is not None:
+        ef = next(
+            (
+                f.value
+                for li in inv.lines
+                if li.category is Category.PURCHASED_ELECTRICITY
+                for f in li.factors
+                if f.symbol == "EF"
+            ),
+            None,
+        )
+        for li in inv.lines:
+            if li.category is Category.GREEN_POWER and li.activity > 0:
+                mwh = li.activity / 1000.0
+                name = li.formula.split(":", 1)[0]
+                out.append(Measure("绿色电力", "green power", name, mwh, None if ef is None else mwh * ef))
+        onsite = sum(li.activity for li in inv.lines if li.category is Category.ONSITE_RENEWABLE) / 1000.0
+        if onsite > 0:
+            out.append(
+                Measure(
+                    "园区可再生能源（自发自用）",
+                    "on-site renewables (self-consumed)",
+                    "",
+                    onsite,
+                    None if ef is None else onsite * ef,
+                )
+            )
+    if park_view:
+        latest: dict[str, optimization.RunSummary] = {}
+        try:
+            runs = optimization.list_runs(scope, park_id)
+        except PermissionDenied:  # a role that may not read optimisation runs: none listed
+            runs = []
+        for run in runs:
+            if run.status != "infeasible" and run.mode not in latest:
+                latest[run.mode] = run
+        for mode, run in sorted(latest.items()):
+            parts = [f"#{run.id}"]
+            if run.sizes:  # {"pv": {"added": kW, "unit": "kW", ...}, ...}
+                parts.append(
+                    ", ".join(
+                        f"{k} +{sig(v.get('added'), 6)} {v.get('unit', '')}".strip()
+                        if isinstance(v, dict)
+                        else f"{k} {sig(v, 6)}"
+                        for k, v in run.sizes.items()
+                    )
+                )
+            if run.emissions_tco2:
+                parts.append(", ".join(f"{k} {sig(v, 6)} tCO2" for k, v in run.emissions_tco2.items()))
+            if run.clean_share is not None:
+                parts.append(f"clean {pct(run.clean_share)} %")
+            zh, en = OPTIMISATION_MODES.get(mode, (mode, mode))
+            out.append(Measure(f"优化方案：{zh}", f"optimisation: {en}", "; ".join(parts), None, None))
+    return tuple(out)
 
 
 def render(
@@ -157,6 +234,7 @@ def render(
         enterprise_names=data.enterprise_names,
         zone_names={z.id: z.name for z in data.zones},
         data_quality=data.quality,
+        enterprises=data.enterprises,
     )
 
 

@@ -59,7 +59,9 @@ def factor_library(fs: FactorSet, kind: str = "") -> FactorLibrary:
                 unit=f.unit,
                 region=f.region,
                 year="" if f.year is None else str(f.year),
-                source=" · ".join(str(x) for x in (src.issuer, src.title, src.year, src.table) if x),
+                source=" · ".join(
+                    str(x) for x in (src.issuer, src.title, src.number, src.date or src.year, src.table) if x
+                ),
                 confidence=src.confidence.value,
                 url=src.url,
                 note=f.note,

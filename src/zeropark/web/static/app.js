@@ -12,6 +12,8 @@
 (function () {
   "use strict";
   var charts = {};
+  // chart text in the project's own Noto Sans SC (static/vendor/fonts), as the rest of the page
+  var THEME = { textStyle: { fontFamily: '"Noto Sans SC", sans-serif' } };
 
   function readOption(id) {
     var el = document.getElementById(id);
@@ -27,7 +29,7 @@
       if (!option) { return; }
       var chart = echarts.getInstanceByDom(node);
       if (!chart) {
-        chart = echarts.init(node, node.getAttribute("data-theme"), { renderer: node.getAttribute("data-renderer") || "canvas" });
+        chart = echarts.init(node, node.getAttribute("data-theme") || THEME, { renderer: node.getAttribute("data-renderer") || "canvas" });
         chart.on("click", function (params) {
           var d = params.data || {};
           if (d && d.url) { window.location.href = d.url; }
@@ -47,7 +49,7 @@
       var payload;
       try { payload = JSON.parse(evt.data); } catch (e) { console.warn("bad live event"); return; }
       if (!payload.option) { return; }
-      var chart = echarts.getInstanceByDom(node) || echarts.init(node, node.getAttribute("data-theme"), { renderer: "canvas" });
+      var chart = echarts.getInstanceByDom(node) || echarts.init(node, node.getAttribute("data-theme") || THEME, { renderer: "canvas" });
       chart.setOption(payload.option, true);
       (payload.latest || []).forEach(function (s, i) {
         var kpi = document.querySelector('[data-live-kpi="' + i + '"]');
@@ -71,6 +73,8 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     renderCharts(document);
+    // canvas text drawn before the web font arrived is redrawn once it has
+    if (document.fonts && document.fonts.ready) { document.fonts.ready.then(function () { renderCharts(document); }); }
     subscribeAllLive(document);
     window.addEventListener("resize", function () {
       Object.keys(charts).forEach(function (k) { charts[k].resize(); });
