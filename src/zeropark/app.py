@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from zeropark.api import app as api
 from zeropark.api.caching import ApiCaches
+from zeropark.serving.headers import SecurityHeaders
 from zeropark.serving.sessions import SessionCaches
 from zeropark.settings import Settings, get_settings
 from zeropark.store.db import make_engine
@@ -46,6 +47,7 @@ def create_app(engine: Engine | None = None, *, settings: Settings | None = None
     app.state.caches = ApiCaches()
     app.state.sessions = SessionCaches()
     api.install(app)
+    app.add_middleware(SecurityHeaders, docs_path=api.OPENAPI["docs_url"])
     app.include_router(api.api_router())
     app.include_router(pages.router)
     if STATIC_DIR.is_dir():
