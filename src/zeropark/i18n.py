@@ -343,6 +343,11 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Core indicator {value} tCO2/tce. Below 200 000 tce a year the notice sets no limit; "
         "value reported only.",
     ),
+    # -- security (issue 12): login form CSRF --
+    "login_expired": (
+        "登录页面已过期，请重新输入",
+        "The login page expired; please enter your details again",
+    ),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.
