@@ -68,3 +68,15 @@ def test_api_docs_page_has_its_own_policy(api: Api) -> None:
     r = TestClient(api.client.app).get("/api/v1/docs")
     assert r.status_code == 200
     assert_secured(r, policy=DOCS_CONTENT_SECURITY_POLICY)
+
+
+def test_an_unhandled_error_carries_the_headers_too(api: Api) -> None:
+    app = api.client.app
+
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.router.add_api_route("/api/v1/boom-for-test", boom)  # type: ignore[attr-defined]
+    r = TestClient(app, raise_server_exceptions=False).get("/api/v1/boom-for-test")
+    assert r.status_code == 500 and r.text == "Internal Server Error"
+    assert_secured(r)

@@ -12,6 +12,8 @@
 - ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin``,
   ``X-Frame-Options: DENY`` (for browsers without ``frame-ancestors``),
   ``Cross-Origin-Opener-Policy: same-origin``.
+- An unhandled error's 500 is built by Starlette outside every middleware; ``create_app``
+  installs a handler that adds the same headers to it (:func:`security_headers`).
 - ``Strict-Transport-Security`` only on responses to https requests (a browser ignores it over
   http, and sending it from a plain-http development server would mislead). Behind a proxy that
   ends TLS, run uvicorn with ``--proxy-headers`` so the request's scheme is https.
@@ -47,6 +49,15 @@ _COMMON: tuple[tuple[bytes, bytes], ...] = (
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
 )
+
+
+def security_headers(*, https: bool, docs: bool = False) -> dict[str, str]:
+    """The headers of an answer (for one built outside the middleware: the server-error page)."""
+    headers = {name.decode(): value.decode() for name, value in _COMMON}
+    headers["content-security-policy"] = DOCS_CONTENT_SECURITY_POLICY if docs else CONTENT_SECURITY_POLICY
+    if https:
+        headers["strict-transport-security"] = HSTS
+    return headers
 
 
 class SecurityHeaders:
