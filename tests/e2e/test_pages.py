@@ -237,7 +237,7 @@ def test_live_curve_updates_over_sse_without_reload(browser: Any, server: Server
     w.page.on("request", lambda r: requests.append(r.url))
     w.page.goto(f"{server.url}/monitoring")
     w.page.wait_for_selector("#ch-live canvas")
-    w.page.wait_for_function("document.getElementById('ch-live').dataset.liveEvents === '1'")
+    w.page.wait_for_function("() => document.getElementById('ch-live').dataset.liveEvents === '1'")
     option = "echarts.getInstanceByDom(document.getElementById('ch-live')).getOption()"
     before = w.page.evaluate(f"{option}.xAxis[0].data")
     assert before[-1] == "01-01 07:45"
@@ -248,7 +248,10 @@ def test_live_curve_updates_over_sse_without_reload(browser: Any, server: Server
     try:
         # the file-import use case updates the rollups after its commit
         assert import_readings(system_scope(server.engine, "cli"), csv).stored == 1
-        w.page.wait_for_function(f"{option}.xAxis[0].data.slice(-1)[0] === '01-01 08:00'", timeout=20_000)
+        # a function, not an expression: Playwright would eval an expression, which the CSP forbids
+        w.page.wait_for_function(
+            f"() => {option}.xAxis[0].data.slice(-1)[0] === '01-01 08:00'", timeout=20_000
+        )
         after = w.page.evaluate(f"{option}.series[0].data")
     finally:
         _remove_2026_data(server)
@@ -296,7 +299,7 @@ def test_enterprise_live_stream_is_its_own(browser: Any, server: Server) -> None
     park's stream is 404."""
     w = login(browser, server, "enterprise")
     w.page.goto(f"{server.url}/monitoring")
-    w.page.wait_for_function("document.getElementById('ch-live').dataset.liveEvents === '1'")
+    w.page.wait_for_function("() => document.getElementById('ch-live').dataset.liveEvents === '1'")
     series = w.page.evaluate(
         "echarts.getInstanceByDom(document.getElementById('ch-live')).getOption()"
         ".series.map(s => [s.name, s.data.slice(-1)[0]])"
