@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 ASSETS  := src/zeropark/web/static/vendor/.installed
 FONTS   := src/zeropark/web/static/vendor/fonts
 
-.PHONY: demo test setup assets services lint typecheck bench clean
+.PHONY: demo test setup assets services lint typecheck audit bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -41,6 +41,7 @@ test: setup services  ## the whole test suite (SQLite, real PostgreSQL, real Mos
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache --no-logo  # import contracts: [tool.importlinter] in pyproject.toml
+	bash scripts/audit-deps.sh  # known vulnerabilities of the installed packages (says so when it cannot check)
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint:
@@ -49,6 +50,9 @@ lint:
 
 typecheck:
 	$(BIN)/mypy
+
+audit: setup  ## known vulnerabilities of the installed packages (pip-audit; says when no advisory database is reachable)
+	bash scripts/audit-deps.sh
 
 bench: setup
 	$(BIN)/python benchmarks/accounting.py

@@ -7,10 +7,12 @@ tests fail instead, so a green CI always means they ran.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -112,3 +114,16 @@ def mqtt_broker() -> tuple[str, int]:
     """The real Mosquitto on the machine."""
     require_service("Mosquitto", MQTT_HOST, MQTT_PORT)
     return MQTT_HOST, MQTT_PORT
+
+
+def login_form(client: Any, username: str, password: str, next_url: str = "/") -> Any:
+    """Log ``client`` (a TestClient or an httpx.Client) in through the login page's form, like a
+    browser: load ``/login`` (its CSRF token and cookie), then post the form. The 303 answer."""
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None, "the login page has no csrf_token field"
+    return client.post(
+        "/api/v1/auth/login/form",
+        data={"username": username, "password": password, "next": next_url, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from zeropark.api import app as api
 from zeropark.api.caching import ApiCaches
+from zeropark.serving.headers import SecurityHeaders, security_headers
 from zeropark.serving.sessions import SessionCaches
 from zeropark.settings import Settings, get_settings
 from zeropark.store.db import make_engine
@@ -46,6 +48,17 @@ def create_app(engine: Engine | None = None, *, settings: Settings | None = None
     app.state.caches = ApiCaches()
     app.state.sessions = SessionCaches()
     api.install(app)
+    app.add_middleware(SecurityHeaders, docs_path=api.OPENAPI["docs_url"])
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, _exc: Exception) -> Response:
+        # built outside every middleware (Starlette logs the error after this answer is sent)
+        return PlainTextResponse(
+            "Internal Server Error",
+            status_code=500,
+            headers=security_headers(https=request.url.scheme == "https"),
+        )
+
     app.include_router(api.api_router())
     app.include_router(pages.router)
     if STATIC_DIR.is_dir():

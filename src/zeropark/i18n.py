@@ -547,6 +547,11 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "confidence_P": ("一手文件", "primary document"),
     "confidence_S": ("二手来源", "secondary sources"),
     "confidence_UNCERTAIN": ("待核实", "to be checked"),
+    # -- security (issue 12): login form CSRF --
+    "login_expired": (
+        "登录页面已过期，请重新输入",
+        "The login page expired; please enter your details again",
+    ),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

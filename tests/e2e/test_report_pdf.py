@@ -20,6 +20,8 @@ from e2e_park import (  # noqa: F401 - fixtures used by name
 from pypdf import PdfReader
 from sqlalchemy import text as sql_text
 
+from conftest import login_form
+
 pytestmark = pytest.mark.browser
 
 
@@ -27,9 +29,7 @@ def _fetch(server: Server, who: str, path: str) -> Any:
     import httpx
 
     with httpx.Client(base_url=server.url, follow_redirects=False, timeout=60) as client:
-        r = client.post(
-            "/api/v1/auth/login/form", data={"username": USERS[who][0], "password": PASSWORD, "next": "/"}
-        )
+        r = login_form(client, USERS[who][0], PASSWORD)
         assert r.status_code == 303
         return client.get(path)
 

@@ -1,4 +1,4 @@
-"""``zeropark users add/list`` through the real CLI entry point (subprocess, SQLite file)."""
+"""``zeropark users add/list/unlock-address`` through the real CLI entry point (subprocess, SQLite file)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from zeropark.security import verify_password
+from zeropark.services.logins import MAX_FAILED_LOGINS_PER_IP, LoginFailed, LoginThrottled, log_in
 from zeropark.store.db import make_engine, transaction
-from zeropark.store.schema import UserRow
+from zeropark.store.schema import AuditLogRow, UserRow
 
 
 def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -36,4 +39,28 @@ def test_users_add_and_list(tmp_path: Path) -> None:
         row = s.query(UserRow).filter_by(username="alice").one()
         assert row.password_hash.startswith("$argon2id$")
         assert verify_password(row.password_hash, "alice-secret-1")
+    eng.dispose()
+
+
+def test_users_unlock_address(tmp_path: Path) -> None:
+    """An address blocked after MAX_FAILED_LOGINS_PER_IP failures is lifted from the command line."""
+    assert (
+        _cli(tmp_path, "users", "add", "alice", "--role", "admin", "--password", "alice-secret-1").returncode
+        == 0
+    )
+    eng = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    office = "203.0.113.7"
+    for i in range(MAX_FAILED_LOGINS_PER_IP):
+        with pytest.raises(LoginFailed):
+            log_in(eng, f"guess{i // 4}", "x", office)
+    with pytest.raises(LoginThrottled):
+        log_in(eng, "alice", "alice-secret-1", office)  # the admin is behind the blocked address too
+    r = _cli(tmp_path, "users", "unlock-address", "not-an-address")
+    assert r.returncode != 0 and "not an IPv4 or IPv6 address" in r.stderr
+    r = _cli(tmp_path, "users", "unlock-address", office)
+    assert r.returncode == 0, r.stderr
+    assert log_in(eng, "alice", "alice-secret-1", office).principal.username == "alice"
+    with transaction(eng) as s:
+        unlocks = s.query(AuditLogRow).filter_by(action="unlock_address").all()
+        assert [(a.user, a.entity_id) for a in unlocks] == [("cli", office)]
     eng.dispose()

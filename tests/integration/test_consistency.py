@@ -32,6 +32,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from conftest import login_form
 from zeropark import demo
 from zeropark.app import create_app
 from zeropark.cli import app as cli
@@ -56,11 +57,7 @@ def park(engine: Engine) -> Iterator[tuple[Engine, Any, dict[str, TestClient]]]:
     clients = {}
     for user in ("demo-manager", "demo-enterprise", "demo-verifier"):
         client = TestClient(app)
-        r = client.post(
-            "/api/v1/auth/login/form",
-            data={"username": user, "password": passwords[user], "next": "/"},
-            follow_redirects=False,
-        )
+        r = login_form(client, user, passwords[user])
         assert r.status_code == 303, r.text
         clients[user] = client
     manager = clients["demo-manager"]

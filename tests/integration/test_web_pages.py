@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from conftest import login_form
 from zeropark import demo
 from zeropark.accounting import AccountingOptions
 from zeropark.model import Method
@@ -57,11 +58,7 @@ def demo_app(engine: Engine) -> tuple[TestClient, dict[str, str], Any]:
 
 
 def _login(client: TestClient, username: str, password: str) -> None:
-    r = client.post(
-        "/api/v1/auth/login/form",
-        data={"username": username, "password": password, "next": "/"},
-        follow_redirects=False,
-    )
+    r = login_form(client, username, password)
     assert r.status_code == 303 and r.headers["location"] == "/"
 
 

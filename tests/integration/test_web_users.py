@@ -14,7 +14,8 @@ from api_support import PASSWORD, ApiModule, api_module  # noqa: F401  (module-s
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from zeropark.serving.sessions import MAX_FAILED_LOGINS_PER_USER
+from conftest import login_form
+from zeropark.services.logins import MAX_FAILED_LOGINS_PER_USER
 from zeropark.store.db import transaction
 from zeropark.store.schema import UserRow
 
@@ -27,11 +28,7 @@ def api(api_module: ApiModule) -> ApiModule:  # noqa: F811
 def _browser(api: ApiModule, username: str, password: str = PASSWORD) -> TestClient:
     """A client logged in through the login form, like a browser (no CSRF header: forms carry it)."""
     c = TestClient(api.client.app)
-    r = c.post(
-        "/api/v1/auth/login/form",
-        data={"username": username, "password": password, "next": "/"},
-        follow_redirects=False,
-    )
+    r = login_form(c, username, password)
     assert r.status_code == 303 and r.headers["location"] == "/", r.headers.get("location")
     return c
 

@@ -35,7 +35,7 @@ from zeropark.errors import (
     ValidationError,
     ZeroparkError,
 )
-from zeropark.serving.sessions import LoginThrottled
+from zeropark.services.logins import LoginThrottled
 
 log = logging.getLogger(__name__)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import ipaddress
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from rich.table import Table
 from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_USAGE, console, engine, err_console
 from zeropark.errors import ValidationError
 from zeropark.model import Role
+from zeropark.services import logins
 from zeropark.services.users import NewUser, new_user
 from zeropark.settings import get_settings
 from zeropark.store.queries import users as user_queries
@@ -105,6 +107,25 @@ def list_users() -> None:
             state += f", locked until {u.locked_until:%Y-%m-%d %H:%M} UTC"
         table.add_row(str(u.id), u.username, u.role, u.park_id or "", u.enterprise_id or "", state)
     console.print(table)
+
+
+@users_app.command("unlock-address")
+def unlock_address(
+    ip: Annotated[
+        str, typer.Argument(help="被封锁的地址 The blocked client address (as the server sees it).")
+    ],
+) -> None:
+    """Lift the login block of an address now (audited). 解除地址登录封锁.
+
+    For when every admin is behind the blocked address; otherwise ``POST /api/v1/users/unlock-address``.
+    """
+    try:
+        address = str(ipaddress.ip_address(ip))
+    except ValueError as exc:
+        err_console.print(f"[red]'{ip}' is not an IPv4 or IPv6 address[/red]")
+        raise typer.Exit(EXIT_USAGE) from exc
+    logins.unlock_address(system_scope(engine(), "cli"), address)
+    console.print(f"address {address} unlocked: its earlier failed logins no longer count")
 
 
 def register(app: typer.Typer) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from zeropark.errors import NotFound, PermissionDenied, RowError, ValidationError
 from zeropark.model import Role
 from zeropark.security import hash_password, new_api_token
+from zeropark.services.logins import end_user_sessions
 from zeropark.store import audit
 from zeropark.store.db import transaction
 from zeropark.store.schema import ApiTokenRow, EnterpriseRow, UserRow
@@ -196,7 +197,8 @@ def update_user(
 ) -> UserRow:
     """Apply ``change`` to user ``user_id`` with one audit record ``update user`` (before/after).
 
-    Role, tenant, activation, password reset (argon2; ends the user's sessions) and ``unlock``
+    Role, tenant, activation, password reset (argon2; a reset or a deactivation deletes the
+    user's server-side sessions) and ``unlock``
     (clears failed logins and the lockout). The before/after snapshots never hold the password
     hash; a reset is recorded as ``"password_reset": true`` in ``after``.
 
@@ -236,6 +238,8 @@ def update_user(
         raise _invalid("enterprise_id", "an enterprise user needs an enterprise_id")
     if row.id == admin.id and (row.role != Role.ADMIN or not row.active):
         raise PermissionDenied("an admin may not demote or deactivate themself; ask another admin")
+    if change.password is not None or not row.active:
+        end_user_sessions(session, row.id)  # a reset or a deactivation logs the user out everywhere
     after = audit.row_snapshot(row)
     if change.password is not None:
         after["password_reset"] = True

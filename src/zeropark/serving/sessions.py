@@ -1,64 +1,63 @@
-"""Sessions (会话): who is asking — the signed session cookie, CSRF, API tokens, login throttling.
+"""Sessions (会话): who is asking — the session cookie, CSRF, API tokens; the login form's token.
 
 Shared by the HTTP API (:mod:`zeropark.api`) and the web pages (:mod:`zeropark.web`), which
-never import each other.
+never import each other. Checking credentials, throttling and the session rows are the login use
+case (:mod:`zeropark.services.logins`); this module reads and writes the cookies.
 
 Policy
 ------
 - Browsers hold a signed session cookie (itsdangerous, key ``ZEROPARK_SECRET_KEY``): HttpOnly,
-  SameSite=Lax, Secure when the request came over https, valid 12 h. The development secret is
-  refused outside ``ZEROPARK_ENVIRONMENT=development`` (:meth:`Settings.check_production`).
+  SameSite=Lax, Secure when the request came over https, valid 12 h. It carries the key of a
+  server-side session (``user_session``, only the key's SHA-256 is stored): logout deletes the
+  row, so the old cookie stops working. The development secret is refused outside
+  ``ZEROPARK_ENVIRONMENT=development`` (:meth:`Settings.check_production`).
 - CSRF (double submit): login also sets a JS-readable ``csrf_token`` cookie whose value is bound
   into the signed session. A cookie-authenticated unsafe request (POST/PUT/PATCH/DELETE) must echo
   it in the ``X-CSRF-Token`` header or a ``csrf_token`` form field, else 403. Requests with
   ``Authorization: Bearer zp_…`` carry no ambient credential and are exempt.
-- Login throttling: 5 consecutive failures lock the account for 15 min (``UserRow.locked_until``);
-  10 failures from one IP address within 15 min block that address for the rest of the window
-  (counted from the audit log, so it holds across API workers). Both answer 429.
+- Login CSRF: the login page sets a random ``zp_login`` cookie and puts a signed copy of it in
+  the form (``csrf_token``); the form post is refused unless both match (a foreign site cannot log
+  a victim into the attacker's account). The JSON login needs ``Content-Type: application/json``,
+  which a cross-site form cannot send without a CORS preflight (none is allowed).
 - Principal cache: a verified session's user (id, role, park, enterprise) is kept per process for
   ``PRINCIPAL_TTL_S`` (5 s) so a request needs no database round trip to authenticate. Any change of a
-  user committed through the ORM in this process (role, activation, password, tenant, lockout, deletion)
-  drops every cached principal at commit; a change made by another worker or process (the other
-  uvicorn workers, the CLI) takes effect there within ``PRINCIPAL_TTL_S``. The cookie's password stamp
-  is part of the key, so a password change ends older sessions (here at once, elsewhere within 5 s).
+  user or a session committed through the ORM in this process (role, activation, password, tenant,
+  lockout, deletion, logout) drops every cached principal at commit; a change made by another worker
+  or process (the other uvicorn workers, the CLI) takes effect there within ``PRINCIPAL_TTL_S``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Response, status
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import Engine, bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from zeropark.model import Role
-from zeropark.security import DUMMY_HASH, token_prefix, verify_password
+from zeropark.security import token_prefix, verify_password
+from zeropark.services import logins
+from zeropark.services.logins import SESSION_TTL
 from zeropark.serving.caching import TokenCache, TtlCache
 from zeropark.store import audit
 from zeropark.store.changes import USER_TOPIC
-from zeropark.store.db import read_connection, transaction
-from zeropark.store.schema import ApiTokenRow, AuditLogRow, UserRow
+from zeropark.store.queries import sessions as session_reads
 from zeropark.store.scope import Principal
 
 SESSION_COOKIE = "zp_session"
 CSRF_COOKIE = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FORM_FIELD = "csrf_token"
-SESSION_MAX_AGE_S = 12 * 3600
+#: The login page's own CSRF cookie (a random nonce; the form carries a signed copy).
+LOGIN_COOKIE = "zp_login"
+#: How long a login form stays usable.
+LOGIN_FORM_MAX_AGE_S = 2 * 3600
+SESSION_MAX_AGE_S = int(SESSION_TTL.total_seconds())
 TOKEN_PREFIX = "zp_"
-
-#: Consecutive failed logins that lock an account, and for how long.
-MAX_FAILED_LOGINS_PER_USER = 5
-LOCKOUT = timedelta(minutes=15)
-LOCKOUT_MIN = 15
-#: Failed logins from one IP address within ``LOCKOUT`` that block the address.
-MAX_FAILED_LOGINS_PER_IP = 10
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -66,18 +65,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # --------------------------------------------------------------------------------------------
 # The authenticated principal
 # --------------------------------------------------------------------------------------------
-
-
-def _principal(row: UserRow, via: str) -> Principal:
-    return Principal(
-        id=row.id,
-        username=row.username,
-        role=Role(row.role),
-        park_id=row.park_id,
-        enterprise_id=row.enterprise_id,
-        via=via,
-        display_name=row.display_name,
-    )
 
 
 def client_ip(request: Request) -> str | None:
@@ -97,31 +84,29 @@ def _serializer(request: Request) -> URLSafeTimedSerializer:
     return ser
 
 
-def _password_stamp(password_hash: str) -> str:
-    """A short stamp of the password hash: changing the password ends existing sessions."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:12]
+def _token_principal(request: Request, token: str) -> Principal:
+    """The principal of a bearer API token (database; run in the thread pool); 401 if unusable.
 
-
-def _user_from_token(request: Request, session: Session, token: str) -> UserRow | None:
+    A verified token is remembered per process (its argon2 check is slow on purpose); the token
+    and its user are still read on every request, so a revocation or deactivation counts at once.
+    """
+    engine: Engine = request.app.state.engine
     cache = _caches(request).tokens
     hit = cache.get(token)
+    principal: Principal | None = None
     if hit is not None:
-        user_id, token_id = hit
-        tok = session.get(ApiTokenRow, token_id)
-        if tok is not None and not tok.revoked:
-            return session.get(UserRow, user_id)
-        return None
-    prefix = token_prefix(token)
-    if prefix is None:
-        return None
-    rows = session.scalars(
-        select(ApiTokenRow).where(ApiTokenRow.prefix == prefix, ApiTokenRow.revoked.is_(False))
-    ).all()
-    for tok in rows:
-        if verify_password(tok.token_hash, token):
-            cache.put(token, tok.user_id, tok.id)
-            return session.get(UserRow, tok.user_id)
-    return None
+        principal = session_reads.token_principal(engine, hit[1])
+    else:
+        prefix = token_prefix(token)
+        for candidate in session_reads.token_candidates(engine, prefix) if prefix else []:
+            if verify_password(candidate.token_hash, token):
+                cache.put(token, candidate.user_id, candidate.token_id)
+                principal = session_reads.token_principal(engine, candidate.token_id)
+                break
+    if principal is None:
+        unauthorized("API token unknown, revoked or its user inactive; create one at /api/v1/users/me/tokens")
+    assert principal is not None
+    return principal
 
 
 def _session_payload(request: Request) -> dict[str, Any] | None:
@@ -144,7 +129,10 @@ async def _submitted_csrf(request: Request) -> str | None:
         return None
     ctype = request.headers.get("content-type", "")
     if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = await request.form()
+        try:
+            form = await request.form()
+        except StarletteHTTPException:  # a form that does not parse carries no token (CSRF: 403)
+            return None
         value = form.get(CSRF_FORM_FIELD)
         return value if isinstance(value, str) else None
     return None
@@ -159,68 +147,31 @@ def unauthorized(detail: str = "not authenticated; log in or send 'Authorization
     )
 
 
-def _token_principal(request: Request, token: str) -> Principal:
-    """The principal of a bearer API token (database; run in the thread pool); 401 if unusable."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        row = _user_from_token(request, session, token)
-        if row is None or not row.active:
-            unauthorized(
-                "API token unknown, revoked or its user inactive; create one at /api/v1/users/me/tokens"
-            )
-        assert row is not None
-        return _principal(row, "token")
-
-
-_SESSION_USER = select(
-    UserRow.id,
-    UserRow.username,
-    UserRow.role,
-    UserRow.park_id,
-    UserRow.enterprise_id,
-    UserRow.display_name,
-    UserRow.active,
-    UserRow.password_hash,
-).where(UserRow.id == bindparam("user_id"))
-
-
-def _session_principal(engine: Engine, user_id: int, stamp: object) -> Principal | None:
-    """The active user ``user_id`` whose password stamp is ``stamp`` (one indexed query), or None."""
-    with read_connection(engine) as conn:
-        row = conn.execute(_SESSION_USER, {"user_id": user_id}).first()
-    if row is None or not row.active or stamp != _password_stamp(row.password_hash):
-        return None
-    return Principal(
-        id=row.id,
-        username=row.username,
-        role=Role(row.role),
-        park_id=row.park_id,
-        enterprise_id=row.enterprise_id,
-        via="session",
-        display_name=row.display_name,
-    )
-
-
-async def _load_principal(request: Request, submitted_csrf: str | None) -> Principal | None:
+async def _load_principal(request: Request) -> Principal | None:
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         return await run_in_threadpool(_token_principal, request, auth[7:].strip())
     payload = _session_payload(request)
     if payload is None:
         return None
-    user_id, stamp = payload.get("u"), payload.get("p")
-    if not isinstance(user_id, int) or not isinstance(stamp, str):
+    session_key = payload.get("s")
+    if not isinstance(session_key, str):
         return None
+    hashed = logins.key_hash(session_key)
     cache = _caches(request).principals
-    principal = cache.get((user_id, stamp))
+    principal = cache.get(hashed)
     if principal is None:
         generation = cache.generation()
-        principal = await run_in_threadpool(_session_principal, request.app.state.engine, user_id, stamp)
+        principal = await run_in_threadpool(
+            session_reads.session_principal, request.app.state.engine, hashed, datetime.now(UTC)
+        )
         if principal is None:
             return None
-        cache.put((user_id, stamp), principal, generation)
+        cache.put(hashed, principal, generation)
     if request.method not in SAFE_METHODS:
         expected = payload.get("c")
         cookie = request.cookies.get(CSRF_COOKIE)
+        submitted_csrf = await _submitted_csrf(request)
         if not (
             isinstance(expected, str)
             and submitted_csrf
@@ -259,7 +210,7 @@ async def request_principal(request: Request) -> Principal | None:
     if _PRINCIPAL_KEY in request.scope:
         cached: Principal | None = request.scope[_PRINCIPAL_KEY]
         return cached
-    principal = await _load_principal(request, await _submitted_csrf(request))
+    principal = await _load_principal(request)
     request.scope[_PRINCIPAL_KEY] = principal
     return principal
 
@@ -290,7 +241,7 @@ class SessionCaches:
     """Verified API tokens and session principals of this process (``app.state.sessions``)."""
 
     tokens: TokenCache = field(default_factory=TokenCache)
-    principals: TtlCache[tuple[int, str], Principal] = field(
+    principals: TtlCache[str, Principal] = field(
         default_factory=lambda: TtlCache(USER_TOPIC, PRINCIPAL_TTL_S)
     )
 
@@ -305,82 +256,10 @@ def forget_tokens(request: Request) -> None:
     _caches(request).tokens.clear()
 
 
-class LoginThrottled(Exception):
-    """Too many failed logins for the account or the address; ``retry_after_s`` says when to retry."""
-
-    def __init__(self, message: str, retry_after_s: int) -> None:
-        self.retry_after_s = retry_after_s
-        super().__init__(message)
-
-
-def _as_utc(ts: datetime) -> datetime:
-    return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
-
-
-def authenticate(engine: Engine, username: str, password: str, ip: str | None) -> UserRow:
-    """Check credentials with lockout; return the user row or raise.
-
-    Raises
-    ------
-    LoginThrottled
-        The account is locked or the IP address is blocked (429).
-    HTTPException
-        401 for a wrong username or password (the message does not say which).
-    """
-    now = datetime.now(UTC)
-    with transaction(engine) as session:
-        if ip is not None:
-            n_ip = session.scalar(
-                select(func.count())
-                .select_from(AuditLogRow)
-                .where(
-                    AuditLogRow.action == audit.LOGIN_FAILED,
-                    AuditLogRow.ip == ip,
-                    AuditLogRow.at > now - LOCKOUT,
-                )
-            )
-            if (n_ip or 0) >= MAX_FAILED_LOGINS_PER_IP:
-                raise LoginThrottled(
-                    f"too many failed logins from {ip}; try again in {LOCKOUT_MIN} min",
-                    int(LOCKOUT.total_seconds()),
-                )
-        row = session.scalar(select(UserRow).where(UserRow.username == username))
-        if row is not None and row.locked_until is not None and _as_utc(row.locked_until) > now:
-            wait = int((_as_utc(row.locked_until) - now).total_seconds()) + 1
-            raise LoginThrottled(
-                f"account '{username}' is locked after {MAX_FAILED_LOGINS_PER_USER} failed logins; "
-                f"try again in {wait // 60 + 1} min or ask an admin to unlock it",
-                wait,
-            )
-        ok = verify_password(row.password_hash if row else DUMMY_HASH, password)
-        if row is not None and ok and row.active:
-            row.failed_logins = 0
-            row.locked_until = None
-            audit.record(
-                session, user=row.username, role=row.role, action=audit.LOGIN, entity="session", ip=ip
-            )
-            return row
-        if row is not None:
-            row.failed_logins += 1
-            if row.failed_logins >= MAX_FAILED_LOGINS_PER_USER:
-                row.locked_until = now + LOCKOUT
-                row.failed_logins = 0
-        audit.record(
-            session,
-            user=username[:64],
-            role=row.role if row else None,
-            action=audit.LOGIN_FAILED,
-            entity="session",
-            ip=ip,
-        )
-    raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail="wrong username or password")
-
-
-def start_session(request: Request, response: Response, row: UserRow) -> str:
+def start_session(request: Request, response: Response, login: logins.Login) -> str:
     """Set the signed session cookie and the CSRF cookie on ``response``; return the CSRF token."""
     csrf = secrets.token_urlsafe(24)
-    payload = {"u": row.id, "c": csrf, "p": _password_stamp(row.password_hash)}
-    cookie = _serializer(request).dumps(payload)
+    cookie = _serializer(request).dumps({"s": login.session_key, "c": csrf})
     secure = request.url.scheme == "https"
     response.set_cookie(
         SESSION_COOKIE,
@@ -394,13 +273,62 @@ def start_session(request: Request, response: Response, row: UserRow) -> str:
     response.set_cookie(
         CSRF_COOKIE, csrf, max_age=SESSION_MAX_AGE_S, httponly=False, samesite="lax", secure=secure, path="/"
     )
+    response.delete_cookie(LOGIN_COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
     return csrf
 
 
-def end_session(response: Response) -> None:
-    """Delete the session and CSRF cookies."""
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
+def end_session(request: Request, response: Response, user: Principal) -> None:
+    """End the request's session on the server (audited ``logout``) and delete its cookies.
+
+    Call it from a synchronous route (it writes to the database). The old cookie stops working
+    in this process at once and in the other workers within ``PRINCIPAL_TTL_S``.
+    """
+    payload = _session_payload(request)
+    session_key = payload.get("s") if payload else None
+    if isinstance(session_key, str):
+        logins.log_out(request.app.state.engine, session_key, user, client_ip(request))
+    secure = request.url.scheme == "https"
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
+    response.delete_cookie(CSRF_COOKIE, path="/", secure=secure, samesite="lax")
+
+
+def _login_serializer(request: Request) -> URLSafeTimedSerializer:
+    secret: str = request.app.state.secret_key
+    return URLSafeTimedSerializer(secret, salt="zeropark.login-form")
+
+
+def login_form_token(request: Request) -> tuple[str, str]:
+    """A new login form CSRF pair: the nonce for the ``zp_login`` cookie, the signed token for the form.
+
+    Set the cookie with :func:`set_login_cookie` on the response that carries the form.
+    """
+    nonce = secrets.token_urlsafe(24)
+    return nonce, _login_serializer(request).dumps(nonce)
+
+
+def set_login_cookie(request: Request, response: Response, nonce: str) -> None:
+    """Set the ``zp_login`` cookie the login form's token is bound to."""
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        max_age=LOGIN_FORM_MAX_AGE_S,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+def login_form_ok(request: Request, token: str | None) -> bool:
+    """Whether a login form post carries the token of this browser's login page (not expired)."""
+    nonce = request.cookies.get(LOGIN_COOKIE)
+    if not token or not nonce:
+        return False
+    try:
+        signed = _login_serializer(request).loads(token, max_age=LOGIN_FORM_MAX_AGE_S)
+    except BadSignature:
+        return False
+    return isinstance(signed, str) and secrets.compare_digest(signed, nonce)
 
 
 def safe_next(next_url: str | None) -> str:

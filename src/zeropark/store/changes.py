@@ -30,6 +30,7 @@ from zeropark.store.schema import (
     ParkRow,
     TransferRow,
     UserRow,
+    UserSessionRow,
 )
 
 _generations: dict[str, int] = {}
@@ -100,6 +101,7 @@ RUN_TOPIC = "inventory_run"
 EVIDENCE_TOPIC = "evidence"
 
 watch(UserRow, USER_TOPIC)
+watch(UserSessionRow, USER_TOPIC)  # logout ends a cached session principal at once
 watch(ParkRow, PARK_TOPIC)
 watch(MeterRow, METER_TOPIC)
 watch(AlarmRow, ALARM_TOPIC)

@@ -494,5 +494,35 @@ class ReportRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class UserSessionRow(Base):
+    """A browser session (会话), kept on the server so that logging out ends it.
+
+    The cookie carries a random key; only its SHA-256 is stored (a copy of the table does not
+    let anyone in). Logout, a password change and deactivation delete the rows.
+    """
+
+    __tablename__ = "user_session"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the cookie's key
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class LoginThrottleRow(Base):
+    """Failed logins of a username that is not an account, counted like an account's.
+
+    So the answers (401, then 429 after the same number of failures, for as long) do not tell
+    whether a user exists; an account keeps its own count in ``app_user``.
+    """
+
+    __tablename__ = "login_throttle"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 Index("ix_reading_ts", ReadingRow.ts)
 Index("ix_rollup_bucket_start", RollupRow.bucket, RollupRow.start)

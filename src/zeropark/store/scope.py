@@ -25,6 +25,8 @@ from zeropark.store import audit
 READ_ROLES: tuple[Role, ...] = (Role.ADMIN, Role.PARK_MANAGER, Role.ENTERPRISE, Role.VERIFIER)
 #: Roles that manage park master data.
 MANAGE_ROLES: tuple[Role, ...] = (Role.ADMIN, Role.PARK_MANAGER)
+#: Roles that may write park data at all (each within its tenant; verifier and device are read-only).
+WRITE_ROLES: tuple[Role, ...] = (Role.ADMIN, Role.PARK_MANAGER, Role.ENTERPRISE)
 
 T = TypeVar("T", bound=Select[*tuple[Any, ...]])
 
@@ -141,7 +143,7 @@ class Scope:
     ) -> None:
         """Like :meth:`check`, and refuse writes by read-only roles (verifier, device)."""
         self.check(entity, entity_id, park_id=park_id, enterprise_id=enterprise_id)
-        if self.user.role not in (Role.ADMIN, Role.PARK_MANAGER, Role.ENTERPRISE):
+        if self.user.role not in WRITE_ROLES:
             self.deny(entity, entity_id, f"role '{self.user.role}' is read-only")
             raise PermissionDenied(f"role '{self.user.role}' is read-only; it may not change {entity}")
 

@@ -12,14 +12,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from zeropark.api.auth import ScopeDep
+from zeropark.api.auth import WRITERS, GuardedRoute, ScopeDep
 from zeropark.api.paging import Limit, Offset
 from zeropark.api.schemas import ActivityCreate, ActivityOut, ActivityUpdate, Page
 from zeropark.model import ActivityRecord, Carrier, Flow
 from zeropark.services import activity as service
 from zeropark.store.queries import activity
 
-router = APIRouter(tags=["activity 活动数据"])
+router = APIRouter(route_class=GuardedRoute, tags=["activity 活动数据"])
 
 
 @router.get("/parks/{park_id}/activity-records", response_model=Page[ActivityOut])
@@ -54,21 +54,25 @@ def get_activity(record_id: str, scope: ScopeDep) -> ActivityOut:
     return ActivityOut.model_validate(activity.activity_record(scope, record_id))
 
 
-@router.post("/parks/{park_id}/activity-records", response_model=ActivityOut, status_code=201)
+@router.post(
+    "/parks/{park_id}/activity-records", response_model=ActivityOut, status_code=201, dependencies=[WRITERS]
+)
 def create_activity(park_id: str, body: ActivityCreate, scope: ScopeDep) -> ActivityOut:
     """Add an activity record (enterprise users: for their own enterprise). 新增活动数据."""
     record = ActivityRecord(id=body.id or "", **body.model_dump(exclude={"id"}))
     return ActivityOut.model_validate(service.create_activity(scope, park_id, record))
 
 
-@router.patch("/activity-records/{record_id}", response_model=ActivityOut)
+@router.patch("/activity-records/{record_id}", response_model=ActivityOut, dependencies=[WRITERS])
 def update_activity(record_id: str, body: ActivityUpdate, scope: ScopeDep) -> ActivityOut:
     """Change an activity record (only the fields given). 修改活动数据."""
     row = service.update_activity(scope, record_id, body.model_dump(exclude_unset=True))
     return ActivityOut.model_validate(row)
 
 
-@router.delete("/activity-records/{record_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/activity-records/{record_id}", status_code=204, response_class=Response, dependencies=[WRITERS]
+)
 def delete_activity(record_id: str, scope: ScopeDep) -> Response:
     """Delete an activity record (the audit log keeps its last values). 删除活动数据."""
     service.delete_activity(scope, record_id)

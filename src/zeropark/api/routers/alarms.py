@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from zeropark.api.auth import ScopeDep
+from zeropark.api.auth import WRITERS, GuardedRoute, ScopeDep
 from zeropark.api.caching import caches
 from zeropark.api.paging import IntId, Limit, Offset
 from zeropark.api.routers.parks import park_out
@@ -17,7 +17,7 @@ from zeropark.serving.caching import etag_of, json_bytes
 from zeropark.store.queries import alarms
 from zeropark.store.queries.views import view_key
 
-router = APIRouter(tags=["alarms 告警"])
+router = APIRouter(route_class=GuardedRoute, tags=["alarms 告警"])
 
 
 class AlarmState(StrEnum):
@@ -72,13 +72,13 @@ def get_alarm(alarm_id: IntId, scope: ScopeDep) -> AlarmOut:
     return AlarmOut.model_validate(alarms.alarm(scope, alarm_id))
 
 
-@router.post("/alarms/{alarm_id}/acknowledge", response_model=AlarmOut)
+@router.post("/alarms/{alarm_id}/acknowledge", response_model=AlarmOut, dependencies=[WRITERS])
 def acknowledge_alarm(alarm_id: IntId, scope: ScopeDep) -> AlarmOut:
     """Acknowledge an open alarm. 确认告警."""
     return AlarmOut.model_validate(change_alarm(scope, alarm_id, AlarmAction.ACKNOWLEDGE))
 
 
-@router.post("/alarms/{alarm_id}/close", response_model=AlarmOut)
+@router.post("/alarms/{alarm_id}/close", response_model=AlarmOut, dependencies=[WRITERS])
 def close_alarm(alarm_id: IntId, scope: ScopeDep) -> AlarmOut:
     """Close an alarm (open or acknowledged). 关闭告警."""
     return AlarmOut.model_validate(change_alarm(scope, alarm_id, AlarmAction.CLOSE))

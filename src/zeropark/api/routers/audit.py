@@ -7,13 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from zeropark.api.auth import require_roles
+from zeropark.api.auth import GuardedRoute, require_roles
 from zeropark.api.schemas import AuditOut, Page
 from zeropark.serving.sessions import client_ip
 from zeropark.store.queries import audit
 from zeropark.store.scope import Principal, Scope
 
-router = APIRouter(prefix="/audit", tags=["audit 审计"])
+router = APIRouter(route_class=GuardedRoute, prefix="/audit", tags=["audit 审计"])
 
 Auditor = Annotated[Principal, Depends(require_roles(*audit.AUDITOR_ROLES))]
 

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from zeropark.api.auth import Manager, Reader, ScopeDep
+from zeropark.api.auth import GuardedRoute, Manager, Reader, ScopeDep
 from zeropark.api.paging import Limit, Offset
 from zeropark.api.schemas import FactorSetDetail, FactorSetOut, Page
 from zeropark.api.shapes import factor_out
@@ -20,7 +20,7 @@ from zeropark.api.validation import invalid
 from zeropark.services import factor_sets
 from zeropark.store.factor_repo import StoredFactorSet
 
-router = APIRouter(prefix="/factor-sets", tags=["factors 排放因子"])
+router = APIRouter(route_class=GuardedRoute, prefix="/factor-sets", tags=["factors 排放因子"])
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from zeropark.api.auth import ScopeDep
+from zeropark.api.auth import WRITERS, GuardedRoute, ScopeDep
 from zeropark.api.paging import IntId, Limit, Offset
 from zeropark.api.schemas import ImportBatchOut, Page
 from zeropark.api.validation import invalid
@@ -30,7 +30,7 @@ from zeropark.services import imports, park_register
 from zeropark.store.queries import parks
 from zeropark.store.scope import Scope
 
-router = APIRouter(tags=["imports 数据导入"])
+router = APIRouter(route_class=GuardedRoute, tags=["imports 数据导入"])
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 SUFFIXES = (".xlsx", ".csv", ".yaml", ".yml", ".json")
@@ -95,6 +95,7 @@ def _import(
     response_model=ImportOut,
     status_code=201,
     responses={422: {"model": ImportOut, "description": "rejected: every row error listed"}},
+    dependencies=[WRITERS],
 )
 async def upload_workbook(
     scope: ScopeDep,

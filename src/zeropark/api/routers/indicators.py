@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from zeropark.api.auth import ScopeDep
+from zeropark.api.auth import GuardedRoute, ScopeDep
 from zeropark.api.caching import caches
 from zeropark.api.routers.inventory import latest
 from zeropark.api.routers.parks import park_out
@@ -30,7 +30,7 @@ from zeropark.store import runs
 from zeropark.store.queries import enterprises, views
 from zeropark.store.scope import Scope
 
-router = APIRouter(tags=["indicators 指标"])
+router = APIRouter(route_class=GuardedRoute, tags=["indicators 指标"])
 
 
 async def _indicator_enterprise(scope: Scope, park_id: str, requested: str | None) -> str | None:

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from zeropark.accounting import AccountingOptions, Inventory
-from zeropark.api.auth import ScopeDep, require_roles
+from zeropark.api.auth import MANAGERS, WRITERS, GuardedRoute, ScopeDep, require_roles
 from zeropark.api.caching import caches
 from zeropark.api.paging import IntId, Limit, Offset
 from zeropark.api.routers.parks import park_out
@@ -44,9 +44,11 @@ from zeropark.store.queries import views
 from zeropark.store.queries.runs import LatestRun, latest_runs, run_summary
 from zeropark.store.scope import Principal, Scope
 
-router = APIRouter(tags=["inventory 排放清单"])
+router = APIRouter(route_class=GuardedRoute, tags=["inventory 排放清单"])
 
 Verifier = Annotated[Principal, Depends(require_roles(Role.VERIFIER))]
+#: Who may recompute a run (it reads the whole park's readings: not an enterprise user).
+RECOMPUTERS = Depends(require_roles(Role.ADMIN, Role.PARK_MANAGER, Role.VERIFIER))
 
 _NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "Not Modified (ETag matched)"}}
 
@@ -119,7 +121,9 @@ def _factor_set_reference(request: Request, body: RunCreate) -> str:
     return name if body.factor_set_version is None else f"{name}@{body.factor_set_version}"
 
 
-@router.post("/parks/{park_id}/inventory-runs", response_model=RunOut, status_code=201)
+@router.post(
+    "/parks/{park_id}/inventory-runs", response_model=RunOut, status_code=201, dependencies=[WRITERS]
+)
 def create_run(park_id: str, body: RunCreate, request: Request, scope: ScopeDep) -> RunOut:
     """Account a year from the store (national or GHG) and save the run. 核算并保存排放清单.
 
@@ -261,7 +265,7 @@ def sign_off(run_id: IntId, body: SignOff, verifier: Verifier, scope: ScopeDep) 
     return run_out(service.sign_off(scope, run_id, body.note))
 
 
-@router.post("/inventory-runs/{run_id}/recompute", response_model=RecomputeOut)
+@router.post("/inventory-runs/{run_id}/recompute", response_model=RecomputeOut, dependencies=[RECOMPUTERS])
 def recompute(run_id: IntId, scope: ScopeDep) -> RecomputeOut:
     """Recompute a stored run from the readings now and compare bit for bit (verifiers check runs). 复算."""
     result = service.recompute(scope, run_id)
@@ -276,7 +280,7 @@ def recompute(run_id: IntId, scope: ScopeDep) -> RecomputeOut:
     )
 
 
-@router.delete("/inventory-runs/{run_id}", status_code=204, response_class=Response)
+@router.delete("/inventory-runs/{run_id}", status_code=204, response_class=Response, dependencies=[MANAGERS])
 def delete_run(run_id: IntId, request: Request, scope: ScopeDep) -> Response:
     """Delete a run that is not signed off, with its enterprise views (admin, park manager). 删除清单.
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from zeropark.accounting import Inventory, LineItem
-from zeropark.api.auth import ScopeDep
+from zeropark.api.auth import GuardedRoute, ScopeDep
 from zeropark.api.caching import RenderedLines, caches
 from zeropark.api.paging import IntId, Limit, Offset
 from zeropark.api.routers.inventory import stored_inventory, visible_summary
@@ -34,7 +34,7 @@ from zeropark.store.queries.evidence import resolve_evidence
 from zeropark.store.runs import RunSummary
 from zeropark.store.scope import Scope
 
-router = APIRouter(tags=["inventory 排放清单"])
+router = APIRouter(route_class=GuardedRoute, tags=["inventory 排放清单"])
 
 _NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "Not Modified (ETag matched)"}}
 

@@ -31,13 +31,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from zeropark.api.auth import ScopeDep
+from zeropark.api.auth import GuardedRoute, ScopeDep
 from zeropark.services.monitoring import live_curves
 from zeropark.serving import charts
 from zeropark.store.queries import parks
 from zeropark.store.scope import Scope
 
-router = APIRouter(tags=["monitoring 监测"])
+router = APIRouter(route_class=GuardedRoute, tags=["monitoring 监测"])
 
 #: Seconds between keep-alive comments on an idle stream.
 KEEPALIVE_S = 15.0

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Engine
 
-from zeropark.api.auth import ScopeDep
+from zeropark.api.auth import GuardedRoute, ScopeDep
 from zeropark.api.caching import caches
 from zeropark.api.paging import Limit, Offset
 from zeropark.api.routers.parks import park_out
@@ -22,7 +22,7 @@ from zeropark.store.queries import meters, parks
 from zeropark.store.queries.views import view_key
 from zeropark.store.scope import Scope
 
-router = APIRouter(tags=["meters 计量器具"])
+router = APIRouter(route_class=GuardedRoute, tags=["meters 计量器具"])
 
 
 MeterTenants = TtlCache[str, tuple[str, str | None]]

@@ -2,7 +2,8 @@
 
 ``router`` (API, mounted under ``/api/v1``):
 
-- ``GET  /optimize/tariffs`` — the TOU tariffs with periods, prices, confidence and sources;
+- ``GET  /optimize/tariffs`` — the TOU tariffs with periods, prices, confidence and sources (any
+  reading role);
 - ``GET  /parks/{park_id}/optimization-runs`` — run summaries, newest first;
 - ``POST /parks/{park_id}/optimization-runs`` — solve a scenario now (synchronously) and store it;
   an infeasible scenario is stored too and answered with 422 and the conflicts in words;
@@ -23,7 +24,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import AfterValidator, BaseModel, Field
 
-from zeropark.api.auth import ScopeDep
+from zeropark.api.auth import MANAGERS, GuardedRoute, Reader, ScopeDep
 from zeropark.errors import DataError, OptimizationError
 from zeropark.optimize.profiles import profiles_from_values
 from zeropark.optimize.result import SolverOptions
@@ -42,7 +43,7 @@ from zeropark.services.optimization import (
     StoredRun,
 )
 
-router = APIRouter(tags=["optimize 优化"])
+router = APIRouter(route_class=GuardedRoute, tags=["optimize 优化"])
 
 
 def _local_naive(value: datetime) -> datetime:
@@ -214,8 +215,11 @@ def _request(body: RunIn) -> RunRequest:
 
 
 @router.get("/optimize/tariffs")
-def list_tariffs() -> list[dict[str, Any]]:
-    """分时电价: tariffs with their 96 quarter-hour periods per month, prices, confidence and sources."""
+def list_tariffs(_user: Reader) -> list[dict[str, Any]]:
+    """分时电价: tariffs with their 96 quarter-hour periods per month, prices, confidence and sources.
+
+    Any reading role (a principal is required on every ``/api/v1`` path but login and health).
+    """
     return [_tariff_out(t) for t in optimization.list_tariffs()]
 
 
@@ -233,7 +237,7 @@ def get_optimization_run(run_id: int, scope: ScopeDep) -> dict[str, Any]:
     return _run_out(optimization.get_run(scope, run_id))
 
 
-@router.post("/parks/{park_id}/optimization-runs", status_code=201)
+@router.post("/parks/{park_id}/optimization-runs", status_code=201, dependencies=[MANAGERS])
 def create_optimization_run(park_id: str, body: RunIn, scope: ScopeDep) -> Response:
     """Solve a scenario now and store the run (201), or store and explain an infeasible one (422)."""
     try:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from zeropark.api.auth import Admin, ScopeDep
+from zeropark.api.auth import MANAGERS, Admin, GuardedRoute, ScopeDep
 from zeropark.api.caching import caches
 from zeropark.api.paging import Limit, Offset
 from zeropark.api.schemas import (
@@ -34,7 +34,7 @@ from zeropark.services import parks as service
 from zeropark.store.queries import enterprises, parks
 from zeropark.store.scope import Scope
 
-router = APIRouter(tags=["parks 园区"])
+router = APIRouter(route_class=GuardedRoute, tags=["parks 园区"])
 
 
 async def park_out(request: Request, scope: Scope, park_id: str) -> ParkOut:
@@ -77,7 +77,7 @@ def list_zones(park_id: str, scope: ScopeDep) -> list[ZoneOut]:
     return [ZoneOut.model_validate(r) for r in parks.zones(scope, park_id)]
 
 
-@router.post("/parks/{park_id}/zones", response_model=ZoneOut, status_code=201)
+@router.post("/parks/{park_id}/zones", response_model=ZoneOut, status_code=201, dependencies=[MANAGERS])
 def create_zone(park_id: str, body: ZoneCreate, scope: ScopeDep) -> ZoneOut:
     """Add a zone to a park (admin, park manager). 新建片区."""
     row = service.create_zone(scope, Zone(id=body.id, park_id=park_id, name=body.name))
@@ -94,7 +94,9 @@ def list_enterprises(
     return Page(items=items, total=found.total, limit=limit, offset=offset)
 
 
-@router.post("/parks/{park_id}/enterprises", response_model=EnterpriseOut, status_code=201)
+@router.post(
+    "/parks/{park_id}/enterprises", response_model=EnterpriseOut, status_code=201, dependencies=[MANAGERS]
+)
 def create_enterprise(park_id: str, body: EnterpriseCreate, scope: ScopeDep) -> EnterpriseOut:
     """Add an enterprise to a park (admin, park manager). 新建企业."""
     row = service.create_enterprise(scope, Enterprise(park_id=park_id, **body.model_dump()))
@@ -107,7 +109,7 @@ def get_enterprise(enterprise_id: str, scope: ScopeDep) -> EnterpriseOut:
     return EnterpriseOut.model_validate(enterprises.enterprise(scope, enterprise_id))
 
 
-@router.patch("/enterprises/{enterprise_id}", response_model=EnterpriseOut)
+@router.patch("/enterprises/{enterprise_id}", response_model=EnterpriseOut, dependencies=[MANAGERS])
 def update_enterprise(enterprise_id: str, body: EnterpriseUpdate, scope: ScopeDep) -> EnterpriseOut:
     """Change an enterprise (admin, park manager). 修改企业信息."""
     row = service.update_enterprise(scope, enterprise_id, body.model_dump(exclude_unset=True))

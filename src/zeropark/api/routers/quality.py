@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from zeropark.api.auth import ScopeDep
+from zeropark.api.auth import GuardedRoute, ScopeDep
 from zeropark.api.caching import caches
 from zeropark.api.paging import Limit, Offset
 from zeropark.api.routers.parks import park_out
@@ -23,7 +23,7 @@ from zeropark.serving.caching import etag_of, json_bytes
 from zeropark.store.queries import views
 from zeropark.store.scope import Scope
 
-router = APIRouter(tags=["quality 数据质量"])
+router = APIRouter(route_class=GuardedRoute, tags=["quality 数据质量"])
 
 
 class MeterQualityOut(BaseModel):

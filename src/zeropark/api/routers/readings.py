@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Engine, Row
 from starlette.concurrency import run_in_threadpool
 
-from zeropark.api.auth import ScopeDep
+from zeropark.api.auth import GuardedRoute, ScopeDep
 from zeropark.api.caching import caches
 from zeropark.api.paging import Limit, Offset
 from zeropark.api.routers.meters import MeterTenants, check_meter
@@ -22,7 +22,7 @@ from zeropark.api.validation import invalid
 from zeropark.store.queries import meters
 from zeropark.store.scope import Scope
 
-router = APIRouter(tags=["readings 计量数据"])
+router = APIRouter(route_class=GuardedRoute, tags=["readings 计量数据"])
 
 
 class Bucket(StrEnum):

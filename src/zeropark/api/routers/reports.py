@@ -19,14 +19,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from zeropark.api.auth import ScopeDep, require_roles
+from zeropark.api.auth import GuardedRoute, ScopeDep, require_roles
 from zeropark.api.paging import IntId, Limit, Offset
 from zeropark.api.schemas import Page, ReportOut
 from zeropark.model import Method, Role
 from zeropark.services import reporting
 from zeropark.store.scope import Principal
 
-router = APIRouter(tags=["reports 报告"])
+router = APIRouter(route_class=GuardedRoute, tags=["reports 报告"])
 
 ReportWriter = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.PARK_MANAGER, Role.ENTERPRISE))]
 

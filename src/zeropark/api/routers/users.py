@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, IPvAnyAddress
 
-from zeropark.api.auth import Admin
+from zeropark.api.auth import Admin, GuardedRoute
 from zeropark.api.paging import IntId
 from zeropark.api.schemas import (
     Page,
@@ -21,13 +22,13 @@ from zeropark.api.schemas import (
     UserOut,
     UserUpdate,
 )
-from zeropark.services import users
+from zeropark.services import logins, users
 from zeropark.serving.sessions import CurrentUser, client_ip, forget_tokens
 from zeropark.store.queries import tokens
 from zeropark.store.queries import users as user_queries
 from zeropark.store.scope import Principal, Scope
 
-router = APIRouter(prefix="/users", tags=["users 用户"])
+router = APIRouter(route_class=GuardedRoute, prefix="/users", tags=["users 用户"])
 
 
 def _scope(request: Request, user: Principal) -> Scope:
@@ -88,3 +89,20 @@ def update_user(user_id: IntId, body: UserUpdate, request: Request, admin: Admin
     """Change a user's role, tenant, activation or password; ``unlock`` clears a lockout (admin)."""
     change = users.user_changes(**body.model_dump(exclude_unset=True))
     return UserOut.model_validate(users.change_user(_scope(request, admin), user_id, change))
+
+
+class AddressUnlock(BaseModel):
+    """The address whose login block an admin lifts."""
+
+    ip: IPvAnyAddress
+
+
+@router.post("/unlock-address", status_code=204, response_class=Response)
+def unlock_address(body: AddressUnlock, request: Request, admin: Admin) -> Response:
+    """Lift the login block of an address now (admin; audited ``unlock_address``). 解除地址封锁.
+
+    Failures from the address before this moment no longer count; accounts locked from it stay
+    locked until unlocked one by one (``PATCH /users/{id} {"unlock": true}``).
+    """
+    logins.unlock_address(_scope(request, admin), str(body.ip))
+    return Response(status_code=204)

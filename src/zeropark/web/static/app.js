@@ -81,6 +81,18 @@
     });
   });
 
+  // Behaviour that pages would otherwise write inline (the Content-Security-Policy forbids inline
+  // script and on* handlers): a control with data-autosubmit submits its form when changed; a
+  // submit button with data-confirm asks first and submits only on OK.
+  document.addEventListener("change", function (evt) {
+    var el = evt.target;
+    if (el && el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) { el.form.submit(); }
+  });
+  document.addEventListener("click", function (evt) {
+    var el = evt.target && evt.target.closest ? evt.target.closest("[data-confirm]") : null;
+    if (el && !window.confirm(el.getAttribute("data-confirm"))) { evt.preventDefault(); }
+  });
+
   document.addEventListener("htmx:configRequest", function (evt) {
     var meta = document.querySelector('meta[name="csrf-token"]');
     if (meta) { evt.detail.headers["X-CSRF-Token"] = meta.getAttribute("content"); }

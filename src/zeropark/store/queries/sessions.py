@@ -1,0 +1,88 @@
+"""Who is asking, as read (会话与令牌): the principal of a server-side session or of an API token.
+
+Read before there is a :class:`~zeropark.store.scope.Scope` (they decide who the scope is for),
+so they take the engine. One indexed query each; no ORM session is held.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, Row, bindparam, select
+
+from zeropark.model import Role
+from zeropark.store.db import read_connection
+from zeropark.store.schema import ApiTokenRow, UserRow, UserSessionRow
+from zeropark.store.scope import Principal
+
+__all__ = ["TokenCandidate", "session_principal", "token_candidates", "token_principal"]
+
+_USER_COLUMNS = (
+    UserRow.id,
+    UserRow.username,
+    UserRow.role,
+    UserRow.park_id,
+    UserRow.enterprise_id,
+    UserRow.display_name,
+)
+
+_SESSION_USER = (
+    select(*_USER_COLUMNS)
+    .join(UserSessionRow, UserSessionRow.user_id == UserRow.id)
+    .where(
+        UserSessionRow.key_hash == bindparam("key_hash"),
+        UserSessionRow.expires_at > bindparam("now"),
+        UserRow.active.is_(True),
+    )
+)
+
+_TOKEN_USER = (
+    select(*_USER_COLUMNS)
+    .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
+    .where(ApiTokenRow.id == bindparam("token_id"), ApiTokenRow.revoked.is_(False), UserRow.active.is_(True))
+)
+
+
+def _principal(row: Row[int, str, str, str | None, str | None, str], via: str) -> Principal:
+    return Principal(
+        id=row.id,
+        username=row.username,
+        role=Role(row.role),
+        park_id=row.park_id,
+        enterprise_id=row.enterprise_id,
+        via=via,
+        display_name=row.display_name,
+    )
+
+
+def session_principal(engine: Engine, key_hash: str, now: datetime) -> Principal | None:
+    """The active user of the unexpired session ``key_hash`` (SHA-256 hex of its key), or None."""
+    with read_connection(engine) as conn:
+        row = conn.execute(_SESSION_USER, {"key_hash": key_hash, "now": now}).first()
+    return None if row is None else _principal(row, "session")
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCandidate:
+    """An unrevoked API token with the looked-up prefix: its argon2 hash is still to be verified."""
+
+    token_id: int
+    user_id: int
+    token_hash: str
+
+
+def token_candidates(engine: Engine, prefix: str) -> list[TokenCandidate]:
+    """The unrevoked tokens whose lookup prefix is ``prefix`` (normally one)."""
+    stmt = select(ApiTokenRow.id, ApiTokenRow.user_id, ApiTokenRow.token_hash).where(
+        ApiTokenRow.prefix == prefix, ApiTokenRow.revoked.is_(False)
+    )
+    with read_connection(engine) as conn:
+        return [TokenCandidate(r.id, r.user_id, r.token_hash) for r in conn.execute(stmt)]
+
+
+def token_principal(engine: Engine, token_id: int) -> Principal | None:
+    """The active user of the unrevoked token ``token_id``, or None."""
+    with read_connection(engine) as conn:
+        row = conn.execute(_TOKEN_USER, {"token_id": token_id}).first()
+    return None if row is None else _principal(row, "token")
