@@ -1,12 +1,33 @@
-"""Helpers shared by CLI commands: the engine from settings, the console, exit codes."""
+"""Helpers shared by CLI commands: the engine from settings, the console, exit codes.
+
+:func:`guarded` is the CLI's last line against a traceback: every command the command table loads
+(``zeropark.cli.load_command``) runs inside it, so a user's mistake that a command does not catch
+itself (an unknown id, a rejected file, a path that cannot be read or written) still ends with its
+message and the documented exit code.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
+import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import Engine
 
+from zeropark.errors import (
+    AccountingError,
+    DataError,
+    Infeasible,
+    NotFound,
+    OptimizationError,
+    PermissionDenied,
+    RunFrozen,
+    ZeroparkError,
+)
 from zeropark.settings import get_settings
 from zeropark.store.db import make_engine
 from zeropark.store.migrate import upgrade
@@ -21,6 +42,49 @@ EXIT_DATA_ERROR = 3  # input rejected (validation errors printed)
 EXIT_NOT_FOUND = 4
 EXIT_ACCOUNTING_ERROR = 5
 EXIT_INFEASIBLE = 6
+
+#: The exit code of each kind of user error, most specific first (README "Exit codes").
+ERROR_EXIT_CODES: tuple[tuple[type[ZeroparkError], int], ...] = (
+    (NotFound, EXIT_NOT_FOUND),
+    (Infeasible, EXIT_INFEASIBLE),
+    (DataError, EXIT_DATA_ERROR),
+    (RunFrozen, EXIT_DATA_ERROR),
+    (PermissionDenied, EXIT_DATA_ERROR),
+    (AccountingError, EXIT_ACCOUNTING_ERROR),
+    (OptimizationError, EXIT_ACCOUNTING_ERROR),
+    (ZeroparkError, EXIT_DATA_ERROR),
+)
+
+
+def exit_code_of(exc: ZeroparkError) -> int:
+    """The documented exit code of a zeropark error (:data:`ERROR_EXIT_CODES`)."""
+    return next(code for kind, code in ERROR_EXIT_CODES if isinstance(exc, kind))
+
+
+def guarded(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """``callback`` with every zeropark error and file-system error turned into message + exit code.
+
+    A zeropark error prints its message (it says what to fix) and exits with :func:`exit_code_of`;
+    an ``OSError`` (a path that does not exist, is a directory, may not be read or written) prints
+    the path and the reason and exits :data:`EXIT_USAGE`. Anything else is a bug and is not hidden.
+    """
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except ZeroparkError as exc:
+            err_console.print(f"[red]{escape(str(exc))}[/]")
+            raise typer.Exit(exit_code_of(exc)) from None
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            err_console.print(
+                f"[red]cannot use the file{escape(str(where))}: {escape(exc.strerror or str(exc))}; "
+                "check the path (a file, not a directory) and its permissions[/]"
+            )
+            raise typer.Exit(EXIT_USAGE) from None
+
+    return run
 
 
 @lru_cache(maxsize=1)
