@@ -343,6 +343,9 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Core indicator {value} tCO2/tce. Below 200 000 tce a year the notice sets no limit; "
         "value reported only.",
     ),
+    # the statement of a run (options, factors used with their years, fallbacks, unused custom factors)
+    "run_statement": ("核算口径说明（选项与所用因子）", "Statement of the basis (options and factors used)"),
+    "run_notices": ("请注意", "Please note"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

@@ -16,7 +16,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from zeropark.commands.account import indicator_table, inventory_table, pick_park
+from zeropark.commands.account import (
+    indicator_table,
+    inventory_table,
+    pick_park,
+    print_statement,
+    statement_json,
+)
 from zeropark.commands.common import EXIT_NOT_FOUND, EXIT_USAGE, console, engine, err_console
 from zeropark.errors import NotFound, PermissionDenied
 from zeropark.model import Method
@@ -71,6 +77,7 @@ def run_figures(view: RunView) -> dict[str, Any]:
         "by_source": dict(inv.by_source),
         "by_scope": dict(inv.by_scope),
         "indicators": None if view.indicators is None else view.indicators.to_dict(),
+        "statement": statement_json(inv),
     }
 
 
@@ -114,6 +121,7 @@ def latest(
             console.print(f"[dim]a newer unsigned run #{view.newer_draft.id} exists[/]")
         if view.indicators is not None:
             console.print(indicator_table(view.indicators, view.inventory.energy_tce))
+        print_statement(view.inventory)
 
 
 @runs_app.command("list")
