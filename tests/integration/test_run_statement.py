@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from api_support import PARK, make_api
+from openpyxl import load_workbook
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
@@ -94,7 +95,7 @@ def _same_everywhere(api: Any, client: Any, year: int, method: Method, page_html
     return expected
 
 
-def test_current_year_uses_the_newest_published_factor_on_every_door(cli_db: Engine) -> None:
+def test_current_year_uses_the_newest_published_factor_on_every_door(cli_db: Engine, tmp_path: Path) -> None:
     api = make_api(cli_db)
     t0 = datetime(2026, 3, 1, tzinfo=UTC)
     rows = [
@@ -138,6 +139,16 @@ def test_current_year_uses_the_newest_published_factor_on_every_door(cli_db: Eng
     assert "2023年因子用于2026年核算" in out.replace("\n", "")
     page = client.get("/inventory?year=2026").text
     _same_everywhere(api, client, 2026, Method.GHG, page)
+
+    # the report states it too: the Excel inventory's statement cells are the run's statement
+    xlsx = tmp_path / "inventory-2026-ghg.xlsx"
+    _cli(
+        "report", "--year", "2026", "--kind", "xlsx", "--method", "ghg", "--park", PARK, "--output", str(xlsx)
+    )
+    cells = [c for row in load_workbook(xlsx).worksheets[0].iter_rows(values_only=True) for c in row]
+    latest = _statement_of(cli_db, 2026, Method.GHG)
+    assert latest.options_zh in cells and latest.options_en in cells
+    assert "2023 factor used for 2026: the newest published" in latest.options_en
 
     # the fallback is an option: error gives the documented exit code, never a traceback
     res = runner.invoke(
