@@ -12,7 +12,10 @@ each leaf command:
 
 The documented exit codes (README): 0 ok, 2 usage, 3 input rejected, 4 not found, 5 accounting
 error, 6 infeasible. A traceback is an uncaught exception (``CliRunner`` reports it as
-``result.exception`` with exit code 1) or the word "Traceback" in the output.
+``result.exception`` with exit code 1) or the word "Traceback" in the output. A value that is
+wrong whatever the command does with it must not pass as success (exit ≠ 0): a number that is not
+one, an unknown choice, year 1800, an unknown park, enterprise, meter or numbered record.
+Filters that name nothing (an unknown quarantine reason) and output paths may succeed.
 
 Commands that serve forever (web server, MQTT ingester, simulator, demo) are given only values their
 argument parser rejects, so they never start.
@@ -132,6 +135,19 @@ def _bad_values(p: Param) -> list[str]:
     return [f"no-such-{p.name.replace('_', '-')}", ""]
 
 
+#: Parameters whose value names a stored thing: an unknown one is an error, never an empty success.
+ID_PARAMS = {"park", "enterprise", "meter", "run_id", "alarm_id", "factor_id", "file"}
+
+
+def _must_fail(p: Param, value: str) -> bool:
+    """Whether ``value`` for ``p`` is wrong whatever the command does with it (exit must be ≠ 0)."""
+    if value in ("not-a-number", "no-such-choice", MISSING):
+        return p.annotation is not Path or p.name in ID_PARAMS  # a missing output path is fine
+    if value == "1800":
+        return "year" in p.name
+    return p.name in ID_PARAMS and (value.startswith("no-such-") or value == "999999")
+
+
 def _argv(path: tuple[str, ...], params: list[Param], override: tuple[str, str] | None) -> list[str]:
     argv = list(path)
     for p in params:
@@ -154,14 +170,20 @@ def _cases() -> list[Any]:
             params = _params(command)
             serving = path in LONG_RUNNING
             if not serving:
-                cases.append(pytest.param(_argv(path, params, None), id=f"{' '.join(path)}:unknown"))
+                strict = any(p.required and _must_fail(p, _plain(p) or "") for p in params)
+                argv = _argv(path, params, None)
+                cases.append(pytest.param(argv, strict, id=f"{' '.join(path)}:unknown"))
             for p in params:
                 for bad in _bad_values(p):
                     parser_rejects = bad in ("not-a-number", "no-such-choice")
                     if serving and not parser_rejects:
                         continue
                     argv = _argv(path, params, (p.name, bad))
-                    cases.append(pytest.param(argv, id=f"{' '.join(path)}:{p.name}={bad or '<empty>'}"))
+                    strict = _must_fail(p, bad) or any(
+                        q.required and q.name != p.name and _must_fail(q, _plain(q) or "") for q in params
+                    )
+                    case_id = f"{' '.join(path)}:{p.name}={bad or '<empty>'}"
+                    cases.append(pytest.param(argv, strict, id=case_id))
     return cases
 
 
@@ -181,9 +203,9 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     common.engine.cache_clear()
 
 
-@pytest.mark.parametrize("argv", _cases())
+@pytest.mark.parametrize(("argv", "must_fail"), _cases())
 def test_bad_argument_gives_a_documented_exit_code_and_no_traceback(
-    demo_db: Path, argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_db: Path, argv: list[str], must_fail: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # files a command writes by default land here, one directory per case
     (tmp_path / "a-directory").mkdir()
@@ -203,5 +225,7 @@ def test_bad_argument_gives_a_documented_exit_code_and_no_traceback(
     )
     assert "Traceback" not in res.output, res.output
     assert res.exit_code in DOCUMENTED, f"zeropark {' '.join(args)} exited {res.exit_code}\n{res.output}"
+    if must_fail:
+        assert res.exit_code != common.EXIT_OK, f"zeropark {' '.join(args)} passed as success\n{res.output}"
     if res.exit_code != common.EXIT_OK:
         assert res.output.strip(), f"zeropark {' '.join(args)} failed without a word"

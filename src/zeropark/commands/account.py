@@ -38,6 +38,8 @@ from zeropark.commands.common import (
     EXIT_DATA_ERROR,
     EXIT_NOT_FOUND,
     EXIT_USAGE,
+    YEAR_MAX,
+    YEAR_MIN,
     console,
     engine,
     err_console,
@@ -188,7 +190,9 @@ def indicator_table(table: IndicatorTable, energy_tce: float | None = None) -> T
 
 def account(
     method: Annotated[Method, typer.Option(help="核算方法 Method: national (园区法) or ghg (GHG Protocol).")],
-    year: Annotated[int, typer.Option(help="核算年度 Reporting year (local calendar year).")],
+    year: Annotated[
+        int, typer.Option(help="核算年度 Reporting year (local calendar year).", min=YEAR_MIN, max=YEAR_MAX)
+    ],
     park: Annotated[str | None, typer.Option(help="园区 Park id (default: the only park).")] = None,
     enterprise: Annotated[
         str | None, typer.Option(help="企业 Account one enterprise only (its own view).")
@@ -210,12 +214,15 @@ def account(
     national_grid_calibre: Annotated[
         GridCalibre, typer.Option(help="园区法电网因子口径 fossil | average | excl_market_nonfossil.")
     ] = GridCalibre.FOSSIL,
-    national_grid_year: Annotated[int, typer.Option(help="园区法电网因子年份 Factor year.")] = 2022,
+    national_grid_year: Annotated[
+        int, typer.Option(help="园区法电网因子年份 Factor year.", min=YEAR_MIN, max=YEAR_MAX)
+    ] = 2022,
     ghg_grid_area: Annotated[
         GridArea, typer.Option(help="GHG 基于位置 national | regional.")
     ] = GridArea.NATIONAL,
     ghg_grid_year: Annotated[
-        int | None, typer.Option(help="GHG 因子年份 (default: reporting year − 2).")
+        int | None,
+        typer.Option(help="GHG 因子年份 (default: reporting year − 2).", min=YEAR_MIN, max=YEAR_MAX),
     ] = None,
     market_residual_calibre: Annotated[
         GridCalibre, typer.Option(help="GHG 市场法剩余电量因子口径 Residual-mix proxy.")

@@ -29,6 +29,7 @@ from zeropark.errors import (
     ZeroparkError,
 )
 from zeropark.settings import get_settings
+from zeropark.store import repo
 from zeropark.store.db import make_engine
 from zeropark.store.migrate import upgrade
 
@@ -42,6 +43,10 @@ EXIT_DATA_ERROR = 3  # input rejected (validation errors printed)
 EXIT_NOT_FOUND = 4
 EXIT_ACCOUNTING_ERROR = 5
 EXIT_INFEASIBLE = 6
+
+#: Reporting years the CLI accepts, as the API and the pages do (``Field(ge=2000, le=2100)``).
+YEAR_MIN = 2000
+YEAR_MAX = 2100
 
 #: The exit code of each kind of user error, most specific first (README "Exit codes").
 ERROR_EXIT_CODES: tuple[tuple[type[ZeroparkError], int], ...] = (
@@ -85,6 +90,26 @@ def guarded(callback: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(EXIT_USAGE) from None
 
     return run
+
+
+def check_park(park_id: str | None) -> str | None:
+    """``park_id`` if it names a park (None passes: no filter).
+
+    Raises
+    ------
+    NotFound
+        No such park (the message lists none; ``zeropark runs list`` and the API list parks).
+    """
+    if park_id is not None:
+        repo.get_park(engine(), park_id)
+    return park_id
+
+
+def check_choice(value: str | None, choices: tuple[str, ...], option: str) -> str | None:
+    """``value`` if it is one of ``choices`` (None passes), else a usage error naming them (exit 2)."""
+    if value is not None and value not in choices:
+        raise typer.BadParameter(f"'{value}' is not one of {', '.join(choices)}", param_hint=option)
+    return value
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,15 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_NOT_FOUND, console, engine, err_console
+from zeropark.commands.common import (
+    EXIT_DATA_ERROR,
+    EXIT_NOT_FOUND,
+    check_choice,
+    check_park,
+    console,
+    engine,
+    err_console,
+)
 from zeropark.demo.simulator import SimConfig, meters_from_db, run_simulation, synthetic_meters
 from zeropark.errors import DataError, NotFound
 from zeropark.ingest.files import ImportResult, ProgressFn
@@ -26,6 +34,7 @@ from zeropark.monitoring.rollups import rebuild_rollups
 from zeropark.services.imports import import_readings
 from zeropark.services.ingestion import mqtt_ingester, reprocess_quarantine
 from zeropark.settings import get_settings
+from zeropark.store import repo
 from zeropark.store.scope import system_scope
 
 ingest_app = typer.Typer(
@@ -209,6 +218,8 @@ def ingest_rollups(
     meter: Annotated[list[str] | None, typer.Option(help="Only these meters (repeatable)")] = None,
 ) -> None:
     """Rebuild rollups (15 min/hour/day/month) from readings. 重建汇总."""
+    for meter_id in meter or ():
+        repo.get_meter(engine(), meter_id)  # an unknown meter is NotFound (exit 4), not "0 meters"
     n = rebuild_rollups(engine(), list(meter) if meter else None)
     console.print(f"rollups rebuilt for {n} meter(s)")
 
@@ -223,6 +234,8 @@ def quarantine_list(
     limit: Annotated[int, typer.Option(help="Rows to show")] = 50,
 ) -> None:
     """List quarantined records with reason and raw payload. 查看隔离记录."""
+    check_park(park)
+    check_choice(status, ("open", "reprocessed", "all"), "--status")
     rows = list_quarantine(
         engine(), park_id=park, reason=reason, status=None if status == "all" else status, limit=limit
     )
@@ -249,6 +262,7 @@ def quarantine_reprocess(
     ids: Annotated[list[int] | None, typer.Option("--id", help="Only these ids (repeatable)")] = None,
 ) -> None:
     """Re-validate open quarantine rows after metadata was fixed. 重新处理隔离记录."""
+    check_park(park)
     res = reprocess_quarantine(engine(), ids=ids or None, reason=reason, park_id=park)
     console.print(
         f"examined {res.examined}: stored {res.stored}, duplicates {res.duplicates}, "
@@ -262,6 +276,7 @@ def alarms_evaluate(
     webhook: Annotated[bool, typer.Option(help="Call rule webhooks for new alarms")] = True,
 ) -> None:
     """Evaluate all alarm rules of a park now (threshold, missing data, imbalance). 评估告警规则."""
+    check_park(park)
     new = evaluate_rules(engine(), park, notify=webhook, mqtt_url=get_settings().mqtt_url)
     console.print(f"{len(new)} new alarm(s)")
     for a in new:
@@ -274,6 +289,8 @@ def alarms_list(
     state: Annotated[str | None, typer.Option(help="open / acknowledged / closed")] = None,
 ) -> None:
     """List alarms of a park. 查看告警."""
+    check_park(park)
+    check_choice(state, ("open", "acknowledged", "closed"), "--state")
     table = Table(title=f"alarms 告警 — {park}")
     for col in ("id", "opened", "kind", "state", "meter", "message"):
         table.add_column(col, overflow="fold")

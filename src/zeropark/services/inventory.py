@@ -301,7 +301,7 @@ def latest(
     scope.check_park(park_id)
     view = _view_of(scope, enterprise_id, "latest")
     if view is not None:
-        scope.check("enterprise", view, park_id=park_id, enterprise_id=view)
+        _check_enterprise(scope, park_id, view)  # an unknown enterprise is NotFound, not "no run"
     return latest_runs(scope.engine, park_id, year, view)
 
 
@@ -341,6 +341,8 @@ def list_runs(
     """
     scope.check_park(park_id)
     view = _view_of(scope, enterprise_id, "list")
+    if view is not None:
+        _check_enterprise(scope, park_id, view)  # an unknown enterprise is NotFound, not "no runs"
     return runs.list_runs(
         scope.engine,
         park_id,
