@@ -426,7 +426,9 @@ def _resolve_source(
     return found
 
 
-def _manifests() -> dict[str, _Manifest]:
+@lru_cache(maxsize=1)
+def _manifests() -> Mapping[str, _Manifest]:
+    """The built-in sets of ``sets.csv`` (package data, read once: every accounted view asks)."""
     text = (_DATA_DIR / "sets.csv").read_text(encoding="utf-8")
     _, rows = _read_csv(text)
     return {
