@@ -133,6 +133,17 @@ def test_current_year_uses_the_newest_published_factor_on_every_door(cli_db: Eng
     detail = client.get(f"/api/v1/inventory-runs/{r.json()['id']}").json()
     assert detail["total_tco2e"] == pytest.approx(382.032, abs=1e-9)
     assert "2023 factor used for 2026: the newest published" in detail["options_statement_en"]
+    assert detail["options"]["ghg_factor_year_fallback"] == "newest_published"  # stored with the run
+    refused = client.post(
+        f"/api/v1/parks/{PARK}/inventory-runs",
+        json={"year": 2026, "method": "ghg", "options": {"ghg_factor_year_fallback": "error"}},
+    )
+    assert refused.status_code == 409 and "years available: 2021, 2022, 2023" in refused.text
+    bad = client.post(
+        f"/api/v1/parks/{PARK}/inventory-runs",
+        json={"year": 2026, "method": "ghg", "options": {"residual_fallback": "guess"}},
+    )
+    assert bad.status_code == 422 and "guess" in bad.text, bad.text
 
     # CLI: the same (exit 0, the statement printed)
     out = _cli("account", "--method", "ghg", "--year", "2026", "--park", PARK).output
