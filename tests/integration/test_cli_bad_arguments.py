@@ -19,6 +19,10 @@ Filters that name nothing (an unknown quarantine reason) and output paths may su
 
 Commands that serve forever (web server, MQTT ingester, simulator, demo) are given only values their
 argument parser rejects, so they never start.
+
+A wrong setting is a user's mistake too: every command is run once more with a
+``ZEROPARK_DATABASE_URL`` that cannot be opened (a directory that does not exist, a server that does
+not answer, a driver zeropark does not ship, text that is not a URL).
 """
 
 from __future__ import annotations
@@ -229,3 +233,48 @@ def test_bad_argument_gives_a_documented_exit_code_and_no_traceback(
         assert res.exit_code != common.EXIT_OK, f"zeropark {' '.join(args)} passed as success\n{res.output}"
     if res.exit_code != common.EXIT_OK:
         assert res.output.strip(), f"zeropark {' '.join(args)} failed without a word"
+
+
+BAD_DATABASE_URLS = {
+    "no-directory": "sqlite:////no-such-directory/zeropark.db",
+    "server-down": "postgresql+psycopg://postgres@127.0.0.1:1/zeropark",
+    "no-driver": "mysql://user@127.0.0.1/zeropark",
+    "not-a-url": "zeropark.db",
+}
+
+
+def _setting_cases() -> list[Any]:
+    cases = []
+    for name in COMMANDS:
+        for path, command in _leaves((name,), load_command(name)):
+            if path in LONG_RUNNING:
+                continue
+            argv = _argv(path, _params(command), None)
+            cases += [
+                pytest.param(argv, url, id=f"{' '.join(path)}:{key}")
+                for key, url in BAD_DATABASE_URLS.items()
+            ]
+    return cases
+
+
+@pytest.mark.parametrize(("argv", "url"), _setting_cases())
+def test_unusable_database_url_gives_a_documented_exit_code_and_no_traceback(
+    argv: list[str], url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ZEROPARK_DATABASE_URL", url)
+    get_settings.cache_clear()
+    common.engine.cache_clear()
+    args = [str(tmp_path / "no-such-file.csv") if a == MISSING else a for a in argv]
+    try:
+        res = runner.invoke(cli_app, args, input="")
+    finally:
+        get_settings.cache_clear()
+        common.engine.cache_clear()
+    assert res.exception is None or isinstance(res.exception, SystemExit), (
+        f"zeropark {' '.join(args)} raised {res.exception!r}\n{res.output}"
+    )
+    assert "Traceback" not in res.output, res.output
+    assert res.exit_code in DOCUMENTED, f"zeropark {' '.join(args)} exited {res.exit_code}\n{res.output}"
+    if res.exit_code == common.EXIT_USAGE and "ZEROPARK_DATABASE_URL" in res.output:
+        assert "zeropark.db" in res.output  # says what to write instead

@@ -16,7 +16,8 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from zeropark.errors import (
     AccountingError,
@@ -114,7 +115,31 @@ def check_choice(value: str | None, choices: tuple[str, ...], option: str) -> st
 
 @lru_cache(maxsize=1)
 def engine() -> Engine:
-    """The engine of ``ZEROPARK_DATABASE_URL`` with the schema migrated to head."""
-    eng = make_engine(get_settings().database_url)
-    upgrade(eng)
+    """The engine of ``ZEROPARK_DATABASE_URL`` with the schema migrated to head.
+
+    A URL that is not one, names a driver zeropark does not ship, or a database that cannot be
+    opened (no such directory, server down, wrong credentials) ends the command with the URL
+    (password hidden), the reason and what to write instead: exit :data:`EXIT_USAGE`.
+    """
+    url = get_settings().database_url
+    try:
+        eng = make_engine(url)
+        upgrade(eng)
+    except (ArgumentError, NoSuchModuleError, OperationalError, ImportError, ValueError) as exc:
+        shown = _hidden_password(url)
+        reason = str(exc.orig) if isinstance(exc, OperationalError) else str(exc)
+        err_console.print(
+            f"[red]cannot open the database ZEROPARK_DATABASE_URL={escape(shown)}: "
+            f"{escape(reason.strip().splitlines()[0] if reason.strip() else type(exc).__name__)}; "
+            "write sqlite:///PATH/zeropark.db (an existing directory) or "
+            "postgresql+psycopg://USER@HOST:PORT/DATABASE of a running server[/]"
+        )
+        raise typer.Exit(EXIT_USAGE) from None
     return eng
+
+
+def _hidden_password(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
