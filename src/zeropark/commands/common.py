@@ -121,7 +121,14 @@ def engine() -> Engine:
     opened (no such directory, server down, wrong credentials) ends the command with the URL
     (password hidden), the reason and what to write instead: exit :data:`EXIT_USAGE`.
     """
-    url = get_settings().database_url
+    return open_engine(get_settings().database_url, "ZEROPARK_DATABASE_URL")
+
+
+def open_engine(url: str, where: str = "--database-url") -> Engine:
+    """The engine of ``url`` with the schema migrated to head (see :func:`engine` for errors).
+
+    ``where`` names where the URL came from in the message (the setting or an option).
+    """
     try:
         eng = make_engine(url)
         upgrade(eng)
@@ -129,7 +136,7 @@ def engine() -> Engine:
         shown = _hidden_password(url)
         reason = str(exc.orig) if isinstance(exc, OperationalError) else str(exc)
         err_console.print(
-            f"[red]cannot open the database ZEROPARK_DATABASE_URL={escape(shown)}: "
+            f"[red]cannot open the database {where}={escape(shown)}: "
             f"{escape(reason.strip().splitlines()[0] if reason.strip() else type(exc).__name__)}; "
             "write sqlite:///PATH/zeropark.db (an existing directory) or "
             "postgresql+psycopg://USER@HOST:PORT/DATABASE of a running server[/]"
