@@ -185,3 +185,15 @@ def test_options_round_trip_with_the_new_choices() -> None:
     assert AccountingOptions.from_dict(opts.to_dict()) == opts
     assert opts.to_dict()["residual_fallback"] == "grid_average"
     assert "报错" in opts.statement_zh(2025) and "location-based grid-average" in opts.statement_en(2025)
+
+
+def test_residual_error_names_the_year_actually_sought() -> None:
+    """Reporting year 2026 falls back to the 2023 factors; the residual error names 2023, the year whose
+    row the user has to add (not the unpublished 2024)."""
+    custom = _custom(
+        "my.grid.2023,grid_electricity,electricity,average,0.55,tCO2/MWh,全国,2023,supplier_2025,,supplier,"
+        "供电公司函,某供电公司,2025,,,P\n"
+    )
+    opts = AccountingOptions(method=Method.GHG, residual_fallback=ResidualFallback.ERROR)
+    with pytest.raises(AccountingError, match="for 2023 .*year 2023"):
+        run(_grid(2026), custom, opts)  # type: ignore[arg-type]

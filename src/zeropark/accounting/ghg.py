@@ -91,7 +91,8 @@ def market_residual_factor(book: Book) -> Factor:
     if not user_factors(book.factors) or not is_builtin_factor(factor):
         return factor  # a built-in set, or the user's own residual factor
     if o.residual_fallback is ResidualFallback.ERROR:
-        raise residual_error(book.factors, o.market_residual_calibre, o.ghg_factor_year(book.inputs.year))
+        year = factor.year if factor.year is not None else o.ghg_factor_year(book.inputs.year)
+        raise residual_error(book.factors, o.market_residual_calibre, year)
     if o.residual_fallback is ResidualFallback.GRID_AVERAGE:
         factor = location_factor(book)
     grid_average = o.residual_fallback is ResidualFallback.GRID_AVERAGE
