@@ -124,15 +124,22 @@ def engine() -> Engine:
     return open_engine(get_settings().database_url, "ZEROPARK_DATABASE_URL")
 
 
+#: The databases zeropark runs on (SQLAlchemy backend names).
+STORES = ("sqlite", "postgresql")
+
+
 def open_engine(url: str, where: str = "--database-url") -> Engine:
     """The engine of ``url`` with the schema migrated to head (see :func:`engine` for errors).
 
     ``where`` names where the URL came from in the message (the setting or an option).
     """
     try:
+        backend = make_url(url).get_backend_name()
+        if backend not in STORES:
+            raise ValueError(f"zeropark stores its data in {' or '.join(STORES)}, not {backend}")
         eng = make_engine(url)
         upgrade(eng)
-    except (ArgumentError, NoSuchModuleError, OperationalError, ImportError, ValueError) as exc:
+    except (ArgumentError, NoSuchModuleError, OperationalError, ValueError) as exc:
         shown = _hidden_password(url)
         reason = str(exc.orig) if isinstance(exc, OperationalError) else str(exc)
         err_console.print(
