@@ -13,7 +13,7 @@ carries that command's summary, and that ``zeropark --help`` imports no command 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -121,13 +121,35 @@ class _CommandModule(Protocol):
         """Attach the module's commands to ``app``."""
 
 
+class _Guard(Protocol):
+    """``zeropark.commands.common.guarded``: a callback whose user errors end in an exit code."""
+
+    def __call__(self, callback: Callable[..., Any]) -> Callable[..., Any]:
+        """Wrap ``callback``."""
+
+
+def _guard_leaves(command: Command, guard: _Guard) -> None:
+    if isinstance(command, TyperGroup):
+        for sub in command.commands.values():
+            _guard_leaves(sub, guard)
+    elif command.callback is not None:
+        command.callback = guard(command.callback)
+
+
 @cache
 def load_command(name: str) -> Command:
-    """The typer command ``name`` of :data:`COMMANDS`, its module imported now (once)."""
+    """The typer command ``name`` of :data:`COMMANDS`, its module imported now (once).
+
+    Every leaf command runs inside ``zeropark.commands.common.guarded``: no user error ends in a
+    traceback (tests/integration/test_cli_bad_arguments.py walks every command with bad values).
+    """
     module = cast(_CommandModule, importlib.import_module(COMMANDS[name].module))
+    guard = cast(_Guard, importlib.import_module("zeropark.commands.common").guarded)
     scratch = typer.Typer(rich_markup_mode="rich")
     module.register(scratch)
-    return get_group(scratch).commands[name]
+    command = get_group(scratch).commands[name]
+    _guard_leaves(command, guard)
+    return command
 
 
 class _Deferred(TyperCommand):

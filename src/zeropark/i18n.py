@@ -552,6 +552,9 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "登录页面已过期，请重新输入",
         "The login page expired; please enter your details again",
     ),
+    # the statement of a run (options, factors used with their years, fallbacks, unused custom factors)
+    "run_statement": ("核算口径说明（选项与所用因子）", "Statement of the basis (options and factors used)"),
+    "run_notices": ("请注意", "Please note"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

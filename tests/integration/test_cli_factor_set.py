@@ -106,3 +106,30 @@ def test_unknown_factor_set_is_a_named_error_not_a_traceback(db_url: str) -> Non
         assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
         assert "Traceback" not in res.output
         assert "no-such-set" in res.output and "CN-park-2025" in res.output  # names what exists
+
+
+GRID_CSV = (
+    "id,kind,key,parameter,value,unit,region,year,source_id,uncertainty_pct,note,"
+    "source_title,source_issuer,source_year,source_table,source_url,source_confidence\n"
+    "my.fossil.2022,grid_electricity,electricity,fossil,0.9,tCO2/MWh,全国,2022,supply_2024,,supplier,"
+    "供电公司函,某供电公司,2024,,,P\n"
+)
+
+
+def test_optimize_uses_a_stored_custom_set_too(db_url: str, tmp_path: Path) -> None:
+    """``zeropark optimize --factor-set`` follows the same rule (it read built-in sets only: a stored
+    custom set was 'not found'). The run's grid factor is the custom fossil 2022 row, 0.9 tCO2/MWh."""
+    csv = tmp_path / "grid.csv"
+    csv.write_text(GRID_CSV, encoding="utf-8")
+    res = runner.invoke(app, ["factors", "load", str(csv), "--name", "my-grid-2025"])
+    assert res.exit_code == 0, res.output
+    args = ["optimize", "dispatch", "--park", "demo-park", "--date", "2025-01-09", "--source", "store"]
+    res = runner.invoke(app, [*args, "--factor-set", "my-grid-2025"])
+    assert res.exit_code == 0, res.output
+    run_id = next(line.split()[1] for line in res.output.splitlines() if line.startswith("run "))
+    shown = json.loads(runner.invoke(app, ["optimize", "show", run_id, "--json"]).stdout)
+    carbon = shown["result"]["carbon_factors"]
+    assert carbon["grid_tco2_per_mwh"] == pytest.approx(0.9, rel=1e-12)
+    assert carbon["factor_set"].startswith("my-grid-2025 ") and "my.fossil.2022" in carbon["factor_ids"]
+    res = runner.invoke(app, [*args, "--factor-set", "no-such-set"])
+    assert res.exit_code == common.EXIT_NOT_FOUND and "no-such-set" in res.output

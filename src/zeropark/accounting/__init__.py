@@ -25,6 +25,7 @@ from zeropark.accounting.options import (
     CleanEnergyScope,
     ElectricityCoalBasis,
     ExportRule,
+    FactorYearFallback,
     FactorYearRule,
     GreenCap,
     GridArea,
@@ -32,6 +33,7 @@ from zeropark.accounting.options import (
     NegativeNetInflow,
     OnsiteRenewables,
     PurchasedHeatFactor,
+    ResidualFallback,
 )
 from zeropark.accounting.uncertainty import Interval
 
@@ -50,6 +52,7 @@ __all__ = [
     "Elimination",
     "ExportRule",
     "FactorUse",
+    "FactorYearFallback",
     "FactorYearRule",
     "Gap",
     "GapKind",
@@ -65,6 +68,7 @@ __all__ = [
     "OnsiteRenewables",
     "ParkViews",
     "PurchasedHeatFactor",
+    "ResidualFallback",
     "Scope2Basis",
     "ShareStatus",
     "canonical_input",

@@ -5,7 +5,9 @@ view (park, one enterprise, or the public facilities), asks the method (``nation
 its line items and adds them up: totals by source, scope, enterprise, zone, carrier and month,
 comprehensive energy consumption [tce], the 95 % interval (IPCC 2006 Vol.1 ch.3 Approach 1),
 clean-energy shares (annual and hourly-matched), internal-transfer eliminations, reconciliation
-gaps, and the provenance a verifier needs to recompute it: method, options and their statement,
+gaps, and the provenance a verifier needs to recompute it: method, options and their statement
+(with every factor used and its year, the factor-year and residual fallbacks taken, and the user's
+factors loaded but unused — :mod:`zeropark.accounting.factor_choice`),
 factor set name/version/sha256, input fingerprint (sha256 of a canonical serialisation of the
 input) and code version. The same input gives the same inventory, byte for byte, in any input order.
 """
@@ -25,6 +27,7 @@ from typing import Any
 import zeropark
 from zeropark.accounting import ghg, national
 from zeropark.accounting.book import AppliedClaim, Book, InputIndex, Role
+from zeropark.accounting.factor_choice import STATEMENT_CODES, factor_notes
 from zeropark.accounting.gaps import CLAIM_ERRORS, Gap, GapKind
 from zeropark.accounting.inventory import (
     INTERNAL_TRANSFERS,
@@ -555,7 +558,15 @@ def _account_view(
     share, el_share, balance = _clean_shares(book, lines, applied, energy)
     claim_gaps = list(shared.claim_gaps) if enterprise_id is None else []
     gaps = claim_gaps + _capped_gap(applied, excess) + _completeness_gaps(book)
-    notes = list(book.notes)
+    chosen = (
+        [national.grid_factor(book)]
+        if options.method is Method.NATIONAL
+        else [ghg.location_factor(book), ghg.market_residual_factor(book)]
+    )
+    notes = list(book.notes) + factor_notes(lines, factors, chosen)
+    stated = [n for n in notes if n.code in STATEMENT_CODES]
+    # the GHG clauses name the years of the grid factors actually used (a fallback year included)
+    years = (None, None) if options.method is Method.NATIONAL else (chosen[0].year, chosen[1].year)
     hourly = shared.hourly
     if enterprise_id != inputs.hourly_of:
         hourly = hourly_not_loaded(inputs.year)
@@ -575,8 +586,12 @@ def _account_view(
         year=inputs.year,
         enterprise_id=enterprise_id,
         options=options,
-        options_statement_zh=options.statement_zh(inputs.year),
-        options_statement_en=options.statement_en(inputs.year),
+        options_statement_zh=" ".join(
+            [options.statement_zh(inputs.year, *years), *(f"{n.zh}。" for n in stated)]
+        ),
+        options_statement_en=" ".join(
+            [options.statement_en(inputs.year, *years), *(f"{n.en}." for n in stated)]
+        ),
         factor_set_name=factors.name,
         factor_set_version=factors.version,
         factor_set_sha256=factors.sha256,

@@ -7,7 +7,10 @@
   default; certificates are ignored; exports are never deducted.
 - Scope 2 market-based: contractual instruments first (绿电直连, 绿电交易, 绿证 at 0 tCO2/MWh,
   capped at grid purchases), uncovered MWh × the residual-mix proxy (b) "excluding market-traded
-  non-fossil electricity" (no official residual mix in China, ACCOUNTING.md §3.2).
+  non-fossil electricity" (no official residual mix in China, ACCOUNTING.md §3.2); a custom set
+  without its own residual factor falls back as the option ``residual_fallback`` says, stated.
+- The grid factors' year is reporting year − 2 by default; a year not published yet falls back to
+  the newest published one, stated (option ``ghg_factor_year_fallback``).
 - Purchased heat: ``AD × EF_heat`` in both bases.
 - Scope 3: category 3 (fuel- and energy-related activities) needs well-to-tank and T&D-loss
   factors that the factor set does not hold with a citation; not computed, and the inventory says so.
@@ -18,6 +21,7 @@ from __future__ import annotations
 import math
 
 from zeropark.accounting.book import AppliedClaim, Book
+from zeropark.accounting.factor_choice import ghg_grid_factor, residual_error, residual_note
 from zeropark.accounting.lineitems import LineItem, Note, Scope2Basis
 from zeropark.accounting.lines import (
     direct_lines,
@@ -30,7 +34,8 @@ from zeropark.accounting.lines import (
     heat_lines,
     internal_lines,
 )
-from zeropark.accounting.options import GridArea
+from zeropark.accounting.options import GridArea, ResidualFallback
+from zeropark.factors import is_builtin_factor, user_factors
 from zeropark.factors.factorset import NATIONAL, Factor, GridCalibre
 from zeropark.model import Method
 
@@ -50,20 +55,49 @@ NON_CO2_NOTE = Note(
 )
 
 
+def _note(book: Book, note: Note | None) -> None:
+    if note is not None and note not in book.notes:
+        book.notes.append(note)
+
+
 def location_factor(book: Book) -> Factor:
-    """Location-based grid factor (a): national or the park's regional grid, year by the options' rule."""
+    """Location-based grid factor (a): national or the park's regional grid, year by the options' rule.
+
+    A year not published yet falls back to the newest published one when the options allow it
+    (:func:`~zeropark.accounting.factor_choice.ghg_grid_factor`, stated in a note).
+    """
     o = book.options
-    year = o.ghg_factor_year(book.inputs.year)
     region = NATIONAL if o.ghg_grid_area is GridArea.NATIONAL else book.inputs.park.grid_region
-    return book.factors.grid_electricity(GridCalibre.AVERAGE, year, region)
+    factor, note = ghg_grid_factor(book.factors, o, book.inputs.year, GridCalibre.AVERAGE, region)
+    _note(book, note)
+    return factor
 
 
 def market_residual_factor(book: Book) -> Factor:
-    """Market-based residual-mix proxy: national factor (b) by default, same year rule."""
+    """Market-based residual-mix proxy: national factor (b) by default, same year rule.
+
+    When the user's custom set holds no residual factor of its own (the one found is a built-in row
+    under it), the options' ``residual_fallback`` decides: the built-in proxy (``builtin``), the
+    location-based grid average (``grid_average``) — each stated in a note — or an error.
+
+    Raises
+    ------
+    AccountingError
+        ``residual_fallback=error`` and the user's set has no residual factor of its own.
+    """
     o = book.options
-    return book.factors.grid_electricity(
-        o.market_residual_calibre, o.ghg_factor_year(book.inputs.year), NATIONAL
-    )
+    factor, note = ghg_grid_factor(book.factors, o, book.inputs.year, o.market_residual_calibre, NATIONAL)
+    _note(book, note)
+    if not user_factors(book.factors) or not is_builtin_factor(factor):
+        return factor  # a built-in set, or the user's own residual factor
+    if o.residual_fallback is ResidualFallback.ERROR:
+        year = factor.year if factor.year is not None else o.ghg_factor_year(book.inputs.year)
+        raise residual_error(book.factors, o.market_residual_calibre, year)
+    if o.residual_fallback is ResidualFallback.GRID_AVERAGE:
+        factor = location_factor(book)
+    grid_average = o.residual_fallback is ResidualFallback.GRID_AVERAGE
+    _note(book, residual_note(book.factors, factor, grid_average=grid_average))
+    return factor
 
 
 def account(book: Book) -> tuple[list[LineItem], list[AppliedClaim], float]:

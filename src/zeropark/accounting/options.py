@@ -73,6 +73,35 @@ class FactorYearRule(StrEnum):
     EXPLICIT = "explicit"
 
 
+class FactorYearFallback(StrEnum):
+    """What the GHG method does when its grid factors' year is not published yet (ACCOUNTING.md §2.4).
+
+    The default year rule (reporting year Y → the factors of Y-2) asks for a year MEE/NBS have not
+    published when Y is the current year (in 2026 the newest factors are those of 2023, published
+    2025-12). ``newest_published`` (default): use the newest year the factor set holds before the
+    asked one, and state it (e.g. "2023 factor used for 2026: the newest published");
+    ``error``: stop with the years held. A year given explicitly (``ghg_grid_year``) never falls back.
+    """
+
+    NEWEST_PUBLISHED = "newest_published"
+    ERROR = "error"
+
+
+class ResidualFallback(StrEnum):
+    """Market-based residual factor when the user's factor set has none of its own (ACCOUNTING.md §3.2).
+
+    A custom set is laid over a built-in one; without a residual-mix row of its own the market-based
+    rule would take the built-in proxy (b) silently. ``builtin`` (default): take the built-in
+    proxy (b) and say so; ``grid_average``: take the location-based grid-average factor the run
+    uses (GHG Protocol Scope 2 Guidance 2015, Table 6.3: grid-average factors are the last level of
+    the market-based hierarchy when no residual mix exists); ``error``: stop and name the row to add.
+    """
+
+    BUILTIN = "builtin"
+    GRID_AVERAGE = "grid_average"
+    ERROR = "error"
+
+
 class GreenCap(StrEnum):
     """Cap on green-attribute MWh (direct + green trade + GEC) (ACCOUNTING.md §1.3, §4.5 rule 3, [UNCERTAIN]).
 
@@ -151,6 +180,8 @@ class AccountingOptions:
     purchased_heat_factor: PurchasedHeatFactor = PurchasedHeatFactor.SUPPLIER_FIRST
     gwp: GwpSet = GwpSet.AR6
     clean_energy_scope: CleanEnergyScope = CleanEnergyScope.NON_FOSSIL
+    ghg_factor_year_fallback: FactorYearFallback = FactorYearFallback.NEWEST_PUBLISHED
+    residual_fallback: ResidualFallback = ResidualFallback.BUILTIN
 
     def __post_init__(self) -> None:
         if self.ghg_grid_year_rule is FactorYearRule.EXPLICIT and self.ghg_grid_year is None:
@@ -186,27 +217,40 @@ class AccountingOptions:
             kwargs[f.name] = type(default)(value) if isinstance(default, StrEnum) else value
         return replace(opts, **kwargs)
 
-    def statement_zh(self, reporting_year: int) -> str:
-        """核算口径说明 (Chinese), one clause per option, for reports."""
-        y = self.ghg_factor_year(reporting_year)
+    def statement_zh(
+        self, reporting_year: int, location_year: int | None = None, residual_year: int | None = None
+    ) -> str:
+        """核算口径说明 (Chinese), one clause per option, for reports.
+
+        ``location_year`` and ``residual_year`` are the years of the GHG grid factors the run
+        actually used when they differ from the rule's (a year not published yet, see
+        :class:`FactorYearFallback`); by default the rule's year.
+        """
+        y = location_year or self.ghg_factor_year(reporting_year)
+        yr = residual_year or self.ghg_factor_year(reporting_year)
         parts = [
             f"核算方法：{_METHOD_ZH[self.method]}",
             f"电力折标：{_BASIS_ZH[self.electricity_coal_basis]}（GB/T 2589-2020）",
             f"外送电力/热力：{_EXPORT_ZH[self.export_rule]}；净受入为负时{_NEG_ZH[self.negative_net_inflow]}",
             f"园区法电网因子：全国{_CAL_ZH[self.national_grid_calibre]}二氧化碳排放因子（{self.national_grid_year}年）",
             f"GHG 基于位置：{_AREA_ZH[self.ghg_grid_area]}平均因子（{y}年）；"
-            f"基于市场剩余电量：{_CAL_ZH[self.market_residual_calibre]}因子（{y}年）",
+            f"基于市场剩余电量：{_CAL_ZH[self.market_residual_calibre]}因子（{yr}年）",
             f"绿电/绿证上限：{_CAP_ZH[self.green_cap]}",
             f"园区自发自用可再生电力{_ONSITE_ZH[self.onsite_renewables]}综合能耗",
             f"外购热力因子：{_HEAT_ZH[self.purchased_heat_factor]}",
             f"全球增温潜势：IPCC {self.gwp}（仅用于非CO2气体）",
             f"清洁能源口径：{_CLEAN_ZH[self.clean_energy_scope]}",
+            f"GHG 因子年份未发布时：{_YEAR_FALLBACK_ZH[self.ghg_factor_year_fallback]}",
+            f"自定义因子集无剩余电量因子时：{_RESIDUAL_ZH[self.residual_fallback]}",
         ]
         return "；".join(parts) + "。"
 
-    def statement_en(self, reporting_year: int) -> str:
-        """Statement of the accounting basis (English), one clause per option, for reports."""
-        y = self.ghg_factor_year(reporting_year)
+    def statement_en(
+        self, reporting_year: int, location_year: int | None = None, residual_year: int | None = None
+    ) -> str:
+        """Statement of the accounting basis (English), one clause per option (years as in statement_zh)."""
+        y = location_year or self.ghg_factor_year(reporting_year)
+        yr = residual_year or self.ghg_factor_year(reporting_year)
         parts = [
             f"method: {_METHOD_EN[self.method]}",
             f"electricity in tce: {_BASIS_EN[self.electricity_coal_basis]} (GB/T 2589-2020)",
@@ -215,12 +259,14 @@ class AccountingOptions:
             f"park-method grid factor: national {self.national_grid_calibre.value} calibre, "
             f"{self.national_grid_year}",
             f"GHG location-based: {self.ghg_grid_area.value} average ({y}); market-based residual: "
-            f"{self.market_residual_calibre.value} calibre ({y})",
+            f"{self.market_residual_calibre.value} calibre ({yr})",
             f"green attributes capped at {self.green_cap.value.replace('_', ' ')}",
             f"self-consumed on-site renewables {self.onsite_renewables.value} in energy consumption",
             f"purchased heat factor: {_HEAT_EN[self.purchased_heat_factor]}",
             f"GWP: IPCC {self.gwp} (applies to non-CO2 gases only)",
             f"clean energy: {_CLEAN_EN[self.clean_energy_scope]}",
+            f"GHG factor year not yet published: {_YEAR_FALLBACK_EN[self.ghg_factor_year_fallback]}",
+            f"custom set without a residual factor: {_RESIDUAL_EN[self.residual_fallback]}",
         ]
         return "; ".join(parts) + "."
 
@@ -272,4 +318,24 @@ _CLEAN_ZH = {
 _CLEAN_EN = {
     CleanEnergyScope.NON_FOSSIL: "green electricity only (on-site, direct, green trade, GECs)",
     CleanEnergyScope.NON_FOSSIL_AND_GAS: "green electricity and natural gas",
+}
+_YEAR_FALLBACK_ZH = {
+    FactorYearFallback.NEWEST_PUBLISHED: "采用最新发布年份的因子并注明",
+    FactorYearFallback.ERROR: "报错",
+}
+_YEAR_FALLBACK_EN = {
+    FactorYearFallback.NEWEST_PUBLISHED: "the newest published year is used and stated",
+    FactorYearFallback.ERROR: "error",
+}
+_RESIDUAL_ZH = {
+    ResidualFallback.BUILTIN: "采用内置因子集的剩余电量代理因子"
+    "（不包括市场化交易非化石能源电量的平均因子）并注明",
+    ResidualFallback.GRID_AVERAGE: "采用本次基于位置的电网平均因子并注明",
+    ResidualFallback.ERROR: "报错",
+}
+_RESIDUAL_EN = {
+    ResidualFallback.BUILTIN: "the built-in residual proxy (average excluding market-traded non-fossil) is "
+    "used and stated",
+    ResidualFallback.GRID_AVERAGE: "the run's location-based grid-average factor is used and stated",
+    ResidualFallback.ERROR: "error",
 }

@@ -452,6 +452,12 @@ class InventoryOut(BaseModel):
     options: dict[str, Any]
     options_statement_zh: str
     options_statement_en: str
+    notices: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="what the statement must not let a reader miss: a factor year not yet published "
+        "(factor_year_fallback), a residual factor the custom set did not give (residual_fallback), "
+        "custom factors loaded but unused (factors_unused); each {code, zh, en}",
+    )
     factor_set_sha256: str
     total_tco2e: float
     total_market_tco2e: float | None

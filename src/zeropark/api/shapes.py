@@ -23,6 +23,7 @@ from zeropark.api.schemas import (
 )
 from zeropark.errors import FactorNotFound
 from zeropark.factors import Factor, FactorSet
+from zeropark.services.inventory import run_statement
 from zeropark.store import audit
 from zeropark.store.queries import views
 from zeropark.store.queries.evidence import Evidence, EvidenceKind
@@ -149,11 +150,13 @@ def inventory_out(summary: RunSummary, inv: Inventory, scope: Scope) -> Inventor
     sees = views.sees_enterprise(scope)
     by_enterprise = {k: v for k, v in inv.by_enterprise.items() if sees(k)}
     consumers = [c for c in inv.consumers if sees(c.party)]
+    statement = run_statement(inv)
     return InventoryOut(
         run=run_out(summary),
         options=summary_options(inv),
-        options_statement_zh=inv.options_statement_zh,
-        options_statement_en=inv.options_statement_en,
+        options_statement_zh=statement.options_zh,
+        options_statement_en=statement.options_en,
+        notices=[n.to_dict() for n in statement.notices],
         factor_set_sha256=inv.factor_set_sha256,
         total_tco2e=inv.total_tco2e,
         total_market_tco2e=inv.total_market_tco2e,

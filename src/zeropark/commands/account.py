@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Engine
 
@@ -20,6 +21,7 @@ from zeropark.accounting import (
     CleanEnergyScope,
     ElectricityCoalBasis,
     ExportRule,
+    FactorYearFallback,
     FactorYearRule,
     GreenCap,
     GridArea,
@@ -28,6 +30,7 @@ from zeropark.accounting import (
     NegativeNetInflow,
     OnsiteRenewables,
     PurchasedHeatFactor,
+    ResidualFallback,
 )
 from zeropark.accounting.lineitems import CATEGORY_LABEL, Category
 from zeropark.commands.common import (
@@ -35,6 +38,8 @@ from zeropark.commands.common import (
     EXIT_DATA_ERROR,
     EXIT_NOT_FOUND,
     EXIT_USAGE,
+    YEAR_MAX,
+    YEAR_MIN,
     console,
     engine,
     err_console,
@@ -49,6 +54,8 @@ from zeropark.store import repo
 from zeropark.store.scope import system_scope
 
 __all__ = [
+    "print_statement",
+    "statement_json",
     "indicator_table",
     "indicator_title",
     "inventory_table",
@@ -113,6 +120,25 @@ def inventory_table(inv: Inventory, title: str) -> Table:
     return t
 
 
+def statement_json(inv: Inventory) -> dict[str, Any]:
+    """The run's statement as JSON (:func:`zeropark.services.inventory.run_statement`, as in the API)."""
+    st = inventory.run_statement(inv)
+    return {
+        "options_statement_zh": st.options_zh,
+        "options_statement_en": st.options_en,
+        "notices": [n.to_dict() for n in st.notices],
+    }
+
+
+def print_statement(inv: Inventory) -> None:
+    """Print the run's notices (fallbacks taken, factors loaded but unused), then its full statement."""
+    st = inventory.run_statement(inv)
+    for n in st.notices:
+        console.print(f"[yellow]! {escape(n.zh)}[/]")
+        console.print(f"[yellow]  {escape(n.en)}[/]")
+    console.print(f"[dim]{escape(st.options_zh)}[/]")
+
+
 def indicator_title(table: IndicatorTable, energy_tce: float | None = None) -> str:
     """Title of the indicator table: energy, size band and the core threshold, Chinese then English.
 
@@ -164,7 +190,9 @@ def indicator_table(table: IndicatorTable, energy_tce: float | None = None) -> T
 
 def account(
     method: Annotated[Method, typer.Option(help="核算方法 Method: national (园区法) or ghg (GHG Protocol).")],
-    year: Annotated[int, typer.Option(help="核算年度 Reporting year (local calendar year).")],
+    year: Annotated[
+        int, typer.Option(help="核算年度 Reporting year (local calendar year).", min=YEAR_MIN, max=YEAR_MAX)
+    ],
     park: Annotated[str | None, typer.Option(help="园区 Park id (default: the only park).")] = None,
     enterprise: Annotated[
         str | None, typer.Option(help="企业 Account one enterprise only (its own view).")
@@ -186,12 +214,15 @@ def account(
     national_grid_calibre: Annotated[
         GridCalibre, typer.Option(help="园区法电网因子口径 fossil | average | excl_market_nonfossil.")
     ] = GridCalibre.FOSSIL,
-    national_grid_year: Annotated[int, typer.Option(help="园区法电网因子年份 Factor year.")] = 2022,
+    national_grid_year: Annotated[
+        int, typer.Option(help="园区法电网因子年份 Factor year.", min=YEAR_MIN, max=YEAR_MAX)
+    ] = 2022,
     ghg_grid_area: Annotated[
         GridArea, typer.Option(help="GHG 基于位置 national | regional.")
     ] = GridArea.NATIONAL,
     ghg_grid_year: Annotated[
-        int | None, typer.Option(help="GHG 因子年份 (default: reporting year − 2).")
+        int | None,
+        typer.Option(help="GHG 因子年份 (default: reporting year − 2).", min=YEAR_MIN, max=YEAR_MAX),
     ] = None,
     market_residual_calibre: Annotated[
         GridCalibre, typer.Option(help="GHG 市场法剩余电量因子口径 Residual-mix proxy.")
@@ -209,6 +240,16 @@ def account(
     clean_energy_scope: Annotated[
         CleanEnergyScope, typer.Option(help="清洁能源口径 non_fossil | non_fossil_and_gas [UNCERTAIN].")
     ] = CleanEnergyScope.NON_FOSSIL,
+    ghg_factor_year_fallback: Annotated[
+        FactorYearFallback,
+        typer.Option(help="GHG 因子年份（报告年−2）未发布时 newest_published 采用最新发布年份 | error 报错."),
+    ] = FactorYearFallback.NEWEST_PUBLISHED,
+    residual_fallback: Annotated[
+        ResidualFallback,
+        typer.Option(
+            help="自定义因子集无剩余电量因子时 builtin 内置代理因子 | grid_average 电网平均 | error 报错."
+        ),
+    ] = ResidualFallback.BUILTIN,
     factor_set: Annotated[
         str | None,
         typer.Option(
@@ -244,6 +285,8 @@ def account(
         purchased_heat_factor=purchased_heat_factor,
         gwp=gwp,
         clean_energy_scope=clean_energy_scope,
+        ghg_factor_year_fallback=ghg_factor_year_fallback,
+        residual_fallback=residual_fallback,
     )
     eng = engine()
     scope = system_scope(eng, "cli")
@@ -273,6 +316,7 @@ def account(
         payload: dict[str, Any] = {
             "run_id": res.run.id,
             "enterprise_runs": {r.enterprise_id: r.id for r in res.enterprise_runs},
+            "statement": statement_json(inv),
             "inventory": inv.to_dict(),
         }
         if res.indicators is not None:
@@ -294,7 +338,7 @@ def account(
     console.print(inventory_table(inv, f"{park_id}{view} {year} — {method.value} ({saved})"))
     if res.indicators is not None:
         console.print(indicator_table(res.indicators, inv.energy_tce))
-    console.print(f"[dim]{inv.options_statement_zh}[/]")
+    print_statement(inv)
     console.print(
         f"[dim]factor set {inv.factor_set_name} {inv.factor_set_version}; "
         f"input {inv.input_fingerprint[:16]}…[/]"

@@ -24,7 +24,14 @@ from sqlalchemy import Engine
 from zeropark.accounting import AccountingOptions
 from zeropark.app import create_app
 from zeropark.commands.account import indicator_table, inventory_table
-from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_USAGE, console, engine, err_console
+from zeropark.commands.common import (
+    EXIT_DATA_ERROR,
+    EXIT_USAGE,
+    console,
+    engine,
+    err_console,
+    open_engine,
+)
 from zeropark.demo import (
     PARK_ID,
     DemoPark,
@@ -42,8 +49,6 @@ from zeropark.monitoring.rollups import build_rollups
 from zeropark.services import inventory
 from zeropark.services.users import ensure_demo_users
 from zeropark.settings import get_settings
-from zeropark.store.db import make_engine
-from zeropark.store.migrate import upgrade
 from zeropark.store.scope import system_scope
 
 __all__ = ["build", "register"]
@@ -184,11 +189,7 @@ def demo_command(
     port: Annotated[int, typer.Option(help="端口 Port for --serve.")] = 8000,
 ) -> None:
     """Build the demo park (示例数据) and show both inventories; --serve starts the web app. 构建示例园区."""
-    if database_url is not None:
-        eng = make_engine(database_url)
-        upgrade(eng)
-    else:
-        eng = engine()
+    eng = engine() if database_url is None else open_engine(database_url)
     console.print(f"数据库 database: {eng.url.render_as_string(hide_password=True)}")
     try:
         park, _written = build(
@@ -196,6 +197,12 @@ def demo_command(
         )
     except ValueError as exc:
         err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(EXIT_USAGE) from None
+    except NotImplementedError as exc:  # the holiday calendar does not cover the year
+        err_console.print(
+            f"[red]--year {year}: the Chinese holiday calendar the demo uses does not cover it ({exc}); "
+            "choose a year it covers, e.g. 2025[/]"
+        )
         raise typer.Exit(EXIT_USAGE) from None
     except DataError as exc:
         err_console.print(f"[red]{exc}[/]")

@@ -15,7 +15,15 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_NOT_FOUND, console, engine, err_console
+from zeropark.commands.common import (
+    EXIT_DATA_ERROR,
+    EXIT_NOT_FOUND,
+    check_choice,
+    check_park,
+    console,
+    engine,
+    err_console,
+)
 from zeropark.demo.simulator import SimConfig, meters_from_db, run_simulation, synthetic_meters
 from zeropark.errors import DataError, NotFound
 from zeropark.ingest.files import ImportResult, ProgressFn
@@ -29,6 +37,7 @@ from zeropark.services import alarm_rules
 from zeropark.services.imports import import_readings
 from zeropark.services.ingestion import mqtt_ingester, reprocess_quarantine
 from zeropark.settings import get_settings
+from zeropark.store import repo
 from zeropark.store.scope import system_scope
 
 ingest_app = typer.Typer(
@@ -215,6 +224,8 @@ def ingest_rollups(
     meter: Annotated[list[str] | None, typer.Option(help="Only these meters (repeatable)")] = None,
 ) -> None:
     """Rebuild rollups (15 min/hour/day/month) from readings. 重建汇总."""
+    for meter_id in meter or ():
+        repo.get_meter(engine(), meter_id)  # an unknown meter is NotFound (exit 4), not "0 meters"
     n = rebuild_rollups(engine(), list(meter) if meter else None)
     console.print(f"rollups rebuilt for {n} meter(s)")
 
@@ -229,6 +240,8 @@ def quarantine_list(
     limit: Annotated[int, typer.Option(help="Rows to show")] = 50,
 ) -> None:
     """List quarantined records with reason and raw payload. 查看隔离记录."""
+    check_park(park)
+    check_choice(status, ("open", "reprocessed", "all"), "--status")
     rows = list_quarantine(
         engine(), park_id=park, reason=reason, status=None if status == "all" else status, limit=limit
     )
@@ -255,6 +268,7 @@ def quarantine_reprocess(
     ids: Annotated[list[int] | None, typer.Option("--id", help="Only these ids (repeatable)")] = None,
 ) -> None:
     """Re-validate open quarantine rows after metadata was fixed. 重新处理隔离记录."""
+    check_park(park)
     res = reprocess_quarantine(engine(), ids=ids or None, reason=reason, park_id=park)
     console.print(
         f"examined {res.examined}: stored {res.stored}, duplicates {res.duplicates}, "
@@ -273,6 +287,7 @@ def alarms_evaluate(
     ] = 0.0,
 ) -> None:
     """Evaluate all alarm rules of a park now, then escalate unacknowledged alarms. 评估告警规则."""
+    check_park(park)
     while True:
         new = evaluate_rules(engine(), park, notify=webhook, mqtt_url=get_settings().mqtt_url)
         up = escalate_alarms(engine(), park, notify=webhook)
@@ -289,6 +304,7 @@ def alarms_evaluate(
 @alarms_app.command("rules")
 def alarms_rules(park: Annotated[str, typer.Argument(help="Park id")]) -> None:
     """List the alarm rules of a park (edit them on the web page 告警规则与通知). 查看告警规则."""
+    check_park(park)
     table = Table(title=f"alarm rules 告警规则 — {park}")
     for col in ("id", "name", "meter", "kind", "params", "severity", "channels", "escalate (min)", "enabled"):
         table.add_column(col, overflow="fold")
@@ -313,6 +329,8 @@ def alarms_list(
     state: Annotated[str | None, typer.Option(help="open / acknowledged / closed")] = None,
 ) -> None:
     """List alarms of a park. 查看告警."""
+    check_park(park)
+    check_choice(state, ("open", "acknowledged", "closed"), "--state")
     table = Table(title=f"alarms 告警 — {park}")
     for col in ("id", "opened", "kind", "state", "meter", "message"):
         table.add_column(col, overflow="fold")

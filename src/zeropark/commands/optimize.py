@@ -233,6 +233,23 @@ CalendarOpt = Annotated[
 ]
 
 
+def _local_time(text: str, option: str) -> pd.Timestamp:
+    """A local date or date-time given on the command line (``2026-07-15``, ``2026-07-15 14:00``).
+
+    Raises
+    ------
+    typer.BadParameter
+        Text that is not a date (exit 2, naming the option and the expected form).
+    """
+    try:
+        return pd.Timestamp(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"'{text}' is not a date or time; write the day as YYYY-MM-DD and a time as HH:MM",
+            param_hint=option,
+        ) from None
+
+
 def _profile_input(profile: Path | None, year: int, source: str, calendar: str = "CN") -> ProfileInput:
     """Where a run's profiles come from: the CSV file, else forecast or the stored history."""
     if profile is not None:
@@ -267,7 +284,7 @@ def dispatch(
     prices: PricesOpt = None,
 ) -> None:
     """日前调度 Day-ahead dispatch of the existing assets at least cost (energy + demand + carbon)."""
-    start = pd.Timestamp(day)
+    start = _local_time(day, "--date")
     request = RunRequest(
         mode=Mode.DISPATCH,
         profiles=_profile_input(profile, history_year or start.year, source, calendar),
@@ -344,9 +361,12 @@ def dr(
     prices: PricesOpt = None,
 ) -> None:
     """需求响应 Least-cost way to cut grid import by X MW in a window (like an OpenADR event)."""
-    d = pd.Timestamp(day)
+    d = _local_time(day, "--date")
     event = DemandResponseEvent(
-        pd.Timestamp(f"{day} {start}"), pd.Timestamp(f"{day} {end}"), reduce_mw * 1000, incentive
+        _local_time(f"{day} {start}", "--start"),
+        _local_time(f"{day} {end}", "--end"),
+        reduce_mw * 1000,
+        incentive,
     )
     request = RunRequest(
         mode=Mode.DEMAND_RESPONSE,

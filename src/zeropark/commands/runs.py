@@ -16,8 +16,23 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from zeropark.commands.account import indicator_table, inventory_table, pick_park
-from zeropark.commands.common import EXIT_NOT_FOUND, EXIT_USAGE, console, engine, err_console
+from zeropark.commands.account import (
+    indicator_table,
+    inventory_table,
+    pick_park,
+    print_statement,
+    statement_json,
+)
+from zeropark.commands.common import (
+    EXIT_NOT_FOUND,
+    EXIT_USAGE,
+    YEAR_MAX,
+    YEAR_MIN,
+    check_choice,
+    console,
+    engine,
+    err_console,
+)
 from zeropark.errors import NotFound, PermissionDenied
 from zeropark.model import Method
 from zeropark.services import inventory, reporting
@@ -71,6 +86,7 @@ def run_figures(view: RunView) -> dict[str, Any]:
         "by_source": dict(inv.by_source),
         "by_scope": dict(inv.by_scope),
         "indicators": None if view.indicators is None else view.indicators.to_dict(),
+        "statement": statement_json(inv),
     }
 
 
@@ -81,7 +97,7 @@ def _fail(exc: Exception, code: int) -> typer.Exit:
 
 @runs_app.command("latest")
 def latest(
-    year: Annotated[int, typer.Option(help="核算年度 Reporting year.")],
+    year: Annotated[int, typer.Option(help="核算年度 Reporting year.", min=YEAR_MIN, max=YEAR_MAX)],
     park: Annotated[str | None, typer.Option(help="园区 Park id (default: the only park).")] = None,
     enterprise: Annotated[str | None, typer.Option(help="企业 One enterprise's own view.")] = None,
     output_format: Annotated[str, typer.Option("--format", help="输出 table | json.")] = "table",
@@ -114,12 +130,15 @@ def latest(
             console.print(f"[dim]a newer unsigned run #{view.newer_draft.id} exists[/]")
         if view.indicators is not None:
             console.print(indicator_table(view.indicators, view.inventory.energy_tce))
+        print_statement(view.inventory)
 
 
 @runs_app.command("list")
 def list_runs(
     park: Annotated[str | None, typer.Option(help="园区 Park id (default: the only park).")] = None,
-    year: Annotated[int | None, typer.Option(help="核算年度 Reporting year.")] = None,
+    year: Annotated[
+        int | None, typer.Option(help="核算年度 Reporting year.", min=YEAR_MIN, max=YEAR_MAX)
+    ] = None,
     method: Annotated[Method | None, typer.Option(help="核算方法 national | ghg.")] = None,
     enterprise: Annotated[str | None, typer.Option(help="企业 One enterprise's runs.")] = None,
     all_views: Annotated[
@@ -129,6 +148,7 @@ def list_runs(
     output_format: Annotated[str, typer.Option("--format", help="输出 table | json.")] = "table",
 ) -> None:
     """核算记录 Stored runs, newest first."""
+    check_choice(output_format, ("table", "json"), "--format")
     eng = engine()
     try:
         park_id = pick_park(eng, park)
@@ -164,7 +184,7 @@ def list_runs(
 
 
 def report(
-    year: Annotated[int, typer.Option(help="报告年度 Reporting year.")],
+    year: Annotated[int, typer.Option(help="报告年度 Reporting year.", min=YEAR_MIN, max=YEAR_MAX)],
     kind: Annotated[reporting.ReportKind, typer.Option(help="pdf | xlsx.")] = reporting.ReportKind.PDF,
     output: Annotated[
         Path | None, typer.Option(help="输出文件 Where to write it (default: its name).")

@@ -84,8 +84,16 @@ def add_user(
 ) -> None:
     """Add a user (password hashed with argon2). 新增用户."""
     if password is None:
-        password = getpass.getpass("password 密码: ")
-        if getpass.getpass("again 再次输入: ") != password:
+        try:
+            password = getpass.getpass("password 密码: ")
+            again = getpass.getpass("again 再次输入: ")
+        except EOFError:  # no terminal and nothing on standard input
+            err_console.print(
+                "[red]no password was typed (end of input); type it when asked, "
+                "or give --password 密码; nothing stored[/red]"
+            )
+            raise typer.Exit(EXIT_USAGE) from None
+        if again != password:
             err_console.print("[red]passwords differ; nothing stored[/red]")
             raise typer.Exit(EXIT_USAGE)
     new = NewUser(username, password, role, display_name, park_id=park, enterprise_id=enterprise)

@@ -22,13 +22,17 @@ from zeropark.factors.factorset import (
 from zeropark.factors.loader import (
     BUILTIN_SET,
     builtin_set_names,
+    is_builtin_factor,
     load_custom_csv,
     load_factor_set,
     parse_custom_csv,
     set_from_content,
+    user_factors,
 )
 
 __all__ = [
+    "is_builtin_factor",
+    "user_factors",
     "BUILTIN_SET",
     "NATIONAL",
     "Confidence",

@@ -44,6 +44,8 @@ from zeropark.model import Carrier
 from zeropark.units import convert
 
 __all__ = [
+    "is_builtin_factor",
+    "user_factors",
     "BUILTIN_SET",
     "builtin_set_names",
     "load_custom_csv",
@@ -529,7 +531,9 @@ def _resolve_source(
     return found
 
 
-def _manifests() -> dict[str, _Manifest]:
+@lru_cache(maxsize=1)
+def _manifests() -> Mapping[str, _Manifest]:
+    """The built-in sets of ``sets.csv`` (package data, read once: every accounted view asks)."""
     text = (_DATA_DIR / "sets.csv").read_text(encoding="utf-8")
     _, rows = _read_csv(text)
     return {
@@ -588,6 +592,32 @@ def load_factor_set(name: str = BUILTIN_SET) -> FactorSet:
     return FactorSet.build(
         name, manifest.version, factors, sources.values(), description=manifest.description
     )
+
+
+def _provenance(f: Factor) -> tuple[object, ...]:
+    """What makes two factor rows the same cited value (a stored copy of a built-in row included)."""
+    return (f.id, f.kind, f.key, f.parameter, f.region, f.year, f.cited_value, f.cited_unit, f.source.id)
+
+
+@lru_cache(maxsize=1)
+def _builtin_provenance() -> frozenset[tuple[object, ...]]:
+    return frozenset(_provenance(f) for name in builtin_set_names() for f in load_factor_set(name).factors)
+
+
+def is_builtin_factor(factor: Factor) -> bool:
+    """Whether ``factor`` is a row shipped with zeropark (same id, key, year, cited value and source)."""
+    return _provenance(factor) in _builtin_provenance()
+
+
+def user_factors(factor_set: FactorSet) -> tuple[Factor, ...]:
+    """The factors of ``factor_set`` that are not shipped with zeropark: a user's own rows.
+
+    A built-in set has none; a custom set (:func:`load_custom_csv`) has the rows its file gave (a
+    stored set keeps no list of overrides, so provenance is compared row by row).
+    """
+    if factor_set.name in builtin_set_names():
+        return ()
+    return tuple(f for f in factor_set.factors if not is_builtin_factor(f))
 
 
 def parse_custom_csv(text: str, *, file: str, name: str, base: FactorSet) -> FactorSet:

@@ -109,12 +109,19 @@ def _csv_rows(path: Path, progress: ProgressFn | None) -> Iterator[list[str]]:
     def lines() -> Iterator[str]:
         nonlocal done, last
         with path.open("rb") as fh:
-            for raw in fh:
+            for line_no, raw in enumerate(fh, start=1):
                 done += len(raw)
                 if progress is not None and done - last > 1 << 20:
                     progress(done, total)
                     last = done
-                yield raw.decode(encoding)
+                try:
+                    yield raw.decode(encoding)
+                except UnicodeDecodeError:
+                    kind = "an Excel workbook (zip)" if raw.startswith(b"PK\x03\x04") else "not text"
+                    raise DataError(
+                        f"{path.name}: line {line_no} is {kind}, not CSV text in {encoding}; "
+                        "save the file as 'CSV UTF-8', or give an .xlsx file its .xlsx name"
+                    ) from None
         if progress is not None:
             progress(total, total)
 

@@ -27,7 +27,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from zeropark.accounting import AccountingOptions, Inventory, run, run_views
+from zeropark.accounting import AccountingOptions, Inventory, Note, run, run_views
+from zeropark.accounting.factor_choice import FACTOR_YEAR_FALLBACK, FACTORS_UNUSED, RESIDUAL_FALLBACK
 from zeropark.errors import NotFound, PermissionDenied
 from zeropark.factors import FactorSet
 from zeropark.indicators import IndicatorTable, evaluate, evaluate_enterprise
@@ -47,6 +48,7 @@ __all__ = [
     "AccountedRun",
     "account",
     "Recomputed",
+    "RunStatement",
     "RunView",
     "account_year",
     "delete_run",
@@ -55,6 +57,7 @@ __all__ = [
     "latest_view",
     "list_runs",
     "recompute",
+    "run_statement",
     "sign_off",
     "view_of_run",
     "visible_summary",
@@ -90,6 +93,32 @@ class Recomputed:
     identical: bool  # the whole inventory serialises to the same JSON
     differences: tuple[str, ...] = ()
     recomputed: Inventory | None = None
+
+
+#: Notes a run's statement shows apart, as warnings: the fallbacks taken, the factors loaded but unused.
+NOTICE_CODES = (FACTOR_YEAR_FALLBACK, RESIDUAL_FALLBACK, FACTORS_UNUSED)
+
+
+@dataclass(frozen=True, slots=True)
+class RunStatement:
+    """What a run says of how it was computed, as the CLI, the API, the pages and the reports show it.
+
+    ``options_zh``/``options_en`` is the options statement: every option, every factor used with its
+    year, the fallbacks taken and the user's factors loaded but unused. ``notices`` are the notes
+    among them a reader must not miss (codes :data:`NOTICE_CODES`): a factor year that was not
+    published ("2023 factor used for 2026: the newest published"), a residual factor the user's set
+    did not give, custom factors the chosen options never use.
+    """
+
+    options_zh: str
+    options_en: str
+    notices: tuple[Note, ...]
+
+
+def run_statement(inventory: Inventory) -> RunStatement:
+    """The statement of a run (:class:`RunStatement`): one function for every door."""
+    notices = tuple(n for n in inventory.notes if n.code in NOTICE_CODES)
+    return RunStatement(inventory.options_statement_zh, inventory.options_statement_en, notices)
 
 
 def _view_of(scope: Scope, enterprise_id: str | None, what: str) -> str | None:
@@ -272,7 +301,7 @@ def latest(
     scope.check_park(park_id)
     view = _view_of(scope, enterprise_id, "latest")
     if view is not None:
-        scope.check("enterprise", view, park_id=park_id, enterprise_id=view)
+        _check_enterprise(scope, park_id, view)  # an unknown enterprise is NotFound, not "no run"
     return latest_runs(scope.engine, park_id, year, view)
 
 
@@ -312,6 +341,8 @@ def list_runs(
     """
     scope.check_park(park_id)
     view = _view_of(scope, enterprise_id, "list")
+    if view is not None:
+        _check_enterprise(scope, park_id, view)  # an unknown enterprise is NotFound, not "no runs"
     return runs.list_runs(
         scope.engine,
         park_id,

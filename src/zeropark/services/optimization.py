@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Engine
 
 from zeropark.errors import DataError, Infeasible, NotFound, RowError, ValidationError
-from zeropark.factors import load_factor_set
 from zeropark.forecast.pv import DEFAULT_AZIMUTH_DEG, DEFAULT_TILT_DEG
 from zeropark.optimize.carbon import CarbonFactors, carbon_factors
 from zeropark.optimize.profiles import Profiles, profiles_from_frame, profiles_from_history, window
@@ -38,6 +38,7 @@ from zeropark.optimize.scenario import ScenarioParams, build_system, representat
 from zeropark.optimize.solve import demand_response, investment_effect, optimise
 from zeropark.optimize.system import DemandResponseEvent, Mode
 from zeropark.optimize.tariff import Tariff, load_tariff, load_tariffs, price_series_from_frame, prices_on
+from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.forecasting import forecast_profiles
 from zeropark.services.park_runs import check_create, check_read, json_safe, utc, visible_rows
 from zeropark.store import audit
@@ -273,7 +274,7 @@ def create_run(scope: Scope, park_id: str, request: RunRequest) -> RunOutcome:
     check_create(scope, park_id, ENTITY)
     prices = _price_series(request.energy_prices)
     tariff = _tariff(request.tariff_id, request.tariff_dir)
-    carbon = _carbon(request.factor_set, request.grid_year)
+    carbon = _carbon(scope.engine, request.factor_set, request.grid_year)
     profiles = _profiles(scope, park_id, request)
     try:
         solved = _solve(profiles, request, tariff, carbon, prices)
@@ -328,11 +329,12 @@ def _tariff(tariff_id: str, tariff_dir: Path | None) -> Tariff:
         raise NotFound(str(exc.args[0])) from exc
 
 
-def _carbon(factor_set: str, grid_year: int) -> CarbonFactors:
-    try:
-        fs = load_factor_set(factor_set)
-    except KeyError as exc:
-        raise NotFound(str(exc.args[0])) from exc
+def _carbon(engine: Engine, factor_set: str, grid_year: int) -> CarbonFactors:
+    """The carbon factors of the set ``NAME[@VERSION]``: a stored custom set or a built-in one.
+
+    One rule with accounting (:func:`zeropark.services.factor_sets.resolve_factor_set`).
+    """
+    fs = resolve_factor_set(engine, factor_set)
     try:
         return carbon_factors(fs, grid_year=grid_year)
     except ValueError as exc:  # a grid factor in a unit the optimiser does not read

@@ -11,7 +11,7 @@ from zeropark.formatting import IndicatorDisplay, indicator_display
 from zeropark.i18n import PARTY_KEYS, carrier_label, party_label
 from zeropark.indicators import IndicatorKind
 from zeropark.model import Method
-from zeropark.services.inventory import RunView, latest_view
+from zeropark.services.inventory import RunStatement, RunView, latest_view, run_statement
 from zeropark.web.context import Page
 
 Label = Callable[[str, str], str]
@@ -46,6 +46,14 @@ def page_run(page: Page, method: Method, enterprise_id: str | None = None) -> Ru
     if page.park is None:
         return None
     return latest_view(page.scope, page.park.id, page.year, method, enterprise_id=enterprise_id)
+
+
+def run_statements(*views: tuple[str, RunView | None]) -> list[tuple[str, RunStatement]]:
+    """The statement of each shown run (``partials/run_statement.html``), by method; absent runs left out.
+
+    The one use case the API and the CLI show too (:func:`zeropark.services.inventory.run_statement`).
+    """
+    return [(method, run_statement(view.inventory)) for method, view in views if view is not None]
 
 
 def label_maker(page: Page, names: Mapping[str, str]) -> Label:

@@ -24,7 +24,14 @@ from zeropark.serving import charts
 from zeropark.store.queries import enterprises, meters, views
 from zeropark.store.queries.evidence import EvidenceKind, resolve_evidence
 from zeropark.web.context import Page, PageDep, make_pager
-from zeropark.web.pages.common import drill_url, error_page, label_maker, not_found_page, page_run
+from zeropark.web.pages.common import (
+    drill_url,
+    error_page,
+    label_maker,
+    not_found_page,
+    page_run,
+    run_statements,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,6 +78,7 @@ def inventory(page: PageDep, by: str = "source") -> Response:
         tables=tables,
         chart_inv=chart,
         consumer_basis=CONSUMER_BASIS_EN if page.lang == "en" else CONSUMER_BASIS_ZH,
+        statements=run_statements(("national", national), ("ghg", ghg)),
     )
 
 

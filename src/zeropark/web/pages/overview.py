@@ -12,7 +12,14 @@ from zeropark.model import Method
 from zeropark.serving import charts
 from zeropark.store.queries import enterprises
 from zeropark.web.context import PageDep
-from zeropark.web.pages.common import core_indicator, drill_url, indicator_rows, label_maker, page_run
+from zeropark.web.pages.common import (
+    core_indicator,
+    drill_url,
+    indicator_rows,
+    label_maker,
+    page_run,
+    run_statements,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,6 +34,7 @@ def overview(page: PageDep) -> Response:
     national = page_run(page, Method.NATIONAL)
     ghg = page_run(page, Method.GHG)
     ctx: dict[str, Any] = {"run": national, "ghg": ghg}
+    ctx["statements"] = run_statements(("national", national), ("ghg", ghg))
     if national is not None:
         inv = national.inventory
         label = label_maker(page, enterprises.names(page.scope, page.park.id))
