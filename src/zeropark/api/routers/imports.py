@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from zeropark.api.auth import WRITERS, GuardedRoute, ScopeDep
+from zeropark.api.auth import MANAGERS, WRITERS, GuardedRoute, ScopeDep
 from zeropark.api.paging import IntId, Limit, Offset
 from zeropark.api.schemas import ImportBatchOut, Page
 from zeropark.api.validation import invalid
@@ -179,6 +179,7 @@ def _register(scope: Scope, name: str, content: bytes) -> RegisterOut:
     responses={
         422: {"description": "rejected: every error (sheet, row, column, what to fix); nothing stored"}
     },
+    dependencies=[MANAGERS],
 )
 async def upload_register(
     scope: ScopeDep,
