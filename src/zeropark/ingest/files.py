@@ -39,7 +39,7 @@ from zeropark.ingest.meters import MeterDirectory, ParkMeters
 from zeropark.ingest.pipeline import IngestOutcome, ingest_items
 from zeropark.ingest.validate import MeterInfo
 from zeropark.store.db import transaction
-from zeropark.store.schema import ImportBatchRow
+from zeropark.store.schema import SOURCE_LENGTH, ImportBatchRow
 
 __all__ = ["BeforeCommit", "ImportResult", "ProgressFn", "import_readings", "is_readings_file"]
 
@@ -214,7 +214,7 @@ def import_readings(
         If the file type is unsupported or the header lacks meter_id, ts or value.
     """
     path = Path(path)
-    source = f"file:{path.name}"[:64]
+    source = f"file:{path.name}"[:SOURCE_LENGTH]
     result = ImportResult(file=path.name)
     directory = MeterDirectory(engine)
     meters: Mapping[str, MeterInfo] = directory if park_id is None else ParkMeters(directory, park_id)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -85,6 +86,8 @@ def ingest_gateway_batch(
     gateway_id: str,
     items: Sequence[tuple[str, Any]],
     undecodable: Sequence[tuple[str | None, str, str]] = (),
+    *,
+    earliest_utc: datetime | None = None,
 ) -> IngestOutcome:
     """Commit one HTTP batch of gateway ``gateway_id`` and tell the after-commit listeners.
 
@@ -101,6 +104,8 @@ def ingest_gateway_batch(
         Decoded rows of the request body.
     undecodable : sequence of (meter_id or None, raw text, detail)
         Rows that could not be decoded (quarantined as ``malformed``).
+    earliest_utc : datetime, optional
+        Rows before it are quarantined as ``early_ts`` (default: 1 January 2000, park time).
     """
     out = ingest_items(
         engine,
@@ -110,6 +115,7 @@ def ingest_gateway_batch(
         undecodable=undecodable,
         gateway_id=gateway_id,
         keep_rows=True,
+        earliest_utc=earliest_utc,
     )
     commit_hooks(engine).notify(out.touched)
     return out
