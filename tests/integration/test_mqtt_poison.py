@@ -216,3 +216,84 @@ def test_sigterm_stops_the_ingester_while_the_database_is_unavailable(
     finally:
         if again.proc.poll() is None:
             again.proc.kill()
+
+
+def _refuse_value(engine: Engine, value: float) -> None:
+    """Make the database itself refuse one value: a trigger that raises (a real refusal, no mock)."""
+    with engine.begin() as c:
+        if engine.dialect.name == "postgresql":
+            c.execute(
+                text(
+                    "CREATE OR REPLACE FUNCTION zp_test_refuse() RETURNS trigger AS $$ BEGIN "
+                    f"IF NEW.value = {value} THEN RAISE EXCEPTION 'value {value} refused by policy'; END IF; "
+                    "RETURN NEW; END $$ LANGUAGE plpgsql"
+                )
+            )
+            c.execute(text("DROP TRIGGER IF EXISTS zp_test_refuse ON reading"))
+            c.execute(
+                text(
+                    "CREATE TRIGGER zp_test_refuse BEFORE INSERT ON reading "
+                    "FOR EACH ROW EXECUTE FUNCTION zp_test_refuse()"
+                )
+            )
+        else:
+            c.execute(
+                text(
+                    f"CREATE TRIGGER zp_test_refuse BEFORE INSERT ON reading WHEN NEW.value = {value} "
+                    f"BEGIN SELECT RAISE(ABORT, 'value {value} refused by policy'); END"
+                )
+            )
+
+
+def _drop_refusal(engine: Engine) -> None:
+    with engine.begin() as c:
+        c.execute(
+            text(
+                "DROP TRIGGER IF EXISTS zp_test_refuse"
+                + (" ON reading" if engine.dialect.name == "postgresql" else "")
+            )
+        )
+
+
+def test_a_message_the_database_refuses_is_quarantined_and_the_batch_stored(
+    engine: Engine, mqtt_broker: tuple[str, int]
+) -> None:
+    """Not an outage: the database refuses one message of a batch. The batch is written message by
+    message, the refused one quarantined raw as store_refused and acknowledged, the rest stored —
+    not retried forever as if the database were down."""
+    host, port = mqtt_broker
+    make_park(engine)
+    _refuse_value(engine, 666.0)
+    prefix = f"zptest{uuid.uuid4().hex[:8]}"
+    topic = f"{prefix}/P1/E1/reading"
+    now = datetime.now(UTC).replace(microsecond=0)
+    msgs = [
+        (
+            topic,
+            json.dumps(
+                [
+                    {"ts": (now - timedelta(minutes=15 * (4 * m + k + 1))).isoformat(), "value": v}
+                    for k, v in enumerate([1.0, 2.0, 666.0 if m == 2 else 3.0, 4.0])
+                ]
+            ).encode(),
+        )
+        for m in range(5)
+    ]
+    ing = _Ingester(_url(engine), host, port, prefix, f"t-refuse-{uuid.uuid4().hex[:8]}")
+    try:
+        ing.wait_line("subscribed to")
+        _publish_all(host, port, msgs)
+        _wait(lambda: _received(engine) >= 17, 60, ing.output)  # 4 messages × 4 readings + 1 message
+        assert ing.proc.poll() is None, ing.output()
+        with engine.connect() as c:
+            stored = c.scalar(select(func.count()).select_from(ReadingRow))
+            row = c.execute(select(QuarantineRow.reason, QuarantineRow.raw, QuarantineRow.detail)).one()
+        assert stored == 16  # the four other messages, whole
+        assert row.reason == "store_refused" and "refused by policy" in row.detail
+        assert json.loads(row.raw)[2]["value"] == 666.0  # the message as received
+        assert_identity(engine, "mqtt")
+        assert ing.stop() == 0, ing.output()
+    finally:
+        if ing.proc.poll() is None:
+            ing.proc.kill()
+        _drop_refusal(engine)

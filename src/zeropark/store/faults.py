@@ -25,13 +25,31 @@ from __future__ import annotations
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-__all__ = ["database_unavailable"]
+__all__ = ["database_error", "database_unavailable"]
 
 _UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300", "53100", "55P03"})
 _UNAVAILABLE_CLASSES = frozenset({"08", "40"})
 _SQLITE_UNAVAILABLE = frozenset(
     {"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_FULL", "SQLITE_CANTOPEN", "SQLITE_PROTOCOL"}
 )
+
+
+#: Driver packages whose exceptions may reach a caller unwrapped (the COPY path uses psycopg directly).
+_DRIVERS = frozenset({"psycopg", "sqlite3"})
+
+
+def _driver_error(exc: BaseException) -> tuple[BaseException, bool] | None:
+    """``(driver exception, connection invalidated)`` of a database error, or None."""
+    if isinstance(exc, DBAPIError):
+        return (exc.orig if exc.orig is not None else exc), bool(exc.connection_invalidated)
+    if type(exc).__module__.split(".")[0] in _DRIVERS:
+        return exc, False
+    return None
+
+
+def database_error(exc: BaseException) -> bool:
+    """Whether ``exc`` came from the database (wrapped by SQLAlchemy or straight from the driver)."""
+    return isinstance(exc, PoolTimeout) or _driver_error(exc) is not None
 
 
 def database_unavailable(exc: BaseException) -> bool:
@@ -50,16 +68,20 @@ def database_unavailable(exc: BaseException) -> bool:
     """
     if isinstance(exc, PoolTimeout):
         return True
-    if not isinstance(exc, DBAPIError):
+    found = _driver_error(exc)
+    if found is None:
         return False
-    if exc.connection_invalidated:
+    orig, invalidated = found
+    if invalidated:
         return True
-    orig = exc.orig
     sqlite_name = getattr(orig, "sqlite_errorname", None)
     if isinstance(sqlite_name, str):
         return any(sqlite_name.startswith(n) for n in _SQLITE_UNAVAILABLE)
     state = getattr(orig, "sqlstate", None)
     if not isinstance(state, str) or not state:
         # no answer from a server at all (connection refused, reset before a reply)
-        return isinstance(exc, OperationalError)
+        return isinstance(exc, OperationalError) or type(orig).__name__ in {
+            "OperationalError",
+            "InterfaceError",
+        }
     return state in _UNAVAILABLE_STATES or state[:2] in _UNAVAILABLE_CLASSES

@@ -64,7 +64,7 @@ from zeropark.ingest.hooks import CommitHooks, Span, merge_spans
 from zeropark.ingest.meters import MeterDirectory
 from zeropark.ingest.pipeline import IngestOutcome, ingest_items
 from zeropark.ingest.validate import DEFAULT_EARLIEST_YEAR, Reason, Rejected, earliest_instant
-from zeropark.store.faults import database_unavailable
+from zeropark.store.faults import database_error, database_unavailable
 
 __all__ = [
     "CRASH_AFTER_COMMIT_ENV",
@@ -391,7 +391,7 @@ class MqttIngester:
             except Exception as exc:
                 refused = exc
             meter = group[0] if group is not None else (bad.meter_id if bad is not None else None)
-            store = isinstance(refused, DBAPIError)
+            store = database_error(refused)
             why = "the database refused it" if store else "processing it failed"
             log.warning("message on '%s' quarantined: %s (%s)", msg.topic, why, _first_line(refused))
             poison = Rejected(
