@@ -214,3 +214,23 @@ def _partitions(engine: Engine) -> set[str]:
                 )
             )
         )
+
+
+def test_http_earliest_year_comes_from_the_settings(engine: Engine) -> None:
+    """A deployment that configures ZEROPARK_EARLIEST_READING_YEAR=2020: a 2019 reading is early."""
+    from zeropark.settings import Settings
+
+    app = FastAPI()
+    app.include_router(router)
+    app.state.engine = engine
+    app.state.settings = Settings(earliest_reading_year=2020)
+    client = TestClient(app)
+    make_park(engine)
+    key = create_gateway(engine, "P1", "GW1", meter_ids=["E1"])
+    body = [
+        {"meter_id": "E1", "ts": "2019-12-31T23:45:00+08:00", "value": 1.0},
+        {"meter_id": "E1", "ts": "2020-01-01T00:00:00+08:00", "value": 1.0},  # the first accepted instant
+    ]
+    r = client.post("/api/v1/readings", json=body, headers={"X-API-Key": key})
+    assert r.status_code == 200, r.text
+    assert [row["reason"] for row in r.json()["rows"]] == ["early_ts", None]

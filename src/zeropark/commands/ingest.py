@@ -253,7 +253,7 @@ def quarantine_list(
             r.meter_id or "",
             r.reason,
             r.detail[:120],
-            r.raw[:80],
+            r.raw[:80] if r.raw_encoding == "text" else f"base64:{r.raw[:73]}",
         )
     console.print(table)
 

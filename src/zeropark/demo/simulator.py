@@ -294,7 +294,13 @@ def run_simulation(
                     st.k += 1
                     items = [_reading(st, ts, step_s, rng)]
                 stats.per_meter_last_ts[m.meter_id] = ts
-                bad_kind = rng.choice(_BAD_KINDS) if cfg.bad_share and rng.random() < cfg.bad_share else None
+                # which messages are bad is random; the kinds take turns, so that even a share of
+                # 0.1 % sends every kind (the poison ones included) once a dozen messages are bad
+                bad_kind = (
+                    _BAD_KINDS[sum(stats.bad_kinds.values()) % len(_BAD_KINDS)]
+                    if cfg.bad_share and rng.random() < cfg.bad_share
+                    else None
+                )
                 if bad_kind is not None:
                     stats.bad_kinds[bad_kind] = stats.bad_kinds.get(bad_kind, 0) + 1
                 if bad_kind in _IN_BATCH:

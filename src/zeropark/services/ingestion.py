@@ -19,6 +19,7 @@ The doors and what they call here:
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -34,6 +35,8 @@ from zeropark.ingest.reprocess import ReprocessResult, reprocess
 from zeropark.monitoring.rollups import update_rollups
 
 __all__ = ["commit_hooks", "ingest_gateway_batch", "mqtt_ingester", "reprocess_quarantine"]
+
+log = logging.getLogger(__name__)
 
 #: How long the HTTP door trusts its meter list before an unknown id reloads it [s].
 GATEWAY_METERS_REFRESH_S = 5.0
@@ -92,7 +95,9 @@ def ingest_gateway_batch(
     """Commit one HTTP batch of gateway ``gateway_id`` and tell the after-commit listeners.
 
     Rows for meters the gateway does not own are quarantined as ``forbidden_meter``; the outcome
-    holds one :class:`~zeropark.ingest.pipeline.RowResult` per item.
+    holds one :class:`~zeropark.ingest.pipeline.RowResult` per item. The batch is one
+    transaction; a failure of the after-commit listeners (the rollups, derived data) is logged,
+    not raised, so the answer always says what was stored.
 
     Parameters
     ----------
@@ -117,7 +122,12 @@ def ingest_gateway_batch(
         keep_rows=True,
         earliest_utc=earliest_utc,
     )
-    commit_hooks(engine).notify(out.touched)
+    try:
+        commit_hooks(engine).notify(out.touched)
+    except Exception:  # rows are committed: the answer must say so; rollups are derived data
+        log.exception(
+            "rollups of gateway %s's batch not updated (rebuild with `zeropark ingest rollups`)", gateway_id
+        )
     return out
 
 
