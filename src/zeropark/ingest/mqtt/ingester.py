@@ -28,7 +28,9 @@ Guarantees (DESIGN.md §5, docs/ingestion.md):
   :func:`zeropark.services.ingestion.mqtt_ingester`): the spans of committed batches are merged
   and told every ``notify_every_s`` seconds from the ingest loop, after the acknowledgements, and
   once more at shutdown. A listener that fails with the database unavailable keeps its spans for
-  the next tick; nothing it does delays an acknowledgement.
+  the next tick; one that fails otherwise is logged and its spans dropped (derived data, rebuilt
+  by ``zeropark ingest rollups``) — it never stops ingestion; nothing it does delays an
+  acknowledgement.
 - Shared subscriptions: with ``share_group="ingest"`` the subscription is
   ``$share/ingest/zeropark/#`` and the broker spreads messages over N ingesters.
 - The subscription is the whole ``zeropark/#`` tree: a message on a topic of another shape than
@@ -58,7 +60,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from zeropark.ingest.hooks import CommitHooks, Span, merge_spans
 from zeropark.ingest.meters import MeterDirectory
@@ -444,9 +446,15 @@ class MqttIngester:
         pending, self._pending = self._pending, {}
         try:
             self.hooks.notify(pending)
-        except OperationalError as exc:  # derived data: keep the spans, retry at the next tick
-            log.warning("after-commit listeners deferred: %s", exc.orig)
-            merge_spans(self._pending, pending)
+        except Exception as exc:
+            if database_unavailable(exc):  # derived data: keep the spans, retry at the next tick
+                log.warning("after-commit listeners deferred: %s", _first_line(exc))
+                merge_spans(self._pending, pending)
+            else:  # never stop ingestion for derived data; `zeropark ingest rollups` rebuilds it
+                log.exception(
+                    "after-commit listeners failed for %d meter(s); rebuild with `zeropark ingest rollups`",
+                    len(pending),
+                )
         self._last_notify = time.monotonic()
 
 
