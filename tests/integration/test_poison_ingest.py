@@ -234,3 +234,29 @@ def test_http_earliest_year_comes_from_the_settings(engine: Engine) -> None:
     r = client.post("/api/v1/readings", json=body, headers={"X-API-Key": key})
     assert r.status_code == 200, r.text
     assert [row["reason"] for row in r.json()["rows"]] == ["early_ts", None]
+
+
+def test_reprocess_keeps_a_park_import_to_its_park(engine: Engine, tmp_path: Path) -> None:
+    """A park manager's import of another park's meter is quarantined; re-processing must not
+    store it (it used to: the meter exists, just not in the importer's park)."""
+    from zeropark.model import Carrier, Direction, Meter, MeterKind, Park
+    from zeropark.store import repo
+
+    make_park(engine)
+    repo.add_park(engine, Park("P2", "另一园区", "江苏", "华东", 31.3, 120.6))
+    repo.add_meter(
+        engine, Meter("X2", "P2", Carrier.ELECTRICITY, "kWh", Direction.CONSUMPTION, MeterKind.INTERVAL)
+    )
+    path = tmp_path / "p1.csv"
+    path.write_text(
+        "meter_id,ts,value\nE1,2026-03-01T08:00:00+08:00,1.0\nX2,2026-03-01T08:00:00+08:00,2.0\n",
+        encoding="utf-8",
+    )
+    import_readings(engine, path, park_id="P1")
+    assert _reasons(engine) == {"unknown_meter": 1}
+    res = reprocess(engine, now_utc=NOW)
+    assert (res.stored, res.still_quarantined) == (0, 1)
+    with engine.connect() as c:
+        assert c.scalars(select(ReadingRow.meter_id)).all() == ["E1"]
+        detail = c.scalar(select(QuarantineRow.detail))
+    assert "P2" not in detail or "not in 'P1'" in detail

@@ -234,7 +234,17 @@ def import_readings(
     def flush() -> None:
         if not items and not bad:
             return
-        out = ingest_items(engine, items, source=source, meters=meters, undecodable=bad, keep_rows=True)
+        # a park's import names its park for every row: kept in quarantine, so that re-processing
+        # cannot store a row of another park's meter that this import was not allowed to write
+        out = ingest_items(
+            engine,
+            items,
+            source=source,
+            meters=meters,
+            undecodable=bad,
+            keep_rows=True,
+            parks=None if park_id is None else [park_id] * len(items),
+        )
         total.add(out)
         for line, (_mid, _raw, detail) in zip(bad_lines, bad, strict=True):
             if len(result.errors) < max_errors_listed:

@@ -263,7 +263,8 @@ def validate_item(
             meter_id,
             meter.park_id,
             Reason.UNKNOWN_METER,
-            f"meter '{meter_id}' is registered in park '{meter.park_id}', not in '{park_id}' (topic)",
+            f"meter '{meter_id}' is registered in park '{meter.park_id}', not in '{park_id}' "
+            "(the park of the topic or import)",
             _raw(meter_id, item, park_id, gateway_id),
         )
     if gateway_id is not None and meter.gateway_id != gateway_id:

@@ -148,7 +148,7 @@ def ensure_partitions(engine: Engine, first_utc: datetime, last_utc: datetime) -
     return _create_partitions(engine, wanted)
 
 
-def ensure_partitions_for(engine: Engine, instants: Iterable[datetime]) -> list[str]:
+def ensure_partitions_for(engine: Engine, instants: Sequence[datetime] | Iterable[datetime]) -> list[str]:
     """Create the monthly partitions of ``reading`` that the given instants fall in (PostgreSQL).
 
     Only months holding an instant are created — never the months between: a reading from 1800
@@ -156,7 +156,14 @@ def ensure_partitions_for(engine: Engine, instants: Iterable[datetime]) -> list[
     table when created in one transaction).
     """
     tz = ZoneInfo(PARTITION_TZ)
-    months = {_month_start(ts.astimezone(tz).date()) for ts in instants}
+    stamps = instants if isinstance(instants, list) else list(instants)
+    if not stamps:
+        return []
+    first = _month_start(min(stamps).astimezone(tz).date())
+    last = _month_start(max(stamps).astimezone(tz).date())
+    if first == last or _next_month(first) == last:  # the common case: no per-reading work
+        return _create_partitions(engine, [first] if first == last else [first, last])
+    months = {_month_start(ts.astimezone(tz).date()) for ts in stamps}
     return _create_partitions(engine, sorted(months))
 
 
@@ -409,7 +416,7 @@ def write_readings(engine: Engine, rows: Iterable[Reading], *, source: str) -> W
     n, rounds = _rounds(rows)
     if n == 0:
         return WriteResult(0, 0, 0)
-    ensure_partitions_for(engine, (row[1] for rnd in rounds for row in rnd))
+    ensure_partitions_for(engine, [row[1] for rnd in rounds for row in rnd])
     with engine.begin() as conn:
         return _write_rounds(conn, n, rounds, source)
 
@@ -423,7 +430,7 @@ def write_readings_in(conn: Connection, rows: Iterable[Reading], *, source: str)
     n, rounds = _rounds(rows)
     if n == 0:
         return WriteResult(0, 0, 0)
-    ensure_partitions_for(conn.engine, (row[1] for rnd in rounds for row in rnd))
+    ensure_partitions_for(conn.engine, [row[1] for rnd in rounds for row in rnd])
     return _write_rounds(conn, n, rounds, source)
 
 

@@ -232,6 +232,7 @@ class MqttIngester:
         self._pending: dict[str, Span] = {}
         self._last_notify = time.monotonic()
         self._earliest = earliest_instant(config.earliest_year)
+        self._depth = config.topic_depth
 
     # -- paho callbacks (network thread) ---------------------------------------------------------
     def _on_connect(self, client: mqtt.Client, _u: Any, flags: Any, reason: Any, _p: Any) -> None:
@@ -368,7 +369,7 @@ class MqttIngester:
     def _decode_safely(self, msg: _Message) -> _Decoded:
         """:func:`_decode`, with anything it raises turned into a quarantined raw message."""
         try:
-            return _decode(msg, self.config.topic_depth)
+            return _decode(msg, self._depth)
         except Exception as exc:
             return None, Rejected(
                 None,
