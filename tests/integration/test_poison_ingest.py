@@ -24,6 +24,7 @@ from zeropark.ingest.meters import MeterDirectory
 from zeropark.ingest.pipeline import ingest_items
 from zeropark.ingest.reprocess import reprocess
 from zeropark.model import Reading
+from zeropark.settings import Settings
 from zeropark.store.readings import write_readings
 from zeropark.store.schema import IngestCounterRow, QuarantineRow, ReadingConflictRow, ReadingRow
 
@@ -35,6 +36,7 @@ def client(engine: Engine) -> TestClient:
     app = FastAPI()
     app.include_router(router)
     app.state.engine = engine
+    app.state.settings = Settings()
     return TestClient(app)
 
 
@@ -218,8 +220,6 @@ def _partitions(engine: Engine) -> set[str]:
 
 def test_http_earliest_year_comes_from_the_settings(engine: Engine) -> None:
     """A deployment that configures ZEROPARK_EARLIEST_READING_YEAR=2020: a 2019 reading is early."""
-    from zeropark.settings import Settings
-
     app = FastAPI()
     app.include_router(router)
     app.state.engine = engine

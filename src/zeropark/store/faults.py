@@ -22,6 +22,8 @@ and retrying it cannot help. SQLSTATE codes: PostgreSQL 15 documentation, Append
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -74,11 +76,15 @@ def database_unavailable(exc: BaseException) -> bool:
     orig, invalidated = found
     if invalidated:
         return True
-    sqlite_name = getattr(orig, "sqlite_errorname", None)
-    if isinstance(sqlite_name, str):
-        return any(sqlite_name.startswith(n) for n in _SQLITE_UNAVAILABLE)
-    state = getattr(orig, "sqlstate", None)
-    if not isinstance(state, str) or not state:
+    if isinstance(orig, sqlite3.Error):
+        return any(orig.sqlite_errorname.startswith(n) for n in _SQLITE_UNAVAILABLE)
+    state: str | None = None
+    if type(orig).__module__.split(".")[0] == "psycopg":
+        import psycopg  # already loaded: the error came from it (SQLite-only processes never load it)
+
+        if isinstance(orig, psycopg.Error):
+            state = orig.sqlstate
+    if not state:
         # no answer from a server at all (connection refused, reset before a reply)
         return isinstance(exc, OperationalError) or type(orig).__name__ in {
             "OperationalError",

@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from zeropark.api.deps import EngineDep
 from zeropark.errors import DataError, PermissionDenied
 from zeropark.ingest.http import authenticate_gateway, parse_csv_body, parse_json_body
-from zeropark.ingest.validate import DEFAULT_EARLIEST_YEAR, earliest_instant
+from zeropark.ingest.validate import earliest_instant
 from zeropark.services.ingestion import ingest_gateway_batch
 
 __all__ = ["IngestResponse", "RowOutcome", "router"]
@@ -117,10 +117,7 @@ async def post_readings(
             items, bad, index = parse_json_body(body)
     except DataError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
-    settings = getattr(request.app.state, "settings", None)
-    earliest = earliest_instant(
-        settings.earliest_reading_year if settings is not None else DEFAULT_EARLIEST_YEAR
-    )
+    earliest = earliest_instant(request.app.state.settings.earliest_reading_year)
     try:
         out = await run_in_threadpool(
             partial(ingest_gateway_batch, engine, gateway_id, items, bad, earliest_utc=earliest)
