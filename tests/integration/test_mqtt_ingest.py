@@ -23,6 +23,7 @@ from ingest_helpers import assert_identity, counts, make_park
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import Engine, func, select
 
+import zeropark
 from zeropark.demo.simulator import _BAD_KINDS, SimConfig, run_simulation, synthetic_meters
 from zeropark.ingest.mqtt import CRASH_AFTER_COMMIT_ENV, CRASH_ENV, IngesterConfig, MqttIngester
 from zeropark.services.ingestion import mqtt_ingester
@@ -172,6 +173,9 @@ def _spawn(
         **os.environ,
         "ZEROPARK_DATABASE_URL": pg_url,
         "ZEROPARK_MQTT_URL": f"mqtt://{host}:{port}",
+        # the code under test (a relative PYTHONPATH=src does not reach this cwd; the installed
+        # copy may be another checkout's)
+        "PYTHONPATH": str(Path(zeropark.__file__).resolve().parents[1]),
         **env_extra,
     }
     return subprocess.Popen(

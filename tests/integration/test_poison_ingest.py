@@ -260,3 +260,22 @@ def test_reprocess_keeps_a_park_import_to_its_park(engine: Engine, tmp_path: Pat
         assert c.scalars(select(ReadingRow.meter_id)).all() == ["E1"]
         detail = c.scalar(select(QuarantineRow.detail))
     assert "P2" not in detail or "not in 'P1'" in detail
+
+
+def test_reprocess_with_an_earlier_configured_year_stores_old_history(engine: Engine) -> None:
+    """A park that lowers the earliest year to 1990 re-processes its 1995 history out of quarantine."""
+    from zeropark.ingest.validate import earliest_instant
+
+    make_park(engine)
+    meters = MeterDirectory(engine)
+    out = ingest_items(
+        engine,
+        [("E1", {"ts": "1995-06-01T08:00:00+08:00", "value": 3.0})],
+        source="file:old.csv",
+        meters=meters,
+    )
+    assert out.quarantined == 1 and _reasons(engine) == {"early_ts": 1}
+    assert reprocess(engine, now_utc=NOW).stored == 0  # the default year still refuses it
+    res = reprocess(engine, now_utc=NOW, earliest_utc=earliest_instant(1990))
+    assert (res.stored, res.still_quarantined) == (1, 0)
+    assert_identity(engine, "file:old.csv")

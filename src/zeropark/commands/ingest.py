@@ -20,6 +20,7 @@ from zeropark.ingest.files import ImportResult, ProgressFn
 from zeropark.ingest.http import create_gateway
 from zeropark.ingest.mqtt import DEFAULT_TOPIC, IngesterConfig, parse_mqtt_url
 from zeropark.ingest.quarantine import counter_stats, list_quarantine
+from zeropark.ingest.validate import earliest_instant
 from zeropark.monitoring.alarms import acknowledge, evaluate_rules, list_alarms
 from zeropark.monitoring.alarms import close as close_alarm
 from zeropark.monitoring.rollups import rebuild_rollups
@@ -265,7 +266,13 @@ def quarantine_reprocess(
     ids: Annotated[list[int] | None, typer.Option("--id", help="Only these ids (repeatable)")] = None,
 ) -> None:
     """Re-validate open quarantine rows after metadata was fixed. 重新处理隔离记录."""
-    res = reprocess_quarantine(engine(), ids=ids or None, reason=reason, park_id=park)
+    res = reprocess_quarantine(
+        engine(),
+        ids=ids or None,
+        reason=reason,
+        park_id=park,
+        earliest_utc=earliest_instant(get_settings().earliest_reading_year),
+    )
     console.print(
         f"examined {res.examined}: stored {res.stored}, duplicates {res.duplicates}, "
         f"still quarantined {res.still_quarantined}"

@@ -90,6 +90,7 @@ def reprocess(
     now_utc: datetime | None = None,
     batch_size: int = 5_000,
     hooks: CommitHooks | None = None,
+    earliest_utc: datetime | None = None,
 ) -> ReprocessResult:
     """Re-run validation on open quarantine rows against the current metadata.
 
@@ -111,6 +112,8 @@ def reprocess(
     hooks : CommitHooks, optional
         Told the spans of the written readings after the last write
         (:func:`zeropark.services.ingestion.commit_hooks`: the rollups).
+    earliest_utc : datetime, optional
+        The first accepted instant (default :func:`~zeropark.ingest.validate.earliest_instant`).
     """
     now = now_utc or datetime.now(UTC)
     meters = MeterDirectory(engine)
@@ -137,6 +140,7 @@ def reprocess(
                 convert=_CONVERT,
                 gateway_id=rec.gateway_id,
                 park_id=rec.park_id,
+                earliest_utc=earliest_utc,
             )
             for rec, row in zip(decoded, chunk, strict=True)
         ]

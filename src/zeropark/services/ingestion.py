@@ -137,6 +137,12 @@ def reprocess_quarantine(
     ids: Iterable[int] | None = None,
     reason: str | None = None,
     park_id: str | None = None,
+    earliest_utc: datetime | None = None,
 ) -> ReprocessResult:
-    """Re-validate open quarantine rows (:func:`zeropark.ingest.reprocess.reprocess`), then update rollups."""
-    return reprocess(engine, ids=ids, reason=reason, park_id=park_id, hooks=commit_hooks(engine))
+    """Re-validate open quarantine rows (:func:`zeropark.ingest.reprocess.reprocess`), then update rollups.
+
+    ``earliest_utc`` is the first accepted instant (the deployment's earliest reading year).
+    """
+    return reprocess(
+        engine, ids=ids, reason=reason, park_id=park_id, hooks=commit_hooks(engine), earliest_utc=earliest_utc
+    )
