@@ -279,3 +279,17 @@ def test_reprocess_with_an_earlier_configured_year_stores_old_history(engine: En
     res = reprocess(engine, now_utc=NOW, earliest_utc=earliest_instant(1990))
     assert (res.stored, res.still_quarantined) == (1, 0)
     assert_identity(engine, "file:old.csv")
+
+
+def test_file_import_takes_the_configured_earliest_year(engine: Engine, tmp_path: Path) -> None:
+    """Older history mostly arrives as files: the import as a user honours the deployment's year."""
+    from zeropark.services.imports import import_readings as import_as_user
+    from zeropark.store.scope import system_scope
+
+    make_park(engine)
+    path = tmp_path / "history.csv"
+    path.write_text("meter_id,ts,value\nE1,1995-06-01T08:00:00+08:00,3.0\n", encoding="utf-8")
+    scope = system_scope(engine, "test")
+    assert import_as_user(scope, path).stored == 0  # default: before 2000 → early_ts
+    assert _reasons(engine) == {"early_ts": 1}
+    assert import_as_user(scope, path, earliest_year=1990).stored == 1

@@ -20,7 +20,6 @@ from zeropark.ingest.files import ImportResult, ProgressFn
 from zeropark.ingest.http import create_gateway
 from zeropark.ingest.mqtt import DEFAULT_TOPIC, IngesterConfig, parse_mqtt_url
 from zeropark.ingest.quarantine import counter_stats, list_quarantine
-from zeropark.ingest.validate import earliest_instant
 from zeropark.monitoring.alarms import acknowledge, evaluate_rules, list_alarms
 from zeropark.monitoring.alarms import close as close_alarm
 from zeropark.monitoring.rollups import rebuild_rollups
@@ -141,7 +140,12 @@ def ingest_file(
     """
     try:
         with readings_progress(file) as progress:
-            result = import_readings(system_scope(engine(), "cli"), file, progress=progress)
+            result = import_readings(
+                system_scope(engine(), "cli"),
+                file,
+                progress=progress,
+                earliest_year=get_settings().earliest_reading_year,
+            )
     except DataError as exc:
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(EXIT_DATA_ERROR) from None
@@ -271,7 +275,7 @@ def quarantine_reprocess(
         ids=ids or None,
         reason=reason,
         park_id=park,
-        earliest_utc=earliest_instant(get_settings().earliest_reading_year),
+        earliest_year=get_settings().earliest_reading_year,
     )
     console.print(
         f"examined {res.examined}: stored {res.stored}, duplicates {res.duplicates}, "

@@ -178,6 +178,7 @@ def import_readings(
     created_by: str | None = None,
     hooks: CommitHooks | None = None,
     before_commit: BeforeCommit | None = None,
+    earliest_utc: datetime | None = None,
 ) -> ImportResult:
     """Stream a CSV/xlsx readings export into the store; rejected rows go to quarantine.
 
@@ -203,6 +204,9 @@ def import_readings(
     before_commit : callable, optional
         ``before_commit(session, result)`` in the transaction of the import batch (see
         :data:`BeforeCommit`).
+    earliest_utc : datetime, optional
+        Rows before it are quarantined as ``early_ts`` (default
+        :func:`~zeropark.ingest.validate.earliest_instant`: 1 January 2000, park time).
 
     Returns
     -------
@@ -244,6 +248,7 @@ def import_readings(
             undecodable=bad,
             keep_rows=True,
             parks=None if park_id is None else [park_id] * len(items),
+            earliest_utc=earliest_utc,
         )
         total.add(out)
         for line, (_mid, _raw, detail) in zip(bad_lines, bad, strict=True):

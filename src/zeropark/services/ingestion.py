@@ -32,6 +32,7 @@ from zeropark.ingest.meters import MeterDirectory
 from zeropark.ingest.mqtt import IngesterConfig, MqttIngester
 from zeropark.ingest.pipeline import IngestOutcome, ingest_items
 from zeropark.ingest.reprocess import ReprocessResult, reprocess
+from zeropark.ingest.validate import earliest_instant
 from zeropark.monitoring.rollups import update_rollups
 
 __all__ = ["commit_hooks", "ingest_gateway_batch", "mqtt_ingester", "reprocess_quarantine"]
@@ -137,12 +138,17 @@ def reprocess_quarantine(
     ids: Iterable[int] | None = None,
     reason: str | None = None,
     park_id: str | None = None,
-    earliest_utc: datetime | None = None,
+    earliest_year: int | None = None,
 ) -> ReprocessResult:
     """Re-validate open quarantine rows (:func:`zeropark.ingest.reprocess.reprocess`), then update rollups.
 
-    ``earliest_utc`` is the first accepted instant (the deployment's earliest reading year).
+    ``earliest_year`` is the deployment's earliest reading year (default 2000).
     """
     return reprocess(
-        engine, ids=ids, reason=reason, park_id=park_id, hooks=commit_hooks(engine), earliest_utc=earliest_utc
+        engine,
+        ids=ids,
+        reason=reason,
+        park_id=park_id,
+        hooks=commit_hooks(engine),
+        earliest_utc=None if earliest_year is None else earliest_instant(earliest_year),
     )
