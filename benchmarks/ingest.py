@@ -5,6 +5,13 @@
     .venv/bin/python benchmarks/ingest.py --meters 500 --rate 10 --duration 30   # smaller run
     .venv/bin/python benchmarks/ingest.py --mode file --rows 1000000   # streaming CSV: RSS vs size
 
+``--bad-share`` (default 0.1 %) is the share of messages that carry a bad record, spread evenly
+over the simulator's kinds (``zeropark.demo.simulator._BAD_KINDS``): the ordinary quarantine
+reasons and the poison messages of issue 12 (NUL bytes, ``0001-01-01``, epoch ``1e20``, 100 000
+nested ``[``, a year-1800 reading beside current ones, 1970, a topic of the wrong shape). The
+result lists what was sent per kind, what was quarantined per reason, and whether every ingester
+was still alive at the end.
+
 Prints sustained readings/s (stored rows over the publishing window), end-to-end lag p50/p99
 (``reading.received_at − reading.ts``; ``received_at`` is the writing transaction's start, the
 timestamp is the meter's — so lag includes up to one batch span of gateway-side batching),
@@ -92,7 +99,17 @@ class PrivateBroker:
 
 def _publisher(meters: list[SimMeter], cfg: SimConfig, out: Any) -> None:
     stats = run_simulation(meters, cfg)
-    out.put((stats.records, stats.readings, stats.bad, stats.messages, stats.acked, stats.seconds))
+    out.put(
+        (
+            stats.records,
+            stats.readings,
+            stats.bad,
+            stats.messages,
+            stats.acked,
+            stats.seconds,
+            stats.bad_kinds,
+        )
+    )
 
 
 class Ingester:
@@ -264,9 +281,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for m in synthetic_meters(args.meters, park_id=park)
     ]
     _register(engine, meters, park)
-    ingesters = [
-        Ingester(i, pg.url, host, port, f"{prefix}/+/+/reading", f"g{tag}") for i in range(args.ingesters)
-    ]
+    ingesters = [Ingester(i, pg.url, host, port, f"{prefix}/#", f"g{tag}") for i in range(args.ingesters)]
     for ing in ingesters:
         ing.start()
     time.sleep(args.warmup)  # imports + subscribe
@@ -333,6 +348,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     sent = sum(s[0] for s in pub_stats)
     acked_msgs = sum(s[4] for s in pub_stats)
     msgs = sum(s[3] for s in pub_stats)
+    bad_sent: dict[str, int] = {}
+    for st in pub_stats:
+        for kind, n in st[6].items():
+            bad_sent[kind] = bad_sent.get(kind, 0) + n
     # drain: wait until every sent record is accounted for (or the drain timeout)
     deadline = time.monotonic() + args.drain
     while time.monotonic() < deadline:
@@ -346,6 +365,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         ing.sample()
     pg_cpu.sample()
     load_end = os.getloadavg()
+    alive = [ing.proc is not None and ing.proc.poll() is None for ing in ingesters]
     codes = [ing.terminate() for ing in ingesters]
     stop_sampling.set()
     c = _counts(engine)
@@ -363,6 +383,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 text("SELECT count(*) FROM reading GROUP BY date_trunc('second', received_at) ORDER BY 1")
             )
         ]
+    with engine.connect() as conn:
+        reasons = dict(
+            conn.execute(select(QuarantineRow.reason, func.count()).group_by(QuarantineRow.reason)).all()
+        )
     engine.dispose()
     pg.destroy()
     if broker:
@@ -397,7 +421,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             (pg_cpu.cpu_s - pg_cpu_base) / max(1, c["rows"] + c["quarantine_rows"]) * 1e6, 2
         ),
         "load_avg_1m_start_end": [round(load_start[0], 1), round(load_end[0], 1)],
+        "ingesters_alive_at_end": alive,
         "ingester_exit_codes": codes,
+        "bad_sent_by_kind": dict(sorted(bad_sent.items())),
+        "quarantine_by_reason": {k: int(v) for k, v in sorted(reasons.items())},
         "lost": sent - (c["rows"] + c["quarantine_rows"]),
         "duplicated_rows": 0,  # (meter, ts) is the primary key: a second copy cannot be a row
         "counter_identity": c["received"]

@@ -555,6 +555,25 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     # the statement of a run (options, factors used with their years, fallbacks, unused custom factors)
     "run_statement": ("核算口径说明（选项与所用因子）", "Statement of the basis (options and factors used)"),
     "run_notices": ("请注意", "Please note"),
+    # --- quarantine reasons (隔离原因): ``qr_`` + zeropark.ingest.validate.Reason value ---
+    "qr_unknown_meter": (
+        "未登记的计量器具（或不在主题所指园区）",
+        "Meter not registered (or not in the topic's park)",
+    ),
+    "qr_forbidden_meter": ("网关无权写入该计量器具", "Gateway may not write this meter"),
+    "qr_malformed": (
+        "格式错误（非 JSON、缺少字段或无法解析）",
+        "Malformed (not JSON, missing or unparsable field)",
+    ),
+    "qr_nan": ("数值为 NaN 或无穷大", "Value is NaN or infinite"),
+    "qr_future_ts": ("时间超前接收时间 5 分钟以上", "Timestamp more than 5 min after receipt"),
+    "qr_early_ts": (
+        "时间早于最早允许时间（设备时钟复位？）",
+        "Timestamp before the earliest accepted (clock reset?)",
+    ),
+    "qr_unit": ("单位无法换算", "Unit does not convert"),
+    "qr_bad_topic": ("MQTT 主题格式不符", "MQTT topic of the wrong shape"),
+    "qr_store_refused": ("数据库拒绝该记录", "The database refused the record"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

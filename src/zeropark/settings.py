@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     environment: str = "development"
     factor_set: str = "CN-park-2025"
     log_level: str = "INFO"
+    #: readings before 1 January of this year (park time) are quarantined as ``early_ts`` by the
+    #: MQTT ingester and the HTTP door (docs/ingestion.md §2); lower it for genuine older history
+    earliest_reading_year: int = 2000
 
     @field_validator("database_url")
     @classmethod

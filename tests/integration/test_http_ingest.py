@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from zeropark.api.routers.ingest import router
 from zeropark.errors import PermissionDenied
 from zeropark.ingest.http import authenticate_gateway, create_gateway
+from zeropark.settings import Settings
 
 
 @pytest.fixture
@@ -20,6 +21,7 @@ def client(engine: Engine) -> TestClient:
     app = FastAPI()
     app.include_router(router)
     app.state.engine = engine
+    app.state.settings = Settings()
     return TestClient(app)
 
 

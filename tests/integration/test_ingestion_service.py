@@ -90,6 +90,23 @@ def test_mqtt_keeps_spans_when_a_listener_finds_the_database_down(sqlite_engine:
     assert len(calls) == 2 and calls[0] == calls[1]
 
 
+def test_mqtt_survives_a_listener_that_fails_for_another_reason(sqlite_engine: Engine) -> None:
+    """Derived data never stops ingestion: a listener failing for a reason other than the database
+    being down is logged and its spans dropped (rollups are rebuilt with `zeropark ingest rollups`)."""
+    make_park(sqlite_engine)
+    calls: list[Spans] = []
+
+    def broken(touched: Spans) -> None:
+        calls.append(dict(touched))
+        raise ValueError("a bug in a listener")
+
+    ing = MqttIngester(sqlite_engine, IngesterConfig(notify_every_s=0.001), hooks=CommitHooks([broken]))
+    ing._commit_and_ack([_message(1, "E1", "2026-03-01T08:15:00+08:00", 1.0)])
+    ing._maybe_notify(force=True)  # fails: logged, not raised
+    ing._maybe_notify(force=True)  # nothing pending any more
+    assert len(calls) == 1 and ing.totals.stored == 1
+
+
 def test_mqtt_ingester_of_the_service_updates_rollups(sqlite_engine: Engine) -> None:
     make_park(sqlite_engine)
     ing = mqtt_ingester(sqlite_engine, IngesterConfig(notify_every_s=10.0))

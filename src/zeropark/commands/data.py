@@ -21,6 +21,7 @@ from zeropark.commands.ingest import readings_progress, show_readings_result
 from zeropark.errors import DataError
 from zeropark.ingest.workbook import ImportResult, write_template
 from zeropark.services.imports import ImportKind, detect_kind, import_file
+from zeropark.settings import get_settings
 from zeropark.store.scope import system_scope
 
 __all__ = ["register"]
@@ -92,7 +93,13 @@ def import_command(
             )
         else:
             with readings_progress(file) as progress:
-                outcome = import_file(scope, file, kind=kind, progress=progress)
+                outcome = import_file(
+                    scope,
+                    file,
+                    kind=kind,
+                    progress=progress,
+                    earliest_year=get_settings().earliest_reading_year,
+                )
     except DataError as exc:
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(EXIT_DATA_ERROR) from None

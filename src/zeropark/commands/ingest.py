@@ -28,7 +28,7 @@ from zeropark.demo.simulator import SimConfig, meters_from_db, run_simulation, s
 from zeropark.errors import DataError, NotFound
 from zeropark.ingest.files import ImportResult, ProgressFn
 from zeropark.ingest.http import create_gateway
-from zeropark.ingest.mqtt import IngesterConfig, parse_mqtt_url
+from zeropark.ingest.mqtt import DEFAULT_TOPIC, IngesterConfig, parse_mqtt_url
 from zeropark.ingest.quarantine import counter_stats, list_quarantine
 from zeropark.monitoring.alarms import acknowledge, escalate_alarms, evaluate_rules, list_alarms
 from zeropark.monitoring.alarms import close as close_alarm
@@ -90,7 +90,12 @@ def ingest_mqtt(
     url: Annotated[
         str | None, typer.Option(help="Broker, mqtt://host:port (default ZEROPARK_MQTT_URL)")
     ] = None,
-    topic: Annotated[str, typer.Option(help="Topic filter 订阅主题")] = "zeropark/+/+/reading",
+    topic: Annotated[
+        str,
+        typer.Option(
+            help="Topic filter 订阅主题; other shapes than <prefix>/<park>/<meter>/reading are quarantined"
+        ),
+    ] = DEFAULT_TOPIC,
     share_group: Annotated[
         str | None,
         typer.Option(help="Shared subscription group ($share/<group>/…) to run N ingesters 多实例"),
@@ -105,6 +110,12 @@ def ingest_mqtt(
     rollup_every: Annotated[
         float, typer.Option(help="Update rollups of new data every N s (0 = off)")
     ] = 10.0,
+    earliest_year: Annotated[
+        int | None,
+        typer.Option(
+            help="Quarantine readings before 1 January of this year (default ZEROPARK_EARLIEST_READING_YEAR)"
+        ),
+    ] = None,
 ) -> None:
     """Run the MQTT ingester (long-running; SIGTERM flushes and exits). 运行MQTT采集服务."""
     _logging(get_settings().log_level)
@@ -119,6 +130,7 @@ def ingest_mqtt(
         batch_rows=batch_rows,
         max_delay_s=max_delay,
         notify_every_s=rollup_every,
+        earliest_year=earliest_year or get_settings().earliest_reading_year,
     )
     ingester = mqtt_ingester(engine(), cfg)
     ingester.install_signal_handlers()
@@ -143,7 +155,12 @@ def ingest_file(
     """
     try:
         with readings_progress(file) as progress:
-            result = import_readings(system_scope(engine(), "cli"), file, progress=progress)
+            result = import_readings(
+                system_scope(engine(), "cli"),
+                file,
+                progress=progress,
+                earliest_year=get_settings().earliest_reading_year,
+            )
     except DataError as exc:
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(EXIT_DATA_ERROR) from None
@@ -233,7 +250,11 @@ def ingest_rollups(
 @quarantine_app.command("list")
 def quarantine_list(
     reason: Annotated[
-        str | None, typer.Option(help="unknown_meter, forbidden_meter, malformed, nan, future_ts, unit")
+        str | None,
+        typer.Option(
+            help="unknown_meter, forbidden_meter, malformed, nan, future_ts, early_ts, unit, "
+            "bad_topic, store_refused"
+        ),
     ] = None,
     park: Annotated[str | None, typer.Option(help="Park id")] = None,
     status: Annotated[str, typer.Option(help="open / reprocessed / all")] = "open",
@@ -256,7 +277,7 @@ def quarantine_list(
             r.meter_id or "",
             r.reason,
             r.detail[:120],
-            r.raw[:80],
+            r.raw[:80] if r.raw_encoding == "text" else f"base64:{r.raw[:73]}",
         )
     console.print(table)
 
@@ -269,7 +290,13 @@ def quarantine_reprocess(
 ) -> None:
     """Re-validate open quarantine rows after metadata was fixed. 重新处理隔离记录."""
     check_park(park)
-    res = reprocess_quarantine(engine(), ids=ids or None, reason=reason, park_id=park)
+    res = reprocess_quarantine(
+        engine(),
+        ids=ids or None,
+        reason=reason,
+        park_id=park,
+        earliest_year=get_settings().earliest_reading_year,
+    )
     console.print(
         f"examined {res.examined}: stored {res.stored}, duplicates {res.duplicates}, "
         f"still quarantined {res.still_quarantined}"

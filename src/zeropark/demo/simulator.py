@@ -9,7 +9,10 @@ it is set. The clock: reading ``k`` of a meter has timestamp ``start + k × spee
 second (starting in the past so that nothing lies in the future).
 
 A share of messages is deliberately bad (``bad_share``): not JSON, NaN, a timestamp an hour in the
-future, a value that is not a number, an unknown meter — the ingester must quarantine each one.
+future, a value that is not a number, an unknown meter, and the poison messages of issue 12 that
+once crashed or stalled the ingester — a NUL byte in a non-JSON payload, ``0001-01-01``, epoch
+``1e20``, 100 000 nested ``[``, a year-1800 reading beside current ones, 1970, a topic of the
+wrong shape — the ingester must quarantine each one and go on.
 :class:`SimStats` counts *records* exactly as the ingester counts them (a non-JSON message is one
 record), so ``sent == stored + duplicates + conflicts + quarantined`` can be checked end to end.
 
@@ -78,6 +81,8 @@ class SimStats:
     messages: int = 0
     readings: int = 0
     bad: int = 0
+    #: bad records published per kind (``_BAD_KINDS``)
+    bad_kinds: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     acked: int = 0
     per_meter_last_ts: dict[str, datetime] = field(default_factory=dict)
@@ -196,7 +201,32 @@ def _encode(items: list[dict[str, object]], *, nan: bool) -> bytes:
     return json.dumps(items).encode() if nan else orjson.dumps(items)
 
 
-_BAD_KINDS = ("not_json", "nan", "future", "not_number", "unknown_meter")
+_BAD_KINDS = (
+    "not_json",
+    "nan",
+    "future",
+    "not_number",
+    "unknown_meter",
+    # poison messages (issue 12): each crashed or stalled the ingester once
+    "nul_bytes",
+    "zero_date",
+    "epoch_1e20",
+    "deep_nesting",
+    "year_1800",
+    "epoch_1970",
+    "bad_topic",
+)
+#: bad kinds that replace the last item of a normal message (the others are extra messages)
+_IN_BATCH = {
+    "nan": None,
+    "future": None,
+    "not_number": None,
+    "zero_date": "0001-01-01",
+    "epoch_1e20": 1e20,
+    "year_1800": "1800-01-01T00:00:00+08:00",  # beside the current readings of the same message
+    "epoch_1970": 0,
+}
+_EXTRA_MESSAGE = {"not_json", "unknown_meter", "nul_bytes", "deep_nesting", "bad_topic"}
 
 
 def tick_s_of(cfg: SimConfig) -> float:
@@ -264,15 +294,25 @@ def run_simulation(
                     st.k += 1
                     items = [_reading(st, ts, step_s, rng)]
                 stats.per_meter_last_ts[m.meter_id] = ts
-                bad_kind = rng.choice(_BAD_KINDS) if cfg.bad_share and rng.random() < cfg.bad_share else None
-                if bad_kind in {"nan", "future", "not_number"}:
+                # which messages are bad is random; the kinds take turns, so that even a share of
+                # 0.1 % sends every kind (the poison ones included) once a dozen messages are bad
+                bad_kind = (
+                    _BAD_KINDS[sum(stats.bad_kinds.values()) % len(_BAD_KINDS)]
+                    if cfg.bad_share and rng.random() < cfg.bad_share
+                    else None
+                )
+                if bad_kind is not None:
+                    stats.bad_kinds[bad_kind] = stats.bad_kinds.get(bad_kind, 0) + 1
+                if bad_kind in _IN_BATCH:
                     bad = dict(items[-1])
                     if bad_kind == "nan":
                         bad["value"] = float("nan")
                     elif bad_kind == "future":
                         bad["ts"] = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-                    else:
+                    elif bad_kind == "not_number":
                         bad["value"] = "n/a"
+                    else:
+                        bad["ts"] = _IN_BATCH[bad_kind]
                     items[-1] = bad
                     stats.bad += 1
                     stats.readings += len(items) - 1
@@ -285,12 +325,19 @@ def run_simulation(
                 )
                 stats.messages += 1
                 pending += 1
-                if bad_kind in {"not_json", "unknown_meter"}:
+                if bad_kind in _EXTRA_MESSAGE:
                     # unique bad payloads: an identical one would rightly count as a duplicate
                     extra_topic, extra = topic, f"{{this is not json #{stats.messages}".encode()
                     if bad_kind == "unknown_meter":
                         extra_topic = f"{cfg.prefix}/{m.park_id}/NO-SUCH-METER-{stats.messages}/reading"
                         extra = json.dumps(items[0]).encode()
+                    elif bad_kind == "nul_bytes":
+                        extra = f"not json \x00 #{stats.messages} ".encode() + b"\xff"
+                    elif bad_kind == "deep_nesting":
+                        extra = b"[" * 100_000 + f" #{stats.messages}".encode()
+                    elif bad_kind == "bad_topic":
+                        extra_topic = f"{cfg.prefix}/{m.park_id}/{m.meter_id}"
+                        extra = json.dumps({**items[0], "n": stats.messages}).encode()
                     client.publish(extra_topic, extra, qos=cfg.qos)
                     stats.bad += 1
                     stats.messages += 1

@@ -39,7 +39,7 @@ from zeropark.ingest.meters import MeterDirectory, ParkMeters
 from zeropark.ingest.pipeline import IngestOutcome, ingest_items
 from zeropark.ingest.validate import MeterInfo
 from zeropark.store.db import transaction
-from zeropark.store.schema import ImportBatchRow
+from zeropark.store.schema import SOURCE_LENGTH, ImportBatchRow
 
 __all__ = ["BeforeCommit", "ImportResult", "ProgressFn", "import_readings", "is_readings_file"]
 
@@ -185,6 +185,7 @@ def import_readings(
     created_by: str | None = None,
     hooks: CommitHooks | None = None,
     before_commit: BeforeCommit | None = None,
+    earliest_utc: datetime | None = None,
 ) -> ImportResult:
     """Stream a CSV/xlsx readings export into the store; rejected rows go to quarantine.
 
@@ -210,6 +211,9 @@ def import_readings(
     before_commit : callable, optional
         ``before_commit(session, result)`` in the transaction of the import batch (see
         :data:`BeforeCommit`).
+    earliest_utc : datetime, optional
+        Rows before it are quarantined as ``early_ts`` (default
+        :func:`~zeropark.ingest.validate.earliest_instant`: 1 January 2000, park time).
 
     Returns
     -------
@@ -221,7 +225,7 @@ def import_readings(
         If the file type is unsupported or the header lacks meter_id, ts or value.
     """
     path = Path(path)
-    source = f"file:{path.name}"[:64]
+    source = f"file:{path.name}"[:SOURCE_LENGTH]
     result = ImportResult(file=path.name)
     directory = MeterDirectory(engine)
     meters: Mapping[str, MeterInfo] = directory if park_id is None else ParkMeters(directory, park_id)
@@ -241,7 +245,18 @@ def import_readings(
     def flush() -> None:
         if not items and not bad:
             return
-        out = ingest_items(engine, items, source=source, meters=meters, undecodable=bad, keep_rows=True)
+        # a park's import names its park for every row: kept in quarantine, so that re-processing
+        # cannot store a row of another park's meter that this import was not allowed to write
+        out = ingest_items(
+            engine,
+            items,
+            source=source,
+            meters=meters,
+            undecodable=bad,
+            keep_rows=True,
+            parks=None if park_id is None else [park_id] * len(items),
+            earliest_utc=earliest_utc,
+        )
         total.add(out)
         for line, (_mid, _raw, detail) in zip(bad_lines, bad, strict=True):
             if len(result.errors) < max_errors_listed:

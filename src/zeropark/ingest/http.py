@@ -191,6 +191,11 @@ def parse_json_body(
         doc = json.loads(body)
     except ValueError as exc:
         raise DataError(f"request body is not JSON ({exc}); send a list of readings or text/csv") from None
+    except RecursionError:
+        raise DataError(
+            "request body is JSON nested too deeply to decode; send a flat list of readings "
+            '[{"meter_id": …, "ts": …, "value": …}]'
+        ) from None
     rows = doc.get("readings") if isinstance(doc, dict) else doc
     if not isinstance(rows, list):
         raise DataError('expected a JSON list of readings or {"readings": [...]}')
@@ -200,7 +205,11 @@ def parse_json_body(
     for i, row in enumerate(rows):
         mid, item = _row_item(row, i)
         if mid is None:
-            bad.append((None, json.dumps(row, ensure_ascii=False, default=str), str(item)))
+            try:
+                raw = json.dumps(row, ensure_ascii=False, default=str)
+            except RecursionError:
+                raw = json.dumps(f"<{type(row).__name__} nested too deeply to keep>")
+            bad.append((None, raw, str(item)))
         else:
             items.append((mid, item))
             index.append(i)

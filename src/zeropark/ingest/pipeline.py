@@ -7,14 +7,16 @@ even be decoded) to :func:`ingest_items`, which
 2. writes the accepted readings with the store's idempotent bulk path
    (:func:`zeropark.store.readings.write_readings`: duplicates are no-ops, a different value
    keeps the first and records a conflict; COPY on PostgreSQL),
-3. writes the rejected ones to quarantine; both steps add to the source's ``ingest_counter``
-   in their own transaction.
+3. writes the rejected ones to quarantine; both steps add to the source's ``ingest_counter``.
 
+Steps 2 and 3 are one transaction: either the whole batch (readings, quarantine rows, counters)
+is committed or none of it is, so a caller that answers with an error has stored nothing.
 It returns only after everything is committed, so a transport may acknowledge its input then,
 and tell its after-commit listeners (:mod:`zeropark.ingest.hooks`) the spans in
 :attr:`IngestOutcome.touched`.
-Crash between steps 2 and 3: the transport did not acknowledge; the redelivered input is written
-again, its readings count as duplicates, and the counter identity still holds.
+Crash after the commit, before the acknowledgement: the redelivered input is written again, its
+readings count as duplicates, its rejects are recognised by fingerprint, and the counter
+identity still holds.
 """
 
 from __future__ import annotations
@@ -40,14 +42,15 @@ from zeropark.ingest.validate import (
     validate_item,
 )
 from zeropark.model import Reading
-from zeropark.store.readings import write_readings
+from zeropark.store.readings import write_readings_in
 from zeropark.units import to_canonical
 
-__all__ = ["IngestOutcome", "RowResult", "ingest_items", "validate_many"]
+__all__ = ["CONVERT", "IngestOutcome", "RowResult", "ingest_items", "validate_many"]
 
 
 #: The shared unit converter of every transport, memoised per (unit, carrier).
-_CONVERT: Converter = caching_converter(to_canonical)
+CONVERT: Converter = caching_converter(to_canonical)
+_CONVERT = CONVERT
 
 
 def validate_many(
@@ -58,10 +61,13 @@ def validate_many(
     gateway_id: str | None = None,
     parks: Sequence[str | None] | None = None,
     assume_tz: str = "Asia/Shanghai",
+    earliest_utc: datetime | None = None,
 ) -> list[Accepted | Rejected]:
     """Validate ``(meter_id, item)`` pairs with the shared cached unit converter.
 
     ``parks`` (MQTT) gives the park named by each item's topic; the meter must belong to it.
+    ``earliest_utc`` is the first accepted instant (default
+    :func:`~zeropark.ingest.validate.earliest_instant`).
     """
     convert = _CONVERT
     park_of = parks if parks is not None else [None] * len(items)
@@ -75,6 +81,7 @@ def validate_many(
             gateway_id=gateway_id,
             park_id=park,
             assume_tz=assume_tz,
+            earliest_utc=earliest_utc,
         )
         for (mid, item), park in zip(items, park_of, strict=True)
     ]
@@ -129,6 +136,8 @@ def ingest_items(
     assume_tz: str = "Asia/Shanghai",
     keep_rows: bool = False,
     grouped: Sequence[tuple[str, str | None, Sequence[Any]]] = (),
+    rejected: Sequence[Rejected] = (),
+    earliest_utc: datetime | None = None,
 ) -> IngestOutcome:
     """Validate and commit ``items``; return only when readings, quarantine and counters are durable.
 
@@ -159,6 +168,12 @@ def ingest_items(
         Items that arrive per meter (one MQTT batch message each): validated with the batch fast
         path :func:`~zeropark.ingest.validate.accept_clean`; only items it does not accept
         outright go through the per-item path. Same outcome as passing them in ``items``.
+    rejected : sequence of Rejected
+        Records the transport already rejected with their own reason (an MQTT message on a
+        topic of the wrong shape, a payload kept as raw bytes): quarantined, one received each.
+    earliest_utc : datetime, optional
+        Readings before it are quarantined as ``early_ts`` (default
+        :func:`~zeropark.ingest.validate.earliest_instant`).
     """
     now = now_utc or datetime.now(UTC)
     items = list(items)
@@ -179,7 +194,7 @@ def ingest_items(
             items.extend((mid, it) for it in its)
             park_list.extend([park] * len(its))
             continue
-        ok, slow = accept_clean(meter, its, now_utc=now, convert=convert)
+        ok, slow = accept_clean(meter, its, now_utc=now, convert=convert, earliest_utc=earliest_utc)
         if ok:
             readings.extend(ok)
             fast_flagged += sum(1 for r in ok if r.quality)
@@ -188,16 +203,23 @@ def ingest_items(
             items.append((mid, its[i]))
             park_list.append(park)
     results = validate_many(
-        items, meters=meters, now_utc=now, gateway_id=gateway_id, parks=park_list, assume_tz=assume_tz
+        items,
+        meters=meters,
+        now_utc=now,
+        gateway_id=gateway_id,
+        parks=park_list,
+        assume_tz=assume_tz,
+        earliest_utc=earliest_utc,
     )
     out = IngestOutcome(
-        received=n_items + len(undecodable) + sum(len(its) for _m, _p, its in grouped),
+        received=n_items + len(undecodable) + len(rejected) + sum(len(its) for _m, _p, its in grouped),
         flagged=fast_flagged,
         touched=fast_touched,
     )
     rejects: list[Rejected] = [
         Rejected(mid, None, Reason.MALFORMED, detail, raw) for mid, raw, detail in undecodable
     ]
+    rejects.extend(rejected)
     for idx, res in enumerate(results):
         if isinstance(res, Accepted):
             r = res.reading
@@ -211,11 +233,13 @@ def ingest_items(
             rejects.append(res)
             if keep_rows and idx < n_items:
                 out.rows.append(RowResult(idx, res.meter_id, "quarantined", res.reason.value, res.detail))
-    if readings:
-        written = write_readings(engine, readings, source=source)
-        out.stored, out.duplicates, out.conflicts = written.stored, written.duplicates, written.conflicts
-    if rejects:
-        with engine.begin() as conn:
+    if not readings and not rejects:
+        return out
+    with engine.begin() as conn:  # one transaction: all of the batch is stored, or none of it
+        if readings:
+            written = write_readings_in(conn, readings, source=source)
+            out.stored, out.duplicates, out.conflicts = written.stored, written.duplicates, written.conflicts
+        if rejects:
             out.quarantined = quarantine_rows(conn, rejects, source=source, received_at=now)
-        out.duplicates += len(rejects) - out.quarantined
+            out.duplicates += len(rejects) - out.quarantined
     return out

@@ -17,6 +17,7 @@ re-processed quarantine row moves one count from ``quarantined`` to ``stored`` (
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
@@ -28,12 +29,55 @@ from zeropark.store.db import transaction
 from zeropark.store.readings import add_to_counter
 from zeropark.store.schema import IngestCounterRow, QuarantineRow
 
-__all__ = ["counter_stats", "fingerprint", "list_quarantine", "quarantine_rows"]
+__all__ = ["counter_stats", "fingerprint", "list_quarantine", "quarantine_rows", "storable_raw"]
 
 
-def fingerprint(meter_id: str | None, raw: str) -> str:
-    """SHA-256 of a quarantined record (meter id + raw payload): the key that makes quarantine idempotent."""
-    return hashlib.sha256(f"{meter_id or ''}\n{raw}".encode()).hexdigest()
+def fingerprint(meter_id: str | None, raw: str | bytes, source: str = "", origin: str = "") -> str:
+    """SHA-256 of source + origin + meter id + raw payload: the key that makes quarantine idempotent.
+
+    The source is part of it: the same record sent by two gateways is two attempts, each
+    quarantined and counted for its own source; so is the origin (the MQTT topic of a message
+    quarantined whole).
+    """
+    body = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
+    head = f"{source}\n{origin}\n{meter_id or ''}\n" if origin else f"{source}\n{meter_id or ''}\n"
+    return hashlib.sha256(head.encode("utf-8", "surrogatepass") + body).hexdigest()
+
+
+def storable_raw(raw: str | bytes) -> tuple[str, str]:
+    """``(text, encoding)`` to store a raw record: ``text`` as is, or ``base64`` of its bytes.
+
+    Text databases refuse a NUL character (PostgreSQL) and text that is not valid UTF-8; such a
+    record is kept byte for byte as base64 (``quarantine.raw_encoding = 'base64'``) rather than
+    lost or allowed to fail the write.
+    """
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return base64.b64encode(raw).decode("ascii"), "base64"
+    else:
+        text = raw
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates (e.g. "\ud800" from a JSON escape)
+            return base64.b64encode(text.encode("utf-8", "surrogatepass")).decode("ascii"), "base64"
+    if "\x00" in text:
+        return base64.b64encode(text.encode("utf-8")).decode("ascii"), "base64"
+    return text, "text"
+
+
+def _clean(text: str | None) -> str | None:
+    """A label (meter id, detail) safe for a text column: NUL and lone surrogates escaped."""
+    if text is None:
+        return None
+    if "\x00" in text:
+        text = text.replace("\x00", "\\x00")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def quarantine_rows(
@@ -41,8 +85,9 @@ def quarantine_rows(
 ) -> int:
     """Write rejected records with raw payload and reason, and count them (caller's transaction).
 
-    A record already in quarantine (same meter and raw payload, e.g. redelivered after a crash
-    between commit and acknowledgement) is not written again; it counts as a duplicate.
+    A record already in quarantine (same source, meter and raw payload, e.g. redelivered after a
+    crash between commit and acknowledgement) is not written again; it counts as a duplicate.
+    Raw records that a text column cannot hold are kept as base64 (:func:`storable_raw`).
 
     Returns
     -------
@@ -51,7 +96,7 @@ def quarantine_rows(
     """
     if not rejects:
         return 0
-    prints = [fingerprint(r.meter_id, r.raw) for r in rejects]
+    prints = [fingerprint(r.meter_id, r.raw, source, r.origin) for r in rejects]
     existing: set[str] = set()
     unique = list(dict.fromkeys(prints))
     for lo in range(0, len(unique), 1000):
@@ -65,14 +110,16 @@ def quarantine_rows(
         if fp in existing:
             continue
         existing.add(fp)
+        raw, encoding = storable_raw(r.raw)
         rows.append(
             {
-                "park_id": r.park_id,
-                "meter_id": r.meter_id[:64] if r.meter_id else None,
-                "source": source[:32],
+                "park_id": _clean(r.park_id[:64]) if r.park_id else None,
+                "meter_id": _clean(r.meter_id[:64]) if r.meter_id else None,
+                "source": source,
                 "reason": r.reason.value,
-                "detail": r.detail,
-                "raw": r.raw,
+                "detail": _clean(r.detail),
+                "raw": raw,
+                "raw_encoding": encoding,
                 "fingerprint": fp,
                 "received_at": received_at,
                 "status": "open",

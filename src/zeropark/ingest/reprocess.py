@@ -3,11 +3,16 @@
 A reading quarantined because its meter was not registered yet, or its unit was wrong, passes
 once the meter is registered or corrected. :func:`reprocess` re-runs validation on open
 quarantine rows against the current meters (:mod:`zeropark.ingest.meters`) with the shared
-validation of every transport (:func:`zeropark.ingest.pipeline.validate_many`), writes the rows
+validation of every transport (:func:`zeropark.ingest.validate.validate_item`), writes the rows
 that now pass through the normal idempotent write path and moves their counts from
 ``quarantined`` to ``stored`` (or ``duplicates``/``conflicts``) of their original source, so the
 counter identity of :mod:`zeropark.ingest.quarantine` keeps holding. This module sits above both
 the pipeline and quarantine; neither imports it.
+
+Re-processing authorises like ingest: a row sent by gateway G (source ``http:G``, or the
+``gateway_id`` kept in the raw record) may only be stored for a meter G owns, and a row whose
+MQTT topic named park P (``park_id`` in the raw record) only for a meter of P. A row quarantined
+because its sender was not allowed to write that meter stays quarantined.
 """
 
 from __future__ import annotations
@@ -22,8 +27,8 @@ from sqlalchemy import Engine, select, update
 
 from zeropark.ingest.hooks import CommitHooks, Span, merge_span
 from zeropark.ingest.meters import MeterDirectory
-from zeropark.ingest.pipeline import validate_many
-from zeropark.ingest.validate import Accepted, Rejected
+from zeropark.ingest.pipeline import CONVERT as _CONVERT
+from zeropark.ingest.validate import Accepted, Rejected, validate_item
 from zeropark.model import Reading
 from zeropark.store.db import transaction
 from zeropark.store.readings import add_to_counter, write_readings
@@ -43,14 +48,37 @@ class ReprocessResult:
     still_quarantined: int
 
 
-def _decode(raw: str) -> tuple[str | None, Any]:
+@dataclass(frozen=True, slots=True)
+class _Record:
+    """A quarantined record decoded for re-validation, with who sent it."""
+
+    meter_id: str | None
+    item: Any
+    park_id: str | None  # the park its MQTT topic named
+    gateway_id: str | None  # the HTTP gateway that sent it
+
+
+_HTTP_PREFIX = "http:"
+
+
+def _decode(raw: str, encoding: str, source: str) -> _Record:
+    gateway = source[len(_HTTP_PREFIX) :] if source.startswith(_HTTP_PREFIX) else None
+    if encoding != "text":
+        return _Record(None, raw, None, gateway)
     try:
         doc = json.loads(raw)
-    except ValueError:
-        return None, raw
+    except (ValueError, RecursionError):
+        return _Record(None, raw, None, gateway)
     if isinstance(doc, dict) and "meter_id" in doc and "item" in doc:
-        return str(doc["meter_id"]), doc["item"]
-    return None, doc
+        park = doc.get("park_id")
+        kept = doc.get("gateway_id")
+        return _Record(
+            str(doc["meter_id"]),
+            doc["item"],
+            str(park) if park is not None else None,
+            str(kept) if kept is not None else gateway,
+        )
+    return _Record(None, doc, None, gateway)
 
 
 def reprocess(
@@ -62,6 +90,7 @@ def reprocess(
     now_utc: datetime | None = None,
     batch_size: int = 5_000,
     hooks: CommitHooks | None = None,
+    earliest_utc: datetime | None = None,
 ) -> ReprocessResult:
     """Re-run validation on open quarantine rows against the current metadata.
 
@@ -83,6 +112,8 @@ def reprocess(
     hooks : CommitHooks, optional
         Told the spans of the written readings after the last write
         (:func:`zeropark.services.ingestion.commit_hooks`: the rollups).
+    earliest_utc : datetime, optional
+        The first accepted instant (default :func:`~zeropark.ingest.validate.earliest_instant`).
     """
     now = now_utc or datetime.now(UTC)
     meters = MeterDirectory(engine)
@@ -99,12 +130,20 @@ def reprocess(
     touched: dict[str, Span] = {}
     for start in range(0, len(rows), batch_size):
         chunk = rows[start : start + batch_size]
-        decoded = [_decode(r.raw) for r in chunk]
-        results = validate_many(
-            [(mid or (r.meter_id or ""), item) for (mid, item), r in zip(decoded, chunk, strict=True)],
-            meters=meters,
-            now_utc=now,
-        )
+        decoded = [_decode(r.raw, r.raw_encoding, r.source) for r in chunk]
+        results = [
+            validate_item(
+                rec.meter_id or (row.meter_id or ""),
+                rec.item,
+                meters=meters,
+                now_utc=now,
+                convert=_CONVERT,
+                gateway_id=rec.gateway_id,
+                park_id=rec.park_id,
+                earliest_utc=earliest_utc,
+            )
+            for rec, row in zip(decoded, chunk, strict=True)
+        ]
         by_source: dict[str, list[tuple[QuarantineRow, Accepted]]] = {}
         with transaction(engine) as s:
             for row, res in zip(chunk, results, strict=True):

@@ -46,6 +46,7 @@ from zeropark.ingest.files import ImportResult as ReadingsImport
 from zeropark.ingest.files import ProgressFn, is_readings_file
 from zeropark.ingest.files import import_readings as import_readings_file
 from zeropark.ingest.register import is_register_file
+from zeropark.ingest.validate import earliest_instant
 from zeropark.ingest.workbook import ImportResult as WorkbookImport
 from zeropark.ingest.workbook import import_workbook as import_workbook_file
 from zeropark.ingest.workbook import is_enterprise_data_file, workbook_enterprise
@@ -299,7 +300,13 @@ def import_workbook(
     )
 
 
-def import_readings(scope: Scope, path: Path, *, progress: ProgressFn | None = None) -> ReadingsImport:
+def import_readings(
+    scope: Scope,
+    path: Path,
+    *,
+    progress: ProgressFn | None = None,
+    earliest_year: int | None = None,
+) -> ReadingsImport:
     """Import a meter-readings export as ``scope``'s user; rejected rows go to quarantine.
 
     A user bound to a park imports into that park only (rows of other parks' meters are
@@ -314,6 +321,9 @@ def import_readings(scope: Scope, path: Path, *, progress: ProgressFn | None = N
         The .csv / .xlsx export.
     progress : callable, optional
         ``progress(done, total)`` in bytes (CSV) or rows (xlsx).
+    earliest_year : int, optional
+        Rows before 1 January of this year (park time) are quarantined as ``early_ts`` (the
+        deployment's ``ZEROPARK_EARLIEST_READING_YEAR``; default 2000).
 
     Raises
     ------
@@ -337,6 +347,7 @@ def import_readings(scope: Scope, path: Path, *, progress: ProgressFn | None = N
         created_by=scope.user.username,
         hooks=commit_hooks(scope.engine),
         before_commit=_audit(scope),
+        earliest_utc=None if earliest_year is None else earliest_instant(earliest_year),
     )
 
 
@@ -348,6 +359,7 @@ def import_file(
     partial: bool = False,
     progress: ProgressFn | None = None,
     steam_default_heat: bool = False,
+    earliest_year: int | None = None,
 ) -> ImportOutcome:
     """Import ``path`` as ``scope``'s user: a workbook or a readings file, found out from its content.
 
@@ -365,6 +377,8 @@ def import_file(
         Workbooks: the named option DEFAULT_STEAM_HEAT (see :func:`import_workbook`).
     progress : callable, optional
         Readings: ``progress(done, total)``.
+    earliest_year : int, optional
+        Readings: the earliest accepted year (see :func:`import_readings`).
 
     Raises
     ------
@@ -378,7 +392,9 @@ def import_file(
         return ImportOutcome.of_workbook(
             import_workbook(scope, path, partial=partial, steam_default_heat=steam_default_heat)
         )
-    return ImportOutcome.of_readings(import_readings(scope, path, progress=progress))
+    return ImportOutcome.of_readings(
+        import_readings(scope, path, progress=progress, earliest_year=earliest_year)
+    )
 
 
 def _visible(scope: Scope, park_id: str | None) -> Select[ImportBatchRow]:

@@ -19,8 +19,10 @@ The doors and what they call here:
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -30,9 +32,12 @@ from zeropark.ingest.meters import MeterDirectory
 from zeropark.ingest.mqtt import IngesterConfig, MqttIngester
 from zeropark.ingest.pipeline import IngestOutcome, ingest_items
 from zeropark.ingest.reprocess import ReprocessResult, reprocess
+from zeropark.ingest.validate import earliest_instant
 from zeropark.monitoring.rollups import update_rollups
 
 __all__ = ["commit_hooks", "ingest_gateway_batch", "mqtt_ingester", "reprocess_quarantine"]
+
+log = logging.getLogger(__name__)
 
 #: How long the HTTP door trusts its meter list before an unknown id reloads it [s].
 GATEWAY_METERS_REFRESH_S = 5.0
@@ -85,11 +90,15 @@ def ingest_gateway_batch(
     gateway_id: str,
     items: Sequence[tuple[str, Any]],
     undecodable: Sequence[tuple[str | None, str, str]] = (),
+    *,
+    earliest_utc: datetime | None = None,
 ) -> IngestOutcome:
     """Commit one HTTP batch of gateway ``gateway_id`` and tell the after-commit listeners.
 
     Rows for meters the gateway does not own are quarantined as ``forbidden_meter``; the outcome
-    holds one :class:`~zeropark.ingest.pipeline.RowResult` per item.
+    holds one :class:`~zeropark.ingest.pipeline.RowResult` per item. The batch is one
+    transaction; a failure of the after-commit listeners (the rollups, derived data) is logged,
+    not raised, so the answer always says what was stored.
 
     Parameters
     ----------
@@ -101,6 +110,8 @@ def ingest_gateway_batch(
         Decoded rows of the request body.
     undecodable : sequence of (meter_id or None, raw text, detail)
         Rows that could not be decoded (quarantined as ``malformed``).
+    earliest_utc : datetime, optional
+        Rows before it are quarantined as ``early_ts`` (default: 1 January 2000, park time).
     """
     out = ingest_items(
         engine,
@@ -110,8 +121,14 @@ def ingest_gateway_batch(
         undecodable=undecodable,
         gateway_id=gateway_id,
         keep_rows=True,
+        earliest_utc=earliest_utc,
     )
-    commit_hooks(engine).notify(out.touched)
+    try:
+        commit_hooks(engine).notify(out.touched)
+    except Exception:  # rows are committed: the answer must say so; rollups are derived data
+        log.exception(
+            "rollups of gateway %s's batch not updated (rebuild with `zeropark ingest rollups`)", gateway_id
+        )
     return out
 
 
@@ -121,6 +138,17 @@ def reprocess_quarantine(
     ids: Iterable[int] | None = None,
     reason: str | None = None,
     park_id: str | None = None,
+    earliest_year: int | None = None,
 ) -> ReprocessResult:
-    """Re-validate open quarantine rows (:func:`zeropark.ingest.reprocess.reprocess`), then update rollups."""
-    return reprocess(engine, ids=ids, reason=reason, park_id=park_id, hooks=commit_hooks(engine))
+    """Re-validate open quarantine rows (:func:`zeropark.ingest.reprocess.reprocess`), then update rollups.
+
+    ``earliest_year`` is the deployment's earliest reading year (default 2000).
+    """
+    return reprocess(
+        engine,
+        ids=ids,
+        reason=reason,
+        park_id=park_id,
+        hooks=commit_hooks(engine),
+        earliest_utc=None if earliest_year is None else earliest_instant(earliest_year),
+    )

@@ -50,8 +50,10 @@ __all__ = [
     "add_to_counter",
     "bulk_load_readings",
     "ensure_partitions",
+    "ensure_partitions_for",
     "readings_for",
     "write_readings",
+    "write_readings_in",
 ]
 
 log = logging.getLogger(__name__)
@@ -133,17 +135,9 @@ def _partitioned(conn: Connection) -> bool:
 def ensure_partitions(engine: Engine, first_utc: datetime, last_utc: datetime) -> list[str]:
     """Create the monthly partitions of ``reading`` that cover ``[first_utc, last_utc]`` (PostgreSQL).
 
-    Months are local calendar months of :data:`PARTITION_TZ`. Rows of such a month that an
-    earlier write put into the DEFAULT partition are moved into the new partition in the same
-    transaction. A no-op on SQLite or on an unpartitioned table.
-
-    Returns
-    -------
-    list of str
-        Names of the partitions created (empty when all existed).
+    For contiguous data (bulk loads); a batch of scattered readings uses
+    :func:`ensure_partitions_for`, which creates only the months that hold a reading.
     """
-    if engine.dialect.name != "postgresql":
-        return []
     tz = ZoneInfo(PARTITION_TZ)
     month = _month_start(first_utc.astimezone(tz).date())
     last = _month_start(last_utc.astimezone(tz).date())
@@ -151,44 +145,79 @@ def ensure_partitions(engine: Engine, first_utc: datetime, last_utc: datetime) -
     while month <= last:
         wanted.append(month)
         month = _next_month(month)
+    return _create_partitions(engine, wanted)
+
+
+def ensure_partitions_for(engine: Engine, instants: Sequence[datetime] | Iterable[datetime]) -> list[str]:
+    """Create the monthly partitions of ``reading`` that the given instants fall in (PostgreSQL).
+
+    Only months holding an instant are created — never the months between: a reading from 1800
+    beside one from 2026 needs two partitions, not 2 700 (which also exhausted PostgreSQL's lock
+    table when created in one transaction).
+    """
+    tz = ZoneInfo(PARTITION_TZ)
+    stamps = instants if isinstance(instants, list) else list(instants)
+    if not stamps:
+        return []
+    first = _month_start(min(stamps).astimezone(tz).date())
+    last = _month_start(max(stamps).astimezone(tz).date())
+    if first == last or _next_month(first) == last:  # the common case: no per-reading work
+        return _create_partitions(engine, [first] if first == last else [first, last])
+    months = {_month_start(ts.astimezone(tz).date()) for ts in stamps}
+    return _create_partitions(engine, sorted(months))
+
+
+def _partition_names(conn: Connection) -> set[str]:
+    return set(
+        conn.scalars(
+            text(
+                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'reading'"
+            )
+        )
+    )
+
+
+def _create_partitions(engine: Engine, wanted: Sequence[date]) -> list[str]:
+    """Create the partitions of the local months ``wanted`` that do not exist yet.
+
+    Months are local calendar months of :data:`PARTITION_TZ`. Rows of such a month that an
+    earlier write put into the DEFAULT partition are moved into the new partition in the same
+    transaction. Each partition is created in its own short transaction (under an advisory lock),
+    so no transaction holds more than a few locks however many months are missing. A no-op on
+    SQLite or on an unpartitioned table.
+
+    Returns
+    -------
+    list of str
+        Names of the partitions created (empty when all existed).
+    """
+    if engine.dialect.name != "postgresql" or not wanted:
+        return []
     cache_key = engine.url.render_as_string(hide_password=True)
     known = _KNOWN_PARTITIONS.setdefault(cache_key, set())
     if all(f"reading_p{m:%Y%m}" in known for m in wanted):
         return []
-    created: list[str] = []
     with engine.begin() as conn:
         if not _partitioned(conn):
             return []
-        existing = set(
-            conn.scalars(
-                text(
-                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                    "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'reading'"
-                )
-            )
-        )
-        missing = [m for m in wanted if f"reading_p{m:%Y%m}" not in existing]
-        known.update(existing)
-        if not missing:
-            return []
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('zeropark.reading.partitions'))"))
-        existing = set(
-            conn.scalars(
-                text(
-                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                    "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'reading'"
-                )
-            )
-        )
-        has_default = "reading_default" in existing
-        for m in missing:
-            name = f"reading_p{m:%Y%m}"
+        existing = _partition_names(conn)
+    known.update(existing)
+    missing = [m for m in wanted if f"reading_p{m:%Y%m}" not in existing]
+    tz = ZoneInfo(PARTITION_TZ)
+    created: list[str] = []
+    for m in missing:
+        name = f"reading_p{m:%Y%m}"
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('zeropark.reading.partitions'))"))
+            existing = _partition_names(conn)
             if name in existing:
                 continue
             lo = datetime(m.year, m.month, 1, tzinfo=tz).astimezone(UTC)
             nxt = _next_month(m)
             hi = datetime(nxt.year, nxt.month, 1, tzinfo=tz).astimezone(UTC)
             bounds = {"lo": lo, "hi": hi}
+            has_default = "reading_default" in existing
             if has_default:
                 conn.execute(
                     text(
@@ -207,7 +236,7 @@ def ensure_partitions(engine: Engine, first_utc: datetime, last_utc: datetime) -
             if has_default:
                 conn.execute(text("INSERT INTO reading SELECT * FROM _zp_moved"))
                 conn.execute(text("DROP TABLE _zp_moved"))
-            created.append(name)
+        created.append(name)
     known.update(created)
     if created:
         log.info("created reading partitions %s", ", ".join(created))
@@ -387,27 +416,45 @@ def write_readings(engine: Engine, rows: Iterable[Reading], *, source: str) -> W
     n, rounds = _rounds(rows)
     if n == 0:
         return WriteResult(0, 0, 0)
-    all_ts = [row[1] for rnd in rounds for row in rnd]
-    ensure_partitions(engine, min(all_ts), max(all_ts))
-    stored = flagged = conflicts = 0
+    ensure_partitions_for(engine, [row[1] for rnd in rounds for row in rnd])
     with engine.begin() as conn:
-        _lock_for_write(conn)
-        for rnd in rounds:
-            if conn.dialect.name == "postgresql":
-                s, f, c = _write_round_pg(conn, rnd, source)
-            else:
-                s, f, c = _write_round_sqlite(conn, rnd, source)
-            stored, flagged, conflicts = stored + s, flagged + f, conflicts + c
-        duplicates = n - stored - conflicts
-        add_to_counter(
-            conn,
-            source,
-            received=n,
-            stored=stored,
-            duplicates=duplicates,
-            conflicts=conflicts,
-            flagged=flagged,
-        )
+        return _write_rounds(conn, n, rounds, source)
+
+
+def write_readings_in(conn: Connection, rows: Iterable[Reading], *, source: str) -> WriteResult:
+    """:func:`write_readings` inside the caller's transaction (committed or rolled back with it).
+
+    The partitions the readings need are created first, each in its own transaction on another
+    connection, so call this before anything else in ``conn``'s transaction touches ``reading``.
+    """
+    n, rounds = _rounds(rows)
+    if n == 0:
+        return WriteResult(0, 0, 0)
+    ensure_partitions_for(conn.engine, [row[1] for rnd in rounds for row in rnd])
+    return _write_rounds(conn, n, rounds, source)
+
+
+def _write_rounds(
+    conn: Connection, n: int, rounds: list[list[tuple[str, datetime, float, int]]], source: str
+) -> WriteResult:
+    stored = flagged = conflicts = 0
+    _lock_for_write(conn)
+    for rnd in rounds:
+        if conn.dialect.name == "postgresql":
+            s, f, c = _write_round_pg(conn, rnd, source)
+        else:
+            s, f, c = _write_round_sqlite(conn, rnd, source)
+        stored, flagged, conflicts = stored + s, flagged + f, conflicts + c
+    duplicates = n - stored - conflicts
+    add_to_counter(
+        conn,
+        source,
+        received=n,
+        stored=stored,
+        duplicates=duplicates,
+        conflicts=conflicts,
+        flagged=flagged,
+    )
     return WriteResult(stored, duplicates, conflicts)
 
 

@@ -34,6 +34,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 # BigInteger that is still an autoincrementing INTEGER PRIMARY KEY on SQLite.
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 
+#: Length of an ingest source name (``ingest_counter``, ``reading_conflict``, ``quarantine``):
+#: ``file:`` + an import file name (``import_batch.file_name``, 400) — the longest source the
+#: doors accept; ``http:`` + a gateway id (64) and ``mqtt`` fit well within it.
+SOURCE_LENGTH = 405
+
 
 class Base(DeclarativeBase):
     """Declarative base of the zeropark schema."""
@@ -160,7 +165,7 @@ class ReadingConflictRow(Base):
     ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     kept_value: Mapped[float] = mapped_column(Float)
     rejected_value: Mapped[float] = mapped_column(Float)
-    source: Mapped[str] = mapped_column(String(32))  # mqtt / http / file
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH))  # mqtt / http:<gateway> / file:<name>
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -171,11 +176,13 @@ class QuarantineRow(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     park_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     meter_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    source: Mapped[str] = mapped_column(String(32))  # mqtt / http / file:<name>
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH))  # mqtt / http:<gateway> / file:<name>
     reason: Mapped[str] = mapped_column(String(32), index=True)  # unknown_meter, malformed, nan, ...
     detail: Mapped[str] = mapped_column(Text, default="")
     raw: Mapped[str] = mapped_column(Text)
-    # sha256 of meter_id + raw: a redelivered record is recognised and not quarantined twice
+    # "text", or "base64" for bytes a text column cannot hold (NUL, not UTF-8)
+    raw_encoding: Mapped[str] = mapped_column(String(8), default="text", server_default="text")
+    # sha256 of source + meter_id + raw: a redelivered record is recognised and not quarantined twice
     fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open / reprocessed / discarded
@@ -186,7 +193,7 @@ class IngestCounterRow(Base):
     """Running counts per source so that received = stored + duplicates + quarantined is checkable."""
 
     __tablename__ = "ingest_counter"
-    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
     received: Mapped[int] = mapped_column(BigInteger, default=0)
     stored: Mapped[int] = mapped_column(BigInteger, default=0)
     duplicates: Mapped[int] = mapped_column(BigInteger, default=0)

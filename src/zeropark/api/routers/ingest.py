@@ -4,21 +4,27 @@ Authentication is the gateway's own API key (``X-API-Key`` or ``Authorization: B
 not a user login: a gateway has the *device* role and may write only its own meters. Rows for
 other meters are rejected with reason ``forbidden_meter`` and quarantined; the request as a whole
 still succeeds (HTTP 200) with per-row results, so a gateway never loses the valid rows of a
-mixed batch. Every row is committed, and the rollups of the touched buckets updated
-(:func:`zeropark.services.ingestion.ingest_gateway_batch`), before the response is sent.
+mixed batch. The batch is one transaction: an error answer (422, 5xx) means none of it was
+stored, and a 200 answer lists what was. Every row is committed, and the rollups of the touched
+buckets updated (:func:`zeropark.services.ingestion.ingest_gateway_batch`), before the response
+is sent.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Request
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError as StoreRefused
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from zeropark.api.deps import EngineDep
 from zeropark.errors import DataError, PermissionDenied
 from zeropark.ingest.http import authenticate_gateway, parse_csv_body, parse_json_body
+from zeropark.ingest.validate import earliest_instant
 from zeropark.services.ingestion import ingest_gateway_batch
 
 __all__ = ["IngestResponse", "RowOutcome", "router"]
@@ -111,7 +117,17 @@ async def post_readings(
             items, bad, index = parse_json_body(body)
     except DataError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
-    out = await run_in_threadpool(ingest_gateway_batch, engine, gateway_id, items, bad)
+    earliest = earliest_instant(request.app.state.settings.earliest_reading_year)
+    try:
+        out = await run_in_threadpool(
+            partial(ingest_gateway_batch, engine, gateway_id, items, bad, earliest_utc=earliest)
+        )
+    except (StoreRefused, IntegrityError) as exc:  # the batch is one transaction: nothing was stored
+        raise HTTPException(
+            status_code=422,
+            detail=f"nothing of this batch was stored: the database refused a value "
+            f"({str(exc.orig).splitlines()[0]}); fix or remove that row and send the batch again",
+        ) from None
     rows = [
         RowOutcome(
             index=index[r.index], meter_id=r.meter_id, status=r.status, reason=r.reason, detail=r.detail

@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch-rows", type=int, default=20_000)
     p.add_argument("--max-delay", type=float, default=0.25)
     p.add_argument("--rollup-every", type=float, default=10.0)
+    p.add_argument("--earliest-year", type=int, default=None)
     args = p.parse_args(argv)
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             batch_rows=args.batch_rows,
             max_delay_s=args.max_delay,
             notify_every_s=args.rollup_every,
+            earliest_year=args.earliest_year or settings.earliest_reading_year,
         ),
     )
     ingester.install_signal_handlers()

@@ -1,5 +1,11 @@
 """The MQTT ingester: ``zeropark/<park>/<meter>/reading`` → validated, committed, then acknowledged.
 
+Poison-message rule: a message that fails for any reason that is not the database being
+unavailable (:func:`zeropark.store.faults.database_unavailable`) is quarantined with its raw
+bytes (base64 when they are not text) and a named reason, and acknowledged; only database
+unavailability is retried. No single message can crash the ingester or stall the messages
+behind it (docs/ingestion.md §3).
+
 Guarantees (DESIGN.md §5, docs/ingestion.md):
 
 - MQTT v5, QoS 1, persistent session (``clean_start=False``, session expiry 7 days) and a large
@@ -10,7 +16,10 @@ Guarantees (DESIGN.md §5, docs/ingestion.md):
   no-op (at-least-once + idempotent = effectively once).
 - Messages are written in batches (one bulk write, COPY on PostgreSQL) of up to ``batch_rows``
   readings or ``max_delay_s`` seconds, whichever comes first.
-- Database down: the batch is retried with exponential backoff, nothing is acknowledged meanwhile.
+- Database down: the batch is retried with exponential backoff, nothing is acknowledged meanwhile;
+  SIGTERM during the wait ends the process at once (nothing more acknowledged, all redelivered).
+  The database refusing the batch for another reason: each message is written alone, and the
+  one(s) refused alone are quarantined raw as ``store_refused``.
   Broker down: paho reconnects with backoff; acknowledgements of messages received on an earlier
   connection are not sent (their packet ids may have been reused) — the broker redelivers them
   on the resumed session and the duplicate is a no-op.
@@ -19,9 +28,14 @@ Guarantees (DESIGN.md §5, docs/ingestion.md):
   :func:`zeropark.services.ingestion.mqtt_ingester`): the spans of committed batches are merged
   and told every ``notify_every_s`` seconds from the ingest loop, after the acknowledgements, and
   once more at shutdown. A listener that fails with the database unavailable keeps its spans for
-  the next tick; nothing it does delays an acknowledgement.
+  the next tick; one that fails otherwise is logged and its spans dropped (derived data, rebuilt
+  by ``zeropark ingest rollups``) — it never stops ingestion; nothing it does delays an
+  acknowledgement.
 - Shared subscriptions: with ``share_group="ingest"`` the subscription is
-  ``$share/ingest/zeropark/+/+/reading`` and the broker spreads messages over N ingesters.
+  ``$share/ingest/zeropark/#`` and the broker spreads messages over N ingesters.
+- The subscription is the whole ``zeropark/#`` tree: a message on a topic of another shape than
+  ``zeropark/<park>/<meter>/reading`` is quarantined as ``bad_topic`` (it would otherwise vanish);
+  the platform's own alarm notifications (``zeropark/<park>/alarms``) are acknowledged and skipped.
 
 Payload: one JSON object ``{"ts": ISO-8601, "value": n, "unit"?: str}`` or a JSON array of them.
 """
@@ -46,11 +60,13 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from zeropark.ingest.hooks import CommitHooks, Span, merge_spans
 from zeropark.ingest.meters import MeterDirectory
 from zeropark.ingest.pipeline import IngestOutcome, ingest_items
+from zeropark.ingest.validate import DEFAULT_EARLIEST_YEAR, Reason, Rejected, earliest_instant
+from zeropark.store.faults import database_error, database_unavailable
 
 __all__ = [
     "CRASH_AFTER_COMMIT_ENV",
@@ -64,8 +80,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Topic filter of all meter readings of all parks.
-DEFAULT_TOPIC = "zeropark/+/+/reading"
+#: Topic filter: the whole ``zeropark/`` tree, so that readings on a wrong topic are quarantined
+#: (``bad_topic``) rather than never received.
+DEFAULT_TOPIC = "zeropark/#"
+#: The last level of a reading topic, and the topic the platform publishes its alarms on.
+_READING, _ALARMS = "reading", "alarms"
 #: Test hook: kill -9 the process after receiving this many messages, before committing them.
 CRASH_ENV = "ZEROPARK_INGEST_CRASH_BEFORE_COMMIT"
 #: Test hook: kill -9 the process after committing this many messages, before acknowledging them.
@@ -98,6 +117,15 @@ class IngesterConfig:
     source: str = "mqtt"
     #: tell the after-commit listeners the spans of committed data every this many seconds (0 = never)
     notify_every_s: float = 0.0
+    #: readings before 1 January of this year (Asia/Shanghai) are quarantined as ``early_ts``
+    earliest_year: int = DEFAULT_EARLIEST_YEAR
+
+    @property
+    def topic_depth(self) -> int:
+        """Levels of a reading topic: the filter's levels before its first wildcard, plus 3."""
+        levels = self.topic.split("/")
+        prefix = next((i for i, lv in enumerate(levels) if lv in {"+", "#"}), len(levels))
+        return prefix + 3
 
     @property
     def subscription(self) -> str:
@@ -114,14 +142,29 @@ class _Message:
     generation: int
 
 
-def _decode(
-    msg: _Message,
-) -> tuple[tuple[str, str, list[Any]] | None, tuple[str | None, str, str] | None]:
-    """One message → ``(meter, park, items)`` or an undecodable record ``(meter, raw, detail)``."""
+#: What one message becomes: (meter, park, items) to validate, or a record to quarantine, or
+#: neither (a message that is not for the ingester: the platform's own alarms).
+_Decoded = tuple[tuple[str, str, list[Any]] | None, Rejected | None]
+
+
+def _decode(msg: _Message, depth: int = 4) -> _Decoded:
+    """One message → ``(meter, park, items)``, or a :class:`Rejected` with its raw bytes.
+
+    ``depth`` is the number of levels of a reading topic (``zeropark/<park>/<meter>/reading``: 4).
+    """
     parts = msg.topic.split("/")
-    if len(parts) < 4 or parts[-1] != "reading":
-        raw_text = msg.payload.decode("utf-8", errors="replace")
-        return None, (None, raw_text, f"topic '{msg.topic}' is not <prefix>/<park>/<meter>/reading")
+    if len(parts) == depth - 1 and parts[-1] == _ALARMS:
+        return None, None
+    if len(parts) != depth or parts[-1] != _READING or not parts[-3] or not parts[-2]:
+        return None, Rejected(
+            None,
+            None,
+            Reason.BAD_TOPIC,
+            f"topic '{msg.topic}' is not <prefix>/<park>/<meter>/reading; "
+            "publish the readings of meter M in park P on zeropark/P/M/reading",
+            msg.payload,
+            msg.topic,
+        )
     park, meter = parts[-3], parts[-2]
     try:
         doc = orjson.loads(msg.payload)
@@ -131,9 +174,29 @@ def _decode(
         try:
             doc = json.loads(msg.payload)
         except (ValueError, UnicodeDecodeError) as exc:
-            raw_text = msg.payload.decode("utf-8", errors="replace")
-            return None, (meter, raw_text, f"payload on '{msg.topic}' is not JSON ({exc})")
+            return None, Rejected(
+                meter,
+                None,
+                Reason.MALFORMED,
+                f"payload on '{msg.topic}' is not JSON ({exc})",
+                msg.payload,
+                msg.topic,
+            )
+        except RecursionError:
+            return None, Rejected(
+                meter,
+                None,
+                Reason.MALFORMED,
+                f"payload on '{msg.topic}' is JSON nested too deeply to decode; "
+                'send {"ts": …, "value": …} or a flat list of them',
+                msg.payload,
+                msg.topic,
+            )
     return (meter, park, doc if isinstance(doc, list) else [doc]), None
+
+
+class _Stopping(Exception):
+    """Shutdown was asked for while the database was unavailable: leave without acknowledging."""
 
 
 class MqttIngester:
@@ -168,6 +231,8 @@ class MqttIngester:
         self.client.on_subscribe = self._on_subscribe
         self._pending: dict[str, Span] = {}
         self._last_notify = time.monotonic()
+        self._earliest = earliest_instant(config.earliest_year)
+        self._depth = config.topic_depth
 
     # -- paho callbacks (network thread) ---------------------------------------------------------
     def _on_connect(self, client: mqtt.Client, _u: Any, flags: Any, reason: Any, _p: Any) -> None:
@@ -233,6 +298,12 @@ class MqttIngester:
             if batch:
                 self._commit_and_ack(batch)
             self._maybe_notify(force=True)
+        except _Stopping:
+            log.error(
+                "shutting down with the database unavailable; %d queued message(s) not acknowledged "
+                "(the broker redelivers them)",
+                self._queue.qsize(),
+            )
         finally:
             self.client.disconnect()
             self.client.loop_stop()
@@ -265,19 +336,25 @@ class MqttIngester:
                 return out
 
     def _commit_and_ack(self, batch: list[_Message]) -> None:
-        grouped: list[tuple[str, str | None, list[Any]]] = []
-        bad: list[tuple[str | None, str, str]] = []
-        for msg in batch:
-            group, undecodable = _decode(msg)
-            if group is not None:
-                grouped.append(group)
-            if undecodable is not None:
-                bad.append(undecodable)
+        decoded = [(msg, self._decode_safely(msg)) for msg in batch]
+        grouped = [g for _m, (g, _r) in decoded if g is not None]
+        bad = [r for _m, (_g, r) in decoded if r is not None]
         self._received += len(batch)
         if self._crash_after is not None and self._received >= self._crash_after:
             log.error("test hook %s: kill -9 before commit", CRASH_ENV)
             os.kill(os.getpid(), signal.SIGKILL)
-        outcome = self._write_with_retry(grouped, bad)
+        try:
+            outcome = self._write_with_retry(grouped, bad)
+        except _Stopping:
+            raise
+        except Exception as exc:  # not an outage: find the message(s) responsible, keep the rest
+            log.warning(
+                "a batch of %d message(s) was refused (%s: %s); writing them one by one",
+                len(batch),
+                type(exc).__name__,
+                _first_line(exc),
+            )
+            outcome = self._write_one_by_one(decoded)
         if self._crash_before_ack is not None and self._received >= self._crash_before_ack:
             log.error("test hook %s: kill -9 after commit, before ack", CRASH_AFTER_COMMIT_ENV)
             os.kill(os.getpid(), signal.SIGKILL)
@@ -289,9 +366,52 @@ class MqttIngester:
         if self.config.notify_every_s > 0 and self.hooks:
             merge_spans(self._pending, outcome.touched)
 
+    def _decode_safely(self, msg: _Message) -> _Decoded:
+        """:func:`_decode`, with anything it raises turned into a quarantined raw message."""
+        try:
+            return _decode(msg, self._depth)
+        except Exception as exc:
+            return None, Rejected(
+                None,
+                None,
+                Reason.MALFORMED,
+                f"message on '{msg.topic}' could not be decoded ({type(exc).__name__}: {_first_line(exc)})",
+                msg.payload,
+                msg.topic,
+            )
+
+    def _write_one_by_one(self, decoded: list[tuple[_Message, _Decoded]]) -> IngestOutcome:
+        """Write each message alone; one that fails alone (not an outage) is quarantined raw."""
+        total = IngestOutcome()
+        for msg, (group, bad) in decoded:
+            if group is None and bad is None:
+                continue
+            try:
+                total.add(self._write_with_retry([group] if group else [], [bad] if bad else []))
+                continue
+            except _Stopping:
+                raise
+            except Exception as exc:
+                refused = exc
+            meter = group[0] if group is not None else (bad.meter_id if bad is not None else None)
+            store = database_error(refused)
+            why = "the database refused it" if store else "processing it failed"
+            log.warning("message on '%s' quarantined: %s (%s)", msg.topic, why, _first_line(refused))
+            poison = Rejected(
+                meter,
+                None,
+                Reason.STORE_REFUSED if store else Reason.MALFORMED,
+                f"{why}: {type(refused).__name__}: {_first_line(refused)}",
+                msg.payload,
+                msg.topic,
+            )
+            total.add(self._write_with_retry([], [poison]))
+        return total
+
     def _write_with_retry(
-        self, grouped: list[tuple[str, str | None, list[Any]]], bad: list[tuple[str | None, str, str]]
+        self, grouped: list[tuple[str, str, list[Any]]], bad: list[Rejected]
     ) -> IngestOutcome:
+        """Write, retrying while the database is unavailable; anything else is raised to the caller."""
         delay = 0.5
         while True:
             try:
@@ -300,25 +420,22 @@ class MqttIngester:
                     (),
                     source=self.config.source,
                     meters=self.meters,
-                    undecodable=bad,
+                    rejected=bad,
                     grouped=grouped,
+                    earliest_utc=self._earliest,
                 )
-            except (OperationalError, DBAPIError) as exc:
-                if (
-                    isinstance(exc, DBAPIError)
-                    and not exc.connection_invalidated
-                    and not isinstance(exc, OperationalError)
-                ):
+            except Exception as exc:
+                if not database_unavailable(exc):
                     raise
                 if self._stop.is_set():
-                    log.error(
-                        "shutting down with the database unavailable; batch not acknowledged (redelivered)"
-                    )
-                    raise
+                    raise _Stopping from exc
                 log.warning(
-                    "database unavailable (%s); retrying in %.1f s, nothing acknowledged", exc.orig, delay
+                    "database unavailable (%s); retrying in %.1f s, nothing acknowledged",
+                    _first_line(exc),
+                    delay,
                 )
-                time.sleep(delay)
+                if self._stop.wait(delay):
+                    raise _Stopping from exc
                 delay = min(delay * 2, 10.0)
 
     def _maybe_notify(self, *, force: bool = False) -> None:
@@ -330,7 +447,20 @@ class MqttIngester:
         pending, self._pending = self._pending, {}
         try:
             self.hooks.notify(pending)
-        except OperationalError as exc:  # derived data: keep the spans, retry at the next tick
-            log.warning("after-commit listeners deferred: %s", exc.orig)
-            merge_spans(self._pending, pending)
+        except Exception as exc:
+            if database_unavailable(exc):  # derived data: keep the spans, retry at the next tick
+                log.warning("after-commit listeners deferred: %s", _first_line(exc))
+                merge_spans(self._pending, pending)
+            else:  # never stop ingestion for derived data; `zeropark ingest rollups` rebuilds it
+                log.exception(
+                    "after-commit listeners failed for %d meter(s); rebuild with `zeropark ingest rollups`",
+                    len(pending),
+                )
         self._last_notify = time.monotonic()
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an error's message (the driver's, for a database error)."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    text = str(orig).strip()
+    return text.splitlines()[0] if text else type(orig).__name__

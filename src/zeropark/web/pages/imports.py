@@ -70,7 +70,13 @@ async def import_upload(
         path = Path(tmp) / name
         path.write_bytes(data)
         try:
-            result = imports.import_file(page.scope, path, kind=what, partial=True)
+            result = imports.import_file(
+                page.scope,
+                path,
+                kind=what,
+                partial=True,
+                earliest_year=page.request.app.state.settings.earliest_reading_year,
+            )
         except PermissionDenied as exc:
             if not imports.can_import(page.user):
                 return error_page(page, 403, "forbidden", "", str(exc))

@@ -116,7 +116,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "ingest_counter",
-        sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("source", sa.String(length=405), nullable=False),
         sa.Column("received", sa.BigInteger(), nullable=False),
         sa.Column("stored", sa.BigInteger(), nullable=False),
         sa.Column("duplicates", sa.BigInteger(), nullable=False),
@@ -189,10 +189,11 @@ def upgrade() -> None:
         ),
         sa.Column("park_id", sa.String(length=64), nullable=True),
         sa.Column("meter_id", sa.String(length=64), nullable=True),
-        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("source", sa.String(length=405), nullable=False),
         sa.Column("reason", sa.String(length=32), nullable=False),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("raw", sa.Text(), nullable=False),
+        sa.Column("raw_encoding", sa.String(length=8), server_default="text", nullable=False),
         sa.Column("fingerprint", sa.String(length=64), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
@@ -228,7 +229,7 @@ def upgrade() -> None:
         sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
         sa.Column("kept_value", sa.Float(), nullable=False),
         sa.Column("rejected_value", sa.Float(), nullable=False),
-        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("source", sa.String(length=405), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
