@@ -343,6 +343,31 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Core indicator {value} tCO2/tce. Below 200 000 tce a year the notice sets no limit; "
         "value reported only.",
     ),
+    # roadmap: explaining change (LMDI, Tapio, carbon productivity)
+    "lmdi_title": ("碳排放变化归因（LMDI）", "Explaining the change in CO2 (LMDI)"),
+    "lmdi_effect_activity": ("规模效应 (tCO2)", "Activity effect (tCO2)"),
+    "lmdi_effect_structure": ("结构效应 (tCO2)", "Structure effect (tCO2)"),
+    "lmdi_effect_intensity": ("能耗强度效应 (tCO2)", "Energy-intensity effect (tCO2)"),
+    "lmdi_effect_mix": ("用能结构效应（电力占比）(tCO2)", "Energy-mix effect (electricity share) (tCO2)"),
+    "lmdi_effect_carbon_factor": ("排放因子效应（非电）(tCO2)", "Carbon-factor effect (non-electric) (tCO2)"),
+    "lmdi_effect_grid_factor": ("电网因子效应 (tCO2)", "Grid-factor effect (tCO2)"),
+    "lmdi_change": ("排放变化 (tCO2)", "Change in CO2 (tCO2)"),
+    "lmdi_multiplicative": ("乘法分解因子 (-)", "Multiplicative factor (-)"),
+    "lmdi_not_decomposed": (
+        "未分解部分：公共设施与园区层面 (tCO2)",
+        "Not decomposed: public facilities and park level (tCO2)",
+    ),
+    "lmdi_carbon_productivity": ("碳生产率 (万元/tCO2)", "Carbon productivity (10⁴ CNY/tCO2)"),
+    "lmdi_output": ("工业增加值 (万元)", "Value added (10⁴ CNY)"),
+    "lmdi_elasticity": ("Tapio 脱钩弹性 (-)", "Tapio decoupling elasticity (-)"),
+    "tapio_strong_decoupling": ("强脱钩", "strong decoupling"),
+    "tapio_weak_decoupling": ("弱脱钩", "weak decoupling"),
+    "tapio_expansive_coupling": ("扩张连接", "expansive coupling"),
+    "tapio_expansive_negative_decoupling": ("扩张负脱钩", "expansive negative decoupling"),
+    "tapio_strong_negative_decoupling": ("强负脱钩", "strong negative decoupling"),
+    "tapio_weak_negative_decoupling": ("弱负脱钩", "weak negative decoupling"),
+    "tapio_recessive_coupling": ("衰退连接", "recessive coupling"),
+    "tapio_recessive_decoupling": ("衰退脱钩", "recessive decoupling"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

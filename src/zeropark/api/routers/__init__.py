@@ -17,6 +17,7 @@ from zeropark.api.routers import (
     quality,
     readings,
     reports,
+    roadmap,
     users,
 )
 
@@ -37,5 +38,6 @@ __all__ = [
     "quality",
     "readings",
     "reports",
+    "roadmap",
     "users",
 ]
