@@ -368,6 +368,19 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "tapio_weak_negative_decoupling": ("弱负脱钩", "weak negative decoupling"),
     "tapio_recessive_coupling": ("衰退连接", "recessive coupling"),
     "tapio_recessive_decoupling": ("衰退脱钩", "recessive decoupling"),
+    "lmdi_increase": ("增加", "increase"),
+    "lmdi_decrease": ("减少", "decrease"),
+    "lmdi_from": ("基准年", "From year"),
+    "lmdi_to": ("比较年", "To year"),
+    "lmdi_by": ("分解单元", "Decompose by"),
+    "lmdi_by_enterprise": ("企业", "enterprise"),
+    "lmdi_by_sector": ("行业", "sector"),
+    "lmdi_unit": ("单元", "Unit"),
+    "lmdi_effect": ("效应", "Effect"),
+    "lmdi_co2_t": ("二氧化碳排放 (tCO2)", "CO2 (tCO2)"),
+    "lmdi_decoupling": ("脱钩状态", "Decoupling state"),
+    "lmdi_show": ("计算", "Compute"),
+    "nav_roadmap": ("路线图", "Roadmap"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from zeropark.accounting import AccountingOptions
 from zeropark.cli import app as cli
 from zeropark.commands import common
 from zeropark.errors import NotFound
+from zeropark.formatting import num
 from zeropark.model import Method
 from zeropark.roadmap.lmdi import Effect
 from zeropark.services import inventory
@@ -173,3 +175,18 @@ def test_named_errors_and_exit_codes(two_years: tuple[Engine, TestClient]) -> No
     assert (
         client.get(f"/api/v1/parks/{PARK}/roadmap/lmdi", params={"from": 2025, "to": 2026}).status_code == 422
     )
+
+
+def test_the_page_shows_the_service_figures_and_the_errors(two_years: tuple[Engine, TestClient]) -> None:
+    engine, client = two_years
+    d = lmdi(system_scope(engine, "cli"), PARK, 2024, 2025).decomposition
+    r = client.get("/roadmap/lmdi", params={"from": 2024, "to": 2025, "lang": "en"})
+    assert r.status_code == 200, r.text
+    shown = dict(re.findall(r'data-lmdi-effect="([a-z_]+)">([-\d,\.]+)<', r.text))
+    assert shown == {e.value: num(d.additive[e], 3) for e in Effect}
+    assert 'data-chart="ch-lmdi-opt"' in r.text and "Grid-factor effect (tCO2)" in r.text
+    assert "<script>" not in r.text.split("<body", 1)[1].replace('<script type="application/json"', "")
+    r = client.get("/roadmap/lmdi", params={"from": 2025, "to": 2025})
+    assert r.status_code == 400 and "data-lmdi-error" in r.text and "both 2025" in r.text
+    r = client.get("/roadmap/lmdi", params={"from": 2023, "to": 2025})
+    assert r.status_code == 404 and "zeropark account --year 2023" in r.text

@@ -20,6 +20,7 @@ from zeropark.web.pages import (
     overview,
     quality,
     reports,
+    roadmap,
     session,
     users,
 )
@@ -38,6 +39,7 @@ for _module in (
     factors,
     imports,
     reports,
+    roadmap,
     users,
 ):
     router.include_router(_module.router)
