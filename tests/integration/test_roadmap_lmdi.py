@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from api_support import ENT_A, ENT_B, PARK, make_api
+from api_support import ENT_A, ENT_B, PARK, PASSWORD, make_api
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from typer.testing import CliRunner
@@ -190,3 +190,16 @@ def test_the_page_shows_the_service_figures_and_the_errors(two_years: tuple[Engi
     assert r.status_code == 400 and "data-lmdi-error" in r.text and "both 2025" in r.text
     r = client.get("/roadmap/lmdi", params={"from": 2023, "to": 2025})
     assert r.status_code == 404 and "zeropark account --year 2023" in r.text
+
+
+def test_an_enterprise_user_gets_its_own_enterprise_only(two_years: tuple[Engine, TestClient]) -> None:
+    engine, client = two_years
+    api_client = TestClient(client.app)
+    r = api_client.post("/api/v1/auth/login", json={"username": "ent_a", "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    r = api_client.get(f"/api/v1/parks/{PARK}/roadmap/lmdi", params={"from": 2024, "to": 2025})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [u["unit"] for u in body["decomposition"]["units"]] == [ENT_A]
+    own = inventory.latest_view(system_scope(engine, "cli"), PARK, 2025, Method.NATIONAL, enterprise_id=ENT_A)
+    assert own is not None and body["to"]["co2_t"] == own.inventory.total_tco2e
