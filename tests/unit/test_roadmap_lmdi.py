@@ -14,6 +14,11 @@ def test_log_mean() -> None:
     # L(2, 1) = (2 − 1) / ln 2 = 1.4426950408889634; L(a, a) = a
     assert log_mean(2.0, 1.0) == pytest.approx(1.4426950408889634, rel=1e-15)
     assert log_mean(5.0, 5.0) == 5.0
+    # one ulp apart: ln a == ln b in floats, L → their mean (found on two demo years; no 0/0)
+    b = 1e10
+    a = math.nextafter(b, math.inf)
+    assert a != b and math.log(a) == math.log(b)
+    assert log_mean(a, b) == pytest.approx(1e10, rel=1e-15)
 
 
 def test_one_unit_activity_and_grid_factor_by_hand() -> None:

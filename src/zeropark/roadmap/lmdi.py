@@ -150,7 +150,10 @@ def log_mean(a: float, b: float) -> float:
     """Logarithmic mean L(a, b) = (a − b) / (ln a − ln b), L(a, a) = a (Ang 2005 eq. (4)); a, b > 0."""
     if a == b:
         return a
-    return (a - b) / (math.log(a) - math.log(b))
+    la, lb = math.log(a), math.log(b)
+    if la == lb:  # a and b a few ulps apart: their logarithms round to the same float
+        return (a + b) / 2
+    return (a - b) / (la - lb)
 
 
 def _pos(x: float) -> float:
