@@ -354,8 +354,9 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "lmdi_change": ("排放变化 (tCO2)", "Change in CO2 (tCO2)"),
     "lmdi_multiplicative": ("乘法分解因子 (-)", "Multiplicative factor (-)"),
     "lmdi_not_decomposed": (
-        "未分解部分：公共设施与园区层面 (tCO2)",
-        "Not decomposed: public facilities and park level (tCO2)",
+        "园区总量与企业自身排放之差：公共设施、内部转供双方重复计入的抵消、园区层面 (tCO2)",
+        "Park total minus the enterprises' own totals: public facilities, internal transfers both parties "
+        "count, park level (tCO2)",
     ),
     "lmdi_carbon_productivity": ("碳生产率 (万元/tCO2)", "Carbon productivity (10⁴ CNY/tCO2)"),
     "lmdi_output": ("工业增加值 (万元)", "Value added (10⁴ CNY)"),
