@@ -2,9 +2,9 @@
 
 The fixture park (e2e_park: 企业A diesel 100 t in 2025, 企业B 1 000 MWh of electricity in 2025) gets a
 2024: 企业A diesel 90 t, 企业B diesel 10 t and no electricity (so 企业B's electricity group is zero in
-2024 — the small-value strategy is exercised in the browser too). Value added 2024: A 2 000, B 1 000;
-2025: A 2 100, B 1 200 (10⁴ CNY). The page must draw the chart, show the service's figures and log
-no error.
+2024 and its diesel group zero in 2025 — the zero-value limit is exercised in the browser too).
+Value added 2024: A 2 000, B 1 000; 2025: A 2 100, B 1 200 (10⁴ CNY). The page must draw the
+chart, show the service's figures and log no error.
 """
 
 from __future__ import annotations
@@ -82,9 +82,9 @@ def test_lmdi_waterfall_renders_the_service_figures(
 ) -> None:
     url, engine = two_years
     d = lmdi(system_scope(engine, "cli"), "P1", 2024, 2025).decomposition
-    assert (
-        d.units[1].co2_from > 0 and d.units[1].effects[Effect.GRID_FACTOR] != 0
-    )  # 企业B: electricity from δ
+    # 企业B takes up electricity and drops diesel: both groups' whole changes are the mix effect
+    b = d.units[1]
+    assert b.unit == "ENT-B" and b.effects[Effect.MIX] == pytest.approx(b.co2_to - b.co2_from, abs=1e-9)
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     page = context.new_page()
     errors: list[str] = []

@@ -60,15 +60,40 @@ def test_structure_only_with_zero_electricity_by_hand() -> None:
 
 
 def test_no_residual_with_a_new_unit_and_every_factor_moving() -> None:
-    # B exists only in the to-year (δ for the from-year): the effects still add up to ΔC.
+    # B exists only in the to-year: as δ → 0 its whole CO2 (20 + 3 t) is structure (its output
+    # share goes from 0 to 40/150); A's effects add up to its own change 103 − 110 = −7 t.
     before = [UnitYear("A", 100, 8, 30, 40, 70)]
     after = [UnitYear("A", 110, 11, 26, 45, 58), UnitYear("B", 40, 5, 0, 20, 3)]
     d = decompose(before, after)
     assert math.fsum(d.additive.values()) == pytest.approx(d.change, abs=1e-9)
     assert d.change == pytest.approx(126 - 110)
+    b = next(u for u in d.units if u.unit == "B")
+    assert b.effects[Effect.STRUCTURE] == 23.0
+    assert all(v == 0.0 for e, v in b.effects.items() if e is not Effect.STRUCTURE)
     assert math.prod(d.multiplicative.values()) == pytest.approx(126 / 110, rel=1e-9)
     for u in d.units:
         assert math.fsum(u.effects.values()) == pytest.approx(u.co2_to - u.co2_from, abs=1e-9)
+
+
+def test_electricity_taken_up_goes_to_mix_by_hand() -> None:
+    # One enterprise, output 100 both years; other energy 10 tce and 20 tCO2 both years; it takes up
+    # 5 tce of electricity with 4 tCO2. ΔC = 24 − 20 = 4 t.
+    # electricity group (0 → 4 t, no electricity before): the δ → 0 limit gives all 4 t to mix.
+    # other group (20 → 20 t, L = 20): mix ln((10/15)/(10/10)) = ln(2/3), intensity ln(15/10) = ln 1.5
+    #   → mix = 4 − 20·ln 1.5 = 4 − 8.109302162163289 = −4.109302162163289, intensity = +8.109302162163289
+    d = decompose([UnitYear("A", 100, 0, 10, 0, 20)], [UnitYear("A", 100, 5, 10, 4, 20)])
+    assert d.additive[Effect.MIX] == pytest.approx(-4.109302162163289, rel=1e-12)
+    assert d.additive[Effect.INTENSITY] == pytest.approx(8.109302162163289, rel=1e-12)
+    assert d.additive[Effect.ACTIVITY] == d.additive[Effect.GRID_FACTOR] == 0.0
+    assert math.fsum(d.additive.values()) == pytest.approx(4.0, abs=1e-12)
+
+
+def test_green_electricity_that_turns_grey_is_the_grid_factor() -> None:
+    # 10 tce of electricity at 0 tCO2 (all green) → 5 tCO2: energy unchanged, the whole +5 t is the
+    # grid (electricity carbon) factor.
+    d = decompose([UnitYear("A", 100, 10, 10, 0, 20)], [UnitYear("A", 100, 10, 10, 5, 20)])
+    assert d.additive[Effect.GRID_FACTOR] == 5.0
+    assert all(v == 0.0 for e, v in d.additive.items() if e is not Effect.GRID_FACTOR)
 
 
 def test_sector_aggregation_sums_enterprises() -> None:

@@ -24,7 +24,12 @@ not exist, a group not used in one year) are replaced by δ = 1e-20 before the r
 the small-value strategy of Ang & Liu 2007 ("Handling zero values in the logarithmic mean Divisia
 index decomposition approach", Energy Policy 35:238–246), whose results converge as δ → 0; the
 identity above still holds exactly after the replacement because every factor is formed from the
-replaced quantities. Negative quantities (net exporters) have no logarithm and are refused.
+replaced quantities. Convergence is slow, though (a weight L(C, δ) = C/ln(C/δ) ≈ C/50 still spreads a
+few per cent of an appearing group over the other effects — Wood & Lenzen 2006, Energy Policy
+34:1326–1331), so a group whose CO2 is zero in exactly one year is given its limit directly: its
+whole change goes to the one factor that is zero in that year (structure for a new or closed unit,
+mix for an energy group taken up or dropped, the carbon or grid factor for energy without CO2).
+Negative quantities (net exporters) have no logarithm and are refused.
 """
 
 from __future__ import annotations
@@ -205,10 +210,36 @@ def _factors(u: UnitYear, total_output: float) -> list[tuple[float, dict[Effect,
     return out
 
 
+def _raw(u: UnitYear) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+    """Per group (electricity, other): (unit output, group energy, group CO2) as given."""
+    return (
+        (u.output, u.energy_electricity, u.co2_electricity),
+        (u.output, u.energy_other, u.co2_other),
+    )
+
+
+def _limit_effect(zero_year: tuple[float, float, float], factors: dict[Effect, float]) -> Effect:
+    """The effect that takes a group's whole CO2 when it is zero in one year (Ang & Liu 2007, δ → 0).
+
+    As δ → 0, L(C, δ)·ln(x/x') tends to C for the one factor that is δ-small in the zero year and
+    to 0 for every other: the unit's output share if the unit had no output (a new or closed
+    unit: structure), else the group's energy share if it used none of that energy (mix), else
+    the group's carbon factor (energy without CO2).
+    """
+    output, energy, _ = zero_year
+    if output <= 0:
+        return Effect.STRUCTURE
+    if energy <= 0:
+        return Effect.MIX
+    return Effect.GRID_FACTOR if Effect.GRID_FACTOR in factors else Effect.CARBON_FACTOR
+
+
 def decompose(before: Sequence[UnitYear], after: Sequence[UnitYear]) -> Decomposition:
     """Additive and multiplicative LMDI-I of the CO2 change from ``before`` to ``after``.
 
-    A unit present in one year only counts as all-zero (δ) in the other.
+    A unit present in one year only counts as all-zero in the other. A group (unit × electricity or
+    other) whose CO2 is zero in exactly one year gives its whole change to one effect, the δ → 0
+    limit of the small-value strategy (:func:`_limit_effect`); other zeros are replaced by δ.
 
     Raises
     ------
@@ -231,7 +262,11 @@ def decompose(before: Sequence[UnitYear], after: Sequence[UnitYear]) -> Decompos
         u0 = b.get(name) or UnitYear(name, 0.0, 0.0, 0.0, 0.0, 0.0)
         u1 = a.get(name) or UnitYear(name, 0.0, 0.0, 0.0, 0.0, 0.0)
         own = dict.fromkeys(Effect, 0.0)
-        for (cij0, f0), (cij1, f1) in zip(_factors(u0, y0), _factors(u1, y1), strict=True):
+        groups = zip(_factors(u0, y0), _factors(u1, y1), _raw(u0), _raw(u1), strict=True)
+        for (cij0, f0), (cij1, f1), raw0, raw1 in groups:
+            if (raw0[2] > 0) != (raw1[2] > 0):  # the group's CO2 appears or disappears: the δ → 0 limit
+                own[_limit_effect(raw0 if raw0[2] <= 0 else raw1, f1)] += raw1[2] - raw0[2]
+                continue
             w = log_mean(cij1, cij0)
             for effect, v1 in f1.items():
                 own[effect] += w * math.log(v1 / f0[effect])
