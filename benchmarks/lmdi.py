@@ -23,6 +23,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import tempfile
 import time
@@ -59,6 +60,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     pg_name = None
+    tmp_dir = None
     if args.backend == "postgres":
         pg_name = f"zeropark_bench_lmdi_{uuid.uuid4().hex[:8]}"
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
@@ -66,7 +68,8 @@ def main() -> None:
             c.execute(text(f'CREATE DATABASE "{pg_name}"'))
         url = PG_ADMIN.rsplit("/", 1)[0] + f"/{pg_name}"
     else:
-        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'lmdi.db'}"
+        tmp_dir = Path(tempfile.mkdtemp())
+        url = f"sqlite:///{tmp_dir / 'lmdi.db'}"
     engine = make_engine(url)
     try:
         upgrade(engine)
@@ -111,6 +114,8 @@ def main() -> None:
         )
     finally:
         engine.dispose()
+        if tmp_dir is not None:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
         if pg_name is not None:
             with create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT").connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
