@@ -41,15 +41,15 @@ from zeropark.store.scope import system_scope
 NATIONAL = AccountingOptions(method=Method.NATIONAL)
 
 
-def _add_2024(engine: Engine) -> None:
-    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+def _add_2024(engine: Engine, year: int = 2024) -> None:
+    t0 = datetime(year, 1, 1, tzinfo=UTC)
     with transaction(engine) as s:
         for meter, kwh in (("M-A", 8.0), ("M-B", 25.0), ("M-GRID", 33.0)):
             for h in range(24):
                 s.add(ReadingRow(meter_id=meter, ts=t0 + timedelta(hours=h), value=kwh, quality=0))
         for rid, ent, carrier, qty, unit in (
-            ("AR-A0", ENT_A, "natural_gas", 1500.0, "m3"),
-            ("AR-B0", ENT_B, "diesel", 1.0, "t"),
+            (f"AR-A0-{year}", ENT_A, "natural_gas", 1500.0, "m3"),
+            (f"AR-B0-{year}", ENT_B, "diesel", 1.0, "t"),
         ):
             s.add(
                 ActivityRecordRow(
@@ -58,11 +58,11 @@ def _add_2024(engine: Engine) -> None:
                     enterprise_id=ent,
                     carrier=carrier,
                     flow="combustion",
-                    period_start=date(2024, 1, 1),
-                    period_end=date(2024, 1, 31),
+                    period_start=date(year, 1, 1),
+                    period_end=date(year, 1, 31),
                     quantity=qty,
                     unit=unit,
-                    evidence="发票 2024",
+                    evidence=f"发票 {year}",
                     uncertainty_pct=2.0,
                 )
             )
@@ -203,3 +203,24 @@ def test_an_enterprise_user_gets_its_own_enterprise_only(two_years: tuple[Engine
     assert [u["unit"] for u in body["decomposition"]["units"]] == [ENT_A]
     own = inventory.latest_view(system_scope(engine, "cli"), PARK, 2025, Method.NATIONAL, enterprise_id=ENT_A)
     assert own is not None and body["to"]["co2_t"] == own.inventory.total_tco2e
+
+
+def test_carbon_productivity_trend_names_a_year_without_a_run(two_years: tuple[Engine, TestClient]) -> None:
+    engine, _ = two_years
+    scope = system_scope(engine, "cli")
+    _add_2024(engine, 2022)  # 2022 = the same data as 2024; 2023 is never accounted
+    _set_value_added(engine, {ENT_A: 900.0, ENT_B: 500.0})
+    inventory.account_year(scope, PARK, 2022, NATIONAL, get_settings().factor_set)
+    out = lmdi(scope, PARK, 2022, 2025)
+    assert [p.year for p in out.trend] == [2022, 2023, 2024, 2025]
+    gap = out.trend[1]
+    assert gap.run_id is None and gap.carbon_productivity is None
+    assert "no national-method inventory run of park 'P1' for 2023" in gap.note
+    for p, fig in ((out.trend[0], out.before), (out.trend[3], out.after)):
+        assert p.carbon_productivity == fig.output / fig.co2_t
+    # 2022 and 2024 have the same CO2; value added 1 400 vs 1 500 (10⁴ CNY)
+    p2022, p2024 = out.trend[0], out.trend[2]
+    assert p2022.co2_t == pytest.approx(p2024.co2_t, rel=1e-12)
+    assert p2022.output_10k_cny == pytest.approx(1400.0, rel=1e-12)
+    assert p2024.output_10k_cny == pytest.approx(1500.0, rel=1e-12)
+    assert p2024.carbon_productivity == pytest.approx(p2022.carbon_productivity * 1500 / 1400, rel=1e-12)

@@ -105,6 +105,10 @@ def lmdi(
             f"{_label('lmdi_carbon_productivity')} {'—' if cp is None else f'{cp:.4f}'}; "
             f"{_label('lmdi_not_decomposed')} {f['not_decomposed_t']:,.2f}"
         )
+    for point in result.trend:
+        cp = point.carbon_productivity
+        value = "—" if cp is None else f"{cp:.4f}"
+        console.print(f"{_label('lmdi_carbon_productivity')} {point.year}: {value} {point.note}".rstrip())
     if result.decoupling is None:
         console.print(f"[yellow]Tapio: {result.decoupling_note}[/]")
     else:

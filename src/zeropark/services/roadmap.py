@@ -13,6 +13,9 @@ and the enterprise views accounted with it (its child runs):
 - public facilities (no output value) and the park-level remainder are not decomposed: the park
   total minus the enterprises' own totals is reported as ``not_decomposed_t`` for each year.
 
+The carbon productivity trend lists every year from ``year_from`` to ``year_to`` (Σ output / Σ CO2 of
+the enterprises); a year in between without a run or without output values says so in its note.
+
 The decomposition itself is :mod:`zeropark.roadmap.lmdi` (Ang 2005), the decoupling state
 :mod:`zeropark.roadmap.tapio` (Tapio 2005).
 """
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from zeropark.errors import DataError, ZeroparkError
+from zeropark.errors import DataError, NotFound, ZeroparkError
 from zeropark.model import Carrier, Method
 from zeropark.roadmap.lmdi import Decomposition, UnitYear, aggregate, decompose
 from zeropark.roadmap.tapio import Decoupling, NoOutputChange, carbon_productivity, tapio
@@ -33,7 +36,7 @@ from zeropark.services.inventory import RunView, enterprise_runs, latest_view, v
 from zeropark.store import repo
 from zeropark.store.scope import Scope
 
-__all__ = ["By", "LmdiResult", "MissingOutputValue", "SameYear", "YearFigures", "lmdi"]
+__all__ = ["By", "LmdiResult", "MissingOutputValue", "SameYear", "TrendPoint", "YearFigures", "lmdi"]
 
 
 class By(StrEnum):
@@ -102,6 +105,33 @@ class YearFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """Carbon productivity of the decomposed enterprises in one year [10⁴ CNY/tCO2], or why not."""
+
+    year: int
+    run_id: int | None
+    output_10k_cny: float | None
+    co2_t: float | None
+    carbon_productivity: float | None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able mapping."""
+        return {
+            "year": self.year,
+            "run_id": self.run_id,
+            "output_10k_cny": self.output_10k_cny,
+            "co2_t": self.co2_t,
+            "carbon_productivity_10k_cny_per_t": self.carbon_productivity,
+            "note": self.note,
+        }
+
+
+def _point(fig: YearFigures) -> TrendPoint:
+    return TrendPoint(fig.year, fig.run_id, fig.output, fig.co2_t, carbon_productivity(fig.output, fig.co2_t))
+
+
+@dataclass(frozen=True, slots=True)
 class LmdiResult:
     """The decomposition of the change from ``before`` to ``after``, the decoupling state and trends."""
 
@@ -112,10 +142,12 @@ class LmdiResult:
     decomposition: Decomposition
     decoupling: Decoupling | None
     decoupling_note: str
+    trend: tuple[TrendPoint, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able mapping (what the CLI's ``--format json`` and the API return)."""
         return {
+            "carbon_productivity_trend": [p.to_dict() for p in self.trend],
             "park_id": self.park_id,
             "by": self.by.value,
             "from": self.before.to_dict(),
@@ -208,9 +240,18 @@ def lmdi(scope: Scope, park_id: str, year_from: int, year_to: int, *, by: By = B
             after.year, after.run_id, after.park_co2_t, tuple(aggregate(after.units, sector_of))
         )
     decomposition = decompose(before.units, after.units)
+    trend: list[TrendPoint] = []
+    for year in range(min(year_from, year_to), max(year_from, year_to) + 1):
+        if year in (year_from, year_to):
+            trend.append(_point(before if year == year_from else after))
+            continue
+        try:
+            trend.append(_point(_year(scope, park_id, year, sector_of)))
+        except (NotFound, MissingOutputValue) as exc:
+            trend.append(TrendPoint(year, None, None, None, None, str(exc)))
     try:
         decoupling: Decoupling | None = tapio(before.co2_t, after.co2_t, before.output, after.output)
         note = ""
     except NoOutputChange as exc:
         decoupling, note = None, str(exc)
-    return LmdiResult(park_id, by, before, after, decomposition, decoupling, note)
+    return LmdiResult(park_id, by, before, after, decomposition, decoupling, note, tuple(trend))
