@@ -167,10 +167,19 @@ def test_named_errors_and_exit_codes(two_years: tuple[Engine, TestClient]) -> No
         client.get(f"/api/v1/parks/{PARK}/roadmap/lmdi", params={"from": 2023, "to": 2025}).status_code == 404
     )
     # E-B's value added cleared, 2026 accounted: named, with what to enter
+    _add_2024(engine, 2026)
     _set_value_added(engine, {ENT_B: None})
     inventory.account_year(scope, PARK, 2026, NATIONAL, get_settings().factor_set)
-    with pytest.raises(MissingOutputValue, match=r"2026: no output value .* E-B .*value_added_10k_cny"):
+    with pytest.raises(
+        MissingOutputValue, match=r"2026: no output value .* of E-B \(run #\d+\); enter it"
+    ) as err:
         lmdi(scope, PARK, 2025, 2026)
+    assert "E-A" not in str(err.value)
+    # 2027 has no data: CO2 0, so even a value added entered cannot be read back — the message says so
+    _set_value_added(engine, {ENT_B: 450.0})
+    inventory.account_year(scope, PARK, 2027, NATIONAL, get_settings().factor_set)
+    with pytest.raises(MissingOutputValue, match=r"E-A \(run #\d+ — its CO2 is 0"):
+        lmdi(scope, PARK, 2025, 2027)
     assert _cli(engine, "--from", "2025", "--to", "2026")[0] == 3
     assert (
         client.get(f"/api/v1/parks/{PARK}/roadmap/lmdi", params={"from": 2025, "to": 2026}).status_code == 422

@@ -187,7 +187,8 @@ def _year(scope: Scope, park_id: str, year: int, sector_of: dict[str, str]) -> Y
             continue
         output = _output(v)
         if output is None:
-            missing.append(f"{ent} (run #{v.run_id})")
+            why = " — its CO2 is 0, so the run holds no carbon productivity" if inv.total_tco2e <= 0 else ""
+            missing.append(f"{ent} (run #{v.run_id}{why})")
             continue
         co2_el = inv.by_carrier.get(elec, 0.0)
         e_el = inv.energy_by_carrier.get(elec, 0.0)
