@@ -111,6 +111,10 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "优化 Energy optimisation (linopy + HiGHS): day-ahead dispatch, sizing (PV, battery, heat pump, "
         "thermal storage), demand-response events; runs are stored and shown in the web/API.",
     ),
+    "roadmap": LazyCommand(
+        "zeropark.commands.roadmap",
+        "路线图 Roadmap analyses: explain the change in CO2 between two accounted years (LMDI, Tapio).",
+    ),
 }
 
 

@@ -22,7 +22,7 @@ import pytest
 import zeropark
 
 SRC = Path(zeropark.__file__).parent
-CORE_PACKAGES = ("optimize", "forecast")
+CORE_PACKAGES = ("optimize", "forecast", "roadmap")
 #: Shell packages of zeropark and I/O libraries the core must not import.
 FORBIDDEN = (
     "zeropark.store",

@@ -73,6 +73,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.reports.router,
     routers.optimize.router,
     routers.live.router,
+    routers.roadmap.router,
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

@@ -273,3 +273,49 @@ def sankey_chart(
             }
         ],
     }
+
+
+def waterfall_chart(
+    start: tuple[str, float],
+    steps: Sequence[tuple[str, float]],
+    end: tuple[str, float],
+    *,
+    axis_name: str,
+    increase: str,
+    decrease: str,
+) -> Option:
+    """A waterfall: the start total, each step up (red) or down (green) from the running level, the end total.
+
+    Drawn as stacked bars on an invisible base (ECharts has no waterfall type); the tooltip shows
+    the step's own value. Used for the LMDI effects between two years [tCO2].
+    """
+    option = _base()
+    option["tooltip"] = {"trigger": "item"}
+    option["legend"] = {"top": 0, "data": [increase, decrease]}
+    names = [start[0], *(n for n, _ in steps), end[0]]
+    option["xAxis"] = {"type": "category", "data": names, "axisLabel": {"interval": 0, "rotate": 20}}
+    option["yAxis"] = {"type": "value", "name": axis_name}
+    base: list[Any] = [0.0]
+    up: list[Any] = ["-"]
+    down: list[Any] = ["-"]
+    totals: list[Any] = [round(float(start[1]), 3)]
+    level = float(start[1])
+    for _, v in steps:
+        nxt = level + float(v)
+        base.append(round(min(level, nxt), 3))
+        up.append(round(float(v), 3) if v >= 0 else "-")
+        down.append(round(-float(v), 3) if v < 0 else "-")
+        totals.append("-")
+        level = nxt
+    base.append(0.0)
+    up.append("-")
+    down.append("-")
+    totals.append(round(float(end[1]), 3))
+    transparent = {"borderColor": "transparent", "color": "transparent"}
+    option["series"] = [
+        {"type": "bar", "name": "base", "stack": "w", "itemStyle": transparent, "data": base, "silent": True},
+        {"type": "bar", "name": axis_name, "stack": "w", "data": totals, "itemStyle": {"color": PALETTE[7]}},
+        {"type": "bar", "name": increase, "stack": "w", "data": up, "itemStyle": {"color": PALETTE[3]}},
+        {"type": "bar", "name": decrease, "stack": "w", "data": down, "itemStyle": {"color": PALETTE[0]}},
+    ]
+    return option

@@ -71,6 +71,7 @@ def navigation(user: Principal) -> list[NavItem]:
         NavItem("factors", "nav_factors", "/factors"),
         NavItem("import", "nav_import", "/import"),
         NavItem("reports", "nav_reports", "/reports"),
+        NavItem("roadmap", "nav_roadmap", "/roadmap/lmdi"),
     ]
     if user.role == Role.ADMIN:
         items.append(NavItem("users", "nav_users", "/users"))

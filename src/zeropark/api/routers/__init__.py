@@ -18,6 +18,7 @@ from zeropark.api.routers import (
     quality,
     readings,
     reports,
+    roadmap,
     users,
 )
 
@@ -39,5 +40,6 @@ __all__ = [
     "quality",
     "readings",
     "reports",
+    "roadmap",
     "users",
 ]

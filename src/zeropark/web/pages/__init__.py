@@ -22,6 +22,7 @@ from zeropark.web.pages import (
     overview,
     quality,
     reports,
+    roadmap,
     session,
     users,
 )
@@ -41,6 +42,7 @@ for _module in (
     factors,
     imports,
     reports,
+    roadmap,
     users,
     bigscreen,
 ):
