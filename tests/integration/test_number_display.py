@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from test_web_pages import PAGES
 from typer.testing import CliRunner
 
+from conftest import login_form
 from zeropark import demo
 from zeropark.accounting import AccountingOptions
 from zeropark.model import Method
@@ -41,12 +42,8 @@ def park(engine: Engine) -> tuple[TestClient, Any, str]:
     gas = next(li for li in view.inventory.lines if any(f.id == "fuel.natural_gas.cc" for f in li.factors))
     passwords = {u: p for u, p, _ in ensure_demo_users(engine, generated.park.id)}
     client = TestClient(create_app(engine))
-    r = client.post(
-        "/api/v1/auth/login/form",
-        data={"username": "demo-manager", "password": passwords["demo-manager"], "next": "/"},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303
+    r = login_form(client, "demo-manager", passwords["demo-manager"])
+    assert r.status_code == 303 and "error" not in r.headers["location"]
     return client, generated, gas.id
 
 

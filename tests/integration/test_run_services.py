@@ -78,7 +78,7 @@ def test_unknown_park_tariff_or_factor_set_is_not_found_and_nothing_is_stored(pa
         create_run(admin, "NOPE", REQUEST)
     with pytest.raises(NotFound, match="no tariff 'no-such-tariff'"):
         create_run(admin, PARK, replace(REQUEST, tariff_id="no-such-tariff"))
-    with pytest.raises(NotFound, match="no built-in factor set 'no-such-set'"):
+    with pytest.raises(NotFound, match="factor set 'no-such-set' is neither stored nor built in"):
         create_run(admin, PARK, replace(REQUEST, factor_set="no-such-set"))
     with pytest.raises(NotFound, match="park 'NOPE' does not exist"):
         list_runs(admin, "NOPE")
