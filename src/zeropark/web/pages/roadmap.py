@@ -37,6 +37,8 @@ def lmdi_page(
         result = roadmap.lmdi(page.scope, page.park.id, y0, y1, by=by)
     except (roadmap.SameYear, NotFound, DataError) as exc:
         status = 404 if isinstance(exc, NotFound) else 422 if isinstance(exc, DataError) else 400
+        if year_from is None and year_to is None:
+            status = 200  # the default view of a park with fewer than two accounted years: a guide
         return page.render(
             "roadmap_lmdi.html",
             "roadmap",
