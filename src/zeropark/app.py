@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from zeropark.api import app as api
 from zeropark.api.caching import ApiCaches
+from zeropark.serving.jobs import Jobs
 from zeropark.serving.sessions import SessionCaches
 from zeropark.settings import Settings, get_settings
 from zeropark.store.db import make_engine
@@ -45,6 +46,7 @@ def create_app(engine: Engine | None = None, *, settings: Settings | None = None
     app.state.secret_key = settings.secret_key
     app.state.caches = ApiCaches()
     app.state.sessions = SessionCaches()
+    app.state.jobs = Jobs()
     api.install(app)
     app.include_router(api.api_router())
     app.include_router(pages.router)

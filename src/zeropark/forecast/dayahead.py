@@ -30,7 +30,7 @@ from zeropark.forecast.backtest import (
     seasonal_naive_day,
 )
 from zeropark.forecast.load import LoadModelParams, day_index, forecast_load_day, load_forecaster
-from zeropark.forecast.metrics import accuracy
+from zeropark.forecast.metrics import INTERVAL_COVERAGE, accuracy, empirical_interval
 from zeropark.forecast.pv import PvSite, forecast_pv_day
 
 #: PV hours whose metered energy is below this share of the capacity [kWh per kWp] are left out
@@ -51,6 +51,10 @@ class DayAhead:
         The 24 hours of ``day`` [kWh]: the model's forecast and the seasonal-naive baseline.
     actual_kwh : ndarray | None
         The metered hours of ``day`` [kWh] when all 24 are stored, else None.
+    lower_kwh, upper_kwh : ndarray | None
+        The prediction interval of the forecast [kWh] (central :data:`INTERVAL_COVERAGE`, from
+        the backtest's errors hour by hour, :func:`~zeropark.forecast.metrics.empirical_interval`);
+        None without a backtest of enough days.
     params : dict
         What the forecast was made with (day, windows, model settings or PV site).
     metrics : dict
@@ -66,13 +70,17 @@ class DayAhead:
     backtest: BacktestResult | None
     params: dict[str, Any]
     metrics: dict[str, Any]
+    lower_kwh: np.ndarray | None = None
+    upper_kwh: np.ndarray | None = None
 
     def series(self) -> dict[str, Any]:
-        """The day's series as stored with a run (forecast, baseline, actual from the first hour)."""
+        """The day's series as stored with a run (forecast, interval, baseline, actual; from hour 0)."""
         return {
             "start_local": str(self.index_local[0]),
             "step_h": 1,
             "forecast_kwh": self.forecast_kwh,
+            "lower_kwh": self.lower_kwh,
+            "upper_kwh": self.upper_kwh,
             "baseline_kwh": self.baseline_kwh,
             "actual_kwh": self.actual_kwh,
         }
@@ -166,6 +174,11 @@ def _assemble(
             ).to_dict()
         except ValueError:
             metrics["day"] = None
+    band = (
+        empirical_interval(forecast_kwh, [d.actual_kwh for d in bt.days], [d.forecast_kwh for d in bt.days])
+        if bt is not None
+        else None
+    )
     params: dict[str, Any] = {
         "date": day.isoformat(),
         "backtest_days": backtest_days,
@@ -177,9 +190,26 @@ def _assemble(
         "history_last_complete_day": scored.last_full.isoformat(),
         "baseline": f"seasonal-naive m={season_h} h",
         "timezone_index": "local hour starts",
+        "interval": None
+        if band is None
+        else {
+            "coverage": INTERVAL_COVERAGE,
+            "method": "empirical quantiles of the backtest errors by hour of day (FPP3 §5.5)",
+            "n_days": len(bt.days) if bt else 0,
+        },
     } | model_params
     return DayAhead(
-        day, model, scored.index_local, forecast_kwh, baseline, scored.actual_kwh, bt, params, metrics
+        day,
+        model,
+        scored.index_local,
+        forecast_kwh,
+        baseline,
+        scored.actual_kwh,
+        bt,
+        params,
+        metrics,
+        None if band is None else band[0],
+        None if band is None else band[1],
     )
 
 
