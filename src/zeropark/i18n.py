@@ -8,6 +8,7 @@ query parameter, then the ``lang`` cookie, defaulting to Chinese (``zh``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Final
 
@@ -488,6 +489,82 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "job_open_result": ("查看结果", "Open the result"),
     "job_missing": ("找不到该任务（可能已过期）。", "No such job (it may have expired)."),
     "form_invalid": ("请检查表单：", "Please check the form:"),
+    "menu": ("菜单", "Menu"),
+    "download_template_hint": (
+        "企业能源消费与碳排放数据填报表（.xlsx），填好后在此上传。",
+        "The enterprise energy and carbon workbook (.xlsx); fill it in and upload it here.",
+    ),
+    "imported_by": ("导入人", "Imported by"),
+    "rejected_rows": ("被拒收的行", "Rejected rows"),
+    "no_rejected_rows": ("没有被拒收的行。", "No row was rejected."),
+    "import_kind_enterprise_workbook": ("企业填报工作簿", "Enterprise workbook"),
+    "login_device": (
+        "设备账号仅用于上传计量数据，不能登录网页。",
+        "Device accounts only send meter readings; they cannot log in to the web pages.",
+    ),
+    "report_kind_pdf": ("PDF 报告", "PDF report"),
+    "report_kind_xlsx": ("Excel 清单", "Excel inventory"),
+    # --- workspace: codes shown on pages (direction, flow, gap kind, reason, factor, import) ----
+    "direction_import": ("购入", "import"),
+    "direction_export": ("外送", "export"),
+    "direction_consumption": ("消费", "consumption"),
+    "direction_generation": ("发电", "generation"),
+    "flow_combustion": ("化石燃料燃烧", "combustion"),
+    "flow_feedstock": ("用作原料", "feedstock"),
+    "flow_process": ("工业生产过程", "process"),
+    "flow_purchased": ("外购", "purchased"),
+    "flow_exported": ("外送", "exported"),
+    "flow_generated": ("园区自发电", "generated on site"),
+    "flow_internal_purchase": ("园区内部转供", "internal purchase"),
+    "flow_consumed": ("消费", "consumed"),
+    "flow_international_bunker": ("国际航空航海", "international bunker"),
+    "gap_park_vs_parties": ("园区与各主体核对差额", "Park vs parties"),
+    "gap_meter_balance": ("表计平衡差", "Meter balance"),
+    "gap_claim_duplicate": ("绿电重复申报", "Duplicate green-power claim"),
+    "gap_claim_period": ("绿电期间不符", "Green-power claim period"),
+    "gap_claim_other_year": ("绿电不属本年度", "Green-power claim of another year"),
+    "gap_claim_onsite_double": ("自发绿电重复计入", "On-site green power counted twice"),
+    "gap_claim_capped": ("绿电超出用电量部分未计", "Green power above consumption capped"),
+    "gap_transfer_mismatch": ("内部转供不一致", "Internal transfer mismatch"),
+    "gap_incomplete_data": ("数据不完整", "Incomplete data"),
+    "reason_unknown_meter": ("未知表计", "Unknown meter"),
+    "reason_forbidden_meter": ("无权写入的表计", "Meter not allowed"),
+    "reason_malformed": ("格式错误", "Malformed"),
+    "reason_nan": ("非数值", "Not a number"),
+    "reason_future_ts": ("时间在未来", "Time in the future"),
+    "reason_unit": ("单位不符", "Wrong unit"),
+    "reason_rejected": ("已拒收", "Rejected"),
+    "factor_kind_standard_coal": ("折标准煤系数", "Standard coal"),
+    "factor_kind_fuel": ("燃料参数", "Fuel"),
+    "factor_kind_grid_electricity": ("电力排放因子", "Grid electricity"),
+    "factor_kind_heat": ("热力排放因子", "Heat"),
+    "factor_kind_gwp": ("全球增温潜势", "GWP"),
+    "factor_kind_process": ("工业过程排放因子", "Process"),
+    "factor_kind_conversion": ("换算系数", "Conversion"),
+    "factor_calcite": ("方解石", "calcite"),
+    "factor_clinker": ("熟料", "clinker"),
+    "factor_dolomite": ("白云石", "dolomite"),
+    "factor_dolomite_pure": ("白云石（纯）", "dolomite (pure)"),
+    "factor_heat": ("热力", "heat"),
+    "factor_limestone": ("石灰石", "limestone"),
+    "factor_magnesite": ("菱镁矿", "magnesite"),
+    "factor_natural_gas/oilfield": ("油田天然气", "natural gas (oil field)"),
+    "factor_CH4_fossil": ("CH4（化石来源）", "CH4 (fossil)"),
+    "import_kind_readings": ("计量数据", "Meter readings"),
+    "import_kind_workbook": ("企业填报工作簿", "Enterprise workbook"),
+    "import_status_stored": ("已入库", "Stored"),
+    "import_status_partial": ("部分入库", "Partly stored"),
+    "import_status_rejected": ("全部拒收", "Rejected"),
+    "unit_actual/limit": ("实际值/限额值", "actual/limit"),
+    "unit_share": ("比例", "share"),
+    "input_product_energy_intensity": ("各产品单位能耗及限额", "product energy intensities and limits"),
+    "input_hourly_load_kwh": ("逐时用电负荷", "hourly load"),
+    "input_energy_tce": ("综合能源消费量", "energy consumption"),
+    "input_value_added_10k_cny": ("工业增加值", "value added"),
+    "input_total_tco2e": ("碳排放总量", "total emissions"),
+    "rejected_value": ("拒收值", "Rejected"),
+    "kept_value": ("保留值", "Kept"),
+    "reading_time": ("时间", "Time"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.
@@ -536,6 +613,18 @@ def translate(key: str, lang: str, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+def code_label(prefix: str, code: object, lang: str) -> str:
+    """The label of a stored code (``direction`` + ``import`` → 购入), else the code itself.
+
+    Codes are values of the project's enums and keys of data (directions, flows, gap kinds,
+    quarantine reasons, factor kinds and names, import kinds and statuses); their labels are
+    catalogue keys ``<prefix>_<code>``.
+    """
+    text = "" if code is None else str(code)
+    key = f"{prefix}_{text}"
+    return translate(key, lang) if key in MESSAGES or key in CATEGORY_LABELS else text
+
+
 def translator(lang: str) -> Callable[..., str]:
     """A ``t(key, **params)`` function bound to ``lang`` for templates."""
 
@@ -574,3 +663,37 @@ def carrier_label(carrier: str, lang: str) -> str:
     except ValueError:
         return carrier
     return CARRIER_LABEL_ZH[c] if lang != "en" else c.value.replace("_", " ")
+
+
+def factor_label(key: str, lang: str) -> str:
+    """因子名称: a factor's key as a label (a carrier's name, a process material, a gas formula)."""
+    try:
+        Carrier(key)
+    except ValueError:
+        return code_label("factor", key, lang)
+    return carrier_label(key, lang)
+
+
+#: Snake-case words inside a free text (the names of missing inputs of an indicator).
+_CODE_WORD = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+
+
+def input_label(text: str, lang: str) -> str:
+    """A free text naming inputs (``value_added_10k_cny of E01``) with each known input labelled."""
+    return _CODE_WORD.sub(lambda m: code_label("input", m.group(0), lang), text)
+
+
+def rejection_label(message: str, lang: str) -> str:
+    """A rejected row's message with its reason labelled (``unknown_meter: …`` → ``未知表计：…``)."""
+
+    def label(m: re.Match[str]) -> str:
+        key = f"reason_{m.group(1)}"
+        if key not in MESSAGES:
+            return m.group(0)
+        return translate(key, lang) + ("：" if lang != "en" else ": ")
+
+    return _REASON.sub(label, str(message))
+
+
+#: A quarantine reason code followed by its explanation (``unknown_meter: meter 'X' …``).
+_REASON = re.compile(r"(?<![\w-])([a-z][a-z_]*): ")

@@ -1,75 +1,32 @@
 """The daily workspace in a real browser: optimisation and forecasts started from their pages.
 
 One demo park (示例数据, 6 enterprises, 30 days so the load model has its 21 days of history
-before a backtest) is built and served once for the module. A park manager starts a dispatch run
-and a forecast from the pages, watches the progress bar and reads the result in Chinese; the
-figures on the page are the stored run's, read through the same service functions the command
-line uses. An enterprise user sees and makes only its own enterprise's forecast.
+before a backtest) is built and served once for the session (``e2e_park.workspace_fixture``).
+A park manager starts a dispatch run and a forecast from the pages, watches the progress bar
+and reads the result in Chinese; the figures on the page are the stored run's, read through the
+same service functions the command line uses. An enterprise user sees and makes only its own
+enterprise's forecast.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from e2e_park import (  # noqa: F401 - fixtures used by name
+    Workspace,
     artifacts_fixture,
     browser_fixture,
-    serve,
+    workspace_fixture,
 )
-from sqlalchemy import Engine
 
-from zeropark import demo
-from zeropark.accounting import AccountingOptions
 from zeropark.forecast.target import Target, TargetKind
-from zeropark.model import Method
-from zeropark.monitoring.rollups import rebuild_rollups
 from zeropark.services import forecasting, optimization
-from zeropark.services.inventory import account_year
-from zeropark.services.users import ensure_demo_users
-from zeropark.store.db import make_engine
-from zeropark.store.migrate import upgrade
-from zeropark.store.queries import users as user_queries
 from zeropark.store.scope import system_scope
 
 pytestmark = pytest.mark.browser
-
-#: 30 days: the load model needs 21 days of history before the first backtest day.
-WORKSPACE_SIZE = demo.with_size(demo.SMALL_SIZE, days=30)
-
-
-@dataclass(frozen=True)
-class Workspace:
-    url: str
-    engine: Engine
-    park_id: str
-    year: int
-    passwords: dict[str, str]
-    enterprise_id: str
-
-
-@pytest.fixture(scope="module", name="ws")
-def workspace_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    db = tmp_path_factory.mktemp("e2e-workspace") / "zeropark.db"
-    engine = make_engine(f"sqlite:///{db}")
-    upgrade(engine)
-    park = demo.generate(size=WORKSPACE_SIZE)
-    demo.write_demo(engine, park)
-    rebuild_rollups(engine)
-    scope = system_scope(engine, "e2e")
-    for method in (Method.NATIONAL, Method.GHG):
-        account_year(scope, park.park.id, park.year, AccountingOptions(method=method), "CN-park-2025")
-    users = ensure_demo_users(engine, park.park.id)
-    passwords = {u: p for u, p, _ in users}
-    ent = next(u.enterprise_id for u in user_queries.users(scope) if u.username == "demo-enterprise")
-    assert ent is not None
-    with serve(engine) as url:
-        yield Workspace(url, engine, park.park.id, park.year, passwords, ent)
-    engine.dispose()
 
 
 class Watched:
@@ -228,4 +185,46 @@ def test_enterprise_user_sees_and_makes_only_its_own_forecast(browser: Any, ws: 
             break
         page.wait_for_timeout(500)
     assert "enterprise user may forecast only its own enterprise" in state
+    page.context.close()
+
+
+def test_small_things_users_hit(browser: Any, ws: Workspace, artifacts: Path) -> None:
+    """New-user form starts on the enterprise role; the import page offers the blank workbook and
+    opens a past import with its rejected rows; a verifier has no import page; sign-off is a button."""
+    import io
+
+    import openpyxl
+
+    w = login(browser, ws, "demo-admin")
+    w.page.click("[data-nav=users]")
+    assert w.page.locator("[data-user-create] select[name=role]").input_value() == "enterprise"
+    w.page.context.close()
+
+    w = login(browser, ws, "demo-manager")
+    page = w.page
+    page.click("[data-nav=import]")
+    with page.expect_download() as dl:
+        page.click("[data-template-download]")
+    assert dl.value.suggested_filename == "企业能源消费与碳排放数据填报表.xlsx"
+    wb = openpyxl.load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes()))
+    assert len(wb.sheetnames) >= 2
+    row = page.locator("[data-import-row]").first
+    row.locator("a").click()
+    page.wait_for_selector("[data-import-batch]")
+    assert page.locator("[data-import-status]").inner_text() == "全部拒收"
+    errors = page.locator("[data-import-errors] tbody tr")
+    assert errors.count() == 2 and "NO-SUCH-METER" in page.locator("[data-import-errors]").inner_text()
+    page.screenshot(path=str(artifacts / "workspace-import-batch.png"), full_page=True)
+    assert not w.errors, w.errors
+    page.context.close()
+
+    w = login(browser, ws, "demo-verifier")
+    page = w.page
+    assert page.locator(".sidenav [data-nav=import]").count() == 0
+    resp = page.goto(f"{ws.url}/import")
+    assert resp is not None and resp.status == 403
+    page.goto(f"{ws.url}/inventory")
+    button = page.locator("[data-sign-off-button]").first
+    # styled like every other button of the pages: the accent colour, not the browser's grey
+    assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(26, 127, 90)"
     page.context.close()

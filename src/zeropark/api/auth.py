@@ -143,7 +143,10 @@ def login_form(
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str | None, Form(max_length=500)] = None,
 ) -> RedirectResponse:
-    """The web login page's form post: 303 to ``next`` on success, back to ``/login?error=…`` else."""
+    """The web login page's form post: 303 to ``next`` on success, back to ``/login?error=…`` else.
+
+    A device account (ingest only) gets no web session: ``error=device``.
+    """
     target = safe_next(next)
     try:
         row = authenticate(engine, username, password, client_ip(request))
@@ -151,6 +154,8 @@ def login_form(
         return RedirectResponse(f"/login?error=locked&next={quote(target)}", status_code=303)
     except HTTPException:
         return RedirectResponse(f"/login?error=invalid&next={quote(target)}", status_code=303)
+    if row.role == Role.DEVICE:  # ingest-only accounts have no web session (they post readings)
+        return RedirectResponse(f"/login?error=device&next={quote(target)}", status_code=303)
     response = RedirectResponse(target, status_code=303)
     start_session(request, response, row)
     return response

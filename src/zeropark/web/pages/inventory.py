@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zeropark.accounting import CONSUMER_BASIS_EN, CONSUMER_BASIS_ZH, AccountingOptions, LineItem
 from zeropark.errors import AccountingError, DataError, NotFound, PermissionDenied, RunFrozen
+from zeropark.i18n import carrier_label
 from zeropark.model import Method
 from zeropark.services import inventory as service
 from zeropark.services.inventory import RunView
@@ -183,11 +184,8 @@ def _evidence_rows(page: Page, item: LineItem) -> list[EvidenceRow]:
         if e.kind is EvidenceKind.METER:
             q = f"?month={month}" if month else ""
             m = e.row
-            rows.append(
-                EvidenceRow(
-                    "meter", e.id, m.name or e.id, f"/meters/{e.id}/readings{q}", f"{m.carrier} · {m.unit}"
-                )
-            )
+            detail = f"{carrier_label(m.carrier, page.lang)} · {m.unit}"
+            rows.append(EvidenceRow("meter", e.id, m.name or e.id, f"/meters/{e.id}/readings{q}", detail))
         elif e.kind is EvidenceKind.ACTIVITY_RECORD:
             r = e.row
             detail = f"{r.quantity:,.3f} {r.unit} · {r.period_start}–{r.period_end}"
