@@ -490,6 +490,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "job_missing": ("找不到该任务（可能已过期）。", "No such job (it may have expired)."),
     "form_invalid": ("请检查表单：", "Please check the form:"),
     "menu": ("菜单", "Menu"),
+    "whole_year": ("全年", "Whole year"),
     "download_template_hint": (
         "企业能源消费与碳排放数据填报表（.xlsx），填好后在此上传。",
         "The enterprise energy and carbon workbook (.xlsx); fill it in and upload it here.",

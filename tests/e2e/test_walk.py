@@ -7,7 +7,8 @@ parameters (an enterprise, a meter, a line item — ids from the demo data). A p
 is walked without touching this file. Each page is loaded in Chinese at 1440 px and at 390 px (a
 phone) in one browser; its screenshot goes to ``test-artifacts/walk/``. A page fails on
 
-- a raw key in its visible text: a ``snake_case`` token (``incomplete_data``), an English
+- a raw key in its visible text or drawn in a chart (series, axes, legend, categories): a
+  ``snake_case`` token (``incomplete_data``), an English
   phrase in brackets (``(actual/limit)``), or a value of one of the project's enums or a
   catalogue key shown as a label (a short text without Chinese: ``electricity``, ``import``) —
   code (``<code>``, ``.mono``) and text marked ``translate="no"`` (names, citations) are left out;
@@ -97,6 +98,30 @@ TEXT_JS = """() => {
   document.querySelectorAll('input[placeholder],[title]').forEach(el => {
     if (skip(el)) return;
     out.push((el.getAttribute('placeholder') || '') + ' ' + (el.getAttribute('title') || ''));
+  });
+  return out;
+}"""
+
+#: The words drawn inside the charts (canvas): names of series, axes, legend entries, categories
+#: and data items of every ECharts instance on the page (JS run in the page).
+CHART_TEXT_JS = """() => {
+  if (typeof echarts === 'undefined') return [];
+  const out = [];
+  const add = v => { if (typeof v === 'string' && v.trim()) out.push(v.trim()); };
+  document.querySelectorAll('[data-chart]').forEach(node => {
+    const chart = echarts.getInstanceByDom(node);
+    if (!chart) return;
+    const o = chart.getOption();
+    (o.series || []).forEach(s => {
+      add(s.name);
+      (s.data || []).forEach(d => { if (d && typeof d === 'object' && !Array.isArray(d)) add(d.name); });
+      (s.nodes || []).forEach(n => add(n && n.name));
+    });
+    ['xAxis', 'yAxis'].forEach(k => (o[k] || []).forEach(a => {
+      add(a.name); (a.data || []).forEach(v => add(typeof v === 'object' && v ? v.value : v));
+    }));
+    (o.legend || []).forEach(l => (l.data || []).forEach(v => add(typeof v === 'object' && v ? v.name : v)));
+    (o.title || []).forEach(t => add(t.text));
   });
   return out;
 }"""
@@ -228,6 +253,9 @@ class Walk:
         keys = raw_keys(self.page.evaluate(TEXT_JS))
         if keys:
             self.problems.append(f"{where}: untranslated {keys}")
+        in_charts = raw_keys(self.page.evaluate(CHART_TEXT_JS))
+        if in_charts:
+            self.problems.append(f"{where}: untranslated in a chart {in_charts}")
         over = self.page.evaluate(OVERFLOW_JS)
         if over:
             self.problems.append(f"{where}: overflows {over}")

@@ -228,3 +228,28 @@ def test_small_things_users_hit(browser: Any, ws: Workspace, artifacts: Path) ->
     # styled like every other button of the pages: the accent colour, not the browser's grey
     assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(26, 127, 90)"
     page.context.close()
+
+
+def test_manager_sizes_pv_and_storage_from_the_page(browser: Any, ws: Workspace) -> None:
+    """容量配置: a sizing run with room for new PV and storage shows the sizes the solver chose."""
+    w = login(browser, ws, "demo-manager")
+    page = w.page
+    page.click("[data-nav=optimize]")
+    form = page.locator("[data-optimize-form]")
+    form.locator("select[name=mode]").select_option("size")
+    form.locator("input[name=pv_max_kw]").fill("5000")
+    form.locator("input[name=battery_max_kwh]").fill("4000")
+    form.locator("[data-start-run]").click()
+    page.wait_for_url("**/optimize?run=*", timeout=120_000)
+    page.wait_for_selector("[data-opt-result]")
+    run_id = int(page.url.split("run=")[1].split("&")[0])
+    stored = optimization.get_run(system_scope(ws.engine, "cli"), run_id)
+    assert stored.mode == "size" and stored.params["scenario"]["pv_max_kw"] == 5000.0
+    assert page.locator("[data-run-state]").inner_text() == "最优解"
+    sizes = stored.result["sizes"]
+    table = page.locator("[data-opt-sizes]").inner_text()
+    for key, size in sizes.items():
+        assert f"{size['added']:,.1f}" in table, key
+    assert "光伏" in table and "储能容量" in table and "battery_energy" not in table
+    assert not w.errors, w.errors
+    page.context.close()

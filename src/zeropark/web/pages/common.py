@@ -62,6 +62,8 @@ def label_maker(page: Page, names: Mapping[str, str]) -> Label:
             return t(f"scope_{key}")
         if dimension == "source":
             return t(key) if key else "—"
+        if dimension == "month" and key == "year":  # activity booked for the whole year
+            return t("whole_year")
         return key
 
     return label
