@@ -56,6 +56,17 @@ NOT_LINKED = {
 #: Lower-case words that may stand alone in the Chinese pages (units and product names).
 #: Further samples of a route with parameters read for their links.
 PROBES = 12
+#: Views of one page selected by query (tabs) visited at the wide width.
+VARIANTS = 6
+#: Query parameters that do not select another view of a page.
+NOT_A_VIEW = {"year", "page", "lang", "park", "run"}
+
+
+def _view_key(query: str) -> str:
+    """The view a query selects (``by=carrier``), without the parameters that keep the view."""
+    pairs = sorted(p for p in query.split("&") if p and p.split("=")[0] not in NOT_A_VIEW)
+    return "&".join(pairs)
+
 
 ALLOWED_WORDS = {"zeropark", "kwh", "kw", "tce", "mwh", "gj", "tco2", "tco2e", "kgce", "nrmse"}
 
@@ -243,7 +254,7 @@ class Walk:
         if not self.is_page(url):
             self.not_pages.add(route.path)
             return []
-        self.visited[route.path] = path_and_query
+        self.visited.setdefault(route.path, path_and_query)
         self.errors.clear()
         self.page.goto(url)
         self.page.wait_for_load_state("load")
@@ -267,7 +278,9 @@ class Walk:
             path=str(self.shots / f"{self.username}-{self.width}-{slug}.png"), full_page=True
         )
         hrefs: list[str] = self.page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
-        return [h for h in hrefs if h.startswith(self.ws.url)]
+        return [
+            urlsplit(h)._replace(scheme="", netloc="").geturl() for h in hrefs if h.startswith(self.ws.url)
+        ]
 
     def probe(self, path: str) -> list[str]:
         """The links of a further sample of a route already visited (read, not rendered)."""
@@ -281,10 +294,13 @@ class Walk:
 
         Further samples of a route with parameters (up to :data:`PROBES`) are read for their
         links only, so a page that only some rows link to (an activity record behind one line
-        item) is found too.
+        item) is found too. At the wide width the views of a page that its links select by query
+        (tabs such as ``?by=carrier``, ``?kind=fuel``; up to :data:`VARIANTS` a page) are
+        visited as well.
         """
         queue = list(start)
         probes: dict[str, int] = {}
+        variants: dict[str, set[str]] = {}
         while queue:
             target = queue.pop(0)
             parts = urlsplit(target)
@@ -292,20 +308,27 @@ class Walk:
             if route is None or route.path in self.not_pages:
                 continue
             path = parts.path + (f"?{parts.query}" if parts.query and route.params else "")
-            if route.path in self.visited:
+            view = _view_key(parts.query)
+            if route.path in self.visited and not route.params and view:
+                seen = variants.setdefault(route.path, set())
+                if self.width < 1000 or view in seen or len(seen) >= VARIANTS:
+                    continue
+                seen.add(view)
+                links = self.visit(f"{parts.path}?{parts.query}", route)
+            elif route.path in self.visited:
                 if not route.params or probes.get(route.path, 0) >= PROBES:
                     continue
                 probes[route.path] = probes.get(route.path, 0) + 1
                 links = self.probe(path)
             else:
-                links = [urlsplit(h)._replace(scheme="", netloc="").geturl() for h in self.visit(path, route)]
+                links = self.visit(path, route)
             for link in links:
                 lp = urlsplit(link)
                 if "lang=" in lp.query:  # the language switch: the walk stays in Chinese
                     continue
                 linked = _route_of(lp.path)
                 if linked is not None and linked.path not in self.not_pages:
-                    if linked.path not in self.visited or linked.params:
+                    if linked.path not in self.visited or linked.params or _view_key(lp.query):
                         queue.append(lp.path + (f"?{lp.query}" if lp.query else ""))
 
 
