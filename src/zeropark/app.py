@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from zeropark.api import app as api
 from zeropark.api.caching import ApiCaches
 from zeropark.serving.headers import SecurityHeaders, security_headers
+from zeropark.serving.jobs import Jobs
 from zeropark.serving.sessions import SessionCaches
 from zeropark.settings import Settings, get_settings
 from zeropark.store.db import make_engine
@@ -47,6 +48,7 @@ def create_app(engine: Engine | None = None, *, settings: Settings | None = None
     app.state.secret_key = settings.secret_key
     app.state.caches = ApiCaches()
     app.state.sessions = SessionCaches()
+    app.state.jobs = Jobs()
     api.install(app)
     app.add_middleware(SecurityHeaders, docs_path=api.OPENAPI["docs_url"])
 

@@ -24,7 +24,11 @@ MISSING = "—"
 
 
 def num(value: Any, decimals: int = 1) -> str:
-    """``12345.678`` → ``12,345.7``; None/NaN → ``—``."""
+    """``12345.678`` → ``12,345.7``; None/NaN → ``—``; −0.0 → ``0.0``.
+
+    >>> num(12345.678), num(-0.0, 2), num(-0.001, 2), num(-1.25, 1), num(None)
+    ('12,345.7', '0.00', '0.00', '-1.2', '—')
+    """
     if value is None:
         return MISSING
     try:
@@ -33,7 +37,8 @@ def num(value: Any, decimals: int = 1) -> str:
         return str(value)
     if v != v:  # NaN
         return MISSING
-    return f"{v:,.{decimals}f}"
+    # rounded first and + 0.0: a value that rounds to zero (−0.0 export revenue) prints without a sign
+    return f"{round(v, decimals) + 0.0:,.{decimals}f}"
 
 
 #: Most significant digits a float carries reliably (IEEE 754 double: 15).

@@ -8,6 +8,7 @@ query parameter, then the ``lang`` cookie, defaulting to Chinese (``zh``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Final
 
@@ -348,7 +349,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     # monitoring: tree, meter page, energy flows, alarm rules and channels, big screen
     "flow_converter": ("热电联产 · {name}", "CHP converter · {name}"),
     "flow_grid": ("电网购入", "Grid import"),
-    "flow_purchased": ("外购{carrier}", "Purchased {carrier}"),
+    "flow_purchased_carrier": ("外购{carrier}", "Purchased {carrier}"),
     "flow_storage": ("储能放电", "Storage discharge"),
     "flow_export": ("外送", "Export"),
     "flow_others": ("其他 {n} 家用户（{carrier}）", "{n} other consumers ({carrier})"),
@@ -556,24 +557,24 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "run_statement": ("核算口径说明（选项与所用因子）", "Statement of the basis (options and factors used)"),
     "run_notices": ("请注意", "Please note"),
     # --- quarantine reasons (隔离原因): ``qr_`` + zeropark.ingest.validate.Reason value ---
-    "qr_unknown_meter": (
+    "reason_unknown_meter": (
         "未登记的计量器具（或不在主题所指园区）",
         "Meter not registered (or not in the topic's park)",
     ),
-    "qr_forbidden_meter": ("网关无权写入该计量器具", "Gateway may not write this meter"),
-    "qr_malformed": (
+    "reason_forbidden_meter": ("网关无权写入该计量器具", "Gateway may not write this meter"),
+    "reason_malformed": (
         "格式错误（非 JSON、缺少字段或无法解析）",
         "Malformed (not JSON, missing or unparsable field)",
     ),
-    "qr_nan": ("数值为 NaN 或无穷大", "Value is NaN or infinite"),
-    "qr_future_ts": ("时间超前接收时间 5 分钟以上", "Timestamp more than 5 min after receipt"),
-    "qr_early_ts": (
+    "reason_nan": ("数值为 NaN 或无穷大", "Value is NaN or infinite"),
+    "reason_future_ts": ("时间超前接收时间 5 分钟以上", "Timestamp more than 5 min after receipt"),
+    "reason_early_ts": (
         "时间早于最早允许时间（设备时钟复位？）",
         "Timestamp before the earliest accepted (clock reset?)",
     ),
-    "qr_unit": ("单位无法换算", "Unit does not convert"),
-    "qr_bad_topic": ("MQTT 主题格式不符", "MQTT topic of the wrong shape"),
-    "qr_store_refused": ("数据库拒绝该记录", "The database refused the record"),
+    "reason_unit": ("单位无法换算", "Unit does not convert"),
+    "reason_bad_topic": ("MQTT 主题格式不符", "MQTT topic of the wrong shape"),
+    "reason_store_refused": ("数据库拒绝该记录", "The database refused the record"),
     # roadmap: explaining change (LMDI, Tapio, carbon productivity)
     "lmdi_title": ("碳排放变化归因（LMDI）", "Explaining the change in CO2 (LMDI)"),
     "lmdi_effect_activity": ("规模效应 (tCO2)", "Activity effect (tCO2)"),
@@ -613,6 +614,226 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "lmdi_decoupling": ("脱钩状态", "Decoupling state"),
     "lmdi_show": ("计算", "Compute"),
     "nav_roadmap": ("路线图", "Roadmap"),
+    # --- workspace: optimisation and forecast pages, background jobs -------------------------
+    "nav_forecast": ("负荷预测", "Forecasts"),
+    "opt_run": ("运行", "Run"),
+    "opt_new_run": ("新建优化运行", "New optimisation run"),
+    "opt_mode": ("优化类型", "Kind"),
+    "opt_mode_dispatch": ("经济调度", "Dispatch"),
+    "opt_mode_size": ("容量配置", "Sizing"),
+    "opt_mode_demand_response": ("需求响应", "Demand response"),
+    "opt_start": ("起始日期", "First day"),
+    "opt_days": ("天数", "Days"),
+    "opt_source": ("负荷曲线来源", "Load profiles from"),
+    "opt_source_history": ("园区计量历史", "The park's metered history"),
+    "opt_source_forecast": ("日前预测", "Day-ahead forecast"),
+    "opt_battery_kw": ("现有储能功率 (kW)", "Existing battery power (kW)"),
+    "opt_battery_kwh": ("现有储能容量 (kWh)", "Existing battery energy (kWh)"),
+    "opt_pv_max_kw": ("新增光伏上限 (kW)", "New PV at most (kW)"),
+    "opt_battery_max_kwh": ("新增储能上限 (kWh)", "New battery at most (kWh)"),
+    "opt_start_run": ("开始优化", "Start"),
+    "opt_size_note": (
+        "容量配置时，新增光伏和储能的上限大于 0 才会被优化；投资按年化成本折算到所选天数。",
+        "In sizing, new PV and storage are optimised only when their upper limit is above 0; "
+        "investment is annualised and scaled to the chosen days.",
+    ),
+    "opt_no_run": (
+        "尚无优化运行。填写上方表单开始一次经济调度或容量配置。",
+        "No optimisation run yet. Fill in the form above to start a dispatch or sizing run.",
+    ),
+    "opt_status_optimal": ("最优解", "Optimal"),
+    "opt_status_infeasible": ("无可行解", "Infeasible"),
+    "opt_status_time_limit": ("达到时间上限（可行解）", "Time limit (feasible)"),
+    "opt_status_feasible": ("可行解", "Feasible"),
+    "opt_objective": ("总成本 (元)", "Total cost (CNY)"),
+    "opt_emissions": ("碳排放 (tCO2)", "Emissions (tCO2)"),
+    "opt_core_indicator": ("单位能耗碳排放 (tCO2/tce)", "Emissions per energy (tCO2/tce)"),
+    "opt_clean_share": ("清洁能源占比 (%)", "Clean-energy share (%)"),
+    "opt_hourly_matching": ("逐时绿电匹配率 (%)", "Hourly matching (%)"),
+    "opt_tariff": ("电价", "Tariff"),
+    "opt_factor_set": ("因子集", "Factor set"),
+    "opt_horizon": ("优化时段", "Horizon"),
+    "opt_profiles": ("负荷曲线", "Profiles"),
+    "opt_profile_store": ("园区计量历史", "metered history"),
+    "opt_profile_forecast": ("日前预测", "day-ahead forecast"),
+    "opt_profile_file": ("文件", "file"),
+    "opt_solve_time": ("求解用时", "Solve time"),
+    "opt_costs": ("成本构成 (元)", "Cost breakdown (CNY)"),
+    "opt_storage": ("储能荷电状态 (kWh)", "Storage state of charge (kWh)"),
+    "opt_no_storage": ("本方案无储能。", "No storage in this scenario."),
+    "opt_sizes": ("新增容量", "Capacity added"),
+    "opt_asset": ("设备", "Asset"),
+    "opt_added": ("新增", "Added"),
+    "opt_annual_cost": ("年化成本 (元/年)", "Annualised cost (CNY/a)"),
+    "opt_runs": ("优化运行记录", "Optimisation runs"),
+    "opt_grid_import": ("电网购电 (kW)", "Grid import (kW)"),
+    "opt_grid_export": ("上网电量 (kW)", "Grid export (kW)"),
+    "opt_load": ("用电负荷 (kW)", "Electric load (kW)"),
+    "opt_price": ("分时电价 (元/kWh)", "TOU price (CNY/kWh)"),
+    "opt_heat_load": ("热负荷 (kW)", "Heat load (kW)"),
+    "opt_heat_purchase": ("外购热力 (kW)", "Purchased heat (kW)"),
+    "opt_curtailment": ("可中断负荷 (kW)", "Curtailed load (kW)"),
+    "opt_charge": ("充电 (kW)", "charge (kW)"),
+    "opt_discharge": ("放电 (kW)", "discharge (kW)"),
+    "opt_soc": ("荷电量 (kWh)", "state of charge (kWh)"),
+    "opt_electric": ("发电 (kW)", "power (kW)"),
+    "opt_heat": ("供热 (kW)", "heat (kW)"),
+    "unit_cny_per_kwh": ("元/kWh", "CNY/kWh"),
+    "asset_pv": ("光伏", "PV"),
+    "asset_wind": ("风电", "Wind"),
+    "asset_battery": ("储能", "Battery"),
+    "asset_battery_power": ("储能功率", "Battery power"),
+    "asset_battery_energy": ("储能容量", "Battery energy"),
+    "asset_thermal_storage": ("蓄热", "Thermal storage"),
+    "asset_thermal_storage_power": ("蓄热功率", "Thermal storage power"),
+    "asset_thermal_storage_energy": ("蓄热容量", "Thermal storage energy"),
+    "asset_chp": ("热电联产", "CHP"),
+    "asset_boiler": ("锅炉", "Boiler"),
+    "asset_heat_pump": ("热泵", "Heat pump"),
+    "asset_green": ("绿电合约", "Green power contract"),
+    "cost_grid_energy": ("电网电费", "Grid energy"),
+    "cost_export_revenue": ("上网收入", "Export revenue"),
+    "cost_demand_charge": ("需量电费", "Demand charge"),
+    "cost_green_premium": ("绿电溢价", "Green premium"),
+    "cost_gas": ("天然气费", "Natural gas"),
+    "cost_heat_purchase": ("外购热力费", "Purchased heat"),
+    "cost_load_curtailment": ("负荷中断补偿", "Load curtailment"),
+    "cost_capex_annualised": ("年化投资", "Annualised investment"),
+    "cost_carbon": ("碳成本", "Carbon cost"),
+    "cost_demand_response_incentive": ("需求响应补贴", "Demand-response incentive"),
+    "fc_new_run": ("新建日前预测", "New day-ahead forecast"),
+    "fc_target": ("预测对象", "Target"),
+    "fc_target_park": ("园区用电负荷", "Park electric load"),
+    "fc_target_pv": ("园区光伏发电", "Park PV generation"),
+    "fc_target_enterprise": ("{name} 用电负荷", "{name} electric load"),
+    "fc_target_meter": ("计量表 {name}", "Meter {name}"),
+    "fc_day": ("预测日", "Day"),
+    "fc_backtest_days": ("回测天数", "Backtest days"),
+    "fc_start_run": ("开始预测", "Start"),
+    "fc_note": (
+        "负荷：LightGBM（日历、节假日与滞后特征）；光伏：晴空模型 × 云量指数。"
+        "回测为滚动起点，与季节性朴素预测比较。",
+        "Load: LightGBM (calendar, holidays and lags); PV: clear sky × cloud index. The backtest uses "
+        "rolling origins and compares with the seasonal-naive forecast.",
+    ),
+    "fc_no_run": (
+        "尚无预测。填写上方表单开始一次日前预测。",
+        "No forecast yet. Fill in the form above to start one.",
+    ),
+    "fc_day_total": ("全天预测 (kWh)", "Day's forecast (kWh)"),
+    "fc_interval": ("预测区间 (kWh)", "Prediction interval (kWh)"),
+    "fc_interval_width": ("逐时预测区间平均宽度 (kWh)", "Mean hourly interval width (kWh)"),
+    "fc_interval_note": (
+        "P{lo}–P{hi} 分位数回归区间（按近期实测校准）",
+        "P{lo}–P{hi} quantile-regression interval (calibrated on recent metered days)",
+    ),
+    "fc_interval_covered": (
+        "回测实际覆盖率 {covered}%（{hours} 小时）",
+        "backtest coverage {covered}% ({hours} h)",
+    ),
+    "fc_no_interval": ("该预测无区间", "This forecast has no interval"),
+    "fc_backtest_mape": ("回测 MAPE (%)", "Backtest MAPE (%)"),
+    "fc_skill": ("相对基准技能分 (%)", "Skill vs baseline (%)"),
+    "fc_forecast": ("预测", "Forecast"),
+    "fc_baseline": ("季节性朴素基准", "Seasonal-naive baseline"),
+    "fc_actual": ("实测", "Metered"),
+    "fc_model": ("模型", "Model"),
+    "fc_model_lightgbm-calendar-lags": ("LightGBM（日历与滞后特征）", "LightGBM (calendar and lags)"),
+    "fc_model_pvlib-clearsky-x-cloud-index": ("晴空模型 × 云量指数", "Clear sky × cloud index"),
+    "fc_backtest": ("回测精度", "Backtest accuracy"),
+    "fc_backtest_span": (
+        "{first} 至 {last}，{days} 天，{hours} 小时",
+        "{first} to {last}, {days} days, {hours} hours",
+    ),
+    "fc_skipped": ("跳过 {day}", "Skipped {day}"),
+    "fc_no_backtest": ("本次预测未做回测。", "This forecast was not backtested."),
+    "fc_day_accuracy": ("{day} 与实测相比：", "{day} against the metered values:"),
+    "fc_hours": ("逐时预测 (kWh)", "Hourly forecast (kWh)"),
+    "fc_hour": ("时段", "Hour"),
+    "fc_runs": ("预测记录", "Forecast runs"),
+    "job_kind_optimization": ("优化运行", "Optimisation run"),
+    "job_kind_forecast": ("日前预测", "Day-ahead forecast"),
+    "job_stage_queued": ("排队中", "Queued"),
+    "job_stage_profiles": ("读取负荷曲线", "Reading the profiles"),
+    "job_stage_solve": ("求解中", "Solving"),
+    "job_stage_save": ("保存结果", "Saving"),
+    "job_stage_history": ("读取历史数据", "Reading the history"),
+    "job_stage_backtest": ("回测中", "Backtesting"),
+    "job_failed": ("运行失败：", "Failed:"),
+    "job_open_result": ("查看结果", "Open the result"),
+    "job_missing": ("找不到该任务（可能已过期）。", "No such job (it may have expired)."),
+    "form_invalid": ("请检查表单：", "Please check the form:"),
+    "menu": ("菜单", "Menu"),
+    "whole_year": ("全年", "Whole year"),
+    "download_template_hint": (
+        "企业能源消费与碳排放数据填报表（.xlsx），填好后在此上传。",
+        "The enterprise energy and carbon workbook (.xlsx); fill it in and upload it here.",
+    ),
+    "imported_by": ("导入人", "Imported by"),
+    "rejected_rows": ("被拒收的行", "Rejected rows"),
+    "no_rejected_rows": ("没有被拒收的行。", "No row was rejected."),
+    "import_kind_enterprise_workbook": ("企业填报工作簿", "Enterprise workbook"),
+    "login_device": (
+        "设备账号仅用于上传计量数据，不能登录网页。",
+        "Device accounts only send meter readings; they cannot log in to the web pages.",
+    ),
+    "report_kind_pdf": ("PDF 报告", "PDF report"),
+    "report_kind_xlsx": ("Excel 清单", "Excel inventory"),
+    # --- workspace: codes shown on pages (direction, flow, gap kind, reason, factor, import) ----
+    "direction_import": ("购入", "import"),
+    "direction_export": ("外送", "export"),
+    "direction_consumption": ("消费", "consumption"),
+    "direction_generation": ("发电", "generation"),
+    "flow_combustion": ("化石燃料燃烧", "combustion"),
+    "flow_feedstock": ("用作原料", "feedstock"),
+    "flow_process": ("工业生产过程", "process"),
+    "flow_purchased": ("外购", "purchased"),
+    "flow_exported": ("外送", "exported"),
+    "flow_generated": ("园区自发电", "generated on site"),
+    "flow_internal_purchase": ("园区内部转供", "internal purchase"),
+    "flow_consumed": ("消费", "consumed"),
+    "flow_international_bunker": ("国际航空航海", "international bunker"),
+    "gap_park_vs_parties": ("园区与各主体核对差额", "Park vs parties"),
+    "gap_meter_balance": ("表计平衡差", "Meter balance"),
+    "gap_claim_duplicate": ("绿电重复申报", "Duplicate green-power claim"),
+    "gap_claim_period": ("绿电期间不符", "Green-power claim period"),
+    "gap_claim_other_year": ("绿电不属本年度", "Green-power claim of another year"),
+    "gap_claim_onsite_double": ("自发绿电重复计入", "On-site green power counted twice"),
+    "gap_claim_capped": ("绿电超出用电量部分未计", "Green power above consumption capped"),
+    "gap_transfer_mismatch": ("内部转供不一致", "Internal transfer mismatch"),
+    "gap_incomplete_data": ("数据不完整", "Incomplete data"),
+    "reason_rejected": ("已拒收", "Rejected"),
+    "factor_kind_standard_coal": ("折标准煤系数", "Standard coal"),
+    "factor_kind_fuel": ("燃料参数", "Fuel"),
+    "factor_kind_grid_electricity": ("电力排放因子", "Grid electricity"),
+    "factor_kind_heat": ("热力排放因子", "Heat"),
+    "factor_kind_gwp": ("全球增温潜势", "GWP"),
+    "factor_kind_process": ("工业过程排放因子", "Process"),
+    "factor_kind_conversion": ("换算系数", "Conversion"),
+    "factor_calcite": ("方解石", "calcite"),
+    "factor_clinker": ("熟料", "clinker"),
+    "factor_dolomite": ("白云石", "dolomite"),
+    "factor_dolomite_pure": ("白云石（纯）", "dolomite (pure)"),
+    "factor_heat": ("热力", "heat"),
+    "factor_limestone": ("石灰石", "limestone"),
+    "factor_magnesite": ("菱镁矿", "magnesite"),
+    "factor_natural_gas/oilfield": ("油田天然气", "natural gas (oil field)"),
+    "factor_CH4_fossil": ("CH4（化石来源）", "CH4 (fossil)"),
+    "import_kind_readings": ("计量数据", "Meter readings"),
+    "import_kind_workbook": ("企业填报工作簿", "Enterprise workbook"),
+    "import_status_stored": ("已入库", "Stored"),
+    "import_status_partial": ("部分入库", "Partly stored"),
+    "import_status_rejected": ("全部拒收", "Rejected"),
+    "unit_actual/limit": ("实际值/限额值", "actual/limit"),
+    "unit_share": ("比例", "share"),
+    "input_product_energy_intensity": ("各产品单位能耗及限额", "product energy intensities and limits"),
+    "input_hourly_load_kwh": ("逐时用电负荷", "hourly load"),
+    "input_energy_tce": ("综合能源消费量", "energy consumption"),
+    "input_value_added_10k_cny": ("工业增加值", "value added"),
+    "input_total_tco2e": ("碳排放总量", "total emissions"),
+    "rejected_value": ("拒收值", "Rejected"),
+    "kept_value": ("保留值", "Kept"),
+    "reading_time": ("时间", "Time"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.
@@ -661,6 +882,18 @@ def translate(key: str, lang: str, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+def code_label(prefix: str, code: object, lang: str) -> str:
+    """The label of a stored code (``direction`` + ``import`` → 购入), else the code itself.
+
+    Codes are values of the project's enums and keys of data (directions, flows, gap kinds,
+    quarantine reasons, factor kinds and names, import kinds and statuses); their labels are
+    catalogue keys ``<prefix>_<code>``.
+    """
+    text = "" if code is None else str(code)
+    key = f"{prefix}_{text}"
+    return translate(key, lang) if key in MESSAGES or key in CATEGORY_LABELS else text
+
+
 def translator(lang: str) -> Callable[..., str]:
     """A ``t(key, **params)`` function bound to ``lang`` for templates."""
 
@@ -699,3 +932,37 @@ def carrier_label(carrier: str, lang: str) -> str:
     except ValueError:
         return carrier
     return CARRIER_LABEL_ZH[c] if lang != "en" else c.value.replace("_", " ")
+
+
+def factor_label(key: str, lang: str) -> str:
+    """因子名称: a factor's key as a label (a carrier's name, a process material, a gas formula)."""
+    try:
+        Carrier(key)
+    except ValueError:
+        return code_label("factor", key, lang)
+    return carrier_label(key, lang)
+
+
+#: Snake-case words inside a free text (the names of missing inputs of an indicator).
+_CODE_WORD = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+
+
+def input_label(text: str, lang: str) -> str:
+    """A free text naming inputs (``value_added_10k_cny of E01``) with each known input labelled."""
+    return _CODE_WORD.sub(lambda m: code_label("input", m.group(0), lang), text)
+
+
+def rejection_label(message: str, lang: str) -> str:
+    """A rejected row's message with its reason labelled (``unknown_meter: …`` → ``未知表计：…``)."""
+
+    def label(m: re.Match[str]) -> str:
+        key = f"reason_{m.group(1)}"
+        if key not in MESSAGES:
+            return m.group(0)
+        return translate(key, lang) + ("：" if lang != "en" else ": ")
+
+    return _REASON.sub(label, str(message))
+
+
+#: A quarantine reason code followed by its explanation (``unknown_meter: meter 'X' …``).
+_REASON = re.compile(r"(?<![\w-])([a-z][a-z_]*): ")

@@ -29,6 +29,7 @@ from enum import StrEnum
 from typing import Any
 
 from zeropark.accounting.inventory import Inventory
+from zeropark.accounting.options import CleanEnergyScope
 from zeropark.model import AccountingInput, IndicatorData, Method
 
 #: Energy-consumption bands of the core indicator [tce/year] (ACCOUNTING.md §1.1).
@@ -45,6 +46,12 @@ WATER_REUSE_MIN_PCT = 80.0
 
 _SOURCE_CORE = "发改环资〔2025〕910号 附件3; People's Daily 2025-08-26 (ACCOUNTING.md §1.1) [P]"
 _SOURCE_GUIDING = "发改环资〔2025〕910号 附件3 as reported (ACCOUNTING.md §1.1) [S]"
+
+#: Chinese names of the clean-energy scopes (清洁能源口径) in the indicator notes.
+CLEAN_SCOPE_ZH: dict[CleanEnergyScope, str] = {
+    CleanEnergyScope.NON_FOSSIL: "非化石能源",
+    CleanEnergyScope.NON_FOSSIL_AND_GAS: "非化石能源及天然气",
+}
 
 
 class IndicatorStatus(StrEnum):
@@ -432,7 +439,7 @@ def evaluate(inventory: Inventory, inputs: AccountingInput) -> IndicatorTable:
                 "≥",
                 _judge(value, CLEAN_ENERGY_MIN_PCT, "≥"),
                 (),
-                f"口径：{inventory.options.clean_energy_scope.value}（折标煤计）",
+                f"口径：{CLEAN_SCOPE_ZH[inventory.options.clean_energy_scope]}（折标煤计）",
                 f"scope: {inventory.options.clean_energy_scope.value} (tce basis)",
                 _SOURCE_GUIDING,
             )

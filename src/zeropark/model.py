@@ -158,6 +158,20 @@ class Flow(StrEnum):
     INTERNATIONAL_BUNKER = "international_bunker"
 
 
+#: Chinese labels for flows (how a quantity enters the books), for messages and pages.
+FLOW_LABEL_ZH: dict[Flow, str] = {
+    Flow.COMBUSTION: "化石燃料燃烧",
+    Flow.FEEDSTOCK: "用作原料",
+    Flow.PROCESS: "工业生产过程",
+    Flow.PURCHASED: "外购",
+    Flow.EXPORTED: "外送",
+    Flow.GENERATED: "园区自发电",
+    Flow.INTERNAL_PURCHASE: "园区内部转供",
+    Flow.CONSUMED: "消费",
+    Flow.INTERNATIONAL_BUNKER: "国际航空航海",
+}
+
+
 class ClaimKind(StrEnum):
     """绿电/绿证: the kind of green-power attribute instrument."""
 

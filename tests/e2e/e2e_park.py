@@ -31,12 +31,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, insert
 
 from zeropark import demo
 from zeropark.accounting import AccountingOptions
 from zeropark.demo.alarms import evaluate_demo_alarms, install_demo_alarm_rules
+from zeropark.forecast.target import Target, TargetKind
 from zeropark.model import (
     ActivityRecord,
     Carrier,
@@ -50,14 +52,20 @@ from zeropark.model import (
     Reading,
     Role,
 )
+from zeropark.monitoring.rollups import rebuild_rollups
+from zeropark.optimize.scenario import ScenarioParams
+from zeropark.optimize.system import Mode
+from zeropark.services import forecasting, optimization
+from zeropark.services.imports import import_readings
 from zeropark.services.inventory import account_year
-from zeropark.services.users import create_user
+from zeropark.services.users import create_user, ensure_demo_users
 from zeropark.store import repo
 from zeropark.store.db import make_engine, transaction
 from zeropark.store.migrate import upgrade
+from zeropark.store.queries import users as user_queries
 from zeropark.store.readings import write_readings
 from zeropark.store.schema import AlarmRow, RollupRow
-from zeropark.store.scope import system_scope
+from zeropark.store.scope import Principal, Scope, system_scope
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = "/usr/bin/chromium"
@@ -230,6 +238,11 @@ def build_fixture_park(engine: Engine) -> None:
             )
 
 
+#: What is started once per test run although several modules import its fixture (a second
+#: Playwright in the same process fails: "Sync API inside the asyncio loop").
+_ONCE: dict[str, Any] = {}
+
+
 @dataclass(frozen=True)
 class Server:
     """The running app."""
@@ -292,8 +305,6 @@ def server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
 @pytest.fixture(scope="session", name="demo_server")
 def demo_server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     """The demo generator's small park (6 enterprises, 14 days), rollups built, demo users made."""
-    from zeropark.monitoring.rollups import rebuild_rollups
-    from zeropark.services.users import ensure_demo_users
 
     db = tmp_path_factory.mktemp("e2e-demo") / "zeropark.db"
     engine = make_engine(f"sqlite:///{db}")
@@ -359,3 +370,81 @@ def artifacts_fixture() -> Path:
     """Directory for screenshots (gitignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+#: The workspace park: the small demo over 30 days (the load model needs 21 days of history
+#: before the first backtest day).
+WORKSPACE_SIZE = demo.with_size(demo.SMALL_SIZE, days=30)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The 30-day demo park served, with its demo users' passwords and seeded runs."""
+
+    url: str
+    engine: Engine
+    park_id: str
+    year: int
+    passwords: dict[str, str]
+    enterprise_id: str
+
+
+@pytest.fixture(scope="session", name="ws")
+def workspace_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    """The 30-day demo park, both inventories, demo users, and one run of each page's kind.
+
+    Seeded through the use cases the command line calls: a dispatch run with a 500 kW / 1 000 kWh
+    battery, a forecast of the park's load (6 backtest days, so it has an interval) and one of the
+    demo enterprise's load, and a readings import with two rejected rows, so every result page
+    has something to show. Built once per run even when several test modules import the fixture.
+    """
+    if "ws" in _ONCE:
+        yield _ONCE["ws"]
+        return
+    db = tmp_path_factory.mktemp("e2e-workspace") / "zeropark.db"
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)
+    park = demo.generate(size=WORKSPACE_SIZE)
+    demo.write_demo(engine, park)
+    rebuild_rollups(engine)
+    scope = system_scope(engine, "e2e")
+    park_id = park.park.id
+    for method in (Method.NATIONAL, Method.GHG):
+        account_year(scope, park_id, park.year, AccountingOptions(method=method), "CN-park-2025")
+    passwords = {u: p for u, p, _ in ensure_demo_users(engine, park_id)}
+    ent = next(u.enterprise_id for u in user_queries.users(scope) if u.username == "demo-enterprise")
+    assert ent is not None
+    optimization.create_run(
+        scope,
+        park_id,
+        optimization.RunRequest(
+            mode=Mode.DISPATCH,
+            profiles=optimization.MeteredHistory(park.year),
+            start_local=pd.Timestamp(f"{park.year}-01-29"),
+            hours=48,
+            scenario=ScenarioParams(battery_kw=500.0, battery_kwh=1000.0),
+        ),
+    )
+    last = date(park.year, 1, 30)
+    forecasting.run_forecast(
+        scope, park_id=park_id, target=Target(TargetKind.PARK), day=last, backtest_days=6
+    )
+    forecasting.run_forecast(
+        scope, park_id=park_id, target=Target(TargetKind.ENTERPRISE, ent), day=last, backtest_days=0
+    )
+    # an import with rejected rows, for the import history (unknown meter, a value that is no number)
+    bad = db.parent / "bad-readings.csv"
+    bad.write_text(
+        "meter_id,ts,value\nNO-SUCH-METER,2025-01-10 00:00,5\ndemo-park-EL-DIST,2025-01-10 00:15,abc\n",
+        encoding="utf-8",
+    )
+    manager = next(u for u in user_queries.users(scope) if u.username == "demo-manager")
+    as_manager = Principal(manager.id, manager.username, Role.PARK_MANAGER, park_id, None, via="session")
+    import_readings(Scope(user=as_manager, engine=engine, ip=None), bad)
+    with serve(engine) as url:
+        _ONCE["ws"] = Workspace(url, engine, park_id, park.year, passwords, ent)
+        try:
+            yield _ONCE["ws"]
+        finally:
+            _ONCE.pop("ws", None)
+    engine.dispose()

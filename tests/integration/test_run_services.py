@@ -94,7 +94,7 @@ RUNS = ["optimization_run", "forecast_run"]
     ("role", "park_id", "enterprise_id", "error", "denied"),
     [
         (Role.VERIFIER, PARK, None, PermissionDenied, RUNS),  # read-only
-        (Role.ENTERPRISE, PARK, ENT_A, PermissionDenied, RUNS),  # runs are park-level
+        (Role.ENTERPRISE, PARK, ENT_A, PermissionDenied, RUNS),  # park-level runs; its own forecast only
         (Role.PARK_MANAGER, OTHER_PARK, None, NotFound, ["park", "park"]),  # as if P1 did not exist
     ],
 )
@@ -124,10 +124,11 @@ def test_enterprise_users_may_not_read_park_level_runs(park: Engine) -> None:
     for read in (
         lambda: list_runs(ent, PARK),
         lambda: get_run(ent, run.id),
-        lambda: list_forecast_runs(ent, PARK),
     ):
         with pytest.raises(PermissionDenied, match="park-level"):
             read()
+    # forecasts: an enterprise user lists only its own enterprise's (none here), never the park's
+    assert list_forecast_runs(ent, PARK) == []
     other = scope_of(park, Role.PARK_MANAGER, OTHER_PARK)
     with pytest.raises(NotFound):
         get_run(other, run.id)

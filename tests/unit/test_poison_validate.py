@@ -96,6 +96,6 @@ def test_every_quarantine_reason_has_a_label_in_both_languages() -> None:
     from zeropark import i18n
 
     for reason in Reason:
-        zh = i18n.translate(f"qr_{reason.value}", "zh")
-        en = i18n.translate(f"qr_{reason.value}", "en")
-        assert zh != f"qr_{reason.value}" and en != zh, reason
+        zh = i18n.translate(f"reason_{reason.value}", "zh")
+        en = i18n.translate(f"reason_{reason.value}", "en")
+        assert zh != f"reason_{reason.value}" and en != zh, reason

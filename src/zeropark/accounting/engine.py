@@ -51,6 +51,8 @@ from zeropark.errors import DoubleClaim
 from zeropark.factors.factorset import FactorSet
 from zeropark.model import (
     CANONICAL_UNIT,
+    CARRIER_LABEL_ZH,
+    FLOW_LABEL_ZH,
     AccountingInput,
     Carrier,
     Flow,
@@ -281,8 +283,8 @@ def _completeness_gaps(book: Book) -> list[Gap]:
                 Gap(
                     GapKind.INCOMPLETE_DATA,
                     tuple(q.evidence) or (f"{who}/{q.carrier.value}/{q.month:%Y-%m}",),
-                    f"{q.month:%Y-%m} {who} {q.carrier.value}（{q.flow.value}）"
-                    f"数据完整率 {q.completeness:.1%}",
+                    f"{q.month:%Y-%m} {q.enterprise_id or '园区'} {CARRIER_LABEL_ZH[q.carrier]}"
+                    f"（{FLOW_LABEL_ZH[q.flow]}）数据完整率 {q.completeness:.1%}",
                     f"{q.month:%Y-%m} {who} {q.carrier.value} ({q.flow.value}) "
                     f"data completeness {q.completeness:.1%}",
                     q.completeness,

@@ -204,6 +204,7 @@ def login_form(
 
     The form must carry the token of this browser's login page (login CSRF); without it the
     credentials are not even checked (``error=expired``: load the page again).
+    A device account (ingest only) gets no web session: ``error=device``.
     """
     target = safe_next(next)
     if not login_form_ok(request, csrf_token):
@@ -214,6 +215,9 @@ def login_form(
         return RedirectResponse(f"/login?error=locked&next={quote(target)}", status_code=303)
     except logins.LoginFailed:
         return RedirectResponse(f"/login?error=invalid&next={quote(target)}", status_code=303)
+    if done.principal.role == Role.DEVICE:  # ingest-only accounts have no web session (they post readings)
+        logins.log_out(engine, done.session_key, done.principal, client_ip(request))
+        return RedirectResponse(f"/login?error=device&next={quote(target)}", status_code=303)
     response = RedirectResponse(target, status_code=303)
     start_session(request, response, done)
     return response

@@ -18,8 +18,9 @@ Temperature: the store has no weather series. The load model uses temperature on
 caller passes an hourly series (:func:`read_temperature_csv` of ``zeropark forecast --weather``);
 otherwise it runs on calendar and lags.
 
-Access (:mod:`zeropark.services.park_runs`): forecast runs are park-level — admin and park managers
-create them (audited ``create forecast_run``), verifiers read them, enterprise users are refused.
+Access (:mod:`zeropark.services.park_runs`): admin and park managers create forecast runs (audited
+``create forecast_run``), verifiers read them. An enterprise user sees and makes only the forecast of
+its own enterprise's load (target ``enterprise:<its id>``); every other run is refused to it (audited).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from zeropark.errors import DataError, NotFound, RowError, ValidationError
+from zeropark.errors import DataError, NotFound, PermissionDenied, RowError, ValidationError
 from zeropark.forecast.backtest import BacktestResult, Progress
 from zeropark.forecast.dayahead import (
     LOAD_MODEL,
@@ -56,7 +57,7 @@ from zeropark.optimize.profiles import Profiles
 from zeropark.services.park_runs import check_create, check_read, json_safe, require_park, utc, visible_rows
 from zeropark.store import audit, repo
 from zeropark.store.aggregate import load_accounting_input, meter_hourly
-from zeropark.store.db import get_detached, transaction
+from zeropark.store.db import get_detached, newest_detached, transaction
 from zeropark.store.schema import ForecastRunRow
 from zeropark.store.scope import Scope
 
@@ -97,6 +98,25 @@ class StoredForecast:
     params: dict[str, Any]
     metrics: dict[str, Any]
     series: dict[str, Any]
+
+
+def own_target(scope: Scope) -> Target | None:
+    """The one target an enterprise user may forecast and read: its own enterprise (else None)."""
+    if scope.is_enterprise and scope.enterprise_id:
+        return Target(TargetKind.ENTERPRISE, scope.enterprise_id)
+    return None
+
+
+def _refuse_other_target(scope: Scope, park_id: str, target: str, entity_id: str) -> None:
+    """Refuse an enterprise user any target but its own (audited ``denied``)."""
+    own = own_target(scope)
+    if own is not None and target != str(own):
+        scope.deny(ENTITY, entity_id, f"target {target} is not the enterprise's own ({own})")
+        raise PermissionDenied(
+            f"an enterprise user may forecast only its own enterprise ({own}), not {target}; "
+            "ask a park manager"
+        )
+    scope.check_park(park_id)
 
 
 def _stored(row: ForecastRunRow) -> StoredForecast:
@@ -284,7 +304,11 @@ def run_forecast(
     DataError
         Too little history to fit, or the history ends more than 7 days before ``day``.
     """
-    park = check_create(scope, park_id, ENTITY)
+    if own_target(scope) is not None:
+        _refuse_other_target(scope, park_id, str(target), f"new run of {park_id}")
+        park = require_park(scope.engine, park_id)
+    else:
+        park = check_create(scope, park_id, ENTITY)
     first = history_start(day, history_days=history_days, backtest_days=backtest_days)
     series = _series(scope.engine, park, target, first, day)
     label = f"{target} of park '{park_id}'"
@@ -379,7 +403,7 @@ def get_forecast_run(scope: Scope, run_id: int) -> StoredForecast:
     NotFound
         If there is no run ``run_id`` (or its park is outside the scope).
     PermissionDenied
-        For an enterprise user.
+        For an enterprise user, unless the run is its own enterprise's forecast.
     """
     row = get_detached(
         scope.engine,
@@ -387,7 +411,10 @@ def get_forecast_run(scope: Scope, run_id: int) -> StoredForecast:
         run_id,
         f"forecast run {run_id} not found; the runs are listed in table forecast_run",
     )
-    check_read(scope, row.park_id, ENTITY, str(run_id))
+    if own_target(scope) is not None:
+        _refuse_other_target(scope, row.park_id, row.target, str(run_id))
+    else:
+        check_read(scope, row.park_id, ENTITY, str(run_id))
     return _stored(row)
 
 
@@ -398,9 +425,17 @@ def list_forecast_runs(scope: Scope, park_id: str | None = None, limit: int = 50
     ------
     NotFound
         If ``park_id`` is outside the scope.
-    PermissionDenied
-        For an enterprise user.
+
+    An enterprise user gets the runs of its own enterprise's forecast only.
     """
+    own = own_target(scope)
+    if own is not None:
+        park = park_id or scope.park_id
+        if park is None:
+            return []
+        scope.check_park(park)
+        rows = newest_detached(scope.engine, ForecastRunRow, park, limit, ForecastRunRow.target == str(own))
+        return [_stored(r) for r in rows]
     return [_stored(r) for r in visible_rows(scope, ForecastRunRow, ENTITY, park_id, limit)]
 
 

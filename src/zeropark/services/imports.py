@@ -31,6 +31,7 @@ the import came through.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,7 +50,7 @@ from zeropark.ingest.register import is_register_file
 from zeropark.ingest.validate import earliest_instant
 from zeropark.ingest.workbook import ImportResult as WorkbookImport
 from zeropark.ingest.workbook import import_workbook as import_workbook_file
-from zeropark.ingest.workbook import is_enterprise_data_file, workbook_enterprise
+from zeropark.ingest.workbook import is_enterprise_data_file, workbook_enterprise, write_template
 from zeropark.model import Role
 from zeropark.services.ingestion import commit_hooks
 from zeropark.store import audit
@@ -181,6 +182,16 @@ class ImportPage:
 
     items: list[ImportBatch]
     total: int
+
+
+#: File name of the blank enterprise workbook (the name ``zeropark template`` writes).
+TEMPLATE_NAME = "企业能源消费与碳排放数据填报表.xlsx"
+
+
+def template_workbook() -> bytes:
+    """The blank workbook 企业能源消费与碳排放数据填报表 (.xlsx), the file ``zeropark template`` writes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return write_template(Path(tmp) / TEMPLATE_NAME).read_bytes()
 
 
 def can_import(user: Principal) -> bool:

@@ -284,7 +284,7 @@ def build_flows(
         bus = carrier_label(m.carrier, lang)
         kinds[bus] = "bus"
         if m.direction == "import" and m.enterprise_id is None:
-            src = t("flow_grid") if m.carrier == "electricity" else t("flow_purchased", carrier=bus)
+            src = t("flow_grid") if m.carrier == "electricity" else t("flow_purchased_carrier", carrier=bus)
             kinds[src] = "source"
             links[(src, bus)] += mwh
         elif m.direction == "generation":

@@ -20,6 +20,7 @@ them, verifiers read them, enterprise users are refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +55,10 @@ DEFAULT_TARIFF = "CN-JS-large-industry-1-10kV"
 DEFAULT_FACTOR_SET = "CN-park-2025"
 #: Grid-factor year of the national park method's default (fossil power, 2022).
 DEFAULT_GRID_YEAR = 2022
+#: The steps of a run, in order, as :func:`create_run` reports them to its ``progress`` callback.
+STAGES = ("profiles", "solve", "save")
+#: Progress callback of a run: called with the stage entered (one of :data:`STAGES`).
+StageProgress = Callable[[str], None]
 
 
 # --- where the profiles come from --------------------------------------------------------------
@@ -254,8 +259,13 @@ def list_tariffs(tariff_dir: Path | None = None) -> list[Tariff]:
     return list(load_tariffs(tariff_dir).values())
 
 
-def create_run(scope: Scope, park_id: str, request: RunRequest) -> RunOutcome:
+def create_run(
+    scope: Scope, park_id: str, request: RunRequest, *, progress: StageProgress | None = None
+) -> RunOutcome:
     """Solve ``request`` for park ``park_id`` now and store the run with its audit record.
+
+    ``progress`` is called with each stage entered (:data:`STAGES`): reading or forecasting the
+    profiles, solving, storing.
 
     An infeasible scenario is stored too (status ``infeasible``, the conflicts in words) and
     returned, not raised: ``outcome.run.infeasible`` and ``outcome.run.conflicts``.
@@ -272,14 +282,18 @@ def create_run(scope: Scope, park_id: str, request: RunRequest) -> RunOutcome:
         Unbounded model, or the solver stopped without a solution (nothing stored).
     """
     check_create(scope, park_id, ENTITY)
+    report = progress or (lambda _stage: None)
     prices = _price_series(request.energy_prices)
     tariff = _tariff(request.tariff_id, request.tariff_dir)
     carbon = _carbon(scope.engine, request.factor_set, request.grid_year)
+    report("profiles")
     profiles = _profiles(scope, park_id, request)
+    report("solve")
     try:
         solved = _solve(profiles, request, tariff, carbon, prices)
     except ValueError as exc:  # a scenario figure out of range (e.g. a share above 1)
         raise DataError(str(exc)) from exc
+    report("save")
     run = _save(
         scope, park_id, request.mode, solved.status, solved.params, solved.payload, solved.objective_cny
     )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy import ColumnElement, Connection, Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from zeropark.errors import NotFound
@@ -90,10 +90,14 @@ def get_detached(engine: Engine, model: type[RunRowT], run_id: int, not_found: s
 
 
 def newest_detached(
-    engine: Engine, model: type[RunRowT], park_id: str | None = None, limit: int = 50
+    engine: Engine,
+    model: type[RunRowT],
+    park_id: str | None = None,
+    limit: int = 50,
+    *where: ColumnElement[bool],
 ) -> list[RunRowT]:
-    """The newest ``limit`` rows of ``model`` first (of one park if given), detached."""
-    stmt = select(model).order_by(model.id.desc()).limit(limit)
+    """The newest ``limit`` rows of ``model`` first (of one park if given, matching ``where``), detached."""
+    stmt = select(model).where(*where).order_by(model.id.desc()).limit(limit)
     if park_id is not None:
         stmt = stmt.where(model.park_id == park_id)
     with session_factory(engine)() as session:

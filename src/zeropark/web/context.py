@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from zeropark import i18n
 from zeropark.formatting import register_filters
 from zeropark.model import Park, Role
+from zeropark.services.imports import can_import
 from zeropark.serving.sessions import CSRF_COOKIE, OptionalUser, client_ip
 from zeropark.store.queries import parks, views
 from zeropark.store.scope import Principal, Scope
@@ -48,31 +49,39 @@ class NavItem:
 
 
 def navigation(user: Principal) -> list[NavItem]:
-    """The left navigation for ``user``'s role (Chinese page names come from the catalogue)."""
+    """The left navigation for ``user``'s role (Chinese page names come from the catalogue).
+
+    The import page is listed only for roles that may import (not the verifier).
+    """
     if user.role == Role.ENTERPRISE:
-        return [
+        items = [
             NavItem("enterprise", "nav_enterprise", f"/enterprises/{user.enterprise_id}"),
             NavItem("inventory", "nav_inventory", "/inventory"),
             NavItem("monitoring", "nav_monitoring", "/monitoring"),
+            NavItem("forecast", "nav_forecast", "/forecast"),
             NavItem("alarms", "nav_alarms", "/alarms"),
             NavItem("quality", "nav_quality", "/quality"),
             NavItem("factors", "nav_factors", "/factors"),
             NavItem("import", "nav_import", "/import"),
             NavItem("reports", "nav_reports", "/reports"),
         ]
-    items = [
-        NavItem("overview", "nav_overview", "/"),
-        NavItem("inventory", "nav_inventory", "/inventory"),
-        NavItem("monitoring", "nav_monitoring", "/monitoring"),
-        NavItem("optimize", "nav_optimize", "/optimize"),
-        NavItem("enterprises", "nav_enterprises", "/enterprises"),
-        NavItem("alarms", "nav_alarms", "/alarms"),
-        NavItem("quality", "nav_quality", "/quality"),
-        NavItem("factors", "nav_factors", "/factors"),
-        NavItem("import", "nav_import", "/import"),
-        NavItem("reports", "nav_reports", "/reports"),
-        NavItem("roadmap", "nav_roadmap", "/roadmap/lmdi"),
-    ]
+    else:
+        items = [
+            NavItem("overview", "nav_overview", "/"),
+            NavItem("inventory", "nav_inventory", "/inventory"),
+            NavItem("monitoring", "nav_monitoring", "/monitoring"),
+            NavItem("optimize", "nav_optimize", "/optimize"),
+            NavItem("forecast", "nav_forecast", "/forecast"),
+            NavItem("enterprises", "nav_enterprises", "/enterprises"),
+            NavItem("alarms", "nav_alarms", "/alarms"),
+            NavItem("quality", "nav_quality", "/quality"),
+            NavItem("factors", "nav_factors", "/factors"),
+            NavItem("import", "nav_import", "/import"),
+            NavItem("reports", "nav_reports", "/reports"),
+            NavItem("roadmap", "nav_roadmap", "/roadmap/lmdi"),
+        ]
+    if not can_import(user):
+        items = [item for item in items if item.key != "import"]
     if user.role == Role.ADMIN:
         items.append(NavItem("users", "nav_users", "/users"))
     items.append(NavItem("bigscreen", "nav_bigscreen", "/bigscreen"))
@@ -101,6 +110,20 @@ class Page:
         """The app's engine."""
         return self.scope.engine
 
+    def labels(self) -> dict[str, Callable[..., str]]:
+        """Template functions that label stored codes in the page language.
+
+        ``code(prefix, value)`` (a direction, flow, gap kind, reason, factor …, see
+        :func:`zeropark.i18n.code_label`), ``carrier(value)`` (能源品种) and ``factor_name(key)``.
+        """
+        lang = self.lang
+        return {
+            "code": lambda prefix, value: i18n.code_label(prefix, value, lang),
+            "carrier": lambda value: i18n.carrier_label(str(value), lang) if value else "—",
+            "factor_name": lambda key: i18n.factor_label(str(key), lang),
+            "rejection": lambda message: i18n.rejection_label(str(message), lang),
+        }
+
     def render(
         self, template: str, active: str, title_key: str, *, status_code: int = 200, **ctx: Any
     ) -> Response:
@@ -121,6 +144,7 @@ class Page:
             "csrf_token": self.request.cookies.get(CSRF_COOKIE, ""),
             "lang_switch_url": lang_switch_url(self.request, self.lang),
             "is_enterprise": not views.sees_park_level(self.scope),
+            **self.labels(),
             **ctx,
         }
         response = templates.TemplateResponse(self.request, template, context, status_code=status_code)
@@ -139,6 +163,7 @@ class Page:
             "year": self.year,
             "csrf_token": self.request.cookies.get(CSRF_COOKIE, ""),
             "is_enterprise": not views.sees_park_level(self.scope),
+            **self.labels(),
             **ctx,
         }
         return templates.TemplateResponse(self.request, template, context)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from zeropark.store.queries.paging import Slice, orm_page
 from zeropark.store.schema import InventoryRunRow, MeterRow, ParkRow, RollupRow, ZoneRow
 from zeropark.store.scope import Scope
 
-__all__ = ["park", "park_page", "park_record", "parks", "years", "zones"]
+__all__ = ["last_metered_day", "park", "park_page", "park_record", "parks", "years", "zones"]
 
 
 def _parks_stmt(scope: Scope) -> Select[Any]:
@@ -90,3 +90,21 @@ def years(scope: Scope, park_id: str, tz: str = "Asia/Shanghai") -> list[int]:
         if ts is not None:
             found.add((ts if ts.tzinfo else ts.replace(tzinfo=UTC)).astimezone(zone).year)
     return sorted(found, reverse=True)
+
+
+def last_metered_day(scope: Scope, park_id: str, tz: str = "Asia/Shanghai") -> date | None:
+    """The last local day with an hourly rollup of the park's meters (None without data).
+
+    The forecast and optimisation forms start from it (a forecast of that day can be compared
+    with what was metered).
+    """
+    scope.check_park(park_id)
+    with session_factory(scope.engine)() as session:
+        last = session.scalar(
+            select(func.max(RollupRow.start))
+            .join(MeterRow, MeterRow.id == RollupRow.meter_id)
+            .where(MeterRow.park_id == park_id, RollupRow.bucket == "hour")
+        )
+    if last is None:
+        return None
+    return (last if last.tzinfo else last.replace(tzinfo=UTC)).astimezone(ZoneInfo(tz)).date()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from urllib.parse import quote
 
 from fastapi.responses import Response
 
 from zeropark.formatting import IndicatorDisplay, indicator_display
-from zeropark.i18n import PARTY_KEYS, carrier_label, party_label
-from zeropark.indicators import IndicatorKind
+from zeropark.i18n import PARTY_KEYS, carrier_label, code_label, input_label, party_label
+from zeropark.indicators import IndicatorKind, IndicatorRow
 from zeropark.model import Method
 from zeropark.services.inventory import RunStatement, RunView, latest_view, run_statement
 from zeropark.web.context import Page
@@ -69,6 +70,8 @@ def label_maker(page: Page, names: Mapping[str, str]) -> Label:
             return t(f"scope_{key}")
         if dimension == "source":
             return t(key) if key else "—"
+        if dimension == "month" and key == "year":  # activity booked for the whole year
+            return t("whole_year")
         return key
 
     return label
@@ -90,14 +93,22 @@ def indicator_rows(view: RunView | None, lang: str, *, include_core: bool = Fals
     if view is None or view.indicators is None:
         return []
     return [
-        indicator_display(r, lang)
+        _labelled(indicator_display(r, lang), r, lang)
         for r in view.indicators.rows
         if include_core or r.kind is not IndicatorKind.CORE
     ]
+
+
+def _labelled(shown: IndicatorDisplay, row: IndicatorRow, lang: str) -> IndicatorDisplay:
+    """The display with its unit and the names of missing inputs from the catalogue."""
+    label = row.label_en if lang == "en" else row.label_zh
+    unit = code_label("unit", row.unit, lang) if row.unit else ""
+    missing = "、".join(input_label(m, lang) for m in row.missing) if row.missing else shown.missing
+    return replace(shown, label=f"{label} ({unit})" if unit else label, missing=missing)
 
 
 def core_indicator(view: RunView | None, lang: str) -> IndicatorDisplay | None:
     """The core indicator (单位能耗碳排放) of a national run's stored table, if any."""
     if view is None or view.indicators is None:
         return None
-    return indicator_display(view.indicators.core, lang)
+    return _labelled(indicator_display(view.indicators.core, lang), view.indicators.core, lang)

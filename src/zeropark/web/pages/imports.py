@@ -13,6 +13,7 @@ import logging
 import tempfile
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -21,7 +22,7 @@ from zeropark.errors import DataError, NotFound, PermissionDenied, RowError
 from zeropark.services import imports
 from zeropark.services.imports import ImportKind, ImportOutcome
 from zeropark.web.context import Page, PageDep
-from zeropark.web.pages.common import error_page
+from zeropark.web.pages.common import error_page, not_found_page
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +51,47 @@ def _refused(name: str, kind: ImportKind, message: str) -> ImportOutcome:
     )
 
 
+def _refuse_role(page: Page) -> Response | None:
+    """The 403 page for a role that may not import (verifier); None for the others."""
+    if imports.can_import(page.user):
+        return None
+    page.scope.deny("page", "/import", f"role '{page.user.role}' may not import data")
+    return error_page(page, 403, "forbidden", "", "this role may not import data")
+
+
 @router.get("/import", response_class=HTMLResponse)
 def import_page(page: PageDep) -> Response:
-    """数据导入: upload form and import history."""
+    """数据导入: upload form, the blank workbook to download, and the import history."""
+    refused = _refuse_role(page)
+    if refused is not None:
+        return refused
     return page.render("import.html", "import", "nav_import", history=_history(page), result=None)
+
+
+@router.get("/import/template.xlsx")
+def import_template(page: PageDep) -> Response:
+    """下载填报模板: the blank enterprise workbook (the file ``zeropark template`` writes)."""
+    refused = _refuse_role(page)
+    if refused is not None:
+        return refused
+    return Response(
+        imports.template_workbook(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(imports.TEMPLATE_NAME)}"},
+    )
+
+
+@router.get("/import/{batch_id}", response_class=HTMLResponse)
+def import_batch_page(page: PageDep, batch_id: int) -> Response:
+    """导入记录: one past import with its rejected rows (another tenant's import answers 404)."""
+    refused = _refuse_role(page)
+    if refused is not None:
+        return refused
+    try:
+        batch = imports.get_import(page.scope, batch_id)
+    except NotFound as exc:
+        return not_found_page(page, exc)
+    return page.render("import_batch.html", "import", "import_history", batch=batch)
 
 
 @router.post("/import", response_class=HTMLResponse)

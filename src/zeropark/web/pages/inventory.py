@@ -193,11 +193,8 @@ def _evidence_rows(page: Page, item: LineItem) -> list[EvidenceRow]:
         if e.kind is EvidenceKind.METER:
             q = f"?month={month}" if month else ""
             m = e.row
-            rows.append(
-                EvidenceRow(
-                    "meter", e.id, m.name or e.id, f"/meters/{e.id}/readings{q}", f"{m.carrier} · {m.unit}"
-                )
-            )
+            detail = f"{carrier_label(m.carrier, page.lang)} · {m.unit}"
+            rows.append(EvidenceRow("meter", e.id, m.name or e.id, f"/meters/{e.id}/readings{q}", detail))
         elif e.kind is EvidenceKind.ACTIVITY_RECORD:
             r = e.row
             detail = f"{r.quantity:,.3f} {r.unit} · {r.period_start}–{r.period_end}"

@@ -43,7 +43,7 @@ def overview(page: PageDep) -> Response:
         ctx["guiding"] = indicator_rows(national, page.lang)
         months = list(inv.by_month)
         ctx["chart_emissions"] = charts.bar_chart(
-            months,
+            [label("month", m) for m in months],
             [inv.by_month[m] for m in months],
             axis_name="tCO2",
             urls=[drill_url(page, "national", "month", m) for m in months],
@@ -51,7 +51,10 @@ def overview(page: PageDep) -> Response:
         )
         energy = inv.energy_by_month
         ctx["chart_energy"] = charts.line_chart(
-            list(energy), [(page.t("energy_tce"), list(energy.values()))], axis_name="tce", area=True
+            [label("month", m) for m in energy],
+            [(page.t("energy_tce"), list(energy.values()))],
+            axis_name="tce",
+            area=True,
         )
         mix = [(label("carrier", c), v) for c, v in inv.energy_by_carrier.items() if v > 0]
         ctx["chart_mix"] = charts.pie_chart(mix, unit="tce")

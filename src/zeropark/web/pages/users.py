@@ -24,6 +24,11 @@ log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 
+#: The roles of the new-user form, from the fewest rights to the most, then the ingest-only
+#: device account; the form starts on the first (an enterprise user sees only its own data).
+FORM_ROLES = (Role.ENTERPRISE, Role.VERIFIER, Role.PARK_MANAGER, Role.ADMIN, Role.DEVICE)
+
+
 def _admin_only(page: Page, what: str) -> Response | None:
     """403 (and an audit record ``denied``) unless the user is an admin; None for an admin."""
     if page.user.role == Role.ADMIN:
@@ -44,7 +49,7 @@ def _users_page(
         status_code=status_code,
         rows=rows[pager.offset : pager.offset + pager.per_page],
         pager=pager,
-        roles=[str(r) for r in Role],
+        roles=[str(r) for r in FORM_ROLES],
         enterprises=user_queries.all_enterprises(page.scope),
         parks=user_queries.all_parks(page.scope),
         now=datetime.now(UTC),

@@ -5,6 +5,9 @@
  * partial that replaces the JSON updates its chart in place (no page reload). Data items that carry
  * a "url" are links: clicking the bar, slice or node opens its provenance.
  *
+ * Phone widths: the navigation collapses behind the 菜单 button (data-nav-toggle), tables scroll
+ * sideways inside their card, charts are resized with the window.
+ *
  * Live curves: a chart with data-live-src subscribes to that Server-Sent Events URL (EventSource,
  * same-origin session cookie); every "live" event carries the new ECharts option, which replaces
  * the chart's option in place (no reload, no polling). The browser reconnects by itself.
@@ -71,7 +74,17 @@
     (root || document).querySelectorAll("[data-chart][data-live-src]").forEach(subscribeLive);
   }
 
+  function bindNavToggle() {
+    var button = document.querySelector("[data-nav-toggle]");
+    if (!button) { return; }
+    button.addEventListener("click", function () {
+      var open = document.body.classList.toggle("nav-open");
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    bindNavToggle();
     renderCharts(document);
     // canvas text drawn before the web font arrived is redrawn once it has
     if (document.fonts && document.fonts.ready) { document.fonts.ready.then(function () { renderCharts(document); }); }
