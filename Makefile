@@ -18,6 +18,8 @@ $(ASSETS): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	mkdir -p src/zeropark/web/static/vendor
 	cp node_modules/echarts/dist/echarts.min.js node_modules/htmx.org/dist/htmx.min.js src/zeropark/web/static/vendor/
+	mkdir -p src/zeropark/web/static/vendor/swagger-ui
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/LICENSE src/zeropark/web/static/vendor/swagger-ui/
 	# Noto Sans SC (OFL-1.1): TrueType for the PDF report and its charts, WOFF2 subsets for the pages
 	mkdir -p $(FONTS)/noto-sans-sc/files
 	cp node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf $(FONTS)/NotoSansSC-Regular.ttf

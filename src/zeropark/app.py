@@ -50,7 +50,7 @@ def create_app(engine: Engine | None = None, *, settings: Settings | None = None
     app.state.sessions = SessionCaches()
     app.state.jobs = Jobs()
     api.install(app)
-    app.add_middleware(SecurityHeaders, docs_path=api.OPENAPI["docs_url"])
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(Exception)
     async def _server_error(request: Request, _exc: Exception) -> Response:

@@ -645,6 +645,20 @@ def test_every_page_runs_under_the_policy(browser: Any, server: Server) -> None:
     w.context.close()
 
 
+def test_api_docs_run_from_this_origin_under_the_policy(browser: Any, server: Server) -> None:
+    """Swagger UI (npm swagger-ui-dist under /static) renders the API's operations, no CDN needed."""
+    w = CspWatched(browser)
+    outside: list[str] = []
+    w.page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server.url) else None)
+    w.visit(f"{server.url}/api/v1/docs")
+    w.page.wait_for_selector(".swagger-ui .info .title", timeout=15_000)
+    assert "零碳园区" in w.page.locator(".swagger-ui .info .title").inner_text()
+    assert w.page.locator(".opblock").count() > 50  # every operation of the schema is listed
+    w.check("api docs")
+    assert outside == []
+    w.context.close()
+
+
 def test_moved_handlers_still_work(browser: Any, server: Server) -> None:
     """The year selector submits on change and sign-off asks first, without inline handlers."""
     w = logged_in(browser, server, "verifier")

@@ -6,9 +6,9 @@
   attributes and htmx inserts its indicator style element; a style cannot run code.
   ``<script type="application/json">`` data blocks (the chart options) are data, not script,
   and are not restricted by ``script-src``.
-- The interactive API documentation (``/api/v1/docs``, FastAPI's Swagger UI page) is the one
-  exception: it loads Swagger UI from its CDN and starts it with an inline script, so that path
-  alone allows both; it shows no park data (it reads ``/api/v1/openapi.json``).
+- The interactive API documentation (``/api/v1/docs``) is under the same policy: Swagger UI is
+  served from this origin (npm ``swagger-ui-dist``, copied by ``make assets``; parks run on
+  intranets, so nothing comes from a CDN) and started by a static script, not an inline one.
 - ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin``,
   ``X-Frame-Options: DENY`` (for browsers without ``frame-ancestors``),
   ``Cross-Origin-Opener-Policy: same-origin``.
@@ -32,14 +32,6 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
-#: The interactive API documentation page only (Swagger UI from its CDN, started inline).
-DOCS_CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
-    "https://fastapi.tiangolo.com; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-
 #: One year, subdomains included (RFC 6797 §6.1).
 HSTS = "max-age=31536000; includeSubDomains"
 
@@ -51,10 +43,10 @@ _COMMON: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
-def security_headers(*, https: bool, docs: bool = False) -> dict[str, str]:
+def security_headers(*, https: bool) -> dict[str, str]:
     """The headers of an answer (for one built outside the middleware: the server-error page)."""
     headers = {name.decode(): value.decode() for name, value in _COMMON}
-    headers["content-security-policy"] = DOCS_CONTENT_SECURITY_POLICY if docs else CONTENT_SECURITY_POLICY
+    headers["content-security-policy"] = CONTENT_SECURITY_POLICY
     if https:
         headers["strict-transport-security"] = HSTS
     return headers
@@ -66,17 +58,15 @@ class SecurityHeaders:
     A header the route set itself is kept (a route may choose a stricter policy).
     """
 
-    def __init__(self, app: ASGIApp, *, docs_path: str | None = None) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.docs_path = docs_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on; add the headers to its ``http.response.start`` message."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = DOCS_CONTENT_SECURITY_POLICY if scope["path"] == self.docs_path else CONTENT_SECURITY_POLICY
-        extra = [*_COMMON, (b"content-security-policy", policy.encode())]
+        extra = [*_COMMON, (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())]
         if scope.get("scheme") == "https":
             extra.append((b"strict-transport-security", HSTS.encode()))
 
