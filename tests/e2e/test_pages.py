@@ -536,7 +536,12 @@ PATH_VALUES = {
     "record_id": "REC-A-1",
 }
 #: Downloads, not pages (their headers are checked in tests/integration/test_security_headers.py).
-NOT_PAGES = {"/reports/annual.pdf", "/reports/annual.xlsx"}
+NOT_PAGES = {"/reports/annual.pdf", "/reports/annual.xlsx", "/import/template.xlsx"}
+#: Pages of things the fixture park does not have; the page walker (test_walk.py) reaches them
+#: through their links on the demo park: a running job's progress partial, a past import.
+NOT_PAGES |= {"/jobs/{job_id}", "/import/{batch_id}"}
+#: htmx partials, not pages (loaded inside their page, which is walked): the big screen's panel.
+NOT_PAGES |= {"/bigscreen/panel"}
 
 WATCH_CSP = """
 window.__cspViolations = [];

@@ -39,7 +39,7 @@ def test_labels_fall_back_to_the_code_and_name_the_known_parts() -> None:
     assert factor_label("diesel", "zh") == "柴油" and factor_label("limestone", "zh") == "石灰石"
     assert input_label("value_added_10k_cny of E01", "zh") == "工业增加值 of E01"
     assert rejection_label("unknown_meter: meter 'X' is not registered", "zh").startswith(
-        "未知表计：meter 'X'"
+        "未登记的计量器具（或不在主题所指园区）：meter 'X'"
     )
     assert rejection_label("file not found", "zh") == "file not found"
     assert FLOW_LABEL_ZH[Flow.INTERNAL_PURCHASE] == "园区内部转供"

@@ -84,7 +84,10 @@ def navigation(user: Principal) -> list[NavItem]:
         items = [item for item in items if item.key != "import"]
     if user.role == Role.ADMIN:
         items.append(NavItem("users", "nav_users", "/users"))
-    items.append(NavItem("bigscreen", "nav_bigscreen", "/bigscreen"))
+    if (
+        user.role != Role.ENTERPRISE
+    ):  # the control room's screen is the park's (an enterprise: its monitoring)
+        items.append(NavItem("bigscreen", "nav_bigscreen", "/bigscreen"))
     return items
 
 
