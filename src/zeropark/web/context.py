@@ -84,9 +84,8 @@ def navigation(user: Principal) -> list[NavItem]:
         items = [item for item in items if item.key != "import"]
     if user.role == Role.ADMIN:
         items.append(NavItem("users", "nav_users", "/users"))
-    if (
-        user.role != Role.ENTERPRISE
-    ):  # the control room's screen is the park's (an enterprise: its monitoring)
+    # the control room's screen is the park's (an enterprise is sent to its monitoring)
+    if user.role != Role.ENTERPRISE:
         items.append(NavItem("bigscreen", "nav_bigscreen", "/bigscreen"))
     return items
 
