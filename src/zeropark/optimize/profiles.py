@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from zeropark.errors import DataError, RowError, ValidationError
+from zeropark.optimize.frames import local_index, parse_times
 from zeropark.optimize.system import FloatArray
 
 
@@ -66,19 +67,7 @@ def profiles_from_frame(frame: pd.DataFrame, *, label: str) -> Profiles:
         Naming the file (``label``), row and column of a missing column, a bad number or time, or an
         uneven time step.
     """
-    errors: list[RowError] = []
-    for col in ("time", "load_kw"):
-        if col not in frame.columns:
-            errors.append(
-                RowError(label, None, 1, col, f"column '{col}' is missing; columns are {list(frame.columns)}")
-            )
-    if errors:
-        raise ValidationError(errors)
-    times = pd.to_datetime(frame["time"], errors="coerce")
-    for i in np.flatnonzero(times.isna().to_numpy()).tolist():
-        errors.append(
-            RowError(label, None, int(i) + 2, "time", f"'{frame['time'].iloc[i]}' is not a date-time")
-        )
+    times, errors = parse_times(frame, label=label, required=("time", "load_kw"))
     values: dict[str, FloatArray] = {}
     for col in ("load_kw", "heat_kw", "pv_pu", "pv_kw", "wind_pu"):
         if col not in frame.columns:
@@ -91,9 +80,7 @@ def profiles_from_frame(frame: pd.DataFrame, *, label: str) -> Profiles:
         values[col] = num
     if errors:
         raise ValidationError(errors)
-    index = pd.DatetimeIndex(times)
-    if index.tz is not None:
-        index = index.tz_convert("Asia/Shanghai").tz_localize(None)
+    index = local_index(times)
     steps = np.asarray((index[1:] - index[:-1]).total_seconds()) if len(index) > 1 else np.array([3600.0])
     if np.any(steps != steps[0]) or steps[0] <= 0:
         uneven = np.flatnonzero(steps != steps[0])

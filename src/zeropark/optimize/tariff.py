@@ -23,6 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from zeropark.errors import RowError, ValidationError
+from zeropark.optimize.frames import local_index, parse_times
 
 SLOTS_PER_DAY = 96  # 15-minute slots
 _SLOT_MIN = 15
@@ -362,19 +363,7 @@ def price_series_from_frame(frame: pd.DataFrame, *, label: str) -> pd.Series:
         Naming the file (``label``), row and column of a missing column, a bad time or number, or a
         time given twice.
     """
-    errors: list[RowError] = []
-    for col in ("time", "price_cny_per_kwh"):
-        if col not in frame.columns:
-            errors.append(
-                RowError(label, None, 1, col, f"column '{col}' is missing; columns are {list(frame.columns)}")
-            )
-    if errors:
-        raise ValidationError(errors)
-    times = pd.to_datetime(frame["time"], errors="coerce")
-    for i in np.flatnonzero(times.isna().to_numpy()).tolist():
-        errors.append(
-            RowError(label, None, int(i) + 2, "time", f"'{frame['time'].iloc[i]}' is not a date-time")
-        )
+    times, errors = parse_times(frame, label=label, required=("time", "price_cny_per_kwh"))
     price = pd.to_numeric(frame["price_cny_per_kwh"], errors="coerce").to_numpy(dtype=float)
     for i in np.flatnonzero(~np.isfinite(price)).tolist():
         errors.append(
@@ -388,9 +377,7 @@ def price_series_from_frame(frame: pd.DataFrame, *, label: str) -> pd.Series:
         )
     if errors:
         raise ValidationError(errors)
-    index = pd.DatetimeIndex(times)
-    if index.tz is not None:
-        index = index.tz_convert("Asia/Shanghai").tz_localize(None)
+    index = local_index(times)
     dup = np.flatnonzero(index.duplicated()).tolist()
     if dup:
         raise ValidationError(
