@@ -13,11 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import yaml
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from zeropark.ingest.register.read import ParkRegister
 from zeropark.ingest.register.sheets import (
@@ -28,6 +24,15 @@ from zeropark.ingest.register.sheets import (
     SHEET_METERS,
     SHEET_PARK,
     TITLE,
+)
+from zeropark.ingest.xlsx_template import (
+    EXAMPLE_FILL,
+    add_choices,
+    add_data_sheet,
+    choice_validation,
+    new_template,
+    restrict_column,
+    save_template,
 )
 from zeropark.model import CARRIER_LABEL_ZH, Carrier, Meter, MeterKind
 
@@ -137,9 +142,6 @@ _HELP_LINES = (
     "   registering the same file again changes nothing. `zeropark park show PARK` shows it.",
 )
 
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_EXAMPLE_FILL = PatternFill("solid", fgColor="FFF2CC")
-
 
 def _flat_meters(items: list[dict[str, Any]], parent: str | None = None) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
@@ -153,15 +155,7 @@ def _flat_meters(items: list[dict[str, Any]], parent: str | None = None) -> list
 
 
 def _write_xlsx(path: Path) -> None:
-    wb = openpyxl.Workbook()
-    help_ws = wb.active
-    assert help_ws is not None
-    help_ws.title = SHEET_HELP
-    for i, line in enumerate(_HELP_LINES, start=1):
-        help_ws.cell(row=i, column=1, value=line)
-    help_ws["A1"].font = Font(bold=True, size=14)
-    help_ws.column_dimensions["A"].width = 110
-    lists = wb.create_sheet("选项")
+    wb = new_template(SHEET_HELP, _HELP_LINES)
     choices = {
         "A": ("能源品种 carrier", [CARRIER_LABEL_ZH[c] for c in Carrier if c is not Carrier.MATERIAL]),
         "B": ("计量方向 direction", ["购入", "外送", "发电", "消费"]),
@@ -169,11 +163,7 @@ def _write_xlsx(path: Path) -> None:
         "D": ("区域电网 grid region", list(GRID_REGIONS)),
         "E": ("是/否", ["是", "否"]),
     }
-    for col, (title, values) in choices.items():
-        lists[f"{col}1"] = title
-        for r, v in enumerate(values, start=2):
-            lists[f"{col}{r}"] = v
-    lists.sheet_state = "hidden"
+    add_choices(wb, choices)
     where = {
         (SHEET_METERS, "carrier"): "A",
         (SHEET_METERS, "direction"): "B",
@@ -188,32 +178,14 @@ def _write_xlsx(path: Path) -> None:
         "meters": _flat_meters(_EXAMPLE["meters"]),
     }
     for sheet, (key, cols) in REGISTER_SHEETS.items():
-        ws = wb.create_sheet(sheet)
+        ws = add_data_sheet(wb, sheet, cols)
         for j, c in enumerate(cols, start=1):
-            for r, text in ((1, c.zh + (" *" if c.required else "")), (2, c.en)):
-                cell = ws.cell(row=r, column=j, value=text)
-                cell.font = Font(bold=r == 1)
-                cell.fill = _HEADER_FILL
-                cell.alignment = Alignment(wrap_text=True, vertical="center")
-            ws.column_dimensions[get_column_letter(j)].width = c.width
             for i, item in enumerate(rows[key], start=3):
-                ws.cell(row=i, column=j, value=item.get(c.key)).fill = _EXAMPLE_FILL
+                ws.cell(row=i, column=j, value=item.get(c.key)).fill = EXAMPLE_FILL
             list_col = where.get((sheet, c.key))
             if list_col is not None:
-                n = len(choices[list_col][1])
-                dv = DataValidation(
-                    type="list",
-                    formula1=f"=选项!${list_col}$2:${list_col}${n + 1}",
-                    allow_blank=True,
-                    showErrorMessage=True,
-                )
-                letter = get_column_letter(j)
-                dv.add(f"{letter}3:{letter}2000")
-                ws.add_data_validation(dv)
-        ws.freeze_panes = "A3"
-        ws.row_dimensions[1].height = 32
-    wb.move_sheet("选项", offset=len(wb.sheetnames))
-    wb.save(path)
+                restrict_column(ws, j, choice_validation(list_col, len(choices[list_col][1])))
+    save_template(wb, path)
 
 
 def register_yaml(document: dict[str, Any], header: str = "") -> str:

@@ -11,11 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-
 from zeropark.ingest.workbook.sheets import (
     EXAMPLE_MARK,
     EXAMPLES,
@@ -26,6 +21,15 @@ from zeropark.ingest.workbook.sheets import (
     SHEETS,
     TITLE,
     UNIT_CHOICES,
+)
+from zeropark.ingest.xlsx_template import (
+    EXAMPLE_FILL,
+    add_choices,
+    add_data_sheet,
+    choice_validation,
+    new_template,
+    restrict_column,
+    save_template,
 )
 from zeropark.model import CARRIER_LABEL_ZH, Carrier
 
@@ -68,10 +72,6 @@ _HELP_LINES = (
 )
 
 
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_EXAMPLE_FILL = PatternFill("solid", fgColor="FFF2CC")
-
-
 def write_template(path: Path | str) -> Path:
     """Write the blank enterprise workbook 企业能源消费与碳排放数据填报表 to ``path`` (.xlsx).
 
@@ -81,63 +81,35 @@ def write_template(path: Path | str) -> Path:
         The path written.
     """
     path = Path(path)
-    wb = openpyxl.Workbook()
-    help_ws = wb.active
-    assert help_ws is not None
-    help_ws.title = SHEET_HELP
-    for i, line in enumerate(_HELP_LINES, start=1):
-        help_ws.cell(row=i, column=1, value=line)
-    help_ws["A1"].font = Font(bold=True, size=14)
-    help_ws.column_dimensions["A"].width = 110
-
-    lists = wb.create_sheet("选项")  # drop-down sources
+    wb = new_template(SHEET_HELP, _HELP_LINES)
     carriers = [CARRIER_LABEL_ZH[c] for c in Carrier]
-    columns = {
-        "A": ("能源品种 carrier", carriers),
-        "B": ("计量单位 unit", list(UNIT_CHOICES)),
-        "C": ("用途 usage", ["燃料燃烧", "用作原料", "园区外购入", "园区内购入", "消费"]),
-        "D": ("类型 kind", ["绿证", "绿电交易", "绿电直连"]),
-        "E": ("过程排放原料 material", ["石灰石", "白云石", "碳酸钙（纯）", "菱镁石（纯）"]),
-    }
-    for col, (title, values) in columns.items():
-        lists[f"{col}1"] = title
-        for r, v in enumerate(values, start=2):
-            lists[f"{col}{r}"] = v
-    lists.sheet_state = "hidden"
-
-    def dv(col: str, n: int) -> DataValidation:
-        ref = f"=选项!${col}$2:${col}${n + 1}"
-        return DataValidation(type="list", formula1=ref, allow_blank=True, showErrorMessage=True)
-
+    add_choices(
+        wb,
+        {
+            "A": ("能源品种 carrier", carriers),
+            "B": ("计量单位 unit", list(UNIT_CHOICES)),
+            "C": ("用途 usage", ["燃料燃烧", "用作原料", "园区外购入", "园区内购入", "消费"]),
+            "D": ("类型 kind", ["绿证", "绿电交易", "绿电直连"]),
+            "E": ("过程排放原料 material", ["石灰石", "白云石", "碳酸钙（纯）", "菱镁石（纯）"]),
+        },
+    )
     validations = {
-        (SHEET_ENERGY, "carrier"): dv("A", len(carriers)),
-        (SHEET_ENERGY, "unit"): dv("B", len(UNIT_CHOICES)),
-        (SHEET_ENERGY, "usage"): dv("C", 5),
-        (SHEET_GREEN, "kind"): dv("D", 3),
-        (SHEET_PROCESS, "material"): dv("E", 4),
-        (SHEET_PROCESS, "unit"): dv("B", len(UNIT_CHOICES)),
+        (SHEET_ENERGY, "carrier"): choice_validation("A", len(carriers)),
+        (SHEET_ENERGY, "unit"): choice_validation("B", len(UNIT_CHOICES)),
+        (SHEET_ENERGY, "usage"): choice_validation("C", 5),
+        (SHEET_GREEN, "kind"): choice_validation("D", 3),
+        (SHEET_PROCESS, "material"): choice_validation("E", 4),
+        (SHEET_PROCESS, "unit"): choice_validation("B", len(UNIT_CHOICES)),
     }
     for sheet, (_key, cols) in SHEETS.items():
-        ws = wb.create_sheet(sheet)
+        ws = add_data_sheet(wb, sheet, cols)
         for j, c in enumerate(cols, start=1):
-            for r, text in ((1, c.zh + (" *" if c.required else "")), (2, c.en)):
-                cell = ws.cell(row=r, column=j, value=text)
-                cell.font = Font(bold=r == 1)
-                cell.fill = _HEADER_FILL
-                cell.alignment = Alignment(wrap_text=True, vertical="center")
-            ws.column_dimensions[get_column_letter(j)].width = c.width
             example: Any = EXAMPLES[sheet].get(c.key)
             if c.key == "note":
                 example = f"{EXAMPLE_MARK}（导入时忽略）example row, ignored on import"
-            cell = ws.cell(row=3, column=j, value=example)
-            cell.fill = _EXAMPLE_FILL
+            ws.cell(row=3, column=j, value=example).fill = EXAMPLE_FILL
             validation = validations.get((sheet, c.key))
             if validation is not None:
-                letter = get_column_letter(j)
-                validation.add(f"{letter}3:{letter}2000")
-                ws.add_data_validation(validation)
-        ws.freeze_panes = "A3"
-        ws.row_dimensions[1].height = 32
-    wb.move_sheet("选项", offset=len(wb.sheetnames))
-    wb.save(path)
+                restrict_column(ws, j, validation)
+    save_template(wb, path)
     return path
