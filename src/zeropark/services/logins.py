@@ -38,6 +38,7 @@ from zeropark.model import Role
 from zeropark.security import DUMMY_HASH, verify_password
 from zeropark.store import audit
 from zeropark.store.db import transaction
+from zeropark.store.queries.sessions import principal_of
 from zeropark.store.schema import AuditLogRow, LoginThrottleRow, UserRow, UserSessionRow
 from zeropark.store.scope import Principal, Scope
 
@@ -105,18 +106,6 @@ def key_hash(session_key: str) -> str:
 
 def _as_utc(ts: datetime) -> datetime:
     return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
-
-
-def _principal(row: UserRow) -> Principal:
-    return Principal(
-        id=row.id,
-        username=row.username,
-        role=Role(row.role),
-        park_id=row.park_id,
-        enterprise_id=row.enterprise_id,
-        via="session",
-        display_name=row.display_name,
-    )
 
 
 def _address_blocked(session: Session, ip: str, now: datetime) -> int | None:
@@ -195,7 +184,7 @@ def log_in(engine: Engine, username: str, password: str, ip: str | None) -> Logi
             audit.record(
                 session, user=row.username, role=row.role, action=audit.LOGIN, entity="session", ip=ip
             )
-            return Login(_principal(row), key)
+            return Login(principal_of(row, "session"), key)
         if counter is None:
             counter = LoginThrottleRow(username=username, failed_logins=0, updated_at=now)
             session.add(counter)

@@ -16,7 +16,7 @@ from zeropark.store.db import read_connection
 from zeropark.store.schema import ApiTokenRow, UserRow, UserSessionRow
 from zeropark.store.scope import Principal
 
-__all__ = ["TokenCandidate", "session_principal", "token_candidates", "token_principal"]
+__all__ = ["TokenCandidate", "principal_of", "session_principal", "token_candidates", "token_principal"]
 
 _USER_COLUMNS = (
     UserRow.id,
@@ -44,7 +44,8 @@ _TOKEN_USER = (
 )
 
 
-def _principal(row: Row[int, str, str, str | None, str | None, str], via: str) -> Principal:
+def principal_of(row: UserRow | Row[int, str, str, str | None, str | None, str], via: str) -> Principal:
+    """The :class:`Principal` of a user (its row, or the selected user columns), logged in ``via``."""
     return Principal(
         id=row.id,
         username=row.username,
@@ -60,7 +61,7 @@ def session_principal(engine: Engine, key_hash: str, now: datetime) -> Principal
     """The active user of the unexpired session ``key_hash`` (SHA-256 hex of its key), or None."""
     with read_connection(engine) as conn:
         row = conn.execute(_SESSION_USER, {"key_hash": key_hash, "now": now}).first()
-    return None if row is None else _principal(row, "session")
+    return None if row is None else principal_of(row, "session")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,4 +86,4 @@ def token_principal(engine: Engine, token_id: int) -> Principal | None:
     """The active user of the unrevoked token ``token_id``, or None."""
     with read_connection(engine) as conn:
         row = conn.execute(_TOKEN_USER, {"token_id": token_id}).first()
-    return None if row is None else _principal(row, "token")
+    return None if row is None else principal_of(row, "token")
