@@ -37,9 +37,9 @@ from zeropark.commands.common import (
     EXIT_ACCOUNTING_ERROR,
     EXIT_DATA_ERROR,
     EXIT_NOT_FOUND,
-    EXIT_USAGE,
     YEAR_MAX,
     YEAR_MIN,
+    check_choice,
     console,
     engine,
     err_console,
@@ -266,9 +266,7 @@ def account(
     Examples: `zeropark account --method national --year 2025`;
     `zeropark account --method ghg --year 2025 --format xlsx --output 清单.xlsx`.
     """
-    if output_format not in ("table", "json", "xlsx"):
-        err_console.print(f"[red]--format must be table, json or xlsx, '{output_format}' was given[/]")
-        raise typer.Exit(EXIT_USAGE)
+    check_choice(output_format, ("table", "json", "xlsx"), "--format")
     options = AccountingOptions(
         method=method,
         electricity_coal_basis=coal_basis,

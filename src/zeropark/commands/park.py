@@ -19,7 +19,7 @@ from rich.tree import Tree
 
 from zeropark.commands import common  # common.engine() looked up per call: tests point it elsewhere
 from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_NOT_FOUND, EXIT_USAGE, console, err_console
-from zeropark.errors import DataError, NotFound, PermissionDenied, RowError, ValidationError
+from zeropark.errors import NotFound, PermissionDenied, RowError, ValidationError
 from zeropark.ingest.register import ParkRegister, register_yaml, write_register_template
 from zeropark.model import CARRIER_LABEL_ZH, Meter
 from zeropark.services.park_register import park_register, register_document_of, register_park
@@ -65,9 +65,6 @@ def init(
         result = register_park(scope, file)
     except ValidationError as exc:
         _show_errors(file.name, exc.errors)
-        raise typer.Exit(EXIT_DATA_ERROR) from None
-    except DataError as exc:
-        err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(EXIT_DATA_ERROR) from None
     except (NotFound, PermissionDenied) as exc:
         err_console.print(f"[red]{exc}[/]")
@@ -130,9 +127,7 @@ def show(
     ] = "table",
 ) -> None:
     """查看园区 Show a park: zones, enterprises and the meter tree (or the register as YAML)."""
-    if fmt not in ("table", "yaml"):
-        err_console.print(f"[red]--format {fmt}: write table or yaml[/]")
-        raise typer.Exit(EXIT_USAGE)
+    common.check_choice(fmt, ("table", "yaml"), "--format")
     scope = system_scope(common.engine(), "cli")
     try:
         if fmt == "yaml":

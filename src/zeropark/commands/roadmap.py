@@ -17,8 +17,7 @@ import typer
 from rich.table import Table
 
 from zeropark.commands.account import pick_park
-from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_NOT_FOUND, EXIT_USAGE, console, engine, err_console
-from zeropark.errors import DataError, NotFound
+from zeropark.commands.common import EXIT_USAGE, check_choice, console, engine, err_console
 from zeropark.i18n import translate
 from zeropark.roadmap.lmdi import Effect
 from zeropark.services import roadmap
@@ -47,9 +46,7 @@ def lmdi(
     output_format: Annotated[str, typer.Option("--format", help="输出 table | json.")] = "table",
 ) -> None:
     """变化归因 LMDI decomposition of the CO2 change between two accounted years (national method)."""
-    if output_format not in ("table", "json"):
-        err_console.print(f"[red]--format must be table or json, '{output_format}' was given[/]")
-        raise typer.Exit(EXIT_USAGE)
+    check_choice(output_format, ("table", "json"), "--format")
     eng = engine()
     try:
         park_id = pick_park(eng, park)
@@ -57,12 +54,6 @@ def lmdi(
     except roadmap.SameYear as exc:
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(EXIT_USAGE) from None
-    except NotFound as exc:
-        err_console.print(f"[red]{exc}[/]")
-        raise typer.Exit(EXIT_NOT_FOUND) from None
-    except DataError as exc:
-        err_console.print(f"[red]{exc}[/]")
-        raise typer.Exit(EXIT_DATA_ERROR) from None
     if output_format == "json":
         console.out(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return

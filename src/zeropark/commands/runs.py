@@ -103,9 +103,7 @@ def latest(
     output_format: Annotated[str, typer.Option("--format", help="输出 table | json.")] = "table",
 ) -> None:
     """最新核算 The run each method shows for the view (newest signed off, else newest)."""
-    if output_format not in ("table", "json"):
-        err_console.print(f"[red]--format must be table or json, '{output_format}' was given[/]")
-        raise typer.Exit(EXIT_USAGE)
+    check_choice(output_format, ("table", "json"), "--format")
     eng = engine()
     scope = system_scope(eng, "cli")
     try:
