@@ -25,6 +25,7 @@ from zeropark.api.auth import router as auth_router
 from zeropark.api.routers.ingest import router as ingest_router
 from zeropark.errors import (
     AccountingError,
+    ApprovalError,
     DataError,
     Infeasible,
     NotFound,
@@ -96,6 +97,8 @@ def _status_for(exc: ZeroparkError) -> int:
     if isinstance(exc, DataError):
         return 422
     if isinstance(exc, AccountingError | Infeasible | OptimizationError | RunFrozen):
+        return 409
+    if isinstance(exc, ApprovalError):  # data approval: illegal step, locked period, not approved
         return 409
     if isinstance(exc, SetupError):
         return 503
