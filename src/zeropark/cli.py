@@ -115,6 +115,12 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "zeropark.commands.roadmap",
         "路线图 Roadmap analyses: explain the change in CO2 between two accounted years (LMDI, Tapio).",
     ),
+    # data approval and period close (issue #15)
+    "approval": LazyCommand(
+        "zeropark.commands.approval",
+        "数据审核 Data approval: submit, review, approve or return an enterprise's year; close the "
+        "period (locks approved data); correct after the lock (a new data version); status.",
+    ),
 }
 
 

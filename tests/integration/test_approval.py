@@ -7,16 +7,25 @@ corrections as new data versions, and runs marked superseded.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
-from api_support import ENT_A, ENT_B, PARK, build_park
+from api_support import ENT_A, ENT_B, PARK, Api, build_park, make_api
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
+from typer.testing import CliRunner
 
 from zeropark.accounting import AccountingOptions
+from zeropark.app import create_app
+from zeropark.cli import app as cli_app
+from zeropark.commands import common
 from zeropark.errors import (
     DataUnderReview,
     IllegalTransition,
@@ -28,6 +37,7 @@ from zeropark.errors import (
 )
 from zeropark.model import ActivityRecord, Carrier, Flow, Method, Role
 from zeropark.services import activity, approval, imports, inventory
+from zeropark.settings import Settings, get_settings
 from zeropark.store.db import transaction
 from zeropark.store.schema import ActivityRecordRow, AuditLogRow, DataVersionRow, ImportBatchRow
 from zeropark.store.scope import Principal, Scope
@@ -52,6 +62,20 @@ def audit_of(engine: Engine, entity: str) -> list[tuple[str | None, str, str | N
     with transaction(engine) as s:
         rows = s.scalars(select(AuditLogRow).where(AuditLogRow.entity == entity).order_by(AuditLogRow.id))
         return [(r.user, r.action, r.entity_id) for r in rows]
+
+
+@contextlib.contextmanager
+def cli_on(engine: Engine) -> Iterator[None]:
+    """The CLI's database is ``engine`` (the settings and the engine are cached per process)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+        get_settings.cache_clear()
+        common.engine.cache_clear()
+        try:
+            yield
+        finally:
+            get_settings.cache_clear()
+            common.engine.cache_clear()
 
 
 def approve_all(engine: Engine, *ents: str) -> None:
@@ -235,3 +259,84 @@ def test_a_correction_is_a_new_version_and_supersedes_the_runs_that_used_the_old
     assert listed == {before.run.id: True, during.run.id: False, fresh.run.id: False}
     sup = [e for _u, a, e in audit_of(park, "inventory_run") if a == "supersede"]
     assert sup == [str(before.run.id)]
+    # the flag through every door: the API's run list and run, `zeropark runs list`, the pages
+    web = Api(park, TestClient(create_app(park, settings=Settings(secret_key="test-secret-" + "x" * 20))))
+    c = web.login("manager")
+    listed_api = c.get(f"/api/v1/parks/{PARK}/inventory-runs", params={"year": YEAR}).json()["items"]
+    flags = {r["id"]: r["superseded"] for r in listed_api}
+    assert (
+        flags[before.run.id]["version"] == 2 and flags[before.run.id]["reason"] == "1月天然气发票金额录入错误"
+    )
+    assert flags[fresh.run.id] is None
+    one = c.get(f"/api/v1/inventory-runs/{before.run.id}").json()
+    assert one["run"]["superseded"]["enterprise_id"] == ENT_A
+    with cli_on(park):
+        shown = CliRunner().invoke(
+            cli_app, ["runs", "list", "--park", PARK, "--year", str(YEAR), "--format", "json"]
+        )
+    assert shown.exit_code == 0, shown.output
+    cli_flags = {r["id"]: r["superseded"] for r in json.loads(shown.stdout)["items"]}
+    assert cli_flags[before.run.id]["version"] == 2 and cli_flags[fresh.run.id] is None
+    page = c.get(f"/approval?year={YEAR}").text
+    assert f'data-run="{before.run.id}" data-superseded="yes"' in page
+    assert f'data-run="{fresh.run.id}" data-superseded="no"' in page
+    assert "已被取代：E-A 2025 年数据已更正为第 2 版（1月天然气发票金额录入错误）" in page
+
+
+def test_api_cli_and_page_agree_and_the_api_guards_each_step(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = make_api(engine)
+    ent_a, mgr, ver = api.login("ent_a"), api.login("manager"), api.login("verifier")
+    base = f"/api/v1/parks/{PARK}/submissions"
+    assert ent_a.post(f"{base}/{ENT_B}/{YEAR}/submit", json={}).status_code == 404  # another enterprise
+    assert ver.post(f"{base}/{ENT_A}/{YEAR}/submit", json={}).status_code == 403  # read-only role
+    wrong = mgr.post(f"{base}/{ENT_A}/{YEAR}/approve", json={})
+    assert (wrong.status_code, wrong.json()["error"]) == (409, "IllegalTransition")
+    # the enterprise submits from its page (form + CSRF), the park reviews and approves through the API
+    token = ent_a.headers["X-CSRF-Token"]
+    posted = ent_a.post(
+        f"/approval/{ENT_A}/submit", data={"csrf_token": token, "year": str(YEAR)}, follow_redirects=False
+    )
+    assert posted.status_code == 303, posted.text[:300]
+    assert ent_a.post(f"{base}/{ENT_A}/{YEAR}/review", json={}).status_code == 403
+    assert mgr.post(f"{base}/{ENT_A}/{YEAR}/review", json={}).json()["status"] == "reviewed"
+    done = mgr.post(f"{base}/{ENT_A}/{YEAR}/approve", json={"comment": "核对无误"}).json()
+    assert (done["status"], [v["number"] for v in done["versions"]]) == ("approved", [1])
+    refused = mgr.post(f"/api/v1/parks/{PARK}/periods/{YEAR}/close", json={})
+    assert (refused.status_code, refused.json()["error"]) == (409, "NotApproved")
+    assert "E-B (draft)" in refused.json()["detail"]
+    assert ent_a.post(f"/api/v1/parks/{PARK}/periods/{YEAR}/close", json={}).status_code == 403
+    closed = mgr.post(f"/api/v1/parks/{PARK}/periods/{YEAR}/close", json={"exceptions": {ENT_B: "全年停产"}})
+    assert closed.status_code == 200 and closed.json()["closed"]["exceptions"][0]["enterprise_id"] == ENT_B
+    locked = ent_a.patch("/api/v1/activity-records/AR-A1", json={"quantity": 1.0})
+    assert (locked.status_code, locked.json()["error"]) == (409, "PeriodLocked")
+    assert mgr.get(f"{base}/approved", params={"year": YEAR}).status_code == 200
+    # one status through every door
+    board_api = mgr.get(base, params={"year": YEAR}).json()
+    assert [s["enterprise_id"] for s in ent_a.get(base, params={"year": YEAR}).json()["submissions"]] == [
+        ENT_A
+    ]
+    with cli_on(engine):
+        shown = CliRunner().invoke(
+            cli_app, ["approval", "status", "--year", str(YEAR), "--park", PARK, "--format", "json"]
+        )
+    assert shown.exit_code == 0, shown.output
+    board_cli = json.loads(shown.stdout)
+    service = approval.board(scope_of(engine, Role.PARK_MANAGER), PARK, YEAR).to_dict()
+
+    def states(board: dict[str, Any]) -> list[tuple[str, str, bool, int]]:
+        return [
+            (s["enterprise_id"], s["status"], s["locked"], len(s["versions"])) for s in board["submissions"]
+        ]
+
+    expected = [(ENT_A, "approved", True, 1), (ENT_B, "draft", False, 0)]
+    assert states(board_api) == states(board_cli) == states(service) == expected
+    page = mgr.get(f"/approval?year={YEAR}")
+    assert page.status_code == 200
+    rows = re.findall(r'data-submission="([^"]+)" data-status="([^"]+)"', page.text)
+    assert rows == [(ENT_A, "approved"), (ENT_B, "draft")]
+    assert "已锁定" in page.text and "全年停产" in page.text
+    detail = ent_a.get(f"/approval/{ENT_A}?year={YEAR}")
+    assert detail.status_code == 200 and "核对无误" in detail.text and "第 1 版" in detail.text
+    assert ent_a.get(f"/approval/{ENT_B}?year={YEAR}").status_code == 404

@@ -75,6 +75,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.optimize.router,
     routers.live.router,
     routers.roadmap.router,
+    routers.approval.router,  # data approval and period close (issue #15)
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

@@ -156,6 +156,47 @@ class Submission:
         """The steps ``role`` may take now (the buttons a page shows)."""
         return allowed_actions(self.status, period_closed=self.period_closed, role=role)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values (the API's and ``zeropark approval status --format json``'s shape)."""
+        return {
+            "park_id": self.park_id,
+            "enterprise_id": self.enterprise_id,
+            "enterprise_name": self.enterprise_name,
+            "year": self.year,
+            "status": self.status.value,
+            "locked": self.locked,
+            "period_closed": self.period_closed,
+            "correction_reason": self.correction_reason,
+            "last_comment": self.last_comment,
+            "updated_at": None if self.updated_at is None else self.updated_at.isoformat(),
+            "updated_by": self.updated_by,
+            "events": [
+                {
+                    "at": e.at.isoformat(),
+                    "user": e.user,
+                    "role": e.role,
+                    "action": e.action,
+                    "from_status": e.from_status.value,
+                    "to_status": e.to_status.value,
+                    "comment": e.comment,
+                }
+                for e in self.events
+            ],
+            "versions": [
+                {
+                    "id": v.id,
+                    "number": v.number,
+                    "reason": v.reason,
+                    "sha256": v.sha256,
+                    "activity_records": v.n_records,
+                    "green_power_claims": v.n_claims,
+                    "created_at": v.created_at.isoformat(),
+                    "created_by": v.created_by,
+                }
+                for v in self.versions
+            ],
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class PeriodClose:
@@ -196,6 +237,26 @@ class Board:
         for s in self.submissions:
             out[s.status] += 1
         return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values (the API's and ``zeropark approval status --format json``'s shape)."""
+        closed = None
+        if self.closed is not None:
+            closed = {
+                "closed_at": self.closed.closed_at.isoformat(),
+                "closed_by": self.closed.closed_by,
+                "exceptions": [
+                    {"enterprise_id": e, "status": st, "reason": why} for e, st, why in self.closed.exceptions
+                ],
+            }
+        return {
+            "park_id": self.park_id,
+            "year": self.year,
+            "closed": closed,
+            "counts": {k.value: v for k, v in self.counts.items()},
+            "missing": [s.enterprise_id for s in self.missing],
+            "submissions": [s.to_dict() for s in self.submissions],
+        }
 
 
 def _now() -> datetime:

@@ -80,6 +80,8 @@ def navigation(user: Principal) -> list[NavItem]:
             NavItem("reports", "nav_reports", "/reports"),
             NavItem("roadmap", "nav_roadmap", "/roadmap/lmdi"),
         ]
+    # data approval and period close (issue #15): every role but the device (verifiers read)
+    items.append(NavItem("approval", "nav_approval", "/approval"))
     if not can_import(user):
         items = [item for item in items if item.key != "import"]
     if user.role == Role.ADMIN:

@@ -4,6 +4,7 @@ from zeropark.api.routers import (
     activity,
     alarm_rules,
     alarms,
+    approval,  # data approval and period close (issue #15)
     audit,
     factors,
     imports,
@@ -42,4 +43,5 @@ __all__ = [
     "reports",
     "roadmap",
     "users",
+    "approval",
 ]

@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from zeropark.web.pages import (
     alarm_rules,
     alarms,
+    approval,  # data approval and period close (issue #15)
     bigscreen,
     enterprises,
     factors,
@@ -49,5 +50,6 @@ for _module in (
     roadmap,
     users,
     bigscreen,
+    approval,  # data approval and period close (issue #15)
 ):
     router.include_router(_module.router)
