@@ -554,10 +554,12 @@ def check_editable(session: Session, *, enterprise_id: str | None, years: Iterab
     if enterprise_id is None:
         return
     for year in sorted(set(years)):
+        # FOR UPDATE (PostgreSQL): a step on this submission waits for the write to commit, so
+        # data cannot change between a submission's status being read here and being stepped
         row = session.scalars(
-            select(SubmissionRow).where(
-                SubmissionRow.enterprise_id == enterprise_id, SubmissionRow.year == year
-            )
+            select(SubmissionRow)
+            .where(SubmissionRow.enterprise_id == enterprise_id, SubmissionRow.year == year)
+            .with_for_update()
         ).first()
         if row is None:
             continue
