@@ -340,3 +340,32 @@ def test_api_cli_and_page_agree_and_the_api_guards_each_step(
     detail = ent_a.get(f"/approval/{ENT_A}?year={YEAR}")
     assert detail.status_code == 200 and "核对无误" in detail.text and "第 1 版" in detail.text
     assert ent_a.get(f"/approval/{ENT_B}?year={YEAR}").status_code == 404
+
+
+def test_the_page_offers_each_role_its_own_buttons(sqlite_engine: Engine) -> None:
+    api = make_api(sqlite_engine)
+    ent_a, mgr, ver = api.login("ent_a"), api.login("manager"), api.login("verifier")
+    own = ent_a.get(f"/approval?year={YEAR}").text
+    assert re.findall(r'data-submission="([^"]+)"', own) == [ENT_A]
+    assert re.findall(r'data-approval-action="([^"]+)"', own) == [f"{ENT_A}-submit"]
+    assert "data-approval-close>" not in own
+    assert "本企业数据审核" in own
+    park = mgr.get(f"/approval?year={YEAR}").text
+    assert re.findall(r'data-approval-action="([^"]+)"', park) == [f"{ENT_A}-submit", f"{ENT_B}-submit"]
+    assert "data-approval-close>" in park and "待批准：E-A、E-B" in park
+    approval.submit(scope_of(sqlite_engine, Role.ENTERPRISE, ENT_A), PARK, ENT_A, YEAR)
+    park = mgr.get(f"/approval?year={YEAR}").text
+    assert re.findall(r'data-approval-action="(E-A-[^"]+)"', park) == [
+        "E-A-withdraw",
+        "E-A-review",
+        "E-A-return",
+    ]
+    read_only = ver.get(f"/approval?year={YEAR}").text
+    assert "data-approval-action" not in read_only and "data-approval-close>" not in read_only
+    assert ver.get(f"/approval/{ENT_A}?year={YEAR}").status_code == 200
+    # a step refused by the use case is an error page with its message, not a 500
+    token = mgr.headers["X-CSRF-Token"]
+    refused = mgr.post(
+        f"/approval/{ENT_A}/return", data={"csrf_token": token, "year": str(YEAR), "comment": " "}
+    )
+    assert refused.status_code == 422 and "comment required" in refused.text
