@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,13 @@ from zeropark.model import ActivityRecord, Carrier, Flow, Method, Role
 from zeropark.services import activity, approval, imports, inventory
 from zeropark.settings import Settings, get_settings
 from zeropark.store.db import transaction
-from zeropark.store.schema import ActivityRecordRow, AuditLogRow, DataVersionRow, ImportBatchRow
+from zeropark.store.schema import (
+    ActivityRecordRow,
+    AuditLogRow,
+    DataVersionRow,
+    ImportBatchRow,
+    SubmissionRow,
+)
 from zeropark.store.scope import Principal, Scope
 
 YEAR = 2025
@@ -369,3 +377,42 @@ def test_the_page_offers_each_role_its_own_buttons(sqlite_engine: Engine) -> Non
         f"/approval/{ENT_A}/return", data={"csrf_token": token, "year": str(YEAR), "comment": " "}
     )
     assert refused.status_code == 422 and "comment required" in refused.text
+
+
+def test_two_first_steps_at_once_on_postgresql_refuse_the_second_by_name(pg_engine: Engine) -> None:
+    """One first step commits the submission row while another is inserting its own: a named error."""
+    build_park(pg_engine)
+    started = threading.Event()
+    outcome: list[BaseException | None] = []
+
+    def second() -> None:
+        started.wait()
+        try:
+            approval.submit(scope_of(pg_engine, Role.ENTERPRISE, ENT_A), PARK, ENT_A, YEAR)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=second)
+    worker.start()
+    with transaction(pg_engine) as s:  # the other first step, not committed yet
+        s.add(
+            SubmissionRow(
+                park_id=PARK,
+                enterprise_id=ENT_A,
+                year=YEAR,
+                status="submitted",
+                updated_at=datetime.now(UTC),
+                updated_by="other",
+            )
+        )
+        s.flush()
+        started.set()
+        time.sleep(1.0)  # the second step's insert waits on the unique key
+    worker.join(timeout=30)
+    assert len(outcome) == 1 and isinstance(outcome[0], IllegalTransition), outcome
+    assert "changed while this step was taken" in str(outcome[0])
+    assert (
+        approval.submission(scope_of(pg_engine, Role.PARK_MANAGER), PARK, ENT_A, YEAR).status.value
+        == "submitted"
+    )

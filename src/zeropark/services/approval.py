@@ -34,6 +34,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zeropark.errors import (
@@ -649,6 +650,13 @@ def take_step(
     except PermissionDenied as exc:
         scope.deny(ENTITY, eid, str(exc))
         raise
+    except IntegrityError as exc:  # two first steps at once: the other created the submission row
+        raise IllegalTransition(
+            f"the {year} submission of enterprise '{enterprise_id}' changed while this step was taken; "
+            "reload its status and try again",
+            status="changed",
+            action=action.value,
+        ) from exc
     return submission(scope, park_id, enterprise_id, year)
 
 
