@@ -74,6 +74,8 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.optimize.router,
     routers.live.router,
     routers.roadmap.router,
+    # roadmap scenarios (issue 14, scenarios to 2030 and 2060)
+    routers.scenarios.router,
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

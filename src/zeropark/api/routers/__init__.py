@@ -19,6 +19,7 @@ from zeropark.api.routers import (
     readings,
     reports,
     roadmap,
+    scenarios,  # roadmap scenarios (issue 14)
     users,
 )
 
@@ -41,5 +42,6 @@ __all__ = [
     "readings",
     "reports",
     "roadmap",
+    "scenarios",
     "users",
 ]

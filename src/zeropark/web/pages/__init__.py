@@ -25,6 +25,7 @@ from zeropark.web.pages import (
     quality,
     reports,
     roadmap,
+    scenarios,  # roadmap scenarios (issue 14)
     session,
     users,
 )
@@ -47,6 +48,7 @@ for _module in (
     imports,
     reports,
     roadmap,
+    scenarios,  # roadmap scenarios (issue 14)
     users,
     bigscreen,
 ):
