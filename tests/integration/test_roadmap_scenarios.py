@@ -27,7 +27,7 @@ from zeropark.commands import common
 from zeropark.errors import PermissionDenied
 from zeropark.formatting import num
 from zeropark.model import Method, Role
-from zeropark.roadmap.scenario import DriversIncomplete, TargetBeforeBase
+from zeropark.roadmap.scenario import DriversIncomplete, ScenarioKind, TargetBeforeBase
 from zeropark.services import inventory
 from zeropark.services import scenarios as service
 from zeropark.settings import get_settings
@@ -264,3 +264,53 @@ def test_enterprise_reads_only_its_own_line_and_may_not_write(park: tuple[Engine
     with pytest.raises(PermissionDenied):
         service.delete(ent_scope, sid)
     assert math.isfinite(full.year(2030).total_tco2e or math.nan)
+
+
+def test_default_bau_policy_and_zero_by(park: tuple[Engine, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    # the library of this installation (roadmap/data/measures.csv) is stood in for by the policy
+    # set's ids, so the default policy is built the way it is with the real library
+    from zeropark.roadmap import measures as lib
+
+    library = [
+        service.measure_from_dict(
+            {
+                "id": "pv_rooftop_ci",
+                "mechanism": "onsite_generation",
+                "unit": "kW",
+                "effect_per_unit": 1100.0,
+                "source_id": "s",
+                "max_share": 0.3,
+            }
+        ),
+        service.measure_from_dict(
+            {
+                "id": "green_power_multiyear",
+                "mechanism": "green_power",
+                "unit": "MWh",
+                "effect_per_unit": 1000.0,
+                "source_id": "s",
+            }
+        ),
+    ]
+    monkeypatch.setattr(lib, "builtin_measures", lambda: tuple(library), raising=False)
+    engine, _ = park
+    scope = system_scope(engine, "cli")
+    defaults = service.default_assumptions(scope, PARK, 2025)
+    assert set(defaults) == {"bau", "policy"}
+    base = inventory.latest_view(scope, PARK, 2025, Method.NATIONAL)
+    assert base is not None
+    # PV sized to 30 % of the enterprises' electricity by 2030: units = 0.3 × consumed kWh / 1 100
+    pv = next(a for a in defaults["policy"]["adoption"] if a["measure_id"] == "pv_rooftop_ci")
+    assert pv["units"]["2030"] == pytest.approx(
+        0.3 * base.inventory.electricity["consumed_kwh"] / 1100.0, abs=1e-3
+    )
+    bau, policy = service.create_defaults(scope, PARK, 2025)
+    assert bau.summary.kind.value == "bau" and policy.summary.kind.value == "policy"
+    assert policy.year(2030).total_tco2e < bau.year(2030).total_tco2e  # type: ignore[operator]
+    assert policy.assumptions["measures"][0]["id"] in {"green_power_multiyear", "pv_rooftop_ci"}
+    zero = service.create(
+        scope, PARK, service.simple_assumptions(scope, PARK, ScenarioKind.ZERO_BY, 2025, target_year=2050)
+    )
+    target = zero.summary.target
+    assert target is not None and target["year"] == 2050 and target["kind"] == "zero_by"
+    assert target["met"] is (zero.year(2050).total_tco2e == 0.0)
