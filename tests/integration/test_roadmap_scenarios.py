@@ -222,6 +222,12 @@ def test_api_cli_and_page_agree_on_2030(park: tuple[Engine, Any]) -> None:
     assert page.status_code == 200
     cell = re.search(rf'data-scenario-year="2030">.*?data-scenario-co2="{sid}">([^<]+)<', page.text, re.S)
     assert cell is not None and cell.group(1) == num(service_2030.total_tco2e, 2)
+    for lang in ("zh", "en"):  # every label from the catalogue, no float artefacts in the table
+        text = api.login("admin").get("/roadmap/scenarios", params={"ids": sid, "lang": lang}).text
+        body = text.split('<script type="application/json"')[0]
+        assert not re.findall(r">[^<]*\bscenario_[a-z_]+", body)
+        assert not re.findall(r">\s*-?[\d,]+\.\d{5,}\s*<", body)
+    assert "基准情景" in page.text or "测试基准" in page.text
     # list and compare through the API
     assert [s["id"] for s in client.get(f"/api/v1/parks/{PARK}/scenarios").json()] == [sid]
     compared = client.get(f"/api/v1/parks/{PARK}/scenarios/compare", params={"ids": [sid]}).json()
