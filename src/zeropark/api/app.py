@@ -74,6 +74,8 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.optimize.router,
     routers.live.router,
     routers.roadmap.router,
+    # slice: measures
+    routers.measures.router,
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

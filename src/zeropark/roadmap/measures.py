@@ -337,19 +337,18 @@ def parse_measure_row(
                 "industries",
                 f"'{prefix}' is not a GB/T 4754-2017 code prefix (2 to 4 digits, e.g. 30 or 3011)",
             )
-    if problems or pathway is None or mechanism is None or effect is None or capex is None or opex is None:
-        raise MeasureError(problems)
+    # a field that did not parse gets a valid stand-in, so that check() still reports the others
     measure = Measure(
         id=text("id"),
         name_zh=text("name_zh"),
         name_en=text("name_en"),
-        pathway=pathway,
-        mechanism=mechanism,
+        pathway=pathway or Pathway.ENERGY_STRUCTURE,
+        mechanism=mechanism or Mechanism.STORAGE,
         carrier=carrier,
         unit=text("unit"),
-        effect_per_unit=effect,
-        capex_cny_per_unit=capex,
-        opex_cny_per_unit_year=opex,
+        effect_per_unit=1.0 if effect is None else effect,
+        capex_cny_per_unit=0.0 if capex is None else capex,
+        opex_cny_per_unit_year=0.0 if opex is None else opex,
         lifetime_years=lifetime,
         source_id=text("source_id"),
         to_carrier=to_carrier,
@@ -362,7 +361,13 @@ def parse_measure_row(
         uncertain=flag in _TRUE,
         note=text("note"),
     )
-    check(measure, known_sources, file=file, row=line)
+    try:
+        check(measure, known_sources, file=file, row=line)
+    except MeasureError as exc:
+        reported = {p.field for p in problems}
+        problems.extend(e for e in exc.errors if e.field not in reported)
+    if problems:
+        raise MeasureError(problems)
     return measure
 
 

@@ -12,6 +12,7 @@ from zeropark.api.routers import (
     inventory,
     line_items,
     live,
+    measures,  # slice: measures
     meters,
     optimize,
     parks,
@@ -42,4 +43,6 @@ __all__ = [
     "reports",
     "roadmap",
     "users",
+    # slice: measures
+    "measures",
 ]

@@ -19,6 +19,7 @@ from zeropark.web.pages import (
     imports,
     inventory,
     jobs,
+    measures,  # slice: measures
     monitoring,
     optimize,
     overview,
@@ -49,5 +50,6 @@ for _module in (
     roadmap,
     users,
     bigscreen,
+    measures,  # slice: measures
 ):
     router.include_router(_module.router)
