@@ -942,6 +942,30 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "measures_fix_source_id": ("须引用出处表中的文件", "Cite a document of the sources table"),
     "measures_fix_uncertain": ("请勾选或不勾选", "Tick or untick"),
     "measures_fix_note": ("说明有误", "Check the note"),
+    "measures_own_source": ("园区自有出处（可选）", "The park's own document (optional)"),
+    "measures_own_source_help": (
+        "出处编号不在列表中时填写：如供应商报价、节能诊断报告；非官方文件请标为 UNCERTAIN。",
+        "When the source id is not in the list: a supplier's quote, an energy audit; "
+        "mark a non-official document UNCERTAIN.",
+    ),
+    "measures_source_title": ("文件名称", "Title"),
+    "measures_source_issuer": ("出具方", "Issuer"),
+    "measures_source_number": ("文号/编号", "Number"),
+    "measures_source_date": ("日期", "Date"),
+    "measures_source_url": ("网址", "URL"),
+    "measures_source_confidence": ("可信度", "Confidence"),
+    "measures_fix_source_title": ("请填写文件名称", "Name the document"),
+    "measures_fix_source_issuer": ("请填写出具方", "Name who issued it"),
+    "measures_fix_source_number": (
+        "P/S 级出处须填写文号，否则请标为 UNCERTAIN",
+        "A P or S source gives its number; else UNCERTAIN",
+    ),
+    "measures_fix_source_date": ("日期格式为 YYYY-MM-DD", "Date as YYYY-MM-DD"),
+    "measures_fix_source_url": (
+        "P/S 级出处须给出发布机关官网网址，否则请标为 UNCERTAIN",
+        "A P or S source gives its issuer's own URL; else UNCERTAIN",
+    ),
+    "measures_fix_source_confidence": ("可信度为 P、S 或 UNCERTAIN", "Confidence is P, S or UNCERTAIN"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

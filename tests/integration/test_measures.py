@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from api_support import PARK, make_api
+from api_support import OTHER_PARK, PARK, make_api
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
@@ -219,3 +219,39 @@ def test_page_form_shows_field_errors_and_saves(engine: Engine) -> None:
         ]
         == "205.5"
     )
+
+
+def test_a_park_measure_cites_the_parks_own_document(engine: Engine) -> None:
+    api = make_api(engine)
+    manager = _scope(engine, Role.PARK_MANAGER)
+    quote = {
+        "source_id": "quote_hp_2025",
+        "source_title": "空气源热泵报价单",
+        "source_issuer": "某热泵供应商",
+        "source_date": "2025-03-01",
+    }
+    view = service.add_measure(manager, PARK, HEAT_PUMP | quote)
+    assert view.source.title == "空气源热泵报价单" and view.uncertain  # a quote is UNCERTAIN
+    # a second measure cites it by id alone; a CSV may too
+    second = service.add_measure(manager, PARK, HEAT_PUMP | {"id": "hp_2", "source_id": "quote_hp_2025"})
+    assert second.source == view.source
+    (third,) = service.import_measures(
+        manager, PARK, _csv(HEAT_PUMP | {"id": "hp_3", "source_id": "quote_hp_2025"}), file="p.csv"
+    )
+    assert third.source == view.source
+    # redefining the id is refused; deleting the first keeps the others' citation
+    with pytest.raises(MeasureError) as exc:
+        service.add_measure(manager, PARK, HEAT_PUMP | quote | {"id": "hp_4", "source_title": "其他"})
+    assert [e.field for e in exc.value.errors] == ["source_id"]
+    service.delete_measure(manager, PARK, "park_hp_offer")
+    assert service.get_measure(manager, PARK, "hp_2").source.title == "空气源热泵报价单"
+    body = api.login("manager").get(f"/api/v1/parks/{PARK}/measures/hp_3").json()
+    assert body["source"]["title"] == "空气源热泵报价单" and body["uncertain"] is True
+    # another park has none of them; a user of this park cannot read the other park's
+    assert set(service.park_sources(manager, PARK)) == {"quote_hp_2025"}
+    assert service.park_sources(system_scope(engine, "t"), OTHER_PARK) == {}
+    assert [
+        v.measure.id for v in service.list_measures(system_scope(engine, "t"), OTHER_PARK) if not v.builtin
+    ] == []
+    with pytest.raises(NotFound):
+        service.list_measures(manager, OTHER_PARK)

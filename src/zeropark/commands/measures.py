@@ -154,6 +154,12 @@ def add_cmd(
     industries: Annotated[str, typer.Option(help="适用行业 GB/T 4754 prefixes, ';'-separated.")] = "",
     uncertain: Annotated[bool, typer.Option("--uncertain", help="数值未经核实 Mark [UNCERTAIN].")] = False,
     note: Annotated[str, typer.Option(help="说明 Where the figures come from.")] = "",
+    source_title: Annotated[str, typer.Option(help="园区自有出处 Title of the park's own document.")] = "",
+    source_issuer: Annotated[str, typer.Option(help="出具方 Who issued it (supplier, auditor).")] = "",
+    source_number: Annotated[str, typer.Option(help="文号/编号 Its number.")] = "",
+    source_date: Annotated[str, typer.Option(help="日期 YYYY-MM-DD.")] = "",
+    source_url: Annotated[str, typer.Option(help="网址 Its URL.")] = "",
+    source_confidence: Annotated[str, typer.Option(help="P | S | UNCERTAIN (default UNCERTAIN).")] = "",
 ) -> None:
     """新增园区措施 Add one park measure (checked like the built-in library; audited)."""
     eng = engine()
@@ -180,6 +186,12 @@ def add_cmd(
         source_id=source,
         uncertain="true" if uncertain else "false",
         note=note,
+        source_title=source_title,
+        source_issuer=source_issuer,
+        source_number=source_number,
+        source_date=source_date,
+        source_url=source_url,
+        source_confidence=source_confidence,
     )
     view = service.add_measure(system_scope(eng, "cli"), park_id, fields, file="command line")
     console.print(f"[green]added[/] {view.measure.id} to park {park_id}")

@@ -19,8 +19,6 @@ CNY, lifetimes and ramps in years.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,7 +27,7 @@ from typing import Any
 from sqlalchemy import select
 
 from zeropark.errors import NotFound, RowError
-from zeropark.factors.factorset import Source
+from zeropark.factors.factorset import Confidence, Source
 from zeropark.model import Carrier
 from zeropark.roadmap.measures import (
     MEASURE_COLUMNS,
@@ -41,8 +39,9 @@ from zeropark.roadmap.measures import (
     builtin_sources,
     effect_unit,
     measure_row,
+    parse_inline_source,
     parse_measure_row,
-    parse_measures,
+    parse_measure_rows,
 )
 from zeropark.store import audit
 from zeropark.store.db import transaction
@@ -60,6 +59,7 @@ __all__ = [
     "import_measures",
     "known_sources",
     "list_measures",
+    "park_sources",
 ]
 
 ENTITY = "park_measure"
@@ -157,9 +157,39 @@ def _measure_of(row: ParkMeasureRow) -> Measure:
     )
 
 
+def _source_of_row(row: ParkMeasureRow) -> Source | None:
+    """The park's own document a row cites (its ``source_*`` columns), or None for a built-in one."""
+    if not row.source_title:
+        return None
+    date = row.source_date or ""
+    return Source(
+        id=row.source_id,
+        title=row.source_title,
+        issuer=row.source_issuer or "",
+        year=int(date[:4]) if date[:4].isdigit() else None,
+        table="",
+        url=row.source_url or "",
+        confidence=Confidence(row.source_confidence or Confidence.UNCERTAIN.value),
+        number=row.source_number or "",
+        date=date,
+        published=row.source_url or row.source_issuer or "",
+    )
+
+
 def _view_of_row(row: ParkMeasureRow) -> MeasureView:
     m = _measure_of(row)
-    return MeasureView(m, False, known_sources()[m.source_id], row.created_by, row.created_at)
+    source = _source_of_row(row) or known_sources()[m.source_id]
+    return MeasureView(m, False, source, row.created_by, row.created_at)
+
+
+def park_sources(scope: Scope, park_id: str) -> dict[str, Source]:
+    """The park's own documents cited by its measures (id → source)."""
+    out: dict[str, Source] = {}
+    for row in queries.park_measures(scope, park_id):
+        source = _source_of_row(row)
+        if source is not None:
+            out[source.id] = source
+    return out
 
 
 def _builtin_view(m: Measure) -> MeasureView:
@@ -216,8 +246,16 @@ def get_measure(scope: Scope, park_id: str, measure_id: str) -> MeasureView:
     return _view_of_row(row)
 
 
-def _row_of(measure: Measure, park_id: str, user: str, now: datetime) -> ParkMeasureRow:
+def _row_of(
+    measure: Measure, source: Source | None, park_id: str, user: str, now: datetime
+) -> ParkMeasureRow:
     return ParkMeasureRow(
+        source_title=source.title if source else None,
+        source_issuer=source.issuer if source else None,
+        source_number=source.number if source else None,
+        source_date=source.date if source else None,
+        source_url=source.url if source else None,
+        source_confidence=source.confidence.value if source else None,
         park_id=park_id,
         measure_id=measure.id,
         name_zh=measure.name_zh,
@@ -246,7 +284,12 @@ def _row_of(measure: Measure, park_id: str, user: str, now: datetime) -> ParkMea
 
 
 def _store(
-    scope: Scope, park_id: str, measures: list[Measure], file: str, lines: list[int]
+    scope: Scope,
+    park_id: str,
+    measures: list[Measure],
+    file: str,
+    lines: list[int],
+    sources: list[Source | None],
 ) -> list[MeasureView]:
     """Check ids against the library and the park, then store every measure in one transaction."""
     builtin_ids = {m.id for m in builtin_measures()}
@@ -274,11 +317,14 @@ def _store(
     now = datetime.now(UTC)
     views: list[MeasureView] = []
     with transaction(scope.engine) as session:
-        for m in measures:
-            row = _row_of(m, park_id, scope.user.username, now)
+        for m, source in zip(measures, sources, strict=True):
+            row = _row_of(m, source, park_id, scope.user.username, now)
             session.add(row)
             session.flush()
-            scope.audit(session, audit.CREATE, ENTITY, f"{park_id}/{m.id}", after=measure_row(m))
+            after: dict[str, Any] = dict(measure_row(m))
+            if source is not None:
+                after["source"] = source.citation()
+            scope.audit(session, audit.CREATE, ENTITY, f"{park_id}/{m.id}", after=after)
             views.append(_view_of_row(row))
     return views
 
@@ -303,8 +349,23 @@ def add_measure(
         Every problem of the fields (column named), or an id already used.
     """
     _require_writer(scope, park_id, str(fields.get("id", "")))
-    measure = parse_measure_row(fields, known_sources(), file=file)
-    return _store(scope, park_id, [measure], file, [0])[0]
+    own = park_sources(scope, park_id)
+    known = {*known_sources(), *own}
+    inline: Source | None = None
+    problems: list[RowError] = []
+    try:
+        inline = parse_inline_source(fields, known, file=file)
+    except MeasureError as exc:
+        problems.extend(exc.errors)
+    try:
+        measure = parse_measure_row(fields, known | ({inline.id} if inline else set()), file=file)
+    except MeasureError as exc:
+        reported = {p.field for p in problems}
+        problems.extend(e for e in exc.errors if e.field not in reported)
+    if problems:
+        raise MeasureError(problems)
+    source = inline or own.get(measure.source_id)
+    return _store(scope, park_id, [measure], file, [0], [source])[0]
 
 
 def import_measures(scope: Scope, park_id: str, text: str, *, file: str) -> list[MeasureView]:
@@ -316,19 +377,16 @@ def import_measures(scope: Scope, park_id: str, text: str, *, file: str) -> list
         Any rejected row (file, row, column named) — then nothing is stored.
     """
     _require_writer(scope, park_id, file)
-    measures = parse_measures(text, file, known_sources())
-    # rows as a spreadsheet numbers them: parse_measures skips blank lines, so find each id's line
-    lines = _lines_of(text, [m.id for m in measures])
-    return _store(scope, park_id, list(measures), file, lines)
-
-
-def _lines_of(text: str, ids: list[str]) -> list[int]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    reader.fieldnames = [h.strip() for h in (reader.fieldnames or [])]
-    first: dict[str, int] = {}
-    for line, row in enumerate(reader, start=2):
-        first.setdefault((row.get("id") or "").strip(), line)
-    return [first.get(i, 0) for i in ids]
+    own = park_sources(scope, park_id)
+    rows = parse_measure_rows(text, file, {*known_sources(), *own}, allow_inline_sources=True)
+    return _store(
+        scope,
+        park_id,
+        [m for m, _, _ in rows],
+        file,
+        [line for _, _, line in rows],
+        [source or own.get(m.source_id) for m, source, _ in rows],
+    )
 
 
 def delete_measure(scope: Scope, park_id: str, measure_id: str) -> None:

@@ -573,5 +573,12 @@ class ParkMeasureRow(Base):
     source_id: Mapped[str] = mapped_column(String(64))
     uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(Text, default="")
+    # the park's own document cited (NULL title = a built-in source): copied into every row citing it
+    source_title: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    source_issuer: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    source_number: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    source_date: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    source_url: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    source_confidence: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -45,6 +45,13 @@ class MeasureIn(BaseModel):
     source_id: str = Field(max_length=64)
     uncertain: bool = False
     note: str = Field("", max_length=2000)
+    # the park's own document, when source_id is not a known one (see docs/measures.md)
+    source_title: str = Field("", max_length=400)
+    source_issuer: str = Field("", max_length=200)
+    source_number: str = Field("", max_length=120)
+    source_date: str = Field("", max_length=10)
+    source_url: str = Field("", max_length=400)
+    source_confidence: str = Field("", max_length=16)
 
     def fields(self) -> dict[str, str]:
         """The text fields the service parses (the same parser as a CSV row or the web form)."""

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zeropark.errors import NotFound, PermissionDenied
 from zeropark.model import Carrier
-from zeropark.roadmap.measures import MEASURE_COLUMNS, MeasureError, Mechanism, Pathway
+from zeropark.roadmap.measures import MEASURE_COLUMNS, SOURCE_COLUMNS, MeasureError, Mechanism, Pathway
 from zeropark.services import measures as service
 from zeropark.store.scope import MANAGE_ROLES
 from zeropark.web.context import Page, PageDep
@@ -43,7 +43,7 @@ def _render(
         if (not pathway or v.measure.pathway.value == pathway)
         and (not mechanism or v.measure.mechanism.value == mechanism)
     ]
-    sources = service.known_sources()
+    sources = {**service.known_sources(), **service.park_sources(page.scope, page.park.id)}
     return page.render(
         "roadmap_measures.html",
         "roadmap",
@@ -83,7 +83,7 @@ async def measure_add(page: PageDep) -> Response:
     if page.park is None:
         return not_found_page(page, NotFound("no park"))
     raw = await page.request.form()
-    fields = {c: str(raw.get(c, "")).strip() for c in MEASURE_COLUMNS}
+    fields = {c: str(raw.get(c, "")).strip() for c in (*MEASURE_COLUMNS, *SOURCE_COLUMNS)}
     fields["uncertain"] = "true" if raw.get("uncertain") == "on" else "false"
     try:
         view = service.add_measure(page.scope, page.park.id, fields, file="form")
