@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from zeropark.factors.factorset import Confidence
@@ -205,3 +207,13 @@ def test_an_own_document_is_checked_like_a_factor_source() -> None:
     source = parse_inline_source(official, SOURCES)
     assert source is not None and source.confidence is Confidence.SECONDARY and source.year == 2024
     assert parse_inline_source({"source_id": "dpv_2025_7"}, SOURCES) is None
+
+
+def test_docs_list_every_builtin_measure_with_its_flag() -> None:
+    """docs/measures.md is generated from the CSV; a changed row must be regenerated there too."""
+    docs = (Path(__file__).parents[2] / "docs" / "measures.md").read_text(encoding="utf-8")
+    for m in builtin_measures():
+        line = next((ln for ln in docs.splitlines() if ln.startswith(f"| `{m.id}` |")), None)
+        assert line is not None, m.id
+        assert line.endswith("[UNCERTAIN] |" if m.uncertain else "verified |"), m.id
+        assert f"| {m.lifetime_years} |" in line, m.id
