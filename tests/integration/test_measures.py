@@ -255,3 +255,17 @@ def test_a_park_measure_cites_the_parks_own_document(engine: Engine) -> None:
     ] == []
     with pytest.raises(NotFound):
         service.list_measures(manager, OTHER_PARK)
+
+
+def test_a_concurrent_add_of_the_same_id_is_a_named_error(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_api(engine)
+    manager = _scope(engine, Role.PARK_MANAGER)
+    service.add_measure(manager, PARK, HEAT_PUMP)
+    # another request's row is not yet visible to this one's check: the unique index refuses it
+    monkeypatch.setattr(service.queries, "park_measures", lambda scope, park_id: [])
+    with pytest.raises(MeasureError) as exc:
+        service.add_measure(manager, PARK, HEAT_PUMP)
+    assert [e.field for e in exc.value.errors] == ["id"]
+    assert _stored(engine) == 1

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from zeropark.errors import NotFound, RowError
 from zeropark.factors.factorset import Confidence, Source
@@ -316,16 +317,27 @@ def _store(
         raise MeasureError(problems)
     now = datetime.now(UTC)
     views: list[MeasureView] = []
-    with transaction(scope.engine) as session:
-        for m, source in zip(measures, sources, strict=True):
-            row = _row_of(m, source, park_id, scope.user.username, now)
-            session.add(row)
-            session.flush()
-            after: dict[str, Any] = dict(measure_row(m))
-            if source is not None:
-                after["source"] = source.citation()
-            scope.audit(session, audit.CREATE, ENTITY, f"{park_id}/{m.id}", after=after)
-            views.append(_view_of_row(row))
+    try:
+        with transaction(scope.engine) as session:
+            for m, source in zip(measures, sources, strict=True):
+                row = _row_of(m, source, park_id, scope.user.username, now)
+                session.add(row)
+                session.flush()
+                after: dict[str, Any] = dict(measure_row(m))
+                if source is not None:
+                    after["source"] = source.citation()
+                scope.audit(session, audit.CREATE, ENTITY, f"{park_id}/{m.id}", after=after)
+                views.append(_view_of_row(row))
+    except IntegrityError:
+        # another request stored one of these ids in between (uq_park_measure); nothing was stored
+        ids = ", ".join(m.id for m in measures)
+        raise MeasureError(
+            [
+                RowError(
+                    file, None, None, "id", f"the park already has a measure among {ids}; reload and retry"
+                )
+            ]
+        ) from None
     return views
 
 
