@@ -19,7 +19,13 @@ from zeropark.cli import app as cli
 from zeropark.commands import common
 from zeropark.errors import NotFound, PermissionDenied
 from zeropark.formatting import sig
-from zeropark.roadmap.measures import MEASURE_COLUMNS, MeasureError, builtin_measures, measure_row
+from zeropark.roadmap.measures import (
+    MEASURE_COLUMNS,
+    SOURCE_COLUMNS,
+    MeasureError,
+    builtin_measures,
+    measure_row,
+)
 from zeropark.services import measures as service
 from zeropark.settings import get_settings
 from zeropark.store.db import transaction
@@ -269,3 +275,28 @@ def test_a_concurrent_add_of_the_same_id_is_a_named_error(
         service.add_measure(manager, PARK, HEAT_PUMP)
     assert [e.field for e in exc.value.errors] == ["id"]
     assert _stored(engine) == 1
+
+
+def test_an_exported_csv_is_imported_back_with_new_ids(engine: Engine, tmp_path: Path) -> None:
+    make_api(engine)
+    manager = _scope(engine, Role.PARK_MANAGER)
+    quote = {"source_id": "q1", "source_title": "报价单", "source_issuer": "供应商", "source_date": "2025-03"}
+    service.add_measure(manager, PARK, HEAT_PUMP | quote)
+    code, out, err = _cli(engine, "list", "--park", PARK, "--format", "csv")
+    assert code == 0, err
+    assert out.splitlines()[0].split(",")[-6:] == list(SOURCE_COLUMNS)
+    assert len(out.splitlines()) == 1 + len(builtin_measures()) + 1
+    own_row = [line for line in out.splitlines() if line.startswith("park_hp_offer,")]
+    assert own_row and "报价单" in own_row[0]
+    # the park's row under a new id: the same document passes, the measure is stored
+    (copy,) = service.import_measures(
+        manager,
+        PARK,
+        out.splitlines()[0] + "\n" + own_row[0].replace("park_hp_offer,", "hp_copy,", 1),
+        file="x.csv",
+    )
+    assert copy.source.title == "报价单" and copy.measure.effect_per_unit == 205.5
+    # a built-in row exported and imported unchanged is refused by its id, naming the row
+    builtin_row = [line for line in out.splitlines() if line.startswith("pv_rooftop_ci,")][0]
+    with pytest.raises(MeasureError, match="built-in measure's id"):
+        service.import_measures(manager, PARK, out.splitlines()[0] + "\n" + builtin_row, file="y.csv")

@@ -52,15 +52,20 @@ def list_cmd(
     mechanism: Annotated[
         str | None, typer.Option(help="机制 Only this mechanism (e.g. fuel_switch).")
     ] = None,
-    output_format: FormatOpt = "table",
+    output_format: Annotated[
+        str, typer.Option("--format", help="输出 table | json | csv (a CSV `import` reads back).")
+    ] = "table",
 ) -> None:
     """措施列表 Built-in and park measures: unit, effect per unit and year, costs, lifetime, source."""
-    check_choice(output_format, ("table", "json"), "--format")
+    check_choice(output_format, ("table", "json", "csv"), "--format")
     eng = engine()
     park_id = pick_park(eng, park)
     views = service.list_measures(system_scope(eng, "cli"), park_id, pathway=pathway, mechanism=mechanism)
     if output_format == "json":
         _views_json(views)
+        return
+    if output_format == "csv":
+        console.out(service.measures_table(views), end="")
         return
     table = Table(title=f"{_label('measures_title')} — {park_id}")
     for key, justify in (

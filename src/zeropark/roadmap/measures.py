@@ -389,7 +389,11 @@ SOURCE_COLUMNS: tuple[str, ...] = (
 
 
 def parse_inline_source(
-    row: Mapping[str, str], known_ids: Collection[str], *, file: str = "measure", line: int = 0
+    row: Mapping[str, str],
+    known_ids: Collection[str] | Mapping[str, Source],
+    *,
+    file: str = "measure",
+    line: int = 0,
 ) -> Source | None:
     """The park's own document a measure row cites in its ``source_*`` columns, or ``None``.
 
@@ -398,7 +402,8 @@ def parse_inline_source(
     source also gives its number and a URL on its issuer's own site
     (:func:`zeropark.factors.loader.is_official_url`), as the library's sources do; a supplier's
     quote or an audit is ``UNCERTAIN`` (its measures are then [UNCERTAIN]). ``source_id`` must not
-    name a source already known (``known_ids``: the built-in ones and the park's).
+    name another source already known (``known_ids``: the built-in ones and the park's; given as a
+    mapping, the same document under its own id passes, as a re-imported export does).
 
     Raises
     ------
@@ -419,12 +424,6 @@ def parse_inline_source(
     sid = text("source_id")
     if not sid:
         bad("source_id", "give the id of the document the source_* columns describe")
-    elif sid in known_ids:
-        bad(
-            "source_id",
-            f"'{sid}' already names a known source; cite it by source_id alone (empty source_* "
-            "columns) or give this document an id of its own",
-        )
     for name, fix in (
         ("source_title", "name the document (e.g. 某供应商热泵报价单)"),
         ("source_issuer", "name who issued it (supplier, auditor, ministry)"),
@@ -456,7 +455,7 @@ def parse_inline_source(
             )
     if problems:
         raise MeasureError(problems)
-    return Source(
+    source = Source(
         id=sid,
         title=text("source_title"),
         issuer=text("source_issuer"),
@@ -468,6 +467,22 @@ def parse_inline_source(
         date=date,
         published=url or text("source_issuer"),
     )
+    # the same document again (a re-imported export) is fine; another one under a known id is not
+    same = isinstance(known_ids, Mapping) and known_ids.get(sid) == source
+    if sid in known_ids and not same:
+        raise MeasureError(
+            [
+                RowError(
+                    file,
+                    None,
+                    line or None,
+                    "source_id",
+                    f"'{sid}' already names a known source; cite it by source_id alone (empty source_* "
+                    "columns) or give this document an id of its own",
+                )
+            ]
+        )
+    return source
 
 
 def parse_measure_rows(

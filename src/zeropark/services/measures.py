@@ -19,6 +19,8 @@ CNY, lifetimes and ramps in years.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +34,7 @@ from zeropark.factors.factorset import Confidence, Source
 from zeropark.model import Carrier
 from zeropark.roadmap.measures import (
     MEASURE_COLUMNS,
+    SOURCE_COLUMNS,
     Measure,
     MeasureError,
     Mechanism,
@@ -60,6 +63,7 @@ __all__ = [
     "import_measures",
     "known_sources",
     "list_measures",
+    "measures_table",
     "park_sources",
 ]
 
@@ -125,6 +129,31 @@ class MeasureView:
             "created_by": self.created_by,
             "created_at": self.created_at.isoformat() if self.created_at else None,
         }
+
+
+def measures_table(views: list[MeasureView]) -> str:
+    """A CSV of ``views`` (:data:`MEASURE_COLUMNS` + ``SOURCE_COLUMNS``) that :func:`import_measures` reads.
+
+    A park's own document is written out in the ``source_*`` columns of the measures citing it;
+    built-in sources are cited by id. Export, edit, give the rows new ids and import.
+    """
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=(*MEASURE_COLUMNS, *SOURCE_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    builtin = known_sources()
+    for v in views:
+        row: dict[str, str] = dict(measure_row(v.measure))
+        if v.source.id not in builtin:
+            row |= {
+                "source_title": v.source.title,
+                "source_issuer": v.source.issuer,
+                "source_number": v.source.number,
+                "source_date": v.source.date,
+                "source_url": v.source.url,
+                "source_confidence": v.source.confidence.value,
+            }
+        writer.writerow(row)
+    return out.getvalue()
 
 
 def known_sources() -> Mapping[str, Source]:
@@ -362,7 +391,7 @@ def add_measure(
     """
     _require_writer(scope, park_id, str(fields.get("id", "")))
     own = park_sources(scope, park_id)
-    known = {*known_sources(), *own}
+    known = {**known_sources(), **own}
     inline: Source | None = None
     problems: list[RowError] = []
     try:
@@ -370,7 +399,7 @@ def add_measure(
     except MeasureError as exc:
         problems.extend(exc.errors)
     try:
-        measure = parse_measure_row(fields, known | ({inline.id} if inline else set()), file=file)
+        measure = parse_measure_row(fields, {*known, *([inline.id] if inline else [])}, file=file)
     except MeasureError as exc:
         reported = {p.field for p in problems}
         problems.extend(e for e in exc.errors if e.field not in reported)
@@ -390,7 +419,7 @@ def import_measures(scope: Scope, park_id: str, text: str, *, file: str) -> list
     """
     _require_writer(scope, park_id, file)
     own = park_sources(scope, park_id)
-    rows = parse_measure_rows(text, file, {*known_sources(), *own}, allow_inline_sources=True)
+    rows = parse_measure_rows(text, file, {**known_sources(), **own}, allow_inline_sources=True)
     return _store(
         scope,
         park_id,
