@@ -78,6 +78,8 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.approval.router,  # data approval and period close (issue #15)
     # roadmap scenarios (issue 14, scenarios to 2030 and 2060)
     routers.scenarios.router,
+    # slice: measures
+    routers.measures.router,
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

@@ -16,15 +16,40 @@ CNY (元) at the price level of the source's year; lifetimes and ramps in years.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
-from collections.abc import Collection
-from dataclasses import dataclass
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import TypeVar
 
 from zeropark.errors import RowError, ValidationError
-from zeropark.model import Carrier
+from zeropark.factors.factorset import Confidence, Source
+from zeropark.factors.loader import is_official_url, load_factor_set, parse_sources
+from zeropark.model import CANONICAL_UNIT, Carrier
 
-__all__ = ["Mechanism", "Measure", "MeasureError", "Pathway", "check"]
+__all__ = [
+    "MEASURE_COLUMNS",
+    "SOURCE_COLUMNS",
+    "Mechanism",
+    "Measure",
+    "MeasureError",
+    "Pathway",
+    "builtin_measures",
+    "builtin_sources",
+    "check",
+    "effect_unit",
+    "measure_row",
+    "measures_csv",
+    "parse_measures",
+    "parse_inline_source",
+    "parse_measure_row",
+    "parse_measure_rows",
+]
 
 
 class Pathway(StrEnum):
@@ -160,3 +185,485 @@ def check(measure: Measure, known_sources: Collection[str], *, file: str = "meas
         bad("factor_id", "a process measure names the process factor (factor_id) of the activity it cuts")
     if problems:
         raise MeasureError(problems)
+
+
+# --- the measures library as data (roadmap/data/measures.csv + roadmap/data/sources.csv) -----------
+
+#: Columns of a measures table (the built-in library and a park's own CSV), in this order.
+#: ``industries``: GB/T 4754 code prefixes separated by ``;`` (empty = every industry);
+#: ``uncertain``: ``true``/``false`` (empty = false).
+MEASURE_COLUMNS: tuple[str, ...] = (
+    "id",
+    "name_zh",
+    "name_en",
+    "pathway",
+    "mechanism",
+    "carrier",
+    "to_carrier",
+    "ratio",
+    "factor_id",
+    "unit",
+    "effect_per_unit",
+    "capex_cny_per_unit",
+    "opex_cny_per_unit_year",
+    "lifetime_years",
+    "ramp_years",
+    "max_share",
+    "build_limit",
+    "industries",
+    "source_id",
+    "uncertain",
+    "note",
+)
+_REQUIRED = (
+    "id",
+    "name_zh",
+    "pathway",
+    "mechanism",
+    "unit",
+    "effect_per_unit",
+    "capex_cny_per_unit",
+    "opex_cny_per_unit_year",
+    "lifetime_years",
+    "source_id",
+)
+_DATA_DIR = Path(__file__).with_name("data")
+_E = TypeVar("_E", bound=StrEnum)
+_DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
+_TRUE = {"true", "1", "yes", "y", "是"}
+_FALSE = {"false", "0", "no", "n", "否", ""}
+
+
+def effect_unit(measure: Measure) -> str:
+    """The unit of ``effect_per_unit``: what one unit of the measure changes per year.
+
+    Canonical carrier unit (:data:`zeropark.model.CANONICAL_UNIT`) for ``EFFICIENCY`` and
+    ``FUEL_SWITCH``; kWh for generation, green power and storage capacity; t of material for
+    ``PROCESS``; tCO2 for ``CCUS``.
+    """
+    per = f"/a per {measure.unit}"
+    if measure.mechanism is Mechanism.CCUS:
+        return "tCO2" + per
+    if measure.mechanism is Mechanism.PROCESS:
+        return "t" + per
+    if measure.mechanism is Mechanism.STORAGE:
+        return f"kWh per {measure.unit}"
+    if measure.mechanism in (Mechanism.ONSITE_GENERATION, Mechanism.GREEN_POWER):
+        return "kWh" + per
+    carrier = measure.carrier or Carrier.ELECTRICITY
+    return CANONICAL_UNIT[carrier] + per
+
+
+def _read(text: str) -> tuple[list[str], list[dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    rows = [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
+    return header, rows
+
+
+def parse_measure_row(
+    row: Mapping[str, str], known_sources: Collection[str], *, file: str = "measure", line: int = 0
+) -> Measure:
+    """One measure from the text fields of one row (a CSV line, a web form, an API body).
+
+    Every problem of the row is collected (unparsable numbers, unknown pathway, mechanism or
+    carrier) and then :func:`check` runs on what parsed.
+
+    Raises
+    ------
+    MeasureError
+        Listing each problem with file, row and column and what to write instead.
+    """
+    problems: list[RowError] = []
+
+    def bad(field: str, message: str) -> None:
+        problems.append(RowError(file=file, sheet=None, row=line or None, field=field, message=message))
+
+    def text(name: str) -> str:
+        return (row.get(name) or "").strip()
+
+    for name in _REQUIRED:
+        if not text(name):
+            bad(name, f"empty {name}; every measure gives it (see docs/measures.md)")
+
+    def number(name: str, *, optional: bool = False) -> float | None:
+        raw = text(name)
+        if not raw:
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            bad(name, f"'{raw}' is not a number; write digits such as 1200 or 0.35")
+            return None
+        if not math.isfinite(value):
+            bad(name, f"'{raw}' is not a finite number")
+            return None
+        return value
+
+    def whole(name: str, default: int) -> int:
+        value = number(name)
+        if value is None:
+            return default
+        if not value.is_integer():
+            bad(name, f"'{text(name)}' is not a whole number of years")
+            return default
+        return int(value)
+
+    def enum_of(name: str, kind: type[_E]) -> _E | None:
+        raw = text(name)
+        if not raw:
+            return None
+        try:
+            return kind(raw)
+        except ValueError:
+            bad(name, f"unknown {name} '{raw}'; use one of: {', '.join(m.value for m in kind)}")
+            return None
+
+    pathway = enum_of("pathway", Pathway)
+    mechanism = enum_of("mechanism", Mechanism)
+    carrier = enum_of("carrier", Carrier)
+    to_carrier = enum_of("to_carrier", Carrier)
+    effect = number("effect_per_unit")
+    capex = number("capex_cny_per_unit")
+    opex = number("opex_cny_per_unit_year")
+    ratio = number("ratio")
+    share = number("max_share")
+    limit = number("build_limit")
+    lifetime = whole("lifetime_years", 0)
+    ramp = whole("ramp_years", 0)
+    flag = text("uncertain").lower()
+    if flag not in _TRUE | _FALSE:
+        bad("uncertain", f"'{text('uncertain')}' is not true or false")
+    industries = tuple(p.strip() for p in text("industries").replace(",", ";").split(";") if p.strip())
+    for prefix in industries:
+        if not (prefix.isdigit() and 2 <= len(prefix) <= 4):
+            bad(
+                "industries",
+                f"'{prefix}' is not a GB/T 4754-2017 code prefix (2 to 4 digits, e.g. 30 or 3011)",
+            )
+    # a field that did not parse gets a valid stand-in, so that check() still reports the others
+    measure = Measure(
+        id=text("id"),
+        name_zh=text("name_zh"),
+        name_en=text("name_en"),
+        pathway=pathway or Pathway.ENERGY_STRUCTURE,
+        mechanism=mechanism or Mechanism.STORAGE,
+        carrier=carrier,
+        unit=text("unit"),
+        effect_per_unit=1.0 if effect is None else effect,
+        capex_cny_per_unit=0.0 if capex is None else capex,
+        opex_cny_per_unit_year=0.0 if opex is None else opex,
+        lifetime_years=lifetime,
+        source_id=text("source_id"),
+        to_carrier=to_carrier,
+        ratio=ratio,
+        factor_id=text("factor_id") or None,
+        max_share=1.0 if share is None else share,
+        build_limit=limit,
+        ramp_years=ramp,
+        industries=industries,
+        uncertain=flag in _TRUE,
+        note=text("note"),
+    )
+    try:
+        check(measure, known_sources, file=file, row=line)
+    except MeasureError as exc:
+        reported = {p.field for p in problems}
+        problems.extend(e for e in exc.errors if e.field not in reported)
+    if problems:
+        raise MeasureError(problems)
+    return measure
+
+
+#: Optional columns with which a park's measure cites a document of its own (a supplier's quote,
+#: an energy audit, a feasibility study): its id is ``source_id``.
+SOURCE_COLUMNS: tuple[str, ...] = (
+    "source_title",
+    "source_issuer",
+    "source_number",
+    "source_date",
+    "source_url",
+    "source_confidence",
+)
+
+
+def parse_inline_source(
+    row: Mapping[str, str],
+    known_ids: Collection[str] | Mapping[str, Source],
+    *,
+    file: str = "measure",
+    line: int = 0,
+) -> Source | None:
+    """The park's own document a measure row cites in its ``source_*`` columns, or ``None``.
+
+    Checked like a factor set's inline source: a title, an issuer and a date of issue
+    (``YYYY[-MM[-DD]]``); confidence ``P``/``S``/``UNCERTAIN`` (empty = UNCERTAIN). A ``P`` or ``S``
+    source also gives its number and a URL on its issuer's own site
+    (:func:`zeropark.factors.loader.is_official_url`), as the library's sources do; a supplier's
+    quote or an audit is ``UNCERTAIN`` (its measures are then [UNCERTAIN]). ``source_id`` must not
+    name another source already known (``known_ids``: the built-in ones and the park's; given as a
+    mapping, the same document under its own id passes, as a re-imported export does).
+
+    Raises
+    ------
+    MeasureError
+        Each missing or bad ``source_*`` field, named.
+    """
+
+    def text(name: str) -> str:
+        return (row.get(name) or "").strip()
+
+    if not any(text(c) for c in SOURCE_COLUMNS):
+        return None
+    problems: list[RowError] = []
+
+    def bad(field: str, message: str) -> None:
+        problems.append(RowError(file=file, sheet=None, row=line or None, field=field, message=message))
+
+    sid = text("source_id")
+    if not sid:
+        bad("source_id", "give the id of the document the source_* columns describe")
+    for name, fix in (
+        ("source_title", "name the document (e.g. 某供应商热泵报价单)"),
+        ("source_issuer", "name who issued it (supplier, auditor, ministry)"),
+        ("source_date", "give its date as YYYY-MM-DD (or YYYY-MM / YYYY)"),
+    ):
+        if not text(name):
+            bad(name, f"empty {name}; {fix}")
+    date = text("source_date")
+    if date and not _DATE.fullmatch(date):
+        bad("source_date", f"'{date}' is not YYYY-MM-DD (or YYYY-MM / YYYY)")
+    raw_conf = text("source_confidence") or Confidence.UNCERTAIN.value
+    try:
+        confidence = Confidence(raw_conf)
+    except ValueError:
+        bad("source_confidence", f"'{raw_conf}' is not P, S or UNCERTAIN")
+        confidence = Confidence.UNCERTAIN
+    url = text("source_url")
+    if url and not url.startswith(("http://", "https://")):
+        bad("source_url", f"'{url}' is not an http(s) address")
+    if confidence is not Confidence.UNCERTAIN:
+        if not text("source_number"):
+            bad(
+                "source_number",
+                "a P or S source gives its number (文号, standard number); else mark it UNCERTAIN",
+            )
+        if not (url and is_official_url(url)):
+            bad(
+                "source_url", "a P or S source gives its URL on the issuer's own site; else mark it UNCERTAIN"
+            )
+    if problems:
+        raise MeasureError(problems)
+    source = Source(
+        id=sid,
+        title=text("source_title"),
+        issuer=text("source_issuer"),
+        year=int(date[:4]),
+        table="",
+        url=url,
+        confidence=confidence,
+        number=text("source_number"),
+        date=date,
+        published=url or text("source_issuer"),
+    )
+    # the same document again (a re-imported export) is fine; another one under a known id is not
+    same = isinstance(known_ids, Mapping) and known_ids.get(sid) == source
+    if sid in known_ids and not same:
+        raise MeasureError(
+            [
+                RowError(
+                    file,
+                    None,
+                    line or None,
+                    "source_id",
+                    f"'{sid}' already names a known source; cite it by source_id alone (empty source_* "
+                    "columns) or give this document an id of its own",
+                )
+            ]
+        )
+    return source
+
+
+def parse_measure_rows(
+    text: str,
+    file: str,
+    known_sources: Collection[str],
+    *,
+    allow_inline_sources: bool = False,
+) -> tuple[tuple[Measure, Source | None, int], ...]:
+    """Parse a measures table into ``(measure, its inline source or None, row number)``.
+
+    With ``allow_inline_sources`` a row may cite a document of its own in the
+    :data:`SOURCE_COLUMNS` (:func:`parse_inline_source`); a later row may cite it by ``source_id``.
+    All rows are checked and every problem is reported together; nothing is returned unless every
+    row is good. Rows are numbered as a spreadsheet shows them (header = row 1).
+
+    Raises
+    ------
+    MeasureError
+        A missing column, an empty file, a duplicate id, a source id defined twice differently, or
+        any row :func:`parse_measure_row` rejects.
+    """
+    header, rows = _read(text)
+    missing = [c for c in _REQUIRED if c not in header]
+    if missing:
+        raise MeasureError(
+            [
+                RowError(
+                    file,
+                    None,
+                    1,
+                    None,
+                    f"missing column(s) {', '.join(missing)}; the header is: {','.join(MEASURE_COLUMNS)}",
+                )
+            ]
+        )
+    problems: list[RowError] = []
+    parsed: list[tuple[Measure, Source | None, int]] = []
+    seen: dict[str, int] = {}
+    own: dict[str, Source] = {}
+    for line, row in enumerate(rows, start=2):
+        if not any(row.values()):
+            continue
+        mid = row.get("id", "")
+        if mid and mid in seen:
+            problems.append(
+                RowError(
+                    file, None, line, "id", f"duplicate id '{mid}' (first on row {seen[mid]}); ids are unique"
+                )
+            )
+        elif mid:
+            seen[mid] = line
+        inline: Source | None = None
+        if allow_inline_sources:
+            try:
+                inline = parse_inline_source(row, known_sources, file=file, line=line)
+            except MeasureError as exc:
+                problems.extend(exc.errors)
+            if inline is not None:
+                previous = own.get(inline.id)
+                if previous is not None and previous != inline:
+                    problems.append(
+                        RowError(
+                            file,
+                            None,
+                            line,
+                            "source_id",
+                            f"source id '{inline.id}' already names '{previous.title}'; choose a new id",
+                        )
+                    )
+                own[inline.id] = inline
+        try:
+            measure = parse_measure_row(row, {*known_sources, *own}, file=file, line=line)
+        except MeasureError as exc:
+            problems.extend(exc.errors)
+            continue
+        parsed.append((measure, inline or own.get(measure.source_id), line))
+    if problems:
+        raise MeasureError(problems)
+    if not parsed:
+        raise MeasureError(
+            [RowError(file, None, None, None, "the file has no measure rows; add at least one")]
+        )
+    return tuple(parsed)
+
+
+def parse_measures(text: str, file: str, known_sources: Collection[str]) -> tuple[Measure, ...]:
+    """Parse a measures table (columns :data:`MEASURE_COLUMNS`; pure, text in).
+
+    All rows are checked and every problem is reported together: nothing is returned unless every
+    row is good (a caller storing the result stores all or nothing). Rows are numbered as a
+    spreadsheet shows them (header = row 1).
+
+    Raises
+    ------
+    MeasureError
+        A missing column, an empty file, a duplicate id, or any row :func:`parse_measure_row` rejects.
+    """
+    return tuple(m for m, _, _ in parse_measure_rows(text, file, known_sources))
+
+
+def measure_row(measure: Measure) -> dict[str, str]:
+    """The text fields of ``measure`` in :data:`MEASURE_COLUMNS` (inverse of :func:`parse_measure_row`)."""
+
+    def num(value: float | None) -> str:
+        return "" if value is None else f"{value:g}" if abs(value) < 1e15 else repr(value)
+
+    return {
+        "id": measure.id,
+        "name_zh": measure.name_zh,
+        "name_en": measure.name_en,
+        "pathway": measure.pathway.value,
+        "mechanism": measure.mechanism.value,
+        "carrier": measure.carrier.value if measure.carrier else "",
+        "to_carrier": measure.to_carrier.value if measure.to_carrier else "",
+        "ratio": num(measure.ratio),
+        "factor_id": measure.factor_id or "",
+        "unit": measure.unit,
+        "effect_per_unit": repr(measure.effect_per_unit),
+        "capex_cny_per_unit": repr(measure.capex_cny_per_unit),
+        "opex_cny_per_unit_year": repr(measure.opex_cny_per_unit_year),
+        "lifetime_years": str(measure.lifetime_years),
+        "ramp_years": str(measure.ramp_years),
+        "max_share": repr(measure.max_share),
+        "build_limit": num(measure.build_limit),
+        "industries": ";".join(measure.industries),
+        "source_id": measure.source_id,
+        "uncertain": "true" if measure.uncertain else "false",
+        "note": measure.note,
+    }
+
+
+def measures_csv(measures: Iterable[Measure]) -> str:
+    """A measures table (header :data:`MEASURE_COLUMNS`) that :func:`parse_measures` reads back."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=MEASURE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for m in measures:
+        writer.writerow(measure_row(m))
+    return out.getvalue()
+
+
+@lru_cache(maxsize=1)
+def builtin_sources() -> Mapping[str, Source]:
+    """The documents the built-in library cites: ``roadmap/data/sources.csv`` and the factor sources.
+
+    ``roadmap/data/sources.csv`` is read by :func:`zeropark.factors.loader.parse_sources` — the
+    same checks as the factor library's sources (issuer, number, date, place of publication, a URL
+    only on the issuer's own site); its ids must not repeat a factor source's id.
+    """
+    own = parse_sources((_DATA_DIR / "sources.csv").read_text(encoding="utf-8"), "roadmap/data/sources.csv")
+    factor_sources = {s.id: s for s in load_factor_set().sources}
+    clash = sorted(set(own) & set(factor_sources))
+    if clash:
+        raise MeasureError(
+            [
+                RowError(
+                    "roadmap/data/sources.csv",
+                    None,
+                    None,
+                    "id",
+                    f"source id(s) {', '.join(clash)} already name a factor source; choose new ids",
+                )
+            ]
+        )
+    return {**factor_sources, **own}
+
+
+@lru_cache(maxsize=1)
+def builtin_measures() -> tuple[Measure, ...]:
+    """The built-in measures library (``roadmap/data/measures.csv``), every row checked.
+
+    A measure is [UNCERTAIN] when its row says so or the source it cites is UNCERTAIN (the flag
+    is then forced on, so every output that uses it says so).
+    """
+    sources = builtin_sources()
+    text = (_DATA_DIR / "measures.csv").read_text(encoding="utf-8")
+    parsed = parse_measures(text, "roadmap/data/measures.csv", sources)
+    return tuple(
+        m
+        if m.uncertain or sources[m.source_id].confidence is not Confidence.UNCERTAIN
+        else replace(m, uncertain=True)
+        for m in parsed
+    )

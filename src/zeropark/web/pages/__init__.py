@@ -20,6 +20,7 @@ from zeropark.web.pages import (
     imports,
     inventory,
     jobs,
+    measures,  # slice: measures
     monitoring,
     optimize,
     overview,
@@ -53,5 +54,6 @@ for _module in (
     users,
     bigscreen,
     approval,  # data approval and period close (issue #15)
+    measures,  # slice: measures
 ):
     router.include_router(_module.router)
