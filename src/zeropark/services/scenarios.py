@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,8 +38,7 @@ from zeropark.errors import AccountingError, DataError, NotFound
 from zeropark.factors import FactorSet
 from zeropark.indicators import evaluate
 from zeropark.model import Carrier, Method
-from zeropark.roadmap import measures as measures_module
-from zeropark.roadmap.measures import Measure, Mechanism, Pathway, check
+from zeropark.roadmap.measures import Measure, Mechanism, Pathway, builtin_measures, check
 from zeropark.roadmap.scenario import (
     Adoption,
     CcusTreatment,
@@ -234,9 +233,8 @@ class ScenarioView:
 
 # -- measures ---------------------------------------------------------------------------------------
 def available_measures() -> dict[str, Measure]:
-    """The built-in measures library by id (``roadmap/data/measures.csv``), or none while absent."""
-    loader: Callable[[], Iterable[Measure]] | None = getattr(measures_module, "builtin_measures", None)
-    return {} if loader is None else {m.id: m for m in loader()}
+    """The built-in measures library by id (``roadmap/data/measures.csv``)."""
+    return {m.id: m for m in builtin_measures()}
 
 
 def measure_to_dict(m: Measure) -> dict[str, Any]:
