@@ -5,10 +5,13 @@ enterprise user evaluates and sees only its own enterprise."""
 from __future__ import annotations
 
 import pytest
-from api_support import PARK, make_api
+from api_support import ENT_A, ENT_B, PARK, make_api
 from sqlalchemy import Engine
 
 from zeropark.accounting import AccountingOptions
+from zeropark.errors import NotFound, PermissionDenied
+from zeropark.evaluation.rubric import WeightsDoNotSum
+from zeropark.evaluation.scoring import Declaration, DeclarationWithoutEvidence, ItemStatus
 from zeropark.model import Method, Role
 from zeropark.services import evaluation, indicators, inventory
 from zeropark.settings import get_settings
@@ -43,3 +46,73 @@ def test_910_framework_reproduces_the_indicator_table(accounted: Engine) -> None
     # stored and read back identically
     assert evaluation.get_run(scope, run.id).scorecard == run.scorecard
     assert [r.id for r in evaluation.list_runs(scope, PARK, year=2025)] == [run.id]
+
+
+def test_missing_data_are_named_and_the_cgdf_grade_is_blocked(accounted: Engine) -> None:
+    scope = system_scope(accounted, "cli")
+    run = evaluation.evaluate(scope, PARK, 2025, "t-cgdf-00046-2024")
+    card = run.scorecard
+    # the fixture park has no water / solid-waste data and nothing declared: named, not scored
+    water = card.item("water_reuse")
+    assert water.status is ItemStatus.MISSING and water.earned is None and water.missing
+    assert card.item("net_zero_offsets").missing == ("declaration with evidence",)
+    assert card.score_open > 0
+    assert any("[UNCERTAIN]" in u for u in card.uncertain)
+    assert card.next_grade is not None and card.blockers
+
+
+def test_an_enterprise_user_evaluates_and_sees_its_own_enterprise_only(accounted: Engine) -> None:
+    ent_a = _scope(accounted, Role.ENTERPRISE, ENT_A)
+    ent_b = _scope(accounted, Role.ENTERPRISE, ENT_B)
+    own = evaluation.evaluate(ent_a, PARK, 2025, "eu-races-self-assessment")
+    assert own.enterprise_id == ENT_A
+    assert own.scorecard.item("waste_heat_utilisation").status is ItemStatus.NOT_APPLICABLE
+    # asking for another enterprise gives its own view or NotFound, never the other's data
+    with pytest.raises(NotFound):
+        evaluation.evaluate(ent_a, PARK, 2025, "eu-races-self-assessment", enterprise_id=ENT_B)
+    with pytest.raises(NotFound):
+        evaluation.get_run(ent_b, own.id)
+    assert evaluation.list_runs(ent_b, PARK) == []
+    park_run = evaluation.evaluate(system_scope(accounted, "cli"), PARK, 2025, "cn-ndrc-910-2025")
+    assert [r.id for r in evaluation.list_runs(ent_a, PARK)] == [own.id]
+    with pytest.raises(NotFound):
+        evaluation.get_run(ent_a, park_run.id)
+    # a park framework is not for an enterprise
+    with pytest.raises(evaluation.SubjectNotSupported):
+        evaluation.evaluate(ent_a, PARK, 2025, "cn-ndrc-910-2025")
+    # a declaration needs evidence
+    with pytest.raises(DeclarationWithoutEvidence):
+        evaluation.evaluate(
+            ent_a,
+            PARK,
+            2025,
+            "eu-races-self-assessment",
+            declarations={"data_complete": Declaration(True, ())},
+        )
+
+
+def test_a_park_adds_its_own_version_and_it_becomes_the_default(accounted: Engine) -> None:
+    manager = _scope(accounted, Role.PARK_MANAGER)
+    text = evaluation.get_framework(manager, PARK, "cn-ndrc-910-2025").text
+    with pytest.raises(evaluation.FrameworkVersionExists):
+        evaluation.add_framework(manager, PARK, text)
+    edited = text.replace('version: "2025.1"', 'version: "2025.1-p1"').replace("value: 90 %", "value: 0.95")
+    added = evaluation.add_framework(manager, PARK, edited)
+    assert added.version == "2025.1-p1"
+    assert evaluation.get_framework(manager, PARK, "cn-ndrc-910-2025").version == "2025.1-p1"
+    assert evaluation.get_framework(manager, PARK, "cn-ndrc-910-2025", "2025.1").builtin
+    assert evaluation.get_framework(manager, PARK, "cn-ndrc-910-2025").item("clean_energy_share").thresholds[
+        0
+    ].value == pytest.approx(95.0)  # 0.95 (dimensionless) = 95 %
+    with pytest.raises(WeightsDoNotSum):
+        evaluation.add_framework(
+            manager,
+            PARK,
+            evaluation.get_framework(manager, PARK, "t-cgdf-00046-2024")
+            .text.replace('version: "2024.1-uncertain"', 'version: "x"')
+            .replace("weight: 20\n", "weight: 25\n", 1),
+        )
+    with pytest.raises(PermissionDenied):
+        evaluation.add_framework(_scope(accounted, Role.ENTERPRISE, ENT_A), PARK, edited)
+    with pytest.raises(PermissionDenied):
+        evaluation.add_framework(_scope(accounted, Role.VERIFIER), PARK, edited.replace("p1", "p2"))

@@ -52,6 +52,7 @@ class ItemStatus(StrEnum):
     """Result of one item (the same words as :class:`zeropark.indicators.IndicatorStatus`)."""
 
     PASS = "pass"
+    PARTIAL = "partial"  # a lower band met: some points, not the item's full requirement
     FAIL = "fail"
     MISSING = "missing"
     NO_THRESHOLD = "no_threshold"
@@ -115,6 +116,7 @@ class ItemResult:
     uncertain: tuple[str, ...] = ()
     source: str = ""
     note: str = ""
+    target: str = ""  # the full requirement (the applicable threshold with the most points)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able mapping."""
@@ -393,15 +395,17 @@ def _score_item(
             basis=_basis(names, values),
         )
     met = [t for t in applicable if _holds(value, t.compare, t.value)]
+    top = max(applicable, key=lambda t: t.points)
     if met:
         best = max(met, key=lambda t: t.points)
         return ItemResult(
             **base,
             value=value,
             threshold=_threshold_text(best),
+            target=_threshold_text(top),
             points=best.points,
             earned=None if weight is None else weight * best.points / 100.0,
-            status=ItemStatus.PASS,
+            status=ItemStatus.PASS if best.points >= top.points else ItemStatus.PARTIAL,
             line_ids=line_ids,
             basis=_basis(names, values),
         )
@@ -410,6 +414,7 @@ def _score_item(
         **base,
         value=value,
         threshold=_threshold_text(lowest),
+        target=_threshold_text(top),
         points=0.0,
         earned=None if weight is None else 0.0,
         status=ItemStatus.FAIL,
@@ -470,15 +475,16 @@ def _grade_blockers(grade: Grade, results: Mapping[str, ItemResult], card: dict[
         ):
             continue
         zh, en = _label(r)
-        if r.status is ItemStatus.FAIL:
+        if r.status in (ItemStatus.FAIL, ItemStatus.PARTIAL):
             value = "" if r.value is None else f"{_fmt(r.value)} {r.unit_label}，"
             value_en = "" if r.value is None else f"{_fmt(r.value)} {r.unit_label}, "
+            need = r.target or r.threshold
             out.append(
                 Blocker(
                     "fail",
                     code,
-                    f"未达标：{zh}（{value}要求 {r.threshold or '申报达标'}）",
-                    f"not met: {en} ({value_en}required {r.threshold or 'declared met'})",
+                    f"未达标：{zh}（{value}要求 {need or '申报达标'}）",
+                    f"not met: {en} ({value_en}required {need or 'declared met'})",
                 )
             )
         elif r.status is ItemStatus.MISSING:
