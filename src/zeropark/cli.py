@@ -115,6 +115,11 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "zeropark.commands.roadmap",
         "路线图 Roadmap analyses: explain the change in CO2 between two accounted years (LMDI, Tapio).",
     ),
+    # evaluation slice
+    "evaluate": LazyCommand(
+        "zeropark.commands.evaluate",
+        "评价 Evaluate a park or an enterprise against a framework (910号, T/CGDF 00046-2024, …).",
+    ),
 }
 
 
