@@ -4,11 +4,16 @@ enterprise user evaluates and sees only its own enterprise."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from api_support import ENT_A, ENT_B, PARK, make_api
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
 from zeropark.accounting import AccountingOptions
+from zeropark.cli import app as cli
+from zeropark.commands import common
 from zeropark.errors import NotFound, PermissionDenied
 from zeropark.evaluation.rubric import WeightsDoNotSum
 from zeropark.evaluation.scoring import Declaration, DeclarationWithoutEvidence, ItemStatus
@@ -116,3 +121,63 @@ def test_a_park_adds_its_own_version_and_it_becomes_the_default(accounted: Engin
         evaluation.add_framework(_scope(accounted, Role.ENTERPRISE, ENT_A), PARK, edited)
     with pytest.raises(PermissionDenied):
         evaluation.add_framework(_scope(accounted, Role.VERIFIER), PARK, edited.replace("p1", "p2"))
+
+
+def _cli(engine: Engine, *args: str) -> tuple[int, str, str]:
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    common.engine.cache_clear()
+    try:
+        res = CliRunner().invoke(cli, ["evaluate", *args])
+    finally:
+        mp.undo()
+        get_settings.cache_clear()
+        common.engine.cache_clear()
+    return res.exit_code, res.stdout, res.stderr
+
+
+def test_api_cli_and_service_agree_and_bad_input_is_named(engine: Engine) -> None:
+    api = make_api(engine)
+    inventory.account_year(system_scope(engine, "cli"), PARK, 2025, NATIONAL, get_settings().factor_set)
+    admin = api.login("admin")
+    r = admin.post(f"/api/v1/parks/{PARK}/evaluations", json={"year": 2025, "framework": "t-cgdf-00046-2024"})
+    assert r.status_code == 201, r.text
+    via_api = r.json()
+    service_run = evaluation.get_run(system_scope(engine, "cli"), via_api["id"])
+    assert via_api == json.loads(json.dumps(service_run.to_dict()))
+    assert admin.get(f"/api/v1/evaluations/{via_api['id']}").json() == via_api
+    code, out, err = _cli(engine, "show", str(via_api["id"]), "--format", "json")
+    assert code == 0, err
+    assert json.loads(out) == via_api
+    code, out, _ = _cli(engine, "run", "--year", "2025", "--framework", "cn-ndrc-910-2025", "--park", PARK)
+    assert code == 0 and "单位能耗碳排放" in out
+    # a framework whose weights do not add up: 422, the error named, each fault with its field
+    text = admin.get("/api/v1/frameworks/t-cgdf-00046-2024", params={"park_id": PARK}).json()["text"]
+    bad = text.replace('version: "2024.1-uncertain"', 'version: "p1"').replace(
+        "weight: 20\n", "weight: 25\n", 1
+    )
+    r = admin.post("/api/v1/frameworks", params={"park_id": PARK}, json={"text": bad})
+    assert r.status_code == 422 and r.json()["error"] == "WeightsDoNotSum"
+    assert r.json()["problems"][0]["field"] == "sections"
+    code, _, err = _cli(engine, "frameworks", "add", "/dev/null", "--park", PARK)
+    assert code != 0 and "empty" in err
+    ok = text.replace('version: "2024.1-uncertain"', 'version: "p1"')
+    assert admin.post("/api/v1/frameworks", params={"park_id": PARK}, json={"text": ok}).status_code == 201
+    listed = admin.get("/api/v1/frameworks", params={"park_id": PARK}).json()
+    assert [f["version"] for f in listed if f["code"] == "t-cgdf-00046-2024"] == ["2024.1-uncertain", "p1"]
+    # an enterprise user: its own runs only; cannot add a framework
+    ent = api.login("ent_a")
+    assert ent.get(f"/api/v1/evaluations/{via_api['id']}").status_code == 404
+    assert ent.get(f"/api/v1/parks/{PARK}/evaluations").json() == []
+    r = ent.post(
+        f"/api/v1/parks/{PARK}/evaluations", json={"year": 2025, "framework": "eu-races-self-assessment"}
+    )
+    assert r.status_code == 201 and r.json()["enterprise_id"] == ENT_A
+    assert ent.post("/api/v1/frameworks", params={"park_id": PARK}, json={"text": ok}).status_code == 403
+    assert (
+        api.login("verifier")
+        .post(f"/api/v1/parks/{PARK}/evaluations", json={"year": 2025, "framework": "cn-ndrc-910-2025"})
+        .status_code
+        == 403
+    )

@@ -513,7 +513,9 @@ def parse_framework(text: str, *, builtin: bool = False) -> Framework:
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         r.add("(file)", "syntax", f"not YAML or JSON: {exc}")
         r.raise_if_any()
-    doc = r.mapping(raw, "(file)")
+    if raw is None:
+        r.add("(file)", "syntax", "the file is empty; write a framework (format: docs/evaluation.md)")
+    doc = r.mapping(raw, "(file)") if raw is not None else {}
     r.raise_if_any()
     fmt = doc.get("format")
     if fmt != FORMAT:

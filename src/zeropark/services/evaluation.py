@@ -115,23 +115,31 @@ def _framework_of(row: EvaluationFrameworkRow) -> Framework:
     return parse_framework(row.text)
 
 
-def list_frameworks(scope: Scope, park_id: str) -> list[Framework]:
-    """The built-in frameworks, then every version the park added (by code, oldest version first)."""
+def list_frameworks(scope: Scope, park_id: str | None) -> list[Framework]:
+    """The built-in frameworks, then every version the park added (by code, oldest version first).
+
+    ``park_id`` None: the built-in frameworks only.
+    """
+    if park_id is None:
+        return list(builtin_frameworks())
     scope.check_park(park_id)
     return [*builtin_frameworks(), *(_framework_of(r) for r in queries.framework_rows(scope, park_id))]
 
 
-def get_framework(scope: Scope, park_id: str, code: str, version: str | None = None) -> Framework:
+def get_framework(scope: Scope, park_id: str | None, code: str, version: str | None = None) -> Framework:
     """The framework ``code`` at ``version`` (default: the newest — the park's own version if it added one).
+
+    ``park_id`` None: among the built-in frameworks only.
 
     Raises
     ------
     NotFound
         No such framework or version (the message lists the codes / versions there are).
     """
-    scope.check_park(park_id)
     candidates = [f for f in builtin_frameworks() if f.code == code]
-    candidates += [_framework_of(r) for r in queries.framework_rows(scope, park_id, code)]
+    if park_id is not None:
+        scope.check_park(park_id)
+        candidates += [_framework_of(r) for r in queries.framework_rows(scope, park_id, code)]
     if not candidates:
         codes = sorted({f.code for f in list_frameworks(scope, park_id)})
         raise NotFound(f"no evaluation framework '{code}'; the frameworks are: {', '.join(codes)}")
