@@ -921,6 +921,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "eval_blocker_missing": ("数据缺失", "data missing"),
     "eval_blocker_no_threshold": ("无适用阈值", "no threshold"),
     "eval_blocker_score": ("总分不足", "score too low"),
+    "eval_basis_inventory": ("核算清单", "inventory"),
+    "eval_basis_indicator_data": ("园区指标数据", "park indicator data"),
+    "eval_basis_park_level": ("园区级", "park level"),
+    "eval_basis_declaration": ("自评声明", "declaration"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

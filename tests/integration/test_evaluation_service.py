@@ -181,3 +181,44 @@ def test_api_cli_and_service_agree_and_bad_input_is_named(engine: Engine) -> Non
         .status_code
         == 403
     )
+
+
+def test_the_page_shows_the_service_scorecard_and_names_bad_frameworks(engine: Engine) -> None:
+    api = make_api(engine)
+    inventory.account_year(system_scope(engine, "cli"), PARK, 2025, NATIONAL, get_settings().factor_set)
+    web = api.login("manager")
+    csrf = web.cookies["csrf_token"]
+    r = web.post(
+        "/evaluation/runs",
+        data={"csrf_token": csrf, "framework": "cn-ndrc-910-2025", "year": "2025"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    run_id = int(r.headers["location"].split("run=")[1].split("&")[0])
+    run = evaluation.get_run(system_scope(engine, "cli"), run_id)
+    page = web.get(f"/evaluation?run={run_id}&year=2025&trace=core_intensity")
+    assert page.status_code == 200
+    html = page.text
+    core = run.scorecard.item("core_intensity")
+    assert f'data-eval-run="{run_id}"' in html
+    assert f'data-eval-status="{core.status.value}"' in html
+    assert 'data-eval-trace="core_intensity"' in html and "data-eval-trace-items" in html
+    assert core.line_ids[0] in html  # the trace lists the run's line items
+    assert "[UNCERTAIN]" in html
+    # a framework with an unknown indicator: 422, the fault listed with its field, nothing stored
+    text = evaluation.get_framework(system_scope(engine, "cli"), PARK, "cn-ndrc-910-2025").text
+    bad = text.replace('version: "2025.1"', 'version: "w1"').replace(
+        "formula: water_reuse", "formula: water_reuse_pct"
+    )
+    r = web.post("/evaluation/frameworks", data={"csrf_token": csrf, "text": bad})
+    assert r.status_code == 422
+    assert 'data-eval-problem="unknown_indicator"' in r.text and "sections[1].items[4].formula" in r.text
+    assert [
+        f.version
+        for f in evaluation.list_frameworks(system_scope(engine, "cli"), PARK)
+        if f.code == "cn-ndrc-910-2025"
+    ] == ["2025.1"]
+    assert web.get("/evaluation/frameworks/new?from=cn-ndrc-910-2025").status_code == 200
+    # an enterprise user does not see the park's run
+    ent = api.login("ent_a")
+    assert ent.get(f"/evaluation?run={run_id}").status_code == 404

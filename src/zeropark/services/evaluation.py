@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from zeropark.accounting.lineitems import LineItem
 from zeropark.errors import DataError, NotFound, PermissionDenied
 from zeropark.evaluation.builtin import builtin_frameworks
 from zeropark.evaluation.catalogue import measures
@@ -28,7 +29,7 @@ from zeropark.evaluation.rubric import Framework, parse_framework
 from zeropark.evaluation.scoring import Declaration, Scorecard, score
 from zeropark.model import Method
 from zeropark.services.indicators import no_run
-from zeropark.services.inventory import latest_view
+from zeropark.services.inventory import latest_view, view_of_run
 from zeropark.store import audit
 from zeropark.store.db import transaction
 from zeropark.store.queries import evaluation as queries
@@ -48,6 +49,7 @@ __all__ = [
     "list_frameworks",
     "list_runs",
     "parse_declarations",
+    "trace",
 ]
 
 FRAMEWORK = "evaluation_framework"
@@ -357,3 +359,19 @@ def list_runs(
     """The park's evaluation runs inside ``scope``, newest first (an enterprise user: its own only)."""
     scope.check_park(park_id)
     return [_run_of(r) for r in queries.run_rows(scope, park_id, year=year, enterprise_id=enterprise_id)]
+
+
+def trace(scope: Scope, run: EvaluationRun, item_code: str) -> list[LineItem]:
+    """The inventory line items an item of ``run`` used (from the inventory run it was scored on).
+
+    Raises
+    ------
+    NotFound
+        No such item, or the inventory run is outside the scope (or was deleted).
+    """
+    try:
+        ids = set(run.scorecard.item(item_code).line_ids)
+    except KeyError:
+        raise NotFound(f"evaluation run {run.id} has no item '{item_code}'") from None
+    view = view_of_run(scope, run.inventory_run_id)
+    return [li for li in view.inventory.lines if li.id in ids]

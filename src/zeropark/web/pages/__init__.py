@@ -14,6 +14,7 @@ from zeropark.web.pages import (
     alarms,
     bigscreen,
     enterprises,
+    evaluation,
     factors,
     forecast,
     imports,
@@ -49,5 +50,6 @@ for _module in (
     roadmap,
     users,
     bigscreen,
+    evaluation,  # evaluation slice
 ):
     router.include_router(_module.router)
