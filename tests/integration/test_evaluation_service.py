@@ -222,3 +222,38 @@ def test_the_page_shows_the_service_scorecard_and_names_bad_frameworks(engine: E
     # an enterprise user does not see the park's run
     ent = api.login("ent_a")
     assert ent.get(f"/evaluation?run={run_id}").status_code == 404
+
+
+def test_on_the_demo_park_910_matches_the_indicators_and_the_report_has_the_chapter(engine: Engine) -> None:
+    import io
+
+    import openpyxl
+    from pypdf import PdfReader
+
+    from zeropark import demo
+    from zeropark.formatting import num
+    from zeropark.services import reporting
+
+    generated = demo.generate(size=demo.SMALL_SIZE)
+    demo.write_demo(engine, generated)
+    scope = system_scope(engine, "test")
+    park, year = generated.park.id, generated.year
+    inventory.account_year(scope, park, year, NATIONAL, "CN-park-2025")
+    table = indicators.indicators(scope, park, year).table
+    run = evaluation.evaluate(scope, park, year, "cn-ndrc-910-2025")
+    for row in table.rows:
+        item = run.scorecard.item(row.code)
+        assert (item.status.value, item.value) == (row.status.value, row.value), row.code
+    cgdf = evaluation.evaluate(scope, park, year, "t-cgdf-00046-2024")
+    data = reporting.report_data(scope, park, year)
+    assert [e.run_id for e in data.evaluations] == [cgdf.id, run.id]
+    text = "".join(
+        "".join((p.extract_text() or "").split())
+        for p in PdfReader(io.BytesIO(reporting.render(data, reporting.ReportKind.PDF))).pages
+    )
+    assert "评价结果" in text and "[UNCERTAIN]" in text
+    assert f"{num(cgdf.scorecard.score, 2)}/100" in text
+    wb = openpyxl.load_workbook(io.BytesIO(reporting.render(data, reporting.ReportKind.XLSX)))
+    cells = [str(c.value) for row in wb["评价"].iter_rows() for c in row if c.value is not None]
+    assert any(f"{cgdf.scorecard.score:.2f} / 100" in c for c in cells)
+    assert any("[UNCERTAIN]" in c for c in cells)
