@@ -925,6 +925,13 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "eval_basis_indicator_data": ("园区指标数据", "park indicator data"),
     "eval_basis_park_level": ("园区级", "park level"),
     "eval_basis_declaration": ("自评声明", "declaration"),
+    "input_industrial_solid_waste_utilised_t": ("工业固体废物综合利用量", "industrial solid waste utilised"),
+    "input_industrial_solid_waste_generated_t": ("工业固体废物产生量", "industrial solid waste generated"),
+    "input_waste_heat_utilised_gj": ("余热余冷余压利用量", "waste heat utilised"),
+    "input_waste_heat_available_gj": ("余热余冷余压可利用量", "waste heat available"),
+    "input_water_reused_m3": ("重复用水量", "water reused"),
+    "input_water_total_use_m3": ("总用水量", "total water use"),
+    "input_park_level": ("园区级指标，不分企业", "park-level indicator, not per enterprise"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

@@ -271,11 +271,13 @@ class Framework:
         notes = [f"[UNCERTAIN] {u}" for u in self.uncertain]
         for i in self.items:
             if i.uncertain:
-                notes.append(f"[UNCERTAIN] {i.code}: {i.uncertain}")
+                notes.append(f"[UNCERTAIN] {i.label_zh}: {i.uncertain}")
             notes.extend(
-                f"[UNCERTAIN] {i.code} threshold: {t.uncertain}" for t in i.thresholds if t.uncertain
+                f"[UNCERTAIN] {i.label_zh} 阈值 threshold: {t.uncertain}" for t in i.thresholds if t.uncertain
             )
-        notes.extend(f"[UNCERTAIN] grade {g.code}: {g.uncertain}" for g in self.grades if g.uncertain)
+        notes.extend(
+            f"[UNCERTAIN] 等级 grade {g.label_zh}: {g.uncertain}" for g in self.grades if g.uncertain
+        )
         return tuple(dict.fromkeys(notes))
 
     def to_dict(self) -> dict[str, Any]:

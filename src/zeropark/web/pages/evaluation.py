@@ -17,7 +17,9 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zeropark.errors import DataError, NotFound, PermissionDenied
+from zeropark.evaluation.catalogue import INDICATORS
 from zeropark.evaluation.rubric import InvalidFramework
+from zeropark.i18n import input_label
 from zeropark.services import evaluation
 from zeropark.store.queries import enterprises
 from zeropark.web.context import Page, PageDep
@@ -26,6 +28,16 @@ from zeropark.web.pages.common import error_page, not_found_page
 router = APIRouter(include_in_schema=False)
 
 TRACE_ROWS = 50
+
+
+def missing_label(text: str, lang: str) -> str:
+    """A missing input as shown: ``water_reuse: water_reused_m3`` → 工业用水重复利用率：重复用水量."""
+    name, sep, rest = text.partition(": ")
+    entry = INDICATORS.get(name)
+    if entry is None or not sep:
+        return input_label(text, lang)
+    label = entry.label_en if lang == "en" else entry.label_zh
+    return f"{label}{': ' if lang == 'en' else '：'}{input_label(rest, lang)}"
 
 
 def _render(page: Page, *, status_code: int = 200, **ctx: Any) -> Response:
@@ -52,6 +64,7 @@ def _render(page: Page, *, status_code: int = 200, **ctx: Any) -> Response:
         runs=runs,
         run=run,
         enterprise_names=names,
+        missing_label=lambda text: missing_label(str(text), page.lang),
         **{"error": None, "trace_code": None, "trace_items": [], "done": None, "declarations": "", **ctx},
     )
 
