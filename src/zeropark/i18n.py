@@ -898,9 +898,9 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "eval_field": ("字段", "Field"),
     "eval_declarations": ("自评声明（JSON，可选）", "Declarations (JSON, optional)"),
     "eval_declarations_help": (
-        '自评项须附证据编号，例如 {"net_zero_offsets": {"met": true, "evidence": ["合同-2025-01"]}}',
-        "Self-declared items need evidence ids, e.g. "
-        '{"net_zero_offsets": {"met": true, "evidence": ["contract-2025-01"]}}',
+        "自评项须附证据编号（文件、记录或合同编号），否则不计分。例如：",
+        "Self-declared items need evidence ids (a document, record or contract); "
+        "otherwise they are not scored. E.g.:",
     ),
     "eval_show_source": ("查看文件", "Show the file"),
     "eval_enterprise": ("企业", "Enterprise"),

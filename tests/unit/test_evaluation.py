@@ -184,6 +184,12 @@ def _broken(old: str, new: str) -> str:
         (_broken("code: water", "code: clean"), DuplicateCode, "sections[1].items[0].code"),
         (_broken("format: zeropark-evaluation/1", "format: other/2"), FrameworkSyntax, "format"),
         ("{not: [closed", FrameworkSyntax, "(file)"),
+        ("a: &x [1]\nb: *x\n", FrameworkSyntax, "(file)"),  # aliases refused (no expansion bombs)
+        (
+            _broken("value: 90 %", "value: 1e999 %"),
+            FrameworkSyntax,
+            "sections[0].items[1].thresholds[0].value",
+        ),
     ],
 )
 def test_each_bad_input_is_a_named_error_naming_its_field(
