@@ -932,6 +932,13 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "input_water_reused_m3": ("重复用水量", "water reused"),
     "input_water_total_use_m3": ("总用水量", "total water use"),
     "input_park_level": ("园区级指标，不分企业", "park-level indicator, not per enterprise"),
+    "input_declaration_with_evidence": ("园区自评声明及证据", "the park's declaration with evidence"),
+    "input_zero_value": ("为零（作除数无定义）", "zero (undefined as a divisor)"),
+    "input_formula_division_by_zero": ("公式除数为零", "division by zero in the formula"),
+    "input_electricity_balance": ("电力平衡数据", "electricity balance"),
+    "input_indicator_table": ("核算记录的指标表", "the run's indicator table"),
+    "input_indicator_data": ("园区指标数据", "park indicator data"),
+    "input_electricity_consumed_kwh": ("用电量", "electricity consumed"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.
