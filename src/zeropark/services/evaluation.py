@@ -77,6 +77,20 @@ class Evaluation:
     scorecard: Scorecard
     declarations: dict[str, Declaration] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able mapping (as :meth:`EvaluationRun.to_dict`, without the stored run's fields)."""
+        return {
+            "park_id": self.park_id,
+            "enterprise_id": self.enterprise_id,
+            "year": self.year,
+            "framework_code": self.framework.code,
+            "framework_version": self.framework.version,
+            "framework_builtin": self.framework.builtin,
+            "inventory_run_id": self.inventory_run_id,
+            "declarations": {k: v.to_dict() for k, v in self.declarations.items()},
+            **self.scorecard.to_dict(),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class EvaluationRun:
