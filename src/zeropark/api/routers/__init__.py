@@ -6,6 +6,7 @@ from zeropark.api.routers import (
     alarms,
     approval,  # data approval and period close (issue #15)
     audit,
+    evaluation,
     factors,
     imports,
     indicators,
@@ -30,6 +31,7 @@ __all__ = [
     "alarm_rules",
     "alarms",
     "audit",
+    "evaluation",
     "factors",
     "imports",
     "indicators",

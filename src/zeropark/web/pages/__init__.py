@@ -15,6 +15,7 @@ from zeropark.web.pages import (
     approval,  # data approval and period close (issue #15)
     bigscreen,
     enterprises,
+    evaluation,
     factors,
     forecast,
     imports,
@@ -55,5 +56,6 @@ for _module in (
     bigscreen,
     approval,  # data approval and period close (issue #15)
     measures,  # slice: measures
+    evaluation,  # evaluation slice
 ):
     router.include_router(_module.router)
