@@ -834,6 +834,140 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "rejected_value": ("拒收值", "Rejected"),
     "kept_value": ("保留值", "Kept"),
     "reading_time": ("时间", "Time"),
+    # --- application workspace (申报) ---
+    "nav_application": ("申报", "Application"),
+    "application": ("零碳园区申报", "Zero-carbon park application"),
+    "app_diagnosis": ("指标诊断", "Diagnosis"),
+    "app_diagnosis_note": (
+        "国家级零碳园区建设指标体系（发改环资〔2025〕910号 附件3）各项：数值、目标、"
+        "差距（按指标单位）与状态，"
+        "基于所示核算运行。",
+        "Every item of the national indicator system (NDRC 910/2025 annex 3): value, target, gap (in the "
+        "indicator's unit) and status, on the inventory run shown.",
+    ),
+    "app_item": ("指标项", "Item"),
+    "app_value": ("数值", "Value"),
+    "app_target": ("目标", "Target"),
+    "app_gap": ("差距", "Gap"),
+    "app_status": ("状态", "Status"),
+    "app_missing": ("缺失数据", "Missing data"),
+    "app_source": ("来源", "Source"),
+    "app_run": ("核算运行", "Inventory run"),
+    "app_fingerprint": ("输入指纹", "Input fingerprint"),
+    "app_factor_set": ("因子集", "Factor set"),
+    "app_line_items": ("清单条目", "Line items"),
+    "app_line_items_n": ("{n} 条清单条目", "{n} line items"),
+    "app_framework_item": ("指标体系条目", "Framework item"),
+    "app_threshold_source": ("阈值出处", "Threshold source"),
+    "app_reported_data": ("报送数据", "Reported data"),
+    "app_create_task": ("创建整改任务", "Create task"),
+    "app_tasks": ("整改任务", "Gap tasks"),
+    "app_task_title": ("任务", "Task"),
+    "app_owner": ("责任人/企业", "Owner"),
+    "app_owner_user": ("责任人（用户名）", "Owner (user name)"),
+    "app_owner_enterprise": ("责任企业", "Owner enterprise"),
+    "app_due_date": ("截止日期", "Due date"),
+    "app_measure": ("措施", "Measure"),
+    "app_measure_hint": ("措施库编号或措施描述", "Measure id of the library, or a description"),
+    "app_evidence_required": ("所需证明材料", "Evidence required"),
+    "app_overdue": ("已逾期", "Overdue"),
+    "app_no_tasks": ("尚无整改任务。", "No gap tasks yet."),
+    "app_set_status": ("更新状态", "Set status"),
+    "task_status_open": ("待办", "Open"),
+    "task_status_in_progress": ("进行中", "In progress"),
+    "task_status_done": ("已完成", "Done"),
+    "app_evidence": ("证明材料", "Evidence"),
+    "app_upload": ("上传证明材料", "Upload evidence"),
+    "app_upload_note": (
+        "任意文件，单个不超过 {mb} MiB；按 SHA-256 存储，同一文件只存一份；文件类型按内容识别。",
+        "Any file up to {mb} MiB; stored by SHA-256, identical files kept once; "
+        "the type is read from the content.",
+    ),
+    "app_link_task": ("关联任务", "Link to task"),
+    "app_sha256": ("SHA-256", "SHA-256"),
+    "app_media_type": ("类型", "Type"),
+    "app_size": ("大小（字节）", "Size (bytes)"),
+    "app_links": ("关联", "Links"),
+    "app_no_documents": ("尚无证明材料。", "No evidence documents yet."),
+    "app_uploaded": ("已上传：{name}（SHA-256 {sha}）", "Uploaded: {name} (SHA-256 {sha})"),
+    "app_uploaded_dedup": ("内容与已存文件相同，未重复存储", "same content as a stored file; kept once"),
+    "app_deliverables": ("申报材料", "Deliverables"),
+    "app_outline_docx": ("申报书大纲（Word）", "Application outline (Word)"),
+    "app_outline_pdf": ("申报书大纲（PDF）", "Application outline (PDF)"),
+    "app_not_approved": ("数据尚未审定", "Data not approved"),
+    "app_approved": (
+        "数据已审定：{who} 于 {when} 签核运行 #{run}",
+        "Data approved: run #{run} signed off by {who} at {when}",
+    ),
+    "app_deliverable_needs_approval": (
+        "申报书仅依据已审定（核查员签核）的数据生成；本年度核算运行 #{run} 尚未签核。",
+        "The application is generated from approved (signed-off) data only; "
+        "run #{run} of this year is not signed off.",
+    ),
+    "app_enterprise_note": (
+        "企业用户仅查看本企业指标及本企业负责的整改任务；申报书由园区生成。",
+        "An enterprise user sees its own indicators and the tasks its enterprise owns; "
+        "the park generates the application.",
+    ),
+    "app_veto": ("核心指标未达标：一票否决", "Core indicator failed: veto"),
+    "app_doc_title": ("国家级零碳园区申报书（大纲）", "National zero-carbon park application (outline)"),
+    "app_doc_uncertain": (
+        "【待确认】申报书大纲（910号 附件2）原文未取得：本大纲章节按项目参考资料重构"
+        "（园区概况、能碳现状、指标与差距、"
+        "任务与措施、路线图、证明材料、承诺），提交前请对照附件2原文核对。",
+        "[UNCERTAIN] The text of the outline (NDRC 910/2025 annex 2) was not obtained: the sections are a "
+        "reconstruction (profile, energy and carbon, indicators and gaps, tasks and measures, roadmap, "
+        "evidence, "
+        "commitments); check them against annex 2 before submitting.",
+    ),
+    "app_sec_profile": ("一、园区概况", "1. Park profile"),
+    "app_sec_status": ("二、能源消费与碳排放现状", "2. Energy consumption and carbon emissions"),
+    "app_sec_indicators": ("三、建设指标与差距", "3. Indicators and gaps"),
+    "app_sec_tasks": ("四、整改任务与措施", "4. Gap tasks and measures"),
+    "app_sec_roadmap": ("五、建设路线图（参考）", "5. Roadmap (reference)"),
+    "app_sec_evidence": ("六、证明材料清单", "6. Evidence list"),
+    "app_sec_commitment": ("七、承诺", "7. Commitments"),
+    "app_sec_sources": ("附：数据来源", "Annex: sources of the figures"),
+    "app_park_name": ("园区名称", "Park"),
+    "app_province": ("所在省份", "Province"),
+    "app_grid_region": ("电网区域", "Grid region"),
+    "app_enterprise_count": ("企业数量", "Enterprises"),
+    "app_size_band": ("规模档（年综合能源消费量）", "Size band (annual energy consumption)"),
+    "app_energy_tce": ("综合能源消费量 (tce)", "Energy consumption (tce)"),
+    "app_total_tco2": ("二氧化碳排放量 (tCO2)", "CO2 emissions (tCO2)"),
+    "app_core_value": ("单位能耗碳排放 (tCO2/tce)", "Carbon per unit energy (tCO2/tce)"),
+    "app_clean_share": ("清洁能源消费占比 (%)", "Clean energy share (%)"),
+    "app_figure": ("数据项", "Figure"),
+    "app_year": ("年份", "Year"),
+    "app_carbon_productivity": ("碳生产率 (万元/tCO2)", "Carbon productivity (10⁴ CNY/tCO2)"),
+    "app_note": ("说明", "Note"),
+    "app_commitment_text": (
+        "本园区承诺：申报材料所列数据均来源于经核查签核的核算结果，真实、准确、完整；"
+        "近三年未发生重大安全、环境事故；按所列整改任务推进零碳园区建设。",
+        "The park commits that the figures come from verified, signed-off accounting and are true, accurate "
+        "and complete; that no major safety or environmental incident occurred in the last three years; and "
+        "that it will carry out the gap tasks listed.",
+    ),
+    "app_signature": (
+        "园区管理机构（盖章）：　　　　负责人（签字）：　　　　日期：",
+        "Park authority (seal): ________  Head (signature): ________  Date: ________",
+    ),
+    "app_basic_conditions_source": (
+        "基本条件（省级及以上开发区、四至边界清晰、近三年无重大安全环境事故）见 910号 附件1，据二手资料 [S]",
+        "Basic conditions (provincial-level zone or above, clear boundary, no major incident in 3 years): "
+        "NDRC 910/2025 annex 1, secondary sources [S]",
+    ),
+    "app_demo": ("示例数据", "Demo data"),
+    "app_generated": ("生成时间", "Generated"),
+    "app_approval": ("数据审定", "Approval"),
+    "app_no_figure": ("—", "—"),
+    "app_document": ("文件", "File"),
+    "app_download": ("下载", "Download"),
+    "ind_status_pass": ("达标", "Pass"),
+    "ind_status_fail": ("未达标", "Fail"),
+    "ind_status_no_threshold": ("仅报告数值", "Reported, no threshold"),
+    "ind_status_missing": ("数据缺失", "Data missing"),
+    "ind_status_park_level": ("仅适用于园区整体", "Park level only"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

@@ -533,3 +533,78 @@ class LoginThrottleRow(Base):
 
 Index("ix_reading_ts", ReadingRow.ts)
 Index("ix_rollup_bucket_start", RollupRow.bucket, RollupRow.start)
+
+
+# --- application workspace (申报: gap tasks, evidence documents) -----------------------------
+
+
+class ApplicationTaskRow(Base):
+    """整改任务: a task that closes the gap of one diagnosis item (indicator / rubric item) of a year.
+
+    ``owner_enterprise_id`` set: the enterprise that owns the task (its users see and update only
+    their tasks); ``owner_user`` names a person. ``measure_ref`` is a measure id of the measures
+    library or free text. Status ``open`` / ``in_progress`` / ``done``.
+    """
+
+    __tablename__ = "application_task"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    item_code: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(String(400))
+    owner_user: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    owner_enterprise_id: Mapped[str | None] = mapped_column(
+        ForeignKey("enterprise.id"), nullable=True, index=True
+    )
+    due_date: Mapped[date] = mapped_column(Date)
+    measure_ref: Mapped[str] = mapped_column(String(400), default="")
+    evidence_required: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EvidenceBlobRow(Base):
+    """The bytes of an evidence document, stored once by their SHA-256 (content-addressed, dedup)."""
+
+    __tablename__ = "evidence_blob"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EvidenceDocumentRow(Base):
+    """证明材料: one upload of a document by a tenant (sanitised name, sniffed MIME type, its hash)."""
+
+    __tablename__ = "evidence_document"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprise.id"), nullable=True, index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("evidence_blob.sha256"), index=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(Text, default="")
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    uploaded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class EvidenceLinkRow(Base):
+    """A document linked to a gap task or to a line item of an inventory run (one of the two)."""
+
+    __tablename__ = "evidence_link"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("evidence_document.id", ondelete="CASCADE"), index=True
+    )
+    task_id: Mapped[int | None] = mapped_column(
+        ForeignKey("application_task.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inventory_run.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    line_item_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
