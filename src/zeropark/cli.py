@@ -115,6 +115,11 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "zeropark.commands.roadmap",
         "路线图 Roadmap analyses: explain the change in CO2 between two accounted years (LMDI, Tapio).",
     ),
+    # application workspace (申报)
+    "application": LazyCommand(
+        "zeropark.commands.application",
+        "申报 Application workspace: 910号 diagnosis, gap tasks, evidence, the 申报书 outline (Word/PDF).",
+    ),
 }
 
 

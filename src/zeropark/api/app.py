@@ -74,6 +74,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.optimize.router,
     routers.live.router,
     routers.roadmap.router,
+    routers.application.router,  # application workspace (申报)
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

@@ -77,6 +77,7 @@ __all__ = [
     "DeliverableKind",
     "DocumentTooLarge",
     "EvidenceTampered",
+    "GapTask",
     "TaskForm",
     "TaskStatus",
     "add_document",
@@ -88,9 +89,11 @@ __all__ = [
     "list_documents",
     "list_tasks",
     "open_document",
+    "parse_due_date",
     "require_approved",
     "sanitise_file_name",
     "sniff_media_type",
+    "too_large_message",
     "update_task",
 ]
 
@@ -366,7 +369,7 @@ def create_task(scope: Scope, park_id: str, year: int, form: TaskForm) -> GapTas
             title=title,
             owner_user=user,
             owner_enterprise_id=enterprise_id,
-            due_date=form.due_date,
+            due_date=check_due_date(form.due_date),
             measure_ref=_check_text("measure_ref", form.measure_ref, 400),
             evidence_required=_check_text("evidence_required", form.evidence_required, 4000),
             status=_check_status(form.status),
@@ -418,7 +421,7 @@ def update_task(scope: Scope, task_id: int, changes: dict[str, Any]) -> GapTask:
             row.title = _check_text("title", str(changes["title"]), 400, required=True)
         if "due_date" in changes:
             due = changes["due_date"]
-            row.due_date = due if isinstance(due, date) else _parse_date("due_date", str(due))
+            row.due_date = check_due_date(due) if isinstance(due, date) else parse_due_date(str(due))
         if "owner_user" in changes or "owner_enterprise_id" in changes:
             row.owner_user, row.owner_enterprise_id = _check_owner(
                 scope,
@@ -445,11 +448,23 @@ def update_task(scope: Scope, task_id: int, changes: dict[str, Any]) -> GapTask:
         return _task(row, _task_documents(session, [task_id]).get(task_id, ()))
 
 
-def _parse_date(field: str, text: str) -> date:
+#: Due dates a task accepts (the years the doors accept).
+DUE_MIN, DUE_MAX = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def check_due_date(due: date) -> date:
+    """``due`` if it lies in 2000–2100, else a :class:`DataError` naming the field."""
+    if not DUE_MIN <= due <= DUE_MAX:
+        raise DataError(f"task field 'due_date': {due.isoformat()} is outside 2000-01-01 … 2100-12-31")
+    return due
+
+
+def parse_due_date(text: str) -> date:
+    """A due date written ``YYYY-MM-DD`` (:class:`DataError` naming the field otherwise)."""
     try:
-        return date.fromisoformat(text)
+        return check_due_date(date.fromisoformat(text.strip()))
     except ValueError:
-        raise DataError(f"task field '{field}': '{text}' is not a date; write YYYY-MM-DD") from None
+        raise DataError(f"task field 'due_date': '{text}' is not a date; write YYYY-MM-DD") from None
 
 
 def _task_documents(session: Any, task_ids: list[int]) -> dict[int, tuple[int, ...]]:
@@ -574,6 +589,14 @@ def _require_writer(scope: Scope, entity: str, entity_id: str) -> None:
         raise PermissionDenied(f"role '{scope.user.role}' is read-only; it may not upload or link evidence")
 
 
+def too_large_message(file_name: str | bytes, size: int, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
+    """The message of :class:`DocumentTooLarge`: the file, its size, the limit, what to do."""
+    return (
+        f"evidence file '{sanitise_file_name(file_name)}' has {size} bytes, more than the limit of "
+        f"{max_bytes} bytes ({max_bytes / 1024 / 1024:g} MiB); split it or compress it"
+    )
+
+
 def add_document(
     scope: Scope,
     park_id: str,
@@ -602,11 +625,7 @@ def add_document(
     scope.check_park(park_id)
     _require_writer(scope, "evidence_document", park_id)
     if len(content) > max_bytes:
-        raise DocumentTooLarge(
-            f"evidence file '{sanitise_file_name(file_name)}' has {len(content)} bytes, "
-            f"more than the limit of {max_bytes} bytes ({max_bytes // 1024 // 1024} MiB); "
-            "split it or compress it"
-        )
+        raise DocumentTooLarge(too_large_message(file_name, len(content), max_bytes))
     owner = scope.enterprise_id if scope.is_enterprise else (enterprise_id or None)
     if owner is not None and not scope.is_enterprise:
         enterprise_queries.check_in_park(scope, park_id, owner)

@@ -4,6 +4,7 @@ from zeropark.api.routers import (
     activity,
     alarm_rules,
     alarms,
+    application,  # application workspace (申报)
     audit,
     factors,
     imports,
@@ -42,4 +43,5 @@ __all__ = [
     "reports",
     "roadmap",
     "users",
+    "application",
 ]
