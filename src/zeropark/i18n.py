@@ -968,6 +968,15 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "ind_status_no_threshold": ("仅报告数值", "Reported, no threshold"),
     "ind_status_missing": ("数据缺失", "Data missing"),
     "ind_status_park_level": ("仅适用于园区整体", "Park level only"),
+    "input_industrial_solid_waste_utilised_t": ("工业固体废物综合利用量", "industrial solid waste utilised"),
+    "input_industrial_solid_waste_generated_t": ("工业固体废物产生量", "industrial solid waste generated"),
+    "input_waste_heat_utilised_gj": ("余热/余冷/余压利用量", "waste heat utilised"),
+    "input_waste_heat_available_gj": ("余热/余冷/余压资源量", "waste heat available"),
+    "input_water_reused_m3": ("重复用水量", "water reused"),
+    "input_water_total_use_m3": ("总用水量", "total water use"),
+    "input_hourly_onsite_clean_kwh": ("逐时园区清洁电力", "hourly on-site clean electricity"),
+    "input_hourly_direct_green_kwh": ("逐时绿电直连电量", "hourly direct green power"),
+    "input_hourly_contracted_green_kwh": ("逐时绿电交易电量", "hourly contracted green power"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

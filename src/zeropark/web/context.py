@@ -80,6 +80,8 @@ def navigation(user: Principal) -> list[NavItem]:
             NavItem("reports", "nav_reports", "/reports"),
             NavItem("roadmap", "nav_roadmap", "/roadmap/lmdi"),
         ]
+    # application workspace (申报): every role but the device's
+    items.append(NavItem("application", "nav_application", "/application"))
     if not can_import(user):
         items = [item for item in items if item.key != "import"]
     if user.role == Role.ADMIN:

@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from zeropark.web.pages import (
     alarm_rules,
     alarms,
+    application,  # application workspace (申报)
     bigscreen,
     enterprises,
     factors,
@@ -49,5 +50,6 @@ for _module in (
     roadmap,
     users,
     bigscreen,
+    application,  # application workspace (申报)
 ):
     router.include_router(_module.router)
