@@ -120,6 +120,11 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "zeropark.commands.application",
         "申报 Application workspace: 910号 diagnosis, gap tasks, evidence, the 申报书 outline (Word/PDF).",
     ),
+    # evaluation slice
+    "evaluate": LazyCommand(
+        "zeropark.commands.evaluate",
+        "评价 Evaluate a park or an enterprise against a framework (910号, T/CGDF 00046-2024, …).",
+    ),
 }
 
 

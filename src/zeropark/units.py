@@ -79,6 +79,9 @@ for _definition in (
     "kilogram_carbon = 1e-3 * tC = kgC",
     "normal_cubic_meter = meter ** 3 = Nm3",
     "cubic_meter_short = meter ** 3 = m3",
+    # evaluation slice: money, for carbon productivity [10⁴ CNY/tCO2] in evaluation formulas
+    "yuan = [currency] = CNY",
+    "ten_thousand_yuan = 1e4 * CNY = wanCNY",
 ):
     ureg.define(_definition)
 

@@ -55,7 +55,7 @@ from zeropark.model import (
 from zeropark.monitoring.rollups import rebuild_rollups
 from zeropark.optimize.scenario import ScenarioParams
 from zeropark.optimize.system import Mode
-from zeropark.services import forecasting, optimization
+from zeropark.services import evaluation, forecasting, optimization
 from zeropark.services.imports import import_readings
 from zeropark.services.inventory import account_year
 from zeropark.services.users import create_user, ensure_demo_users
@@ -441,6 +441,9 @@ def workspace_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Work
     manager = next(u for u in user_queries.users(scope) if u.username == "demo-manager")
     as_manager = Principal(manager.id, manager.username, Role.PARK_MANAGER, park_id, None, via="session")
     import_readings(Scope(user=as_manager, engine=engine, ip=None), bad)
+    # evaluation slice: a park evaluation (missing data, blockers, [UNCERTAIN]) and an enterprise's own
+    evaluation.evaluate(scope, park_id, park.year, "t-cgdf-00046-2024")
+    evaluation.evaluate(scope, park_id, park.year, "eu-races-self-assessment", enterprise_id=ent)
     with serve(engine) as url:
         _ONCE["ws"] = Workspace(url, engine, park_id, park.year, passwords, ent)
         try:

@@ -35,6 +35,7 @@ from zeropark.errors import (
     ValidationError,
     ZeroparkError,
 )
+from zeropark.evaluation.rubric import InvalidFramework
 from zeropark.services.logins import LoginThrottled
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.live.router,
     routers.roadmap.router,
     routers.application.router,  # application workspace (申报)
+    routers.evaluation.router,  # evaluation slice
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).
@@ -114,6 +116,8 @@ def error_response(exc: ZeroparkError) -> JSONResponse:
         body["stored"] = exc.stored
     if isinstance(exc, Infeasible):
         body["conflicts"] = exc.conflicts
+    if isinstance(exc, InvalidFramework):  # evaluation slice: every fault of a framework file
+        body["problems"] = [{"field": p.field, "code": p.code, "message": p.message} for p in exc.problems]
     return JSONResponse(status_code=_status_for(exc), content=body)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zeropark.errors import NotFound
+from zeropark.evaluation.scoring import Scorecard
 from zeropark.factors import FactorSet
 from zeropark.model import Enterprise, Method, Park, Zone
 from zeropark.monitoring.quality import DataQuality
@@ -28,6 +29,19 @@ class Measure:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportEvaluation:
+    """An evaluation run shown in the report (评价结果): the framework and its score card."""
+
+    run_id: int
+    inventory_run_id: int
+    framework_code: str
+    framework_version: str
+    name_zh: str
+    name_en: str
+    scorecard: Scorecard
+
+
+@dataclass(frozen=True, slots=True)
 class ReportData:
     """Everything an annual report shows, as the scope sees it.
 
@@ -46,6 +60,7 @@ class ReportData:
     factor_set: FactorSet | None
     previous: RunView | None = None  # the national run of the year before (year-on-year)
     measures: tuple[Measure, ...] = ()
+    evaluations: tuple[ReportEvaluation, ...] = ()  # evaluation slice: the latest run per framework
 
     @property
     def enterprise_names(self) -> dict[str, str]:

@@ -53,11 +53,12 @@ from zeropark.accounting import CONSUMER_BASIS_EN, CONSUMER_BASIS_ZH, Inventory,
 from zeropark.accounting.lineitems import CATEGORY_LABEL, Category
 from zeropark.errors import FactorNotFound
 from zeropark.factors import Factor, FactorSet
-from zeropark.i18n import PARTY_KEYS, party_label, translate
+from zeropark.i18n import PARTY_KEYS, code_label, party_label, translate
 from zeropark.indicators import STATUS_LABEL, IndicatorTable
 from zeropark.industry import industry_label
 from zeropark.model import CARRIER_LABEL_ZH, Carrier, Enterprise
 from zeropark.monitoring.quality import DataQuality
+from zeropark.reports.data import ReportEvaluation
 
 __all__ = ["LINE_COLUMNS", "inventory_workbook_bytes", "write_inventory_workbook"]
 
@@ -67,6 +68,7 @@ SHEET_FACTORS = "排放因子"
 SHEET_INDICATORS = "指标"
 SHEET_QUALITY = "数据质量"
 SHEET_ENTERPRISES = "企业名录"
+SHEET_EVALUATIONS = "评价"  # evaluation slice
 
 #: Columns of 清单明细: key, Chinese header, English header, width.
 LINE_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
@@ -800,6 +802,70 @@ def _write_enterprises(ws: Worksheet, enterprises: Sequence[Enterprise], zones: 
     _print_setup(ws, f"A1:{get_column_letter(len(cols))}{max(r - 1, 2)}", title_rows="1:2")
 
 
+def _write_evaluations(ws: Worksheet, evaluations: Sequence[ReportEvaluation]) -> None:
+    """评价: each evaluation run's items, score, grade, blockers and [UNCERTAIN] notes.
+
+    Per item: value [its unit], unit, threshold, points [% of its weight], status, missing data.
+    """
+    ws["A1"] = "评价结果 Evaluation"
+    ws["A1"].font = _TITLE_FONT
+    r = 3
+    for ev in evaluations:
+        card = ev.scorecard
+        ws.cell(
+            r,
+            1,
+            f"{ev.name_zh} ({ev.framework_code}@{ev.framework_version}) · 评价记录 #{ev.run_id} · "
+            f"核算记录 #{ev.inventory_run_id}",
+        ).font = Font(bold=True)
+        r += 1
+        score = "—" if card.score is None else f"{card.score:.2f} / 100"
+        grade = card.grade_labels[card.grade][0] if card.grade else "未达到任何等级"
+        ws.cell(r, 1, f"总分 Score: {score}；待补数据对应分值 {card.score_open:.2f}；等级 Grade: {grade}")
+        r += 1
+        _header(
+            ws,
+            r,
+            [
+                ("评价项", "Item"),
+                ("数值", "Value"),
+                ("单位", "Unit"),
+                ("阈值", "Threshold"),
+                ("得分率 %", "Points %"),
+                ("状态", "Status"),
+                ("缺失数据", "Missing"),
+            ],
+            [36, 14, 14, 14, 10, 12, 50],
+        )
+        r += 2
+        for i in card.items:
+            for c, v in enumerate(
+                (
+                    i.label_zh,
+                    i.value,
+                    i.unit_label,
+                    i.threshold or "—",
+                    i.points,
+                    code_label("eval_status", i.status.value, "zh"),
+                    "；".join(i.missing),
+                ),
+                1,
+            ):
+                ws.cell(r, c, v)
+            r += 1
+        if card.next_grade:
+            ws.cell(r, 1, f"达到下一等级（{card.grade_labels[card.next_grade][0]}）的障碍")
+            r += 1
+            for b in card.blockers:
+                ws.cell(r, 1, f"- {b.detail_zh}")
+                r += 1
+        for note in card.uncertain:
+            ws.cell(r, 1, note)
+            r += 1
+        r += 1
+    _print_setup(ws, f"A1:G{max(r, 2)}")
+
+
 # --------------------------------------------------------------------------------------------
 # Entry points
 # --------------------------------------------------------------------------------------------
@@ -815,6 +881,7 @@ def _build(
     zone_names: Mapping[str, str],
     data_quality: DataQuality | None,
     enterprises: Sequence[Enterprise] = (),
+    evaluations: Sequence[ReportEvaluation] = (),
 ) -> openpyxl.Workbook:
     wb = openpyxl.Workbook()
     summary = wb.active
@@ -829,6 +896,8 @@ def _build(
     _write_quality(wb.create_sheet(SHEET_QUALITY), inventory, data_quality)
     if enterprises:
         _write_enterprises(wb.create_sheet(SHEET_ENTERPRISES), enterprises, zone_names)
+    if evaluations:
+        _write_evaluations(wb.create_sheet(SHEET_EVALUATIONS), evaluations)
     return wb
 
 
@@ -893,6 +962,7 @@ def inventory_workbook_bytes(inventory: Inventory, **kwargs: Any) -> bytes:
         zone_names=kwargs.get("zone_names") or {},
         data_quality=kwargs.get("data_quality"),
         enterprises=kwargs.get("enterprises") or (),
+        evaluations=kwargs.get("evaluations", ()),
     )
     wb.save(buf)
     return buf.getvalue()

@@ -263,6 +263,7 @@ def render_annual_report(data: ReportData, *, lang: str = "zh") -> bytes:
         enterprise_rows=_enterprise_rows(data),
         zone_rows=_zone_rows(data),
         measures=data.measures,
+        evaluations=data.evaluations,
         grid_ef=_grid_factor(inv),
         signed_off_at=None
         if national.summary.signed_off_at is None

@@ -26,8 +26,8 @@ from zeropark.errors import NotFound, PermissionDenied
 from zeropark.formatting import pct, sig
 from zeropark.model import Method, Role
 from zeropark.reports import excel, pdf
-from zeropark.reports.data import Measure, ReportData
-from zeropark.services import optimization
+from zeropark.reports.data import Measure, ReportData, ReportEvaluation
+from zeropark.services import evaluation, optimization
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.inventory import account_year, latest_view, view_of_run
 from zeropark.services.quality import data_quality
@@ -137,7 +137,25 @@ def report_data(
         factor_set=factor_set,
         previous=latest_view(scope, park_id, year - 1, Method.NATIONAL, enterprise_id=view),
         measures=_measures(scope, park_id, national.inventory if national else None, view is None),
+        evaluations=_evaluations(scope, park_id, year, view),
     )
+
+
+def _evaluations(scope: Scope, park_id: str, year: int, view: str | None) -> tuple[ReportEvaluation, ...]:
+    """The latest evaluation run of the view and year per framework (evaluation slice)."""
+    out: dict[str, ReportEvaluation] = {}
+    for r in evaluation.list_runs(scope, park_id, year=year, enterprise_id=view):
+        if r.enterprise_id != view or r.framework_code in out:
+            continue
+        try:
+            f = evaluation.get_framework(scope, park_id, r.framework_code, r.framework_version)
+            names = (f.name_zh, f.name_en)
+        except NotFound:
+            names = (r.framework_code, r.framework_code)
+        out[r.framework_code] = ReportEvaluation(
+            r.id, r.inventory_run_id, r.framework_code, r.framework_version, *names, r.scorecard
+        )
+    return tuple(out.values())
 
 
 #: Optimisation run modes as a report names them (中文, English).
@@ -235,6 +253,7 @@ def render(
         zone_names={z.id: z.name for z in data.zones},
         data_quality=data.quality,
         enterprises=data.enterprises,
+        evaluations=data.evaluations if method is Method.NATIONAL else (),
     )
 
 

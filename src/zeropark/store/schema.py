@@ -28,6 +28,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -608,3 +609,50 @@ class EvidenceLinkRow(Base):
     line_item_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+# --- evaluation slice: evaluation frameworks (评价方法) and evaluation runs (评价结果) ---
+
+
+class EvaluationFrameworkRow(Base):
+    """A framework a park added (YAML/JSON text as uploaded); immutable: a change is a new version.
+
+    The built-in frameworks are package data (zeropark/evaluation/data) and are not stored here.
+    """
+
+    __tablename__ = "evaluation_framework"
+    __table_args__ = (UniqueConstraint("park_id", "code", "version", name="uq_evaluation_framework_version"),)
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(32))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EvaluationRunRow(Base):
+    """A park or one enterprise scored against a framework version for a year, on one inventory run.
+
+    ``scorecard`` holds every item (value, unit, threshold, points, status missing/pass/fail, the
+    line-item ids it used, evidence), the grade and the blockers of the next grade.
+    """
+
+    __tablename__ = "evaluation_run"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprise.id"), nullable=True, index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    framework_code: Mapped[str] = mapped_column(String(64))
+    framework_version: Mapped[str] = mapped_column(String(32))
+    framework_builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    inventory_run_id: Mapped[int] = mapped_column(
+        ForeignKey("inventory_run.id", ondelete="CASCADE"), index=True
+    )
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    grade: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    declarations: Mapped[dict[str, Any]] = mapped_column(JSON)
+    scorecard: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

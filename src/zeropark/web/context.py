@@ -64,6 +64,7 @@ def navigation(user: Principal) -> list[NavItem]:
             NavItem("factors", "nav_factors", "/factors"),
             NavItem("import", "nav_import", "/import"),
             NavItem("reports", "nav_reports", "/reports"),
+            NavItem("evaluation", "nav_evaluation", "/evaluation"),  # evaluation slice
         ]
     else:
         items = [
@@ -79,6 +80,7 @@ def navigation(user: Principal) -> list[NavItem]:
             NavItem("import", "nav_import", "/import"),
             NavItem("reports", "nav_reports", "/reports"),
             NavItem("roadmap", "nav_roadmap", "/roadmap/lmdi"),
+            NavItem("evaluation", "nav_evaluation", "/evaluation"),  # evaluation slice
         ]
     # application workspace (申报): every role but the device's
     items.append(NavItem("application", "nav_application", "/application"))

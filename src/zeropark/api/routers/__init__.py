@@ -6,6 +6,7 @@ from zeropark.api.routers import (
     alarms,
     application,  # application workspace (申报)
     audit,
+    evaluation,
     factors,
     imports,
     indicators,
@@ -28,6 +29,7 @@ __all__ = [
     "alarm_rules",
     "alarms",
     "audit",
+    "evaluation",
     "factors",
     "imports",
     "indicators",

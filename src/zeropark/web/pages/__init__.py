@@ -15,6 +15,7 @@ from zeropark.web.pages import (
     application,  # application workspace (申报)
     bigscreen,
     enterprises,
+    evaluation,
     factors,
     forecast,
     imports,
@@ -51,5 +52,6 @@ for _module in (
     users,
     bigscreen,
     application,  # application workspace (申报)
+    evaluation,  # evaluation slice
 ):
     router.include_router(_module.router)

@@ -260,6 +260,25 @@ def upgrade() -> None:
         batch_op.create_index("ix_rollup_bucket_start", ["bucket", "start"], unique=False)
 
     op.create_table(
+        "evaluation_framework",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.String(length=32), nullable=False),
+        sa.Column("name_zh", sa.String(length=200), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("park_id", "code", "version", name="uq_evaluation_framework_version"),
+    )
+    with op.batch_alter_table("evaluation_framework", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_evaluation_framework_park_id"), ["park_id"], unique=False)
+
+    op.create_table(
         "forecast_run",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -467,6 +486,39 @@ def upgrade() -> None:
             batch_op.f("ix_application_task_owner_enterprise_id"), ["owner_enterprise_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_application_task_park_id"), ["park_id"], unique=False)
+
+    op.create_table(
+        "evaluation_run",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=True),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("framework_code", sa.String(length=64), nullable=False),
+        sa.Column("framework_version", sa.String(length=32), nullable=False),
+        sa.Column("framework_builtin", sa.Boolean(), nullable=False),
+        sa.Column("inventory_run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("score", sa.Float(), nullable=True),
+        sa.Column("grade", sa.String(length=64), nullable=True),
+        sa.Column("declarations", sa.JSON(), nullable=False),
+        sa.Column("scorecard", sa.JSON(), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"],
+            ["enterprise.id"],
+        ),
+        sa.ForeignKeyConstraint(["inventory_run_id"], ["inventory_run.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("evaluation_run", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_evaluation_run_enterprise_id"), ["enterprise_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_evaluation_run_inventory_run_id"), ["inventory_run_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_evaluation_run_park_id"), ["park_id"], unique=False)
 
     op.create_table(
         "evidence_document",
@@ -721,6 +773,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_evidence_document_enterprise_id"))
 
     op.drop_table("evidence_document")
+    with op.batch_alter_table("evaluation_run", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evaluation_run_park_id"))
+        batch_op.drop_index(batch_op.f("ix_evaluation_run_inventory_run_id"))
+        batch_op.drop_index(batch_op.f("ix_evaluation_run_enterprise_id"))
+
+    op.drop_table("evaluation_run")
     with op.batch_alter_table("application_task", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_application_task_park_id"))
         batch_op.drop_index(batch_op.f("ix_application_task_owner_enterprise_id"))
@@ -759,6 +817,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_forecast_run_park_id"))
 
     op.drop_table("forecast_run")
+    with op.batch_alter_table("evaluation_framework", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evaluation_framework_park_id"))
+
+    op.drop_table("evaluation_framework")
     with op.batch_alter_table("rollup", schema=None) as batch_op:
         batch_op.drop_index("ix_rollup_bucket_start")
 
