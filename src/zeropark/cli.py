@@ -125,6 +125,12 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "zeropark.commands.evaluate",
         "评价 Evaluate a park or an enterprise against a framework (910号, T/CGDF 00046-2024, …).",
     ),
+    # data approval and period close (issue #15)
+    "approval": LazyCommand(
+        "zeropark.commands.approval",
+        "数据审核 Data approval: submit, review, approve or return an enterprise's year; close the "
+        "period (locks approved data); correct after the lock (a new data version); status.",
+    ),
 }
 
 

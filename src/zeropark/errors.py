@@ -160,3 +160,68 @@ class PermissionDenied(ZeroparkError):
 
 class SetupError(ZeroparkError):
     """A file the installation provides is missing (e.g. the report font): run ``make setup``."""
+
+
+# --- data approval and period close (issue #15: submissions, locks, corrections) -------------
+
+
+class ApprovalError(ZeroparkError):
+    """A step of the data approval (数据审核) that the submission's state does not allow (409)."""
+
+
+class IllegalTransition(ApprovalError):
+    """A submission step not allowed from the submission's status (e.g. approve a draft)."""
+
+    def __init__(self, message: str, *, status: str, action: str) -> None:
+        self.status = status
+        self.action = action
+        super().__init__(message)
+
+
+class PeriodLocked(ApprovalError):
+    """Data of an enterprise's approved, closed period (已锁定) may not change except by a correction."""
+
+    def __init__(self, enterprise_id: str, year: int, what: str) -> None:
+        self.enterprise_id = enterprise_id
+        self.year = year
+        super().__init__(
+            f"{what}: the {year} data of enterprise '{enterprise_id}' are approved and the period is "
+            f"closed (已锁定 locked); a park manager opens a correction with a reason "
+            f"(`zeropark approval correct --enterprise {enterprise_id} --year {year} --reason …`, "
+            "or 更正 on the 数据审核 page), then the data can be changed and submitted again"
+        )
+
+
+class DataUnderReview(ApprovalError):
+    """Data submitted for review (已提交/已审核/已批准) may not change until withdrawn or returned."""
+
+    def __init__(self, enterprise_id: str, year: int, status: str, what: str) -> None:
+        self.enterprise_id = enterprise_id
+        self.year = year
+        self.status = status
+        how = (
+            "withdraw the submission first (`zeropark approval withdraw`, 撤回)"
+            if status == "submitted"
+            else "ask the park manager to return it (退回) first"
+        )
+        super().__init__(
+            f"{what}: the {year} data of enterprise '{enterprise_id}' are under review "
+            f"(status {status}); {how}"
+        )
+
+
+class NotApproved(ApprovalError):
+    """Data of a period are not (all) approved: ``missing`` lists (enterprise id, its status)."""
+
+    def __init__(self, park_id: str, year: int, missing: list[tuple[str, str]], what: str = "") -> None:
+        self.park_id = park_id
+        self.year = year
+        self.missing = missing
+        listed = ", ".join(f"{e} ({s})" for e, s in missing[:20])
+        more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
+        head = f"{what}: " if what else ""
+        super().__init__(
+            f"{head}the {year} data of park '{park_id}' are not approved for {len(missing)} "
+            f"enterprise(s): {listed}{more}; each must be submitted, reviewed and approved "
+            "(数据审核, `zeropark approval status`) or named as an exception when the period is closed"
+        )

@@ -1069,6 +1069,72 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "input_water_reused_m3": ("重复用水量", "water reused"),
     "input_water_total_use_m3": ("总用水量", "total water use"),
     "input_park_level": ("园区级指标，不分企业", "park-level indicator, not per enterprise"),
+    # --- data approval and period close (issue #15, services/approval.py) ---
+    "nav_approval": ("数据审核", "Data approval"),
+    "approval_title": ("数据审核与关账", "Data approval and period close"),
+    "approval_intro": (
+        "企业按核算年度提交本企业的填报表与手工录入数据，园区审核、批准或退回（附意见）；全部批准（或列明例外）后园区关账，"
+        "已批准数据即锁定。锁定后的更正须由园区说明原因，批准后形成新的数据版本，使用旧版本的核算记录标记为已被取代。",
+        "Enterprises submit their workbook and manual data of an accounting year; the park reviews, approves "
+        "or returns them with a comment. When all are approved (or named as exceptions) the park closes the "
+        "period and approved data are locked. A correction after the lock needs a reason; once approved "
+        "it is a new data version, and runs that used the old version are marked superseded.",
+    ),
+    "approval_year": ("核算年度", "Year"),
+    "approval_enterprise": ("企业", "Enterprise"),
+    "approval_status": ("状态", "Status"),
+    "approval_locked": ("已锁定", "Locked"),
+    "approval_open": ("未锁定", "Open"),
+    "approval_comment": ("意见", "Comment"),
+    "approval_last_comment": ("最近意见", "Latest comment"),
+    "approval_updated": ("更新", "Updated"),
+    "approval_actions": ("操作", "Actions"),
+    "approval_history": ("审核记录", "History"),
+    "approval_versions": ("数据版本", "Data versions"),
+    "approval_version_n": ("第 {n} 版", "Version {n}"),
+    "approval_version_first": ("首次批准", "First approval"),
+    "approval_reason": ("原因", "Reason"),
+    "approval_records": ("活动数据条数", "Activity records"),
+    "approval_claims": ("绿证/绿电条数", "Green-power claims"),
+    "approval_from_to": ("状态变化", "Status change"),
+    "approval_who": ("操作人", "By"),
+    "approval_when": ("时间", "When"),
+    "approval_none": ("本园区没有企业。", "The park has no enterprises."),
+    "approval_no_history": ("尚无审核记录。", "No steps yet."),
+    "approval_closed": (
+        "{year} 年度已于 {at} 由 {by} 关账，已批准数据已锁定。",
+        "The {year} period was closed on {at} by {by}; approved data are locked.",
+    ),
+    "approval_not_closed": ("{year} 年度尚未关账。", "The {year} period is not closed."),
+    "approval_exceptions": ("关账例外", "Exceptions at close"),
+    "approval_close": ("关账", "Close the period"),
+    "approval_close_help": (
+        "全部企业批准后可关账；未批准的企业须列为例外并说明原因（每行：企业编号 原因）。",
+        "Close when every enterprise is approved; list any other enterprise as an exception with its reason "
+        "(one per line: enterprise id, then the reason).",
+    ),
+    "approval_ready": ("已批准 {n} / {total}", "{n} of {total} approved"),
+    "approval_missing": ("待批准：{ids}", "Not approved: {ids}"),
+    "approval_own": ("本企业数据审核", "Our data approval"),
+    "approval_done": ("已{action}。", "Done: {action}."),
+    "approval_status_draft": ("未提交", "Draft"),
+    "approval_status_submitted": ("已提交", "Submitted"),
+    "approval_status_reviewed": ("已审核", "Reviewed"),
+    "approval_status_approved": ("已批准", "Approved"),
+    "approval_status_returned": ("已退回", "Returned"),
+    "approval_status_correcting": ("更正中", "Correcting"),
+    "approval_action_submit": ("提交", "Submit"),
+    "approval_action_withdraw": ("撤回", "Withdraw"),
+    "approval_action_review": ("审核", "Review"),
+    "approval_action_approve": ("批准", "Approve"),
+    "approval_action_return": ("退回", "Return"),
+    "approval_action_correct": ("更正", "Correct"),
+    "approval_refused": ("审核操作未执行", "Approval step refused"),
+    "run_superseded": ("已被取代", "Superseded"),
+    "run_superseded_by": (
+        "已被取代：{enterprise} {year} 年数据已更正为第 {n} 版（{reason}）",
+        "Superseded: the {year} data of {enterprise} were corrected to version {n} ({reason})",
+    ),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

@@ -25,6 +25,7 @@ from zeropark.api.auth import router as auth_router
 from zeropark.api.routers.ingest import router as ingest_router
 from zeropark.errors import (
     AccountingError,
+    ApprovalError,
     DataError,
     Infeasible,
     NotFound,
@@ -77,6 +78,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.roadmap.router,
     routers.application.router,  # application workspace (申报)
     routers.evaluation.router,  # evaluation slice
+    routers.approval.router,  # data approval and period close (issue #15)
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).
@@ -99,6 +101,8 @@ def _status_for(exc: ZeroparkError) -> int:
     if isinstance(exc, DataError):
         return 422
     if isinstance(exc, AccountingError | Infeasible | OptimizationError | RunFrozen):
+        return 409
+    if isinstance(exc, ApprovalError):  # data approval: illegal step, locked period, not approved
         return 409
     if isinstance(exc, SetupError):
         return 503

@@ -409,6 +409,18 @@ class RunCreate(BaseModel):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
+class SupersededOut(BaseModel):
+    """已被取代: the data version that replaced data a run used, and the correction's reason."""
+
+    data_version_id: int
+    enterprise_id: str
+    year: int
+    version: int
+    reason: str
+    at: datetime
+    by: str | None
+
+
 class RunOut(BaseModel):
     """One stored inventory run (summary)."""
 
@@ -432,6 +444,9 @@ class RunOut(BaseModel):
     frozen: bool
     parent_run_id: int | None = Field(
         default=None, description="the park run this enterprise view was accounted with (same input)"
+    )
+    superseded: SupersededOut | None = Field(
+        default=None, description="已被取代: a correction replaced data this run used (docs/approval.md)"
     )
 
 
@@ -675,3 +690,80 @@ class ChannelIn(BaseModel):
     sender: str = Field(default="", max_length=200)
     starttls: bool = False
     enabled: bool = True
+
+
+# -- data approval and period close (issue #15, services/approval.py) ------------------------------
+
+
+class StepIn(BaseModel):
+    """A step's comment (退回: what to fix, required; 更正: the reason, required; else optional)."""
+
+    comment: str = Field(default="", max_length=2000)
+
+
+class PeriodCloseIn(BaseModel):
+    """关账: enterprise id → reason, for enterprises closed without approval."""
+
+    exceptions: dict[str, str] = Field(default_factory=dict)
+
+
+class SubmissionEventOut(BaseModel):
+    """One step of a submission."""
+
+    at: datetime
+    user: str | None
+    role: str | None
+    action: str
+    from_status: str
+    to_status: str
+    comment: str
+
+
+class DataVersionOut(BaseModel):
+    """An approved data version (never overwritten)."""
+
+    id: int
+    number: int
+    reason: str
+    sha256: str
+    activity_records: int
+    green_power_claims: int
+    created_at: datetime
+    created_by: str | None
+
+
+class SubmissionOut(BaseModel):
+    """One enterprise's data of a year in the approval (status, lock, history, versions)."""
+
+    park_id: str
+    enterprise_id: str
+    enterprise_name: str
+    year: int
+    status: str
+    locked: bool
+    period_closed: bool
+    correction_reason: str | None
+    last_comment: str
+    updated_at: datetime | None
+    updated_by: str | None
+    events: list[SubmissionEventOut]
+    versions: list[DataVersionOut]
+
+
+class PeriodCloseOut(BaseModel):
+    """Who closed the year, when, and the exceptions."""
+
+    closed_at: datetime
+    closed_by: str | None
+    exceptions: list[dict[str, str]]
+
+
+class BoardOut(BaseModel):
+    """The approval board of a park's year."""
+
+    park_id: str
+    year: int
+    closed: PeriodCloseOut | None
+    counts: dict[str, int]
+    missing: list[str]
+    submissions: list[SubmissionOut]

@@ -20,6 +20,7 @@ from zeropark.api.schemas import (
     MeterOut,
     RunOut,
     SourceOut,
+    SupersededOut,
 )
 from zeropark.errors import FactorNotFound
 from zeropark.factors import Factor, FactorSet
@@ -53,6 +54,17 @@ def run_out(s: RunSummary) -> RunOut:
         sign_off_note=s.sign_off_note,
         frozen=s.frozen,
         parent_run_id=s.parent_run_id,
+        superseded=None
+        if s.superseded is None
+        else SupersededOut(
+            data_version_id=s.superseded.data_version_id,
+            enterprise_id=s.superseded.enterprise_id,
+            year=s.superseded.year,
+            version=s.superseded.number,
+            reason=s.superseded.reason,
+            at=s.superseded.at,
+            by=s.superseded.by,
+        ),
     )
 
 

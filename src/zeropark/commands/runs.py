@@ -68,7 +68,31 @@ def _summary(s: RunSummary) -> dict[str, Any]:
         "created_by": s.created_by,
         "signed_off_by": s.signed_off_by,
         "frozen": s.frozen,
+        "superseded": None if s.superseded is None else superseded_json(s),
     }
+
+
+def superseded_json(s: RunSummary) -> dict[str, Any] | None:
+    """A run's supersession (已被取代) as plain JSON: the data version that replaced what it used."""
+    if s.superseded is None:
+        return None
+    sup = s.superseded
+    return {
+        "data_version_id": sup.data_version_id,
+        "enterprise_id": sup.enterprise_id,
+        "year": sup.year,
+        "version": sup.number,
+        "reason": sup.reason,
+        "at": sup.at.isoformat(),
+        "by": sup.by,
+    }
+
+
+def _superseded_text(s: RunSummary) -> str:
+    if s.superseded is None:
+        return "—"
+    sup = s.superseded
+    return f"已被取代 superseded: {sup.enterprise_id} {sup.year} v{sup.number} ({sup.reason})"
 
 
 def run_figures(view: RunView) -> dict[str, Any]:
@@ -121,6 +145,8 @@ def latest(
             continue
         s = view.summary
         state = f"signed off by {s.signed_off_by}" if s.frozen else "not signed off"
+        if s.superseded is not None:
+            state += "; " + _superseded_text(s)
         console.print(
             inventory_table(view.inventory, f"{park_id} {year} — {method.value} (run #{s.id}, {state})")
         )
@@ -165,7 +191,17 @@ def list_runs(
         console.out(json.dumps({"items": [_summary(s) for s in items], "total": total}, ensure_ascii=False))
         return
     table = Table(title=f"{park_id}: {len(items)} of {total} runs 核算记录")
-    for column in ("id", "year", "method", "enterprise", "tCO2e", "tce", "signed off", "created"):
+    for column in (
+        "id",
+        "year",
+        "method",
+        "enterprise",
+        "tCO2e",
+        "tce",
+        "signed off",
+        "created",
+        "superseded",
+    ):
         table.add_column(column)
     for s in items:
         table.add_row(
@@ -177,6 +213,7 @@ def list_runs(
             f"{s.energy_tce:,.2f}",
             s.signed_off_by or "—",
             s.created_at.strftime("%Y-%m-%d %H:%M"),
+            _superseded_text(s),
         )
     console.print(table)
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from zeropark.errors import NotFound, RowError, ValidationError
 from zeropark.model import ActivityRecord, Carrier, Flow
+from zeropark.services.approval import check_editable, years_of
 from zeropark.store import audit, repo
 from zeropark.store.db import transaction
 from zeropark.store.queries import parks
@@ -89,6 +90,12 @@ def create_activity(scope: Scope, park_id: str, record: ActivityRecord) -> Activ
                 raise _invalid("enterprise_id", f"enterprise '{enterprise_id}' is not in park '{park_id}'")
         _check_unit(record.carrier, record.unit)
         record = replace(record, id=record.id or _new_id(), enterprise_id=enterprise_id)
+        check_editable(
+            session,
+            enterprise_id=enterprise_id,
+            years=years_of(record.period_start, record.period_end),
+            what=f"add activity record '{record.id}'",
+        )
         repo.add_activity_record(session, park_id, record)
         row = session.get(ActivityRecordRow, record.id)
         assert row is not None
@@ -132,6 +139,9 @@ def update_activity(scope: Scope, record_id: str, changes: Mapping[str, Any]) ->
     with transaction(scope.engine) as session:
         row = _writable(session, scope, record_id)
         before = audit.row_snapshot(row)
+        what = f"change activity record '{record_id}'"
+        years = years_of(row.period_start, row.period_end)
+        check_editable(session, enterprise_id=row.enterprise_id, years=years, what=what)
         for key, value in changes.items():
             if value is None and key not in _CLEARABLE:
                 raise _invalid(key, f"{key} may not be null; leave it out to keep the stored value")
@@ -141,6 +151,8 @@ def update_activity(scope: Scope, record_id: str, changes: Mapping[str, Any]) ->
                 "period_end", f"period_end {row.period_end} is before period_start {row.period_start}"
             )
         _check_unit(Carrier(row.carrier) if row.carrier else None, row.unit)
+        years = years_of(row.period_start, row.period_end)
+        check_editable(session, enterprise_id=row.enterprise_id, years=years, what=what)
         scope.audit(session, audit.UPDATE, ENTITY, record_id, before=before, after=audit.row_snapshot(row))
         return _detached(session, row)
 
@@ -158,5 +170,11 @@ def delete_activity(scope: Scope, record_id: str) -> None:
     with transaction(scope.engine) as session:
         row = _writable(session, scope, record_id)
         before = audit.row_snapshot(row)
+        check_editable(
+            session,
+            enterprise_id=row.enterprise_id,
+            years=years_of(row.period_start, row.period_end),
+            what=f"delete activity record '{record_id}'",
+        )
         session.delete(row)
         scope.audit(session, audit.DELETE, ENTITY, record_id, before=before)

@@ -52,10 +52,11 @@ from zeropark.ingest.workbook import ImportResult as WorkbookImport
 from zeropark.ingest.workbook import import_workbook as import_workbook_file
 from zeropark.ingest.workbook import is_enterprise_data_file, workbook_enterprise, write_template
 from zeropark.model import Role
+from zeropark.services.approval import check_editable, years_of
 from zeropark.services.ingestion import commit_hooks
 from zeropark.store import audit
 from zeropark.store.db import transaction
-from zeropark.store.schema import ImportBatchRow
+from zeropark.store.schema import ActivityRecordRow, ImportBatchRow
 from zeropark.store.scope import Principal, Scope
 
 __all__ = [
@@ -248,6 +249,7 @@ def _audit(scope: Scope) -> Callable[[Session, WorkbookImport | ReadingsImport],
             "batch_id": result.batch_id,
         }
         if isinstance(result, WorkbookImport):
+            _check_editable_import(session, result)
             after |= {
                 "enterprise_id": result.enterprise_id,
                 "year": result.year,
@@ -258,6 +260,21 @@ def _audit(scope: Scope) -> Callable[[Session, WorkbookImport | ReadingsImport],
         scope.audit(session, audit.CREATE, ENTITY, str(result.batch_id), after=after)
 
     return record
+
+
+def _check_editable_import(session: Session, result: WorkbookImport) -> None:
+    """Refuse (roll back) a workbook that stored data of a locked or under-review year of its enterprise."""
+    if not result.stored or result.enterprise_id is None or result.batch_id is None:
+        return
+    periods = session.execute(
+        select(ActivityRecordRow.period_start, ActivityRecordRow.period_end).where(
+            ActivityRecordRow.import_batch_id == result.batch_id
+        )
+    ).all()
+    years = {y for start, end in periods for y in years_of(start, end)}
+    if result.year is not None:
+        years.add(result.year)
+    check_editable(session, enterprise_id=result.enterprise_id, years=years, what=f"import {result.file}")
 
 
 def import_workbook(

@@ -34,6 +34,7 @@ from zeropark.factors import FactorSet
 from zeropark.indicators import IndicatorTable, evaluate, evaluate_enterprise
 from zeropark.model import AccountingInput, IndicatorData, Method, Role
 from zeropark.monitoring.quality import QualityReport, quality_report, view_of_report
+from zeropark.services.approval import link_run_inputs
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.store import audit, repo, runs
 from zeropark.store.aggregate import load_accounting_input
@@ -259,6 +260,8 @@ def _account_one(
             created_by=scope.user.username,
             parent_run_id=run_id,
         )
+        # which approved data versions the run read (services/approval.py: superseded on correction)
+        link_run_inputs(session, run_id, main.park_id, main.year)
         summary = runs.summary_of(session.get_one(InventoryRunRow, run_id))
         audit.record(
             session,

@@ -28,6 +28,7 @@ from zeropark.store.schema import (
     InventoryRunRow,
     MeterRow,
     ParkRow,
+    RunSupersessionRow,
     TransferRow,
     UserRow,
     UserSessionRow,
@@ -108,3 +109,5 @@ watch(AlarmRow, ALARM_TOPIC)
 watch(InventoryRunRow, RUN_TOPIC)
 for _model in (ActivityRecordRow, GreenPowerClaimRow, TransferRow):
     watch(_model, EVIDENCE_TOPIC)
+# data approval (issue #15): a run marked superseded is a changed run summary
+watch(RunSupersessionRow, RUN_TOPIC)

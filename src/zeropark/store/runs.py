@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, Row, Select, delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -30,10 +30,12 @@ from zeropark.errors import NotFound, RunFrozen
 from zeropark.indicators import IndicatorTable
 from zeropark.model import Method
 from zeropark.store.db import transaction
-from zeropark.store.schema import InventoryRunRow
+from zeropark.store.schema import DataVersionRow, InventoryRunRow, RunSupersessionRow
 
 __all__ = [
     "RunSummary",
+    "Superseded",
+    "with_superseded",
     "NewRun",
     "StoredRun",
     "child_runs",
@@ -44,6 +46,23 @@ __all__ = [
     "save_runs",
     "sign_off",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Superseded:
+    """已被取代: a later correction replaced data this run used (``services/approval.py``).
+
+    Points at the data version that replaced them (its enterprise, year and number) with the
+    correction's reason. The run itself is unchanged (a signed-off run stays frozen).
+    """
+
+    data_version_id: int
+    enterprise_id: str
+    year: int
+    number: int
+    reason: str
+    at: datetime
+    by: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +87,7 @@ class RunSummary:
     signed_off_at: datetime | None
     sign_off_note: str | None
     parent_run_id: int | None = None
+    superseded: Superseded | None = None
 
     @property
     def frozen(self) -> bool:
@@ -90,8 +110,50 @@ def _aware(ts: datetime | None) -> datetime | None:
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
+#: The supersession of a run, as result columns (see :func:`with_superseded`).
+_SUPERSEDED = (
+    RunSupersessionRow.data_version_id.label("sup_version_id"),
+    DataVersionRow.enterprise_id.label("sup_enterprise_id"),
+    DataVersionRow.year.label("sup_year"),
+    DataVersionRow.number.label("sup_number"),
+    RunSupersessionRow.reason.label("sup_reason"),
+    RunSupersessionRow.at.label("sup_at"),
+    RunSupersessionRow.by.label("sup_by"),
+)
+
+
+def with_superseded(stmt: Select[Any]) -> Select[Any]:
+    """``stmt`` (columns of ``inventory_run``) with the run's supersession, if any, as extra columns."""
+    joined = InventoryRunRow.__table__.outerjoin(
+        RunSupersessionRow.__table__, RunSupersessionRow.run_id == InventoryRunRow.id
+    ).outerjoin(DataVersionRow.__table__, DataVersionRow.id == RunSupersessionRow.data_version_id)
+    return stmt.add_columns(*_SUPERSEDED).select_from(joined)
+
+
+def _superseded_of(r: Any) -> Superseded | None:
+    if not isinstance(r, Row):
+        return None
+    m = r._mapping
+    if m.get("sup_version_id") is None:
+        return None
+    at = _aware(m["sup_at"])
+    assert at is not None
+    return Superseded(
+        data_version_id=int(m["sup_version_id"]),
+        enterprise_id=str(m["sup_enterprise_id"]),
+        year=int(m["sup_year"]),
+        number=int(m["sup_number"]),
+        reason=str(m["sup_reason"]),
+        at=at,
+        by=m["sup_by"],
+    )
+
+
 def summary_of(r: Any) -> RunSummary:
-    """A summary from an ``InventoryRunRow`` or a result row with the same columns."""
+    """A summary from an ``InventoryRunRow`` or a result row with the same columns.
+
+    A result row of a query made by :func:`with_superseded` carries the run's supersession.
+    """
     created = _aware(r.created_at)
     assert created is not None
     return RunSummary(
@@ -113,6 +175,7 @@ def summary_of(r: Any) -> RunSummary:
         signed_off_at=_aware(r.signed_off_at),
         sign_off_note=r.sign_off_note,
         parent_run_id=r.parent_run_id,
+        superseded=_superseded_of(r),
     )
 
 
@@ -267,7 +330,7 @@ def list_runs(
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(InventoryRunRow).where(*cond)).scalar_one()
         rows = conn.execute(
-            select(*cols)
+            with_superseded(select(*cols))
             .where(*cond)
             .order_by(InventoryRunRow.created_at.desc(), InventoryRunRow.id.desc())
             .limit(limit)
@@ -282,7 +345,7 @@ def child_runs(engine: Engine, park_run_id: int) -> list[RunSummary]:
     cols = [c for c in InventoryRunRow.__table__.c if c.name not in ("result", "indicators")]
     with engine.connect() as conn:
         rows = conn.execute(
-            select(*cols)
+            with_superseded(select(*cols))
             .where(InventoryRunRow.parent_run_id == park_run_id)
             .order_by(InventoryRunRow.enterprise_id)
         ).all()

@@ -656,3 +656,104 @@ class EvaluationRunRow(Base):
     scorecard: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --- data approval and period close (issue #15; zeropark.submission, services/approval.py) ----
+
+
+class SubmissionRow(Base):
+    """数据审核: one enterprise's data of one accounting year and where it stands in the approval.
+
+    ``status`` is a :class:`zeropark.submission.Status`; no row = ``draft``. ``correction_reason``
+    is set while a correction of a closed period is open (status ``correcting`` … ``approved``).
+    """
+
+    __tablename__ = "submission"
+    __table_args__ = (UniqueConstraint("enterprise_id", "year", name="uq_submission_enterprise_year"),)
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    correction_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class SubmissionEventRow(Base):
+    """One step of a submission (提交/撤回/审核/批准/退回/更正): who, when, from → to, comment."""
+
+    __tablename__ = "submission_event"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    user: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    role: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    action: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class DataVersionRow(Base):
+    """数据版本: the approved data of a submission, kept as they were (never overwritten).
+
+    Version 1 is the first approval; a correction's approval adds the next number with the
+    correction's reason. ``content`` holds the enterprise's activity records and green-power
+    claims of the year as approved; ``sha256`` is their canonical hash (what a run is linked by).
+    """
+
+    __tablename__ = "data_version"
+    __table_args__ = (UniqueConstraint("enterprise_id", "year", "number", name="uq_data_version_number"),)
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    park_id: Mapped[str] = mapped_column(String(64), index=True)
+    enterprise_id: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class PeriodCloseRow(Base):
+    """期间关账: a park manager closed the park's year; approved data of the year are locked."""
+
+    __tablename__ = "period_close"
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: enterprises not approved when the period was closed: [{"enterprise_id", "status", "reason"}]
+    exceptions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class RunDataVersionRow(Base):
+    """Which approved data version a (park-level or stand-alone) inventory run used.
+
+    Written with the run: for each enterprise whose current activity data of the year hash to
+    its latest approved version's ``sha256``. Enterprise views (child runs) use their parent's.
+    """
+
+    __tablename__ = "run_data_version"
+    run_id: Mapped[int] = mapped_column(ForeignKey("inventory_run.id", ondelete="CASCADE"), primary_key=True)
+    data_version_id: Mapped[int] = mapped_column(
+        ForeignKey("data_version.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class RunSupersessionRow(Base):
+    """已被取代: a run whose input used a data version a later correction replaced.
+
+    A row of its own (not a column of ``inventory_run``): a signed-off run is frozen by a trigger,
+    and being superseded changes nothing of what it says.
+    """
+
+    __tablename__ = "run_supersession"
+    run_id: Mapped[int] = mapped_column(ForeignKey("inventory_run.id", ondelete="CASCADE"), primary_key=True)
+    data_version_id: Mapped[int] = mapped_column(ForeignKey("data_version.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    by: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -5,6 +5,7 @@ from zeropark.api.routers import (
     alarm_rules,
     alarms,
     application,  # application workspace (申报)
+    approval,  # data approval and period close (issue #15)
     audit,
     evaluation,
     factors,
@@ -46,4 +47,5 @@ __all__ = [
     "roadmap",
     "users",
     "application",
+    "approval",
 ]

@@ -17,12 +17,12 @@ from zeropark.errors import NotFound
 from zeropark.indicators import IndicatorTable
 from zeropark.model import Method
 from zeropark.store.db import read_connection
-from zeropark.store.runs import RunSummary, get_run, summary_of
+from zeropark.store.runs import RunSummary, get_run, summary_of, with_superseded
 from zeropark.store.schema import InventoryRunRow as R
 
 #: Every column of a run but its serialised result.
 _COLUMNS = [c for c in R.__table__.c if c.name not in ("result", "indicators")]
-_SUMMARY = select(*_COLUMNS).where(R.id == bindparam("run_id"))
+_SUMMARY = with_superseded(select(*_COLUMNS)).where(R.id == bindparam("run_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +77,9 @@ def _newest(
     conn: Connection, park_id: str, year: int, method: Method, enterprise_id: str | None, *, signed: bool
 ) -> RunSummary | None:
     ent = R.enterprise_id.is_(None) if enterprise_id is None else R.enterprise_id == enterprise_id
-    stmt = select(*_COLUMNS).where(R.park_id == park_id, R.year == year, R.method == method.value, ent)
+    stmt = with_superseded(select(*_COLUMNS)).where(
+        R.park_id == park_id, R.year == year, R.method == method.value, ent
+    )
     if signed:
         stmt = stmt.where(R.signed_off_at.is_not(None))
     row = conn.execute(stmt.order_by(R.created_at.desc(), R.id.desc()).limit(1)).first()

@@ -13,6 +13,7 @@ from zeropark.web.pages import (
     alarm_rules,
     alarms,
     application,  # application workspace (申报)
+    approval,  # data approval and period close (issue #15)
     bigscreen,
     enterprises,
     evaluation,
@@ -53,5 +54,6 @@ for _module in (
     bigscreen,
     application,  # application workspace (申报)
     evaluation,  # evaluation slice
+    approval,  # data approval and period close (issue #15)
 ):
     router.include_router(_module.router)

@@ -370,6 +370,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_optimization_run_park_id"), ["park_id"], unique=False)
 
     op.create_table(
+        "period_close",
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_by", sa.String(length=64), nullable=True),
+        sa.Column("exceptions", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("park_id", "year"),
+    )
+    op.create_table(
         "zone",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("park_id", sa.String(length=64), nullable=False),
@@ -648,6 +658,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_report_park_id"), ["park_id"], unique=False)
 
     op.create_table(
+        "submission",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("correction_reason", sa.Text(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(["enterprise_id"], ["enterprise.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("enterprise_id", "year", name="uq_submission_enterprise_year"),
+    )
+    with op.batch_alter_table("submission", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_submission_park_id"), ["park_id"], unique=False)
+
+    op.create_table(
         "transfer",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("park_id", sa.String(length=64), nullable=False),
@@ -689,6 +719,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_api_token_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "data_version",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("submission_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("content", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(["submission_id"], ["submission.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("enterprise_id", "year", "number", name="uq_data_version_number"),
+    )
+    with op.batch_alter_table("data_version", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_version_park_id"), ["park_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_data_version_submission_id"), ["submission_id"], unique=False)
+
+    op.create_table(
         "evidence_link",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -710,6 +763,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_evidence_link_task_id"), ["task_id"], unique=False)
 
     op.create_table(
+        "submission_event",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("submission_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("user", sa.String(length=64), nullable=True),
+        sa.Column("role", sa.String(length=16), nullable=True),
+        sa.Column("action", sa.String(length=16), nullable=False),
+        sa.Column("from_status", sa.String(length=16), nullable=False),
+        sa.Column("to_status", sa.String(length=16), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["submission_id"], ["submission.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("submission_event", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_submission_event_submission_id"), ["submission_id"], unique=False
+        )
+
+    op.create_table(
         "user_session",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -726,21 +800,59 @@ def upgrade() -> None:
     with op.batch_alter_table("user_session", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_user_session_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "run_data_version",
+        sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("data_version_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(["data_version_id"], ["data_version.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["run_id"], ["inventory_run.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("run_id", "data_version_id"),
+    )
+    with op.batch_alter_table("run_data_version", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_run_data_version_data_version_id"), ["data_version_id"], unique=False
+        )
+
+    op.create_table(
+        "run_supersession",
+        sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("data_version_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("by", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(["data_version_id"], ["data_version.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["run_id"], ["inventory_run.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("run_id"),
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table("run_supersession")
+    with op.batch_alter_table("run_data_version", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_run_data_version_data_version_id"))
+
+    op.drop_table("run_data_version")
     with op.batch_alter_table("user_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_user_session_user_id"))
 
     op.drop_table("user_session")
+    with op.batch_alter_table("submission_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_submission_event_submission_id"))
+
+    op.drop_table("submission_event")
     with op.batch_alter_table("evidence_link", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_evidence_link_task_id"))
         batch_op.drop_index(batch_op.f("ix_evidence_link_run_id"))
         batch_op.drop_index(batch_op.f("ix_evidence_link_document_id"))
 
     op.drop_table("evidence_link")
+    with op.batch_alter_table("data_version", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_data_version_submission_id"))
+        batch_op.drop_index(batch_op.f("ix_data_version_park_id"))
+
+    op.drop_table("data_version")
     with op.batch_alter_table("api_token", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_token_user_id"))
         batch_op.drop_index(batch_op.f("ix_api_token_prefix"))
@@ -750,6 +862,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_transfer_park_id"))
 
     op.drop_table("transfer")
+    with op.batch_alter_table("submission", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_submission_park_id"))
+
+    op.drop_table("submission")
     with op.batch_alter_table("report", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_report_park_id"))
         batch_op.drop_index(batch_op.f("ix_report_enterprise_id"))
@@ -798,6 +914,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_zone_park_id"))
 
     op.drop_table("zone")
+    op.drop_table("period_close")
     with op.batch_alter_table("optimization_run", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_optimization_run_park_id"))
 
