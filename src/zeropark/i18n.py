@@ -896,13 +896,13 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "app_outline_pdf": ("申报书大纲（PDF）", "Application outline (PDF)"),
     "app_not_approved": ("数据尚未审定", "Data not approved"),
     "app_approved": (
-        "数据已审定：{who} 于 {when} 签核运行 #{run}",
-        "Data approved: run #{run} signed off by {who} at {when}",
+        "数据已审定：{n}/{m} 家企业已批准，核算运行 #{run} 基于已批准数据",
+        "Data approved: {n} of {m} enterprises, inventory run #{run} uses the approved data",
     ),
     "app_deliverable_needs_approval": (
-        "申报书仅依据已审定（核查员签核）的数据生成；本年度核算运行 #{run} 尚未签核。",
-        "The application is generated from approved (signed-off) data only; "
-        "run #{run} of this year is not signed off.",
+        "申报书仅依据已审定的数据生成：各企业数据须经数据审核批准，且核算运行 #{run} 须基于已批准数据。",
+        "The application is generated from approved data only: every enterprise's data approved "
+        "in the data approval, and inventory run #{run} accounted from them.",
     ),
     "app_enterprise_note": (
         "企业用户仅查看本企业指标及本企业负责的整改任务；申报书由园区生成。",
@@ -963,6 +963,14 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "app_no_figure": ("—", "—"),
     "app_document": ("文件", "File"),
     "app_download": ("下载", "Download"),
+    "app_approval_text": (
+        "数据审核：{n}/{m} 家企业数据已批准；核算运行 #{run} 基于已批准数据",
+        "Data approval: {n} of {m} enterprises approved; inventory run #{run} uses the approved data",
+    ),
+    "app_period_closed": ("；期间已关账（{when}）", "; period closed ({when})"),
+    "app_exceptions": ("关账例外：", "Exceptions at the close: "),
+    "app_signed_off": ("核查签核：{who}（{when}）", "Verifier sign-off: {who} ({when})"),
+    "app_not_signed_off": ("核算运行尚未经核查员签核", "The inventory run is not signed off by a verifier"),
     "ind_status_pass": ("达标", "Pass"),
     "ind_status_fail": ("未达标", "Fail"),
     "ind_status_no_threshold": ("仅报告数值", "Reported, no threshold"),

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import pytest
 from api_support import Api, make_api
+from application_support import account, approve_year
 from docx import Document
 from sqlalchemy import Engine, update
 from typer.testing import CliRunner
@@ -166,13 +167,15 @@ def _docx_text(content: bytes) -> str:
     return "\n".join([p.text for p in d.paragraphs] + cells)
 
 
-def test_the_outline_waits_for_sign_off_and_then_shows_the_api_figures(api: Api) -> None:
+def test_the_outline_waits_for_approval_and_then_shows_the_api_figures(api: Api) -> None:
     manager, verifier = api.login("manager"), api.login("verifier")
     early = manager.get(f"{BASE}/deliverable", params={"year": 2025, "kind": "docx"})
-    assert early.status_code == 400 and early.json()["error"] == "DataNotApproved"
+    assert early.status_code == 409 and early.json()["error"] == "NotApproved"
+    approve_year(api.engine)
+    stale = manager.get(f"{BASE}/deliverable", params={"year": 2025, "kind": "docx"})
+    assert stale.status_code == 409 and stale.json()["error"] == "DataNotApproved"
+    account(api.engine)
     d = manager.get(f"{BASE}/diagnosis", params={"year": 2025}).json()
-    signed = verifier.post(f"/api/v1/inventory-runs/{d['run_id']}/sign-off", json={"note": "核查通过"})
-    assert signed.status_code == 200, signed.text
     docx = manager.get(f"{BASE}/deliverable", params={"year": 2025, "kind": "docx"})
     assert docx.status_code == 200, docx.text
     text = _docx_text(docx.content)

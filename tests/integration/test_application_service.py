@@ -19,17 +19,18 @@ from datetime import date, timedelta
 
 import pytest
 from api_support import ENT_A, ENT_B, PARK, build_park
+from application_support import account, approve_year
 from docx import Document
 from pypdf import PdfReader
 from sqlalchemy import Engine, func, select, update
 
 from zeropark.accounting import AccountingOptions
-from zeropark.errors import DataError, NotFound, PermissionDenied
+from zeropark.errors import DataError, NotApproved, NotFound, PermissionDenied
 from zeropark.formatting import num
 from zeropark.model import Method, Role
 from zeropark.services import application as app
 from zeropark.services.indicators import indicators
-from zeropark.services.inventory import account_year, latest_view, sign_off
+from zeropark.services.inventory import account_year, latest_view
 from zeropark.store.db import transaction
 from zeropark.store.queries.evidence import EvidenceKind, resolve_evidence
 from zeropark.store.schema import AuditLogRow, EvidenceBlobRow, EvidenceDocumentRow, EvidenceLinkRow
@@ -248,10 +249,17 @@ def _pdf_text(content: bytes) -> str:
 
 def test_the_outline_is_refused_before_approval_and_shows_the_services_figures_after(park: Engine) -> None:
     manager = scope_of(park, Role.PARK_MANAGER)
-    with pytest.raises(app.DataNotApproved, match="are not approved: national-method inventory run"):
+    with pytest.raises(
+        NotApproved, match="申报书 application outline: the 2025 data of park 'P1' are not approved"
+    ):
         app.deliverable(manager, PARK, YEAR, app.DeliverableKind.DOCX)
+    approve_year(park)
+    old_run = app.diagnose(manager, PARK, YEAR).run_id
+    with pytest.raises(app.DataNotApproved, match=f"run {old_run} was not accounted from the approved data"):
+        app.deliverable(manager, PARK, YEAR, app.DeliverableKind.DOCX)
+    account(park)
     d = app.diagnose(manager, PARK, YEAR)
-    sign_off(scope_of(park, Role.VERIFIER), d.run_id, "核查通过")
+    assert d.run_id != old_run
     task = _task(park)
     doc = app.add_document(manager, PARK, "绿电合同.pdf", PDF_BYTES, task_id=task.id)
     data = app.application_data(manager, PARK, YEAR)
@@ -269,6 +277,7 @@ def test_the_outline_is_refused_before_approval_and_shows_the_services_figures_a
         "一、园区概况",
         "七、承诺",
         "待确认",
+        "2/2 家企业数据已批准",
     ]
     docx = app.deliverable(manager, PARK, YEAR, app.DeliverableKind.DOCX)
     text = _docx_text(docx.content)

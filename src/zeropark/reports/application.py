@@ -146,7 +146,21 @@ def outline(data: ApplicationData, *, lang: str = "zh") -> Outline:
     subtitle = [f"{park.name} · {data.year}"]
     if park.is_demo:
         subtitle.append(t("app_demo"))
-    subtitle.append(f"{t('app_approval')}: {data.approval}")
+    subtitle.append(
+        t("app_approval_text", n=data.approved_enterprises, m=data.enterprise_count, run=d.run_id)
+        + (
+            t("app_period_closed", when=local_time(data.period_closed_at))
+            if data.period_closed_at is not None
+            else ""
+        )
+    )
+    if data.exceptions:
+        subtitle.append(t("app_exceptions") + "; ".join(f"{e} ({why})" for e, why in data.exceptions))
+    subtitle.append(
+        t("app_signed_off", who=d.signed_off_by, when=local_time(d.signed_off_at))
+        if d.signed_off_at is not None
+        else t("app_not_signed_off")
+    )
     subtitle.append(f"{t('app_generated')}: {local_time(datetime.now(UTC))} (UTC+8)")
     profile = Section(
         t("app_sec_profile"),

@@ -263,7 +263,10 @@ class ApplicationData:
     total_tco2: float
     clean_share_pct: float | None
     line_item_count: int
-    approval: str  # how the data were found approved (sign-off of run N by …)
+    approved_enterprises: int  # enterprises whose data of the year are approved (数据审核)
+    enterprise_count: int
+    exceptions: tuple[tuple[str, str], ...]  # (enterprise id, reason) named when the period closed
+    period_closed_at: datetime | None
     tasks: tuple[GapTask, ...]
     documents: tuple[EvidenceDocument, ...]
     roadmap: tuple[RoadmapPoint, ...] = ()

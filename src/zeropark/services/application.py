@@ -22,9 +22,12 @@ One use case per step, called by every door (CLI ``zeropark application``, API
 - deliverables (:func:`deliverable`): the 申报书 outline as Word (.docx) and PDF from the approved
   data only — :class:`DataNotApproved` otherwise.
 
-Approval: until the period-close workflow exists, "approved" means the national-method run the
-diagnosis is built on is signed off by a verifier (:attr:`RunSummary.frozen`); the check is one
-function, :func:`require_approved`.
+Approval (:func:`require_approved`): the year's data are approved through the data approval
+(:func:`zeropark.services.approval.require_approved`: every enterprise's submission approved, or
+named an exception when the period was closed — ``NotApproved`` otherwise), and the national run
+the outline is built on was accounted from those approved data versions and not superseded by a
+correction since (``DataNotApproved`` otherwise). Whether a verifier signed the run off is stated
+in the outline, not required.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from typing import Any
 import filetype
 from sqlalchemy import select
 
-from zeropark.errors import DataError, NotFound, PermissionDenied, ZeroparkError
+from zeropark.errors import ApprovalError, DataError, NotFound, PermissionDenied, ZeroparkError
 from zeropark.formatting import LOCAL_TZ
 from zeropark.indicators import IndicatorRow, IndicatorStatus
 from zeropark.model import Method, Role
@@ -56,7 +59,7 @@ from zeropark.reports.application_data import (
     RoadmapPoint,
     gap_of,
 )
-from zeropark.services import roadmap
+from zeropark.services import approval, roadmap
 from zeropark.services.indicators import no_run
 from zeropark.services.inventory import RunView, latest_view, view_of_run
 from zeropark.store import audit, repo
@@ -67,12 +70,14 @@ from zeropark.store.schema import (
     ApplicationTaskRow,
     EvidenceDocumentRow,
     EvidenceLinkRow,
+    RunDataVersionRow,
     UserRow,
 )
 from zeropark.store.scope import MANAGE_ROLES, WRITE_ROLES, Scope
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",
+    "Approved",
     "DataNotApproved",
     "DeliverableKind",
     "Diagnosis",
@@ -109,8 +114,8 @@ _SOURCE_CORE = "发改环资〔2025〕910号 附件3 (ACCOUNTING.md §1.1) [P]"
 _SOURCE_GUIDING = "发改环资〔2025〕910号 附件3 as reported (ACCOUNTING.md §1.1) [S]"
 
 
-class DataNotApproved(ZeroparkError):
-    """A deliverable was asked for before the year's data were approved (signed off)."""
+class DataNotApproved(ApprovalError):
+    """The outline's run was not accounted from the approved data (or a correction superseded it)."""
 
 
 class DocumentTooLarge(DataError):
@@ -774,22 +779,68 @@ def open_document(scope: Scope, document_id: int) -> tuple[EvidenceDocument, byt
 # --- deliverables -------------------------------------------------------------------------------
 
 
-def require_approved(scope: Scope, park_id: str, year: int) -> RunView:
-    """The approved national-method run of the park's year, or :class:`DataNotApproved`.
+#: The deliverable's name in the approval errors.
+OUTLINE = "申报书 application outline"
 
-    Approved = the run the diagnosis is built on (the newest signed-off run, else the newest) is
-    signed off by a verifier. The park's view is required: a deliverable is the park's.
+
+@dataclass(frozen=True, slots=True)
+class Approved:
+    """The approved run of a park's year and how the approval stands (for the outline to state)."""
+
+    view: RunView
+    enterprises: int  # enterprises of the park
+    approved: int  # of them with approved data
+    exceptions: tuple[tuple[str, str], ...]  # (enterprise id, reason) named when the period closed
+    closed_at: datetime | None
+
+
+def require_approved(scope: Scope, park_id: str, year: int) -> Approved:
+    """The approved national-method run of the park's year, or the named error why not.
+
+    Raises
+    ------
+    NotApproved
+        Some enterprise's data of the year are not approved (the data approval, 数据审核).
+    DataNotApproved
+        The run the outline would use was accounted before the approval (it did not read the
+        approved data versions) or was superseded by a correction since.
+    NotFound
+        Park outside the scope, or no national-method run for the year.
     """
     scope.check_park(park_id)
+    board = approval.require_approved(scope, park_id, year, what=OUTLINE)
     view = _national(scope, park_id, year)
-    if not view.summary.frozen:
+    s = view.summary
+    if s.superseded is not None:
+        sup = s.superseded
         raise DataNotApproved(
-            f"the {year} data of park '{park_id}' are not approved: national-method inventory run "
-            f"{view.summary.id} is not signed off. A verifier signs it off (the 碳排放核算 page, or "
-            f"POST /api/v1/inventory-runs/{view.summary.id}/sign-off); the 申报书 is generated from "
-            "approved data only"
+            f"{OUTLINE}: national-method inventory run {s.id} used data of enterprise '{sup.enterprise_id}' "
+            f"that correction version {sup.number} replaced ({sup.reason}); account {year} again "
+            f"(`zeropark account --year {year}`) so the outline uses the approved data"
         )
-    return view
+    latest = {
+        sub.enterprise_id: sub.versions[-1].id for sub in board.submissions if sub.approved and sub.versions
+    }
+    with session_factory(scope.engine)() as session:
+        read = set(
+            session.scalars(select(RunDataVersionRow.data_version_id).where(RunDataVersionRow.run_id == s.id))
+        )
+    unread = sorted(e for e, vid in latest.items() if vid not in read)
+    if unread:
+        listed = ", ".join(unread[:20]) + (f" and {len(unread) - 20} more" if len(unread) > 20 else "")
+        raise DataNotApproved(
+            f"{OUTLINE}: national-method inventory run {s.id} was not accounted from the approved data of "
+            f"{len(unread)} enterprise(s): {listed} (it was accounted before the approval, or the data "
+            f"changed since); account {year} again (`zeropark account --year {year}`, or the 碳排放核算 page)"
+        )
+    exceptions = () if board.closed is None else tuple((e[0], e[2]) for e in board.closed.exceptions)
+    return Approved(
+        view=view,
+        enterprises=len(board.submissions),
+        approved=sum(1 for sub in board.submissions if sub.approved),
+        exceptions=exceptions,
+        closed_at=None if board.closed is None else board.closed.closed_at,
+    )
 
 
 def _roadmap(scope: Scope, park_id: str, year: int) -> tuple[tuple[RoadmapPoint, ...], str]:
@@ -821,11 +872,11 @@ def application_data(scope: Scope, park_id: str, year: int) -> ApplicationData:
             "enterprise users may not generate the park's application",
         )
         raise PermissionDenied("the 申报书 is the park's; an enterprise user may not generate it")
-    view = require_approved(scope, park_id, year)
+    ok = require_approved(scope, park_id, year)
+    view = ok.view
     diagnosis = _diagnosis(view)
     inv = view.inventory
     points, note = _roadmap(scope, park_id, year)
-    s = view.summary
     return ApplicationData(
         park=repo.get_park(scope.engine, park_id),
         year=year,
@@ -835,9 +886,10 @@ def application_data(scope: Scope, park_id: str, year: int) -> ApplicationData:
         total_tco2=inv.total_tco2e,
         clean_share_pct=None if inv.clean_energy_share is None else 100.0 * inv.clean_energy_share,
         line_item_count=len(inv.lines),
-        approval=f"run {s.id} signed off by {s.signed_off_by} at {s.signed_off_at:%Y-%m-%d %H:%M} UTC"
-        if s.signed_off_at is not None
-        else "",
+        approved_enterprises=ok.approved,
+        enterprise_count=ok.enterprises,
+        exceptions=ok.exceptions,
+        period_closed_at=ok.closed_at,
         tasks=tuple(list_tasks(scope, park_id, year=year)),
         documents=tuple(list_documents(scope, park_id)),
         roadmap=points,

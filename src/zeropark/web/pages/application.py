@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, HTTPException, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from zeropark.errors import DataError, NotFound, PermissionDenied, ZeroparkError
+from zeropark.errors import ApprovalError, DataError, NotFound, PermissionDenied, ZeroparkError
 from zeropark.i18n import input_label
 from zeropark.model import Role
 from zeropark.services import application as service
@@ -47,12 +47,12 @@ def _render(page: Page, *, status_code: int = 200, **ctx: Any) -> Response:
         diagnosis = service.diagnose(page.scope, park_id, page.year)
     except NotFound as exc:
         no_run = str(exc)
-    approved, approval_error = False, ""
+    approved: service.Approved | None = None
+    approval_error = ""
     if diagnosis is not None and not page.scope.is_enterprise:
         try:
-            service.require_approved(page.scope, park_id, page.year)
-            approved = True
-        except service.DataNotApproved as exc:
+            approved = service.require_approved(page.scope, park_id, page.year)
+        except ApprovalError as exc:  # NotApproved (数据审核) or DataNotApproved (the run)
             approval_error = str(exc)
     names = enterprises.names(page.scope, park_id)
     return page.render(
@@ -188,7 +188,7 @@ def _outline(page: Page, kind: service.DeliverableKind) -> Response:
         return error_page(page, 404, "not_found", "no_park")
     try:
         made = service.deliverable(page.scope, page.park.id, page.year, kind, lang=page.lang)
-    except service.DataNotApproved as exc:
+    except ApprovalError as exc:  # NotApproved (数据审核) or DataNotApproved (the run)
         return error_page(page, 409, "app_not_approved", "", str(exc))
     except NotFound as exc:
         return not_found_page(page, exc)
@@ -203,11 +203,11 @@ def _outline(page: Page, kind: service.DeliverableKind) -> Response:
 
 @router.get("/application/outline.docx")
 def outline_docx(page: PageDep) -> Response:
-    """申报书大纲 (Word) from approved data; refused (409) before the year is signed off."""
+    """申报书大纲 (Word) from approved data; refused (409) before the year's data are approved."""
     return _outline(page, service.DeliverableKind.DOCX)
 
 
 @router.get("/application/outline.pdf")
 def outline_pdf(page: PageDep) -> Response:
-    """申报书大纲 (PDF) from approved data; refused (409) before the year is signed off."""
+    """申报书大纲 (PDF) from approved data; refused (409) before the year's data are approved."""
     return _outline(page, service.DeliverableKind.PDF)
