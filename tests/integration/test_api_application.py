@@ -184,3 +184,21 @@ def test_the_outline_waits_for_approval_and_then_shows_the_api_figures(api: Api)
     pdf = verifier.get(f"{BASE}/deliverable", params={"year": 2025, "kind": "pdf"})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert api.login("ent_a").get(f"{BASE}/deliverable", params={"year": 2025}).status_code == 403
+
+
+def test_rubric_items_over_the_api_equal_the_service(api: Api) -> None:
+    got = api.login("manager").get(
+        f"{BASE}/diagnosis",
+        params={"year": 2025, "framework": ["t-cgdf-00046-2024", "eu-races-self-assessment"]},
+    )
+    assert got.status_code == 200, got.text
+    want = service.diagnose(
+        system_scope(api.engine, "test"),
+        "P1",
+        2025,
+        frameworks=["t-cgdf-00046-2024", "eu-races-self-assessment"],
+    )
+    assert got.json() == want.to_dict()
+    assert any(i["code"].startswith("eu-races-self-assessment:") for i in got.json()["items"])
+    unknown = api.login("manager").get(f"{BASE}/diagnosis", params={"year": 2025, "framework": "nope"})
+    assert unknown.status_code == 404 and "no evaluation framework 'nope'" in unknown.json()["detail"]

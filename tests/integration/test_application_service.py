@@ -29,6 +29,7 @@ from zeropark.errors import DataError, NotApproved, NotFound, PermissionDenied
 from zeropark.formatting import num
 from zeropark.model import Method, Role
 from zeropark.services import application as app
+from zeropark.services import evaluation
 from zeropark.services.indicators import indicators
 from zeropark.services.inventory import account_year, latest_view
 from zeropark.store.db import transaction
@@ -295,3 +296,23 @@ def test_the_outline_is_refused_before_approval_and_shows_the_services_figures_a
             s.scalars(select(AuditLogRow.entity_id).where(AuditLogRow.entity == "application_deliverable"))
         )
     assert f"{PARK}/{YEAR}/docx" in kinds and f"{PARK}/{YEAR}/pdf" in kinds
+
+
+def test_rubric_items_of_a_framework_join_the_diagnosis_with_their_gap(park: Engine) -> None:
+    manager = scope_of(park, Role.PARK_MANAGER)
+    d = app.diagnose(manager, PARK, YEAR, frameworks=["t-cgdf-00046-2024"])
+    ev = evaluation.diagnose(manager, PARK, YEAR, "t-cgdf-00046-2024")
+    rubric = [i for i in d.items if i.code.startswith("t-cgdf-00046-2024:")]
+    assert [i.code.split(":", 1)[1] for i in rubric] == [it.code for it in ev.scorecard.items]
+    clean = d.item("t-cgdf-00046-2024:clean_energy_share")
+    # the framework's full requirement is ≥ 90 % (its target); 0 % clean energy → gap 90 − 0
+    assert (clean.comparison, clean.target) == ("≥", 90.0) and clean.gap == pytest.approx(90.0)
+    assert clean.source.framework.startswith("t-cgdf-00046-2024@") and clean.source.run_id == d.run_id
+    declared = d.item("t-cgdf-00046-2024:zero_carbon_plan")
+    assert declared.status == "missing" and declared.gap is None and declared.missing
+    task = _task(park, item_code="t-cgdf-00046-2024:zero_carbon_plan", title="编制零碳园区规划")
+    assert task.item_code == "t-cgdf-00046-2024:zero_carbon_plan"
+    with pytest.raises(DataError, match="no evaluation framework 'nope'"):
+        _task(park, item_code="nope:x")
+    with pytest.raises(NotFound, match="no evaluation framework 'nope'"):
+        app.diagnose(manager, PARK, YEAR, frameworks=["nope"])

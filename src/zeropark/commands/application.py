@@ -58,12 +58,22 @@ def _scope() -> Scope:
     return system_scope(engine(), "cli")
 
 
+FrameworkOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--framework", help="评价方法 Add a framework's rubric items (repeatable; `zeropark evaluate`)."
+    ),
+]
+
+
 @application_app.command("diagnose")
-def diagnose(year: YearOpt, park: ParkOpt = None, output_format: FormatOpt = "table") -> None:
-    """指标诊断 Every 910号 item: value, target, gap (in the item's unit), status, what is missing."""
+def diagnose(
+    year: YearOpt, park: ParkOpt = None, framework: FrameworkOpt = None, output_format: FormatOpt = "table"
+) -> None:
+    """指标诊断 Every 910号 item (and rubric item): value, target, gap (in its unit), status, missing."""
     check_choice(output_format, ("table", "json"), "--format")
     park_id = pick_park(engine(), park)
-    d = service.diagnose(_scope(), park_id, year)
+    d = service.diagnose(_scope(), park_id, year, frameworks=framework or ())
     if output_format == "json":
         console.out(json.dumps(d.to_dict(), ensure_ascii=False, indent=1))
         return
@@ -74,7 +84,7 @@ def diagnose(year: YearOpt, park: ParkOpt = None, output_format: FormatOpt = "ta
     for it in d.items:
         target = "—" if it.target is None else f"{it.comparison} {it.target:g}"
         table.add_row(
-            f"{it.label_zh} ({it.unit})",
+            f"{it.label_zh} ({it.unit})" if it.unit else it.label_zh,
             "—" if it.value is None else sig(it.value, 4),
             target,
             "—" if it.gap is None else sig(it.gap, 4),
@@ -241,12 +251,15 @@ def deliverable(
     kind: Annotated[str, typer.Option(help="格式 docx | pdf.")] = "docx",
     lang: Annotated[str, typer.Option(help="语言 zh | en.")] = "zh",
     out: Annotated[Path | None, typer.Option(help="输出 File to write (default: its own name).")] = None,
+    framework: FrameworkOpt = None,
 ) -> None:
     """申报书大纲 The application outline from approved data (refused until the year is signed off)."""
     check_choice(kind, tuple(k.value for k in service.DeliverableKind), "--kind")
     check_choice(lang, ("zh", "en"), "--lang")
     park_id = pick_park(engine(), park)
-    made = service.deliverable(_scope(), park_id, year, service.DeliverableKind(kind), lang=lang)
+    made = service.deliverable(
+        _scope(), park_id, year, service.DeliverableKind(kind), lang=lang, frameworks=framework or ()
+    )
     path = out or Path(made.file_name)
     path.write_bytes(made.content)
     console.print(f"{path} ({len(made.content)} B, run #{made.run_id})")

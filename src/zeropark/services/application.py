@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -43,7 +44,7 @@ import filetype
 from sqlalchemy import select
 
 from zeropark.errors import ApprovalError, DataError, NotFound, PermissionDenied, ZeroparkError
-from zeropark.formatting import LOCAL_TZ
+from zeropark.formatting import LOCAL_TZ, sig
 from zeropark.indicators import IndicatorRow, IndicatorStatus
 from zeropark.model import Method, Role
 from zeropark.reports import application as render_application
@@ -59,7 +60,7 @@ from zeropark.reports.application_data import (
     RoadmapPoint,
     gap_of,
 )
-from zeropark.services import approval, roadmap
+from zeropark.services import approval, evaluation, roadmap
 from zeropark.services.indicators import no_run
 from zeropark.services.inventory import RunView, latest_view, view_of_run
 from zeropark.store import audit, repo
@@ -204,21 +205,84 @@ def _national(scope: Scope, park_id: str, year: int) -> RunView:
     return view
 
 
-def diagnose(scope: Scope, park_id: str, year: int) -> Diagnosis:
+def diagnose(scope: Scope, park_id: str, year: int, *, frameworks: Sequence[str] = ()) -> Diagnosis:
     """诊断: every 910号 item of the park (an enterprise user: its enterprise) for ``year``.
+
+    ``frameworks`` (codes of evaluation frameworks, :mod:`zeropark.services.evaluation`) add each
+    framework's rubric items, scored on the same run, with code ``<framework>:<item>``.
 
     Raises
     ------
     NotFound
-        Park outside the scope, or no national-method run for the year (the message says how to
-        make one).
+        Park outside the scope, no national-method run for the year (the message says how to
+        make one), or an unknown framework.
+    SubjectNotSupported
+        A framework that does not evaluate the subject (an enterprise user's enterprise).
     """
     scope.check_park(park_id)
     view = _national(scope, park_id, year)
-    return _diagnosis(view)
+    return _diagnosis(view, _rubric_items(scope, view, frameworks))
 
 
-def _diagnosis(view: RunView) -> Diagnosis:
+_TARGET = re.compile(r"^\s*(≤|≥)\s*(-?[0-9.]+(?:[eE][-+]?[0-9]+)?)\s*$")
+
+
+def _target_of(text: str) -> tuple[str | None, float | None]:
+    """(comparison, value) of a rubric target such as ``≥ 90`` (None, None for anything else)."""
+    m = _TARGET.match(text or "")
+    return (m.group(1), float(m.group(2))) if m else (None, None)
+
+
+def _rubric_items(scope: Scope, view: RunView, codes: Sequence[str]) -> tuple[DiagnosisItem, ...]:
+    """The rubric items of the frameworks ``codes`` scored on ``view``'s run (no evaluation stored)."""
+    out: list[DiagnosisItem] = []
+    s = view.summary
+    for code in dict.fromkeys(codes):
+        ev = evaluation.diagnose(scope, s.park_id, s.year, code, enterprise_id=s.enterprise_id)
+        if ev.inventory_run_id != s.id:  # the same latest run; a race with a new run is named
+            raise NotFound(
+                f"framework '{code}' was scored on run {ev.inventory_run_id}, not {s.id}; try again"
+            )
+        fw = f"{ev.framework.code}@{ev.framework.version}"
+        for it in ev.scorecard.items:
+            comparison, target = _target_of(it.target or it.threshold)
+            unit = "" if it.unit == "dimensionless" else it.unit
+            points = (
+                ""
+                if it.weight is None
+                else f"{sig(it.earned) if it.earned is not None else '—'}/{sig(it.weight)}"
+            )
+            out.append(
+                DiagnosisItem(
+                    code=f"{ev.framework.code}:{it.code}",
+                    kind=it.section,
+                    label_zh=it.label_zh,
+                    label_en=it.label_en,
+                    unit=unit,
+                    value=it.value,
+                    target=target,
+                    comparison=comparison,
+                    gap=None if it.status.value == "missing" else gap_of(it.value, target, comparison),
+                    status=it.status.value,
+                    missing=it.missing,
+                    note_zh=f"{ev.framework.code} 分值 {points}" if points else ev.framework.code,
+                    note_en=f"{ev.framework.code} points {points}" if points else ev.framework.code,
+                    source=FigureSource(
+                        framework=fw,
+                        item=it.code,
+                        threshold_source=it.source,
+                        run_id=s.id,
+                        input_fingerprint=s.input_fingerprint,
+                        factor_set=f"{s.factor_set}@{s.factor_set_version}",
+                        line_items=it.line_ids,
+                        data=it.basis,
+                    ),
+                )
+            )
+    return tuple(out)
+
+
+def _diagnosis(view: RunView, rubric: tuple[DiagnosisItem, ...] = ()) -> Diagnosis:
     table = view.indicators
     assert table is not None  # _national checked
     s = view.summary
@@ -234,7 +298,7 @@ def _diagnosis(view: RunView) -> Diagnosis:
         size_band_zh=table.size_band_zh,
         size_band_en=table.size_band_en,
         veto=table.veto,
-        items=tuple(_item(r, view) for r in table.rows),
+        items=tuple(_item(r, view) for r in table.rows) + rubric,
     )
 
 
@@ -360,7 +424,14 @@ def create_task(scope: Scope, park_id: str, year: int, form: TaskForm) -> GapTas
     """
     scope.check_park(park_id)
     _require_manager(scope, "application_task", f"{park_id}/{year}")
-    codes = [i.code for i in diagnose(scope, park_id, year).items]
+    framework = form.item_code.split(":", 1)[0] if ":" in form.item_code else None
+    try:
+        items = diagnose(scope, park_id, year, frameworks=(framework,) if framework else ()).items
+    except NotFound as exc:
+        if framework is None or "framework" not in str(exc):
+            raise
+        raise DataError(f"task field 'item_code': {exc}") from None
+    codes = [i.code for i in items]
     if form.item_code not in codes:
         raise DataError(
             f"task field 'item_code': '{form.item_code}' is not an item of the {year} diagnosis; use one of "
@@ -855,7 +926,9 @@ def _roadmap(scope: Scope, park_id: str, year: int) -> tuple[tuple[RoadmapPoint,
     return points, ""
 
 
-def application_data(scope: Scope, park_id: str, year: int) -> ApplicationData:
+def application_data(
+    scope: Scope, park_id: str, year: int, *, frameworks: Sequence[str] = ()
+) -> ApplicationData:
     """Everything the 申报书 outline shows, from approved data (managers, admins, verifiers).
 
     Raises
@@ -874,7 +947,7 @@ def application_data(scope: Scope, park_id: str, year: int) -> ApplicationData:
         raise PermissionDenied("the 申报书 is the park's; an enterprise user may not generate it")
     ok = require_approved(scope, park_id, year)
     view = ok.view
-    diagnosis = _diagnosis(view)
+    diagnosis = _diagnosis(view, _rubric_items(scope, view, frameworks))
     inv = view.inventory
     points, note = _roadmap(scope, park_id, year)
     return ApplicationData(
@@ -909,7 +982,13 @@ class DeliverableFile:
 
 
 def deliverable(
-    scope: Scope, park_id: str, year: int, kind: DeliverableKind, *, lang: str = "zh"
+    scope: Scope,
+    park_id: str,
+    year: int,
+    kind: DeliverableKind,
+    *,
+    lang: str = "zh",
+    frameworks: Sequence[str] = (),
 ) -> DeliverableFile:
     """The 申报书 outline of the park's year as .docx or PDF (audited as a generated deliverable).
 
@@ -918,7 +997,7 @@ def deliverable(
     DataNotApproved
         Requested before the year's data are approved.
     """
-    data = application_data(scope, park_id, year)
+    data = application_data(scope, park_id, year, frameworks=frameworks)
     content = (
         render_application.render_docx(data, lang=lang)
         if kind is DeliverableKind.DOCX

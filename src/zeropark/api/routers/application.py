@@ -70,10 +70,16 @@ class LinkIn(BaseModel):
     line_item_id: str | None = Field(default=None, max_length=200)
 
 
+FrameworkQ = Annotated[
+    list[str] | None,
+    Query(description="评价方法 framework codes whose rubric items are added", max_length=64),
+]
+
+
 @router.get("/parks/{park_id}/application/diagnosis")
-def diagnosis(park_id: str, year: YearQ, scope: ScopeDep) -> dict[str, Any]:
-    """指标诊断: every 910号 item with value, target, gap (in its unit), status, missing, source."""
-    return service.diagnose(scope, park_id, year).to_dict()
+def diagnosis(park_id: str, year: YearQ, scope: ScopeDep, framework: FrameworkQ = None) -> dict[str, Any]:
+    """指标诊断: every 910号 item (and rubric item) with value, target, gap, status, missing, source."""
+    return service.diagnose(scope, park_id, year, frameworks=framework or ()).to_dict()
 
 
 @router.get("/parks/{park_id}/application/tasks")
@@ -211,9 +217,12 @@ async def deliverable(
     scope: ScopeDep,
     kind: service.DeliverableKind = service.DeliverableKind.DOCX,
     lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
+    framework: FrameworkQ = None,
 ) -> Response:
-    """申报书大纲 as .docx or PDF from approved data (DataNotApproved before sign-off)."""
-    made = await run_in_threadpool(service.deliverable, scope, park_id, year, kind, lang=lang)
+    """申报书大纲 as .docx or PDF from approved data (NotApproved / DataNotApproved otherwise, 409)."""
+    made = await run_in_threadpool(
+        service.deliverable, scope, park_id, year, kind, lang=lang, frameworks=framework or ()
+    )
     return Response(
         made.content, media_type=made.media_type, headers={"Content-Disposition": _attachment(made.file_name)}
     )

@@ -18,6 +18,7 @@ from zeropark.errors import ApprovalError, DataError, NotFound, PermissionDenied
 from zeropark.i18n import input_label
 from zeropark.model import Role
 from zeropark.services import application as service
+from zeropark.services import evaluation
 from zeropark.store.queries import enterprises
 from zeropark.web.context import Page, PageDep
 from zeropark.web.pages.common import error_page, not_found_page
@@ -42,10 +43,19 @@ def _render(page: Page, *, status_code: int = 200, **ctx: Any) -> Response:
     if page.park is None:
         return page.render("application.html", "application", "nav_application", diagnosis=None)
     park_id = page.park.id
+    framework = page.request.query_params.get("framework", "")
+    subject = "enterprise" if page.scope.is_enterprise else "park"
+    frameworks = list(
+        {f.code: f for f in evaluation.list_frameworks(page.scope, park_id) if subject in f.subjects}.values()
+    )
+    if framework not in {f.code for f in frameworks}:
+        framework = ""
     diagnosis, no_run = None, ""
     try:
-        diagnosis = service.diagnose(page.scope, park_id, page.year)
-    except NotFound as exc:
+        diagnosis = service.diagnose(
+            page.scope, park_id, page.year, frameworks=(framework,) if framework else ()
+        )
+    except (NotFound, DataError) as exc:
         no_run = str(exc)
     approved: service.Approved | None = None
     approval_error = ""
@@ -79,6 +89,8 @@ def _render(page: Page, *, status_code: int = 200, **ctx: Any) -> Response:
         approval_error=approval_error,
         max_mb=service.MAX_DOCUMENT_BYTES // 1024 // 1024,
         picked_item=page.request.query_params.get("item", ""),
+        frameworks=frameworks,
+        framework=framework,
         done=page.request.query_params.get("done", ""),
         **ctx,
     )
@@ -186,14 +198,24 @@ def document_download(page: PageDep, document_id: int) -> Response:
 def _outline(page: Page, kind: service.DeliverableKind) -> Response:
     if page.park is None:
         return error_page(page, 404, "not_found", "no_park")
+    framework = page.request.query_params.get("framework", "")
     try:
-        made = service.deliverable(page.scope, page.park.id, page.year, kind, lang=page.lang)
+        made = service.deliverable(
+            page.scope,
+            page.park.id,
+            page.year,
+            kind,
+            lang=page.lang,
+            frameworks=(framework,) if framework else (),
+        )
     except ApprovalError as exc:  # NotApproved (数据审核) or DataNotApproved (the run)
         return error_page(page, 409, "app_not_approved", "", str(exc))
     except NotFound as exc:
         return not_found_page(page, exc)
     except PermissionDenied as exc:
         return error_page(page, 403, "forbidden", "", str(exc))
+    except DataError as exc:  # a framework that does not evaluate this subject
+        return error_page(page, 422, "rejected", "", str(exc))
     return Response(
         made.content,
         media_type=made.media_type,
