@@ -122,7 +122,7 @@ class _Refs:
 
 def _label(item: DiagnosisItem, lang: str) -> str:
     label = item.label_en if lang == "en" else item.label_zh
-    return f"{label} ({item.unit})" if item.unit else label
+    return f"{label} ({code_label('unit', item.unit, lang)})" if item.unit else label
 
 
 def outline(data: ApplicationData, *, lang: str = "zh") -> Outline:
@@ -196,7 +196,7 @@ def outline(data: ApplicationData, *, lang: str = "zh") -> Outline:
     )
     ind_rows = []
     for it in d.items:
-        target = "—" if it.target is None or it.comparison is None else f"{it.comparison} {it.target:g}"
+        target = "—" if it.target is None or it.comparison is None else f"{it.comparison}\u00a0{it.target:g}"
         note = "、".join(it.missing) if it.missing else (it.note_en if lang == "en" else it.note_zh)
         ind_rows.append(
             [
@@ -377,17 +377,18 @@ p.sub { text-align: center; margin: 2pt 0; }
 p.note { color: #8a4b00; font-size: 8.5pt; }
 table { border-collapse: collapse; width: 100%%; margin: 4pt 0; }
 th, td { border: 1px solid #888; padding: 2pt 3pt; font-size: 8pt; vertical-align: top;
-         word-break: break-all; }
+         overflow-wrap: break-word; }
+table.sources td { word-break: break-all; font-size: 7pt; }
 th { background: #eef2f5; }
 """
 
 
-def _html_table(table: Table) -> str:
+def _html_table(table: Table, cls: str = "") -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in table.header)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in table.rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def render_pdf(data: ApplicationData, *, lang: str = "zh") -> bytes:
@@ -408,7 +409,7 @@ def render_pdf(data: ApplicationData, *, lang: str = "zh") -> bytes:
         parts += [f"<p>{html.escape(p)}</p>" for p in sec.paragraphs]
         parts += [_html_table(tb) for tb in sec.tables]
     parts.append(f"<h2>{html.escape(translate('app_sec_sources', lang))}</h2>")
-    parts.append(_html_table(o.sources))
+    parts.append(_html_table(o.sources, "sources"))
     head = f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"></head>'
     doc = f"{head}<body>{''.join(parts)}</body></html>"
     font_config = FontConfiguration()
