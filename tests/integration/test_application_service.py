@@ -29,12 +29,18 @@ from zeropark.errors import DataError, NotApproved, NotFound, PermissionDenied
 from zeropark.formatting import num
 from zeropark.model import Method, Role
 from zeropark.services import application as app
-from zeropark.services import evaluation
+from zeropark.services import approval, evaluation
 from zeropark.services.indicators import indicators
 from zeropark.services.inventory import account_year, latest_view
 from zeropark.store.db import transaction
 from zeropark.store.queries.evidence import EvidenceKind, resolve_evidence
-from zeropark.store.schema import AuditLogRow, EvidenceBlobRow, EvidenceDocumentRow, EvidenceLinkRow
+from zeropark.store.schema import (
+    ActivityRecordRow,
+    AuditLogRow,
+    EvidenceBlobRow,
+    EvidenceDocumentRow,
+    EvidenceLinkRow,
+)
 from zeropark.store.scope import Principal, Scope
 
 YEAR = 2025
@@ -316,3 +322,40 @@ def test_rubric_items_of_a_framework_join_the_diagnosis_with_their_gap(park: Eng
         _task(park, item_code="nope:x")
     with pytest.raises(NotFound, match="no evaluation framework 'nope'"):
         app.diagnose(manager, PARK, YEAR, frameworks=["nope"])
+
+
+def test_a_correction_after_the_close_supersedes_the_run_and_the_outline_asks_for_a_new_one(
+    park: Engine,
+) -> None:
+    manager = scope_of(park, Role.PARK_MANAGER)
+    approve_year(park)
+    first = account(park)
+    approval.close_period(manager, PARK, YEAR)
+    assert app.deliverable(manager, PARK, YEAR, app.DeliverableKind.DOCX).run_id == first
+    approval.correct(manager, PARK, ENT_A, YEAR, "发票数量录入错误")
+    with transaction(park) as s:  # the corrected figure, as the enterprise re-enters it
+        s.execute(update(ActivityRecordRow).where(ActivityRecordRow.id == "AR-A1").values(quantity=1200.0))
+    for step in (approval.submit, approval.review, approval.approve):
+        step(manager, PARK, ENT_A, YEAR)
+    with pytest.raises(
+        app.DataNotApproved, match=f"run {first} used data of enterprise 'E-A' that correction"
+    ):
+        app.deliverable(manager, PARK, YEAR, app.DeliverableKind.DOCX)
+    second = account(park)
+    assert app.deliverable(manager, PARK, YEAR, app.DeliverableKind.DOCX).run_id == second
+
+
+def test_an_exception_at_the_close_is_stated_in_the_outline(park: Engine) -> None:
+    manager = scope_of(park, Role.PARK_MANAGER)
+    for step in (approval.submit, approval.review, approval.approve):
+        step(manager, PARK, ENT_A, YEAR)
+    approval.close_period(manager, PARK, YEAR, {ENT_B: "停产整顿"})
+    account(park)
+    data = app.application_data(manager, PARK, YEAR)
+    assert (data.approved_enterprises, data.enterprise_count, data.exceptions) == (
+        1,
+        2,
+        ((ENT_B, "停产整顿"),),
+    )
+    text = _docx_text(app.deliverable(manager, PARK, YEAR, app.DeliverableKind.DOCX).content)
+    assert "1/2 家企业数据已批准" in text and "关账例外：E-B (停产整顿)" in text
