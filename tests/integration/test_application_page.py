@@ -100,3 +100,18 @@ def test_the_page_shows_the_services_diagnosis_and_the_workflow(api: Api) -> Non
         c.text for t in Document(io.BytesIO(docx.content)).tables for r in t.rows for c in r.cells
     )
     assert "屋顶光伏二期" in text and hashlib.sha256(content).hexdigest() in text
+
+
+def test_a_too_large_upload_is_refused_on_the_page_with_its_size(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, csrf = _browser(api, "ent_a")
+    monkeypatch.setattr(service, "MAX_DOCUMENT_BYTES", 1000)
+    big = client.post(
+        "/application/documents?year=2025",
+        data={"csrf_token": csrf},
+        files={"file": ("大文件.bin", b"\x00" * 5000, "application/pdf")},
+    )
+    assert big.status_code == 422
+    assert "has 5000 bytes, more than the limit of 1000 bytes" in big.text
+    assert service.list_documents(system_scope(api.engine, "test"), "P1") == []

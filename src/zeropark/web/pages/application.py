@@ -161,9 +161,10 @@ async def document_upload(
     content = await file.read(limit + 1)
     try:
         if len(content) > limit:
-            raise service.DocumentTooLarge(
-                service.too_large_message(file.filename or "", len(content), limit)
-            )
+            size = len(content)
+            while chunk := await file.read(1024 * 1024):  # counted, never kept
+                size += len(chunk)
+            raise service.DocumentTooLarge(service.too_large_message(file.filename or "", size, limit))
         if task_id and not task_id.isdigit():
             raise DataError(f"'task_id': '{task_id}' is not a task number")
         doc = service.add_document(
