@@ -139,6 +139,13 @@ def test_hostile_uploads_are_stored_safely_or_refused_with_a_clear_error(
     got = manager.get(f"{BASE}/documents/{doc['id']}/download")
     assert got.status_code == 200 and got.content == PDF
     assert got.headers["x-content-sha256"] == doc["sha256"]
+    assert got.headers["x-content-type-options"] == "nosniff"
+    assert got.headers["content-disposition"].startswith("attachment;")
+    # a page of script claimed as HTML is kept and served as plain text, never rendered
+    html = b"<html><script>alert(1)</script></html>"
+    page = manager.post(f"{BASE}/documents", files={"file": ("x.html", html, "text/html")}).json()
+    served = manager.get(f"{BASE}/documents/{page['id']}/download")
+    assert page["media_type"] == "text/plain" and served.headers["content-type"].startswith("text/plain")
     with transaction(api.engine) as s:
         s.execute(update(EvidenceBlobRow).values(content=b"changed"))
     tampered = manager.get(f"{BASE}/documents/{doc['id']}/download")
