@@ -1048,9 +1048,9 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "eval_field": ("字段", "Field"),
     "eval_declarations": ("自评声明（JSON，可选）", "Declarations (JSON, optional)"),
     "eval_declarations_help": (
-        '自评项须附证据编号，例如 {"net_zero_offsets": {"met": true, "evidence": ["合同-2025-01"]}}',
-        "Self-declared items need evidence ids, e.g. "
-        '{"net_zero_offsets": {"met": true, "evidence": ["contract-2025-01"]}}',
+        "自评项须附证据编号（文件、记录或合同编号），否则不计分。例如：",
+        "Self-declared items need evidence ids (a document, record or contract); "
+        "otherwise they are not scored. E.g.:",
     ),
     "eval_show_source": ("查看文件", "Show the file"),
     "eval_enterprise": ("企业", "Enterprise"),
@@ -1148,6 +1148,13 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "已被取代：{enterprise} {year} 年数据已更正为第 {n} 版（{reason}）",
         "Superseded: the {year} data of {enterprise} were corrected to version {n} ({reason})",
     ),
+    "input_declaration_with_evidence": ("园区自评声明及证据", "the park's declaration with evidence"),
+    "input_zero_value": ("为零（作除数无定义）", "zero (undefined as a divisor)"),
+    "input_formula_division_by_zero": ("公式除数为零", "division by zero in the formula"),
+    "input_electricity_balance": ("电力平衡数据", "electricity balance"),
+    "input_indicator_table": ("核算记录的指标表", "the run's indicator table"),
+    "input_indicator_data": ("园区指标数据", "park indicator data"),
+    "input_electricity_consumed_kwh": ("用电量", "electricity consumed"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

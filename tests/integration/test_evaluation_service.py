@@ -60,7 +60,7 @@ def test_missing_data_are_named_and_the_cgdf_grade_is_blocked(accounted: Engine)
     # the fixture park has no water / solid-waste data and nothing declared: named, not scored
     water = card.item("water_reuse")
     assert water.status is ItemStatus.MISSING and water.earned is None and water.missing
-    assert card.item("net_zero_offsets").missing == ("declaration with evidence",)
+    assert card.item("net_zero_offsets").missing == ("declaration_with_evidence",)
     assert card.score_open > 0
     assert any("[UNCERTAIN]" in u for u in card.uncertain)
     assert card.next_grade is not None and card.blockers

@@ -132,7 +132,7 @@ def test_an_enterprise_skips_park_only_items_and_division_by_zero_is_missing() -
     card = score(fw, values, subject="enterprise")
     assert card.item("water").status is ItemStatus.NOT_APPLICABLE
     assert card.item("intensity").status is ItemStatus.MISSING
-    assert "division by zero" in card.item("intensity").missing[0]
+    assert card.item("intensity").missing == ("energy_tce: zero_value",)  # the zero divisor, named
     # possible = 30 + 30 + 10 (water leaves the denominator); earned = clean 30 → 100 × 30 / 70
     assert card.score == pytest.approx(100.0 * 30.0 / 70.0)
 
@@ -184,6 +184,12 @@ def _broken(old: str, new: str) -> str:
         (_broken("code: water", "code: clean"), DuplicateCode, "sections[1].items[0].code"),
         (_broken("format: zeropark-evaluation/1", "format: other/2"), FrameworkSyntax, "format"),
         ("{not: [closed", FrameworkSyntax, "(file)"),
+        ("a: &x [1]\nb: *x\n", FrameworkSyntax, "(file)"),  # aliases refused (no expansion bombs)
+        (
+            _broken("value: 90 %", "value: 1e999 %"),
+            FrameworkSyntax,
+            "sections[0].items[1].thresholds[0].value",
+        ),
     ],
 )
 def test_each_bad_input_is_a_named_error_naming_its_field(

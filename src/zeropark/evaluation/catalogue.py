@@ -282,7 +282,7 @@ def measures(inventory: Inventory, table: IndicatorTable | None) -> dict[str, Me
     }
     share = inventory.green_electricity_share
     out["green_electricity_share"] = (
-        Measure("green_electricity_share", None, ("electricity_consumed_kwh > 0",))
+        Measure("green_electricity_share", None, ("electricity_consumed_kwh: zero_value",))
         if share is None
         else Measure("green_electricity_share", 100.0 * share, line_ids=electricity_ids)
     )
@@ -296,7 +296,7 @@ def measures(inventory: Inventory, table: IndicatorTable | None) -> dict[str, Me
     ):
         value = inventory.electricity.get(key)
         out[code] = (
-            Measure(code, None, (f"electricity balance '{key}'",))
+            Measure(code, None, ("electricity_balance",))
             if value is None
             else Measure(code, float(value), line_ids=electricity_ids)
         )
@@ -319,11 +319,11 @@ def measures(inventory: Inventory, table: IndicatorTable | None) -> dict[str, Me
 def _from_table(code: str, row_code: str, table: IndicatorTable | None, line_ids: tuple[str, ...]) -> Measure:
     basis = _BASIS.get(code, "inventory")
     if table is None:
-        return Measure(code, None, ("indicator table of the run",), basis=basis)
+        return Measure(code, None, ("indicator_table",), basis=basis)
     try:
         row = table.row(row_code)
     except KeyError:
-        return Measure(code, None, (f"indicator '{row_code}' (not in this table)",), basis=basis)
+        return Measure(code, None, ("indicator_table",), basis=basis)
     if row.status is IndicatorStatus.PARK_LEVEL:
         return Measure(code, None, ("park_level",), basis="park_level")
     if row.value is None:

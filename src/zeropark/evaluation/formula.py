@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from pint.errors import DimensionalityError
@@ -176,6 +177,12 @@ def _eval(node: ast.expr, values: Mapping[str, Quantity], where: str) -> Quantit
     )  # pragma: no cover
 
 
+@lru_cache(maxsize=8)
+def _ones(known: tuple[tuple[str, str], ...]) -> dict[str, Quantity]:
+    """1 of each unit (parsing unit strings is the slow part of checking a formula)."""
+    return {name: ureg.Quantity(1.0, unit) for name, unit in known}
+
+
 def formula_unit(tree: ast.Expression, known: Mapping[str, str], where: str) -> Quantity:
     """The unit of a parsed formula: evaluated once on 1 of each catalogue unit.
 
@@ -186,9 +193,8 @@ def formula_unit(tree: ast.Expression, known: Mapping[str, str], where: str) -> 
     FormulaError
         The formula adds or compares values of different dimensions.
     """
-    ones = {name: ureg.Quantity(1.0, unit) for name, unit in known.items()}
     try:
-        return _eval(tree.body, ones, where)
+        return _eval(tree.body, _ones(tuple(sorted(known.items()))), where)
     except ZeroDivisionInFormula:
         raise FormulaSyntaxError(where, "the formula divides by the constant 0") from None
 

@@ -275,8 +275,9 @@ def _value(
     known = {n: float(values[n].value or 0.0) for n in names}
     try:
         return evaluate_formula(tree, known, units, unit, where), (), line_ids
-    except ZeroDivisionInFormula as exc:
-        return None, (str(exc),), line_ids
+    except ZeroDivisionInFormula:
+        zeros = tuple(f"{n}: zero_value" for n in names if known[n] == 0.0)
+        return None, zeros or ("formula_division_by_zero",), line_ids
 
 
 def _fmt(x: float) -> str:
@@ -331,7 +332,7 @@ def _score_item(
                 points=None,
                 earned=None,
                 status=ItemStatus.MISSING,
-                missing=("declaration with evidence",),
+                missing=("declaration_with_evidence",),
                 basis="declaration",
             )
         points = declaration.points if declaration.points is not None else (100.0 if declaration.met else 0.0)
@@ -464,8 +465,8 @@ def _grade_blockers(grade: Grade, results: Mapping[str, ItemResult], card: dict[
                 Blocker(
                     "missing",
                     r.code,
-                    f"一票否决项数据缺失：{zh}（{'；'.join(r.missing)}）",
-                    f"veto item data missing: {en} ({'; '.join(r.missing)})",
+                    f"一票否决项数据缺失：{zh}（缺失数据见该评价项）",
+                    f"veto item data missing: {en} (see the item's missing data)",
                 )
             )
     for code in grade.require_pass:
@@ -492,8 +493,8 @@ def _grade_blockers(grade: Grade, results: Mapping[str, ItemResult], card: dict[
                 Blocker(
                     "missing",
                     code,
-                    f"数据缺失：{zh}（{'；'.join(r.missing)}）",
-                    f"data missing: {en} ({'; '.join(r.missing)})",
+                    f"数据缺失：{zh}（缺失数据见该评价项）",
+                    f"data missing: {en} (see the item's missing data)",
                 )
             )
         else:

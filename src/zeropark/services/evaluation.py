@@ -30,7 +30,7 @@ from zeropark.evaluation.scoring import Declaration, Scorecard, score
 from zeropark.model import Method
 from zeropark.services.indicators import no_run
 from zeropark.services.inventory import latest_view, view_of_run
-from zeropark.store import audit
+from zeropark.store import audit, repo
 from zeropark.store.db import transaction
 from zeropark.store.queries import evaluation as queries
 from zeropark.store.schema import EvaluationFrameworkRow, EvaluationRunRow
@@ -76,6 +76,20 @@ class Evaluation:
     inventory_run_id: int
     scorecard: Scorecard
     declarations: dict[str, Declaration] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able mapping (as :meth:`EvaluationRun.to_dict`, without the stored run's fields)."""
+        return {
+            "park_id": self.park_id,
+            "enterprise_id": self.enterprise_id,
+            "year": self.year,
+            "framework_code": self.framework.code,
+            "framework_version": self.framework.version,
+            "framework_builtin": self.framework.builtin,
+            "inventory_run_id": self.inventory_run_id,
+            "declarations": {k: v.to_dict() for k, v in self.declarations.items()},
+            **self.scorecard.to_dict(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +187,7 @@ def add_framework(scope: Scope, park_id: str, text: str) -> Framework:
         scope.deny(FRAMEWORK, "(new)", "an enterprise user may not add a park's framework")
         raise PermissionDenied("only the park's managers may add an evaluation framework")
     scope.check_write(FRAMEWORK, "(new)", park_id=park_id, enterprise_id=None)
+    repo.get_park(scope.engine, park_id)  # NotFound for a park that does not exist
     if len(text) > MAX_FRAMEWORK_CHARS:
         raise DataError(f"the framework file is longer than {MAX_FRAMEWORK_CHARS} characters")
     framework = parse_framework(text)

@@ -37,7 +37,7 @@ def missing_label(text: str, lang: str) -> str:
     if entry is None or not sep:
         return input_label(text, lang)
     label = entry.label_en if lang == "en" else entry.label_zh
-    return f"{label}{': ' if lang == 'en' else '：'}{input_label(rest, lang)}"
+    return f"{label}{': ' if lang == 'en' else '：'}{missing_label(rest, lang)}"
 
 
 def _render(page: Page, *, status_code: int = 200, **ctx: Any) -> Response:
