@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,13 @@ from zeropark.model import ActivityRecord, Carrier, Flow, Method, Role
 from zeropark.services import activity, approval, imports, inventory
 from zeropark.settings import Settings, get_settings
 from zeropark.store.db import transaction
-from zeropark.store.schema import ActivityRecordRow, AuditLogRow, DataVersionRow, ImportBatchRow
+from zeropark.store.schema import (
+    ActivityRecordRow,
+    AuditLogRow,
+    DataVersionRow,
+    ImportBatchRow,
+    SubmissionRow,
+)
 from zeropark.store.scope import Principal, Scope
 
 YEAR = 2025
@@ -340,3 +348,71 @@ def test_api_cli_and_page_agree_and_the_api_guards_each_step(
     detail = ent_a.get(f"/approval/{ENT_A}?year={YEAR}")
     assert detail.status_code == 200 and "核对无误" in detail.text and "第 1 版" in detail.text
     assert ent_a.get(f"/approval/{ENT_B}?year={YEAR}").status_code == 404
+
+
+def test_the_page_offers_each_role_its_own_buttons(sqlite_engine: Engine) -> None:
+    api = make_api(sqlite_engine)
+    ent_a, mgr, ver = api.login("ent_a"), api.login("manager"), api.login("verifier")
+    own = ent_a.get(f"/approval?year={YEAR}").text
+    assert re.findall(r'data-submission="([^"]+)"', own) == [ENT_A]
+    assert re.findall(r'data-approval-action="([^"]+)"', own) == [f"{ENT_A}-submit"]
+    assert "data-approval-close>" not in own
+    assert "本企业数据审核" in own
+    park = mgr.get(f"/approval?year={YEAR}").text
+    assert re.findall(r'data-approval-action="([^"]+)"', park) == [f"{ENT_A}-submit", f"{ENT_B}-submit"]
+    assert "data-approval-close>" in park and "待批准：E-A、E-B" in park
+    approval.submit(scope_of(sqlite_engine, Role.ENTERPRISE, ENT_A), PARK, ENT_A, YEAR)
+    park = mgr.get(f"/approval?year={YEAR}").text
+    assert re.findall(r'data-approval-action="(E-A-[^"]+)"', park) == [
+        "E-A-withdraw",
+        "E-A-review",
+        "E-A-return",
+    ]
+    read_only = ver.get(f"/approval?year={YEAR}").text
+    assert "data-approval-action" not in read_only and "data-approval-close>" not in read_only
+    assert ver.get(f"/approval/{ENT_A}?year={YEAR}").status_code == 200
+    # a step refused by the use case is an error page with its message, not a 500
+    token = mgr.headers["X-CSRF-Token"]
+    refused = mgr.post(
+        f"/approval/{ENT_A}/return", data={"csrf_token": token, "year": str(YEAR), "comment": " "}
+    )
+    assert refused.status_code == 422 and "comment required" in refused.text
+
+
+def test_two_first_steps_at_once_on_postgresql_refuse_the_second_by_name(pg_engine: Engine) -> None:
+    """One first step commits the submission row while another is inserting its own: a named error."""
+    build_park(pg_engine)
+    started = threading.Event()
+    outcome: list[BaseException | None] = []
+
+    def second() -> None:
+        started.wait()
+        try:
+            approval.submit(scope_of(pg_engine, Role.ENTERPRISE, ENT_A), PARK, ENT_A, YEAR)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=second)
+    worker.start()
+    with transaction(pg_engine) as s:  # the other first step, not committed yet
+        s.add(
+            SubmissionRow(
+                park_id=PARK,
+                enterprise_id=ENT_A,
+                year=YEAR,
+                status="submitted",
+                updated_at=datetime.now(UTC),
+                updated_by="other",
+            )
+        )
+        s.flush()
+        started.set()
+        time.sleep(1.0)  # the second step's insert waits on the unique key
+    worker.join(timeout=30)
+    assert len(outcome) == 1 and isinstance(outcome[0], IllegalTransition), outcome
+    assert "changed while this step was taken" in str(outcome[0])
+    assert (
+        approval.submission(scope_of(pg_engine, Role.PARK_MANAGER), PARK, ENT_A, YEAR).status.value
+        == "submitted"
+    )

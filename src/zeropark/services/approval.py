@@ -34,6 +34,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zeropark.errors import (
@@ -554,10 +555,12 @@ def check_editable(session: Session, *, enterprise_id: str | None, years: Iterab
     if enterprise_id is None:
         return
     for year in sorted(set(years)):
+        # FOR UPDATE (PostgreSQL): a step on this submission waits for the write to commit, so
+        # data cannot change between a submission's status being read here and being stepped
         row = session.scalars(
-            select(SubmissionRow).where(
-                SubmissionRow.enterprise_id == enterprise_id, SubmissionRow.year == year
-            )
+            select(SubmissionRow)
+            .where(SubmissionRow.enterprise_id == enterprise_id, SubmissionRow.year == year)
+            .with_for_update()
         ).first()
         if row is None:
             continue
@@ -647,6 +650,13 @@ def take_step(
     except PermissionDenied as exc:
         scope.deny(ENTITY, eid, str(exc))
         raise
+    except IntegrityError as exc:  # two first steps at once: the other created the submission row
+        raise IllegalTransition(
+            f"the {year} submission of enterprise '{enterprise_id}' changed while this step was taken; "
+            "reload its status and try again",
+            status="changed",
+            action=action.value,
+        ) from exc
     return submission(scope, park_id, enterprise_id, year)
 
 
