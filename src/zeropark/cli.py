@@ -115,6 +115,16 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "zeropark.commands.roadmap",
         "路线图 Roadmap analyses: explain the change in CO2 between two accounted years (LMDI, Tapio).",
     ),
+    # application workspace (申报)
+    "application": LazyCommand(
+        "zeropark.commands.application",
+        "申报 Application workspace: 910号 diagnosis, gap tasks, evidence, the 申报书 outline (Word/PDF).",
+    ),
+    # evaluation slice
+    "evaluate": LazyCommand(
+        "zeropark.commands.evaluate",
+        "评价 Evaluate a park or an enterprise against a framework (910号, T/CGDF 00046-2024, …).",
+    ),
     # data approval and period close (issue #15)
     "approval": LazyCommand(
         "zeropark.commands.approval",
@@ -122,10 +132,6 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "period (locks approved data); correct after the lock (a new data version); status.",
     ),
     # evaluation slice
-    "evaluate": LazyCommand(
-        "zeropark.commands.evaluate",
-        "评价 Evaluate a park or an enterprise against a framework (910号, T/CGDF 00046-2024, …).",
-    ),
 }
 
 

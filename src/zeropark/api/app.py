@@ -82,6 +82,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     # slice: measures
     routers.measures.router,
     routers.evaluation.router,  # evaluation slice
+    routers.application.router,  # application workspace (申报)
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

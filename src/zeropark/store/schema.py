@@ -536,6 +536,128 @@ Index("ix_reading_ts", ReadingRow.ts)
 Index("ix_rollup_bucket_start", RollupRow.bucket, RollupRow.start)
 
 
+# --- application workspace (申报: gap tasks, evidence documents) -----------------------------
+
+
+class ApplicationTaskRow(Base):
+    """整改任务: a task that closes the gap of one diagnosis item (indicator / rubric item) of a year.
+
+    ``owner_enterprise_id`` set: the enterprise that owns the task (its users see and update only
+    their tasks); ``owner_user`` names a person. ``measure_ref`` is a measure id of the measures
+    library or free text. Status ``open`` / ``in_progress`` / ``done``.
+    """
+
+    __tablename__ = "application_task"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    item_code: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(String(400))
+    owner_user: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    owner_enterprise_id: Mapped[str | None] = mapped_column(
+        ForeignKey("enterprise.id"), nullable=True, index=True
+    )
+    due_date: Mapped[date] = mapped_column(Date)
+    measure_ref: Mapped[str] = mapped_column(String(400), default="")
+    evidence_required: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EvidenceBlobRow(Base):
+    """The bytes of an evidence document, stored once by their SHA-256 (content-addressed, dedup)."""
+
+    __tablename__ = "evidence_blob"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EvidenceDocumentRow(Base):
+    """证明材料: one upload of a document by a tenant (sanitised name, sniffed MIME type, its hash)."""
+
+    __tablename__ = "evidence_document"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprise.id"), nullable=True, index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("evidence_blob.sha256"), index=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(Text, default="")
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    uploaded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class EvidenceLinkRow(Base):
+    """A document linked to a gap task or to a line item of an inventory run (one of the two)."""
+
+    __tablename__ = "evidence_link"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("evidence_document.id", ondelete="CASCADE"), index=True
+    )
+    task_id: Mapped[int | None] = mapped_column(
+        ForeignKey("application_task.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inventory_run.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    line_item_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+# --- evaluation slice: evaluation frameworks (评价方法) and evaluation runs (评价结果) ---
+
+
+class EvaluationFrameworkRow(Base):
+    """A framework a park added (YAML/JSON text as uploaded); immutable: a change is a new version.
+
+    The built-in frameworks are package data (zeropark/evaluation/data) and are not stored here.
+    """
+
+    __tablename__ = "evaluation_framework"
+    __table_args__ = (UniqueConstraint("park_id", "code", "version", name="uq_evaluation_framework_version"),)
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(32))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EvaluationRunRow(Base):
+    """A park or one enterprise scored against a framework version for a year, on one inventory run.
+
+    ``scorecard`` holds every item (value, unit, threshold, points, status missing/pass/fail, the
+    line-item ids it used, evidence), the grade and the blockers of the next grade.
+    """
+
+    __tablename__ = "evaluation_run"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprise.id"), nullable=True, index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    framework_code: Mapped[str] = mapped_column(String(64))
+    framework_version: Mapped[str] = mapped_column(String(32))
+    framework_builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    inventory_run_id: Mapped[int] = mapped_column(
+        ForeignKey("inventory_run.id", ondelete="CASCADE"), index=True
+    )
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    grade: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    declarations: Mapped[dict[str, Any]] = mapped_column(JSON)
+    scorecard: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 # --- data approval and period close (issue #15; zeropark.submission, services/approval.py) ----
 
 
@@ -723,51 +845,4 @@ class ParkMeasureRow(Base):
     source_url: Mapped[str | None] = mapped_column(String(400), nullable=True)
     source_confidence: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-# --- evaluation slice: evaluation frameworks (评价方法) and evaluation runs (评价结果) ---
-
-
-class EvaluationFrameworkRow(Base):
-    """A framework a park added (YAML/JSON text as uploaded); immutable: a change is a new version.
-
-    The built-in frameworks are package data (zeropark/evaluation/data) and are not stored here.
-    """
-
-    __tablename__ = "evaluation_framework"
-    __table_args__ = (UniqueConstraint("park_id", "code", "version", name="uq_evaluation_framework_version"),)
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
-    code: Mapped[str] = mapped_column(String(64))
-    version: Mapped[str] = mapped_column(String(32))
-    name_zh: Mapped[str] = mapped_column(String(200))
-    text: Mapped[str] = mapped_column(Text)
-    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class EvaluationRunRow(Base):
-    """A park or one enterprise scored against a framework version for a year, on one inventory run.
-
-    ``scorecard`` holds every item (value, unit, threshold, points, status missing/pass/fail, the
-    line-item ids it used, evidence), the grade and the blockers of the next grade.
-    """
-
-    __tablename__ = "evaluation_run"
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
-    enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprise.id"), nullable=True, index=True)
-    year: Mapped[int] = mapped_column(Integer)
-    framework_code: Mapped[str] = mapped_column(String(64))
-    framework_version: Mapped[str] = mapped_column(String(32))
-    framework_builtin: Mapped[bool] = mapped_column(Boolean, default=False)
-    inventory_run_id: Mapped[int] = mapped_column(
-        ForeignKey("inventory_run.id", ondelete="CASCADE"), index=True
-    )
-    score: Mapped[float | None] = mapped_column(Float, nullable=True)
-    grade: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    declarations: Mapped[dict[str, Any]] = mapped_column(JSON)
-    scorecard: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -84,6 +84,8 @@ def navigation(user: Principal) -> list[NavItem]:
         ]
     # data approval and period close (issue #15): every role but the device (verifiers read)
     items.append(NavItem("approval", "nav_approval", "/approval"))
+    # application workspace (申报): every role but the device's
+    items.append(NavItem("application", "nav_application", "/application"))
     if not can_import(user):
         items = [item for item in items if item.key != "import"]
     if user.role == Role.ADMIN:

@@ -4,6 +4,7 @@ from zeropark.api.routers import (
     activity,
     alarm_rules,
     alarms,
+    application,  # application workspace (申报)
     approval,  # data approval and period close (issue #15)
     audit,
     evaluation,
@@ -48,6 +49,7 @@ __all__ = [
     "roadmap",
     "scenarios",
     "users",
+    "application",
     "approval",
     # slice: measures
     "measures",

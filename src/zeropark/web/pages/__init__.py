@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from zeropark.web.pages import (
     alarm_rules,
     alarms,
+    application,  # application workspace (申报)
     approval,  # data approval and period close (issue #15)
     bigscreen,
     enterprises,
@@ -57,5 +58,6 @@ for _module in (
     approval,  # data approval and period close (issue #15)
     measures,  # slice: measures
     evaluation,  # evaluation slice
+    application,  # application workspace (申报)
 ):
     router.include_router(_module.router)

@@ -85,6 +85,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_log_at"), ["at"], unique=False)
 
     op.create_table(
+        "evidence_blob",
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("sha256"),
+    )
+    op.create_table(
         "factor_set",
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("version", sa.String(length=32), nullable=False),
@@ -528,6 +536,37 @@ def upgrade() -> None:
         sa.UniqueConstraint("username"),
     )
     op.create_table(
+        "application_task",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("item_code", sa.String(length=128), nullable=False),
+        sa.Column("title", sa.String(length=400), nullable=False),
+        sa.Column("owner_user", sa.String(length=64), nullable=True),
+        sa.Column("owner_enterprise_id", sa.String(length=64), nullable=True),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("measure_ref", sa.String(length=400), nullable=False),
+        sa.Column("evidence_required", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_enterprise_id"],
+            ["enterprise.id"],
+        ),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("application_task", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_application_task_owner_enterprise_id"), ["owner_enterprise_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_application_task_park_id"), ["park_id"], unique=False)
+
+    op.create_table(
         "evaluation_run",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -559,6 +598,38 @@ def upgrade() -> None:
             batch_op.f("ix_evaluation_run_inventory_run_id"), ["inventory_run_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_evaluation_run_park_id"), ["park_id"], unique=False)
+
+    op.create_table(
+        "evidence_document",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=True),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("file_name", sa.String(length=200), nullable=False),
+        sa.Column("media_type", sa.String(length=128), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("uploaded_by", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"],
+            ["enterprise.id"],
+        ),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["sha256"],
+            ["evidence_blob.sha256"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("evidence_document", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_evidence_document_enterprise_id"), ["enterprise_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_evidence_document_park_id"), ["park_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_evidence_document_sha256"), ["sha256"], unique=False)
 
     op.create_table(
         "green_power_claim",
@@ -760,6 +831,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_data_version_submission_id"), ["submission_id"], unique=False)
 
     op.create_table(
+        "evidence_link",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("document_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("task_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("line_item_id", sa.String(length=200), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(["document_id"], ["evidence_document.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["run_id"], ["inventory_run.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["task_id"], ["application_task.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("evidence_link", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_evidence_link_document_id"), ["document_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_evidence_link_run_id"), ["run_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_evidence_link_task_id"), ["task_id"], unique=False)
+
+    op.create_table(
         "submission_event",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -839,6 +931,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_submission_event_submission_id"))
 
     op.drop_table("submission_event")
+    with op.batch_alter_table("evidence_link", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evidence_link_task_id"))
+        batch_op.drop_index(batch_op.f("ix_evidence_link_run_id"))
+        batch_op.drop_index(batch_op.f("ix_evidence_link_document_id"))
+
+    op.drop_table("evidence_link")
     with op.batch_alter_table("data_version", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_data_version_submission_id"))
         batch_op.drop_index(batch_op.f("ix_data_version_park_id"))
@@ -878,12 +976,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_green_power_claim_park_id"))
 
     op.drop_table("green_power_claim")
+    with op.batch_alter_table("evidence_document", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evidence_document_sha256"))
+        batch_op.drop_index(batch_op.f("ix_evidence_document_park_id"))
+        batch_op.drop_index(batch_op.f("ix_evidence_document_enterprise_id"))
+
+    op.drop_table("evidence_document")
     with op.batch_alter_table("evaluation_run", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_evaluation_run_park_id"))
         batch_op.drop_index(batch_op.f("ix_evaluation_run_inventory_run_id"))
         batch_op.drop_index(batch_op.f("ix_evaluation_run_enterprise_id"))
 
     op.drop_table("evaluation_run")
+    with op.batch_alter_table("application_task", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_application_task_park_id"))
+        batch_op.drop_index(batch_op.f("ix_application_task_owner_enterprise_id"))
+
+    op.drop_table("application_task")
     op.drop_table("app_user")
     with op.batch_alter_table("activity_record", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_activity_record_park_id"))
@@ -966,6 +1075,7 @@ def downgrade() -> None:
     op.drop_table("ingest_counter")
     op.drop_table("import_batch")
     op.drop_table("factor_set")
+    op.drop_table("evidence_blob")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_log_at"))
 
