@@ -53,7 +53,7 @@ from zeropark.ingest.workbook import import_workbook as import_workbook_file
 from zeropark.ingest.workbook import is_enterprise_data_file, workbook_enterprise, write_template
 from zeropark.model import Role
 from zeropark.services.ingestion import commit_hooks
-from zeropark.store import audit
+from zeropark.store import audit, ledger
 from zeropark.store.db import transaction
 from zeropark.store.schema import ImportBatchRow
 from zeropark.store.scope import Principal, Scope
@@ -256,6 +256,7 @@ def _audit(scope: Scope) -> Callable[[Session, WorkbookImport | ReadingsImport],
         else:
             after |= {"park_id": result.park_id, "duplicates": result.duplicates, "flagged": result.flagged}
         scope.audit(session, audit.CREATE, ENTITY, str(result.batch_id), after=after)
+        ledger.record(session, "import_batch", str(result.batch_id))  # evidence ledger (#16)
 
     return record
 
