@@ -15,10 +15,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from api_support import ENT_A, PARK, build_park
+from api_support import ENT_A, PARK, build_park, make_api
 from sqlalchemy import Engine, select, text
+from typer.testing import CliRunner
 
 from zeropark.accounting import AccountingOptions
+from zeropark.cli import app as cli_app
+from zeropark.commands import common
 from zeropark.errors import EvidenceChanged, PermissionDenied, RunDoesNotReproduce
 from zeropark.ledger import offline
 from zeropark.ledger.merkle import verify_inclusion
@@ -188,3 +191,46 @@ def test_the_export_checks_offline_and_a_changed_export_is_named(
     assert any(f.startswith("import_batch ") and "activity_record:" in f for f in found), found
     with transaction(engine) as s:
         assert s.scalars(select(ActivityRecordRow)).first() is None
+
+
+def test_the_cli_and_the_api_give_the_same_head_and_proof(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZEROPARK_DATABASE_URL", f"sqlite:///{tmp_path / 'doors.db'}")
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    common.engine.cache_clear()
+    try:
+        engine = common.engine()
+        api = make_api(engine)
+        write_readings(engine, [Reading("M-GRID", T0, 5.0)], source="test")
+        batch = ledger_store.leaves(engine)[-1].object_id
+        runner = CliRunner()
+        out = runner.invoke(cli_app, ["ledger", "head", "--format", "json"])
+        assert out.exit_code == 0, out.output
+        verifier = api.login("verifier")
+        assert verifier.get("/api/v1/ledger/head").json() == json.loads(out.output)
+        out = runner.invoke(
+            cli_app, ["ledger", "proof", "--kind", "reading_batch", "--id", batch, "--format", "json"]
+        )
+        assert out.exit_code == 0, out.output
+        got = verifier.get("/api/v1/ledger/proof", params={"kind": "reading_batch", "id": batch})
+        assert got.json() == json.loads(out.output)
+        assert api.login("ent_a").get("/api/v1/ledger/head").status_code == 403
+        assert verifier.get("/api/v1/ledger/proof", params={"kind": "nope", "id": "1"}).status_code in (
+            400,
+            422,
+        )
+        out = runner.invoke(cli_app, ["ledger", "verify", "--format", "json"])
+        assert out.exit_code == 0 and json.loads(out.output)["ok"] is True, out.output
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE reading SET value = 6.0 WHERE meter_id = 'M-GRID' AND value = 5.0"))
+        out = runner.invoke(cli_app, ["ledger", "verify"])
+        assert out.exit_code == 7
+        assert "reading M-GRID @ 2025-06-01T00:00:00.000000Z: value recorded 5.0, now 6.0" in out.output
+        path = tmp_path / "export.json"
+        assert runner.invoke(cli_app, ["ledger", "export", "--out", str(path)]).exit_code == 0
+        assert any("meter:M-GRID altered" in f for f in offline.check_file(path))
+    finally:
+        get_settings.cache_clear()
+        common.engine.cache_clear()

@@ -74,6 +74,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.optimize.router,
     routers.live.router,
     routers.roadmap.router,
+    routers.ledger.router,  # evidence ledger (#16)
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

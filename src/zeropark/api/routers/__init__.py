@@ -10,6 +10,7 @@ from zeropark.api.routers import (
     indicators,
     ingest,
     inventory,
+    ledger,  # evidence ledger (#16)
     line_items,
     live,
     meters,
@@ -32,6 +33,7 @@ __all__ = [
     "indicators",
     "ingest",
     "inventory",
+    "ledger",
     "line_items",
     "live",
     "meters",
