@@ -221,3 +221,16 @@ def test_canonical_leaf_and_tree_head_bytes() -> None:
     head = tree_head_bytes(3, bytes(32), 258)
     assert head[:18] == bytes([0, 1, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 3])
     assert len(head) == 50
+
+
+def test_the_offline_verifier_needs_no_database_or_store() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, zeropark.ledger.offline; "
+        "print(sorted(m for m in sys.modules if m.startswith(('zeropark.store', 'zeropark.services', "
+        "'sqlalchemy', 'psycopg', 'zeropark.settings'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
