@@ -8,6 +8,7 @@ national 2025 run of the park with its enterprise views, a kept evidence file (a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -153,9 +154,17 @@ def test_sign_off_is_recorded_and_an_allowed_deletion_is_not_tampering(park: tup
     )
 
 
-def test_a_changed_evidence_file_is_refused(park: tuple[Engine, int]) -> None:
+def test_a_changed_evidence_file_is_refused(park: tuple[Engine, int], tmp_path: Path) -> None:
     engine, run_id = park
     scope = system_scope(engine, "test")
+    # the imported workbook: the same bytes check, a changed copy is EvidenceChanged
+    book = (tmp_path / f"{ENT_A}.json").read_bytes()
+    batch = next(r.object_id for r in ledger_store.leaves(engine) if r.kind == "import_batch")
+    assert ledger.check_import_file(scope, int(batch), book) == hashlib.sha256(book).hexdigest()
+    with pytest.raises(EvidenceChanged) as caught:
+        ledger.check_import_file(scope, int(batch), book.replace(b"100", b"10"))
+    assert f"import_batch {batch}: the file changed" in str(caught.value)
+    # a kept report file changed in the database
     kept = reporting.create_report(scope, PARK, 2025, reporting.ReportKind.XLSX)
     assert reporting.stored_report(scope, kept.id).content == kept.content
     with transaction(engine) as s:

@@ -143,6 +143,18 @@ def head(
         console.print(f"{k:13} {v}", highlight=False)
 
 
+@ledger_app.command("check-file")
+def check_file(
+    batch_id: Annotated[int, typer.Option("--import", help="The import batch id the file was imported as.")],
+    path: Annotated[
+        Path, typer.Argument(help="The file you hold (the original workbook or readings export).")
+    ],
+) -> None:
+    """核对文件 Check that a file is byte for byte the one imported as a batch (EvidenceChanged if not)."""
+    digest = ledger.check_import_file(system_scope(engine(), "cli"), batch_id, path.read_bytes())
+    console.print(f"[green]一致 {path.name} is the file imported as batch {batch_id} (SHA-256 {digest}).[/]")
+
+
 def register(app: typer.Typer) -> None:
     """Attach ``zeropark ledger …``."""
     app.add_typer(ledger_app, name="ledger")

@@ -66,6 +66,7 @@ __all__ = [
     "Problem",
     "TreeHead",
     "check_evidence",
+    "check_import_file",
     "export",
     "head",
     "key_path",
@@ -490,3 +491,34 @@ def check_evidence(engine: Engine, kind: str, object_id: str, content: bytes) ->
     now = hashlib.sha256(content).hexdigest()
     if field_hashes({"content_sha256": now})["content_sha256"] != leaf.fields.get("content_sha256"):
         raise EvidenceChanged(kind, object_id, f"(leaf #{leaf.idx})", now)
+
+
+def check_import_file(scope: Scope, batch_id: int, content: bytes) -> str:
+    """Check that a file is, byte for byte, the one imported as batch ``batch_id``; its SHA-256 (hex).
+
+    The batch's recorded fields must still hash to its leaf (so the SHA-256 stored with the batch
+    is the one recorded), and the file must hash to it.
+
+    Raises
+    ------
+    NotFound
+        No import batch ``batch_id`` is recorded in the ledger.
+    EvidenceChanged
+        The file differs from the one imported, or the batch's row was altered since.
+    PermissionDenied
+        Not an admin, verifier or park manager.
+    """
+    _require_reader(scope, f"import_batch/{batch_id}")
+    oid = str(batch_id)
+    leaf = store.latest_leaf(scope.engine, "import_batch", oid)
+    if leaf is None:
+        raise NotFound(f"import batch {batch_id} is not recorded in the evidence ledger")
+    now = hashlib.sha256(content).hexdigest()
+    with read_connection(scope.engine) as conn:
+        fields = store.current_fields(conn, "import_batch", oid, None)
+    if fields is None or field_hashes({"batch": fields["batch"]})["batch"] != leaf.fields.get("batch"):
+        raise EvidenceChanged("import_batch", oid, f"(leaf #{leaf.idx}; the batch row was altered)", now)
+    recorded = str(fields["batch"]["sha256"])
+    if recorded != now:
+        raise EvidenceChanged("import_batch", oid, recorded, now)
+    return now
