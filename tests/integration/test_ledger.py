@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -243,3 +244,21 @@ def test_the_cli_and_the_api_give_the_same_head_and_proof(
     finally:
         get_settings.cache_clear()
         common.engine.cache_clear()
+
+
+@pytest.mark.postgres
+def test_concurrent_writers_append_one_consistent_log(pg_engine: Engine) -> None:
+    # 4 threads × 5 batches of readings at once: the advisory lock gives 20 leaves 0..19, one tree
+    build_park(pg_engine)
+
+    def write(worker: int) -> None:
+        for b in range(5):
+            ts = T0 + timedelta(days=worker, hours=b)
+            write_readings(pg_engine, [Reading("M-GRID", ts, float(worker * 10 + b))], source=f"w{worker}")
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, range(4)))
+    leaves = ledger_store.leaves(pg_engine)
+    assert [r.idx for r in leaves] == list(range(20))
+    check = ledger.verify(scope_of(pg_engine, Role.ADMIN))
+    assert check.ok and check.tree_size == 20, check.problems
