@@ -234,3 +234,21 @@ def test_the_offline_verifier_needs_no_database_or_store() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_rewritten_log_fails_against_an_earlier_head() -> None:
+    from zeropark.ledger.entry import LeafRecord
+    from zeropark.ledger.offline import check_against
+
+    def leaf(i: int, content: str) -> dict[str, object]:
+        rec = LeafRecord("sign_off", str(i), content, "2026-01-01T00:00:00.000000Z")
+        return {"kind": "sign_off", "id": str(i), "content_sha256": content, "created_at": rec.created_at}
+
+    old = [leaf(i, f"{i:064x}") for i in range(5)]
+    t = MerkleTree(LeafRecord(x["kind"], x["id"], x["content_sha256"], x["created_at"]).hash() for x in old)  # type: ignore[arg-type]
+    earlier = {"heads": [{"tree_size": 5, "root_hash": t.root().hex()}]}
+    assert check_against({"leaves": [*old, leaf(5, "f" * 64)]}, earlier) == []  # extended: fine
+    rewritten = [*old[:2], leaf(2, "e" * 64), *old[3:]]
+    assert check_against({"leaves": rewritten}, earlier) == [
+        "earlier head of size 5: the log was rewritten (root differs)"
+    ]

@@ -12,6 +12,10 @@ Needs no database and imports nothing of the platform but this pure package (and
 4. every object's content hash as the database gave it at export time equals its newest leaf's
    (naming the fields that differ; ``null``: the object was removed).
 
+``python -m zeropark.ledger.offline NEW --against EARLIER`` also checks that every head of an
+earlier export (kept by the verifier, away from the server) is a prefix of the new log, so a log
+rewritten and re-signed on the server is caught.
+
 Prints each finding and exits 0 when there is none, 1 otherwise (2: the file is unreadable).
 The public key should be compared with the one the operator published out of band.
 """
@@ -27,7 +31,7 @@ from typing import Any
 from zeropark.ledger.entry import LeafRecord, content_hash, read_public_key, verify_tree_head
 from zeropark.ledger.merkle import MerkleTree, ProofError, verify_consistency
 
-__all__ = ["FORMAT", "check_export", "check_file", "main"]
+__all__ = ["FORMAT", "check_against", "check_export", "check_file", "main"]
 
 #: The export format this verifier reads.
 FORMAT = "zeropark-ledger-export/1"
@@ -115,6 +119,27 @@ def check_export(doc: dict[str, Any]) -> list[str]:
     return found
 
 
+def check_against(doc: dict[str, Any], earlier: dict[str, Any]) -> list[str]:
+    """Findings when ``doc``'s log is not an extension of the heads an earlier export signed.
+
+    Every signed head of ``earlier`` (kept by the verifier, away from the server) must be the root
+    of the first ``tree_size`` leaves of ``doc``: a rewritten log fails here even when it was
+    re-signed with the server's key.
+    """
+    tree = MerkleTree()
+    for leaf in doc["leaves"]:
+        tree.append_hash(
+            LeafRecord(leaf["kind"], leaf["id"], leaf["content_sha256"], leaf["created_at"]).hash()
+        )
+    found: list[str] = []
+    for h in earlier.get("heads", []):
+        if h["tree_size"] > tree.size:
+            found.append(f"earlier head of size {h['tree_size']}: the new export has only {tree.size} leaves")
+        elif tree.root(h["tree_size"]).hex() != h["root_hash"]:
+            found.append(f"earlier head of size {h['tree_size']}: the log was rewritten (root differs)")
+    return found
+
+
 def check_file(path: Path) -> list[str]:
     """:func:`check_export` of a JSON file."""
     return check_export(json.loads(path.read_text(encoding="utf-8")))
@@ -123,16 +148,23 @@ def check_file(path: Path) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Check the export named on the command line; 0 when clean, 1 with findings, 2 unreadable."""
     args = list(sys.argv[1:] if argv is None else argv)
+    earlier_path: Path | None = None
+    if len(args) == 3 and args[1] == "--against":
+        earlier_path = Path(args[2])
+        args = args[:1]
     if len(args) != 1 or args[0] in ("-h", "--help"):
         print(__doc__)  # noqa: T201
         return 2
     path = Path(args[0])
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
+        earlier = None if earlier_path is None else json.loads(earlier_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        print(f"{path}: cannot read the export: {exc}")  # noqa: T201
+        print(f"cannot read the export: {exc}")  # noqa: T201
         return 2
     found = check_export(doc)
+    if earlier is not None:
+        found += check_against(doc, earlier)
     for f in found:
         print(f"✗ {f}")  # noqa: T201
     if found:
