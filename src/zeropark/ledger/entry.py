@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import struct
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -68,20 +67,11 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not canonical JSON: {type(value).__name__}")
 
 
-def _check_floats(value: Any) -> None:
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"canonical JSON has no {value!r}")
-    if isinstance(value, dict):
-        for v in value.values():
-            _check_floats(v)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            _check_floats(v)
-
-
 def canonical_json(value: Any) -> bytes:
-    """The one UTF-8 spelling of a JSON value (sorted keys, no spaces, shortest round-trip floats)."""
-    _check_floats(value)
+    """The one UTF-8 spelling of a JSON value (sorted keys, no spaces, shortest round-trip floats).
+
+    NaN and ±Infinity are refused (ValueError): JSON has no spelling for them.
+    """
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_default
     ).encode()
