@@ -834,6 +834,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "rejected_value": ("拒收值", "Rejected"),
     "kept_value": ("保留值", "Kept"),
     "reading_time": ("时间", "Time"),
+    # evidence ledger (#16 verification)
+    "run_does_not_reproduce": ("核算记录无法复现，不能签核", "The run does not reproduce: no sign-off"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

@@ -241,6 +241,18 @@ def test_the_cli_and_the_api_give_the_same_head_and_proof(
         path = tmp_path / "export.json"
         assert runner.invoke(cli_app, ["ledger", "export", "--out", str(path)]).exit_code == 0
         assert any("meter:M-GRID altered" in f for f in offline.check_file(path))
+        # a run accounted, then a reading changed behind its back: the API refuses the sign-off (409)
+        run = inventory.account_year(
+            system_scope(engine, "test"),
+            PARK,
+            2025,
+            AccountingOptions(method=Method.NATIONAL),
+            "CN-park-2025",
+        )
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE reading SET value = 7.0 WHERE meter_id = 'M-GRID' AND value = 6.0"))
+        got = verifier.post(f"/api/v1/inventory-runs/{run.run.id}/sign-off", json={"note": "核查"})
+        assert got.status_code == 409 and "does not reproduce" in got.text, got.text
     finally:
         get_settings.cache_clear()
         common.engine.cache_clear()

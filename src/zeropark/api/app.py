@@ -30,6 +30,7 @@ from zeropark.errors import (
     NotFound,
     OptimizationError,
     PermissionDenied,
+    RunDoesNotReproduce,
     RunFrozen,
     SetupError,
     ValidationError,
@@ -100,6 +101,8 @@ def _status_for(exc: ZeroparkError) -> int:
         return 409
     if isinstance(exc, SetupError):
         return 503
+    if isinstance(exc, RunDoesNotReproduce):  # evidence ledger (#16): the sign-off is refused
+        return 409
     return 400
 
 
