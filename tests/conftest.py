@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,8 @@ from zeropark.store.db import make_engine
 from zeropark.store.migrate import upgrade
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# evidence ledger (#16): tests sign tree heads with a throw-away key, never one in the home directory
+os.environ.setdefault("ZEROPARK_LEDGER_KEY", str(Path(tempfile.mkdtemp(prefix="zp-ledger-")) / "ledger.pem"))
 PG_ADMIN_URL = os.environ.get(
     "ZEROPARK_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

@@ -115,6 +115,11 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "zeropark.commands.roadmap",
         "路线图 Roadmap analyses: explain the change in CO2 between two accounted years (LMDI, Tapio).",
     ),
+    # evidence ledger (#16 verification)
+    "ledger": LazyCommand(
+        "zeropark.commands.ledger",
+        "证据账本 Tamper-evident evidence ledger: verify it against the database, export it, prove entries.",
+    ),
     # application workspace (申报)
     "application": LazyCommand(
         "zeropark.commands.application",

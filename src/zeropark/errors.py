@@ -225,3 +225,30 @@ class NotApproved(ApprovalError):
             f"enterprise(s): {listed}{more}; each must be submitted, reviewed and approved "
             "(数据审核, `zeropark approval status`) or named as an exception when the period is closed"
         )
+
+
+# --- evidence ledger (#16 verification) ------------------------------------------------------------
+
+
+class EvidenceChanged(DataError):
+    """A kept evidence file's bytes no longer hash to what the evidence ledger recorded."""
+
+    def __init__(self, kind: str, object_id: str, recorded: str, now: str) -> None:
+        self.kind, self.object_id, self.recorded, self.now = kind, object_id, recorded, now
+        super().__init__(
+            f"{kind} {object_id}: the file changed after it was recorded in the evidence ledger "
+            f"(recorded SHA-256 {recorded}, now {now}); do not use it — restore the original file "
+            "from a backup and run `zeropark ledger verify`"
+        )
+
+
+class RunDoesNotReproduce(ZeroparkError):
+    """A run to be signed off no longer reproduces from the readings (``zeropark verify RUN_ID``)."""
+
+    def __init__(self, run_id: int, differences: tuple[str, ...]) -> None:
+        self.run_id, self.differences = run_id, differences
+        super().__init__(
+            f"inventory run {run_id} does not reproduce from the stored readings, so it cannot be "
+            f"signed off: {'; '.join(differences)}. Find what changed (`zeropark ledger verify`), "
+            "then account the year again and sign the new run off"
+        )

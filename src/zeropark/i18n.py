@@ -834,6 +834,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "rejected_value": ("拒收值", "Rejected"),
     "kept_value": ("保留值", "Kept"),
     "reading_time": ("时间", "Time"),
+    # evidence ledger (#16 verification)
+    "run_does_not_reproduce": ("核算记录无法复现，不能签核", "The run does not reproduce: no sign-off"),
     # --- data approval and period close (issue #15, services/approval.py) ---
     "nav_approval": ("数据审核", "Data approval"),
     "approval_title": ("数据审核与关账", "Data approval and period close"),

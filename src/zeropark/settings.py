@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     #: readings before 1 January of this year (park time) are quarantined as ``early_ts`` by the
     #: MQTT ingester and the HTTP door (docs/ingestion.md §2); lower it for genuine older history
     earliest_reading_year: int = 2000
+    #: evidence ledger (#16): the Ed25519 key file that signs tree heads (PEM, PKCS #8); created
+    #: with mode 0600 on first use. Empty: ``$XDG_DATA_HOME/zeropark/ledger-ed25519.pem``
+    #: (``~/.local/share/zeropark/…``) — outside the repository.
+    ledger_key: str = ""
 
     @field_validator("database_url")
     @classmethod

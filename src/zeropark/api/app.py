@@ -31,6 +31,7 @@ from zeropark.errors import (
     NotFound,
     OptimizationError,
     PermissionDenied,
+    RunDoesNotReproduce,
     RunFrozen,
     SetupError,
     ValidationError,
@@ -76,6 +77,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.optimize.router,
     routers.live.router,
     routers.roadmap.router,
+    routers.ledger.router,  # evidence ledger (#16)
     routers.approval.router,  # data approval and period close (issue #15)
     # roadmap scenarios (issue 14, scenarios to 2030 and 2060)
     routers.scenarios.router,
@@ -110,6 +112,8 @@ def _status_for(exc: ZeroparkError) -> int:
         return 409
     if isinstance(exc, SetupError):
         return 503
+    if isinstance(exc, RunDoesNotReproduce):  # evidence ledger (#16): the sign-off is refused
+        return 409
     return 400
 
 

@@ -54,7 +54,7 @@ from zeropark.ingest.workbook import is_enterprise_data_file, workbook_enterpris
 from zeropark.model import Role
 from zeropark.services.approval import check_editable, years_of
 from zeropark.services.ingestion import commit_hooks
-from zeropark.store import audit
+from zeropark.store import audit, ledger
 from zeropark.store.db import transaction
 from zeropark.store.schema import ActivityRecordRow, ImportBatchRow
 from zeropark.store.scope import Principal, Scope
@@ -258,6 +258,7 @@ def _audit(scope: Scope) -> Callable[[Session, WorkbookImport | ReadingsImport],
         else:
             after |= {"park_id": result.park_id, "duplicates": result.duplicates, "flagged": result.flagged}
         scope.audit(session, audit.CREATE, ENTITY, str(result.batch_id), after=after)
+        ledger.record(session, "import_batch", str(result.batch_id))  # evidence ledger (#16)
 
     return record
 

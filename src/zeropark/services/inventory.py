@@ -29,7 +29,7 @@ from typing import Any
 
 from zeropark.accounting import AccountingOptions, Inventory, Note, run, run_views
 from zeropark.accounting.factor_choice import FACTOR_YEAR_FALLBACK, FACTORS_UNUSED, RESIDUAL_FALLBACK
-from zeropark.errors import NotFound, PermissionDenied
+from zeropark.errors import NotFound, PermissionDenied, RunDoesNotReproduce
 from zeropark.factors import FactorSet
 from zeropark.indicators import IndicatorTable, evaluate, evaluate_enterprise
 from zeropark.model import AccountingInput, IndicatorData, Method, Role
@@ -369,11 +369,17 @@ def sign_off(scope: Scope, run_id: int, note: str) -> RunSummary:
         The user is not a verifier (audited).
     RunFrozen
         The run is already signed off.
+    RunDoesNotReproduce
+        Recomputed from the readings as they are now (:func:`recompute`), the run differs.
     """
     summary = visible_summary(scope, run_id)
     if scope.user.role != Role.VERIFIER:
         scope.deny(ENTITY, str(run_id), f"sign-off needs the verifier role, not '{scope.user.role}'")
         raise PermissionDenied(f"role '{scope.user.role}' may not sign a run off; only a verifier may")
+    if summary.signed_off_at is None:  # evidence ledger (#16): only a run that reproduces is signed off
+        again = recompute(scope, run_id)
+        if not (again.identical and again.fingerprint_match):
+            raise RunDoesNotReproduce(run_id, again.differences)
     signed = runs.sign_off(scope.engine, run_id, scope.user.username, note.strip())
     audit.record_now(
         scope.engine,

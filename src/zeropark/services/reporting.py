@@ -30,8 +30,9 @@ from zeropark.reports.data import Measure, ReportData, ReportEvaluation
 from zeropark.services import evaluation, optimization
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.inventory import account_year, latest_view, view_of_run
+from zeropark.services.ledger import check_evidence
 from zeropark.services.quality import data_quality
-from zeropark.store import audit, repo
+from zeropark.store import audit, ledger, repo
 from zeropark.store.db import session_factory, transaction
 from zeropark.store.schema import ReportRow
 from zeropark.store.scope import Scope
@@ -327,6 +328,7 @@ def create_report(
             after=audit.row_snapshot(row) | {"bytes": len(content)},
         )
         report_id = int(row.id)
+        ledger.record(session, "evidence", str(report_id))  # evidence ledger (#16)
     return ReportFile(report_id, file_name, MEDIA_TYPES[kind], content, run.run_id)
 
 
@@ -367,4 +369,5 @@ def stored_report(scope: Scope, report_id: int) -> ReportRow:
     if row is None:
         raise NotFound(f"report {report_id} not found")
     scope.check("report", str(report_id), park_id=row.park_id, enterprise_id=row.enterprise_id)
+    check_evidence(scope.engine, "evidence", str(report_id), row.content)  # EvidenceChanged (#16)
     return row

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 
 from zeropark.errors import DataError, NotFound
 from zeropark.factors import BUILTIN_SET, FactorSet, load_factor_set, set_from_content
+from zeropark.store import ledger
 from zeropark.store.db import transaction
 from zeropark.store.schema import FactorSetRow
 
@@ -105,6 +106,8 @@ def save_factor_set(
         )
         session.add(row)
         session.flush()
+        # evidence ledger (#16): the set's leaf, in this transaction
+        ledger.record(session, "factor_set", f"{row.name}@{row.version}")
         return _as_stored(row)
 
 

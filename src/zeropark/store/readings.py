@@ -41,6 +41,7 @@ from sqlalchemy.exc import IntegrityError
 
 from zeropark.errors import DataError, NotFound
 from zeropark.model import Reading
+from zeropark.store import ledger
 from zeropark.store.schema import IngestCounterRow, MeterRow, ReadingRow
 
 __all__ = [
@@ -446,6 +447,10 @@ def _write_rounds(
             s, f, c = _write_round_sqlite(conn, rnd, source)
         stored, flagged, conflicts = stored + s, flagged + f, conflicts + c
     duplicates = n - stored - conflicts
+    if stored:  # evidence ledger (#16): the batch's keys and the values kept there, in this transaction
+        batch = ledger.reading_batch(conn, ((row[0], row[1]) for rnd in rounds for row in rnd))
+        if batch is not None:
+            ledger.append(conn, "reading_batch", batch[0], batch[1], locator=batch[2])
     add_to_counter(
         conn,
         source,

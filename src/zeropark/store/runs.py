@@ -29,6 +29,7 @@ from zeropark.accounting import Inventory
 from zeropark.errors import NotFound, RunFrozen
 from zeropark.indicators import IndicatorTable
 from zeropark.model import Method
+from zeropark.store import ledger
 from zeropark.store.db import transaction
 from zeropark.store.schema import DataVersionRow, InventoryRunRow, RunSupersessionRow
 
@@ -253,10 +254,12 @@ def save_run(
     if isinstance(db, Session):
         db.add(row)
         db.flush()
+        ledger.record(db, "inventory_run", str(row.id))  # evidence ledger (#16)
         return int(row.id)
     with transaction(db) as session:
         session.add(row)
         session.flush()
+        ledger.record(session, "inventory_run", str(row.id))  # evidence ledger (#16)
         return int(row.id)
 
 
@@ -275,6 +278,8 @@ def save_runs(
     ids = session.scalars(
         insert(InventoryRunRow).returning(InventoryRunRow.id, sort_by_parameter_order=True), values
     ).all()
+    for i in ids:  # evidence ledger (#16)
+        ledger.record(session, "inventory_run", str(i))
     return [summary_of(SimpleNamespace(id=i, **v)) for i, v in zip(ids, values, strict=True)]
 
 
@@ -384,6 +389,7 @@ def sign_off(engine: Engine, run_id: int, verifier: str, note: str = "") -> RunS
             .values(signed_off_by=verifier, signed_off_at=now, sign_off_note=note)
             .execution_options(synchronize_session=False)
         )
+        ledger.record(s, "sign_off", str(run_id))  # evidence ledger (#16)
     return summary_of(_row(engine, run_id, None))
 
 
@@ -403,6 +409,11 @@ def delete_run(engine: Engine, run_id: int) -> None:
     try:
         with transaction(engine) as s:
             # an ORM-enabled delete, so caches watching the run table hear of it (store.changes)
+            children = s.scalars(
+                select(InventoryRunRow.id).where(InventoryRunRow.parent_run_id == run_id)
+            ).all()
             s.execute(delete(InventoryRunRow).where(InventoryRunRow.id == run_id))
+            for gone in (run_id, *children):  # evidence ledger (#16): deleted by a manager, not tampered
+                ledger.record_deleted(s, "inventory_run", str(gone))
     except DBAPIError as exc:  # signed off between the check and the delete
         raise RunFrozen(run_id, None) from exc

@@ -846,3 +846,48 @@ class ParkMeasureRow(Base):
     source_confidence: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --- evidence ledger (#16 verification): an RFC 6962 Merkle log of the evidence (docs/ledger.md) ---
+
+
+class LedgerLeafRow(Base):
+    """账本叶子: one append-only leaf — an object recorded as evidence (kind, id, content hash).
+
+    ``fields`` holds the hash of each of the object's fields (so a check names what changed) and
+    ``locator`` where its rows are (a reading batch: its keys). Never updated or deleted.
+    """
+
+    __tablename__ = "ledger_leaf"
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # 0-based
+    kind: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(128))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(String(32))  # ISO UTC as hashed (zeropark.ledger.entry.instant)
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    locator: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class LedgerStateRow(Base):
+    """The log's compact range (frontier) after its last leaf: appending never re-reads the leaves."""
+
+    __tablename__ = "ledger_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
+    tree_size: Mapped[int] = mapped_column(BigInteger)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    frontier: Mapped[list[Any]] = mapped_column(JSON)  # hex hashes, largest subtree first
+
+
+class LedgerHeadRow(Base):
+    """A signed tree head (签名树头): size, root, timestamp [ms], Ed25519 signature (RFC 6962 §3.5)."""
+
+    __tablename__ = "ledger_head"
+    tree_size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger)
+    signature: Mapped[str] = mapped_column(String(128))  # hex
+    key_id: Mapped[str] = mapped_column(String(64))  # SHA-256 of the public key (DER)
+
+
+Index("ix_ledger_leaf_object", LedgerLeafRow.kind, LedgerLeafRow.object_id)

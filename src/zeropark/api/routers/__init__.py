@@ -13,6 +13,7 @@ from zeropark.api.routers import (
     indicators,
     ingest,
     inventory,
+    ledger,  # evidence ledger (#16)
     line_items,
     live,
     measures,  # slice: measures
@@ -38,6 +39,7 @@ __all__ = [
     "indicators",
     "ingest",
     "inventory",
+    "ledger",
     "line_items",
     "live",
     "meters",

@@ -14,7 +14,14 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zeropark.accounting import CONSUMER_BASIS_EN, CONSUMER_BASIS_ZH, AccountingOptions, LineItem
-from zeropark.errors import AccountingError, DataError, NotFound, PermissionDenied, RunFrozen
+from zeropark.errors import (
+    AccountingError,
+    DataError,
+    NotFound,
+    PermissionDenied,
+    RunDoesNotReproduce,
+    RunFrozen,
+)
 from zeropark.i18n import carrier_label
 from zeropark.model import Method
 from zeropark.services import inventory as service
@@ -120,6 +127,8 @@ def inventory_sign_off(page: PageDep, run_id: int, note: Annotated[str, Form()] 
         return error_page(page, 403, "forbidden", "", page.t("sign_off_verifier_only"))
     except RunFrozen as exc:
         return error_page(page, 409, "signed_off", "", str(exc))
+    except RunDoesNotReproduce as exc:  # evidence ledger (#16): recomputed from the readings, it differs
+        return error_page(page, 409, "run_does_not_reproduce", "", str(exc))
     return RedirectResponse(f"/inventory?year={signed.year}", status_code=303)
 
 

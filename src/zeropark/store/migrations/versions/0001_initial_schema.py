@@ -134,6 +134,38 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("source"),
     )
     op.create_table(
+        "ledger_head",
+        sa.Column("tree_size", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("root_hash", sa.String(length=64), nullable=False),
+        sa.Column("timestamp_ms", sa.BigInteger(), nullable=False),
+        sa.Column("signature", sa.String(length=128), nullable=False),
+        sa.Column("key_id", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("tree_size"),
+    )
+    op.create_table(
+        "ledger_leaf",
+        sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("object_id", sa.String(length=128), nullable=False),
+        sa.Column("content_sha256", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.String(length=32), nullable=False),
+        sa.Column("leaf_hash", sa.String(length=64), nullable=False),
+        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column("locator", sa.JSON(), nullable=True),
+        sa.PrimaryKeyConstraint("idx"),
+    )
+    with op.batch_alter_table("ledger_leaf", schema=None) as batch_op:
+        batch_op.create_index("ix_ledger_leaf_object", ["kind", "object_id"], unique=False)
+
+    op.create_table(
+        "ledger_state",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("tree_size", sa.BigInteger(), nullable=False),
+        sa.Column("root_hash", sa.String(length=64), nullable=False),
+        sa.Column("frontier", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
         "login_throttle",
         sa.Column("username", sa.String(length=64), nullable=False),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
@@ -1072,6 +1104,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_login_throttle_updated_at"))
 
     op.drop_table("login_throttle")
+    op.drop_table("ledger_state")
+    with op.batch_alter_table("ledger_leaf", schema=None) as batch_op:
+        batch_op.drop_index("ix_ledger_leaf_object")
+
+    op.drop_table("ledger_leaf")
+    op.drop_table("ledger_head")
     op.drop_table("ingest_counter")
     op.drop_table("import_batch")
     op.drop_table("factor_set")
