@@ -117,8 +117,10 @@ def test_capex_lump_salvage_and_annuity() -> None:
     ann = capex_coefficients(A, years, 0.1, CapexMode.ANNUITY)
     assert lump[1:] == pytest.approx([909.0909, 450.7889], rel=1e-6)
     assert ann[1:] == pytest.approx([1000.0, 476.1905], rel=1e-6)
-    # ramp 1 year, life 3: effect 0.5, 1, 1, then 0 → steps +0.5 (k=0), +0.5 (k=1), −1 (k=3)
-    assert ramp_steps(3, 1) == [(0, 0.5), (1, 0.5), (3, -1.0)]
+    # ramp 2 years, life 3: effect min(1, k/2) = 0, 0.5, 1, then 0 → steps +0.5 (k=1), +0.5 (k=2),
+    # −1 (k=3); no ramp, life 2: +1 (k=0), −1 (k=2)
+    assert ramp_steps(3, 2) == [(1, 0.5), (2, 0.5), (3, -1.0)]
+    assert ramp_steps(2, 0) == [(0, 1.0), (2, -1.0)]
 
 
 def test_macc_of_three_measures() -> None:

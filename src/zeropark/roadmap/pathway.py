@@ -19,12 +19,15 @@ Model (index *p* = a (measure, group) pair, *y* = a year; base year *y₀*, last
 -------------------------------------------------------------------------------------
 - ``add[p, y] ≥ 0``: units added in year *y* (none in the base year, which is history);
 - ``eff[p, y] ≥ 0``: effective units in force, ``eff[p, y] = Σₖ f_p(k)·add[p, y−k]`` with the
-  ramp ``f(k) = min(1, (k+1)/(r+1))`` for ``k < L`` and 0 from the lifetime *L* on (a unit retires
-  after its lifetime; building it again is a new addition — re-investment allowed). Written as the
+  scenario's ramp ``f(k) = min(1, k/r)`` (1 for r = 0) for ``k < L`` and 0 from the lifetime *L*
+  on (a unit retires after its lifetime; building it again is a new addition — re-investment
+  allowed). Written as the
   sparse recursion ``eff[y] − eff[y−1] = Σₖ Δf(k)·add[y−k]``;
 - bounds: ``effect·eff[p, y] ≤ max_share·Q[g, a, y]`` (the measure's share of the carrier it
-  changes), ``Σ_p effect·eff[p, y] ≤ Q[g, a, y]`` for all measures changing the same carrier of
-  the same group (no more than 100 % can be saved), ``Σ_g add[m, g, y] ≤ build_limit_m``;
+  changes), and for several measures on the same carrier of the same group, each acting on what
+  the earlier ones left (in the order :func:`zeropark.roadmap.scenario.project` applies them: by
+  id, green power last): ``effect_m·eff_m ≤ s_m·(Q − Σ_{e before m} effect_e·eff_e)``,
+  ``Σ_g add[m, g, y] ≤ build_limit_m``;
 - emissions ``E_y = BAU_y − Σ_p a[p, y]·eff[p, y]``, energy ``T_y = BAUtce_y − Σ_p s[p, y]·eff[p, y]``;
 - targets (:class:`Target`): cumulative budget ``Σ_{y>y₀} E_y ≤ B``; a cap ``E_y ≤ C`` for every
   year from the target year on (zero: ``C = 0``); an indicator cap ``E_y ≤ I·T_y`` likewise;
@@ -458,8 +461,12 @@ def capex_coefficients(
 
 
 def ramp_steps(lifetime: int, ramp: int) -> list[tuple[int, float]]:
-    """The nonzero Δf(k) of the effect profile f(k) = min(1, (k+1)/(r+1)), k < L; 0 from L on."""
-    f = [min(1.0, (k + 1) / (ramp + 1)) for k in range(lifetime)] + [0.0]
+    """The nonzero Δf(k) of the effect profile of one unit, k years after its addition.
+
+    f(k) = 1 for r = 0, else min(1, k/r) (the scenario's linear ramp,
+    :func:`zeropark.roadmap.scenario.units_in_force`), for k < L; 0 from the lifetime L on.
+    """
+    f = [1.0 if ramp == 0 else min(1.0, k / ramp) for k in range(lifetime)] + [0.0]
     prev = 0.0
     out: list[tuple[int, float]] = []
     for k, v in enumerate(f):
@@ -563,24 +570,58 @@ def _build(problem: PathwayProblem, pairs: list[Pair], *, relax: bool) -> _Built
     eff_def = _expr(m, flat_idx, np.concatenate(rows), np.concatenate(labs), np.concatenate(cofs))
     m.add_constraints(eff_def == 0, name="effective_units")
 
-    # shared carrier caps: Σ_p effect·eff ≤ Q for pairs changing the same (group, activity)
+    # sequential share caps: the measures on one carrier of one group act one after the other (in
+    # the order scenario.project applies them: by id, green power last), each on what the earlier
+    # ones left: effect_m·eff_m ≤ s_m·(Q − Σ_{e before m} effect_e·eff_e)
     by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, p in enumerate(pairs):
         if p.measure.mechanism is not Mechanism.CCUS:
             by_key[(p.group, p.activity)].append(i)
-    shared_keys = [k for k, v in by_key.items() if len(v) > 1]
+    # taken[r] = Σ_{e before m} effect_e·eff_e, chained (taken[r] = taken[r−1] + effect·eff of the
+    # previous measure), so each cap row has three terms, not one per earlier measure
+    shared_keys: list[tuple[str, str]] = []
     shared_rows = None
-    if shared_keys:
-        s_idx = pd.RangeIndex(len(shared_keys) * n_y, name="share_year")
-        r_l, l_l, c_l, rhs = [], [], [], np.zeros(len(shared_keys) * n_y)
-        for j, key in enumerate(shared_keys):
-            for i in by_key[key]:
-                r_l.append(j * n_y + np.arange(n_y))
-                l_l.append(eff_l[i])
-                c_l.append(np.full(n_y, pairs[i].measure.effect_per_unit))
-                rhs[j * n_y : (j + 1) * n_y] = pairs[i].quantity
-        e = _expr(m, s_idx, np.concatenate(r_l), np.concatenate(l_l), np.concatenate(c_l))
-        shared_rows = m.add_constraints(e <= xr.DataArray(rhs, coords=[s_idx]), name="carrier_share")
+    chain: list[tuple[int, int, int | None]] = []  # (pair, previous pair, previous chain row)
+    for key, members in by_key.items():
+        if len(members) < 2:
+            continue
+        order = sorted(
+            members, key=lambda i: (pairs[i].measure.mechanism is Mechanism.GREEN_POWER, pairs[i].measure.id)
+        )
+        for pos in range(1, len(order)):
+            chain.append((order[pos], order[pos - 1], None if pos == 1 else len(chain) - 1))
+            shared_keys.append(key)
+    if chain:
+        n_c = len(chain)
+        c_idx = pd.RangeIndex(n_c, name="share")
+        taken = m.add_variables(lower=0, coords=[c_idx, y_idx], name="taken")
+        t_l = taken.labels.values
+        rows_y = np.arange(n_c * n_y).reshape(n_c, n_y)
+        d_r: list[np.ndarray[Any, Any]] = []
+        d_l: list[np.ndarray[Any, Any]] = []
+        d_c: list[np.ndarray[Any, Any]] = []
+        k_r: list[np.ndarray[Any, Any]] = []
+        k_l: list[np.ndarray[Any, Any]] = []
+        k_c: list[np.ndarray[Any, Any]] = []
+        rhs_k = np.zeros(n_c * n_y)
+        for j, (i, prev, prev_row) in enumerate(chain):
+            d_r += [rows_y[j], rows_y[j]]
+            d_l += [t_l[j], eff_l[prev]]
+            d_c += [np.ones(n_y), np.full(n_y, -pairs[prev].measure.effect_per_unit)]
+            if prev_row is not None:
+                d_r.append(rows_y[j])
+                d_l.append(t_l[prev_row])
+                d_c.append(-np.ones(n_y))
+            share = pairs[i].measure.max_share
+            k_r += [rows_y[j], rows_y[j]]
+            k_l += [eff_l[i], t_l[j]]
+            k_c += [np.full(n_y, pairs[i].measure.effect_per_unit), np.full(n_y, share)]
+            rhs_k[rows_y[j]] = share * pairs[i].quantity
+        flat = pd.RangeIndex(n_c * n_y, name="share_year")
+        defn = _expr(m, flat, np.concatenate(d_r), np.concatenate(d_l), np.concatenate(d_c))
+        m.add_constraints(defn == 0, name="taken_before")
+        cap_e = _expr(m, flat, np.concatenate(k_r), np.concatenate(k_l), np.concatenate(k_c))
+        shared_rows = m.add_constraints(cap_e <= xr.DataArray(rhs_k, coords=[flat]), name="carrier_share")
 
     # yearly build limit of each measure across the park
     limited = sorted({p.measure.id for p in pairs if p.measure.build_limit is not None})
@@ -691,7 +732,7 @@ def solve_pathway(problem: PathwayProblem, *, threads: int = 1, time_limit_s: fl
     build_s = t1 - t0
     if built is not None:
         with solver_output_to_stderr():
-            _, cond = built.model.solve(solver_name="highs", **opts)
+            _, cond = built.model.solve(solver_name="highs", io_api="direct", **opts)
         cond = str(cond)
         if cond != "optimal":
             if cond not in {"infeasible", "infeasible_or_unbounded"}:
@@ -702,7 +743,7 @@ def solve_pathway(problem: PathwayProblem, *, threads: int = 1, time_limit_s: fl
             built = _build(problem, pairs, relax=True)
             build_s += time.perf_counter() - t2
             with solver_output_to_stderr():
-                _, cond2 = built.model.solve(solver_name="highs", **opts)
+                _, cond2 = built.model.solve(solver_name="highs", io_api="direct", **opts)
             if str(cond2) != "optimal":
                 raise OptimizationError(f"HiGHS stopped with '{cond2}' on the relaxed pathway model")
             status = "infeasible"
@@ -761,7 +802,7 @@ def _read(problem: PathwayProblem, built: _Built | None, status: str, notes: lis
     indicator = [float(ei / ti) if ti > 0 else None for ei, ti in zip(e, t, strict=True)]
     targets: list[dict[str, Any]] = []
     for tg in problem.targets:
-        targets.append(_target_status(tg, years, e, indicator))
+        targets.append(target_status(tg, years, e, indicator))
     n_var = int(built.model.nvars) if built is not None else 0
     n_con = int(built.model.ncons) if built is not None else 0
     additions.sort(key=lambda a: (a["year"], a["measure"], a["group"]))
@@ -796,7 +837,7 @@ def _read(problem: PathwayProblem, built: _Built | None, status: str, notes: lis
 _TOL = 1e-6
 
 
-def _target_status(
+def target_status(
     tg: Target, years: list[int], e: np.ndarray[Any, Any], indicator: list[float | None]
 ) -> dict[str, Any]:
     """Whether a target is met by the emissions ``e`` and the first year from which it holds."""

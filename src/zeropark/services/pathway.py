@@ -24,6 +24,7 @@ verifiers read, enterprise users are refused.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 
 from zeropark.accounting.engine import run_views
@@ -38,10 +40,10 @@ from zeropark.accounting.inventory import Inventory
 from zeropark.accounting.options import AccountingOptions
 from zeropark.errors import DataError, NotFound
 from zeropark.factors.factorset import FactorSet
-from zeropark.model import AccountingInput, Carrier, Method
+from zeropark.model import AccountingInput, Carrier, Flow, Method
 from zeropark.roadmap.budget import BudgetResult, InfraOptions, ParkLand, SectorBase, carbon_budget
 from zeropark.roadmap.macc import MaccBar, macc
-from zeropark.roadmap.measures import Measure
+from zeropark.roadmap.measures import Measure, builtin_measures
 from zeropark.roadmap.pathway import (
     DEFAULT_DISCOUNT_RATE,
     DEFAULT_PRICES,
@@ -55,7 +57,9 @@ from zeropark.roadmap.pathway import (
     Use,
     activity_key,
     solve_pathway,
+    target_status,
 )
+from zeropark.roadmap.scenario import Adoption, Driver, Drivers, Scenario, ScenarioKind, project
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.park_runs import check_create, check_read, json_safe, require_park, utc
 from zeropark.settings import get_settings
@@ -83,7 +87,7 @@ __all__ = [
 
 ENTITY = "pathway_run"
 #: Stages a run reports to its progress callback.
-STAGES = ("baseline", "build", "solve", "save")
+STAGES = ("baseline", "build", "solve", "reaccount", "save")
 Progress = Callable[[str], None]
 
 #: Largest horizon a pathway plans to (the 2060 goal plus margin).
@@ -104,6 +108,7 @@ class PathwayParams:
     measure_ids: tuple[str, ...] = ()  # empty: every measure of the library
     year: int | None = None  # MACC / budget: the year looked at
     infra: InfraOptions = field(default_factory=InfraOptions)
+    growth_pct: float = 0.0  # production and output growth of every enterprise [%/a] (BAU driver)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able mapping (the run's ``params``)."""
@@ -119,6 +124,7 @@ class PathwayParams:
             "measure_ids": list(self.measure_ids),
             "year": self.year,
             "infra": dataclasses.asdict(self.infra),
+            "growth_pct": self.growth_pct,
         }
 
     @staticmethod
@@ -137,6 +143,7 @@ class PathwayParams:
             measure_ids=tuple(d.get("measure_ids", ())),
             year=d.get("year"),
             infra=InfraOptions(**d.get("infra", {})),
+            growth_pct=float(d.get("growth_pct", 0.0)),
         )
 
 
@@ -151,6 +158,8 @@ class Baseline:
     base_inventory: Inventory
     enterprise_views: tuple[Inventory, ...]
     inputs: AccountingInput
+    factors: FactorSet
+    options: AccountingOptions
     notes: tuple[str, ...]
 
 
@@ -194,11 +203,7 @@ class StoredPathwayRun:
 
 def library_measures() -> tuple[Measure, ...]:
     """The built-in measures library (``roadmap/data/measures.csv``)."""
-    try:
-        from zeropark.roadmap import library  # type: ignore[attr-defined]
-    except ImportError as exc:  # the library is another slice of issue 14
-        raise NotFound("the built-in measures library is not installed (roadmap/data/measures.csv)") from exc
-    return tuple(library.builtin_measures())
+    return builtin_measures()
 
 
 def _measures(params: PathwayParams, measures: Sequence[Measure] | None) -> tuple[Measure, ...]:
@@ -217,8 +222,50 @@ def _measures(params: PathwayParams, measures: Sequence[Measure] | None) -> tupl
 # --- the BAU years from the accounting engine ----------------------------------------------------
 
 
-def uses_of(inventory: Inventory, group: str) -> list[Use]:
-    """A view's line items summed per activity (carrier or ``process:<factor>``): quantity, CO2, tce."""
+#: Energy content of electricity [GJ/kWh], as the scenario's facility balance uses it.
+_KWH_GJ = 0.0036
+_GRID_FLOWS = frozenset({Flow.CONSUMED, Flow.PURCHASED})
+
+
+def _supply_factor(inputs: AccountingInput, park: Inventory) -> tuple[float, float]:
+    """CO2 [t] and energy [tce] of the park facilities' fuel per GJ they sell to the enterprises.
+
+    :func:`zeropark.roadmap.scenario.project` cuts a facility's fuel by the ratio of its sales in
+    energy content when a buyer's internal purchase falls; this is that marginal ratio.
+    """
+    sold_gj = math.fsum(
+        t.quantity * (_KWH_GJ if t.carrier is Carrier.ELECTRICITY else 1.0) for t in inputs.transfers
+    )
+    suppliers = {t.from_enterprise_id for t in inputs.transfers}
+    if sold_gj <= 0:
+        return 0.0, 0.0
+    fuel = [
+        line
+        for line in park.lines
+        if line.enterprise_id in suppliers
+        and line.carrier is not None
+        and line.carrier is not Carrier.ELECTRICITY
+    ]
+    return (
+        math.fsum(x.emissions_tco2e for x in fuel) / sold_gj,
+        math.fsum(x.energy_tce for x in fuel) / sold_gj,
+    )
+
+
+def uses_of(
+    inventory: Inventory,
+    group: str,
+    inputs: AccountingInput,
+    grid: tuple[float, float],
+    supply: tuple[float, float],
+) -> list[Use]:
+    """A view's line items summed per activity (carrier or ``process:<factor>``), valued for the park.
+
+    Quantity and energy are the enterprise view's; the CO2 is what the park's total loses when the
+    quantity goes, as the projection applies it: electricity from the park grid at the park's grid
+    factor (``grid``: boundary purchase CO2 and tce per kWh), electricity and heat bought from a park
+    facility at the facility's fuel per GJ sold (``supply``), everything else at the view's own lines.
+    """
     acc: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     for line in inventory.lines:
         if line.carrier is None or line.carrier is Carrier.MATERIAL:
@@ -229,26 +276,70 @@ def uses_of(inventory: Inventory, group: str) -> list[Use]:
         row[0] += line.activity
         row[1] += line.emissions_tco2e
         row[2] += line.energy_tce
+    internal: dict[str, float] = defaultdict(float)
+    from_grid: dict[str, float] = defaultdict(float)
+    for q in inputs.quantities:
+        if q.enterprise_id != group or q.carrier is None:
+            continue
+        if q.flow is Flow.INTERNAL_PURCHASE:
+            internal[q.carrier.value] += q.quantity
+        elif q.carrier is Carrier.ELECTRICITY and q.flow in _GRID_FLOWS:
+            from_grid[q.carrier.value] += q.quantity
+    for key, row in acc.items():
+        own_q = row[0]
+        if own_q <= 0 or (key not in internal and key not in from_grid):
+            continue
+        gj = _KWH_GJ if key == Carrier.ELECTRICITY.value else 1.0
+        q_int = min(internal.get(key, 0.0), own_q)
+        q_rest = own_q - q_int
+        own_co2 = row[1] / own_q if own_q else 0.0
+        own_tce = row[2] / own_q if own_q else 0.0
+        rest_co2, rest_tce = grid if key == Carrier.ELECTRICITY.value else (own_co2, own_tce)
+        row[1] = q_int * gj * supply[0] + q_rest * rest_co2
+        row[2] = q_int * gj * supply[1] + q_rest * rest_tce
     return [Use(group, k, q, c, t) for k, (q, c, t) in sorted(acc.items()) if q > 0]
 
 
-def bau_year(year: int, park: Inventory, enterprises: Sequence[Inventory]) -> BauYear:
+def bau_year(
+    year: int, park: Inventory, enterprises: Sequence[Inventory], inputs: AccountingInput
+) -> BauYear:
     """One BAU year from the park view and the enterprises' own views (national method)."""
+    bought = [
+        x for x in park.lines if x.carrier is Carrier.ELECTRICITY and x.emissions_tco2e > 0 and x.activity > 0
+    ]
+    kwh = math.fsum(x.activity for x in bought)
+    grid = (
+        (math.fsum(x.emissions_tco2e for x in bought) / kwh, math.fsum(x.energy_tce for x in bought) / kwh)
+        if kwh > 0
+        else (0.0, 0.0)
+    )
+    supply = _supply_factor(inputs, park)
     uses: list[Use] = []
     for view in enterprises:
-        uses.extend(uses_of(view, view.enterprise_id or "park"))
+        uses.extend(uses_of(view, view.enterprise_id or "park", inputs, grid, supply))
     return BauYear(year, park.total_tco2e, park.energy_tce, tuple(uses))
+
+
+def _scenario(params: PathwayParams, adoption: tuple[Adoption, ...] = ()) -> Scenario:
+    """The scenario of the BAU years (no measure) or of a plan (its adoption), same drivers."""
+    driver = Driver(params.growth_pct, params.growth_pct)
+    kind = ScenarioKind.BAU if not adoption else ScenarioKind.POLICY
+    return Scenario(
+        "pathway", kind, params.base_year, Drivers(default=driver), horizon=params.horizon, adoption=adoption
+    )
 
 
 def baseline(
     scope: Scope,
     park_id: str,
-    base_year: int,
-    horizon: int,
-    factor_set: str = "",
+    params: PathwayParams,
     progress: Progress | None = None,
 ) -> Baseline:
-    """The park's BAU years from ``base_year`` to ``horizon``, accounted by the accounting engine.
+    """The park's BAU years from the base year to the horizon, each accounted by the accounting engine.
+
+    Each year is :func:`zeropark.roadmap.scenario.project` of the base year's stored input (growth
+    ``params.growth_pct`` % per year for every enterprise, the scenario's grid-factor path, no new
+    measure) accounted by :func:`zeropark.accounting.engine.run_views` (national method).
 
     Raises
     ------
@@ -257,30 +348,98 @@ def baseline(
     PathwayError
         A horizon not after the base year, or beyond :data:`MAX_HORIZON`.
     """
-    if not base_year < horizon <= MAX_HORIZON:
+    if not params.base_year < params.horizon <= MAX_HORIZON:
         raise PathwayError(
-            f"the horizon {horizon} must lie after the base year {base_year} and not after {MAX_HORIZON}"
+            f"the horizon {params.horizon} must lie after the base year {params.base_year} "
+            f"and not after {MAX_HORIZON}"
         )
     engine = scope.engine
-    fs_name = factor_set or get_settings().factor_set
+    fs_name = params.factor_set or get_settings().factor_set
     fs: FactorSet = resolve_factor_set(engine, fs_name)
-    inputs = load_accounting_input(engine, park_id, base_year)
+    inputs = load_accounting_input(engine, park_id, params.base_year)
     if not inputs.quantities:
         raise NotFound(
-            f"park {park_id} has no energy or activity data for {base_year}: import the year's data "
-            f"(or `zeropark demo`) and account it with `zeropark account --year {base_year}` first"
+            f"park {park_id} has no energy or activity data for {params.base_year}: import the year's data "
+            f"(or `zeropark demo --year {params.base_year}`) first"
         )
-    views = run_views(inputs, fs, AccountingOptions(method=Method.NATIONAL))
-    first = bau_year(base_year, views.park, views.enterprises)
-    years = tuple(dataclasses.replace(first, year=y) for y in range(base_year, horizon + 1))
+    options = AccountingOptions(method=Method.NATIONAL)
+    scenario = _scenario(params)
+    years: list[BauYear] = []
+    first_views = None
+    grid_note = ""
+    for y in range(params.base_year, params.horizon + 1):
+        if progress is not None:
+            progress(f"baseline {y}")
+        inp, fy, projection = project(inputs, fs, scenario, y, {}, options)
+        views = run_views(inp, fy, projection.options)
+        if first_views is None:
+            first_views = views
+            grid_note = "[UNCERTAIN] grid factor path" if projection.grid_factor_uncertain else ""
+        years.append(bau_year(y, views.park, views.enterprises, inp))
+    assert first_views is not None
     industries: dict[str, str | None] = {e.id: e.industry_code for e in inputs.enterprises}
     notes = (
-        f"BAU held at the base year {base_year} for every year to {horizon} (frozen: no growth, the "
-        f"base year's grid factor); factor set {fs.name}@{fs.version}",
+        f"BAU years {params.base_year}–{params.horizon} projected from the base year's stored input "
+        f"(growth {params.growth_pct:g} %/a for every enterprise) and accounted by the accounting engine "
+        f"with factor set {fs.name}@{fs.version}" + (f"; {grid_note}" if grid_note else ""),
     )
     return Baseline(
-        park_id, years, industries, f"{fs.name}@{fs.version}", views.park, views.enterprises, inputs, notes
+        park_id,
+        tuple(years),
+        industries,
+        f"{fs.name}@{fs.version}",
+        first_views.park,
+        first_views.enterprises,
+        inputs,
+        fs,
+        options,
+        notes,
     )
+
+
+def reaccount(
+    base: Baseline, params: PathwayParams, measures: Sequence[Measure], additions: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Account the plan year by year: project each year with the plan's units, run the engine.
+
+    The plan's additions become the scenario's adoption (cumulative units in force at each
+    enterprise, a unit retiring after its lifetime), so a planned year is accounted by the same
+    engine as a real one. Returns per year the accounted CO2 [t], energy [tce] and core indicator.
+    """
+    by_id = {m.id: m for m in measures}
+    added: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    for a in additions:
+        cell = added[(a["measure"], a["group"])]
+        cell[int(a["year"])] = cell.get(int(a["year"]), 0.0) + float(a["units"])
+    years = [b.year for b in base.years]
+    adoption: list[Adoption] = []
+    for (mid, group), per_year in sorted(added.items()):
+        life = by_id[mid].lifetime_years
+        points: list[tuple[int, float]] = []
+        for y in years:
+            in_force = sum(u for k, u in per_year.items() if y - life < k <= y)
+            if not points or abs(points[-1][1] - in_force) > 1e-12:
+                points.append((y, in_force))
+        adoption.append(Adoption(mid, tuple(points), None if group == "park" else group))
+    scenario = _scenario(params, tuple(adoption))
+    used = {m.id: m for m in measures}
+    out: list[dict[str, Any]] = []
+    for y in years:
+        inp, fy, projection = project(base.inputs, base.factors, scenario, y, used, base.options)
+        park = run_views(inp, fy, projection.options).park
+        out.append(
+            {
+                "year": y,
+                "inventory_tco2": park.total_tco2e,
+                # the national method has no CCUS term ([UNCERTAIN], scenario.CcusTreatment): the
+                # plan's captured CO2 is deducted here to compare with the model's net figure
+                "emissions_tco2": park.total_tco2e - projection.captured_tco2,
+                "energy_tce": park.energy_tce,
+                "indicator_tco2_per_tce": park.total_tco2e / park.energy_tce if park.energy_tce > 0 else None,
+                "captured_tco2": projection.captured_tco2,
+            }
+        )
+    return out
 
 
 # --- runs ------------------------------------------------------------------------------------
@@ -345,18 +504,33 @@ def run_pathway(
         )
     chosen = _measures(params, measures)
     report("baseline")
-    base = baseline(scope, park_id, params.base_year, params.horizon, params.factor_set)
+    base = baseline(scope, park_id, params, progress=None)
     report("build")
     problem = _problem(params, base, chosen)
     report("solve")
     solved: PathwayResult = solve_pathway(problem)
     solved.notes.extend(base.notes)
+    report("reaccount")
+    accounted = reaccount(base, params, chosen, solved.additions)
     solved.notes.append(
         "energy prices and the discount rate are [UNCERTAIN] assumptions (editable parameters)"
     )
     if any(m.uncertain for m in chosen):
         solved.notes.append("some measures' figures are [UNCERTAIN] (marked in the library)")
     result = solved.to_dict()
+    result["accounted"] = accounted
+    diffs = [a["emissions_tco2"] - e for a, e in zip(accounted, solved.emissions_tco2, strict=True)]
+    worst = max(range(len(diffs)), key=lambda i: abs(diffs[i]))
+    result["accounted_minus_linear_tco2"] = diffs
+    result["notes"].append(
+        f"re-accounted by the accounting engine: the largest difference from the linearised model is "
+        f"{diffs[worst]:+,.1f} t in {solved.years[worst]} (measures' interactions, grid-balance and "
+        f"share caps applied month by month)"
+    )
+    for t, spec in zip(result["targets"], params.targets, strict=True):
+        acc_e = [a["emissions_tco2"] for a in accounted]
+        acc_i = [a["indicator_tco2_per_tce"] for a in accounted]
+        t["accounted"] = target_status(spec, solved.years, np.asarray(acc_e, dtype=float), acc_i)
     result["uncertain"] = ["prices", "discount_rate"] + sorted(m.id for m in chosen if m.uncertain)
     report("save")
     stored_params = {**params.to_dict(), "factor_set": base.factor_set, "measures": _measure_rows(chosen)}
@@ -369,7 +543,7 @@ def run_macc(
     """The MACC of ``params.year`` (default: the horizon's last year) for ``park_id``, stored."""
     check_create(scope, park_id, ENTITY)
     chosen = _measures(params, measures)
-    base = baseline(scope, park_id, params.base_year, params.horizon, params.factor_set)
+    base = baseline(scope, park_id, params)
     year = params.year if params.year is not None else params.horizon
     bars: list[MaccBar] = macc(_problem(params, base, chosen), year)
     result = {
@@ -399,7 +573,7 @@ def run_budget(scope: Scope, park_id: str, params: PathwayParams) -> StoredPathw
         raise PathwayError(
             "give a target: --budget, --cap with --year, --zero-by, or --indicator with --year"
         )
-    base = baseline(scope, park_id, params.base_year, params.horizon, params.factor_set)
+    base = baseline(scope, park_id, params)
     park = base.base_inventory
     elec_co2 = elec_kwh = 0.0
     for line in park.lines:
