@@ -109,4 +109,8 @@ def lmdi(
 
 def register(app: typer.Typer) -> None:
     """Attach ``roadmap`` to the ``zeropark`` app."""
+    # pathway slice: roadmap pathway | macc | budget | land | runs | show
+    from zeropark.commands import pathway as pathway_commands
+
+    pathway_commands.attach(roadmap_app)
     app.add_typer(roadmap_app)

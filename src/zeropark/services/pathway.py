@@ -82,7 +82,9 @@ __all__ = [
     "run_budget",
     "run_macc",
     "run_pathway",
+    "prices_from",
     "set_land",
+    "targets_from",
 ]
 
 ENTITY = "pathway_run"
@@ -739,3 +741,62 @@ def get_run(scope: Scope, run_id: int) -> StoredPathwayRun:
 def elapsed(t0: float) -> float:
     """Seconds since ``t0`` (perf counter)."""
     return time.perf_counter() - t0
+
+
+def targets_from(
+    *,
+    budget_tco2: float | None = None,
+    cap_tco2: float | None = None,
+    zero_by: int | None = None,
+    indicator: float | None = None,
+    year: int | None = None,
+) -> tuple[Target, ...]:
+    """The targets of a request as every door states them (CLI options, API fields, page form).
+
+    ``budget_tco2``: cumulative budget over the planned years [tCO2]; ``cap_tco2`` with ``year``:
+    CO2 ≤ cap from that year on [tCO2/a]; ``zero_by``: zero CO2 from that year; ``indicator`` with
+    ``year``: CO2/energy ≤ indicator from that year [tCO2/tce].
+
+    Raises
+    ------
+    PathwayError
+        A cap or indicator without a year, or no target at all.
+    """
+    out: list[Target] = []
+    if budget_tco2 is not None:
+        out.append(Target(TargetKind.BUDGET, float(budget_tco2)))
+    if cap_tco2 is not None:
+        if year is None:
+            raise PathwayError("a cap (--cap / cap_tco2) needs the year it holds from (--year / year)")
+        out.append(Target(TargetKind.CAP, float(cap_tco2), year))
+    if zero_by is not None:
+        out.append(Target(TargetKind.ZERO, 0.0, zero_by))
+    if indicator is not None:
+        if year is None:
+            raise PathwayError("an indicator cap (--indicator / indicator) needs its year (--year / year)")
+        out.append(Target(TargetKind.INDICATOR, float(indicator), year))
+    if not out:
+        raise PathwayError(
+            "give a target: a budget (tCO2), a cap (tCO2/a) with a year, zero by a year, "
+            "or an indicator cap (tCO2/tce) with a year"
+        )
+    return tuple(out)
+
+
+def prices_from(pairs: Mapping[str, float]) -> dict[str, float]:
+    """The default energy prices with ``pairs`` (carrier → CNY per canonical unit) replacing them.
+
+    Raises
+    ------
+    PathwayError
+        An unknown carrier or a negative / non-finite price.
+    """
+    out = dict(DEFAULT_PRICES)
+    known = {c.value for c in Carrier}
+    for k, v in pairs.items():
+        if k not in known:
+            raise PathwayError(f"price of '{k}': not a carrier; use one of {', '.join(sorted(known))}")
+        if not (math.isfinite(v) and v >= 0):
+            raise PathwayError(f"price of '{k}' must be a number ≥ 0 (CNY per canonical unit); got {v}")
+        out[k] = float(v)
+    return out
