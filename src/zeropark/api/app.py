@@ -74,6 +74,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.optimize.router,
     routers.live.router,
     routers.roadmap.router,
+    routers.pathway.router,  # pathway slice (issue 14): pathway, MACC, budget, land
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

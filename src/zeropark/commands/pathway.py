@@ -17,7 +17,7 @@ from zeropark.commands.account import pick_park
 from zeropark.commands.common import check_choice, console
 from zeropark.commands.common import engine as open_store
 from zeropark.roadmap.budget import InfraOptions, ParkLand
-from zeropark.roadmap.pathway import CapexMode
+from zeropark.roadmap.pathway import DEFAULT_DISCOUNT_RATE, CapexMode
 from zeropark.services import pathway as svc
 from zeropark.store.scope import system_scope
 
@@ -149,7 +149,7 @@ def pathway(
     indicator: Indicator = None,
     year: Year = None,
     growth: Growth = 0.0,
-    discount_rate: Rate = svc.DEFAULT_DISCOUNT_RATE,
+    discount_rate: Rate = DEFAULT_DISCOUNT_RATE,
     capex: Capex = "lump",
     price: Price = None,
     measure: MeasureIds = None,
@@ -189,7 +189,7 @@ def macc(
     horizon: Horizon = 2060,
     year: Year = None,
     growth: Growth = 0.0,
-    discount_rate: Rate = svc.DEFAULT_DISCOUNT_RATE,
+    discount_rate: Rate = DEFAULT_DISCOUNT_RATE,
     price: Price = None,
     measure: MeasureIds = None,
     output_format: Format = "table",
@@ -261,7 +261,7 @@ def budget(
         indicator,
         year,
         0.0,
-        svc.DEFAULT_DISCOUNT_RATE,
+        DEFAULT_DISCOUNT_RATE,
         "lump",
         None,
         None,

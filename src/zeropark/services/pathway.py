@@ -336,6 +336,8 @@ def baseline(
     park_id: str,
     params: PathwayParams,
     progress: Progress | None = None,
+    *,
+    until: int | None = None,
 ) -> Baseline:
     """The park's BAU years from the base year to the horizon, each accounted by the accounting engine.
 
@@ -369,7 +371,8 @@ def baseline(
     years: list[BauYear] = []
     first_views = None
     grid_note = ""
-    for y in range(params.base_year, params.horizon + 1):
+    last = params.horizon if until is None else min(max(until, params.base_year), params.horizon)
+    for y in range(params.base_year, last + 1):
         if progress is not None:
             progress(f"baseline {y}")
         inp, fy, projection = project(inputs, fs, scenario, y, {}, options)
@@ -381,7 +384,7 @@ def baseline(
     assert first_views is not None
     industries: dict[str, str | None] = {e.id: e.industry_code for e in inputs.enterprises}
     notes = (
-        f"BAU years {params.base_year}–{params.horizon} projected from the base year's stored input "
+        f"BAU years {params.base_year}–{last} projected from the base year's stored input "
         f"(growth {params.growth_pct:g} %/a for every enterprise) and accounted by the accounting engine "
         f"with factor set {fs.name}@{fs.version}" + (f"; {grid_note}" if grid_note else ""),
     )
@@ -545,8 +548,13 @@ def run_macc(
     """The MACC of ``params.year`` (default: the horizon's last year) for ``park_id``, stored."""
     check_create(scope, park_id, ENTITY)
     chosen = _measures(params, measures)
-    base = baseline(scope, park_id, params)
     year = params.year if params.year is not None else params.horizon
+    if not params.base_year <= year <= params.horizon:
+        raise PathwayError(
+            f"the MACC year {year} must lie between the base year {params.base_year} "
+            f"and the horizon {params.horizon}"
+        )
+    base = baseline(scope, park_id, params, until=year)
     bars: list[MaccBar] = macc(_problem(params, base, chosen), year)
     result = {
         "year": year,
@@ -575,7 +583,7 @@ def run_budget(scope: Scope, park_id: str, params: PathwayParams) -> StoredPathw
         raise PathwayError(
             "give a target: --budget, --cap with --year, --zero-by, or --indicator with --year"
         )
-    base = baseline(scope, park_id, params)
+    base = baseline(scope, park_id, params, until=params.base_year)
     park = base.base_inventory
     elec_co2 = elec_kwh = 0.0
     for line in park.lines:

@@ -15,6 +15,7 @@ from zeropark.api.routers import (
     meters,
     optimize,
     parks,
+    pathway,  # pathway slice (issue 14)
     quality,
     readings,
     reports,
@@ -37,6 +38,7 @@ __all__ = [
     "meters",
     "optimize",
     "parks",
+    "pathway",
     "quality",
     "readings",
     "reports",

@@ -22,6 +22,7 @@ from zeropark.web.pages import (
     monitoring,
     optimize,
     overview,
+    pathway,  # pathway slice (issue 14)
     quality,
     reports,
     roadmap,
@@ -47,6 +48,7 @@ for _module in (
     imports,
     reports,
     roadmap,
+    pathway,  # pathway slice (issue 14): /roadmap/pathway, /roadmap/macc
     users,
     bigscreen,
 ):
