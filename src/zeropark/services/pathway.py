@@ -112,6 +112,19 @@ class PathwayParams:
     infra: InfraOptions = field(default_factory=InfraOptions)
     growth_pct: float = 0.0  # production and output growth of every enterprise [%/a] (BAU driver)
 
+    def check(self) -> None:
+        """Raise :class:`PathwayError` naming a parameter out of range."""
+        if not (math.isfinite(self.discount_rate) and -1 < self.discount_rate < 1):
+            raise PathwayError(f"discount_rate must lie in (-1, 1), e.g. 0.06; got {self.discount_rate}")
+        if not (math.isfinite(self.growth_pct) and -100 < self.growth_pct <= 100):
+            raise PathwayError(f"growth must lie in (-100, 100] %/a; got {self.growth_pct}")
+        if not self.base_year < self.horizon <= MAX_HORIZON:
+            raise PathwayError(
+                f"the horizon {self.horizon} must lie after the base year {self.base_year} "
+                f"and not after {MAX_HORIZON}"
+            )
+        self.infra.check()
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-able mapping (the run's ``params``)."""
         return {
@@ -502,6 +515,7 @@ def run_pathway(
         The solver failed for another reason (nothing stored).
     """
     report = progress or (lambda _s: None)
+    params.check()
     check_create(scope, park_id, ENTITY)
     if not params.targets:
         raise PathwayError(
@@ -546,6 +560,7 @@ def run_macc(
     scope: Scope, park_id: str, params: PathwayParams, *, measures: Sequence[Measure] | None = None
 ) -> StoredPathwayRun:
     """The MACC of ``params.year`` (default: the horizon's last year) for ``park_id``, stored."""
+    params.check()
     check_create(scope, park_id, ENTITY)
     chosen = _measures(params, measures)
     year = params.year if params.year is not None else params.horizon
@@ -578,6 +593,7 @@ def run_macc(
 
 def run_budget(scope: Scope, park_id: str, params: PathwayParams) -> StoredPathwayRun:
     """以碳定产、以产定基、以土为界 of ``params.targets[0]`` for ``park_id``, stored."""
+    params.check()
     check_create(scope, park_id, ENTITY)
     if not params.targets:
         raise PathwayError(
@@ -770,6 +786,9 @@ def targets_from(
     PathwayError
         A cap or indicator without a year, or no target at all.
     """
+    for name, v in (("budget", budget_tco2), ("cap", cap_tco2), ("indicator", indicator)):
+        if v is not None and not (math.isfinite(v) and v >= 0):
+            raise PathwayError(f"the {name} must be a number ≥ 0; got {v}")
     out: list[Target] = []
     if budget_tco2 is not None:
         out.append(Target(TargetKind.BUDGET, float(budget_tco2)))
