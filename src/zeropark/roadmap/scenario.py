@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import calendar
 import dataclasses
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -635,17 +636,39 @@ def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
 
 
 # -- projection -------------------------------------------------------------------------------------
+def _with(q: MonthlyQuantity, month: date, quantity: float) -> MonthlyQuantity:
+    """``q`` with another month and quantity (the constructor: ``dataclasses.replace`` is slower)."""
+    return MonthlyQuantity(
+        q.enterprise_id,
+        q.carrier,
+        q.flow,
+        month,
+        quantity,
+        q.evidence,
+        q.uncertainty_pct,
+        q.completeness,
+        q.factor_id,
+        q.ncv_gj_per_unit,
+        q.carbon_content_tc_per_gj,
+    )
+
+
 def _move(d: date, year: int) -> date:
-    day = min(d.day, calendar.monthrange(year, d.month)[1])
-    return d.replace(year=year, day=day)
+    """``d`` in ``year`` (29 February → 28 February in a common year)."""
+    if d.day <= 28:
+        return d.replace(year=year)
+    return d.replace(year=year, day=min(d.day, calendar.monthrange(year, d.month)[1]))
 
 
 class _Rows:
-    """Mutable quantities of one planned year, keyed for merging added quantities."""
+    """Mutable quantities of one planned year, indexed by party, keyed for merging added quantities."""
 
     def __init__(self, quantities: Iterable[MonthlyQuantity]) -> None:
         self.rows: list[MonthlyQuantity] = list(quantities)
         self.qty: list[float] = [q.quantity for q in self.rows]
+        self.by_party: dict[str | None, list[int]] = defaultdict(list)
+        for i, q in enumerate(self.rows):
+            self.by_party[q.enterprise_id].append(i)
 
     def of(
         self,
@@ -654,13 +677,13 @@ class _Rows:
         flows: frozenset[Flow] | None = None,
         factor_id: str | None = None,
     ) -> list[int]:
+        rows = self.rows
         return [
             i
-            for i, q in enumerate(self.rows)
-            if q.enterprise_id == party
-            and (carrier is None or q.carrier is carrier)
-            and (flows is None or q.flow in flows)
-            and (factor_id is None or q.factor_id == factor_id)
+            for i in self.by_party.get(party, ())
+            if (carrier is None or rows[i].carrier is carrier)
+            and (flows is None or rows[i].flow in flows)
+            and (factor_id is None or rows[i].factor_id == factor_id)
         ]
 
     def total(self, idx: Iterable[int]) -> float:
@@ -669,25 +692,20 @@ class _Rows:
     def add(self, party: str | None, carrier: Carrier, flow: Flow, month: date, qty: float, tag: str) -> None:
         if qty == 0.0:
             return
-        for i, q in enumerate(self.rows):
-            if (q.enterprise_id, q.carrier, q.flow, q.month, q.factor_id) == (
-                party,
-                carrier,
-                flow,
-                month,
-                None,
-            ):
+        for i in self.by_party.get(party, ()):
+            q = self.rows[i]
+            if (q.carrier, q.flow, q.month, q.factor_id) == (carrier, flow, month, None):
                 self.qty[i] += qty
                 if tag not in q.evidence:
                     self.rows[i] = dataclasses.replace(q, evidence=(*q.evidence, tag))
                 return
+        self.by_party[party].append(len(self.rows))
         self.rows.append(MonthlyQuantity(party, carrier, flow, month, 0.0, evidence=(tag,)))
         self.qty.append(qty)
 
     def result(self) -> tuple[MonthlyQuantity, ...]:
         return tuple(
-            q if q.quantity == v else dataclasses.replace(q, quantity=v)
-            for q, v in zip(self.rows, self.qty, strict=True)
+            q if q.quantity == v else _with(q, q.month, v) for q, v in zip(self.rows, self.qty, strict=True)
         )
 
 
@@ -822,14 +840,14 @@ def project(
     suppliers = {t.from_enterprise_id for t in base.transfers if t.from_enterprise_id is not None}
 
     def grown(q: MonthlyQuantity) -> MonthlyQuantity:
-        moved = dataclasses.replace(q, month=_move(q.month, year)) if year != b else q
+        factor = 1.0
         if q.enterprise_id is None:
-            return moved
-        if q.enterprise_id in suppliers and q.flow in _SUPPLIER_USE:
-            return moved  # a facility follows its sales (step 4), not its own driver
-        if q.carrier is Carrier.ELECTRICITY and q.flow in (Flow.GENERATED, Flow.EXPORTED):
-            return moved
-        return dataclasses.replace(moved, quantity=q.quantity * prod[q.enterprise_id])
+            pass
+        elif q.enterprise_id in suppliers and q.flow in _SUPPLIER_USE:
+            pass  # a facility follows its sales (step 4), not its own driver
+        elif not (q.carrier is Carrier.ELECTRICITY and q.flow in (Flow.GENERATED, Flow.EXPORTED)):
+            factor = prod[q.enterprise_id]
+        return _with(q, _move(q.month, year), q.quantity * factor)
 
     rows = _Rows(grown(q) for q in base.quantities)
     months = sorted({q.month for q in rows.rows})
@@ -1107,7 +1125,28 @@ def _projected_factors(
     factors: FactorSet, options: AccountingOptions, path: GridTrajectory, year: int, base_factor: Factor
 ) -> tuple[FactorSet, AccountingOptions, float]:
     """The factor set holding the projected grid factor of ``year`` and the options that use it."""
-    value = path.value(year)
+    fs = _build_scenario_set(factors, path, base_factor, year)
+    return fs, dataclasses.replace(options, national_grid_year=year), path.value(year)
+
+
+def _scenario_factor_set(
+    factors: FactorSet, path: GridTrajectory, base_factor: Factor, year: int
+) -> FactorSet:
+    return _build_scenario_set(factors, path, base_factor, year)
+
+
+@functools.lru_cache(maxsize=256)
+def _build_scenario_set(
+    factors: FactorSet, path: GridTrajectory, base_factor: Factor, year: int
+) -> FactorSet:
+    """``factors`` with the path's grid factor of ``year``, labelled projected (cached: pure).
+
+    The projected factor has the base factor's kind, calibre and region, the year, the path's
+    value, id ``<base id>.projected.<year>`` and source ``scenario.grid_trajectory`` (confidence
+    UNCERTAIN unless the path cites a projection). A published factor of the same key and year is
+    replaced (listed in ``overrides``). One set per year, so that the run uses every factor of its
+    set (a set holding every year's would list the others as loaded but unused).
+    """
     source = Source(
         id="scenario.grid_trajectory",
         title="情景电网因子路径 scenario grid-factor trajectory",
@@ -1118,30 +1157,33 @@ def _projected_factors(
         confidence=Confidence.UNCERTAIN if path.uncertain else Confidence.SECONDARY,
         number="",
     )
-    projected = Factor(
-        id=f"{base_factor.id}.projected.{year}",
-        kind=FactorKind.GRID_ELECTRICITY,
-        key=base_factor.key,
-        parameter=base_factor.parameter,
-        value=value,
-        unit=base_factor.unit,
-        cited_value=value,
-        cited_unit="tCO2/MWh",
-        region=base_factor.region,
-        year=year,
-        source=source,
-        uncertainty_pct=None,
-        note=("[UNCERTAIN] " if path.uncertain else "") + f"projected by the scenario: {path.source}",
-    )
-    same = (projected.kind, projected.key, projected.parameter, projected.region, projected.year)
-    kept = [f for f in factors.factors if (f.kind, f.key, f.parameter, f.region, f.year) != same]
-    fs = FactorSet.build(
+    note = ("[UNCERTAIN] " if path.uncertain else "") + f"projected by the scenario: {path.source}"
+    projected = [
+        Factor(
+            id=f"{base_factor.id}.projected.{y}",
+            kind=FactorKind.GRID_ELECTRICITY,
+            key=base_factor.key,
+            parameter=base_factor.parameter,
+            value=path.value(y),
+            unit=base_factor.unit,
+            cited_value=path.value(y),
+            cited_unit="tCO2/MWh",
+            region=base_factor.region,
+            year=y,
+            source=source,
+            uncertainty_pct=None,
+            note=note,
+        )
+        for y in (year,)
+    ]
+    same = {(f.kind, f.key, f.parameter, f.region, f.year) for f in projected}
+    replaced = [f for f in factors.factors if (f.kind, f.key, f.parameter, f.region, f.year) in same]
+    return FactorSet.build(
         f"{factors.name}+scenario-{year}",
         factors.version,
-        [*kept, projected],
+        [*(f for f in factors.factors if f not in replaced), *projected],
         [*factors.sources, source],
         description=f"{factors.label} with the scenario's projected grid factor of {year}",
         base=factors.label,
-        overrides=[f.id for f in factors.factors if (f.kind, f.key, f.parameter, f.region, f.year) == same],
+        overrides=[f.id for f in replaced],
     )
-    return fs, dataclasses.replace(options, national_grid_year=year), value

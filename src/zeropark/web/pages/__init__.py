@@ -26,6 +26,7 @@ from zeropark.web.pages import (
     quality,
     reports,
     roadmap,
+    scenarios,  # roadmap scenarios (issue 14)
     session,
     users,
 )
@@ -49,6 +50,7 @@ for _module in (
     reports,
     roadmap,
     pathway,  # pathway slice (issue 14): /roadmap/pathway, /roadmap/macc
+    scenarios,  # roadmap scenarios (issue 14)
     users,
     bigscreen,
 ):
