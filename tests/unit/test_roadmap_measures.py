@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from zeropark.factors.factorset import Confidence
 from zeropark.factors.loader import load_factor_set
 from zeropark.model import Carrier
 from zeropark.roadmap.measures import (
@@ -17,6 +20,8 @@ from zeropark.roadmap.measures import (
     effect_unit,
     measure_row,
     measures_csv,
+    parse_inline_source,
+    parse_measure_rows,
     parse_measures,
 )
 
@@ -153,3 +158,62 @@ def test_derived_figures_by_hand() -> None:
     assert by_id["motor_gb18613_grade1"].effect_per_unit == pytest.approx(208.4, rel=1e-3)
     # condensate: 0.6 × 6 000 × 70 × 4.1868e-3 = 1 055.07 GJ/a per t/h
     assert by_id["steam_condensate_recovery"].effect_per_unit == pytest.approx(1055.07, rel=1e-3)
+
+
+def test_a_park_row_may_cite_a_document_of_its_own() -> None:
+    header = HEADER + ",source_title,source_issuer,source_number,source_date,source_url,source_confidence"
+    quote = _row(id="hp_quote", source_id="quote_2025") + ",热泵报价单,某供应商,,2025-03-01,,"
+    again = _row(id="hp_quote_2", source_id="quote_2025") + ",,,,,,"
+    rows = parse_measure_rows(f"{header}\n{quote}\n{again}\n", "park.csv", SOURCES, allow_inline_sources=True)
+    (m1, s1, line1), (m2, s2, line2) = rows
+    assert (m1.id, line1, m2.id, line2) == ("hp_quote", 2, "hp_quote_2", 3)
+    assert s1 == s2 and s1 is not None
+    assert (s1.id, s1.title, s1.issuer, s1.date, s1.confidence) == (
+        "quote_2025",
+        "热泵报价单",
+        "某供应商",
+        "2025-03-01",
+        Confidence.UNCERTAIN,
+    )
+    # without allow_inline_sources the id is unknown
+    with pytest.raises(MeasureError) as exc:
+        parse_measures(f"{header}\n{quote}\n", "park.csv", SOURCES)
+    assert [(e.row, e.field) for e in exc.value.errors] == [(2, "source_id")]
+
+
+def test_an_own_document_is_checked_like_a_factor_source() -> None:
+    def errors(**fields: str) -> list[str | None]:
+        row = {"source_id": "doc", "source_title": "T", "source_issuer": "I", "source_date": "2025"} | fields
+        with pytest.raises(MeasureError) as exc:
+            parse_inline_source(row, SOURCES, file="f", line=2)
+        return [e.field for e in exc.value.errors]
+
+    assert errors(source_date="2025-13") == ["source_date"]
+    assert errors(source_issuer="") == ["source_issuer"]
+    assert errors(source_confidence="X") == ["source_confidence"]
+    # a P/S document gives its number and its issuer's own URL, as the library's sources do
+    assert errors(source_confidence="S", source_url="https://example.com/q.pdf") == [
+        "source_number",
+        "source_url",
+    ]
+    # an id of a known source cannot be redefined
+    assert errors(source_id="dpv_2025_7") == ["source_id"]
+    ok = {"source_id": "doc", "source_title": "T", "source_issuer": "MIIT", "source_date": "2024-05"}
+    official = ok | {
+        "source_confidence": "S",
+        "source_number": "公告2024年第8号",
+        "source_url": "https://www.miit.gov.cn/x",
+    }
+    source = parse_inline_source(official, SOURCES)
+    assert source is not None and source.confidence is Confidence.SECONDARY and source.year == 2024
+    assert parse_inline_source({"source_id": "dpv_2025_7"}, SOURCES) is None
+
+
+def test_docs_list_every_builtin_measure_with_its_flag() -> None:
+    """docs/measures.md is generated from the CSV; a changed row must be regenerated there too."""
+    docs = (Path(__file__).parents[2] / "docs" / "measures.md").read_text(encoding="utf-8")
+    for m in builtin_measures():
+        line = next((ln for ln in docs.splitlines() if ln.startswith(f"| `{m.id}` |")), None)
+        assert line is not None, m.id
+        assert line.endswith("[UNCERTAIN] |" if m.uncertain else "verified |"), m.id
+        assert f"| {m.lifetime_years} |" in line, m.id

@@ -77,6 +77,8 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.pathway.router,  # pathway slice (issue 14): pathway, MACC, budget, land
     # roadmap scenarios (issue 14, scenarios to 2030 and 2060)
     routers.scenarios.router,
+    # slice: measures
+    routers.measures.router,
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

@@ -26,6 +26,7 @@ from rich.table import Table
 
 from zeropark.commands.account import pick_park
 from zeropark.commands.common import EXIT_USAGE, check_choice, console, engine, err_console
+from zeropark.commands.measures import measures_app
 from zeropark.i18n import translate
 from zeropark.roadmap.lmdi import Effect
 from zeropark.roadmap.scenario import ScenarioError, ScenarioKind
@@ -40,6 +41,8 @@ roadmap_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode="rich",
 )
+# slice: measures — `zeropark roadmap measures list|show|add|import|delete`
+roadmap_app.add_typer(measures_app)
 
 
 def _label(key: str) -> str:

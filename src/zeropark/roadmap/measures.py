@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -28,11 +29,12 @@ from typing import TypeVar
 
 from zeropark.errors import RowError, ValidationError
 from zeropark.factors.factorset import Confidence, Source
-from zeropark.factors.loader import load_factor_set, parse_sources
+from zeropark.factors.loader import is_official_url, load_factor_set, parse_sources
 from zeropark.model import CANONICAL_UNIT, Carrier
 
 __all__ = [
     "MEASURE_COLUMNS",
+    "SOURCE_COLUMNS",
     "Mechanism",
     "Measure",
     "MeasureError",
@@ -44,7 +46,9 @@ __all__ = [
     "measure_row",
     "measures_csv",
     "parse_measures",
+    "parse_inline_source",
     "parse_measure_row",
+    "parse_measure_rows",
 ]
 
 
@@ -225,6 +229,7 @@ _REQUIRED = (
 )
 _DATA_DIR = Path(__file__).with_name("data")
 _E = TypeVar("_E", bound=StrEnum)
+_DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
 _TRUE = {"true", "1", "yes", "y", "是"}
 _FALSE = {"false", "0", "no", "n", "否", ""}
 
@@ -337,19 +342,18 @@ def parse_measure_row(
                 "industries",
                 f"'{prefix}' is not a GB/T 4754-2017 code prefix (2 to 4 digits, e.g. 30 or 3011)",
             )
-    if problems or pathway is None or mechanism is None or effect is None or capex is None or opex is None:
-        raise MeasureError(problems)
+    # a field that did not parse gets a valid stand-in, so that check() still reports the others
     measure = Measure(
         id=text("id"),
         name_zh=text("name_zh"),
         name_en=text("name_en"),
-        pathway=pathway,
-        mechanism=mechanism,
+        pathway=pathway or Pathway.ENERGY_STRUCTURE,
+        mechanism=mechanism or Mechanism.STORAGE,
         carrier=carrier,
         unit=text("unit"),
-        effect_per_unit=effect,
-        capex_cny_per_unit=capex,
-        opex_cny_per_unit_year=opex,
+        effect_per_unit=1.0 if effect is None else effect,
+        capex_cny_per_unit=0.0 if capex is None else capex,
+        opex_cny_per_unit_year=0.0 if opex is None else opex,
         lifetime_years=lifetime,
         source_id=text("source_id"),
         to_carrier=to_carrier,
@@ -362,21 +366,144 @@ def parse_measure_row(
         uncertain=flag in _TRUE,
         note=text("note"),
     )
-    check(measure, known_sources, file=file, row=line)
+    try:
+        check(measure, known_sources, file=file, row=line)
+    except MeasureError as exc:
+        reported = {p.field for p in problems}
+        problems.extend(e for e in exc.errors if e.field not in reported)
+    if problems:
+        raise MeasureError(problems)
     return measure
 
 
-def parse_measures(text: str, file: str, known_sources: Collection[str]) -> tuple[Measure, ...]:
-    """Parse a measures table (columns :data:`MEASURE_COLUMNS`; pure, text in).
+#: Optional columns with which a park's measure cites a document of its own (a supplier's quote,
+#: an energy audit, a feasibility study): its id is ``source_id``.
+SOURCE_COLUMNS: tuple[str, ...] = (
+    "source_title",
+    "source_issuer",
+    "source_number",
+    "source_date",
+    "source_url",
+    "source_confidence",
+)
 
-    All rows are checked and every problem is reported together: nothing is returned unless every
-    row is good (a caller storing the result stores all or nothing). Rows are numbered as a
-    spreadsheet shows them (header = row 1).
+
+def parse_inline_source(
+    row: Mapping[str, str],
+    known_ids: Collection[str] | Mapping[str, Source],
+    *,
+    file: str = "measure",
+    line: int = 0,
+) -> Source | None:
+    """The park's own document a measure row cites in its ``source_*`` columns, or ``None``.
+
+    Checked like a factor set's inline source: a title, an issuer and a date of issue
+    (``YYYY[-MM[-DD]]``); confidence ``P``/``S``/``UNCERTAIN`` (empty = UNCERTAIN). A ``P`` or ``S``
+    source also gives its number and a URL on its issuer's own site
+    (:func:`zeropark.factors.loader.is_official_url`), as the library's sources do; a supplier's
+    quote or an audit is ``UNCERTAIN`` (its measures are then [UNCERTAIN]). ``source_id`` must not
+    name another source already known (``known_ids``: the built-in ones and the park's; given as a
+    mapping, the same document under its own id passes, as a re-imported export does).
 
     Raises
     ------
     MeasureError
-        A missing column, an empty file, a duplicate id, or any row :func:`parse_measure_row` rejects.
+        Each missing or bad ``source_*`` field, named.
+    """
+
+    def text(name: str) -> str:
+        return (row.get(name) or "").strip()
+
+    if not any(text(c) for c in SOURCE_COLUMNS):
+        return None
+    problems: list[RowError] = []
+
+    def bad(field: str, message: str) -> None:
+        problems.append(RowError(file=file, sheet=None, row=line or None, field=field, message=message))
+
+    sid = text("source_id")
+    if not sid:
+        bad("source_id", "give the id of the document the source_* columns describe")
+    for name, fix in (
+        ("source_title", "name the document (e.g. 某供应商热泵报价单)"),
+        ("source_issuer", "name who issued it (supplier, auditor, ministry)"),
+        ("source_date", "give its date as YYYY-MM-DD (or YYYY-MM / YYYY)"),
+    ):
+        if not text(name):
+            bad(name, f"empty {name}; {fix}")
+    date = text("source_date")
+    if date and not _DATE.fullmatch(date):
+        bad("source_date", f"'{date}' is not YYYY-MM-DD (or YYYY-MM / YYYY)")
+    raw_conf = text("source_confidence") or Confidence.UNCERTAIN.value
+    try:
+        confidence = Confidence(raw_conf)
+    except ValueError:
+        bad("source_confidence", f"'{raw_conf}' is not P, S or UNCERTAIN")
+        confidence = Confidence.UNCERTAIN
+    url = text("source_url")
+    if url and not url.startswith(("http://", "https://")):
+        bad("source_url", f"'{url}' is not an http(s) address")
+    if confidence is not Confidence.UNCERTAIN:
+        if not text("source_number"):
+            bad(
+                "source_number",
+                "a P or S source gives its number (文号, standard number); else mark it UNCERTAIN",
+            )
+        if not (url and is_official_url(url)):
+            bad(
+                "source_url", "a P or S source gives its URL on the issuer's own site; else mark it UNCERTAIN"
+            )
+    if problems:
+        raise MeasureError(problems)
+    source = Source(
+        id=sid,
+        title=text("source_title"),
+        issuer=text("source_issuer"),
+        year=int(date[:4]),
+        table="",
+        url=url,
+        confidence=confidence,
+        number=text("source_number"),
+        date=date,
+        published=url or text("source_issuer"),
+    )
+    # the same document again (a re-imported export) is fine; another one under a known id is not
+    same = isinstance(known_ids, Mapping) and known_ids.get(sid) == source
+    if sid in known_ids and not same:
+        raise MeasureError(
+            [
+                RowError(
+                    file,
+                    None,
+                    line or None,
+                    "source_id",
+                    f"'{sid}' already names a known source; cite it by source_id alone (empty source_* "
+                    "columns) or give this document an id of its own",
+                )
+            ]
+        )
+    return source
+
+
+def parse_measure_rows(
+    text: str,
+    file: str,
+    known_sources: Collection[str],
+    *,
+    allow_inline_sources: bool = False,
+) -> tuple[tuple[Measure, Source | None, int], ...]:
+    """Parse a measures table into ``(measure, its inline source or None, row number)``.
+
+    With ``allow_inline_sources`` a row may cite a document of its own in the
+    :data:`SOURCE_COLUMNS` (:func:`parse_inline_source`); a later row may cite it by ``source_id``.
+    All rows are checked and every problem is reported together; nothing is returned unless every
+    row is good. Rows are numbered as a spreadsheet shows them (header = row 1).
+
+    Raises
+    ------
+    MeasureError
+        A missing column, an empty file, a duplicate id, a source id defined twice differently, or
+        any row :func:`parse_measure_row` rejects.
     """
     header, rows = _read(text)
     missing = [c for c in _REQUIRED if c not in header]
@@ -393,8 +520,9 @@ def parse_measures(text: str, file: str, known_sources: Collection[str]) -> tupl
             ]
         )
     problems: list[RowError] = []
-    measures: list[Measure] = []
+    parsed: list[tuple[Measure, Source | None, int]] = []
     seen: dict[str, int] = {}
+    own: dict[str, Source] = {}
     for line, row in enumerate(rows, start=2):
         if not any(row.values()):
             continue
@@ -407,17 +535,53 @@ def parse_measures(text: str, file: str, known_sources: Collection[str]) -> tupl
             )
         elif mid:
             seen[mid] = line
+        inline: Source | None = None
+        if allow_inline_sources:
+            try:
+                inline = parse_inline_source(row, known_sources, file=file, line=line)
+            except MeasureError as exc:
+                problems.extend(exc.errors)
+            if inline is not None:
+                previous = own.get(inline.id)
+                if previous is not None and previous != inline:
+                    problems.append(
+                        RowError(
+                            file,
+                            None,
+                            line,
+                            "source_id",
+                            f"source id '{inline.id}' already names '{previous.title}'; choose a new id",
+                        )
+                    )
+                own[inline.id] = inline
         try:
-            measures.append(parse_measure_row(row, known_sources, file=file, line=line))
+            measure = parse_measure_row(row, {*known_sources, *own}, file=file, line=line)
         except MeasureError as exc:
             problems.extend(exc.errors)
+            continue
+        parsed.append((measure, inline or own.get(measure.source_id), line))
     if problems:
         raise MeasureError(problems)
-    if not measures:
+    if not parsed:
         raise MeasureError(
             [RowError(file, None, None, None, "the file has no measure rows; add at least one")]
         )
-    return tuple(measures)
+    return tuple(parsed)
+
+
+def parse_measures(text: str, file: str, known_sources: Collection[str]) -> tuple[Measure, ...]:
+    """Parse a measures table (columns :data:`MEASURE_COLUMNS`; pure, text in).
+
+    All rows are checked and every problem is reported together: nothing is returned unless every
+    row is good (a caller storing the result stores all or nothing). Rows are numbered as a
+    spreadsheet shows them (header = row 1).
+
+    Raises
+    ------
+    MeasureError
+        A missing column, an empty file, a duplicate id, or any row :func:`parse_measure_row` rejects.
+    """
+    return tuple(m for m, _, _ in parse_measure_rows(text, file, known_sources))
 
 
 def measure_row(measure: Measure) -> dict[str, str]:

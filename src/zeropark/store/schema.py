@@ -607,3 +607,52 @@ class ScenarioYearRow(Base):
     net_tco2e: Mapped[float | None] = mapped_column(Float, nullable=True)  # CCUS 'deduct' only
     grid_factor: Mapped[float] = mapped_column(Float)  # [tCO2/MWh] of the year
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)  # indicators, by_enterprise, applied, notes
+
+
+# --- slice: measures (a park's own reduction measures, beside the built-in library) ---------------
+
+
+class ParkMeasureRow(Base):
+    """A park's own reduction measure (园区自定义减排措施), the fields of a built-in one.
+
+    The built-in library is package data (``roadmap/data/measures.csv``); a park adds its own
+    measures here, checked by the same :func:`zeropark.roadmap.measures.check`. ``measure_id`` is
+    unique within the park and never repeats a built-in id. Units: ``effect_per_unit`` in the
+    carrier's canonical unit per unit per year, money in CNY, lifetimes and ramps in years;
+    ``industries`` are GB/T 4754 prefixes joined by ``;``.
+    """
+
+    __tablename__ = "park_measure"
+    __table_args__ = (Index("uq_park_measure", "park_id", "measure_id", unique=True),)
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    measure_id: Mapped[str] = mapped_column(String(64))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    pathway: Mapped[str] = mapped_column(String(32))
+    mechanism: Mapped[str] = mapped_column(String(32))
+    carrier: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    to_carrier: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    ratio: Mapped[float | None] = mapped_column(Float, nullable=True)
+    factor_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    unit: Mapped[str] = mapped_column(String(64))
+    effect_per_unit: Mapped[float] = mapped_column(Float)
+    capex_cny_per_unit: Mapped[float] = mapped_column(Float)
+    opex_cny_per_unit_year: Mapped[float] = mapped_column(Float)
+    lifetime_years: Mapped[int] = mapped_column(Integer)
+    ramp_years: Mapped[int] = mapped_column(Integer, default=0)
+    max_share: Mapped[float] = mapped_column(Float, default=1.0)
+    build_limit: Mapped[float | None] = mapped_column(Float, nullable=True)
+    industries: Mapped[str] = mapped_column(String(400), default="")
+    source_id: Mapped[str] = mapped_column(String(64))
+    uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    # the park's own document cited (NULL title = a built-in source): copied into every row citing it
+    source_title: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    source_issuer: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    source_number: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    source_date: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    source_url: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    source_confidence: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -12,6 +12,7 @@ from zeropark.api.routers import (
     inventory,
     line_items,
     live,
+    measures,  # slice: measures
     meters,
     optimize,
     parks,
@@ -46,4 +47,6 @@ __all__ = [
     "roadmap",
     "scenarios",
     "users",
+    # slice: measures
+    "measures",
 ]

@@ -19,6 +19,7 @@ from zeropark.web.pages import (
     imports,
     inventory,
     jobs,
+    measures,  # slice: measures
     monitoring,
     optimize,
     overview,
@@ -53,5 +54,6 @@ for _module in (
     scenarios,  # roadmap scenarios (issue 14)
     users,
     bigscreen,
+    measures,  # slice: measures
 ):
     router.include_router(_module.router)

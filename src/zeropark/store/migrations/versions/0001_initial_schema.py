@@ -353,6 +353,48 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("park_id"),
     )
     op.create_table(
+        "park_measure",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("measure_id", sa.String(length=64), nullable=False),
+        sa.Column("name_zh", sa.String(length=200), nullable=False),
+        sa.Column("name_en", sa.String(length=200), nullable=False),
+        sa.Column("pathway", sa.String(length=32), nullable=False),
+        sa.Column("mechanism", sa.String(length=32), nullable=False),
+        sa.Column("carrier", sa.String(length=32), nullable=True),
+        sa.Column("to_carrier", sa.String(length=32), nullable=True),
+        sa.Column("ratio", sa.Float(), nullable=True),
+        sa.Column("factor_id", sa.String(length=120), nullable=True),
+        sa.Column("unit", sa.String(length=64), nullable=False),
+        sa.Column("effect_per_unit", sa.Float(), nullable=False),
+        sa.Column("capex_cny_per_unit", sa.Float(), nullable=False),
+        sa.Column("opex_cny_per_unit_year", sa.Float(), nullable=False),
+        sa.Column("lifetime_years", sa.Integer(), nullable=False),
+        sa.Column("ramp_years", sa.Integer(), nullable=False),
+        sa.Column("max_share", sa.Float(), nullable=False),
+        sa.Column("build_limit", sa.Float(), nullable=True),
+        sa.Column("industries", sa.String(length=400), nullable=False),
+        sa.Column("source_id", sa.String(length=64), nullable=False),
+        sa.Column("uncertain", sa.Boolean(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("source_title", sa.String(length=400), nullable=True),
+        sa.Column("source_issuer", sa.String(length=200), nullable=True),
+        sa.Column("source_number", sa.String(length=120), nullable=True),
+        sa.Column("source_date", sa.String(length=10), nullable=True),
+        sa.Column("source_url", sa.String(length=400), nullable=True),
+        sa.Column("source_confidence", sa.String(length=16), nullable=True),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("park_measure", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_park_measure_park_id"), ["park_id"], unique=False)
+        batch_op.create_index("uq_park_measure", ["park_id", "measure_id"], unique=True)
+
+    op.create_table(
         "pathway_run",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -720,6 +762,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_pathway_run_park_id"))
 
     op.drop_table("pathway_run")
+    with op.batch_alter_table("park_measure", schema=None) as batch_op:
+        batch_op.drop_index("uq_park_measure")
+        batch_op.drop_index(batch_op.f("ix_park_measure_park_id"))
+
+    op.drop_table("park_measure")
     op.drop_table("park_land")
     with op.batch_alter_table("optimization_run", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_optimization_run_park_id"))
