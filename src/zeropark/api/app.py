@@ -79,6 +79,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.roadmap.router,
     routers.ledger.router,  # evidence ledger (#16)
     routers.approval.router,  # data approval and period close (issue #15)
+    routers.pathway.router,  # pathway slice (issue 14): pathway, MACC, budget, land
     # roadmap scenarios (issue 14, scenarios to 2030 and 2060)
     routers.scenarios.router,
     # slice: measures

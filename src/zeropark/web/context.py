@@ -80,6 +80,7 @@ def navigation(user: Principal) -> list[NavItem]:
             NavItem("import", "nav_import", "/import"),
             NavItem("reports", "nav_reports", "/reports"),
             NavItem("roadmap", "nav_roadmap", "/roadmap/lmdi"),
+            NavItem("pathway", "nav_pathway", "/roadmap/pathway"),  # pathway slice (issue 14)
             NavItem("evaluation", "nav_evaluation", "/evaluation"),  # evaluation slice
         ]
     # data approval and period close (issue #15): every role but the device (verifiers read)

@@ -20,6 +20,7 @@ from zeropark.api.routers import (
     meters,
     optimize,
     parks,
+    pathway,  # pathway slice (issue 14)
     quality,
     readings,
     reports,
@@ -45,6 +46,7 @@ __all__ = [
     "meters",
     "optimize",
     "parks",
+    "pathway",
     "quality",
     "readings",
     "reports",

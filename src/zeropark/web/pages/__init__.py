@@ -26,6 +26,7 @@ from zeropark.web.pages import (
     monitoring,
     optimize,
     overview,
+    pathway,  # pathway slice (issue 14)
     quality,
     reports,
     roadmap,
@@ -52,6 +53,7 @@ for _module in (
     imports,
     reports,
     roadmap,
+    pathway,  # pathway slice (issue 14): /roadmap/pathway, /roadmap/macc
     scenarios,  # roadmap scenarios (issue 14)
     users,
     bigscreen,
