@@ -74,6 +74,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.optimize.router,
     routers.live.router,
     routers.roadmap.router,
+    routers.benchmarks.router,  # issue #15: benchmarks and admission
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

@@ -65,6 +65,7 @@ __all__ = [
     "benchmarks",
     "limit_of",
     "limit_table",
+    "product_outputs",
     "put_product_outputs",
 ]
 
@@ -312,7 +313,7 @@ def benchmarks(scope: Scope, park_id: str, year: int) -> Benchmarks:
             parks.append(
                 _unit(
                     f,
-                    names.get(f.park_id) if mine else "其他园区",
+                    names.get(f.park_id, "") if mine else "",
                     f.park_id if mine else None,
                     pcp,
                     pei,
@@ -466,3 +467,8 @@ def put_product_outputs(
             },
         )
     return len(outputs)
+
+
+def product_outputs(scope: Scope, park_id: str, year: int) -> list[ProductOutput]:
+    """The park's product outputs of ``year`` inside ``scope`` (an enterprise user: its own)."""
+    return q.product_outputs(scope, park_id, year)

@@ -5,6 +5,7 @@ from zeropark.api.routers import (
     alarm_rules,
     alarms,
     audit,
+    benchmarks,  # issue #15: benchmarks and admission
     factors,
     imports,
     indicators,
@@ -42,4 +43,5 @@ __all__ = [
     "reports",
     "roadmap",
     "users",
+    "benchmarks",  # issue #15
 ]

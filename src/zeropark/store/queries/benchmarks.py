@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, select
 
@@ -130,8 +131,8 @@ class AdmissionRecord:
     enterprise_id: str | None
     industry_code: str
     year: int
-    proposal: dict[str, object]
-    result: dict[str, object]
+    proposal: dict[str, Any]
+    result: dict[str, Any]
     decision: str
     decided_by: str | None
     decided_at: datetime | None
@@ -139,7 +140,7 @@ class AdmissionRecord:
     created_by: str | None
     created_at: datetime
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-able mapping."""
         return {
             "id": self.id,
@@ -159,13 +160,16 @@ class AdmissionRecord:
         }
 
 
+def _utc(ts: datetime) -> datetime:
+    """An instant as stored (SQLite hands it back naive, in UTC) made aware."""
+    return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
+
+
 def _aware(ts: datetime | None) -> datetime | None:
-    return None if ts is None or ts.tzinfo is not None else ts.replace(tzinfo=UTC)
+    return None if ts is None else _utc(ts)
 
 
 def _record(r: AdmissionRow) -> AdmissionRecord:
-    created = _aware(r.created_at)
-    assert created is not None
     return AdmissionRecord(
         int(r.id),
         r.park_id,
@@ -180,7 +184,7 @@ def _record(r: AdmissionRow) -> AdmissionRecord:
         _aware(r.decided_at),
         r.reason,
         r.created_by,
-        created,
+        _utc(r.created_at),
     )
 
 

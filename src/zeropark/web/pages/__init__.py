@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from zeropark.web.pages import (
     alarm_rules,
     alarms,
+    benchmarks,
     bigscreen,
     enterprises,
     factors,
@@ -49,5 +50,6 @@ for _module in (
     roadmap,
     users,
     bigscreen,
+    benchmarks,  # issue #15: benchmarks and admission
 ):
     router.include_router(_module.router)
