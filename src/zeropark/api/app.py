@@ -75,6 +75,8 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.live.router,
     routers.roadmap.router,
     routers.benchmarks.router,  # issue #15: benchmarks and admission
+    # roadmap scenarios (issue 14, scenarios to 2030 and 2060)
+    routers.scenarios.router,
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

@@ -20,6 +20,7 @@ from zeropark.api.routers import (
     readings,
     reports,
     roadmap,
+    scenarios,  # roadmap scenarios (issue 14)
     users,
 )
 
@@ -42,6 +43,7 @@ __all__ = [
     "readings",
     "reports",
     "roadmap",
+    "scenarios",
     "users",
     "benchmarks",  # issue #15
 ]
