@@ -918,10 +918,19 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     ),
     "adm_base_run": ("基准核算记录", "Base run"),
     "adm_none": ("暂无评估记录", "No assessments yet"),
-    "adm_roadmap_missing": (
-        "路线图目标年评估：情景服务尚未接入",
-        "Roadmap target year: the scenarios service is not wired in",
+    "adm_roadmap": ("路线图目标年", "Roadmap target year"),
+    "adm_roadmap_none": (
+        "未选择路线图情景，未评估目标年",
+        "No roadmap scenario chosen: target year not assessed",
     ),
+    "adm_roadmap_uncertain": (
+        "情景含待确认假设（如电网排放因子路径）",
+        "the scenario holds UNCERTAIN assumptions (e.g. the grid-factor path)",
+    ),
+    "adm_scenario": ("路线图情景", "Roadmap scenario"),
+    "adm_no_scenario": ("不评估目标年", "None"),
+    "adm_target_year": ("目标年（默认情景目标年）", "Target year (default: the scenario's)"),
+    "adm_check_roadmap_target": ("情景目标", "Scenario target"),
     "adm_check_core": ("核心指标（单位能耗碳排放）", "Core indicator"),
     "adm_check_productivity": ("碳生产率不下降（园区规则）", "Carbon productivity does not fall (park rule)"),
     "adm_check_clean_share": ("清洁能源消费占比", "Clean-energy share"),

@@ -28,7 +28,7 @@ from zeropark.cli import app as cli
 from zeropark.commands import common
 from zeropark.formatting import num
 from zeropark.model import Method, ProductOutput
-from zeropark.services import admission, benchmarks, inventory
+from zeropark.services import admission, benchmarks, inventory, scenarios
 from zeropark.settings import get_settings
 from zeropark.store.db import session_factory
 from zeropark.store.schema import AuditLogRow
@@ -272,3 +272,46 @@ def test_admission_doors_errors_decision_and_audit(park: tuple[Engine, Any]) -> 
         "electricity",
     )
     assert code == common.EXIT_DATA_ERROR and "CARRIER=QUANTITY" in out
+
+
+def test_admission_on_the_roadmap_uses_the_scenario_projection(park: tuple[Engine, Any]) -> None:
+    engine, api = park
+    scope = system_scope(engine, "cli")
+    bau = {
+        "name": "测试基准",
+        "kind": "bau",
+        "base_year": 2025,
+        "horizon": 2060,
+        "drivers": {"default": {"production_growth_pct": 10.0, "output_growth_pct": 5.0}},
+        "target": {"kind": "core_indicator", "year": 2030, "value": 0.2},
+    }
+    scenario = scenarios.create(scope, PARK, bau)
+    proposal = admission.parse_proposal(
+        {"name": "过程项目", "industry_code": "3011", "value_added_10k_cny": 300, "process_tco2": 100}
+    )
+    r = admission.evaluate_proposal(scope, PARK, proposal, scenario_id=scenario.summary.id)
+    road = r.roadmap
+    assert road is not None and road["year"] == 2030  # the scenario target's year
+    # the case without the project is the scenario's own 2030 (the same projection and core)
+    assert road["without"]["co2_t"] == pytest.approx(scenario.year(2030).total_tco2e, rel=1e-9)
+    # the project's declared 100 t are added as proposed in the target year
+    assert road["change"]["co2_t"] == pytest.approx(100.0, abs=1e-9)
+    assert road["change"]["energy_tce"] == pytest.approx(0.0, abs=1e-12)
+    target = next(c for c in road["checks"] if c["code"] == "roadmap_target")
+    assert target["passed"] is (road["with"]["core_intensity"] <= 0.2)
+    manager = api.login("manager")
+    body = {
+        "name": "过程项目",
+        "industry_code": "3011",
+        "process_tco2": 100,
+        "scenario_id": scenario.summary.id,
+    }
+    res = manager.post(f"/api/v1/parks/{PARK}/admissions", json={**body, "target_year": 2040})
+    assert res.status_code == 201, res.text
+    assert res.json()["result"]["roadmap"]["year"] == 2040
+    page = manager.get(f"/admission/{res.json()['id']}")
+    assert 'data-adm-roadmap="2040"' in page.text
+    outside = manager.post(f"/api/v1/parks/{PARK}/admissions", json={**body, "target_year": 2020})
+    assert outside.status_code == 422 and "covers 2025–2060" in outside.json()["detail"]
+    unknown = manager.post(f"/api/v1/parks/{PARK}/admissions", json={**body, "scenario_id": 999999})
+    assert unknown.status_code == 404

@@ -66,6 +66,12 @@ def assess(
     year: Annotated[
         int | None, typer.Option(min=YEAR_MIN, max=YEAR_MAX, help="评估年 Year (default: latest accounted).")
     ] = None,
+    scenario: Annotated[
+        int | None, typer.Option(help="路线图情景 Scenario id: also assess its target year.")
+    ] = None,
+    target_year: Annotated[
+        int | None, typer.Option(min=YEAR_MIN, max=YEAR_MAX, help="目标年 Year of the scenario.")
+    ] = None,
     park: Annotated[str | None, typer.Option(help="园区 Park id (default: the only park).")] = None,
     output_format: Annotated[str, typer.Option("--format", help="输出 table | json.")] = "table",
 ) -> None:
@@ -83,7 +89,9 @@ def assess(
             "enterprise_id": enterprise,
         }
     )
-    record = admission.assess(system_scope(eng, "cli"), park_id, proposal, year=year)
+    record = admission.assess(
+        system_scope(eng, "cli"), park_id, proposal, year=year, scenario_id=scenario, target_year=target_year
+    )
     if output_format == "json":
         console.out(json.dumps(record.to_dict(), ensure_ascii=False, indent=1))
         return
@@ -109,6 +117,22 @@ def assess(
         _num(ch["carbon_productivity"]),
     )
     console.print(table)
+    road = r["roadmap"]
+    if road is not None:
+        rt = Table(title=f"路线图 roadmap: {road['scenario_name']} (#{road['scenario_id']}) {road['year']}")
+        for col in ("", "不含项目 without", "含项目 with", "变化 change"):
+            rt.add_column(col, justify="right" if col else "left")
+        for key, label in (
+            ("co2_t", "CO2 [t]"),
+            ("energy_tce", "综合能耗 [tce]"),
+            ("core_intensity", "单位能耗碳排放 [tCO2/tce]"),
+            ("carbon_productivity", "碳生产率 [10⁴ CNY/tCO2]"),
+        ):
+            rt.add_row(label, _num(road["without"][key]), _num(road["with"][key]), _num(road["change"][key]))
+        console.print(rt)
+        for c in road["checks"]:
+            mark = {True: "[green]✔[/]", False: "[red]✘[/]", None: "[yellow]?[/]"}[c["passed"]]
+            console.print(f"{mark} {road['year']}: {c['note_zh']}")
     for c in r["checks"]:
         mark = {True: "[green]✔[/]", False: "[red]✘[/]", None: "[yellow]?[/]"}[c["passed"]]
         console.print(f"{mark} {c['note_zh']}")

@@ -25,8 +25,14 @@ One function per use case, the same for every door (CLI ``zeropark admission ass
 - :func:`decide` records the decision (approved / rejected / conditions, by whom, the reason)
   once; park managers and admins only, audited.
 
-"On the roadmap" (the project in the target year of a roadmap scenario) needs the scenarios
-service, which this module does not have yet: the result says so (``roadmap`` = None with a note).
+**On the roadmap** (``scenario_id``): the same with/without pair in the target year of a stored
+roadmap scenario (:mod:`zeropark.services.scenarios`; its target's year, else its horizon, or the
+``target_year`` given): the scenario's base input is projected to that year by
+:func:`zeropark.roadmap.scenario.project` (its drivers, measures and grid-factor path, the same
+projection the scenario was computed with), the project's quantities are added as they are
+proposed, and both are accounted by the same core. The scenario's target is a further check
+(``roadmap_target``, soft): a core-indicator target (≤ value tCO2/tce) or zero by a year (net CO2 ≤ 0).
+The recommendation is the stricter of this year's and the roadmap's.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from typing import Any
 from sqlalchemy import select
 
 from zeropark.accounting import AccountingOptions, Inventory, run
+from zeropark.accounting.engine import input_fingerprint
 from zeropark.errors import DataError, NotFound
 from zeropark.factors import FactorSet
 from zeropark.factors.factorset import Confidence, Factor, FactorKind, Source
@@ -59,6 +66,8 @@ from zeropark.model import (
     Method,
     MonthlyQuantity,
 )
+from zeropark.roadmap.scenario import TargetKind, project, scenario_from_dict
+from zeropark.services import scenarios
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.store import audit, production
 from zeropark.store.aggregate import load_accounting_input
@@ -86,6 +95,7 @@ __all__ = [
     "evaluate_proposal",
     "assessment",
     "form_enterprises",
+    "form_scenarios",
     "list_assessments",
     "may_assess",
     "page_assessments",
@@ -492,7 +502,13 @@ def _checks(without: Case, with_p: Case) -> tuple[tuple[Check, ...], Decision]:
 
 
 def evaluate_proposal(
-    scope: Scope, park_id: str, proposal: Proposal, *, year: int | None = None
+    scope: Scope,
+    park_id: str,
+    proposal: Proposal,
+    *,
+    year: int | None = None,
+    scenario_id: int | None = None,
+    target_year: int | None = None,
 ) -> Assessment:
     """Evaluate ``proposal`` on the park's ``year`` (default: its latest year with a national run).
 
@@ -501,7 +517,10 @@ def evaluate_proposal(
     Raises
     ------
     NotFound
-        The park (or the named enterprise) is outside the scope, or no national run of the year.
+        The park (or the named enterprise, or the scenario) is outside the scope, or no national
+        run of the year.
+    DataError
+        A target year outside the scenario, or its base data changed (:func:`_on_roadmap`).
     """
     park_q.park(scope, park_id)
     if proposal.enterprise_id is not None:
@@ -528,8 +547,6 @@ def evaluate_proposal(
         "annual figures spread evenly over 12 months; electricity and heat as purchased, "
         "fuels as combustion, "
         "process CO2 as declared",
-        "路线图：情景服务尚未接入，未评估目标年 / roadmap: the scenarios service is not wired in; "
-        "the target year was not evaluated",
     ]
     if abs(base.total_tco2e - stored.total_tco2e) > 1e-6 * max(1.0, abs(stored.total_tco2e)):
         notes.append(
@@ -537,6 +554,15 @@ def evaluate_proposal(
             "the data changed since "
             f"run #{latest.run.id}: the case without the project is accounted on today's data"
         )
+    roadmap: dict[str, Any] | None = None
+    if scenario_id is None:
+        notes.append(
+            "路线图：未选择情景，未评估目标年 / "
+            "roadmap: no scenario chosen, the target year was not evaluated"
+        )
+    else:
+        roadmap = _on_roadmap(scope, park_id, proposal, scenario_id, target_year)
+        recommendation = _stricter(recommendation, Decision(roadmap["recommendation"]))
     return Assessment(
         park_id,
         year,
@@ -549,12 +575,104 @@ def evaluate_proposal(
         with_inv.energy_tce - base.energy_tce,
         checks,
         recommendation,
-        None,
+        roadmap,
         tuple(notes),
     )
 
 
-def assess(scope: Scope, park_id: str, proposal: Proposal, *, year: int | None = None) -> q.AdmissionRecord:
+_SEVERITY = {Decision.APPROVED: 0, Decision.CONDITIONS: 1, Decision.REJECTED: 2}
+
+
+def _stricter(a: Decision, b: Decision) -> Decision:
+    return a if _SEVERITY[a] >= _SEVERITY[b] else b
+
+
+def _on_roadmap(
+    scope: Scope, park_id: str, proposal: Proposal, scenario_id: int, target_year: int | None
+) -> dict[str, Any]:
+    """The project in a roadmap scenario's target year: with / without, checks (module docstring).
+
+    Raises
+    ------
+    NotFound
+        No such scenario of the park (or outside the scope).
+    DataError
+        A target year outside the scenario, or the base year's data changed since its base run.
+    """
+    view = scenarios.get(scope, scenario_id, park_id=park_id)
+    summary = view.summary
+    scenario = scenario_from_dict(view.assumptions)
+    year = target_year or (scenario.target.year if scenario.target is not None else scenario.horizon)
+    if not summary.base_year <= year <= summary.horizon:
+        raise DataError(
+            f"target_year {year}: scenario {scenario_id} covers {summary.base_year}–{summary.horizon}"
+        )
+    stored = get_run(scope.engine, summary.base_run_id).inventory
+    fs = resolve_factor_set(scope.engine, stored.factor_set_name, stored.factor_set_version)
+    base = load_accounting_input(scope.engine, park_id, summary.base_year)
+    if input_fingerprint(base) != summary.base_fingerprint:
+        raise DataError(
+            f"scenario {scenario_id}: the {summary.base_year} data changed since its base run "
+            f"#{summary.base_run_id}; account {summary.base_year} again and recompute the scenario"
+        )
+    measures = {
+        m.id: m
+        for m in (
+            scenarios.measure_from_dict(d, where=f"scenario {scenario_id} measures[{i}]")
+            for i, d in enumerate(view.assumptions.get("measures") or ())
+        )
+    }
+    inputs, factors, projection = project(
+        base, fs, scenario, year, measures, stored.options, grid=scenario.grid
+    )
+    without_inv = run(inputs, factors, projection.options)
+    project_id = proposal.enterprise_id or f"{park_id}-admission-project"
+    inputs_p = _with_project(inputs, proposal, project_id)
+    with_inv = run(inputs_p, _declared_factor_set(factors), projection.options)
+    without = _case(without_inv, evaluate(without_inv, inputs))
+    with_p = _case(with_inv, evaluate(with_inv, inputs_p))
+    checks, recommendation = _checks(without, with_p)
+    target = scenario.target
+    if target is not None and target.year == year:
+        if target.kind is TargetKind.CORE_INDICATOR and target.value is not None:
+            ok = with_p.core_intensity is not None and with_p.core_intensity <= target.value
+            zh = f"情景目标：{year} 年单位能耗碳排放 ≤ {target.value} tCO2/tce"
+            en = f"scenario target: core indicator ≤ {target.value} tCO2/tce in {year}"
+        else:
+            ok = with_p.co2_t <= 0
+            zh, en = f"情景目标：{year} 年园区净排放 ≤ 0", f"scenario target: net park CO2 ≤ 0 in {year}"
+        checks = (*checks, Check("roadmap_target", False, ok, zh, en))
+        if not ok:
+            recommendation = _stricter(recommendation, Decision.CONDITIONS)
+    return {
+        "scenario_id": scenario_id,
+        "scenario_name": summary.name,
+        "year": year,
+        "grid_factor_tco2_per_mwh": projection.grid_factor_tco2_per_mwh,
+        "grid_factor_uncertain": projection.grid_factor_uncertain,
+        "uncertain": list(summary.uncertain),
+        "without": without.to_dict(),
+        "with": with_p.to_dict(),
+        "change": {
+            "co2_t": with_p.co2_t - without.co2_t,
+            "energy_tce": with_p.energy_tce - without.energy_tce,
+            "core_intensity": _diff(with_p.core_intensity, without.core_intensity),
+            "carbon_productivity": _diff(with_p.carbon_productivity, without.carbon_productivity),
+        },
+        "checks": [c.to_dict() for c in checks],
+        "recommendation": recommendation.value,
+    }
+
+
+def assess(
+    scope: Scope,
+    park_id: str,
+    proposal: Proposal,
+    *,
+    year: int | None = None,
+    scenario_id: int | None = None,
+    target_year: int | None = None,
+) -> q.AdmissionRecord:
     """Evaluate ``proposal`` (:func:`evaluate_proposal`) and store it, decision pending; managers only.
 
     Raises
@@ -564,7 +682,9 @@ def assess(scope: Scope, park_id: str, proposal: Proposal, *, year: int | None =
     """
     park_q.park(scope, park_id)
     scope.require_manager(q.ADMISSION, "(new)")
-    result = evaluate_proposal(scope, park_id, proposal, year=year)
+    result = evaluate_proposal(
+        scope, park_id, proposal, year=year, scenario_id=scenario_id, target_year=target_year
+    )
     with transaction(scope.engine) as s:
         new_id = production.add_admission(
             s,
@@ -661,3 +781,13 @@ def form_enterprises(scope: Scope, park_id: str) -> list[tuple[str, str]]:
     if not may_assess(scope):
         return []
     return [(e.id, e.name) for e in ent_q.enterprises(scope, park_id)]
+
+
+def form_scenarios(scope: Scope, park_id: str) -> list[tuple[int, str]]:
+    """(id, name) of the park's roadmap scenarios, for the form (managers only)."""
+    if not may_assess(scope):
+        return []
+    return [
+        (sc.id, f"{sc.name}（{sc.base_year}–{sc.horizon}）")
+        for sc in scenarios.list_scenarios(scope, park_id)
+    ]

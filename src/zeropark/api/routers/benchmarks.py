@@ -49,6 +49,8 @@ class ProposalIn(BaseModel):
     process_tco2: float = 0.0
     enterprise_id: str | None = Field(default=None, max_length=64)
     year: int | None = Field(default=None, ge=2000, le=2100)
+    scenario_id: int | None = Field(default=None, ge=1, le=2**62)
+    target_year: int | None = Field(default=None, ge=2000, le=2100)
 
 
 class DecisionIn(BaseModel):
@@ -117,7 +119,15 @@ def list_admissions(park_id: str, scope: ScopeDep) -> list[dict[str, Any]]:
 async def create_admission(park_id: str, body: ProposalIn, scope: ScopeDep) -> dict[str, Any]:
     """Assess a proposed project with the accounting core and store it, pending (audited). 入园评估."""
     proposal = admission.parse_proposal(body.model_dump())
-    record = await run_in_threadpool(admission.assess, scope, park_id, proposal, year=body.year)
+    record = await run_in_threadpool(
+        admission.assess,
+        scope,
+        park_id,
+        proposal,
+        year=body.year,
+        scenario_id=body.scenario_id,
+        target_year=body.target_year,
+    )
     return record.to_dict()
 
 

@@ -66,6 +66,7 @@ def _admission_list(
 ) -> Response:
     records = [] if page.park is None else admission.page_assessments(page.scope, page.park.id)
     enterprises = [] if page.park is None else admission.form_enterprises(page.scope, page.park.id)
+    scenario_options = [] if page.park is None else admission.form_scenarios(page.scope, page.park.id)
     return page.render(
         "admission.html",
         "admission",
@@ -73,11 +74,22 @@ def _admission_list(
         status_code=status_code,
         records=records,
         enterprises=enterprises,
+        scenarios=scenario_options,
         carriers=[(c.value, CANONICAL_UNIT[c]) for c in FORM_CARRIERS],
         manager=_is_manager(page),
         error=error,
         form=form or {},
     )
+
+
+def _whole(text: str, name: str) -> int | None:
+    """A whole number of the form (empty: None)."""
+    value = text.strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 12:
+        raise DataError(f"{name}: '{text}' is not a whole number; write e.g. 2030 or leave it empty")
+    return int(value)
 
 
 @router.get("/admission", response_class=HTMLResponse)
@@ -95,6 +107,8 @@ def admission_assess(
     value_added_10k_cny: Annotated[str, Form(max_length=32)] = "0",
     process_tco2: Annotated[str, Form(max_length=32)] = "0",
     year: Annotated[str, Form(max_length=8)] = "",
+    scenario_id: Annotated[str, Form(max_length=20)] = "",
+    target_year: Annotated[str, Form(max_length=8)] = "",
     electricity: Annotated[str, Form(max_length=32)] = "",
     natural_gas: Annotated[str, Form(max_length=32)] = "",
     steam: Annotated[str, Form(max_length=32)] = "",
@@ -109,6 +123,8 @@ def admission_assess(
         "value_added_10k_cny": value_added_10k_cny,
         "process_tco2": process_tco2,
         "year": year,
+        "scenario_id": scenario_id,
+        "target_year": target_year,
     }
     given = {
         "electricity": electricity,
@@ -131,10 +147,13 @@ def admission_assess(
                 "energy": {k: v for k, v in given.items() if v.strip()},
             }
         )
-        if year.strip() and not year.strip().isdigit():
-            raise DataError(f"year: '{year}' is not a year; write e.g. 2025 or leave it empty")
         record = admission.assess(
-            page.scope, page.park.id, proposal, year=int(year) if year.strip() else None
+            page.scope,
+            page.park.id,
+            proposal,
+            year=_whole(year, "year"),
+            scenario_id=_whole(scenario_id, "scenario_id"),
+            target_year=_whole(target_year, "target_year"),
         )
     except PermissionDenied as exc:
         return _admission_list(page, status_code=403, error=str(exc), form=form)
