@@ -931,6 +931,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "adm_no_scenario": ("不评估目标年", "None"),
     "adm_target_year": ("目标年（默认情景目标年）", "Target year (default: the scenario's)"),
     "adm_check_roadmap_target": ("情景目标", "Scenario target"),
+    "rpt_benchmarks": ("附：标杆对比与入园评估", "Annex: benchmarks and admission"),
     "adm_check_core": ("核心指标（单位能耗碳排放）", "Core indicator"),
     "adm_check_productivity": ("碳生产率不下降（园区规则）", "Carbon productivity does not fall (park rule)"),
     "adm_check_clean_share": ("清洁能源消费占比", "Clean-energy share"),

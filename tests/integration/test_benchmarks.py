@@ -15,11 +15,13 @@ The fixture park (api_support.build_park: E-A 甲公司, value added 1000, and E
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
 import pytest
 from api_support import ENT_A, ENT_B, PARK, make_api
+from pypdf import PdfReader
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
@@ -28,7 +30,7 @@ from zeropark.cli import app as cli
 from zeropark.commands import common
 from zeropark.formatting import num
 from zeropark.model import Method, ProductOutput
-from zeropark.services import admission, benchmarks, inventory, scenarios
+from zeropark.services import admission, benchmarks, inventory, reporting, scenarios
 from zeropark.settings import get_settings
 from zeropark.store.db import session_factory
 from zeropark.store.schema import AuditLogRow
@@ -315,3 +317,32 @@ def test_admission_on_the_roadmap_uses_the_scenario_projection(park: tuple[Engin
     assert outside.status_code == 422 and "covers 2025–2060" in outside.json()["detail"]
     unknown = manager.post(f"/api/v1/parks/{PARK}/admissions", json={**body, "scenario_id": 999999})
     assert unknown.status_code == 404
+
+
+def test_the_annual_report_has_the_benchmarks_and_admission_annex(park: tuple[Engine, Any]) -> None:
+    engine, _ = park
+    scope = system_scope(engine, "cli")
+    proposal = admission.parse_proposal(
+        {
+            "name": "报告项目",
+            "industry_code": "2651",
+            "energy": {"electricity": 1000},
+            "value_added_10k_cny": 10,
+        }
+    )
+    admission.assess(scope, PARK, proposal)
+    data = reporting.report_data(scope, PARK, 2025)
+    assert data.benchmarks == json.loads(json.dumps(benchmarks.benchmarks(scope, PARK, 2025).to_dict()))
+    assert [a["name"] for a in data.admissions] == ["报告项目"]
+    text = "".join(
+        "".join((p.extract_text() or "").split())
+        for p in PdfReader(io.BytesIO(reporting.render(data, reporting.ReportKind.PDF))).pages
+    )
+    a = next(u for u in data.benchmarks["enterprises"] if u["id"] == ENT_A)
+    assert "标杆对比与入园评估" in text and "报告项目" in text
+    assert num(a["carbon_productivity_10k_cny_per_t"], 4).replace(" ", "") in text
+    assert "GB21257-2014" in text and "待确认" in text
+    # an enterprise's report: its own row only, no assessments
+    own = reporting.report_data(scope, PARK, 2025, enterprise_id=ENT_B)
+    assert own.benchmarks is not None and [u["id"] for u in own.benchmarks["enterprises"]] == [ENT_B]
+    assert own.benchmarks["products"] == [] and own.admissions == ()
