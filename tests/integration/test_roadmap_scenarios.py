@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from datetime import date
 from typing import Any
 
@@ -222,6 +223,12 @@ def test_api_cli_and_page_agree_on_2030(park: tuple[Engine, Any]) -> None:
     assert page.status_code == 200
     cell = re.search(rf'data-scenario-year="2030">.*?data-scenario-co2="{sid}">([^<]+)<', page.text, re.S)
     assert cell is not None and cell.group(1) == num(service_2030.total_tco2e, 2)
+    for lang in ("zh", "en"):  # every label from the catalogue, no float artefacts in the table
+        text = api.login("admin").get("/roadmap/scenarios", params={"ids": sid, "lang": lang}).text
+        body = text.split('<script type="application/json"')[0]
+        assert not re.findall(r">[^<]*\bscenario_[a-z_]+", body)
+        assert not re.findall(r">\s*-?[\d,]+\.\d{5,}\s*<", body)
+    assert "基准情景" in page.text or "测试基准" in page.text
     # list and compare through the API
     assert [s["id"] for s in client.get(f"/api/v1/parks/{PARK}/scenarios").json()] == [sid]
     compared = client.get(f"/api/v1/parks/{PARK}/scenarios/compare", params={"ids": [sid]}).json()
@@ -314,3 +321,42 @@ def test_default_bau_policy_and_zero_by(park: tuple[Engine, Any], monkeypatch: p
     target = zero.summary.target
     assert target is not None and target["year"] == 2050 and target["kind"] == "zero_by"
     assert target["met"] is (zero.year(2050).total_tco2e == 0.0)
+
+
+def test_the_page_creates_on_a_job_with_progress(park: tuple[Engine, Any]) -> None:
+    engine, api = park
+    client = api.login("manager")
+    form = {
+        "kind": "bau",
+        "base_year": "2025",
+        "horizon": "2030",
+        "production_growth": "2",
+        "output_growth": "4",
+    }
+    r = client.post("/roadmap/scenarios", data=form)
+    assert r.status_code == 200, r.text
+    match = re.search(r'data-job="([^"]+)"', r.text)
+    assert match is not None
+    redirect = None
+    for _ in range(600):
+        poll = client.get(f"/jobs/{match.group(1)}")
+        redirect = poll.headers.get("HX-Redirect")
+        if redirect or 'data-job-state="failed"' in poll.text:
+            break
+        time.sleep(0.05)
+    assert redirect is not None and redirect.startswith("/roadmap/scenarios?ids="), poll.text
+    sid = int(redirect.rsplit("=", 1)[1])
+    view = service.get(system_scope(engine, "cli"), sid)
+    assert [y.year for y in view.years] == list(range(2025, 2031))
+    assert view.assumptions["drivers"]["default"]["production_growth_pct"] == 2.0
+    # a bad assumption fails the job with the service's message; a verifier is refused
+    bad = client.post("/roadmap/scenarios", data={**form, "target_year": "2020"})
+    job = re.search(r'data-job="([^"]+)"', bad.text)
+    assert job is not None
+    for _ in range(600):
+        poll = client.get(f"/jobs/{job.group(1)}")
+        if 'data-job-state="failed"' in poll.text:
+            break
+        time.sleep(0.05)
+    assert "before the base year" in poll.text
+    assert api.login("verifier").post("/roadmap/scenarios", data=form).status_code == 403

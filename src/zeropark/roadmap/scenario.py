@@ -654,16 +654,21 @@ def _with(q: MonthlyQuantity, month: date, quantity: float) -> MonthlyQuantity:
 
 
 def _move(d: date, year: int) -> date:
-    day = min(d.day, calendar.monthrange(year, d.month)[1])
-    return d.replace(year=year, day=day)
+    """``d`` in ``year`` (29 February → 28 February in a common year)."""
+    if d.day <= 28:
+        return d.replace(year=year)
+    return d.replace(year=year, day=min(d.day, calendar.monthrange(year, d.month)[1]))
 
 
 class _Rows:
-    """Mutable quantities of one planned year, keyed for merging added quantities."""
+    """Mutable quantities of one planned year, indexed by party, keyed for merging added quantities."""
 
     def __init__(self, quantities: Iterable[MonthlyQuantity]) -> None:
         self.rows: list[MonthlyQuantity] = list(quantities)
         self.qty: list[float] = [q.quantity for q in self.rows]
+        self.by_party: dict[str | None, list[int]] = defaultdict(list)
+        for i, q in enumerate(self.rows):
+            self.by_party[q.enterprise_id].append(i)
 
     def of(
         self,
@@ -672,13 +677,13 @@ class _Rows:
         flows: frozenset[Flow] | None = None,
         factor_id: str | None = None,
     ) -> list[int]:
+        rows = self.rows
         return [
             i
-            for i, q in enumerate(self.rows)
-            if q.enterprise_id == party
-            and (carrier is None or q.carrier is carrier)
-            and (flows is None or q.flow in flows)
-            and (factor_id is None or q.factor_id == factor_id)
+            for i in self.by_party.get(party, ())
+            if (carrier is None or rows[i].carrier is carrier)
+            and (flows is None or rows[i].flow in flows)
+            and (factor_id is None or rows[i].factor_id == factor_id)
         ]
 
     def total(self, idx: Iterable[int]) -> float:
@@ -687,18 +692,14 @@ class _Rows:
     def add(self, party: str | None, carrier: Carrier, flow: Flow, month: date, qty: float, tag: str) -> None:
         if qty == 0.0:
             return
-        for i, q in enumerate(self.rows):
-            if (q.enterprise_id, q.carrier, q.flow, q.month, q.factor_id) == (
-                party,
-                carrier,
-                flow,
-                month,
-                None,
-            ):
+        for i in self.by_party.get(party, ()):
+            q = self.rows[i]
+            if (q.carrier, q.flow, q.month, q.factor_id) == (carrier, flow, month, None):
                 self.qty[i] += qty
                 if tag not in q.evidence:
                     self.rows[i] = dataclasses.replace(q, evidence=(*q.evidence, tag))
                 return
+        self.by_party[party].append(len(self.rows))
         self.rows.append(MonthlyQuantity(party, carrier, flow, month, 0.0, evidence=(tag,)))
         self.qty.append(qty)
 
