@@ -22,7 +22,7 @@ from rich.table import Table
 from zeropark.commands.account import pick_park
 from zeropark.commands.common import YEAR_MAX, YEAR_MIN, check_choice, console, engine
 from zeropark.errors import DataError
-from zeropark.formatting import sig
+from zeropark.formatting import num
 from zeropark.services import admission
 from zeropark.store.scope import system_scope
 
@@ -49,7 +49,7 @@ def _energy(items: list[str]) -> dict[str, float | str]:
 
 
 def _num(value: object) -> str:
-    return "—" if value is None else sig(value)
+    return "—" if value is None else num(value, 4)
 
 
 @admission_app.command("assess")

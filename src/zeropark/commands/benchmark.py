@@ -20,7 +20,7 @@ from rich.table import Table
 
 from zeropark.commands.account import pick_park
 from zeropark.commands.common import YEAR_MAX, YEAR_MIN, check_choice, console, engine
-from zeropark.formatting import sig
+from zeropark.formatting import num, sig
 from zeropark.model import ProductOutput
 from zeropark.services import benchmarks
 from zeropark.store.scope import system_scope
@@ -38,8 +38,8 @@ _GRADE = {"1": "1级", "2": "2级", "3": "3级", "above": "超限额"}
 _LEVEL = {"benchmark": "达标杆", "between": "标杆–基准之间", "below_baseline": "未达基准"}
 
 
-def _num(value: float | None) -> str:
-    return "—" if value is None else sig(value)
+def _num(value: float | None, decimals: int = 4) -> str:
+    return "—" if value is None else num(value, decimals)
 
 
 def _rank(rank: dict[str, float] | None) -> str:
@@ -86,7 +86,7 @@ def show(
         for col in ("企业", "产品", "产量", "单位能耗", "1/2/3级", "等级", "标杆/基准", "标准", "说明"):
             products.add_column(col)
         for p in result["products"]:
-            grades = "/".join(_num(p[f"grade_{i}"]) for i in (1, 2, 3))
+            grades = "/".join(_num(p[f"grade_{i}"], 2) for i in (1, 2, 3))
             products.add_row(
                 p["enterprise_name"],
                 p["product_zh"],
@@ -127,7 +127,7 @@ def limits(
             f"{r.name_zh} ({r.product})",
             r.indicator_zh,
             r.unit,
-            *(_num(v) for v in (r.grade_1, r.grade_2, r.grade_3, r.benchmark, r.baseline)),
+            *(_num(v, 2) for v in (r.grade_1, r.grade_2, r.grade_3, r.benchmark, r.baseline)),
             f"{r.standard} {r.url}",
             "[UNCERTAIN]" if r.is_uncertain else r.confidence,
         )

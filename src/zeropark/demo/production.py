@@ -3,10 +3,10 @@
 Three tenants make a product of the energy-limit table (:mod:`zeropark.roadmap.benchmarks`):
 the first ``2651`` chemicals tenant 烧碱 (membrane liquid caustic soda), the ``2614`` organic
 chemicals tenant 甲醇, the data centre its IT load (the denominator of 电能比). The output is
-the tenant's estimated energy (electricity at about 0.3 kgce/kWh, the 等价值 order of magnitude,
-plus steam at 0.03412 tce/GJ) divided by a seeded target intensity, scaled to the generated
-days — so each product lands at a plausible grade; the platform's figure is then computed from
-the accounted energy, not from this estimate. A separate generator (seed, 15) keeps the main
+the tenant's estimated energy (electricity at 0.1229 kgce/kWh, the 当量值 of GB/T 2589-2020 that
+the accounting uses by default, plus steam at 0.03412 tce/GJ) divided by a seeded target
+intensity, scaled to the generated days — so each product lands at a plausible grade; the
+platform's figure is then computed from the accounted energy, not from this estimate. A separate generator (seed, 15) keeps the main
 stream of draws, and so every other demo value, unchanged.
 """
 
@@ -20,7 +20,7 @@ from zeropark.demo.tenants import Tenant
 from zeropark.model import Enterprise, ProductOutput
 
 #: Rough energy estimate of a tenant: electricity [kgce/kWh] and steam [tce/GJ] (demo only).
-_KGCE_PER_KWH = 0.3
+_KGCE_PER_KWH = 0.1229
 _TCE_PER_GJ = 0.03412
 _HOURS = 8760.0
 
