@@ -6,8 +6,8 @@ chemicals tenant 甲醇, the data centre its IT load (the denominator of 电能�
 the tenant's estimated energy (electricity at 0.1229 kgce/kWh, the 当量值 of GB/T 2589-2020 that
 the accounting uses by default, plus steam at 0.03412 tce/GJ) divided by a seeded target
 intensity, scaled to the generated days — so each product lands at a plausible grade; the
-platform's figure is then computed from the accounted energy, not from this estimate. A separate generator (seed, 15) keeps the main
-stream of draws, and so every other demo value, unchanged.
+platform's figure is then computed from the accounted energy, not from this estimate. A separate
+generator (seed, 15) keeps the main stream of draws, and so every other demo value, unchanged.
 """
 
 from __future__ import annotations
