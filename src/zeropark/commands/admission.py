@@ -60,8 +60,8 @@ def assess(
         list[str] | None,
         typer.Option(help="年用能 CARRIER=QUANTITY in the canonical unit (kWh, m3, t, GJ); repeat."),
     ] = None,
-    value_added: Annotated[float, typer.Option(help="工业增加值 Value added [10⁴ CNY/year].")] = 0.0,
-    process_tco2: Annotated[float, typer.Option(help="过程排放 Process CO2 [t/year].")] = 0.0,
+    value_added: Annotated[float, typer.Option(help="工业增加值 Value added (10⁴ CNY/year).")] = 0.0,
+    process_tco2: Annotated[float, typer.Option(help="过程排放 Process CO2 (t/year).")] = 0.0,
     enterprise: Annotated[str | None, typer.Option(help="所属企业 Enterprise id (default: new).")] = None,
     year: Annotated[
         int | None, typer.Option(min=YEAR_MIN, max=YEAR_MAX, help="评估年 Year (default: latest accounted).")
@@ -102,16 +102,16 @@ def assess(
     for col in ("", "不含项目 without", "含项目 with", "变化 change"):
         table.add_column(col, justify="right" if col else "left")
     wo, wi, ch = r["without"], r["with"], r["change"]
-    table.add_row("CO2 [t]", _num(wo["co2_t"]), _num(wi["co2_t"]), _num(ch["co2_t"]))
-    table.add_row("综合能耗 [tce]", _num(wo["energy_tce"]), _num(wi["energy_tce"]), _num(ch["energy_tce"]))
+    table.add_row("CO2 (t)", _num(wo["co2_t"]), _num(wi["co2_t"]), _num(ch["co2_t"]))
+    table.add_row("综合能耗 (tce)", _num(wo["energy_tce"]), _num(wi["energy_tce"]), _num(ch["energy_tce"]))
     table.add_row(
-        "单位能耗碳排放 [tCO2/tce]",
+        "单位能耗碳排放 (tCO2/tce)",
         _num(wo["core_intensity"]),
         _num(wi["core_intensity"]),
         _num(ch["core_intensity"]),
     )
     table.add_row(
-        "碳生产率 [10⁴ CNY/tCO2]",
+        "碳生产率 (10⁴ CNY/tCO2)",
         _num(wo["carbon_productivity"]),
         _num(wi["carbon_productivity"]),
         _num(ch["carbon_productivity"]),
@@ -123,10 +123,10 @@ def assess(
         for col in ("", "不含项目 without", "含项目 with", "变化 change"):
             rt.add_column(col, justify="right" if col else "left")
         for key, label in (
-            ("co2_t", "CO2 [t]"),
-            ("energy_tce", "综合能耗 [tce]"),
-            ("core_intensity", "单位能耗碳排放 [tCO2/tce]"),
-            ("carbon_productivity", "碳生产率 [10⁴ CNY/tCO2]"),
+            ("co2_t", "CO2 (t)"),
+            ("energy_tce", "综合能耗 (tce)"),
+            ("core_intensity", "单位能耗碳排放 (tCO2/tce)"),
+            ("carbon_productivity", "碳生产率 (10⁴ CNY/tCO2)"),
         ):
             rt.add_row(label, _num(road["without"][key]), _num(road["with"][key]), _num(road["change"][key]))
         console.print(rt)

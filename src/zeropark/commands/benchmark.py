@@ -144,7 +144,7 @@ def output(
     year: Annotated[int, typer.Option(min=YEAR_MIN, max=YEAR_MAX, help="年份 Year.")],
     unit: Annotated[str | None, typer.Option(help="产量单位 Output unit (default: the table's).")] = None,
     energy_tce: Annotated[
-        float | None, typer.Option(help="该产品自身能耗 This product's own energy [tce], if metered.")
+        float | None, typer.Option(help="该产品自身能耗 This product's own energy (tce), if metered.")
     ] = None,
     park: Annotated[str | None, typer.Option(help="园区 Park id (default: the only park).")] = None,
 ) -> None:
