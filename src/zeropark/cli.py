@@ -115,6 +115,15 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "zeropark.commands.roadmap",
         "路线图 Roadmap analyses: explain the change in CO2 between two accounted years (LMDI, Tapio).",
     ),
+    # issue #15: benchmarks (标杆) and low-carbon admission (入园门槛)
+    "benchmark": LazyCommand(
+        "zeropark.commands.benchmark",
+        "标杆 Benchmarks: carbon productivity, energy intensity, GB energy-limit grades and ranks.",
+    ),
+    "admission": LazyCommand(
+        "zeropark.commands.admission",
+        "入园门槛 Low-carbon admission: assess a proposed project against the park's indicators, decide.",
+    ),
     # evidence ledger (#16 verification)
     "ledger": LazyCommand(
         "zeropark.commands.ledger",

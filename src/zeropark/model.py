@@ -473,3 +473,25 @@ class AccountingInput:
     zones: tuple[Zone, ...] = ()
     hourly_of: str | None = None
     hourly_partial_hours: int = 0
+
+
+# --- benchmarks and admission (issue #15: 一套标杆 + 入园门槛) ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProductOutput:
+    """产品产量: an enterprise's output of one product in a year (for product energy intensity).
+
+    ``product`` is a code of the energy-limit table (:mod:`zeropark.roadmap.benchmarks`);
+    ``quantity`` is in that row's output unit (t, kWh of IT equipment, ...). ``energy_tce`` is the
+    energy of this product alone when the enterprise meters it (needed when it makes several
+    products: the enterprise's accounted energy is then not split among them).
+    """
+
+    enterprise_id: str
+    year: int
+    product: str
+    quantity: float
+    unit: str
+    energy_tce: float | None = None
+    evidence: str = ""

@@ -542,6 +542,8 @@ NOT_PAGES = {"/reports/annual.pdf", "/reports/annual.xlsx", "/import/template.xl
 NOT_PAGES |= {"/jobs/{job_id}", "/import/{batch_id}"}
 #: htmx partials, not pages (loaded inside their page, which is walked): the big screen's panel.
 NOT_PAGES |= {"/bigscreen/panel"}
+#: issue #15: an admission assessment exists only once a manager has assessed a project (test_benchmarks.py).
+NOT_PAGES |= {"/admission/{admission_id}"}
 #: Downloads of the application workspace (申报): the outline files and the evidence documents.
 NOT_PAGES |= {
     "/application/outline.docx",

@@ -51,6 +51,8 @@ WIDTHS = [1440, 390]
 #: Routes with path parameters that no page links to, each with the reason.
 NOT_LINKED = {
     "/jobs/{job_id}": "a background job's progress bar, polled by htmx after a form is sent",
+    # issue #15: the demo has no admission assessment (a park manager makes one on /admission)
+    "/admission/{admission_id}": "an admission assessment, linked from /admission once one is made",
     # application workspace (申报): the demo park has no uploaded evidence; the 申报 page links each
     # document it lists (tests/integration/test_application_page.py uploads and downloads one)
     "/application/documents/{document_id}/download": "an evidence document's download",

@@ -77,6 +77,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.optimize.router,
     routers.live.router,
     routers.roadmap.router,
+    routers.benchmarks.router,  # issue #15: benchmarks and admission
     routers.ledger.router,  # evidence ledger (#16)
     routers.approval.router,  # data approval and period close (issue #15)
     routers.pathway.router,  # pathway slice (issue 14): pathway, MACC, budget, land

@@ -29,6 +29,7 @@ from zeropark.demo.electricity import (
 from zeropark.demo.indicator_data import indicator_data
 from zeropark.demo.meters import MeterBook
 from zeropark.demo.park import FULL_SIZE, DemoPark, DemoSize
+from zeropark.demo.production import product_outputs
 from zeropark.demo.pv import PvArray, add_pv_meters, rooftop_arrays, rooftop_pv_kwh
 from zeropark.demo.site import DEFAULT_SEED, DEFAULT_YEAR, PARK_ID, demo_park, demo_zones
 from zeropark.demo.tenants import FACILITY_MWH, Tenant, facility_enterprises, pick_tenants, tenant_enterprises
@@ -94,6 +95,7 @@ def generate(seed: int = DEFAULT_SEED, size: DemoSize = FULL_SIZE, year: int = D
         pv_arrays=metered.pv_arrays,
         bad_inputs=bad_inputs(PARK_ID, year, enterprises, claims, meters),
         meter_intervals_s=dict(metered.book.intervals),
+        products=product_outputs(tenants, enterprises, year, len(hours.days), seed),
     )
 
 

@@ -19,6 +19,7 @@ from zeropark.model import (
     IndicatorData,
     Meter,
     Park,
+    ProductOutput,
     Transfer,
     Zone,
 )
@@ -85,6 +86,7 @@ class DemoPark:
     pv_arrays: tuple[PvArray, ...]
     bad_inputs: BadInputs
     meter_intervals_s: dict[str, int] = field(default_factory=dict)
+    products: tuple[ProductOutput, ...] = ()  # 产品产量 (issue #15 benchmarks)
 
     @property
     def n_readings(self) -> int:

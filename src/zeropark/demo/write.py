@@ -24,8 +24,8 @@ from zeropark.demo.site import DEMO_LABEL, PARK_ID
 from zeropark.errors import DataError
 from zeropark.model import Meter
 from zeropark.services.imports import ReadingsImport, WorkbookImport, import_readings, import_workbook
+from zeropark.store import production, repo
 from zeropark.store import readings as readings_store
-from zeropark.store import repo
 from zeropark.store import schema as sc
 from zeropark.store.db import transaction
 from zeropark.store.scope import system_scope
@@ -148,6 +148,9 @@ def _write_activity(engine: Engine, demo: DemoPark) -> None:
         for t in demo.transfers:
             repo.add_transfer(s, demo.park.id, t)
         repo.put_indicator_data(s, demo.park.id, demo.year, demo.indicator_data)
+        for ent_id in sorted({p.enterprise_id for p in demo.products}):
+            mine = [p for p in demo.products if p.enterprise_id == ent_id]
+            production.replace_product_outputs(s, demo.park.id, ent_id, demo.year, mine)
 
 
 def delete_demo_park(engine: Engine, park_id: str = PARK_ID) -> bool:
@@ -197,6 +200,8 @@ def delete_demo_park(engine: Engine, park_id: str = PARK_ID) -> bool:
         s.execute(delete(sc.GreenPowerClaimRow).where(sc.GreenPowerClaimRow.park_id == park_id))
         s.execute(delete(sc.TransferRow).where(sc.TransferRow.park_id == park_id))
         s.execute(delete(sc.IndicatorDataRow).where(sc.IndicatorDataRow.park_id == park_id))
+        s.execute(delete(sc.ProductOutputRow).where(sc.ProductOutputRow.park_id == park_id))
+        s.execute(delete(sc.AdmissionRow).where(sc.AdmissionRow.park_id == park_id))
         s.execute(delete(sc.ImportBatchRow).where(sc.ImportBatchRow.park_id == park_id))
         s.execute(update(sc.UserRow).where(sc.UserRow.enterprise_id.in_(ent_ids)).values(enterprise_id=None))
         # children before parents in the meter tree

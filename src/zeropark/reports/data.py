@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from zeropark.errors import NotFound
 from zeropark.evaluation.scoring import Scorecard
@@ -60,6 +61,10 @@ class ReportData:
     factor_set: FactorSet | None
     previous: RunView | None = None  # the national run of the year before (year-on-year)
     measures: tuple[Measure, ...] = ()
+    # issue #15: the benchmarks of the year (services.benchmarks ``to_dict``) and the park's
+    # admission assessments (``AdmissionRecord.to_dict``), for the annex 标杆对比与入园评估
+    benchmarks: dict[str, Any] | None = None
+    admissions: tuple[dict[str, Any], ...] = ()
     evaluations: tuple[ReportEvaluation, ...] = ()  # evaluation slice: the latest run per framework
 
     @property

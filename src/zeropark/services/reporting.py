@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -27,7 +28,7 @@ from zeropark.formatting import pct, sig
 from zeropark.model import Method, Role
 from zeropark.reports import excel, pdf
 from zeropark.reports.data import Measure, ReportData, ReportEvaluation
-from zeropark.services import evaluation, optimization
+from zeropark.services import admission, benchmarks, evaluation, optimization
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.inventory import account_year, latest_view, view_of_run
 from zeropark.services.ledger import check_evidence
@@ -139,6 +140,10 @@ def report_data(
         previous=latest_view(scope, park_id, year - 1, Method.NATIONAL, enterprise_id=view),
         measures=_measures(scope, park_id, national.inventory if national else None, view is None),
         evaluations=_evaluations(scope, park_id, year, view),
+        benchmarks=_benchmarks(scope, park_id, year, view),
+        admissions=tuple(r.to_dict() for r in admission.page_assessments(scope, park_id))
+        if view is None
+        else (),
     )
 
 
@@ -157,6 +162,23 @@ def _evaluations(scope: Scope, park_id: str, year: int, view: str | None) -> tup
             r.id, r.inventory_run_id, r.framework_code, r.framework_version, *names, r.scorecard
         )
     return tuple(out.values())
+
+
+def _benchmarks(scope: Scope, park_id: str, year: int, view: str | None) -> dict[str, Any] | None:
+    """The year's benchmarks for the report's annex (an enterprise's report: its own row only)."""
+    try:
+        found = benchmarks.benchmarks(scope, park_id, year).to_dict()
+    except NotFound:
+        return None
+    if view is not None:
+        found = {
+            **found,
+            "park": None,
+            "parks": [],
+            "enterprises": [e for e in found["enterprises"] if e["id"] == view],
+            "products": [p for p in found["products"] if p["enterprise_id"] == view],
+        }
+    return found
 
 
 #: Optimisation run modes as a report names them (中文, English).

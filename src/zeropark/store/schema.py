@@ -536,6 +536,45 @@ Index("ix_reading_ts", ReadingRow.ts)
 Index("ix_rollup_bucket_start", RollupRow.bucket, RollupRow.start)
 
 
+# --- benchmarks and admission (issue #15: 一套标杆 + 入园门槛) ---------------------------------
+
+
+class ProductOutputRow(Base):
+    """产品产量: one enterprise's output of one product (energy-limit table code) in a year."""
+
+    __tablename__ = "product_output"
+    __table_args__ = (Index("ux_product_output", "enterprise_id", "year", "product", unique=True),)
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    product: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(32))
+    energy_tce: Mapped[float | None] = mapped_column(Float, nullable=True)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+
+
+class AdmissionRow(Base):
+    """入园门槛: a proposed project's assessment against the park's indicators, and the decision."""
+
+    __tablename__ = "admission"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprise.id"), nullable=True)
+    industry_code: Mapped[str] = mapped_column(String(8))
+    year: Mapped[int] = mapped_column(Integer)
+    proposal: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    decision: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 # --- application workspace (申报: gap tasks, evidence documents) -----------------------------
 
 

@@ -94,6 +94,10 @@ def navigation(user: Principal) -> list[NavItem]:
     # the control room's screen is the park's (an enterprise is sent to its monitoring)
     if user.role != Role.ENTERPRISE:
         items.append(NavItem("bigscreen", "nav_bigscreen", "/bigscreen"))
+    # issue #15: benchmarks (标杆) for every role, low-carbon admission (入园门槛) for park users
+    items.append(NavItem("benchmarks", "nav_benchmarks", "/benchmarks"))
+    if user.role != Role.ENTERPRISE:
+        items.append(NavItem("admission", "nav_admission", "/admission"))
     return items
 
 

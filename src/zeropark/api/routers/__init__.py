@@ -7,6 +7,7 @@ from zeropark.api.routers import (
     application,  # application workspace (申报)
     approval,  # data approval and period close (issue #15)
     audit,
+    benchmarks,  # issue #15: benchmarks and admission
     evaluation,
     factors,
     imports,
@@ -57,4 +58,5 @@ __all__ = [
     "approval",
     # slice: measures
     "measures",
+    "benchmarks",  # issue #15
 ]

@@ -14,6 +14,7 @@ from zeropark.web.pages import (
     alarms,
     application,  # application workspace (申报)
     approval,  # data approval and period close (issue #15)
+    benchmarks,
     bigscreen,
     enterprises,
     evaluation,
@@ -57,6 +58,7 @@ for _module in (
     scenarios,  # roadmap scenarios (issue 14)
     users,
     bigscreen,
+    benchmarks,  # issue #15: benchmarks and admission
     approval,  # data approval and period close (issue #15)
     measures,  # slice: measures
     evaluation,  # evaluation slice

@@ -575,6 +575,34 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_activity_record_park_id"), ["park_id"], unique=False)
 
     op.create_table(
+        "admission",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=True),
+        sa.Column("industry_code", sa.String(length=8), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("proposal", sa.JSON(), nullable=False),
+        sa.Column("result", sa.JSON(), nullable=False),
+        sa.Column("decision", sa.String(length=16), nullable=False),
+        sa.Column("decided_by", sa.String(length=64), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"],
+            ["enterprise.id"],
+        ),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("admission", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_admission_park_id"), ["park_id"], unique=False)
+
+    op.create_table(
         "app_user",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -760,6 +788,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_meter_gateway_id"), ["gateway_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_meter_parent_id"), ["parent_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_meter_park_id"), ["park_id"], unique=False)
+
+    op.create_table(
+        "product_output",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("product", sa.String(length=64), nullable=False),
+        sa.Column("quantity", sa.Float(), nullable=False),
+        sa.Column("unit", sa.String(length=32), nullable=False),
+        sa.Column("energy_tce", sa.Float(), nullable=True),
+        sa.Column("evidence", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["enterprise_id"], ["enterprise.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("product_output", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_product_output_enterprise_id"), ["enterprise_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_product_output_park_id"), ["park_id"], unique=False)
+        batch_op.create_index("ux_product_output", ["enterprise_id", "year", "product"], unique=True)
 
     op.create_table(
         "report",
@@ -1025,6 +1075,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_report_enterprise_id"))
 
     op.drop_table("report")
+    with op.batch_alter_table("product_output", schema=None) as batch_op:
+        batch_op.drop_index("ux_product_output")
+        batch_op.drop_index(batch_op.f("ix_product_output_park_id"))
+        batch_op.drop_index(batch_op.f("ix_product_output_enterprise_id"))
+
+    op.drop_table("product_output")
     with op.batch_alter_table("meter", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meter_park_id"))
         batch_op.drop_index(batch_op.f("ix_meter_parent_id"))
@@ -1055,6 +1111,10 @@ def downgrade() -> None:
 
     op.drop_table("application_task")
     op.drop_table("app_user")
+    with op.batch_alter_table("admission", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_admission_park_id"))
+
+    op.drop_table("admission")
     with op.batch_alter_table("activity_record", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_activity_record_park_id"))
         batch_op.drop_index(batch_op.f("ix_activity_record_enterprise_id"))
