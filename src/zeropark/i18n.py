@@ -834,6 +834,62 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "rejected_value": ("拒收值", "Rejected"),
     "kept_value": ("保留值", "Kept"),
     "reading_time": ("时间", "Time"),
+    # --- metabolism (issue 14): energy and carbon flows, the report's roadmap chapter ---------
+    "metab_title": ("园区代谢（能流、碳流）", "Park metabolism (energy and carbon flows)"),
+    "metab_kind": ("流", "Flow"),
+    "metab_kind_energy": ("能源流 (tce)", "Energy (tce)"),
+    "metab_kind_carbon": ("碳流 (tCO2)", "Carbon (tCO2)"),
+    "metab_show": ("显示", "Show"),
+    "metab_total": ("流入合计", "Total inflow"),
+    "metab_inventory_total": ("清单合计", "Inventory total"),
+    "metab_run": ("核算记录", "Run"),
+    "metab_flows": ("各条流及其清单条目", "Flows and the line items they sum"),
+    "metab_from": ("来源", "From"),
+    "metab_to": ("去向", "To"),
+    "metab_value": ("数值", "Value"),
+    "metab_items": ("清单条目", "Line items"),
+    "metab_derived_balance": ("差额（流入 − 流出）", "balance (inflow − outflow)"),
+    "metab_derived_allocation": ("按供能量分摊", "allocated by energy delivered"),
+    "metab_more_items": ("另 {n} 条", "{n} more"),
+    "metab_coefficients": ("折标系数（本次核算所用）", "Standard-coal coefficients (as the run used)"),
+    "metab_note_energy": (
+        "能源流按本次核算所用的 GB/T 2589-2020 折标系数以吨标准煤计；转换损失 = 燃料 − 交付量，"
+        "管网损耗 = 受入 − 各方计量用量。点击图中任一条流查看其清单条目。",
+        "Energy in tce with the GB/T 2589-2020 coefficients the run used; conversion losses = fuel − "
+        "delivered, network losses = inflow − what the parties metered. Click a flow to see its line items.",
+    ),
+    "metab_note_carbon": (
+        "碳流按国家核算方法的 CO2 计；热电联产等转换设施的排放按交付能量（tce）分摊给用能方（能量法），"
+        "与企业自身清单按电网/热力因子计值不同；电网、热网的差额即清单的园区级差额。点击任一条流查看其清单条目。",
+        "Carbon in tCO2 of the national method; a converter's CO2 is allocated to its buyers by the energy "
+        "delivered (tce; energy-content method), unlike the buyers' own views, which value a purchase at "
+        "the grid or heat factor; the networks' remainder is the inventory's park-level row. Click a flow "
+        "to see its line items.",
+    ),
+    "metab_sankey_link": ("园区代谢桑基图", "Metabolism Sankey"),
+    "rpt_roadmap_lmdi": (
+        "碳排放变化归因（LMDI）：{y0} → {y1}",
+        "Explaining the change in CO2 (LMDI): {y0} → {y1}",
+    ),
+    "rpt_roadmap_no_previous": (
+        "{year} 年之前没有已核算的年度（国家核算方法），尚不能做变化归因、脱钩分析和碳生产率趋势。",
+        "No year before {year} has been accounted (national method), so there is no decomposition, "
+        "decoupling state or carbon productivity trend yet.",
+    ),
+    "rpt_roadmap_unavailable": (
+        "变化归因不可用：{why}",
+        "Decomposition not available: {why}",
+    ),
+    "rpt_roadmap_tapio": (
+        "Tapio 脱钩状态：{state}（弹性 {e}）",
+        "Tapio decoupling: {state} (elasticity {e})",
+    ),
+    "rpt_roadmap_metab": ("园区代谢：主要能源流（tce）", "Park metabolism: the largest energy flows (tce)"),
+    "rpt_roadmap_metab_carbon": (
+        "园区代谢：主要碳流（tCO2）",
+        "Park metabolism: the largest carbon flows (tCO2)",
+    ),
+    "rpt_roadmap_sheet": ("路线图", "Roadmap"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

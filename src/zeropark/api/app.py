@@ -74,6 +74,8 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.optimize.router,
     routers.live.router,
     routers.roadmap.router,
+    # metabolism (issue 14): the park's energy and carbon flows
+    routers.metabolism.router,
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

@@ -19,6 +19,7 @@ from zeropark.web.pages import (
     imports,
     inventory,
     jobs,
+    metabolism,
     monitoring,
     optimize,
     overview,
@@ -49,5 +50,6 @@ for _module in (
     roadmap,
     users,
     bigscreen,
+    metabolism,  # metabolism (issue 14): /roadmap/metabolism
 ):
     router.include_router(_module.router)

@@ -1,0 +1,72 @@
+"""园区代谢 Metabolism: the energy and carbon flows of a park's accounted year (one use case, every door).
+
+:func:`metabolism` is what ``GET /api/v1/parks/{id}/metabolism``, the page ``/roadmap/metabolism``,
+``zeropark roadmap metabolism`` and the report's roadmap chapter call. It reads the latest
+national-method run of the year (newest signed off, else newest — what ``zeropark runs latest``
+shows), the enterprise views stored with it, the enterprises (the sink of each: its GB/T 4754
+division, or the public facilities) and the year's internal transfers (who delivered what), and
+hands them to the pure :mod:`zeropark.roadmap.metabolism`. An enterprise user gets the flows of
+its own view only.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from zeropark.industry import industry_label
+from zeropark.model import Method
+from zeropark.roadmap.metabolism import FlowKind, LineRef, Metabolism, Party, View, flows
+from zeropark.services.indicators import no_run
+from zeropark.services.inventory import enterprise_runs, latest_view, view_of_run
+from zeropark.store import repo
+from zeropark.store.scope import Scope
+
+__all__ = ["FlowKind", "item_url", "metabolism", "parties_of"]
+
+
+def parties_of(scope: Scope, park_id: str) -> dict[str, Party]:
+    """Each enterprise's sink: its GB/T 4754 division (2 digits), or the public facilities."""
+    out: dict[str, Party] = {}
+    for e in repo.list_enterprises(scope.engine, park_id):
+        if e.is_public_facility:
+            out[e.id] = Party(
+                e.id, e.name, "sink:public", "公共设施及园区级用能", "public facilities and park level"
+            )
+            continue
+        division = e.industry_code.strip()[:2]
+        out[e.id] = Party(
+            e.id,
+            e.name,
+            f"sink:sector:{division}",
+            industry_label(division),
+            f"GB/T 4754 division {division}",
+        )
+    return out
+
+
+def metabolism(scope: Scope, park_id: str, year: int, kind: FlowKind = FlowKind.ENERGY) -> Metabolism:
+    """The park's energy [tce] or carbon [tCO2] flows of ``year`` from its latest national-method run.
+
+    Raises
+    ------
+    NotFound
+        The park is outside the scope, or the year has no national-method run (says how to make one).
+    MissingCoefficient
+        A quantity without tce whose carrier's coefficient no line of the runs carries.
+    """
+    scope.check_park(park_id)
+    main = latest_view(scope, park_id, year, Method.NATIONAL)
+    if main is None:
+        raise no_run(park_id, year, scope.enterprise_id)
+    park = View(main.run_id, main.inventory)
+    if main.inventory.enterprise_id is not None:  # an enterprise user: its own view
+        return flows(kind, park, (), parties_of(scope, park_id))
+    parties = [View(c.id, view_of_run(scope, c.id).inventory) for c in enterprise_runs(scope, main.run_id)]
+    transfers = repo.list_transfers(scope.engine, park_id, year=year)
+    return flows(kind, park, parties, parties_of(scope, park_id), transfers)
+
+
+def item_url(ref: LineRef) -> str:
+    """The page of one line item (the latest run of its view, which is the run the flows read)."""
+    view = "" if ref.view is None else f"&view={quote(ref.view, safe='')}"
+    return f"/inventory/items/{quote(ref.line_id, safe='')}?method=national{view}"
