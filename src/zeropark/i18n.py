@@ -890,6 +890,14 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Park metabolism: the largest carbon flows (tCO2)",
     ),
     "rpt_roadmap_sheet": ("路线图", "Roadmap"),
+    "rpt_roadmap_park_only": (
+        "路线图分析（变化归因、园区代谢）以园区为对象，见园区年度报告。",
+        "The roadmap analyses (decomposition, metabolism) are the park's: see the park's annual report.",
+    ),
+    "rpt_roadmap_trend": ("碳生产率趋势", "Carbon productivity trend"),
+    "rpt_roadmap_scenarios": ("情景（BAU、政策、零碳）", "Scenarios (BAU, policy, zero carbon)"),
+    "rpt_roadmap_pathway": ("最低成本路径", "Least-cost pathway"),
+    "rpt_roadmap_flows_total": ("流入合计 {total} {unit}", "Total inflow {total} {unit}"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

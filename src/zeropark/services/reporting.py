@@ -27,10 +27,12 @@ from zeropark.formatting import pct, sig
 from zeropark.model import Method, Role
 from zeropark.reports import excel, pdf
 from zeropark.reports.data import Measure, ReportData
+from zeropark.reports.roadmap import chapter_view
 from zeropark.services import optimization
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.inventory import account_year, latest_view, view_of_run
 from zeropark.services.quality import data_quality
+from zeropark.services.roadmap_report import roadmap_chapter
 from zeropark.store import audit, repo
 from zeropark.store.db import session_factory, transaction
 from zeropark.store.schema import ReportRow
@@ -137,6 +139,7 @@ def report_data(
         factor_set=factor_set,
         previous=latest_view(scope, park_id, year - 1, Method.NATIONAL, enterprise_id=view),
         measures=_measures(scope, park_id, national.inventory if national else None, view is None),
+        roadmap=None if national is None else roadmap_chapter(scope, park_id, year, enterprise_id=view),
     )
 
 
@@ -235,6 +238,7 @@ def render(
         zone_names={z.id: z.name for z in data.zones},
         data_quality=data.quality,
         enterprises=data.enterprises,
+        roadmap=chapter_view(data.roadmap, lang),
     )
 
 

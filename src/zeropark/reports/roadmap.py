@@ -1,0 +1,116 @@
+"""The roadmap chapter (路线图) as the PDF and the workbook show it: one set of rows for both files.
+
+:func:`chapter_view` turns :class:`~zeropark.reports.data.RoadmapChapter` — the figures of
+:func:`zeropark.services.roadmap.lmdi` and :func:`zeropark.services.metabolism.metabolism` — into
+labelled rows: the LMDI effects [tCO2] in the order of :class:`zeropark.roadmap.lmdi.Effect`, the
+Tapio state, the carbon productivity trend [10⁴ CNY/tCO2], the largest energy [tce] and carbon
+[tCO2] flows, and the sentences said instead of a table when a figure does not exist. Nothing is
+computed here beyond picking and labelling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from zeropark.i18n import translate
+from zeropark.reports.data import RoadmapChapter
+from zeropark.roadmap.lmdi import Effect
+from zeropark.roadmap.metabolism import Metabolism
+
+#: Flows listed in the chapter's metabolism tables (largest first).
+TOP_FLOWS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class FlowRow:
+    """One flow of a metabolism table: from, to, value [unit], line items summed."""
+
+    source: str
+    target: str
+    value: float
+    items: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterView:
+    """The chapter's rows and sentences in one language."""
+
+    sentences: list[str] = field(default_factory=list)
+    year_from: int | None = None
+    year_to: int | None = None
+    co2_from: float | None = None
+    co2_to: float | None = None
+    effects: list[tuple[str, float]] = field(default_factory=list)
+    tapio: str = ""
+    trend: list[dict[str, Any]] = field(default_factory=list)
+    energy: list[FlowRow] = field(default_factory=list)
+    carbon: list[FlowRow] = field(default_factory=list)
+    energy_total: float | None = None
+    carbon_total: float | None = None
+    scenarios: list[dict[str, Any]] = field(default_factory=list)
+    pathway: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _flows(m: Metabolism | None, lang: str) -> list[FlowRow]:
+    if m is None:
+        return []
+    label = {n.id: n.label(lang) for n in m.nodes}
+    return [FlowRow(label[lk.source], label[lk.target], lk.value, len(lk.items)) for lk in m.top(TOP_FLOWS)]
+
+
+def chapter_view(chapter: RoadmapChapter | None, lang: str) -> ChapterView | None:
+    """The rows of ``chapter`` in ``lang`` (None when the report has no roadmap chapter)."""
+    if chapter is None:
+        return None
+    if chapter.park_only:
+        return ChapterView(sentences=[translate("rpt_roadmap_park_only", lang)])
+    view = ChapterView(
+        energy=_flows(chapter.energy, lang),
+        carbon=_flows(chapter.carbon, lang),
+        energy_total=None if chapter.energy is None else chapter.energy.total(),
+        carbon_total=None if chapter.carbon is None else chapter.carbon.total(),
+        scenarios=list(chapter.scenarios),
+        pathway=list(chapter.pathway),
+    )
+    if chapter.previous_year is None:
+        view.sentences.append(translate("rpt_roadmap_no_previous", lang, year=chapter.year))
+    elif chapter.lmdi is None:
+        view.sentences.append(translate("rpt_roadmap_unavailable", lang, why=chapter.lmdi_error))
+    else:
+        d = chapter.lmdi["decomposition"]
+        view = _with_lmdi(view, chapter, d, lang)
+    if chapter.metabolism_error:
+        view.sentences.append(translate("rpt_roadmap_unavailable", lang, why=chapter.metabolism_error))
+    return view
+
+
+def _with_lmdi(view: ChapterView, chapter: RoadmapChapter, d: dict[str, Any], lang: str) -> ChapterView:
+    lm = chapter.lmdi
+    assert lm is not None
+    tapio = lm["decoupling"]
+    if tapio is None:
+        tapio_text = f"Tapio: {lm['decoupling_note']}"
+    else:
+        tapio_text = translate(
+            "rpt_roadmap_tapio",
+            lang,
+            state=translate(f"tapio_{tapio['state']}", lang),
+            e=f"{tapio['elasticity']:.4f}",
+        )
+    return ChapterView(
+        sentences=view.sentences,
+        year_from=chapter.previous_year,
+        year_to=chapter.year,
+        co2_from=d["co2_from_t"],
+        co2_to=d["co2_to_t"],
+        effects=[(translate(f"lmdi_effect_{e.value}", lang), d["additive_t"][e.value]) for e in Effect],
+        tapio=tapio_text,
+        trend=list(lm["carbon_productivity_trend"]),
+        energy=view.energy,
+        carbon=view.carbon,
+        energy_total=view.energy_total,
+        carbon_total=view.carbon_total,
+        scenarios=view.scenarios,
+        pathway=view.pathway,
+    )
