@@ -839,6 +839,16 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "metab_kind": ("流", "Flow"),
     "metab_kind_energy": ("能源流 (tce)", "Energy (tce)"),
     "metab_kind_carbon": ("碳流 (tCO2)", "Carbon (tCO2)"),
+    "metab_kind_water": ("水流 (m³)", "Water (m³)"),
+    "metab_meters": ("计量器具", "Meters"),
+    "metab_from_meters": ("来自水表读数", "from the water meters"),
+    "metab_note_water": (
+        "水流按水表年度读数（m³）绘制：园区进水总表 → 供水管网 → 各企业水表（按行业汇总），"
+        "管网漏损及未计量 = 进水 − 各企业水表之和。点击任一条流查看其水表。",
+        "Water from the meters' year totals (m³): the park inlet → the network → each enterprise's "
+        "meter (by sector); network leaks and unmetered use = inlet − the enterprises' meters. Click a "
+        "flow to see its meters.",
+    ),
     "metab_show": ("显示", "Show"),
     "metab_total": ("流入合计", "Total inflow"),
     "metab_inventory_total": ("清单合计", "Inventory total"),

@@ -173,3 +173,28 @@ def test_an_enterprise_view_flows_into_itself() -> None:
     assert _value(m, "src:internal:bus:electricity", "sink:sector:33") == pytest.approx(12.29, abs=1e-9)
     assert m.total() == pytest.approx(e2.inventory.energy_tce, abs=1e-9)
     assert PUBLIC_FACILITIES not in {n.id for n in m.nodes}
+
+
+def test_water_flows_by_hand() -> None:
+    from zeropark.roadmap.metabolism import WaterMeter, water_flows
+
+    meters = [
+        WaterMeter("W-IN", "进水总表", None, None, "import", 1000.0),
+        WaterMeter("W-E1", "E1 水表", "W-IN", "E1", "consumption", 600.0),
+        WaterMeter("W-E1-a", "E1 车间", "W-E1", "E1", "consumption", 250.0),  # inside W-E1
+        WaterMeter("W-E2", "E2 水表", "W-IN", "E2", "consumption", 370.0),
+    ]
+    m = water_flows("P", 2025, meters, WHO)
+    # inlet 1 000 m³ → network; E1 600, E2 370 (the workshop submeter is inside E1's 600);
+    # loss = 1 000 − 600 − 370 = 30 m³ (3 %)
+    assert _value(m, "src:water:W-IN", "bus:water") == 1000.0
+    assert _value(m, "bus:water", "sink:sector:26") == 600.0
+    assert _value(m, "bus:water", "sink:sector:33") == 370.0
+    assert _value(m, "bus:water", "loss:water") == pytest.approx(30.0, abs=1e-9)
+    assert m.imbalance() == {"bus:water": pytest.approx(0.0, abs=1e-9)}
+    assert m.unit == "m3" and m.run_id is None and m.inventory_total == 1000.0
+    e1 = next(lk for lk in m.links if lk.target == "sink:sector:26")
+    assert e1.meters == ("W-E1",) and e1.items == ()
+    # an enterprise user sees its own meter only: a root with an enterprise flows into its sink
+    own = water_flows("P", 2025, [WaterMeter("W-E2", "E2 水表", "W-IN", "E2", "consumption", 370.0)], WHO)
+    assert _value(own, "src:water:W-E2", "sink:sector:33") == 370.0

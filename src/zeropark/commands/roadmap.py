@@ -115,16 +115,19 @@ def lmdi(
 def metabolism_command(
     year: Annotated[int, typer.Option("--year", help="年度 The accounted year.")],
     park: Annotated[str | None, typer.Option(help="园区 Park id (default: the only park).")] = None,
-    kind: Annotated[str, typer.Option("--kind", help="流 energy (tce) | carbon (tCO2).")] = "energy",
+    kind: Annotated[
+        str, typer.Option("--kind", help="流 energy (tce) | carbon (tCO2) | water (m³).")
+    ] = "energy",
     output_format: Annotated[str, typer.Option("--format", help="输出 table | json.")] = "table",
 ) -> None:
-    """园区代谢 Energy [tce] or carbon [tCO2] flows of an accounted year: sources → conversion → sectors.
+    """园区代谢 Energy [tce], carbon [tCO2] or water [m³] flows of a year: sources → conversion → sectors.
 
     The same figures as GET /api/v1/parks/{id}/metabolism and the page /roadmap/metabolism
-    (zeropark.services.metabolism.metabolism); each flow lists the line items it sums in JSON.
-    Exit codes: 2 a bad option, 4 a year without a national-method run or an unknown park.
+    (zeropark.services.metabolism.metabolism); each flow lists the line items (water: the meters)
+    it sums in JSON. Exit codes: 2 a bad option, 4 a year without a national-method run (water:
+    without water-meter data) or an unknown park.
     """
-    check_choice(kind, tuple(k.value for k in (FlowKind.ENERGY, FlowKind.CARBON)), "--kind")
+    check_choice(kind, tuple(k.value for k in FlowKind), "--kind")
     check_choice(output_format, ("table", "json"), "--format")
     eng = engine()
     park_id = pick_park(eng, park)
@@ -133,13 +136,15 @@ def metabolism_command(
         console.out(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return
     names = {n.id: f"{n.label_zh} {n.label_en}" for n in result.nodes}
-    table = Table(title=f"{_label('metab_title')} — {park_id} {year} (run #{result.run_id}), {result.unit}")
+    run = "meters" if result.run_id is None else f"run #{result.run_id}"
+    table = Table(title=f"{_label('metab_title')} — {park_id} {year} ({run}), {result.unit}")
     table.add_column(_label("metab_from"))
     table.add_column(_label("metab_to"))
     table.add_column(result.unit, justify="right")
     table.add_column(_label("metab_items"), justify="right")
     for link in result.links:
-        table.add_row(names[link.source], names[link.target], f"{link.value:,.3f}", str(len(link.items)))
+        count = len(link.meters) if result.kind is FlowKind.WATER else len(link.items)
+        table.add_row(names[link.source], names[link.target], f"{link.value:,.3f}", str(count))
     console.print(table)
     console.print(
         f"{_label('metab_total')}: {result.total():,.3f} {result.unit}; "

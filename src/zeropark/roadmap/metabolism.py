@@ -60,9 +60,11 @@ __all__ = [
     "NodeKind",
     "Party",
     "View",
+    "WaterMeter",
     "carbon_flows",
     "energy_flows",
     "flows",
+    "water_flows",
 ]
 
 #: The note the accounting writes on a party's purchase from a park facility (内部转供).
@@ -153,7 +155,8 @@ class Link:
 
     ``derived`` is ``balance`` for a loss or remainder (inflow − outflow of the node: its items are
     the node's in- and outflows) and ``allocation`` for a share of a converter's CO2; ``""`` when
-    ``value`` is the plain sum of the items' figures.
+    ``value`` is the plain sum of the items' figures. Water flows sum meters, not line items
+    (water gives no inventory line): ``meters`` names them.
     """
 
     source: str
@@ -161,15 +164,17 @@ class Link:
     value: float
     items: tuple[LineRef, ...]
     derived: str = ""
+    meters: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able mapping."""
+        """JSON-able mapping (``meters``: the meters a water flow sums; water has no line items)."""
         return {
             "source": self.source,
             "target": self.target,
             "value": self.value,
             "derived": self.derived,
             "items": [r.to_dict() for r in self.items],
+            "meters": list(self.meters),
         }
 
 
@@ -199,14 +204,15 @@ class Metabolism:
     """The flows of one kind in one year: nodes, links (with their line items), notes.
 
     ``inventory_total`` is the run's own figure for comparison: comprehensive energy consumption
-    [tce] (exports deducted) or the park's CO2 [t].
+    [tce] (exports deducted) or the park's CO2 [t]; for water (read from the meters, no run:
+    ``run_id`` None) the metered inflow [m³].
     """
 
     kind: FlowKind
     unit: str
     year: int
     park_id: str
-    run_id: int
+    run_id: int | None
     nodes: tuple[Node, ...]
     links: tuple[Link, ...]
     notes: tuple[tuple[str, str], ...] = ()
@@ -362,6 +368,18 @@ class _Graph:
         return tuple(out)
 
 
+def _sink(g: _Graph, who: Mapping[str, Party], party_id: str | None) -> str:
+    """The sink node of a party (its sector or the public facilities)."""
+    if party_id is None:
+        return g.node(
+            "sink:public", NodeKind.SINK, "公共设施及园区级用能", "public facilities and park level"
+        )
+    p = who.get(party_id)
+    if p is None:
+        return g.node(f"sink:party:{party_id}", NodeKind.SINK, party_id, party_id)
+    return g.node(p.sink_id, NodeKind.SINK, p.sink_zh, p.sink_en)
+
+
 class _Context:
     """What both kinds share: parties, sinks, converters, coefficients, suppliers of deliveries."""
 
@@ -402,14 +420,7 @@ class _Context:
 
     def sink(self, g: _Graph, party_id: str | None) -> str:
         """The sink node of a party (its sector or the public facilities)."""
-        if party_id is None:
-            return g.node(
-                "sink:public", NodeKind.SINK, "公共设施及园区级用能", "public facilities and park level"
-            )
-        p = self.who.get(party_id)
-        if p is None:
-            return g.node(f"sink:party:{party_id}", NodeKind.SINK, party_id, party_id)
-        return g.node(p.sink_id, NodeKind.SINK, p.sink_zh, p.sink_en)
+        return _sink(g, self.who, party_id)
 
     def tce(self, li: LineItem) -> float:
         """The line's energy [tce] — its own figure, else its quantity × the carrier's coefficient."""
@@ -728,3 +739,113 @@ def flows(
     if kind is FlowKind.CARBON:
         return carbon_flows(park, parties, who, transfers)
     raise ValueError(f"{kind.value} flows are not built from inventories")
+
+
+# --- water [m³]: from the water meters (water gives no inventory line) ------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WaterMeter:
+    """A water meter and its year total [m³] (``None``: no data in the year)."""
+
+    id: str
+    name: str
+    parent_id: str | None
+    enterprise_id: str | None
+    direction: str
+    m3: float | None
+
+
+def water_flows(
+    park_id: str, year: int, meters: Sequence[WaterMeter], who: Mapping[str, Party] | None = None
+) -> Metabolism:
+    """Water flows [m³] of the year from the meter tree: the park's inlet → the network → sectors, losses.
+
+    A meter whose parent is not among ``meters`` is a root: a park inlet (no enterprise) feeds the
+    park's water network, whose outflows are the top meters of each enterprise below it (a
+    submeter of the same enterprise is inside its parent and not counted again); the network's
+    inflow − outflow is 管网漏损及未计量 (the meter-tree loss). A root with an enterprise (its own
+    supply, or an enterprise user's view without the park inlet) flows straight into its sink.
+    Each link names the meters it sums.
+    """
+    parties = who or {}
+    g = _Graph()
+    refs: dict[tuple[str, str], list[str]] = defaultdict(list)
+    ids = {m.id for m in meters}
+    children: dict[str, list[WaterMeter]] = defaultdict(list)
+    for m in meters:
+        if m.parent_id in ids:
+            children[m.parent_id].append(m)
+
+    def add(source: str, target: str, m: WaterMeter) -> None:
+        if m.m3 is None or m.m3 <= 0:
+            return
+        g.add(source, target, m.m3, ())
+        refs[(source, target)].append(m.id)
+
+    def consumers(m: WaterMeter) -> list[WaterMeter]:
+        """The top meters of each enterprise below ``m`` (park-owned feeders are looked through)."""
+        out: list[WaterMeter] = []
+        for k in sorted(children.get(m.id, []), key=lambda k: k.id):
+            if k.enterprise_id is None or k.direction == "import":
+                out.extend(consumers(k))
+            else:
+                out.append(k)
+        return out
+
+    for root in sorted((m for m in meters if m.parent_id not in ids), key=lambda m: m.id):
+        src = g.node(
+            f"src:water:{root.id}",
+            NodeKind.SOURCE,
+            f"供水 · {root.name or root.id}",
+            f"water supply · {root.id}",
+        )
+        if root.enterprise_id is not None:
+            add(src, _sink(g, parties, root.enterprise_id), root)
+            continue
+        bus = g.node("bus:water", NodeKind.BUS, "园区供水管网", "park water network")
+        add(src, bus, root)
+        for k in consumers(root):
+            add(bus, _sink(g, parties, k.enterprise_id), k)
+    if "bus:water" in g.nodes:
+        fin, fout, _ = g.flow("bus:water")
+        inflow_meters = [m for (s, t), ms in refs.items() if t == "bus:water" for m in ms]
+        outflow_meters = [m for (s, t), ms in refs.items() if s == "bus:water" for m in ms]
+        if fin - fout > BALANCE_RTOL * max(fin, 1.0):
+            loss = g.node("loss:water", NodeKind.LOSS, "管网漏损及未计量", "network leaks and unmetered use")
+            g.add("bus:water", loss, fin - fout, (), "balance")
+            refs[("bus:water", loss)] = inflow_meters + outflow_meters
+        elif fout - fin > BALANCE_RTOL * max(fout, 1.0):
+            gain = g.node(
+                "src:unmetered:water",
+                NodeKind.SOURCE,
+                "未计量受入 · 园区供水管网",
+                "unmetered inflow · park water network",
+            )
+            g.add(gain, "bus:water", fout - fin, (), "balance")
+            refs[(gain, "bus:water")] = inflow_meters + outflow_meters
+            g.notes.append(
+                (
+                    "园区供水管网：各企业水表读数之和大于进水总表，差额列为未计量受入。",
+                    "Park water network: the enterprises' meters add up to more than the inlet; the "
+                    "difference is shown as unmetered inflow.",
+                )
+            )
+    links = tuple(
+        Link(
+            lk.source, lk.target, lk.value, (), lk.derived, tuple(dict.fromkeys(refs[(lk.source, lk.target)]))
+        )
+        for lk in g.links()
+    )
+    inflow = math.fsum(lk.value for lk in links if g.nodes[lk.source].kind is NodeKind.SOURCE)
+    return Metabolism(
+        kind=FlowKind.WATER,
+        unit=UNIT[FlowKind.WATER],
+        year=year,
+        park_id=park_id,
+        run_id=None,
+        nodes=tuple(g.nodes.values()),
+        links=links,
+        notes=tuple(g.notes),
+        inventory_total=inflow,
+    )

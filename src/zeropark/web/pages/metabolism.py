@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from zeropark.errors import DataError, NotFound
-from zeropark.services.metabolism import FlowKind, item_url, metabolism
+from zeropark.services.metabolism import FlowKind, item_url, metabolism, meter_url
 from zeropark.serving import charts
 from zeropark.web.context import PageDep
 
@@ -31,7 +31,7 @@ def metabolism_page(
 ) -> Response:
     """园区代谢: the Sankey of the year's flows and, per flow, the line items it sums."""
     y = year if year is not None else page.year
-    ctx: dict[str, Any] = {"year": y, "kind": kind.value, "kinds": [FlowKind.ENERGY, FlowKind.CARBON]}
+    ctx: dict[str, Any] = {"year": y, "kind": kind.value, "kinds": list(FlowKind)}
     if page.park is None:
         return page.render(
             "roadmap_metabolism.html", "roadmap", "metab_title", result=None, error=None, **ctx
@@ -68,7 +68,7 @@ def metabolism_page(
             "target": label[lk.target],
             "value": lk.value,
             "derived": lk.derived,
-            "refs": [(r.line_id, item_url(r)) for r in lk.items],
+            "refs": [(r.line_id, item_url(r)) for r in lk.items] + [(m, meter_url(m)) for m in lk.meters],
         }
         for i, lk in enumerate(result.links)
     ]

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from api_support import ENT_A, PARK, make_api
+from api_support import ENT_A, ENT_B, PARK, make_api
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from typer.testing import CliRunner
@@ -26,8 +27,10 @@ from zeropark.errors import NotFound
 from zeropark.formatting import num
 from zeropark.model import Method
 from zeropark.services import inventory
-from zeropark.services.metabolism import FlowKind, item_url, metabolism
+from zeropark.services.metabolism import FlowKind, NoWaterData, item_url, metabolism
 from zeropark.settings import get_settings
+from zeropark.store.db import transaction
+from zeropark.store.schema import MeterRow, RollupRow
 from zeropark.store.scope import system_scope
 
 
@@ -90,6 +93,82 @@ def test_the_doors_agree(accounted: tuple[Engine, Any]) -> None:
             assert ref.line_id in r.text
     code, stdout, _ = _cli(engine, "--year", "2025")
     assert code == 0 and "外购电力" in stdout and "tce" in stdout
+
+
+def _add_water(engine: Engine) -> None:
+    """Water meters: the inlet 100 m³ over E-A 60 m³ and E-B 35 m³ on 2025-01-01 (5 m³ lost)."""
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
+    common = {"park_id": PARK, "carrier": "water", "unit": "m3", "kind": "cumulative", "multiplier": 1.0}
+    with transaction(engine) as s:
+        s.add(
+            MeterRow(
+                id="W-IN",
+                enterprise_id=None,
+                parent_id=None,
+                name="进水总表",
+                direction="import",
+                level=1,
+                **common,
+            )
+        )
+        s.flush()
+        for mid, ent in (("W-A", ENT_A), ("W-B", ENT_B)):
+            s.add(
+                MeterRow(
+                    id=mid,
+                    enterprise_id=ent,
+                    parent_id="W-IN",
+                    name=f"{ent} 水表",
+                    direction="consumption",
+                    level=2,
+                    **common,
+                )
+            )
+        s.flush()
+        for mid, m3 in (("W-IN", 100.0), ("W-A", 60.0), ("W-B", 35.0)):
+            s.add(
+                RollupRow(
+                    meter_id=mid,
+                    bucket="day",
+                    start=t0,
+                    value=m3,
+                    n_present=96,
+                    n_expected=96,
+                    n_flagged=0,
+                    n_filled=0,
+                )
+            )
+
+
+def test_water_flows_from_the_meters(accounted: tuple[Engine, Any]) -> None:
+    engine, api = accounted
+    client: TestClient = api.login("admin")
+    with pytest.raises(NoWaterData, match="no water meter with readings in 2025"):
+        metabolism(system_scope(engine, "cli"), PARK, 2025, FlowKind.WATER)
+    assert _cli(engine, "--year", "2025", "--kind", "water")[0] == 4
+    _add_water(engine)
+    service = metabolism(system_scope(engine, "cli"), PARK, 2025, FlowKind.WATER)
+    flows = {(lk.source, lk.target): lk.value for lk in service.links}
+    # 100 m³ in; E-A (C26 → division 26) 60, E-B (C33 → 33) 35; loss 100 − 60 − 35 = 5 m³
+    assert flows == {
+        ("src:water:W-IN", "bus:water"): 100.0,
+        ("bus:water", "sink:sector:26"): 60.0,
+        ("bus:water", "sink:sector:33"): 35.0,
+        ("bus:water", "loss:water"): pytest.approx(5.0, abs=1e-9),
+    }
+    code, stdout, stderr = _cli(engine, "--year", "2025", "--kind", "water", "--format", "json")
+    assert code == 0, stderr
+    assert json.loads(stdout) == service.to_dict()
+    r = client.get(f"/api/v1/parks/{PARK}/metabolism", params={"year": 2025, "kind": "water"})
+    assert r.status_code == 200 and r.json() == service.to_dict()
+    page = client.get("/roadmap/metabolism", params={"year": 2025, "kind": "water"})
+    assert page.status_code == 200 and 'href="/meters/W-A/readings"' in page.text
+    # an enterprise user: its own meter, straight into its sink
+    own = api.login("ent_a").get(f"/api/v1/parks/{PARK}/metabolism", params={"year": 2025, "kind": "water"})
+    assert own.status_code == 200, own.text
+    assert {(lk["source"], lk["target"], lk["value"]) for lk in own.json()["links"]} == {
+        ("src:water:W-A", "sink:sector:26", 60.0)
+    }
 
 
 def test_errors_and_isolation(accounted: tuple[Engine, Any]) -> None:
