@@ -31,6 +31,7 @@ from zeropark.model import (
     Transfer,
 )
 from zeropark.roadmap.metabolism import (
+    ALLOCATION_NOTE,
     FlowKind,
     LineRef,
     Metabolism,
@@ -153,6 +154,7 @@ def test_carbon_flows_by_hand() -> None:
     assert _value(m, "conv:CHP", "sink:sector:26") == pytest.approx(gas * 68.24 / 80.53, rel=1e-9)
     assert _value(m, "conv:CHP", "sink:sector:33") == pytest.approx(gas * 12.29 / 80.53, rel=1e-9)
     assert all(abs(v) < 1e-9 for v in m.imbalance().values())
+    assert m.notes == (ALLOCATION_NOTE,)  # the [UNCERTAIN] allocation is said with the figures
     # all CO2 lands: sinks = park total (no export credit here)
     sinks = math.fsum(lk.value for lk in m.links if m.node(lk.target).kind in (NodeKind.SINK, NodeKind.LOSS))
     assert sinks == pytest.approx(park.inventory.total_tco2e, abs=1e-9)

@@ -977,6 +977,9 @@ def _write_roadmap(ws: Worksheet, view: ChapterView) -> None:
         for f in rows:
             row(f.source, f.target, f.value, f.items)
         row(f"流入合计 Total inflow ({unit})", "", total)
+    for note in view.notes:
+        ws.cell(row=r, column=1, value=note)
+        r += 1
     for zh, en, table in (
         ("情景", "Scenarios", view.scenarios),
         ("最低成本路径", "Least-cost pathway", view.pathway),

@@ -48,6 +48,7 @@ class ChapterView:
     carbon: list[FlowRow] = field(default_factory=list)
     energy_total: float | None = None
     carbon_total: float | None = None
+    notes: list[str] = field(default_factory=list)
     scenarios: list[dict[str, Any]] = field(default_factory=list)
     pathway: list[dict[str, Any]] = field(default_factory=list)
 
@@ -70,6 +71,12 @@ def chapter_view(chapter: RoadmapChapter | None, lang: str) -> ChapterView | Non
         carbon=_flows(chapter.carbon, lang),
         energy_total=None if chapter.energy is None else chapter.energy.total(),
         carbon_total=None if chapter.carbon is None else chapter.carbon.total(),
+        notes=[
+            en if lang == "en" else zh
+            for m in (chapter.energy, chapter.carbon)
+            if m is not None
+            for zh, en in m.notes
+        ],
         scenarios=list(chapter.scenarios),
         pathway=list(chapter.pathway),
     )
@@ -111,6 +118,7 @@ def _with_lmdi(view: ChapterView, chapter: RoadmapChapter, d: dict[str, Any], la
         carbon=view.carbon,
         energy_total=view.energy_total,
         carbon_total=view.carbon_total,
+        notes=view.notes,
         scenarios=view.scenarios,
         pathway=view.pathway,
     )

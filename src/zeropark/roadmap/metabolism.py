@@ -27,9 +27,12 @@ Carbon [tCO2]
     certificates held by the park, or a negative remainder when park PV feeds the grid the parties
     count at the grid factor — is the park-level row of the inventory's consumption basis, shown as
     a node of its own. A converter's fuel CO2 is allocated to what it delivered in proportion to
-    the energy delivered [tce] (the energy-content method of WRI/WBCSD, *Allocation of GHG Emissions
-    from a Combined Heat and Power (CHP) Plant*, GHG Protocol guidance v1.0, 2006); this differs
-    from the buyers' own views, which value a purchase at the grid or heat factor (核算方法 1.2a).
+    the energy delivered [tce] — the energy-content method (Appendix II of WRI/WBCSD, *Allocation
+    of GHG Emissions from a Combined Heat and Power (CHP) Plant — Guide to calculation worksheets*,
+    GHG Protocol tool v1.0, September 2006; [UNCERTAIN] checked on a copy, not on ghgprotocol.org;
+    the guide prefers the efficiency method, not built here; tce equals energy content only with
+    electricity at the equal value 当量值). This differs from the buyers' own views, which value a
+    purchase at the grid or heat factor (核算方法 1.2a).
 
 Balance: every converter and network node has inflow = outflow (to 1e-9 of its throughput);
 :meth:`Metabolism.imbalance` gives the difference per node.
@@ -69,6 +72,14 @@ __all__ = [
 
 #: The note the accounting writes on a party's purchase from a park facility (内部转供).
 INTERNAL_NOTE_PREFIX = "内部转供"
+#: What every carbon answer with a converter says of its allocation (an [UNCERTAIN] choice).
+ALLOCATION_NOTE = (
+    "[UNCERTAIN] 热电联产等转换设施的 CO2 按交付能量（tce）分摊给用能方（能量法，WRI/WBCSD GHG Protocol "
+    "《Allocation of GHG Emissions from a CHP Plant》v1.0 附录二；该指南首选效率法，本平台未实现）。",
+    "[UNCERTAIN] A converter's CO2 is allocated to its buyers by the energy delivered (tce; the "
+    "energy-content method, Appendix II of the WRI/WBCSD GHG Protocol CHP allocation guide v1.0; "
+    "the guide prefers the efficiency method, which is not built).",
+)
 #: Relative tolerance of a node's balance.
 BALANCE_RTOL = 1e-9
 
@@ -705,6 +716,7 @@ def carbon_flows(
             continue
         for target, v, delivery in out:
             g.add(node, target, co2 * v / delivered, (*conv_refs[eid], delivery), "allocation")
+        g.notes.append(ALLOCATION_NOTE)
     for carrier in (Carrier.ELECTRICITY, Carrier.STEAM):
         node = _bus(carrier)
         if node not in g.nodes:
