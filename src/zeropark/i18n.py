@@ -860,6 +860,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "metab_items": ("清单条目", "Line items"),
     "metab_derived_balance": ("差额（流入 − 流出）", "balance (inflow − outflow)"),
     "metab_derived_allocation": ("按供能量分摊", "allocated by energy delivered"),
+    "metab_derived_net": ("充电量 − 放电量（放电计量见右）", "charge − discharge (discharge meters listed)"),
     "metab_more_items": ("另 {n} 条", "{n} more"),
     "metab_coefficients": ("折标系数（本次核算所用）", "Standard-coal coefficients (as the run used)"),
     "metab_note_energy": (

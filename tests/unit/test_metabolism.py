@@ -64,7 +64,7 @@ WHO = {
 }
 
 
-def _park() -> tuple[View, list[View], tuple[Transfer, ...]]:
+def _park(*extra: MonthlyQuantity) -> tuple[View, list[View], tuple[Transfer, ...]]:
     transfers = (
         Transfer("T-ST", "CHP", "E1", Carrier.STEAM, JAN, 2000.0),
         Transfer("T-EL", "CHP", "E2", Carrier.ELECTRICITY, JAN, 100_000.0),
@@ -73,6 +73,7 @@ def _park() -> tuple[View, list[View], tuple[Transfer, ...]]:
         park=PARK,
         year=2025,
         enterprises=(
+            *((_ent("BESS", "D4420", True),) if extra else ()),
             _ent("E1", "C2614"),
             _ent("E2", "C3311"),
             _ent("CHP", "D4430", True),
@@ -87,6 +88,7 @@ def _park() -> tuple[View, list[View], tuple[Transfer, ...]]:
             _q(Carrier.ELECTRICITY, Flow.CONSUMED, 600_000.0, "E1"),
             _q(Carrier.DIESEL, Flow.COMBUSTION, 10.0, "E1"),
             _q(Carrier.ELECTRICITY, Flow.CONSUMED, 350_000.0, "E2"),
+            *extra,
         ),
         transfers=transfers,
     )
@@ -200,3 +202,21 @@ def test_water_flows_by_hand() -> None:
     # an enterprise user sees its own meter only: a root with an enterprise flows into its sink
     own = water_flows("P", 2025, [WaterMeter("W-E2", "E2 水表", "W-IN", "E2", "consumption", 370.0)], WHO)
     assert _value(own, "src:water:W-E2", "sink:sector:33") == 370.0
+
+
+def test_storage_is_a_converter_net_of_its_discharge() -> None:
+    from zeropark.roadmap.metabolism import Storage
+
+    park, parties, transfers = _park(_q(Carrier.ELECTRICITY, Flow.CONSUMED, 50_000.0, "BESS"))
+    who = {**WHO, "BESS": Party("BESS", "储能站", "sink:public", "公共设施", "public facilities")}
+    m = energy_flows(park, parties, who, transfers, (Storage("BESS", 45_000.0, ("M-BESS-DIS",)),))
+    # charge 50 000 kWh, discharge 45 000 kWh: the network sends (50 000 − 45 000) × 0.0001229 =
+    # 0.6145 tce to the battery, its loss; network loss = 122.9 + 2.458 − 73.74 − 43.015 − 0.6145
+    # = 7.9885 tce (without the discharge it would read 122.9 + 2.458 − 73.74 − 43.015 − 6.145)
+    assert _value(m, "bus:electricity", "store:BESS") == pytest.approx(0.6145, abs=1e-9)
+    assert _value(m, "store:BESS", "loss:conversion") == pytest.approx(0.6145, abs=1e-9)
+    assert _value(m, "bus:electricity", "loss:network") == pytest.approx(7.9885, abs=1e-9)
+    assert all(abs(v) < 1e-9 for v in m.imbalance().values())
+    net = next(lk for lk in m.links if lk.target == "store:BESS")
+    assert net.derived == "net" and net.meters == ("M-BESS-DIS",) and len(net.items) == 1
+    assert "sink:public" not in {lk.target for lk in m.links if lk.source == "bus:electricity"}

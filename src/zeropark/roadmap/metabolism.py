@@ -19,7 +19,10 @@ Energy [tce]
     what came in minus what the parties' own views say they took (meter-tree losses and unmetered
     use). With electricity at its equal value (当量值 0.1229 kgce/kWh) these are physical losses;
     with the equivalent value (等价值) a converter can deliver more tce than it burns, which is
-    shown as 折算差额 (a note says so), never hidden.
+    shown as 折算差额 (a note says so), never hidden. A storage party (储能) is a converter too:
+    the network sends it its charge (its own purchased electricity) net of its metered discharge
+    (the discharge is inside the other parties' grid meters; a loop is not a Sankey), which is its
+    loss; without the discharge the network loss would be understated by it.
 
 Carbon [tCO2]
     The national method's CO2 of each line. The park grid's CO2 (after green attributes) flows to
@@ -62,6 +65,7 @@ __all__ = [
     "Node",
     "NodeKind",
     "Party",
+    "Storage",
     "View",
     "WaterMeter",
     "carbon_flows",
@@ -127,6 +131,19 @@ class Party:
     sink_id: str
     sink_zh: str
     sink_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Storage:
+    """A storage party (储能): what it sent back to the park grid in the year [kWh] and the meters.
+
+    Its charge is its own view's purchased electricity; the discharge is metered, not accounted
+    (a storage discharge gives no inventory line), so it comes from its discharge meters.
+    """
+
+    party_id: str
+    discharged_kwh: float
+    meters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,16 +342,26 @@ class _Graph:
         self.nodes: dict[str, Node] = {}
         self.values: dict[tuple[str, str, str], list[float]] = defaultdict(list)
         self.refs: dict[tuple[str, str, str], list[LineRef]] = defaultdict(list)
+        self.meters: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         self.notes: list[tuple[str, str]] = []
 
     def node(self, node_id: str, kind: NodeKind, zh: str, en: str) -> str:
         self.nodes.setdefault(node_id, Node(node_id, kind, zh, en))
         return node_id
 
-    def add(self, source: str, target: str, value: float, refs: Iterable[LineRef], derived: str = "") -> None:
+    def add(
+        self,
+        source: str,
+        target: str,
+        value: float,
+        refs: Iterable[LineRef],
+        derived: str = "",
+        meters: Iterable[str] = (),
+    ) -> None:
         key = (source, target, derived)
         self.values[key].append(value)
         self.refs[key].extend(refs)
+        self.meters[key].extend(meters)
 
     def flow(self, node_id: str) -> tuple[float, float, list[LineRef]]:
         """(inflow, outflow, refs of both) of a node, from the links so far."""
@@ -373,7 +400,8 @@ class _Graph:
             if value <= 0.0:
                 continue
             s, t, derived = key
-            out.append(Link(s, t, value, tuple(dict.fromkeys(self.refs[key])), derived))
+            refs = tuple(dict.fromkeys(self.refs[key]))
+            out.append(Link(s, t, value, refs, derived, tuple(dict.fromkeys(self.meters.get(key, ())))))
         used = {n for lk in out for n in (lk.source, lk.target)}
         self.nodes = {k: v for k, v in self.nodes.items() if k in used}
         return tuple(out)
@@ -446,6 +474,17 @@ class _Context:
             )
         self.used[li.carrier.value] = c
         return abs(li.activity) * c.value
+
+    def coefficient(self, carrier: Carrier, what: str) -> float:
+        """The carrier's standard-coal coefficient as the runs carry it [tce per canonical unit]."""
+        c = self._coef.get(carrier)
+        if c is None:
+            raise MissingCoefficient(
+                f"{what}: no line of run #{self.park.run_id} or its enterprise runs has the standard-coal "
+                f"coefficient of {carrier.value}; account the year again with a factor set that has it"
+            )
+        self.used[carrier.value] = c
+        return c.value
 
     def self_consumes(self, party_id: str | None) -> bool:
         """Whether a party's generation is its own use (its view buys electricity) or goes to the grid."""
@@ -548,6 +587,7 @@ def energy_flows(
     parties: Sequence[View] = (),
     who: Mapping[str, Party] | None = None,
     transfers: Sequence[Transfer] = (),
+    storage: Sequence[Storage] = (),
 ) -> Metabolism:
     """Energy flows [tce] of the park's year (module docstring).
 
@@ -563,6 +603,11 @@ def energy_flows(
     transfers : sequence of Transfer
         The year's internal transfers: who delivered a party's internal purchase (needed only when
         more than one party converts fuel).
+    storage : sequence of Storage
+        Storage parties and their metered discharge: the network sends a 储能 node the party's
+        charge (its purchased electricity) net of its discharge (``derived`` ``net``), which is
+        its conversion loss. Without it the network loss would be understated by the discharge
+        (the parties' grid meters include what the battery sent back).
 
     Raises
     ------
@@ -574,6 +619,14 @@ def energy_flows(
     if park.inventory.enterprise_id is not None:
         _enterprise_view(g, ctx, ctx.tce)
         return _result(g, ctx, FlowKind.ENERGY)
+    stores = {s.party_id: s for s in storage}
+    charge: dict[str, list[tuple[float, LineRef]]] = defaultdict(list)
+
+    def store_node(pid: str) -> str:
+        p = ctx.who.get(pid)
+        name = pid if p is None else p.name
+        return g.node(f"store:{pid}", NodeKind.CONVERTER, f"储能 · {name}", f"storage · {name}")
+
     for li in park.inventory.lines:
         ref = (LineRef(park.run_id, None, li.id),)
         cat = li.category
@@ -599,12 +652,36 @@ def energy_flows(
                 continue
             ref = (LineRef(view.run_id, buyer, li.id),)
             v = ctx.tce(li)
+            if buyer in stores and li.carrier is Carrier.ELECTRICITY:
+                charge[buyer].append((v, ref[0]))
+                continue
             if not _is_internal(li):
                 g.add(_network(g, li.carrier), ctx.sink(g, buyer), v, ref)
                 continue
             for supplier, share in ctx.supplier_shares(li, buyer):
                 origin = _converter(g, ctx, supplier) if supplier else _network(g, li.carrier)
                 g.add(origin, ctx.sink(g, buyer), v * share, ref)
+    for pid, st in sorted(stores.items()):
+        # net of discharge: the discharged energy is inside the other parties' grid meters, so the
+        # network carries charge − discharge to the battery (a loop would not be a Sankey)
+        charged = math.fsum(v for v, _ in charge[pid])
+        discharged = st.discharged_kwh * ctx.coefficient(Carrier.ELECTRICITY, f"storage {pid}")
+        refs = [r for _, r in charge[pid]]
+        node = store_node(pid)
+        net = charged - discharged
+        if net >= 0:
+            g.add(_network(g, Carrier.ELECTRICITY), node, net, refs, "net", st.meters)
+            g.add(node, g.node(*_LOSS_CONV), net, refs, "balance", st.meters)
+        else:
+            label = g.nodes[node]
+            gain = g.node(
+                f"src:gain:{pid}",
+                NodeKind.SOURCE,
+                f"折算差额 · {label.label_zh}",
+                f"conversion difference · {label.label_en}",
+            )
+            g.add(gain, node, -net, refs, "balance", st.meters)
+            g.add(node, _network(g, Carrier.ELECTRICITY), -net, refs, "net", st.meters)
     for eid in ctx.converters:
         node = f"conv:{eid}"
         fin, fout, _ = g.flow(node)
@@ -744,10 +821,15 @@ def flows(
     parties: Sequence[View] = (),
     who: Mapping[str, Party] | None = None,
     transfers: Sequence[Transfer] = (),
+    storage: Sequence[Storage] = (),
 ) -> Metabolism:
-    """:func:`energy_flows` or :func:`carbon_flows` by ``kind`` (water is built from meters: services)."""
+    """:func:`energy_flows` or :func:`carbon_flows` by ``kind`` (water is built from meters: services).
+
+    ``storage`` is drawn in energy only; in carbon a storage party keeps its own view's CO2 (its
+    charge), as the inventory attributes it.
+    """
     if kind is FlowKind.ENERGY:
-        return energy_flows(park, parties, who, transfers)
+        return energy_flows(park, parties, who, transfers, storage)
     if kind is FlowKind.CARBON:
         return carbon_flows(park, parties, who, transfers)
     raise ValueError(f"{kind.value} flows are not built from inventories")

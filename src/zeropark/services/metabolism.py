@@ -5,8 +5,9 @@
 national-method run of the year (newest signed off, else newest — what ``zeropark runs latest``
 shows), the enterprise views stored with it, the enterprises (the sink of each: its GB/T 4754
 division, or the public facilities) and the year's internal transfers (who delivered what), and
-hands them to the pure :mod:`zeropark.roadmap.metabolism`. An enterprise user gets the flows of
-its own view only.
+hands them to the pure :mod:`zeropark.roadmap.metabolism`, with, for energy, each storage party's
+metered discharge (a battery's discharge meters, ``services.monitoring.is_storage_meter``). An
+enterprise user gets the flows of its own view only.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from zeropark.roadmap.metabolism import (
     LineRef,
     Metabolism,
     Party,
+    Storage,
     View,
     WaterMeter,
     flows,
@@ -28,6 +30,7 @@ from zeropark.roadmap.metabolism import (
 )
 from zeropark.services.indicators import no_run
 from zeropark.services.inventory import enterprise_runs, latest_view, view_of_run
+from zeropark.services.monitoring import is_storage_meter
 from zeropark.store import repo
 from zeropark.store.queries import meters as meter_queries
 from zeropark.store.scope import Scope
@@ -92,7 +95,26 @@ def metabolism(scope: Scope, park_id: str, year: int, kind: FlowKind = FlowKind.
         return flows(kind, park, (), parties_of(scope, park_id))
     parties = [View(c.id, view_of_run(scope, c.id).inventory) for c in enterprise_runs(scope, main.run_id)]
     transfers = repo.list_transfers(scope.engine, park_id, year=year)
-    return flows(kind, park, parties, parties_of(scope, park_id), transfers)
+    storage = _storage(scope, park_id, year) if kind is FlowKind.ENERGY else ()
+    return flows(kind, park, parties, parties_of(scope, park_id), transfers, storage)
+
+
+def _storage(scope: Scope, park_id: str, year: int) -> tuple[Storage, ...]:
+    """Each storage party's metered discharge of the year [kWh] (its generation/export meters)."""
+    rows = [
+        m
+        for m in meter_queries.meters(scope, park_id, carrier=Carrier.ELECTRICITY)
+        if m.enterprise_id is not None and is_storage_meter(m) and m.direction in ("generation", "export")
+    ]
+    totals = meter_queries.year_totals(scope, (m.id for m in rows), year)
+    by_party: dict[str, list[tuple[str, float]]] = {}
+    for m in rows:
+        if m.id in totals and m.enterprise_id is not None:
+            by_party.setdefault(m.enterprise_id, []).append((m.id, totals[m.id][0]))
+    return tuple(
+        Storage(pid, sum(v for _, v in found), tuple(mid for mid, _ in found))
+        for pid, found in sorted(by_party.items())
+    )
 
 
 def meter_url(meter_id: str) -> str:
