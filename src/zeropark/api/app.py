@@ -76,6 +76,8 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.roadmap.router,
     # metabolism (issue 14): the park's energy and carbon flows
     routers.metabolism.router,
+    # roadmap scenarios (issue 14, scenarios to 2030 and 2060)
+    routers.scenarios.router,
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

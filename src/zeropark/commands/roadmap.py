@@ -6,21 +6,30 @@ API calls) into activity, structure, energy-intensity, energy-mix, carbon-factor
 effects, per enterprise or per sector, with the Tapio decoupling state and carbon productivity.
 Exit codes: 2 same year twice or a bad option, 3 missing output values or a negative figure,
 4 a year without a run or an unknown park.
+
+``roadmap scenario new|list|show|compare|delete`` are the scenarios to 2030/2060
+(:mod:`zeropark.services.scenarios`, the same use cases as the API and the page). Exit codes:
+3 bad assumptions (a target before the base year, drivers that miss enterprises, an unknown
+measure), 4 no such scenario or no national run of the base year, 5 the base year's data changed
+since its run.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from zeropark.commands.account import pick_park
 from zeropark.commands.common import EXIT_USAGE, check_choice, console, engine, err_console
 from zeropark.i18n import translate
 from zeropark.roadmap.lmdi import Effect
-from zeropark.services import roadmap
+from zeropark.roadmap.scenario import ScenarioError, ScenarioKind
+from zeropark.services import roadmap, scenarios
 from zeropark.services.metabolism import FlowKind, metabolism
 from zeropark.store.scope import system_scope
 
@@ -152,6 +161,211 @@ def metabolism_command(
     )
     for zh, en in result.notes:
         console.print(f"[yellow]{zh} {en}[/]")
+
+
+# -- roadmap scenario (issue 14: scenarios to 2030 and 2060) ----------------------------------------
+scenario_app = typer.Typer(
+    name="scenario",
+    help=(
+        "情景 Scenarios to 2030/2060 from an accounted base year: new (BAU / policy / zero-by-year, "
+        "or your assumptions JSON), list, show, compare, delete."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+roadmap_app.add_typer(scenario_app)
+
+
+def _read_assumptions(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ScenarioError(f"{path}: not a JSON file of scenario assumptions ({exc})") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: the assumptions are one JSON object (see docs/roadmap.md, Scenarios)")
+    return data
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+@scenario_app.command("new")
+def scenario_new(
+    park: Annotated[str | None, typer.Option(help="园区 Park id (default: the only park).")] = None,
+    base_year: Annotated[int | None, typer.Option(help="基准年 Accounted base year (default: 2025).")] = None,
+    kind: Annotated[
+        ScenarioKind, typer.Option(help="情景类型 bau | policy | zero_by (default assumptions).")
+    ] = ScenarioKind.BAU,
+    assumptions: Annotated[
+        Path | None, typer.Option(help="假设 JSON file of assumptions (instead of the defaults).")
+    ] = None,
+    horizon: Annotated[int, typer.Option(help="终止年 Last year.")] = 2060,
+    production_growth: Annotated[
+        float | None, typer.Option(help="产量年增长 Production growth of every enterprise [%/a].")
+    ] = None,
+    output_growth: Annotated[
+        float | None, typer.Option(help="增加值年增长 Value-added growth of every enterprise [%/a].")
+    ] = None,
+    target_year: Annotated[int | None, typer.Option(help="目标年 Zero-by year (zero_by).")] = None,
+    name: Annotated[str | None, typer.Option(help="名称 Name of the scenario.")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="输出 table | json.")] = "table",
+) -> None:
+    """新建情景 Compute every year base … horizon through the accounting core and store it."""
+    check_choice(output_format, ("table", "json"), "--format")
+    eng = engine()
+    park_id = pick_park(eng, park)
+    scope = system_scope(eng, "cli")
+    if assumptions is not None:
+        data = _read_assumptions(assumptions)
+    else:
+        data = scenarios.simple_assumptions(
+            scope,
+            park_id,
+            kind,
+            base_year or 2025,
+            horizon=horizon,
+            production_growth_pct=production_growth,
+            output_growth_pct=output_growth,
+            target_year=target_year,
+            name=name,
+        )
+    with Progress(
+        TextColumn("情景 scenario"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+    ) as bar:
+        task = bar.add_task("years", total=None)
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        view = scenarios.create(scope, park_id, data, progress=step)
+    _print_view(view, output_format, None)
+
+
+def _print_view(view: scenarios.ScenarioView, output_format: str, only: int | None) -> None:
+    if output_format == "json":
+        data = view.to_dict()
+        if only is not None:
+            data["years"] = [y for y in data["years"] if y["year"] == only]
+        console.out(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    s = view.summary
+    table = Table(title=f"#{s.id} {s.name} ({s.kind.value}) — base run #{s.base_run_id}, {s.factor_set}")
+    for col in (
+        _label("scenario_year"),
+        f"{_label('scenario_total')} [tCO2]",
+        f"{_label('scenario_energy')} [tce]",
+        f"{_label('scenario_core')} [tCO2/tce]",
+        f"{_label('scenario_captured')} [tCO2]",
+        f"{_label('scenario_grid_factor')} [tCO2/MWh]",
+    ):
+        table.add_column(col, justify="right")
+    for y in view.years:
+        if only is not None and y.year != only:
+            continue
+        table.add_row(
+            str(y.year),
+            _fmt(y.total_tco2e),
+            _fmt(y.energy_tce),
+            _fmt(y.core_tco2_per_tce, 4),
+            _fmt(y.captured_tco2),
+            _fmt(y.grid_factor, 4),
+        )
+    console.print(table)
+    if s.target is not None:
+        t = s.target
+        console.print(
+            f"{_label('scenario_target')} {t['kind']} {t['year']}: "
+            f"met={t['met']}, first={t['first_year_met']}"
+        )
+    if s.uncertain:
+        console.print(f"[yellow][UNCERTAIN] {', '.join(s.uncertain)}[/]")
+
+
+@scenario_app.command("list")
+def scenario_list(
+    park: Annotated[str | None, typer.Option(help="园区 Park id (default: the only park).")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="输出 table | json.")] = "table",
+) -> None:
+    """情景列表 The park's scenarios, newest first."""
+    check_choice(output_format, ("table", "json"), "--format")
+    eng = engine()
+    items = scenarios.list_scenarios(system_scope(eng, "cli"), pick_park(eng, park))
+    if output_format == "json":
+        console.out(json.dumps([s.to_dict() for s in items], ensure_ascii=False, indent=1))
+        return
+    table = Table(title=_label("scenario_title"))
+    for col in ("id", "name", "kind", "base run", "years", "created"):
+        table.add_column(col)
+    for s in items:
+        table.add_row(
+            str(s.id),
+            s.name,
+            s.kind.value,
+            str(s.base_run_id),
+            f"{s.base_year}–{s.horizon}",
+            f"{s.created_at:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+
+
+@scenario_app.command("show")
+def scenario_show(
+    scenario_id: Annotated[int, typer.Argument(help="情景编号 Scenario id.")],
+    year: Annotated[int | None, typer.Option(help="年份 Only this year.")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="输出 table | json.")] = "table",
+) -> None:
+    """情景详情 One scenario's assumptions and every year's figures."""
+    check_choice(output_format, ("table", "json"), "--format")
+    view = scenarios.get(system_scope(engine(), "cli"), scenario_id)
+    if year is not None:
+        view.year(year)  # NotFound for a year outside the scenario
+    _print_view(view, output_format, year)
+
+
+@scenario_app.command("compare")
+def scenario_compare(
+    scenario_ids: Annotated[
+        list[int] | None, typer.Argument(help="情景编号 Scenario ids (default: all).")
+    ] = None,
+    park: Annotated[str | None, typer.Option(help="园区 Park id (default: the only park).")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="输出 table | json.")] = "table",
+) -> None:
+    """情景对比 Scenarios side by side: CO2 [t] and the core indicator [tCO2/tce] per year."""
+    check_choice(output_format, ("table", "json"), "--format")
+    eng = engine()
+    views = scenarios.compare(system_scope(eng, "cli"), pick_park(eng, park), scenario_ids)
+    if output_format == "json":
+        console.out(json.dumps([v.to_dict() for v in views], ensure_ascii=False, indent=1))
+        return
+    table = Table(title=_label("scenario_compare"))
+    table.add_column(_label("scenario_year"))
+    for v in views:
+        table.add_column(f"#{v.summary.id} {v.summary.kind.value} tCO2", justify="right")
+        table.add_column(f"#{v.summary.id} tCO2/tce", justify="right")
+    years = sorted({y.year for v in views for y in v.years})
+    by = {(v.summary.id, y.year): y for v in views for y in v.years}
+    for year in years:
+        cells = []
+        for v in views:
+            y = by.get((v.summary.id, year))
+            cells += [
+                _fmt(None if y is None else y.total_tco2e),
+                _fmt(None if y is None else y.core_tco2_per_tce, 4),
+            ]
+        table.add_row(str(year), *cells)
+    console.print(table)
+
+
+@scenario_app.command("delete")
+def scenario_delete(scenario_id: Annotated[int, typer.Argument(help="情景编号 Scenario id.")]) -> None:
+    """删除情景 Delete a scenario and its years (audited)."""
+    s = scenarios.delete(system_scope(engine(), "cli"), scenario_id)
+    console.print(f"deleted scenario #{s.id} {s.name}")
 
 
 def register(app: typer.Typer) -> None:

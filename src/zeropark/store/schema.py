@@ -533,3 +533,43 @@ class LoginThrottleRow(Base):
 
 Index("ix_reading_ts", ReadingRow.ts)
 Index("ix_rollup_bucket_start", RollupRow.bucket, RollupRow.start)
+
+
+# -- roadmap scenarios (issue 14, slice "scenarios to 2030 and 2060") ------------------------------
+class ScenarioRow(Base):
+    """情景: a scenario's assumptions, its base run (id and input fingerprint) and how it was computed."""
+
+    __tablename__ = "scenario"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # bau / policy / zero_by
+    base_run_id: Mapped[int] = mapped_column(ForeignKey("inventory_run.id", ondelete="CASCADE"), index=True)
+    base_year: Mapped[int] = mapped_column(Integer)
+    horizon: Mapped[int] = mapped_column(Integer)
+    base_fingerprint: Mapped[str] = mapped_column(String(64))
+    factor_set: Mapped[str] = mapped_column(String(64))
+    factor_set_version: Mapped[str] = mapped_column(String(32))
+    #: The assumptions as given (roadmap.scenario.scenario_to_dict), the grid path used and the
+    #: measures used (their full definitions, so a recomputation does not depend on the library).
+    assumptions: Mapped[dict[str, Any]] = mapped_column(JSON)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)  # target outcome, notes
+    code_version: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class ScenarioYearRow(Base):
+    """One year of a scenario: national-method totals, indicators, CCUS, per-enterprise CO2."""
+
+    __tablename__ = "scenario_year"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenario.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    total_tco2e: Mapped[float] = mapped_column(Float)  # national method [tCO2]
+    energy_tce: Mapped[float] = mapped_column(Float)
+    core_tco2_per_tce: Mapped[float | None] = mapped_column(Float, nullable=True)
+    captured_tco2: Mapped[float] = mapped_column(Float)
+    net_tco2e: Mapped[float | None] = mapped_column(Float, nullable=True)  # CCUS 'deduct' only
+    grid_factor: Mapped[float] = mapped_column(Float)  # [tCO2/MWh] of the year
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)  # indicators, by_enterprise, applied, notes

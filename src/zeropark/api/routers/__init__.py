@@ -20,6 +20,7 @@ from zeropark.api.routers import (
     readings,
     reports,
     roadmap,
+    scenarios,  # roadmap scenarios (issue 14)
     users,
 )
 
@@ -43,5 +44,6 @@ __all__ = [
     "readings",
     "reports",
     "roadmap",
+    "scenarios",
     "users",
 ]

@@ -26,6 +26,7 @@ from zeropark.web.pages import (
     quality,
     reports,
     roadmap,
+    scenarios,  # roadmap scenarios (issue 14)
     session,
     users,
 )
@@ -48,6 +49,7 @@ for _module in (
     imports,
     reports,
     roadmap,
+    scenarios,  # roadmap scenarios (issue 14)
     users,
     bigscreen,
     metabolism,  # metabolism (issue 14): /roadmap/metabolism

@@ -375,6 +375,33 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_enterprise_park_id"), ["park_id"], unique=False)
 
     op.create_table(
+        "scenario",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("base_run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("base_year", sa.Integer(), nullable=False),
+        sa.Column("horizon", sa.Integer(), nullable=False),
+        sa.Column("base_fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("factor_set", sa.String(length=64), nullable=False),
+        sa.Column("factor_set_version", sa.String(length=32), nullable=False),
+        sa.Column("assumptions", sa.JSON(), nullable=False),
+        sa.Column("summary", sa.JSON(), nullable=False),
+        sa.Column("code_version", sa.String(length=32), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(["base_run_id"], ["inventory_run.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("scenario", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_scenario_base_run_id"), ["base_run_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_scenario_park_id"), ["park_id"], unique=False)
+
+    op.create_table(
         "activity_record",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("park_id", sa.String(length=64), nullable=False),
@@ -525,6 +552,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_report_park_id"), ["park_id"], unique=False)
 
     op.create_table(
+        "scenario_year",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("scenario_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("total_tco2e", sa.Float(), nullable=False),
+        sa.Column("energy_tce", sa.Float(), nullable=False),
+        sa.Column("core_tco2_per_tce", sa.Float(), nullable=True),
+        sa.Column("captured_tco2", sa.Float(), nullable=False),
+        sa.Column("net_tco2e", sa.Float(), nullable=True),
+        sa.Column("grid_factor", sa.Float(), nullable=False),
+        sa.Column("figures", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["scenario_id"], ["scenario.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("scenario_year", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_scenario_year_scenario_id"), ["scenario_id"], unique=False)
+
+    op.create_table(
         "transfer",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("park_id", sa.String(length=64), nullable=False),
@@ -600,6 +647,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_transfer_park_id"))
 
     op.drop_table("transfer")
+    with op.batch_alter_table("scenario_year", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_scenario_year_scenario_id"))
+
+    op.drop_table("scenario_year")
     with op.batch_alter_table("report", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_report_park_id"))
         batch_op.drop_index(batch_op.f("ix_report_enterprise_id"))
@@ -623,6 +674,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_activity_record_enterprise_id"))
 
     op.drop_table("activity_record")
+    with op.batch_alter_table("scenario", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_scenario_park_id"))
+        batch_op.drop_index(batch_op.f("ix_scenario_base_run_id"))
+
+    op.drop_table("scenario")
     with op.batch_alter_table("enterprise", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_enterprise_park_id"))
 
