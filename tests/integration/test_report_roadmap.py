@@ -21,7 +21,7 @@ from test_roadmap_lmdi import two_years  # noqa: F401 — the two-year fixture
 
 from zeropark.formatting import num
 from zeropark.roadmap.lmdi import Effect
-from zeropark.services import reporting
+from zeropark.services import reporting, scenarios
 from zeropark.services.metabolism import FlowKind, metabolism
 from zeropark.services.roadmap import lmdi
 from zeropark.store.scope import system_scope
@@ -89,3 +89,35 @@ def test_a_year_without_an_earlier_one_says_so(two_years: tuple[Engine, Any]) ->
     rows = _sheet(reporting.render(data, reporting.ReportKind.XLSX))
     assert (sentence, None, None, None) in rows
     assert not [r for r in rows if r[0] == "效应 Effect"]
+
+
+def test_the_scenario_table_is_the_scenario_service(two_years: tuple[Engine, Any]) -> None:  # noqa: F811
+    engine, _ = two_years
+    scope = system_scope(engine, "cli")
+    made = scenarios.create_defaults(scope, PARK, 2025)
+    data = reporting.report_data(scope, PARK, 2025)
+    assert data.roadmap is not None
+    rows = data.roadmap.scenarios
+    assert [r["id"] for r in rows] == [v.summary.id for v in made]
+    for row, view in zip(rows, made, strict=True):
+        for y in (2030, 2035, 2060):
+            assert row["years"][y]["total_tco2e"] == view.year(y).total_tco2e
+            assert row["years"][y]["core_tco2_per_tce"] == view.year(y).core_tco2_per_tce
+    sheet = _sheet(reporting.render(data, reporting.ReportKind.XLSX))
+    header = next(r for r in sheet if r[0] == "情景（编号、基准年）")
+    assert header[2:8] == (
+        "2030 tCO2",
+        "2030 tCO2/tce",
+        "2035 tCO2",
+        "2035 tCO2/tce",
+        "2060 tCO2",
+        "2060 tCO2/tce",
+    )
+    first = next(r for r in sheet if isinstance(r[0], str) and r[0].startswith(made[0].summary.name))
+    assert first[2] == pytest.approx(made[0].year(2030).total_tco2e, rel=1e-14)
+    text = _pdf_text(reporting.render(data, reporting.ReportKind.PDF))
+    assert "情景（BAU、政策、零碳）" in text and "基准情景" in text
+    assert num(made[0].year(2060).total_tco2e, 1) in text
+    # a 2024 report does not show scenarios based on 2025
+    early = reporting.report_data(scope, PARK, 2024)
+    assert early.roadmap is not None and early.roadmap.scenarios == ()

@@ -38,8 +38,10 @@ class RoadmapChapter:
     productivity trend [10⁴ CNY/tCO2]); ``None`` when ``previous_year`` is None (no earlier
     accounted year) or with ``lmdi_error`` saying why (missing value added, a negative figure).
     ``energy`` and ``carbon`` are :func:`zeropark.services.metabolism.metabolism` [tce] and
-    [tCO2]. ``scenarios`` and ``pathway`` are the scenario and least-cost pathway summaries when
-    those services exist (rows of label → values), else empty.
+    [tCO2]. ``scenarios`` are :func:`zeropark.services.roadmap_report.scenario_rows` (the park's
+    stored scenarios with CO2 [t] and the core indicator [tCO2/tce] of each milestone year, from
+    :func:`zeropark.services.scenarios.compare`); ``pathway`` the least-cost pathway summary when
+    that service is wired (empty otherwise).
     """
 
     year: int

@@ -980,16 +980,17 @@ def _write_roadmap(ws: Worksheet, view: ChapterView) -> None:
     for note in view.notes:
         ws.cell(row=r, column=1, value=note)
         r += 1
-    for zh, en, table in (
-        ("情景", "Scenarios", view.scenarios),
-        ("最低成本路径", "Least-cost pathway", view.pathway),
+    for zh, en, cols, table in (
+        ("情景", "Scenarios", view.scenario_columns, view.scenarios),
+        ("最低成本路径", "Least-cost pathway", view.pathway_columns, view.pathway),
     ):
         if not table:
             continue
         r += 1
         heading(zh, en)
-        header(*(str(k) for k in table[0]))
-        for item in table:
-            row(*item.values())
+        header(*cols)
+        for cells in table:
+            row(*cells)
     ws.freeze_panes = "A3"
-    _print_setup(ws, f"A1:E{max(r - 1, 2)}", title_rows="1:2")
+    last = get_column_letter(max(5, len(view.scenario_columns), len(view.pathway_columns)))
+    _print_setup(ws, f"A1:{last}{max(r - 1, 2)}", title_rows="1:2")

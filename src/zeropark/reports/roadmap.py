@@ -49,8 +49,10 @@ class ChapterView:
     energy_total: float | None = None
     carbon_total: float | None = None
     notes: list[str] = field(default_factory=list)
-    scenarios: list[dict[str, Any]] = field(default_factory=list)
-    pathway: list[dict[str, Any]] = field(default_factory=list)
+    scenario_columns: list[str] = field(default_factory=list)
+    scenarios: list[list[Any]] = field(default_factory=list)
+    pathway_columns: list[str] = field(default_factory=list)
+    pathway: list[list[Any]] = field(default_factory=list)
 
 
 def _flows(m: Metabolism | None, lang: str) -> list[FlowRow]:
@@ -77,8 +79,8 @@ def chapter_view(chapter: RoadmapChapter | None, lang: str) -> ChapterView | Non
             if m is not None
             for zh, en in m.notes
         ],
-        scenarios=list(chapter.scenarios),
-        pathway=list(chapter.pathway),
+        scenario_columns=_scenario_columns(chapter, lang),
+        scenarios=_scenario_table(chapter, lang),
     )
     if chapter.previous_year is None:
         view.sentences.append(translate("rpt_roadmap_no_previous", lang, year=chapter.year))
@@ -119,6 +121,41 @@ def _with_lmdi(view: ChapterView, chapter: RoadmapChapter, d: dict[str, Any], la
         energy_total=view.energy_total,
         carbon_total=view.carbon_total,
         notes=view.notes,
+        scenario_columns=view.scenario_columns,
         scenarios=view.scenarios,
+        pathway_columns=view.pathway_columns,
         pathway=view.pathway,
     )
+
+
+def _milestones(chapter: RoadmapChapter) -> list[int]:
+    years: list[int] = []
+    for row in chapter.scenarios:
+        for y in row["years"]:
+            if y not in years:
+                years.append(y)
+    return years
+
+
+def _scenario_columns(chapter: RoadmapChapter, lang: str) -> list[str]:
+    if not chapter.scenarios:
+        return []
+    cols = [translate("rpt_roadmap_scenario", lang), translate("scenario_kind", lang)]
+    for y in _milestones(chapter):
+        cols += [f"{y} tCO2", f"{y} tCO2/tce"]
+    return cols
+
+
+def _scenario_table(chapter: RoadmapChapter, lang: str) -> list[list[Any]]:
+    """One row per scenario: name (base year), kind, then CO2 [t] and the core indicator per year."""
+    out = []
+    for row in chapter.scenarios:
+        cells: list[Any] = [
+            f"{row['name']} (#{row['id']}, {row['base_year']})",
+            translate(f"scenario_kind_{row['kind']}", lang),
+        ]
+        for y in _milestones(chapter):
+            fig = row["years"].get(y, {})
+            cells += [fig.get("total_tco2e"), fig.get("core_tco2_per_tce")]
+        out.append(cells)
+    return out

@@ -8,12 +8,16 @@ figures of the same use cases the API, the pages and the CLI call:
   productivity trend [10⁴ CNY/tCO2]. Without an earlier accounted year, or when a year lacks the
   value added, the chapter says so in a sentence (``lmdi_error``), never an empty table;
 - :func:`zeropark.services.metabolism.metabolism`, energy [tce] and carbon [tCO2]: the largest
-  flows.
+  flows;
+- :func:`zeropark.services.scenarios.compare`: the park's stored scenarios (BAU, policy, zero-by)
+  with CO2 [t] and the core indicator [tCO2/tce] in 2030, 2035 and 2060.
 
 The report of one enterprise carries no roadmap chapter (``park_only``): the roadmap is the park's.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from zeropark.errors import DataError, NotFound
 from zeropark.model import Method
@@ -21,9 +25,44 @@ from zeropark.reports.data import RoadmapChapter
 from zeropark.services.inventory import list_runs
 from zeropark.services.metabolism import FlowKind, metabolism
 from zeropark.services.roadmap import lmdi
+from zeropark.services.scenarios import compare
 from zeropark.store.scope import Scope
 
-__all__ = ["previous_accounted_year", "roadmap_chapter"]
+__all__ = ["MILESTONES", "previous_accounted_year", "roadmap_chapter", "scenario_rows"]
+
+#: The years the report's scenario table shows (2030 peak, 2035 NDC, 2060 neutrality milestones).
+MILESTONES: tuple[int, ...] = (2030, 2035, 2060)
+#: At most this many of the park's scenarios (the newest) are tabulated.
+MAX_SCENARIOS = 8
+
+
+def scenario_rows(scope: Scope, park_id: str, year: int) -> tuple[dict[str, Any], ...]:
+    """The park's stored scenarios based on ``year`` or before, with their milestone years' figures.
+
+    Each row: ``id``, ``name``, ``kind`` (bau / policy / zero_by), ``base_year`` and, per milestone
+    year, ``total_tco2e`` [t] and ``core_tco2_per_tce`` [tCO2/tce] as
+    :func:`zeropark.services.scenarios.compare` gives them (None outside the scenario's years).
+    """
+    views = [v for v in compare(scope, park_id) if v.summary.base_year <= year][-MAX_SCENARIOS:]
+    rows = []
+    for v in views:
+        years: dict[int, dict[str, float | None]] = {}
+        for y in MILESTONES:
+            found = next((sy for sy in v.years if sy.year == y), None)
+            years[y] = {
+                "total_tco2e": None if found is None else found.total_tco2e,
+                "core_tco2_per_tce": None if found is None else found.core_tco2_per_tce,
+            }
+        rows.append(
+            {
+                "id": v.summary.id,
+                "name": v.summary.name,
+                "kind": v.summary.kind.value,
+                "base_year": v.summary.base_year,
+                "years": years,
+            }
+        )
+    return tuple(rows)
 
 
 def previous_accounted_year(scope: Scope, park_id: str, year: int) -> int | None:
@@ -59,4 +98,13 @@ def roadmap_chapter(
     except (DataError, NotFound) as exc:
         energy = carbon = None
         metabolism_error = str(exc)
-    return RoadmapChapter(year, previous, result, error, energy, carbon, metabolism_error)
+    return RoadmapChapter(
+        year,
+        previous,
+        result,
+        error,
+        energy,
+        carbon,
+        metabolism_error,
+        scenarios=scenario_rows(scope, park_id, year),
+    )
