@@ -78,6 +78,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.metabolism.router,
     # roadmap scenarios (issue 14, scenarios to 2030 and 2060)
     routers.scenarios.router,
+    routers.pathway.router,  # pathway slice (issue 14): pathway, MACC, budget, land
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

@@ -370,4 +370,8 @@ def scenario_delete(scenario_id: Annotated[int, typer.Argument(help="情景编�
 
 def register(app: typer.Typer) -> None:
     """Attach ``roadmap`` to the ``zeropark`` app."""
+    # pathway slice: roadmap pathway | macc | budget | land | runs | show
+    from zeropark.commands import pathway as pathway_commands
+
+    pathway_commands.attach(roadmap_app)
     app.add_typer(roadmap_app)

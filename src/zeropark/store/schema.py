@@ -573,3 +573,37 @@ class ScenarioYearRow(Base):
     net_tco2e: Mapped[float | None] = mapped_column(Float, nullable=True)  # CCUS 'deduct' only
     grid_factor: Mapped[float] = mapped_column(Float)  # [tCO2/MWh] of the year
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)  # indicators, by_enterprise, applied, notes
+
+
+# --- roadmap: least-cost pathway, MACC, 以碳定产/以产定基/以土为界 (issue 14, pathway slice) ---------
+
+
+class PathwayRunRow(Base):
+    """A roadmap run — a least-cost pathway, a MACC or a carbon budget — with its parameters and result.
+
+    ``params`` hold everything needed to make it again (base year, horizon, targets, prices,
+    discount rate, measures and their versions, infrastructure options); ``result`` the plan,
+    curve or budget as JSON.
+    """
+
+    __tablename__ = "pathway_run"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # pathway / macc / budget
+    status: Mapped[str] = mapped_column(String(32))  # optimal / infeasible / done
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    cost_cny: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ParkLandRow(Base):
+    """The park's areas for 以土为界: roof and ground area usable for PV [m²], grid connection [MW]."""
+
+    __tablename__ = "park_land"
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), primary_key=True)
+    roof_area_m2: Mapped[float | None] = mapped_column(Float, nullable=True)
+    land_area_m2: Mapped[float | None] = mapped_column(Float, nullable=True)
+    grid_connection_mw: Mapped[float | None] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

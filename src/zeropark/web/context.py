@@ -79,6 +79,7 @@ def navigation(user: Principal) -> list[NavItem]:
             NavItem("import", "nav_import", "/import"),
             NavItem("reports", "nav_reports", "/reports"),
             NavItem("roadmap", "nav_roadmap", "/roadmap/lmdi"),
+            NavItem("pathway", "nav_pathway", "/roadmap/pathway"),  # pathway slice (issue 14)
         ]
     if not can_import(user):
         items = [item for item in items if item.key != "import"]

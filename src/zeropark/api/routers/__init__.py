@@ -16,6 +16,7 @@ from zeropark.api.routers import (
     meters,
     optimize,
     parks,
+    pathway,  # pathway slice (issue 14)
     quality,
     readings,
     reports,
@@ -40,6 +41,7 @@ __all__ = [
     "meters",
     "optimize",
     "parks",
+    "pathway",
     "quality",
     "readings",
     "reports",

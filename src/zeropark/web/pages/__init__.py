@@ -23,6 +23,7 @@ from zeropark.web.pages import (
     monitoring,
     optimize,
     overview,
+    pathway,  # pathway slice (issue 14)
     quality,
     reports,
     roadmap,
@@ -50,6 +51,7 @@ for _module in (
     reports,
     roadmap,
     scenarios,  # roadmap scenarios (issue 14)
+    pathway,  # pathway slice (issue 14): /roadmap/pathway, /roadmap/macc
     users,
     bigscreen,
     metabolism,  # metabolism (issue 14): /roadmap/metabolism

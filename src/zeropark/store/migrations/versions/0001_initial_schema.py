@@ -343,6 +343,35 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_optimization_run_park_id"), ["park_id"], unique=False)
 
     op.create_table(
+        "park_land",
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("roof_area_m2", sa.Float(), nullable=True),
+        sa.Column("land_area_m2", sa.Float(), nullable=True),
+        sa.Column("grid_connection_mw", sa.Float(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("park_id"),
+    )
+    op.create_table(
+        "pathway_run",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("result", sa.JSON(), nullable=False),
+        sa.Column("cost_cny", sa.Float(), nullable=True),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("pathway_run", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_pathway_run_park_id"), ["park_id"], unique=False)
+
+    op.create_table(
         "zone",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("park_id", sa.String(length=64), nullable=False),
@@ -687,6 +716,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_zone_park_id"))
 
     op.drop_table("zone")
+    with op.batch_alter_table("pathway_run", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pathway_run_park_id"))
+
+    op.drop_table("pathway_run")
+    op.drop_table("park_land")
     with op.batch_alter_table("optimization_run", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_optimization_run_park_id"))
 
