@@ -909,6 +909,14 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "rpt_roadmap_scenarios": ("情景（BAU、政策、零碳）", "Scenarios (BAU, policy, zero carbon)"),
     "rpt_roadmap_pathway": ("最低成本路径", "Least-cost pathway"),
     "rpt_roadmap_scenario": ("情景（编号、基准年）", "Scenario (id, base year)"),
+    "rpt_roadmap_pathway_run": (
+        "最低成本路径：求解记录 #{id}（{status}），总成本 {cost} 元。",
+        "Least-cost pathway: run #{id} ({status}), total cost {cost} CNY.",
+    ),
+    "rpt_roadmap_target_value": ("目标值", "Target value"),
+    "rpt_roadmap_met": ("是否达成", "Met"),
+    "rpt_roadmap_year_met": ("达成年份", "Year met"),
+    "rpt_roadmap_reached": ("达到值", "Reached"),
     "rpt_roadmap_flows_total": ("流入合计 {total} {unit}", "Total inflow {total} {unit}"),
     # roadmap scenarios to 2030 and 2060 (issue 14)
     "scenario_title": ("情景分析（至2030/2060年）", "Scenarios to 2030 and 2060"),

@@ -20,8 +20,9 @@ from sqlalchemy import Engine
 from test_roadmap_lmdi import two_years  # noqa: F401 — the two-year fixture
 
 from zeropark.formatting import num
+from zeropark.i18n import translate
 from zeropark.roadmap.lmdi import Effect
-from zeropark.services import reporting, scenarios
+from zeropark.services import pathway, reporting, scenarios
 from zeropark.services.metabolism import FlowKind, metabolism
 from zeropark.services.roadmap import lmdi
 from zeropark.store.scope import system_scope
@@ -121,3 +122,32 @@ def test_the_scenario_table_is_the_scenario_service(two_years: tuple[Engine, Any
     # a 2024 report does not show scenarios based on 2025
     early = reporting.report_data(scope, PARK, 2024)
     assert early.roadmap is not None and early.roadmap.scenarios == ()
+
+
+def test_the_pathway_summary_is_the_pathway_service(two_years: tuple[Engine, Any]) -> None:  # noqa: F811
+    engine, _ = two_years
+    scope = system_scope(engine, "cli")
+    run = pathway.run_pathway(
+        scope, PARK, pathway.PathwayParams(2025, 2028, pathway.targets_from(zero_by=2026))
+    )
+    data = reporting.report_data(scope, PARK, 2025)
+    assert data.roadmap is not None
+    (row,) = data.roadmap.pathway
+    (target,) = run.result["targets"]
+    status = target.get("accounted") or target
+    assert (row["run_id"], row["status"], row["cost_cny"]) == (run.id, run.status, run.cost_cny)
+    assert (row["kind"], row["year"], row["met"], row["year_met"]) == (
+        "zero",
+        2026,
+        status["met"],
+        status["year_met"],
+    )
+    text = _pdf_text(reporting.render(data, reporting.ReportKind.PDF))
+    label = translate(f"pw_status_{run.status}", "zh")
+    assert f"最低成本路径：求解记录#{run.id}（{label}），总成本" in text
+    assert "最低成本路径" in text and "某年起零排放" in text
+    sheet = _sheet(reporting.render(data, reporting.ReportKind.XLSX))
+    assert any(r[0] == "某年起零排放" and r[2] == 2026 for r in sheet)
+    # a 2024 report does not show a pathway based on 2025
+    early = reporting.report_data(scope, PARK, 2024)
+    assert early.roadmap is not None and early.roadmap.pathway == ()

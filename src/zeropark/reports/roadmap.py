@@ -81,7 +81,21 @@ def chapter_view(chapter: RoadmapChapter | None, lang: str) -> ChapterView | Non
         ],
         scenario_columns=_scenario_columns(chapter, lang),
         scenarios=_scenario_table(chapter, lang),
+        pathway_columns=_pathway_columns(chapter, lang),
+        pathway=_pathway_table(chapter, lang),
     )
+    if chapter.pathway:
+        first = chapter.pathway[0]
+        cost = first["cost_cny"]
+        view.sentences.append(
+            translate(
+                "rpt_roadmap_pathway_run",
+                lang,
+                id=first["run_id"],
+                status=translate(f"pw_status_{first['status']}", lang),
+                cost="—" if cost is None else f"{cost:,.0f}",
+            )
+        )
     if chapter.previous_year is None:
         view.sentences.append(translate("rpt_roadmap_no_previous", lang, year=chapter.year))
     elif chapter.lmdi is None:
@@ -159,3 +173,26 @@ def _scenario_table(chapter: RoadmapChapter, lang: str) -> list[list[Any]]:
             cells += [fig.get("total_tco2e"), fig.get("core_tco2_per_tce")]
         out.append(cells)
     return out
+
+
+def _pathway_columns(chapter: RoadmapChapter, lang: str) -> list[str]:
+    if not chapter.pathway:
+        return []
+    return [translate(k, lang) for k in ("pw_target", "rpt_roadmap_target_value", "year")] + [
+        translate(k, lang) for k in ("rpt_roadmap_met", "rpt_roadmap_year_met", "rpt_roadmap_reached")
+    ]
+
+
+def _pathway_table(chapter: RoadmapChapter, lang: str) -> list[list[Any]]:
+    """One row per target of the newest pathway run: kind, value, year, met, year met, reached."""
+    return [
+        [
+            translate(f"pw_target_{row['kind']}", lang),
+            row["value"],
+            row["year"],
+            translate("yes" if row["met"] else "no", lang),
+            row["year_met"],
+            row["reached"],
+        ]
+        for row in chapter.pathway
+    ]

@@ -10,7 +10,9 @@ figures of the same use cases the API, the pages and the CLI call:
 - :func:`zeropark.services.metabolism.metabolism`, energy [tce] and carbon [tCO2]: the largest
   flows;
 - :func:`zeropark.services.scenarios.compare`: the park's stored scenarios (BAU, policy, zero-by)
-  with CO2 [t] and the core indicator [tCO2/tce] in 2030, 2035 and 2060.
+  with CO2 [t] and the core indicator [tCO2/tce] in 2030, 2035 and 2060;
+- :func:`zeropark.services.pathway.list_runs`: the newest least-cost pathway run, its cost and
+  the year each target is met.
 
 The report of one enterprise carries no roadmap chapter (``park_only``): the roadmap is the park's.
 """
@@ -24,11 +26,12 @@ from zeropark.model import Method
 from zeropark.reports.data import RoadmapChapter
 from zeropark.services.inventory import list_runs
 from zeropark.services.metabolism import FlowKind, metabolism
+from zeropark.services.pathway import list_runs as pathway_runs
 from zeropark.services.roadmap import lmdi
 from zeropark.services.scenarios import compare
 from zeropark.store.scope import Scope
 
-__all__ = ["MILESTONES", "previous_accounted_year", "roadmap_chapter", "scenario_rows"]
+__all__ = ["MILESTONES", "pathway_rows", "previous_accounted_year", "roadmap_chapter", "scenario_rows"]
 
 #: The years the report's scenario table shows (2030 peak, 2035 NDC, 2060 neutrality milestones).
 MILESTONES: tuple[int, ...] = (2030, 2035, 2060)
@@ -72,6 +75,38 @@ def previous_accounted_year(scope: Scope, park_id: str, year: int) -> int | None
     return max(years) if years else None
 
 
+def pathway_rows(scope: Scope, park_id: str, year: int) -> tuple[dict[str, Any], ...]:
+    """The newest least-cost pathway run based on ``year`` or before: one row per target.
+
+    Each row: the run's ``run_id``, ``status`` and total ``cost_cny`` [CNY, present value as the
+    run states it], the target's ``kind``, ``value`` and ``year``, whether it is ``met``, the
+    ``year_met`` (first year from which it holds) and the figure ``reached`` — the re-accounted
+    status when the run has one (``accounted``), else the model's — as
+    :func:`zeropark.services.pathway.list_runs` stores them.
+    """
+    for run in pathway_runs(scope, park_id, kind="pathway", limit=50):
+        if int(run.params.get("base_year", year + 1)) > year:
+            continue
+        rows = []
+        for t in run.result.get("targets", []):
+            status = t.get("accounted") or t
+            rows.append(
+                {
+                    "run_id": run.id,
+                    "status": run.status,
+                    "cost_cny": run.cost_cny,
+                    "kind": t.get("kind"),
+                    "value": t.get("value"),
+                    "year": t.get("year"),
+                    "met": bool(status.get("met")),
+                    "year_met": status.get("year_met"),
+                    "reached": status.get("reached"),
+                }
+            )
+        return tuple(rows)
+    return ()
+
+
 def roadmap_chapter(
     scope: Scope, park_id: str, year: int, *, enterprise_id: str | None = None
 ) -> RoadmapChapter:
@@ -107,4 +142,5 @@ def roadmap_chapter(
         carbon,
         metabolism_error,
         scenarios=scenario_rows(scope, park_id, year),
+        pathway=pathway_rows(scope, park_id, year),
     )
