@@ -19,9 +19,10 @@ The report of one enterprise carries no roadmap chapter (``park_only``): the roa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from zeropark.errors import DataError, NotFound
+from zeropark.errors import DataError, NotFound, PermissionDenied
 from zeropark.model import Method
 from zeropark.reports.data import RoadmapChapter
 from zeropark.services.inventory import list_runs
@@ -141,6 +142,16 @@ def roadmap_chapter(
         energy,
         carbon,
         metabolism_error,
-        scenarios=scenario_rows(scope, park_id, year),
-        pathway=pathway_rows(scope, park_id, year),
+        scenarios=_or_none(scenario_rows, scope, park_id, year),
+        pathway=_or_none(pathway_rows, scope, park_id, year),
     )
+
+
+def _or_none(
+    rows: Callable[[Scope, str, int], tuple[dict[str, Any], ...]], scope: Scope, park_id: str, year: int
+) -> tuple[dict[str, Any], ...]:
+    """The rows, or none when the user may not read them (the report is made all the same)."""
+    try:
+        return rows(scope, park_id, year)
+    except PermissionDenied:
+        return ()
