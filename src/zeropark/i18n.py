@@ -966,6 +966,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     ),
     "scenario_chart_co2": ("碳排放总量 [tCO2]", "CO2 [tCO2]"),
     "scenario_chart_core": ("单位能耗碳排放 [tCO2/tce]", "CO2 per unit of energy [tCO2/tce]"),
+    "job_kind_scenario": ("情景计算", "Scenario"),
+    "job_stage_scenario_years": ("逐年核算", "Accounting each year"),
     "scenario_same_core": (
         "每一年的清单与指标均由与实际核算相同的核算引擎计算。",
         "Every year's inventory and indicators are computed by the same accounting engine as real runs.",

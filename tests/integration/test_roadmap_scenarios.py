@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from datetime import date
 from typing import Any
 
@@ -320,3 +321,42 @@ def test_default_bau_policy_and_zero_by(park: tuple[Engine, Any], monkeypatch: p
     target = zero.summary.target
     assert target is not None and target["year"] == 2050 and target["kind"] == "zero_by"
     assert target["met"] is (zero.year(2050).total_tco2e == 0.0)
+
+
+def test_the_page_creates_on_a_job_with_progress(park: tuple[Engine, Any]) -> None:
+    engine, api = park
+    client = api.login("manager")
+    form = {
+        "kind": "bau",
+        "base_year": "2025",
+        "horizon": "2030",
+        "production_growth": "2",
+        "output_growth": "4",
+    }
+    r = client.post("/roadmap/scenarios", data=form)
+    assert r.status_code == 200, r.text
+    match = re.search(r'data-job="([^"]+)"', r.text)
+    assert match is not None
+    redirect = None
+    for _ in range(600):
+        poll = client.get(f"/jobs/{match.group(1)}")
+        redirect = poll.headers.get("HX-Redirect")
+        if redirect or 'data-job-state="failed"' in poll.text:
+            break
+        time.sleep(0.05)
+    assert redirect is not None and redirect.startswith("/roadmap/scenarios?ids="), poll.text
+    sid = int(redirect.rsplit("=", 1)[1])
+    view = service.get(system_scope(engine, "cli"), sid)
+    assert [y.year for y in view.years] == list(range(2025, 2031))
+    assert view.assumptions["drivers"]["default"]["production_growth_pct"] == 2.0
+    # a bad assumption fails the job with the service's message; a verifier is refused
+    bad = client.post("/roadmap/scenarios", data={**form, "target_year": "2020"})
+    job = re.search(r'data-job="([^"]+)"', bad.text)
+    assert job is not None
+    for _ in range(600):
+        poll = client.get(f"/jobs/{job.group(1)}")
+        if 'data-job-state="failed"' in poll.text:
+            break
+        time.sleep(0.05)
+    assert "before the base year" in poll.text
+    assert api.login("verifier").post("/roadmap/scenarios", data=form).status_code == 403

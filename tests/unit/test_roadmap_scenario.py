@@ -285,3 +285,11 @@ def test_assumptions_round_trip() -> None:
         target=Target(TargetKind.CORE_INDICATOR, 2030, 0.2),
     )
     assert scenario_from_dict(scenario_to_dict(s)) == s
+
+
+def test_leap_day_moves_to_28_february() -> None:
+    from zeropark.roadmap.scenario import _move
+
+    assert _move(date(2024, 2, 29), 2025) == date(2025, 2, 28)
+    assert _move(date(2024, 2, 29), 2028) == date(2028, 2, 29)
+    assert _move(date(2025, 12, 31), 2030) == date(2030, 12, 31)

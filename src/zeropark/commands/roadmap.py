@@ -218,6 +218,8 @@ def scenario_new(
     scope = system_scope(eng, "cli")
     if assumptions is not None:
         data = _read_assumptions(assumptions)
+        if name:
+            data["name"] = name
     else:
         data = scenarios.simple_assumptions(
             scope,

@@ -654,8 +654,10 @@ def _with(q: MonthlyQuantity, month: date, quantity: float) -> MonthlyQuantity:
 
 
 def _move(d: date, year: int) -> date:
-    day = min(d.day, calendar.monthrange(year, d.month)[1])
-    return d.replace(year=year, day=day)
+    """``d`` in ``year`` (29 February → 28 February in a common year)."""
+    if d.day <= 28:
+        return d.replace(year=year)
+    return d.replace(year=year, day=min(d.day, calendar.monthrange(year, d.month)[1]))
 
 
 class _Rows:

@@ -12,12 +12,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from zeropark.errors import AccountingError, DataError, NotFound, PermissionDenied
+from zeropark.errors import NotFound, PermissionDenied
 from zeropark.roadmap.scenario import ScenarioKind
 from zeropark.services import scenarios as service
 from zeropark.serving import charts
+from zeropark.serving.jobs import Reporter
 from zeropark.web.context import PageDep
 from zeropark.web.pages.common import error_page, not_found_page
+from zeropark.web.pages.jobs import start_job
 
 router = APIRouter(include_in_schema=False)
 
@@ -70,7 +72,7 @@ def scenarios_page(page: PageDep, ids: Annotated[list[int] | None, Query()] = No
     )
 
 
-@router.post("/roadmap/scenarios")
+@router.post("/roadmap/scenarios", response_class=HTMLResponse)
 def scenarios_create(
     page: PageDep,
     kind: Annotated[ScenarioKind, Form()],
@@ -81,13 +83,24 @@ def scenarios_create(
     target_year: Annotated[int | None, Form(ge=2000, le=2100)] = None,
     name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    """新建情景 (admin, park manager): the same use case as the API's POST and ``scenario new``."""
+    """新建情景 (admin, park manager) on a background job; answers its progress bar (one per year).
+
+    The same use case as the API's POST and ``zeropark roadmap scenario new``; a bad assumption or a
+    refused role is shown as the job's failure, with the service's message.
+    """
     if page.park is None:
         return error_page(page, 404, "not_found", "no_park")
+    scope, park_id = page.scope, page.park.id
     try:
+        scope.require_manager(service.ENTITY, "(new)")
+    except PermissionDenied as exc:
+        return error_page(page, 403, "forbidden", "", str(exc))
+
+    def work(report: Reporter) -> str:
+        report.stage("job_stage_scenario_years", 0, horizon - base_year + 1)
         data = service.simple_assumptions(
-            page.scope,
-            page.park.id,
+            scope,
+            park_id,
             kind,
             base_year,
             horizon=horizon,
@@ -96,14 +109,10 @@ def scenarios_create(
             target_year=target_year,
             name=name.strip() or None,
         )
-        view = service.create(page.scope, page.park.id, data)
-    except NotFound as exc:
-        return not_found_page(page, exc)
-    except PermissionDenied as exc:
-        return error_page(page, 403, "forbidden", "", str(exc))
-    except (AccountingError, DataError) as exc:
-        return error_page(page, 422, "accounting_failed", "", str(exc))
-    return RedirectResponse(f"/roadmap/scenarios?ids={view.summary.id}", status_code=303)
+        view = service.create(scope, park_id, data, progress=report.step)
+        return f"/roadmap/scenarios?ids={view.summary.id}"
+
+    return start_job(page, "scenario", work)
 
 
 @router.post("/roadmap/scenarios/{scenario_id}/delete")
