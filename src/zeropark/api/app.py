@@ -87,6 +87,8 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.measures.router,
     routers.evaluation.router,  # evaluation slice
     routers.application.router,  # application workspace (申报)
+    # metabolism (issue 14): the park's energy and carbon flows
+    routers.metabolism.router,
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

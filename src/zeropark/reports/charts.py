@@ -122,3 +122,36 @@ def pie_png(items: Sequence[tuple[str, float]], *, title: str = "") -> str:
     if title:
         ax.set_title(title, fontsize=10)
     return _png(fig)
+
+
+def waterfall_png(
+    start: tuple[str, float],
+    steps: Sequence[tuple[str, float]],
+    end: tuple[str, float],
+    *,
+    ylabel: str,
+    title: str = "",
+) -> str:
+    """A waterfall (the LMDI effects between two years [tCO2]) as a PNG data URI.
+
+    The start and end totals are grey bars from zero; each step floats from the running level,
+    red when it raises emissions and green when it lowers them, with its value above it.
+    """
+    _setup()
+    labels = [start[0], *(n for n, _ in steps), end[0]]
+    fig, ax = plt.subplots(figsize=(7.0, 3.0))
+    level = start[1]
+    ax.bar(0, start[1], color=COLORS[7])
+    for i, (_, v) in enumerate(steps, start=1):
+        bottom = level if v >= 0 else level + v
+        ax.bar(i, abs(v), bottom=bottom, color=COLORS[3] if v > 0 else COLORS[0])
+        ax.annotate(f"{v:+,.1f}", (i, bottom + abs(v)), ha="center", va="bottom", fontsize=7)
+        level += v
+    ax.bar(len(labels) - 1, end[1], color=COLORS[7])
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels(labels, rotation=20, ha="right", fontsize=7)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, loc="left", fontsize=10)
+    ax.grid(axis="y", alpha=0.3)
+    return _png(fig)

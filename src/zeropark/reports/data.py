@@ -10,6 +10,7 @@ from zeropark.evaluation.scoring import Scorecard
 from zeropark.factors import FactorSet
 from zeropark.model import Enterprise, Method, Park, Zone
 from zeropark.monitoring.quality import DataQuality
+from zeropark.roadmap.metabolism import Metabolism
 from zeropark.store.queries.runs import RunView
 
 
@@ -27,6 +28,33 @@ class Measure:
     detail: str
     mwh: float | None
     avoided_tco2: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class RoadmapChapter:
+    """The figures of the report's roadmap chapter (七), each as the service that every door calls gives it.
+
+    ``lmdi`` is :func:`zeropark.services.roadmap.lmdi` of ``previous_year`` → ``year`` as
+    ``LmdiResult.to_dict()`` (the API's JSON; additive effects [tCO2], Tapio state, carbon
+    productivity trend [10⁴ CNY/tCO2]); ``None`` when ``previous_year`` is None (no earlier
+    accounted year) or with ``lmdi_error`` saying why (missing value added, a negative figure).
+    ``energy`` and ``carbon`` are :func:`zeropark.services.metabolism.metabolism` [tce] and
+    [tCO2]. ``scenarios`` are :func:`zeropark.services.roadmap_report.scenario_rows` (the park's
+    stored scenarios with CO2 [t] and the core indicator [tCO2/tce] of each milestone year, from
+    :func:`zeropark.services.scenarios.compare`); ``pathway`` the least-cost pathway summary when
+    that service is wired (empty otherwise).
+    """
+
+    year: int
+    previous_year: int | None
+    lmdi: dict[str, Any] | None
+    lmdi_error: str
+    energy: Metabolism | None
+    carbon: Metabolism | None
+    metabolism_error: str = ""
+    park_only: bool = False
+    scenarios: tuple[dict[str, Any], ...] = ()
+    pathway: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +89,7 @@ class ReportData:
     factor_set: FactorSet | None
     previous: RunView | None = None  # the national run of the year before (year-on-year)
     measures: tuple[Measure, ...] = ()
+    roadmap: RoadmapChapter | None = None  # metabolism (issue 14): the roadmap chapter
     # issue #15: the benchmarks of the year (services.benchmarks ``to_dict``) and the park's
     # admission assessments (``AdmissionRecord.to_dict``), for the annex 标杆对比与入园评估
     benchmarks: dict[str, Any] | None = None

@@ -59,6 +59,7 @@ from zeropark.industry import industry_label
 from zeropark.model import CARRIER_LABEL_ZH, Carrier, Enterprise
 from zeropark.monitoring.quality import DataQuality
 from zeropark.reports.data import ReportEvaluation
+from zeropark.reports.roadmap import ChapterView
 
 __all__ = ["LINE_COLUMNS", "inventory_workbook_bytes", "write_inventory_workbook"]
 
@@ -68,6 +69,7 @@ SHEET_FACTORS = "排放因子"
 SHEET_INDICATORS = "指标"
 SHEET_QUALITY = "数据质量"
 SHEET_ENTERPRISES = "企业名录"
+SHEET_ROADMAP = "路线图"
 SHEET_EVALUATIONS = "评价"  # evaluation slice
 
 #: Columns of 清单明细: key, Chinese header, English header, width.
@@ -881,6 +883,7 @@ def _build(
     zone_names: Mapping[str, str],
     data_quality: DataQuality | None,
     enterprises: Sequence[Enterprise] = (),
+    roadmap: ChapterView | None = None,
     evaluations: Sequence[ReportEvaluation] = (),
 ) -> openpyxl.Workbook:
     wb = openpyxl.Workbook()
@@ -896,6 +899,8 @@ def _build(
     _write_quality(wb.create_sheet(SHEET_QUALITY), inventory, data_quality)
     if enterprises:
         _write_enterprises(wb.create_sheet(SHEET_ENTERPRISES), enterprises, zone_names)
+    if roadmap is not None:
+        _write_roadmap(wb.create_sheet(SHEET_ROADMAP), roadmap)
     if evaluations:
         _write_evaluations(wb.create_sheet(SHEET_EVALUATIONS), evaluations)
     return wb
@@ -962,7 +967,100 @@ def inventory_workbook_bytes(inventory: Inventory, **kwargs: Any) -> bytes:
         zone_names=kwargs.get("zone_names") or {},
         data_quality=kwargs.get("data_quality"),
         enterprises=kwargs.get("enterprises") or (),
+        roadmap=kwargs.get("roadmap"),
         evaluations=kwargs.get("evaluations", ()),
     )
     wb.save(buf)
     return buf.getvalue()
+
+
+# --- metabolism (issue 14): the roadmap sheet ------------------------------------------------------
+
+
+def _write_roadmap(ws: Worksheet, view: ChapterView) -> None:
+    """路线图: the roadmap chapter's figures, the rows the PDF shows (:mod:`zeropark.reports.roadmap`).
+
+    The LMDI effects [tCO2] between the previous accounted year and the report year with the
+    Tapio state, the carbon productivity trend [10⁴ CNY/tCO2], the largest energy [tce] and carbon
+    [tCO2] flows with the number of line items each sums, and the scenario and pathway rows when
+    they exist; a sentence instead of a table where a figure does not exist.
+    """
+    widths = (44, 44, 18, 18, 40)
+    for j, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = w
+    ws.cell(row=1, column=1, value="路线图 Roadmap").font = Font(bold=True, size=13)
+    r = 3
+
+    def heading(zh: str, en: str) -> None:
+        nonlocal r
+        ws.cell(row=r, column=1, value=f"{zh} {en}").font = Font(bold=True)
+        r += 1
+
+    def header(*cells: str) -> None:
+        nonlocal r
+        for j, v in enumerate(cells, start=1):
+            c = ws.cell(row=r, column=j, value=v)
+            c.font = Font(bold=True)
+            c.fill = PatternFill("solid", fgColor="E8F1EC")
+        r += 1
+
+    def row(*cells: Any, fmt: str = FMT_TONNES) -> None:
+        nonlocal r
+        for j, v in enumerate(cells, start=1):
+            c = ws.cell(row=r, column=j, value=v)
+            if isinstance(v, float):
+                c.number_format = fmt
+        r += 1
+
+    for sentence in view.sentences:
+        ws.cell(row=r, column=1, value=sentence).alignment = Alignment(wrap_text=False)
+        r += 1
+    if view.effects:
+        r += 1
+        heading(f"碳排放变化归因（LMDI）{view.year_from} → {view.year_to}", "LMDI decomposition")
+        header("效应 Effect", "tCO2")
+        row(str(view.year_from), view.co2_from)
+        for label, v in view.effects:
+            row(label, v)
+        row(str(view.year_to), view.co2_to)
+        ws.cell(row=r, column=1, value=view.tapio)
+        r += 2
+        heading("碳生产率趋势", "Carbon productivity trend")
+        header("年份 Year", "工业增加值 (万元)", "CO2 (t)", "碳生产率 (万元/tCO2)", "说明 Note")
+        for p in view.trend:
+            row(
+                p["year"],
+                p["output_10k_cny"],
+                p["co2_t"],
+                p["carbon_productivity_10k_cny_per_t"],
+                p["note"],
+            )
+    for zh, en, rows, total, unit in (
+        ("园区代谢：主要能源流", "Metabolism: largest energy flows", view.energy, view.energy_total, "tce"),
+        ("园区代谢：主要碳流", "Metabolism: largest carbon flows", view.carbon, view.carbon_total, "tCO2"),
+    ):
+        if not rows:
+            continue
+        r += 1
+        heading(zh, en)
+        header("来源 From", "去向 To", unit, "清单条目 Line items")
+        for f in rows:
+            row(f.source, f.target, f.value, f.items)
+        row(f"流入合计 Total inflow ({unit})", "", total)
+    for note in view.notes:
+        ws.cell(row=r, column=1, value=note)
+        r += 1
+    for zh, en, cols, table in (
+        ("情景", "Scenarios", view.scenario_columns, view.scenarios),
+        ("最低成本路径", "Least-cost pathway", view.pathway_columns, view.pathway),
+    ):
+        if not table:
+            continue
+        r += 1
+        heading(zh, en)
+        header(*cols)
+        for cells in table:
+            row(*cells)
+    ws.freeze_panes = "A3"
+    last = get_column_letter(max(5, len(view.scenario_columns), len(view.pathway_columns)))
+    _print_setup(ws, f"A1:{last}{max(r - 1, 2)}", title_rows="1:2")

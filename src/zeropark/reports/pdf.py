@@ -39,6 +39,7 @@ from zeropark.model import Method
 from zeropark.reports import charts
 from zeropark.reports.data import ReportData
 from zeropark.reports.fonts import FAMILY, font_face_css
+from zeropark.reports.roadmap import chapter_view
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 _ENV = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=select_autoescape(["html"]))
@@ -232,6 +233,15 @@ def render_annual_report(data: ReportData, *, lang: str = "zh") -> bytes:
         else "",
         "mix": charts.pie_png(mix),
     }
+    roadmap = chapter_view(data.roadmap, lang)
+    if roadmap is not None and roadmap.effects:
+        assert roadmap.co2_from is not None and roadmap.co2_to is not None
+        images["waterfall"] = charts.waterfall_png(
+            (str(roadmap.year_from), roadmap.co2_from),
+            roadmap.effects,
+            (str(roadmap.year_to), roadmap.co2_to),
+            ylabel="tCO2",
+        )
     ghg = data.ghg
     html = _ENV.get_template("report_annual.html").render(
         t=t,
@@ -265,6 +275,7 @@ def render_annual_report(data: ReportData, *, lang: str = "zh") -> bytes:
         enterprise_rows=_enterprise_rows(data),
         zone_rows=_zone_rows(data),
         measures=data.measures,
+        roadmap=roadmap,
         evaluations=data.evaluations,
         grid_ef=_grid_factor(inv),
         signed_off_at=None

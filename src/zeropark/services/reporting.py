@@ -28,11 +28,13 @@ from zeropark.formatting import pct, sig
 from zeropark.model import Method, Role
 from zeropark.reports import excel, pdf
 from zeropark.reports.data import Measure, ReportData, ReportEvaluation
+from zeropark.reports.roadmap import chapter_view
 from zeropark.services import admission, benchmarks, evaluation, optimization
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.inventory import account_year, latest_view, view_of_run
 from zeropark.services.ledger import check_evidence
 from zeropark.services.quality import data_quality
+from zeropark.services.roadmap_report import roadmap_chapter
 from zeropark.store import audit, ledger, repo
 from zeropark.store.db import session_factory, transaction
 from zeropark.store.schema import ReportRow
@@ -144,6 +146,7 @@ def report_data(
         admissions=tuple(r.to_dict() for r in admission.page_assessments(scope, park_id))
         if view is None
         else (),
+        roadmap=None if national is None else roadmap_chapter(scope, park_id, year, enterprise_id=view),
     )
 
 
@@ -277,6 +280,7 @@ def render(
         data_quality=data.quality,
         enterprises=data.enterprises,
         evaluations=data.evaluations if method is Method.NATIONAL else (),
+        roadmap=chapter_view(data.roadmap, lang),
     )
 
 

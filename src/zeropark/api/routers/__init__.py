@@ -18,6 +18,7 @@ from zeropark.api.routers import (
     line_items,
     live,
     measures,  # slice: measures
+    metabolism,
     meters,
     optimize,
     parks,
@@ -44,6 +45,7 @@ __all__ = [
     "ledger",
     "line_items",
     "live",
+    "metabolism",
     "meters",
     "optimize",
     "parks",

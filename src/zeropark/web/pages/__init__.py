@@ -24,6 +24,7 @@ from zeropark.web.pages import (
     inventory,
     jobs,
     measures,  # slice: measures
+    metabolism,
     monitoring,
     optimize,
     overview,
@@ -63,5 +64,6 @@ for _module in (
     measures,  # slice: measures
     evaluation,  # evaluation slice
     application,  # application workspace (申报)
+    metabolism,  # metabolism (issue 14): /roadmap/metabolism
 ):
     router.include_router(_module.router)
