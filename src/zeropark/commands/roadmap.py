@@ -26,7 +26,7 @@ from rich.table import Table
 
 from zeropark.commands.account import pick_park
 from zeropark.commands.common import EXIT_USAGE, check_choice, console, engine, err_console
-from zeropark.commands.measures import measures_app
+from zeropark.commands.roadmap_measures import measures_app
 from zeropark.i18n import translate
 from zeropark.roadmap.lmdi import Effect
 from zeropark.roadmap.scenario import ScenarioError, ScenarioKind
@@ -376,7 +376,7 @@ def scenario_delete(scenario_id: Annotated[int, typer.Argument(help="情景编�
 def register(app: typer.Typer) -> None:
     """Attach ``roadmap`` to the ``zeropark`` app."""
     # pathway slice: roadmap pathway | macc | budget | land | runs | show
-    from zeropark.commands import pathway as pathway_commands
+    from zeropark.commands import roadmap_pathway as pathway_commands
 
     pathway_commands.attach(roadmap_app)
     app.add_typer(roadmap_app)
