@@ -29,7 +29,7 @@ from zeropark.errors import PermissionDenied
 from zeropark.formatting import num
 from zeropark.model import Method, Role
 from zeropark.roadmap.scenario import DriversIncomplete, ScenarioKind, TargetBeforeBase
-from zeropark.services import inventory
+from zeropark.services import inventory, measures
 from zeropark.services import scenarios as service
 from zeropark.settings import get_settings
 from zeropark.store.db import transaction
@@ -152,6 +152,22 @@ def test_policy_with_a_park_measure_and_compare(park: tuple[Engine, Any]) -> Non
     assert 0 < applied["quantity"] <= 1_000_000.0
     views = service.compare(scope, PARK)
     assert [v.summary.id for v in views] == [bau.summary.id, policy.summary.id]
+
+
+def test_a_stored_park_measure_is_adopted_by_its_id(park: tuple[Engine, Any]) -> None:
+    """A measure the park added to its library (zeropark roadmap measures add) needs no inline copy."""
+    engine, _ = park
+    scope = system_scope(engine, "cli")
+    fields = {k: str(v) for k, v in EFFICIENCY.items() if k != "source_id"}
+    fields |= {"id": "park-eff-stored", "pathway": "energy_efficiency", "capex_cny_per_unit": "0"}
+    fields |= {"opex_cny_per_unit_year": "0", "source_id": "gbt2589_2020"}
+    measures.add_measure(scope, PARK, fields)
+    adoption = [{"measure_id": "park-eff-stored", "units": {"2027": 1.0}}]
+    policy = service.create(scope, PARK, _bau(name="库内措施", kind="policy", adoption=adoption))
+    bau = service.create(scope, PARK, _bau())
+    assert policy.assumptions["measures"][0]["id"] == "park-eff-stored"
+    b, p = bau.year(2030).total_tco2e, policy.year(2030).total_tco2e
+    assert b is not None and p is not None and p < b
 
 
 def test_bad_assumptions_are_named_and_store_nothing(park: tuple[Engine, Any]) -> None:

@@ -63,6 +63,7 @@ __all__ = [
     "import_measures",
     "known_sources",
     "list_measures",
+    "park_library",
     "measures_table",
     "park_sources",
 ]
@@ -224,6 +225,11 @@ def park_sources(scope: Scope, park_id: str) -> dict[str, Source]:
 
 def _builtin_view(m: Measure) -> MeasureView:
     return MeasureView(m, True, known_sources()[m.source_id])
+
+
+def park_library(scope: Scope, park_id: str) -> tuple[Measure, ...]:
+    """The measures a park plans with: the built-in library and the park's own (scenarios, pathway)."""
+    return tuple(v.measure for v in list_measures(scope, park_id))
 
 
 def list_measures(

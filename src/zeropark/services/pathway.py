@@ -43,7 +43,7 @@ from zeropark.factors.factorset import FactorSet
 from zeropark.model import AccountingInput, Carrier, Flow, Method
 from zeropark.roadmap.budget import BudgetResult, InfraOptions, ParkLand, SectorBase, carbon_budget
 from zeropark.roadmap.macc import MaccBar, macc
-from zeropark.roadmap.measures import Measure, builtin_measures
+from zeropark.roadmap.measures import Measure
 from zeropark.roadmap.pathway import (
     DEFAULT_DISCOUNT_RATE,
     DEFAULT_PRICES,
@@ -61,6 +61,7 @@ from zeropark.roadmap.pathway import (
 )
 from zeropark.roadmap.scenario import Adoption, Driver, Drivers, Scenario, ScenarioKind, project
 from zeropark.services.factor_sets import resolve_factor_set
+from zeropark.services.measures import park_library
 from zeropark.services.park_runs import check_create, check_read, json_safe, require_park, utc
 from zeropark.settings import get_settings
 from zeropark.store import audit
@@ -216,13 +217,15 @@ class StoredPathwayRun:
 # --- measures --------------------------------------------------------------------------------
 
 
-def library_measures() -> tuple[Measure, ...]:
-    """The built-in measures library (``roadmap/data/measures.csv``)."""
-    return builtin_measures()
+def library_measures(scope: Scope, park_id: str) -> tuple[Measure, ...]:
+    """The measures the pathway chooses from: the built-in library and the park's own."""
+    return park_library(scope, park_id)
 
 
-def _measures(params: PathwayParams, measures: Sequence[Measure] | None) -> tuple[Measure, ...]:
-    pool = tuple(measures) if measures is not None else library_measures()
+def _measures(
+    scope: Scope, park_id: str, params: PathwayParams, measures: Sequence[Measure] | None
+) -> tuple[Measure, ...]:
+    pool = tuple(measures) if measures is not None else library_measures(scope, park_id)
     if not params.measure_ids:
         return pool
     by_id = {m.id: m for m in pool}
@@ -521,7 +524,7 @@ def run_pathway(
         raise PathwayError(
             "give a target: --budget, --cap with --year, --zero-by, or --indicator with --year"
         )
-    chosen = _measures(params, measures)
+    chosen = _measures(scope, park_id, params, measures)
     report("baseline")
     base = baseline(scope, park_id, params, progress=None)
     report("build")
@@ -562,7 +565,7 @@ def run_macc(
     """The MACC of ``params.year`` (default: the horizon's last year) for ``park_id``, stored."""
     params.check()
     check_create(scope, park_id, ENTITY)
-    chosen = _measures(params, measures)
+    chosen = _measures(scope, park_id, params, measures)
     year = params.year if params.year is not None else params.horizon
     if not params.base_year <= year <= params.horizon:
         raise PathwayError(

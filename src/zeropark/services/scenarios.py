@@ -38,7 +38,7 @@ from zeropark.errors import AccountingError, DataError, NotFound
 from zeropark.factors import FactorSet
 from zeropark.indicators import evaluate
 from zeropark.model import Carrier, Method
-from zeropark.roadmap.measures import Measure, Mechanism, Pathway, builtin_measures, check
+from zeropark.roadmap.measures import Measure, Mechanism, Pathway, check
 from zeropark.roadmap.scenario import (
     Adoption,
     CcusTreatment,
@@ -55,6 +55,7 @@ from zeropark.roadmap.scenario import (
     validate,
 )
 from zeropark.services.factor_sets import resolve_factor_set
+from zeropark.services.measures import park_library
 from zeropark.store import audit, runs
 from zeropark.store.aggregate import load_accounting_input
 from zeropark.store.db import transaction
@@ -232,9 +233,9 @@ class ScenarioView:
 
 
 # -- measures ---------------------------------------------------------------------------------------
-def available_measures() -> dict[str, Measure]:
-    """The built-in measures library by id (``roadmap/data/measures.csv``)."""
-    return {m.id: m for m in builtin_measures()}
+def available_measures(scope: Scope, park_id: str) -> dict[str, Measure]:
+    """The measures library by id: built-in (``roadmap/data/measures.csv``) and the park's own."""
+    return {m.id: m for m in park_library(scope, park_id)}
 
 
 def measure_to_dict(m: Measure) -> dict[str, Any]:
@@ -433,7 +434,7 @@ def create(
             f"year again (zeropark account --park {park_id} --year {scenario.base_year}) and start from "
             "that run"
         )
-    library = available_measures()
+    library = available_measures(scope, park_id)
     measures = {**library, **{m.id: m for m in own}}
     used_ids = sorted({a.measure_id for a in scenario.adoption})
     validate(scenario, base.enterprises, measures)
@@ -557,7 +558,7 @@ def default_assumptions(
         ),
     )
     out = {"bau": {**scenario_to_dict(bau), "base_run_id": stored.summary.id}}
-    library = available_measures()
+    library = available_measures(scope, park_id)
     inv = stored.inventory
     el = inv.electricity
     sizes = {

@@ -140,9 +140,9 @@ def macc_chart(bars: list[dict[str, Any]], t: Any) -> dict[str, Any]:
     }
 
 
-def _names(page: Page) -> dict[str, str]:
-    lang = page.lang
-    return {m.id: (m.name_zh if lang != "en" else m.name_en) for m in svc.library_measures()}
+def _names(page: Page, park_id: str) -> dict[str, str]:
+    zh = page.lang != "en"
+    return {m.id: (m.name_zh if zh else m.name_en) for m in svc.library_measures(page.scope, park_id)}
 
 
 def _pick(
@@ -173,7 +173,7 @@ def pathway_page(page: PageDep, run: int | None = None) -> Response:
     except PermissionDenied as exc:
         return error_page(page, 403, "forbidden", "", str(exc))
     charts: dict[str, Any] = {}
-    names = _names(page)
+    names = _names(page, page.park.id)
     if chosen is not None:
         charts = {
             "emissions": _emissions_chart(chosen.result, page.t),
