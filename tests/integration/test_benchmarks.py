@@ -19,6 +19,7 @@ import io
 import json
 from typing import Any
 
+import openpyxl
 import pytest
 from api_support import ENT_A, ENT_B, PARK, make_api
 from pypdf import PdfReader
@@ -342,6 +343,16 @@ def test_the_annual_report_has_the_benchmarks_and_admission_annex(park: tuple[En
     assert "标杆对比与入园评估" in text and "报告项目" in text
     assert num(a["carbon_productivity_10k_cny_per_t"], 4).replace(" ", "") in text
     assert "GB21257-2014" in text and "待确认" in text
+    # the workbook's 标杆 sheet: the same figures (carbon productivity of E-A, its rank)
+    sheet = openpyxl.load_workbook(io.BytesIO(reporting.render(data, reporting.ReportKind.XLSX)))["标杆"]
+    units = ([data.benchmarks["park"]] if data.benchmarks["park"] else []) + data.benchmarks["enterprises"]
+    rows = list(sheet.iter_rows(min_row=5, max_row=4 + len(units), values_only=True))
+    ea = rows[units.index(a)]
+    assert ea[0] == a["name"]
+    assert ea[1] == pytest.approx(
+        a["carbon_productivity_10k_cny_per_t"], rel=1e-12
+    )  # xlsx keeps 15-16 digits
+    assert ea[2] == f"{a['productivity_rank']['place']}/{a['productivity_rank']['of']}"
     # an enterprise's report: its own row only, no assessments
     own = reporting.report_data(scope, PARK, 2025, enterprise_id=ENT_B)
     assert own.benchmarks is not None and [u["id"] for u in own.benchmarks["enterprises"]] == [ENT_B]

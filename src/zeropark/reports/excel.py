@@ -71,6 +71,7 @@ SHEET_QUALITY = "数据质量"
 SHEET_ENTERPRISES = "企业名录"
 SHEET_ROADMAP = "路线图"
 SHEET_EVALUATIONS = "评价"  # evaluation slice
+SHEET_BENCHMARKS = "标杆"
 
 #: Columns of 清单明细: key, Chinese header, English header, width.
 LINE_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
@@ -868,6 +869,61 @@ def _write_evaluations(ws: Worksheet, evaluations: Sequence[ReportEvaluation]) -
     _print_setup(ws, f"A1:G{max(r, 2)}")
 
 
+def _write_benchmarks(ws: Worksheet, benchmarks: Mapping[str, Any]) -> None:
+    """标杆: :func:`zeropark.services.benchmarks.benchmarks` as the PDF annex shows it.
+
+    Per park/enterprise: carbon productivity [10⁴ CNY/tCO2], energy intensity [tce/10⁴ CNY] and
+    their ranks (place/of); per product: energy intensity [the limit's unit] against the GB grades.
+    """
+    ws["A1"] = "标杆对比 Benchmarks"
+    ws["A1"].font = _TITLE_FONT
+    _header(
+        ws,
+        3,
+        [
+            ("园区/企业", "Park / enterprise"),
+            ("碳生产率 万元/tCO2", "Carbon productivity 10⁴ CNY/tCO2"),
+            ("排名", "Rank"),
+            ("能耗强度 tce/万元", "Energy intensity tce/10⁴ CNY"),
+            ("排名", "Rank"),
+        ],
+        [30, 18, 10, 18, 10],
+    )
+    r = 5
+    units = ([benchmarks["park"]] if benchmarks.get("park") else []) + list(benchmarks["enterprises"])
+    for u in units:
+        ranks = [u["productivity_rank"], u["intensity_rank"]]
+        place = ["—" if k is None else f"{k['place']}/{k['of']}" for k in ranks]
+        row = (u["name"] or u["id"], u["carbon_productivity_10k_cny_per_t"], place[0])
+        for c, v in enumerate((*row, u["energy_intensity_tce_per_10k_cny"], place[1]), 1):
+            ws.cell(r, c, v)
+        r += 1
+    if benchmarks["products"]:
+        r += 1
+        _header(
+            ws,
+            r,
+            [
+                ("企业", "Enterprise"),
+                ("产品", "Product"),
+                ("单位产品能耗", "Intensity"),
+                ("单位", "Unit"),
+                ("1级/2级/3级", "Grades 1/2/3"),
+                ("等级", "Grade"),
+                ("标准", "Standard"),
+            ],
+        )
+        r += 2
+        for p in benchmarks["products"]:
+            grades = "/".join(f"{p[k]:g}" for k in ("grade_1", "grade_2", "grade_3") if p[k] is not None)
+            standard = p["standard"] + (" [UNCERTAIN 待确认]" if p["uncertain"] else "")
+            cells = (p["enterprise_name"], p["product_zh"], p["intensity"], p["intensity_unit"], grades)
+            for c, v in enumerate((*cells, p["grade"] or "—", standard), 1):
+                ws.cell(r, c, v)
+            r += 1
+    _print_setup(ws, f"A1:G{max(r, 2)}")
+
+
 # --------------------------------------------------------------------------------------------
 # Entry points
 # --------------------------------------------------------------------------------------------
@@ -885,6 +941,7 @@ def _build(
     enterprises: Sequence[Enterprise] = (),
     roadmap: ChapterView | None = None,
     evaluations: Sequence[ReportEvaluation] = (),
+    benchmarks: Mapping[str, Any] | None = None,
 ) -> openpyxl.Workbook:
     wb = openpyxl.Workbook()
     summary = wb.active
@@ -903,6 +960,8 @@ def _build(
         _write_roadmap(wb.create_sheet(SHEET_ROADMAP), roadmap)
     if evaluations:
         _write_evaluations(wb.create_sheet(SHEET_EVALUATIONS), evaluations)
+    if benchmarks is not None:
+        _write_benchmarks(wb.create_sheet(SHEET_BENCHMARKS), benchmarks)
     return wb
 
 
@@ -969,6 +1028,7 @@ def inventory_workbook_bytes(inventory: Inventory, **kwargs: Any) -> bytes:
         enterprises=kwargs.get("enterprises") or (),
         roadmap=kwargs.get("roadmap"),
         evaluations=kwargs.get("evaluations", ()),
+        benchmarks=kwargs.get("benchmarks"),
     )
     wb.save(buf)
     return buf.getvalue()

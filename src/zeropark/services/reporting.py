@@ -280,6 +280,7 @@ def render(
         data_quality=data.quality,
         enterprises=data.enterprises,
         evaluations=data.evaluations if method is Method.NATIONAL else (),
+        benchmarks=data.benchmarks if method is Method.NATIONAL else None,
         roadmap=chapter_view(data.roadmap, lang),
     )
 
