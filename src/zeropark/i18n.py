@@ -895,7 +895,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "adm_enterprise": ("所属企业", "Enterprise"),
     "adm_new_enterprise": ("新入园企业", "A new enterprise"),
     "adm_value_added": ("工业增加值（万元/年）", "Value added (10⁴ CNY/year)"),
-    "adm_process": ("工业过程排放（tCO2/年）", "Process CO2 (t/year)"),
+    "adm_process": ("工业过程排放（tCO2/年）", "Process CO2 (tCO2/year)"),
     "adm_energy": ("年用能（规范单位）", "Annual energy (canonical units)"),
     "adm_year": ("评估年份（默认最近核算年）", "Year (default: latest accounted)"),
     "adm_assess": ("评估并保存", "Assess and store"),
@@ -910,7 +910,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "adm_list": ("评估记录", "Assessments"),
     "adm_decided_by": ("决定人", "Decided by"),
     "adm_notes": ("说明", "Notes"),
-    "adm_project_co2": ("项目新增排放（tCO2）", "Project CO2 (t)"),
+    "adm_project_co2": ("项目新增排放（tCO2）", "Project CO2 (tCO2)"),
     "adm_project_energy": ("项目新增能耗（tce）", "Project energy (tce)"),
     "adm_manager_only": (
         "仅园区管理员和系统管理员可评估和决定",
@@ -1055,13 +1055,13 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "metab_more_items": ("另 {n} 条", "{n} more"),
     "metab_coefficients": ("折标系数（本次核算所用）", "Standard-coal coefficients (as the run used)"),
     "metab_note_energy": (
-        "能源流按本次核算所用的 GB/T 2589-2020 折标系数以吨标准煤计；转换损失 = 燃料 − 交付量，"
+        "能源流按本次核算所用的 GB/T 2589-2020 折标系数以吨标准煤（tce）计；转换损失 = 燃料 − 交付量，"
         "管网损耗 = 受入 − 各方计量用量。点击图中任一条流查看其清单条目。",
         "Energy in tce with the GB/T 2589-2020 coefficients the run used; conversion losses = fuel − "
         "delivered, network losses = inflow − what the parties metered. Click a flow to see its line items.",
     ),
     "metab_note_carbon": (
-        "碳流按国家核算方法的 CO2 计；热电联产等转换设施的排放按交付能量（tce）分摊给用能方（能量法），"
+        "碳流按国家核算方法的 CO2（tCO2）计；热电联产等转换设施的排放按交付能量（tce）分摊给用能方（能量法），"
         "与企业自身清单按电网/热力因子计值不同；电网、热网的差额即清单的园区级差额。点击任一条流查看其清单条目。",
         "Carbon in tCO2 of the national method; a converter's CO2 is allocated to its buyers by the energy "
         "delivered (tce; energy-content method), unlike the buyers' own views, which value a purchase at "

@@ -24,6 +24,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from zeropark.commands import roadmap_pathway
 from zeropark.commands.account import pick_park
 from zeropark.commands.common import EXIT_USAGE, check_choice, console, engine, err_console
 from zeropark.commands.roadmap_measures import measures_app
@@ -375,8 +376,5 @@ def scenario_delete(scenario_id: Annotated[int, typer.Argument(help="情景编�
 
 def register(app: typer.Typer) -> None:
     """Attach ``roadmap`` to the ``zeropark`` app."""
-    # pathway slice: roadmap pathway | macc | budget | land | runs | show
-    from zeropark.commands import roadmap_pathway as pathway_commands
-
-    pathway_commands.attach(roadmap_app)
+    roadmap_pathway.attach(roadmap_app)  # roadmap pathway | macc | budget | land | runs | show
     app.add_typer(roadmap_app)

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 from zeropark.evaluation.rubric import Framework, parse_framework
 
@@ -22,7 +22,7 @@ BUILTIN_CODES = ("cn-ndrc-910-2025", "t-cgdf-00046-2024", "t-dzjn-458-2025", "eu
 @lru_cache(maxsize=1)
 def builtin_frameworks() -> tuple[Framework, ...]:
     """The built-in frameworks, in :data:`BUILTIN_CODES` order."""
-    root = resources.files("zeropark.evaluation") / "data"
+    root = Path(__file__).with_name("data")
     return tuple(
         parse_framework((root / f"{code}.yaml").read_text("utf-8"), builtin=True) for code in BUILTIN_CODES
     )

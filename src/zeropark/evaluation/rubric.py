@@ -432,8 +432,8 @@ class _Reader:
         )
 
 
-#: The safe YAML loader, libyaml's (C) when PyYAML was built with it (≈ 10× faster).
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: The safe YAML loader, libyaml's (C; ≈ 10× faster): the PyYAML wheels (pyproject: pyyaml) ship it.
+_LOADER: Any = yaml.CSafeLoader
 
 
 class _AliasRefused(ValueError):

@@ -61,11 +61,12 @@ import numpy as np
 from zeropark.errors import DataError, OptimizationError
 from zeropark.model import Carrier
 from zeropark.optimize.finance import capital_recovery_factor
+from zeropark.optimize.solve import solver_output_to_stderr
 from zeropark.roadmap.measures import Measure, Mechanism
 
 if TYPE_CHECKING:
     import linopy
-    import pandas as pd
+    import pandas as pd  # deferred with linopy: only a model build needs it
 
 __all__ = [
     "DEFAULT_DISCOUNT_RATE",
@@ -488,7 +489,7 @@ def _expr(
 ) -> linopy.LinearExpression:
     """A linear expression over ``index`` from (row, variable label, coefficient) triplets."""
     import linopy  # deferred (0.7 s)
-    import xarray as xr
+    import xarray as xr  # deferred with linopy: only a model build needs it
 
     n = len(index)
     keep = labels >= 0
@@ -528,8 +529,8 @@ class _Built:
 
 def _build(problem: PathwayProblem, pairs: list[Pair], *, relax: bool) -> _Built:
     import linopy  # deferred (0.7 s): `zeropark --help` and the pages do not build models
-    import pandas as pd
-    import xarray as xr
+    import pandas as pd  # deferred with linopy: only a model build needs it
+    import xarray as xr  # deferred with linopy: only a model build needs it
 
     years = problem.years
     n_y = len(years)
@@ -718,8 +719,6 @@ def solve_pathway(problem: PathwayProblem, *, threads: int = 1, time_limit_s: fl
     zeropark.errors.OptimizationError
         When HiGHS fails for another reason (time limit without solution, unbounded).
     """
-    from zeropark.optimize.solve import solver_output_to_stderr
-
     check_problem(problem)
     t0 = time.perf_counter()
     pairs, notes = build_pairs(problem)

@@ -99,6 +99,7 @@ __all__ = [
     "list_tasks",
     "open_document",
     "parse_due_date",
+    "outline_readiness",
     "require_approved",
     "sanitise_file_name",
     "sniff_media_type",
@@ -863,6 +864,19 @@ class Approved:
     approved: int  # of them with approved data
     exceptions: tuple[tuple[str, str], ...]  # (enterprise id, reason) named when the period closed
     closed_at: datetime | None
+
+
+def outline_readiness(scope: Scope, park_id: str, year: int) -> tuple[Approved | None, str]:
+    """Whether the park's outline can be made now: ``(the approved run, "")`` or ``(None, why not)``.
+
+    An enterprise user does not make the park's outline: ``(None, "")``.
+    """
+    if scope.is_enterprise:
+        return None, ""
+    try:
+        return require_approved(scope, park_id, year), ""
+    except ApprovalError as exc:  # NotApproved (数据审核) or DataNotApproved (the run)
+        return None, str(exc)
 
 
 def require_approved(scope: Scope, park_id: str, year: int) -> Approved:

@@ -46,6 +46,7 @@ from zeropark.errors import (
     ValidationError,
 )
 from zeropark.model import Role
+from zeropark.services.park_runs import require_park
 from zeropark.store import audit
 from zeropark.store.db import transaction
 from zeropark.store.schema import (
@@ -815,6 +816,7 @@ def close_period(scope: Scope, park_id: str, year: int, exceptions: Mapping[str,
     """
     scope.check_park(park_id)
     scope.require_manager(PERIOD_ENTITY, f"{park_id}/{year}")
+    require_park(scope.engine, park_id)  # an admin sees every park id: a missing one is NotFound
     exceptions = {k.strip(): v.strip() for k, v in (exceptions or {}).items()}
     b = board(scope, park_id, year)
     if b.closed is not None:

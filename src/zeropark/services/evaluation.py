@@ -47,6 +47,7 @@ __all__ = [
     "get_framework",
     "get_run",
     "list_frameworks",
+    "usable_frameworks",
     "list_runs",
     "parse_declarations",
     "trace",
@@ -140,6 +141,16 @@ def list_frameworks(scope: Scope, park_id: str | None) -> list[Framework]:
         return list(builtin_frameworks())
     scope.check_park(park_id)
     return [*builtin_frameworks(), *(_framework_of(r) for r in queries.framework_rows(scope, park_id))]
+
+
+def usable_frameworks(scope: Scope, park_id: str) -> list[Framework]:
+    """The newest version of each framework that scores what the scope is (its subject).
+
+    An enterprise user: frameworks listing ``enterprise`` as a subject; anyone else: the park's.
+    """
+    subject = "enterprise" if scope.is_enterprise else "park"
+    newest = {f.code: f for f in list_frameworks(scope, park_id) if subject in f.subjects}
+    return list(newest.values())
 
 
 def get_framework(scope: Scope, park_id: str | None, code: str, version: str | None = None) -> Framework:

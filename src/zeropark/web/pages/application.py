@@ -44,10 +44,7 @@ def _render(page: Page, *, status_code: int = 200, **ctx: Any) -> Response:
         return page.render("application.html", "application", "nav_application", diagnosis=None)
     park_id = page.park.id
     framework = page.request.query_params.get("framework", "")
-    subject = "enterprise" if page.scope.is_enterprise else "park"
-    frameworks = list(
-        {f.code: f for f in evaluation.list_frameworks(page.scope, park_id) if subject in f.subjects}.values()
-    )
+    frameworks = evaluation.usable_frameworks(page.scope, park_id)
     if framework not in {f.code for f in frameworks}:
         framework = ""
     diagnosis, no_run = None, ""
@@ -59,11 +56,8 @@ def _render(page: Page, *, status_code: int = 200, **ctx: Any) -> Response:
         no_run = str(exc)
     approved: service.Approved | None = None
     approval_error = ""
-    if diagnosis is not None and not page.scope.is_enterprise:
-        try:
-            approved = service.require_approved(page.scope, park_id, page.year)
-        except ApprovalError as exc:  # NotApproved (数据审核) or DataNotApproved (the run)
-            approval_error = str(exc)
+    if diagnosis is not None:
+        approved, approval_error = service.outline_readiness(page.scope, park_id, page.year)
     names = enterprises.names(page.scope, park_id)
     return page.render(
         "application.html",

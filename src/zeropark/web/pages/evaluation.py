@@ -45,7 +45,7 @@ def _render(page: Page, *, status_code: int = 200, **ctx: Any) -> Response:
     park_id = page.park.id
     frameworks = evaluation.list_frameworks(page.scope, park_id)
     runs = evaluation.list_runs(page.scope, park_id, year=page.year)
-    names = {} if page.scope.is_enterprise else enterprises.names(page.scope, park_id)
+    names = enterprises.names(page.scope, park_id)  # an enterprise user: its own name only
     run = ctx.pop("run", None)
     code = ctx.pop("framework_code", None) or (run.framework_code if run else None) or frameworks[0].code
     framework = next((f for f in reversed(frameworks) if f.code == code), frameworks[0])
