@@ -1061,8 +1061,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "delivered, network losses = inflow − what the parties metered. Click a flow to see its line items.",
     ),
     "metab_note_carbon": (
-        "碳流按国家核算方法的 CO2（tCO2）计；热电联产等转换设施的排放按交付能量（tce）分摊给用能方（能量法），"
-        "与企业自身清单按电网/热力因子计值不同；电网、热网的差额即清单的园区级差额。点击任一条流查看其清单条目。",
+        "碳流按国家核算方法的 CO2（tCO2）计；热电联产等转换设施的排放按交付能量（tce）"
+        "分摊给用能方（能量法），与企业自身清单按电网/热力因子计值不同；电网、热网的差额即清单的园区级差额。点击任一条流查看其清单条目。",
         "Carbon in tCO2 of the national method; a converter's CO2 is allocated to its buyers by the energy "
         "delivered (tce; energy-content method), unlike the buyers' own views, which value a purchase at "
         "the grid or heat factor; the networks' remainder is the inventory's park-level row. Click a flow "
