@@ -53,7 +53,7 @@ from typing import Any
 from zeropark.accounting.inventory import Inventory
 from zeropark.accounting.lineitems import Category, LineItem
 from zeropark.errors import DataError
-from zeropark.model import Carrier, Transfer
+from zeropark.model import CARRIER_LABEL_ZH, Carrier, Transfer
 
 __all__ = [
     "Coefficient",
@@ -301,30 +301,7 @@ _FUEL_CATEGORIES = (Category.FUEL_COMBUSTION, Category.FEEDSTOCK, Category.INTER
 
 
 def _carrier_zh(c: Carrier | None) -> str:
-    return (
-        {
-            Carrier.ELECTRICITY: "电力",
-            Carrier.NATURAL_GAS: "天然气",
-            Carrier.LNG: "液化天然气",
-            Carrier.RAW_COAL: "原煤",
-            Carrier.CLEANED_COAL: "洗精煤",
-            Carrier.COKE: "焦炭",
-            Carrier.CRUDE_OIL: "原油",
-            Carrier.FUEL_OIL: "燃料油",
-            Carrier.GASOLINE: "汽油",
-            Carrier.KEROSENE: "煤油",
-            Carrier.DIESEL: "柴油",
-            Carrier.LPG: "液化石油气",
-            Carrier.COKE_OVEN_GAS: "焦炉煤气",
-            Carrier.BLAST_FURNACE_GAS: "高炉煤气",
-            Carrier.CONVERTER_GAS: "转炉煤气",
-            Carrier.STEAM: "蒸汽",
-            Carrier.HOT_WATER: "热水",
-            Carrier.WATER: "水",
-        }.get(c, "—")
-        if c is not None
-        else "—"
-    )
+    return "—" if c is None else CARRIER_LABEL_ZH.get(c, "—")
 
 
 def _is_internal(li: LineItem) -> bool:
