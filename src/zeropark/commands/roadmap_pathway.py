@@ -113,12 +113,12 @@ def _print_pathway(run: svc.StoredPathwayRun) -> None:
         f"build {r['build_time_s']:.2f} s, solve {r['solve_time_s']:.2f} s"
     )
     table = Table(title="排放 Emissions [tCO2/a]")
-    for col in ("year", "BAU", "plan (linear)", "plan (accounted)", "tCO2/tce"):
+    for col in ("year", "BAU", "plan (linear)", "plan (accounted)", "tCO2/tce (accounted)"):
         table.add_column(col, justify="right")
     acc = {a["year"]: a for a in r.get("accounted", [])}
     for i, y in enumerate(r["years"]):
-        ind = r["indicator_tco2_per_tce"][i]
         a = acc.get(y)
+        ind = r["indicator_tco2_per_tce"][i] if a is None else a["indicator_tco2_per_tce"]
         table.add_row(
             str(y),
             f"{r['bau_emissions_tco2'][i]:,.0f}",

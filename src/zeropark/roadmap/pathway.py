@@ -381,6 +381,7 @@ def build_pairs(problem: PathwayProblem) -> tuple[list[Pair], list[str]]:
         price_from = (
             prices.get(act, 0.0) if m.mechanism not in (Mechanism.GREEN_POWER, Mechanism.CCUS) else 0.0
         )
+        used = False  # some group uses the carrier the measure changes
         for g in groups:
             if not m.applies_to(problem.industries.get(g)):
                 continue
@@ -419,14 +420,19 @@ def build_pairs(problem: PathwayProblem) -> tuple[list[Pair], list[str]]:
                     abate[i] -= m.effect_per_unit * ratio * factors[0]
                     tce[i] -= m.effect_per_unit * ratio * factors[1]
                     saving[i] -= m.effect_per_unit * ratio * prices.get(to, 0.0)
+            used = used or bool(np.any(qty > 0))
             if not np.any(qty > 0) or not np.any(abate > 0):
                 continue
             cap = m.max_share * qty / m.effect_per_unit
             pairs.append(Pair(m, g, act, abate, tce, saving, cap, qty))
         if m.mechanism is Mechanism.FUEL_SWITCH and not any(p.measure.id == m.id for p in pairs):
-            notes.append(
-                f"{m.id}: no group both uses {m.carrier} and has a factor for {m.to_carrier}; not offered"
+            why = (
+                f"switching {m.carrier} to {m.to_carrier} emits more than it saves at this park's factors "
+                "in every year (e.g. electricity at the grid factor of the path)"
+                if used
+                else f"no group both uses {m.carrier} and has a factor for {m.to_carrier}"
             )
+            notes.append(f"{m.id}: {why}; not offered")
     return pairs, notes
 
 
