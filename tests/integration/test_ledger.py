@@ -32,6 +32,7 @@ from zeropark.services import imports, inventory, ledger, reporting
 from zeropark.settings import get_settings
 from zeropark.store import ledger as ledger_store
 from zeropark.store.db import transaction
+from zeropark.store.queries.evidence import put_blob
 from zeropark.store.readings import write_readings
 from zeropark.store.schema import ActivityRecordRow, ReportRow
 from zeropark.store.scope import Principal, Scope, system_scope
@@ -133,6 +134,24 @@ def test_sql_changes_are_named(park: tuple[Engine, int]) -> None:
     with pytest.raises(RunDoesNotReproduce) as caught:
         inventory.sign_off(scope_of(engine, Role.VERIFIER), run_id, "核查")
     assert f"inventory run {run_id} does not reproduce" in str(caught.value)
+
+
+def test_an_uploaded_document_is_recorded_and_a_changed_one_named(park: tuple[Engine, int]) -> None:
+    """An evidence document of the 申报 workspace is a leaf; its bytes changed in SQL are named."""
+    engine, _ = park
+    content = "监测方案 v1".encode()
+    digest = hashlib.sha256(content).hexdigest()
+    with transaction(engine) as session:
+        put_blob(session, content)
+    assert ledger.verify(scope_of(engine, Role.ADMIN)).ok
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE evidence_blob SET content = :c WHERE sha256 = :h"),
+            {"c": "监测方案 v2".encode(), "h": digest},
+        )
+    problems = [str(p) for p in ledger.verify(scope_of(engine, Role.ADMIN)).problems]
+    assert len(problems) == 1 and problems[0].startswith(f"document {digest}"), problems
+    assert "content_sha256" in problems[0]
 
 
 def test_sign_off_is_recorded_and_an_allowed_deletion_is_not_tampering(park: tuple[Engine, int]) -> None:

@@ -27,6 +27,7 @@ from zeropark.ledger.merkle import frontier_append, frontier_root, leaf_hash
 from zeropark.store.db import transaction
 from zeropark.store.schema import (
     ActivityRecordRow,
+    EvidenceBlobRow,
     FactorSetRow,
     ImportBatchRow,
     InventoryRunRow,
@@ -117,6 +118,15 @@ def evidence_fields(row: ReportRow) -> dict[str, Any]:
         "park_id": row.park_id,
         "enterprise_id": row.enterprise_id,
         "inventory_run_id": row.inventory_run_id,
+        "created_at": _plain(row.created_at),
+    }
+
+
+def document_fields(row: EvidenceBlobRow) -> dict[str, Any]:
+    """What is hashed of an uploaded evidence document (申报 workspace): its bytes' SHA-256 and size."""
+    return {
+        "content_sha256": hashlib.sha256(row.content).hexdigest(),
+        "size": row.size,
         "created_at": _plain(row.created_at),
     }
 
@@ -218,6 +228,9 @@ def current_fields(
     if kind == "evidence":
         rep = conn.execute(select(ReportRow).where(ReportRow.id == int(object_id))).first()
         return None if rep is None else evidence_fields(rep)  # type: ignore[arg-type]
+    if kind == "document":
+        blob = conn.execute(select(EvidenceBlobRow).where(EvidenceBlobRow.sha256 == object_id)).first()
+        return None if blob is None else document_fields(blob)  # type: ignore[arg-type]
     if kind == "reading_batch":
         recorded = (locator or {}).get("readings", {})
         wanted = {m: [r[0] for r in rows] for m, rows in recorded.items()}

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zeropark.errors import NotFound, ZeroparkError
+from zeropark.store import ledger
 from zeropark.store.db import session_factory
 from zeropark.store.schema import (
     ActivityRecordRow,
@@ -71,6 +72,7 @@ def put_blob(session: Session, content: bytes) -> tuple[str, bool]:
         EvidenceBlobRow(sha256=digest, size=len(content), content=content, created_at=datetime.now(UTC))
     )
     session.flush()
+    ledger.record(session, "document", digest)  # evidence ledger (#16)
     return digest, False
 
 
