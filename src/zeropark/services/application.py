@@ -63,6 +63,7 @@ from zeropark.reports.application_data import (
 from zeropark.services import approval, evaluation, roadmap
 from zeropark.services.indicators import no_run
 from zeropark.services.inventory import RunView, latest_view, view_of_run
+from zeropark.services.park_runs import require_park
 from zeropark.store import audit, repo
 from zeropark.store.db import session_factory, transaction
 from zeropark.store.queries import enterprises as enterprise_queries
@@ -424,6 +425,7 @@ def create_task(scope: Scope, park_id: str, year: int, form: TaskForm) -> GapTas
         Not a park manager or admin.
     """
     scope.check_park(park_id)
+    require_park(scope.engine, park_id)  # an admin sees any id: a missing park is NotFound
     _require_manager(scope, "application_task", f"{park_id}/{year}")
     framework = form.item_code.split(":", 1)[0] if ":" in form.item_code else None
     try:
@@ -703,6 +705,7 @@ def add_document(
         As :func:`link_document`.
     """
     scope.check_park(park_id)
+    require_park(scope.engine, park_id)  # an admin sees any id: a missing park is NotFound
     _require_writer(scope, "evidence_document", park_id)
     if len(content) > max_bytes:
         raise DocumentTooLarge(too_large_message(file_name, len(content), max_bytes))
