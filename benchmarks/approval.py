@@ -20,14 +20,10 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from scratch import ms, scratch_engine
 
 from zeropark import demo
 from zeropark.accounting import AccountingOptions
@@ -35,16 +31,8 @@ from zeropark.model import Method
 from zeropark.services import approval, inventory
 from zeropark.settings import get_settings
 from zeropark.store import repo
-from zeropark.store.db import make_engine, transaction
-from zeropark.store.migrate import upgrade
+from zeropark.store.db import transaction
 from zeropark.store.scope import system_scope
-
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-
-def _ms(values: list[float]) -> str:
-    med, lo, hi = (statistics.median(values) * 1000, min(values) * 1000, max(values) * 1000)
-    return f"median {med:.1f} ms (min {lo:.1f}, max {hi:.1f})"
 
 
 def main() -> None:
@@ -54,19 +42,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=14)
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
-    pg_name = None
-    tmp_dir = None
-    if args.backend == "postgres":
-        pg_name = f"zeropark_bench_approval_{uuid.uuid4().hex[:8]}"
-        with create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT").connect() as c:
-            c.execute(text(f'CREATE DATABASE "{pg_name}"'))
-        url = PG_ADMIN.rsplit("/", 1)[0] + f"/{pg_name}"
-    else:
-        tmp_dir = Path(tempfile.mkdtemp())
-        url = f"sqlite:///{tmp_dir / 'approval.db'}"
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
+    with scratch_engine(args.backend, "approval") as engine:
         park = demo.generate(size=demo.DemoSize(n_enterprises=args.enterprises, days=args.days))
         demo.write_demo(engine, park)
         park_id, year = park.park.id, park.year
@@ -100,18 +76,11 @@ def main() -> None:
             t = time.perf_counter()
             approval.require_approved(scope, park_id, year)
             check.append(time.perf_counter() - t)
-        print(f"link_run_inputs: {len(linked)} versions linked; {_ms(link)}")
-        print(f"account_year (national, with the link): {_ms(account)}")
+        print(f"link_run_inputs: {len(linked)} versions linked; {ms(link)}")
+        print(f"account_year (national, with the link): {ms(account)}")
         print(f"link / account: {statistics.median(link) / statistics.median(account):.1%}")
-        print(f"approve (data version stored): {_ms(approve)}")
-        print(f"require_approved: {_ms(check)}")
-    finally:
-        engine.dispose()
-        if tmp_dir is not None:
-            shutil.rmtree(tmp_dir, ignore_errors=True)
-        if pg_name is not None:
-            with create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT").connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+        print(f"approve (data version stored): {ms(approve)}")
+        print(f"require_approved: {ms(check)}")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from scratch import pg_database
 
 from zeropark import demo
 from zeropark.store.db import make_engine
@@ -132,20 +132,12 @@ def main() -> None:
         + (f", rebuild median {statistics.median(w[1:]):.1f} s" if len(w) > 1 else "")
     )
     if args.postgres:
-        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        name = f"zeropark_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = args.postgres.rsplit("/", 1)[0] + f"/{name}"
+        with pg_database("demo", args.postgres) as url:
             w = _time_write(url, park, args.runs)
             print(
                 f"PostgreSQL write: first {w[0]:.1f} s ({park.n_readings / w[0]:,.0f} readings/s)"
                 + (f", rebuild median {statistics.median(w[1:]):.1f} s" if len(w) > 1 else "")
             )
-        finally:
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

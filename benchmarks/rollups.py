@@ -27,11 +27,11 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, delete, func, select, text
+from scratch import pg_database
+from sqlalchemy import Engine, delete, func, select
 
 from zeropark import demo
 from zeropark.monitoring.rollups import build_rollups, update_rollups
@@ -150,17 +150,10 @@ def main() -> None:
             _compare("SQLite", eng, _meters(eng, args.meters), args.runs)
             eng.dispose()
     if args.postgres:
-        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        name = f"zeropark_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            eng = _load(args.postgres.rsplit("/", 1)[0] + f"/{name}", park)
+        with pg_database("rollups", args.postgres) as url:
+            eng = _load(url, park)
             _compare("PostgreSQL", eng, _meters(eng, args.meters), args.runs)
             eng.dispose()
-        finally:
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

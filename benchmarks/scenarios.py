@@ -21,15 +21,11 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
-import tempfile
 import time
-import uuid
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from scratch import ms, scratch_engine
 
 from zeropark import demo
 from zeropark.accounting import AccountingOptions, run
@@ -40,11 +36,7 @@ from zeropark.services import inventory, scenarios
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.settings import get_settings
 from zeropark.store.aggregate import load_accounting_input
-from zeropark.store.db import make_engine
-from zeropark.store.migrate import upgrade
 from zeropark.store.scope import system_scope
-
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 BAU: dict[str, Any] = {
     "name": "bench BAU",
@@ -101,10 +93,6 @@ POLICY: dict[str, Any] = {
 }
 
 
-def _median(xs: list[float]) -> str:
-    return f"{statistics.median(xs) * 1000:,.1f} ms (min {min(xs) * 1000:,.1f}, n={len(xs)})"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
@@ -112,19 +100,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    pg_name = None
-    tmp_dir = None
-    if args.backend == "postgres":
-        pg_name = f"zeropark_bench_scen_{uuid.uuid4().hex[:8]}"
-        with create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT").connect() as c:
-            c.execute(text(f'CREATE DATABASE "{pg_name}"'))
-        url = PG_ADMIN.rsplit("/", 1)[0] + f"/{pg_name}"
-    else:
-        tmp_dir = Path(tempfile.mkdtemp())
-        url = f"sqlite:///{tmp_dir / 'scenarios.db'}"
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
+    with scratch_engine(args.backend, "scen") as engine:
         t0 = time.perf_counter()
         data = demo.generate(size=demo.DemoSize(n_enterprises=args.enterprises, days=args.days), year=2025)
         demo.write_demo(engine, data)
@@ -157,7 +133,7 @@ def main() -> None:
             run(base, fs, options)
             timings["run"].append(time.perf_counter() - t)
         for key, xs in timings.items():
-            print(f"{key:14s} median {_median(xs)}")
+            print(f"{key:14s} {ms(xs)}")
         ratio = statistics.median(timings["year_core"]) / statistics.median(timings["run"])
         print(f"one planned year / one real run = {ratio:.2f}; target: 36 years in a few seconds")
         for key, v in views.items():
@@ -166,13 +142,6 @@ def main() -> None:
                 f"{key}: 2025 {v.year(2025).total_tco2e:,.0f} t, 2030 {y30.total_tco2e:,.0f} t "
                 f"(core {y30.core_tco2_per_tce:.4f} tCO2/tce), 2060 {y60.total_tco2e:,.0f} t"
             )
-    finally:
-        engine.dispose()
-        if tmp_dir is not None:
-            shutil.rmtree(tmp_dir, ignore_errors=True)
-        if pg_name is not None:
-            with create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT").connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":
