@@ -22,7 +22,7 @@ import pytest
 import zeropark
 
 SRC = Path(zeropark.__file__).parent
-CORE_PACKAGES = ("optimize", "forecast", "roadmap")
+CORE_PACKAGES = ("optimize", "forecast", "roadmap", "market")
 #: Shell packages of zeropark and I/O libraries the core must not import.
 FORBIDDEN = (
     "zeropark.store",
