@@ -46,6 +46,9 @@ def test_production_plan_and_prior_spread() -> None:
 
 def test_run_rate_and_a_complete_year() -> None:
     assert forecast_gap([120]).year_end_tco2 == pytest.approx(1440)  # 120 + 11 × 120
+    fixed = forecast_gap([120], fixed_tco2=60)  # an annual line of 60 t: added, no spread
+    assert (fixed.to_date_tco2, fixed.year_end_tco2) == pytest.approx((180, 1500))
+    assert fixed.high_tco2 - fixed.year_end_tco2 == pytest.approx(forecast_gap([120]).high_tco2 - 1440)
     full = forecast_gap([100] * 12, allowance_tco2=1000)
     assert (full.year_end_tco2, full.low_tco2, full.high_tco2, full.gap_tco2) == (1200, 1200, 1200, 200)
 

@@ -121,13 +121,16 @@ def forecast_gap(
     last_year: Sequence[float] | None = None,
     production: Sequence[float] | None = None,
     plan: Sequence[float] | None = None,
+    fixed_tco2: float = 0.0,
     level: float = DEFAULT_LEVEL,
     prior_sd: float = DEFAULT_RELATIVE_SD,
 ) -> GapForecast:
     """Forecast the year-end CO2 [t] and the allowance gap from ``actual`` (the elapsed months).
 
     ``last_year`` is 12 months [tCO2]; ``production`` (elapsed months) and ``plan`` (the remaining
-    12 − k months) are in the enterprise's product unit. Raises :class:`QuotaGapError` naming the
+    12 − k months) are in the enterprise's product unit. ``fixed_tco2`` is CO2 of the whole year
+    already known and not spread over months (lines of annual activity records): it is added to
+    every figure and has no spread. Raises :class:`QuotaGapError` naming the
     field of bad input.
     """
     act = _clean(actual, "actual")
@@ -143,6 +146,8 @@ def forecast_gap(
         raise QuotaGapError(
             "production and plan: give both (elapsed production and the remaining plan) or neither"
         )
+    if not math.isfinite(fixed_tco2):
+        raise QuotaGapError(f"fixed_tco2: {fixed_tco2!r} is not a finite number of t")
     if allowance_tco2 is not None and (not math.isfinite(allowance_tco2) or allowance_tco2 < 0):
         raise QuotaGapError(f"allowance_tco2: {allowance_tco2!r} is not a finite, non-negative number of t")
     method, fit = _fitted(act, last, prod, pln)
@@ -150,7 +155,7 @@ def forecast_gap(
     sd = statistics.stdev(residuals) if len(residuals) >= 3 else prior_sd
     rest = fit[k:]
     var = sd**2 * (sum(v * v for v in rest) + sum(rest) ** 2 / k)
-    to_date = sum(act)
+    to_date = sum(act) + fixed_tco2
     mean = to_date + sum(rest)
     half = statistics.NormalDist().inv_cdf((1 + level) / 2) * math.sqrt(var)
     gap = p_short = None
