@@ -97,7 +97,7 @@ def rule_from_dict(data: Mapping[str, Any]) -> QuotaRule:
     if not isinstance(data, Mapping):
         raise QuotaRuleError("the rule must be a mapping with 'method' and its parameters")
     try:
-        method = QuotaMethod(data.get("method"))
+        method = QuotaMethod(str(data.get("method")))
     except ValueError:
         raise QuotaRuleError(
             f"method: {data.get('method')!r}; use one of {', '.join(m.value for m in QuotaMethod)}"
