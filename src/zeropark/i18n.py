@@ -260,6 +260,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "annual_report": ("年度园区碳排放报告", "Annual park carbon report"),
     "report_pdf": ("PDF 报告", "PDF report"),
     "report_excel": ("Excel 报表", "Excel tables"),
+    "report_205_1": ("205-1 能源购进、消费与库存", "205-1 energy purchase, consumption and stock"),
     "generated_reports": ("已生成报告", "Generated reports"),
     # users
     "display_name": ("显示名", "Display name"),
@@ -779,6 +780,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     ),
     "report_kind_pdf": ("PDF 报告", "PDF report"),
     "report_kind_xlsx": ("Excel 清单", "Excel inventory"),
+    "report_kind_205-1": ("205-1 能源报表", "205-1 energy form"),
     # --- workspace: codes shown on pages (direction, flow, gap kind, reason, factor, import) ----
     "direction_import": ("购入", "import"),
     "direction_export": ("外送", "export"),

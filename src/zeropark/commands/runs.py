@@ -220,7 +220,9 @@ def list_runs(
 
 def report(
     year: Annotated[int, typer.Option(help="报告年度 Reporting year.", min=YEAR_MIN, max=YEAR_MAX)],
-    kind: Annotated[reporting.ReportKind, typer.Option(help="pdf | xlsx.")] = reporting.ReportKind.PDF,
+    kind: Annotated[
+        reporting.ReportKind, typer.Option(help="pdf | xlsx | 205-1 (能源购进、消费与库存).")
+    ] = reporting.ReportKind.PDF,
     output: Annotated[
         Path | None, typer.Option(help="输出文件 Where to write it (default: its name).")
     ] = None,

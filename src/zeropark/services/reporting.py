@@ -22,16 +22,17 @@ from typing import Any
 from sqlalchemy import func, select
 
 from zeropark.accounting import AccountingOptions, Inventory
+from zeropark.accounting.form_205_1 import form_rows
 from zeropark.accounting.lineitems import Category
 from zeropark.errors import NotFound, PermissionDenied
 from zeropark.formatting import pct, sig
 from zeropark.model import Method, Role
-from zeropark.reports import excel, pdf
+from zeropark.reports import excel, form_205_1, pdf
 from zeropark.reports.data import Measure, ReportData, ReportEvaluation
 from zeropark.reports.roadmap import chapter_view
 from zeropark.services import admission, benchmarks, evaluation, optimization
 from zeropark.services.factor_sets import resolve_factor_set
-from zeropark.services.inventory import account_year, latest_view, view_of_run
+from zeropark.services.inventory import account_year, enterprise_runs, latest_view, view_of_run
 from zeropark.services.ledger import check_evidence
 from zeropark.services.quality import data_quality
 from zeropark.services.roadmap_report import roadmap_chapter
@@ -57,11 +58,13 @@ class ReportKind(StrEnum):
 
     PDF = "pdf"
     XLSX = "xlsx"
+    FORM_205_1 = "205-1"  # 能源购进、消费与库存, one sheet per enterprise (issue #19)
 
 
 MEDIA_TYPES: dict[ReportKind, str] = {
     ReportKind.PDF: "application/pdf",
     ReportKind.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ReportKind.FORM_205_1: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
@@ -269,6 +272,8 @@ def render(
     if kind is ReportKind.PDF:
         data.run(Method.NATIONAL)
         return pdf.render_annual_report(data, lang=lang)
+    if kind is ReportKind.FORM_205_1:
+        raise ValueError("the 205-1 form is built by form_205_1_sheets(), not from ReportData")
     view = data.run(method)
     return excel.inventory_workbook_bytes(
         view.inventory,
@@ -315,7 +320,9 @@ def create_report(
             f"role '{scope.user.role}' may not generate reports; download a generated one instead"
         )
     data = report_data(scope, park_id, year, enterprise_id=enterprise_id)
-    needed = Method.NATIONAL if kind is ReportKind.PDF else method
+    if kind is ReportKind.FORM_205_1:
+        method = Method.NATIONAL
+    needed = Method.NATIONAL if kind in (ReportKind.PDF, ReportKind.FORM_205_1) else method
     missing = (data.national if needed is Method.NATIONAL else data.ghg) is None
     if missing and data.enterprise is not None and account_with is not None:
         account_year(
@@ -327,14 +334,18 @@ def create_report(
             enterprise_id=data.enterprise.id,
         )
         data = report_data(scope, park_id, year, enterprise_id=enterprise_id)
-    content = render(data, kind, method=method, lang=lang)
     run = data.run(Method.NATIONAL if kind is ReportKind.PDF else method)
     owner = park_id if data.enterprise is None else f"{park_id}-{data.enterprise.id}"
-    file_name = (
-        f"{owner}-{year}-carbon-report-{lang}.pdf"
-        if kind is ReportKind.PDF
-        else f"{owner}-{year}-inventory-{method.value}.xlsx"
-    )
+    if kind is ReportKind.FORM_205_1:
+        content = form_205_1_bytes(scope, data)
+        file_name = f"{owner}-{year}-205-1.xlsx"
+    else:
+        content = render(data, kind, method=method, lang=lang)
+        file_name = (
+            f"{owner}-{year}-carbon-report-{lang}.pdf"
+            if kind is ReportKind.PDF
+            else f"{owner}-{year}-inventory-{method.value}.xlsx"
+        )
     with transaction(scope.engine) as session:
         row = ReportRow(
             park_id=park_id,
@@ -398,3 +409,39 @@ def stored_report(scope: Scope, report_id: int) -> ReportRow:
     scope.check("report", str(report_id), park_id=row.park_id, enterprise_id=row.enterprise_id)
     check_evidence(scope.engine, "evidence", str(report_id), row.content)  # EvidenceChanged (#16)
     return row
+
+
+def form_205_1_bytes(scope: Scope, data: ReportData) -> bytes:
+    """The 205-1 workbook of ``data``'s park (every enterprise) or enterprise (its own sheet)."""
+    return form_205_1.workbook_bytes(form_205_1_sheets(scope, data))
+
+
+def form_205_1_sheets(scope: Scope, data: ReportData) -> list[form_205_1.FormSheet]:
+    """The 205-1 form of each enterprise of the report, from its own view of the national run.
+
+    A park report takes every enterprise run stored with the park run (as ``scope`` may see them);
+    an enterprise report takes the enterprise's own run. Public facilities file no 205-1.
+    """
+    view = data.run(Method.NATIONAL)
+    if data.enterprise is not None:
+        views = [view]
+    else:
+        views = [view_of_run(scope, c.id) for c in enterprise_runs(scope, view.run_id)]
+    by_id = {e.id: e for e in data.enterprises}
+    sheets = []
+    for v in views:
+        ent = by_id.get(v.summary.enterprise_id or "")
+        if ent is None or ent.is_public_facility:
+            continue
+        sheets.append(
+            form_205_1.FormSheet(
+                enterprise_id=ent.id,
+                name=ent.name,
+                uscc=ent.uscc,
+                year=data.year,
+                rows=tuple(form_rows(v.inventory.lines)),
+                run_id=v.run_id,
+                fingerprint=v.summary.input_fingerprint,
+            )
+        )
+    return sorted(sheets, key=lambda f: f.enterprise_id)

@@ -33,6 +33,7 @@ ReportWriter = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.PARK_
 MEDIA = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "205-1": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
@@ -41,6 +42,7 @@ class ReportKind(StrEnum):
 
     PDF = "pdf"
     XLSX = "xlsx"
+    FORM_205_1 = "205-1"  # 能源购进、消费与库存 (issue #19)
 
 
 class ReportCreate(BaseModel):

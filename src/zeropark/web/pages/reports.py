@@ -44,9 +44,14 @@ def _download(page: Page, kind: reporting.ReportKind, enterprise: str) -> Respon
             data = reporting.report_data(
                 page.scope, page.park.id, page.year, enterprise_id=enterprise or None
             )
-            content = reporting.render(data, kind, lang=page.lang)
+            content = (
+                reporting.form_205_1_bytes(page.scope, data)
+                if kind is reporting.ReportKind.FORM_205_1
+                else reporting.render(data, kind, lang=page.lang)
+            )
             owner = page.park.id if data.enterprise is None else f"{page.park.id}-{data.enterprise.id}"
-            name, media = f"zeropark-{owner}-{page.year}.{kind.value}", reporting.MEDIA_TYPES[kind]
+            suffix = "205-1.xlsx" if kind is reporting.ReportKind.FORM_205_1 else kind.value
+            name, media = f"zeropark-{owner}-{page.year}.{suffix}", reporting.MEDIA_TYPES[kind]
         else:
             made = reporting.create_report(
                 page.scope,
@@ -81,3 +86,9 @@ def report_pdf(page: PageDep, enterprise: str = "") -> Response:
 def report_xlsx(page: PageDep, enterprise: str = "") -> Response:
     """The official Excel tables of the national inventory: the park's, or one enterprise's."""
     return _download(page, reporting.ReportKind.XLSX, enterprise)
+
+
+@router.get("/reports/form-205-1.xlsx")
+def report_205_1(page: PageDep, enterprise: str = "") -> Response:
+    """205-1 能源购进、消费与库存: one sheet per enterprise of the park, or one enterprise's."""
+    return _download(page, reporting.ReportKind.FORM_205_1, enterprise)
