@@ -22,10 +22,10 @@ from zeropark.accounting import AccountingOptions
 from zeropark.accounting.form_205_1 import form_rows, total_tce
 from zeropark.cli import app as cli
 from zeropark.commands import common
-from zeropark.errors import ValidationError
+from zeropark.errors import DataError, ValidationError
 from zeropark.model import Method
 from zeropark.reports.form_205_1 import HEADER_ROW, read_workbook
-from zeropark.services import reporting
+from zeropark.services import imports, reporting
 from zeropark.services.inventory import account_year, latest_view
 from zeropark.settings import get_settings
 from zeropark.store.scope import system_scope
@@ -42,7 +42,7 @@ def _expected(engine: Engine) -> dict[str, list[tuple[float | None, ...]]]:
 
 
 def _read(content: bytes) -> dict[str, list[tuple[float | None, ...]]]:
-    return {sheet: [r.values for r in rows] for sheet, rows in read_workbook(content).items()}
+    return {sheet: [r.values for r in form.rows] for sheet, form in read_workbook(content).items()}
 
 
 def _close(
@@ -121,6 +121,7 @@ def test_a_filed_form_with_bad_cells_is_rejected_by_row_and_column() -> None:
     assert ws is not None
     ws.title = "改过名的表"  # a renamed sheet still reads: the header row finds the table
     ws.cell(HEADER_ROW, 1, "能源名称")
+    ws.cell(HEADER_ROW, 3, "代码")
     ws.append(["原煤", "吨", "01", 5, 20, None, 18, 16, 0, 2, 0, 7, 0.7143])  # 4 = 5 + 7, 9 = 1 + 2 − 4
     ws.append(["电力", "万千瓦时", "33", None, 10, None, "十", 10, 0, 0, 0, None, 1.229])
     ws.append(["天然气", "万立方米", "15", None, None, None, 3, 2, 0, 0, 0, None, 12.143])
@@ -134,3 +135,31 @@ def test_a_filed_form_with_bad_cells_is_rejected_by_row_and_column() -> None:
     assert "row 11: row 15: column 4 消费量合计 3 ≠ column 5 工业生产消费 2" in text
     assert "row 12, column '代码': '99'" in text
     assert len(err.value.errors) == 3
+
+
+def test_a_filed_form_loads_as_the_year_it_reports(engine: Engine, tmp_path: Path) -> None:
+    """Enterprise A's 2025 form, filed again as 2024 (报告期 rewritten), imports as A's 2024 activity
+    records; accounting 2024 then gives the same form back (same consumption, same coefficients)."""
+    make_api(engine)
+    scope = system_scope(engine, "cli")
+    national = AccountingOptions(method=Method.NATIONAL)
+    account_year(scope, PARK, 2025, national, get_settings().factor_set)
+    made = reporting.create_report(scope, PARK, 2025, reporting.ReportKind.FORM_205_1, enterprise_id=ENT_A)
+    wb = openpyxl.load_workbook(io.BytesIO(made.content))
+    wb[ENT_A]["B6"] = "2024年"
+    path = tmp_path / "甲公司-205-1.xlsx"
+    wb.save(path)
+    assert imports.detect_kind(path) is imports.ImportKind.FORM_205_1
+    outcome = imports.import_file(scope, path)
+    assert outcome.status == "stored", outcome.errors
+    account_year(scope, PARK, 2024, national, get_settings().factor_set)
+    view = latest_view(scope, PARK, 2024, Method.NATIONAL, enterprise_id=ENT_A)
+    assert view is not None
+    again = [r.values for r in form_rows(view.inventory.lines)]
+    _close({ENT_A: again}, {ENT_A: _expected(engine)[ENT_A]})
+    # two enterprises in one file: refused, nothing stored
+    both = reporting.create_report(scope, PARK, 2025, reporting.ReportKind.FORM_205_1)
+    two = tmp_path / "park.xlsx"
+    two.write_bytes(both.content)
+    with pytest.raises(DataError, match="2 filled 205-1 forms"):
+        imports.import_file(scope, two)

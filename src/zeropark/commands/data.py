@@ -78,7 +78,7 @@ def import_command(
         ),
     ] = False,
 ) -> None:
-    """Import an enterprise workbook (xlsx/csv/yaml/json) or a meter-readings export. 导入数据文件.
+    """Import an enterprise workbook, a filed 205-1 form or a meter-readings export. 导入数据文件.
 
     Enterprise data is all-or-nothing unless --partial; every rejected row is listed with its
     sheet, row, column and what to fix. Readings files store good rows and quarantine bad ones.
@@ -87,7 +87,7 @@ def import_command(
     scope = system_scope(engine(), "cli")
     try:
         kind = detect_kind(file)
-        if kind is ImportKind.WORKBOOK:
+        if kind in (ImportKind.WORKBOOK, ImportKind.FORM_205_1):
             outcome = import_file(
                 scope, file, kind=kind, partial=partial, steam_default_heat=steam_default_heat
             )

@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from zeropark.accounting.form_205_1 import CODES_VERIFIED, COLUMNS, ROWS, FormRow, check_row
 from zeropark.errors import RowError, ValidationError
 
-__all__ = ["TITLE", "FormSheet", "ReadRow", "read_workbook", "workbook_bytes"]
+__all__ = ["TITLE", "FiledForm", "FormSheet", "ReadRow", "is_form_file", "read_workbook", "workbook_bytes"]
 
 TITLE = "工业企业能源购进、消费与库存"
 #: Rows of the title block above the header row (1-based row of the header).
@@ -139,7 +139,54 @@ def _number(raw: object, where: str, errors: list[RowError], sheet: str, row: in
         return None
 
 
-def read_workbook(content: bytes, *, file_name: str = "205-1.xlsx") -> dict[str, list[ReadRow]]:
+@dataclass(frozen=True, slots=True)
+class FiledForm:
+    """One sheet's form: who filed it (from the title block, when given), the year, its rows."""
+
+    sheet: str
+    enterprise_id: str | None
+    uscc: str | None
+    year: int | None
+    rows: tuple[ReadRow, ...]
+
+
+def _title_block(cells: Sequence[tuple[object, ...]], head: int) -> tuple[str | None, str | None, int | None]:
+    found: dict[str, str] = {}
+    for r in cells[:head]:
+        if r and len(r) > 1 and r[0] is not None and r[1] not in (None, ""):
+            found[str(r[0]).strip()] = str(r[1]).strip()
+    year_text = "".join(ch for ch in found.get("报告期", "") if ch.isdigit())[:4]
+    return (
+        found.get("企业代码（zeropark）") or None,
+        found.get("统一社会信用代码") or None,
+        int(year_text) if len(year_text) == 4 else None,
+    )
+
+
+def _header_at(cells: Sequence[tuple[object, ...]]) -> int | None:
+    """The 0-based index of the header row (能源名称 … 代码) among the first 30 rows, if any."""
+    for i, r in enumerate(cells[:30]):
+        if r and len(r) > 2 and str(r[0] or "").strip() == _HEAD[0] and str(r[2] or "").strip() == _HEAD[2]:
+            return i
+    return None
+
+
+def is_form_file(content: bytes) -> bool:
+    """Whether ``content`` is an .xlsx with a 205-1 table (a header row 能源名称 计量单位 代码 …)."""
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    except Exception:  # not a workbook at all: not a 205-1 file
+        return False
+    try:
+        return any(
+            _header_at([tuple(r) for r in ws.iter_rows(max_row=30, max_col=3, values_only=True)]) is not None
+            for ws in wb.worksheets
+        )
+    finally:
+        wb.close()
+
+
+def read_workbook(content: bytes, *, file_name: str = "205-1.xlsx") -> dict[str, FiledForm]:
     """Every sheet that holds a 205-1 table: its energy rows by sheet title, checked.
 
     A sheet is recognised by the header row (甲 能源名称 … in row ``HEADER_ROW`` or any row above 30
@@ -159,7 +206,7 @@ def read_workbook(content: bytes, *, file_name: str = "205-1.xlsx") -> dict[str,
         ) from None
     known = {s.code: s for s in ROWS}
     errors: list[RowError] = []
-    out: dict[str, list[ReadRow]] = {}
+    out: dict[str, FiledForm] = {}
     for ws in wb.worksheets:
         cells = [tuple(r) for r in ws.iter_rows(min_row=1, max_row=400, max_col=13, values_only=True)]
         head = next(
@@ -186,7 +233,9 @@ def read_workbook(content: bytes, *, file_name: str = "205-1.xlsx") -> dict[str,
                 errors.append(RowError(file_name, ws.title, i, None, str(exc)))
                 continue
             rows.append(ReadRow(ws.title, i, code, str(r[0]), str(r[1] or ""), values))
-        out[ws.title] = rows
+        ent, uscc, year = _title_block(cells, head)
+        out[ws.title] = FiledForm(ws.title, ent, uscc, year, tuple(rows))
+    wb.close()
     if errors:
         raise ValidationError(errors)
     if not out:

@@ -31,6 +31,8 @@ the import came through.
 
 from __future__ import annotations
 
+import calendar
+import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +44,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from zeropark.accounting.form_205_1 import ROWS as FORM_ROWS
 from zeropark.errors import DataError, NotFound, PermissionDenied, RowError
 from zeropark.ingest.files import ImportResult as ReadingsImport
 from zeropark.ingest.files import ProgressFn, is_readings_file
@@ -52,6 +55,7 @@ from zeropark.ingest.workbook import ImportResult as WorkbookImport
 from zeropark.ingest.workbook import import_workbook as import_workbook_file
 from zeropark.ingest.workbook import is_enterprise_data_file, workbook_enterprise, write_template
 from zeropark.model import Role
+from zeropark.reports import form_205_1
 from zeropark.services.approval import check_editable, years_of
 from zeropark.services.ingestion import commit_hooks
 from zeropark.store import audit, ledger
@@ -70,6 +74,7 @@ __all__ = [
     "can_import",
     "detect_kind",
     "get_import",
+    "import_205_1",
     "import_file",
     "import_readings",
     "import_workbook",
@@ -88,6 +93,7 @@ class ImportKind(StrEnum):
 
     WORKBOOK = "workbook"  # enterprise activity data (企业填报表)
     READINGS = "readings"  # meter readings export (抄表数据)
+    FORM_205_1 = "205-1"  # a filed 205-1 能源购进、消费与库存 form (issue #19)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +216,8 @@ def detect_kind(path: Path) -> ImportKind:
     """
     if is_enterprise_data_file(path):
         return ImportKind.WORKBOOK
+    if path.suffix.lower() in (".xlsx", ".xlsm") and form_205_1.is_form_file(path.read_bytes()):
+        return ImportKind.FORM_205_1
     if is_readings_file(path):
         return ImportKind.READINGS
     if is_register_file(path):
@@ -417,6 +425,8 @@ def import_file(
     """
     _require_import_role(scope, path.name)
     kind = kind or detect_kind(path)
+    if kind is ImportKind.FORM_205_1:
+        return ImportOutcome.of_workbook(import_205_1(scope, path, partial=partial))
     if kind is ImportKind.WORKBOOK:
         return ImportOutcome.of_workbook(
             import_workbook(scope, path, partial=partial, steam_default_heat=steam_default_heat)
@@ -477,3 +487,94 @@ def get_import(scope: Scope, batch_id: int) -> ImportBatch:
         scope.deny(ENTITY, str(batch_id), "import by another user")
         raise NotFound(f"import {batch_id} not found")
     return batch
+
+
+#: 205-1 units → the enterprise workbook's unit strings (docs/data-formats.md §2).
+_FORM_UNITS = {"吨": "t", "万立方米": "10^4 Nm3", "万千瓦时": "万kWh", "百万千焦": "GJ"}
+
+
+def _form_energy_rows(form: form_205_1.FiledForm, year: int) -> list[dict[str, Any]]:
+    """The workbook's energy rows of a filed form: each annual figure spread over the months by days.
+
+    The accounting spreads a record of the whole year the same way (``store.aggregate``: quantity ×
+    days in the month / days in the year), so the months add up to the form's figure. Fuels: column
+    6 (用作原材料) as 用作原料, the rest of column 4 as 燃料燃烧; electricity and heat: column 2 (购进量)
+    where given, else column 4, with the usage left to the workbook's rule (消费 or 园区外购入).
+    """
+    specs = {spec.code: spec for spec in FORM_ROWS}
+    days = [calendar.monthrange(year, m)[1] for m in range(1, 13)]
+    total_days = sum(days)
+    out: list[dict[str, Any]] = []
+    for row in form.rows:
+        spec = specs[row.code]
+        assert spec.carrier is not None  # every row zeropark reads names its carrier
+        v = row.values
+        if spec.carrier.value in ("electricity", "steam"):
+            parts = [("", v[1] if v[1] is not None else v[3])]
+        else:
+            feed = v[5] or 0.0
+            parts = [("用作原料", feed), ("燃料燃烧", (v[3] or 0.0) - feed)]
+        for usage, qty in parts:
+            if not qty or qty <= 0:
+                continue
+            for m, d in enumerate(days, start=1):
+                item: dict[str, Any] = {
+                    "month": f"{year:04d}-{m:02d}",
+                    "carrier": spec.carrier.value,
+                    "quantity": qty * d / total_days,
+                    "unit": _FORM_UNITS[spec.unit],
+                    "evidence": f"205-1 {year} 表 {form.sheet} 第{row.row}行（按天数折月）",
+                }
+                if usage:
+                    item["usage"] = usage
+                out.append(item)
+    return out
+
+
+def import_205_1(
+    scope: Scope, path: Path, *, partial: bool = False, year: int | None = None
+) -> WorkbookImport:
+    """Import one enterprise's filed 205-1 form (.xlsx) as its activity records, through the workbook path.
+
+    The form is read and checked (:func:`zeropark.reports.form_205_1.read_workbook`: every bad cell
+    and broken ``4 = 5 + 7`` / ``9 = 1 + 2 − 4`` named by sheet, row and column), then written as the
+    enterprise data document (enterprise by 企业代码 or 统一社会信用代码 of the title block, year from
+    报告期 or ``year``) and imported by :func:`import_workbook`: the same scope checks, period locks,
+    batch, audit and replacement of earlier records.
+
+    Raises
+    ------
+    ValidationError
+        Bad cells or broken checks (nothing stored).
+    DataError
+        Several enterprises' forms in one file, no enterprise or no year in the title block.
+    """
+    _require_import_role(scope, path.name)
+    forms = [f for f in form_205_1.read_workbook(path.read_bytes(), file_name=path.name).values() if f.rows]
+    if len(forms) != 1:
+        names = ", ".join(f.sheet for f in forms) or "none"
+        raise DataError(
+            f"{path.name}: {len(forms)} filled 205-1 forms (sheets: {names}); import one enterprise's form "
+            "per file (`zeropark report --kind 205-1 --enterprise ID` writes one)"
+        )
+    form = forms[0]
+    year = year or form.year
+    if year is None:
+        raise DataError(
+            f"{path.name}, sheet '{form.sheet}': no 报告期 (e.g. 2025年) in the title block; add it"
+        )
+    if form.enterprise_id is None and form.uscc is None:
+        raise DataError(
+            f"{path.name}, sheet '{form.sheet}': the title block names no enterprise; "
+            "fill 统一社会信用代码 (or 企业代码（zeropark）)"
+        )
+    ent: dict[str, Any] = {"year": year}
+    if form.enterprise_id:
+        ent["id"] = form.enterprise_id
+    if form.uscc:
+        ent["uscc"] = form.uscc
+    document = {"enterprise": ent, "energy": _form_energy_rows(form, year)}
+    with tempfile.TemporaryDirectory(prefix="zp-205-1-") as tmp:
+        doc = Path(tmp) / f"{path.stem}.205-1.json"
+        doc.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        return import_workbook(scope, doc, partial=partial)

@@ -103,7 +103,7 @@ async def import_upload(
     """Import an uploaded file; rejected rows are listed with file, row, field and the fix."""
     name = Path(file.filename or "upload").name
     data = await file.read()
-    what = ImportKind.WORKBOOK if kind == ImportKind.WORKBOOK else ImportKind.READINGS
+    what = ImportKind(kind) if kind in {k.value for k in ImportKind} else ImportKind.READINGS
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
