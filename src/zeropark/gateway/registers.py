@@ -179,6 +179,8 @@ def load_register_map(path: str | Path) -> RegisterMap:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise RegisterMapError(p.name, f"not YAML ({str(exc).splitlines()[0]})") from None
+    except UnicodeDecodeError:
+        raise RegisterMapError(p.name, "is not text (UTF-8 YAML expected)") from None
     return parse_register_map(doc, p.stem)
 
 
