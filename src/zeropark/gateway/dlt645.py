@@ -4,8 +4,8 @@ Pure functions (no I/O): the gateway's TCP client and the simulator both use the
 
 What the standard says, as used here (clause numbers of DL/T 645-2007 as recalled from the text,
 [UNCERTAIN] until checked against a copy of the standard; the byte layout itself is confirmed by
-public implementations listed in ``/work/shared/reference/DATA-INTERFACES.md`` §3 and by the
-EMQX Neuron DL/T 645 driver documentation):
+public implementations (the ``dlt645`` package on PyPI, C drivers converting 2007 identifiers) and
+by the EMQX Neuron DL/T 645-2007 driver documentation, which uses the same identifiers):
 
 - §4.2 帧格式: ``68H A0 A1 A2 A3 A4 A5 68H C L DATA CS 16H``.
 - §4.2.2 地址域: 6 bytes, 12 BCD digits, **low byte first** — the nameplate address
