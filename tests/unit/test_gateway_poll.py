@@ -16,9 +16,10 @@ import pytest
 from zeropark.errors import GatewayConfigError, RegisterMapError
 from zeropark.gateway.buffer import Buffer
 from zeropark.gateway.config import load_config, parse_config
+from zeropark.gateway.opcua import OpcUaLine
 from zeropark.gateway.registers import builtin_map
 from zeropark.gateway.runner import GapReason, Gateway
-from zeropark.gateway.simulators import Dlt645Simulator, ModbusSimulator, SimMeter
+from zeropark.gateway.simulators import Dlt645Simulator, ModbusSimulator, OpcUaSimulator, SimMeter
 
 T0 = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)  # 12:00 Beijing time
 
@@ -265,3 +266,72 @@ def test_config_file_with_a_bad_register_map(tmp_path: Path) -> None:
     )
     with pytest.raises(RegisterMapError, match="overlaps"):
         load_config(tmp_path / "gw.yaml")
+
+
+def test_opcua_points_gaps_and_history_backfill(tmp_path: Path) -> None:
+    """An OPC UA server (asyncua): values read, a server down is a gap, HistoryRead fills it."""
+
+    async def scenario() -> None:
+        sim = OpcUaSimulator(["CHP1.GasTotal", "CHP1.Power"])
+        await sim.start()
+        cfg = parse_config(
+            {
+                "park": "P1",
+                "timeout_s": 1.0,
+                "buffer": str(tmp_path / "b.sqlite"),
+                "devices": [
+                    {
+                        "id": "chp",
+                        "protocol": "opcua",
+                        "url": sim.url,
+                        "backfill": True,
+                        "points": [
+                            {
+                                "meter": "CHP-GAS",
+                                "node": sim.node_id("CHP1.GasTotal"),
+                                "unit": "m3",
+                                "quantity": "cumulative",
+                            },
+                            {"meter": "CHP-P", "node": sim.node_id("CHP1.Power"), "unit": "kW"},
+                        ],
+                    },
+                    {
+                        "id": "typo",
+                        "protocol": "opcua",
+                        "url": sim.url,
+                        "points": [{"meter": "X", "node": sim.node_id("CHP1.NoSuchNode"), "unit": "kW"}],
+                    },
+                ],
+            }
+        )
+        gw = Gateway(cfg)
+        try:
+            await sim.set("CHP1.GasTotal", 500.0, T0)
+            await sim.set("CHP1.Power", 812.5, T0)
+            r1 = await gw.poll_cycle(T0)
+            assert r1.readings == 2
+            assert [(g.meter, g.reason) for g in r1.gaps] == [("X", GapReason.OPCUA_BAD_STATUS)]
+            assert "BadNodeIdUnknown" in r1.gaps[0].detail
+            assert _messages(gw.buffer)["CHP-GAS"] == [
+                {"ts": "2026-03-01T04:00:00+00:00", "value": 500.0, "unit": "m3"}
+            ]
+            gw.buffer.acknowledged([i for i, _t, _p in gw.buffer.pending()])
+            # the gateway loses its session (network cut): a gap; the server records on
+            await gw.aclose()
+            gw._opcua[sim.url] = OpcUaLine("opc.tcp://127.0.0.1:1/", 0.5)  # unreachable for one cycle
+            r2 = await gw.poll_cycle(T0 + timedelta(minutes=15))
+            assert {g.reason for g in r2.gaps} == {GapReason.CONNECTION}
+            await sim.set("CHP1.GasTotal", 510.0, T0 + timedelta(minutes=15))
+            await sim.set("CHP1.GasTotal", 520.0, T0 + timedelta(minutes=30))
+            del gw._opcua[sim.url]
+            r3 = await gw.poll_cycle(T0 + timedelta(minutes=30))
+            # HistoryRead between the last answered poll (04:00) and now (04:30): the 04:15 value
+            assert r3.backfilled == 1
+            gas = _messages(gw.buffer)["CHP-GAS"]
+            assert [(i["ts"][11:16], i["value"]) for i in gas] == [("04:30", 520.0), ("04:15", 510.0)]
+        finally:
+            await gw.aclose()
+            gw.buffer.close()
+            await sim.stop()
+
+    asyncio.run(scenario())

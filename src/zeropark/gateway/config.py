@@ -25,6 +25,12 @@ Example (docs/gateway.md explains each key)::
         map: huawei_sun2000        # a built-in map, or a path to a YAML map
         points:
           - {meter: PV-3, register: total_yield_kwh}
+      - id: chp-1
+        protocol: opcua
+        url: opc.tcp://10.0.0.50:4840/
+        backfill: true             # HistoryRead after a gap
+        points:
+          - {meter: CHP-GAS, node: "ns=2;s=CHP1.GasTotal", unit: m3, quantity: cumulative}
 
 A point's published value is the device's value (register × the map's scale, or the DL/T 645
 value in its identifier's unit) × the point's ``multiplier`` (default 1), with the point's
@@ -39,6 +45,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import yaml
 
@@ -59,6 +66,7 @@ class PointConfig:
     cumulative: bool
     di: int = 0  # DL/T 645 data identifier
     register: str = ""  # Modbus register name in the device's map
+    node: str = ""  # OPC UA node id
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +74,7 @@ class DeviceConfig:
     """One device (a DL/T 645 meter, a Modbus unit) and its points."""
 
     id: str
-    protocol: str  # dlt645 | modbus
+    protocol: str  # dlt645 | modbus | opcua
     host: str
     port: int
     points: tuple[PointConfig, ...]
@@ -75,6 +83,7 @@ class DeviceConfig:
     unit_id: int = 1
     framer: str = "socket"
     register_map: RegisterMap | None = None
+    url: str = ""  # OPC UA endpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +157,10 @@ def _device(doc: Any, i: int, base: Path) -> DeviceConfig:
     dev_id = _text(doc, "id", where)
     where = f"device '{dev_id}'"
     protocol = _text(doc, "protocol", where)
-    if protocol not in ("dlt645", "modbus"):
-        raise GatewayConfigError(where, f"protocol '{protocol}' is not dlt645 or modbus")
+    if protocol not in ("dlt645", "modbus", "opcua"):
+        raise GatewayConfigError(where, f"protocol '{protocol}' is not dlt645, modbus or opcua")
+    if protocol == "opcua":
+        return _opcua_device(doc, dev_id, where)
     host = _text(doc, "host", where)
     port = int(_num(doc, "port", 502 if protocol == "modbus" else 0, where))
     if not 0 < port < 65536:
@@ -198,6 +209,47 @@ def _device(doc: Any, i: int, base: Path) -> DeviceConfig:
         raise GatewayConfigError(where, f"framer '{framer}' is not socket (Modbus TCP) or rtu")
     return DeviceConfig(
         dev_id, protocol, host, port, tuple(points), unit_id=unit_id, framer=framer, register_map=rmap
+    )
+
+
+def _opcua_device(doc: dict[str, Any], dev_id: str, where: str) -> DeviceConfig:
+    url = _text(doc, "url", where)
+    parsed = urlparse(url)
+    if parsed.scheme != "opc.tcp" or not parsed.hostname:
+        raise GatewayConfigError(where, f"url '{url}' is not opc.tcp://host:port/path")
+    raw_points = doc.get("points")
+    if not isinstance(raw_points, list) or not raw_points:
+        raise GatewayConfigError(where, "'points' must be a non-empty list")
+    points: list[PointConfig] = []
+    for j, p in enumerate(raw_points):
+        pw = f"{where} points[{j}]"
+        if not isinstance(p, dict):
+            raise GatewayConfigError(pw, "is not a mapping")
+        quantity = str(p.get("quantity", "instant"))
+        if quantity not in ("cumulative", "instant"):
+            raise GatewayConfigError(pw, f"quantity '{quantity}' is not cumulative or instant")
+        node = _text(p, "node", pw)
+        if not node.startswith(("ns=", "i=", "s=", "g=", "b=")):
+            raise GatewayConfigError(
+                pw, f"node '{node}' is not an OPC UA node id like 'ns=2;s=CHP1.GasTotal'"
+            )
+        points.append(
+            PointConfig(
+                _text(p, "meter", pw),
+                _text(p, "unit", pw),
+                _num(p, "multiplier", 1.0, pw),
+                quantity == "cumulative",
+                node=node,
+            )
+        )
+    return DeviceConfig(
+        dev_id,
+        "opcua",
+        parsed.hostname,
+        parsed.port or 4840,
+        tuple(points),
+        backfill=bool(doc.get("backfill", False)),
+        url=url,
     )
 
 

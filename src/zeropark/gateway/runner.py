@@ -46,6 +46,7 @@ from zeropark.errors import BadChecksum, FrameError, MeterErrorReply, RegisterMa
 from zeropark.gateway import dlt645
 from zeropark.gateway.buffer import Buffer, Gap
 from zeropark.gateway.config import DeviceConfig, GatewayConfig, MqttConfig, PointConfig
+from zeropark.gateway.opcua import OpcUaLine, OpcUaReadError
 from zeropark.gateway.registers import decode_register, read_blocks
 
 __all__ = ["CycleResult", "Gateway", "GapReason", "Publisher", "reading_topic"]
@@ -66,6 +67,7 @@ class GapReason(StrEnum):
     MODBUS_EXCEPTION = "modbus_exception"
     REGISTER_BACKWARDS = "register_backwards"
     NOT_FINITE = "not_finite"
+    OPCUA_BAD_STATUS = "opcua_bad_status"
 
 
 def reading_topic(prefix: str, park: str, meter: str) -> str:
@@ -324,13 +326,18 @@ class Gateway:
         self.publisher = Publisher(config.mqtt, self.buffer)
         self._dlt: dict[tuple[str, int], DltLine] = {}
         self._modbus: dict[tuple[str, int, str], ModbusLine] = {}
+        self._opcua: dict[str, OpcUaLine] = {}
         self._last = {m: v for m, (v, _ts) in self.buffer.last_values().items()}
         self._last_ok: dict[str, datetime] = {}  # device → instant of its last answered poll
         self._down: set[str] = set()
         self._sem = asyncio.Semaphore(config.concurrency)
         self.cycles: list[CycleResult] = []
 
-    def _line(self, dev: DeviceConfig) -> DltLine | ModbusLine:
+    def _line(self, dev: DeviceConfig) -> DltLine | ModbusLine | OpcUaLine:
+        if dev.protocol == "opcua":
+            if dev.url not in self._opcua:
+                self._opcua[dev.url] = OpcUaLine(dev.url, self.config.timeout_s)
+            return self._opcua[dev.url]
         if dev.protocol == "dlt645":
             key = (dev.host, dev.port)
             if key not in self._dlt:
@@ -353,6 +360,15 @@ class Gateway:
                     except FrameError as exc:
                         raise DeviceFailed(GapReason.BAD_FRAME, f"meter {dev.address}: {exc}") from None
                 return out
+            if isinstance(line, OpcUaLine):
+                try:
+                    got = await line.read([p.node for p in dev.points])
+                except OpcUaReadError as exc:
+                    reason = {"timeout": GapReason.TIMEOUT, "connection": GapReason.CONNECTION}.get(
+                        exc.kind, GapReason.OPCUA_BAD_STATUS
+                    )
+                    raise DeviceFailed(reason, exc.detail) from None
+                return list(zip(dev.points, got, strict=True))
             assert dev.register_map is not None
             regs = {p.register: dev.register_map.register(p.register) for p in dev.points}
             values: dict[str, float] = {}
@@ -369,10 +385,13 @@ class Gateway:
     async def _backfill(
         self, dev: DeviceConfig, since: datetime, ts: datetime
     ) -> list[tuple[PointConfig, list[dict[str, object]]]]:
-        """Hourly freezes of forward active energy between ``since`` and ``ts`` (DL/T 645 only).
+        """Stored values between ``since`` (the last answered poll, already sent) and ``ts``.
 
-        ``since`` is the instant of the meter's last answered poll; freezes at or before it were sent.
+        DL/T 645: the hourly freezes of forward active energy. OPC UA: the server's raw history of
+        each cumulative point (HistoryRead), where the server keeps one.
         """
+        if dev.protocol == "opcua":
+            return await self._backfill_opcua(dev, since, ts)
         points = [p for p in dev.points if p.di == 0x00010000]
         if not points:
             return []
@@ -396,6 +415,27 @@ class Gateway:
                     items.append((_iso(when), energy))
         items.reverse()
         return [(p, [{"ts": t, "value": v * p.multiplier, "unit": p.unit} for t, v in items]) for p in points]
+
+    async def _backfill_opcua(
+        self, dev: DeviceConfig, since: datetime, ts: datetime
+    ) -> list[tuple[PointConfig, list[dict[str, object]]]]:
+        line = self._line(dev)
+        assert isinstance(line, OpcUaLine)
+        out: list[tuple[PointConfig, list[dict[str, object]]]] = []
+        async with line.lock, self._sem:
+            for p in dev.points:
+                if not p.cumulative:
+                    continue
+                try:
+                    hist = await line.history(p.node, since, ts)
+                except OpcUaReadError as exc:
+                    log.info("backfill of %s %s: %s", dev.id, p.meter, exc)
+                    continue
+                items: list[dict[str, object]] = [
+                    {"ts": _iso(t), "value": v * p.multiplier, "unit": p.unit} for t, v in hist
+                ]
+                out.append((p, items))
+        return out
 
     async def poll_cycle(self, ts: datetime) -> CycleResult:
         """Read every device once, buffer the readings and gaps of instant ``ts``."""
@@ -490,10 +530,16 @@ class Gateway:
         finally:
             await asyncio.to_thread(self.publisher.drain, drain_s)
             self.publisher.stop()
-            self.close()
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close every device connection, OPC UA sessions included."""
+        for ol in self._opcua.values():
+            await ol.close()
+        self.close()
 
     def close(self) -> None:
-        """Close the device connections."""
+        """Close the DL/T 645 and Modbus connections."""
         for line in self._dlt.values():
             line.close()
         for mline in self._modbus.values():

@@ -5,6 +5,7 @@
   told to stay silent (a timeout), to send a bad checksum, or to move a register back.
 - :class:`ModbusSimulator`: a pymodbus TCP server with one unit per device id, its registers
   written from a :class:`~zeropark.gateway.registers.RegisterMap`.
+- :class:`OpcUaSimulator`: an asyncua server with numeric variables that keep history.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
+from typing import Any, cast
 
+from asyncua import ua
+from asyncua.server.server import Server
 from pymodbus import FramerType
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
@@ -24,7 +28,7 @@ from zeropark.errors import FrameError
 from zeropark.gateway import dlt645
 from zeropark.gateway.registers import RegisterMap, encode_register
 
-__all__ = ["Dlt645Simulator", "ModbusSimulator", "SimMeter"]
+__all__ = ["Dlt645Simulator", "ModbusSimulator", "OpcUaSimulator", "SimMeter"]
 
 log = logging.getLogger(__name__)
 
@@ -200,3 +204,62 @@ class ModbusSimulator:
             self._task.cancel()
             with contextlib.suppress(BaseException):
                 await self._task
+
+
+class OpcUaSimulator:
+    """An OPC UA server (asyncua) with numeric variables ``"ns=…;s=<name>"`` that keep history.
+
+    ``history=True`` makes the server record each written value (Historical Access, in memory),
+    so that the gateway can backfill a gap with HistoryRead.
+    """
+
+    def __init__(
+        self, names: list[str], host: str = "127.0.0.1", port: int = 0, history: bool = True
+    ) -> None:
+        self.names, self.host, self.port, self.history = names, host, port, history
+        self.server = Server()
+        self.nodes: dict[str, Any] = {}
+        self.ns = 0
+
+    @property
+    def url(self) -> str:
+        """The endpoint the gateway connects to."""
+        return f"opc.tcp://{self.host}:{self.port}/zeropark/"
+
+    def node_id(self, name: str) -> str:
+        """The node id of variable ``name``."""
+        return f"ns={self.ns};s={name}"
+
+    async def start(self) -> int:
+        """Start serving; returns the port."""
+        if self.port == 0:
+            probe = await asyncio.start_server(lambda _r, _w: None, self.host, 0)
+            self.port = probe.sockets[0].getsockname()[1]
+            probe.close()
+            await probe.wait_closed()
+        await self.server.init()
+        self.server.set_endpoint(self.url)
+        self.ns = await self.server.register_namespace("urn:zeropark:sim")
+        objects = self.server.get_objects_node()
+        plant = await objects.add_object(self.ns, "Plant")
+        for name in self.names:
+            var = await plant.add_variable(ua.NodeId(ua.String(name), ua.Int16(self.ns)), name, 0.0)
+            self.nodes[name] = var
+        await self.server.start()
+        if self.history:
+            for var in self.nodes.values():
+                await self.server.historize_node_data_change(var, period=timedelta(days=1), count=1000)
+        return self.port
+
+    async def set(self, name: str, value: float, when: datetime | None = None) -> None:
+        """Write ``value``, stamped ``when`` (UTC; default: now) as its source timestamp."""
+        stamp = cast(ua.DateTime, when)  # asyncua types its timestamps as a datetime subclass
+        dv = ua.DataValue(
+            ua.Variant(float(value), ua.VariantType.Double), SourceTimestamp=stamp, ServerTimestamp=stamp
+        )
+        await self.nodes[name].write_value(dv)
+
+    async def stop(self) -> None:
+        """Stop the server."""
+        with contextlib.suppress(Exception):
+            await self.server.stop()
