@@ -146,6 +146,11 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "period (locks approved data); correct after the lock (a new data version); status.",
     ),
     # evaluation slice
+    # field gateway (#19)
+    "gateway": LazyCommand(
+        "zeropark.commands.gateway",
+        "采集网关 Field gateway: poll DL/T 645 meters and Modbus devices, buffer on disk, publish over MQTT.",
+    ),
 }
 
 

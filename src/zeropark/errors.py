@@ -252,3 +252,50 @@ class RunDoesNotReproduce(ZeroparkError):
             f"signed off: {'; '.join(differences)}. Find what changed (`zeropark ledger verify`), "
             "then account the year again and sign the new run off"
         )
+
+
+# --- field gateway (issue #19): DL/T 645 frames, Modbus register maps, gateway config ---------------
+
+
+class FrameError(DataError):
+    """A DL/T 645 frame that cannot be decoded (too short, no 68H/16H, bad length)."""
+
+    def __init__(self, message: str, raw: bytes = b"") -> None:
+        self.raw = raw
+        super().__init__(f"DL/T 645 frame rejected: {message} (bytes: {raw.hex(' ') or '—'})")
+
+
+class BadChecksum(FrameError):
+    """A DL/T 645 frame whose CS byte is not the modulo-256 sum of the bytes before it."""
+
+    def __init__(self, expected: int, got: int, raw: bytes = b"") -> None:
+        self.expected, self.got = expected, got
+        super().__init__(
+            f"checksum {got:02X}H, expected {expected:02X}H (sum of 68H … last data byte, modulo 256); "
+            "the line is noisy or two devices answer at once: check the RS-485 wiring and addresses",
+            raw,
+        )
+
+
+class MeterErrorReply(FrameError):
+    """The meter answered with an abnormal reply (control code D1H): its ERR byte says why."""
+
+    def __init__(self, err: int, reasons: tuple[str, ...], raw: bytes = b"") -> None:
+        self.err, self.reasons = err, reasons
+        super().__init__(f"meter replied with error {err:02X}H ({', '.join(reasons) or 'unspecified'})", raw)
+
+
+class RegisterMapError(DataError):
+    """A Modbus register map that cannot be used (overlap, unknown type, bad word order)."""
+
+    def __init__(self, map_name: str, message: str) -> None:
+        self.map_name = map_name
+        super().__init__(f"register map '{map_name}': {message}")
+
+
+class GatewayConfigError(DataError):
+    """A gateway configuration file that cannot be used; the message names the key to fix."""
+
+    def __init__(self, where: str, message: str) -> None:
+        self.where = where
+        super().__init__(f"gateway config {where}: {message}")
