@@ -71,7 +71,7 @@ COMMANDS: Mapping[str, LazyCommand] = {
     ),
     "import": LazyCommand(
         "zeropark.commands.data",
-        "Import an enterprise workbook (xlsx/csv/yaml/json) or a meter-readings export. 导入数据文件.",
+        "Import an enterprise workbook, a filed 205-1 form or a meter-readings export. 导入数据文件.",
     ),
     "demo": LazyCommand(
         "zeropark.commands.demo",
@@ -149,7 +149,8 @@ COMMANDS: Mapping[str, LazyCommand] = {
     # field gateway (#19)
     "gateway": LazyCommand(
         "zeropark.commands.gateway",
-        "采集网关 Field gateway: poll DL/T 645 meters and Modbus devices, buffer on disk, publish over MQTT.",
+        "采集网关 Poll DL/T 645 meters and Modbus devices, buffer on disk, "
+        "publish readings over MQTT (QoS 1).",
     ),
 }
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 import struct
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -188,7 +187,7 @@ def builtin_map(name: str) -> RegisterMap:
     """One of :data:`BUILTIN_MAPS` (shipped in ``zeropark/gateway/data/registers``)."""
     if name not in BUILTIN_MAPS:
         raise RegisterMapError(name, f"no such built-in map; built-in: {', '.join(BUILTIN_MAPS)}")
-    path = resources.files("zeropark.gateway").joinpath("data", "registers", f"{name}.yaml")
+    path = Path(__file__).parent / "data" / "registers" / f"{name}.yaml"
     text = path.read_text("utf-8")
     return parse_register_map(yaml.safe_load(text), name)
 
