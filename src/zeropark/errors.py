@@ -252,3 +252,18 @@ class RunDoesNotReproduce(ZeroparkError):
             f"signed off: {'; '.join(differences)}. Find what changed (`zeropark ledger verify`), "
             "then account the year again and sign the new run off"
         )
+
+
+# --- third-party verification (#16 verifier workspace) ---------------------------------------------
+
+
+class StatementBlocked(ZeroparkError):
+    """No verification statement while a major non-conformity is open (ISO 14064-3 opinion rules)."""
+
+    def __init__(self, finding_ids: list[int]) -> None:
+        self.finding_ids = finding_ids
+        ids = ", ".join(f"#{i}" for i in finding_ids)
+        super().__init__(
+            f"major finding(s) {ids} still open, so no statement can be issued; have the corrective "
+            "action accepted, or close the finding as unresolved (the opinion is then adverse)"
+        )
