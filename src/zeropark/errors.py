@@ -267,3 +267,14 @@ class StatementBlocked(ZeroparkError):
             f"major finding(s) {ids} still open, so no statement can be issued; have the corrective "
             "action accepted, or close the finding as unresolved (the opinion is then adverse)"
         )
+
+
+class EngagementSigned(ZeroparkError):
+    """A verification engagement whose statement is signed cannot change any more."""
+
+    def __init__(self, engagement_id: int, signed_by: str) -> None:
+        self.engagement_id, self.signed_by = engagement_id, signed_by
+        super().__init__(
+            f"verification engagement {engagement_id} was signed off by {signed_by}; it can no longer "
+            "change. Open a new engagement (on the same or a newer run) to verify again"
+        )
