@@ -146,6 +146,12 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "period (locks approved data); correct after the lock (a new data version); status.",
     ),
     # evaluation slice
+    # verifier workspace (#16)
+    "verification": LazyCommand(
+        "zeropark.commands.verification",
+        "核查 Verifier workspace (ISO 14064-3): engagement, sampling plan, checklist, findings, corrective "
+        "actions, signed statement, verification pack and its offline check.",
+    ),
 }
 
 

@@ -27,7 +27,10 @@ the admin, the verifier and the park manager (it holds every enterprise's items)
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import secrets
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,6 +49,7 @@ from zeropark.errors import (
 from zeropark.ledger.entry import instant
 from zeropark.ledger.merkle import MerkleTree
 from zeropark.model import Role
+from zeropark.reports.verification import render_pack_pdf
 from zeropark.services import inventory, ledger
 from zeropark.services.park_runs import require_park
 from zeropark.store import audit, runs
@@ -86,6 +90,7 @@ from zeropark.verification.pack import (
     KIND_ENGAGEMENT,
     KIND_FINDING,
     KIND_SIGNOFF,
+    check_pack,
     section_hashes,
     signoff_message,
 )
@@ -101,7 +106,12 @@ __all__ = [
     "create_engagement",
     "draft",
     "list_engagements",
+    "check_pack_bytes",
+    "check_park_of",
     "pack",
+    "pack_files",
+    "read_pack",
+    "write_pack",
     "record_check",
     "sign_off",
     "user_scope",
@@ -881,3 +891,88 @@ def pack(scope: Scope, engagement_id: int) -> dict[str, Any]:
         "signoff": ws.signoff,
         "leaves": [_leaf_json(rows[i], tree, th.tree_size) for i in sorted(picked)],
     }
+
+
+def pack_files(scope: Scope, engagement_id: int) -> dict[str, bytes]:
+    """The pack's files: ``pack.json`` (:func:`pack`) and ``statement.pdf`` rendered from it.
+
+    Raises
+    ------
+    As :func:`pack`; SetupError when the report font is missing.
+    """
+    doc = pack(scope, engagement_id)
+    body = json.dumps(doc, ensure_ascii=False, indent=1).encode()
+    audit.record_now(
+        scope.engine,
+        user=scope.user.username,
+        role=scope.user.role,
+        action="export",
+        entity=ENTITY,
+        entity_id=str(engagement_id),
+        after={"pack_sha256": hashlib.sha256(body).hexdigest()},
+        ip=scope.ip,
+    )
+    return {"pack.json": body, "statement.pdf": render_pack_pdf(doc)}
+
+
+def write_pack(files: dict[str, bytes]) -> bytes:
+    """The pack's files as one zip (deterministic member order)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in sorted(files):
+            z.writestr(name, files[name])
+    return buf.getvalue()
+
+
+def read_pack(content: bytes) -> dict[str, Any]:
+    """The pack JSON from a zip's ``pack.json`` or from the JSON itself.
+
+    Raises
+    ------
+    DataError
+        Neither a zip holding ``pack.json`` nor JSON.
+    """
+    try:
+        if content[:2] == b"PK":
+            with zipfile.ZipFile(io.BytesIO(content)) as z:
+                content = z.read("pack.json")
+        doc = json.loads(content.decode("utf-8"))
+    except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise DataError(f"not a verification pack (a zip with pack.json, or its JSON): {exc}") from None
+    if not isinstance(doc, dict):
+        raise DataError("not a verification pack: the JSON is not an object")
+    return doc
+
+
+def check_pack_bytes(content: bytes) -> list[str]:
+    """Every finding about a pack file's content (:func:`zeropark.verification.pack.check_pack`); no database.
+
+    Raises
+    ------
+    DataError
+        Unreadable, or missing a part the check needs.
+    """
+    doc = read_pack(content)
+    try:
+        return check_pack(doc)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataError(f"the verification pack is incomplete or malformed: {exc!r}") from None
+
+
+def check_park_of(scope: Scope, park_id: str, engagement_id: int | None = None) -> None:
+    """The park exists and is in scope (and holds ``engagement_id``), else NotFound — for the doors' paths.
+
+    Raises
+    ------
+    NotFound
+        No such park, outside the scope, or the engagement is of another park.
+    """
+    require_park(scope.engine, park_id)
+    scope.check_park(park_id)
+    if engagement_id is not None:
+        with transaction(scope.engine) as s:
+            row = _engagement_row(s, scope, engagement_id)
+            if row.park_id != park_id:
+                raise NotFound(
+                    f"verification engagement {engagement_id} is not an engagement of park '{park_id}'"
+                )
