@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 from api_support import ENT_A, PARK, make_api
+from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from zeropark.accounting import AccountingOptions
 from zeropark.cli import app as cli_app
 from zeropark.commands import common
 from zeropark.model import Method
-from zeropark.services import inventory, verification
+from zeropark.services import inventory, reporting, verification
 from zeropark.settings import get_settings
 from zeropark.store.scope import system_scope
 
@@ -96,6 +97,12 @@ def test_cli_api_service_and_page_agree(env, tmp_path: Path) -> None:
     assert ent_page.status_code == 200 and "读数缺失甲" not in ent_page.text  # E-B does not see E-A's finding
 
     cli("verification", "signoff", str(eid), "--as", "verifier")
+    # the annual report has the signed statement as a chapter, with its opinion and signature
+    data = reporting.report_data(system_scope(engine, "t"), PARK, 2025)
+    assert data.verification is not None and data.verification["engagement_id"] == eid
+    pdf = reporting.render(data, reporting.ReportKind.PDF)
+    text = "".join("".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "核查声明" in text and "无保留意见" in text and data.verification["signature"][:24] in text
     assert v.post(f"{base}/{eid}/sign-off", json={}).status_code == 409  # signed once
     path = tmp_path / "pack.zip"
     cli("verification", "pack", str(eid), "--out", str(path))

@@ -114,6 +114,7 @@ __all__ = [
     "write_pack",
     "record_check",
     "sign_off",
+    "signed_statement",
     "user_scope",
     "workspace",
 ]
@@ -976,3 +977,29 @@ def check_park_of(scope: Scope, park_id: str, engagement_id: int | None = None) 
                 raise NotFound(
                     f"verification engagement {engagement_id} is not an engagement of park '{park_id}'"
                 )
+
+
+def signed_statement(scope: Scope, run_id: int) -> dict[str, Any] | None:
+    """The newest signed statement of a run (its sign-off's fields), or None: the report's chapter.
+
+    Only for users who see the park's engagements (not an enterprise user's own report: the
+    statement covers the park's run).
+    """
+    if scope.is_enterprise:
+        return None
+    with transaction(scope.engine) as s:
+        row = s.scalars(
+            select(VerificationSignoffRow)
+            .join(
+                VerificationEngagementRow,
+                VerificationEngagementRow.id == VerificationSignoffRow.engagement_id,
+            )
+            .where(VerificationSignoffRow.run_id == run_id)
+            .order_by(VerificationSignoffRow.engagement_id.desc())
+        ).first()
+        if row is None:
+            return None
+        eng = s.get(VerificationEngagementRow, row.engagement_id)
+        if eng is None or not scope.sees_park(eng.park_id):
+            return None
+        return store.signoff_fields(row)
