@@ -152,6 +152,12 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "采集网关 Poll DL/T 645 meters and Modbus devices, buffer on disk, "
         "publish readings over MQTT (QoS 1).",
     ),
+    # verifier workspace (#16)
+    "verification": LazyCommand(
+        "zeropark.commands.verification",
+        "核查 Verifier workspace (ISO 14064-3): engagement, sampling plan, checklist, findings, corrective "
+        "actions, signed statement, verification pack and its offline check.",
+    ),
 }
 
 

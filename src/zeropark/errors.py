@@ -299,3 +299,29 @@ class GatewayConfigError(DataError):
     def __init__(self, where: str, message: str) -> None:
         self.where = where
         super().__init__(f"gateway config {where}: {message}")
+
+
+# --- third-party verification (#16 verifier workspace) ---------------------------------------------
+
+
+class StatementBlocked(ZeroparkError):
+    """No verification statement while a major non-conformity is open (ISO 14064-3 opinion rules)."""
+
+    def __init__(self, finding_ids: list[int]) -> None:
+        self.finding_ids = finding_ids
+        ids = ", ".join(f"#{i}" for i in finding_ids)
+        super().__init__(
+            f"major finding(s) {ids} still open, so no statement can be issued; have the corrective "
+            "action accepted, or close the finding as unresolved (the opinion is then adverse)"
+        )
+
+
+class EngagementSigned(ZeroparkError):
+    """A verification engagement whose statement is signed cannot change any more."""
+
+    def __init__(self, engagement_id: int, signed_by: str) -> None:
+        self.engagement_id, self.signed_by = engagement_id, signed_by
+        super().__init__(
+            f"verification engagement {engagement_id} was signed off by {signed_by}; it can no longer "
+            "change. Open a new engagement (on the same or a newer run) to verify again"
+        )

@@ -37,6 +37,13 @@ VERIFIER_WRITES = {
     ("DELETE", "/api/v1/users/me/tokens/{token_id}"),
     ("POST", "/api/v1/inventory-runs/{run_id}/sign-off"),
     ("POST", "/api/v1/inventory-runs/{run_id}/recompute"),
+    # verifier workspace (#16): the verifier's own steps
+    ("POST", "/api/v1/parks/{park_id}/verifications"),
+    ("POST", "/api/v1/parks/{park_id}/verifications/{engagement_id}/checks"),
+    ("POST", "/api/v1/parks/{park_id}/verifications/{engagement_id}/findings"),
+    ("POST", "/api/v1/parks/{park_id}/verifications/findings/{finding_id}/close"),
+    ("POST", "/api/v1/parks/{park_id}/verifications/actions/{action_id}/steps"),
+    ("POST", "/api/v1/parks/{park_id}/verifications/{engagement_id}/sign-off"),
 }
 #: Authenticated by a gateway's own key, not a user's session: a user gets 401 there.
 GATEWAY_ONLY = {("POST", "/api/v1/readings")}

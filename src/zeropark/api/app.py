@@ -27,6 +27,7 @@ from zeropark.errors import (
     AccountingError,
     ApprovalError,
     DataError,
+    EngagementSigned,
     Infeasible,
     NotFound,
     OptimizationError,
@@ -34,6 +35,7 @@ from zeropark.errors import (
     RunDoesNotReproduce,
     RunFrozen,
     SetupError,
+    StatementBlocked,
     ValidationError,
     ZeroparkError,
 )
@@ -89,6 +91,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.application.router,  # application workspace (申报)
     # metabolism (issue 14): the park's energy and carbon flows
     routers.metabolism.router,
+    routers.verifications.router,  # verifier workspace (#16)
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).
@@ -117,6 +120,8 @@ def _status_for(exc: ZeroparkError) -> int:
     if isinstance(exc, SetupError):
         return 503
     if isinstance(exc, RunDoesNotReproduce):  # evidence ledger (#16): the sign-off is refused
+        return 409
+    if isinstance(exc, StatementBlocked | EngagementSigned):  # verifier workspace (#16)
         return 409
     return 400
 

@@ -58,6 +58,11 @@ KINDS = (
     "inventory_run",  # an inventory run: parameters, fingerprint, serialised result
     "sign_off",  # a verifier's sign-off of a run: who, when, note
     "inventory_run_deleted",  # an unsigned run deleted by a manager (so its absence is not tampering)
+    # verifier workspace (#16): engagement, finding, corrective action, signed statement
+    "verification_engagement",
+    "verification_finding",
+    "verification_action",
+    "verification_signoff",
 )
 
 

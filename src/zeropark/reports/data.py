@@ -95,6 +95,8 @@ class ReportData:
     benchmarks: dict[str, Any] | None = None
     admissions: tuple[dict[str, Any], ...] = ()
     evaluations: tuple[ReportEvaluation, ...] = ()  # evaluation slice: the latest run per framework
+    # verifier workspace (#16): the newest signed verification statement of the national run
+    verification: dict[str, Any] | None = None
 
     @property
     def enterprise_names(self) -> dict[str, str]:

@@ -277,6 +277,7 @@ def render_annual_report(data: ReportData, *, lang: str = "zh") -> bytes:
         measures=data.measures,
         roadmap=roadmap,
         evaluations=data.evaluations,
+        verification=data.verification,  # verifier workspace (#16)
         grid_ef=_grid_factor(inv),
         signed_off_at=None
         if national.summary.signed_off_at is None

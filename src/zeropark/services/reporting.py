@@ -30,7 +30,7 @@ from zeropark.model import Method, Role
 from zeropark.reports import excel, form_205_1, pdf
 from zeropark.reports.data import Measure, ReportData, ReportEvaluation
 from zeropark.reports.roadmap import chapter_view
-from zeropark.services import admission, benchmarks, evaluation, optimization
+from zeropark.services import admission, benchmarks, evaluation, optimization, verification
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.inventory import account_year, enterprise_runs, latest_view, view_of_run
 from zeropark.services.ledger import check_evidence
@@ -150,6 +150,7 @@ def report_data(
         if view is None
         else (),
         roadmap=None if national is None else roadmap_chapter(scope, park_id, year, enterprise_id=view),
+        verification=None if national is None else verification.signed_statement(scope, national.run_id),
     )
 
 

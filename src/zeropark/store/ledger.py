@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from zeropark.ledger.entry import canonical_json, content_hash, field_hashes, instant, leaf_data
 from zeropark.ledger.merkle import frontier_append, frontier_root, leaf_hash
+from zeropark.store import verification
 from zeropark.store.db import transaction
 from zeropark.store.schema import (
     ActivityRecordRow,
@@ -236,6 +237,8 @@ def current_fields(
         wanted = {m: [r[0] for r in rows] for m, rows in recorded.items()}
         now = _readings_now(conn, wanted)
         return {f"meter:{m}": now.get(m, []) for m in sorted(wanted)}
+    if kind.startswith("verification_"):  # verifier workspace (#16)
+        return verification.fields_of(conn, kind, object_id)
     return {}
 
 

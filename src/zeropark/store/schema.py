@@ -964,3 +964,108 @@ class LedgerHeadRow(Base):
 
 
 Index("ix_ledger_leaf_object", LedgerLeafRow.kind, LedgerLeafRow.object_id)
+
+
+# --- third-party verification (#16 verifier workspace) ---------------------------------------------
+
+
+class VerificationEngagementRow(Base):
+    """核查约定: one verification of one inventory run (ISO 14064-3), its sampling plan; never changed.
+
+    Units: ``total_tco2e`` [tCO2e] (the run's), ``materiality_pct`` [% of it]. ``plan`` is the sampling
+    plan as JSON (:func:`zeropark.services.verification.plan_json`), reproducible from ``seed``.
+    """
+
+    __tablename__ = "verification_engagement"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("inventory_run.id", ondelete="CASCADE"), index=True)
+    run_fingerprint: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(16))
+    total_tco2e: Mapped[float] = mapped_column(Float)
+    scope_text: Mapped[str] = mapped_column(Text)
+    assurance: Mapped[str] = mapped_column(String(16))
+    materiality_pct: Mapped[float] = mapped_column(Float)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[str] = mapped_column(String(32))  # ISO UTC as hashed (ledger.entry.instant)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class VerificationCheckRow(Base):
+    """核查清单结论: the result of one checklist item in an engagement (pass, fail, n/a) and a note."""
+
+    __tablename__ = "verification_check"
+    __table_args__ = (UniqueConstraint("engagement_id", "item_id", name="uq_verification_check"),)
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    engagement_id: Mapped[int] = mapped_column(
+        ForeignKey("verification_engagement.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[str] = mapped_column(String(16))
+    result: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(Text, default="")
+    checked_by: Mapped[str] = mapped_column(String(64))
+    checked_at: Mapped[str] = mapped_column(String(32))
+
+
+class VerificationFindingRow(Base):
+    """核查发现: a non-conformity (major, minor) or an observation, the evidence it cites, its status.
+
+    ``evidence``: ``{"line_items": [...], "meters": [...], "documents": [sha256...], "leaves": [idx...]}``;
+    ``misstatement_tco2e`` [tCO2e]; ``enterprise_id``: the enterprise concerned (None: the park).
+    """
+
+    __tablename__ = "verification_finding"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    engagement_id: Mapped[int] = mapped_column(
+        ForeignKey("verification_engagement.id", ondelete="CASCADE"), index=True
+    )
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    misstatement_tco2e: Mapped[float] = mapped_column(Float, default=0.0)
+    status: Mapped[str] = mapped_column(String(16))
+    close_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class VerificationActionRow(Base):
+    """纠正措施: the corrective action of a non-conformity: open → responded → accepted / rejected."""
+
+    __tablename__ = "verification_action"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    finding_id: Mapped[int] = mapped_column(
+        ForeignKey("verification_finding.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(16))
+    response: Mapped[str] = mapped_column(Text, default="")
+    responded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    responded_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reviewed_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class VerificationSignoffRow(Base):
+    """核查声明签署: the signed statement of an engagement (opinion, text, section hashes, Ed25519)."""
+
+    __tablename__ = "verification_signoff"
+    engagement_id: Mapped[int] = mapped_column(
+        ForeignKey("verification_engagement.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    run_id: Mapped[int] = mapped_column(BigInteger)
+    run_fingerprint: Mapped[str] = mapped_column(String(64))
+    opinion: Mapped[str] = mapped_column(String(16))
+    uncorrected_tco2e: Mapped[float] = mapped_column(Float)
+    materiality_tco2e: Mapped[float] = mapped_column(Float)
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    sections: Mapped[dict[str, Any]] = mapped_column(JSON)
+    signed_by: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[str] = mapped_column(String(32))
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))

@@ -87,6 +87,8 @@ def navigation(user: Principal) -> list[NavItem]:
     items.append(NavItem("approval", "nav_approval", "/approval"))
     # application workspace (申报): every role but the device's
     items.append(NavItem("application", "nav_application", "/application"))
+    # verifier workspace (#16): every role but the device's
+    items.append(NavItem("verification", "nav_verification", "/verification"))
     if not can_import(user):
         items = [item for item in items if item.key != "import"]
     if user.role == Role.ADMIN:

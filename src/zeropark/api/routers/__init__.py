@@ -29,6 +29,7 @@ from zeropark.api.routers import (
     roadmap,
     scenarios,  # roadmap scenarios (issue 14)
     users,
+    verifications,  # verifier workspace (#16)
 )
 
 __all__ = [
@@ -61,4 +62,5 @@ __all__ = [
     # slice: measures
     "measures",
     "benchmarks",  # issue #15
+    "verifications",  # verifier workspace (#16)
 ]

@@ -35,6 +35,7 @@ from zeropark.web.pages import (
     scenarios,  # roadmap scenarios (issue 14)
     session,
     users,
+    verification,  # verifier workspace (#16)
 )
 
 #: Every page route, in the order of the navigation.
@@ -65,5 +66,6 @@ for _module in (
     evaluation,  # evaluation slice
     application,  # application workspace (申报)
     metabolism,  # metabolism (issue 14): /roadmap/metabolism
+    verification,  # verifier workspace (#16)
 ):
     router.include_router(_module.router)

@@ -542,6 +542,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_scenario_park_id"), ["park_id"], unique=False)
 
     op.create_table(
+        "verification_engagement",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("run_fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("method", sa.String(length=16), nullable=False),
+        sa.Column("total_tco2e", sa.Float(), nullable=False),
+        sa.Column("scope_text", sa.Text(), nullable=False),
+        sa.Column("assurance", sa.String(length=16), nullable=False),
+        sa.Column("materiality_pct", sa.Float(), nullable=False),
+        sa.Column("seed", sa.BigInteger(), nullable=False),
+        sa.Column("plan", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.String(length=32), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["run_id"], ["inventory_run.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("verification_engagement", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_verification_engagement_park_id"), ["park_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_verification_engagement_run_id"), ["run_id"], unique=False)
+
+    op.create_table(
         "activity_record",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("park_id", sa.String(length=64), nullable=False),
@@ -901,6 +927,76 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_transfer_park_id"), ["park_id"], unique=False)
 
     op.create_table(
+        "verification_check",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("engagement_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("item_id", sa.String(length=16), nullable=False),
+        sa.Column("result", sa.String(length=8), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("checked_by", sa.String(length=64), nullable=False),
+        sa.Column("checked_at", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(["engagement_id"], ["verification_engagement.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("engagement_id", "item_id", name="uq_verification_check"),
+    )
+    with op.batch_alter_table("verification_check", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_verification_check_engagement_id"), ["engagement_id"], unique=False
+        )
+
+    op.create_table(
+        "verification_finding",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("engagement_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=True),
+        sa.Column("severity", sa.String(length=16), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("evidence", sa.JSON(), nullable=False),
+        sa.Column("misstatement_tco2e", sa.Float(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("close_note", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.String(length=32), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["engagement_id"], ["verification_engagement.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("verification_finding", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_verification_finding_engagement_id"), ["engagement_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_verification_finding_enterprise_id"), ["enterprise_id"], unique=False
+        )
+
+    op.create_table(
+        "verification_signoff",
+        sa.Column(
+            "engagement_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
+        sa.Column("run_id", sa.BigInteger(), nullable=False),
+        sa.Column("run_fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("opinion", sa.String(length=16), nullable=False),
+        sa.Column("uncorrected_tco2e", sa.Float(), nullable=False),
+        sa.Column("materiality_tco2e", sa.Float(), nullable=False),
+        sa.Column("text_zh", sa.Text(), nullable=False),
+        sa.Column("text_en", sa.Text(), nullable=False),
+        sa.Column("sections", sa.JSON(), nullable=False),
+        sa.Column("signed_by", sa.String(length=64), nullable=False),
+        sa.Column("signed_at", sa.String(length=32), nullable=False),
+        sa.Column("key_id", sa.String(length=64), nullable=False),
+        sa.Column("signature", sa.String(length=128), nullable=False),
+        sa.ForeignKeyConstraint(["engagement_id"], ["verification_engagement.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("engagement_id"),
+    )
+    op.create_table(
         "api_token",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -1001,6 +1097,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_user_session_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "verification_action",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("finding_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("response", sa.Text(), nullable=False),
+        sa.Column("responded_by", sa.String(length=64), nullable=True),
+        sa.Column("responded_at", sa.String(length=32), nullable=True),
+        sa.Column("review_note", sa.Text(), nullable=False),
+        sa.Column("reviewed_by", sa.String(length=64), nullable=True),
+        sa.Column("reviewed_at", sa.String(length=32), nullable=True),
+        sa.ForeignKeyConstraint(["finding_id"], ["verification_finding.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("verification_action", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_verification_action_finding_id"), ["finding_id"], unique=False)
+
+    op.create_table(
         "run_data_version",
         sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("data_version_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -1034,6 +1149,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_run_data_version_data_version_id"))
 
     op.drop_table("run_data_version")
+    with op.batch_alter_table("verification_action", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_verification_action_finding_id"))
+
+    op.drop_table("verification_action")
     with op.batch_alter_table("user_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_user_session_user_id"))
 
@@ -1058,6 +1177,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_api_token_prefix"))
 
     op.drop_table("api_token")
+    op.drop_table("verification_signoff")
+    with op.batch_alter_table("verification_finding", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_verification_finding_enterprise_id"))
+        batch_op.drop_index(batch_op.f("ix_verification_finding_engagement_id"))
+
+    op.drop_table("verification_finding")
+    with op.batch_alter_table("verification_check", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_verification_check_engagement_id"))
+
+    op.drop_table("verification_check")
     with op.batch_alter_table("transfer", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_transfer_park_id"))
 
@@ -1120,6 +1249,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_activity_record_enterprise_id"))
 
     op.drop_table("activity_record")
+    with op.batch_alter_table("verification_engagement", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_verification_engagement_run_id"))
+        batch_op.drop_index(batch_op.f("ix_verification_engagement_park_id"))
+
+    op.drop_table("verification_engagement")
     with op.batch_alter_table("scenario", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_scenario_park_id"))
         batch_op.drop_index(batch_op.f("ix_scenario_base_run_id"))
