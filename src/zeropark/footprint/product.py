@@ -170,8 +170,16 @@ def resolve_shares(allocations: Iterable[Allocation]) -> dict[str, dict[Part, fl
     return {a.product_id: {p: float(a.shares.get(p, 0.0)) for p in PARTS} for a in items}
 
 
-def check_shares(enterprise_id: str, shares: Mapping[str, Mapping[Part, float]], *, complete: bool) -> None:
+def check_shares(
+    enterprise_id: str,
+    shares: Mapping[str, Mapping[Part, float]],
+    *,
+    complete: bool,
+    parts: Iterable[Part] = PARTS,
+) -> None:
     """Refuse shares of one part that add up to more than 100 % (or, when ``complete``, less).
+
+    ``parts`` are the parts checked (those the enterprise has emissions in).
 
     Raises
     ------
@@ -180,7 +188,7 @@ def check_shares(enterprise_id: str, shares: Mapping[str, Mapping[Part, float]],
     AllocationIncomplete
         ``complete`` and Σ shares of a part with emissions < 100 %.
     """
-    for part in PARTS:
+    for part in parts:
         total = math.fsum(s.get(part, 0.0) for s in shares.values())
         if total > 1.0 + 1e-6:
             named = tuple(sorted(pid for pid, s in shares.items() if s.get(part, 0.0) > 0))
