@@ -146,6 +146,15 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "period (locks approved data); correct after the lock (a new data version); status.",
     ),
     # evaluation slice
+    # product carbon footprint and CBAM (#16)
+    "footprint": LazyCommand(
+        "zeropark.commands.footprint",
+        "产品碳足迹 Product carbon footprint (ISO 14067, cradle-to-gate): products, allocation, materials.",
+    ),
+    "cbam": LazyCommand(
+        "zeropark.commands.cbam",
+        "CBAM 碳边境调节机制: goods by CN code, specific embedded emissions, communication to importers.",
+    ),
 }
 
 

@@ -7,13 +7,18 @@ enterprise E-A allocates its inventory to two products by metered shares.
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 
 import openpyxl
 import pytest
-from api_support import ENT_A, ENT_B, PARK, make_api
+from api_support import ENT_A, ENT_B, PARK, Api, make_api
 from sqlalchemy import Engine, select
+from typer.testing import CliRunner
 
 from zeropark.accounting import AccountingOptions
+from zeropark.cli import app as cli
+from zeropark.commands import common
 from zeropark.errors import (
     AllocationExceeds,
     AllocationIncomplete,
@@ -28,6 +33,7 @@ from zeropark.model import Method
 from zeropark.reports.cbam import FIELDS
 from zeropark.services import footprint as service
 from zeropark.services.inventory import account_year
+from zeropark.settings import get_settings
 from zeropark.store.db import transaction
 from zeropark.store.schema import AuditLogRow, FootprintAllocationRow
 from zeropark.store.scope import Principal, Role, Scope, system_scope
@@ -38,12 +44,31 @@ def _scope(engine: Engine, role: Role, enterprise: str | None = None) -> Scope:
 
 
 @pytest.fixture
-def accounted(engine: Engine) -> Engine:
-    make_api(engine)
+def api(engine: Engine) -> Api:
+    made = make_api(engine)
     account_year(
         system_scope(engine, "test"), PARK, 2025, AccountingOptions(method=Method.GHG), "CN-park-2025"
     )
-    return engine
+    return made
+
+
+@pytest.fixture
+def accounted(api: Api) -> Engine:
+    return api.engine
+
+
+def _cli(engine: Engine, *args: str) -> tuple[int, str]:
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    common.engine.cache_clear()
+    try:
+        res = CliRunner().invoke(cli, list(args))
+    finally:
+        mp.undo()
+        get_settings.cache_clear()
+        common.engine.cache_clear()
+    return res.exit_code, res.stdout + res.stderr
 
 
 def test_enterprise_products_footprint_and_cbam(accounted: Engine) -> None:
@@ -140,3 +165,64 @@ def test_enterprise_products_footprint_and_cbam(accounted: Engine) -> None:
         ).all()
     assert entities.count("footprint_product") >= 2 and "footprint_allocation" in entities
     assert "footprint_material" in entities
+
+
+def test_cli_api_and_service_agree(api: Api, tmp_path: Path) -> None:
+    engine = api.engine
+    ent_a = api.login("ent_a")
+    r = ent_a.post(
+        f"/api/v1/parks/{PARK}/products", json={"product_id": "K1", "name": "熟料", "cn_code": "25231000"}
+    )
+    assert r.status_code == 201, r.text
+    body = {"production": 50.0, "rule": "metered", "share_pct": 100.0}
+    assert ent_a.put(f"/api/v1/parks/{PARK}/products/K1/allocation/2025", json=body).status_code == 200
+    # over 100 %: a second product claiming 10 % of every line → exit 3 / 422 naming the error
+    code, out = _cli(
+        engine, "footprint", "product", "add", "K2", "--enterprise", ENT_A, "--name", "x", "--park", PARK
+    )
+    assert code == 0, out
+    code, out = _cli(
+        engine, "footprint", "product", "allocate", "K2", "--year", "2025", "--production", "1",
+        "--rule", "metered", "--share-pct", "10", "--park", PARK,
+    )  # fmt: skip
+    assert code == 3 and "110 %" in out, out
+    r = ent_a.put(f"/api/v1/parks/{PARK}/products/K2/allocation/2025", json=body | {"share_pct": 10.0})
+    assert r.status_code == 422 and r.json()["error"] == "AllocationExceeds", r.text
+    code, out = _cli(
+        engine, "footprint", "product", "material", "K1", "--year", "2025", "--material", "quicklime",
+        "--quantity", "2", "--park", PARK,
+    )  # fmt: skip
+    assert code == 0, out
+
+    service_fp = service.compute(system_scope(engine, "t"), PARK, "K1", year=2025).to_dict()
+    api_fp = ent_a.get(f"/api/v1/parks/{PARK}/products/K1/footprint/2025").json()
+    code, out = _cli(
+        engine, "footprint", "product", "compute", "K1", "--year", "2025", "--park", PARK, "--format", "json"
+    )
+    assert code == 0, out
+    cli_fp = json.loads(out)
+    assert api_fp["per_unit_tco2e"] == cli_fp["per_unit_tco2e"] == service_fp["per_unit_tco2e"]
+    assert api_fp["contributions"] == cli_fp["contributions"] == service_fp["contributions"]
+    # another enterprise's user: 404 through the API
+    assert api.login("ent_b").get(f"/api/v1/parks/{PARK}/products/K1/footprint/2025").status_code == 404
+
+    service_see = service.cbam_see(system_scope(engine, "t"), PARK, "K1", year=2025).to_dict()
+    api_see = ent_a.get(f"/api/v1/parks/{PARK}/products/K1/cbam/2025").json()
+    code, out = _cli(engine, "cbam", "see", "K1", "--year", "2025", "--park", PARK, "--format", "json")
+    assert code == 0, out
+    assert api_see["see_total_tco2e_per_t"] == json.loads(out)["see_total_tco2e_per_t"]
+    assert api_see["see_total_tco2e_per_t"] == service_see["see_total_tco2e_per_t"]
+    assert api_see["indirect_counted"] is True  # cement: direct + indirect
+    assert ent_a.get("/api/v1/cbam/goods/39011000").json()["error"] == "NotCbamGood"
+    code, out = _cli(engine, "cbam", "goods", "39011000")
+    assert code == 3 and "not a CBAM good" in out
+    xlsx = tmp_path / "c.xlsx"
+    code, out = _cli(engine, "cbam", "export", "--out", str(xlsx), "--year", "2025", "--park", PARK)
+    assert code == 0, out
+    r = ent_a.get(f"/api/v1/parks/{PARK}/cbam/2025/communication.xlsx")
+    assert r.status_code == 200
+    cli_rows = list(openpyxl.load_workbook(xlsx)["Summary_Products"].iter_rows(values_only=True))
+    api_rows = list(
+        openpyxl.load_workbook(io.BytesIO(r.content))["Summary_Products"].iter_rows(values_only=True)
+    )
+    assert cli_rows == api_rows and cli_rows[1][1] == "25231000"

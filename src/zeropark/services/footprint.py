@@ -119,6 +119,8 @@ def list_products(scope: Scope, park_id: str, *, enterprise_id: str | None = Non
     """
     scope.check_park(park_id)
     require_park(scope.engine, park_id)
+    if enterprise_id is not None:
+        ent_q.check_in_park(scope, park_id, enterprise_id)
     return [_product(r) for r in store.list_products(scope, park_id, enterprise_id)]
 
 

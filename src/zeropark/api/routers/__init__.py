@@ -10,6 +10,7 @@ from zeropark.api.routers import (
     benchmarks,  # issue #15: benchmarks and admission
     evaluation,
     factors,
+    footprint,  # product footprint and CBAM (#16)
     imports,
     indicators,
     ingest,
@@ -61,4 +62,5 @@ __all__ = [
     # slice: measures
     "measures",
     "benchmarks",  # issue #15
+    "footprint",  # product footprint and CBAM (#16)
 ]
