@@ -29,6 +29,7 @@ from zeropark.errors import (
     ValidationError,
 )
 from zeropark.footprint.product import Part
+from zeropark.formatting import sig
 from zeropark.model import Method
 from zeropark.reports.cbam import FIELDS
 from zeropark.services import footprint as service
@@ -226,3 +227,13 @@ def test_cli_api_and_service_agree(api: Api, tmp_path: Path) -> None:
         openpyxl.load_workbook(io.BytesIO(r.content))["Summary_Products"].iter_rows(values_only=True)
     )
     assert cli_rows == api_rows and cli_rows[1][1] == "25231000"
+
+    # the page shows the same figure to E-A, nothing of E-A to E-B
+    html = ent_a.get("/footprint?year=2025").text
+    assert 'data-product="K1"' in html and sig(service_fp["per_unit_tco2e"]) in html
+    assert 'data-cbam-product="K1"' in html
+    assert 'data-product="K1"' not in api.login("ent_b").get("/footprint?year=2025").text
+    assert ent_a.get("/footprint/cbam.xlsx?year=2025").content[:2] == b"PK"
+    for user in ("admin", "manager", "verifier"):
+        page = api.login(user).get("/footprint?year=2025")
+        assert page.status_code == 200 and 'data-product="K1"' in page.text, user
