@@ -32,7 +32,9 @@ from zeropark.footprint.product import Part
 from zeropark.formatting import sig
 from zeropark.model import Method
 from zeropark.reports.cbam import FIELDS
+from zeropark.reports.excel import FOOTPRINT_HEADERS
 from zeropark.services import footprint as service
+from zeropark.services import reporting
 from zeropark.services.inventory import account_year
 from zeropark.settings import get_settings
 from zeropark.store.db import transaction
@@ -237,3 +239,13 @@ def test_cli_api_and_service_agree(api: Api, tmp_path: Path) -> None:
     for user in ("admin", "manager", "verifier"):
         page = api.login(user).get("/footprint?year=2025")
         assert page.status_code == 200 and 'data-product="K1"' in page.text, user
+
+    # the Excel workbook's 产品碳足迹 sheet shows the same total (GHG workbook of E-A)
+    data = reporting.report_data(system_scope(engine, "t"), PARK, 2025, enterprise_id=ENT_A)
+    wb = openpyxl.load_workbook(
+        io.BytesIO(reporting.render(data, reporting.ReportKind.XLSX, method=Method.GHG))
+    )
+    sheet = list(wb["产品碳足迹"].iter_rows(values_only=True))
+    assert sheet[1] == FOOTPRINT_HEADERS
+    totals = [r for r in sheet[2:] if str(r[6]).startswith("合计")]
+    assert [(r[0], r[7]) for r in totals] == [("熟料", pytest.approx(service_fp["total_tco2e"]))]

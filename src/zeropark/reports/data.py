@@ -95,6 +95,8 @@ class ReportData:
     benchmarks: dict[str, Any] | None = None
     admissions: tuple[dict[str, Any], ...] = ()
     evaluations: tuple[ReportEvaluation, ...] = ()  # evaluation slice: the latest run per framework
+    # product carbon footprint (#16): Footprint.to_dict() of each visible product of the year
+    footprints: tuple[dict[str, Any], ...] = ()
 
     @property
     def enterprise_names(self) -> dict[str, str]:

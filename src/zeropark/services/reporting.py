@@ -23,13 +23,13 @@ from sqlalchemy import func, select
 
 from zeropark.accounting import AccountingOptions, Inventory
 from zeropark.accounting.lineitems import Category
-from zeropark.errors import NotFound, PermissionDenied
+from zeropark.errors import DataError, NotFound, PermissionDenied
 from zeropark.formatting import pct, sig
 from zeropark.model import Method, Role
 from zeropark.reports import excel, pdf
 from zeropark.reports.data import Measure, ReportData, ReportEvaluation
 from zeropark.reports.roadmap import chapter_view
-from zeropark.services import admission, benchmarks, evaluation, optimization
+from zeropark.services import admission, benchmarks, evaluation, footprint, optimization
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.inventory import account_year, latest_view, view_of_run
 from zeropark.services.ledger import check_evidence
@@ -147,6 +147,7 @@ def report_data(
         if view is None
         else (),
         roadmap=None if national is None else roadmap_chapter(scope, park_id, year, enterprise_id=view),
+        footprints=_footprints(scope, park_id, year, view),
     )
 
 
@@ -282,6 +283,7 @@ def render(
         evaluations=data.evaluations if method is Method.NATIONAL else (),
         benchmarks=data.benchmarks if method is Method.NATIONAL else None,
         roadmap=chapter_view(data.roadmap, lang),
+        footprints=data.footprints,
     )
 
 
@@ -398,3 +400,17 @@ def stored_report(scope: Scope, report_id: int) -> ReportRow:
     scope.check("report", str(report_id), park_id=row.park_id, enterprise_id=row.enterprise_id)
     check_evidence(scope.engine, "evidence", str(report_id), row.content)  # EvidenceChanged (#16)
     return row
+
+
+# --- product carbon footprint (#16) ---------------------------------------------------------------
+
+
+def _footprints(scope: Scope, park_id: str, year: int, view: str | None) -> tuple[dict[str, Any], ...]:
+    """The year's footprint of each visible product of the view that can be computed (others left out)."""
+    out: list[dict[str, Any]] = []
+    for p in footprint.list_products(scope, park_id, enterprise_id=view):
+        try:
+            out.append(footprint.compute(scope, park_id, p.id, year=year).to_dict())
+        except (DataError, NotFound):
+            continue
+    return tuple(out)
