@@ -158,6 +158,15 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "核查 Verifier workspace (ISO 14064-3): engagement, sampling plan, checklist, findings, corrective "
         "actions, signed statement, verification pack and its offline check.",
     ),
+    # product carbon footprint and CBAM (#16)
+    "footprint": LazyCommand(
+        "zeropark.commands.footprint",
+        "产品碳足迹 Product carbon footprint (ISO 14067, cradle-to-gate): products, allocation, materials.",
+    ),
+    "cbam": LazyCommand(
+        "zeropark.commands.cbam",
+        "CBAM 碳边境调节机制: goods by CN code, specific embedded emissions, communication to importers.",
+    ),
 }
 
 

@@ -325,3 +325,55 @@ class EngagementSigned(ZeroparkError):
             f"verification engagement {engagement_id} was signed off by {signed_by}; it can no longer "
             "change. Open a new engagement (on the same or a newer run) to verify again"
         )
+
+
+# --- product carbon footprint and CBAM (#16) -------------------------------------------------------
+
+
+class AllocationExceeds(DataError):
+    """The allocation shares of one enterprise's inventory to its products add up to more than 100 %."""
+
+    def __init__(self, enterprise_id: str, part: str, total_pct: float, products: tuple[str, ...]) -> None:
+        self.enterprise_id, self.part, self.total_pct = enterprise_id, part, total_pct
+        self.products = products
+        super().__init__(
+            f"enterprise {enterprise_id}: the shares of its {part} emissions allocated to products "
+            f"{', '.join(products)} add up to {total_pct:.4g} % (> 100 %); lower a product's share "
+            "(`zeropark footprint product allocate`) so that every tonne is allocated once"
+        )
+
+
+class AllocationIncomplete(DataError):
+    """The allocation shares do not cover the enterprise's inventory (sum < 100 %) when it must be whole."""
+
+    def __init__(self, enterprise_id: str, part: str, total_pct: float) -> None:
+        self.enterprise_id, self.part, self.total_pct = enterprise_id, part, total_pct
+        super().__init__(
+            f"enterprise {enterprise_id}: the shares of its {part} emissions allocated to products add "
+            f"up to {total_pct:.4g} % (< 100 %); allocate the rest to its products or declare the "
+            "remainder as a product of its own (ISO 14067:2018 §6.4.6: allocated inputs and outputs "
+            "sum to the unallocated ones)"
+        )
+
+
+class NotCbamGood(DataError):
+    """A CN code outside Annex I of Regulation (EU) 2023/956 (not a CBAM good)."""
+
+    def __init__(self, cn_code: str) -> None:
+        self.cn_code = cn_code
+        super().__init__(
+            f"CN code '{cn_code}' is not a CBAM good (Annex I of Regulation (EU) 2023/956 lists "
+            "cement, electricity, fertilisers, iron and steel, aluminium and hydrogen); check the "
+            "8-digit code or leave the product without a CN code (`zeropark cbam goods` lists them)"
+        )
+
+
+class UnknownMaterial(DataError):
+    """A purchased material whose upstream factor is not in the material table."""
+
+    def __init__(self, material: str, known: tuple[str, ...]) -> None:
+        self.material = material
+        super().__init__(
+            f"material '{material}' has no upstream factor; use one of {', '.join(known)} "
+            "(`zeropark footprint product material --help`) or give its factor with --factor and --source"
+        )

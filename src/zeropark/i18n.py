@@ -1697,6 +1697,45 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "vf_v_pass": ("符合", "pass"),
     "vf_v_fail": ("不符合", "fail"),
     "vf_v_na": ("不适用", "not applicable"),
+    # product carbon footprint and CBAM (#16): /footprint
+    "nav_footprint": ("产品碳足迹", "Product footprint"),
+    "footprint_title": ("产品碳足迹（从摇篮到大门）", "Product carbon footprint (cradle-to-gate)"),
+    "footprint_help": (
+        "按 ISO 14067:2018 核算：企业排放清单按记录的分配规则分摊到产品，加上外购材料×上游排放因子；"
+        "结果以功能单位计，附 95 % 置信区间。产品与分配通过命令行或 API 录入。",
+        "Per ISO 14067:2018: the enterprise's inventory allocated to its products by the recorded rule, "
+        "plus purchased materials × upstream factors; per functional unit with a 95 % interval. "
+        "Products and allocations are entered through the CLI or the API.",
+    ),
+    "footprint_none": ("尚无产品。", "No products yet."),
+    "footprint_product": ("产品", "Product"),
+    "footprint_enterprise": ("企业", "Enterprise"),
+    "footprint_unit": ("功能单位", "Functional unit"),
+    "footprint_rule": ("分配规则", "Allocation rule"),
+    "footprint_rule_mass": ("按质量", "by mass"),
+    "footprint_rule_economic": ("按经济价值", "by economic value"),
+    "footprint_rule_metered": ("分线计量", "metered per line"),
+    "footprint_per_unit": ("单位产品碳足迹", "Footprint per unit"),
+    "footprint_interval": ("95 % 区间", "95 % interval"),
+    "footprint_terms": ("构成", "Terms"),
+    "footprint_not_yet": ("尚不能计算：", "Not computable yet:"),
+    "footprint_materials": ("上游排放因子（外购材料）", "Upstream factors (purchased materials)"),
+    "footprint_factor": ("因子", "Factor"),
+    "footprint_source": ("出处", "Source"),
+    "cbam_title": ("欧盟碳边境调节机制（CBAM）隐含排放", "EU CBAM embedded emissions"),
+    "cbam_help": (
+        "CN 编码属于 (EU) 2023/956 附件 I 的产品：按 (EU) 2023/1773 附件 III 计算单位产品直接与间接隐含排放"
+        "（tCO2e/t）；正式期钢铁、铝、氢只计直接排放。",
+        "Products whose CN code is in Annex I of (EU) 2023/956: specific direct and indirect embedded "
+        "emissions (tCO2e/t) per Annex III of (EU) 2023/1773; in the definitive period iron and steel, "
+        "aluminium and hydrogen count direct emissions only.",
+    ),
+    "cbam_category": ("汇总货物类别", "Aggregated goods category"),
+    "cbam_see_direct": ("直接 SEE", "SEE direct"),
+    "cbam_see_indirect": ("间接 SEE", "SEE indirect"),
+    "cbam_see_total": ("计入 SEE", "SEE counted"),
+    "cbam_not_counted": ("不计入", "not counted"),
+    "cbam_download": ("下载向进口商的通报（xlsx）", "Download the communication to importers (xlsx)"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

@@ -550,6 +550,8 @@ NOT_PAGES |= {
     "/application/outline.pdf",
     "/application/documents/{document_id}/download",
 }
+#: product footprint and CBAM (#16): the communication workbook's download.
+NOT_PAGES |= {"/footprint/cbam.xlsx"}
 
 WATCH_CSP = """
 window.__cspViolations = [];

@@ -92,6 +92,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     # metabolism (issue 14): the park's energy and carbon flows
     routers.metabolism.router,
     routers.verifications.router,  # verifier workspace (#16)
+    routers.footprint.router,  # product footprint and CBAM (#16)
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

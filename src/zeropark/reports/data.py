@@ -97,6 +97,8 @@ class ReportData:
     evaluations: tuple[ReportEvaluation, ...] = ()  # evaluation slice: the latest run per framework
     # verifier workspace (#16): the newest signed verification statement of the national run
     verification: dict[str, Any] | None = None
+    # product carbon footprint (#16): Footprint.to_dict() of each visible product of the year
+    footprints: tuple[dict[str, Any], ...] = ()
 
     @property
     def enterprise_names(self) -> dict[str, str]:

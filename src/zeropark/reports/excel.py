@@ -72,6 +72,7 @@ SHEET_ENTERPRISES = "企业名录"
 SHEET_ROADMAP = "路线图"
 SHEET_EVALUATIONS = "评价"  # evaluation slice
 SHEET_BENCHMARKS = "标杆"
+SHEET_FOOTPRINTS = "产品碳足迹"  # product carbon footprint (#16)
 
 #: Columns of 清单明细: key, Chinese header, English header, width.
 LINE_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
@@ -942,6 +943,7 @@ def _build(
     roadmap: ChapterView | None = None,
     evaluations: Sequence[ReportEvaluation] = (),
     benchmarks: Mapping[str, Any] | None = None,
+    footprints: Sequence[Mapping[str, Any]] = (),
 ) -> openpyxl.Workbook:
     wb = openpyxl.Workbook()
     summary = wb.active
@@ -962,6 +964,8 @@ def _build(
         _write_evaluations(wb.create_sheet(SHEET_EVALUATIONS), evaluations)
     if benchmarks is not None:
         _write_benchmarks(wb.create_sheet(SHEET_BENCHMARKS), benchmarks)
+    if footprints:
+        _write_footprints(wb.create_sheet(SHEET_FOOTPRINTS), footprints)
     return wb
 
 
@@ -1029,6 +1033,7 @@ def inventory_workbook_bytes(inventory: Inventory, **kwargs: Any) -> bytes:
         roadmap=kwargs.get("roadmap"),
         evaluations=kwargs.get("evaluations", ()),
         benchmarks=kwargs.get("benchmarks"),
+        footprints=kwargs.get("footprints", ()),
     )
     wb.save(buf)
     return buf.getvalue()
@@ -1124,3 +1129,63 @@ def _write_roadmap(ws: Worksheet, view: ChapterView) -> None:
     ws.freeze_panes = "A3"
     last = get_column_letter(max(5, len(view.scenario_columns), len(view.pathway_columns)))
     _print_setup(ws, f"A1:{last}{max(r - 1, 2)}", title_rows="1:2")
+
+
+# --- product carbon footprint (#16): the 产品碳足迹 sheet -------------------------------------------
+
+FOOTPRINT_HEADERS: tuple[str, ...] = (
+    "产品 product",
+    "企业 enterprise",
+    "CN",
+    "功能单位 functional unit",
+    "产量 production",
+    "分配规则 allocation rule",
+    "项 term",
+    "排放 tCO2e",
+    "±95 % [%]",
+    "算式 formula",
+)
+"""Columns of the 产品碳足迹 sheet: one row per term of each product's footprint, then its total."""
+
+
+def _write_footprints(ws: Worksheet, footprints: Sequence[Mapping[str, Any]]) -> None:
+    """产品碳足迹 (ISO 14067:2018 cradle-to-gate): each product's terms and its footprint per unit."""
+    ws.append(["产品碳足迹（从摇篮到大门，ISO 14067:2018） Product carbon footprint (cradle-to-gate)"])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append(list(FOOTPRINT_HEADERS))
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for fp in footprints:
+        p = fp["product"]
+        head = [
+            p["name"],
+            p["enterprise_id"],
+            p["cn_code"] or "",
+            fp["functional_unit"],
+            fp["production"],
+            fp["rule"],
+        ]
+        for c in fp["contributions"]:
+            flag = " [UNCERTAIN]" if c["uncertain"] else ""
+            ws.append(
+                [
+                    *head,
+                    f"{c['label_zh']} {c['label_en']}{flag}",
+                    c["tco2e"],
+                    c["half_width_pct"],
+                    c["formula"],
+                ]
+            )
+        ws.append(
+            [
+                *head,
+                f"合计 total; 单位产品 per unit {fp['per_unit_tco2e']:.6g} {fp['per_unit_unit']} "
+                f"(95 %: {fp['low_tco2e']:.6g} – {fp['high_tco2e']:.6g})",
+                fp["total_tco2e"],
+                fp["half_width_pct"],
+                fp["note"],
+            ]
+        )
+        ws.cell(ws.max_row, 7).font = Font(bold=True)
+    for i, width in enumerate((22, 14, 10, 12, 12, 12, 46, 14, 10, 48), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width

@@ -24,13 +24,13 @@ from sqlalchemy import func, select
 from zeropark.accounting import AccountingOptions, Inventory
 from zeropark.accounting.form_205_1 import form_rows
 from zeropark.accounting.lineitems import Category
-from zeropark.errors import NotFound, PermissionDenied
+from zeropark.errors import DataError, NotFound, PermissionDenied
 from zeropark.formatting import pct, sig
 from zeropark.model import Method, Role
 from zeropark.reports import excel, form_205_1, pdf
 from zeropark.reports.data import Measure, ReportData, ReportEvaluation
 from zeropark.reports.roadmap import chapter_view
-from zeropark.services import admission, benchmarks, evaluation, optimization, verification
+from zeropark.services import admission, benchmarks, evaluation, footprint, optimization, verification
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.inventory import account_year, enterprise_runs, latest_view, view_of_run
 from zeropark.services.ledger import check_evidence
@@ -151,6 +151,7 @@ def report_data(
         else (),
         roadmap=None if national is None else roadmap_chapter(scope, park_id, year, enterprise_id=view),
         verification=None if national is None else verification.signed_statement(scope, national.run_id),
+        footprints=_footprints(scope, park_id, year, view),
     )
 
 
@@ -288,6 +289,7 @@ def render(
         evaluations=data.evaluations if method is Method.NATIONAL else (),
         benchmarks=data.benchmarks if method is Method.NATIONAL else None,
         roadmap=chapter_view(data.roadmap, lang),
+        footprints=data.footprints,
     )
 
 
@@ -446,3 +448,17 @@ def form_205_1_sheets(scope: Scope, data: ReportData) -> list[form_205_1.FormShe
             )
         )
     return sorted(sheets, key=lambda f: f.enterprise_id)
+
+
+# --- product carbon footprint (#16) ---------------------------------------------------------------
+
+
+def _footprints(scope: Scope, park_id: str, year: int, view: str | None) -> tuple[dict[str, Any], ...]:
+    """The year's footprint of each visible product of the view that can be computed (others left out)."""
+    out: list[dict[str, Any]] = []
+    for p in footprint.list_products(scope, park_id, enterprise_id=view):
+        try:
+            out.append(footprint.compute(scope, park_id, p.id, year=year).to_dict())
+        except (DataError, NotFound):
+            continue
+    return tuple(out)

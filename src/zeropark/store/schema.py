@@ -1069,3 +1069,65 @@ class VerificationSignoffRow(Base):
     signed_at: Mapped[str] = mapped_column(String(32))
     key_id: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(128))
+
+
+# --- product carbon footprint and CBAM (#16) -------------------------------------------------------
+
+
+class FootprintProductRow(Base):
+    """产品 (product carbon footprint): an enterprise's product and its functional unit.
+
+    ``product_id`` is unique within the park; ``unit`` is the functional (declared) unit the
+    footprint is reported per (ISO 14067:2018 §6.3.3); ``cn_code`` the 8-digit CN code when the
+    product is exported to the EU (checked against CBAM Annex I when used for CBAM).
+    """
+
+    __tablename__ = "footprint_product"
+    __table_args__ = (Index("uq_footprint_product", "park_id", "product_id", unique=True),)
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(32))
+    cn_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FootprintAllocationRow(Base):
+    """A product's production and allocation in a year: the rule recorded, its basis, the shares.
+
+    ``production`` in the product's unit; ``basis`` mass [t] (rule ``mass``) or revenue [CNY]
+    (``economic``); shares are fractions [0..1] of the enterprise's direct, electricity and heat
+    emissions (rule ``metered``, or stated).
+    """
+
+    __tablename__ = "footprint_allocation"
+    __table_args__ = (Index("uq_footprint_allocation", "product_row_id", "year", unique=True),)
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    product_row_id: Mapped[int] = mapped_column(
+        ForeignKey("footprint_product.id", ondelete="CASCADE"), index=True
+    )
+    year: Mapped[int] = mapped_column(Integer)
+    production: Mapped[float] = mapped_column(Float)
+    rule: Mapped[str] = mapped_column(String(16))
+    basis: Mapped[float | None] = mapped_column(Float, nullable=True)
+    direct_share: Mapped[float | None] = mapped_column(Float, nullable=True)
+    electricity_share: Mapped[float | None] = mapped_column(Float, nullable=True)
+    heat_share: Mapped[float | None] = mapped_column(Float, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class FootprintMaterialRow(Base):
+    """A purchased material [t] or transport leg [t·km] of a product in a year (upstream factor by id)."""
+
+    __tablename__ = "footprint_material"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    product_row_id: Mapped[int] = mapped_column(
+        ForeignKey("footprint_product.id", ondelete="CASCADE"), index=True
+    )
+    year: Mapped[int] = mapped_column(Integer)
+    material_id: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[str] = mapped_column(Text, default="")

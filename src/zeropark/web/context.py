@@ -100,6 +100,8 @@ def navigation(user: Principal) -> list[NavItem]:
     items.append(NavItem("benchmarks", "nav_benchmarks", "/benchmarks"))
     if user.role != Role.ENTERPRISE:
         items.append(NavItem("admission", "nav_admission", "/admission"))
+    # product carbon footprint and CBAM (#16): every role that reads park data
+    items.append(NavItem("footprint", "nav_footprint", "/footprint"))
     return items
 
 

@@ -10,6 +10,7 @@ from zeropark.api.routers import (
     benchmarks,  # issue #15: benchmarks and admission
     evaluation,
     factors,
+    footprint,  # product footprint and CBAM (#16)
     imports,
     indicators,
     ingest,
@@ -63,4 +64,5 @@ __all__ = [
     "measures",
     "benchmarks",  # issue #15
     "verifications",  # verifier workspace (#16)
+    "footprint",  # product footprint and CBAM (#16)
 ]

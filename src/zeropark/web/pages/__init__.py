@@ -19,6 +19,7 @@ from zeropark.web.pages import (
     enterprises,
     evaluation,
     factors,
+    footprint,  # product carbon footprint and CBAM (#16)
     forecast,
     imports,
     inventory,
@@ -67,5 +68,6 @@ for _module in (
     application,  # application workspace (申报)
     metabolism,  # metabolism (issue 14): /roadmap/metabolism
     verification,  # verifier workspace (#16)
+    footprint,  # product carbon footprint and CBAM (#16)
 ):
     router.include_router(_module.router)

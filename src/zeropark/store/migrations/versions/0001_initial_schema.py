@@ -747,6 +747,30 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_evidence_document_sha256"), ["sha256"], unique=False)
 
     op.create_table(
+        "footprint_product",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=False),
+        sa.Column("product_id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("unit", sa.String(length=32), nullable=False),
+        sa.Column("cn_code", sa.String(length=16), nullable=True),
+        sa.Column("created_by", sa.String(length=120), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["enterprise_id"], ["enterprise.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("footprint_product", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_footprint_product_enterprise_id"), ["enterprise_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_footprint_product_park_id"), ["park_id"], unique=False)
+        batch_op.create_index("uq_footprint_product", ["park_id", "product_id"], unique=True)
+
+    op.create_table(
         "green_power_claim",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("park_id", sa.String(length=64), nullable=False),
@@ -1059,6 +1083,47 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_evidence_link_task_id"), ["task_id"], unique=False)
 
     op.create_table(
+        "footprint_allocation",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("product_row_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("production", sa.Float(), nullable=False),
+        sa.Column("rule", sa.String(length=16), nullable=False),
+        sa.Column("basis", sa.Float(), nullable=True),
+        sa.Column("direct_share", sa.Float(), nullable=True),
+        sa.Column("electricity_share", sa.Float(), nullable=True),
+        sa.Column("heat_share", sa.Float(), nullable=True),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["product_row_id"], ["footprint_product.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("footprint_allocation", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_footprint_allocation_product_row_id"), ["product_row_id"], unique=False
+        )
+        batch_op.create_index("uq_footprint_allocation", ["product_row_id", "year"], unique=True)
+
+    op.create_table(
+        "footprint_material",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("product_row_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("material_id", sa.String(length=64), nullable=False),
+        sa.Column("quantity", sa.Float(), nullable=False),
+        sa.Column("evidence", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["product_row_id"], ["footprint_product.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("footprint_material", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_footprint_material_product_row_id"), ["product_row_id"], unique=False
+        )
+
+    op.create_table(
         "submission_event",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -1161,6 +1226,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_submission_event_submission_id"))
 
     op.drop_table("submission_event")
+    with op.batch_alter_table("footprint_material", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_footprint_material_product_row_id"))
+
+    op.drop_table("footprint_material")
+    with op.batch_alter_table("footprint_allocation", schema=None) as batch_op:
+        batch_op.drop_index("uq_footprint_allocation")
+        batch_op.drop_index(batch_op.f("ix_footprint_allocation_product_row_id"))
+
+    op.drop_table("footprint_allocation")
     with op.batch_alter_table("evidence_link", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_evidence_link_task_id"))
         batch_op.drop_index(batch_op.f("ix_evidence_link_run_id"))
@@ -1222,6 +1296,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_green_power_claim_park_id"))
 
     op.drop_table("green_power_claim")
+    with op.batch_alter_table("footprint_product", schema=None) as batch_op:
+        batch_op.drop_index("uq_footprint_product")
+        batch_op.drop_index(batch_op.f("ix_footprint_product_park_id"))
+        batch_op.drop_index(batch_op.f("ix_footprint_product_enterprise_id"))
+
+    op.drop_table("footprint_product")
     with op.batch_alter_table("evidence_document", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_evidence_document_sha256"))
         batch_op.drop_index(batch_op.f("ix_evidence_document_park_id"))
