@@ -149,7 +149,12 @@ COMMANDS: Mapping[str, LazyCommand] = {
     # field gateway (#19)
     "gateway": LazyCommand(
         "zeropark.commands.gateway",
-        "采集网关 Field gateway: poll DL/T 645 meters and Modbus devices, buffer on disk, publish over MQTT.",
+        "采集网关 Poll DL/T 645, Modbus and OPC UA devices; buffer on disk; publish over MQTT (QoS 1).",
+    ),
+    # 205-1 energy statistics form (#19)
+    "form205": LazyCommand(
+        "zeropark.commands.form205",
+        "205-1 表 能源购进、消费与库存: export an enterprise's form from its accounted run; check one.",
     ),
 }
 

@@ -41,6 +41,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from pymodbus import FramerType
 from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.exceptions import ConnectionException, ModbusException
+from pymodbus.pdu import ExceptionResponse
 
 from zeropark.errors import BadChecksum, FrameError, MeterErrorReply, RegisterMapError
 from zeropark.gateway import dlt645
@@ -189,7 +190,7 @@ class ModbusLine:
             )
             raise DeviceFailed(reason, f"unit {unit_id} at {self.host}:{self.port}: {exc}") from None
         if rr.isError():
-            code = getattr(rr, "exception_code", None)
+            code = rr.exception_code if isinstance(rr, ExceptionResponse) else None
             raise DeviceFailed(
                 GapReason.MODBUS_EXCEPTION,
                 f"unit {unit_id} at {self.host}:{self.port} answered exception {code} "
