@@ -211,6 +211,7 @@ def test_unreachable_or_silent_devices_are_gaps_not_a_crash(tmp_path: Path) -> N
     }
 
 
+@pytest.mark.mqtt
 def test_the_buffer_survives_a_gateway_restart(tmp_path: Path, mqtt_broker: tuple[str, int]) -> None:
     """Readings buffered while no broker was reachable are sent by the next gateway process."""
     host, port = mqtt_broker
