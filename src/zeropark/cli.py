@@ -149,8 +149,7 @@ COMMANDS: Mapping[str, LazyCommand] = {
     # field gateway (#19)
     "gateway": LazyCommand(
         "zeropark.commands.gateway",
-        "采集网关 Poll DL/T 645 meters and Modbus devices, buffer on disk, "
-        "publish readings over MQTT (QoS 1).",
+        "采集网关 Poll DL/T 645, Modbus and OPC UA devices; buffer on disk; publish over MQTT (QoS 1).",
     ),
     # verifier workspace (#16)
     "verification": LazyCommand(

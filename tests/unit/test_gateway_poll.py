@@ -6,12 +6,16 @@ No broker here: the cycle's output is the buffer (the messages the publisher wil
 from __future__ import annotations
 
 import asyncio
+import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
+import paho.mqtt.client as mqtt
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
 
 from zeropark.errors import GatewayConfigError, RegisterMapError
 from zeropark.gateway.buffer import Buffer
@@ -149,36 +153,121 @@ def test_poll_cycles_values_gaps_backwards_and_backfill(tmp_path: Path) -> None:
     asyncio.run(scenario())
 
 
-def test_unreachable_converter_is_a_gap_not_a_crash(tmp_path: Path) -> None:
-    cfg = parse_config(
-        {
+def test_unreachable_or_silent_devices_are_gaps_not_a_crash(tmp_path: Path) -> None:
+    """Nothing listening → ``connection``; a Modbus server that accepts and never answers → ``timeout``."""
+
+    async def scenario() -> Any:
+        async def black_hole(reader: asyncio.StreamReader, _w: asyncio.StreamWriter) -> None:
+            await reader.read()  # never answers
+
+        hole = await asyncio.start_server(black_hole, "127.0.0.1", 0)
+        hole_port = hole.sockets[0].getsockname()[1]
+        cfg = parse_config(
+            {
+                "park": "P1",
+                "timeout_s": 0.2,
+                "buffer": str(tmp_path / "b.sqlite"),
+                "devices": [
+                    {
+                        "id": "d",
+                        "protocol": "dlt645",
+                        "host": "127.0.0.1",
+                        "port": 1,
+                        "address": "1",
+                        "points": [{"meter": "E", "di": "00000000"}],
+                    },
+                    {
+                        "id": "m",
+                        "protocol": "modbus",
+                        "host": "127.0.0.1",
+                        "port": 1,
+                        "map": "eastron_sdm630",
+                        "points": [{"meter": "M", "register": "import_kwh"}],
+                    },
+                    {
+                        "id": "silent",
+                        "protocol": "modbus",
+                        "host": "127.0.0.1",
+                        "port": hole_port,
+                        "map": "eastron_sdm630",
+                        "points": [{"meter": "S", "register": "import_kwh"}],
+                    },
+                ],
+            }
+        )
+        gw = Gateway(cfg)
+        try:
+            return await gw.poll_cycle(T0)
+        finally:
+            gw.close()
+            hole.close()
+
+    res = asyncio.run(scenario())
+    assert res.readings == 0
+    assert {g.meter: g.reason for g in res.gaps} == {
+        "E": GapReason.CONNECTION,
+        "M": GapReason.CONNECTION,
+        "S": GapReason.TIMEOUT,
+    }
+
+
+@pytest.mark.mqtt
+def test_the_buffer_survives_a_gateway_restart(tmp_path: Path, mqtt_broker: tuple[str, int]) -> None:
+    """Readings buffered while no broker was reachable are sent by the next gateway process."""
+    host, port = mqtt_broker
+    prefix = f"zpgwr{uuid.uuid4().hex[:8]}"
+    dlt = Dlt645Simulator([SimMeter("7", {0x00010000: 42.42})])
+
+    def doc(mqtt_port: int) -> dict[str, Any]:
+        return {
             "park": "P1",
-            "timeout_s": 0.2,
-            "buffer": str(tmp_path / "b.sqlite"),
+            "timeout_s": 0.5,
+            "buffer": str(tmp_path / "buf.sqlite"),
+            "mqtt": {"host": host, "port": mqtt_port, "prefix": prefix, "client_id": f"gw-{prefix}"},
             "devices": [
                 {
-                    "id": "d",
+                    "id": "e",
                     "protocol": "dlt645",
                     "host": "127.0.0.1",
-                    "port": 1,
-                    "address": "1",
-                    "points": [{"meter": "E", "di": "00000000"}],
-                },
-                {
-                    "id": "m",
-                    "protocol": "modbus",
-                    "host": "127.0.0.1",
-                    "port": 1,
-                    "map": "eastron_sdm630",
-                    "points": [{"meter": "M", "register": "import_kwh"}],
-                },
+                    "port": dlt.port,
+                    "address": "7",
+                    "points": [{"meter": "E7", "di": "00010000"}],
+                }
             ],
         }
-    )
-    gw = Gateway(cfg)
-    res = asyncio.run(gw.poll_cycle(T0))
-    gw.close()
-    assert res.readings == 0 and {g.reason for g in res.gaps} == {GapReason.CONNECTION}
+
+    async def first_run() -> int:
+        await dlt.start()
+        gw = Gateway(parse_config(doc(1)))  # no broker there: the publisher is never connected
+        await gw.poll_cycle(T0)
+        gw.close()
+        await dlt.stop()
+        backlog = gw.buffer.backlog()
+        gw.buffer.close()
+        return backlog
+
+    assert asyncio.run(first_run()) == 1
+    got: list[bytes] = []
+    sub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"t-{prefix}")
+    sub.on_message = lambda _c, _u, msg: got.append(bytes(msg.payload))
+    sub.connect(host, port)
+    sub.subscribe(f"{prefix}/#", qos=1)
+    sub.loop_start()
+    time.sleep(0.3)
+    gw2 = Gateway(parse_config(doc(port)))  # a new process: same buffer file, broker reachable
+    gw2.publisher.start()
+    try:
+        assert gw2.publisher.drain(10)
+        end = time.monotonic() + 5
+        while not got and time.monotonic() < end:
+            time.sleep(0.05)
+    finally:
+        gw2.publisher.stop()
+        sub.loop_stop()
+        sub.disconnect()
+    assert [orjson.loads(p) for p in got] == [
+        [{"ts": "2026-03-01T04:00:00+00:00", "value": 42.42, "unit": "kWh"}]
+    ]
 
 
 @pytest.mark.parametrize(

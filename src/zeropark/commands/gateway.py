@@ -33,7 +33,7 @@ def gateway(
     ] = False,
     drain: Annotated[float, typer.Option(min=0, help="Seconds to wait for the broker at exit.")] = 10.0,
 ) -> None:
-    """采集网关 Poll DL/T 645 meters and Modbus devices, buffer on disk, publish readings over MQTT (QoS 1).
+    """采集网关 Poll DL/T 645, Modbus and OPC UA devices; buffer on disk; publish over MQTT (QoS 1).
 
     Runs until SIGTERM/SIGINT. A device that does not answer is a gap with a reason (listed by
     ``--gaps``), never a stop; a broker outage only fills the on-disk buffer.

@@ -61,7 +61,9 @@ _TABLES = ("holding", "input")
 _ORDERS = ("big", "little")
 #: Modbus application protocol v1.1b3 §6.3/§6.4: at most 125 registers per read.
 MAX_READ = 125
-#: the maps shipped with zeropark (file stem → file)
+#: the maps shipped with zeropark, beside this module
+_MAPS_DIR = Path(__file__).with_name("data") / "registers"
+#: the maps shipped with zeropark (file stems)
 BUILTIN_MAPS = ("chint_dtsu666", "eastron_sdm630", "huawei_sun2000")
 
 
@@ -187,8 +189,7 @@ def builtin_map(name: str) -> RegisterMap:
     """One of :data:`BUILTIN_MAPS` (shipped in ``zeropark/gateway/data/registers``)."""
     if name not in BUILTIN_MAPS:
         raise RegisterMapError(name, f"no such built-in map; built-in: {', '.join(BUILTIN_MAPS)}")
-    path = Path(__file__).parent / "data" / "registers" / f"{name}.yaml"
-    text = path.read_text("utf-8")
+    text = (_MAPS_DIR / f"{name}.yaml").read_text("utf-8")
     return parse_register_map(yaml.safe_load(text), name)
 
 
