@@ -146,6 +146,12 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "period (locks approved data); correct after the lock (a new data version); status.",
     ),
     # evaluation slice
+    # industrial symbiosis (#18)
+    "symbiosis": LazyCommand(
+        "zeropark.commands.symbiosis",
+        "产业共生 Industrial symbiosis: match sources to sinks, guiding indicators from flows, "
+        "Ulsan reference.",
+    ),
 }
 
 

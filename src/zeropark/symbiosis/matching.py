@@ -119,6 +119,7 @@ class MatchingOptions:
     link_costs: dict[StreamKind, LinkCost] = field(default_factory=lambda: dict(DEFAULT_LINK_COSTS))
     time_limit_s: float = 60.0
     mip_rel_gap: float = 1e-4
+    lp_algorithm: str = "choose"  # HiGHS "solver" for the LP: "choose" (simplex here), "simplex", "ipm"
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,13 +362,15 @@ def match(
         "output_flag": False,
         "time_limit": opts.time_limit_s,
         "mip_rel_gap": opts.mip_rel_gap,
+        "solver": opts.lp_algorithm if not opts.binary_build else "choose",
         "threads": 1,
     }
     with solver_output_to_stderr():
-        _status, condition = m.solve(solver_name="highs", **highs)
+        _status, condition = m.solve(solver_name="highs", io_api="direct", progress=False, **highs)
     t2 = time.perf_counter()
     condition = str(condition)
-    if condition != "optimal" and not (condition == "time_limit" and m.objective.value is not None):
+    usable_mip = opts.binary_build and condition == "time_limit" and m.objective.value is not None
+    if condition != "optimal" and not usable_mip:
         raise OptimizationError(
             f"the symbiosis matching stopped with '{condition}' and no usable solution; "
             f"raise the time limit (now {opts.time_limit_s} s) or use fewer periods"
