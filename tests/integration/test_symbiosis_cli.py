@@ -74,3 +74,26 @@ def test_bad_registries_are_refused_by_name(registry_file: Path, change, error: 
     res = runner.invoke(app, ["symbiosis", "match", str(registry_file)])
     assert res.exit_code == EXIT_DATA_ERROR, res.output
     assert error in res.output and "Traceback" not in res.output
+
+
+def test_contract_states_parties_grade_price_metering_and_allocation(
+    registry_file: Path, tmp_path: Path
+) -> None:
+    from docx import Document  # deferred: only this test reads Word files
+
+    out = tmp_path / "x1.docx"
+    res = runner.invoke(
+        app, ["symbiosis", "contract", str(registry_file), "--exchange", "X1", "--out", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    cells = [c.text for t in Document(str(out)).tables for row in t.rows for c in row.cells]
+    text = "\n".join(cells)
+    assert "E01（垃圾焚烧厂余汽）" in text and "E03（造纸烘缸）" in text
+    assert "中压蒸汽（1.0–2.5 MPa）" in text and "M-ST-01" in text and "60 CNY/GJ" in text
+    # 19 710 GJ/a × 60 CNY = 1 182 600 CNY/a; split 50 %: 1 204.423 / 2 = 602.211 t each
+    assert "1,182,600 CNY/a" in text and "按比例分摊（供方 50%）" in text
+    assert cells.count("602.211") == 2
+    missing = runner.invoke(
+        app, ["symbiosis", "contract", str(registry_file), "--exchange", "X9", "--out", str(out)]
+    )
+    assert missing.exit_code == 4 and "X1, X2, X3" in missing.output

@@ -19,6 +19,7 @@ from zeropark.symbiosis.matching import MatchingResult, Objective
 __all__ = ["register"]
 
 FORMATS = ("table", "json")
+CONTRACT_FORMATS = ("docx", "pdf")
 OBJECTIVES = tuple(o.value for o in Objective)
 
 symbiosis_app = typer.Typer(
@@ -207,6 +208,20 @@ def reference_cmd(fmt: Annotated[str, typer.Option("--format", help="table | jso
         _print_json(_result_json(res))
     else:
         _print_result(res, "USD")
+
+
+@symbiosis_app.command("contract")
+def contract_cmd(
+    registry: Annotated[Path, typer.Argument(help="registry JSON file with realised exchanges")],
+    exchange: Annotated[str, typer.Option("--exchange", help="id of the realised exchange")],
+    out: Annotated[Path, typer.Option("--out", help="file to write (.docx or .pdf)")],
+    fmt: Annotated[str, typer.Option("--format", help="docx | pdf")] = "docx",
+) -> None:
+    """协议 Generate the exchange agreement (Word/PDF): parties, quantities, grade, price, metering, rule."""
+    check_choice(fmt, CONTRACT_FORMATS, "--format")
+    data = symbiosis.contract(symbiosis.load_registry(registry), exchange, fmt)
+    out.write_bytes(data)
+    console.print(f"协议已生成 agreement written: {out} ({len(data):,} bytes)")
 
 
 @symbiosis_app.command("example")

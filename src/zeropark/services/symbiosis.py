@@ -14,21 +14,35 @@ from typing import Any
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from zeropark.errors import DataError, RowError, ValidationError
+from zeropark.errors import DataError, NotFound, RowError, ValidationError
 from zeropark.model import IndicatorData
+from zeropark.reports import symbiosis_contract
+from zeropark.reports.symbiosis_contract import ContractData
 from zeropark.symbiosis import ulsan
 from zeropark.symbiosis.accounting import (
+    ALLOCATION_ZH,
     Allocation,
     Claim,
     FlowFigures,
     allocate,
+    annual,
     avoided_tco2,
     flow_figures,
     guiding_from_flows,
     reconcile_claims,
 )
 from zeropark.symbiosis.matching import Candidate, MatchingOptions, MatchingResult, Objective, match
-from zeropark.symbiosis.registry import Exchange, Sink, Source, check_exchanges
+from zeropark.symbiosis.registry import (
+    KIND_LABEL_ZH,
+    LISTED_KINDS,
+    UNIT,
+    Basis,
+    Exchange,
+    Sink,
+    Source,
+    check_exchanges,
+    grade_of,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,3 +289,67 @@ def example_registry() -> dict[str, Any]:
             },
         ],
     }
+
+
+def contract_data(registry: Registry, exchange_id: str) -> ContractData:
+    """The agreement's clauses for one realised exchange of the registry.
+
+    Raises
+    ------
+    NotFound
+        No realised exchange ``exchange_id`` in the registry.
+    """
+    agreed = next((a for a in registry.exchanges if a.exchange.id == exchange_id), None)
+    if agreed is None:
+        known = ", ".join(a.exchange.id for a in registry.exchanges) or "none"
+        raise NotFound(
+            f"exchange '{exchange_id}' is not a realised exchange of the registry (known: {known})"
+        )
+    x = agreed.exchange
+    src = next(s for s in registry.sources if s.id == x.source)
+    snk = next(k for k in registry.sinks if k.id == x.sink)
+    unit = UNIT[src.kind]
+    supplier = src.enterprise_id or src.id
+    receiver = snk.enterprise_id or snk.id
+    yearly = annual(x.quantity, registry.weights)
+    e = avoided_tco2(x, src, snk, registry.weights)
+    claims = allocate(x.id, e, supplier, receiver, agreed.allocation, agreed.supplier_share)
+    reconcile_claims({x.id: e}, claims)
+    if src.kind in LISTED_KINDS:
+        grade = f"{src.grade}" + (f"（危险废物 {src.hazardous_class}）" if src.hazardous_class else "")
+    else:
+        grade = grade_of(src.kind, src.grade).label_zh
+    rule = ALLOCATION_ZH[agreed.allocation] + (
+        f"（供方 {agreed.supplier_share:.0%}）" if agreed.allocation is Allocation.SPLIT else ""
+    )
+    rows = (
+        ("供方 Supplier", f"{supplier}（{src.name or src.id}）"),
+        ("受方 Receiver", f"{receiver}（{snk.name or snk.id}）"),
+        ("交换介质 Stream", f"{KIND_LABEL_ZH[src.kind]} {src.kind.value}"),
+        ("品质等级 Quality grade", grade),
+        ("各时段数量 Quantity per period", " / ".join(f"{q:g}" for q in x.quantity) + f" {unit}"),
+        ("年交换量 Yearly quantity", f"{yearly:,.1f} {unit}/a"),
+        ("价格 Price", f"{x.price_cny_per_unit:g} CNY/{unit}"),
+        ("年金额 Yearly amount", f"{yearly * x.price_cny_per_unit:,.0f} CNY/a"),
+        ("计量点 Metering point", x.metering_point or "待定 to be agreed"),
+        ("数量依据 Basis", "计量 metered" if x.basis is Basis.METERED else "申报 declared"),
+        ("输送距离与损耗 Distance and loss", f"{x.distance_km:g} km，{x.loss_per_km:.2%}/km"),
+        ("年减排量 CO2 avoided", f"{e:,.3f} tCO2/a"),
+        ("减排量归属规则 Allocation rule", f"{rule} {agreed.allocation.value}"),
+    )
+    return ContractData(
+        x.id,
+        supplier,
+        receiver,
+        rows,
+        tuple(
+            (c.enterprise_id, "供方 supplier" if c.role == "supplier" else "受方 receiver", f"{c.tco2:,.3f}")
+            for c in claims
+        ),
+    )
+
+
+def contract(registry: Registry, exchange_id: str, fmt: str = "docx") -> bytes:
+    """The exchange agreement as Word (``docx``) or PDF (``pdf``) bytes."""
+    data = contract_data(registry, exchange_id)
+    return symbiosis_contract.render_pdf(data) if fmt == "pdf" else symbiosis_contract.render_docx(data)
