@@ -17,6 +17,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -85,6 +86,8 @@ def main() -> None:
     ap.add_argument("--links-per-source", type=int, default=10)
     ap.add_argument("--binary", action="store_true", help="also solve with binary build decisions (MILP)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--algorithm", default="choose", help="HiGHS LP solver: choose (simplex) | ipm")
+    ap.add_argument("--co2", action="store_true", help="also solve with the CO2 objective")
     args = ap.parse_args()
     t0 = time.perf_counter()
     srcs, snks, sp, kp = registry(args.sources, args.sinks, args.seed)
@@ -105,6 +108,7 @@ def main() -> None:
         for j, k in enumerate(snks)
     ]
     t_prep = time.perf_counter() - t0
+    print(f"machine load (1 min): {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"registry: {args.sources} sources × {args.sinks} sinks, hourly profiles over 8760 h")
     print(
         f"periods: {args.days} representative days × 24 h = {len(w)} periods "
@@ -115,7 +119,11 @@ def main() -> None:
     )
     for binary, objective in variants:
         opts = MatchingOptions(
-            objective=objective, binary_build=binary, max_links_per_source=args.links_per_source
+            objective=objective,
+            binary_build=binary,
+            max_links_per_source=args.links_per_source,
+            time_limit_s=900.0,
+            lp_algorithm=args.algorithm,
         )
         t1 = time.perf_counter()
         res = match(srcs, snks, w, opts)

@@ -20,6 +20,8 @@ from zeropark.symbiosis.matching import (
     LinkCost,
     MatchingOptions,
     Objective,
+    candidate_links,
+    components,
     match,
     representative_days,
 )
@@ -182,3 +184,16 @@ def test_representative_days_keep_the_year_total() -> None:
     assert prof.shape == (3, 288) and w.sum() == pytest.approx(8760)
     assert np.allclose(prof @ w, hourly.sum(axis=1), rtol=0.03)
     assert math.isclose(float(w[0]), 365 / 12 * 1, rel_tol=0.1)
+
+
+def test_independent_sub_networks_are_solved_apart_with_the_same_result() -> None:
+    opts = MatchingOptions(link_costs={StreamKind.STEAM: LinkCost(0.0, 1000.0, 0.0, 0.01, 0.0, 20.0)})
+    a = ([_steam("s1", "MP", x=0.0)], [_user("k1", "LP", x=1.0)])
+    b = ([_steam("s2", "MP", x=50.0)], [_user("k2", "LP", x=51.0)])  # 49 km from a: beyond 10 km
+    links = candidate_links([*a[0], *b[0]], [*a[1], *b[1]], opts)
+    assert len(components(links)) == 2
+    both = match([*a[0], *b[0]], [*a[1], *b[1]], [1.0, 1.0], opts)
+    apart = [match(*a, [1.0, 1.0], opts), match(*b, [1.0, 1.0], opts)]
+    assert both.net_benefit_cny_per_year == pytest.approx(sum(r.net_benefit_cny_per_year for r in apart))
+    # each: 2 × 10 GJ sent, 1 % loss: 19.8 GJ × 100 CNY − 0 = 1 980 CNY/a
+    assert both.net_benefit_cny_per_year == pytest.approx(2 * 1980.0)
