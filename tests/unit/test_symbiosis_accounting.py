@@ -106,3 +106,29 @@ def test_typed_values_stay_and_are_marked_declared() -> None:
         "waste_heat_utilisation": FLOWS,
         "water_reuse": DECLARED,
     }
+
+
+def test_indicator_table_rows_say_flows_or_declared() -> None:
+    """The 910号 table computed on flow figures: 72 / 120 = 60 % (< 80 % fails), noted as from flows."""
+    from datetime import date  # local: only this test builds an accounting input
+
+    from zeropark.accounting import run
+    from zeropark.factors import load_factor_set
+    from zeropark.indicators import IndicatorStatus, evaluate
+    from zeropark.model import AccountingInput, Carrier, Flow, MonthlyQuantity, Park
+
+    park = Park(id="P", name="测试园区", province="江苏", grid_region="华东", latitude=31.0, longitude=120.0)
+    fig = flow_figures([SLAG], [CEMENT], [Exchange("x-slag", "slag", "cement", (7.0, 5.0))], W)
+    typed = IndicatorData(water_total_use_m3=10_000.0, water_reused_m3=9_000.0)
+    data = AccountingInput(
+        park=park,
+        year=2025,
+        enterprises=(),
+        quantities=(MonthlyQuantity(None, Carrier.ELECTRICITY, Flow.PURCHASED, date(2025, 1, 1), 1.0e6),),
+        indicator_data=guiding_from_flows(fig, typed),
+    )
+    t = evaluate(run(data, load_factor_set("CN-park-2025")), data)
+    waste = t.row("solid_waste_utilisation")
+    assert waste.value == pytest.approx(60.0) and waste.status is IndicatorStatus.FAIL
+    assert "交换登记与计量" in waste.note_zh and "flows" in waste.note_en
+    assert "申报值" in t.row("water_reuse").note_zh
