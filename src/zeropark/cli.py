@@ -166,6 +166,12 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "zeropark.commands.cbam",
         "CBAM 碳边境调节机制: goods by CN code, specific embedded emissions, communication to importers.",
     ),
+    # industrial symbiosis (#18)
+    "symbiosis": LazyCommand(
+        "zeropark.commands.symbiosis",
+        "产业共生 Industrial symbiosis: match sources to sinks, guiding indicators from flows, "
+        "Ulsan reference.",
+    ),
 }
 
 

@@ -377,3 +377,69 @@ class UnknownMaterial(DataError):
             f"material '{material}' has no upstream factor; use one of {', '.join(known)} "
             "(`zeropark footprint product material --help`) or give its factor with --factor and --source"
         )
+
+
+# --- industrial symbiosis (#18) ---------------------------------------------------------------------
+#   DataError > SymbiosisError > IncompatibleGrade, FlowExceedsSource, UnlicensedHazardousSink,
+#   NegativeDistance, DoubleCountedSaving
+
+
+class SymbiosisError(DataError):
+    """An exchange, source or sink of the industrial-symbiosis registry that cannot be used."""
+
+
+class IncompatibleGrade(SymbiosisError):
+    """A source's stream cannot serve a sink: another kind, or a lower grade than the sink needs."""
+
+    def __init__(self, source: str, sink: str, detail: str) -> None:
+        self.source, self.sink = source, sink
+        super().__init__(
+            f"exchange {source} → {sink}: incompatible grade ({detail}); pick a sink whose required "
+            "grade the source meets, or upgrade the stream first"
+        )
+
+
+class FlowExceedsSource(SymbiosisError):
+    """The quantities sent from a source in a period exceed what the source has."""
+
+    def __init__(self, source: str, period: int, sent: float, available: float, unit: str) -> None:
+        self.source, self.period, self.sent, self.available = source, period, sent, available
+        super().__init__(
+            f"source {source}, period {period}: the exchanges take {sent:g} {unit} but the source has "
+            f"only {available:g} {unit}; lower the exchanged quantities or correct the source's profile"
+        )
+
+
+class UnlicensedHazardousSink(SymbiosisError):
+    """A hazardous waste (国家危险废物名录 class) sent to a sink without a licence for that class."""
+
+    def __init__(self, source: str, sink: str, hazardous_class: str) -> None:
+        self.source, self.sink, self.hazardous_class = source, sink, hazardous_class
+        super().__init__(
+            f"exchange {source} → {sink}: {hazardous_class} is a hazardous waste and {sink} holds no "
+            f"危险废物经营许可证 covering {hazardous_class}; add the licence to the sink or choose a "
+            "licensed receiver"
+        )
+
+
+class NegativeDistance(SymbiosisError):
+    """A distance between a source and a sink below zero."""
+
+    def __init__(self, source: str, sink: str, distance_km: float) -> None:
+        self.source, self.sink, self.distance_km = source, sink, distance_km
+        super().__init__(
+            f"exchange {source} → {sink}: distance {distance_km:g} km is negative; give the pipe or "
+            "route length in km (≥ 0)"
+        )
+
+
+class DoubleCountedSaving(SymbiosisError):
+    """The avoided emissions of one exchange claimed more than once between enterprises."""
+
+    def __init__(self, exchange: str, claimed_t: float, avoided_t: float) -> None:
+        self.exchange, self.claimed_t, self.avoided_t = exchange, claimed_t, avoided_t
+        super().__init__(
+            f"exchange {exchange}: the enterprises claim {claimed_t:g} tCO2 avoided in total but the "
+            f"exchange avoided {avoided_t:g} tCO2; claim by the exchange's allocation rule only "
+            "(supplier, receiver or split)"
+        )

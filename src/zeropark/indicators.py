@@ -476,6 +476,7 @@ def evaluate(inventory: Inventory, inputs: AccountingInput) -> IndicatorTable:
             ),
         )
     )
+    rows = [_mark_provenance(r, data.provenance.get(r.code)) for r in rows]
     rows.append(_carbon_productivity_row(inventory, inputs))
     rows.append(_hourly_row(inventory))
     return IndicatorTable(
@@ -486,6 +487,25 @@ def evaluate(inventory: Inventory, inputs: AccountingInput) -> IndicatorTable:
         rows=tuple(rows),
         veto=core.status is IndicatorStatus.FAIL,
     )
+
+
+#: How a guiding indicator's inputs were obtained (IndicatorData.provenance), shown in its note.
+PROVENANCE_NOTE: dict[str, tuple[str, str]] = {
+    "flows": (
+        "来源：产业共生交换登记与计量（流量计算）",
+        "source: symbiosis exchange registry and meters (flows)",
+    ),
+    "declared": ("来源：申报值（手工填报）", "source: declared value (typed in)"),
+}
+
+
+def _mark_provenance(row: IndicatorRow, provenance: str | None) -> IndicatorRow:
+    if provenance not in PROVENANCE_NOTE or row.value is None:
+        return row
+    zh, en = PROVENANCE_NOTE[provenance]
+    note_zh = f"{row.note_zh}；{zh}" if row.note_zh else zh
+    note_en = f"{row.note_en}; {en}" if row.note_en else en
+    return replace(row, note_zh=note_zh, note_en=note_en)
 
 
 def _carbon_productivity_row(inventory: Inventory, inputs: AccountingInput) -> IndicatorRow:

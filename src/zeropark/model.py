@@ -444,6 +444,8 @@ class IndicatorData:
     # product energy intensity: product code → (kgce per unit produced, grade-2 limit kgce/unit)
     product_energy_intensity: dict[str, tuple[float, float]] = field(default_factory=dict)
     value_added_10k_cny: float | None = None  # park 工业增加值 [10⁴ CNY]
+    # indicator code → "flows" (computed from the symbiosis registry and meters) or "declared" (typed in)
+    provenance: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
