@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
 import pytest
-from api_support import ENT_A, PARK, make_api
+from api_support import ENT_A, PARK, PASSWORD, make_api
+from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
+from conftest import login_form
 from zeropark.accounting import AccountingOptions
 from zeropark.cli import app as cli_app
 from zeropark.commands import common
@@ -83,6 +86,20 @@ def test_cli_api_service_and_page_agree(env, tmp_path: Path) -> None:
     )
     action_id = v.get(f"{base}/{eid}").json()["actions"][0]["id"]
     cli("verification", "action", str(action_id), "--step", "respond", "--text", "已更正", "--as", "ent_a")
+    # the page's form: the verifier rejects, E-A responds again, E-B may not touch E-A's action
+    for user, step, text, status in (
+        ("verifier", "reject", "缺检定证书", 303),
+        ("ent_a", "respond", "附检定证书", 303),
+        ("ent_b", "respond", "x", 404),
+    ):
+        client = TestClient(api.client.app)
+        assert login_form(client, user, PASSWORD).status_code == 303
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/verification").text)
+        assert token is not None, user
+        form = {"csrf_token": token.group(1), "e": str(eid), "step": step, "text": text}
+        got = client.post(f"/verification/actions/{action_id}", data=form, follow_redirects=False)
+        assert got.status_code == status, (user, got.text[-500:])
+    assert v.get(f"{base}/{eid}").json()["actions"][0]["state"] == "responded"
     ok = v.post(f"{base}/actions/{action_id}/steps", json={"step": "accept"})
     assert ok.status_code == 200 and ok.json()["state"] == "accepted", ok.text
     st_cli = json.loads(cli("verification", "statement", str(eid), "--format", "json"))

@@ -9,15 +9,16 @@ sampled items and its own findings. The writes are the CLI's and the API's.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from zeropark.errors import NotFound, StatementBlocked
+from zeropark.errors import DataError, NotFound, PermissionDenied, StatementBlocked, ZeroparkError
 from zeropark.services import verification as service
+from zeropark.verification.findings import ActionStep
 from zeropark.web.context import PageDep
-from zeropark.web.pages.common import not_found_page
+from zeropark.web.pages.common import error_page, not_found_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,5 +54,28 @@ def verification_page(page: PageDep, e: int | None = None) -> Response:
         blocked=blocked,
         results=results,
         can_pack=page.user.role.value in ("admin", "park_manager", "verifier"),
+        steps=["accept", "reject"] if page.user.role.value == "verifier" else ["respond"],
         v=lambda value: page.t("vf_v_" + str(value).replace("/", "")),
     )
+
+
+@router.post("/verification/actions/{action_id}")
+def verification_action(
+    page: PageDep,
+    action_id: int,
+    step: Annotated[ActionStep, Form()],
+    e: Annotated[int, Form(ge=1)],
+    text: Annotated[str, Form(max_length=8000)] = "",
+) -> Response:
+    """纠正措施: respond (park, the enterprise concerned) or accept / reject (verifier); audited."""
+    try:
+        service.act(page.scope, action_id, step, text)
+    except NotFound as exc:
+        return not_found_page(page, exc)
+    except PermissionDenied as exc:
+        return error_page(page, 403, "forbidden", "", str(exc))
+    except DataError as exc:
+        return error_page(page, 422, "vf_refused", "", str(exc))
+    except ZeroparkError as exc:
+        return error_page(page, 409, "vf_refused", "", str(exc))
+    return RedirectResponse(f"/verification?e={e}", status_code=303)
