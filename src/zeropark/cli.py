@@ -146,6 +146,11 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "period (locks approved data); correct after the lock (a new data version); status.",
     ),
     # evaluation slice
+    # scale-out (#20)
+    "province": LazyCommand(
+        "zeropark.commands.province",
+        "省级 Province: account and re-verify many parks, serially or fanned out on Dask; provincial view.",
+    ),
 }
 
 
