@@ -151,6 +151,10 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "zeropark.commands.province",
         "省级 Province: account and re-verify many parks, serially or fanned out on Dask; provincial view.",
     ),
+    "cold": LazyCommand(
+        "zeropark.commands.cold",
+        "冷数据归档 Cold storage: a park's month of readings as Parquet (SHA-256 manifest), restore, check.",
+    ),
 }
 
 
