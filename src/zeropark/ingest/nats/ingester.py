@@ -200,10 +200,11 @@ class NatsIngester(BatchIngester):
                 continue
             try:
                 msgs = await sub.fetch(batch=want, timeout=0.5)
-            except NatsTimeout:
+            except (NatsTimeout, TimeoutError):  # nothing to fetch within the timeout
                 msgs = []
             except Exception as exc:  # connection trouble: nats-py reconnects; try again
-                log.warning("NATS fetch failed (%s); retrying", exc)
+                if not self._stop.is_set():
+                    log.warning("NATS fetch failed (%s: %s); retrying", type(exc).__name__, exc)
                 msgs = []
                 await asyncio.sleep(0.5)
             for _ in range(want - len(msgs)):
