@@ -172,6 +172,15 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "产业共生 Industrial symbiosis: match sources to sinks, guiding indicators from flows, "
         "Ulsan reference.",
     ),
+    # scale-out (#20)
+    "province": LazyCommand(
+        "zeropark.commands.province",
+        "省级 Province: account and re-verify many parks, serially or fanned out on Dask; provincial view.",
+    ),
+    "cold": LazyCommand(
+        "zeropark.commands.cold",
+        "冷数据归档 Cold storage: a park's month of readings as Parquet (SHA-256 manifest), restore, check.",
+    ),
 }
 
 

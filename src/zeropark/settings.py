@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     #: with mode 0600 on first use. Empty: ``$XDG_DATA_HOME/zeropark/ledger-ed25519.pem``
     #: (``~/.local/share/zeropark/…``) — outside the repository.
     ledger_key: str = ""
+    #: scale-out (#20): the NATS server of ``zeropark ingest nats``
+    nats_url: str = "nats://127.0.0.1:4222"
+    #: scale-out (#20): the Dask scheduler of ``zeropark province`` (empty: a local cluster)
+    dask_scheduler: str = ""
 
     @field_validator("database_url")
     @classmethod

@@ -55,6 +55,7 @@ DOCUMENTED = {
 }
 #: Commands that run until stopped: only values the parser rejects are tried.
 LONG_RUNNING = {("serve",), ("ingest", "mqtt"), ("simulate",), ("demo",)}
+LONG_RUNNING |= {("ingest", "nats")}  # scale-out (#20)
 #: Parameters of those commands checked before anything starts: every bad value is tried on them.
 CHECKED_FIRST = {("demo",): {"year", "enterprises", "days", "database_url"}}
 #: Placeholders replaced by paths of the test's temporary directory.

@@ -29,13 +29,14 @@ from zeropark.errors import DataError, NotFound
 from zeropark.ingest.files import ImportResult, ProgressFn
 from zeropark.ingest.http import create_gateway
 from zeropark.ingest.mqtt import DEFAULT_TOPIC, IngesterConfig, parse_mqtt_url
+from zeropark.ingest.nats import DEFAULT_DURABLE, DEFAULT_STREAM, DEFAULT_SUBJECT, NatsConfig
 from zeropark.ingest.quarantine import counter_stats, list_quarantine
 from zeropark.monitoring.alarms import acknowledge, escalate_alarms, evaluate_rules, list_alarms
 from zeropark.monitoring.alarms import close as close_alarm
 from zeropark.monitoring.rollups import rebuild_rollups
 from zeropark.services import alarm_rules
 from zeropark.services.imports import import_readings
-from zeropark.services.ingestion import mqtt_ingester, reprocess_quarantine
+from zeropark.services.ingestion import mqtt_ingester, nats_ingester, reprocess_quarantine
 from zeropark.settings import get_settings
 from zeropark.store import repo
 from zeropark.store.scope import system_scope
@@ -98,7 +99,11 @@ def ingest_mqtt(
     ] = DEFAULT_TOPIC,
     share_group: Annotated[
         str | None,
-        typer.Option(help="Shared subscription group ($share/<group>/…) to run N ingesters 多实例"),
+        typer.Option(
+            "--share-group",
+            "--shared",
+            help="Shared subscription group ($share/<group>/…) to run N ingesters 多实例",
+        ),
     ] = None,
     client_id: Annotated[
         str, typer.Option(help="Stable MQTT client id (persistent session); default per host")
@@ -136,6 +141,69 @@ def ingest_mqtt(
     ingester.install_signal_handlers()
     console.print(
         f"ingesting [bold]{cfg.subscription}[/] from {host}:{port} as {cfg.client_id} (Ctrl-C to stop)"
+    )
+    totals = ingester.run()
+    console.print(
+        f"stopped: received {totals.received}, stored {totals.stored}, duplicates {totals.duplicates}, "
+        f"conflicts {totals.conflicts}, quarantined {totals.quarantined}"
+    )
+
+
+@ingest_app.command("nats")
+def ingest_nats(
+    url: Annotated[
+        str | None, typer.Option(help="NATS server, nats://host:port (default ZEROPARK_NATS_URL)")
+    ] = None,
+    stream: Annotated[
+        str, typer.Option(help="JetStream stream (created if missing) 消息流")
+    ] = DEFAULT_STREAM,
+    subject: Annotated[
+        str, typer.Option(help="Subject filter; <prefix>.<park>.<meter>.reading (MQTT topics map to it)")
+    ] = DEFAULT_SUBJECT,
+    durable: Annotated[
+        str, typer.Option(help="Durable consumer shared by all N ingesters 共享消费者")
+    ] = DEFAULT_DURABLE,
+    ack_wait: Annotated[
+        float, typer.Option(help="Seconds before an unacknowledged message goes to another ingester", min=1.0)
+    ] = 30.0,
+    fetch_batch: Annotated[int, typer.Option(help="Messages asked for per pull request", min=1)] = 500,
+    batch_rows: Annotated[int, typer.Option(help="Readings per bulk write", min=1)] = 20_000,
+    max_delay: Annotated[
+        float, typer.Option(help="Longest wait before a partial batch is written [s]", min=0.0)
+    ] = 0.25,
+    rollup_every: Annotated[
+        float, typer.Option(help="Update rollups of new data every N s (0 = off)", min=0.0)
+    ] = 10.0,
+    earliest_year: Annotated[
+        int | None,
+        typer.Option(
+            help="Quarantine readings before 1 January of this year (default ZEROPARK_EARLIEST_READING_YEAR)"
+        ),
+    ] = None,
+) -> None:
+    """Run the NATS JetStream ingester (long-running; SIGTERM flushes and exits). 运行NATS采集服务.
+
+    Start N of them with the same --durable to share the load; a message not acknowledged (the
+    process died) goes to another one after --ack-wait seconds and is stored once.
+    """
+    _logging(get_settings().log_level)
+    cfg = NatsConfig(
+        url=url or get_settings().nats_url,
+        stream=stream,
+        subject=subject,
+        durable=durable,
+        ack_wait_s=ack_wait,
+        fetch_batch=fetch_batch,
+        batch_rows=batch_rows,
+        max_delay_s=max_delay,
+        notify_every_s=rollup_every,
+        earliest_year=earliest_year or get_settings().earliest_reading_year,
+    )
+    ingester = nats_ingester(engine(), cfg)
+    ingester.install_signal_handlers()
+    console.print(
+        f"ingesting [bold]{cfg.subject}[/] (stream {cfg.stream}, consumer {cfg.durable}) from {cfg.url} "
+        "(Ctrl-C to stop)"
     )
     totals = ingester.run()
     console.print(

@@ -11,6 +11,7 @@ The doors and what they call here:
 
 - ``zeropark ingest mqtt`` and ``python -m zeropark.ingest.mqtt`` → :func:`mqtt_ingester`
   (spans merged and told every ``notify_every_s`` seconds, off the hot path);
+- ``zeropark ingest nats`` and ``python -m zeropark.ingest.nats`` → :func:`nats_ingester` (the same);
 - ``POST /api/v1/readings`` → :func:`ingest_gateway_batch` (told before the answer);
 - ``zeropark quarantine reprocess`` → :func:`reprocess_quarantine`;
 - file imports (``zeropark import``, ``zeropark ingest file``, the 数据导入 page) go through
@@ -30,6 +31,7 @@ from sqlalchemy import Engine
 from zeropark.ingest.hooks import CommitHooks, Spans
 from zeropark.ingest.meters import MeterDirectory
 from zeropark.ingest.mqtt import IngesterConfig, MqttIngester
+from zeropark.ingest.nats import NatsConfig, NatsIngester
 from zeropark.ingest.pipeline import IngestOutcome, ingest_items
 from zeropark.ingest.reprocess import ReprocessResult, reprocess
 from zeropark.ingest.validate import earliest_instant
@@ -74,6 +76,11 @@ def mqtt_ingester(engine: Engine, config: IngesterConfig) -> MqttIngester:
     ``zeropark ingest rollups``).
     """
     return MqttIngester(engine, config, hooks=commit_hooks(engine))
+
+
+def nats_ingester(engine: Engine, config: NatsConfig) -> NatsIngester:
+    """The NATS JetStream ingester of ``config``, wired as :func:`mqtt_ingester` (same listeners)."""
+    return NatsIngester(engine, config, hooks=commit_hooks(engine))
 
 
 def _gateway_meters(engine: Engine) -> MeterDirectory:

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m zeropark.ingest.mqtt", description=main.__doc__)
     p.add_argument("--url", default=None)
     p.add_argument("--topic", default=DEFAULT_TOPIC)
-    p.add_argument("--share-group", default=None)
+    p.add_argument("--share-group", "--shared", dest="share_group", default=None)
     p.add_argument("--client-id", default="")
     p.add_argument("--batch-rows", type=int, default=20_000)
     p.add_argument("--max-delay", type=float, default=0.25)
