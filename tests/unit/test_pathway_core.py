@@ -119,7 +119,9 @@ def test_capex_lump_salvage_and_annuity() -> None:
     assert ann[1:] == pytest.approx([1000.0, 476.1905], rel=1e-6)
     # ramp 2 years, life 3: effect min(1, k/2) = 0, 0.5, 1, then 0 → steps +0.5 (k=1), +0.5 (k=2),
     # −1 (k=3); no ramp, life 2: +1 (k=0), −1 (k=2)
-    assert ramp_steps(3, 2) == [(1, 0.5), (2, 0.5), (3, -1.0)]
+    # f(k) = min(1, k/2) − min(1, (k−3)/2): 0, .5, 1, 1, .5, 0 (the retirement ramps out as
+    # scenario.units_in_force applies the negative step of the cumulative schedule)
+    assert ramp_steps(3, 2) == [(1, 0.5), (2, 0.5), (4, -0.5), (5, -0.5)]
     assert ramp_steps(2, 0) == [(0, 1.0), (2, -1.0)]
 
 
