@@ -85,6 +85,12 @@ def test_infeasible_target_explained_with_best_reachable() -> None:
     assert r.emissions_tco2 == pytest.approx([100, 20, 20])
     assert "lowest reachable is 20.000 t" in r.explanation[0]
     assert any("max_share" in line and "A, B" in line for line in r.explanation)
+    # the relaxed model at once (the service's correction solves of an unreachable target) gives
+    # the same best reachable plan; a reachable target solved relaxed stays optimal (4 166.67 CNY)
+    rr = solve_pathway(_problem(Target(TargetKind.CAP, 10, 2025)), relaxed=True)
+    assert rr.status == "infeasible" and rr.emissions_tco2 == pytest.approx([100, 20, 20])
+    ok = solve_pathway(_problem(Target(TargetKind.CAP, 70, 2025)), relaxed=True)
+    assert ok.status == "optimal" and ok.cost_cny["total"] == pytest.approx(2500 + 5000 / 3)
 
 
 def test_budget_and_zero_targets() -> None:

@@ -10,8 +10,8 @@ Inputs
   quantity [canonical unit/a], its CO2 [t/a] and energy [tce/a] **as the accounting engine reported
   them** (line items summed). The abatement of one unit of a measure is derived from these, not from
   a second formula: the emission factor of an activity at a group is its line items' CO2 divided by
-  their activity (for electricity: the projected grid factor of that year, as the BAU year was
-  accounted with it);
+  their activity; for electricity the service values each park-grid kWh at the year's grid factor
+  (``BauYear.grid_tco2_per_kwh``) and states the park's grid CO2 (``BauYear.grid_tco2``);
 - the measures (:class:`~zeropark.roadmap.measures.Measure`), energy prices per carrier
   (:data:`DEFAULT_PRICES`, [UNCERTAIN], editable), a real discount rate and the targets.
 
@@ -19,9 +19,9 @@ Model (index *p* = a (measure, group) pair, *y* = a year; base year *y₀*, last
 -------------------------------------------------------------------------------------
 - ``add[p, y] ≥ 0``: units added in year *y* (none in the base year, which is history);
 - ``eff[p, y] ≥ 0``: effective units in force, ``eff[p, y] = Σₖ f_p(k)·add[p, y−k]`` with the
-  scenario's ramp ``f(k) = min(1, k/r)`` (1 for r = 0) for ``k < L`` and 0 from the lifetime *L*
-  on (a unit retires after its lifetime; building it again is a new addition — re-investment
-  allowed). Written as the
+  scenario's ramp ``f(k) = min(1, k/r) − min(1, (k − L)/r)⁺`` (:func:`ramp_steps`: in over r years,
+  out over r years after the lifetime *L*, as the scenario applies a retirement; building it again
+  is a new addition — re-investment allowed). Written as the
   sparse recursion ``eff[y] − eff[y−1] = Σₖ Δf(k)·add[y−k]``;
 - bounds: ``effect·eff[p, y] ≤ max_share·Q[g, a, y]`` (the measure's share of the carrier it
   changes), and for several measures on the same carrier of the same group, each acting on what
@@ -29,8 +29,12 @@ Model (index *p* = a (measure, group) pair, *y* = a year; base year *y₀*, last
   id, green power last): ``effect_m·eff_m ≤ s_m·(Q − Σ_{e before m} effect_e·eff_e)``,
   ``Σ_g add[m, g, y] ≤ build_limit_m``;
 - emissions ``E_y = BAU_y − Σ_p a[p, y]·eff[p, y]``, energy ``T_y = BAUtce_y − Σ_p s[p, y]·eff[p, y]``;
+  when the park's grid CO2 is given, its part is floored at zero (project() floors the boundary
+  purchase, the park method the net inflow): ``grid_co2_y ≥ BAU_grid_y − Σ_p a_grid[p, y]·eff``,
+  ``grid_co2_y ≥ 0``, ``E_y = BAU_y − BAU_grid_y + grid_co2_y − Σ_p (a − a_grid)[p, y]·eff``;
 - targets (:class:`Target`): cumulative budget ``Σ_{y>y₀} E_y ≤ B``; a cap ``E_y ≤ C`` for every
-  year from the target year on (zero: ``C = 0``); an indicator cap ``E_y ≤ I·T_y`` likewise;
+  year from the target year on (zero: ``C = 0``); an indicator cap on the inventory
+  ``E_y + C_y ≤ I·T_y`` likewise (``C_y``: CO2 captured, which the national method does not deduct);
 - objective: present value at the base year, ``d_y = (1+r)^{−(y−y₀)}``:
   ``Σ capex_coef[p, y]·add[p, y] + Σ d_y·(opex − saving[p, y])·eff[p, y]``, capex paid as a lump sum
   in the year of addition less the linear salvage value of the life left after *Y* (discounted from
@@ -40,10 +44,12 @@ Model (index *p* = a (measure, group) pair, *y* = a year; base year *y₀*, last
 When the targets cannot be met the model is solved again with a priced slack on each target row:
 the explanation names the target, the best reachable figure and the limits that bind.
 
-The linearisation holds each group's emission factors at their BAU values; measures that change the
-same carrier add up linearly (capped at 100 %), and the electricity a fuel switch adds is charged at
-the group's (or the park's average) electricity factor. The re-accounting of the chosen plan through
-the accounting engine (service layer) reports any difference.
+The coefficients mirror :func:`zeropark.roadmap.scenario.project` measure by measure (see
+:func:`build_pairs`): on-site generation and green power abate at the grid factor and save no
+energy (generation is consumed energy), a fuel switch's electricity is drawn from the park grid,
+a use measure takes from the park grid and the park facilities in proportion. Not linear, and left
+to the service's correction loop (re-solve with the re-accounted difference, residual stated per
+year): a park facility's own measures times the fall of its sales, the month-by-month floors.
 """
 
 from __future__ import annotations
@@ -804,12 +810,16 @@ def _build(problem: PathwayProblem, pairs: list[Pair], *, relax: bool) -> _Built
 # --- solve and read ----------------------------------------------------------------------------
 
 
-def solve_pathway(problem: PathwayProblem, *, threads: int = 1, time_limit_s: float = 600.0) -> PathwayResult:
+def solve_pathway(
+    problem: PathwayProblem, *, threads: int = 1, time_limit_s: float = 600.0, relaxed: bool = False
+) -> PathwayResult:
     """Choose the least-cost measures and their timing that meet ``problem.targets``.
 
     Returns the plan with its cost, its (linearised) emissions and the year each target is met; when
     the targets cannot be met, ``status`` is ``"infeasible"``, the plan is the best reachable one and
-    ``explanation`` says which target, by how much, and which limits bind.
+    ``explanation`` says which target, by how much, and which limits bind. ``relaxed``: solve the
+    model with the priced slacks at once (one HiGHS run instead of two when the targets are known
+    to be out of reach); the status is then "infeasible" when a slack is used.
 
     Raises
     ------
@@ -823,7 +833,7 @@ def solve_pathway(problem: PathwayProblem, *, threads: int = 1, time_limit_s: fl
     pairs, notes = build_pairs(problem)
     if not pairs:
         notes.append("no measure applies to any group of the park: the plan is empty")
-    built = _build(problem, pairs, relax=False) if pairs else None
+    built = _build(problem, pairs, relax=relaxed) if pairs else None
     t1 = time.perf_counter()
     opts = {"output_flag": False, "threads": threads, "time_limit": time_limit_s}
     status = "optimal"
@@ -832,7 +842,16 @@ def solve_pathway(problem: PathwayProblem, *, threads: int = 1, time_limit_s: fl
         with solver_output_to_stderr():
             _, cond = built.model.solve(solver_name="highs", io_api="direct", **opts)
         cond = str(cond)
-        if cond != "optimal":
+        if relaxed:
+            if cond != "optimal":
+                raise OptimizationError(f"HiGHS stopped with '{cond}' on the relaxed pathway model")
+            used = [
+                float(np.nanmax(np.atleast_1d(np.asarray(v.solution.values, dtype=float))))
+                for v in built.slacks.values()
+            ]
+            if any(u > 1e-6 for u in used):
+                status = "infeasible"
+        elif cond != "optimal":
             if cond not in {"infeasible", "infeasible_or_unbounded"}:
                 raise OptimizationError(
                     f"HiGHS stopped with '{cond}' on the pathway model and no usable plan"

@@ -556,8 +556,10 @@ def _measure_rows(measures: Sequence[Measure]) -> list[dict[str, Any]]:
 #: A re-accounted year agrees with the model when |accounted − model| ≤ this share of the accounted
 #: figure (or of 1 % of the base year's, for years near zero) — CO2 and energy alike.
 GAP_TOLERANCE = 0.01
-#: Most solves of :func:`_solve_reaccounted` (the first and its corrections).
-MAX_SOLVES = 4
+#: Most solves of :func:`_solve_reaccounted` (the first and its corrections); 2 when the target is
+#: out of reach (each solve of an unreachable target is two HiGHS runs: strict, then relaxed).
+MAX_SOLVES = 3
+MAX_SOLVES_INFEASIBLE = 2
 
 
 def _within(diff: float, value: float, floor: float) -> bool:
@@ -620,7 +622,8 @@ def _solve_reaccounted(
     rounds: list[dict[str, Any]] = []
     cache: dict[Any, dict[str, Any]] = {}
     while True:
-        solved = solve_pathway(problem)
+        # a target out of reach stays so: the next solves go to the relaxed model at once
+        solved = solve_pathway(problem, relaxed=bool(rounds) and rounds[-1]["status"] != "optimal")
         if not rounds:
             report("reaccount")
         accounted = reaccount(base, params, chosen, solved.additions, cache)
@@ -638,7 +641,8 @@ def _solve_reaccounted(
             }
         )
         done = all(g["within_tolerance"] for g in gap) and (met or solved.status != "optimal")
-        if done or len(rounds) >= MAX_SOLVES:
+        limit = MAX_SOLVES if solved.status == "optimal" else MAX_SOLVES_INFEASIBLE
+        if done or len(rounds) >= limit:
             return solved, accounted, rounds
         corr_e += np.array([g["tco2"] for g in gap])
         corr_t += np.array([g["tce"] for g in gap])
