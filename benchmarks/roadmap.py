@@ -64,6 +64,8 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=14)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--horizon", type=int, default=2060)
+    ap.add_argument("--cap-share", type=float, default=0.6, help="cap = share × BAU from 2030")
+    ap.add_argument("--indicator", type=float, default=0.2, help="core indicator from 2035 (0: none)")
     args = ap.parse_args()
     pg_name = None
     tmp_dir = None
@@ -105,8 +107,8 @@ def main() -> None:
         params = svc.PathwayParams(
             base_year=2025,
             horizon=args.horizon,
-            targets=svc.targets_from(cap_tco2=0.6 * bau, year=2030)
-            + svc.targets_from(indicator=0.2, year=2035),
+            targets=svc.targets_from(cap_tco2=args.cap_share * bau, year=2030)
+            + (svc.targets_from(indicator=args.indicator, year=2035) if args.indicator > 0 else ()),
             growth_pct=2.0,
         )
         total: list[float] = []
@@ -134,6 +136,13 @@ def main() -> None:
             f"solve median {statistics.median(solve):.2f} s, "
             f"use case median {statistics.median(total):.2f} s "
             f"(min {min(total):.2f}, max {max(total):.2f}, n={args.runs}); target < 60 s"
+        )
+        gap = r.get("gap", [])
+        print(
+            f"solves {len(r.get('iterations', []))}; largest accounted − model: "
+            f"{max((abs(g['tco2']) for g in gap), default=0.0):,.1f} tCO2, "
+            f"{max((abs(g['tce']) for g in gap), default=0.0):,.1f} tce; "
+            f"accounted plan meets the targets: {r.get('accounted_meets_targets')}"
         )
         print(f"peak resident memory {_peak_mib():,.0f} MiB")
         print(

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import pytest
-from api_support import ENT_A, PARK, make_api
+from api_support import ENT_A, PARK, build_park, make_api
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
@@ -126,6 +126,32 @@ def test_pathway_doors_agree_and_bad_targets_store_nothing(engine: Engine) -> No
     with pytest.raises(PermissionDenied):
         svc.list_runs(_enterprise_scope(engine), PARK)
     assert api.login("ent_a").get(f"/api/v1/parks/{PARK}/roadmap/runs").status_code == 403
+
+
+def test_pathway_model_agrees_with_the_accounting_engine(engine: Engine) -> None:
+    # The plan chosen by the model is re-accounted year by year by the engine (project() + run):
+    # CO2 and energy agree within 1 % in every year, and the target holds by the accounted figures.
+    build_park(engine)
+    scope = system_scope(engine, "cli")
+    base = svc.baseline(scope, PARK, svc.PathwayParams(base_year=2025, horizon=2028))
+    cap = 0.8 * base.years[0].emissions_tco2
+    params = svc.PathwayParams(
+        base_year=2025, horizon=2028, targets=svc.targets_from(cap_tco2=cap, year=2027)
+    )
+    run = svc.run_pathway(scope, PARK, params)
+    r = run.result
+    assert run.status == "optimal", r["explanation"]
+    assert r["additions"], "a 20 % cut needs measures"
+    for y, lin_e, lin_t, a in zip(
+        r["years"], r["emissions_tco2"], r["energy_tce"], r["accounted"], strict=True
+    ):
+        assert abs(a["emissions_tco2"] - lin_e) <= 0.01 * abs(a["emissions_tco2"]) + 1e-6, y
+        assert abs(a["energy_tce"] - lin_t) <= 0.01 * abs(a["energy_tce"]) + 1e-6, y
+    assert all(g["within_tolerance"] for g in r["gap"])
+    assert r["accounted_meets_targets"] is True
+    assert all(t["accounted"]["met"] for t in r["targets"])
+    assert all(a["emissions_tco2"] <= cap * (1 + 1e-6) for a in r["accounted"][2:])
+    assert 1 <= len(r["iterations"]) <= svc.MAX_SOLVES
 
 
 def _enterprise_scope(engine: Engine) -> Any:

@@ -85,6 +85,12 @@ def test_infeasible_target_explained_with_best_reachable() -> None:
     assert r.emissions_tco2 == pytest.approx([100, 20, 20])
     assert "lowest reachable is 20.000 t" in r.explanation[0]
     assert any("max_share" in line and "A, B" in line for line in r.explanation)
+    # the relaxed model at once (the service's correction solves of an unreachable target) gives
+    # the same best reachable plan; a reachable target solved relaxed stays optimal (4 166.67 CNY)
+    rr = solve_pathway(_problem(Target(TargetKind.CAP, 10, 2025)), relaxed=True)
+    assert rr.status == "infeasible" and rr.emissions_tco2 == pytest.approx([100, 20, 20])
+    ok = solve_pathway(_problem(Target(TargetKind.CAP, 70, 2025)), relaxed=True)
+    assert ok.status == "optimal" and ok.cost_cny["total"] == pytest.approx(2500 + 5000 / 3)
 
 
 def test_budget_and_zero_targets() -> None:
@@ -119,7 +125,9 @@ def test_capex_lump_salvage_and_annuity() -> None:
     assert ann[1:] == pytest.approx([1000.0, 476.1905], rel=1e-6)
     # ramp 2 years, life 3: effect min(1, k/2) = 0, 0.5, 1, then 0 → steps +0.5 (k=1), +0.5 (k=2),
     # −1 (k=3); no ramp, life 2: +1 (k=0), −1 (k=2)
-    assert ramp_steps(3, 2) == [(1, 0.5), (2, 0.5), (3, -1.0)]
+    # f(k) = min(1, k/2) − min(1, (k−3)/2): 0, .5, 1, 1, .5, 0 (the retirement ramps out as
+    # scenario.units_in_force applies the negative step of the cumulative schedule)
+    assert ramp_steps(3, 2) == [(1, 0.5), (2, 0.5), (4, -0.5), (5, -0.5)]
     assert ramp_steps(2, 0) == [(0, 1.0), (2, -1.0)]
 
 

@@ -10,8 +10,8 @@ Inputs
   quantity [canonical unit/a], its CO2 [t/a] and energy [tce/a] **as the accounting engine reported
   them** (line items summed). The abatement of one unit of a measure is derived from these, not from
   a second formula: the emission factor of an activity at a group is its line items' CO2 divided by
-  their activity (for electricity: the projected grid factor of that year, as the BAU year was
-  accounted with it);
+  their activity; for electricity the service values each park-grid kWh at the year's grid factor
+  (``BauYear.grid_tco2_per_kwh``) and states the park's grid CO2 (``BauYear.grid_tco2``);
 - the measures (:class:`~zeropark.roadmap.measures.Measure`), energy prices per carrier
   (:data:`DEFAULT_PRICES`, [UNCERTAIN], editable), a real discount rate and the targets.
 
@@ -19,9 +19,9 @@ Model (index *p* = a (measure, group) pair, *y* = a year; base year *y₀*, last
 -------------------------------------------------------------------------------------
 - ``add[p, y] ≥ 0``: units added in year *y* (none in the base year, which is history);
 - ``eff[p, y] ≥ 0``: effective units in force, ``eff[p, y] = Σₖ f_p(k)·add[p, y−k]`` with the
-  scenario's ramp ``f(k) = min(1, k/r)`` (1 for r = 0) for ``k < L`` and 0 from the lifetime *L*
-  on (a unit retires after its lifetime; building it again is a new addition — re-investment
-  allowed). Written as the
+  scenario's ramp ``f(k) = min(1, k/r) − min(1, (k − L)/r)⁺`` (:func:`ramp_steps`: in over r years,
+  out over r years after the lifetime *L*, as the scenario applies a retirement; building it again
+  is a new addition — re-investment allowed). Written as the
   sparse recursion ``eff[y] − eff[y−1] = Σₖ Δf(k)·add[y−k]``;
 - bounds: ``effect·eff[p, y] ≤ max_share·Q[g, a, y]`` (the measure's share of the carrier it
   changes), and for several measures on the same carrier of the same group, each acting on what
@@ -29,8 +29,12 @@ Model (index *p* = a (measure, group) pair, *y* = a year; base year *y₀*, last
   id, green power last): ``effect_m·eff_m ≤ s_m·(Q − Σ_{e before m} effect_e·eff_e)``,
   ``Σ_g add[m, g, y] ≤ build_limit_m``;
 - emissions ``E_y = BAU_y − Σ_p a[p, y]·eff[p, y]``, energy ``T_y = BAUtce_y − Σ_p s[p, y]·eff[p, y]``;
+  when the park's grid CO2 is given, its part is floored at zero (project() floors the boundary
+  purchase, the park method the net inflow): ``grid_co2_y ≥ BAU_grid_y − Σ_p a_grid[p, y]·eff``,
+  ``grid_co2_y ≥ 0``, ``E_y = BAU_y − BAU_grid_y + grid_co2_y − Σ_p (a − a_grid)[p, y]·eff``;
 - targets (:class:`Target`): cumulative budget ``Σ_{y>y₀} E_y ≤ B``; a cap ``E_y ≤ C`` for every
-  year from the target year on (zero: ``C = 0``); an indicator cap ``E_y ≤ I·T_y`` likewise;
+  year from the target year on (zero: ``C = 0``); an indicator cap on the inventory
+  ``E_y + C_y ≤ I·T_y`` likewise (``C_y``: CO2 captured, which the national method does not deduct);
 - objective: present value at the base year, ``d_y = (1+r)^{−(y−y₀)}``:
   ``Σ capex_coef[p, y]·add[p, y] + Σ d_y·(opex − saving[p, y])·eff[p, y]``, capex paid as a lump sum
   in the year of addition less the linear salvage value of the life left after *Y* (discounted from
@@ -40,10 +44,12 @@ Model (index *p* = a (measure, group) pair, *y* = a year; base year *y₀*, last
 When the targets cannot be met the model is solved again with a priced slack on each target row:
 the explanation names the target, the best reachable figure and the limits that bind.
 
-The linearisation holds each group's emission factors at their BAU values; measures that change the
-same carrier add up linearly (capped at 100 %), and the electricity a fuel switch adds is charged at
-the group's (or the park's average) electricity factor. The re-accounting of the chosen plan through
-the accounting engine (service layer) reports any difference.
+The coefficients mirror :func:`zeropark.roadmap.scenario.project` measure by measure (see
+:func:`build_pairs`): on-site generation and green power abate at the grid factor and save no
+energy (generation is consumed energy), a fuel switch's electricity is drawn from the park grid,
+a use measure takes from the park grid and the park facilities in proportion. Not linear, and left
+to the service's correction loop (re-solve with the re-accounted difference, residual stated per
+year): a park facility's own measures times the fall of its sales, the month-by-month floors.
 """
 
 from __future__ import annotations
@@ -178,16 +184,27 @@ class Use:
     quantity: float
     tco2: float
     tce: float
+    grid_quantity: float | None = None  # electricity: the part from the park grid [kWh/a]
 
 
 @dataclass(frozen=True, slots=True)
 class BauYear:
-    """One business-as-usual year: the park's CO2 [t] and energy [tce] and each group's uses."""
+    """One business-as-usual year: the park's CO2 [t] and energy [tce] and each group's uses.
+
+    ``grid_tco2_per_kwh`` / ``grid_tce_per_kwh``: what one kWh more or less of park-grid electricity
+    changes in the park's totals (the park method's grid factor of the year ÷ 1000, and the
+    electricity's standard-coal coefficient). None: the groups' average factors are used instead.
+    """
 
     year: int
     emissions_tco2: float
     energy_tce: float
     uses: tuple[Use, ...]
+    grid_tco2_per_kwh: float | None = None
+    grid_tce_per_kwh: float | None = None
+    #: the park's CO2 of its net park-grid electricity, ``(inflow − green − outflow) × EF`` [t/a]:
+    #: all that kWh less drawn from the grid, generated on site or claimed green can remove
+    grid_tco2: float | None = None
 
 
 def activity_key(carrier: Carrier | str | None, factor_id: str | None = None) -> str:
@@ -237,6 +254,9 @@ class Pair:
     saving: np.ndarray[Any, Any]
     cap_units: np.ndarray[Any, Any]
     quantity: np.ndarray[Any, Any]
+    #: the part of ``abate`` that is park-grid CO2 (kWh drawn from the park grid × the grid factor;
+    #: negative for the electricity a fuel switch adds): it cannot fall below zero in total
+    abate_grid: np.ndarray[Any, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -324,13 +344,14 @@ def check_problem(problem: PathwayProblem) -> None:
 def _uses_by_year(problem: PathwayProblem) -> list[dict[tuple[str, str], Use]]:
     out: list[dict[tuple[str, str], Use]] = []
     for b in problem.bau:
-        acc: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+        acc: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
         for u in b.uses:
             row = acc[(u.group, u.activity)]
             row[0] += u.quantity
             row[1] += u.tco2
             row[2] += u.tce
-        out.append({k: Use(k[0], k[1], v[0], v[1], v[2]) for k, v in acc.items()})
+            row[3] += u.quantity if u.grid_quantity is None else u.grid_quantity
+        out.append({k: Use(k[0], k[1], v[0], v[1], v[2], v[3]) for k, v in acc.items()})
     return out
 
 
@@ -343,6 +364,13 @@ def _park_average(uses: dict[tuple[str, str], Use], activity: str) -> tuple[floa
         sum(u.tco2 for (_, a), u in uses.items() if a == activity) / q,
         sum(u.tce for (_, a), u in uses.items() if a == activity) / q,
     )
+
+
+def _grid(b: BauYear) -> tuple[float, float] | None:
+    """CO2 [t] and energy [tce] of one park-grid kWh of the year, or None when not given."""
+    if b.grid_tco2_per_kwh is None:
+        return None
+    return b.grid_tco2_per_kwh, b.grid_tce_per_kwh or 0.0
 
 
 def _direct(uses: dict[tuple[str, str], Use], group: str) -> float:
@@ -386,6 +414,7 @@ def build_pairs(problem: PathwayProblem) -> tuple[list[Pair], list[str]]:
             if not m.applies_to(problem.industries.get(g)):
                 continue
             abate = np.zeros(n)
+            abate_grid = np.zeros(n)
             tce = np.zeros(n)
             saving = np.zeros(n)
             qty = np.zeros(n)
@@ -399,16 +428,36 @@ def build_pairs(problem: PathwayProblem) -> tuple[list[Pair], list[str]]:
                     continue
                 qty[i] = u.quantity
                 ef, tf = u.tco2 / u.quantity, u.tce / u.quantity
+                grid = _grid(problem.bau[i])
+                if m.mechanism in (Mechanism.ONSITE_GENERATION, Mechanism.GREEN_POWER):
+                    # project(): a generated kWh replaces a park-grid kWh (or is exported with the
+                    # net-inflow credit) and a claimed kWh is deducted from the grid inflow: either
+                    # way the park's CO2 falls by the grid factor, not by the group's average. No
+                    # energy effect: on-site generation is consumed energy (GB/T 2589-2020) and a
+                    # claim changes no kWh. Green power covers only park-grid kWh.
+                    if grid is not None:
+                        ef = grid[0]
+                    tf = 0.0
+                    if m.mechanism is Mechanism.GREEN_POWER and u.grid_quantity is not None:
+                        qty[i] = u.grid_quantity
+                        if qty[i] <= 0:
+                            continue
                 abate[i] = m.effect_per_unit * ef
                 tce[i] = m.effect_per_unit * tf
                 saving[i] = m.effect_per_unit * price_from
-                if m.mechanism is Mechanism.GREEN_POWER:
-                    tce[i] = 0.0  # green power is still consumed energy
+                if grid is not None and act == elec:
+                    if m.mechanism in (Mechanism.ONSITE_GENERATION, Mechanism.GREEN_POWER):
+                        abate_grid[i] = abate[i]
+                    elif u.grid_quantity is not None:
+                        # a use measure takes from every use flow in proportion: the grid's share
+                        abate_grid[i] = m.effect_per_unit * grid[0] * u.grid_quantity / u.quantity
                 if m.mechanism is Mechanism.FUEL_SWITCH and m.to_carrier is not None:
                     to = activity_key(m.to_carrier)
                     new = uses.get((g, to))
                     factors = (
-                        (new.tco2 / new.quantity, new.tce / new.quantity)
+                        grid  # project(): the electricity a switch adds is drawn from the park grid
+                        if to == elec and grid is not None
+                        else (new.tco2 / new.quantity, new.tce / new.quantity)
                         if new is not None and new.quantity > 0
                         else _park_average(uses, to)
                     )
@@ -418,13 +467,16 @@ def build_pairs(problem: PathwayProblem) -> tuple[list[Pair], list[str]]:
                         qty[i] = 0.0
                         continue
                     abate[i] -= m.effect_per_unit * ratio * factors[0]
+                    if to == elec and grid is not None:
+                        abate_grid[i] -= m.effect_per_unit * ratio * grid[0]
                     tce[i] -= m.effect_per_unit * ratio * factors[1]
                     saving[i] -= m.effect_per_unit * ratio * prices.get(to, 0.0)
             used = used or bool(np.any(qty > 0))
             if not np.any(qty > 0) or not np.any(abate > 0):
                 continue
             cap = m.max_share * qty / m.effect_per_unit
-            pairs.append(Pair(m, g, act, abate, tce, saving, cap, qty))
+            has_grid = any(b.grid_tco2 is not None for b in problem.bau) and bool(np.any(abate_grid != 0))
+            pairs.append(Pair(m, g, act, abate, tce, saving, cap, qty, abate_grid if has_grid else None))
         if m.mechanism is Mechanism.FUEL_SWITCH and not any(p.measure.id == m.id for p in pairs):
             why = (
                 f"switching {m.carrier} to {m.to_carrier} emits more than it saves at this park's factors "
@@ -434,6 +486,24 @@ def build_pairs(problem: PathwayProblem) -> tuple[list[Pair], list[str]]:
             )
             notes.append(f"{m.id}: {why}; not offered")
     return pairs, notes
+
+
+def grid_parts(
+    problem: PathwayProblem, pairs: Sequence[Pair]
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any] | None]:
+    """Each pair's park-grid abatement per year (pairs × years) and the BAU park-grid CO2 (or None).
+
+    None when no BAU year states its park-grid CO2 or no pair changes park-grid kWh: then the
+    model is the plain linear one.
+    """
+    n_y = len(problem.bau)
+    a = np.zeros((len(pairs), n_y))
+    for i, p in enumerate(pairs):
+        if p.abate_grid is not None:
+            a[i] = p.abate_grid
+    if not np.any(a != 0) or all(b.grid_tco2 is None for b in problem.bau):
+        return a, None
+    return a, np.array([max(b.grid_tco2 or 0.0, 0.0) for b in problem.bau], dtype=float)
 
 
 def discount_factors(years: Sequence[int], rate: float) -> np.ndarray[Any, Any]:
@@ -471,9 +541,16 @@ def ramp_steps(lifetime: int, ramp: int) -> list[tuple[int, float]]:
     """The nonzero Δf(k) of the effect profile of one unit, k years after its addition.
 
     f(k) = 1 for r = 0, else min(1, k/r) (the scenario's linear ramp,
-    :func:`zeropark.roadmap.scenario.units_in_force`), for k < L; 0 from the lifetime L on.
+    :func:`zeropark.roadmap.scenario.units_in_force`), for k < L; from the lifetime L on the unit
+    ramps out as the scenario applies a retirement (a negative step of the cumulative schedule,
+    ramped like an addition): f(k) = min(1, k/r) − min(1, (k − L)/r) from L on; for r = 0, 0 from
+    L on.
     """
-    f = [1.0 if ramp == 0 else min(1.0, k / ramp) for k in range(lifetime)] + [0.0]
+
+    def ramped(k: int) -> float:
+        return 0.0 if k < 0 else 1.0 if ramp == 0 else min(1.0, k / ramp)
+
+    f = [ramped(k) - ramped(k - lifetime) for k in range(lifetime + ramp)] + [0.0]
     prev = 0.0
     out: list[tuple[int, float]] = []
     for k, v in enumerate(f):
@@ -651,10 +728,32 @@ def _build(problem: PathwayProblem, pairs: list[Pair], *, relax: bool) -> _Built
     yr_rows = np.tile(np.arange(n_y), n_p)
     abate = np.array([p.abate for p in pairs]).reshape(n_p, n_y)
     tce = np.array([p.tce for p in pairs]).reshape(n_p, n_y)
-    abated = _expr(m, y_idx, yr_rows, eff_l.ravel(), abate.ravel())
     saved = _expr(m, y_idx, yr_rows, eff_l.ravel(), tce.ravel())
     bau_e = np.array([b.emissions_tco2 for b in problem.bau], dtype=float)
+    a_grid, bau_grid = grid_parts(problem, pairs)
+    if bau_grid is None:
+        abated = _expr(m, y_idx, yr_rows, eff_l.ravel(), abate.ravel())
+    else:
+        # the park-grid CO2 is (inflow − green − outflow) × EF floored at 0 (project() floors the
+        # boundary purchase, the park method the net inflow): grid_co2 ≥ BAU_grid − Σ a_grid·eff,
+        # grid_co2 ≥ 0, and E = BAU − BAU_grid + grid_co2 − Σ (a − a_grid)·eff — exact, convex
+        g_var = m.add_variables(lower=0, coords=[y_idx], name="grid_co2")
+        g_l = g_var.labels.values
+        grid_abated = _expr(m, y_idx, yr_rows, eff_l.ravel(), a_grid.ravel())
+        m.add_constraints(grid_abated + g_var >= xr.DataArray(bau_grid, coords=[y_idx]), name="grid_floor")
+        abated = _expr(
+            m,
+            y_idx,
+            np.concatenate([yr_rows, np.arange(n_y)]),
+            np.concatenate([eff_l.ravel(), g_l]),
+            np.concatenate([(abate - a_grid).ravel(), -np.ones(n_y)]),
+        )
+        bau_e = bau_e - bau_grid
     bau_t = np.array([b.energy_tce for b in problem.bau], dtype=float)
+    # CO2 captured (CCUS): net of it in E, but the core indicator is the national-method
+    # inventory's, which has no CCUS term (scenario.CcusTreatment 'beside')
+    is_ccus = np.array([p.measure.mechanism is Mechanism.CCUS for p in pairs])
+    captured = _expr(m, y_idx, yr_rows, eff_l.ravel(), (abate * is_ccus[:, None]).ravel())
 
     slacks: dict[str, Any] = {}
     target_rows: dict[str, Any] = {}
@@ -674,8 +773,8 @@ def _build(problem: PathwayProblem, pairs: list[Pair], *, relax: bool) -> _Built
         from_i = years.index(t.year or years[0])
         mask = xr.DataArray(np.arange(n_y) >= from_i, coords=[y_idx])
         if t.kind is TargetKind.INDICATOR:
-            # BAU − A − I·(T − S) ≤ 0  ⇔  −A + I·S ≤ I·T − BAU
-            lhs = -1 * abated + t.value * saved
+            # BAU − A + C − I·(T − S) ≤ 0  ⇔  −A + C + I·S ≤ I·T − BAU (C: captured)
+            lhs = -1 * abated + captured + t.value * saved
             rhs_a = t.value * bau_t - bau_e
         else:
             cap_v = 0.0 if t.kind is TargetKind.ZERO else t.value
@@ -711,12 +810,16 @@ def _build(problem: PathwayProblem, pairs: list[Pair], *, relax: bool) -> _Built
 # --- solve and read ----------------------------------------------------------------------------
 
 
-def solve_pathway(problem: PathwayProblem, *, threads: int = 1, time_limit_s: float = 600.0) -> PathwayResult:
+def solve_pathway(
+    problem: PathwayProblem, *, threads: int = 1, time_limit_s: float = 600.0, relaxed: bool = False
+) -> PathwayResult:
     """Choose the least-cost measures and their timing that meet ``problem.targets``.
 
     Returns the plan with its cost, its (linearised) emissions and the year each target is met; when
     the targets cannot be met, ``status`` is ``"infeasible"``, the plan is the best reachable one and
-    ``explanation`` says which target, by how much, and which limits bind.
+    ``explanation`` says which target, by how much, and which limits bind. ``relaxed``: solve the
+    model with the priced slacks at once (one HiGHS run instead of two when the targets are known
+    to be out of reach); the status is then "infeasible" when a slack is used.
 
     Raises
     ------
@@ -730,7 +833,7 @@ def solve_pathway(problem: PathwayProblem, *, threads: int = 1, time_limit_s: fl
     pairs, notes = build_pairs(problem)
     if not pairs:
         notes.append("no measure applies to any group of the park: the plan is empty")
-    built = _build(problem, pairs, relax=False) if pairs else None
+    built = _build(problem, pairs, relax=relaxed) if pairs else None
     t1 = time.perf_counter()
     opts = {"output_flag": False, "threads": threads, "time_limit": time_limit_s}
     status = "optimal"
@@ -739,7 +842,16 @@ def solve_pathway(problem: PathwayProblem, *, threads: int = 1, time_limit_s: fl
         with solver_output_to_stderr():
             _, cond = built.model.solve(solver_name="highs", io_api="direct", **opts)
         cond = str(cond)
-        if cond != "optimal":
+        if relaxed:
+            if cond != "optimal":
+                raise OptimizationError(f"HiGHS stopped with '{cond}' on the relaxed pathway model")
+            used = [
+                float(np.nanmax(np.atleast_1d(np.asarray(v.solution.values, dtype=float))))
+                for v in built.slacks.values()
+            ]
+            if any(u > 1e-6 for u in used):
+                status = "infeasible"
+        elif cond != "optimal":
             if cond not in {"infeasible", "infeasible_or_unbounded"}:
                 raise OptimizationError(
                     f"HiGHS stopped with '{cond}' on the pathway model and no usable plan"
@@ -783,6 +895,7 @@ def _read(problem: PathwayProblem, built: _Built | None, status: str, notes: lis
     capex_pv = opex_pv = saving_pv = 0.0
     e = bau_e.copy()
     t = bau_t.copy()
+    captured = np.zeros(n_y)
     if built is not None:
         add = np.asarray(built.add.solution.values, dtype=float)
         eff = np.asarray(built.eff.solution.values, dtype=float)
@@ -799,12 +912,20 @@ def _read(problem: PathwayProblem, built: _Built | None, status: str, notes: lis
             abatement[mid] = abatement.get(mid, np.zeros(n_y)) + eff[i] * p.abate
             e -= eff[i] * p.abate
             t -= eff[i] * p.tce
+            if p.measure.mechanism is Mechanism.CCUS:
+                captured += eff[i] * p.abate
             capex_pv += float(
                 capex_coefficients(p.measure, years, problem.discount_rate, problem.capex_mode) @ add[i]
             )
             opex_pv += float((d * p.measure.opex_cny_per_unit_year) @ eff[i])
             saving_pv += float((d * p.saving) @ eff[i])
-    indicator = [float(ei / ti) if ti > 0 else None for ei, ti in zip(e, t, strict=True)]
+    if built is not None:
+        a_grid, bau_grid = grid_parts(problem, built.pairs)
+        if bau_grid is not None:
+            removed = (a_grid * eff).sum(axis=0)
+            e += np.maximum(removed - bau_grid, 0.0)  # no park-grid CO2 below zero
+    # the core indicator of the inventory (no CCUS term in the national method)
+    indicator = [float((ei + ci) / ti) if ti > 0 else None for ei, ci, ti in zip(e, captured, t, strict=True)]
     targets: list[dict[str, Any]] = []
     for tg in problem.targets:
         targets.append(target_status(tg, years, e, indicator))
