@@ -1,0 +1,357 @@
+"""Carbon assets (碳资产) as use cases: post movements to the asset ledger, read balances and the journal.
+
+One set of functions for the web page, the API and the CLI:
+
+- :func:`issue` (issue, allocate, earn), :func:`transfer` (transfer, buy, sell), :func:`surrender`
+  (清缴, for a compliance year, refused after its deadline) and :func:`retire` (retire/claim, cancel,
+  expire, redeem) build a balanced entry (:mod:`zeropark.assets.book`) and post it in **one**
+  transaction with its audit record (:func:`zeropark.store.assets.post`): nothing is half-booked.
+- Who may post: issuing, allocating, earning, cancelling, expiring and moving from a park or
+  external account need a park manager (or admin); an enterprise user moves only out of its own
+  account; verifiers and devices are read-only.
+- Green certificates (GEC) and the green-power claims (``green_power_claim``, used by the
+  inventory): a GEC range cannot enter the ledger if a claim already names one of its serial
+  numbers, and **retiring** a GEC range in the ledger records it as a green-power claim of the
+  holder for the claim year in the same transaction — so the certificate is counted by the
+  inventory, once, and the claim's overlap check refuses any second claim of those numbers.
+- :func:`balances`, :func:`ranges`, :func:`journal`: scoped reads (an enterprise sees only its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from zeropark.assets.book import (
+    FROM_ISSUER,
+    Account,
+    AssetKey,
+    Entry,
+    HolderKind,
+    Instrument,
+    Movement,
+)
+from zeropark.assets.book import issue as issue_entry
+from zeropark.assets.book import move as move_entry
+from zeropark.assets.book import retire as retire_entry
+from zeropark.assets.book import surrender as surrender_entry
+from zeropark.errors import AssetError, DoubleClaim, NotFound, RangeOverlap
+from zeropark.model import ClaimKind, GreenPowerClaim, SerialRange, serial_range
+from zeropark.services.park_runs import require_park
+from zeropark.store import assets as store
+from zeropark.store import repo
+from zeropark.store.assets import BalanceView, EntryView, RangeView
+from zeropark.store.db import transaction
+from zeropark.store.scope import Scope
+
+__all__ = [
+    "Posted",
+    "account",
+    "balances",
+    "issue",
+    "journal",
+    "parse_ranges",
+    "post_entry",
+    "ranges",
+    "retire",
+    "surrender",
+    "transfer",
+]
+
+ENTITY = "asset_entry"
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A booked entry: its id and what it moved."""
+
+    id: int
+    entry: Entry
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (API, ``--format json``)."""
+        e = self.entry
+        return {
+            "id": self.id,
+            "movement": e.movement.value,
+            "value_date": e.on.isoformat(),
+            "counterparty": e.counterparty,
+            "price_cny": e.price_cny,
+            "evidence": e.evidence,
+            "compliance_year": e.compliance_year,
+            "lines": [
+                {
+                    "account": str(ln.account),
+                    "asset": str(ln.asset),
+                    "quantity": ln.quantity,
+                    "ranges": [str(r) for r in ln.ranges],
+                }
+                for ln in e.lines
+            ],
+        }
+
+
+def account(text: str) -> Account:
+    """An account from a door: ``enterprise:E01``, ``park:P1``, ``external:交易所`` or a bare enterprise."""
+    return Account.parse(text) if ":" in text else Account(HolderKind.ENTERPRISE, text.strip())
+
+
+def parse_ranges(text: str | None) -> list[SerialRange]:
+    """``GEC-0001..GEC-0100, GEC-0200`` → the serial ranges (none for empty text).
+
+    Raises
+    ------
+    AssetError
+        A part that is not a serial number or range.
+    """
+    out: list[SerialRange] = []
+    for part in (text or "").replace(";", ",").split(","):
+        if not part.strip():
+            continue
+        try:
+            r = serial_range(part)
+        except ValueError as exc:
+            raise AssetError(f"range '{part.strip()}': {exc}") from exc
+        if r is None:
+            raise AssetError(
+                f"range '{part.strip()}' does not end in a serial number; write e.g. GEC-0001..0100"
+            )
+        out.append(r)
+    return out
+
+
+def _check_accounts(scope: Scope, park_id: str, entry: Entry) -> None:
+    """Refuse unknown enterprises and postings the user may not make."""
+    require_park(scope.engine, park_id)
+    scope.check_park(park_id)
+    known = {e.id for e in repo.list_enterprises(scope.engine, park_id)}
+    for ln in entry.lines:
+        if ln.account.kind == HolderKind.ENTERPRISE and ln.account.holder not in known:
+            raise NotFound(
+                f"enterprise '{ln.account.holder}' is not in park '{park_id}'; "
+                "list the enterprises with `zeropark park show`"
+            )
+        if ln.account.kind == HolderKind.PARK and ln.account.holder != park_id:
+            raise AssetError(f"account {ln.account}: the park account of this park is park:{park_id}")
+    if entry.movement in FROM_ISSUER or entry.movement in (Movement.CANCEL, Movement.EXPIRE):
+        scope.require_manager(ENTITY, park_id)
+        return
+    for ln in entry.lines:
+        if ln.quantity >= 0:
+            continue
+        if ln.account.kind == HolderKind.ENTERPRISE:
+            scope.check_write(ENTITY, str(ln.account), park_id=park_id, enterprise_id=ln.account.holder)
+        else:
+            scope.require_manager(ENTITY, str(ln.account))
+
+
+def _claims_of_gec(session: Any, park_id: str, entry: Entry, claim_year: int) -> None:
+    """Green-power claims: a GEC range entering must be unclaimed; one retired becomes a claim."""
+    for ln in entry.lines:
+        if ln.asset.instrument != Instrument.GEC:
+            continue
+        if entry.movement in FROM_ISSUER and ln.quantity > 0:
+            for r in ln.ranges:
+                hit = next(iter(repo.claim_overlaps(session, str(r))), None)
+                if hit is not None:
+                    raise RangeOverlap(
+                        str(r),
+                        str(hit.shared),
+                        f"already claimed as green power '{hit.claim_id}' for {hit.claimed_year}",
+                    )
+        if entry.movement == Movement.RETIRE and ln.quantity < 0:
+            vintage = ln.asset.vintage or claim_year
+            for r in ln.ranges:
+                claim = GreenPowerClaim(
+                    id=str(r),
+                    kind=ClaimKind.GEC,
+                    mwh=float(r.count),
+                    period_start=date(vintage, 1, 1),
+                    period_end=date(vintage, 12, 31),
+                    owner_enterprise_id=ln.account.holder
+                    if ln.account.kind == HolderKind.ENTERPRISE
+                    else None,
+                    claimed_year=claim_year,
+                )
+                try:
+                    repo.add_claim(
+                        session, park_id, claim, evidence=f"asset ledger: {entry.evidence}".strip()
+                    )
+                except DoubleClaim as exc:
+                    raise RangeOverlap(str(r), exc.claim_id, exc.reason) from exc
+
+
+def post_entry(scope: Scope, park_id: str, entry: Entry, *, claim_year: int | None = None) -> Posted:
+    """Post ``entry`` in one transaction with its audit record (and a GEC claim when GEC is retired).
+
+    Raises
+    ------
+    NotFound
+        The park, or an enterprise named by an account, does not exist (or is outside the scope).
+    PermissionDenied
+        The user may not make this movement.
+    AssetError
+        A named refusal of the ledger's rules; nothing is booked.
+    """
+    _check_accounts(scope, park_id, entry)
+    with transaction(scope.engine) as s:
+        entry_id = store.post(s, park_id, entry, booked_by=scope.user.username)
+        _claims_of_gec(s, park_id, entry, claim_year or entry.on.year)
+        posted = Posted(entry_id, entry)
+        scope.audit(s, "post", ENTITY, str(entry_id), after=posted.to_dict())
+    return posted
+
+
+def issue(
+    scope: Scope,
+    park_id: str,
+    asset: str,
+    to: str,
+    quantity: int,
+    *,
+    on: date,
+    ranges: str | None = None,
+    movement: Movement = Movement.ISSUE,
+    issuer: str = "registry",
+    evidence: str = "",
+    note: str = "",
+) -> Posted:
+    """签发/分配/积分: bring ``quantity`` new units of ``asset`` (``CEA:2024``) to account ``to``."""
+    e = issue_entry(
+        AssetKey.parse(asset),
+        account(to),
+        quantity,
+        on=on,
+        ranges=parse_ranges(ranges),
+        movement=movement,
+        issuer=issuer,
+        evidence=evidence,
+        note=note,
+    )
+    return post_entry(scope, park_id, e)
+
+
+def transfer(
+    scope: Scope,
+    park_id: str,
+    asset: str,
+    frm: str,
+    to: str,
+    quantity: int,
+    *,
+    on: date,
+    ranges: str | None = None,
+    movement: Movement = Movement.TRANSFER,
+    price_cny: float | None = None,
+    counterparty: str = "",
+    evidence: str = "",
+) -> Posted:
+    """划转/买入/卖出: move units from ``frm`` to ``to`` (price in CNY per unit for a trade)."""
+    if price_cny is not None and not price_cny >= 0:
+        raise AssetError(f"price must be 0 CNY or more per unit, {price_cny} was given")
+    e = move_entry(
+        AssetKey.parse(asset),
+        account(frm),
+        account(to),
+        quantity,
+        on=on,
+        ranges=parse_ranges(ranges),
+        movement=movement,
+        price_cny=price_cny,
+        counterparty=counterparty,
+        evidence=evidence,
+    )
+    return post_entry(scope, park_id, e)
+
+
+def surrender(
+    scope: Scope,
+    park_id: str,
+    frm: str,
+    asset: str,
+    quantity: int,
+    *,
+    on: date,
+    compliance_year: int,
+    deadline: date,
+    evidence: str = "",
+) -> Posted:
+    """清缴: surrender ``quantity`` of ``asset`` (CEA or CCER) for ``compliance_year`` by ``deadline``."""
+    key = AssetKey.parse(asset)
+    if key.instrument not in (Instrument.CEA, Instrument.CCER):
+        raise AssetError(f"only CEA allowances and CCER credits are surrendered for compliance, not {key}")
+    e = surrender_entry(
+        key,
+        account(frm),
+        quantity,
+        on=on,
+        compliance_year=compliance_year,
+        deadline=deadline,
+        evidence=evidence,
+    )
+    return post_entry(scope, park_id, e)
+
+
+def retire(
+    scope: Scope,
+    park_id: str,
+    frm: str,
+    asset: str,
+    quantity: int,
+    *,
+    on: date,
+    ranges: str | None = None,
+    movement: Movement = Movement.RETIRE,
+    claim_year: int | None = None,
+    evidence: str = "",
+) -> Posted:
+    """注销/核销 (a claim), 撤销, 过期, 兑换: take units out of circulation; a retired GEC becomes a claim."""
+    e = retire_entry(
+        AssetKey.parse(asset), account(frm), quantity, on=on, ranges=parse_ranges(ranges), movement=movement,
+        evidence=evidence,
+    )  # fmt: skip
+    return post_entry(scope, park_id, e, claim_year=claim_year)
+
+
+def balances(scope: Scope, park_id: str) -> list[BalanceView]:
+    """Non-zero balances of the park's holders the user may see."""
+    require_park(scope.engine, park_id)
+    scope.check_park(park_id)
+    return store.balances(scope, park_id)
+
+
+def ranges(scope: Scope, park_id: str) -> list[RangeView]:
+    """Serial ranges held (and retired) on accounts the user may see."""
+    require_park(scope.engine, park_id)
+    scope.check_park(park_id)
+    return store.ranges(scope, park_id)
+
+
+def journal(scope: Scope, park_id: str, *, limit: int = 200) -> list[EntryView]:
+    """The newest journal entries the user may see."""
+    require_park(scope.engine, park_id)
+    scope.check_park(park_id)
+    return store.entries(scope, park_id, limit=limit)
+
+
+def totals(scope: Scope, park_id: str) -> dict[str, tuple[int, int, int]]:
+    """(issued, retired, held) per asset of the park the user may see (held = issued − retired)."""
+    require_park(scope.engine, park_id)
+    scope.check_park(park_id)
+    out: dict[str, list[int]] = {}
+    for b in store.balances(scope, park_id, include_sinks=True):
+        t = out.setdefault(b.asset, [0, 0, 0])
+        if b.account.startswith("issuer:"):
+            t[0] -= b.quantity
+        elif b.account.startswith("retired:"):
+            t[1] += b.quantity
+        else:
+            t[2] += b.quantity
+    return {k: (v[0], v[1], v[2]) for k, v in sorted(out.items())}
+
+
+def enterprise_accounts(ids: Sequence[str]) -> list[Account]:
+    """The accounts of enterprises ``ids``."""
+    return [Account(HolderKind.ENTERPRISE, i) for i in ids]
