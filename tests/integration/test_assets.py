@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 from zeropark.errors import (
     AfterDeadline,
     AlreadySurrendered,
+    AssetError,
     InsufficientBalance,
     NotFound,
     PermissionDenied,
@@ -85,7 +86,9 @@ def test_gec_ranges_and_green_power_claims(engine: Engine) -> None:
     admin = system_scope(engine, "test")
     service.issue(admin, PARK, "GEC:2025", ENT_A, 3000, on=D, ranges="GEC-0001..GEC-3000")
     service.transfer(admin, PARK, "GEC:2025", ENT_A, ENT_B, 1001, on=D, ranges="GEC-1000..2000")
-    with pytest.raises(RangeOverlap, match="GEC-2999..GEC-4000 overlap GEC-2001..GEC-3000 .GEC:2025 of enterprise:E-A"):
+    with pytest.raises(
+        RangeOverlap, match="GEC-2999..GEC-4000 overlap GEC-2001..GEC-3000 .GEC:2025 of enterprise:E-A"
+    ):
         service.issue(admin, PARK, "GEC:2025", ENT_B, 1002, on=D, ranges="GEC-2999..GEC-4000")
     # retiring (claiming) a range records it as the holder's green-power claim for the inventory
     service.retire(admin, PARK, ENT_B, "GEC:2025", 101, on=D, ranges="GEC-1500..GEC-1600", claim_year=2025)
@@ -134,3 +137,33 @@ def test_two_transfers_racing_for_one_balance_only_one_wins(pg_engine: Engine) -
     assert service.totals(admin, PARK) == {"CCER": (100, 0, 100)}
     held = {b.account: b.quantity for b in service.balances(admin, PARK)}
     assert held[f"enterprise:{ENT_A}"] == 20
+
+
+def test_compliance_position_and_points(sqlite_engine: Engine) -> None:
+    engine = sqlite_engine
+    build_park(engine)
+    admin = system_scope(engine, "test")
+    end = date(2025, 12, 31)
+    units = [service.PowerUnit("G1", "coal_300mw_plus", 10_000, heat_ratio=0.0)]
+    found, posted = service.allocate(admin, PARK, ENT_A, 2022, units, post=True, on=D)
+    # 0.8177 tCO2/MWh [UNCERTAIN table] × 10 000 MWh = 8 177 t
+    assert found[0].allocation_t == 8_177 and posted is not None
+    service.issue(admin, PARK, "CCER", ENT_A, 600, on=D)
+    service.surrender(admin, PARK, ENT_A, "CEA:2022", 8_000, on=D, compliance_year=2022, deadline=end)
+    pv = service.position(admin, PARK, ENT_A, 2022, verified_t=9_000, deadline=end, on=D)
+    # remaining 9 000 − 8 000 = 1 000; held 177 CEA + min(600, 450) CCER = 627 → gap 373 t
+    d = pv.to_dict()
+    assert (d["allocation_t"], d["remaining_t"], d["ccer_limit_t"], d["gap_t"], d["status"]) == (
+        8_177, 1_000, 450, 373, "gap",
+    )  # fmt: skip
+    with pytest.raises(NotFound):  # an enterprise sees only its own position
+        service.position(_scope(engine, Role.ENTERPRISE, ENT_B), PARK, ENT_A, 2022, verified_t=1)
+    with pytest.raises(AssetError, match="no inventory run for 2022"):
+        service.position(admin, PARK, ENT_A, 2022)
+    # 碳普惠: 12.7 km cycling → 12 points; 95 more hit the 100 cap at 88 + 12 = 100; redeem 30
+    n, _ = service.earn_points(admin, PARK, "person:张三", "cycling", 12.7, on=D)
+    m, _ = service.earn_points(admin, PARK, "person:张三", "cycling", 95, on=D)
+    z, none = service.earn_points(admin, PARK, "person:张三", "cycling", 5, on=D)
+    assert (n, m, z, none) == (12, 88, 0, None)
+    service.redeem_points(admin, PARK, "person:张三", 30, on=D, reward="公交卡充值")
+    assert service.totals(admin, PARK)["PHP"] == (100, 30, 70)

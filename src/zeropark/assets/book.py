@@ -126,6 +126,7 @@ class HolderKind(StrEnum):
     ENTERPRISE = "enterprise"
     PARK = "park"  # the park operator
     EXTERNAL = "external"  # a counterparty outside the park (exchange, broker, another firm)
+    PERSON = "person"  # a resident or employee collecting 碳普惠 points
     RETIRED = "retired"  # sink: units that left circulation (named by how)
     ISSUER = "issuer"  # source: MEE registry, certificate issuer, the park's point scheme
 

@@ -19,11 +19,13 @@ One set of functions for the web page, the API and the CLI:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from zeropark.assets import compliance, points
 from zeropark.assets.book import (
     FROM_ISSUER,
     Account,
@@ -37,8 +39,10 @@ from zeropark.assets.book import issue as issue_entry
 from zeropark.assets.book import move as move_entry
 from zeropark.assets.book import retire as retire_entry
 from zeropark.assets.book import surrender as surrender_entry
+from zeropark.assets.compliance import Allocation, Position, PowerUnit
 from zeropark.errors import AssetError, DoubleClaim, NotFound, RangeOverlap
-from zeropark.model import ClaimKind, GreenPowerClaim, SerialRange, serial_range
+from zeropark.model import ClaimKind, GreenPowerClaim, Method, SerialRange, serial_range
+from zeropark.services import inventory
 from zeropark.services.park_runs import require_park
 from zeropark.store import assets as store
 from zeropark.store import repo
@@ -48,6 +52,12 @@ from zeropark.store.scope import Scope
 
 __all__ = [
     "Posted",
+    "PositionView",
+    "PowerUnit",
+    "allocate",
+    "earn_points",
+    "redeem_points",
+    "position",
     "account",
     "balances",
     "issue",
@@ -355,3 +365,181 @@ def totals(scope: Scope, park_id: str) -> dict[str, tuple[int, int, int]]:
 def enterprise_accounts(ids: Sequence[str]) -> list[Account]:
     """The accounts of enterprises ``ids``."""
     return [Account(HolderKind.ENTERPRISE, i) for i in ids]
+
+
+# --- compliance (履约) ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PositionView:
+    """A compliance position with what the doors show beside it."""
+
+    position: Position
+    on: date
+    uncertain: bool  # the CCER share or deadline is an [UNCERTAIN] default
+
+    @property
+    def status(self) -> str:
+        """``settled``, ``gap``, ``surplus`` or ``overdue``."""
+        return self.position.status(self.on)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: every figure in t CO2."""
+        p = self.position
+        return {
+            "enterprise_id": p.enterprise_id,
+            "year": p.year,
+            "allocation_t": p.allocation_t,
+            "verified_t": p.verified_t,
+            "verified_source": p.verified_source,
+            "allocation_balance_t": p.allocation_balance_t,
+            "surrendered_cea_t": p.surrendered_cea_t,
+            "surrendered_ccer_t": p.surrendered_ccer_t,
+            "held_cea_t": p.held_cea_t,
+            "held_ccer_t": p.held_ccer_t,
+            "ccer_limit_t": p.ccer_limit_t,
+            "remaining_t": p.remaining_t,
+            "gap_t": p.gap_t,
+            "surplus_t": p.surplus_t,
+            "deadline": p.deadline.isoformat(),
+            "status": self.status,
+            "uncertain": self.uncertain,
+        }
+
+
+def _verified(scope: Scope, park_id: str, enterprise_id: str, year: int) -> tuple[int, str]:
+    """Verified emissions [t] from the enterprise's latest signed-off GHG run (else its latest run)."""
+    found, _ = inventory.list_runs(scope, park_id, year=year, method=Method.GHG, enterprise_id=enterprise_id)
+    if not found:
+        raise AssetError(
+            f"enterprise '{enterprise_id}' has no inventory run for {year}; account the year "
+            "(`zeropark account`) or give the verified emissions (--verified-t)"
+        )
+    signed = [r for r in found if r.signed_off_by]
+    run = signed[0] if signed else found[0]
+    state = "signed off" if signed else "NOT signed off"
+    return int(math.floor(run.total_tco2e + 0.5)), f"inventory run {run.id} ({run.method.value}, {state})"
+
+
+def position(
+    scope: Scope,
+    park_id: str,
+    enterprise_id: str,
+    year: int,
+    *,
+    verified_t: int | None = None,
+    deadline: date | None = None,
+    on: date | None = None,
+) -> PositionView:
+    """履约状况: allocation, verified emissions, CCER limit, surrendered, held; gap or surplus, deadline.
+
+    Raises
+    ------
+    NotFound
+        The park or enterprise is not there (or not visible: an enterprise sees only itself).
+    AssetError
+        No verified emissions: no inventory run of the year and none given.
+    """
+    require_park(scope.engine, park_id)
+    scope.check("enterprise", enterprise_id, park_id=park_id, enterprise_id=enterprise_id)
+    if enterprise_id not in {e.id for e in repo.list_enterprises(scope.engine, park_id)}:
+        raise NotFound(f"enterprise '{enterprise_id}' is not in park '{park_id}'")
+    params = compliance.parameters()
+    if verified_t is None:
+        verified, source = _verified(scope, park_id, enterprise_id, year)
+    else:
+        if verified_t < 0:
+            raise AssetError(f"verified emissions must be 0 t or more, {verified_t} was given")
+        verified, source = verified_t, "entered"
+    held = store.holdings_of(scope.engine, park_id, enterprise_id)
+    held_by = {
+        "CEA": held.get(f"CEA:{year}", 0),
+        "CCER": sum(q for a, q in held.items() if a.split(":")[0] == "CCER"),
+    }
+    p = compliance.position(
+        enterprise_id,
+        year,
+        allocation_t=store.allocated(scope.engine, park_id, enterprise_id, f"CEA:{year}"),
+        verified_t=verified,
+        verified_source=source,
+        surrendered=store.surrendered(scope.engine, park_id, enterprise_id, year),
+        held=held_by,
+        deadline=deadline or compliance.default_deadline(year, params["deadline_month_day"]),
+        ccer_share=float(params["ccer_offset_share"]),
+    )
+    return PositionView(p, on or date.today(), uncertain=deadline is None)
+
+
+def allocate(
+    scope: Scope,
+    park_id: str,
+    enterprise_id: str,
+    year: int,
+    units: Sequence[PowerUnit],
+    *,
+    post: bool = False,
+    on: date | None = None,
+) -> tuple[list[Allocation], Posted | None]:
+    """Allocation of the enterprise's power units for ``year`` by the benchmark method; ``post`` books it.
+
+    The posted ``allocate`` entry carries each unit's formula as its evidence.
+    """
+    require_park(scope.engine, park_id)
+    scope.check("enterprise", enterprise_id, park_id=park_id, enterprise_id=enterprise_id)
+    table = compliance.benchmarks()
+    air = float(compliance.parameters()["air_cooling_factor"])
+    found = [compliance.allocate(u, year, table, air_cooling_factor=air) for u in units]
+    if not post:
+        return found, None
+    total = sum(a.allocation_t for a in found)
+    evidence = "; ".join(f"{a.unit_id}: {a.formula}" for a in found)
+    posted = issue(
+        scope, park_id, f"CEA:{year}", enterprise_id, total, on=on or date.today(),
+        movement=Movement.ALLOCATE, issuer="MEE", evidence=evidence[:4000],
+    )  # fmt: skip
+    return found, posted
+
+
+# --- 碳普惠 points --------------------------------------------------------------------------------
+
+POINTS = "PHP"
+POINTS_ISSUER = "碳普惠"
+
+
+def earn_points(
+    scope: Scope, park_id: str, holder: str, action: str, quantity: float, *, on: date, evidence: str = ""
+) -> tuple[int, Posted | None]:
+    """Points for a recorded green action by the park's rules; (points, entry) — (0, None) at the cap.
+
+    Raises
+    ------
+    AssetError
+        An unknown action (names the known ones) or a quantity not above 0.
+    """
+    table = points.rules()
+    rule = table.get(action)
+    if rule is None:
+        raise AssetError(f"unknown action '{action}'; the rules know {', '.join(sorted(table))}")
+    acct = account(holder)
+    month = date(on.year, on.month, 1)
+    nxt = date(on.year + on.month // 12, on.month % 12 + 1, 1)
+    require_park(scope.engine, park_id)
+    earned = store.earned_between(scope.engine, park_id, str(acct), action, month, nxt)
+    n = points.points_for(rule, quantity, earned)
+    if n == 0:
+        return 0, None
+    e = issue_entry(
+        AssetKey.parse(POINTS), acct, n, on=on, movement=Movement.EARN, issuer=POINTS_ISSUER,
+        evidence=evidence or f"{quantity:g} {rule.unit} {rule.name_zh}", note=action,
+    )  # fmt: skip
+    return n, post_entry(scope, park_id, e)
+
+
+def redeem_points(
+    scope: Scope, park_id: str, holder: str, quantity: int, *, on: date, reward: str = ""
+) -> Posted:
+    """Redeem points (积分兑换) for ``reward``: the points leave circulation."""
+    e = retire_entry(
+        AssetKey.parse(POINTS), account(holder), quantity, on=on, movement=Movement.REDEEM, evidence=reward
+    )
+    return post_entry(scope, park_id, e)

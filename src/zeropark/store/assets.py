@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Engine, and_, delete, or_, select, text, tuple_
+from sqlalchemy import Engine, and_, delete, func, or_, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -304,3 +304,49 @@ def surrendered(engine: Engine, park_id: str, enterprise_id: str, compliance_yea
 def line_of(entry: Entry, account: Account) -> Line | None:
     """The entry's line on ``account`` (None when it has none)."""
     return next((ln for ln in entry.lines if ln.account == account), None)
+
+
+def allocated(engine: Engine, park_id: str, enterprise_id: str, asset: str) -> int:
+    """Units of ``asset`` (``CEA:2024``) allocated or issued to the enterprise (its credit lines)."""
+    stmt = (
+        select(func.coalesce(func.sum(AssetLineRow.quantity), 0))
+        .join(AssetEntryRow, AssetEntryRow.id == AssetLineRow.entry_id)
+        .where(
+            AssetEntryRow.park_id == park_id,
+            AssetEntryRow.movement.in_([Movement.ALLOCATE.value, Movement.ISSUE.value]),
+            AssetLineRow.enterprise_id == enterprise_id,
+            AssetLineRow.asset == asset,
+            AssetLineRow.quantity > 0,
+        )
+    )
+    with read_connection(engine) as c:
+        return int(c.execute(stmt).scalar_one())
+
+
+def holdings_of(engine: Engine, park_id: str, enterprise_id: str) -> dict[str, int]:
+    """The enterprise's balances by asset (unscoped: the service checks the scope first)."""
+    stmt = select(AssetBalanceRow.asset, AssetBalanceRow.quantity).where(
+        AssetBalanceRow.park_id == park_id,
+        AssetBalanceRow.account == f"{HolderKind.ENTERPRISE.value}:{enterprise_id}",
+    )
+    with read_connection(engine) as c:
+        return {a: int(q) for a, q in c.execute(stmt)}
+
+
+def earned_between(engine: Engine, park_id: str, account: str, action: str, start: date, end: date) -> int:
+    """Points ``account`` earned for ``action`` (the entry's note) with value dates in [start, end)."""
+    stmt = (
+        select(func.coalesce(func.sum(AssetLineRow.quantity), 0))
+        .join(AssetEntryRow, AssetEntryRow.id == AssetLineRow.entry_id)
+        .where(
+            AssetEntryRow.park_id == park_id,
+            AssetEntryRow.movement == Movement.EARN.value,
+            AssetEntryRow.note == action,
+            AssetEntryRow.value_date >= start,
+            AssetEntryRow.value_date < end,
+            AssetLineRow.account == account,
+            AssetLineRow.quantity > 0,
+        )
+    )
+    with read_connection(engine) as c:
+        return int(c.execute(stmt).scalar_one())
