@@ -146,6 +146,11 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "period (locks approved data); correct after the lock (a new data version); status.",
     ),
     # evaluation slice
+    # carbon asset ledger (#17 碳资产)
+    "assets": LazyCommand(
+        "zeropark.commands.assets",
+        "碳资产 Carbon asset ledger: CEA allowances, CCER, green certificates (GEC), 碳普惠 points.",
+    ),
 }
 
 

@@ -89,6 +89,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.application.router,  # application workspace (申报)
     # metabolism (issue 14): the park's energy and carbon flows
     routers.metabolism.router,
+    routers.assets.router,  # carbon asset ledger (#17)
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

@@ -543,3 +543,75 @@ def redeem_points(
         AssetKey.parse(POINTS), account(holder), quantity, on=on, movement=Movement.REDEEM, evidence=reward
     )
     return post_entry(scope, park_id, e)
+
+
+def entry_dict(e: EntryView) -> dict[str, Any]:
+    """JSON form of a stored journal entry (API, CLI ``--format json``)."""
+    return {
+        "id": e.id,
+        "movement": e.movement,
+        "value_date": e.value_date.isoformat(),
+        "counterparty": e.counterparty,
+        "price_cny": e.price_cny,
+        "evidence": e.evidence,
+        "compliance_year": e.compliance_year,
+        "booked_by": e.booked_by,
+        "lines": [{"account": a, "asset": k, "quantity": q, "ranges": list(r)} for a, k, q, r in e.lines],
+    }
+
+
+def rule_dict(r: points.PointsRule) -> dict[str, Any]:
+    """JSON form of a 碳普惠 rule."""
+    return {
+        "action": r.action,
+        "name_zh": r.name_zh,
+        "name_en": r.name_en,
+        "unit": r.unit,
+        "points_per_unit": r.points_per_unit,
+        "monthly_cap": r.monthly_cap,
+        "source_id": r.source_id,
+        "note": r.note,
+    }
+
+
+def balances_dict(scope: Scope, park_id: str) -> dict[str, Any]:
+    """Balances, totals (issued, retired, held) and serial ranges, as every door shows them."""
+    rows = balances(scope, park_id)
+    return {
+        "balances": [{"account": b.account, "asset": b.asset, "quantity": b.quantity} for b in rows],
+        "totals": {
+            a: {"issued": t[0], "retired": t[1], "held": t[2]} for a, t in totals(scope, park_id).items()
+        },
+        "ranges": [
+            {"account": r.account, "asset": r.asset, "range": r.range, "count": r.count}
+            for r in ranges(scope, park_id)
+        ],
+    }
+
+
+def points_rules(scope: Scope, park_id: str) -> list[dict[str, Any]]:
+    """The park's 碳普惠 rules (every reader of the park)."""
+    require_park(scope.engine, park_id)
+    scope.check_park(park_id)
+    return [rule_dict(r) for r in points.rules().values()]
+
+
+def compliance_deadline(year: int) -> date:
+    """The default surrender deadline of ``year`` (``compliance.csv``, [UNCERTAIN])."""
+    return compliance.default_deadline(year, compliance.parameters()["deadline_month_day"])
+
+
+def position_candidates(scope: Scope, park_id: str, year: int) -> list[str]:
+    """Enterprises the user may see that hold or were allocated CEA of ``year`` (the positions to show)."""
+    seen = {b.enterprise_id for b in balances(scope, park_id) if b.enterprise_id and b.asset == f"CEA:{year}"}
+    for e in journal(scope, park_id, limit=10_000):
+        for acct, asset, _q, _r in e.lines:
+            if (
+                e.movement in ("allocate", "surrender")
+                and asset == f"CEA:{year}"
+                and acct.startswith("enterprise:")
+            ):
+                ent = acct.split(":", 1)[1]
+                if scope.sees(park_id=park_id, enterprise_id=ent):
+                    seen.add(ent)
+    return sorted(seen)

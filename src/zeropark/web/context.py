@@ -98,6 +98,8 @@ def navigation(user: Principal) -> list[NavItem]:
     items.append(NavItem("benchmarks", "nav_benchmarks", "/benchmarks"))
     if user.role != Role.ENTERPRISE:
         items.append(NavItem("admission", "nav_admission", "/admission"))
+    # carbon asset ledger (#17 碳资产): every role but the device's (an enterprise sees its own)
+    items.append(NavItem("assets", "nav_assets", "/assets"))
     return items
 
 

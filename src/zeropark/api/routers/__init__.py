@@ -6,6 +6,7 @@ from zeropark.api.routers import (
     alarms,
     application,  # application workspace (申报)
     approval,  # data approval and period close (issue #15)
+    assets,  # carbon asset ledger (#17)
     audit,
     benchmarks,  # issue #15: benchmarks and admission
     evaluation,
@@ -61,4 +62,5 @@ __all__ = [
     # slice: measures
     "measures",
     "benchmarks",  # issue #15
+    "assets",  # carbon asset ledger (#17)
 ]

@@ -14,6 +14,7 @@ from zeropark.web.pages import (
     alarms,
     application,  # application workspace (申报)
     approval,  # data approval and period close (issue #15)
+    assets,  # carbon asset ledger (#17)
     benchmarks,
     bigscreen,
     enterprises,
@@ -65,5 +66,6 @@ for _module in (
     evaluation,  # evaluation slice
     application,  # application workspace (申报)
     metabolism,  # metabolism (issue 14): /roadmap/metabolism
+    assets,  # carbon asset ledger (#17): /assets
 ):
     router.include_router(_module.router)
