@@ -19,9 +19,9 @@ from rich.table import Table
 
 from zeropark.assets.book import Movement
 from zeropark.assets.compliance import units_from_rows
-from zeropark.assets.points import rules as points_rules
 from zeropark.commands.account import pick_park
 from zeropark.commands.common import YEAR_MAX, YEAR_MIN, check_choice, console, engine
+from zeropark.errors import AssetError
 from zeropark.services import assets as service
 from zeropark.store.scope import system_scope
 
@@ -278,8 +278,11 @@ def allocate_cmd(
 ) -> None:
     """配额核算 Benchmark allocation of power units (MEE plan, benchmarks [UNCERTAIN]); --post books it."""
     check_choice(fmt, ("table", "json"), "--format")
-    with units.open(encoding="utf-8-sig") as f:
-        rows = list(csv.DictReader(f))
+    try:
+        with units.open(encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise AssetError(f"{units}: not a UTF-8 CSV of power units ({exc}); save it as CSV UTF-8") from exc
     eng = engine()
     park_id = pick_park(eng, park)
     scope = system_scope(eng, "cli")
@@ -321,20 +324,19 @@ def points_cmd(
 ) -> None:
     """碳普惠 Points: without a holder list the rules; --action/--quantity earns, --redeem redeems."""
     check_choice(fmt, ("table", "json"), "--format")
-    if holder is None:
-        rules = points_rules()
-        table = Table(title="碳普惠规则 Points rules")
-        for col in ("action", "名称", "name", "unit", "points/unit", "cap/month"):
-            table.add_column(col)
-        for r in rules.values():
-            table.add_row(
-                r.action, r.name_zh, r.name_en, r.unit, f"{r.points_per_unit:g}", str(r.monthly_cap)
-            )
-        _out(fmt, [service.rule_dict(r) for r in rules.values()], table)
-        return
     eng = engine()
     park_id = pick_park(eng, park)
     scope = system_scope(eng, "cli")
+    if holder is None:
+        rules = service.points_rules(scope, park_id)
+        table = Table(title="碳普惠规则 Points rules")
+        for col in ("action", "名称", "name", "unit", "points/unit", "cap/month"):
+            table.add_column(col)
+        for r in rules:
+            per = f"{r['points_per_unit']:g}"
+            table.add_row(r["action"], r["name_zh"], r["name_en"], r["unit"], per, str(r["monthly_cap"]))
+        _out(fmt, rules, table)
+        return
     if redeem is not None:
         _posted(fmt, service.redeem_points(scope, park_id, holder, redeem, on=_on(on), reward=reward))
         return
