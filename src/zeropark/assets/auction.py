@@ -127,20 +127,22 @@ def clear(orders: Sequence[Order], *, reference_cny: float | None = None) -> Cle
 
 def _match(bids: list[Order], asks: list[Order], price: float, volume: int) -> list[Fill]:
     """Fills in price-time priority on both sides up to ``volume``."""
-    buy = [[o.holder, o.quantity] for o in bids if o.limit_cny >= price]
-    sell = [[o.holder, o.quantity] for o in asks if o.limit_cny <= price]
+    buyers = [o.holder for o in bids if o.limit_cny >= price]
+    want = [o.quantity for o in bids if o.limit_cny >= price]
+    sellers = [o.holder for o in asks if o.limit_cny <= price]
+    have = [o.quantity for o in asks if o.limit_cny <= price]
     fills: list[Fill] = []
     i = j = 0
     left = volume
     while left > 0:
-        q = min(int(buy[i][1]), int(sell[j][1]), left)
-        fills.append(Fill(str(buy[i][0]), str(sell[j][0]), q))
-        buy[i][1] = int(buy[i][1]) - q
-        sell[j][1] = int(sell[j][1]) - q
+        q = min(want[i], have[j], left)
+        fills.append(Fill(buyers[i], sellers[j], q))
+        want[i] -= q
+        have[j] -= q
         left -= q
-        if buy[i][1] == 0:
+        if want[i] == 0:
             i += 1
-        if sell[j][1] == 0:
+        if have[j] == 0:
             j += 1
     return fills
 
