@@ -350,6 +350,38 @@ def points_cmd(
     _posted(fmt, posted)
 
 
+@assets_app.command("gap")
+def gap_cmd(
+    enterprise: Annotated[str, typer.Argument(help="企业 Enterprise id.")],
+    year: YearOpt,
+    as_of: Annotated[
+        int | None, typer.Option("--as-of-month", min=1, max=12, help="截至月份 Months used (default all).")
+    ] = None,
+    park: ParkOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """配额缺口预测 Year-end emissions (interval) and allowance gap from the months so far; backtest."""
+    check_choice(fmt, ("table", "json"), "--format")
+    eng = engine()
+    park_id = pick_park(eng, park)
+    f, bt = service.gap_forecast(system_scope(eng, "cli"), park_id, enterprise, year, as_of_month=as_of)
+    data = {
+        "as_of_month": f.as_of_month, "to_date_t": f.to_date_t, "year_end_t": f.year_end_t,
+        "low_t": f.low_t, "high_t": f.high_t, "allocation_t": f.allocation_t, "gap_t": f.gap_t,
+        "profile": f.profile, "backtest": [{"month": m, "forecast_t": y, "ape_pct": e} for m, y, e in bt],
+    }  # fmt: skip
+    table = Table(
+        title=f"配额缺口预测 Gap forecast — {enterprise} {year} (months 1–{f.as_of_month}, {f.profile})"
+    )
+    table.add_column("项目 item")
+    table.add_column("t CO2", justify="right")
+    for key in ("to_date_t", "year_end_t", "low_t", "high_t", "allocation_t", "gap_t"):
+        table.add_row(key, f"{data[key]:,.0f}")
+    for m, y, e in bt:
+        table.add_row(f"backtest month {m}", f"{y:,.0f} (APE {e:.1f} %)")
+    _out(fmt, data, table)
+
+
 def register(app: typer.Typer) -> None:
     """Attach ``zeropark assets …``."""
     app.add_typer(assets_app, name="assets")

@@ -26,6 +26,7 @@ from datetime import date
 from typing import Any
 
 from zeropark.assets import compliance, points
+from zeropark.assets import gap_forecast as gap_forecast_core
 from zeropark.assets.book import (
     FROM_ISSUER,
     Account,
@@ -40,6 +41,7 @@ from zeropark.assets.book import move as move_entry
 from zeropark.assets.book import retire as retire_entry
 from zeropark.assets.book import surrender as surrender_entry
 from zeropark.assets.compliance import Allocation, Position, PowerUnit
+from zeropark.assets.gap_forecast import GapForecast
 from zeropark.errors import AssetError, DoubleClaim, NotFound, RangeOverlap
 from zeropark.model import ClaimKind, GreenPowerClaim, Method, SerialRange, serial_range
 from zeropark.services import inventory
@@ -56,6 +58,7 @@ __all__ = [
     "PowerUnit",
     "allocate",
     "earn_points",
+    "gap_forecast",
     "redeem_points",
     "position",
     "account",
@@ -615,3 +618,49 @@ def position_candidates(scope: Scope, park_id: str, year: int) -> list[str]:
                 if scope.sees(park_id=park_id, enterprise_id=ent):
                     seen.add(ent)
     return sorted(seen)
+
+
+# --- quota-gap forecast -------------------------------------------------------------------------
+
+
+def _monthly(scope: Scope, park_id: str, enterprise_id: str, year: int) -> dict[int, float]:
+    view = inventory.latest_view(scope, park_id, year, Method.GHG, enterprise_id=enterprise_id)
+    if view is None:
+        return {}
+    out: dict[int, float] = {}
+    for key, value in view.inventory.by_month.items():
+        if key[:4] == str(year) and len(key) == 7:
+            out[int(key[5:7])] = float(value)
+    return out
+
+
+def gap_forecast(
+    scope: Scope, park_id: str, enterprise_id: str, year: int, *, as_of_month: int | None = None
+) -> tuple[GapForecast, list[tuple[int, float, float]]]:
+    """Year-end emissions and allowance gap of the enterprise from its GHG run's months so far.
+
+    The seasonal profile is the enterprise's previous year (its latest GHG run), else flat; the
+    allocation is the ledger's ``CEA:year`` allocate/issue entries. With a complete year the
+    backtest of the rule on that year is returned beside it (month, forecast [t], APE [%]).
+
+    Raises
+    ------
+    AssetError
+        No GHG run of the year with monthly figures.
+    """
+    require_park(scope.engine, park_id)
+    scope.check("enterprise", enterprise_id, park_id=park_id, enterprise_id=enterprise_id)
+    months = _monthly(scope, park_id, enterprise_id, year)
+    if not months:
+        raise AssetError(
+            f"enterprise '{enterprise_id}' has no GHG inventory run of {year} with monthly figures; "
+            "account the year first (`zeropark account`)"
+        )
+    last = max(months) if as_of_month is None else as_of_month
+    series = [months.get(m, 0.0) for m in range(1, last + 1)]
+    profile = _monthly(scope, park_id, enterprise_id, year - 1) or None
+    allocation = store.allocated(scope.engine, park_id, enterprise_id, f"CEA:{year}")
+    f = gap_forecast_core.forecast(series, allocation_t=float(allocation), profile=profile)
+    full = [months.get(m, 0.0) for m in range(1, 13)]
+    bt = gap_forecast_core.backtest(full, profile) if len(months) == 12 and sum(full) > 0 else []
+    return f, bt
