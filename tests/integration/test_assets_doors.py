@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 
+import openpyxl
 import pytest
 from api_support import ENT_A, ENT_B, PARK, make_api
 from sqlalchemy import Engine
@@ -16,7 +17,10 @@ from typer.testing import CliRunner
 
 from zeropark.cli import app as cli
 from zeropark.commands import common
+from zeropark.reports.excel import write_assets
+from zeropark.services.reporting import report_data
 from zeropark.settings import get_settings
+from zeropark.store.scope import system_scope
 
 
 def _cli(engine: Engine, *args: str) -> tuple[int, str, str]:
@@ -64,6 +68,14 @@ def test_api_cli_and_page_agree(sqlite_engine: Engine) -> None:
     assert code == 0, err
     # remaining 900; held 700 → gap 200 t (the deadline default, [UNCERTAIN])
     assert json.loads(out) == pos_api and pos_api["gap_t"] == 200
+    # the 碳资产 sheet of the workbook shows the same balances and totals
+    ws = openpyxl.Workbook().create_sheet("碳资产")
+    write_assets(ws, report_data(system_scope(engine, "t"), PARK, 2024).assets or {})
+    assert [[c.value for c in row] for row in ws.iter_rows(min_row=5, max_row=6, max_col=3)] == [
+        [f"enterprise:{ENT_A}", "CEA:2024", 700],
+        [f"enterprise:{ENT_B}", "CEA:2024", 300],
+    ]
+    assert [c.value for c in ws[10][:4]] == ["CEA:2024", 1000, 0, 1000]
     page = manager.get("/assets", params={"year": 2024}).text
     shown = dict(re.findall(r'data-assets-balance="([^"]+)"><td[^>]*>[^<]*</td><td[^>]*>[^<]*</td>'
                             r'<td class="num">([^<]*)</td>', page))  # fmt: skip

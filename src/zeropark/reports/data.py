@@ -95,6 +95,7 @@ class ReportData:
     benchmarks: dict[str, Any] | None = None
     admissions: tuple[dict[str, Any], ...] = ()
     evaluations: tuple[ReportEvaluation, ...] = ()  # evaluation slice: the latest run per framework
+    assets: dict[str, Any] | None = None  # carbon asset ledger (#17): services.assets.balances_dict
 
     @property
     def enterprise_names(self) -> dict[str, str]:

@@ -72,6 +72,7 @@ SHEET_ENTERPRISES = "企业名录"
 SHEET_ROADMAP = "路线图"
 SHEET_EVALUATIONS = "评价"  # evaluation slice
 SHEET_BENCHMARKS = "标杆"
+SHEET_ASSETS = "碳资产"  # carbon asset ledger (#17)
 
 #: Columns of 清单明细: key, Chinese header, English header, width.
 LINE_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
@@ -942,6 +943,7 @@ def _build(
     roadmap: ChapterView | None = None,
     evaluations: Sequence[ReportEvaluation] = (),
     benchmarks: Mapping[str, Any] | None = None,
+    assets: Mapping[str, Any] | None = None,
 ) -> openpyxl.Workbook:
     wb = openpyxl.Workbook()
     summary = wb.active
@@ -962,6 +964,8 @@ def _build(
         _write_evaluations(wb.create_sheet(SHEET_EVALUATIONS), evaluations)
     if benchmarks is not None:
         _write_benchmarks(wb.create_sheet(SHEET_BENCHMARKS), benchmarks)
+    if assets is not None and assets.get("balances"):
+        write_assets(wb.create_sheet(SHEET_ASSETS), assets)
     return wb
 
 
@@ -1029,6 +1033,7 @@ def inventory_workbook_bytes(inventory: Inventory, **kwargs: Any) -> bytes:
         roadmap=kwargs.get("roadmap"),
         evaluations=kwargs.get("evaluations", ()),
         benchmarks=kwargs.get("benchmarks"),
+        assets=kwargs.get("assets"),
     )
     wb.save(buf)
     return buf.getvalue()
@@ -1124,3 +1129,30 @@ def _write_roadmap(ws: Worksheet, view: ChapterView) -> None:
     ws.freeze_panes = "A3"
     last = get_column_letter(max(5, len(view.scenario_columns), len(view.pathway_columns)))
     _print_setup(ws, f"A1:{last}{max(r - 1, 2)}", title_rows="1:2")
+
+
+# --- carbon asset ledger (#17): the 碳资产 sheet ----------------------------------------------------
+
+
+def write_assets(ws: Worksheet, assets: Mapping[str, Any]) -> None:
+    """碳资产: balances per holder and asset, and issued − retired = held per asset.
+
+    ``assets`` is :func:`zeropark.services.assets.balances_dict` (the figures of ``/assets``);
+    units: t for CEA, CCER and park allowances, MWh for GEC and green power, points for PHP.
+    """
+    ws["A1"] = "碳资产 Carbon assets"
+    ws["A1"].font = _TITLE_FONT
+    _header(ws, 3, [("账户", "Account"), ("资产", "Asset"), ("余额", "Balance")], [34, 14, 16])
+    r = 5
+    for b in assets["balances"]:
+        for c, v in enumerate((b["account"], b["asset"], b["quantity"]), 1):
+            ws.cell(r, c, v)
+        r += 1
+    r += 1
+    _header(ws, r, [("资产", "Asset"), ("签发", "Issued"), ("注销", "Retired"), ("持有", "Held")])
+    r += 2
+    for asset, t in assets["totals"].items():
+        for c, v in enumerate((asset, t["issued"], t["retired"], t["held"]), 1):
+            ws.cell(r, c, v)
+        r += 1
+    _print_setup(ws, f"A1:D{max(r, 2)}")

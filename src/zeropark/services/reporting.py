@@ -29,7 +29,7 @@ from zeropark.model import Method, Role
 from zeropark.reports import excel, pdf
 from zeropark.reports.data import Measure, ReportData, ReportEvaluation
 from zeropark.reports.roadmap import chapter_view
-from zeropark.services import admission, benchmarks, evaluation, optimization
+from zeropark.services import admission, assets, benchmarks, evaluation, optimization
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.inventory import account_year, latest_view, view_of_run
 from zeropark.services.ledger import check_evidence
@@ -147,6 +147,7 @@ def report_data(
         if view is None
         else (),
         roadmap=None if national is None else roadmap_chapter(scope, park_id, year, enterprise_id=view),
+        assets=assets.balances_dict(scope, park_id),  # carbon asset ledger (#17)
     )
 
 
@@ -282,6 +283,7 @@ def render(
         evaluations=data.evaluations if method is Method.NATIONAL else (),
         benchmarks=data.benchmarks if method is Method.NATIONAL else None,
         roadmap=chapter_view(data.roadmap, lang),
+        assets=data.assets,
     )
 
 
