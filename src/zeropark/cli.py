@@ -181,6 +181,11 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "zeropark.commands.cold",
         "冷数据归档 Cold storage: a park's month of readings as Parquet (SHA-256 manifest), restore, check.",
     ),
+    # carbon asset ledger (#17 碳资产)
+    "assets": LazyCommand(
+        "zeropark.commands.assets",
+        "碳资产 Carbon asset ledger: CEA allowances, CCER, green certificates (GEC), 碳普惠 points.",
+    ),
 }
 
 

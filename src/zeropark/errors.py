@@ -443,3 +443,91 @@ class DoubleCountedSaving(SymbiosisError):
             f"exchange avoided {avoided_t:g} tCO2; claim by the exchange's allocation rule only "
             "(supplier, receiver or split)"
         )
+
+
+# --- carbon asset ledger (#17 碳资产) ----------------------------------------------------------------
+#
+#     DataError
+#     └── AssetError               a posting of the carbon asset ledger refused; nothing is booked
+#         ├── UnbalancedEntry      the lines of an entry do not sum to zero per instrument
+#         ├── InsufficientBalance  a holder would go below zero
+#         ├── RangeOverlap         a serial-number range that already exists (or is named twice)
+#         ├── RangeNotHeld         a serial-number range the sending holder does not hold
+#         ├── AlreadySurrendered   a unit (or range) already surrendered, retired or claimed
+#         ├── SelfTrade            a transfer or trade between a holder and itself
+#         └── AfterDeadline        a surrender after the compliance deadline
+
+
+class AssetError(DataError):
+    """A posting of the carbon asset ledger (碳资产账本) was refused; nothing of it was booked."""
+
+
+class UnbalancedEntry(AssetError):
+    """A journal entry whose lines do not sum to zero for each instrument."""
+
+    def __init__(self, asset: str, total: int) -> None:
+        self.asset, self.total = asset, total
+        super().__init__(
+            f"journal entry does not balance for {asset}: lines sum to {total}, not 0; "
+            "every unit taken from one account must be given to another"
+        )
+
+
+class InsufficientBalance(AssetError):
+    """A debit larger than the holder's balance."""
+
+    def __init__(self, account: str, asset: str, balance: int, wanted: int) -> None:
+        self.account, self.asset, self.balance, self.wanted = account, asset, balance, wanted
+        super().__init__(
+            f"{account} holds {balance} of {asset} but {wanted} were to be taken; "
+            "reduce the quantity or first move units into the account (`zeropark assets balances`)"
+        )
+
+
+class RangeOverlap(AssetError):
+    """A serial-number range that overlaps one already in the ledger (in any split) or in the entry."""
+
+    def __init__(self, asked: str, existing: str, where: str) -> None:
+        self.asked, self.existing, self.where = asked, existing, where
+        super().__init__(
+            f"serial numbers {asked} overlap {existing} ({where}); a certificate exists once — "
+            "remove the overlapping numbers from the range"
+        )
+
+
+class RangeNotHeld(AssetError):
+    """Serial numbers the sending account does not hold."""
+
+    def __init__(self, account: str, asked: str, detail: str) -> None:
+        self.account, self.asked = account, asked
+        super().__init__(
+            f"{account} does not hold serial numbers {asked} ({detail}); "
+            "list what it holds with `zeropark assets balances --ranges`"
+        )
+
+
+class AlreadySurrendered(AssetError):
+    """Units or serial numbers already surrendered, retired, cancelled or claimed."""
+
+    def __init__(self, asked: str, how: str) -> None:
+        self.asked, self.how = asked, how
+        super().__init__(f"{asked} was already {how}; a unit can be surrendered or claimed once")
+
+
+class SelfTrade(AssetError):
+    """A transfer or trade whose two sides are the same holder."""
+
+    def __init__(self, account: str) -> None:
+        self.account = account
+        super().__init__(f"a transfer from {account} to itself is not a movement; name another counterparty")
+
+
+class AfterDeadline(AssetError):
+    """A surrender for a compliance year after that year's deadline (清缴截止日)."""
+
+    def __init__(self, compliance_year: int, deadline: str, on: str) -> None:
+        self.compliance_year, self.deadline, self.on = compliance_year, deadline, on
+        super().__init__(
+            f"surrender for compliance year {compliance_year} on {on} is after the deadline {deadline}; "
+            "a late surrender is not booked — record the shortfall with the competent authority"
+        )

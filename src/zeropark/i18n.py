@@ -1742,6 +1742,79 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "cbam_see_total": ("计入 SEE", "SEE counted"),
     "cbam_not_counted": ("不计入", "not counted"),
     "cbam_download": ("下载向进口商的通报（xlsx）", "Download the communication to importers (xlsx)"),
+    # --- carbon asset ledger (#17 碳资产, services/assets.py) ---
+    "nav_assets": ("碳资产", "Carbon assets"),
+    "assets_title": ("碳资产管理", "Carbon asset management"),
+    "assets_intro": (
+        "复式记账的碳资产账本：全国碳排放配额（CEA）、CCER、绿证（GEC，按序列号区间）、绿电合同电量、碳普惠积分与园区内部配额。"
+        "每笔业务为借贷平衡的凭证；余额不得为负；同一序列号只能存在一次，注销（声明）一次。",
+        "A double-entry carbon asset ledger: national allowances (CEA), CCER, green certificates (GEC, by "
+        "serial range), green-power contract volumes, 碳普惠 points and park-internal allowances. Every "
+        "movement is a balanced entry; no balance goes negative; a serial number exists once and is "
+        "retired (claimed) once.",
+    ),
+    "assets_positions": ("履约状况", "Compliance positions"),
+    "assets_positions_note": (
+        "核查排放量取自企业最新已签核（否则最新）的 GHG 核算记录；配额取自账本中的分配凭证；"
+        "CCER 抵销上限为应清缴量的 5%；截止日为默认值 [UNCERTAIN]，以当年通知为准。",
+        "Verified emissions from the enterprise's latest signed-off (else latest) GHG run; allocation from "
+        "the ledger's allocate entries; CCER offsets at most 5 % of what is to be surrendered; the "
+        "deadline is a default [UNCERTAIN] until the year's notice sets it.",
+    ),
+    "assets_no_positions": ("本年度无配额分配记录", "No allowance allocated for this year"),
+    "assets_enterprise": ("企业", "Enterprise"),
+    "assets_allocation": ("配额", "Allocation"),
+    "assets_verified": ("核查排放量", "Verified emissions"),
+    "assets_ccer_limit": ("CCER 抵销上限", "CCER limit"),
+    "assets_surrendered": ("已清缴", "Surrendered"),
+    "assets_remaining": ("待清缴", "To surrender"),
+    "assets_gap": ("缺口", "Gap"),
+    "assets_surplus": ("盈余", "Surplus"),
+    "assets_deadline": ("清缴截止日", "Deadline"),
+    "assets_status": ("状态", "Status"),
+    "assets_status_settled": ("已履约", "Settled"),
+    "assets_status_gap": ("有缺口", "Gap"),
+    "assets_status_surplus": ("有盈余", "Surplus"),
+    "assets_status_overdue": ("逾期未履约", "Overdue"),
+    "assets_balances": ("余额", "Balances"),
+    "assets_account": ("账户", "Account"),
+    "assets_asset": ("资产", "Asset"),
+    "assets_balance": ("余额", "Balance"),
+    "assets_total": ("合计（签发 − 注销）", "Total (issued − retired)"),
+    "assets_units_note": (
+        "单位：CEA、CCER、园区配额为吨；绿证、绿电为 MWh；碳普惠为积分。",
+        "Units: t for CEA, CCER and park allowances; MWh for GEC and green power; points for 碳普惠.",
+    ),
+    "assets_empty": ("暂无记账", "Nothing booked yet"),
+    "assets_ranges": ("序列号区间", "Serial ranges"),
+    "assets_range": ("区间", "Range"),
+    "assets_count": ("张数", "Count"),
+    "assets_journal": ("记账凭证", "Journal"),
+    "assets_date": ("日期", "Date"),
+    "assets_movement": ("业务", "Movement"),
+    "assets_quantity": ("数量", "Quantity"),
+    "assets_price": ("单价（元）", "Price (CNY)"),
+    "assets_evidence": ("对手方与凭证", "Counterparty and evidence"),
+    "assets_mv_issue": ("签发", "Issue"),
+    "assets_mv_allocate": ("分配", "Allocate"),
+    "assets_mv_earn": ("积分获得", "Earn"),
+    "assets_mv_transfer": ("划转", "Transfer"),
+    "assets_mv_buy": ("买入", "Buy"),
+    "assets_mv_sell": ("卖出", "Sell"),
+    "assets_mv_surrender": ("清缴", "Surrender"),
+    "assets_mv_retire": ("注销", "Retire"),
+    "assets_mv_cancel": ("撤销", "Cancel"),
+    "assets_mv_expire": ("过期", "Expire"),
+    "assets_mv_redeem": ("兑换", "Redeem"),
+    "assets_points_rules": ("碳普惠积分规则", "碳普惠 points rules"),
+    "assets_action": ("绿色行为", "Green action"),
+    "assets_unit": ("单位", "Unit"),
+    "assets_points_per_unit": ("每单位积分", "Points per unit"),
+    "assets_monthly_cap": ("每月上限", "Monthly cap"),
+    "assets_points_note": (
+        "规则由园区设定（默认值 [UNCERTAIN]，非官方数值）。",
+        "Rules set by the park (defaults [UNCERTAIN], not official figures).",
+    ),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

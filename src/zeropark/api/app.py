@@ -93,6 +93,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.metabolism.router,
     routers.verifications.router,  # verifier workspace (#16)
     routers.footprint.router,  # product footprint and CBAM (#16)
+    routers.assets.router,  # carbon asset ledger (#17)
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

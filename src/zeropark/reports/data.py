@@ -99,6 +99,7 @@ class ReportData:
     verification: dict[str, Any] | None = None
     # product carbon footprint (#16): Footprint.to_dict() of each visible product of the year
     footprints: tuple[dict[str, Any], ...] = ()
+    assets: dict[str, Any] | None = None  # carbon asset ledger (#17): services.assets.balances_dict
 
     @property
     def enterprise_names(self) -> dict[str, str]:

@@ -73,6 +73,7 @@ SHEET_ROADMAP = "路线图"
 SHEET_EVALUATIONS = "评价"  # evaluation slice
 SHEET_BENCHMARKS = "标杆"
 SHEET_FOOTPRINTS = "产品碳足迹"  # product carbon footprint (#16)
+SHEET_ASSETS = "碳资产"  # carbon asset ledger (#17)
 
 #: Columns of 清单明细: key, Chinese header, English header, width.
 LINE_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
@@ -944,6 +945,7 @@ def _build(
     evaluations: Sequence[ReportEvaluation] = (),
     benchmarks: Mapping[str, Any] | None = None,
     footprints: Sequence[Mapping[str, Any]] = (),
+    assets: Mapping[str, Any] | None = None,
 ) -> openpyxl.Workbook:
     wb = openpyxl.Workbook()
     summary = wb.active
@@ -966,6 +968,8 @@ def _build(
         _write_benchmarks(wb.create_sheet(SHEET_BENCHMARKS), benchmarks)
     if footprints:
         _write_footprints(wb.create_sheet(SHEET_FOOTPRINTS), footprints)
+    if assets is not None and assets.get("balances"):
+        write_assets(wb.create_sheet(SHEET_ASSETS), assets)
     return wb
 
 
@@ -1034,6 +1038,7 @@ def inventory_workbook_bytes(inventory: Inventory, **kwargs: Any) -> bytes:
         evaluations=kwargs.get("evaluations", ()),
         benchmarks=kwargs.get("benchmarks"),
         footprints=kwargs.get("footprints", ()),
+        assets=kwargs.get("assets"),
     )
     wb.save(buf)
     return buf.getvalue()
@@ -1189,3 +1194,30 @@ def _write_footprints(ws: Worksheet, footprints: Sequence[Mapping[str, Any]]) ->
         ws.cell(ws.max_row, 7).font = Font(bold=True)
     for i, width in enumerate((22, 14, 10, 12, 12, 12, 46, 14, 10, 48), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
+
+
+# --- carbon asset ledger (#17): the 碳资产 sheet ----------------------------------------------------
+
+
+def write_assets(ws: Worksheet, assets: Mapping[str, Any]) -> None:
+    """碳资产: balances per holder and asset, and issued − retired = held per asset.
+
+    ``assets`` is :func:`zeropark.services.assets.balances_dict` (the figures of ``/assets``);
+    units: t for CEA, CCER and park allowances, MWh for GEC and green power, points for PHP.
+    """
+    ws["A1"] = "碳资产 Carbon assets"
+    ws["A1"].font = _TITLE_FONT
+    _header(ws, 3, [("账户", "Account"), ("资产", "Asset"), ("余额", "Balance")], [34, 14, 16])
+    r = 5
+    for b in assets["balances"]:
+        for c, v in enumerate((b["account"], b["asset"], b["quantity"]), 1):
+            ws.cell(r, c, v)
+        r += 1
+    r += 1
+    _header(ws, r, [("资产", "Asset"), ("签发", "Issued"), ("注销", "Retired"), ("持有", "Held")])
+    r += 2
+    for asset, t in assets["totals"].items():
+        for c, v in enumerate((asset, t["issued"], t["retired"], t["held"]), 1):
+            ws.cell(r, c, v)
+        r += 1
+    _print_setup(ws, f"A1:D{max(r, 2)}")

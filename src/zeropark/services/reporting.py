@@ -30,7 +30,15 @@ from zeropark.model import Method, Role
 from zeropark.reports import excel, form_205_1, pdf
 from zeropark.reports.data import Measure, ReportData, ReportEvaluation
 from zeropark.reports.roadmap import chapter_view
-from zeropark.services import admission, benchmarks, evaluation, footprint, optimization, verification
+from zeropark.services import (
+    admission,
+    assets,
+    benchmarks,
+    evaluation,
+    footprint,
+    optimization,
+    verification,
+)
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.inventory import account_year, enterprise_runs, latest_view, view_of_run
 from zeropark.services.ledger import check_evidence
@@ -152,6 +160,7 @@ def report_data(
         roadmap=None if national is None else roadmap_chapter(scope, park_id, year, enterprise_id=view),
         verification=None if national is None else verification.signed_statement(scope, national.run_id),
         footprints=_footprints(scope, park_id, year, view),
+        assets=assets.balances_dict(scope, park_id),  # carbon asset ledger (#17)
     )
 
 
@@ -290,6 +299,7 @@ def render(
         benchmarks=data.benchmarks if method is Method.NATIONAL else None,
         roadmap=chapter_view(data.roadmap, lang),
         footprints=data.footprints,
+        assets=data.assets,
     )
 
 

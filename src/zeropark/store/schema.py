@@ -18,6 +18,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -1131,3 +1132,75 @@ class FootprintMaterialRow(Base):
     material_id: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[float] = mapped_column(Float)
     evidence: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- carbon asset ledger (#17 碳资产) ----------------------------------------------------------------
+
+
+class AssetEntryRow(Base):
+    """记账凭证: one balanced movement of carbon assets (zeropark.assets.book.Entry); never updated."""
+
+    __tablename__ = "asset_entry"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    movement: Mapped[str] = mapped_column(String(16))
+    value_date: Mapped[date] = mapped_column(Date)
+    booked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    booked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    counterparty: Mapped[str] = mapped_column(String(200), default="")
+    price_cny: Mapped[float | None] = mapped_column(Float, nullable=True)  # CNY per unit
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    compliance_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class AssetLineRow(Base):
+    """One line of an entry: a signed integer quantity of an asset on an account, with its serial ranges."""
+
+    __tablename__ = "asset_line"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("asset_entry.id", ondelete="CASCADE"), index=True)
+    park_id: Mapped[str] = mapped_column(String(64), index=True)
+    account: Mapped[str] = mapped_column(String(200))  # kind:holder (zeropark.assets.book.Account)
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    asset: Mapped[str] = mapped_column(String(16))  # CEA:2024, GEC:2025, PHP
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    ranges: Mapped[list[Any]] = mapped_column(JSON, default=list)  # ["GEC-0001..GEC-0100", ...]
+
+
+class AssetBalanceRow(Base):
+    """余额: the running balance of one asset on one account (locked while an entry is posted)."""
+
+    __tablename__ = "asset_balance"
+    __table_args__ = (
+        CheckConstraint("quantity >= 0 OR account LIKE 'issuer:%'", name="ck_asset_balance_not_negative"),
+    )
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), primary_key=True)
+    account: Mapped[str] = mapped_column(String(200), primary_key=True)
+    asset: Mapped[str] = mapped_column(String(16), primary_key=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AssetRangeRow(Base):
+    """A run of serial numbers held (or retired) on an account; runs never overlap (any park, any prefix).
+
+    ``first``/``last`` are zero-padded to ``model.SERIAL_DIGITS`` digits so that an overlap is a text
+    comparison on both databases (as in ``green_power_claim``).
+    """
+
+    __tablename__ = "asset_range"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    asset: Mapped[str] = mapped_column(String(16))
+    account: Mapped[str] = mapped_column(String(200))
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    prefix: Mapped[str] = mapped_column(String(64))
+    first: Mapped[str] = mapped_column(String(32))
+    last: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    entry_id: Mapped[int] = mapped_column(BigInteger)  # the entry that put it here
+
+
+Index("ix_asset_range_prefix_first", AssetRangeRow.prefix, AssetRangeRow.first)

@@ -102,6 +102,8 @@ def navigation(user: Principal) -> list[NavItem]:
         items.append(NavItem("admission", "nav_admission", "/admission"))
     # product carbon footprint and CBAM (#16): every role that reads park data
     items.append(NavItem("footprint", "nav_footprint", "/footprint"))
+    # carbon asset ledger (#17 碳资产): every role but the device's (an enterprise sees its own)
+    items.append(NavItem("assets", "nav_assets", "/assets"))
     return items
 
 

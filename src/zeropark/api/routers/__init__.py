@@ -6,6 +6,7 @@ from zeropark.api.routers import (
     alarms,
     application,  # application workspace (申报)
     approval,  # data approval and period close (issue #15)
+    assets,  # carbon asset ledger (#17)
     audit,
     benchmarks,  # issue #15: benchmarks and admission
     evaluation,
@@ -65,4 +66,5 @@ __all__ = [
     "benchmarks",  # issue #15
     "verifications",  # verifier workspace (#16)
     "footprint",  # product footprint and CBAM (#16)
+    "assets",  # carbon asset ledger (#17)
 ]

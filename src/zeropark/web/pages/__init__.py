@@ -14,6 +14,7 @@ from zeropark.web.pages import (
     alarms,
     application,  # application workspace (申报)
     approval,  # data approval and period close (issue #15)
+    assets,  # carbon asset ledger (#17)
     benchmarks,
     bigscreen,
     enterprises,
@@ -69,5 +70,6 @@ for _module in (
     metabolism,  # metabolism (issue 14): /roadmap/metabolism
     verification,  # verifier workspace (#16)
     footprint,  # product carbon footprint and CBAM (#16)
+    assets,  # carbon asset ledger (#17): /assets
 ):
     router.include_router(_module.router)

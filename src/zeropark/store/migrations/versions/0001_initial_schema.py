@@ -292,6 +292,64 @@ def upgrade() -> None:
         batch_op.create_index("ix_rollup_bucket_start", ["bucket", "start"], unique=False)
 
     op.create_table(
+        "asset_balance",
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("account", sa.String(length=200), nullable=False),
+        sa.Column("asset", sa.String(length=16), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=True),
+        sa.Column("quantity", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("quantity >= 0 OR account LIKE 'issuer:%'", name="ck_asset_balance_not_negative"),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("park_id", "account", "asset"),
+    )
+    with op.batch_alter_table("asset_balance", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_asset_balance_enterprise_id"), ["enterprise_id"], unique=False)
+
+    op.create_table(
+        "asset_entry",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("movement", sa.String(length=16), nullable=False),
+        sa.Column("value_date", sa.Date(), nullable=False),
+        sa.Column("booked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("booked_by", sa.String(length=64), nullable=True),
+        sa.Column("counterparty", sa.String(length=200), nullable=False),
+        sa.Column("price_cny", sa.Float(), nullable=True),
+        sa.Column("evidence", sa.Text(), nullable=False),
+        sa.Column("compliance_year", sa.Integer(), nullable=True),
+        sa.Column("deadline", sa.Date(), nullable=True),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("asset_entry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_asset_entry_park_id"), ["park_id"], unique=False)
+
+    op.create_table(
+        "asset_range",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("asset", sa.String(length=16), nullable=False),
+        sa.Column("account", sa.String(length=200), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=True),
+        sa.Column("prefix", sa.String(length=64), nullable=False),
+        sa.Column("first", sa.String(length=32), nullable=False),
+        sa.Column("last", sa.String(length=32), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("entry_id", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("asset_range", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_asset_range_enterprise_id"), ["enterprise_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_asset_range_park_id"), ["park_id"], unique=False)
+        batch_op.create_index("ix_asset_range_prefix_first", ["prefix", "first"], unique=False)
+
+    op.create_table(
         "evaluation_framework",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -492,6 +550,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("zone", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_zone_park_id"), ["park_id"], unique=False)
+
+    op.create_table(
+        "asset_line",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("account", sa.String(length=200), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=True),
+        sa.Column("asset", sa.String(length=16), nullable=False),
+        sa.Column("quantity", sa.BigInteger(), nullable=False),
+        sa.Column("ranges", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["entry_id"], ["asset_entry.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("asset_line", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_asset_line_enterprise_id"), ["enterprise_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_asset_line_entry_id"), ["entry_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_asset_line_park_id"), ["park_id"], unique=False)
 
     op.create_table(
         "enterprise",
@@ -1343,6 +1421,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_enterprise_park_id"))
 
     op.drop_table("enterprise")
+    with op.batch_alter_table("asset_line", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_asset_line_park_id"))
+        batch_op.drop_index(batch_op.f("ix_asset_line_entry_id"))
+        batch_op.drop_index(batch_op.f("ix_asset_line_enterprise_id"))
+
+    op.drop_table("asset_line")
     with op.batch_alter_table("zone", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_zone_park_id"))
 
@@ -1381,6 +1465,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_evaluation_framework_park_id"))
 
     op.drop_table("evaluation_framework")
+    with op.batch_alter_table("asset_range", schema=None) as batch_op:
+        batch_op.drop_index("ix_asset_range_prefix_first")
+        batch_op.drop_index(batch_op.f("ix_asset_range_park_id"))
+        batch_op.drop_index(batch_op.f("ix_asset_range_enterprise_id"))
+
+    op.drop_table("asset_range")
+    with op.batch_alter_table("asset_entry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_asset_entry_park_id"))
+
+    op.drop_table("asset_entry")
+    with op.batch_alter_table("asset_balance", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_asset_balance_enterprise_id"))
+
+    op.drop_table("asset_balance")
     with op.batch_alter_table("rollup", schema=None) as batch_op:
         batch_op.drop_index("ix_rollup_bucket_start")
 

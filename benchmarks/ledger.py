@@ -1,0 +1,151 @@
+"""Benchmark: the carbon asset ledger (碳资产账本) — journal entries per second, and a call auction.
+
+Three figures:
+
+1. ``core`` — ``--entries`` (default 1 000 000) balanced entries posted to the in-memory
+   :class:`zeropark.assets.book.Book` by the pure rule book (allocations, then random transfers
+   among ``--holders`` enterprises, some refused for want of balance); entries/s, and the
+   invariant checked at the end (held = issued − retired);
+2. ``sqlite`` / ``postgres`` — ``--db-entries`` postings through the store, each in its own
+   transaction with row locks (``zeropark.store.assets.post``), entries/s and the PG/SQLite ratio.
+   The issue asks for 1 M there too: pass ``--db-entries 1000000`` (at ~1–3 ms a posting that is
+   tens of minutes per backend on a shared machine);
+3. ``auction`` — a call auction of ``--orders`` (default 10 000) random limit orders
+   (:func:`zeropark.assets.auction.clear`): clearing time in ms (median of 5).
+
+Usage::
+
+    .venv/bin/python benchmarks/ledger.py                          # core 1 M, DB 5 000 each, auction 10 k
+    .venv/bin/python benchmarks/ledger.py --db-entries 1000000     # the full DB figure
+    .venv/bin/python benchmarks/ledger.py --no-postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from auction import book as auction_book
+from sqlalchemy import Engine, create_engine, text
+
+from zeropark.assets.book import Account, AssetKey, Book, HolderKind, Instrument, Movement, issue, move
+from zeropark.errors import InsufficientBalance
+from zeropark.market.auction import clear
+from zeropark.store import assets as store
+from zeropark.store.db import make_engine, transaction
+from zeropark.store.migrate import upgrade
+from zeropark.store.schema import EnterpriseRow, ParkRow
+
+CEA = AssetKey(Instrument.CEA, 2025)
+D = date(2025, 6, 1)
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _entries(n: int, holders: int, seed: int) -> list:
+    rng = random.Random(seed)
+    accts = [Account(HolderKind.ENTERPRISE, f"E{i:03d}") for i in range(holders)]
+    out = [issue(CEA, a, 1_000_000, on=D, movement=Movement.ALLOCATE) for a in accts]
+    while len(out) < n:
+        a, b = rng.sample(accts, 2)
+        out.append(move(CEA, a, b, rng.randint(1, 5_000), on=D, movement=Movement.SELL, price_cny=90.0))
+    return out
+
+
+def bench_core(n: int, holders: int) -> float:
+    entries = _entries(n, holders, 1)
+    book = Book()
+    refused = 0
+    t0 = time.perf_counter()
+    for e in entries:
+        try:
+            book.post(e)
+        except InsufficientBalance:
+            refused += 1
+    dt = time.perf_counter() - t0
+    issued, retired, held = book.totals(CEA)
+    assert held == issued - retired
+    print(f"core      {n:>9,} entries in {dt:7.2f} s = {n / dt:>10,.0f} entries/s ({refused:,} refused)")
+    return n / dt
+
+
+def _park(engine: Engine, holders: int) -> None:
+    with transaction(engine) as s:
+        where = {"province": "江苏", "grid_region": "华东", "latitude": 31.0, "longitude": 120.0}
+        s.add(ParkRow(id="B", name="bench", timezone="Asia/Shanghai", is_demo=True, **where))
+        s.flush()
+        for i in range(holders):
+            s.add(
+                EnterpriseRow(
+                    id=f"E{i:03d}", park_id="B", name=f"E{i}", uscc=f"U{i:017d}", industry_code="2511"
+                )
+            )
+
+
+def bench_db(engine: Engine, label: str, n: int, holders: int) -> float:
+    upgrade(engine)
+    _park(engine, holders)
+    entries = _entries(n, holders, 2)
+    refused = 0
+    t0 = time.perf_counter()
+    for e in entries:
+        try:
+            with transaction(engine) as s:
+                store.post(s, "B", e, booked_by="bench")
+        except InsufficientBalance:
+            refused += 1
+    dt = time.perf_counter() - t0
+    print(f"{label:<9} {n:>9,} entries in {dt:7.2f} s = {n / dt:>10,.0f} entries/s ({refused:,} refused)")
+    return n / dt
+
+
+def bench_auction(n: int) -> float:
+    """Clear the random book of ``benchmarks/auction.py`` (n orders) five times: median [ms]."""
+    orders = auction_book(n)
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        c = clear(orders)
+        times.append(time.perf_counter() - t0)
+    ms = statistics.median(times) * 1000
+    print(f"auction   {n:>9,} orders cleared in {ms:7.1f} ms (price {c.price} CNY, volume {c.volume:,}, "
+          f"{len(c.fills):,} fills)")  # fmt: skip
+    return ms
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--entries", type=int, default=1_000_000)
+    ap.add_argument("--db-entries", type=int, default=5_000)
+    ap.add_argument("--holders", type=int, default=50)
+    ap.add_argument("--orders", type=int, default=10_000)
+    ap.add_argument("--no-postgres", action="store_true")
+    a = ap.parse_args()
+    print(f"carbon asset ledger benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    bench_core(a.entries, a.holders)
+    with tempfile.TemporaryDirectory() as tmp:
+        eng = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        sq = bench_db(eng, "sqlite", a.db_entries, a.holders)
+        eng.dispose()
+    if not a.no_postgres:
+        name = f"zeropark_bench_ledger_{int(time.time())}"
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            eng = make_engine(PG_ADMIN.rsplit("/", 1)[0] + f"/{name}")
+            pg = bench_db(eng, "postgres", a.db_entries, a.holders)
+            eng.dispose()
+            print(f"ratio     postgres/sqlite entries/s = {pg / sq:.2f}")
+        finally:
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    bench_auction(a.orders)
+
+
+if __name__ == "__main__":
+    main()
