@@ -114,9 +114,9 @@ def main() -> None:
         f"periods: {args.days} representative days × 24 h = {len(w)} periods "
         f"(weights sum {w.sum():.0f} h; chosen instead of 8760 h), prep {t_prep:.2f} s"
     )
-    variants = [(False, Objective.COST), (False, Objective.CO2)] + (
-        [(True, Objective.COST)] if args.binary else []
-    )
+    variants = [(False, Objective.COST)]
+    variants += [(False, Objective.CO2)] if args.co2 else []
+    variants += [(True, Objective.COST)] if args.binary else []
     for binary, objective in variants:
         opts = MatchingOptions(
             objective=objective,

@@ -382,7 +382,9 @@ def _solve(
     if opts.binary_build:
         b = m.add_variables(coords=[link_c], name="build", binary=True)
     else:
-        b = m.add_variables(lower=0, upper=1, coords=[link_c], name="build")
+        # continuous: the capacity built [unit/period] c = cap·b, so every matrix coefficient is 1
+        # or (1 − λ) and the annuity is per unit of capacity (better scaled than b with cap in rows)
+        b = m.add_variables(lower=0, upper=xr.DataArray(cap, coords=[link_c]), coords=[link_c], name="build")
     src_of = xr.DataArray(np.array([src_pos[lk.source.id] for lk in links]), coords=[link_c], name="source")
     snk_of = xr.DataArray(np.array([snk_pos[lk.sink.id] for lk in links]), coords=[link_c], name="sink")
     supply_da = xr.DataArray(
@@ -394,9 +396,11 @@ def _solve(
     m.add_constraints(f.groupby(src_of).sum() <= supply_da, name="supply")
     delivered = f * xr.DataArray(1.0 - loss, coords=[link_c])
     m.add_constraints(delivered.groupby(snk_of).sum() <= demand_da, name="demand")
-    m.add_constraints(f - b * xr.DataArray(cap, coords=[link_c]) <= 0, name="capacity")
+    per_b = cap if opts.binary_build else np.ones(n_l)
+    m.add_constraints(f - b * xr.DataArray(per_b, coords=[link_c]) <= 0, name="capacity")
     w_da = xr.DataArray(w, coords=[per_c])
-    cost = (b * xr.DataArray(annuity, coords=[link_c])).sum() + (
+    b_cost = annuity if opts.binary_build else np.divide(annuity, cap, out=np.zeros(n_l), where=cap > 0)
+    cost = (b * xr.DataArray(b_cost, coords=[link_c])).sum() + (
         f * (w_da * xr.DataArray(unit_cost, coords=[link_c]))
     ).sum()
     if opts.objective is Objective.COST:
@@ -424,6 +428,8 @@ def _solve(
         )
     flows = np.asarray(f.solution.values, dtype=float)
     builds = np.asarray(b.solution.values, dtype=float)
+    if not opts.binary_build:  # capacity built → share of the candidate pipe
+        builds = np.divide(builds, cap, out=np.zeros(n_l), where=cap > 0)
     out: list[MatchedExchange] = []
     for i, lk in enumerate(links):
         sent = float(flows[i] @ w)
