@@ -552,6 +552,8 @@ NOT_PAGES |= {
 }
 #: product footprint and CBAM (#16): the communication workbook's download.
 NOT_PAGES |= {"/footprint/cbam.xlsx"}
+#: the 205-1 statistics form (#19): a download (tests/integration/test_form_205_1_doors.py).
+NOT_PAGES |= {"/reports/form-205-1.xlsx"}
 
 WATCH_CSP = """
 window.__cspViolations = [];
