@@ -1657,6 +1657,13 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "cbam_see_total": ("计入 SEE", "SEE counted"),
     "cbam_not_counted": ("不计入", "not counted"),
     "cbam_download": ("下载向进口商的通报（xlsx）", "Download the communication to importers (xlsx)"),
+    "rpt_footprints": ("附：产品碳足迹", "Annex: product carbon footprints"),
+    "rpt_footprints_note": (
+        "从摇篮到大门（ISO 14067:2018），单位为每功能单位 tCO2e，"
+        "区间为 95 % 置信区间（IPCC 2006 第1卷第3章方法1）。",
+        "Cradle-to-gate (ISO 14067:2018), tCO2e per functional unit; the interval is the 95 % interval "
+        "(IPCC 2006 Vol. 1 Ch. 3 Approach 1).",
+    ),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.
