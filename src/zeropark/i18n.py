@@ -1642,6 +1642,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "footprint_not_yet": ("尚不能计算：", "Not computable yet:"),
     "footprint_materials": ("上游排放因子（外购材料）", "Upstream factors (purchased materials)"),
     "footprint_factor": ("因子", "Factor"),
+    "footprint_id": ("编号", "Id"),
+    "footprint_material": ("材料", "Material"),
     "footprint_source": ("出处", "Source"),
     "cbam_title": ("欧盟碳边境调节机制（CBAM）隐含排放", "EU CBAM embedded emissions"),
     "cbam_help": (
