@@ -668,7 +668,9 @@ def test_api_docs_run_from_this_origin_under_the_policy(browser: Any, server: Se
     w.visit(f"{server.url}/api/v1/docs")
     w.page.wait_for_selector(".swagger-ui .info .title", timeout=15_000)
     assert "零碳园区" in w.page.locator(".swagger-ui .info .title").inner_text()
-    assert w.page.locator(".opblock").count() > 50  # every operation of the schema is listed
+    # every operation of the schema is listed (Swagger UI renders them after the title)
+    w.page.locator(".opblock").nth(50).wait_for(state="attached", timeout=30_000)
+    assert w.page.locator(".opblock").count() > 50
     w.check("api docs")
     assert outside == []
     w.context.close()
