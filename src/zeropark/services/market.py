@@ -32,12 +32,22 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import yaml
+
 from zeropark.assets.auction import settle
 from zeropark.assets.book import Account, AssetKey, HolderKind, Instrument, Movement
 from zeropark.assets.book import issue as issue_entry
 from zeropark.errors import MarketError, NotFound
 from zeropark.market.auction import Clearing, Order, Side, clear
-from zeropark.market.quota import EnterpriseBasis, QuotaMethod, QuotaRule, allocate, fee, rule_from_dict
+from zeropark.market.quota import (
+    EnterpriseBasis,
+    QuotaMethod,
+    QuotaRule,
+    QuotaRuleError,
+    allocate,
+    fee,
+    rule_from_dict,
+)
 from zeropark.model import Method
 from zeropark.services import benchmarks
 from zeropark.services.inventory import latest_view
@@ -62,8 +72,11 @@ __all__ = [
     "get_rule",
     "issue_quotas",
     "order_dict",
+    "overview",
     "orders",
     "place_order",
+    "rule_dict",
+    "rule_from_text",
     "set_rule",
     "simulate",
     "withdraw_order",
@@ -150,6 +163,9 @@ def get_rule(scope: Scope, park_id: str, year: int) -> RuleView:
         raise NotFound(
             f"no internal quota rule for {year} in park '{park_id}'; set one with `zeropark market rule`"
         )
+    if scope.enterprise_id is not None:  # an enterprise sees its own quota only
+        mine = {e: q for e, q in found.quotas.items() if e == scope.enterprise_id}
+        found = RuleView(found.park_id, found.year, found.rule, found.base_year, found.set_by, (), mine)
     return found
 
 
@@ -396,6 +412,45 @@ def clear_session(scope: Scope, park_id: str, year: int, session: str, *, on: da
     return found
 
 
+def _visible(scope: Scope, c: ClearingView) -> ClearingView:
+    """An enterprise user sees the price and volume, and only the fills it is party to."""
+    if scope.enterprise_id is None:
+        return c
+    mine = [f for f in c.fills if scope.enterprise_id in (f["buyer"], f["seller"])]
+    return ClearingView(
+        c.id,
+        c.year,
+        c.session,
+        c.asset,
+        c.price_cny,
+        c.volume,
+        c.demand_at_price,
+        c.supply_at_price,
+        mine,
+        c.rule,
+        c.quota_rule,
+        [],
+        c.cleared_by,
+    )
+
+
+def overview(scope: Scope, park_id: str, year: int) -> dict[str, Any]:
+    """The market of ``year`` as the page shows it: rule (or None), clearings, orders the user may see."""
+    require_park(scope.engine, park_id)
+    scope.check_park(park_id)
+    with transaction(scope.engine) as s:
+        found = store.rule(s, park_id, year)
+        done = store.clearings(s, park_id, year)
+    rule = None if found is None else rule_dict(found)
+    if rule is not None and scope.enterprise_id is not None:
+        rule["quotas"] = {e: q for e, q in rule["quotas"].items() if e == scope.enterprise_id}
+    return {
+        "rule": rule,
+        "clearings": [clearing_dict(_visible(scope, c)) for c in done],
+        "orders": [order_dict(o) for o in store.orders(scope, park_id, year)],
+    }
+
+
 def clearing(scope: Scope, park_id: str, year: int, session: str) -> ClearingView:
     """The stored clearing of a session (an enterprise user sees only fills it is party to)."""
     require_park(scope.engine, park_id)
@@ -404,24 +459,7 @@ def clearing(scope: Scope, park_id: str, year: int, session: str) -> ClearingVie
         c = store.clearing(s, park_id, year, _session_name(session))
     if c is None:
         raise NotFound(f"session {session!r} of {year} is not cleared")
-    if scope.enterprise_id is not None:
-        mine = [f for f in c.fills if scope.enterprise_id in (f["buyer"], f["seller"])]
-        c = ClearingView(
-            c.id,
-            c.year,
-            c.session,
-            c.asset,
-            c.price_cny,
-            c.volume,
-            c.demand_at_price,
-            c.supply_at_price,
-            mine,
-            c.rule,
-            c.quota_rule,
-            [],
-            c.cleared_by,
-        )
-    return c
+    return _visible(scope, c)
 
 
 # --- fees -----------------------------------------------------------------------------------------
@@ -619,3 +657,15 @@ def clearing_dict(c: ClearingView) -> dict[str, Any]:
         "quota_rule": c.quota_rule,
         "entry_ids": c.entry_ids,
     }
+
+
+def rule_from_text(text: str) -> dict[str, Any]:
+    """A rule document (YAML or JSON) → its mapping; :class:`QuotaRuleError` if it is not one."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise QuotaRuleError(f"the rule is not YAML or JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise QuotaRuleError("the rule must be a mapping with 'method' and its parameters")
+    rule_from_dict(data)
+    return data

@@ -24,6 +24,7 @@ __all__ = [
     "add_clearing",
     "add_order",
     "clearing",
+    "clearings",
     "get_order",
     "mark_cleared",
     "orders",
@@ -275,3 +276,13 @@ def clearing(session: Session, park_id: str, year: int, name: str) -> ClearingVi
     )
     r = session.scalars(stmt).first()
     return None if r is None else _clearing(r)
+
+
+def clearings(session: Session, park_id: str, year: int) -> list[ClearingView]:
+    """The stored clearings of a year, by id."""
+    stmt = (
+        select(MarketClearingRow)
+        .where(MarketClearingRow.park_id == park_id, MarketClearingRow.year == year)
+        .order_by(MarketClearingRow.id)
+    )
+    return [_clearing(r) for r in session.scalars(stmt)]
