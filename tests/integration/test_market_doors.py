@@ -9,6 +9,7 @@ at 80 the 60 t bid above it does: 80.00 CNY/t, 60 t.
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from api_support import ENT_A, ENT_B, PARK, make_api
@@ -126,3 +127,17 @@ def test_service_api_cli_and_page_agree(sqlite_engine: Engine, tmp_path: object)
     path = tmp_path / "rule.yaml"  # type: ignore[operator]
     path.write_text("method: intensity\nintensity: 0.5\n", encoding="utf-8")
     assert _cli(engine, "simulate", "--year", "2025", "--file", str(path), "--park", PARK)[0] == 4
+
+
+def test_assets_page_with_the_market_renders_for_every_role(sqlite_engine: Engine) -> None:
+    api = make_api(sqlite_engine)
+    admin = system_scope(sqlite_engine, "t")
+    market.set_rule(admin, PARK, 2025, {"method": "intensity", "intensity": 0.5}, base_year=2025)
+    market.issue_quotas(admin, PARK, 2025, on=date(2025, 7, 1))
+    market.place_order(admin, PARK, 2025, "Q1", ENT_A, "sell", 70.0, 10)
+    for user in ("admin", "manager", "ent_a", "ent_b", "verifier"):
+        r = api.login(user).get("/assets", params={"year": 2025})
+        assert r.status_code == 200, (user, r.text[:300])
+        assert "data-market" in r.text
+        # the open order is E-A's: E-B does not see it
+        assert ('data-market-order="1"' in r.text) is (user != "ent_b"), user
