@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 
 from zeropark.accounting import AccountingOptions
 from zeropark.errors import InsufficientBalance, MarketError, NotFound, PermissionDenied
-from zeropark.market.auction import AuctionError, SelfTrade
+from zeropark.market.auction import AuctionError, Order, SelfTrade, Side
 from zeropark.market.quota import QuotaRuleError
 from zeropark.model import Method, Role
 from zeropark.services import assets, market
@@ -154,6 +154,16 @@ def test_fees_and_simulation_write_nothing(accounted: Engine) -> None:
     sim2 = market.simulate(admin, PARK, inten, 2025, base_year=2025)
     assert sim2.quotas == {ENT_A: 1000, ENT_B: 500}
     assert sim2.fees[ENT_A] == pytest.approx(10 * co2[ENT_A])  # fee on all emissions
+    assert _all_rows(engine) == rows
+    # given orders: A offers 10 t at 50, B bids 10 t at 60 → at 50 and at 60 volume 10, everything
+    # above/below fills, imbalance 0 both: the middle price (50 + 60) / 2 = 55.00, 10 t from A to B
+    given = [Order("a", ENT_A, Side.SELL, 50.0, 10, 1), Order("b", ENT_B, Side.BUY, 60.0, 10, 2)]
+    sim3 = market.simulate(admin, PARK, inten, 2025, base_year=2025, orders=given)
+    assert (sim3.clearing.price, sim3.clearing.volume) == (55.0, 10)
+    with pytest.raises(MarketError, match="not enterprises"):
+        market.simulate(
+            admin, PARK, inten, 2025, base_year=2025, orders=[Order("x", "NOPE", Side.BUY, 1.0, 1, 1)]
+        )
     assert _all_rows(engine) == rows
     with pytest.raises(PermissionDenied):
         market.simulate(_scope(engine, Role.ENTERPRISE, ENT_A), PARK, inten, 2025)

@@ -598,6 +598,11 @@ def simulate(
                     orders.append(
                         Order(f"sim-{seq}", e, Side.SELL, assumptions.ask_cny, math.floor(pos), seq)
                     )
+    unknown = sorted({o.holder for o in orders} - set(quotas))
+    if unknown:
+        raise MarketError(
+            f"simulated orders of {unknown}: not enterprises of the park's quota list {sorted(quotas)}"
+        )
     c = clear(list(orders))
     held = dict(quotas)
     for f in c.fills:
