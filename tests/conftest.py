@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import tempfile
 import uuid
@@ -64,40 +65,89 @@ def pg_url() -> Iterator[str]:
     admin.dispose()
 
 
+#: The PostgreSQL databases migrated in this session: ``upgrade`` is idempotent, so each database is
+#: migrated once and a test only empties it (running alembic again cost ~0.1–0.4 s a test).
+_PG_MIGRATED: set[str] = set()
+
+
 def _truncate_all(engine: Engine) -> None:
+    """Empty every table and restart every sequence, as ``TRUNCATE … RESTART IDENTITY`` would.
+
+    On PostgreSQL only the tables holding rows are emptied, with ``DELETE`` and triggers off (the
+    signed-off run freeze and the foreign keys are triggers; every table with rows is emptied, so no
+    reference dangles): one ``TRUNCATE`` of all 51 tables rewrote each table's files and took ~1 s
+    per test, this takes ~20 ms. Used sequences are set back to their start value.
+    """
     from zeropark.store.schema import Base
 
     with engine.begin() as c:
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            names = [t.name for t in Base.metadata.sorted_tables]
+            probe = " UNION ALL ".join(f"SELECT '{n}' WHERE EXISTS (SELECT 1 FROM \"{n}\")" for n in names)
+            dirty = [row[0] for row in c.execute(text(probe))]
+            if dirty and c.execute(text("SELECT current_setting('is_superuser')")).scalar() == "on":
+                c.execute(text("SET LOCAL session_replication_role = replica"))
+                for name in dirty:
+                    c.execute(text(f'DELETE FROM "{name}"'))
+            elif dirty:  # a test role that may not switch triggers off: the slower TRUNCATE
+                c.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in dirty) + " CASCADE"))
+            c.execute(
+                text(
+                    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false) "
+                    "FROM pg_sequences WHERE last_value IS NOT NULL"
+                )
+            )
         else:
             for t in reversed(Base.metadata.sorted_tables):
                 c.execute(t.delete())
+
+
+def _pg_engine(url: str) -> Engine:
+    """An engine on the session's PostgreSQL database, migrated (once a session) and emptied."""
+    eng = make_engine(url)
+    if url not in _PG_MIGRATED:
+        upgrade(eng)
+        _PG_MIGRATED.add(url)
+    _truncate_all(eng)
+    return eng
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated once a session; each test gets a copy (~10 ms, a migration ~0.3 s)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "zeropark.db"
+    eng = make_engine(f"sqlite:///{path}")
+    upgrade(eng)
+    with eng.connect() as c:
+        c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    eng.dispose()
+    return path
+
+
+def _sqlite_copy(template: Path, tmp_path: Path) -> Engine:
+    """A fresh copy of the migrated SQLite template in ``tmp_path``."""
+    db = tmp_path / "zeropark.db"
+    shutil.copyfile(template, db)
+    return make_engine(f"sqlite:///{db}")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated, empty database: once on an SQLite file, once on real PostgreSQL."""
     if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'zeropark.db'}")
-        upgrade(eng)
+        eng = _sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
         yield eng
         eng.dispose()
         return
-    url = request.getfixturevalue("pg_url")
-    eng = make_engine(url)
-    upgrade(eng)
-    _truncate_all(eng)
+    eng = _pg_engine(request.getfixturevalue("pg_url"))
     yield eng
     eng.dispose()
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
     """A migrated SQLite file database only."""
-    eng = make_engine(f"sqlite:///{tmp_path / 'zeropark.db'}")
-    upgrade(eng)
+    eng = _sqlite_copy(sqlite_template, tmp_path)
     yield eng
     eng.dispose()
 
@@ -105,9 +155,7 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def pg_engine(pg_url: str) -> Iterator[Engine]:
     """A migrated, emptied PostgreSQL database only."""
-    eng = make_engine(pg_url)
-    upgrade(eng)
-    _truncate_all(eng)
+    eng = _pg_engine(pg_url)
     yield eng
     eng.dispose()
 

@@ -1727,6 +1727,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "footprint_not_yet": ("尚不能计算：", "Not computable yet:"),
     "footprint_materials": ("上游排放因子（外购材料）", "Upstream factors (purchased materials)"),
     "footprint_factor": ("因子", "Factor"),
+    "footprint_id": ("编号", "Id"),
+    "footprint_material": ("材料", "Material"),
     "footprint_source": ("出处", "Source"),
     "cbam_title": ("欧盟碳边境调节机制（CBAM）隐含排放", "EU CBAM embedded emissions"),
     "cbam_help": (
@@ -1836,6 +1838,13 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "market_side": ("方向", "Side"),
     "market_limit": ("限价", "Limit price"),
     "market_order_status": ("状态", "Status"),
+    "rpt_footprints": ("附：产品碳足迹", "Annex: product carbon footprints"),
+    "rpt_footprints_note": (
+        "从摇篮到大门（ISO 14067:2018），单位为每功能单位 tCO2e，"
+        "区间为 95 % 置信区间（IPCC 2006 第1卷第3章方法1）。",
+        "Cradle-to-gate (ISO 14067:2018), tCO2e per functional unit; the interval is the 95 % interval "
+        "(IPCC 2006 Vol. 1 Ch. 3 Approach 1).",
+    ),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

@@ -24,7 +24,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -290,25 +290,49 @@ class DemoServer:
 # --------------------------------------------------------------------------------------------
 
 
+#: Parks built once a session into an SQLite file (key → (file, what the build returned)). Every
+#: module that imports a park fixture gets its own pytest fixture and so its own database (tests
+#: write to it: acknowledge alarms, create users, import readings); it gets a copy of this file
+#: instead of building the park again (the demo park took ~20 s a module, the fixture park ~5 s).
+_TEMPLATES: dict[str, tuple[Path, Any]] = {}
+
+
+def park_copy(
+    tmp_path_factory: pytest.TempPathFactory, key: str, build: Callable[[Engine], Any]
+) -> tuple[Engine, Any]:
+    """A fresh copy of the park ``build`` writes (built once a session under ``key``), migrated;
+    its engine and what ``build`` returned."""
+    if key not in _TEMPLATES:
+        path = tmp_path_factory.mktemp(f"{key}-template") / "zeropark.db"
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        made = build(engine)
+        with engine.connect() as c:
+            c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        _TEMPLATES[key] = (path, made)
+    template, made = _TEMPLATES[key]
+    db = tmp_path_factory.mktemp(key) / "zeropark.db"
+    shutil.copyfile(template, db)
+    return make_engine(f"sqlite:///{db}"), made
+
+
+def fixture_park_copy(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """A fresh SQLite copy of the fixture park (:func:`build_fixture_park`), built once a session."""
+    return park_copy(tmp_path_factory, "e2e", build_fixture_park)[0]
+
+
 @pytest.fixture(scope="session", name="server")
 def server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The fixture park (hand-computed values) served on a random port (SQLite file)."""
-    db = tmp_path_factory.mktemp("e2e") / "zeropark.db"
-    engine = make_engine(f"sqlite:///{db}")
-    upgrade(engine)
-    build_fixture_park(engine)
+    engine = fixture_park_copy(tmp_path_factory)
     with serve(engine) as url:
         yield Server(url, engine)
     engine.dispose()
 
 
-@pytest.fixture(scope="session", name="demo_server")
-def demo_server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
-    """The demo generator's small park (6 enterprises, 14 days), rollups built, demo users made."""
-
-    db = tmp_path_factory.mktemp("e2e-demo") / "zeropark.db"
-    engine = make_engine(f"sqlite:///{db}")
-    upgrade(engine)
+def build_demo_park(engine: Engine) -> tuple[int, dict[str, str]]:
+    """The demo generator's small park in ``engine``; its year and the demo users' passwords."""
     park = demo.generate(size=demo.SMALL_SIZE)
     demo.write_demo(engine, park)
     rebuild_rollups(engine)
@@ -318,8 +342,15 @@ def demo_server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[De
     for method in (Method.NATIONAL, Method.GHG):
         account_year(scope, park.park.id, park.year, AccountingOptions(method=method), "CN-park-2025")
     passwords = {u: p for u, p, _ in ensure_demo_users(engine, park.park.id)}
+    return park.year, passwords
+
+
+@pytest.fixture(scope="session", name="demo_server")
+def demo_server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """The demo generator's small park (6 enterprises, 14 days), rollups built, demo users made."""
+    engine, (year, passwords) = park_copy(tmp_path_factory, "e2e-demo", build_demo_park)
     with serve(engine) as url:
-        yield DemoServer(url, engine, park.year, passwords)
+        yield DemoServer(url, engine, year, dict(passwords))
     engine.dispose()
 
 

@@ -16,8 +16,8 @@ from e2e_park import (  # noqa: F401 - fixtures used by name
     Server,
     artifacts_fixture,
     browser_fixture,
-    build_fixture_park,
     demo_server_fixture,
+    fixture_park_copy,
     serve,
     server_fixture,
 )
@@ -26,8 +26,6 @@ from fastapi.routing import APIRoute
 from zeropark.model import Method, Reading
 from zeropark.services.inventory import latest_view, run_statement
 from zeropark.serving.headers import CONTENT_SECURITY_POLICY
-from zeropark.store.db import make_engine
-from zeropark.store.migrate import upgrade
 from zeropark.store.readings import write_readings
 from zeropark.store.scope import system_scope
 from zeropark.web.pages import router as pages_router
@@ -552,6 +550,8 @@ NOT_PAGES |= {
 }
 #: product footprint and CBAM (#16): the communication workbook's download.
 NOT_PAGES |= {"/footprint/cbam.xlsx"}
+#: the 205-1 statistics form (#19): a download (tests/integration/test_form_205_1_doors.py).
+NOT_PAGES |= {"/reports/form-205-1.xlsx"}
 
 WATCH_CSP = """
 window.__cspViolations = [];
@@ -715,9 +715,7 @@ def test_moved_handlers_still_work(browser: Any, server: Server) -> None:
 @pytest.fixture(scope="module")
 def current_year_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The fixture park with March 2026 readings, served; nothing accounted for 2026 yet."""
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('e2e-2026') / 'zeropark.db'}")
-    upgrade(engine)
-    build_fixture_park(engine)
+    engine = fixture_park_copy(tmp_path_factory)  # the fixture park, built once a session
     first = datetime(2026, 3, 1, 0, 15, tzinfo=UTC)
     readings = [
         Reading(meter, first + timedelta(minutes=15 * i), 400.0)

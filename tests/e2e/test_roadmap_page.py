@@ -22,7 +22,7 @@ from e2e_park import (  # noqa: F401 - fixtures used by name
     USERS,
     artifacts_fixture,
     browser_fixture,
-    build_fixture_park,
+    fixture_park_copy,
     serve,
 )
 
@@ -33,8 +33,6 @@ from zeropark.roadmap.lmdi import Effect
 from zeropark.services.inventory import account_year
 from zeropark.services.roadmap import lmdi
 from zeropark.store import repo
-from zeropark.store.db import make_engine
-from zeropark.store.migrate import upgrade
 from zeropark.store.scope import system_scope
 
 pytestmark = pytest.mark.browser
@@ -47,9 +45,7 @@ def _value_added(engine: Any, values: dict[str, float]) -> None:
 
 @pytest.fixture(scope="module")
 def two_years(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('e2e-lmdi') / 'zeropark.db'}")
-    upgrade(engine)
-    build_fixture_park(engine)
+    engine = fixture_park_copy(tmp_path_factory)  # the fixture park, built once a session
     for rid, ent, qty in (("REC-A-2024", "ENT-A", 90.0), ("REC-B-2024", "ENT-B", 10.0)):
         repo.add_activity_record(
             engine,

@@ -219,6 +219,17 @@ def _route_of(path: str) -> PageRoute | None:
     return next((r for r in GET_ROUTES if r.params and _pattern(r).match(path)), None)
 
 
+#: The page is drawn: the web font is ready (the charts are redrawn with it) and a frame has passed.
+CHARTS_SETTLED_JS = (
+    "() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => r(true))))"
+)
+
+#: The server's answers do not depend on the width, so a role's second walk reuses the first's:
+#: (username, URL) → whether it is a page (:meth:`Walk.is_page`), and the links a probe read.
+_IS_PAGE: dict[tuple[str, str], bool] = {}
+_PROBED: dict[tuple[str, str], list[str]] = {}
+
+
 class Walk:
     """One role at one width: the pages visited and what was wrong with each."""
 
@@ -249,9 +260,13 @@ class Walk:
 
     def is_page(self, url: str) -> bool:
         """Whether ``url`` answers a whole HTML page (not a download, a partial or a refusal)."""
-        resp = self.context.request.get(url, max_redirects=0)
-        kind = resp.headers.get("content-type", "")
-        return resp.status == 200 and kind.startswith("text/html") and "<html" in resp.text()[:400]
+        key = (self.username, url)
+        if key not in _IS_PAGE:
+            resp = self.context.request.get(url, max_redirects=0)
+            kind = resp.headers.get("content-type", "")
+            html = kind.startswith("text/html") and "<html" in resp.text()[:400]
+            _IS_PAGE[key] = resp.status == 200 and html
+        return _IS_PAGE[key]
 
     def visit(self, path_and_query: str, route: PageRoute) -> list[str]:
         """Load one page, check it, screenshot it; return the same-origin links on it."""
@@ -264,7 +279,8 @@ class Walk:
         self.page.goto(url)
         self.page.wait_for_load_state("load")
         if self.page.locator("[data-chart]").count():
-            self.page.wait_for_timeout(150)  # ECharts draws on DOMContentLoaded; let it settle
+            # ECharts draws on DOMContentLoaded and again once the web font is ready: wait for that
+            self.page.evaluate(CHARTS_SETTLED_JS)
         where = f"{self.username} {self.width}px {path_and_query}"
         keys = raw_keys(self.page.evaluate(TEXT_JS))
         if keys:
@@ -289,10 +305,14 @@ class Walk:
 
     def probe(self, path: str) -> list[str]:
         """The links of a further sample of a route already visited (read, not rendered)."""
-        resp = self.context.request.get(f"{self.ws.url}{path}", max_redirects=0)
-        if resp.status != 200 or not resp.headers.get("content-type", "").startswith("text/html"):
-            return []
-        return [h.replace("&amp;", "&") for h in re.findall(r'href="(/[^"]*)"', resp.text())]
+        key = (self.username, path)
+        if key not in _PROBED:
+            resp = self.context.request.get(f"{self.ws.url}{path}", max_redirects=0)
+            if resp.status != 200 or not resp.headers.get("content-type", "").startswith("text/html"):
+                _PROBED[key] = []
+            else:
+                _PROBED[key] = [h.replace("&amp;", "&") for h in re.findall(r'href="(/[^"]*)"', resp.text())]
+        return list(_PROBED[key])
 
     def crawl(self, start: list[str]) -> None:
         """Visit ``start`` and one sample of every route the pages link to.

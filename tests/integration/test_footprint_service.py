@@ -13,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from api_support import ENT_A, ENT_B, PARK, Api, make_api
+from pypdf import PdfReader
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
@@ -249,3 +250,14 @@ def test_cli_api_and_service_agree(api: Api, tmp_path: Path) -> None:
     assert sheet[1] == FOOTPRINT_HEADERS
     totals = [r for r in sheet[2:] if str(r[6]).startswith("合计")]
     assert [(r[0], r[7]) for r in totals] == [("熟料", pytest.approx(service_fp["total_tco2e"]))]
+
+    # the PDF report's annex lists the product with its per-unit footprint (needs the national run)
+    account_year(
+        system_scope(engine, "test"), PARK, 2025, AccountingOptions(method=Method.NATIONAL), "CN-park-2025"
+    )
+    data = reporting.report_data(system_scope(engine, "t"), PARK, 2025, enterprise_id=ENT_A)
+    text = "".join(
+        p.extract_text()
+        for p in PdfReader(io.BytesIO(reporting.render(data, reporting.ReportKind.PDF))).pages
+    )
+    assert "产品碳足迹" in text and "熟料" in text

@@ -269,6 +269,7 @@ def render_annual_report(data: ReportData, *, lang: str = "zh") -> bytes:
         methods_rows=_methods_table(data, lang),
         benchmarks=data.benchmarks,
         admissions=data.admissions,
+        footprints=data.footprints,  # product carbon footprint (#16)
         yoy=_yoy(data, lang),
         previous_year=data.year - 1,
         base_year=BASE_YEAR,
