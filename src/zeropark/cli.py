@@ -186,6 +186,11 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "zeropark.commands.assets",
         "碳资产 Carbon asset ledger: CEA allowances, CCER, green certificates (GEC), 碳普惠 points.",
     ),
+    # internal carbon market (#17 园区内部碳市场)
+    "market": LazyCommand(
+        "zeropark.commands.market",
+        "内部碳市场 Internal carbon market: quota rule, park allowances, call auction, internal fee.",
+    ),
 }
 
 

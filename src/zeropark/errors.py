@@ -531,3 +531,7 @@ class AfterDeadline(AssetError):
             f"surrender for compliance year {compliance_year} on {on} is after the deadline {deadline}; "
             "a late surrender is not booked — record the shortfall with the competent authority"
         )
+
+
+class MarketError(DataError):
+    """A request of the park's internal carbon market (园区内部碳市场) that cannot be done; nothing stored."""

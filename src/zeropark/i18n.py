@@ -1817,6 +1817,27 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "规则由园区设定（默认值 [UNCERTAIN]，非官方数值）。",
         "Rules set by the park (defaults [UNCERTAIN], not official figures).",
     ),
+    # internal carbon market (#17 园区内部碳市场)
+    "market_title": ("园区内部碳市场", "Internal carbon market"),
+    "market_intro": (
+        "园区按规则（历史排放法、基准线法或强度目标法）发放内部配额 PIA，"
+        "企业集合竞价交易，成交在碳资产账本中结算；规则用 zeropark market 或 API 设定与模拟。",
+        "The park issues internal allowances (PIA) by its rule (grandfathering, benchmark or intensity), "
+        "enterprises trade in call auctions settled in the asset ledger; rules are set and simulated "
+        "with zeropark market or the API.",
+    ),
+    "market_no_rule": ("本年度未设定内部配额规则", "No internal quota rule for this year"),
+    "market_method": ("分配方法", "Method"),
+    "market_quota": ("内部配额", "Internal quota"),
+    "market_clearings": ("集合竞价结果", "Auction clearings"),
+    "market_session": ("场次", "Session"),
+    "market_price": ("成交价", "Clearing price"),
+    "market_volume": ("成交量", "Volume"),
+    "market_rule_name": ("撮合规则", "Clearing rule"),
+    "market_orders": ("委托", "Orders"),
+    "market_side": ("方向", "Side"),
+    "market_limit": ("限价", "Limit price"),
+    "market_order_status": ("状态", "Status"),
     "rpt_footprints": ("附：产品碳足迹", "Annex: product carbon footprints"),
     "rpt_footprints_note": (
         "从摇篮到大门（ISO 14067:2018），单位为每功能单位 tCO2e，"

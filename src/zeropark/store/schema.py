@@ -1204,3 +1204,63 @@ class AssetRangeRow(Base):
 
 
 Index("ix_asset_range_prefix_first", AssetRangeRow.prefix, AssetRangeRow.first)
+
+
+# --- internal carbon market (issue #17: 园区内部碳市场) --------------------------------------------
+
+
+class MarketRuleRow(Base):
+    """园区内部配额规则: the park's quota rule of one year, as data, and when its quotas were issued."""
+
+    __tablename__ = "market_rule"
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[dict[str, Any]] = mapped_column(JSON)  # zeropark.market.quota.rule_from_dict input
+    base_year: Mapped[int] = mapped_column(Integer)  # the year of the basis (CO2, output)
+    set_by: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_entry_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)  # asset_entry ids
+    quotas: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # enterprise → t issued
+
+
+class MarketOrderRow(Base):
+    """A limit order of an enterprise in one call-auction session (open, withdrawn or cleared)."""
+
+    __tablename__ = "market_order"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    session: Mapped[str] = mapped_column(String(64))
+    enterprise_id: Mapped[str] = mapped_column(String(64), index=True)
+    side: Mapped[str] = mapped_column(String(8))
+    price_cny: Mapped[float] = mapped_column(Float)  # CNY per t
+    quantity: Mapped[int] = mapped_column(BigInteger)  # t
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    filled: Mapped[int] = mapped_column(BigInteger, default=0)
+    placed_by: Mapped[str] = mapped_column(String(64))
+    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+Index("ix_market_order_session", MarketOrderRow.park_id, MarketOrderRow.year, MarketOrderRow.session)
+
+
+class MarketClearingRow(Base):
+    """集合竞价结果: one session's clearing price, volume, fills and the ledger entries that settled it."""
+
+    __tablename__ = "market_clearing"
+    __table_args__ = (Index("ux_market_clearing", "park_id", "year", "session", unique=True),)
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    session: Mapped[str] = mapped_column(String(64))
+    asset: Mapped[str] = mapped_column(String(16))
+    price_cny: Mapped[float | None] = mapped_column(Float, nullable=True)  # CNY per t
+    volume: Mapped[int] = mapped_column(BigInteger)
+    demand_at_price: Mapped[int] = mapped_column(BigInteger)
+    supply_at_price: Mapped[int] = mapped_column(BigInteger)
+    fills: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    rule: Mapped[str] = mapped_column(String(80))  # the clearing rule's name
+    quota_rule: Mapped[str] = mapped_column(String(32))  # the year's quota method
+    entry_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    cleared_by: Mapped[str] = mapped_column(String(64))
+    cleared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -19,6 +19,7 @@ from zeropark.api.routers import (
     ledger,  # evidence ledger (#16)
     line_items,
     live,
+    market,  # internal carbon market (#17)
     measures,  # slice: measures
     metabolism,
     meters,
@@ -67,4 +68,5 @@ __all__ = [
     "verifications",  # verifier workspace (#16)
     "footprint",  # product footprint and CBAM (#16)
     "assets",  # carbon asset ledger (#17)
+    "market",  # internal carbon market (#17)
 ]

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from zeropark.errors import AssetError, NotFound
 from zeropark.services import assets as service
+from zeropark.services import market
 from zeropark.web.context import PageDep
 
 router = APIRouter(include_in_schema=False)
@@ -42,4 +43,5 @@ def assets_page(page: PageDep) -> Response:
         positions=positions,
         entries=entries,
         rules=service.points_rules(page.scope, park_id),
+        market=market.overview(page.scope, park_id, year),
     )

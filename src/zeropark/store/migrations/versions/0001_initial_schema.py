@@ -442,6 +442,69 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_inventory_run_park_id"), ["park_id"], unique=False)
 
     op.create_table(
+        "market_clearing",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("session", sa.String(length=64), nullable=False),
+        sa.Column("asset", sa.String(length=16), nullable=False),
+        sa.Column("price_cny", sa.Float(), nullable=True),
+        sa.Column("volume", sa.BigInteger(), nullable=False),
+        sa.Column("demand_at_price", sa.BigInteger(), nullable=False),
+        sa.Column("supply_at_price", sa.BigInteger(), nullable=False),
+        sa.Column("fills", sa.JSON(), nullable=False),
+        sa.Column("rule", sa.String(length=80), nullable=False),
+        sa.Column("quota_rule", sa.String(length=32), nullable=False),
+        sa.Column("entry_ids", sa.JSON(), nullable=False),
+        sa.Column("cleared_by", sa.String(length=64), nullable=False),
+        sa.Column("cleared_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("market_clearing", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_market_clearing_park_id"), ["park_id"], unique=False)
+        batch_op.create_index("ux_market_clearing", ["park_id", "year", "session"], unique=True)
+
+    op.create_table(
+        "market_order",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("session", sa.String(length=64), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=False),
+        sa.Column("side", sa.String(length=8), nullable=False),
+        sa.Column("price_cny", sa.Float(), nullable=False),
+        sa.Column("quantity", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("filled", sa.BigInteger(), nullable=False),
+        sa.Column("placed_by", sa.String(length=64), nullable=False),
+        sa.Column("placed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("market_order", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_market_order_enterprise_id"), ["enterprise_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_market_order_park_id"), ["park_id"], unique=False)
+        batch_op.create_index("ix_market_order_session", ["park_id", "year", "session"], unique=False)
+
+    op.create_table(
+        "market_rule",
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("rule", sa.JSON(), nullable=False),
+        sa.Column("base_year", sa.Integer(), nullable=False),
+        sa.Column("set_by", sa.String(length=64), nullable=False),
+        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("issued_entry_ids", sa.JSON(), nullable=False),
+        sa.Column("quotas", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("park_id", "year"),
+    )
+    op.create_table(
         "optimization_run",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -1446,6 +1509,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_optimization_run_park_id"))
 
     op.drop_table("optimization_run")
+    op.drop_table("market_rule")
+    with op.batch_alter_table("market_order", schema=None) as batch_op:
+        batch_op.drop_index("ix_market_order_session")
+        batch_op.drop_index(batch_op.f("ix_market_order_park_id"))
+        batch_op.drop_index(batch_op.f("ix_market_order_enterprise_id"))
+
+    op.drop_table("market_order")
+    with op.batch_alter_table("market_clearing", schema=None) as batch_op:
+        batch_op.drop_index("ux_market_clearing")
+        batch_op.drop_index(batch_op.f("ix_market_clearing_park_id"))
+
+    op.drop_table("market_clearing")
     with op.batch_alter_table("inventory_run", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inventory_run_park_id"))
         batch_op.drop_index(batch_op.f("ix_inventory_run_parent_run_id"))
