@@ -12,6 +12,7 @@ these functions.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -380,6 +381,8 @@ ENTITY_SOURCE = "symbiosis_source"
 ENTITY_SINK = "symbiosis_sink"
 ENTITY_EXCHANGE = "symbiosis_exchange"
 ENTITY_MATCH = "symbiosis_match"
+#: Longest id of a source, sink, exchange or enterprise (the store's columns).
+ID_LENGTH = 64
 
 
 def source_dict(source: Source) -> dict[str, Any]:
@@ -555,6 +558,22 @@ def _check_merged(existing: Registry, new: Registry, file: str) -> Registry:
                     f"{file}: the park registry already has a {kind} '{i}'; choose another id"
                 )
             seen.add(i)
+    entries: list[tuple[str, str | None, tuple[float, ...]]] = [
+        *((s.id, s.enterprise_id, s.quantity) for s in new.sources),
+        *((k.id, k.enterprise_id, k.demand) for k in new.sinks),
+    ]
+    for item_id, enterprise_id, profile in entries:
+        if not item_id or len(item_id) > ID_LENGTH or len(enterprise_id or "") > ID_LENGTH:
+            raise SymbiosisError(f"{file}: ids of '{item_id}' must have 1 to {ID_LENGTH} characters")
+        if not profile or not all(math.isfinite(q) and q >= 0 for q in profile):
+            raise SymbiosisError(
+                f"{file}: {item_id} needs one finite quantity ≥ 0 per period (got {list(profile)})"
+            )
+    for a in new.exchanges:
+        if not a.exchange.id or len(a.exchange.id) > ID_LENGTH:
+            raise SymbiosisError(
+                f"{file}: exchange id '{a.exchange.id}' must have 1 to {ID_LENGTH} characters"
+            )
     stored = bool(existing.sources or existing.sinks)
     weights = existing.weights if stored else new.weights
     if stored and tuple(new.weights) != tuple(existing.weights) and (new.sources or new.sinks):
@@ -686,6 +705,8 @@ def add_source(scope: Scope, park_id: str, payload: Any) -> Source:
         A bad field (named), an id already used, a profile of another length than the registry's.
     """
     source: Source = _adapt(Source, payload, "request body", "source")
+    if not source.quantity:
+        raise SymbiosisError(f"source {source.id}: give one quantity per period of the registry")
     _require_own(scope, ENTITY_SOURCE, park_id, source.id, {source.enterprise_id})
     weights = park_registry(scope, park_id).weights
     weights = (
@@ -706,6 +727,8 @@ def add_sink(scope: Scope, park_id: str, payload: Any) -> Sink:
         As :func:`add_source`.
     """
     sink: Sink = _adapt(Sink, payload, "request body", "sink")
+    if not sink.demand:
+        raise SymbiosisError(f"sink {sink.id}: give one demand per period of the registry")
     _require_own(scope, ENTITY_SINK, park_id, sink.id, {sink.enterprise_id})
     weights = park_registry(scope, park_id).weights
     weights = weights if len(weights) == len(sink.demand) else (8760.0 / len(sink.demand),) * len(sink.demand)

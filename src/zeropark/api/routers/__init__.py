@@ -30,6 +30,7 @@ from zeropark.api.routers import (
     reports,
     roadmap,
     scenarios,  # roadmap scenarios (issue 14)
+    symbiosis,  # industrial symbiosis (#18)
     users,
     verifications,  # verifier workspace (#16)
 )
@@ -67,4 +68,5 @@ __all__ = [
     "verifications",  # verifier workspace (#16)
     "footprint",  # product footprint and CBAM (#16)
     "assets",  # carbon asset ledger (#17)
+    "symbiosis",  # industrial symbiosis (#18)
 ]
