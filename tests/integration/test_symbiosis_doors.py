@@ -7,6 +7,7 @@ an unknown park is 404, a refused entry 422 with its named error.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -79,3 +80,30 @@ def test_api_scope_and_errors(sqlite_engine: Engine) -> None:
     assert api.login("ent_b").get(f"{base}/registry").json()["sources"] == []
     r = api.login("manager").post("/api/v1/parks/NOPE/symbiosis/sources", json=own)
     assert r.status_code == 404, r.text
+
+
+def test_page_renders_for_every_role_and_shows_the_registry(sqlite_engine: Engine) -> None:
+    engine = sqlite_engine
+    api = make_api(engine)
+    manager = api.login("manager")
+    assert manager.get("/symbiosis").status_code == 200  # nothing registered yet
+    assert manager.post(f"/api/v1/parks/{PARK}/symbiosis/registry", json=park_example()).status_code == 201
+    matched = manager.post(f"/api/v1/parks/{PARK}/symbiosis/match", json={}).json()
+    page = manager.get("/symbiosis").text
+    assert re.findall(r'data-sym-source="([^"]+)"', page) == [
+        "incinerator-steam",
+        "steel-slag",
+        "wwtp-reclaimed",
+    ]
+    assert re.findall(r'data-sym-exchange="([^"]+)"', page) == ["X1", "X2", "X3"]
+    suggested = re.findall(r'data-sym-suggested="([^"]+)"', page)
+    assert suggested == [f"{x['source']}|{x['sink']}" for x in matched["exchanges"]]
+    assert 'data-chart="ch-sym-opt"' in page and '"type": "graph"' in page
+    assert "1,773.4" in page or "1 773.4" in page or "1773.4" in page  # total avoided tCO2/a
+    mine = api.login("ent_a").get("/symbiosis").text
+    assert re.findall(r'data-sym-source="([^"]+)"', mine) == ["incinerator-steam"]
+    assert re.findall(r'data-sym-exchange="([^"]+)"', mine) == ["X1"]
+    assert "steel-slag" not in mine
+    for user in ("admin", "ent_b", "verifier"):
+        r = api.login(user).get("/symbiosis", params={"lang": "en"})
+        assert r.status_code == 200 and "Industrial symbiosis" in r.text, user
