@@ -582,6 +582,10 @@ def _check_merged(existing: Registry, new: Registry, file: str) -> Registry:
                 f"{file}: {len(new.weights)} periods but the park registry has {len(existing.weights)}; "
                 "give every profile the park's periods"
             )
+        raise SymbiosisError(
+            f"{file}: weights {list(new.weights)} differ from the park registry's {list(existing.weights)}; "
+            "use the park's period weights"
+        )
     for s in new.sources:
         if len(s.quantity) != len(weights):
             raise SymbiosisError(
