@@ -364,8 +364,8 @@ def exchange_map(
                 "type": "graph",
                 "layout": "none" if placed else "circular",
                 "roam": True,
-                "left": 80,
-                "right": 80,
+                "left": 40,
+                "right": 200,  # room for the label right of the easternmost node
                 "top": 30,
                 "bottom": 30,
                 "edgeSymbol": ["none", "arrow"],
