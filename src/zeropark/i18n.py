@@ -1845,6 +1845,67 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Cradle-to-gate (ISO 14067:2018), tCO2e per functional unit; the interval is the 95 % interval "
         "(IPCC 2006 Vol. 1 Ch. 3 Approach 1).",
     ),
+    # --- industrial symbiosis (#18 产业共生, services/symbiosis.py) ---
+    "nav_symbiosis": ("产业共生", "Industrial symbiosis"),
+    "sym_title": ("产业共生", "Industrial symbiosis"),
+    "sym_intro": (
+        "园区共生登记：供方（余热、蒸汽、副产品、固废、再生水）、需方与已实现的交换及其减排量归属；"
+        "登记通过 API 或命令行 zeropark symbiosis import 完成。",
+        "The park's symbiosis registry: sources (waste heat, steam, by-products, solid waste, reclaimed "
+        "water), sinks and realised exchanges with their allocation rule; register through the API or "
+        "the command line zeropark symbiosis import.",
+    ),
+    "sym_map": ("交换地图", "Exchange map"),
+    "sym_map_note": (
+        "圆点为供方，方块为需方；实线为已实现交换，虚线为最近一次匹配建议的交换。",
+        "Circles are sources, squares sinks; solid lines realised exchanges, dashed lines those the latest "
+        "matching suggests.",
+    ),
+    "sym_empty": ("暂无登记", "Nothing registered yet"),
+    "sym_sources": ("供方", "Sources"),
+    "sym_sinks": ("需方", "Sinks"),
+    "sym_exchanges": ("已实现交换", "Realised exchanges"),
+    "sym_id": ("编号", "Id"),
+    "sym_name": ("名称", "Name"),
+    "sym_enterprise": ("企业", "Enterprise"),
+    "sym_kind": ("介质", "Stream"),
+    "sym_grade": ("品质等级", "Grade"),
+    "sym_quantity": ("各时段数量", "Quantity per period"),
+    "sym_demand": ("各时段需求", "Demand per period"),
+    "sym_displaced": ("替代排放", "Displaced emissions"),
+    "sym_basis": ("数量依据", "Basis"),
+    "sym_basis_metered": ("计量", "Metered"),
+    "sym_basis_declared": ("申报", "Declared"),
+    "sym_note": ("备注", "Note"),
+    "sym_source": ("供方", "Source"),
+    "sym_sink": ("需方", "Sink"),
+    "sym_distance": ("距离", "Distance"),
+    "sym_price": ("单价", "Price"),
+    "sym_allocation": ("减排量归属", "Allocation rule"),
+    "sym_alloc_supplier": ("归供方", "To the supplier"),
+    "sym_alloc_receiver": ("归受方", "To the receiver"),
+    "sym_alloc_split": ("按比例分摊", "Split"),
+    "sym_avoided": ("年减排量", "CO2 avoided"),
+    "sym_avoided_note": ("每笔交换只计一次", "each exchange counted once"),
+    "sym_latest": ("最近一次匹配结果", "Latest matching result"),
+    "sym_no_match": (
+        "尚未运行匹配（zeropark symbiosis match 或 API）",
+        "No matching run yet (zeropark symbiosis match or the API)",
+    ),
+    "sym_objective": ("目标", "objective"),
+    "sym_sent": ("年输送量", "Sent per year"),
+    "sym_capex": ("投资", "Capex"),
+    "sym_benefit": ("年净收益", "Net benefit"),
+    "sym_payback": ("回收期", "Payback"),
+    "sym_ind_solid_waste_utilisation": ("工业固体废物综合利用率", "Industrial solid waste utilisation"),
+    "sym_ind_waste_heat_utilisation": ("余热/余冷/余压综合利用率", "Waste heat/cold/pressure utilisation"),
+    "sym_ind_water_reuse": ("工业用水重复利用率", "Industrial water reuse"),
+    "sym_kind_steam": ("蒸汽", "Steam"),
+    "sym_kind_hot_water": ("热水", "Hot water"),
+    "sym_kind_waste_heat": ("余热", "Waste heat"),
+    "sym_kind_by_product": ("副产品", "By-product"),
+    "sym_kind_solid_waste": ("固体废物", "Solid waste"),
+    "sym_kind_water": ("水", "Water"),
 }
 
 #: Source-category labels (line item ``category``) — keys follow the accounting engine.

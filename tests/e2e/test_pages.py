@@ -331,6 +331,7 @@ DEMO_PAGES = [
     "/import",
     "/reports",
     "/users",
+    "/symbiosis",  # industrial symbiosis (#18): the demo's declared registry and its exchange map
 ]
 
 

@@ -13,10 +13,12 @@ from zeropark.accounting import AccountingOptions, run
 from zeropark.errors import DataError
 from zeropark.factors import load_factor_set
 from zeropark.model import Method, Park
+from zeropark.services import symbiosis
 from zeropark.store import repo
 from zeropark.store.aggregate import load_accounting_input
 from zeropark.store.db import transaction
 from zeropark.store.schema import MeterRow, ReadingRow
+from zeropark.store.scope import system_scope
 
 #: 7 tenants (includes the limestone plant), up to 3 workshop meters each, two weeks of January.
 SIZE = demo.DemoSize(n_enterprises=7, max_submeters=3, days=14)
@@ -47,6 +49,9 @@ def test_build_rebuild_and_account(engine: Engine, park: demo.DemoPark) -> None:
     assert again.n_stored == park.n_readings
     assert _count_readings(engine) == park.n_readings
     assert len(repo.list_claims(engine, demo.PARK_ID)) == len(park.claims)
+    # the declared symbiosis registry (示例数据) is replaced with the park, not doubled
+    reg = symbiosis.park_registry(system_scope(engine, "t"), demo.PARK_ID)
+    assert (len(reg.sources), len(reg.sinks), len(reg.exchanges)) == (3, 3, 2)
 
     inputs = load_accounting_input(engine, demo.PARK_ID, park.year)
     factors = load_factor_set()

@@ -95,6 +95,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.footprint.router,  # product footprint and CBAM (#16)
     routers.assets.router,  # carbon asset ledger (#17)
     routers.market.router,  # internal carbon market (#17)
+    routers.symbiosis.router,  # industrial symbiosis (#18)
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

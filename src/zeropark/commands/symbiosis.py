@@ -1,6 +1,9 @@
-"""``zeropark symbiosis``: industrial symbiosis on a registry file — match, indicators, reference, example.
+"""``zeropark symbiosis``: industrial symbiosis — match, indicators, contract, import, reference, example.
 
-Every door calls :mod:`zeropark.services.symbiosis`; see docs/symbiosis.md.
+``match``, ``indicators`` and ``contract`` read a registry file when one is given, else the park's
+stored registry (``--park``; ``match`` then keeps its result as the park's latest); ``import FILE``
+loads a registry file into the park, all or nothing. Every door calls
+:mod:`zeropark.services.symbiosis`; see docs/symbiosis.md.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from zeropark.commands.common import check_choice, console
+from zeropark.commands.account import pick_park
+from zeropark.commands.common import check_choice, console, engine
 from zeropark.services import symbiosis
+from zeropark.store.scope import system_scope
 from zeropark.symbiosis.matching import MatchingResult, Objective
 
 __all__ = ["register"]
@@ -21,6 +26,23 @@ __all__ = ["register"]
 FORMATS = ("table", "json")
 CONTRACT_FORMATS = ("docx", "pdf")
 OBJECTIVES = tuple(o.value for o in Objective)
+
+ParkOpt = Annotated[
+    str | None, typer.Option("--park", help="园区 Park id, when no file is given (default: the only park).")
+]
+RegistryArg = Annotated[
+    Path | None,
+    typer.Argument(help="registry JSON file (docs/symbiosis.md §4); without it, the park's stored registry"),
+]
+
+
+def _registry(path: Path | None, park: str | None) -> symbiosis.Registry:
+    """The registry of the file, or (no file) the park's stored one."""
+    if path is not None:
+        return symbiosis.load_registry(path)
+    eng = engine()
+    return symbiosis.park_registry(system_scope(eng, "cli"), pick_park(eng, park))
+
 
 symbiosis_app = typer.Typer(
     name="symbiosis",
@@ -36,34 +58,7 @@ def _print_json(value: Any) -> None:
 
 
 def _result_json(res: MatchingResult) -> dict[str, Any]:
-    return {
-        "objective": res.objective.value,
-        "candidates": res.candidates,
-        "periods": res.periods,
-        "build_time_s": res.build_time_s,
-        "solve_time_s": res.solve_time_s,
-        "co2_avoided_t_per_year": res.co2_avoided_t_per_year,
-        "capex": res.capex_cny,
-        "net_benefit_per_year": res.net_benefit_cny_per_year,
-        "payback_years": res.payback_years,
-        "exchanges": [
-            {
-                "source": x.source,
-                "sink": x.sink,
-                "kind": x.kind.value,
-                "unit": x.unit,
-                "distance_km": x.distance_km,
-                "build_share": x.build_share,
-                "sent_per_year": x.sent_per_year,
-                "delivered_per_year": x.delivered_per_year,
-                "co2_avoided_t_per_year": x.co2_avoided_t_per_year,
-                "capex": x.capex_cny,
-                "net_benefit_per_year": x.net_benefit_cny_per_year,
-                "payback_years": x.payback_years,
-            }
-            for x in res.exchanges
-        ],
-    }
+    return symbiosis.result_dict(res)
 
 
 def _print_result(res: MatchingResult, money: str) -> None:
@@ -103,17 +98,24 @@ def _print_result(res: MatchingResult, money: str) -> None:
 
 @symbiosis_app.command("match")
 def match_cmd(
-    registry: Annotated[Path, typer.Argument(help="registry JSON file (docs/symbiosis.md §4)")],
+    registry: RegistryArg = None,
     objective: Annotated[str, typer.Option("--objective", help="cost | co2")] = "cost",
     binary: Annotated[
         bool, typer.Option("--binary", help="build decisions 0/1 (MILP) instead of shares")
     ] = False,
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    park: ParkOpt = None,
 ) -> None:
     """匹配 Match sources to sinks: the exchanges to build with CO2 avoided, capex and payback."""
     check_choice(objective, OBJECTIVES, "--objective")
     check_choice(fmt, FORMATS, "--format")
-    res = symbiosis.match_registry(symbiosis.load_registry(registry), Objective(objective), binary)
+    if registry is None:
+        eng = engine()
+        res = symbiosis.match_park(
+            system_scope(eng, "cli"), pick_park(eng, park), Objective(objective), binary
+        )
+    else:
+        res = symbiosis.match_registry(symbiosis.load_registry(registry), Objective(objective), binary)
     if fmt == "json":
         _print_json(_result_json(res))
     else:
@@ -122,15 +124,16 @@ def match_cmd(
 
 @symbiosis_app.command("indicators")
 def indicators_cmd(
-    registry: Annotated[Path, typer.Argument(help="registry JSON file with realised exchanges")],
+    registry: RegistryArg = None,
     fresh_water_m3: Annotated[
         float | None, typer.Option("--fresh-water-m3", help="park fresh water intake of the year [m³]")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    park: ParkOpt = None,
 ) -> None:
     """引导性指标 Solid-waste, waste-heat and water-reuse inputs from the realised flows; saving claims."""
     check_choice(fmt, FORMATS, "--format")
-    got = symbiosis.indicators(symbiosis.load_registry(registry), fresh_water_m3=fresh_water_m3)
+    got = symbiosis.indicators(_registry(registry, park), fresh_water_m3=fresh_water_m3)
     d = got.data
 
     def rate(n: float | None, t: float | None) -> float | None:
@@ -154,28 +157,7 @@ def indicators_cmd(
         ("water_reuse", "工业用水重复利用率", d.water_reused_m3, d.water_total_use_m3, "m³"),
     ]
     if fmt == "json":
-        _print_json(
-            {
-                "indicators": [
-                    {
-                        "code": c,
-                        "label_zh": zh,
-                        "numerator": n,
-                        "denominator": t,
-                        "unit": u,
-                        "rate_pct": rate(n, t),
-                        "provenance": d.provenance.get(c, "missing"),
-                    }
-                    for c, zh, n, t, u in rows
-                ],
-                "avoided_t_per_year": got.avoided_t,
-                "claims": [
-                    {"exchange": c.exchange_id, "enterprise": c.enterprise_id, "role": c.role, "tco2": c.tco2}
-                    for c in got.claims
-                ],
-                "total_avoided_t_per_year": got.total_avoided_t,
-            }
-        )
+        _print_json(symbiosis.indicators_dict(got))
         return
     table = Table(title="引导性指标（来自交换流量）guiding indicators from flows")
     for col in ("指标 indicator", "分子 numerator", "分母 denominator", "比率 rate %", "来源 provenance"):
@@ -212,14 +194,15 @@ def reference_cmd(fmt: Annotated[str, typer.Option("--format", help="table | jso
 
 @symbiosis_app.command("contract")
 def contract_cmd(
-    registry: Annotated[Path, typer.Argument(help="registry JSON file with realised exchanges")],
     exchange: Annotated[str, typer.Option("--exchange", help="id of the realised exchange")],
     out: Annotated[Path, typer.Option("--out", help="file to write (.docx or .pdf)")],
+    registry: RegistryArg = None,
     fmt: Annotated[str, typer.Option("--format", help="docx | pdf")] = "docx",
+    park: ParkOpt = None,
 ) -> None:
     """协议 Generate the exchange agreement (Word/PDF): parties, quantities, grade, price, metering, rule."""
     check_choice(fmt, CONTRACT_FORMATS, "--format")
-    data = symbiosis.contract(symbiosis.load_registry(registry), exchange, fmt)
+    data = symbiosis.contract(_registry(registry, park), exchange, fmt)
     out.write_bytes(data)
     console.print(f"协议已生成 agreement written: {out} ({len(data):,} bytes)")
 
@@ -228,6 +211,21 @@ def contract_cmd(
 def example_cmd() -> None:
     """示例 Print a small example registry (示例数据) as JSON, to start a park's own file from."""
     _print_json(symbiosis.example_registry())
+
+
+@symbiosis_app.command("import")
+def import_cmd(
+    registry: Annotated[Path, typer.Argument(help="registry JSON file (docs/symbiosis.md §4)")],
+    park: ParkOpt = None,
+) -> None:
+    """导入 Load a registry file into the park's database, all or nothing (checked, audited)."""
+    eng = engine()
+    park_id = pick_park(eng, park)
+    new = symbiosis.import_registry(system_scope(eng, "cli"), park_id, registry)
+    console.print(
+        f"已导入 imported into park {park_id}: {len(new.sources)} sources, {len(new.sinks)} sinks, "
+        f"{len(new.exchanges)} exchanges"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -21,8 +21,10 @@ from sqlalchemy import Engine, delete, select, update
 from zeropark.demo.meters import MeterSeries
 from zeropark.demo.park import DemoPark
 from zeropark.demo.site import DEMO_LABEL, PARK_ID
+from zeropark.demo.symbiosis import DEMO_NOTE, demo_registry
 from zeropark.errors import DataError
 from zeropark.model import Meter
+from zeropark.services import symbiosis
 from zeropark.services.imports import ReadingsImport, WorkbookImport, import_readings, import_workbook
 from zeropark.store import production, repo
 from zeropark.store import readings as readings_store
@@ -81,6 +83,7 @@ def write_demo(engine: Engine, demo: DemoPark, *, progress: ProgressFn = _noop) 
 
     t0 = time.perf_counter()
     _write_activity(engine, demo)
+    _write_symbiosis(engine, demo)
     progress("activity", 1, 1)
     steps["activity"] = time.perf_counter() - t0
     return BuildResult(
@@ -93,6 +96,14 @@ def write_demo(engine: Engine, demo: DemoPark, *, progress: ProgressFn = _noop) 
         len(demo.claims),
         len(demo.transfers),
         steps,
+    )
+
+
+def _write_symbiosis(engine: Engine, demo: DemoPark) -> None:
+    """The declared symbiosis registry (示例数据), through the same use case as an import (no solver run)."""
+    payload = demo_registry(symbiosis.example_registry(), demo.enterprises)
+    symbiosis.store_registry(
+        system_scope(engine, "demo"), demo.park.id, payload, file="demo registry", note=DEMO_NOTE
     )
 
 
@@ -203,6 +214,15 @@ def delete_demo_park(engine: Engine, park_id: str = PARK_ID) -> bool:
         s.execute(delete(sc.ProductOutputRow).where(sc.ProductOutputRow.park_id == park_id))
         s.execute(delete(sc.AdmissionRow).where(sc.AdmissionRow.park_id == park_id))
         s.execute(delete(sc.ImportBatchRow).where(sc.ImportBatchRow.park_id == park_id))
+        # industrial symbiosis (#18): the demo's registry and its matching results
+        for model in (
+            sc.SymbiosisMatchRow,
+            sc.SymbiosisExchangeRow,
+            sc.SymbiosisSinkRow,
+            sc.SymbiosisSourceRow,
+            sc.SymbiosisSettingsRow,
+        ):
+            s.execute(delete(model).where(model.park_id == park_id))
         s.execute(update(sc.UserRow).where(sc.UserRow.enterprise_id.in_(ent_ids)).values(enterprise_id=None))
         # children before parents in the meter tree
         for level in (3, 2, 1, 0):

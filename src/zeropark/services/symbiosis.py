@@ -1,23 +1,43 @@
-"""Use cases of industrial symbiosis on a registry file: match, guiding indicators, allocation, reference.
+"""Use cases of industrial symbiosis: match, guiding indicators, allocation, reference, the park registry.
 
-The registry is read from a JSON file (the exchange registry's exchange format, docs/symbiosis.md
-§4) — the park database tables come later; every door (today the CLI) calls these functions.
+A registry is read from a JSON file (the exchange format, docs/symbiosis.md §4) or from the park's
+database (:func:`park_registry`). The park registry is scoped: an enterprise user sees and
+registers only its own sources and sinks and the exchanges it is a party to; park managers and
+admins see and edit all of it (:func:`import_registry` loads a file all or nothing). Every write
+is checked against the whole park registry with the core's rules (grade, licence, distance, a
+source's quantity), stored in one transaction and audited. Every door (CLI, API, page) calls
+these functions.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy.exc import IntegrityError
 
-from zeropark.errors import DataError, NotFound, RowError, ValidationError
+from zeropark.errors import DataError, NotFound, PermissionDenied, RowError, SymbiosisError, ValidationError
 from zeropark.model import IndicatorData
 from zeropark.reports import symbiosis_contract
 from zeropark.reports.symbiosis_contract import ContractData
+from zeropark.store import audit
+from zeropark.store.db import transaction
+from zeropark.store.queries import symbiosis as queries
+from zeropark.store.queries.parks import park as park_in_scope
+from zeropark.store.schema import (
+    SymbiosisExchangeRow,
+    SymbiosisMatchRow,
+    SymbiosisSettingsRow,
+    SymbiosisSinkRow,
+    SymbiosisSourceRow,
+)
+from zeropark.store.scope import Scope
 from zeropark.symbiosis import ulsan
 from zeropark.symbiosis.accounting import (
     ALLOCATION_ZH,
@@ -353,3 +373,492 @@ def contract(registry: Registry, exchange_id: str, fmt: str = "docx") -> bytes:
     """The exchange agreement as Word (``docx``) or PDF (``pdf``) bytes."""
     data = contract_data(registry, exchange_id)
     return symbiosis_contract.render_pdf(data) if fmt == "pdf" else symbiosis_contract.render_docx(data)
+
+
+# --- the park's registry in the database ----------------------------------------------------------
+
+ENTITY_SOURCE = "symbiosis_source"
+ENTITY_SINK = "symbiosis_sink"
+ENTITY_EXCHANGE = "symbiosis_exchange"
+ENTITY_MATCH = "symbiosis_match"
+#: Longest id of a source, sink, exchange or enterprise (the store's columns).
+ID_LENGTH = 64
+
+
+def source_dict(source: Source) -> dict[str, Any]:
+    """A source in the registry file's JSON form."""
+    out: dict[str, Any] = TypeAdapter(Source).dump_python(source, mode="json")
+    return out
+
+
+def sink_dict(sink: Sink) -> dict[str, Any]:
+    """A sink in the registry file's JSON form."""
+    out: dict[str, Any] = TypeAdapter(Sink).dump_python(sink, mode="json")
+    return out
+
+
+def agreed_dict(agreed: AgreedExchange) -> dict[str, Any]:
+    """A realised exchange with its allocation rule in the registry file's JSON form."""
+    out: dict[str, Any] = TypeAdapter(AgreedExchange).dump_python(agreed, mode="json")
+    return out
+
+
+def registry_dict(registry: Registry) -> dict[str, Any]:
+    """The registry in the file format :func:`parse_registry` reads (docs/symbiosis.md §4)."""
+    return {
+        "weights": list(registry.weights),
+        "sources": [source_dict(s) for s in registry.sources],
+        "sinks": [sink_dict(k) for k in registry.sinks],
+        "exchanges": [agreed_dict(a) for a in registry.exchanges],
+    }
+
+
+def result_dict(res: MatchingResult) -> dict[str, Any]:
+    """JSON form of a matching result (CLI ``--format json``, API, the stored latest result)."""
+    return {
+        "objective": res.objective.value,
+        "candidates": res.candidates,
+        "periods": res.periods,
+        "build_time_s": res.build_time_s,
+        "solve_time_s": res.solve_time_s,
+        "co2_avoided_t_per_year": res.co2_avoided_t_per_year,
+        "capex": res.capex_cny,
+        "net_benefit_per_year": res.net_benefit_cny_per_year,
+        "payback_years": res.payback_years,
+        "exchanges": [
+            {
+                "source": x.source,
+                "sink": x.sink,
+                "kind": x.kind.value,
+                "unit": x.unit,
+                "distance_km": x.distance_km,
+                "build_share": x.build_share,
+                "sent_per_year": x.sent_per_year,
+                "delivered_per_year": x.delivered_per_year,
+                "co2_avoided_t_per_year": x.co2_avoided_t_per_year,
+                "capex": x.capex_cny,
+                "net_benefit_per_year": x.net_benefit_cny_per_year,
+                "payback_years": x.payback_years,
+            }
+            for x in res.exchanges
+        ],
+    }
+
+
+#: The three guiding indicators computed from flows: code, Chinese label, numerator/denominator, unit.
+INDICATOR_ROWS: tuple[tuple[str, str, str, str, str, str], ...] = (
+    (
+        "solid_waste_utilisation",
+        "工业固体废物综合利用率",
+        "industrial solid waste utilisation rate",
+        "industrial_solid_waste_utilised_t",
+        "industrial_solid_waste_generated_t",
+        "t",
+    ),
+    (
+        "waste_heat_utilisation",
+        "余热/余冷/余压综合利用率",
+        "waste heat/cold/pressure utilisation rate",
+        "waste_heat_utilised_gj",
+        "waste_heat_available_gj",
+        "GJ",
+    ),
+    (
+        "water_reuse",
+        "工业用水重复利用率",
+        "industrial water reuse rate",
+        "water_reused_m3",
+        "water_total_use_m3",
+        "m³",
+    ),
+)
+
+
+def indicators_dict(got: SymbiosisIndicators) -> dict[str, Any]:
+    """JSON form of :func:`indicators` (CLI ``--format json``, API, page)."""
+    d = got.data
+    rows = []
+    for code, zh, en, num, den, unit in INDICATOR_ROWS:
+        n, t = getattr(d, num), getattr(d, den)
+        rows.append(
+            {
+                "code": code,
+                "label_zh": zh,
+                "label_en": en,
+                "numerator": n,
+                "denominator": t,
+                "unit": unit,
+                "rate_pct": None if n is None or not t else 100.0 * n / t,
+                "provenance": d.provenance.get(code, "missing"),
+            }
+        )
+    return {
+        "indicators": rows,
+        "avoided_t_per_year": got.avoided_t,
+        "claims": [
+            {"exchange": c.exchange_id, "enterprise": c.enterprise_id, "role": c.role, "tco2": c.tco2}
+            for c in got.claims
+        ],
+        "total_avoided_t_per_year": got.total_avoided_t,
+    }
+
+
+def _registry_of(rows: queries.RegistryRows, where: str) -> Registry:
+    sources = tuple(_adapt(Source, r.body, where, f"source {r.source_id}") for r in rows.sources)
+    sinks = tuple(_adapt(Sink, r.body, where, f"sink {r.sink_id}") for r in rows.sinks)
+    agreed = tuple(
+        AgreedExchange(
+            _adapt(Exchange, r.body, where, f"exchange {r.exchange_id}"),
+            Allocation(r.allocation),
+            r.supplier_share,
+        )
+        for r in rows.exchanges
+    )
+    periods = len(sources[0].quantity) if sources else len(sinks[0].demand) if sinks else 1
+    weights = tuple(rows.weights) if rows.weights else (8760.0 / periods,) * periods
+    return Registry(sources, sinks, agreed, weights)
+
+
+def park_registry(scope: Scope, park_id: str) -> Registry:
+    """The park's stored registry as the scope sees it (an enterprise: its own part, see the store).
+
+    Raises
+    ------
+    NotFound
+        The park is outside the scope or does not exist (audited).
+    """
+    park_in_scope(scope, park_id)
+    return _registry_of(queries.registry_rows(scope, park_id), f"park {park_id}")
+
+
+def _notes(rows: queries.RegistryRows) -> dict[str, str]:
+    out = {f"source:{r.source_id}": r.note for r in rows.sources}
+    out |= {f"sink:{r.sink_id}": r.note for r in rows.sinks}
+    out |= {f"exchange:{r.exchange_id}": r.note for r in rows.exchanges}
+    return out
+
+
+def registry_notes(scope: Scope, park_id: str) -> dict[str, str]:
+    """The note of each visible row (``source:id`` → ``示例数据`` for demo rows), for the page."""
+    park_in_scope(scope, park_id)
+    return _notes(queries.registry_rows(scope, park_id))
+
+
+def _check_merged(existing: Registry, new: Registry, file: str) -> Registry:
+    """The whole registry after adding ``new``; raise the first problem (ids, periods, the core's rules)."""
+    for kind, old_ids, new_ids in (
+        ("source", [s.id for s in existing.sources], [s.id for s in new.sources]),
+        ("sink", [k.id for k in existing.sinks], [k.id for k in new.sinks]),
+        ("exchange", [a.exchange.id for a in existing.exchanges], [a.exchange.id for a in new.exchanges]),
+    ):
+        seen = set(old_ids)
+        for i in new_ids:
+            if i in seen:
+                raise SymbiosisError(
+                    f"{file}: the park registry already has a {kind} '{i}'; choose another id"
+                )
+            seen.add(i)
+    entries: list[tuple[str, str | None, tuple[float, ...]]] = [
+        *((s.id, s.enterprise_id, s.quantity) for s in new.sources),
+        *((k.id, k.enterprise_id, k.demand) for k in new.sinks),
+    ]
+    for item_id, enterprise_id, profile in entries:
+        if not item_id or len(item_id) > ID_LENGTH or len(enterprise_id or "") > ID_LENGTH:
+            raise SymbiosisError(f"{file}: ids of '{item_id}' must have 1 to {ID_LENGTH} characters")
+        if not profile or not all(math.isfinite(q) and q >= 0 for q in profile):
+            raise SymbiosisError(
+                f"{file}: {item_id} needs one finite quantity ≥ 0 per period (got {list(profile)})"
+            )
+    for a in new.exchanges:
+        if not a.exchange.id or len(a.exchange.id) > ID_LENGTH:
+            raise SymbiosisError(
+                f"{file}: exchange id '{a.exchange.id}' must have 1 to {ID_LENGTH} characters"
+            )
+    stored = bool(existing.sources or existing.sinks)
+    weights = existing.weights if stored else new.weights
+    if stored and tuple(new.weights) != tuple(existing.weights) and (new.sources or new.sinks):
+        if len(new.weights) != len(existing.weights):
+            raise SymbiosisError(
+                f"{file}: {len(new.weights)} periods but the park registry has {len(existing.weights)}; "
+                "give every profile the park's periods"
+            )
+        raise SymbiosisError(
+            f"{file}: weights {list(new.weights)} differ from the park registry's {list(existing.weights)}; "
+            "use the park's period weights"
+        )
+    for s in new.sources:
+        if len(s.quantity) != len(weights):
+            raise SymbiosisError(
+                f"{file}: source {s.id} has {len(s.quantity)} periods, the registry {len(weights)}; "
+                "give one quantity per period"
+            )
+    for k in new.sinks:
+        if len(k.demand) != len(weights):
+            raise SymbiosisError(
+                f"{file}: sink {k.id} has {len(k.demand)} periods, the registry {len(weights)}; "
+                "give one demand per period"
+            )
+    merged = Registry(
+        existing.sources + new.sources,
+        existing.sinks + new.sinks,
+        existing.exchanges + new.exchanges,
+        tuple(weights),
+    )
+    check_exchanges(merged.sources, merged.sinks, [a.exchange for a in merged.exchanges])
+    return merged
+
+
+def _store_new(scope: Scope, park_id: str, new: Registry, *, file: str, note: str = "") -> Registry:
+    """Check ``new`` against the whole park registry and store it in one transaction, audited."""
+    whole = _registry_of(queries.registry_rows(scope, park_id, whole=True), f"park {park_id}")
+    merged = _check_merged(whole, new, file)
+    src = {s.id: s for s in merged.sources}
+    snk = {k.id: k for k in merged.sinks}
+    now = datetime.now(UTC)
+    user = scope.user.username
+    try:
+        with transaction(scope.engine) as session:
+            if session.get(SymbiosisSettingsRow, park_id) is None:
+                session.add(SymbiosisSettingsRow(park_id=park_id, weights=list(merged.weights)))
+            for s in new.sources:
+                body = source_dict(s)
+                session.add(
+                    SymbiosisSourceRow(
+                        park_id=park_id,
+                        source_id=s.id,
+                        enterprise_id=s.enterprise_id,
+                        kind=s.kind.value,
+                        body=body,
+                        note=note,
+                        created_by=user,
+                        created_at=now,
+                    )
+                )
+                scope.audit(session, audit.CREATE, ENTITY_SOURCE, f"{park_id}/{s.id}", after=body)
+            for k in new.sinks:
+                body = sink_dict(k)
+                session.add(
+                    SymbiosisSinkRow(
+                        park_id=park_id,
+                        sink_id=k.id,
+                        enterprise_id=k.enterprise_id,
+                        kind=k.kind.value,
+                        body=body,
+                        note=note,
+                        created_by=user,
+                        created_at=now,
+                    )
+                )
+                scope.audit(session, audit.CREATE, ENTITY_SINK, f"{park_id}/{k.id}", after=body)
+            for a in new.exchanges:
+                x = a.exchange
+                body = TypeAdapter(Exchange).dump_python(x, mode="json")
+                session.add(
+                    SymbiosisExchangeRow(
+                        park_id=park_id,
+                        exchange_id=x.id,
+                        source_id=x.source,
+                        sink_id=x.sink,
+                        supplier_enterprise_id=src[x.source].enterprise_id,
+                        receiver_enterprise_id=snk[x.sink].enterprise_id,
+                        allocation=a.allocation.value,
+                        supplier_share=a.supplier_share,
+                        body=body,
+                        note=note,
+                        created_by=user,
+                        created_at=now,
+                    )
+                )
+                scope.audit(
+                    session,
+                    audit.CREATE,
+                    ENTITY_EXCHANGE,
+                    f"{park_id}/{x.id}",
+                    after={**body, "allocation": a.allocation.value, "supplier_share": a.supplier_share},
+                )
+    except IntegrityError:
+        # another request stored one of these ids in between; nothing of this one was stored
+        raise SymbiosisError(
+            f"{file}: the park registry changed meanwhile (an id is now taken); reload and retry"
+        ) from None
+    return merged
+
+
+def _require_own(
+    scope: Scope, entity: str, park_id: str, item_id: str, enterprise_ids: set[str | None]
+) -> None:
+    """Refuse (403, audited) a write of an enterprise user about another party's rows."""
+    park_in_scope(scope, park_id)
+    if not any(scope.sees(park_id=park_id, enterprise_id=e) for e in enterprise_ids):
+        scope.deny(entity, f"{park_id}/{item_id}", "not the user's enterprise")
+        raise PermissionDenied(
+            f"{entity} '{item_id}': an enterprise user registers only its own enterprise's "
+            f"entries (enterprise_id {scope.user.enterprise_id}); ask a park manager for others"
+        )
+    scope.check_write(entity, f"{park_id}/{item_id}", park_id=park_id, enterprise_id=scope.enterprise_id)
+
+
+def add_source(scope: Scope, park_id: str, payload: Any) -> Source:
+    """Register one source (an enterprise user: only its own enterprise's), checked, audited.
+
+    Raises
+    ------
+    NotFound, PermissionDenied
+        The park is outside the scope; another enterprise's source, or a read-only role.
+    ValidationError, SymbiosisError
+        A bad field (named), an id already used, a profile of another length than the registry's.
+    """
+    source: Source = _adapt(Source, payload, "request body", "source")
+    if not source.quantity:
+        raise SymbiosisError(f"source {source.id}: give one quantity per period of the registry")
+    _require_own(scope, ENTITY_SOURCE, park_id, source.id, {source.enterprise_id})
+    weights = park_registry(scope, park_id).weights
+    weights = (
+        weights
+        if len(weights) == len(source.quantity)
+        else (8760.0 / len(source.quantity),) * len(source.quantity)
+    )
+    _store_new(scope, park_id, Registry((source,), (), (), weights), file=f"source {source.id}")
+    return source
+
+
+def add_sink(scope: Scope, park_id: str, payload: Any) -> Sink:
+    """Register one sink (an enterprise user: only its own enterprise's), checked, audited.
+
+    Raises
+    ------
+    NotFound, PermissionDenied, ValidationError, SymbiosisError
+        As :func:`add_source`.
+    """
+    sink: Sink = _adapt(Sink, payload, "request body", "sink")
+    if not sink.demand:
+        raise SymbiosisError(f"sink {sink.id}: give one demand per period of the registry")
+    _require_own(scope, ENTITY_SINK, park_id, sink.id, {sink.enterprise_id})
+    weights = park_registry(scope, park_id).weights
+    weights = weights if len(weights) == len(sink.demand) else (8760.0 / len(sink.demand),) * len(sink.demand)
+    _store_new(scope, park_id, Registry((), (sink,), (), weights), file=f"sink {sink.id}")
+    return sink
+
+
+def add_exchange(scope: Scope, park_id: str, payload: Any) -> AgreedExchange:
+    """Register a realised exchange with its allocation rule (a party to it, or a park manager).
+
+    Raises
+    ------
+    NotFound, PermissionDenied
+        The park is outside the scope; the user's enterprise is neither supplier nor receiver.
+    ValidationError, SymbiosisError
+        A bad field, an unknown source/sink, a grade, licence, distance or quantity the rules refuse.
+    """
+    agreed: AgreedExchange = _adapt(AgreedExchange, payload, "request body", "exchange")
+    park_in_scope(scope, park_id)
+    whole = _registry_of(queries.registry_rows(scope, park_id, whole=True), f"park {park_id}")
+    x = agreed.exchange
+    parties = {s.enterprise_id for s in whole.sources if s.id == x.source}
+    parties |= {k.enterprise_id for k in whole.sinks if k.id == x.sink}
+    _require_own(scope, ENTITY_EXCHANGE, park_id, x.id, parties or {None})
+    _store_new(scope, park_id, Registry((), (), (agreed,), whole.weights), file=f"exchange {x.id}")
+    return agreed
+
+
+def import_registry(scope: Scope, park_id: str, path: Path, *, note: str = "") -> Registry:
+    """Load a registry file into the park (park manager or admin), all or nothing; returns what was added.
+
+    Raises
+    ------
+    NotFound, PermissionDenied
+        The park is outside the scope; the user is not a park manager or admin.
+    DataError (ValidationError, SymbiosisError and its named subclasses)
+        The file or any entry is refused, or an id is already in the park: nothing is stored.
+    """
+    park_in_scope(scope, park_id)
+    scope.require_manager(ENTITY_SOURCE, f"{park_id}/{path.name}")
+    new = load_registry(path)
+    _store_new(scope, park_id, new, file=str(path), note=note)
+    return new
+
+
+def store_registry(scope: Scope, park_id: str, payload: Any, *, file: str, note: str = "") -> Registry:
+    """Like :func:`import_registry` from an already read JSON payload (the demo, the API)."""
+    park_in_scope(scope, park_id)
+    scope.require_manager(ENTITY_SOURCE, f"{park_id}/{file}")
+    new = parse_registry(payload, file)
+    _store_new(scope, park_id, new, file=file, note=note)
+    return new
+
+
+def match_park(
+    scope: Scope, park_id: str, objective: Objective = Objective.COST, binary_build: bool = False
+) -> MatchingResult:
+    """Match the park's whole registry (park manager or admin) and keep the result as the latest.
+
+    Raises
+    ------
+    NotFound, PermissionDenied
+        The park is outside the scope; the user is not a park manager or admin.
+    SymbiosisError
+        The park has no sources or no sinks registered.
+    """
+    park_in_scope(scope, park_id)
+    scope.require_manager(ENTITY_MATCH, park_id)
+    registry = park_registry(scope, park_id)
+    if not registry.sources or not registry.sinks:
+        raise SymbiosisError(
+            f"park {park_id} has no registered sources or sinks to match; "
+            "register them (or `zeropark symbiosis import FILE`) first"
+        )
+    res = match_registry(registry, objective, binary_build)
+    body = result_dict(res)
+    with transaction(scope.engine) as session:
+        row = SymbiosisMatchRow(
+            park_id=park_id,
+            computed_at=datetime.now(UTC),
+            computed_by=scope.user.username,
+            objective=objective.value,
+            result=body,
+        )
+        session.add(row)
+        session.flush()
+        scope.audit(
+            session,
+            audit.CREATE,
+            ENTITY_MATCH,
+            f"{park_id}/{row.id}",
+            after={"objective": objective.value, "exchanges": len(res.exchanges)},
+        )
+    return res
+
+
+def latest_match(scope: Scope, park_id: str) -> dict[str, Any] | None:
+    """The park's latest matching result (:func:`result_dict` + ``computed_at``/``by``), or ``None``.
+
+    An enterprise user sees the suggested exchanges of its own sources and sinks only (and their totals).
+    """
+    park_in_scope(scope, park_id)
+    row = queries.latest_match(scope, park_id)
+    if row is None:
+        return None
+    body = dict(row.result)
+    body["computed_at"] = row.computed_at.isoformat()
+    body["computed_by"] = row.computed_by
+    if scope.enterprise_id is not None:
+        visible = park_registry(scope, park_id)
+        own = {s.id for s in visible.sources if s.enterprise_id == scope.enterprise_id}
+        own |= {k.id for k in visible.sinks if k.enterprise_id == scope.enterprise_id}
+        xs = [x for x in body["exchanges"] if x["source"] in own or x["sink"] in own]
+        body["exchanges"] = xs
+        body["co2_avoided_t_per_year"] = sum(x["co2_avoided_t_per_year"] for x in xs)
+        body["capex"] = sum(x["capex"] for x in xs)
+        body["net_benefit_per_year"] = sum(x["net_benefit_per_year"] for x in xs)
+        body["payback_years"] = None
+    return body
+
+
+def park_indicators(scope: Scope, park_id: str, fresh_water_m3: float | None = None) -> SymbiosisIndicators:
+    """:func:`indicators` of the park's stored registry as the scope sees it."""
+    return indicators(park_registry(scope, park_id), fresh_water_m3=fresh_water_m3)
+
+
+def park_contract(scope: Scope, park_id: str, exchange_id: str, fmt: str = "docx") -> bytes:
+    """:func:`contract` of a realised exchange of the park's stored registry (a party or a manager)."""
+    return contract(park_registry(scope, park_id), exchange_id, fmt)

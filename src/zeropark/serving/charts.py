@@ -319,3 +319,62 @@ def waterfall_chart(
         {"type": "bar", "name": decrease, "stack": "w", "data": down, "itemStyle": {"color": PALETTE[0]}},
     ]
     return option
+
+
+# --- industrial symbiosis (#18): the exchange map ---------------------------------------------------
+
+
+def exchange_map(
+    nodes: Sequence[tuple[str, str, str, float | None, float | None]],
+    links: Sequence[tuple[str, str, str, bool]],
+) -> Option:
+    """The park's exchange map: sources and sinks as nodes, exchanges as arrows.
+
+    Nodes are ``(id, label, "source"|"sink", x_km, y_km)`` placed on the park map (a circle
+    layout for nodes without coordinates), realised exchanges
+    (``(source, sink, label, False)``) as solid arrows and suggested ones (``…, True``) dashed.
+    """
+    placed = all(x is not None and y is not None for _, _, _, x, y in nodes)
+    data = []
+    for node_id, label, role, x, y in nodes:
+        item: dict[str, Any] = {
+            "id": node_id,
+            "name": label,
+            "symbol": "circle" if role == "source" else "rect",
+            "symbolSize": 18,
+            "itemStyle": {"color": PALETTE[3] if role == "source" else PALETTE[1]},
+        }
+        if placed:
+            item["x"], item["y"] = float(x or 0.0), -float(y or 0.0)  # north up
+        data.append(item)
+    edges = [
+        {
+            "source": s,
+            "target": t,
+            "value": label,
+            "lineStyle": {"type": "dashed" if suggested else "solid", "width": 1 if suggested else 2.5},
+        }
+        for s, t, label, suggested in links
+    ]
+    return {
+        "color": list(PALETTE),
+        "tooltip": {"trigger": "item", "formatter": "{b}"},
+        "series": [
+            {
+                "type": "graph",
+                "layout": "none" if placed else "circular",
+                "roam": True,
+                "left": 40,
+                "right": 200,  # room for the label right of the easternmost node
+                "top": 30,
+                "bottom": 30,
+                "edgeSymbol": ["none", "arrow"],
+                "edgeSymbolSize": 8,
+                "label": {"show": True, "position": "right", "fontSize": 12},
+                "edgeLabel": {"show": True, "formatter": "{c}", "fontSize": 11},
+                "lineStyle": {"color": "#5d6d7e", "curveness": 0.15, "opacity": 0.8},
+                "data": data,
+                "links": edges,
+            }
+        ],
+    }

@@ -1264,3 +1264,76 @@ class MarketClearingRow(Base):
     entry_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     cleared_by: Mapped[str] = mapped_column(String(64))
     cleared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --- industrial symbiosis registry (#18 产业共生) ---------------------------------------------------
+
+
+class SymbiosisSourceRow(Base):
+    """共生供方: a party's surplus stream (zeropark.symbiosis.registry.Source, fields in ``body``)."""
+
+    __tablename__ = "symbiosis_source"
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(String(200), default="")  # 示例数据 for demo rows
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SymbiosisSinkRow(Base):
+    """共生需方: a party that can take a stream (zeropark.symbiosis.registry.Sink, fields in ``body``)."""
+
+    __tablename__ = "symbiosis_sink"
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), primary_key=True)
+    sink_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SymbiosisExchangeRow(Base):
+    """共生交换: a realised flow source → sink with its avoided-emission allocation rule.
+
+    ``supplier_enterprise_id`` / ``receiver_enterprise_id`` copy the parties' enterprises so that a
+    scope can filter the exchanges an enterprise is a party to.
+    """
+
+    __tablename__ = "symbiosis_exchange"
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), primary_key=True)
+    exchange_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(64))
+    sink_id: Mapped[str] = mapped_column(String(64))
+    supplier_enterprise_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    receiver_enterprise_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    allocation: Mapped[str] = mapped_column(String(16))
+    supplier_share: Mapped[float] = mapped_column(Float, default=0.5)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SymbiosisSettingsRow(Base):
+    """A park registry's period weights (hours each period of the profiles stands for)."""
+
+    __tablename__ = "symbiosis_settings"
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), primary_key=True)
+    weights: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class SymbiosisMatchRow(Base):
+    """一次共生匹配: the result of matching the park's registry (the page shows the latest)."""
+
+    __tablename__ = "symbiosis_match"
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    computed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    objective: Mapped[str] = mapped_column(String(16))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -104,6 +104,8 @@ def navigation(user: Principal) -> list[NavItem]:
     items.append(NavItem("footprint", "nav_footprint", "/footprint"))
     # carbon asset ledger (#17 碳资产): every role but the device's (an enterprise sees its own)
     items.append(NavItem("assets", "nav_assets", "/assets"))
+    # industrial symbiosis (#18 产业共生): every role that reads park data (an enterprise sees its own)
+    items.append(NavItem("symbiosis", "nav_symbiosis", "/symbiosis"))
     return items
 
 

@@ -31,6 +31,7 @@ from zeropark.api.routers import (
     reports,
     roadmap,
     scenarios,  # roadmap scenarios (issue 14)
+    symbiosis,  # industrial symbiosis (#18)
     users,
     verifications,  # verifier workspace (#16)
 )
@@ -69,4 +70,5 @@ __all__ = [
     "footprint",  # product footprint and CBAM (#16)
     "assets",  # carbon asset ledger (#17)
     "market",  # internal carbon market (#17)
+    "symbiosis",  # industrial symbiosis (#18)
 ]

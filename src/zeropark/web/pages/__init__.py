@@ -36,6 +36,7 @@ from zeropark.web.pages import (
     roadmap,
     scenarios,  # roadmap scenarios (issue 14)
     session,
+    symbiosis,  # industrial symbiosis (#18)
     users,
     verification,  # verifier workspace (#16)
 )
@@ -71,5 +72,6 @@ for _module in (
     verification,  # verifier workspace (#16)
     footprint,  # product carbon footprint and CBAM (#16)
     assets,  # carbon asset ledger (#17): /assets
+    symbiosis,  # industrial symbiosis (#18): /symbiosis
 ):
     router.include_router(_module.router)

@@ -604,6 +604,92 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("park_id", "year"),
     )
     op.create_table(
+        "symbiosis_exchange",
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("exchange_id", sa.String(length=64), nullable=False),
+        sa.Column("source_id", sa.String(length=64), nullable=False),
+        sa.Column("sink_id", sa.String(length=64), nullable=False),
+        sa.Column("supplier_enterprise_id", sa.String(length=64), nullable=True),
+        sa.Column("receiver_enterprise_id", sa.String(length=64), nullable=True),
+        sa.Column("allocation", sa.String(length=16), nullable=False),
+        sa.Column("supplier_share", sa.Float(), nullable=False),
+        sa.Column("body", sa.JSON(), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("park_id", "exchange_id"),
+    )
+    with op.batch_alter_table("symbiosis_exchange", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_symbiosis_exchange_receiver_enterprise_id"),
+            ["receiver_enterprise_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_symbiosis_exchange_supplier_enterprise_id"),
+            ["supplier_enterprise_id"],
+            unique=False,
+        )
+
+    op.create_table(
+        "symbiosis_match",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("computed_by", sa.String(length=64), nullable=True),
+        sa.Column("objective", sa.String(length=16), nullable=False),
+        sa.Column("result", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("symbiosis_match", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_symbiosis_match_park_id"), ["park_id"], unique=False)
+
+    op.create_table(
+        "symbiosis_settings",
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("weights", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("park_id"),
+    )
+    op.create_table(
+        "symbiosis_sink",
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("sink_id", sa.String(length=64), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=True),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("body", sa.JSON(), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("park_id", "sink_id"),
+    )
+    with op.batch_alter_table("symbiosis_sink", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_symbiosis_sink_enterprise_id"), ["enterprise_id"], unique=False)
+
+    op.create_table(
+        "symbiosis_source",
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("source_id", sa.String(length=64), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=True),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("body", sa.JSON(), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("park_id", "source_id"),
+    )
+    with op.batch_alter_table("symbiosis_source", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_symbiosis_source_enterprise_id"), ["enterprise_id"], unique=False
+        )
+
+    op.create_table(
         "zone",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("park_id", sa.String(length=64), nullable=False),
@@ -1494,6 +1580,24 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_zone_park_id"))
 
     op.drop_table("zone")
+    with op.batch_alter_table("symbiosis_source", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_symbiosis_source_enterprise_id"))
+
+    op.drop_table("symbiosis_source")
+    with op.batch_alter_table("symbiosis_sink", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_symbiosis_sink_enterprise_id"))
+
+    op.drop_table("symbiosis_sink")
+    op.drop_table("symbiosis_settings")
+    with op.batch_alter_table("symbiosis_match", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_symbiosis_match_park_id"))
+
+    op.drop_table("symbiosis_match")
+    with op.batch_alter_table("symbiosis_exchange", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_symbiosis_exchange_supplier_enterprise_id"))
+        batch_op.drop_index(batch_op.f("ix_symbiosis_exchange_receiver_enterprise_id"))
+
+    op.drop_table("symbiosis_exchange")
     op.drop_table("period_close")
     with op.batch_alter_table("pathway_run", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pathway_run_park_id"))
