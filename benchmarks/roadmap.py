@@ -144,6 +144,11 @@ def main() -> None:
             f"{max((abs(g['tce']) for g in gap), default=0.0):,.1f} tce; "
             f"accounted plan meets the targets: {r.get('accounted_meets_targets')}"
         )
+        for line in r.get("explanation", []):
+            print(f"explanation: {line[:160]}")
+        for line in r.get("notes", []):
+            if "reachable level" in line:
+                print(f"note: {line}")
         print(f"peak resident memory {_peak_mib():,.0f} MiB")
         print(
             f"lmdi use case median {statistics.median(lmdi_s) * 1000:.1f} ms "

@@ -93,6 +93,20 @@ def test_infeasible_target_explained_with_best_reachable() -> None:
     assert ok.status == "optimal" and ok.cost_cny["total"] == pytest.approx(2500 + 5000 / 3)
 
 
+def test_unreachable_target_plan_is_the_cheapest_at_the_reachable_level() -> None:
+    # Cap 10 t/a from 2026 (the last year): at most 80 t off (A 10 units + B 5 units) → 20 t/a.
+    # Units added in 2025 or 2026 both stand in 2026 (lifetime 2); lump capex at rate 0 with
+    # salvage: a 2026 unit has 2026 + 2 − 1 − 2026 = 1 year of 2 left → half its capex back.
+    # Cheapest at the reachable level: add in 2026 only, 10 × 1000 × 0.5 + 5 × 500 × 0.5 =
+    # 6 250 CNY (adding in 2025 would cost 11 250 CNY and is a plan of the same reach).
+    r = solve_pathway(_problem(Target(TargetKind.CAP, 10, 2026)))
+    assert r.status == "infeasible"
+    assert r.emissions_tco2 == pytest.approx([100, 100, 20], rel=1e-6)
+    assert r.cost_cny["total"] == pytest.approx(6250, rel=1e-6)
+    assert "in 2026 the lowest reachable is 20.000 t" in r.explanation[0]
+    assert r.targets[0]["reached"] == pytest.approx(20, rel=1e-6)
+
+
 def test_budget_and_zero_targets() -> None:
     # Budget 150 t over 2025–2026 (BAU 200): 50 t to cut; cheapest is B in 2025 (4 t/a for two
     # years = 8 t per 500 CNY) → 50/8 = 6.25 units > 5 → 5 units (40 t) + A for 10 t over two

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -557,7 +559,7 @@ def _measure_rows(measures: Sequence[Measure]) -> list[dict[str, Any]]:
 #: figure (or of 1 % of the base year's, for years near zero) — CO2 and energy alike.
 GAP_TOLERANCE = 0.01
 #: Most solves of :func:`_solve_reaccounted` (the first and its corrections); 2 when the target is
-#: out of reach (each solve of an unreachable target is two HiGHS runs: strict, then relaxed).
+#: out of reach (each solve of an unreachable target is up to three HiGHS runs: strict, reach, cost).
 MAX_SOLVES = 3
 MAX_SOLVES_INFEASIBLE = 2
 
@@ -616,14 +618,33 @@ def _solve_reaccounted(
     every year agrees within :data:`GAP_TOLERANCE`. Returns the last plan, its re-accounting and
     one row per solve (largest gaps).
     """
+    rounds: list[dict[str, Any]] = []
+    cache: dict[Any, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="zeropark-pathway-") as basis_dir:
+        return _solve_rounds(problem, base, params, chosen, report, basis_dir, rounds, cache)
+
+
+def _solve_rounds(
+    problem: PathwayProblem,
+    base: Baseline,
+    params: PathwayParams,
+    chosen: tuple[Measure, ...],
+    report: Progress,
+    basis_dir: str,
+    rounds: list[dict[str, Any]],
+    cache: dict[Any, dict[str, Any]],
+) -> tuple[PathwayResult, list[dict[str, Any]], list[dict[str, Any]]]:
     bau0 = problem.bau
     corr_e = np.zeros(len(bau0))
     corr_t = np.zeros(len(bau0))
-    rounds: list[dict[str, Any]] = []
-    cache: dict[Any, dict[str, Any]] = {}
     while True:
-        # a target out of reach stays so: the next solves go to the relaxed model at once
-        solved = solve_pathway(problem, relaxed=bool(rounds) and rounds[-1]["status"] != "optimal")
+        # a target out of reach stays so: the next solves go to the reach model at once; each
+        # solve is warm-started from the previous one's basis (only right-hand sides change)
+        solved = solve_pathway(
+            problem,
+            relaxed=bool(rounds) and rounds[-1]["status"] != "optimal",
+            basis_dir=Path(basis_dir),
+        )
         if not rounds:
             report("reaccount")
         accounted = reaccount(base, params, chosen, solved.additions, cache)
