@@ -1813,6 +1813,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "assets_unit": ("单位", "Unit"),
     "assets_points_per_unit": ("每单位积分", "Points per unit"),
     "assets_monthly_cap": ("每月上限", "Monthly cap"),
+    # the counted units of the 碳普惠 rules (assets/data/points_rules.csv) that are words, not symbols
+    "points_unit_trip": ("次", "trip"),
+    "points_unit_document": ("份", "document"),
+    "points_unit_tree": ("棵", "tree"),
     "assets_points_note": (
         "规则由园区设定（默认值 [UNCERTAIN]，非官方数值）。",
         "Rules set by the park (defaults [UNCERTAIN], not official figures).",
