@@ -354,13 +354,14 @@ def demo_server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[De
     engine.dispose()
 
 
-#: The one Playwright and Chromium of the session. Every browser test module imports
-#: ``browser_fixture``, so pytest holds one session fixture per module; a second sync Playwright
-#: cannot start while the first runs, so they share this one (closed with the last user).
+#: The Playwright and Chromium of a browser test module, closed when the module ends: a sync
+#: Playwright runs an event loop in the main thread, and one left running until the session ends
+#: makes every later ``asyncio.run`` (the gateway and ingest tests) fail. A second sync Playwright
+#: cannot start while the first runs, so overlapping users share this one (closed with the last).
 _SHARED_BROWSER: dict[str, Any] = {}
 
 
-@pytest.fixture(scope="session", name="browser")
+@pytest.fixture(scope="module", name="browser")
 def browser_fixture() -> Iterator[Any]:
     """Headless Debian chromium (fails under CI=true when missing, skips locally), shared by modules."""
     if not (Path(CHROMIUM).exists() or shutil.which("chromium")):

@@ -259,19 +259,22 @@ def _digest(park: demo.DemoPark) -> str:
 #: it became the ``zeropark.demo`` package, so the split provably changes no value. A new numpy,
 #: pandas, pvlib or chinese_calendar may legitimately move a float: re-pin only after checking that
 #: the old code gives the same new digest.
+#: Re-pinned at stop 24: ``IndicatorData`` gained ``provenance`` (issue #18: flows or declared), which
+#: enters every record's repr and the fingerprint; and pandas 3.1 (pulled in by dask) moves floats of
+#: the hourly-boundary case — the pre-#18 code on this environment gives 50c612d2… for it, not the old pin.
 PINNED = [
     # (seed, size, digest, DemoPark.fingerprint)
     (
         7,
         demo.SMALL_SIZE,  # 6 tenants, 3 submeters, 14 days, 15-min boundary
-        "c2e6a2bfd8fe3277f469edaa6ce6b44da8d95eeb8bb8721f595a408f542abf74",
-        "53e889895c4be30bfb3efff4901a17f5d7434442b9bdbac801fa1713394231c0",
+        "845570d7a268ef4fae966a0693385becf7dd20e00a511279421d0c45ee4138ad",
+        "5ca67eaf491da7095cba2aa47687275fc86da708e60f03e9076d4306d3edf495",
     ),
     (
         20250101,
         demo.DemoSize(n_enterprises=14, max_submeters=5, days=10, boundary_15min=False),  # hourly boundary
-        "93c73b66ad4f8829574e938d65eb7a1a1f7929a18bc707bc416fd1806f028235",
-        "8ad848a5a4b212191b4e37a013f1323d2eb575b5d39da518ec33b16bf17845ea",
+        "9560cad7fd909234cffbe377d9362d29498009467fd7ab7fc0862be5572cf566",
+        "6cfa2234881654b1a585d13b59d470f45db0ee353e4b05ae477b36f3a5820993",
     ),
 ]
 
@@ -286,8 +289,8 @@ def test_generated_data_is_pinned(seed: int, size: demo.DemoSize, digest: str, f
 def test_full_park_is_pinned(full: demo.DemoPark) -> None:
     """The full park (32 tenants, 330 meters, a year of readings) against its pinned digest."""
     assert len(full.meters) == 330 and full.n_readings == 2_943_464
-    assert _digest(full) == "4a451a22cdb3957a1a9b07cddfba08a4130f2c3a1e6d7c8e952f158ef57a0b17"
-    assert full.fingerprint() == "d5ddaf94afe891473ad13216cf22b62590934b5104998bfed5e7f0233974b23b"
+    assert _digest(full) == "7c44b19fb1162eff51a9df9870ce39b60aaca3b630a62e2ca934236bf5db46d7"
+    assert full.fingerprint() == "76239e85a41fdb064c339d147223ac29da97978e4f7ca1005cffc633766e8906"
 
 
 def test_public_surface() -> None:
