@@ -26,6 +26,8 @@ from zeropark.services.inventory import account_year
 from zeropark.services.users import ensure_demo_users
 from zeropark.store.scope import system_scope
 
+#: The :func:`conftest.built_copy` key of :func:`build_accounted_demo` (one key, one recipe).
+DEMO_KEY = "demo-accounted"
 #: The factor set the demo is accounted with (the CLI's default, ``ZEROPARK_FACTOR_SET``).
 FACTOR_SET = "CN-park-2025"
 
@@ -62,5 +64,5 @@ def build_accounted_demo(engine: Engine) -> tuple[Any, dict[str, str]]:
 @pytest.fixture(params=BACKENDS, name="demo_park")
 def demo_park_fixture(request: pytest.FixtureRequest) -> Iterator[DemoPark]:
     """A fresh copy of the accounted small demo park, on SQLite and on real PostgreSQL."""
-    with built_copy(request, "demo-accounted", build_accounted_demo) as (engine, (generated, passwords)):
+    with built_copy(request, DEMO_KEY, build_accounted_demo) as (engine, (generated, passwords)):
         yield DemoPark(engine, generated, dict(passwords))
