@@ -7,14 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from api_support import ENT_A, ENT_B, PARK, make_api
+from api_support import ENT_A, ENT_B, PARK, invoke_cli, make_api
 from demo_parks import DemoPark, demo_park_fixture  # noqa: F401 - fixture used by name
 from sqlalchemy import Engine
-from typer.testing import CliRunner
 
 from zeropark.accounting import AccountingOptions
-from zeropark.cli import app as cli
-from zeropark.commands import common
 from zeropark.errors import NotFound, PermissionDenied
 from zeropark.evaluation.rubric import WeightsDoNotSum
 from zeropark.evaluation.scoring import Declaration, DeclarationWithoutEvidence, ItemStatus
@@ -125,16 +122,7 @@ def test_a_park_adds_its_own_version_and_it_becomes_the_default(accounted: Engin
 
 
 def _cli(engine: Engine, *args: str) -> tuple[int, str, str]:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
-        res = CliRunner().invoke(cli, ["evaluate", *args])
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-        common.engine.cache_clear()
+    res = invoke_cli(engine, "evaluate", *args)
     return res.exit_code, res.stdout, res.stderr
 
 
