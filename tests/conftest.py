@@ -12,17 +12,25 @@ import shutil
 import socket
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from zeropark.security import use_profile
 from zeropark.store.db import make_engine
 from zeropark.store.migrate import upgrade
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# argon2 with the cheapest parameters in tests (a login ~0.1 ms instead of ~60 ms; the lockout tests
+# make hundreds): set for this process and the CLI/server subprocesses it starts. Production never
+# runs it (Settings.check_production refuses it); tests/unit/test_password_hashing.py pins the
+# default profile to argon2-cffi's argon2id defaults.
+os.environ.setdefault("ZEROPARK_PASSWORD_HASH_PROFILE", "test-cheapest")
+use_profile(os.environ["ZEROPARK_PASSWORD_HASH_PROFILE"])
 # evidence ledger (#16): tests sign tree heads with a throw-away key, never one in the home directory
 os.environ.setdefault("ZEROPARK_LEDGER_KEY", str(Path(tempfile.mkdtemp(prefix="zp-ledger-")) / "ledger.pem"))
 PG_ADMIN_URL = os.environ.get(
@@ -158,6 +166,106 @@ def pg_engine(pg_url: str) -> Iterator[Engine]:
     eng = _pg_engine(pg_url)
     yield eng
     eng.dispose()
+
+
+#: What a test module builds once a session and every test gets a copy of (see :func:`built_copy`):
+#: (backend, key) → (the SQLite template file or the PostgreSQL template database, what the build
+#: returned).
+_BUILT: dict[tuple[str, str], tuple[str, Any]] = {}
+#: The backends of the two-backend fixtures (``engine``, :func:`built_copy`).
+BACKENDS = ("sqlite", "postgres")
+T = TypeVar("T")
+
+
+def _pg_admin() -> Engine:
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+def _pg_database_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def _built_templates() -> Iterator[dict[tuple[str, str], tuple[str, Any]]]:
+    """The session's built templates; the PostgreSQL ones are dropped when the session ends."""
+    yield _BUILT
+    names = [where for (backend, _), (where, _) in _BUILT.items() if backend == "postgres"]
+    if names:
+        admin = _pg_admin()
+        with admin.connect() as c:
+            for name in names:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    _BUILT.clear()
+
+
+def _build_template(
+    backend: str, key: str, build: Callable[[Engine], Any], factory: pytest.TempPathFactory
+) -> tuple[str, Any]:
+    if backend == "sqlite":
+        path = factory.mktemp(f"{key}-template") / "zeropark.db"
+        eng = make_engine(f"sqlite:///{path}")
+        upgrade(eng)
+        made = build(eng)
+        with eng.connect() as c:
+            c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        eng.dispose()
+        return str(path), made
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    name = f"zeropark_tpl_{uuid.uuid4().hex[:10]}"
+    admin = _pg_admin()
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    eng = make_engine(_pg_database_url(name))
+    try:
+        upgrade(eng)
+        made = build(eng)
+    finally:
+        eng.dispose()  # a template database must have no open connection when it is copied
+    return name, made
+
+
+@contextmanager
+def built_copy(
+    request: pytest.FixtureRequest, key: str, build: Callable[[Engine], T]
+) -> Iterator[tuple[Engine, T]]:
+    """A fresh database holding what ``build`` writes, on the backend ``request.param`` ("sqlite" or
+    "postgres"); yields its engine and what ``build`` returned.
+
+    ``build`` runs once a session per backend and ``key`` (a migrated, empty database is its
+    argument); every use gets its own copy — an SQLite file copy, or a PostgreSQL
+    ``CREATE DATABASE … TEMPLATE`` (a file-level copy, ~0.2 s) dropped afterwards — so a test that
+    writes cannot disturb another. Use it from a function-scoped fixture with
+    ``params=BACKENDS``; ``key`` must name one recipe (the same key, the same build).
+    """
+    backend = str(request.param)
+    templates = request.getfixturevalue("_built_templates")
+    factory = request.getfixturevalue("tmp_path_factory")
+    if (backend, key) not in templates:
+        templates[(backend, key)] = _build_template(backend, key, build, factory)
+    where, made = templates[(backend, key)]
+    if backend == "sqlite":
+        db = factory.mktemp(key) / "zeropark.db"
+        shutil.copyfile(where, db)
+        eng = make_engine(f"sqlite:///{db}")
+        try:
+            yield eng, made
+        finally:
+            eng.dispose()
+        return
+    name = f"zeropark_copy_{uuid.uuid4().hex[:10]}"
+    admin = _pg_admin()
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{where}"'))
+    eng = make_engine(_pg_database_url(name))
+    try:
+        yield eng, made
+    finally:
+        eng.dispose()
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from zeropark.api import app as api
 from zeropark.api.caching import ApiCaches
+from zeropark.security import use_profile
 from zeropark.serving.headers import SecurityHeaders, security_headers
 from zeropark.serving.jobs import Jobs
 from zeropark.serving.sessions import SessionCaches
@@ -35,10 +36,12 @@ def create_app(engine: Engine | None = None, *, settings: Settings | None = None
     Raises
     ------
     ValueError
-        The development secret key is used outside ``ZEROPARK_ENVIRONMENT=development``.
+        The development secret key or a test-only argon2 profile is used outside
+        ``ZEROPARK_ENVIRONMENT=development``; an unknown argon2 profile.
     """
     settings = settings or get_settings()
     settings.check_production()
+    use_profile(settings.password_hash_profile)  # argon2 parameters of new hashes (tests: cheap)
     if engine is None:
         engine = make_engine(settings.database_url, pre_ping=False)
         upgrade(engine)

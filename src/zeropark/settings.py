@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     nats_url: str = "nats://127.0.0.1:4222"
     #: scale-out (#20): the Dask scheduler of ``zeropark province`` (empty: a local cluster)
     dask_scheduler: str = ""
+    #: argon2 parameters of new password/token/gateway-key hashes (``zeropark.security.HASH_PROFILES``):
+    #: ``default`` (argon2-cffi's defaults, RFC 9106 low-memory argon2id). ``test-cheapest`` exists
+    #: for the test suite only and is refused outside development (:meth:`check_production`).
+    password_hash_profile: str = "default"
 
     @field_validator("database_url")
     @classmethod
@@ -52,6 +56,11 @@ class Settings(BaseSettings):
         """Refuse the development secret outside development."""
         if self.environment != "development" and self.secret_key == DEV_SECRET:
             raise ValueError("set ZEROPARK_SECRET_KEY to a random secret outside development")
+        if self.environment != "development" and self.password_hash_profile != "default":
+            raise ValueError(
+                f"ZEROPARK_PASSWORD_HASH_PROFILE={self.password_hash_profile!r} is for tests only; "
+                "unset it (argon2 defaults) outside development"
+            )
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
-from api_support import Api, make_api
+from api_support import Api, cli_database, make_api
 from application_support import account, approve_year
 from docx import Document
 from sqlalchemy import Engine, update
@@ -22,12 +22,10 @@ from typer.testing import CliRunner
 
 from zeropark.accounting import AccountingOptions
 from zeropark.cli import app as cli_app
-from zeropark.commands import common
 from zeropark.formatting import num
 from zeropark.model import Method
 from zeropark.services import application as service
 from zeropark.services.inventory import account_year
-from zeropark.settings import get_settings
 from zeropark.store.db import transaction
 from zeropark.store.schema import EvidenceBlobRow
 from zeropark.store.scope import system_scope
@@ -47,12 +45,8 @@ def api(engine: Engine) -> Api:
 
 @pytest.fixture
 def cli_db(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("ZEROPARK_DATABASE_URL", str(sqlite_engine.url))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    yield sqlite_engine
-    get_settings.cache_clear()
-    common.engine.cache_clear()
+    with cli_database(sqlite_engine):
+        yield sqlite_engine
 
 
 def test_api_cli_and_service_give_the_same_diagnosis(cli_db: Engine) -> None:

@@ -9,7 +9,6 @@ Fixture park: api_support.build_park (P1; meters M-GRID park-level, M-A of E-A, 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import quote
 
@@ -25,6 +24,19 @@ from zeropark.store import changes, runs
 from zeropark.store.changes import RUN_TOPIC, USER_TOPIC
 from zeropark.store.db import transaction
 from zeropark.store.schema import MeterRow, ParkRow, UserRow
+
+
+class FakeClock:
+    """A monotonic clock the test moves forward (seconds), instead of sleeping out a TTL."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 @pytest.fixture
@@ -60,14 +72,16 @@ def test_role_change_applies_at_once(api: Api) -> None:
 
 def test_change_from_another_process_is_honoured_after_the_ttl(api: Api) -> None:
     app: Any = api.client.app
-    app.state.sessions.principals = TtlCache(USER_TOPIC, 3.0)
+    clock = FakeClock()
+    app.state.sessions.principals = TtlCache(USER_TOPIC, 3.0, clock=clock)
     victim = api.login("verifier")
     assert victim.get("/api/v1/parks/P1").status_code == 200
     # raw SQL, as another worker or the CLI would write: no ORM event in this process
     with api.engine.begin() as conn:
         conn.execute(text("UPDATE app_user SET active = :f WHERE username = 'verifier'"), {"f": False})
+    clock.advance(2.9)
     assert victim.get("/api/v1/parks/P1").status_code == 200  # still within the 3 s TTL
-    time.sleep(3.2)
+    clock.advance(0.3)  # 3.2 s after the login: past the TTL
     assert victim.get("/api/v1/parks/P1").status_code == 401
 
 
@@ -277,15 +291,17 @@ def test_a_dropped_database_connection_answers_503_once_then_recovers(pg_url: st
 def test_run_deleted_by_another_process_is_gone_after_the_ttl(api: Api) -> None:
     """A run's cached summary: raw-SQL changes (another worker, the CLI) are seen within the TTL."""
     app: Any = api.client.app
-    app.state.caches.run_summaries = TtlCache(RUN_TOPIC, 2.0)
+    clock = FakeClock()
+    app.state.caches.run_summaries = TtlCache(RUN_TOPIC, 2.0, clock=clock)
     manager = api.login("manager")
     run = _run(manager)
     url = f"/api/v1/inventory-runs/{run['id']}"
     assert manager.get(url).status_code == 200
     with api.engine.begin() as conn:
         conn.execute(text("DELETE FROM inventory_run WHERE id = :i"), {"i": run["id"]})
+    clock.advance(1.9)
     assert manager.get(url).status_code == 200  # still within the 2 s TTL (its inventory is memoised)
-    time.sleep(2.2)
+    clock.advance(0.3)  # 2.2 s after it was cached: past the TTL
     assert manager.get(url).status_code == 404
 
 

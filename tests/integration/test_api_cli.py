@@ -1,4 +1,9 @@
-"""``zeropark users add/list/unlock-address`` through the real CLI entry point (subprocess, SQLite file)."""
+"""``zeropark users add/list/unlock-address`` on an SQLite file.
+
+``users add``/``list`` run through the real console script (a subprocess: the installed entry point,
+its exit codes and its stderr); the unlock test is about the lockout, so its commands run the same
+CLI in-process (``api_support.invoke_cli``), without three more interpreters.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from api_support import invoke_cli
 
 from zeropark.security import verify_password
 from zeropark.services.logins import MAX_FAILED_LOGINS_PER_IP, LoginFailed, LoginThrottled, log_in
@@ -44,21 +50,20 @@ def test_users_add_and_list(tmp_path: Path) -> None:
 
 def test_users_unlock_address(tmp_path: Path) -> None:
     """An address blocked after MAX_FAILED_LOGINS_PER_IP failures is lifted from the command line."""
-    assert (
-        _cli(tmp_path, "users", "add", "alice", "--role", "admin", "--password", "alice-secret-1").returncode
-        == 0
-    )
-    eng = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    added = invoke_cli(url, "users", "add", "alice", "--role", "admin", "--password", "alice-secret-1")
+    assert added.exit_code == 0, added.output
+    eng = make_engine(url)
     office = "203.0.113.7"
     for i in range(MAX_FAILED_LOGINS_PER_IP):
         with pytest.raises(LoginFailed):
             log_in(eng, f"guess{i // 4}", "x", office)
     with pytest.raises(LoginThrottled):
         log_in(eng, "alice", "alice-secret-1", office)  # the admin is behind the blocked address too
-    r = _cli(tmp_path, "users", "unlock-address", "not-an-address")
-    assert r.returncode != 0 and "not an IPv4 or IPv6 address" in r.stderr
-    r = _cli(tmp_path, "users", "unlock-address", office)
-    assert r.returncode == 0, r.stderr
+    bad = invoke_cli(url, "users", "unlock-address", "not-an-address", env={"COLUMNS": "200"})
+    assert bad.exit_code != 0 and "not an IPv4 or IPv6 address" in bad.stderr
+    ok = invoke_cli(url, "users", "unlock-address", office)
+    assert ok.exit_code == 0, ok.output
     assert log_in(eng, "alice", "alice-secret-1", office).principal.username == "alice"
     with transaction(eng) as s:
         unlocks = s.query(AuditLogRow).filter_by(action="unlock_address").all()

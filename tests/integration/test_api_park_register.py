@@ -14,14 +14,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
-from api_support import ApiModule, api_module  # noqa: F401  (module-scoped fixture)
+from api_support import ApiModule, api_module, cli_database  # noqa: F401  (module-scoped fixture)
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from zeropark.cli import app
-from zeropark.commands import common
 from zeropark.ingest.workbook import write_template
-from zeropark.settings import get_settings
 
 REGISTER = """\
 park: {id: P1, name: 测试园区, province: 江苏, grid_region: 华东, latitude: 31.0, longitude: 120.0}
@@ -73,14 +71,8 @@ def test_register_over_http_matches_the_cli(
     document = c["manager"].get("/api/v1/parks/P1/register").json()
     grid = next(m for m in document["meters"] if m["id"] == "REG-GRID")
     assert [k["id"] for k in grid["children"]] == ["REG-SUB-1", "REG-SUB-2"]
-    monkeypatch.setenv("ZEROPARK_DATABASE_URL", api_module.engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
+    with cli_database(api_module.engine):
         shown = CliRunner().invoke(app, ["park", "show", "P1", "--format", "yaml"])
-    finally:
-        get_settings.cache_clear()
-        common.engine.cache_clear()
     assert shown.exit_code == 0 and yaml.safe_load(shown.stdout) == document
     status, round_trip = _upload(c["admin"], shown.stdout, "p1-export.yaml")
     assert status == 201 and round_trip["changed"] is False, round_trip

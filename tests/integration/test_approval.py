@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_support import ENT_A, ENT_B, PARK, Api, build_park, make_api
+from api_support import ENT_A, ENT_B, PARK, Api, build_park, cli_database, make_api
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
@@ -27,7 +27,6 @@ from typer.testing import CliRunner
 from zeropark.accounting import AccountingOptions
 from zeropark.app import create_app
 from zeropark.cli import app as cli_app
-from zeropark.commands import common
 from zeropark.errors import (
     DataUnderReview,
     IllegalTransition,
@@ -39,7 +38,7 @@ from zeropark.errors import (
 )
 from zeropark.model import ActivityRecord, Carrier, Flow, Method, Role
 from zeropark.services import activity, approval, imports, inventory
-from zeropark.settings import Settings, get_settings
+from zeropark.settings import Settings
 from zeropark.store.db import transaction
 from zeropark.store.schema import (
     ActivityRecordRow,
@@ -75,15 +74,8 @@ def audit_of(engine: Engine, entity: str) -> list[tuple[str | None, str, str | N
 @contextlib.contextmanager
 def cli_on(engine: Engine) -> Iterator[None]:
     """The CLI's database is ``engine`` (the settings and the engine are cached per process)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-        get_settings.cache_clear()
-        common.engine.cache_clear()
-        try:
-            yield
-        finally:
-            get_settings.cache_clear()
-            common.engine.cache_clear()
+    with cli_database(engine):
+        yield
 
 
 def approve_all(engine: Engine, *ents: str) -> None:

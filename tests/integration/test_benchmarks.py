@@ -21,13 +21,11 @@ from typing import Any
 
 import openpyxl
 import pytest
-from api_support import ENT_A, ENT_B, PARK, make_api
+from api_support import ENT_A, ENT_B, PARK, invoke_cli, make_api
 from pypdf import PdfReader
 from sqlalchemy import Engine, select
-from typer.testing import CliRunner
 
 from zeropark.accounting import AccountingOptions
-from zeropark.cli import app as cli
 from zeropark.commands import common
 from zeropark.formatting import num
 from zeropark.model import Method, ProductOutput
@@ -53,16 +51,7 @@ def park(engine: Engine) -> tuple[Engine, Any]:
 
 
 def _cli(engine: Engine, *args: str) -> tuple[int, str]:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
-        res = CliRunner().invoke(cli, list(args))
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-        common.engine.cache_clear()
+    res = invoke_cli(engine, *args)
     return res.exit_code, res.stdout + res.stderr
 
 

@@ -36,12 +36,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from api_support import cli_database, cli_demo_copy
 from typer.testing import CliRunner
 
 from zeropark.cli import COMMANDS, load_command
 from zeropark.cli import app as cli_app
 from zeropark.commands import common
-from zeropark.settings import get_settings
 
 runner = CliRunner()
 
@@ -199,17 +199,9 @@ def _cases() -> list[Any]:
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A small demo park (six enterprises, seven days of readings) in a SQLite file."""
-    base = tmp_path_factory.mktemp("bad-args")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", f"sqlite:///{base / 'zeropark.db'}")
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    res = runner.invoke(cli_app, ["demo", "--enterprises", "6", "--days", "7"])
-    assert res.exit_code == 0, res.output
-    yield base
-    mp.undo()
-    get_settings.cache_clear()
-    common.engine.cache_clear()
+    url = cli_demo_copy(tmp_path_factory, "bad-args")  # `zeropark demo --enterprises 6 --days 7`'s park
+    with cli_database(url):
+        yield Path(url.removeprefix("sqlite:///")).parent
 
 
 @pytest.mark.parametrize(("argv", "must_fail"), _cases())
@@ -267,15 +259,9 @@ def test_unusable_database_url_gives_a_documented_exit_code_and_no_traceback(
     argv: list[str], url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ZEROPARK_DATABASE_URL", url)
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    args = [str(tmp_path / "no-such-file.csv") if a == MISSING else a for a in argv]
-    try:
+    with cli_database(url):
+        args = [str(tmp_path / "no-such-file.csv") if a == MISSING else a for a in argv]
         res = runner.invoke(cli_app, args, input="")
-    finally:
-        get_settings.cache_clear()
-        common.engine.cache_clear()
     assert res.exception is None or isinstance(res.exception, SystemExit), (
         f"zeropark {' '.join(args)} raised {res.exception!r}\n{res.output}"
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from api_support import cli_database, cli_demo_copy
 from typer.testing import CliRunner
 
 from zeropark.cli import app
@@ -34,17 +35,9 @@ CUSTOM_CSV = (
 
 @pytest.fixture(scope="module")
 def db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('fs') / 'zeropark.db'}"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", url)
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    res = runner.invoke(app, ["demo", "--enterprises", "6", "--days", "7"])
-    assert res.exit_code == 0, res.output
-    yield url
-    mp.undo()
-    get_settings.cache_clear()
-    common.engine.cache_clear()
+    url = cli_demo_copy(tmp_path_factory, "fs")  # `zeropark demo --enterprises 6 --days 7`'s park
+    with cli_database(url):
+        yield url
 
 
 def _account(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:

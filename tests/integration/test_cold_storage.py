@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from api_support import cli_database
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from zeropark.accounting import AccountingOptions
 from zeropark.cli import app as cli
-from zeropark.commands import common
 from zeropark.demo.province import write_province
 from zeropark.errors import PermissionDenied
 from zeropark.model import Method, Role
@@ -118,14 +118,8 @@ def test_archive_drop_restore_is_bit_identical(engine: Engine, tmp_path: Path) -
 
 def test_cold_cli_door(sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_province(sqlite_engine, 1, n_enterprises=2, days=3)
-    monkeypatch.setenv("ZEROPARK_DATABASE_URL", str(sqlite_engine.url))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
+    with cli_database(sqlite_engine):
         r = CliRunner().invoke(cli, ["cold", "archive", "PRV-001", "2025", "1", "--dir", str(tmp_path)])
         assert r.exit_code == 0, r.output
         assert "archived 216 readings" in r.output  # 72 hourly readings (+1 … +72 h, all in January) × 3
         assert CliRunner().invoke(cli, ["cold", "check", "--dir", str(tmp_path)]).exit_code == 0
-    finally:
-        get_settings.cache_clear()
-        common.engine.cache_clear()

@@ -9,6 +9,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from api_support import cli_database, cli_demo_copy
 from typer.testing import CliRunner
 
 from zeropark.cli import app
@@ -17,7 +18,6 @@ from zeropark.commands.account import indicator_title
 from zeropark.commands.common import EXIT_DATA_ERROR
 from zeropark.demo import PARK_ID
 from zeropark.indicators import IndicatorTable
-from zeropark.settings import get_settings
 
 runner = CliRunner()
 
@@ -25,17 +25,9 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A SQLite file with a small demo park built by `zeropark demo`, used through the settings."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('cli') / 'zeropark.db'}"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", url)
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    res = runner.invoke(app, ["demo", "--enterprises", "6", "--days", "7"], env={"COLUMNS": "200"})
-    assert res.exit_code == 0, res.output
-    yield url
-    mp.undo()
-    get_settings.cache_clear()
-    common.engine.cache_clear()
+    url = cli_demo_copy(tmp_path_factory, "cli")  # `zeropark demo --enterprises 6 --days 7`'s park
+    with cli_database(url):
+        yield url
 
 
 def test_demo_prints_both_inventories_and_rejects_bad_inputs(db_url: str) -> None:
@@ -223,11 +215,7 @@ def test_verify_reproduces_a_run_and_names_what_changed(db_url: str, tmp_path: P
     copy = tmp_path / "copy.db"
     shutil.copy(db_url.removeprefix("sqlite:///"), copy)
     url = f"sqlite:///{copy}"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", url)
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
+    with cli_database(url):
         res = runner.invoke(app, ["account", "--method", "national", "--year", "2025", "--format", "json"])
         assert res.exit_code == 0, res.output
         run_id = json.loads(res.stdout)["run_id"]
@@ -244,7 +232,3 @@ def test_verify_reproduces_a_run_and_names_what_changed(db_url: str, tmp_path: P
         assert "不一致" in res.output and "input fingerprint" in res.output
         res = runner.invoke(app, ["verify", "999999"])
         assert res.exit_code == common.EXIT_NOT_FOUND
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-        common.engine.cache_clear()

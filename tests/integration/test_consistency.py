@@ -27,6 +27,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+from api_support import cli_database
+from demo_parks import DemoPark, demo_park_fixture  # noqa: F401 - fixture used by name
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy import Engine
@@ -36,23 +38,18 @@ from conftest import login_form
 from zeropark import demo
 from zeropark.app import create_app
 from zeropark.cli import app as cli
-from zeropark.commands import common
 from zeropark.formatting import num, pct
-from zeropark.monitoring.rollups import rebuild_rollups
-from zeropark.services.users import ensure_demo_users
-from zeropark.settings import Settings, get_settings
+from zeropark.settings import Settings
 from zeropark.store import runs
 
 YEAR_OF = demo.SMALL_SIZE
 
 
 @pytest.fixture
-def park(engine: Engine) -> Iterator[tuple[Engine, Any, dict[str, TestClient]]]:
-    """The small demo park, accounted from the web page; a logged-in client per demo role."""
-    generated = demo.generate(size=demo.SMALL_SIZE)
-    demo.write_demo(engine, generated)
-    rebuild_rollups(engine)
-    passwords = {u: p for u, p, _ in ensure_demo_users(engine, generated.park.id)}
+def park(demo_park: DemoPark) -> Iterator[tuple[Engine, Any, dict[str, TestClient]]]:
+    """The small demo park (a copy of the session's, demo_parks.py), accounted again from the web
+    page (the newest runs, which every door must show); a logged-in client per demo role."""
+    engine, generated, passwords = demo_park.engine, demo_park.generated, demo_park.passwords
     app = create_app(engine, settings=Settings(secret_key="consistency-" + "k" * 24))
     clients = {}
     for user in ("demo-manager", "demo-enterprise", "demo-verifier"):
@@ -71,16 +68,8 @@ def park(engine: Engine) -> Iterator[tuple[Engine, Any, dict[str, TestClient]]]:
 
 
 def _cli_latest(engine: Engine, year: int, *extra: str) -> dict[str, Any]:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
+    with cli_database(engine):
         res = CliRunner().invoke(cli, ["runs", "latest", "--year", str(year), "--format", "json", *extra])
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-        common.engine.cache_clear()
     assert res.exit_code == 0, res.output
     payload: dict[str, Any] = json.loads(res.stdout)
     return payload

@@ -7,13 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from api_support import ENT_A, ENT_B, PARK, make_api
+from api_support import ENT_A, ENT_B, PARK, invoke_cli, make_api
+from demo_parks import DemoPark, demo_park_fixture  # noqa: F401 - fixture used by name
 from sqlalchemy import Engine
-from typer.testing import CliRunner
 
 from zeropark.accounting import AccountingOptions
-from zeropark.cli import app as cli
-from zeropark.commands import common
 from zeropark.errors import NotFound, PermissionDenied
 from zeropark.evaluation.rubric import WeightsDoNotSum
 from zeropark.evaluation.scoring import Declaration, DeclarationWithoutEvidence, ItemStatus
@@ -124,16 +122,7 @@ def test_a_park_adds_its_own_version_and_it_becomes_the_default(accounted: Engin
 
 
 def _cli(engine: Engine, *args: str) -> tuple[int, str, str]:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
-        res = CliRunner().invoke(cli, ["evaluate", *args])
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-        common.engine.cache_clear()
+    res = invoke_cli(engine, "evaluate", *args)
     return res.exit_code, res.stdout, res.stderr
 
 
@@ -224,21 +213,20 @@ def test_the_page_shows_the_service_scorecard_and_names_bad_frameworks(engine: E
     assert ent.get(f"/evaluation?run={run_id}").status_code == 404
 
 
-def test_on_the_demo_park_910_matches_the_indicators_and_the_report_has_the_chapter(engine: Engine) -> None:
+def test_on_the_demo_park_910_matches_the_indicators_and_the_report_has_the_chapter(
+    demo_park: DemoPark,
+) -> None:
     import io
 
     import openpyxl
     from pypdf import PdfReader
 
-    from zeropark import demo
     from zeropark.formatting import num
     from zeropark.services import reporting
 
-    generated = demo.generate(size=demo.SMALL_SIZE)
-    demo.write_demo(engine, generated)
-    scope = system_scope(engine, "test")
-    park, year = generated.park.id, generated.year
-    inventory.account_year(scope, park, year, NATIONAL, "CN-park-2025")
+    # the demo park accounted with both methods (demo_parks.build_accounted_demo)
+    scope = system_scope(demo_park.engine, "test")
+    park, year = demo_park.park_id, demo_park.year
     table = indicators.indicators(scope, park, year).table
     run = evaluation.evaluate(scope, park, year, "cn-ndrc-910-2025")
     for row in table.rows:

@@ -12,14 +12,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from api_support import ENT_A, ENT_B, PARK, Api, make_api
+from api_support import ENT_A, ENT_B, PARK, Api, invoke_cli, make_api
 from pypdf import PdfReader
 from sqlalchemy import Engine, select
-from typer.testing import CliRunner
 
 from zeropark.accounting import AccountingOptions
-from zeropark.cli import app as cli
-from zeropark.commands import common
 from zeropark.errors import (
     AllocationExceeds,
     AllocationIncomplete,
@@ -37,7 +34,6 @@ from zeropark.reports.excel import FOOTPRINT_HEADERS
 from zeropark.services import footprint as service
 from zeropark.services import reporting
 from zeropark.services.inventory import account_year
-from zeropark.settings import get_settings
 from zeropark.store.db import transaction
 from zeropark.store.schema import AuditLogRow, FootprintAllocationRow
 from zeropark.store.scope import Principal, Role, Scope, system_scope
@@ -62,16 +58,7 @@ def accounted(api: Api) -> Engine:
 
 
 def _cli(engine: Engine, *args: str) -> tuple[int, str]:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
-        res = CliRunner().invoke(cli, list(args))
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-        common.engine.cache_clear()
+    res = invoke_cli(engine, *args)
     return res.exit_code, res.stdout + res.stderr
 
 

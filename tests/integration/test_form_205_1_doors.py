@@ -14,14 +14,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from api_support import ENT_A, ENT_B, PARK, make_api
+from api_support import ENT_A, ENT_B, PARK, cli_database, make_api
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from zeropark.accounting import AccountingOptions
 from zeropark.accounting.form_205_1 import form_rows, total_tce
 from zeropark.cli import app as cli
-from zeropark.commands import common
 from zeropark.errors import DataError, ValidationError
 from zeropark.model import Method
 from zeropark.reports.form_205_1 import HEADER_ROW, read_workbook
@@ -80,19 +79,11 @@ def test_every_door_gives_the_same_form(engine: Engine, tmp_path: Path) -> None:
     assert total_tce(form_rows(view.inventory.lines)) > 0
 
     # CLI
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    out = tmp_path / "f.xlsx"
-    try:
+    with cli_database(engine):
+        out = tmp_path / "f.xlsx"
         res = CliRunner().invoke(
             cli, ["report", "--park", PARK, "--year", "2025", "--kind", "205-1", "--output", str(out)]
         )
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-        common.engine.cache_clear()
     assert res.exit_code == 0, res.output
     _close(_read(out.read_bytes()), want)
 

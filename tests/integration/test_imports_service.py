@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+from api_support import cli_database
 from ingest_helpers import make_park
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
@@ -21,7 +22,6 @@ from zeropark.errors import NotFound, PermissionDenied
 from zeropark.model import Carrier, Direction, Enterprise, Meter, MeterKind, Park, Role
 from zeropark.services import imports
 from zeropark.services.imports import ImportKind
-from zeropark.settings import get_settings
 from zeropark.store import repo
 from zeropark.store.schema import (
     ActivityRecordRow,
@@ -165,11 +165,7 @@ def test_get_import_of_another_user_is_not_found_for_an_enterprise_user(db: Engi
 
 def test_cli_import_is_audited_as_user_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``zeropark import`` and ``zeropark ingest file`` go through the service as the admin ``cli``."""
-    monkeypatch.setenv("ZEROPARK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
+    with cli_database(f"sqlite:///{tmp_path / 'cli.db'}", COLUMNS="200"):
         db = common.engine()
         make_park(db)
         repo.add_enterprise(db, Enterprise("ENT-A", "P1", "甲公司", "91320412MA1NJ3K5XA", "2651"))
@@ -186,6 +182,3 @@ def test_cli_import_is_audited_as_user_cli(tmp_path: Path, monkeypatch: pytest.M
         with db.connect() as c:
             assert c.scalar(select(func.count()).select_from(RollupRow)) > 0  # readings → rollups
         db.dispose()
-    finally:
-        get_settings.cache_clear()
-        common.engine.cache_clear()

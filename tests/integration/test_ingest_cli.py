@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from api_support import cli_database
 from ingest_helpers import make_park
 from typer.testing import CliRunner
 
@@ -13,19 +14,11 @@ from zeropark.model import Carrier, Direction, Meter, MeterKind
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    from zeropark.commands import common
-    from zeropark.settings import get_settings
-
-    monkeypatch.setenv("ZEROPARK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    common.engine.cache_clear()
     from zeropark.cli import app
+    from zeropark.commands import common
 
-    yield app, common.engine()
-    common.engine().dispose()
-    get_settings.cache_clear()
-    common.engine.cache_clear()
+    with cli_database(f"sqlite:///{tmp_path / 'cli.db'}", COLUMNS="200"):
+        yield app, common.engine()
 
 
 def test_file_stats_quarantine_reprocess_gateway(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from api_support import ENT_A, PARK, build_park, make_api
+from api_support import ENT_A, PARK, build_park, cli_database, make_api
 from sqlalchemy import Engine, select, text
 from typer.testing import CliRunner
 
@@ -225,11 +225,7 @@ def test_the_export_checks_offline_and_a_changed_export_is_named(
 def test_the_cli_and_the_api_give_the_same_head_and_proof(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("ZEROPARK_DATABASE_URL", f"sqlite:///{tmp_path / 'doors.db'}")
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
+    with cli_database(f"sqlite:///{tmp_path / 'doors.db'}", COLUMNS="200"):
         engine = common.engine()
         api = make_api(engine)
         write_readings(engine, [Reading("M-GRID", T0, 5.0)], source="test")
@@ -272,9 +268,6 @@ def test_the_cli_and_the_api_give_the_same_head_and_proof(
             conn.execute(text("UPDATE reading SET value = 7.0 WHERE meter_id = 'M-GRID' AND value = 6.0"))
         got = verifier.post(f"/api/v1/inventory-runs/{run.run.id}/sign-off", json={"note": "核查"})
         assert got.status_code == 409 and "does not reproduce" in got.text, got.text
-    finally:
-        get_settings.cache_clear()
-        common.engine.cache_clear()
 
 
 @pytest.mark.postgres

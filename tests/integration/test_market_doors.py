@@ -11,29 +11,15 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import pytest
-from api_support import ENT_A, ENT_B, PARK, make_api
+from api_support import ENT_A, ENT_B, PARK, invoke_cli, make_api
 from sqlalchemy import Engine
-from typer.testing import CliRunner
 
-from zeropark.cli import app as cli
-from zeropark.commands import common
 from zeropark.services import market
-from zeropark.settings import get_settings
 from zeropark.store.scope import system_scope
 
 
 def _cli(engine: Engine, *args: str) -> tuple[int, str, str]:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
-        res = CliRunner().invoke(cli, ["market", *args])
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-        common.engine.cache_clear()
+    res = invoke_cli(engine, "market", *args)
     return res.exit_code, res.stdout, res.stderr
 
 

@@ -11,11 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
-from api_support import OTHER_PARK, PARK, make_api
+from api_support import OTHER_PARK, PARK, invoke_cli, make_api
 from sqlalchemy import Engine, func, select
-from typer.testing import CliRunner
 
-from zeropark.cli import app as cli
 from zeropark.commands import common
 from zeropark.errors import NotFound, PermissionDenied
 from zeropark.formatting import sig
@@ -27,7 +25,6 @@ from zeropark.roadmap.measures import (
     measure_row,
 )
 from zeropark.services import measures as service
-from zeropark.settings import get_settings
 from zeropark.store.db import transaction
 from zeropark.store.schema import AuditLogRow, ParkMeasureRow
 from zeropark.store.scope import Principal, Role, Scope, system_scope
@@ -70,16 +67,7 @@ def _csv(*rows: dict[str, str]) -> str:
 
 
 def _cli(engine: Engine, *args: str) -> tuple[int, str, str]:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
-        res = CliRunner().invoke(cli, ["roadmap", "measures", *args])
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-        common.engine.cache_clear()
+    res = invoke_cli(engine, "roadmap", "measures", *args)
     return res.exit_code, res.stdout, res.stderr
 
 

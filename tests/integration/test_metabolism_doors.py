@@ -15,14 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from api_support import ENT_A, ENT_B, PARK, make_api
+from api_support import ENT_A, ENT_B, PARK, invoke_cli, make_api
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from typer.testing import CliRunner
 
 from zeropark.accounting import AccountingOptions
-from zeropark.cli import app as cli
-from zeropark.commands import common
 from zeropark.errors import NotFound
 from zeropark.formatting import num
 from zeropark.model import Method
@@ -48,16 +45,7 @@ def accounted(engine: Engine) -> tuple[Engine, Any]:
 
 
 def _cli(engine: Engine, *args: str) -> tuple[int, str, str]:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
-        res = CliRunner().invoke(cli, ["roadmap", "metabolism", "--park", PARK, *args])
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-        common.engine.cache_clear()
+    res = invoke_cli(engine, "roadmap", "metabolism", "--park", PARK, *args)
     return res.exit_code, res.stdout, res.stderr
 
 

@@ -11,17 +11,15 @@ import re
 from typing import Any
 
 import pytest
+from demo_parks import DemoPark, demo_park_fixture  # noqa: F401 - fixture used by name
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
-from sqlalchemy import Engine
 from test_web_pages import PAGES
 from typer.testing import CliRunner
 
 from conftest import login_form
-from zeropark import demo
-from zeropark.accounting import AccountingOptions
 from zeropark.model import Method
-from zeropark.services.inventory import account_year
+from zeropark.services.inventory import latest_view
 from zeropark.store.scope import system_scope
 
 #: Six or more 0s or 9s after a decimal digit, then one more digit: the tail of a binary artefact.
@@ -29,20 +27,16 @@ ARTEFACT = re.compile(r"\d\.\d*(?:0{6,}|9{6,})\d")
 
 
 @pytest.fixture
-def park(engine: Engine) -> tuple[TestClient, Any, str]:
+def park(demo_park: DemoPark) -> tuple[TestClient, Any, str]:
+    """The accounted small demo park (both backends), the manager logged in, the gas line's id."""
     from zeropark.app import create_app
-    from zeropark.services.users import ensure_demo_users
 
-    generated = demo.generate(size=demo.SMALL_SIZE)
-    demo.write_demo(engine, generated)
-    scope = system_scope(engine, "test")
-    view = account_year(
-        scope, generated.park.id, generated.year, AccountingOptions(method=Method.NATIONAL), "CN-park-2025"
-    )
+    engine, generated = demo_park.engine, demo_park.generated
+    view = latest_view(system_scope(engine, "test"), generated.park.id, generated.year, Method.NATIONAL)
+    assert view is not None
     gas = next(li for li in view.inventory.lines if any(f.id == "fuel.natural_gas.cc" for f in li.factors))
-    passwords = {u: p for u, p, _ in ensure_demo_users(engine, generated.park.id)}
     client = TestClient(create_app(engine))
-    r = login_form(client, "demo-manager", passwords["demo-manager"])
+    r = login_form(client, "demo-manager", demo_park.passwords["demo-manager"])
     assert r.status_code == 303 and "error" not in r.headers["location"]
     return client, generated, gas.id
 

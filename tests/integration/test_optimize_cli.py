@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from api_support import cli_database, cli_demo_copy
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from zeropark.cli import app
 from zeropark.commands import common
 from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_INFEASIBLE
-from zeropark.settings import get_settings
 from zeropark.store.db import transaction
 from zeropark.store.schema import AuditLogRow
 
@@ -27,17 +27,9 @@ ENV = {"COLUMNS": "200"}
 
 @pytest.fixture(scope="module")
 def db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('optcli') / 'zeropark.db'}"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", url)
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    res = runner.invoke(app, ["demo", "--enterprises", "6", "--days", "7"], env=ENV)
-    assert res.exit_code == 0, res.output
-    yield url
-    mp.undo()
-    get_settings.cache_clear()
-    common.engine.cache_clear()
+    url = cli_demo_copy(tmp_path_factory, "optcli")  # `zeropark demo --enterprises 6 --days 7`'s park
+    with cli_database(url):
+        yield url
 
 
 def test_dispatch_from_store_history_and_show(db_url: str) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from api_support import cli_database
 from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
@@ -20,7 +21,6 @@ from zeropark.cli import app
 from zeropark.commands import common
 from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_NOT_FOUND
 from zeropark.model import Park
-from zeropark.settings import get_settings
 from zeropark.store import repo
 from zeropark.store.db import make_engine, transaction
 from zeropark.store.migrate import upgrade
@@ -37,14 +37,8 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     upgrade(eng)
     repo.add_park(eng, Park("P1", "试点园区", "江苏", "华东", 31.3, 120.6))
     eng.dispose()
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", url)
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    yield url
-    mp.undo()
-    get_settings.cache_clear()
-    common.engine.cache_clear()
+    with cli_database(url):
+        yield url
 
 
 @pytest.fixture()

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from api_support import cli_database
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from zeropark.cli import app
-from zeropark.commands import common
 from zeropark.errors import DataError, NotFound, PermissionDenied, RowError, ValidationError
 from zeropark.ingest.register import read_register, register_document, register_yaml, write_register_template
 from zeropark.ingest.register.sheets import SHEET_ENTERPRISES, SHEET_METERS, SHEET_PARK
@@ -26,7 +26,6 @@ from zeropark.ingest.uscc import uscc_problem
 from zeropark.model import Carrier, Direction, MeterKind, Park, Reading, Role
 from zeropark.services.imports import detect_kind
 from zeropark.services.park_register import park_register, register_park
-from zeropark.settings import get_settings
 from zeropark.store import repo
 from zeropark.store.readings import write_readings
 from zeropark.store.schema import AuditLogRow, MeterRow, ParkRow
@@ -324,11 +323,8 @@ def _errors_any(engine: Engine, tmp_path: Path, text: str) -> list[RowError]:
 def test_cli_park_init_show_template(
     sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("ZEROPARK_DATABASE_URL", str(sqlite_engine.url))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    runner = CliRunner()
-    try:
+    with cli_database(sqlite_engine):
+        runner = CliRunner()
         bad = runner.invoke(
             app, ["park", "init", str(_write(tmp_path, PARK_YAML.replace("Y43", "Y44"), "b.yaml"))]
         )
@@ -358,9 +354,6 @@ def test_cli_park_init_show_template(
         assert isinstance(nowhere.exception, SystemExit)  # an exit code, not a traceback
         unknown = runner.invoke(app, ["park", "show", "hx-park", "--format", "pdf"])
         assert unknown.exit_code == 2 and isinstance(unknown.exception, SystemExit)
-    finally:
-        get_settings.cache_clear()
-        common.engine.cache_clear()
     with sqlite_engine.connect() as c:
         assert c.scalar(select(func.count()).select_from(MeterRow)) == 5
 

@@ -8,6 +8,7 @@ import math
 import os
 
 import pytest
+from api_support import cli_database
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
@@ -46,10 +47,7 @@ def test_dask_and_serial_agree_to_the_bit(
     assert serial.distributions and all(d.n == 3 for d in serial.distributions if d.code == "core_intensity")
 
     # the CLI door: the same service, serially; its total is the service's
-    monkeypatch.setenv("ZEROPARK_DATABASE_URL", pg_url)
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
+    with cli_database(pg_url):
         res = CliRunner().invoke(cli, ["province", "account", "2025", "--prefix", "PRV"])
         assert res.exit_code == 0, res.output
         assert f"{serial.total_tco2e:,.3f} tCO2" in res.output
@@ -59,6 +57,3 @@ def test_dask_and_serial_agree_to_the_bit(
         assert len(set(latest)) == 3
         bad = CliRunner().invoke(cli, ["province", "account", "2025", "--scheduler", "not an address"])
         assert bad.exit_code == common.EXIT_USAGE
-    finally:
-        get_settings.cache_clear()
-        common.engine.cache_clear()

@@ -12,22 +12,21 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
+from demo_parks import DEMO_KEY, DemoPark, build_accounted_demo, demo_park_fixture  # noqa: F401 - fixture by name
 from pypdf import PdfReader
-from sqlalchemy import Engine
 
-from zeropark import demo
-from zeropark.accounting import AccountingOptions
+from conftest import BACKENDS, built_copy
 from zeropark.formatting import num
 from zeropark.industry import industry_label
 from zeropark.model import Method
 from zeropark.optimize.profiles import profiles_from_values
 from zeropark.optimize.system import Mode
 from zeropark.services import optimization, reporting
-from zeropark.services.inventory import account_year
 from zeropark.store.scope import system_scope
 
 
@@ -35,16 +34,12 @@ def _text(pdf: bytes) -> str:
     return "".join("".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf)).pages)
 
 
-@pytest.fixture
-def data(engine: Engine) -> reporting.ReportData:
-    generated = demo.generate(size=demo.SMALL_SIZE)
-    demo.write_demo(engine, generated)
-    scope = system_scope(engine, "test")
-    for method in (Method.NATIONAL, Method.GHG):
-        account_year(
-            scope, generated.park.id, generated.year, AccountingOptions(method=method), "CN-park-2025"
-        )
-    return reporting.report_data(scope, generated.park.id, generated.year)
+@pytest.fixture(scope="module", params=BACKENDS)
+def data(request: pytest.FixtureRequest) -> Iterator[reporting.ReportData]:
+    """The report data of the accounted small demo park (a copy each backend), shared by the module:
+    the tests that take it only read it (a frozen value)."""
+    with built_copy(request, DEMO_KEY, build_accounted_demo) as (engine, (generated, _)):
+        yield reporting.report_data(system_scope(engine, "test"), generated.park.id, generated.year)
 
 
 def test_the_report_shows_what_a_reviewer_expects(data: reporting.ReportData) -> None:
@@ -116,13 +111,13 @@ def test_year_on_year_and_a_signed_off_run(data: reporting.ReportData) -> None:
     assert "已由demo-verifier于2026-01-0510:00（北京时间）签核" in text
 
 
-def test_an_optimisation_run_is_listed_among_the_measures(engine: Engine, data: reporting.ReportData) -> None:
-    scope = system_scope(engine, "test")
+def test_an_optimisation_run_is_listed_among_the_measures(demo_park: DemoPark) -> None:
+    scope = system_scope(demo_park.engine, "test")
     # 100 kW flat for a day (the hand-computed day of test_run_services.py)
     day = pd.Timestamp("2026-03-02")
     request = optimization.RunRequest(Mode.DISPATCH, profiles_from_values(day, 1.0, [100.0] * 24, source="t"))
-    out = optimization.create_run(scope, data.park.id, request)
-    again = reporting.report_data(scope, data.park.id, data.year)
+    out = optimization.create_run(scope, demo_park.park_id, request)
+    again = reporting.report_data(scope, demo_park.park_id, demo_park.year)
     measure = next(m for m in again.measures if m.name_en.startswith("optimisation"))
     assert measure.name_zh == "优化方案：运行优化调度" and f"#{out.run.id}" in measure.detail
     text = _text(reporting.render(again, reporting.ReportKind.PDF))

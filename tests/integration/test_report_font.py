@@ -1,8 +1,9 @@
 """The PDF report carries its own Chinese font: on a machine with no CJK font it still prints Chinese.
 
 A newcomer's machine is imitated with a fontconfig configuration that knows only DejaVu (the check
-that fontconfig then finds no Chinese font is part of the test). The demo is built and the report
-written by the CLI, as a user would, in a subprocess under that configuration; the PDF's text must
+that fontconfig then finds no Chinese font is part of the test). The demo is built by the CLI
+in-process (no font is involved), and the report is written by the CLI, as a user would, in a
+subprocess under that configuration (fontconfig reads it when the process starts); the PDF's text must
 hold the Chinese headings and every embedded font must be the shipped Noto Sans SC (read from the
 font program's own name table, not from the name the PDF gives it).
 """
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from api_support import invoke_cli
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
@@ -67,7 +69,8 @@ def test_pdf_prints_chinese_on_a_machine_without_cjk_fonts(tmp_path: Path) -> No
     # the imitated machine has no Chinese font at all
     zh = subprocess.run(["fc-list", ":lang=zh", "family"], env=env, capture_output=True, text=True)
     assert zh.returncode == 0 and zh.stdout.strip() == "", zh.stdout
-    _zeropark(env, "demo", "--enterprises", "6", "--days", "31")
+    built = invoke_cli(env["ZEROPARK_DATABASE_URL"], "demo", "--enterprises", "6", "--days", "31")
+    assert built.exit_code == 0, built.output
     out = tmp_path / "report.pdf"
     _zeropark(env, "report", "--year", "2025", "--kind", "pdf", "--output", str(out))
     pdf = out.read_bytes()

@@ -12,33 +12,20 @@ import json
 from typing import Any
 
 import pytest
-from api_support import ENT_A, PARK, build_park, make_api
+from api_support import ENT_A, PARK, build_park, invoke_cli, make_api
 from sqlalchemy import Engine, func, select
-from typer.testing import CliRunner
 
-from zeropark.cli import app as cli
-from zeropark.commands import common
 from zeropark.errors import PermissionDenied
 from zeropark.formatting import num
 from zeropark.roadmap.pathway import TargetBeforeBaseYear
 from zeropark.services import pathway as svc
-from zeropark.settings import get_settings
 from zeropark.store.db import transaction
 from zeropark.store.schema import PathwayRunRow
 from zeropark.store.scope import system_scope
 
 
 def _cli(engine: Engine, *args: str) -> tuple[int, str, str]:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
-        res = CliRunner().invoke(cli, ["roadmap", *args])
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-        common.engine.cache_clear()
+    res = invoke_cli(engine, "roadmap", *args)
     return res.exit_code, res.stdout, res.stderr
 
 

@@ -18,12 +18,10 @@ from datetime import date
 from typing import Any
 
 import pytest
-from api_support import ENT_A, ENT_B, PARK, make_api
+from api_support import ENT_A, ENT_B, PARK, invoke_cli, make_api
 from sqlalchemy import Engine, func, select
-from typer.testing import CliRunner
 
 from zeropark.accounting import AccountingOptions
-from zeropark.cli import app as cli
 from zeropark.commands import common
 from zeropark.errors import PermissionDenied
 from zeropark.formatting import num
@@ -76,16 +74,7 @@ def _count(engine: Engine, table: Any) -> int:
 
 
 def _cli(engine: Engine, *args: str) -> tuple[int, str, str]:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
-        res = CliRunner().invoke(cli, ["roadmap", "scenario", *args])
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-        common.engine.cache_clear()
+    res = invoke_cli(engine, "roadmap", "scenario", *args)
     return res.exit_code, res.stdout, res.stderr
 
 

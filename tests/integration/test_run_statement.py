@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_support import PARK, make_api
+from api_support import PARK, cli_database, make_api
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 from typer.testing import CliRunner
@@ -32,7 +32,6 @@ from zeropark.cli import app as cli_app
 from zeropark.commands import common
 from zeropark.model import Method, Reading
 from zeropark.services.inventory import RunStatement, latest_view, run_statement
-from zeropark.settings import get_settings
 from zeropark.store.readings import write_readings
 from zeropark.store.scope import system_scope
 
@@ -49,14 +48,8 @@ CUSTOM_CSV = (
 @pytest.fixture
 def cli_db(engine: Engine) -> Iterator[Engine]:
     """The CLI pointed at the test database (``ZEROPARK_DATABASE_URL``)."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    yield engine
-    mp.undo()
-    get_settings.cache_clear()
-    common.engine.cache_clear()
+    with cli_database(engine):
+        yield engine
 
 
 def _cli(*args: str) -> Any:

@@ -11,15 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_support import ENT_A, ENT_B, PARK, make_api
+from api_support import ENT_A, ENT_B, PARK, invoke_cli, make_api
 from sqlalchemy import Engine, select
-from typer.testing import CliRunner
 
-from zeropark.cli import app as cli
 from zeropark.commands import common
 from zeropark.errors import FlowExceedsSource, IncompatibleGrade, NotFound, PermissionDenied, SymbiosisError
 from zeropark.services import symbiosis
-from zeropark.settings import get_settings
 from zeropark.store.db import transaction
 from zeropark.store.schema import AuditLogRow, SymbiosisSourceRow
 from zeropark.store.scope import Principal, Role, Scope, system_scope
@@ -41,16 +38,7 @@ def _scope(engine: Engine, role: Role, enterprise: str | None = None) -> Scope:
 
 
 def _cli(engine: Engine, *args: str) -> tuple[int, str, str]:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
-        res = CliRunner().invoke(cli, ["symbiosis", *args])
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-        common.engine.cache_clear()
+    res = invoke_cli(engine, "symbiosis", *args)
     return res.exit_code, res.stdout, res.stderr
 
 

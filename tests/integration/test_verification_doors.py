@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from api_support import ENT_A, PARK, PASSWORD, make_api
+from api_support import ENT_A, PARK, PASSWORD, cli_database, make_api
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from typer.testing import CliRunner
@@ -21,20 +21,17 @@ from zeropark.cli import app as cli_app
 from zeropark.commands import common
 from zeropark.model import Method
 from zeropark.services import inventory, reporting, verification
-from zeropark.settings import get_settings
 from zeropark.store.scope import system_scope
 
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("ZEROPARK_DATABASE_URL", f"sqlite:///{tmp_path / 'doors.db'}")
-    monkeypatch.setenv("ZEROPARK_LEDGER_KEY", str(tmp_path / "keys" / "ledger.pem"))
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    yield common.engine()
-    get_settings.cache_clear()
-    common.engine.cache_clear()
+    with cli_database(
+        f"sqlite:///{tmp_path / 'doors.db'}",
+        ZEROPARK_LEDGER_KEY=str(tmp_path / "keys" / "ledger.pem"),
+        COLUMNS="200",
+    ):
+        yield common.engine()
 
 
 def cli(*args: str) -> str:

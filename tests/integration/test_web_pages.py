@@ -10,15 +10,13 @@ import re
 from typing import Any
 
 import pytest
+from demo_parks import DemoPark, demo_park_fixture  # noqa: F401 - fixture used by name
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from conftest import login_form
-from zeropark import demo
 from zeropark.accounting import AccountingOptions
 from zeropark.model import Method
-from zeropark.services.inventory import account_year
-from zeropark.store.scope import system_scope
 
 PAGES = [
     "/",
@@ -42,19 +40,11 @@ PAGES = [
 
 
 @pytest.fixture
-def demo_app(engine: Engine) -> tuple[TestClient, dict[str, str], Any]:
+def demo_app(demo_park: DemoPark) -> tuple[TestClient, dict[str, str], Any]:
+    """The app on a fresh copy of the accounted demo park (both backends), its passwords, the park."""
     from zeropark.app import create_app
-    from zeropark.monitoring.rollups import rebuild_rollups
-    from zeropark.services.users import ensure_demo_users
 
-    park = demo.generate(size=demo.SMALL_SIZE)
-    demo.write_demo(engine, park)
-    rebuild_rollups(engine)
-    scope = system_scope(engine, "test")
-    for method in (Method.NATIONAL, Method.GHG):
-        account_year(scope, park.park.id, park.year, AccountingOptions(method=method), "CN-park-2025")
-    passwords = {u: p for u, p, _ in ensure_demo_users(engine, park.park.id)}
-    return TestClient(create_app(engine)), passwords, park
+    return TestClient(create_app(demo_park.engine)), demo_park.passwords, demo_park.generated
 
 
 def _login(client: TestClient, username: str, password: str) -> None:
@@ -62,12 +52,13 @@ def _login(client: TestClient, username: str, password: str) -> None:
     assert r.status_code == 303 and r.headers["location"] == "/"
 
 
-def test_every_page_answers_for_the_park_manager(engine: Engine, demo_app: Any) -> None:
+def test_every_page_answers_for_the_park_manager(demo_park: DemoPark, demo_app: Any) -> None:
     from zeropark.accounting import run
     from zeropark.factors import load_factor_set
     from zeropark.store.aggregate import load_accounting_input
 
     client, passwords, park = demo_app
+    engine = demo_park.engine
     _login(client, "demo-admin", passwords["demo-admin"])
     for path in PAGES:
         sep = "&" if "?" in path else "?"
@@ -86,10 +77,11 @@ def test_every_page_answers_for_the_park_manager(engine: Engine, demo_app: Any) 
     assert "示例数据" in html
 
 
-def test_enterprise_user_gets_404_for_other_enterprises(engine: Engine, demo_app: Any) -> None:
+def test_enterprise_user_gets_404_for_other_enterprises(demo_park: DemoPark, demo_app: Any) -> None:
     from zeropark.store.schema import EnterpriseRow, UserRow
 
     client, passwords, park = demo_app
+    engine = demo_park.engine
     _login(client, "demo-enterprise", passwords["demo-enterprise"])
     with engine.connect() as c:
         own = c.execute(select(UserRow.enterprise_id).where(UserRow.username == "demo-enterprise")).scalar()
@@ -110,7 +102,7 @@ def test_enterprise_user_gets_404_for_other_enterprises(engine: Engine, demo_app
     assert client.get(f"/users?year={park.year}").status_code == 403
 
 
-def test_verifier_signs_off_a_run_from_the_inventory_page(engine: Engine, demo_app: Any) -> None:
+def test_verifier_signs_off_a_run_from_the_inventory_page(demo_park: DemoPark, demo_app: Any) -> None:
     """A verifier's sign-off form freezes the stored run (CSRF required, audited); others may not sign."""
     from zeropark.accounting import AccountingOptions, run
     from zeropark.factors import load_factor_set
@@ -120,6 +112,7 @@ def test_verifier_signs_off_a_run_from_the_inventory_page(engine: Engine, demo_a
     from zeropark.store.schema import AuditLogRow
 
     client, passwords, park = demo_app
+    engine = demo_park.engine
     inv = run(
         load_accounting_input(engine, park.park.id, park.year),
         load_factor_set(),

@@ -29,6 +29,7 @@ from zeropark.errors import (
     RunFrozen,
     ZeroparkError,
 )
+from zeropark.security import use_profile
 from zeropark.settings import get_settings
 from zeropark.store import repo
 from zeropark.store.db import make_engine
@@ -119,9 +120,17 @@ def engine() -> Engine:
 
     A URL that is not one, names a driver zeropark does not ship, or a database that cannot be
     opened (no such directory, server down, wrong credentials) ends the command with the URL
-    (password hidden), the reason and what to write instead: exit :data:`EXIT_USAGE`.
+    (password hidden), the reason and what to write instead: exit :data:`EXIT_USAGE`. The argon2
+    profile ``ZEROPARK_PASSWORD_HASH_PROFILE`` is applied here too (every command that stores a
+    password or key opens the database first); an unknown one is a usage error naming the known.
     """
-    return open_engine(get_settings().database_url, "ZEROPARK_DATABASE_URL")
+    settings = get_settings()
+    try:
+        use_profile(settings.password_hash_profile)
+    except ValueError as exc:
+        err_console.print(f"[red]ZEROPARK_PASSWORD_HASH_PROFILE: {escape(str(exc))}[/]")
+        raise typer.Exit(EXIT_USAGE) from None
+    return open_engine(settings.database_url, "ZEROPARK_DATABASE_URL")
 
 
 #: The databases zeropark runs on (SQLAlchemy backend names).

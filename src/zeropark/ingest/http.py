@@ -26,12 +26,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Engine, select, update
 
 from zeropark.errors import DataError, NotFound, PermissionDenied
 from zeropark.ingest.columns import readings_columns
+from zeropark.security import dummy_hash, hash_password, verify_password
 from zeropark.store import repo
 from zeropark.store.db import transaction
 from zeropark.store.schema import GatewayRow, MeterRow
@@ -46,8 +45,6 @@ __all__ = [
 
 #: Clear gateway keys start with this marker (user API tokens start with ``zp_``).
 KEY_PREFIX = "zpg_"
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("zeropark-gateway-timing-equaliser")
 
 
 def create_gateway(
@@ -65,7 +62,7 @@ def create_gateway(
     """
     repo.get_park(engine, park_id)
     key, prefix = _new_key()
-    repo.add_gateway(engine, repo.Gateway(gateway_id, park_id, name, _hasher.hash(key), prefix))
+    repo.add_gateway(engine, repo.Gateway(gateway_id, park_id, name, hash_password(key), prefix))
     assign_meters(engine, gateway_id, meter_ids)
     return key
 
@@ -74,7 +71,7 @@ def rotate_gateway_key(engine: Engine, gateway_id: str) -> str:
     """Replace the key of ``gateway_id``; the old key stops working (after the 60 s cache)."""
     g = repo.get_gateway(engine, gateway_id)
     key, prefix = _new_key()
-    repo.upsert_gateway(engine, repo.Gateway(g.id, g.park_id, g.name, _hasher.hash(key), prefix))
+    repo.upsert_gateway(engine, repo.Gateway(g.id, g.park_id, g.name, hash_password(key), prefix))
     _CACHE.clear()
     return key
 
@@ -151,17 +148,11 @@ def authenticate_gateway(engine: Engine, key: str | None) -> tuple[str, str]:
         with transaction(engine) as s:
             candidates = list(s.scalars(select(GatewayRow).where(GatewayRow.api_key_prefix == parts[0])))
     for g in candidates:
-        try:
-            if _hasher.verify(g.api_key_hash, key):
-                _CACHE.put(digest, g.id, g.park_id)
-                return g.id, g.park_id
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            continue
+        if verify_password(g.api_key_hash, key):  # False for a mismatch or a malformed hash
+            _CACHE.put(digest, g.id, g.park_id)
+            return g.id, g.park_id
     if not candidates:  # same time whether or not the prefix exists
-        try:
-            _hasher.verify(_DUMMY_HASH, key)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            pass
+        verify_password(dummy_hash(), key)
     raise PermissionDenied("invalid gateway API key")
 
 

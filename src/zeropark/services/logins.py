@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from zeropark.errors import PermissionDenied
 from zeropark.model import Role
-from zeropark.security import DUMMY_HASH, verify_password
+from zeropark.security import dummy_hash, verify_password
 from zeropark.store import audit
 from zeropark.store.db import transaction
 from zeropark.store.queries.sessions import principal_of
@@ -161,7 +161,7 @@ def log_in(engine: Engine, username: str, password: str, ip: str | None) -> Logi
             counter = session.get(LoginThrottleRow, username)
         if counter is not None and counter.locked_until is not None and _as_utc(counter.locked_until) > now:
             raise LoginThrottled(int((_as_utc(counter.locked_until) - now).total_seconds()) + 1)
-        ok = verify_password(row.password_hash if row else DUMMY_HASH, password)
+        ok = verify_password(row.password_hash if row else dummy_hash(), password)
         if row is not None and ok and row.active:
             row.failed_logins = 0
             row.locked_until = None

@@ -171,13 +171,17 @@ class TtlCache(Generic[H, V]):
     """Values of one topic by key, fresh for at most ``ttl_s`` seconds.
 
     A value is served only while the topic's generation is the one read before the value was
-    loaded (see the module docstring).
+    loaded (see the module docstring). ``clock`` gives seconds on a monotonic scale
+    (``time.monotonic``; tests pass a clock they advance instead of waiting out the TTL).
     """
 
-    def __init__(self, topic: str, ttl_s: float, max_items: int = 10_000) -> None:
+    def __init__(
+        self, topic: str, ttl_s: float, max_items: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.topic = topic
         self.ttl_s = ttl_s
         self.max_items = max_items
+        self.clock = clock
         self._entries: dict[H, tuple[V, float, int]] = {}
 
     def generation(self) -> int:
@@ -187,7 +191,7 @@ class TtlCache(Generic[H, V]):
     def get(self, key: H) -> V | None:
         """The cached value of ``key`` if still fresh, else None."""
         hit = self._entries.get(key)
-        if hit is None or hit[2] != changes.generation(self.topic) or hit[1] < time.monotonic():
+        if hit is None or hit[2] != changes.generation(self.topic) or hit[1] < self.clock():
             return None
         return hit[0]
 
@@ -197,7 +201,7 @@ class TtlCache(Generic[H, V]):
             return
         if len(self._entries) >= self.max_items:
             self._entries.clear()
-        self._entries[key] = (value, time.monotonic() + self.ttl_s, read_generation)
+        self._entries[key] = (value, self.clock() + self.ttl_s, read_generation)
 
     async def load(self, key: H, read: Callable[[], V]) -> V:
         """The cached value of ``key``, or ``read()`` run in the thread pool and cached (async routes)."""
