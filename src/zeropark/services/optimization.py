@@ -42,6 +42,7 @@ from zeropark.optimize.tariff import Tariff, load_tariff, load_tariffs, price_se
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.forecasting import forecast_profiles
 from zeropark.services.park_runs import check_create, check_read, json_safe, utc, visible_rows
+from zeropark.services import tariffs
 from zeropark.store import audit
 from zeropark.store.aggregate import load_accounting_input
 from zeropark.store.db import get_detached, transaction
@@ -284,7 +285,7 @@ def create_run(
     check_create(scope, park_id, ENTITY)
     report = progress or (lambda _stage: None)
     prices = _price_series(request.energy_prices)
-    tariff = _tariff(request.tariff_id, request.tariff_dir)
+    tariff = _tariff(scope.engine, request.tariff_id, request.tariff_dir)
     carbon = _carbon(scope.engine, request.factor_set, request.grid_year)
     report("profiles")
     profiles = _profiles(scope, park_id, request)
@@ -336,7 +337,13 @@ def get_run(scope: Scope, run_id: int) -> StoredRun:
 # --- the steps of a run -----------------------------------------------------------------------
 
 
-def _tariff(tariff_id: str, tariff_dir: Path | None) -> Tariff:
+def _tariff(engine: Engine, tariff_id: str, tariff_dir: Path | None) -> Tariff:
+    """The tariff of a run: the given directory's, else the park data's version in force today
+    (:func:`zeropark.services.tariffs.tariff_for`), else the bundled table."""
+    if tariff_dir is None:
+        stored = tariffs.tariff_for(engine, tariff_id)
+        if stored is not None:
+            return stored
     try:
         return load_tariff(tariff_id, tariff_dir)
     except KeyError as exc:
