@@ -15,6 +15,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
+from api_support import make_api
+
 from zeropark.accounting import online_monitoring as om
 from zeropark.cli import app as cli
 from zeropark.commands import common
@@ -62,6 +64,7 @@ def _figures(content: bytes) -> list[tuple[str, str, str, str]]:
 
 
 def test_export_import_as_another_month_gives_the_same_figures(engine: Engine, tmp_path: Path) -> None:
+    api = make_api(engine)  # the API fixture park and its users, beside this test's park
     _park(engine)
     scope = system_scope(engine, "t")
     made = svc.export_upload(scope, PARK, "2025-02")
@@ -93,6 +96,20 @@ def test_export_import_as_another_month_gives_the_same_figures(engine: Engine, t
         common.engine.cache_clear()
     assert res.exit_code == 0, res.output
     assert _figures(out.read_bytes()) == _figures(made.content)
+    # API and page download: the same records
+    admin = api.login("admin")
+    r = admin.get(f"/api/v1/parks/{PARK}/online-monitoring/2025-02")
+    assert r.status_code == 200 and r.headers["x-upload-profile"] == "yn-nhjc-2020@1"
+    assert _figures(r.content) == _figures(made.content)
+    r = admin.get(f"/reports/online-monitoring.json?month=2025-02&park={PARK}")
+    assert r.status_code == 200, r.text[:300]
+    assert _figures(r.content) == _figures(made.content)
+    r = admin.get(f"/api/v1/parks/{PARK}/online-monitoring/2025-02/checks")
+    assert {c["name"]: c["passed"] for c in r.json()} == {
+        "completeness": True, "daily_monthly": True, "daily_window": True, "monthly_window": True
+    }
+    # another park's enterprise user does not see this park
+    assert api.login("ent_a").get(f"/api/v1/parks/{PARK}/online-monitoring/2025-02").status_code == 404
     imported = svc.import_upload(scope, path, as_month="2027-02")
     assert imported.status == "stored" and imported.rejected == 0
     again = svc.export_upload(scope, PARK, "2027-02")

@@ -16,6 +16,8 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from api_support import make_api
+
 from zeropark.cli import app as cli
 from zeropark.commands import common
 from zeropark.errors import PermissionDenied, TariffDataError
@@ -57,6 +59,7 @@ def _july(report: tariffs.CostReport) -> float:
 
 
 def test_versions_cost_and_optimiser_agree(engine: Engine, tmp_path: Path) -> None:
+    api = make_api(engine)  # the API fixture park and its users, beside this test's park
     _park(engine)
     scope = system_scope(engine, "t")
     # nothing stored: the bundled table bills July = 532.03748 + 200 (hand value, unit test)
@@ -96,6 +99,24 @@ def test_versions_cost_and_optimiser_agree(engine: Engine, tmp_path: Path) -> No
     assert float(july["total_cny"]) == pytest.approx(round(826.70348, 2))
     assert july["tariff"] == f"{JS}@2"
     assert shown.exit_code == 0 and "1.5 CNY/kWh" in shown.output
+    # API and page: the same rows
+    admin = api.login("admin")
+    body = admin.get(f"/api/v1/parks/{PARK}/electricity-cost/2025").json()
+    api_july = next(r for r in body["rows"] if r["month"] == "2025-07")
+    assert api_july["total_cny"] == float(july["total_cny"]) and api_july["peak_kwh"] == pytest.approx(220.0)
+    page = admin.get(f"/tariffs?year=2025&park={PARK}")
+    assert page.status_code == 200 and "826.70" in page.text
+    csv_rows = list(csv.DictReader(io.StringIO(admin.get(f"/tariffs/cost.csv?year=2025&park={PARK}").content.decode("utf-8-sig"))))
+    assert csv_rows == rows
+    # a manager sets next month's price through the API: version 3, from 2025-08
+    r = admin.post(
+        f"/api/v1/tariffs/{JS}/versions",
+        json={"valid_from": "2025-08", "prices_cny_per_kwh": {"valley": 0.3}, "source": "测试 2025年8月代理购电价格表"},
+    )
+    assert r.status_code == 201 and r.json()["version"] == 3
+    assert admin.get(f"/api/v1/tariffs/{JS}?month=2025-07").json()["version"] == 2
+    bad = admin.post(f"/api/v1/tariffs/{JS}/versions", json={"valid_from": "2025-09", "prices_cny_per_kwh": {"peak": -1}, "source": "x"})
+    assert bad.status_code == 422 and "must be ≥ 0" in bad.text
 
 
 def test_bad_edits_store_nothing(engine: Engine, tmp_path: Path) -> None:
