@@ -12,10 +12,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from api_support import make_api
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
-
-from api_support import make_api
 
 from zeropark.accounting import online_monitoring as om
 from zeropark.cli import app as cli
@@ -34,15 +33,24 @@ PARK, ENT, USCC = "P-OM", "E-OM", "91320000000000077X"
 
 def _park(engine: Engine) -> None:
     with transaction(engine) as s:
-        s.add(ParkRow(id=PARK, name="园", province="江苏", grid_region="华东", latitude=31.0, longitude=120.0))
+        s.add(
+            ParkRow(id=PARK, name="园", province="江苏", grid_region="华东", latitude=31.0, longitude=120.0)
+        )
         s.flush()
         s.add(EnterpriseRow(id=ENT, park_id=PARK, name="甲公司", uscc=USCC, industry_code="C26"))
         s.flush()
         for mid, carrier, unit in (("M-E", "electricity", "kWh"), ("M-G", "natural_gas", "m3")):
             s.add(
                 MeterRow(
-                    id=mid, park_id=PARK, enterprise_id=ENT, name=mid, carrier=carrier, unit=unit,
-                    direction="consumption", kind="interval", interval_s=3600,
+                    id=mid,
+                    park_id=PARK,
+                    enterprise_id=ENT,
+                    name=mid,
+                    carrier=carrier,
+                    unit=unit,
+                    direction="consumption",
+                    kind="interval",
+                    interval_s=3600,
                 )
             )
     # Feb 2025 local = 2025-01-31 16:00 UTC …; an interval value at t covers [t − 1 h, t)
@@ -106,7 +114,10 @@ def test_export_import_as_another_month_gives_the_same_figures(engine: Engine, t
     assert _figures(r.content) == _figures(made.content)
     r = admin.get(f"/api/v1/parks/{PARK}/online-monitoring/2025-02/checks")
     assert {c["name"]: c["passed"] for c in r.json()} == {
-        "completeness": True, "daily_monthly": True, "daily_window": True, "monthly_window": True
+        "completeness": True,
+        "daily_monthly": True,
+        "daily_window": True,
+        "monthly_window": True,
     }
     # another park's enterprise user does not see this park
     assert api.login("ent_a").get(f"/api/v1/parks/{PARK}/online-monitoring/2025-02").status_code == 404

@@ -13,10 +13,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from api_support import make_api
 from sqlalchemy import Engine
 from typer.testing import CliRunner
-
-from api_support import make_api
 
 from zeropark.cli import app as cli
 from zeropark.commands import common
@@ -35,14 +34,25 @@ PARK, ENT, JS = "P-T", "E-T", "CN-JS-large-industry-1-10kV"
 
 def _park(engine: Engine) -> None:
     with transaction(engine) as s:
-        s.add(ParkRow(id=PARK, name="园", province="江苏", grid_region="华东", latitude=31.0, longitude=120.0))
+        s.add(
+            ParkRow(id=PARK, name="园", province="江苏", grid_region="华东", latitude=31.0, longitude=120.0)
+        )
         s.flush()
-        s.add(EnterpriseRow(id=ENT, park_id=PARK, name="甲公司", uscc="91320000000000088X", industry_code="C26"))
+        s.add(
+            EnterpriseRow(id=ENT, park_id=PARK, name="甲公司", uscc="91320000000000088X", industry_code="C26")
+        )
         s.flush()
         s.add(
             MeterRow(
-                id="M-E", park_id=PARK, enterprise_id=ENT, name="总表", carrier="electricity", unit="kWh",
-                direction="import", kind="interval", interval_s=3600,
+                id="M-E",
+                park_id=PARK,
+                enterprise_id=ENT,
+                name="总表",
+                carrier="electricity",
+                unit="kWh",
+                direction="import",
+                kind="interval",
+                interval_s=3600,
             )
         )
     t0 = datetime(2025, 6, 30, 16, tzinfo=UTC)  # 1 July 00:00 local
@@ -70,7 +80,9 @@ def test_versions_cost_and_optimiser_agree(engine: Engine, tmp_path: Path) -> No
     assert {v.tariff_id for v in seeded} >= {JS} and all(v.version == 1 for v in seeded)
     assert tariffs.seed_bundled(scope) == []
     # 代理购电 month: 峰 1.5 CNY/kWh from 2025-07 (a new version; June keeps the old price)
-    v2 = tariffs.set_prices(scope, JS, "2025-07", prices={"peak": 1.5}, source_title="测试 2025年7月代理购电价格表")
+    v2 = tariffs.set_prices(
+        scope, JS, "2025-07", prices={"peak": 1.5}, source_title="测试 2025年7月代理购电价格表"
+    )
     assert v2.version == 2 and v2.tariff.prices_cny_per_kwh[TouPeriod.PEAK] == 1.5
     assert tariffs.in_force(engine, JS, 2025, 6).version == 1  # type: ignore[union-attr]
     # 248 × 0.3139 + 220 × 1.5 + 217 × 0.6418 + 62 × 1.28364 + 200 = 826.70348
@@ -87,7 +99,9 @@ def test_versions_cost_and_optimiser_agree(engine: Engine, tmp_path: Path) -> No
     get_settings.cache_clear()
     common.engine.cache_clear()
     try:
-        res = CliRunner().invoke(cli, ["tariff", "cost", "--year", "2025", "--park", PARK, "--output", str(out)])
+        res = CliRunner().invoke(
+            cli, ["tariff", "cost", "--year", "2025", "--park", PARK, "--output", str(out)]
+        )
         shown = CliRunner().invoke(cli, ["tariff", "show", JS, "--month", "2025-07"])
     finally:
         mp.undo()
@@ -106,16 +120,27 @@ def test_versions_cost_and_optimiser_agree(engine: Engine, tmp_path: Path) -> No
     assert api_july["total_cny"] == float(july["total_cny"]) and api_july["peak_kwh"] == pytest.approx(220.0)
     page = admin.get(f"/tariffs?year=2025&park={PARK}")
     assert page.status_code == 200 and "826.70" in page.text
-    csv_rows = list(csv.DictReader(io.StringIO(admin.get(f"/tariffs/cost.csv?year=2025&park={PARK}").content.decode("utf-8-sig"))))
+    csv_rows = list(
+        csv.DictReader(
+            io.StringIO(admin.get(f"/tariffs/cost.csv?year=2025&park={PARK}").content.decode("utf-8-sig"))
+        )
+    )
     assert csv_rows == rows
     # a manager sets next month's price through the API: version 3, from 2025-08
     r = admin.post(
         f"/api/v1/tariffs/{JS}/versions",
-        json={"valid_from": "2025-08", "prices_cny_per_kwh": {"valley": 0.3}, "source": "测试 2025年8月代理购电价格表"},
+        json={
+            "valid_from": "2025-08",
+            "prices_cny_per_kwh": {"valley": 0.3},
+            "source": "测试 2025年8月代理购电价格表",
+        },
     )
     assert r.status_code == 201 and r.json()["version"] == 3
     assert admin.get(f"/api/v1/tariffs/{JS}?month=2025-07").json()["version"] == 2
-    bad = admin.post(f"/api/v1/tariffs/{JS}/versions", json={"valid_from": "2025-09", "prices_cny_per_kwh": {"peak": -1}, "source": "x"})
+    bad = admin.post(
+        f"/api/v1/tariffs/{JS}/versions",
+        json={"valid_from": "2025-09", "prices_cny_per_kwh": {"peak": -1}, "source": "x"},
+    )
     assert bad.status_code == 422 and "must be ≥ 0" in bad.text
 
 

@@ -46,7 +46,8 @@ def test_records_and_totals_by_hand() -> None:
     monthly = {r.data_code: r for r in up.records if r.stat_type is om.StatType.MONTHLY}
     assert monthly[e_code].value == 470.0
     assert monthly[g_code].value == 96.0
-    # 综合能源消费量 month: 470 kWh × 0.0001229 + 96 m³ × 0.0012143 = 0.0577630 + 0.1165728 = 0.1743358 → 0.1743 tce
+    # 综合能源消费量 month: 470 kWh × 0.0001229 + 96 m³ × 0.0012143
+    #   = 0.0577630 + 0.1165728 = 0.1743358 → 0.1743 tce
     total = om.compose_data_code(P, {"energy": "4000"})
     assert monthly[total].value == pytest.approx(0.1743, abs=1e-9)
     assert sum(r.stat_type is om.StatType.REALTIME for r in up.records) == 47 + 48
@@ -63,7 +64,9 @@ def test_checks_by_hand() -> None:
     checks = {c.name: c for c in om.check_upload(P, _upload(elec), FEB)}
     # 43 / 48 = 0.89583 < 0.90
     assert not checks["completeness"].passed and checks["completeness"].value == pytest.approx(43 / 48)
-    assert checks["daily_monthly"].passed and checks["daily_window"].passed and checks["monthly_window"].passed
+    assert (
+        checks["daily_monthly"].passed and checks["daily_window"].passed and checks["monthly_window"].passed
+    )
 
 
 def _doc(up: om.EnterpriseUpload) -> dict:
@@ -85,7 +88,11 @@ def test_file_round_trip_and_named_errors() -> None:
     data[4]["statDate"] = "2025/02/01"
     parsed = om.parse_document(P, om.dumps(doc), "f.json")
     where = [(e.sheet, e.row, e.field) for e in parsed.errors]
-    assert where == [("uploads[0]", 3, "dataValue"), ("uploads[0]", 4, "statType"), ("uploads[0]", 5, "statDate")]
+    assert where == [
+        ("uploads[0]", 3, "dataValue"),
+        ("uploads[0]", 4, "statType"),
+        ("uploads[0]", 5, "statDate"),
+    ]
     assert len(parsed.rejected_raw) == 3
     doc["profile"]["name"] = "other"
     with pytest.raises(ValidationError, match="written with profile other@1"):

@@ -53,9 +53,12 @@ def test_a_july_bill_of_the_jiangsu_table_by_hand() -> None:
     hourly[10] = math.nan  # 1 July 10:00-11:00 missing
     bill = month_bill(tariff, 2025, 7, hourly)
     # July hours per period (苏发改价格发〔2023〕555号 summer 尖峰 14-15 and 20-21):
-    #   谷 0-8 = 8 h; 峰 8-11 + 17-22 minus 20-21 = 3 + 4 = 7 h; 平 11-17 minus 14-15 + 22-24 = 5 + 2 = 7 h; 尖峰 2 h
+    #   谷 0-8 = 8 h; 峰 8-11 + 17-22 minus 20-21 = 3 + 4 = 7 h;
+    #   平 11-17 minus 14-15 + 22-24 = 5 + 2 = 7 h; 尖峰 2 h
     assert bill.energy_kwh[TouPeriod.VALLEY] == pytest.approx(8 * 31)
-    assert bill.energy_kwh[TouPeriod.PEAK] == pytest.approx(7 * 31 - 1 + 4)  # one 峰 hour missing, +4 kWh on the 3rd
+    assert bill.energy_kwh[TouPeriod.PEAK] == pytest.approx(
+        7 * 31 - 1 + 4
+    )  # one 峰 hour missing, +4 kWh on the 3rd
     assert bill.energy_kwh[TouPeriod.FLAT] == pytest.approx(7 * 31)
     assert bill.energy_kwh[TouPeriod.CRITICAL] == pytest.approx(2 * 31)
     # energy charge: 248 × 0.3139 + 220 × 1.0697 + 217 × 0.6418 + 62 × 1.28364

@@ -138,16 +138,22 @@ def load_profile(path: str | Path | None = None) -> UploadProfile:
     try:
         stat_codes = {StatType(k): str(v) for k, v in stat.items()}
     except ValueError as exc:
-        raise UploadProfileError(label, "codes.stat_type", f"{exc}; keys are realtime, daily, monthly") from None
+        raise UploadProfileError(
+            label, "codes.stat_type", f"{exc}; keys are realtime, daily, monthly"
+        ) from None
     if set(stat_codes) != set(StatType) or len(set(stat_codes.values())) != 3:
-        raise UploadProfileError(label, "codes.stat_type", "give three different codes: realtime, daily, monthly")
+        raise UploadProfileError(
+            label, "codes.stat_type", "give three different codes: realtime, daily, monthly"
+        )
     dc = _need(raw, "data_code", label)
     parts = []
     for i, part in enumerate(_need(dc, "parts", label, "data_code.")):
         name = _need(part, "name", label, f"data_code.parts[{i}].")
         width = _need(part, "width", label, f"data_code.parts[{i}].")
         if not isinstance(width, int) or width <= 0:
-            raise UploadProfileError(label, f"data_code.parts[{i}].width", f"must be a positive integer, {width!r}")
+            raise UploadProfileError(
+                label, f"data_code.parts[{i}].width", f"must be a positive integer, {width!r}"
+            )
         default = part.get("default")
         if default is not None and len(str(default)) != width:
             raise UploadProfileError(
@@ -160,7 +166,9 @@ def load_profile(path: str | Path | None = None) -> UploadProfile:
     max_length = int(_need(dc, "max_length", label, "data_code."))
     if sum(p_.width for p_ in parts) > max_length:
         raise UploadProfileError(
-            label, "data_code.parts", f"the widths add up to {sum(p_.width for p_ in parts)} > max_length {max_length}"
+            label,
+            "data_code.parts",
+            f"the widths add up to {sum(p_.width for p_ in parts)} > max_length {max_length}",
         )
     energy_width = next(p_.width for p_ in parts if p_.name == "energy")
 
@@ -294,7 +302,9 @@ class Period:
 
 
 def items_for(
-    profile: UploadProfile, meters: Sequence[tuple[str, str, str]], overrides: Mapping[str, Mapping[str, str]] = {}
+    profile: UploadProfile,
+    meters: Sequence[tuple[str, str, str]],
+    overrides: Mapping[str, Mapping[str, str]] = {},
 ) -> tuple[CollectItem, ...]:
     """Collection items of one enterprise's meters ``(meter_id, name, carrier)``, in meter-id order.
 
@@ -316,7 +326,9 @@ def items_for(
     codes = [i.data_code for i in out]
     dup = {c for c in codes if codes.count(c) > 1}
     if dup:
-        raise UploadProfileError(profile.label, "data_code", f"two meters share the data code {sorted(dup)[0]}")
+        raise UploadProfileError(
+            profile.label, "data_code", f"two meters share the data code {sorted(dup)[0]}"
+        )
     return tuple(out)
 
 
@@ -391,7 +403,12 @@ def build_upload(
                 rec = UploadRecord(item.data_code, StatType.MONTHLY, start, msum, full)
             elif (item.data_code, mkey) in monthly_fallback:
                 rec = UploadRecord(
-                    item.data_code, StatType.MONTHLY, start, monthly_fallback[(item.data_code, mkey)], True, False
+                    item.data_code,
+                    StatType.MONTHLY,
+                    start,
+                    monthly_fallback[(item.data_code, mkey)],
+                    True,
+                    False,
                 )
             else:
                 continue
@@ -402,9 +419,9 @@ def build_upload(
             tot[0] += rec.value * e.convert_ratio
             tot[1] = min(tot[1], float(rec.valid))
     total_code = compose_data_code(profile, {"energy": profile.total.code})
-    for (st, day), (value, valid) in sorted(totals.items()):
+    for (st, day), (value, all_valid) in sorted(totals.items()):
         start = datetime.combine(day, datetime.min.time(), tz)
-        records.append(UploadRecord(total_code, st, start, _r(value, profile.total.decimals), bool(valid)))
+        records.append(UploadRecord(total_code, st, start, _r(value, profile.total.decimals), bool(all_valid)))
     return EnterpriseUpload(enterprise_code, enterprise_name, tuple(items), tuple(records))
 
 
@@ -466,7 +483,9 @@ def to_document(
         "format": FILE_FORMAT,
         "profile": {"name": profile.name, "version": profile.version, "title_zh": profile.title_zh},
         "period": {"from": period.start.isoformat(), "days": period.n_days},
-        "note": "Field names and codes follow the profile; its [UNCERTAIN] entries are stated in the profile file.",
+        "note": (
+            "Field names and codes follow the profile; its [UNCERTAIN] entries are stated in the profile."
+        ),
         "uploads": out_uploads,
     }
 
@@ -542,7 +561,7 @@ def parse_document(profile: UploadProfile, data: bytes, label: str) -> ParsedFil
     except (KeyError, TypeError, ValueError) as exc:
         raise ValidationError([RowError(label, None, None, "period", f"missing or bad: {exc}")]) from None
     tz = ZoneInfo(profile.timezone)
-    rf, cf, ef = profile.record, profile.collect, profile.envelope
+    cf, ef = profile.collect, profile.envelope
     errors: list[RowError] = []
     rejected: list[tuple[RowError, str]] = []
     uploads = []
@@ -557,8 +576,12 @@ def parse_document(profile: UploadProfile, data: bytes, label: str) -> ParsedFil
         for j, c in enumerate(up.get("collect") or [], start=1):
             try:
                 dcode = str(c[cf["data_code"]])
-                parts = {k: str(c[v]) for k, v in cf.items() if k in {p.name for p in profile.parts} and v in c}
-                items.append(CollectItem(str(c.get(cf["meter_id"], "")), str(c.get(cf["name"], "")), "", dcode, parts))
+                parts = {
+                    k: str(c[v]) for k, v in cf.items() if k in {p.name for p in profile.parts} and v in c
+                }
+                items.append(
+                    CollectItem(str(c.get(cf["meter_id"], "")), str(c.get(cf["name"], "")), "", dcode, parts)
+                )
             except (KeyError, TypeError) as exc:
                 errors.append(RowError(label, f"{sheet}.collect", j, str(exc).strip("'"), "missing"))
         records = []
@@ -570,7 +593,9 @@ def parse_document(profile: UploadProfile, data: bytes, label: str) -> ParsedFil
                 err = RowError(label, sheet, j, exc.field, exc.message)
                 errors.append(err)
                 rejected.append((err, json.dumps(r, ensure_ascii=False)))
-        uploads.append(EnterpriseUpload(code, str(up.get("enterpriseName", "")), tuple(items), tuple(records)))
+        uploads.append(
+            EnterpriseUpload(code, str(up.get("enterpriseName", "")), tuple(items), tuple(records))
+        )
     return ParsedFile(file_label, period, tuple(uploads), tuple(errors), tuple(rejected), n_records)
 
 
@@ -605,7 +630,8 @@ def _parse_record(profile: UploadProfile, r: Any, tz: ZoneInfo) -> UploadRecord:
     st = profile.stat_type_of(get("stat_type"))
     if st is None:
         raise _FieldError(
-            rf["stat_type"], f"'{r[rf['stat_type']]}' is none of the profile's codes {dict(profile.stat_codes)}"
+            rf["stat_type"],
+            f"'{r[rf['stat_type']]}' is none of the profile's codes {dict(profile.stat_codes)}",
         )
     when = get("stat_date")
     try:
@@ -613,7 +639,9 @@ def _parse_record(profile: UploadProfile, r: Any, tz: ZoneInfo) -> UploadRecord:
     except ValueError:
         raise _FieldError(rf["stat_date"], f"'{when}' does not match {profile.stat_date_format}") from None
     valid = str(r.get(rf["valid"], profile.valid_codes["yes"])) == profile.valid_codes["yes"]
-    collected = str(r.get(rf["input_type"], profile.input_codes["collected"])) != profile.input_codes.get("manual")
+    collected = str(r.get(rf["input_type"], profile.input_codes["collected"])) != profile.input_codes.get(
+        "manual"
+    )
     return UploadRecord(code, st, start, value, valid, collected)
 
 
@@ -699,12 +727,20 @@ def check_upload(profile: UploadProfile, upload: EnterpriseUpload, period: Perio
     for r in upload.records:
         if r.stat_type is StatType.DAILY:
             midnight = r.start.replace(hour=0, minute=0, second=0, microsecond=0)
-            o = min(abs((r.start - midnight).total_seconds()), abs((midnight + timedelta(days=1) - r.start).total_seconds()))
+            o = min(
+                abs((r.start - midnight).total_seconds()),
+                abs((midnight + timedelta(days=1) - r.start).total_seconds()),
+            )
             if o > off_s:
                 off_s, where = o, f"{r.data_code} {r.start:%Y-%m-%d %H:%M:%S}"
     out.append(
         CheckResult(
-            "daily_window", code, off_s <= profile.daily_window_s, off_s, profile.daily_window_s, where or "all at 00:00"
+            "daily_window",
+            code,
+            off_s <= profile.daily_window_s,
+            off_s,
+            profile.daily_window_s,
+            where or "all at 00:00",
         )
     )
     off_d, where = 0.0, ""
@@ -730,7 +766,9 @@ def check_upload(profile: UploadProfile, upload: EnterpriseUpload, period: Perio
 def shift_upload(upload: EnterpriseUpload, delta_days: int) -> EnterpriseUpload:
     """The same upload stamped ``delta_days`` later (an import *as another period*)."""
     moved = tuple(
-        UploadRecord(r.data_code, r.stat_type, r.start + timedelta(days=delta_days), r.value, r.valid, r.collected)
+        UploadRecord(
+            r.data_code, r.stat_type, r.start + timedelta(days=delta_days), r.value, r.valid, r.collected
+        )
         for r in upload.records
     )
     return EnterpriseUpload(upload.enterprise_code, upload.enterprise_name, upload.items, moved)

@@ -27,7 +27,9 @@ om_app = typer.Typer(
 
 ProfileOpt = Annotated[
     Path | None,
-    typer.Option("--profile", help="上传配置 Upload profile YAML (default: the bundled yn-nhjc-2020 profile)."),
+    typer.Option(
+        "--profile", help="上传配置 Upload profile YAML (default: the bundled yn-nhjc-2020 profile)."
+    ),
 ]
 
 
@@ -89,7 +91,9 @@ def import_(
     as_month: Annotated[
         str | None, typer.Option("--as-month", help="按另一月份导入 Load it as month YYYY-MM (same length).")
     ] = None,
-    partial: Annotated[bool, typer.Option("--partial", help="仅导入正确的记录 Store the good records.")] = False,
+    partial: Annotated[
+        bool, typer.Option("--partial", help="仅导入正确的记录 Store the good records.")
+    ] = False,
     profile: ProfileOpt = None,
 ) -> None:
     """导入历史上传记录 Load a filed upload file as the enterprises' history (bad records quarantined)."""

@@ -32,10 +32,26 @@ tariff_app = typer.Typer(
 def list_() -> None:
     """列出 Every stored tariff version (valid-from month, source note, checksum)."""
     table = Table(title="分时电价版本 Tariff versions")
-    for col in ("tariff", "版本 version", "省份 province", "电压 voltage", "起始月 valid from", "说明 note", "by"):
+    for col in (
+        "tariff",
+        "版本 version",
+        "省份 province",
+        "电压 voltage",
+        "起始月 valid from",
+        "说明 note",
+        "by",
+    ):
         table.add_column(col)
     for v in tariffs.list_versions(system_scope(engine(), "cli")):
-        table.add_row(v.tariff_id, str(v.version), v.province, v.voltage, v.valid_from, escape(v.note), v.created_by or "")
+        table.add_row(
+            v.tariff_id,
+            str(v.version),
+            v.province,
+            v.voltage,
+            v.valid_from,
+            escape(v.note),
+            v.created_by or "",
+        )
     console.print(table)
 
 
@@ -69,9 +85,15 @@ def show(
 def import_(
     directory: Annotated[
         Path | None,
-        typer.Argument(file_okay=False, help="目录 A directory with tariffs.csv, tou_periods.csv, tou_prices.csv, tariff_sources.csv (default: the bundled tables)."),
+        typer.Argument(
+            file_okay=False,
+            help="目录 A directory with tariffs.csv, tou_periods.csv, tou_prices.csv, tariff_sources.csv "
+            "(default: the bundled tables).",
+        ),
     ] = None,
-    valid_from: Annotated[str, typer.Option("--from", help="起始月 First month YYYY-MM it is in force.")] = tariffs.BUNDLED_FROM,
+    valid_from: Annotated[
+        str, typer.Option("--from", help="起始月 First month YYYY-MM it is in force.")
+    ] = tariffs.BUNDLED_FROM,
     note: Annotated[str, typer.Option(help="说明 Note (the document number and date).")] = "",
 ) -> None:
     """导入 Store every tariff of the four CSV files as a new version (all or nothing; errors named)."""
@@ -84,7 +106,9 @@ def import_(
 @guarded
 def set_(
     tariff_id: Annotated[str, typer.Argument(help="Tariff id.")],
-    valid_from: Annotated[str, typer.Option("--from", help="起始月 First month YYYY-MM (e.g. the 代理购电 month).")],
+    valid_from: Annotated[
+        str, typer.Option("--from", help="起始月 First month YYYY-MM (e.g. the 代理购电 month).")
+    ],
     source: Annotated[str, typer.Option(help="依据 The document the figures come from (number and date).")],
     price: Annotated[
         list[str] | None, typer.Option(help="时段电价 PERIOD=CNY/kWh, e.g. peak=1.0521 (repeat).")
@@ -139,7 +163,14 @@ def cost(
         table.add_column(col)
     for r in rows:
         energy = sum(r[f"{p.value}_cny"] for p in TouPeriod)
-        table.add_row(r["enterprise"], r["month"], f"{r['total_kwh']:,.1f}", f"{energy:,.2f}", f"{r['demand_cny']:,.2f}", f"{r['total_cny']:,.2f}")
+        table.add_row(
+            r["enterprise"],
+            r["month"],
+            f"{r['total_kwh']:,.1f}",
+            f"{energy:,.2f}",
+            f"{r['demand_cny']:,.2f}",
+            f"{r['total_cny']:,.2f}",
+        )
     console.print(table)
     for a in report.assumptions:
         console.print(f"  假设 assumption: {a}")

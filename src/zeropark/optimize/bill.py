@@ -21,7 +21,8 @@ from zeropark.optimize.tariff import SLOTS_PER_DAY, Tariff, TouPeriod
 
 #: Stated on every bill.
 ASSUMPTIONS: tuple[str, ...] = (
-    "an hour's energy is spread evenly over its four quarter-hours (exact when period boundaries are on full hours)",
+    "an hour's energy is spread evenly over its four quarter-hours "
+    "(exact when period boundaries are on full hours)",
     "maximum demand from hourly energy (max kWh per hour ÷ 1 h); the meter's 15-minute demand is ≥ this",
     "hours without a complete reading are left out and counted in missing_hours",
 )
@@ -69,7 +70,7 @@ class MonthBill:
 def month_bill(
     tariff: Tariff, year: int, month: int, hourly_kwh: Sequence[float], *, version: int = 0
 ) -> MonthBill:
-    """The bill of ``month`` from the month's hourly energy [kWh] (local hours from the 1st 00:00; NaN = missing).
+    """The bill of ``month`` from its hourly energy [kWh] (local hours from the 1st 00:00; NaN = missing).
 
     >>> from zeropark.optimize.tariff import flat_tariff
     >>> b = month_bill(flat_tariff(0.5, demand_charge_cny_per_kw_month=40.0), 2025, 2, [2.0] * 672)

@@ -171,7 +171,9 @@ def _read_rows(directory: Path | None, name: str) -> tuple[str, list[dict[str, s
     return label, list(csv.DictReader(text.splitlines()))
 
 
-def read_tariff_tables(directory: str | Path | None = None) -> tuple[dict[str, list[dict[str, str]]], dict[str, str]]:
+def read_tariff_tables(
+    directory: str | Path | None = None,
+) -> tuple[dict[str, list[dict[str, str]]], dict[str, str]]:
     """The four tables of the bundled data (or of ``directory``) as rows, with each file's label.
 
     Raises
@@ -302,7 +304,8 @@ def tariffs_from_tables(
                     None,
                     i,
                     "start",
-                    f"block {r['start']}-{r['end']} ({r['period']}) overlaps the block of row {prev} in month "
+                    f"block {r['start']}-{r['end']} ({r['period']}) overlaps the block of row {prev} "
+                    f"in month "
                     f"{m} at {k * 15 // 60:02d}:{k * 15 % 60:02d}; fix the hours, or set override=yes if "
                     "it is meant to replace that part (e.g. a seasonal 尖峰 hour)",
                 )

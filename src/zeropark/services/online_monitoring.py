@@ -22,7 +22,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from zeropark.accounting import online_monitoring as om
-from zeropark.errors import DataError, NotFound, PermissionDenied, RowError, UploadProfileError, ValidationError
+from zeropark.errors import (
+    DataError,
+    NotFound,
+    PermissionDenied,
+    RowError,
+    UploadProfileError,
+    ValidationError,
+)
 from zeropark.ingest.quarantine import quarantine_rows
 from zeropark.ingest.validate import Reason, Rejected
 from zeropark.model import CANONICAL_UNIT, Carrier, Direction, Enterprise, Meter
@@ -152,13 +159,13 @@ def build_uploads(
             daily: dict[tuple[str, date], float] = {}
             monthly: dict[tuple[str, date], float] = {}
             for h in history:
-                it = by_code.get(h.data_code)
-                if it is None:
+                found = by_code.get(h.data_code)
+                if found is None:
                     continue
                 start = _aware(h.start).astimezone(tz)
                 if h.stat_type == om.StatType.REALTIME:
                     k = int((start - lo).total_seconds() // 3600)
-                    vals = series[it.meter_id]
+                    vals = series[found.meter_id]
                     if 0 <= k < n_h and math.isnan(vals[k]):
                         vals[k] = h.value
                 elif h.stat_type == om.StatType.DAILY:
@@ -216,7 +223,9 @@ def export_upload(
     )
 
 
-def check_file(data: bytes, label: str, *, profile_path: str | Path | None = None) -> tuple[om.CheckResult, ...]:
+def check_file(
+    data: bytes, label: str, *, profile_path: str | Path | None = None
+) -> tuple[om.CheckResult, ...]:
     """The pre-submission checks of an upload file (any file of the profile, ours or a filer's).
 
     Raises
@@ -338,10 +347,7 @@ def import_upload(
         s.flush()
         quarantine_rows(
             s.connection(),
-            [
-                Rejected(None, scope.park_id, Reason.MALFORMED, str(err), raw)
-                for err, raw in rejected_raw
-            ],
+            [Rejected(None, scope.park_id, Reason.MALFORMED, str(err), raw) for err, raw in rejected_raw],
             source=f"file:{path.name}"[:405],
             received_at=now,
         )
@@ -359,7 +365,15 @@ def import_upload(
         raise ValidationError(errors, stored=0)
     checks = tuple(c for up in uploads for c in om.check_upload(profile, up, period))
     return UploadImport(
-        path.name, profile.label, status, parsed.n_records, len(rows), len(errors), tuple(errors), batch_id, checks
+        path.name,
+        profile.label,
+        status,
+        parsed.n_records,
+        len(rows),
+        len(errors),
+        tuple(errors),
+        batch_id,
+        checks,
     )
 
 
@@ -378,7 +392,7 @@ def _replace(s: Session, rows: list[dict[str, object]], batch_id: int) -> None:
                 OnlineMonitoringRecordRow.start <= hi,
             )
         )
-    s.bulk_insert_mappings(OnlineMonitoringRecordRow, [{**r, "batch_id": batch_id} for r in rows])  # type: ignore[arg-type]
+    s.bulk_insert_mappings(OnlineMonitoringRecordRow, [{**r, "batch_id": batch_id} for r in rows])
 
 
 __all__ = [

@@ -39,10 +39,10 @@ from zeropark.optimize.scenario import ScenarioParams, build_system, representat
 from zeropark.optimize.solve import demand_response, investment_effect, optimise
 from zeropark.optimize.system import DemandResponseEvent, Mode
 from zeropark.optimize.tariff import Tariff, load_tariff, load_tariffs, price_series_from_frame, prices_on
+from zeropark.services import tariffs
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.forecasting import forecast_profiles
 from zeropark.services.park_runs import check_create, check_read, json_safe, utc, visible_rows
-from zeropark.services import tariffs
 from zeropark.store import audit
 from zeropark.store.aggregate import load_accounting_input
 from zeropark.store.db import get_detached, transaction
@@ -338,8 +338,10 @@ def get_run(scope: Scope, run_id: int) -> StoredRun:
 
 
 def _tariff(engine: Engine, tariff_id: str, tariff_dir: Path | None) -> Tariff:
-    """The tariff of a run: the given directory's, else the park data's version in force today
-    (:func:`zeropark.services.tariffs.tariff_for`), else the bundled table."""
+    """The tariff of a run: the given directory's, else the stored version in force, else the bundled one.
+
+    The stored version is :func:`zeropark.services.tariffs.tariff_for` (in force today).
+    """
     if tariff_dir is None:
         stored = tariffs.tariff_for(engine, tariff_id)
         if stored is not None:

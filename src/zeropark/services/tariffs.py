@@ -73,11 +73,15 @@ def _month(text: str, field: str = "valid_from") -> str:
     return f"{y:04d}-{m:02d}"
 
 
-def _restrict(tables: Mapping[str, Sequence[Mapping[str, str]]], tariff_id: str) -> dict[str, list[dict[str, str]]]:
+def _restrict(
+    tables: Mapping[str, Sequence[Mapping[str, str]]], tariff_id: str
+) -> dict[str, list[dict[str, str]]]:
     out: dict[str, list[dict[str, str]]] = {}
     for name in TABLE_COLUMNS:
         rows = [dict(r) for r in tables.get(name, [])]
-        out[name] = rows if name == "tariff_sources.csv" else [r for r in rows if r.get("tariff_id") == tariff_id]
+        out[name] = (
+            rows if name == "tariff_sources.csv" else [r for r in rows if r.get("tariff_id") == tariff_id]
+        )
     used = {r.get("source_id", "") for n, rows in out.items() if n != "tariff_sources.csv" for r in rows}
     used |= {r.get("export_source_id", "") for r in out["tariffs.csv"]}
     out["tariff_sources.csv"] = [r for r in out["tariff_sources.csv"] if r.get("source_id") in used]
@@ -115,7 +119,9 @@ def _store(
     note: str,
     park_id: str | None,
 ) -> TariffVersionRow:
-    latest = s.scalar(select(func.max(TariffVersionRow.version)).where(TariffVersionRow.tariff_id == tariff.id))
+    latest = s.scalar(
+        select(func.max(TariffVersionRow.version)).where(TariffVersionRow.tariff_id == tariff.id)
+    )
     voltage = next((r.get("voltage", "") for r in tables["tariffs.csv"]), "")
     row = TariffVersionRow(
         tariff_id=tariff.id,
@@ -170,7 +176,15 @@ def import_tables(
     out = []
     with transaction(scope.engine) as s:
         for tid, tariff in tariffs.items():
-            row = _store(scope, s, _restrict(tables, tid), tariff, start, note or f"imported from {directory or 'bundled tables'}", park_id)
+            row = _store(
+                scope,
+                s,
+                _restrict(tables, tid),
+                tariff,
+                start,
+                note or f"imported from {directory or 'bundled tables'}",
+                park_id,
+            )
             out.append(_view(row))
     return out
 
@@ -276,7 +290,9 @@ def set_prices(
         try:
             TouPeriod(period)
         except ValueError:
-            errors.append(RowError(label, None, None, "period", f"'{period}' is none of {[p.value for p in TouPeriod]}"))
+            errors.append(
+                RowError(label, None, None, "period", f"'{period}' is none of {[p.value for p in TouPeriod]}")
+            )
             continue
         rows = [r for r in tables["tou_prices.csv"] if r["period"] == period]
         if not rows:
@@ -287,7 +303,11 @@ def set_prices(
             r.update(price_cny_per_kwh=repr(float(value)), source_id=sid, confidence=confidence)
     if demand_charge is not None:
         for r in tables["tariffs.csv"]:
-            r.update(demand_charge_cny_per_kw_month=repr(float(demand_charge)), source_id=sid, confidence=confidence)
+            r.update(
+                demand_charge_cny_per_kw_month=repr(float(demand_charge)),
+                source_id=sid,
+                confidence=confidence,
+            )
     if errors:
         raise TariffDataError(errors)
     tables["tariff_sources.csv"] = [r for r in tables["tariff_sources.csv"] if r["source_id"] != sid] + [
@@ -382,7 +402,9 @@ def electricity_cost(
                 try:
                     bundled = tariffs_from_tables(*read_tariff_tables())[tariff_id]
                 except KeyError:
-                    raise NotFound(f"no tariff '{tariff_id}' stored or bundled; list them with `zeropark tariff list`") from None
+                    raise NotFound(
+                        f"no tariff '{tariff_id}' stored or bundled; list them with `zeropark tariff list`"
+                    ) from None
             tariffs[m] = (bundled, 0)
         else:
             tariffs[m] = (v.tariff, v.version)
@@ -413,7 +435,9 @@ def cost_rows(report: CostReport) -> list[dict[str, Any]]:
                 "enterprise_id": e.enterprise_id,
                 "enterprise": e.enterprise_name,
                 "month": f"{b.year}-{b.month:02d}",
-                "tariff": f"{b.tariff_id}@{b.tariff_version}" if b.tariff_version else f"{b.tariff_id}@bundled",
+                "tariff": f"{b.tariff_id}@{b.tariff_version}"
+                if b.tariff_version
+                else f"{b.tariff_id}@bundled",
             }
             for p in TouPeriod:
                 row[f"{p.value}_kwh"] = round(b.energy_kwh.get(p, 0.0), 3)

@@ -1372,7 +1372,9 @@ class OnlineMonitoringRecordRow(Base):
 
     __tablename__ = "online_monitoring_record"
     __table_args__ = (
-        UniqueConstraint("enterprise_id", "data_code", "stat_type", "start", name="uq_online_monitoring_record"),
+        UniqueConstraint(
+            "enterprise_id", "data_code", "stat_type", "start", name="uq_online_monitoring_record"
+        ),
     )
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)

@@ -54,18 +54,25 @@ def _checks(checks: tuple[CheckResult, ...]) -> list[CheckOut]:
 
 
 @router.get("/parks/{park_id}/online-monitoring/{month}")
-def export_upload(park_id: str, month: str, scope: ScopeDep, _user: Reader, enterprise_id: str | None = None) -> Response:
+def export_upload(
+    park_id: str, month: str, scope: ScopeDep, _user: Reader, enterprise_id: str | None = None
+) -> Response:
     """The month's upload file (JSON, stating its profile). 导出能耗在线监测上传记录."""
     made = svc.export_upload(scope, park_id, month, enterprise_id=enterprise_id)
     return Response(
         made.content,
         media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{made.file_name}"', "X-Upload-Profile": made.profile},
+        headers={
+            "Content-Disposition": f'attachment; filename="{made.file_name}"',
+            "X-Upload-Profile": made.profile,
+        },
     )
 
 
 @router.get("/parks/{park_id}/online-monitoring/{month}/checks", response_model=list[CheckOut])
-def export_checks(park_id: str, month: str, scope: ScopeDep, _user: Reader, enterprise_id: str | None = None) -> Any:
+def export_checks(
+    park_id: str, month: str, scope: ScopeDep, _user: Reader, enterprise_id: str | None = None
+) -> Any:
     """The pre-submission checks of the month's records. 上报前检查."""
     return _checks(svc.export_upload(scope, park_id, month, enterprise_id=enterprise_id).checks)
 
@@ -119,7 +126,9 @@ def _import(scope: Scope, name: str, content: bytes, as_month: str | None, parti
     )
 
 
-@router.post("/online-monitoring/imports", response_model=UploadImportOut, status_code=201, dependencies=[WRITERS])
+@router.post(
+    "/online-monitoring/imports", response_model=UploadImportOut, status_code=201, dependencies=[WRITERS]
+)
 async def import_upload(
     scope: ScopeDep,
     file: Annotated[UploadFile, File(description="a filed upload file (JSON)")],

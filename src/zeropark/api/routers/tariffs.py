@@ -49,7 +49,9 @@ def _out(v: TariffVersion) -> TariffVersionOut:
         created_by=v.created_by,
         prices_cny_per_kwh={p.value: x for p, x in t.prices_cny_per_kwh.items()},
         demand_charge_cny_per_kw_month=t.demand_charge_cny_per_kw_month,
-        hours_by_month={m: {p.value: t.period_by_month[m].count(p) / 4 for p in TouPeriod} for m in range(1, 13)},
+        hours_by_month={
+            m: {p.value: t.period_by_month[m].count(p) / 4 for p in TouPeriod} for m in range(1, 13)
+        },
         sources=[
             {"id": s.id, "title": s.title, "issuer": s.issuer, "year": s.year, "confidence": s.confidence}
             for s in t.sources
@@ -79,7 +81,9 @@ class PriceChange(BaseModel):
     issuer: str = ""
 
 
-@router.post("/tariffs/{tariff_id}/versions", response_model=TariffVersionOut, status_code=201, dependencies=[MANAGERS])
+@router.post(
+    "/tariffs/{tariff_id}/versions", response_model=TariffVersionOut, status_code=201, dependencies=[MANAGERS]
+)
 def set_prices(tariff_id: str, body: PriceChange, scope: ScopeDep) -> Any:
     """A new version (e.g. this month's 代理购电 price). 修改分时电价."""
     return _out(
@@ -106,4 +110,9 @@ def electricity_cost(
 ) -> dict[str, Any]:
     """电费报表: per enterprise and month, energy and cost by TOU period and the demand charge [kWh, CNY]."""
     report = tariffs.electricity_cost(scope, park_id, year, tariff_id, enterprise_id=enterprise_id)
-    return {"tariff_id": tariff_id, "year": year, "rows": tariffs.cost_rows(report), "assumptions": list(report.assumptions)}
+    return {
+        "tariff_id": tariff_id,
+        "year": year,
+        "rows": tariffs.cost_rows(report),
+        "assumptions": list(report.assumptions),
+    }

@@ -75,7 +75,9 @@ async def tariffs_set(page: PageDep) -> Response:
                 try:
                     prices[p.value] = float(text)
                 except ValueError:
-                    raise DataError(f"price_{p.value} '{text}': give CNY/kWh with a dot, e.g. 1.0521") from None
+                    raise DataError(
+                        f"price_{p.value} '{text}': give CNY/kWh with a dot, e.g. 1.0521"
+                    ) from None
         tariffs.set_prices(
             page.scope,
             tariff_id,
@@ -129,5 +131,8 @@ def online_monitoring_file(page: PageDep, month: str = "", enterprise: str = "")
     return Response(
         made.content,
         media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{made.file_name}"', "X-Upload-Profile": made.profile},
+        headers={
+            "Content-Disposition": f'attachment; filename="{made.file_name}"',
+            "X-Upload-Profile": made.profile,
+        },
     )
