@@ -873,6 +873,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "import_kind_readings": ("计量数据", "Meter readings"),
     "import_kind_workbook": ("企业填报工作簿", "Enterprise workbook"),
     "import_kind_205-1": ("205-1 能源报表", "205-1 energy form"),
+    "import_kind_online_monitoring": ("能耗在线监测上传记录", "Online-monitoring upload records"),
     "import_status_stored": ("已入库", "Stored"),
     "import_status_partial": ("部分入库", "Partly stored"),
     "import_status_rejected": ("全部拒收", "Rejected"),

@@ -21,6 +21,7 @@ from zeropark.cli import app as cli
 from zeropark.commands import common
 from zeropark.errors import ValidationError
 from zeropark.model import Reading
+from zeropark.services import imports
 from zeropark.services import online_monitoring as svc
 from zeropark.settings import get_settings
 from zeropark.store.db import transaction
@@ -125,11 +126,14 @@ def test_export_import_as_another_month_gives_the_same_figures(engine: Engine, t
     assert imported.status == "stored" and imported.rejected == 0
     again = svc.export_upload(scope, PARK, "2027-02")
     assert _figures(again.content) == _figures(made.content)
-    # importing the same file again replaces, never doubles
+    # importing the same file again replaces, never doubles; `zeropark import` recognises the file
+    assert imports.detect_kind(path) is imports.ImportKind.ONLINE_MONITORING
+    outcome = imports.import_file(scope, path)
+    assert outcome.status == "stored" and outcome.stored == len(up["data"])
     svc.import_upload(scope, path, as_month="2027-02")
     with engine.connect() as c:
         n = c.scalar(select(func.count()).select_from(OnlineMonitoringRecordRow))
-    assert n == len(up["data"])
+    assert n == 2 * len(up["data"])  # February 2025 (as filed) and February 2027
 
 
 def test_bad_records_are_named_quarantined_and_nothing_half_stored(engine: Engine, tmp_path: Path) -> None:

@@ -421,7 +421,9 @@ def build_upload(
     total_code = compose_data_code(profile, {"energy": profile.total.code})
     for (st, day), (value, all_valid) in sorted(totals.items()):
         start = datetime.combine(day, datetime.min.time(), tz)
-        records.append(UploadRecord(total_code, st, start, _r(value, profile.total.decimals), bool(all_valid)))
+        records.append(
+            UploadRecord(total_code, st, start, _r(value, profile.total.decimals), bool(all_valid))
+        )
     return EnterpriseUpload(enterprise_code, enterprise_name, tuple(items), tuple(records))
 
 
