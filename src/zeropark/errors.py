@@ -301,6 +301,22 @@ class GatewayConfigError(DataError):
         super().__init__(f"gateway config {where}: {message}")
 
 
+class UploadProfileError(DataError):
+    """An online-monitoring upload profile (上传配置) that cannot be used; names the file and key."""
+
+    def __init__(self, profile: str, key: str | None, message: str) -> None:
+        self.profile, self.key = profile, key
+        where = f"{profile}, key '{key}'" if key else profile
+        super().__init__(f"upload profile {where}: {message}")
+
+
+class TariffDataError(ValidationError):
+    """Tariff tables (分时电价) that cannot be used: overlapping blocks, hours not covered, bad prices.
+
+    ``errors`` names the file (or stored tariff), row and column of each problem.
+    """
+
+
 # --- third-party verification (#16 verifier workspace) ---------------------------------------------
 
 

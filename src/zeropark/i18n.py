@@ -260,6 +260,55 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "annual_report": ("年度园区碳排放报告", "Annual park carbon report"),
     "report_pdf": ("PDF 报告", "PDF report"),
     "report_excel": ("Excel 报表", "Excel tables"),
+    # reporting out and tariffs as data (#19)
+    "tariffs_title": ("分时电价与电费", "Time-of-use tariffs and electricity cost"),
+    "tariff_versions": ("电价版本", "Tariff versions"),
+    "tariff_name": ("电价", "Tariff"),
+    "tariff_province": ("省份", "Province"),
+    "tariff_voltage": ("电压等级", "Voltage class"),
+    "tariff_valid_from": ("执行起始月", "In force from"),
+    "tariff_bundled_note": (
+        "尚未存储电价版本：优化与电费使用随附电价表（未核实项标注 [UNCERTAIN]）。",
+        "No tariff version stored yet: the optimiser and the cost report use the bundled tables "
+        "([UNCERTAIN] items marked).",
+    ),
+    "tariff_hours": ("各时段小时数（按月）", "Hours per period (by month)"),
+    "tariff_price": ("电度电价 元/kWh", "Energy price CNY/kWh"),
+    "tariff_demand_charge": ("需量电价 元/(kW·月)", "Demand charge CNY/(kW·month)"),
+    "tariff_sources": ("依据", "Sources"),
+    "tariff_set": (
+        "新增电价版本（如当月代理购电价格）",
+        "New version (e.g. this month's agency-purchase prices)",
+    ),
+    "tariff_source_doc": ("依据文件（文号、日期）", "Source document (number, date)"),
+    "electricity_cost": ("电费（按企业、按月）", "Electricity cost (by enterprise and month)"),
+    "cost_energy_kwh": ("电量 kWh", "Energy kWh"),
+    "cost_energy_cny": ("电度电费 元", "Energy charge CNY"),
+    "cost_max_demand": ("最大需量 kW", "Maximum demand kW"),
+    "cost_demand_cny": ("需量电费 元", "Demand charge CNY"),
+    "cost_total_cny": ("合计 元", "Total CNY"),
+    "cost_missing_hours": ("缺测小时", "Missing hours"),
+    "cost_assumptions": (
+        "计算假设：电量在整点内均分到各刻钟（时段边界在整点时精确）；"
+        "最大需量按小时电量计，计量表的15分钟需量不低于此值。",
+        "Assumptions: an hour's energy is spread evenly over its quarter-hours (exact when period "
+        "boundaries are on full hours); maximum demand from hourly energy, the meter's 15-minute "
+        "demand is at least this.",
+    ),
+    "tou_critical": ("尖峰", "Critical peak"),
+    "tou_peak": ("峰", "Peak"),
+    "tou_flat": ("平", "Flat"),
+    "tou_valley": ("谷", "Valley"),
+    "tou_deep_valley": ("深谷", "Deep valley"),
+    "online_monitoring": ("能耗在线监测上传记录", "Online-monitoring upload records"),
+    "online_monitoring_note": (
+        "按上传配置 yn-nhjc-2020 生成：字段名见公开的省级平台接入端代码，代码值与编码位数待核实"
+        "（配置文件中标注）。上报前请检查完整性、日月一致性与统计时间。",
+        "Written with upload profile yn-nhjc-2020: field names as seen in public provincial-platform "
+        "client code; code values and code widths unverified (marked in the profile). Check "
+        "completeness, daily-vs-monthly consistency and stat times before submitting.",
+    ),
+    "stat_month": ("统计月份", "Month"),
     "report_205_1": ("205-1 能源购进、消费与库存", "205-1 energy purchase, consumption and stock"),
     "generated_reports": ("已生成报告", "Generated reports"),
     # users
@@ -824,6 +873,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "import_kind_readings": ("计量数据", "Meter readings"),
     "import_kind_workbook": ("企业填报工作簿", "Enterprise workbook"),
     "import_kind_205-1": ("205-1 能源报表", "205-1 energy form"),
+    "import_kind_online_monitoring": ("能耗在线监测上传记录", "Online-monitoring upload records"),
     "import_status_stored": ("已入库", "Stored"),
     "import_status_partial": ("部分入库", "Partly stored"),
     "import_status_rejected": ("全部拒收", "Rejected"),

@@ -23,6 +23,7 @@ from zeropark.api.routers import (
     measures,  # slice: measures
     metabolism,
     meters,
+    online_monitoring,  # reporting out (#19)
     optimize,
     parks,
     pathway,  # pathway slice (issue 14)
@@ -32,6 +33,7 @@ from zeropark.api.routers import (
     roadmap,
     scenarios,  # roadmap scenarios (issue 14)
     symbiosis,  # industrial symbiosis (#18)
+    tariffs,  # tariffs as data (#19)
     users,
     verifications,  # verifier workspace (#16)
 )
@@ -52,12 +54,14 @@ __all__ = [
     "live",
     "metabolism",
     "meters",
+    "online_monitoring",
     "optimize",
     "parks",
     "pathway",
     "quality",
     "readings",
     "reports",
+    "tariffs",
     "roadmap",
     "scenarios",
     "users",

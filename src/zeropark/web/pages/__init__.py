@@ -37,6 +37,7 @@ from zeropark.web.pages import (
     scenarios,  # roadmap scenarios (issue 14)
     session,
     symbiosis,  # industrial symbiosis (#18)
+    tariffs,  # tariffs as data and the online-monitoring file (#19)
     users,
     verification,  # verifier workspace (#16)
 )
@@ -73,5 +74,6 @@ for _module in (
     footprint,  # product carbon footprint and CBAM (#16)
     assets,  # carbon asset ledger (#17): /assets
     symbiosis,  # industrial symbiosis (#18): /symbiosis
+    tariffs,  # tariffs and the online-monitoring file (#19): /tariffs, /reports/online-monitoring.json
 ):
     router.include_router(_module.router)
