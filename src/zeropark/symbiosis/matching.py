@@ -120,6 +120,7 @@ class MatchingOptions:
     time_limit_s: float = 60.0
     mip_rel_gap: float = 1e-4
     lp_algorithm: str = "choose"  # HiGHS "solver" for the LP: "choose" (simplex here), "simplex", "ipm"
+    crossover: bool = True  # ipm only: False stops at the interior optimum (no vertex, much faster)
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,6 +416,7 @@ def _solve(
         "mip_rel_gap": opts.mip_rel_gap,
         "solver": opts.lp_algorithm if not opts.binary_build else "choose",
         "threads": 1,
+        "run_crossover": "on" if opts.crossover else "off",
     }
     with solver_output_to_stderr():
         _status, condition = m.solve(solver_name="highs", io_api="direct", progress=False, **highs)
