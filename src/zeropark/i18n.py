@@ -1905,6 +1905,18 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "sym_ind_solid_waste_utilisation": ("工业固体废物综合利用率", "Industrial solid waste utilisation"),
     "sym_ind_waste_heat_utilisation": ("余热/余冷/余压综合利用率", "Waste heat/cold/pressure utilisation"),
     "sym_ind_water_reuse": ("工业用水重复利用率", "Industrial water reuse"),
+    "sym_inv_title": ("产业共生减排量（信息项）", "Industrial-symbiosis avoided CO2 (memo)"),
+    "sym_inv_note": (
+        "已实现共生交换的减排量按各自的归属规则（归供方、归受方或按比例分摊）计入，每笔交换只计一次；"
+        "不从排放总量中扣减（其效果已体现在受方少用的燃料中）。",
+        "The avoided CO2 of the realised exchanges, claimed by each exchange's allocation rule (to the "
+        "supplier, to the receiver, or split), each exchange once; not deducted from the total (its "
+        "effect is already in the fuel the receiver no longer burns).",
+    ),
+    "sym_delivered": ("年交付量", "Delivered per year"),
+    "sym_claim": ("归属减排量", "Claimed"),
+    "sym_role_supplier": ("供方", "supplier"),
+    "sym_role_receiver": ("受方", "receiver"),
     "sym_kind_steam": ("蒸汽", "Steam"),
     "sym_kind_hot_water": ("热水", "Hot water"),
     "sym_kind_waste_heat": ("余热", "Waste heat"),

@@ -15,7 +15,8 @@ from api_support import ENT_A, ENT_B, PARK, make_api
 from sqlalchemy import Engine
 from test_symbiosis_service import _cli, park_example
 
-from zeropark.services import symbiosis
+from zeropark.accounting import AccountingOptions
+from zeropark.services import inventory, symbiosis
 from zeropark.store.scope import system_scope
 
 TIMES = ("build_time_s", "solve_time_s", "computed_at", "computed_by")
@@ -107,3 +108,36 @@ def test_page_renders_for_every_role_and_shows_the_registry(sqlite_engine: Engin
     for user in ("ent_b", "verifier"):
         r = api.login(user).get("/symbiosis", params={"lang": "en"})
         assert r.status_code == 200 and "Industrial symbiosis" in r.text, user
+
+
+def test_accounting_carries_the_claims_and_the_inventory_page_shows_them(sqlite_engine: Engine) -> None:
+    """The stored registry's realised exchanges are in the accounting input of every run of the park.
+
+    X1 (split 50/50: 1 204.423 tCO2/a → E-A 602.2115 as supplier and 602.2115 as receiver), X2 (to
+    the receiver E-B, 438.0) and X3 (to the supplier, the park's WWTP without an enterprise: 130.9335)
+    — the figures of test_symbiosis_cli; the park's total is unchanged by them (memo).
+    """
+    engine = sqlite_engine
+    api = make_api(engine)
+    scope = system_scope(engine, "t")
+    before = inventory.account_year(scope, PARK, 2025, AccountingOptions(), "CN-park-2025")
+    symbiosis.store_registry(scope, PARK, park_example(), file="example")
+    run = inventory.account_year(scope, PARK, 2025, AccountingOptions(), "CN-park-2025")
+    inv = run.inventory
+    assert inv.total_tco2e == before.inventory.total_tco2e
+    got = {(c.exchange_id, c.enterprise_id, c.role): round(c.tco2, 4) for c in inv.symbiosis}
+    assert got == {
+        ("X1", ENT_A, "supplier"): 602.2115,
+        ("X1", ENT_A, "receiver"): 602.2115,
+        ("X2", ENT_B, "receiver"): 438.0,
+        ("X3", None, "supplier"): 130.9335,
+    }
+    assert inv.symbiosis_avoided_tco2 == pytest.approx(1773.3565, abs=1e-3)
+    assert inventory.recompute(scope, run.run.id).identical
+    page = api.login("manager").get("/inventory").text
+    assert re.findall(r'data-sym-claim="([^"]+)"', page) == [
+        "X1|receiver",
+        "X1|supplier",
+        "X2|receiver",
+        "X3|supplier",
+    ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from zeropark.errors import (
     SymbiosisError,
     ValidationError,
 )
-from zeropark.model import IndicatorData
+from zeropark.model import AccountingInput, IndicatorData, SymbiosisClaim
 from zeropark.reports import symbiosis_contract
 from zeropark.reports.symbiosis_contract import ContractData
 from zeropark.store import audit
@@ -197,6 +197,78 @@ def indicators(
         claims.extend(allocate(x.id, e, supplier, receiver, a.allocation, a.supplier_share))
     total = reconcile_claims(avoided, claims)
     return SymbiosisIndicators(fig, data, avoided, tuple(claims), total)
+
+
+def accounting_claims(registry: Registry, year: int) -> tuple[SymbiosisClaim, ...]:
+    """The accounting input's symbiosis claims of ``year``: each realised exchange's avoided CO2 by its rule.
+
+    One claim per party the rule names (:func:`~zeropark.symbiosis.accounting.allocate`), with
+    the exchange's total, the flow (source, sink, delivered quantity [unit/a], basis, metering
+    point) and the rule, so the inventory's memo line traces back to the registry. Exchanges
+    outside their ``from_year`` … ``to_year`` are left out. The claims are reconciled (each
+    exchange counted once) before they are returned.
+
+    Raises
+    ------
+    DoubleCountedSaving
+        The claims of an exchange do not add up to its avoided CO2.
+    """
+    src = {s.id: s for s in registry.sources}
+    snk = {k.id: k for k in registry.sinks}
+    out: list[SymbiosisClaim] = []
+    avoided: dict[str, float] = {}
+    for a in registry.exchanges:
+        x = a.exchange
+        if not x.runs_in(year):
+            continue
+        s, k = src[x.source], snk[x.sink]
+        e = avoided_tco2(x, s, k, registry.weights)
+        avoided[x.id] = e
+        delivered = annual(x.quantity, registry.weights) * (1.0 - min(1.0, x.loss_per_km * x.distance_km))
+        claims = allocate(
+            x.id, e, s.enterprise_id or "", k.enterprise_id or "", a.allocation, a.supplier_share
+        )
+        out.extend(
+            SymbiosisClaim(
+                exchange_id=x.id,
+                enterprise_id=c.enterprise_id or None,
+                role=c.role,
+                allocation=a.allocation.value,
+                supplier_share=_supplier_share(a),
+                tco2=c.tco2,
+                exchange_tco2=e,
+                source_id=x.source,
+                sink_id=x.sink,
+                kind=s.kind.value,
+                delivered=delivered,
+                unit=UNIT[s.kind],
+                basis=x.basis.value,
+                metering_point=x.metering_point,
+            )
+            for c in claims
+        )
+    reconcile_claims(avoided, [Claim(c.exchange_id, c.enterprise_id or "", c.role, c.tco2) for c in out])
+    return tuple(out)
+
+
+def _supplier_share(a: AgreedExchange) -> float:
+    """The supplier's share of an exchange's saving under its rule (1 to the supplier, 0 to the receiver)."""
+    if a.allocation is Allocation.SPLIT:
+        return a.supplier_share
+    return 1.0 if a.allocation is Allocation.SUPPLIER else 0.0
+
+
+def with_symbiosis(scope: Scope, inputs: AccountingInput) -> AccountingInput:
+    """``inputs`` with the park's realised exchanges' claims of its year (the whole registry: a park input).
+
+    What every accounting of the park reads (:func:`zeropark.services.inventory.account` and its
+    recomputation), so the memo line is in the run and in its fingerprint.
+    """
+    rows = queries.registry_rows(scope, inputs.park.id, whole=True)
+    if not rows.exchanges:
+        return inputs
+    registry = _registry_of(rows, f"park {inputs.park.id}")
+    return replace(inputs, symbiosis=accounting_claims(registry, inputs.year))
 
 
 def ulsan_reference(discount_rate: float = 0.08) -> MatchingResult:
