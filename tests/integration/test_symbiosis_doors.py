@@ -6,17 +6,20 @@ an unknown park is 404, a refused entry 422 with its named error.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from typing import Any
 
+import openpyxl
 import pytest
 from api_support import ENT_A, ENT_B, PARK, make_api
+from pypdf import PdfReader
 from sqlalchemy import Engine
 from test_symbiosis_service import _cli, park_example
 
 from zeropark.accounting import AccountingOptions
-from zeropark.services import inventory, symbiosis
+from zeropark.services import inventory, reporting, symbiosis
 from zeropark.store.scope import system_scope
 
 TIMES = ("build_time_s", "solve_time_s", "computed_at", "computed_by")
@@ -141,3 +144,25 @@ def test_accounting_carries_the_claims_and_the_inventory_page_shows_them(sqlite_
         "X2|receiver",
         "X3|supplier",
     ]
+    # the report's chapter (one PDF and one workbook in this module): the same figures, by rule:
+    # split X1 1 204.423, receiver X2 438.0, supplier X3 130.9335 tCO2/a
+    data = reporting.report_data(scope, PARK, 2025)
+    assert data.symbiosis is not None
+    assert data.symbiosis.by_rule() == {
+        "split": pytest.approx(1204.423, abs=1e-3),
+        "receiver": pytest.approx(438.0),
+        "supplier": pytest.approx(130.9335, abs=1e-3),
+    }
+    service_rows = symbiosis.indicators_dict(
+        symbiosis.park_indicators(scope, PARK, data.symbiosis.fresh_water_m3)
+    )
+    assert list(data.symbiosis.indicators) == service_rows["indicators"]
+    pdf = reporting.render(data, reporting.ReportKind.PDF)
+    text = "".join("".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+    at = text.find("产业共生与循环经济")
+    assert at >= 0 and "1,773.356tCO2/a" in text, text[at : at + 1500]  # 1 773.3565 rounded half-even
+    assert all(x in text for x in ("X1", "X2", "X3", "GB/T7119-2018", "GB/T1028-2018"))
+    book = openpyxl.load_workbook(io.BytesIO(reporting.render(data, reporting.ReportKind.XLSX)))
+    cells = [c for row in book["产业共生"].iter_rows(values_only=True) for c in row if c is not None]
+    assert 1204.423 == pytest.approx(next(c for c in cells if isinstance(c, float) and 1204 < c < 1205))
+    assert any(isinstance(c, float) and abs(c - 1773.3565) < 1e-3 for c in cells)

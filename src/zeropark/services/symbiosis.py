@@ -34,6 +34,7 @@ from zeropark.errors import (
 )
 from zeropark.model import AccountingInput, IndicatorData, SymbiosisClaim
 from zeropark.reports import symbiosis_contract
+from zeropark.reports.symbiosis_chapter import SymbiosisChapter
 from zeropark.reports.symbiosis_contract import ContractData
 from zeropark.store import audit
 from zeropark.store.db import transaction
@@ -50,6 +51,7 @@ from zeropark.store.scope import Scope
 from zeropark.symbiosis import ulsan
 from zeropark.symbiosis.accounting import (
     ALLOCATION_ZH,
+    DEFINITIONS,
     Allocation,
     Claim,
     FlowFigures,
@@ -580,6 +582,8 @@ def indicators_dict(got: SymbiosisIndicators) -> dict[str, Any]:
                 "unit": unit,
                 "rate_pct": None if n is None or not t else 100.0 * n / t,
                 "provenance": d.provenance.get(code, "missing"),
+                "definition_zh": DEFINITIONS[code][0],
+                "definition_en": DEFINITIONS[code][1],
             }
         )
     return {
@@ -1132,6 +1136,56 @@ def latest_match(scope: Scope, park_id: str) -> dict[str, Any] | None:
 def park_indicators(scope: Scope, park_id: str, fresh_water_m3: float | None = None) -> SymbiosisIndicators:
     """:func:`indicators` of the park's stored registry as the scope sees it."""
     return indicators(park_registry(scope, park_id), fresh_water_m3=fresh_water_m3)
+
+
+def _year_registry(registry: Registry, year: int) -> Registry:
+    """The registry with only the exchanges running in ``year``."""
+    running = tuple(a for a in registry.exchanges if a.exchange.runs_in(year))
+    return Registry(registry.sources, registry.sinks, running, registry.weights, registry.candidates)
+
+
+def report_chapter(
+    scope: Scope, park_id: str, year: int, fresh_water_m3: float | None
+) -> SymbiosisChapter | None:
+    """The report's symbiosis chapter of ``year`` as the scope sees the registry (``None``: none).
+
+    The figures are :func:`indicators` of the park registry's exchanges running in the year (the
+    avoided CO2 per exchange, the guiding indicators from flows); ``fresh_water_m3`` is the park's
+    metered fresh-water intake of the year (the water Sankey's inflow), the denominator's other part
+    of the water reuse rate.
+    """
+    registry = _year_registry(park_registry(scope, park_id), year)
+    if not registry.sources and not registry.sinks:
+        return None
+    got = indicators(registry, fresh_water_m3=fresh_water_m3)
+    body = indicators_dict(got)
+    kinds = {s.kind for s in registry.sources} | {k.kind for k in registry.sinks}
+    src = {s.id: s for s in registry.sources}
+    rows = tuple(
+        (
+            kind.value,
+            sum(1 for s in registry.sources if s.kind is kind),
+            sum(1 for k in registry.sinks if k.kind is kind),
+            sum(1 for a in registry.exchanges if src[a.exchange.source].kind is kind),
+        )
+        for kind in sorted(kinds, key=lambda k: list(type(k)).index(k))
+    )
+    exchanges = tuple(
+        {
+            "id": a.exchange.id,
+            "source": a.exchange.source,
+            "sink": a.exchange.sink,
+            "kind": src[a.exchange.source].kind.value,
+            "delivered": annual(a.exchange.quantity, registry.weights)
+            * (1.0 - min(1.0, a.exchange.loss_per_km * a.exchange.distance_km)),
+            "unit": UNIT[src[a.exchange.source].kind],
+            "allocation": a.allocation.value,
+            "supplier_share": _supplier_share(a),
+            "avoided_t": got.avoided_t[a.exchange.id],
+        }
+        for a in registry.exchanges
+    )
+    return SymbiosisChapter(year, rows, exchanges, tuple(body["indicators"]), fresh_water_m3)
 
 
 def park_contract(scope: Scope, park_id: str, exchange_id: str, fmt: str = "docx") -> bytes:
