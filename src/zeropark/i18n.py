@@ -1940,6 +1940,38 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "rule; a memo item, not deducted from the total).",
     ),
     "rpt_sym_definitions": ("指标定义", "Definitions"),
+    "sym_sharing_title": ("能源共享仪表盘", "Energy sharing dashboard"),
+    "sym_sharing_intro": (
+        "已实现的蒸汽、热水与余热交换：各交换与各企业的供出、受入能量、减排量与节省费用，"
+        "以及各时段的富余、共享与未满足需求（参照欧盟 R-ACES 能源管理平台的仪表盘）。",
+        "The realised steam, hot-water and waste-heat exchanges: energy supplied and received, CO2 "
+        "avoided and savings per exchange and per enterprise, and per period the surplus, the energy "
+        "shared and the demand left unmet (after the EU R-ACES energy-management dashboard).",
+    ),
+    "sym_sharing_empty": ("暂无已实现的热能交换", "No realised heat exchange yet"),
+    "sym_sharing_supplied": ("供出能量", "Supplied"),
+    "sym_sharing_received": ("受入能量", "Received"),
+    "sym_sharing_saving": ("节省费用", "Saving"),
+    "sym_cny_per_year": ("元/年", "CNY/a"),
+    "sym_sharing_over_time": ("各时段能源共享", "Energy sharing by period"),
+    "sym_sharing_periods_note": (
+        "横轴为登记曲线的时段（每时段的小时数见登记的权重）；"
+        "富余 = 供方可供量 − 已送出量，未满足 = 需方需求 − 已受入量。",
+        "Periods of the registry's profiles (each stands for the hours of its weight); surplus = what "
+        "the sources offer − what they send, unmet = the sinks' demand − what they receive.",
+    ),
+    "sym_sharing_surplus": ("富余能量", "Surplus"),
+    "sym_sharing_shared": ("共享能量", "Shared"),
+    "sym_sharing_unmet": ("未满足需求", "Unmet demand"),
+    "sym_sharing_by_exchange": ("按交换", "By exchange"),
+    "sym_sharing_by_enterprise": ("按企业", "By enterprise"),
+    "sym_sharing_saving_note": (
+        "节省费用 = 受入量 × 受方替代供能成本 + 送出量 ×（供方原处置成本 − 边际成本）；"
+        "协议价格只在双方之间转移，供方得 送出量 ×（价格 − 边际成本 + 处置成本），受方得其余。",
+        "Saving = received × the receiver's alternative cost + sent × (the source's avoided disposal "
+        "cost − its marginal cost); the agreed price moves money between the parties: the supplier "
+        "gets sent × (price − marginal cost + disposal cost), the receiver the rest.",
+    ),
     "sym_kind_steam": ("蒸汽", "Steam"),
     "sym_kind_hot_water": ("热水", "Hot water"),
     "sym_kind_waste_heat": ("余热", "Waste heat"),

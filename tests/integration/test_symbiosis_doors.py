@@ -58,6 +58,24 @@ def test_cli_api_and_service_agree(sqlite_engine: Engine) -> None:
     assert got == json.loads(json.dumps(service))
     # X1 + X2 + X3 = 1 204.423 + 438.0 + 130.9335 tCO2/a (hand computation in test_symbiosis_cli)
     assert got["total_avoided_t_per_year"] == pytest.approx(1773.3565, abs=1e-3)
+    # the energy-sharing dashboard: API, CLI and page from the one service function
+    sharing = manager.get(f"{base}/sharing").json()
+    code, out, err = _cli(engine, "sharing", "--park", PARK, "--format", "json")
+    assert code == 0, err
+    assert (
+        json.loads(out)
+        == sharing
+        == json.loads(json.dumps(symbiosis.sharing_dict(symbiosis.park_sharing(scope, PARK))))
+    )
+    # X1, the only heat exchange: 4 380 h × (2.5 + 2.0) GJ/h = 19 710 GJ/a sent; × 0.992 = 19 552.32 in
+    assert [x["id"] for x in sharing["exchanges"]] == ["X1"]
+    assert sharing["received_gj_per_year"] == pytest.approx(19552.32)
+    page = manager.get("/symbiosis/sharing").text
+    assert re.findall(r'data-sharing-exchange="([^"]+)"', page) == ["X1"]
+    kpis = dict(re.findall(r'data-sharing="(\w+)">([^<]+)<', page))
+    assert kpis["received"] == "19,552.3" and kpis["avoided"] == "1,204.423", kpis
+    assert 'data-chart="ch-sym-sharing-opt"' in page
+    assert "Energy sharing dashboard" in manager.get("/symbiosis/sharing", params={"lang": "en"}).text
 
 
 def test_api_scope_and_errors(sqlite_engine: Engine) -> None:

@@ -229,6 +229,42 @@ def import_cmd(
     )
 
 
+@symbiosis_app.command("sharing")
+def sharing_cmd(
+    registry: RegistryArg = None,
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    park: ParkOpt = None,
+) -> None:
+    """能源共享 Energy sharing: supplied/received GJ, CO2 avoided and saving per exchange and enterprise."""
+    check_choice(fmt, FORMATS, "--format")
+    got = symbiosis.sharing(_registry(registry, park))
+    if fmt == "json":
+        _print_json(symbiosis.sharing_dict(got))
+        return
+    table = Table(title="能源共享 energy sharing (GJ/a, tCO2/a, CNY/a)")
+    for col in (
+        "企业 enterprise",
+        "供出 supplied GJ/a",
+        "受入 received GJ/a",
+        "归属减排 tCO2/a",
+        "节省 CNY/a",
+    ):
+        table.add_column(col)
+    for p in got.parties:
+        table.add_row(
+            p.enterprise_id or "—",
+            f"{p.supplied_gj:,.1f}",
+            f"{p.received_gj:,.1f}",
+            f"{p.avoided_claimed_t:,.3f}",
+            f"{p.saving_cny:,.0f}",
+        )
+    console.print(table)
+    console.print(
+        f"合计 total: {got.supplied_gj:,.1f} GJ/a supplied, {got.received_gj:,.1f} GJ/a received, "
+        f"CO2 {got.avoided_t:,.3f} t/a, saving {got.saving_cny:,.0f} CNY/a"
+    )
+
+
 KINDS = symbiosis.ENTRY_KINDS
 
 

@@ -74,6 +74,7 @@ from zeropark.symbiosis.registry import (
     check_exchanges,
     grade_of,
 )
+from zeropark.symbiosis.sharing import Sharing, energy_sharing
 
 
 @dataclass(frozen=True, slots=True)
@@ -1186,6 +1187,67 @@ def report_chapter(
         for a in registry.exchanges
     )
     return SymbiosisChapter(year, rows, exchanges, tuple(body["indicators"]), fresh_water_m3)
+
+
+def sharing(registry: Registry) -> Sharing:
+    """The energy-sharing dashboard's figures of a registry (:mod:`zeropark.symbiosis.sharing`)."""
+    return energy_sharing(
+        registry.sources,
+        registry.sinks,
+        [(a.exchange, a.allocation, a.supplier_share) for a in registry.exchanges],
+        registry.weights,
+    )
+
+
+def park_sharing(scope: Scope, park_id: str) -> Sharing:
+    """:func:`sharing` of the park's stored registry as the scope sees it (an enterprise: its own part)."""
+    return sharing(park_registry(scope, park_id))
+
+
+def sharing_dict(got: Sharing) -> dict[str, Any]:
+    """JSON form of the energy-sharing figures (API, CLI ``--format json``; the page shows the same)."""
+    return {
+        "unit": "GJ",
+        "weights": list(got.weights),
+        "supplied_gj_per_year": got.supplied_gj,
+        "received_gj_per_year": got.received_gj,
+        "avoided_t_per_year": got.avoided_t,
+        "saving_cny_per_year": got.saving_cny,
+        "exchanges": [
+            {
+                "id": x.id,
+                "source": x.source,
+                "sink": x.sink,
+                "supplier": x.supplier,
+                "receiver": x.receiver,
+                "kind": x.kind,
+                "sent": list(x.sent),
+                "delivered": list(x.delivered),
+                "sent_gj_per_year": x.sent_per_year,
+                "delivered_gj_per_year": x.delivered_per_year,
+                "avoided_t_per_year": x.avoided_t,
+                "saving_cny_per_year": x.saving_cny,
+                "supplier_saving_cny_per_year": x.supplier_saving_cny,
+                "receiver_saving_cny_per_year": x.receiver_saving_cny,
+            }
+            for x in got.exchanges
+        ],
+        "enterprises": [
+            {
+                "enterprise": p.enterprise_id,
+                "supplied_gj_per_year": p.supplied_gj,
+                "received_gj_per_year": p.received_gj,
+                "avoided_claimed_t_per_year": p.avoided_claimed_t,
+                "saving_cny_per_year": p.saving_cny,
+            }
+            for p in got.parties
+        ],
+        "periods": {
+            "surplus_gj": list(got.surplus),
+            "shared_gj": list(got.shared),
+            "unmet_gj": list(got.unmet),
+        },
+    }
 
 
 def park_contract(scope: Scope, park_id: str, exchange_id: str, fmt: str = "docx") -> bytes:

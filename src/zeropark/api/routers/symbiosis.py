@@ -148,3 +148,9 @@ def latest_match(park_id: str, scope: ScopeDep) -> dict[str, Any] | None:
 def indicators(park_id: str, scope: ScopeDep, fresh_water_m3: float | None = None) -> dict[str, Any]:
     """Guiding indicators from the realised flows and the avoided-emission claims. 引导性指标."""
     return service.indicators_dict(service.park_indicators(scope, park_id, fresh_water_m3))
+
+
+@router.get("/parks/{park_id}/symbiosis/sharing", response_model=dict[str, Any])
+def sharing(park_id: str, scope: ScopeDep) -> dict[str, Any]:
+    """Energy sharing: supplied/received GJ, CO2 avoided, saving per exchange and enterprise. 能源共享."""
+    return service.sharing_dict(service.park_sharing(scope, park_id))

@@ -66,3 +66,33 @@ def symbiosis_page(page: PageDep) -> Response:
         src_unit=src_unit,
         chart_map=charts.exchange_map(nodes, links) if nodes else None,
     )
+
+
+@router.get("/symbiosis/sharing", response_class=HTMLResponse)
+def sharing_page(page: PageDep) -> Response:
+    """能源共享仪表盘: energy supplied/received, CO2 avoided and saving per exchange, enterprise, period.
+
+    The figures are :func:`zeropark.services.symbiosis.park_sharing` (the API's
+    ``/symbiosis/sharing`` and ``zeropark symbiosis sharing``).
+    """
+    if page.park is None:
+        return page.render("symbiosis_sharing.html", "symbiosis", "sym_sharing_title", sharing=None)
+    got = service.park_sharing(page.scope, page.park.id)
+    periods = [str(i + 1) for i in range(len(got.weights))]
+    chart = charts.line_chart(
+        periods,
+        [
+            (page.t("sym_sharing_surplus"), got.surplus),
+            (page.t("sym_sharing_shared"), got.shared),
+            (page.t("sym_sharing_unmet"), got.unmet),
+        ],
+        axis_name="GJ",
+        area=True,
+    )
+    return page.render(
+        "symbiosis_sharing.html",
+        "symbiosis",
+        "sym_sharing_title",
+        sharing=got,
+        chart_sharing=chart if got.exchanges else None,
+    )
