@@ -1034,6 +1034,14 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "metab_kind_energy": ("能源流 (tce)", "Energy (tce)"),
     "metab_kind_carbon": ("碳流 (tCO2)", "Carbon (tCO2)"),
     "metab_kind_water": ("水流 (m³)", "Water (m³)"),
+    "metab_kind_materials": ("物质流 (t)", "Materials (t)"),
+    "metab_note_materials": (
+        "物质流按产业共生登记绘制（t/年）：各副产品、固体废物供方 → 接收方（综合利用或处置），"
+        "未经登记交换的部分列为自行利用、处置或贮存。点击任一条流查看其交换。",
+        "Materials from the symbiosis registry (t/a): each by-product or solid-waste source → the sinks "
+        "taking it (utilised or disposed of); what is not exchanged is used, disposed of or stored by the "
+        "generator. Click a flow for its exchanges.",
+    ),
     "metab_meters": ("计量器具", "Meters"),
     "metab_from_meters": ("来自水表读数", "from the water meters"),
     "metab_note_water": (

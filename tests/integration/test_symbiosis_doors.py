@@ -19,7 +19,8 @@ from sqlalchemy import Engine
 from test_symbiosis_service import _cli, park_example
 
 from zeropark.accounting import AccountingOptions
-from zeropark.services import inventory, reporting, symbiosis
+from zeropark.roadmap.metabolism import FlowKind
+from zeropark.services import inventory, metabolism, reporting, symbiosis
 from zeropark.store.scope import system_scope
 
 TIMES = ("build_time_s", "solve_time_s", "computed_at", "computed_by")
@@ -184,3 +185,45 @@ def test_accounting_carries_the_claims_and_the_inventory_page_shows_them(sqlite_
     cells = [c for row in book["产业共生"].iter_rows(values_only=True) for c in row if c is not None]
     assert 1204.423 == pytest.approx(next(c for c in cells if isinstance(c, float) and 1204 < c < 1205))
     assert any(isinstance(c, float) and abs(c - 1773.3565) < 1e-3 for c in cells)
+
+
+def test_materials_and_water_reuse_in_the_metabolism(sqlite_engine: Engine) -> None:
+    """The example registry's material and water flows in the Sankey of the page, the API and the service.
+
+    Materials: steel slag 4 380 h × (1.2 + 1.2) t = 10 512 t/a generated; X2 sends 4 380 × 2 × 1.0 =
+    8 760 t/a to the cement mill (utilised); the rest, 1 752 t/a, is not exchanged. Water: X3 delivers
+    4 380 × 2 × 50 × (1 − 0.005 × 0.71) = 436 445.1 m³/a of reclaimed water to E-B's sink (the fixture
+    park has no water meters: reuse is the only water flow).
+    """
+    engine = sqlite_engine
+    api = make_api(engine)
+    scope = system_scope(engine, "t")
+    manager = api.login("manager")
+    assert (
+        manager.get(
+            f"/api/v1/parks/{PARK}/metabolism", params={"year": 2025, "kind": "materials"}
+        ).status_code
+        == 404
+    )
+    symbiosis.store_registry(scope, PARK, park_example(), file="example")
+    got = metabolism.metabolism(scope, PARK, 2025, FlowKind.MATERIALS)
+    flows = {(lk.source, lk.target): (round(lk.value, 3), lk.exchanges) for lk in got.links}
+    assert flows == {
+        ("src:mat:steel-slag", "sink:mat:cement-mill"): (8760.0, ("X2",)),
+        ("src:mat:steel-slag", "loss:mat:other"): (1752.0, ()),
+    }
+    assert got.unit == "t" and got.total() == pytest.approx(10512.0)
+    api_body = manager.get(
+        f"/api/v1/parks/{PARK}/metabolism", params={"year": 2025, "kind": "materials"}
+    ).json()
+    assert api_body == json.loads(json.dumps(got.to_dict()))
+    water = metabolism.metabolism(scope, PARK, 2025, FlowKind.WATER)
+    (reuse,) = water.links
+    assert reuse.source == "src:water:reuse:wwtp-reclaimed" and reuse.exchanges == ("X3",)
+    assert reuse.value == pytest.approx(4380 * 2 * 50 * (1 - 0.005 * 0.71))
+    page = manager.get("/roadmap/metabolism", params={"year": 2025, "kind": "materials"}).text
+    assert 'value="materials" selected' in page and "/symbiosis#x-X2" in page
+    assert (
+        "Materials (t)"
+        in manager.get("/roadmap/metabolism", params={"year": 2025, "kind": "materials", "lang": "en"}).text
+    )
