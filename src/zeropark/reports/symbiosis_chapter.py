@@ -42,7 +42,7 @@ class SymbiosisChapter:
     @property
     def total_avoided_t(self) -> float:
         """Σ avoided CO2 of the year's realised exchanges [tCO2/a] (each counted once)."""
-        return sum(x["avoided_t"] for x in self.exchanges)
+        return float(sum(float(x["avoided_t"]) for x in self.exchanges))
 
     def by_rule(self) -> dict[str, float]:
         """Avoided CO2 [tCO2/a] by allocation rule (supplier, receiver, split)."""

@@ -71,6 +71,7 @@ from zeropark.symbiosis.registry import (
     Exchange,
     Sink,
     Source,
+    StreamKind,
     check_exchanges,
     grade_of,
 )
@@ -1169,7 +1170,7 @@ def report_chapter(
             sum(1 for k in registry.sinks if k.kind is kind),
             sum(1 for a in registry.exchanges if src[a.exchange.source].kind is kind),
         )
-        for kind in sorted(kinds, key=lambda k: list(type(k)).index(k))
+        for kind in sorted(kinds, key=list(StreamKind).index)
     )
     exchanges = tuple(
         {

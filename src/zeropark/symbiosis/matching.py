@@ -474,7 +474,8 @@ def _kmedoids(
     sq = (points**2).sum(axis=1)
 
     def dist2(centres: np.ndarray) -> np.ndarray:  # (n, len(centres)) squared Euclidean distances
-        return np.maximum(sq[:, None] + sq[centres][None, :] - 2.0 * points @ points[centres].T, 0.0)
+        d: np.ndarray = np.maximum(sq[:, None] + sq[centres][None, :] - 2.0 * points @ points[centres].T, 0.0)
+        return d
 
     medoids = [int(rng.integers(n))]
     nearest = dist2(np.array(medoids))[:, 0]
@@ -503,13 +504,15 @@ def _scaled(hourly: np.ndarray, prof: np.ndarray, wts: np.ndarray) -> np.ndarray
     """``prof`` scaled per party so that its weighted year total equals the hourly year total."""
     got, want = prof @ wts, hourly.sum(axis=1)
     scale = np.divide(want, got, out=np.ones_like(want), where=got > 0)
-    return prof * scale[:, None]
+    out: np.ndarray = prof * scale[:, None]
+    return out
 
 
 def _normalised(hourly: np.ndarray) -> np.ndarray:
     """Each party's profile divided by its peak, so large parties do not decide the clusters alone."""
     peak = hourly.max(axis=1, keepdims=True)
-    return np.divide(hourly, peak, out=np.zeros_like(hourly), where=peak > 0)
+    out: np.ndarray = np.divide(hourly, peak, out=np.zeros_like(hourly), where=peak > 0)
+    return out
 
 
 def representative_days(hourly: np.ndarray, n_days: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -146,8 +146,8 @@ def energy_sharing(
     heat_src = [s for s in sources if s.kind in HEAT_KINDS]
     heat_snk = [k for k in sinks if k.kind in HEAT_KINDS]
     sent_t = [0.0] * n
-    for x in out:
-        for t, q in enumerate(x.sent):
+    for shared_x in out:
+        for t, q in enumerate(shared_x.sent):
             sent_t[t] += q
     surplus = tuple(sum(s.quantity[t] for s in heat_src) - sent_t[t] for t in range(n))
     unmet = tuple(max(0.0, sum(k.demand[t] for k in heat_snk) - shared[t]) for t in range(n))
