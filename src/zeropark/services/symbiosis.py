@@ -957,10 +957,11 @@ def update_entry(
     whole = _registry_of(queries.registry_rows(scope, park_id, whole=True), f"park {park_id}")
     old = _stored(whole, kind, item_id, park_id)
     body = dict(payload) if isinstance(payload, dict) else payload
-    if isinstance(body, dict):
-        inner = body.get("exchange") if kind == "exchange" else body
-        if isinstance(inner, dict):
-            inner.setdefault("id", item_id)
+    if isinstance(body, dict):  # the id comes from the path when the payload has none (copies only)
+        if kind == "exchange" and isinstance(body.get("exchange"), dict):
+            body["exchange"] = {"id": item_id, **body["exchange"]}
+        elif kind != "exchange":
+            body = {"id": item_id, **body}
     where = f"{kind} {item_id}"
     new: Source | Sink | AgreedExchange = _adapt(
         {"source": Source, "sink": Sink, "exchange": AgreedExchange}[kind], body, "request body", where
