@@ -1980,7 +1980,21 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "cost − its marginal cost); the agreed price moves money between the parties: the supplier "
         "gets sent × (price − marginal cost + disposal cost), the receiver the rest.",
     ),
-    "sym_kind_steam": ("蒸汽", "Steam"),
+    "sym_edit_title": ("修改或删除登记", "Edit or delete an entry"),
+    "sym_edit_help": (
+        "按登记文件格式修改（编号不可改）；保存时按全部登记重新校验（品质等级、供方数量、许可证、距离），"
+        "被已实现交换使用的供方或需方不能删除。每次修改或删除均记入审计日志。",
+        "Edit in the registry file's format (the id cannot change); saving checks the whole registry again "
+        "(grade, source quantity, licence, distance); a source or sink a realised exchange uses cannot be "
+        "deleted. Every edit and deletion is audited.",
+    ),
+    "sym_entry_source": ("供方", "source"),
+    "sym_entry_sink": ("需方", "sink"),
+    "sym_entry_exchange": ("交换", "exchange"),
+    "sym_save": ("保存", "Save"),
+    "sym_delete": ("删除", "Delete"),
+    "sym_delete_confirm": ("确定删除该登记？", "Delete this entry?"),
+    "sym_refused": ("登记未被接受", "Entry refused"),
     "sym_kind_hot_water": ("热水", "Hot water"),
     "sym_kind_waste_heat": ("余热", "Waste heat"),
     "sym_kind_by_product": ("副产品", "By-product"),

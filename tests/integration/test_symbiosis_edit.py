@@ -7,6 +7,8 @@ the API and the CLI edit the same rows.
 from __future__ import annotations
 
 import json
+import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,25 @@ def test_edit_and_delete_entries_through_every_door(sqlite_engine: Engine, tmp_p
     _, _, _, before, after = rows[1]
     assert before["exchange"]["quantity"] == [2.5, 2.0] and after["exchange"]["quantity"] == [2.0, 2.0]
     assert rows[4][3]["quantity"] == [1.0, 1.0] and rows[4][4] is None
+    # the page: a writer opens the entry's form, saves it, and is refused by name deleting what X2 uses
+    html = client.get("/symbiosis", params={"edit": "source:steel-slag"}).text
+    form = re.search(r"<textarea[^>]*data-sym-entry>([^<]+)</textarea>", html)
+    assert form is not None and json.loads(unescape(form.group(1)))["id"] == "steel-slag"
+    edited = json.loads(unescape(form.group(1))) | {"name": "钢渣（修改）"}
+    r = client.post(
+        "/symbiosis/source/steel-slag/edit", data={"entry": json.dumps(edited)}, follow_redirects=False
+    )
+    assert r.status_code == 303, r.text
+    assert (
+        symbiosis.source_dict(
+            next(s for s in symbiosis.park_registry(manager, PARK).sources if s.id == "steel-slag")
+        )["name"]
+        == "钢渣（修改）"
+    )
+    r = client.post("/symbiosis/source/steel-slag/delete", follow_redirects=False)
+    assert r.status_code == 422 and "X2" in r.text
+    r = client.post("/symbiosis/source/steel-slag/edit", data={"entry": "{not json"}, follow_redirects=False)
+    assert r.status_code == 422 and "not JSON" in r.text
+    verifier = api.login("verifier")
+    assert "data-sym-edit-link" not in verifier.get("/symbiosis").text
+    assert verifier.post("/symbiosis/exchange/X2/delete", follow_redirects=False).status_code == 403
