@@ -397,7 +397,7 @@ class UnknownMaterial(DataError):
 
 # --- industrial symbiosis (#18) ---------------------------------------------------------------------
 #   DataError > SymbiosisError > IncompatibleGrade, FlowExceedsSource, UnlicensedHazardousSink,
-#   NegativeDistance, DoubleCountedSaving
+#   NegativeDistance, DoubleCountedSaving, EntryInUse
 
 
 class SymbiosisError(DataError):
@@ -446,6 +446,17 @@ class NegativeDistance(SymbiosisError):
         super().__init__(
             f"exchange {source} → {sink}: distance {distance_km:g} km is negative; give the pipe or "
             "route length in km (≥ 0)"
+        )
+
+
+class EntryInUse(SymbiosisError):
+    """A registry source or sink that realised exchanges still use (delete those first)."""
+
+    def __init__(self, kind: str, item_id: str, exchanges: tuple[str, ...]) -> None:
+        self.kind, self.item_id, self.exchanges = kind, item_id, exchanges
+        super().__init__(
+            f"{kind} {item_id} is used by the realised exchange(s) {', '.join(exchanges)}; delete or "
+            f"change those exchanges first, so that no counted saving loses its flow"
         )
 
 

@@ -1084,6 +1084,14 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "metab_kind_energy": ("能源流 (tce)", "Energy (tce)"),
     "metab_kind_carbon": ("碳流 (tCO2)", "Carbon (tCO2)"),
     "metab_kind_water": ("水流 (m³)", "Water (m³)"),
+    "metab_kind_materials": ("物质流 (t)", "Materials (t)"),
+    "metab_note_materials": (
+        "物质流按产业共生登记绘制（t/年）：各副产品、固体废物供方 → 接收方（综合利用或处置），"
+        "未经登记交换的部分列为自行利用、处置或贮存。点击任一条流查看其交换。",
+        "Materials from the symbiosis registry (t/a): each by-product or solid-waste source → the sinks "
+        "taking it (utilised or disposed of); what is not exchanged is used, disposed of or stored by the "
+        "generator. Click a flow for its exchanges.",
+    ),
     "metab_meters": ("计量器具", "Meters"),
     "metab_from_meters": ("来自水表读数", "from the water meters"),
     "metab_note_water": (
@@ -1955,7 +1963,88 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "sym_ind_solid_waste_utilisation": ("工业固体废物综合利用率", "Industrial solid waste utilisation"),
     "sym_ind_waste_heat_utilisation": ("余热/余冷/余压综合利用率", "Waste heat/cold/pressure utilisation"),
     "sym_ind_water_reuse": ("工业用水重复利用率", "Industrial water reuse"),
-    "sym_kind_steam": ("蒸汽", "Steam"),
+    "sym_inv_title": ("产业共生减排量（信息项）", "Industrial-symbiosis avoided CO2 (memo)"),
+    "sym_inv_note": (
+        "已实现共生交换的减排量按各自的归属规则（归供方、归受方或按比例分摊）计入，每笔交换只计一次；"
+        "不从排放总量中扣减（其效果已体现在受方少用的燃料中）。",
+        "The avoided CO2 of the realised exchanges, claimed by each exchange's allocation rule (to the "
+        "supplier, to the receiver, or split), each exchange once; not deducted from the total (its "
+        "effect is already in the fuel the receiver no longer burns).",
+    ),
+    "sym_delivered": ("年交付量", "Delivered per year"),
+    "sym_claim": ("归属减排量", "Claimed"),
+    "sym_role_supplier": ("供方", "supplier"),
+    "sym_role_receiver": ("受方", "receiver"),
+    "sym_numerator": ("分子", "Numerator"),
+    "sym_denominator": ("分母", "Denominator"),
+    "sym_rate": ("比率", "Rate"),
+    "sym_provenance": ("数据来源", "Provenance"),
+    "sym_prov_flows": ("来自交换流量", "from flows"),
+    "sym_prov_declared": ("申报值", "declared"),
+    "sym_prov_missing": ("缺数据", "missing"),
+    "rpt_symbiosis": ("产业共生与循环经济", "Industrial symbiosis and circular economy"),
+    "rpt_symbiosis_none": (
+        "本园区尚无产业共生登记（zeropark symbiosis import 或 产业共生 页面）。",
+        "The park has no symbiosis registry yet (zeropark symbiosis import or the Industrial "
+        "symbiosis page).",
+    ),
+    "rpt_sym_registry": ("共生登记概况", "Registry summary"),
+    "rpt_sym_exchanges": ("本年已实现交换", "Realised exchanges of the year"),
+    "rpt_sym_rules": ("按归属规则的减排量", "Avoided CO2 by allocation rule"),
+    "rpt_sym_indicators": ("引导性指标（来自交换流量与计量）", "Guiding indicators from flows and meters"),
+    "rpt_sym_total": (
+        "已实现交换年减排量合计 {total} tCO2/a（每笔交换按其归属规则只计一次；信息项，不从排放总量中扣减）。",
+        "Realised exchanges avoid {total} tCO2/a in total (each exchange counted once by its allocation "
+        "rule; a memo item, not deducted from the total).",
+    ),
+    "rpt_sym_definitions": ("指标定义", "Definitions"),
+    "sym_sharing_title": ("能源共享仪表盘", "Energy sharing dashboard"),
+    "sym_sharing_intro": (
+        "已实现的蒸汽、热水与余热交换：各交换与各企业的供出、受入能量、减排量与节省费用，"
+        "以及各时段的富余、共享与未满足需求（参照欧盟 R-ACES 能源管理平台的仪表盘）。",
+        "The realised steam, hot-water and waste-heat exchanges: energy supplied and received, CO2 "
+        "avoided and savings per exchange and per enterprise, and per period the surplus, the energy "
+        "shared and the demand left unmet (after the EU R-ACES energy-management dashboard).",
+    ),
+    "sym_sharing_empty": ("暂无已实现的热能交换", "No realised heat exchange yet"),
+    "sym_sharing_supplied": ("供出能量", "Supplied"),
+    "sym_sharing_received": ("受入能量", "Received"),
+    "sym_sharing_saving": ("节省费用", "Saving"),
+    "sym_cny_per_year": ("元/年", "CNY/a"),
+    "sym_sharing_over_time": ("各时段能源共享", "Energy sharing by period"),
+    "sym_sharing_periods_note": (
+        "横轴为登记曲线的时段（每时段的小时数见登记的权重）；"
+        "富余 = 供方可供量 − 已送出量，未满足 = 需方需求 − 已受入量。",
+        "Periods of the registry's profiles (each stands for the hours of its weight); surplus = what "
+        "the sources offer − what they send, unmet = the sinks' demand − what they receive.",
+    ),
+    "sym_sharing_surplus": ("富余能量", "Surplus"),
+    "sym_sharing_shared": ("共享能量", "Shared"),
+    "sym_sharing_unmet": ("未满足需求", "Unmet demand"),
+    "sym_sharing_by_exchange": ("按交换", "By exchange"),
+    "sym_sharing_by_enterprise": ("按企业", "By enterprise"),
+    "sym_sharing_saving_note": (
+        "节省费用 = 受入量 × 受方替代供能成本 + 送出量 ×（供方原处置成本 − 边际成本）；"
+        "协议价格只在双方之间转移，供方得 送出量 ×（价格 − 边际成本 + 处置成本），受方得其余。",
+        "Saving = received × the receiver's alternative cost + sent × (the source's avoided disposal "
+        "cost − its marginal cost); the agreed price moves money between the parties: the supplier "
+        "gets sent × (price − marginal cost + disposal cost), the receiver the rest.",
+    ),
+    "sym_edit_title": ("修改或删除登记", "Edit or delete an entry"),
+    "sym_edit_help": (
+        "按登记文件格式修改（编号不可改）；保存时按全部登记重新校验（品质等级、供方数量、许可证、距离），"
+        "被已实现交换使用的供方或需方不能删除。每次修改或删除均记入审计日志。",
+        "Edit in the registry file's format (the id cannot change); saving checks the whole registry again "
+        "(grade, source quantity, licence, distance); a source or sink a realised exchange uses cannot be "
+        "deleted. Every edit and deletion is audited.",
+    ),
+    "sym_entry_source": ("供方", "source"),
+    "sym_entry_sink": ("需方", "sink"),
+    "sym_entry_exchange": ("交换", "exchange"),
+    "sym_save": ("保存", "Save"),
+    "sym_delete": ("删除", "Delete"),
+    "sym_delete_confirm": ("确定删除该登记？", "Delete this entry?"),
+    "sym_refused": ("登记未被接受", "Entry refused"),
     "sym_kind_hot_water": ("热水", "Hot water"),
     "sym_kind_waste_heat": ("余热", "Waste heat"),
     "sym_kind_by_product": ("副产品", "By-product"),

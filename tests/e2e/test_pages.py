@@ -332,6 +332,7 @@ DEMO_PAGES = [
     "/reports",
     "/users",
     "/symbiosis",  # industrial symbiosis (#18): the demo's declared registry and its exchange map
+    "/symbiosis/sharing",  # its energy-sharing dashboard
 ]
 
 
