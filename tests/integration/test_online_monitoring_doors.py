@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from api_support import make_api
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
@@ -153,3 +154,42 @@ def test_bad_records_are_named_quarantined_and_nothing_half_stored(engine: Engin
     assert partial.status == "partial" and partial.stored == len(doc["uploads"][0]["data"]) - 1
     with pytest.raises(ValidationError, match="same length"):
         svc.import_upload(scope, path, as_month="2027-03")
+
+
+def test_fifteen_minute_profile_on_a_fifteen_minute_meter(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """The standard 15 min on a 900-s meter: 96 realtime records a day (store.aggregate.meter_slots)."""
+    with transaction(sqlite_engine) as s:
+        s.add(
+            ParkRow(id=PARK, name="园", province="江苏", grid_region="华东", latitude=31.0, longitude=120.0)
+        )
+        s.flush()
+        s.add(EnterpriseRow(id=ENT, park_id=PARK, name="甲公司", uscc=USCC, industry_code="C26"))
+        s.flush()
+        s.add(
+            MeterRow(
+                id="M-Q",
+                park_id=PARK,
+                enterprise_id=ENT,
+                name="M-Q",
+                carrier="electricity",
+                unit="kWh",
+                direction="consumption",
+                kind="interval",
+                interval_s=900,
+            )
+        )
+    t0 = datetime(2025, 1, 31, 16, tzinfo=UTC)
+    write_readings(
+        sqlite_engine,
+        [Reading("M-Q", t0 + timedelta(minutes=15 * (k + 1)), 2.5) for k in range(28 * 96) if k != 7],
+        source="test",
+    )
+    raw = yaml.safe_load(om.DEFAULT_PROFILE_PATH.read_text(encoding="utf-8"))
+    raw["indicators"]["realtime_interval_min"] = 15
+    prof = tmp_path / "p15.yaml"
+    prof.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    made = svc.export_upload(system_scope(sqlite_engine, "t"), PARK, "2025-02", profile_path=prof)
+    data = json.loads(made.content)["uploads"][0]["data"]
+    assert sum(r["statType"] == "0" and r["dataCode"][10:14] == "3300" for r in data) == 28 * 96 - 1
+    monthly = {r["dataCode"][10:14]: r["dataValue"] for r in data if r["statType"] == "2"}
+    assert monthly["3300"] == "6717.50"  # (2 688 − 1) × 2.5 kWh

@@ -131,3 +131,26 @@ def test_bad_profile_names_the_key(tmp_path: Path) -> None:
     with pytest.raises(UploadProfileError, match="codes.stat_type"):
         om.load_profile(bad)
     assert json.loads(om.dumps({"a": "中"}).decode()) == {"a": "中"}
+
+
+def test_fifteen_minute_records(tmp_path: Path) -> None:
+    raw = yaml.safe_load(om.DEFAULT_PROFILE_PATH.read_text(encoding="utf-8"))
+    raw["indicators"]["realtime_interval_min"] = 15
+    path = tmp_path / "p15.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    p15 = om.load_profile(path)
+    items = om.items_for(p15, [("m-e", "总表", "electricity")])
+    vals = [2.5] * (96 * 2)
+    vals[1] = math.nan  # 00:15-00:30 on day 1 missing
+    up = om.build_upload(p15, "91320000000000001A", "甲", items, {"m-e": vals}, FEB)
+    realtime = [r for r in up.records if r.stat_type is om.StatType.REALTIME]
+    assert len(realtime) == 191 and realtime[1].start.minute == 30
+    daily = [r for r in up.records if r.stat_type is om.StatType.DAILY and r.data_code == items[0].data_code]
+    # 95 × 2.5 = 237.5 (not valid), 96 × 2.5 = 240
+    assert [(d.value, d.valid) for d in daily] == [(237.5, False), (240.0, True)]
+    checks = {c.name: c for c in om.check_upload(p15, up, FEB)}
+    assert checks["completeness"].value == pytest.approx(191 / 192)
+    raw["indicators"]["realtime_interval_min"] = 20
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(UploadProfileError, match="15, 30 or 60"):
+        om.load_profile(path)

@@ -189,12 +189,6 @@ def load_profile(path: str | Path | None = None) -> UploadProfile:
         raise UploadProfileError(
             label, "indicators.realtime_interval_min", f"{interval}: the platform allows 15, 30 or 60 [S]"
         )
-    if interval != 60:
-        raise UploadProfileError(
-            label,
-            "indicators.realtime_interval_min",
-            f"{interval}: zeropark writes realtime records from its hourly series; only 60 is supported now",
-        )
     return UploadProfile(
         name=str(_need(raw, "profile", label)),
         version=int(_need(raw, "version", label)),
@@ -348,11 +342,12 @@ def build_upload(
     monthly_fallback: Mapping[tuple[str, date], float] = {},
     in_total: frozenset[str] | None = None,
 ) -> EnterpriseUpload:
-    """The upload records of one enterprise for ``period`` from hourly energy per meter.
+    """The upload records of one enterprise for ``period`` from its energy per realtime interval.
 
-    ``hourly[meter_id]`` holds ``24 × period.n_days`` values [the carrier's profile unit], NaN
-    where the hour is not metered. A realtime record per metered hour; a daily record per day
-    with at least one metered hour (``valid`` only when all 24 are), else the fallback value
+    ``hourly[meter_id]`` holds one value per ``profile.realtime_interval_min`` of the period
+    (``24 × period.n_days`` for 60 min, 96 per day for 15 min) [the carrier's profile unit], NaN
+    where the interval is not completely metered. A realtime record per metered interval; a daily
+    record per day with at least one metered interval (``valid`` only when all are), else the fallback value
     (e.g. a filed daily figure loaded earlier, ``collected`` = False); a monthly record the same
     way per calendar month in the period. The enterprise's 综合能源消费量 (profile ``total``) is
     Σ value × convertRation of its daily and monthly records [tce], over the meters in
@@ -361,28 +356,30 @@ def build_upload(
     record equals the sum of its realtime records as written.
     """
     tz = ZoneInfo(profile.timezone)
-    n_h = 24 * period.n_days
+    step = profile.realtime_interval_min
+    per_day = 24 * 60 // step
+    n_h = per_day * period.n_days
     records: list[UploadRecord] = []
     totals: dict[tuple[StatType, date], list[float]] = defaultdict(lambda: [0.0, 1.0])
     for item in items:
         e = profile.energy[item.carrier]
         vals = list(hourly.get(item.meter_id, [math.nan] * n_h))
         if len(vals) != n_h:
-            raise ValueError(f"meter {item.meter_id}: {len(vals)} hourly values for {n_h} hours")
+            raise ValueError(f"meter {item.meter_id}: {len(vals)} values for {n_h} intervals of {step} min")
         rounded = [math.nan if math.isnan(v) else _r(v, e.decimals) for v in vals]
         for h, v in enumerate(rounded):
             if not math.isnan(v):
-                t = datetime.combine(period.start, datetime.min.time(), tz) + timedelta(hours=h)
+                t = datetime.combine(period.start, datetime.min.time(), tz) + timedelta(minutes=step * h)
                 records.append(UploadRecord(item.data_code, StatType.REALTIME, t, v))
         months: dict[date, list[float]] = {}
         for d in range(period.n_days):
             day = period.start + timedelta(days=d)
-            chunk = [v for v in rounded[24 * d : 24 * d + 24] if not math.isnan(v)]
+            chunk = [v for v in rounded[per_day * d : per_day * (d + 1)] if not math.isnan(v)]
             mkey = day.replace(day=1)
             acc = months.setdefault(mkey, [0.0, 0.0, 0.0])  # sum, days with a value, valid days
             start = datetime.combine(day, datetime.min.time(), tz)
             if chunk:
-                value, valid, collected = _r(math.fsum(chunk), e.decimals), len(chunk) == 24, True
+                value, valid, collected = _r(math.fsum(chunk), e.decimals), len(chunk) == per_day, True
             elif (item.data_code, day) in daily_fallback:
                 value, valid, collected = daily_fallback[(item.data_code, day)], True, False
             else:

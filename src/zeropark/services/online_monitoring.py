@@ -34,7 +34,7 @@ from zeropark.ingest.quarantine import quarantine_rows
 from zeropark.ingest.validate import Reason, Rejected
 from zeropark.model import CANONICAL_UNIT, Carrier, Direction, Enterprise, Meter
 from zeropark.store import repo
-from zeropark.store.aggregate import meter_hourly
+from zeropark.store.aggregate import meter_slots
 from zeropark.store.db import transaction
 from zeropark.store.schema import ImportBatchRow, OnlineMonitoringRecordRow
 from zeropark.store.scope import Scope
@@ -128,11 +128,16 @@ def build_uploads(
     _check_units(profile)
     enterprises = _visible_enterprises(scope, park_id, enterprise_id)
     meters = _consumption_meters(repo.list_meters(scope.engine, park_id))
-    hourly = meter_hourly(scope.engine, park_id, period.start.year, meters) if meters else {}
+    slot_s = 60 * profile.realtime_interval_min
+    hourly = (
+        meter_slots(scope.engine, park_id, period.start.year, meters, slot_s=slot_s, tz=profile.timezone)
+        if meters
+        else {}
+    )
     tz = ZoneInfo(profile.timezone)
     year_start = datetime(period.start.year, 1, 1, tzinfo=tz)
-    h0 = int((datetime.combine(period.start, datetime.min.time(), tz) - year_start).total_seconds() // 3600)
-    n_h = 24 * period.n_days
+    h0 = int((datetime.combine(period.start, datetime.min.time(), tz) - year_start).total_seconds() // slot_s)
+    n_h = 86400 // slot_s * period.n_days
     lo = datetime.combine(period.start, datetime.min.time(), tz)
     hi = datetime.combine(period.end, datetime.min.time(), tz)
     uploads = []
@@ -164,7 +169,7 @@ def build_uploads(
                     continue
                 start = _aware(h.start).astimezone(tz)
                 if h.stat_type == om.StatType.REALTIME:
-                    k = int((start - lo).total_seconds() // 3600)
+                    k = int((start - lo).total_seconds() // slot_s)
                     vals = series[found.meter_id]
                     if 0 <= k < n_h and math.isnan(vals[k]):
                         vals[k] = h.value
