@@ -20,7 +20,7 @@ One set of functions for the web page, the API and the CLI:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -65,6 +65,7 @@ __all__ = [
     "issue",
     "journal",
     "parse_ranges",
+    "post_entries",
     "post_entry",
     "ranges",
     "retire",
@@ -134,11 +135,12 @@ def parse_ranges(text: str | None) -> list[SerialRange]:
     return out
 
 
-def _check_accounts(scope: Scope, park_id: str, entry: Entry) -> None:
-    """Refuse unknown enterprises and postings the user may not make."""
-    require_park(scope.engine, park_id)
-    scope.check_park(park_id)
-    known = {e.id for e in repo.list_enterprises(scope.engine, park_id)}
+def _check_accounts(scope: Scope, park_id: str, entry: Entry, known: set[str] | None = None) -> None:
+    """Refuse unknown enterprises and postings the user may not make (``known``: the park's enterprises)."""
+    if known is None:
+        require_park(scope.engine, park_id)
+        scope.check_park(park_id)
+        known = {e.id for e in repo.list_enterprises(scope.engine, park_id)}
     for ln in entry.lines:
         if ln.account.kind == HolderKind.ENTERPRISE and ln.account.holder not in known:
             raise NotFound(
@@ -207,13 +209,64 @@ def post_entry(scope: Scope, park_id: str, entry: Entry, *, claim_year: int | No
     AssetError
         A named refusal of the ledger's rules; nothing is booked.
     """
-    _check_accounts(scope, park_id, entry)
+    return post_entries(scope, park_id, [entry], claim_year=claim_year)[0]
+
+
+def post_entries(
+    scope: Scope, park_id: str, entries: Sequence[Entry], *, claim_year: int | None = None
+) -> list[Posted]:
+    """Batch posting: ``entries`` in order, in **one** transaction, by the rules of one posting.
+
+    Each entry is checked (accounts, permission) and planned against the state the earlier ones
+    left (:func:`zeropark.store.assets.post_many`); the first refusal raises its named error and
+    nothing of the batch is booked. One entry gets one audit record (``post``, the entry); a batch
+    gets one (``post_batch``, the ids and counts per movement).
+
+    Raises
+    ------
+    NotFound, PermissionDenied, AssetError
+        As :func:`post_entry`, for the first entry refused.
+    """
+    require_park(scope.engine, park_id)
+    scope.check_park(park_id)
+    known = {e.id for e in repo.list_enterprises(scope.engine, park_id)}
+    for e in entries:
+        _check_accounts(scope, park_id, e, known)
     with transaction(scope.engine) as s:
-        entry_id = store.post(s, park_id, entry, booked_by=scope.user.username)
-        _claims_of_gec(s, park_id, entry, claim_year or entry.on.year)
-        posted = Posted(entry_id, entry)
-        scope.audit(s, "post", ENTITY, str(entry_id), after=posted.to_dict())
+        ids = store.post_many(s, park_id, entries, booked_by=scope.user.username)
+        for e in entries:
+            _claims_of_gec(s, park_id, e, claim_year or e.on.year)
+        posted = [Posted(i, e) for i, e in zip(ids, entries, strict=True)]
+        if len(posted) == 1:
+            scope.audit(s, "post", ENTITY, str(ids[0]), after=posted[0].to_dict())
+        elif posted:
+            counts: dict[str, int] = {}
+            for e in entries:
+                counts[e.movement.value] = counts.get(e.movement.value, 0) + 1
+            scope.audit(
+                s, "post_batch", ENTITY, f"{ids[0]}..{ids[-1]}",
+                after={"count": len(ids), "ids": ids, "movements": counts},
+            )  # fmt: skip
     return posted
+
+
+def _book(
+    scope: Scope,
+    park_id: str,
+    build: Callable[..., Entry],
+    asset: str | AssetKey,
+    accounts: Sequence[str],
+    quantity: int,
+    *,
+    on: date,
+    ranges: str | None = None,
+    claim_year: int | None = None,
+    **kw: Any,
+) -> Posted:
+    """The one posting shape: parse the door's text, build the entry with ``build``, post it."""
+    key = asset if isinstance(asset, AssetKey) else AssetKey.parse(asset)
+    e = build(key, *(account(a) for a in accounts), quantity, on=on, ranges=parse_ranges(ranges), **kw)
+    return post_entry(scope, park_id, e, claim_year=claim_year)
 
 
 def issue(
@@ -231,18 +284,10 @@ def issue(
     note: str = "",
 ) -> Posted:
     """签发/分配/积分: bring ``quantity`` new units of ``asset`` (``CEA:2024``) to account ``to``."""
-    e = issue_entry(
-        AssetKey.parse(asset),
-        account(to),
-        quantity,
-        on=on,
-        ranges=parse_ranges(ranges),
-        movement=movement,
-        issuer=issuer,
-        evidence=evidence,
-        note=note,
-    )
-    return post_entry(scope, park_id, e)
+    return _book(
+        scope, park_id, issue_entry, asset, [to], quantity, on=on, ranges=ranges, movement=movement,
+        issuer=issuer, evidence=evidence, note=note,
+    )  # fmt: skip
 
 
 def transfer(
@@ -263,19 +308,10 @@ def transfer(
     """划转/买入/卖出: move units from ``frm`` to ``to`` (price in CNY per unit for a trade)."""
     if price_cny is not None and not price_cny >= 0:
         raise AssetError(f"price must be 0 CNY or more per unit, {price_cny} was given")
-    e = move_entry(
-        AssetKey.parse(asset),
-        account(frm),
-        account(to),
-        quantity,
-        on=on,
-        ranges=parse_ranges(ranges),
-        movement=movement,
-        price_cny=price_cny,
-        counterparty=counterparty,
-        evidence=evidence,
-    )
-    return post_entry(scope, park_id, e)
+    return _book(
+        scope, park_id, move_entry, asset, [frm, to], quantity, on=on, ranges=ranges, movement=movement,
+        price_cny=price_cny, counterparty=counterparty, evidence=evidence,
+    )  # fmt: skip
 
 
 def surrender(
@@ -294,16 +330,10 @@ def surrender(
     key = AssetKey.parse(asset)
     if key.instrument not in (Instrument.CEA, Instrument.CCER):
         raise AssetError(f"only CEA allowances and CCER credits are surrendered for compliance, not {key}")
-    e = surrender_entry(
-        key,
-        account(frm),
-        quantity,
-        on=on,
-        compliance_year=compliance_year,
-        deadline=deadline,
-        evidence=evidence,
-    )
-    return post_entry(scope, park_id, e)
+    return _book(
+        scope, park_id, surrender_entry, key, [frm], quantity, on=on, compliance_year=compliance_year,
+        deadline=deadline, evidence=evidence,
+    )  # fmt: skip
 
 
 def retire(
@@ -320,11 +350,10 @@ def retire(
     evidence: str = "",
 ) -> Posted:
     """注销/核销 (a claim), 撤销, 过期, 兑换: take units out of circulation; a retired GEC becomes a claim."""
-    e = retire_entry(
-        AssetKey.parse(asset), account(frm), quantity, on=on, ranges=parse_ranges(ranges), movement=movement,
-        evidence=evidence,
+    return _book(
+        scope, park_id, retire_entry, asset, [frm], quantity, on=on, ranges=ranges, movement=movement,
+        claim_year=claim_year, evidence=evidence,
     )  # fmt: skip
-    return post_entry(scope, park_id, e, claim_year=claim_year)
 
 
 def balances(scope: Scope, park_id: str) -> list[BalanceView]:

@@ -399,10 +399,9 @@ def clear_session(scope: Scope, park_id: str, year: int, session: str, *, on: da
         c = clear([_core_order(o) for o in book])
         stored_rule = store.rule(s, park_id, year)
         quota_rule = str(stored_rule.rule.get("method", "")) if stored_rule else ""
-        ids = [
-            ledger.post(s, park_id, e, booked_by=scope.user.username)
-            for e in settle(c, asset_of(year), on=on, auction=name)
-        ]
+        ids = ledger.post_many(
+            s, park_id, settle(c, asset_of(year), on=on, auction=name), booked_by=scope.user.username
+        )
         view = _clearing_view(c, year, name, quota_rule, scope.user.username, ids)
         cid = store.add_clearing(s, park_id, view)
         store.mark_cleared(s, {o.id: c.filled(str(o.id)) for o in book}, [o.id for o in book])
