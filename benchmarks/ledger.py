@@ -88,7 +88,7 @@ def _park(engine: Engine, holders: int) -> None:
 
 
 def _valid(entries: list) -> list:
-    """The entries the rule book accepts in order (the refused ones dropped, pure): a batch is all or nothing."""
+    """The entries the rule book accepts in order (pure): a batch is all or nothing."""
     book = Book()
     out = []
     for e in entries:

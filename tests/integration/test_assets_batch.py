@@ -64,7 +64,8 @@ def test_a_batch_books_all_or_nothing(engine: Engine) -> None:
 
     bad_batches = [
         # the second entry needs 1 000 but B holds 300 + 100 = 400 after the first
-        ([move(CEA, A, B, 100, on=D), move(CEA, B, A, 1000, on=D)], InsufficientBalance, "entry 2 of the batch"),
+        ([move(CEA, A, B, 100, on=D), move(CEA, B, A, 1000, on=D)],
+         InsufficientBalance, "entry 2 of the batch"),
         # two issues of overlapping new ranges inside one batch
         ([issue(GEC, A, 11, on=D, ranges=_r("GEC-0200..GEC-0210")),
           issue(GEC, B, 16, on=D, ranges=_r("GEC-0205..GEC-0220"))], RangeOverlap, "entry 2 of the batch"),
