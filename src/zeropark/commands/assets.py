@@ -9,10 +9,9 @@ Every sub-command calls :mod:`zeropark.services.assets` (the functions of the AP
 from __future__ import annotations
 
 import csv
-import json
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -20,6 +19,7 @@ from rich.table import Table
 from zeropark.assets.book import Movement
 from zeropark.assets.compliance import units_from_rows
 from zeropark.commands.account import pick_park
+from zeropark.commands.assets_options import FormatOpt, OnOpt, ParkOpt, out, value_date, year_option
 from zeropark.commands.common import YEAR_MAX, YEAR_MIN, check_choice, console, engine
 from zeropark.errors import AssetError
 from zeropark.services import assets as service
@@ -34,11 +34,6 @@ assets_app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-ParkOpt = Annotated[str | None, typer.Option(help="园区 Park id (default: the only park).")]
-FormatOpt = Annotated[str, typer.Option("--format", help="输出 table | json.")]
-OnOpt = Annotated[
-    datetime | None, typer.Option("--on", formats=["%Y-%m-%d"], help="记账日期 Value date (default today).")
-]
 AssetArg = Annotated[
     str, typer.Argument(help="资产 Instrument[:vintage], e.g. CEA:2024, CCER, GEC:2025, PHP.")
 ]
@@ -47,24 +42,15 @@ RangesOpt = Annotated[
     str | None, typer.Option("--ranges", help="序列号 Serial ranges, e.g. GEC-0001..GEC-0100,GEC-0200.")
 ]
 EvidenceOpt = Annotated[str, typer.Option("--evidence", help="凭证 Contract, registry record or file name.")]
-YearOpt = Annotated[int, typer.Option("--year", min=YEAR_MIN, max=YEAR_MAX, help="履约年度 Compliance year.")]
+YearOpt = Annotated[int, year_option("履约年度 Compliance year.")]
 
 
-def _on(value: datetime | None) -> date:
-    return value.date() if value is not None else date.today()
-
-
-def _out(fmt: str, data: Any, table: Table | None = None) -> None:
-    if fmt == "json":
-        console.out(json.dumps(data, ensure_ascii=False, indent=1, default=str))
-    elif table is not None:
-        console.print(table)
 
 
 def _posted(fmt: str, posted: service.Posted) -> None:
     d = posted.to_dict()
     if fmt == "json":
-        _out(fmt, d)
+        out(fmt, d)
         return
     console.print(f"凭证 entry {d['id']} ({d['movement']}, {d['value_date']}) booked / 已记账:")
     for ln in d["lines"]:
@@ -92,7 +78,7 @@ def issue_cmd(
     eng = engine()
     park_id = pick_park(eng, park)
     posted = service.issue(
-        system_scope(eng, "cli"), park_id, asset, to, quantity, on=_on(on), ranges=ranges,
+        system_scope(eng, "cli"), park_id, asset, to, quantity, on=value_date(on), ranges=ranges,
         movement=Movement(kind), evidence=evidence,
     )  # fmt: skip
     _posted(fmt, posted)
@@ -119,7 +105,7 @@ def transfer_cmd(
     eng = engine()
     park_id = pick_park(eng, park)
     posted = service.transfer(
-        system_scope(eng, "cli"), park_id, asset, frm, to, quantity, on=_on(on), ranges=ranges,
+        system_scope(eng, "cli"), park_id, asset, frm, to, quantity, on=value_date(on), ranges=ranges,
         movement=Movement(kind), price_cny=price, counterparty=counterparty, evidence=evidence,
     )  # fmt: skip
     _posted(fmt, posted)
@@ -146,7 +132,8 @@ def surrender_cmd(
     park_id = pick_park(eng, park)
     end = deadline.date() if deadline else service.compliance_deadline(year)
     posted = service.surrender(
-        system_scope(eng, "cli"), park_id, enterprise, asset, quantity, on=_on(on), compliance_year=year,
+        system_scope(eng, "cli"), park_id, enterprise, asset, quantity, on=value_date(on),
+        compliance_year=year,
         deadline=end, evidence=evidence,
     )  # fmt: skip
     _posted(fmt, posted)
@@ -173,7 +160,7 @@ def retire_cmd(
     eng = engine()
     park_id = pick_park(eng, park)
     posted = service.retire(
-        system_scope(eng, "cli"), park_id, holder, asset, quantity, on=_on(on), ranges=ranges,
+        system_scope(eng, "cli"), park_id, holder, asset, quantity, on=value_date(on), ranges=ranges,
         movement=Movement(kind), claim_year=claim_year, evidence=evidence,
     )  # fmt: skip
     _posted(fmt, posted)
@@ -201,7 +188,7 @@ def balances_cmd(
         table.add_row(b.account, b.asset, f"{b.quantity:,}")
     for a, (iss, ret, held) in totals.items():
         table.add_row(f"[dim]合计 total (issued {iss:,} − retired {ret:,})[/dim]", a, f"{held:,}")
-    _out(fmt, data, table)
+    out(fmt, data, table)
     if fmt == "table" and rngs:
         for r in rngs:
             console.print(f"  {r['account']:<32} {r['asset']:<10} {r['range']} ({r['count']})")
@@ -235,7 +222,7 @@ def journal_cmd(
             price = "" if e.price_cny is None or i else f"{e.price_cny:g}"
             head = (str(e.id), e.value_date.isoformat(), e.movement) if i == 0 else ("", "", "")
             table.add_row(*head, acct, asset, f"{q:+,}", price)
-    _out(fmt, data, table)
+    out(fmt, data, table)
 
 
 @assets_app.command("position")
@@ -264,7 +251,7 @@ def position_cmd(
     table.add_row("deadline 截止日", d["deadline"] + (" [UNCERTAIN]" if d["uncertain"] else ""))
     table.add_row("status 状态", d["status"])
     table.add_row("verified from", d["verified_source"])
-    _out(fmt, d, table)
+    out(fmt, d, table)
 
 
 @assets_app.command("allocate")
@@ -308,7 +295,7 @@ def allocate_cmd(
         table.add_row(
             a.unit_id, f"{a.allocation_t:,}", a.formula + (" [UNCERTAIN]" if a.benchmark.uncertain else "")
         )
-    _out(fmt, data, table)
+    out(fmt, data, table)
 
 
 @assets_app.command("points")
@@ -335,17 +322,17 @@ def points_cmd(
         for r in rules:
             per = f"{r['points_per_unit']:g}"
             table.add_row(r["action"], r["name_zh"], r["name_en"], r["unit"], per, str(r["monthly_cap"]))
-        _out(fmt, rules, table)
+        out(fmt, rules, table)
         return
     if redeem is not None:
-        _posted(fmt, service.redeem_points(scope, park_id, holder, redeem, on=_on(on), reward=reward))
+        _posted(fmt, service.redeem_points(scope, park_id, holder, redeem, on=value_date(on), reward=reward))
         return
     if action is None or quantity is None:
         raise typer.BadParameter("give --action and --quantity to earn, or --redeem N")
-    n, posted = service.earn_points(scope, park_id, holder, action, quantity, on=_on(on))
+    n, posted = service.earn_points(scope, park_id, holder, action, quantity, on=value_date(on))
     if posted is None:
         console.print(f"0 points: the monthly cap of '{action}' is reached / 已达本月上限")
-        _out(fmt, {"points": 0, "entry": None})
+        out(fmt, {"points": 0, "entry": None})
         return
     _posted(fmt, posted)
 
@@ -380,7 +367,7 @@ def gap_cmd(
     if g.backtest is not None:
         for k, e in enumerate(g.backtest.errors_pct, start=1):
             table.add_row(f"backtest {year - 1} after month {k}", f"{e:+.1f} %")
-    _out(fmt, data, table)
+    out(fmt, data, table)
 
 
 def register(app: typer.Typer) -> None:
