@@ -41,6 +41,7 @@ from zeropark.assets.book import retire as retire_entry
 from zeropark.assets.book import surrender as surrender_entry
 from zeropark.assets.compliance import Allocation, Position, PowerUnit
 from zeropark.errors import AssetError, DoubleClaim, NotFound, RangeOverlap
+from zeropark.forecast.quota_gap import Method as GapMethod
 from zeropark.model import ClaimKind, GreenPowerClaim, Method, SerialRange, serial_range
 from zeropark.services import inventory, quota_gap
 from zeropark.services.park_runs import require_park
@@ -57,7 +58,9 @@ __all__ = [
     "PowerUnit",
     "allocate",
     "earn_points",
+    "ForecastRow",
     "gap_forecast",
+    "gap_forecasts",
     "redeem_points",
     "position",
     "account",
@@ -652,7 +655,13 @@ def position_candidates(scope: Scope, park_id: str, year: int) -> list[str]:
 
 
 def gap_forecast(
-    scope: Scope, park_id: str, enterprise_id: str, year: int, *, as_of_month: int | None = None
+    scope: Scope,
+    park_id: str,
+    enterprise_id: str,
+    year: int,
+    *,
+    as_of_month: int | None = None,
+    method: GapMethod | None = None,
 ) -> EnterpriseGap:
     """配额缺口预测 of one enterprise against its CEA allocation of the year in the ledger.
 
@@ -677,6 +686,7 @@ def gap_forecast(
         enterprise_id=enterprise_id,
         through_month=as_of_month,
         allowances={enterprise_id: float(allocation)},
+        method=method,
     )
     if not found:
         raise AssetError(
@@ -684,3 +694,62 @@ def gap_forecast(
             "account the year first (`zeropark account`)"
         )
     return found[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastRow:
+    """One enterprise on the forecast page: its CEA position in the ledger and its gap forecast."""
+
+    enterprise_id: str
+    name: str
+    allocated_t: int  # CEA of the year allocated or issued to it [t]
+    held_t: int  # CEA of the year it holds now [t]
+    gap: EnterpriseGap
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: t CO2; ``p_short`` in [0, 1]."""
+        return {**self.gap.to_dict(), "allocated_t": self.allocated_t, "held_t": self.held_t}
+
+
+def gap_forecasts(
+    scope: Scope,
+    park_id: str,
+    year: int,
+    *,
+    as_of_month: int | None = None,
+    method: GapMethod | None = None,
+) -> list[ForecastRow]:
+    """配额缺口预测 of every visible enterprise against its ``CEA:year`` allocation in the ledger.
+
+    The one source of the forecast page, ``GET …/assets/forecasts``, ``zeropark assets forecasts``
+    and the report chapter. ``as_of_month`` forecasts as if only months 1…N were known; ``method``
+    forces plan, seasonal, run_rate or ml (:func:`zeropark.services.quota_gap.forecast`).
+
+    Raises
+    ------
+    NotFound
+        No national run of the year.
+    QuotaGapError
+        A month outside 1–12, or a forced method without its data (names the field).
+    """
+    require_park(scope.engine, park_id)
+    scope.check_park(park_id)
+    ents = [
+        e.id
+        for e in repo.list_enterprises(scope.engine, park_id)
+        if scope.sees(park_id=park_id, enterprise_id=e.id)
+    ]
+    allowances = {e: float(store.allocated(scope.engine, park_id, e, f"CEA:{year}")) for e in ents}
+    found = quota_gap.forecast(
+        scope, park_id, year, through_month=as_of_month, allowances=allowances, method=method
+    )
+    return [
+        ForecastRow(
+            g.enterprise_id,
+            g.name,
+            int(allowances.get(g.enterprise_id, 0)),
+            store.holdings_of(scope.engine, park_id, g.enterprise_id).get(f"CEA:{year}", 0),
+            g,
+        )
+        for g in found
+    ]
