@@ -22,7 +22,9 @@ from zeropark.commands.account import pick_park
 from zeropark.commands.assets_options import FormatOpt, OnOpt, ParkOpt, out, value_date, year_option
 from zeropark.commands.common import YEAR_MAX, YEAR_MIN, check_choice, console, engine
 from zeropark.errors import AssetError
+from zeropark.forecast.quota_gap import Method as GapMethod
 from zeropark.services import assets as service
+from zeropark.services import quota_gap
 from zeropark.store.scope import system_scope
 
 __all__ = ["register"]
@@ -43,8 +45,13 @@ RangesOpt = Annotated[
 ]
 EvidenceOpt = Annotated[str, typer.Option("--evidence", help="凭证 Contract, registry record or file name.")]
 YearOpt = Annotated[int, year_option("履约年度 Compliance year.")]
-
-
+AsOfOpt = Annotated[
+    int | None, typer.Option("--as-of-month", min=1, max=12, help="截至月份 Months used (default all).")
+]
+MethodOpt = Annotated[
+    str | None,
+    typer.Option("--method", help="预测方法 plan | seasonal | run_rate | ml (default: first with data)."),
+]
 
 
 def _posted(fmt: str, posted: service.Posted) -> None:
@@ -344,6 +351,7 @@ def gap_cmd(
     as_of: Annotated[
         int | None, typer.Option("--as-of-month", min=1, max=12, help="截至月份 Months used (default all).")
     ] = None,
+    method: MethodOpt = None,
     park: ParkOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -351,7 +359,9 @@ def gap_cmd(
     check_choice(fmt, ("table", "json"), "--format")
     eng = engine()
     park_id = pick_park(eng, park)
-    g = service.gap_forecast(system_scope(eng, "cli"), park_id, enterprise, year, as_of_month=as_of)
+    g = service.gap_forecast(
+        system_scope(eng, "cli"), park_id, enterprise, year, as_of_month=as_of, method=_method(method)
+    )
     data = g.to_dict()
     f = g.forecast
     table = Table(
@@ -368,6 +378,110 @@ def gap_cmd(
         for k, e in enumerate(g.backtest.errors_pct, start=1):
             table.add_row(f"backtest {year - 1} after month {k}", f"{e:+.1f} %")
     out(fmt, data, table)
+
+
+@assets_app.command("forecasts")
+def forecasts_cmd(
+    year: YearOpt,
+    as_of: AsOfOpt = None,
+    method: MethodOpt = None,
+    park: ParkOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """配额缺口预测 Each enterprise: CEA allocated, held; year-end CO2, interval, gap, P(short)."""
+    check_choice(fmt, ("table", "json"), "--format")
+    eng = engine()
+    park_id = pick_park(eng, park)
+    rows = service.gap_forecasts(
+        system_scope(eng, "cli"), park_id, year, as_of_month=as_of, method=_method(method)
+    )
+    table = Table(title=f"配额缺口预测 Quota-gap forecasts {year} [t CO2]")
+    for col in ("企业 enterprise", "方法 method", "截至 months", "配额 allocated t", "持有 held t",
+                "预测 year-end t", "区间 interval t", "缺口 gap t", "缺口概率 P(short)"):  # fmt: skip
+        table.add_column(col, justify="left" if col.startswith("企业") or col.startswith("方法") else "right")
+    for r in rows:
+        f = r.gap.forecast
+        table.add_row(
+            r.enterprise_id, f.method.value, f"1–{r.gap.through_month}", f"{r.allocated_t:,}",
+            f"{r.held_t:,}",
+            f"{f.year_end_tco2:,.1f}", f"{f.low_tco2:,.1f} – {f.high_tco2:,.1f} ({f.level:.0%})",
+            "—" if f.gap_tco2 is None else f"{f.gap_tco2:+,.1f}",
+            "—" if f.p_short is None else f"{f.p_short:.0%}",
+        )  # fmt: skip
+    out(fmt, [r.to_dict() for r in rows], table)
+
+
+@assets_app.command("backtest")
+def backtest_cmd(year: YearOpt, park: ParkOpt = None, fmt: FormatOpt = "table") -> None:
+    """配额缺口回测 Rolling-origin backtest of a complete year: MAPE and interval coverage per method."""
+    check_choice(fmt, ("table", "json"), "--format")
+    eng = engine()
+    park_id = pick_park(eng, park)
+    scores = quota_gap.backtest_methods(system_scope(eng, "cli"), park_id, year)
+    table = Table(title=f"配额缺口回测 Backtest {year}, cut-offs after months 1–11")
+    for col in ("方法 method", "企业 enterprises", "预测 forecasts", "MAPE %", "覆盖率 coverage"):
+        table.add_column(col, justify="right")
+    for sc in scores:
+        table.add_row(sc.method, str(sc.enterprises), str(sc.cutoffs), f"{sc.mape_pct:.2f}",
+                      f"{sc.coverage:.0%} (of {sc.level:.0%})")  # fmt: skip
+    out(fmt, [sc.to_dict() for sc in scores], table)
+
+
+@assets_app.command("plans")
+def plans_cmd(
+    year: Annotated[
+        int | None, typer.Option("--year", min=YEAR_MIN, max=YEAR_MAX, help="计划年度 Plan year.")
+    ] = None,
+    import_file: Annotated[
+        Path | None, typer.Option("--import", help="生产计划 CSV: enterprise_id,year,month,quantity,unit.")
+    ] = None,
+    enterprise: Annotated[
+        str | None, typer.Option("--enterprise", help="企业 Enterprise id (with --set).")
+    ] = None,
+    set_months: Annotated[
+        str | None, typer.Option("--set", help="月计划 Months, e.g. 1=1200,2=1150 [the product unit].")
+    ] = None,
+    unit: Annotated[str, typer.Option("--unit", help="单位 Product unit, e.g. t.")] = "t",
+    park: ParkOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """生产计划 Monthly production plans (the quota-gap driver): list, --import a CSV, or --set months."""
+    check_choice(fmt, ("table", "json"), "--format")
+    eng = engine()
+    park_id = pick_park(eng, park)
+    scope = system_scope(eng, "cli")
+    if import_file is not None:
+        try:
+            text = import_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AssetError(f"{import_file}: cannot be read as UTF-8 text ({exc})") from exc
+        n = quota_gap.import_plans(scope, park_id, text, source=import_file.name)
+        console.print(f"{n} 个计划月已导入 plan months imported from {import_file.name}")
+    elif set_months is not None:
+        if enterprise is None or year is None:
+            raise typer.BadParameter("--set needs --enterprise and --year")
+        months: dict[int, float] = {}
+        for part in set_months.split(","):
+            m, sep, q = part.partition("=")
+            if not sep or not m.strip().isdigit():
+                raise typer.BadParameter(f"--set: '{part}' is not MONTH=QUANTITY, e.g. 3=1200")
+            months[int(m)] = q  # type: ignore[assignment]  # the service checks the number
+        quota_gap.set_plan(scope, park_id, enterprise, year, months, unit)
+    found = quota_gap.plans(scope, park_id, year)
+    table = Table(title="生产计划 Production plans")
+    for col in ("企业 enterprise", "年 year", "月 month", "计划 quantity", "单位 unit"):
+        table.add_column(col)
+    for p in found:
+        table.add_row(p.enterprise_id, str(p.year), str(p.month), f"{p.quantity:,.2f}", p.unit)
+    out(fmt, [{"enterprise_id": p.enterprise_id, "year": p.year, "month": p.month, "quantity": p.quantity,
+               "unit": p.unit} for p in found], table)  # fmt: skip
+
+
+def _method(value: str | None) -> GapMethod | None:
+    if value is None:
+        return None
+    check_choice(value, tuple(m.value for m in GapMethod), "--method")
+    return GapMethod(value)
 
 
 def register(app: typer.Typer) -> None:
