@@ -473,8 +473,7 @@ def plans_cmd(
         table.add_column(col)
     for p in found:
         table.add_row(p.enterprise_id, str(p.year), str(p.month), f"{p.quantity:,.2f}", p.unit)
-    out(fmt, [{"enterprise_id": p.enterprise_id, "year": p.year, "month": p.month, "quantity": p.quantity,
-               "unit": p.unit} for p in found], table)  # fmt: skip
+    out(fmt, [quota_gap.plan_dict(p) for p in found], table)
 
 
 def _method(value: str | None) -> GapMethod | None:

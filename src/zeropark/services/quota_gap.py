@@ -44,6 +44,7 @@ __all__ = [
     "backtest_methods",
     "forecast",
     "import_plans",
+    "plan_dict",
     "plans",
     "set_plan",
 ]
@@ -252,6 +253,12 @@ def plans(scope: Scope, park_id: str, year: int | None = None) -> list[PlanMonth
     require_park(scope.engine, park_id)
     scope.check_park(park_id)
     return production_plans.plans(scope, park_id, year=year)
+
+
+def plan_dict(p: PlanMonth) -> dict[str, Any]:
+    """JSON form of a plan month (API, CLI ``--format json``)."""
+    return {"enterprise_id": p.enterprise_id, "year": p.year, "month": p.month, "quantity": p.quantity,
+            "unit": p.unit}  # fmt: skip
 
 
 def _plan_value(value: object, where: str) -> float:
