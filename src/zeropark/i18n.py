@@ -1756,6 +1756,17 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "movement is a balanced entry; no balance goes negative; a serial number exists once and is "
         "retired (claimed) once.",
     ),
+    "rpt_assets": ("碳资产", "Carbon assets"),
+    "rpt_assets_intro": (
+        "本章数据来自碳资产账本（复式记账）、履约状况、园区内部碳市场出清与配额缺口预测，与碳资产页面、接口及命令行一致。",
+        "From the carbon asset ledger (double entry), the compliance positions, the internal market's "
+        "clearings and the quota-gap forecasts: the figures of the asset pages, the API and the CLI.",
+    ),
+    "rpt_assets_totals": ("账本余额（按品种）", "Ledger balances by instrument"),
+    "rpt_assets_issued": ("签发", "Issued"),
+    "rpt_assets_retired": ("注销/清缴", "Retired"),
+    "rpt_assets_held": ("持有", "Held"),
+    "rpt_assets_retirements": ("本年度清缴与注销", "Surrenders and retirements of the year"),
     "assets_forecasts_title": ("配额缺口预测", "Quota-gap forecasts"),
     "assets_forecasts_intro": (
         "按企业预测年末二氧化碳排放量及其预测区间，与账本中本年度 CEA 配额比较，给出缺口与短缺概率。"

@@ -7,6 +7,7 @@ plan and is forecast at the run rate. The four doors must show the same figures.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections import defaultdict
@@ -14,14 +15,18 @@ from datetime import date
 
 import pytest
 from api_support import ENT_A, ENT_B, PARK, make_api
+from pypdf import PdfReader
 from sqlalchemy import Engine, func, select
 from test_assets_doors import _cli
 
 from zeropark.accounting import AccountingOptions
 from zeropark.formatting import num
 from zeropark.model import Method
+from zeropark.reports.pdf import render_annual_report
 from zeropark.services import assets as service
+from zeropark.services.asset_report import asset_chapter
 from zeropark.services.inventory import account_year, latest_view
+from zeropark.services.reporting import report_data
 from zeropark.settings import get_settings
 from zeropark.store.db import transaction
 from zeropark.store.schema import ProductionPlanRow
@@ -96,3 +101,16 @@ def test_every_door_shows_the_same_forecast(sqlite_engine: Engine) -> None:
     ent_b = api.login("ent_b")
     assert [d["enterprise_id"] for d in ent_b.get(f"/api/v1/parks/{PARK}/assets/forecasts",
                                                  params={"year": 2025}).json()] == [ENT_B]  # fmt: skip
+
+    # the PDF's asset chapter (one render in this module) shows the same figures and the surrender
+    service.surrender(admin, PARK, ENT_A, "CEA:2025", 10, on=date(2025, 4, 1), compliance_year=2025,
+                      deadline=date(2025, 12, 31))  # fmt: skip
+    chapter = asset_chapter(admin, PARK, 2025)
+    assert chapter["totals"] == {"CEA:2025": {"issued": 40, "retired": 10, "held": 30}}
+    assert chapter["retired"] == [{"movement": "surrender", "asset": "CEA:2025", "quantity": 10}]
+    assert [r["year_end_tco2"] for r in chapter["forecasts"]] == [d["year_end_tco2"] for d in from_api]
+    pdf = render_annual_report(report_data(admin, PARK, 2025), lang="zh")
+    text = "".join("".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "碳资产" in text and "本年度清缴与注销" in text and "配额缺口预测" in text
+    for d in from_api:
+        assert num(d["year_end_tco2"], 1).replace(" ", "") in text

@@ -100,6 +100,7 @@ class ReportData:
     # product carbon footprint (#16): Footprint.to_dict() of each visible product of the year
     footprints: tuple[dict[str, Any], ...] = ()
     assets: dict[str, Any] | None = None  # carbon asset ledger (#17): services.assets.balances_dict
+    asset_chapter: dict[str, Any] | None = None  # the PDF's asset chapter: services.asset_report
 
     @property
     def enterprise_names(self) -> dict[str, str]:

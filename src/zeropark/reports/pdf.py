@@ -277,6 +277,7 @@ def render_annual_report(data: ReportData, *, lang: str = "zh") -> bytes:
         zone_rows=_zone_rows(data),
         measures=data.measures,
         roadmap=roadmap,
+        asset_chapter=data.asset_chapter,  # carbon assets (#17)
         evaluations=data.evaluations,
         verification=data.verification,  # verifier workspace (#16)
         grid_ef=_grid_factor(inv),

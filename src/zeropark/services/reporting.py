@@ -39,6 +39,7 @@ from zeropark.services import (
     optimization,
     verification,
 )
+from zeropark.services.asset_report import asset_chapter
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.inventory import account_year, enterprise_runs, latest_view, view_of_run
 from zeropark.services.ledger import check_evidence
@@ -161,6 +162,7 @@ def report_data(
         verification=None if national is None else verification.signed_statement(scope, national.run_id),
         footprints=_footprints(scope, park_id, year, view),
         assets=assets.balances_dict(scope, park_id),  # carbon asset ledger (#17)
+        asset_chapter=asset_chapter(scope, park_id, year) if view is None else None,
     )
 
 
