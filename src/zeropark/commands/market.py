@@ -37,8 +37,6 @@ RuleFile = Annotated[
 ]
 
 
-
-
 def _read_rule(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -155,9 +153,13 @@ def clear_cmd(
     park: ParkOpt = None,
     on: OnOpt = None,
     show: Annotated[bool, typer.Option("--show", help="只查看 Show a stored clearing.")] = False,
+    mode: Annotated[
+        str, typer.Option("--mode", help="撮合方式 call (集合竞价) | continuous (连续竞价 order book).")
+    ] = "call",
     fmt: FormatOpt = "table",
 ) -> None:
     """撮合 Clear a session and settle it in the asset ledger (park manager), or show it."""
+    check_choice(mode, ("call", "continuous"), "--mode")
     check_choice(fmt, ("table", "json"), "--format")
     eng = engine()
     park_id = pick_park(eng, park)
@@ -165,7 +167,7 @@ def clear_cmd(
     if show:
         c = service.clearing(scope, park_id, year, session)
     else:
-        c = service.clear_session(scope, park_id, year, session, on=value_date(on))
+        c = service.clear_session(scope, park_id, year, session, on=value_date(on), mode=mode)
     d = service.clearing_dict(c)
     out(fmt, d, _clearing_table(d))
 
