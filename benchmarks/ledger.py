@@ -12,7 +12,9 @@ Three figures:
    at the end the stored lines are checked to sum to 0 and no holder to be below 0.
    ``--batch 1`` posts each entry in its own transaction (``zeropark.store.assets.post``);
 3. ``auction`` — a call auction of ``--orders`` (default 10 000) random limit orders
-   (:func:`zeropark.assets.auction.clear`): clearing time in ms (median of 5).
+   (:func:`zeropark.market.auction.clear`): clearing time in ms (median of 5);
+4. ``book`` — the same orders through the continuous order book in time order
+   (:func:`zeropark.market.continuous.match_all`): matching time in ms (median of 5).
 
 Usage::
 
@@ -37,6 +39,7 @@ from sqlalchemy import Engine, create_engine, text
 from zeropark.assets.book import Account, AssetKey, Book, HolderKind, Instrument, Movement, issue, move
 from zeropark.errors import InsufficientBalance
 from zeropark.market.auction import clear
+from zeropark.market.continuous import match_all
 from zeropark.store import assets as store
 from zeropark.store.db import make_engine, transaction
 from zeropark.store.migrate import upgrade
@@ -139,6 +142,21 @@ def bench_auction(n: int) -> float:
     return ms
 
 
+def bench_book(n: int) -> float:
+    """The same n orders through the continuous book in time order (median of 5) [ms]."""
+    orders = auction_book(n)
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        trades, _ = match_all(orders)
+        times.append(time.perf_counter() - t0)
+    ms = statistics.median(times) * 1000
+    vol = sum(t.quantity for t in trades)
+    print(f"book      {n:>9,} orders matched in {ms:7.1f} ms (continuous, {len(trades):,} trades, "
+          f"volume {vol:,})")  # fmt: skip
+    return ms
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--entries", type=int, default=1_000_000)
@@ -168,6 +186,7 @@ def main() -> None:
             with admin.connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     bench_auction(a.orders)
+    bench_book(a.orders)
 
 
 if __name__ == "__main__":
