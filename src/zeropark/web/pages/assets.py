@@ -73,8 +73,10 @@ def forecasts_page(page: PageDep) -> Response:
             method=GapMethod(method) if method in methods else None,
         )  # fmt: skip
         rows = [r.to_dict() for r in found]
-    except (NotFound, QuotaGapError) as exc:
-        error = str(exc)
+    except NotFound:
+        rows = []  # no national run of the year: the page says so in its language
+    except QuotaGapError as exc:
+        error = str(exc)  # a forced method without its data: the named error, as on the API
     return page.render(
         "assets_forecasts.html", "assets", "assets_forecasts_title", rows=rows, methods=methods,
         method=method if method in methods else "", as_of=as_of, error=error,
