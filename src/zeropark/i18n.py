@@ -1799,7 +1799,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "区间为基于残差的正态预测区间；短缺概率 = 1 − Φ((配额 − 预测)/σ)。与接口及命令行为同一计算。",
         "Normal prediction intervals from the residuals (Hyndman & Athanasopoulos, Forecasting: "
         "Principles and Practice, 3rd ed., §5.5); P(short) = 1 − Φ((allocation − forecast)/σ). The "
-        "same computation as the API /api/v1/parks/{id}/assets/forecasts and zeropark assets forecasts.",
+        "same computation as the API (…/assets/forecasts) and zeropark assets forecasts.",
     ),
     "assets_fcm_plan": ("生产计划", "Production plan"),
     "assets_fcm_seasonal": ("上年季节性", "Last year's season"),
