@@ -97,8 +97,15 @@ def test_every_door_shows_the_same_forecast(sqlite_engine: Engine) -> None:
     assert r.status_code == 422 and "last_year" in r.text
     seasonal = manager.get("/assets/forecasts", params={"year": 2025, "method": "seasonal"}).text
     assert "data-fc-error" in seasonal
-    # an enterprise user sees its own row only
+    # an enterprise user sees its own row only, and edits its own plan only
     ent_b = api.login("ent_b")
+    mine = {"enterprise_id": ENT_B, "year": 2025, "months": {"1": 50, "2": 55}, "unit": "t"}
+    r = ent_b.put(f"/api/v1/parks/{PARK}/production-plans", json=mine)
+    assert r.status_code == 200 and [(p["month"], p["quantity"]) for p in r.json()] == [(1, 50.0), (2, 55.0)]
+    r = ent_b.put(f"/api/v1/parks/{PARK}/production-plans",
+                  json={"enterprise_id": ENT_A, "year": 2025, "months": {"1": 1}, "unit": "t"})  # fmt: skip
+    assert r.status_code == 404
+    assert {p["enterprise_id"] for p in ent_b.get(f"/api/v1/parks/{PARK}/production-plans").json()} == {ENT_B}
     assert [d["enterprise_id"] for d in ent_b.get(f"/api/v1/parks/{PARK}/assets/forecasts",
                                                  params={"year": 2025}).json()] == [ENT_B]  # fmt: skip
 

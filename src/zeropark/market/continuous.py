@@ -21,7 +21,8 @@ import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from zeropark.market.auction import AuctionError, Order, SelfTrade, Side, _fen
+from zeropark.market.auction import AuctionError, Order, SelfTrade, Side
+from zeropark.market.auction import price_fen as _fen
 
 __all__ = ["RULE", "OrderBook", "Trade", "match_all"]
 
