@@ -39,7 +39,10 @@ import numpy as np
 
 from zeropark.forecast.quota_gap import DEFAULT_RELATIVE_SD, MONTHS, QuotaGapError
 
-__all__ = ["MlFit", "MlParams", "YearSeries", "fit_months"]
+__all__ = ["MIN_ROWS", "MlFit", "MlParams", "YearSeries", "fit_months"]
+
+#: Fewest known enterprise-months the model is fitted on (below it the forecast is refused).
+MIN_ROWS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,11 @@ def fit_months(
     if not xs:
         raise QuotaGapError("no enterprise has CO2 above 0 t in months 1…k; nothing to learn from")
     x, y, g, b = np.vstack(xs), np.concatenate(ys), np.concatenate(groups), np.concatenate(bases)
+    if len(y) < MIN_ROWS:
+        raise QuotaGapError(
+            f"only {len(y)} known enterprise-months to learn from (need {MIN_ROWS}); "
+            "wait for more months or use the plan, seasonal or run_rate method"
+        )
     import lightgbm as lgb  # deferred (1.1 s): `zeropark --help` does not fit models
 
     settings: dict[str, Any] = {
@@ -150,6 +158,8 @@ def fit_months(
         fold = np.array([fold_of[int(v)] for v in g])
         for f in range(min(p.folds, len(distinct))):
             test = fold == f
+            if (~test).sum() < MIN_ROWS:
+                continue  # too few rows outside the fold: its rows keep no out-of-fold fit
             m = lgb.LGBMRegressor(**settings).fit(x[~test], y[~test])
             oof[test] = m.predict(x[test])
     ok = np.isfinite(oof) & (oof > 0)
