@@ -26,7 +26,9 @@ Prediction interval (Hyndman & Athanasopoulos, *Forecasting: Principles and Prac
 *s* (ddof = 1; with fewer than three elapsed months :data:`DEFAULT_RELATIVE_SD`, an [UNCERTAIN]
 prior). The remaining months' errors are taken as independent around a scale estimated from *k*
 months, so ``Var(Ê) = s²·(Σ_{m>k} Ê_m²  +  (Σ_{m>k} Ê_m)² / k)``; the interval is
-``Ê ± z·√Var`` with ``z = Φ⁻¹((1 + level)/2)``.
+``Ê ± z·√Var`` with ``z = Φ⁻¹((1 + level)/2)``. For ``ml`` the months' errors of one
+enterprise-year are taken as equicorrelated with the intraclass correlation ρ of the model's
+out-of-fold residuals, ``Var(Ê) = s²·((1 − ρ)·Σ Ê_m² + ρ·(Σ Ê_m)² + (Σ Ê_m)² / k)``.
 
 The gap is ``Ê − allowance`` [t]: positive = short (must buy or offset), negative = surplus. The
 probability of being short is ``1 − Φ((allowance − Ê)/√Var)``.
@@ -145,6 +147,7 @@ def forecast_gap(
     method: Method | None = None,
     ml_months: Sequence[float] | None = None,
     ml_sd: float | None = None,
+    ml_rho: float = 0.0,
 ) -> GapForecast:
     """Forecast the year-end CO2 [t] and the allowance gap from ``actual`` (the elapsed months).
 
@@ -179,7 +182,9 @@ def forecast_gap(
     else:
         sd = statistics.stdev(residuals) if len(residuals) >= 3 else prior_sd
     rest = fit[k:]
-    var = sd**2 * (sum(v * v for v in rest) + sum(rest) ** 2 / k)
+    rho = min(max(ml_rho, 0.0), 1.0) if method is Method.ML else 0.0
+    # equicorrelated month errors (correlation ρ within an enterprise-year): Var Σ = s²((1−ρ)Σv² + ρ(Σv)²)
+    var = sd**2 * ((1 - rho) * sum(v * v for v in rest) + rho * sum(rest) ** 2 + sum(rest) ** 2 / k)
     to_date = sum(act) + fixed_tco2
     mean = to_date + sum(rest)
     half = statistics.NormalDist().inv_cdf((1 + level) / 2) * math.sqrt(var)
@@ -238,6 +243,7 @@ def backtest(
     method: Method | None = None,
     ml_months: Mapping[int, Sequence[float]] | None = None,
     ml_sd: Mapping[int, float] | None = None,
+    ml_rho: Mapping[int, float] | None = None,
     level: float = DEFAULT_LEVEL,
 ) -> Backtest:
     """Forecast a known year (12 months [tCO2]) from each cut-off k = 1 … 11 and score it.
@@ -258,6 +264,7 @@ def backtest(
             method=method,
             ml_months=None if ml_months is None else ml_months[k],
             ml_sd=None if ml_sd is None else ml_sd[k],
+            ml_rho=0.0 if ml_rho is None else ml_rho[k],
             level=level,
         )
         for k in range(1, MONTHS)

@@ -23,9 +23,12 @@ Prediction interval: the relative residuals ``r = y / ŷ − 1`` of **out-of-fol
 saw it; Hastie, Tibshirani & Friedman, *The Elements of Statistical Learning*, 2nd ed., §7.10)
 give the relative standard deviation *s* (ddof = 1), which enters the same normal interval of the
 year total as the other methods (Hyndman & Athanasopoulos, *Forecasting: Principles and
-Practice*, 3rd ed., §5.5; :mod:`zeropark.forecast.quota_gap`). The enterprise's own elapsed months
-are fitted by those out-of-fold models too. With fewer than two enterprises (no fold possible) the
-model is still fitted and *s* is the prior :data:`~zeropark.forecast.quota_gap.DEFAULT_RELATIVE_SD`.
+Practice*, 3rd ed., §5.5; :mod:`zeropark.forecast.quota_gap`), with the months of one
+enterprise-year taken as equicorrelated: ρ is the intraclass correlation of those residuals
+(:func:`_intraclass`), since a model error of one enterprise tends to repeat month after month.
+The enterprise's own elapsed months are fitted by those out-of-fold models too. With fewer than
+two enterprises (no fold possible) the model is still fitted and *s* is the prior
+:data:`~zeropark.forecast.quota_gap.DEFAULT_RELATIVE_SD`.
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ class MlFit:
     monthly: Mapping[str, tuple[float, ...]]
     relative_sd: float
     rows: int
+    correlation: float = 0.0  # intraclass correlation of the residuals within an enterprise-year [1]
 
 
 def _mean(values: Sequence[float] | None, k: int) -> float | None:
@@ -110,6 +114,7 @@ def fit_months(
     if not 1 <= k <= MONTHS - 1:
         raise QuotaGapError(f"k: {k}; the machine-learning forecast needs an origin after month 1–11")
     xs, ys, bases, groups = [], [], [], []
+    series_ids: list[np.ndarray[Any, Any]] = []
     for s, full in [*((c, False) for c in current), *((h, True) for h in history)]:
         if len(s.months) < (MONTHS if full else k):
             need = MONTHS if full else k
@@ -128,9 +133,11 @@ def fit_months(
         bases.append(base)
         ys.append(np.array([s.months[m - 1] / mean for m in rng]) / np.where(base > 0, base, 1.0))
         groups.append(np.full(len(rng), hash(s.enterprise_id) & 0xFFFFFFF))
+        series_ids.append(np.full(len(rng), len(series_ids)))
     if not xs:
         raise QuotaGapError("no enterprise has CO2 above 0 t in months 1…k; nothing to learn from")
     x, y, g, b = np.vstack(xs), np.concatenate(ys), np.concatenate(groups), np.concatenate(bases)
+    series = np.concatenate(series_ids)
     if len(y) < MIN_ROWS:
         raise QuotaGapError(
             f"only {len(y)} known enterprise-months to learn from (need {MIN_ROWS}); "
@@ -165,6 +172,7 @@ def fit_months(
     ok = np.isfinite(oof) & (oof > 0)
     rel = y[ok] / oof[ok] - 1
     sd = float(np.std(rel, ddof=1)) if len(rel) >= 3 else DEFAULT_RELATIVE_SD
+    rho = _intraclass(rel, series[ok])
     out: dict[str, tuple[float, ...]] = {}
     start = 0
     for s in current:
@@ -179,4 +187,28 @@ def fit_months(
         feats, base = _features(s, k, range(k + 1, MONTHS + 1))
         rest = np.asarray(model.predict(feats), dtype=float) * base
         out[s.enterprise_id] = tuple(max(0.0, float(v)) * mean for v in (*fitted, *rest))
-    return MlFit(k, out, sd, len(y))
+    return MlFit(k, out, sd, len(y), rho)
+
+
+def _intraclass(values: np.ndarray[Any, Any], groups: np.ndarray[Any, Any]) -> float:
+    """One-way ANOVA intraclass correlation of ``values`` by ``groups``, clipped to [0, 1].
+
+    ρ = (MSB − MSW) / (MSB + (n₀ − 1)·MSW), n₀ the adjusted mean group size (Shrout & Fleiss 1979,
+    ICC(1); Snedecor & Cochran, *Statistical Methods*, 8th ed., §13.6). 0 with fewer than two groups
+    of two.
+    """
+    ids, counts = np.unique(groups, return_counts=True)
+    keep = counts >= 2
+    if keep.sum() < 2:
+        return 0.0
+    mask = np.isin(groups, ids[keep])
+    v, gr = values[mask], groups[mask]
+    ids, counts = np.unique(gr, return_counts=True)
+    n, a = len(v), len(ids)
+    means = np.array([v[gr == i].mean() for i in ids])
+    grand = v.mean()
+    msb = float(np.sum(counts * (means - grand) ** 2) / (a - 1))
+    msw = float(sum(np.sum((v[gr == i] - m) ** 2) for i, m in zip(ids, means, strict=True)) / (n - a))
+    n0 = (n - np.sum(counts**2) / n) / (a - 1)
+    denom = msb + (n0 - 1) * msw
+    return 0.0 if denom <= 0 else float(min(1.0, max(0.0, (msb - msw) / denom)))

@@ -178,12 +178,14 @@ def forecast(
         allowance = None if allowances is None else allowances.get(ent)
         pl = plan_of.get(ent)
         ml_months = ml_sd = None
+        ml_rho = 0.0
         if method is GapMethod.ML:
             if k >= MONTHS:
                 raise QuotaGapError("as_of_month: 12 months are known; nothing is left to forecast")
             if k not in ml:
                 ml[k] = _ml_fit(scope, park_id, year, k, now, before, two_before)
             ml_months, ml_sd = list(ml[k].monthly.get(ent, cur.months)), ml[k].relative_sd
+            ml_rho = ml[k].correlation
         f = forecast_gap(
             cur.months[:k],
             last_year=last_year,
@@ -195,6 +197,7 @@ def forecast(
             method=method,
             ml_months=ml_months,
             ml_sd=ml_sd,
+            ml_rho=ml_rho,
         )
         bt = None
         if last_year is not None and sum(last_year) > 0:
@@ -416,7 +419,8 @@ def backtest_methods(
                 b = backtest(
                     c.months, last_year=last, plan=plan_of.get(ent), method=m,
                     ml_months={k: f.monthly[ent] for k, f in fits.items() if ent in f.monthly} or None,
-                    ml_sd={k: f.relative_sd for k, f in fits.items()}, level=level,
+                    ml_sd={k: f.relative_sd for k, f in fits.items()},
+                    ml_rho={k: f.correlation for k, f in fits.items()}, level=level,
                 )  # fmt: skip
             except (QuotaGapError, KeyError):
                 continue
