@@ -1814,6 +1814,55 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "movement is a balanced entry; no balance goes negative; a serial number exists once and is "
         "retired (claimed) once.",
     ),
+    "rpt_assets": ("碳资产", "Carbon assets"),
+    "rpt_assets_intro": (
+        "本章数据来自碳资产账本（复式记账）、履约状况、园区内部碳市场出清与配额缺口预测，与碳资产页面、接口及命令行一致。",
+        "From the carbon asset ledger (double entry), the compliance positions, the internal market's "
+        "clearings and the quota-gap forecasts: the figures of the asset pages, the API and the CLI.",
+    ),
+    "rpt_assets_totals": ("账本余额（按品种）", "Ledger balances by instrument"),
+    "rpt_assets_issued": ("签发", "Issued"),
+    "rpt_assets_retired": ("注销/清缴", "Retired"),
+    "rpt_assets_held": ("持有", "Held"),
+    "rpt_assets_retirements": ("本年度清缴与注销", "Surrenders and retirements of the year"),
+    "assets_forecasts_title": ("配额缺口预测", "Quota-gap forecasts"),
+    "assets_forecasts_intro": (
+        "按企业预测年末二氧化碳排放量及其预测区间，与账本中本年度 CEA 配额比较，给出缺口与短缺概率。"
+        "可选方法：生产计划、上年季节性、当前速率、机器学习（梯度提升树，跨企业合并建模，区间由交叉验证残差给出）；"
+        "可指定“截至月份”，按当时已知的月份重新预测。",
+        "Per enterprise, the year-end CO2 forecast with its prediction interval, against the CEA allocated "
+        "in the ledger for the year: the gap and the probability of being short. Methods: production "
+        "plan, last year's season, run rate, machine learning (LightGBM pooled over the enterprises, "
+        "interval from cross-validated residuals). Choose a month to forecast as of that month.",
+    ),
+    "assets_forecasts_link": ("配额缺口预测", "Quota-gap forecasts"),
+    "assets_fc_method": ("预测方法", "Method"),
+    "assets_fc_auto": ("自动（首个有数据的方法）", "Automatic (first method with data)"),
+    "assets_fc_as_of": ("截至月份", "As of month"),
+    "assets_fc_all_months": ("全部已核算月份", "All accounted months"),
+    "assets_fc_show": ("预测", "Forecast"),
+    "assets_fc_months": ("已知月份", "Months known"),
+    "assets_fc_allocated": ("已分配配额", "CEA allocated"),
+    "assets_fc_held": ("持有配额", "CEA held"),
+    "assets_fc_to_date": ("截至当月排放", "CO2 to date"),
+    "assets_fc_year_end": ("年末排放预测", "Year-end CO2 forecast"),
+    "assets_fc_interval": ("预测区间", "Prediction interval"),
+    "assets_fc_gap": ("缺口（正为短缺）", "Gap (positive = short)"),
+    "assets_fc_p_short": ("短缺概率", "P(short)"),
+    "assets_fc_none": (
+        "本年度无按月核算结果，请先核算该年度",
+        "No monthly national run for this year: account the year first",
+    ),
+    "assets_fc_note": (
+        "区间为基于残差的正态预测区间；短缺概率 = 1 − Φ((配额 − 预测)/σ)。与接口及命令行为同一计算。",
+        "Normal prediction intervals from the residuals (Hyndman & Athanasopoulos, Forecasting: "
+        "Principles and Practice, 3rd ed., §5.5); P(short) = 1 − Φ((allocation − forecast)/σ). The "
+        "same computation as the API (…/assets/forecasts) and zeropark assets forecasts.",
+    ),
+    "assets_fcm_plan": ("生产计划", "Production plan"),
+    "assets_fcm_seasonal": ("上年季节性", "Last year's season"),
+    "assets_fcm_run_rate": ("当前速率", "Run rate"),
+    "assets_fcm_ml": ("机器学习（梯度提升树）", "Machine learning (LightGBM)"),
     "assets_positions": ("履约状况", "Compliance positions"),
     "assets_positions_note": (
         "核查排放量取自企业最新已签核（否则最新）的 GHG 核算记录；配额取自账本中的分配凭证；"

@@ -102,6 +102,7 @@ class ReportData:
     footprints: tuple[dict[str, Any], ...] = ()
     assets: dict[str, Any] | None = None  # carbon asset ledger (#17): services.assets.balances_dict
     symbiosis: SymbiosisChapter | None = None  # industrial symbiosis (#18): services.symbiosis.report_chapter
+    asset_chapter: dict[str, Any] | None = None  # the PDF's asset chapter: services.asset_report
 
     @property
     def enterprise_names(self) -> dict[str, str]:

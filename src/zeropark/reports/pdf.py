@@ -279,6 +279,7 @@ def render_annual_report(data: ReportData, *, lang: str = "zh") -> bytes:
         measures=data.measures,
         roadmap=roadmap,
         symbiosis=None if data.symbiosis is None else chapter_rows(data.symbiosis, lang),  # issue 18
+        asset_chapter=data.asset_chapter,  # carbon assets (#17)
         evaluations=data.evaluations,
         verification=data.verification,  # verifier workspace (#16)
         grid_ef=_grid_factor(inv),

@@ -43,6 +43,7 @@ from zeropark.services import (
     symbiosis,
     verification,
 )
+from zeropark.services.asset_report import asset_chapter
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.inventory import account_year, enterprise_runs, latest_view, view_of_run
 from zeropark.services.ledger import check_evidence
@@ -166,6 +167,7 @@ def report_data(
         footprints=_footprints(scope, park_id, year, view),
         assets=assets.balances_dict(scope, park_id),  # carbon asset ledger (#17)
         symbiosis=_symbiosis_chapter(scope, park_id, year, view),  # industrial symbiosis (#18)
+        asset_chapter=asset_chapter(scope, park_id, year) if view is None else None,
     )
 
 

@@ -556,6 +556,21 @@ class ProductOutputRow(Base):
     evidence: Mapped[str] = mapped_column(Text, default="")
 
 
+class ProductionPlanRow(Base):
+    """生产计划: one enterprise's planned output of one month [its product unit] (quota-gap driver)."""
+
+    __tablename__ = "production_plan"
+    __table_args__ = (Index("ux_production_plan", "park_id", "enterprise_id", "year", "month", unique=True),)
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)  # 1–12
+    quantity: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(32))
+    updated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
 class AdmissionRow(Base):
     """入园门槛: a proposed project's assessment against the park's indicators, and the decision."""
 

@@ -1146,6 +1146,29 @@ def upgrade() -> None:
         batch_op.create_index("ux_product_output", ["enterprise_id", "year", "product"], unique=True)
 
     op.create_table(
+        "production_plan",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Integer(), nullable=False),
+        sa.Column("quantity", sa.Float(), nullable=False),
+        sa.Column("unit", sa.String(length=32), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(["enterprise_id"], ["enterprise.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("production_plan", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_production_plan_enterprise_id"), ["enterprise_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_production_plan_park_id"), ["park_id"], unique=False)
+        batch_op.create_index(
+            "ux_production_plan", ["park_id", "enterprise_id", "year", "month"], unique=True
+        )
+
+    op.create_table(
         "report",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -1562,6 +1585,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_report_enterprise_id"))
 
     op.drop_table("report")
+    with op.batch_alter_table("production_plan", schema=None) as batch_op:
+        batch_op.drop_index("ux_production_plan")
+        batch_op.drop_index(batch_op.f("ix_production_plan_park_id"))
+        batch_op.drop_index(batch_op.f("ix_production_plan_enterprise_id"))
+
+    op.drop_table("production_plan")
     with op.batch_alter_table("product_output", schema=None) as batch_op:
         batch_op.drop_index("ux_product_output")
         batch_op.drop_index(batch_op.f("ix_product_output_park_id"))
