@@ -69,4 +69,4 @@ def cold_check(directory: _Dir = Path("cold")) -> None:
         err_console.print(f"[red]{p}[/]")
     if problems:
         raise typer.Exit(EXIT_DATA_ERROR)
-    console.print("[green]every archived file matches its SHA-256 (and its ledger leaf, when a ledger exists)[/]")
+    console.print("[green]every archived file matches its SHA-256 (and its ledger leaf, if any)[/]")

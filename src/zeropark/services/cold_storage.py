@@ -103,8 +103,10 @@ def drop_hot(scope: Scope, park_id: str, year: int, month: int, directory: Path)
 
 
 def check(scope: Scope, directory: Path) -> list[str]:
-    """The archive's problems (empty: intact): missing or changed files, and — when a ledger
-    exists — manifest entries that are not recorded in it or differ from their newest leaf.
+    """The archive's problems (empty: intact).
+
+    Missing or changed files, and — when a ledger exists — manifest entries that are not recorded
+    in it or differ from their newest leaf.
     """
     problems = check_cold(directory)
     if not _ledger_exists(scope):
