@@ -31,6 +31,7 @@ from zeropark.web.pages import (
     optimize,
     overview,
     pathway,  # pathway slice (issue 14)
+    province,  # provincial view (#20)
     quality,
     reports,
     roadmap,
@@ -73,5 +74,6 @@ for _module in (
     footprint,  # product carbon footprint and CBAM (#16)
     assets,  # carbon asset ledger (#17): /assets
     symbiosis,  # industrial symbiosis (#18): /symbiosis
+    province,  # provincial view (#20): /province
 ):
     router.include_router(_module.router)
