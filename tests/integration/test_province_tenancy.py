@@ -241,3 +241,16 @@ def test_pages_show_only_the_parks_in_scope(world: World) -> None:
     nav = world.clients["prov"].get("/", params={"year": 2025}).text
     assert 'href="/province"' in nav and 'href="/import"' not in nav
     assert 'href="/province"' not in world.clients["op_a"].get("/").text
+
+
+def test_an_admin_creates_a_provincial_user_through_the_api(world: World) -> None:
+    admin = world.clients["admin"]
+    body = {"username": "prov2", "password": PASSWORD, "role": "province"}
+    missing = admin.post("/api/v1/users", json=body)
+    assert missing.status_code == 422 and "province" in missing.text
+    made = admin.post("/api/v1/users", json={**body, "province": "浙江"})
+    assert made.status_code == 201, made.text
+    assert made.json()["province"] == "浙江" and made.json()["park_id"] is None
+    c = TestClient(admin.app)
+    assert c.post("/api/v1/auth/login", json={"username": "prov2", "password": PASSWORD}).status_code == 200
+    assert [p["id"] for p in c.get("/api/v1/parks").json()["items"]] == [C]
