@@ -189,6 +189,8 @@ class Role(StrEnum):
     ENTERPRISE = "enterprise"
     VERIFIER = "verifier"
     DEVICE = "device"
+    #: 省级主管 (#20): reads every park of its province (or park group), writes none
+    PROVINCE = "province"
 
 
 class Method(StrEnum):

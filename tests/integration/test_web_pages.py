@@ -107,8 +107,8 @@ def test_verifier_signs_off_a_run_from_the_inventory_page(demo_park: DemoPark, d
     from zeropark.accounting import AccountingOptions, run
     from zeropark.factors import load_factor_set
     from zeropark.model import Method
-    from zeropark.store import runs
     from zeropark.services.symbiosis import with_symbiosis
+    from zeropark.store import runs
     from zeropark.store.aggregate import load_accounting_input
     from zeropark.store.schema import AuditLogRow
     from zeropark.store.scope import system_scope

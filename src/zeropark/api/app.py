@@ -98,6 +98,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.symbiosis.router,  # industrial symbiosis (#18)
     routers.online_monitoring.router,  # reporting out (#19)
     routers.tariffs.router,  # tariffs as data (#19)
+    routers.province.router,  # provincial view (#20)
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

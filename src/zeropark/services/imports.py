@@ -458,11 +458,10 @@ def _visible(scope: Scope, park_id: str | None) -> Select[ImportBatchRow]:
     stmt = select(ImportBatchRow)
     if scope.is_enterprise:
         return stmt.where(ImportBatchRow.created_by == scope.user.username)
-    park = park_id if park_id is not None else scope.park_id
-    if park is not None:
-        scope.check_park(park)
-        stmt = stmt.where(ImportBatchRow.park_id == park)
-    return stmt
+    if park_id is not None:
+        scope.check_park(park_id)
+        return stmt.where(ImportBatchRow.park_id == park_id)
+    return scope.filter(stmt, park_col=ImportBatchRow.park_id, park_level=True)
 
 
 def list_imports(scope: Scope, *, park_id: str | None = None, limit: int = 20, offset: int = 0) -> ImportPage:
@@ -497,7 +496,7 @@ def get_import(scope: Scope, batch_id: int) -> ImportBatch:
         if row is None:
             raise NotFound(f"import {batch_id} not found")
         batch = ImportBatch.of_row(row)
-    if scope.park_id is not None and batch.park_id not in (None, scope.park_id):
+    if batch.park_id is not None and not scope.sees_park(batch.park_id):
         scope.deny(ENTITY, str(batch_id), "import of another park")
         raise NotFound(f"import {batch_id} not found")
     if scope.is_enterprise and batch.created_by != scope.user.username:

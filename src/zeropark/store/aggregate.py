@@ -141,15 +141,22 @@ def _month_bounds_utc(year: int, tz: str) -> list[datetime]:
 _FLAGGED = "sum(CASE WHEN quality <> 0 THEN 1 ELSE 0 END)"
 
 
-def _sql_interval_month() -> str:
+def _sql_interval_month(dialect: str) -> str:
     """Per-meter sums of one local month of an interval meter (a range on ``ts``, no per-row math).
 
     The month's intervals are the values stamped in ``[bound + interval, next bound + interval)``:
     on PostgreSQL that is the month's partition minus its first ``interval`` plus the first
     ``interval`` of the next partition (an index range of one reading per meter).
+
+    The float sum adds a meter's readings in time order whatever their place on disk: on
+    PostgreSQL ``sum(value ORDER BY ts)`` (the partition's primary key ``(meter_id, ts)`` gives
+    that order), so a month deleted and restored from cold storage, or readings that arrived late,
+    give the same bits as readings inserted in time order. SQLite's ``GROUP BY meter_id`` already
+    walks the primary-key index ``(meter_id, ts)``; its statement is unchanged.
     """
+    total = "sum(value ORDER BY ts)" if dialect == "postgresql" else "sum(value)"
     return (
-        f"SELECT meter_id, sum(value) AS total, count(*) AS n, {_FLAGGED} AS n_flagged "
+        f"SELECT meter_id, {total} AS total, count(*) AS n, {_FLAGGED} AS n_flagged "
         "FROM reading WHERE meter_id IN :ids AND ts >= :lo AND ts < :hi GROUP BY meter_id"
     )
 
@@ -225,7 +232,7 @@ def _month_rows(
 ) -> dict[str, _Acc]:
     """Run the month SQL of one (meter kind, window) for ``ids`` on ``conn``."""
     dialect = conn.dialect.name
-    sql = _sql_interval_month() if kind is MeterKind.INTERVAL else _sql_register_month(dialect)
+    sql = _sql_interval_month(dialect) if kind is MeterKind.INTERVAL else _sql_register_month(dialect)
     stmt = text(sql).bindparams(bindparam("ids", expanding=True))
     params = {"ids": list(ids), **_month_params(dialect, lo, hi)}
     if kind is MeterKind.CUMULATIVE:

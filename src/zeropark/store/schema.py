@@ -424,6 +424,8 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     park_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprise.id"), nullable=True)
+    #: a provincial user (role ``province``): the ``park.province`` whose parks it reads (#20)
+    province: Mapped[str | None] = mapped_column(String(32), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -27,6 +27,7 @@ from zeropark.api.routers import (
     optimize,
     parks,
     pathway,  # pathway slice (issue 14)
+    province,  # provincial view (#20)
     quality,
     readings,
     reports,
@@ -50,6 +51,7 @@ __all__ = [
     "ingest",
     "inventory",
     "ledger",
+    "province",
     "line_items",
     "live",
     "metabolism",

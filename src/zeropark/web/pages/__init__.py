@@ -31,6 +31,7 @@ from zeropark.web.pages import (
     optimize,
     overview,
     pathway,  # pathway slice (issue 14)
+    province,  # provincial view (#20)
     quality,
     reports,
     roadmap,
@@ -75,5 +76,6 @@ for _module in (
     assets,  # carbon asset ledger (#17): /assets
     symbiosis,  # industrial symbiosis (#18): /symbiosis
     tariffs,  # tariffs and the online-monitoring file (#19): /tariffs, /reports/online-monitoring.json
+    province,  # provincial view (#20): /province
 ):
     router.include_router(_module.router)

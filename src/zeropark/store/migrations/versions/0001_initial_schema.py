@@ -889,6 +889,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("park_id", sa.String(length=64), nullable=True),
         sa.Column("enterprise_id", sa.String(length=64), nullable=True),
+        sa.Column("province", sa.String(length=32), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
