@@ -211,6 +211,7 @@ def export_upload(
     The file states its profile (``profile.name``/``version``); the checks of the upload quality
     rules come with it (they do not stop the export: the user decides before submitting).
     """
+    scope.check_park(park_id)  # another park's data is refused before its arguments are read
     profile = om.load_profile(profile_path)
     period = parse_month(month)
     uploads = build_uploads(scope, park_id, period, profile=profile, enterprise_id=enterprise_id)
