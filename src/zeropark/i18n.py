@@ -2122,6 +2122,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "sym_delete": ("删除", "Delete"),
     "sym_delete_confirm": ("确定删除该登记？", "Delete this entry?"),
     "sym_refused": ("登记未被接受", "Entry refused"),
+    "sym_kind_steam": ("蒸汽", "Steam"),
     "sym_kind_hot_water": ("热水", "Hot water"),
     "sym_kind_waste_heat": ("余热", "Waste heat"),
     "sym_kind_by_product": ("副产品", "By-product"),
