@@ -40,12 +40,18 @@ def _parks(engine: Engine) -> None:
     for park in (A, B):
         with transaction(engine) as s:
             s.add(
-                ParkRow(id=park, name=park, province="江苏", grid_region="华东", latitude=31.0, longitude=120.0)
+                ParkRow(
+                    id=park, name=park, province="江苏", grid_region="华东", latitude=31.0, longitude=120.0
+                )
             )
             s.flush()
             s.add(
                 EnterpriseRow(
-                    id=f"E-{park}", park_id=park, name="甲", uscc=f"9132000000000008{8 if park == A else 9}X", industry_code="C26"
+                    id=f"E-{park}",
+                    park_id=park,
+                    name="甲",
+                    uscc=f"9132000000000008{8 if park == A else 9}X",
+                    industry_code="C26",
                 )
             )
             s.flush()
@@ -64,7 +70,9 @@ def _parks(engine: Engine) -> None:
             )
         for h in range(31 * 24):
             if h != 10:
-                rows.append(Reading(f"M-{park}", t0 + timedelta(hours=h + 1), 5.0 if h == 2 * 24 + 9 else 1.0))
+                rows.append(
+                    Reading(f"M-{park}", t0 + timedelta(hours=h + 1), 5.0 if h == 2 * 24 + 9 else 1.0)
+                )
     write_readings(engine, rows, source="test")
 
 
@@ -87,9 +95,12 @@ def test_a_park_price_leaves_the_other_park_alone(engine: Engine) -> None:
     assert _july(engine, A) == pytest.approx(A_JULY, abs=1e-6)
     assert _july(engine, B) == pytest.approx(BUNDLED_JULY, abs=1e-6)
     # the optimiser: park A's version in force, park B's the global one (bundled figures)
-    assert tariffs.tariff_for(engine, JS, date(2025, 7, 15), park_id=A).prices_cny_per_kwh[  # type: ignore[union-attr]
-        TouPeriod.PEAK
-    ] == 1.2
+    assert (
+        tariffs.tariff_for(engine, JS, date(2025, 7, 15), park_id=A).prices_cny_per_kwh[  # type: ignore[union-attr]
+            TouPeriod.PEAK
+        ]
+        == 1.2
+    )
     assert optimization._tariff(engine, JS, None, B).prices_cny_per_kwh[TouPeriod.PEAK] == 1.0697
     assert optimization._tariff(engine, JS, None, A).prices_cny_per_kwh[TouPeriod.PEAK] == (
         1.2 if date.today() >= date(2025, 7, 1) else 1.0697
@@ -129,7 +140,9 @@ def test_a_park_price_leaves_the_other_park_alone(engine: Engine) -> None:
     assert _july(engine, B) == pytest.approx(GLOBAL_JULY, abs=1e-6)
     # audited: the park's versions with their park, the refusals as denied
     with transaction(engine) as s:
-        made = s.scalars(select(AuditLogRow).where(AuditLogRow.entity == "tariff", AuditLogRow.action == "create"))
+        made = s.scalars(
+            select(AuditLogRow).where(AuditLogRow.entity == "tariff", AuditLogRow.action == "create")
+        )
         parks = [r.after["park_id"] for r in made if r.after]
         denied = s.scalars(select(AuditLogRow).where(AuditLogRow.action == "denied")).all()
     assert parks.count(A) == 1 + len(imported) and None in parks
@@ -144,9 +157,17 @@ def test_doors_keep_a_managers_price_in_their_park(api_module: ApiModule) -> Non
     # nothing stored: the manager's version starts from the bundled table, for their park only
     r = c["manager"].post(f"/api/v1/tariffs/{JS}/versions", json=body)
     assert r.status_code == 201 and r.json()["park_id"] == API_PARK, r.text
-    assert r.json()["prices_cny_per_kwh"]["peak"] == 1.2 and r.json()["prices_cny_per_kwh"]["valley"] == 0.3139
-    assert c["manager"].post(f"/api/v1/tariffs/{JS}/versions", json={**body, "global_version": True}).status_code == 403
-    assert c["manager"].post(f"/api/v1/tariffs/{JS}/versions", json={**body, "park_id": OTHER_PARK}).status_code == 404
+    assert (
+        r.json()["prices_cny_per_kwh"]["peak"] == 1.2 and r.json()["prices_cny_per_kwh"]["valley"] == 0.3139
+    )
+    assert (
+        c["manager"].post(f"/api/v1/tariffs/{JS}/versions", json={**body, "global_version": True}).status_code
+        == 403
+    )
+    assert (
+        c["manager"].post(f"/api/v1/tariffs/{JS}/versions", json={**body, "park_id": OTHER_PARK}).status_code
+        == 404
+    )
     for who in ("ent_a", "verifier", "device"):
         assert c[who].post(f"/api/v1/tariffs/{JS}/versions", json=body).status_code == 403
     # a verifier reads the park's version; the other park has none (bundled table)
@@ -170,9 +191,12 @@ def test_doors_keep_a_managers_price_in_their_park(api_module: ApiModule) -> Non
     )
     assert forged.status_code == 403
     # the admin writes a global version (both park's lists show it)
-    g = c["admin"].post(f"/api/v1/tariffs/{JS}/versions", json={**body, "park_id": None, "global_version": True})
+    g = c["admin"].post(
+        f"/api/v1/tariffs/{JS}/versions", json={**body, "park_id": None, "global_version": True}
+    )
     assert g.status_code == 201 and g.json()["park_id"] is None
-    assert c["admin"].get(f"/api/v1/tariffs/{JS}?month=2025-07&park_id={OTHER_PARK}").json()["version"] == (
-        g.json()["version"]
+    assert (
+        c["admin"].get(f"/api/v1/tariffs/{JS}?month=2025-07&park_id={OTHER_PARK}").json()["version"]
+        == (g.json()["version"])
     )
     assert c["verifier"].get(f"/api/v1/tariffs/{JS}?month=2025-07").json()["park_id"] == API_PARK

@@ -74,9 +74,7 @@ def show(
     v = tariffs.show(system_scope(engine(), "cli"), tariff_id, month, park_id=park)
     t = v.tariff
     applies = f"园区 park {v.park_id}" if v.park_id else "全局 global"
-    console.print(
-        f"{t.id} v{v.version} ({t.name_zh}) — {applies}; 自 from {v.valid_from}; {escape(v.note)}"
-    )
+    console.print(f"{t.id} v{v.version} ({t.name_zh}) — {applies}; 自 from {v.valid_from}; {escape(v.note)}")
     for p, price in t.prices_cny_per_kwh.items():
         console.print(f"  {TOU_LABEL_ZH[p]} {p.value}: {price:g} CNY/kWh")
     console.print(f"  需量电价 demand charge: {t.demand_charge_cny_per_kw_month:g} CNY/(kW·month)")

@@ -337,9 +337,7 @@ def get_run(scope: Scope, run_id: int) -> StoredRun:
 # --- the steps of a run -----------------------------------------------------------------------
 
 
-def _tariff(
-    engine: Engine, tariff_id: str, tariff_dir: Path | None, park_id: str | None = None
-) -> Tariff:
+def _tariff(engine: Engine, tariff_id: str, tariff_dir: Path | None, park_id: str | None = None) -> Tariff:
     """The tariff of a run: the given directory's, else the park's version in force, else the bundled one.
 
     The stored version is :func:`zeropark.services.tariffs.tariff_for` (in force today for

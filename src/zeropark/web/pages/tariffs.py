@@ -39,7 +39,7 @@ def _render(page: Page, tariff_id: str, *, status_code: int = 200, error: str = 
         except NotFound as exc:
             cost_error = str(exc)
     if versions:
-        try:  # the version in force for the page's park now (its own, else the global one)
+        try:  # the page park's latest version (its own, else the global one)
             shown = tariffs.show(page.scope, tariff_id, park_id=park_id)
         except NotFound:
             shown = None
