@@ -14,11 +14,15 @@ import pytest
 from api_support import OTHER_PARK, ApiModule, api_module  # noqa: F401  (module-scoped fixture)
 from api_support import PARK as API_PARK
 from sqlalchemy import Engine, select
+from typer.testing import CliRunner
 
+from zeropark.cli import app as cli
+from zeropark.commands import common
 from zeropark.errors import NotFound, PermissionDenied
 from zeropark.model import Reading, Role
 from zeropark.optimize.tariff import TouPeriod
 from zeropark.services import optimization, tariffs
+from zeropark.settings import get_settings
 from zeropark.store.db import transaction
 from zeropark.store.readings import write_readings
 from zeropark.store.schema import AuditLogRow, EnterpriseRow, MeterRow, ParkRow
@@ -138,6 +142,38 @@ def test_a_park_price_leaves_the_other_park_alone(engine: Engine) -> None:
     imported = tariffs.import_tables(man_a, None, valid_from="2025-09")
     assert {x.park_id for x in imported} == {A}
     assert _july(engine, B) == pytest.approx(GLOBAL_JULY, abs=1e-6)
+    # the CLI (an admin's door): --park writes and shows park B's own version
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    common.engine.cache_clear()
+    try:
+        cmd = [
+            "tariff",
+            "set",
+            JS,
+            "--from",
+            "2025-07",
+            "--park",
+            B,
+            "--price",
+            "peak=1.0",
+            "--source",
+            "B 合同",
+        ]
+        made_b = CliRunner().invoke(cli, cmd)
+        shown = CliRunner().invoke(cli, ["tariff", "show", JS, "--month", "2025-07", "--park", B])
+        listed = CliRunner().invoke(cli, ["tariff", "list", "--park", B])
+    finally:
+        mp.undo()
+        get_settings.cache_clear()
+        common.engine.cache_clear()
+    assert made_b.exit_code == 0 and f"({B})" in made_b.output, made_b.output
+    assert shown.exit_code == 0 and f"park {B}" in shown.output and "1 CNY/kWh" in shown.output
+    assert listed.exit_code == 0 and A not in listed.output
+    # B's July with 峰 1.0: 732.03748 + 220 × (1.0 − 1.0697) = 732.03748 − 15.334 = 716.70348
+    assert _july(engine, B) == pytest.approx(716.70348, abs=1e-6)
+    assert _july(engine, A) == pytest.approx(A_JULY, abs=1e-6)
     # audited: the park's versions with their park, the refusals as denied
     with transaction(engine) as s:
         made = s.scalars(
