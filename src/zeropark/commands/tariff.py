@@ -29,12 +29,17 @@ tariff_app = typer.Typer(
 
 @tariff_app.command("list")
 @guarded
-def list_() -> None:
-    """列出 Every stored tariff version (valid-from month, source note, checksum)."""
+def list_(
+    park: Annotated[
+        str | None, typer.Option(help="园区 Only the global versions and this park's own.")
+    ] = None,
+) -> None:
+    """列出 Every stored tariff version (valid-from month, park or global, source note)."""
     table = Table(title="分时电价版本 Tariff versions")
     for col in (
         "tariff",
         "版本 version",
+        "适用 applies to",
         "省份 province",
         "电压 voltage",
         "起始月 valid from",
@@ -42,10 +47,11 @@ def list_() -> None:
         "by",
     ):
         table.add_column(col)
-    for v in tariffs.list_versions(system_scope(engine(), "cli")):
+    for v in tariffs.list_versions(system_scope(engine(), "cli"), park_id=park):
         table.add_row(
             v.tariff_id,
             str(v.version),
+            v.park_id or "全局 global",
             v.province,
             v.voltage,
             v.valid_from,
@@ -60,11 +66,15 @@ def list_() -> None:
 def show(
     tariff_id: Annotated[str, typer.Argument(help="Tariff id, e.g. CN-JS-large-industry-1-10kV.")],
     month: Annotated[str | None, typer.Option(help="执行月份 The version in force in YYYY-MM.")] = None,
+    park: Annotated[
+        str | None, typer.Option(help="园区 The version in force for this park (default: global).")
+    ] = None,
 ) -> None:
     """查看 A tariff version: hours of each period per month, prices, demand charge, sources."""
-    v = tariffs.show(system_scope(engine(), "cli"), tariff_id, month)
+    v = tariffs.show(system_scope(engine(), "cli"), tariff_id, month, park_id=park)
     t = v.tariff
-    console.print(f"{t.id} v{v.version} ({t.name_zh}) — 自 from {v.valid_from}; {escape(v.note)}")
+    applies = f"园区 park {v.park_id}" if v.park_id else "全局 global"
+    console.print(f"{t.id} v{v.version} ({t.name_zh}) — {applies}; 自 from {v.valid_from}; {escape(v.note)}")
     for p, price in t.prices_cny_per_kwh.items():
         console.print(f"  {TOU_LABEL_ZH[p]} {p.value}: {price:g} CNY/kWh")
     console.print(f"  需量电价 demand charge: {t.demand_charge_cny_per_kw_month:g} CNY/(kW·month)")
@@ -95,11 +105,18 @@ def import_(
         str, typer.Option("--from", help="起始月 First month YYYY-MM it is in force.")
     ] = tariffs.BUNDLED_FROM,
     note: Annotated[str, typer.Option(help="说明 Note (the document number and date).")] = "",
+    park: Annotated[
+        str | None, typer.Option(help="园区 For this park only (default: global, every park).")
+    ] = None,
 ) -> None:
     """导入 Store every tariff of the four CSV files as a new version (all or nothing; errors named)."""
-    done = tariffs.import_tables(system_scope(engine(), "cli"), directory, valid_from=valid_from, note=note)
+    done = tariffs.import_tables(
+        system_scope(engine(), "cli"), directory, valid_from=valid_from, note=note, park_id=park
+    )
     for v in done:
-        console.print(f"已存储 stored {v.tariff_id} v{v.version} from {v.valid_from}")
+        console.print(
+            f"已存储 stored {v.tariff_id} v{v.version} from {v.valid_from} ({v.park_id or '全局 global'})"
+        )
 
 
 @tariff_app.command("set")
@@ -115,6 +132,9 @@ def set_(
     ] = None,
     demand_charge: Annotated[float | None, typer.Option(help="需量电价 CNY/(kW·month).")] = None,
     issuer: Annotated[str, typer.Option(help="发布单位 Issuer.")] = "",
+    park: Annotated[
+        str | None, typer.Option(help="园区 For this park only (default: global, every park).")
+    ] = None,
 ) -> None:
     """修改 A new version from a month with prices (e.g. this month's 代理购电 price) or the demand charge."""
     prices: dict[str, float] = {}
@@ -132,8 +152,11 @@ def set_(
         demand_charge=demand_charge,
         source_title=source,
         source_issuer=issuer,
+        park_id=park,
     )
-    console.print(f"已存储 stored {v.tariff_id} v{v.version} from {v.valid_from}")
+    console.print(
+        f"已存储 stored {v.tariff_id} v{v.version} from {v.valid_from} ({v.park_id or '全局 global'})"
+    )
 
 
 @tariff_app.command("cost")

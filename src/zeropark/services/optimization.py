@@ -285,7 +285,7 @@ def create_run(
     check_create(scope, park_id, ENTITY)
     report = progress or (lambda _stage: None)
     prices = _price_series(request.energy_prices)
-    tariff = _tariff(scope.engine, request.tariff_id, request.tariff_dir)
+    tariff = _tariff(scope.engine, request.tariff_id, request.tariff_dir, park_id)
     carbon = _carbon(scope.engine, request.factor_set, request.grid_year)
     report("profiles")
     profiles = _profiles(scope, park_id, request)
@@ -337,13 +337,14 @@ def get_run(scope: Scope, run_id: int) -> StoredRun:
 # --- the steps of a run -----------------------------------------------------------------------
 
 
-def _tariff(engine: Engine, tariff_id: str, tariff_dir: Path | None) -> Tariff:
-    """The tariff of a run: the given directory's, else the stored version in force, else the bundled one.
+def _tariff(engine: Engine, tariff_id: str, tariff_dir: Path | None, park_id: str | None = None) -> Tariff:
+    """The tariff of a run: the given directory's, else the park's version in force, else the bundled one.
 
-    The stored version is :func:`zeropark.services.tariffs.tariff_for` (in force today).
+    The stored version is :func:`zeropark.services.tariffs.tariff_for` (in force today for
+    ``park_id``: the park's own version, else the global one).
     """
     if tariff_dir is None:
-        stored = tariffs.tariff_for(engine, tariff_id)
+        stored = tariffs.tariff_for(engine, tariff_id, park_id=park_id)
         if stored is not None:
             return stored
     try:

@@ -1,10 +1,14 @@
 """分时电价 as park data: stored versions, imports, price changes, and the electricity cost report.
 
 A tariff version holds one tariff's four tables (:data:`zeropark.optimize.tariff.TABLE_COLUMNS`)
-from a month on (``valid_from`` YYYY-MM): a new month's 代理购电 price is a new version. The
-version in force for a month is the one with the latest ``valid_from`` ≤ that month (the highest
-version number among equals). When nothing is stored, the bundled tables (optimize/data) are
-the default; :func:`seed_bundled` stores them as version 1.
+from a month on (``valid_from`` YYYY-MM): a new month's 代理购电 price is a new version. A version
+is either global (``park_id`` None: every park of the installation; only an admin creates one)
+or a park's own (``park_id`` set: a park manager's import or price change, for their park only).
+
+The version in force for a park in a month is the park's own version with the latest
+``valid_from`` ≤ that month (the highest version number among equals); when the park has none,
+the global version chosen the same way; when nothing is stored, the bundled tables
+(optimize/data). :func:`seed_bundled` stores the bundled tables as global version 1.
 
 The same functions serve the CLI (``zeropark tariff …``), the API (``/api/v1/tariffs…``), the
 page (/tariffs) and the optimiser (:func:`tariff_for`); the cost report is
@@ -25,8 +29,8 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from zeropark.errors import DataError, NotFound, RowError, TariffDataError
-from zeropark.model import Carrier, Direction
+from zeropark.errors import DataError, NotFound, PermissionDenied, RowError, TariffDataError
+from zeropark.model import Carrier, Direction, Role
 from zeropark.optimize.bill import ASSUMPTIONS, MonthBill, month_bill
 from zeropark.optimize.tariff import (
     TABLE_COLUMNS,
@@ -38,7 +42,7 @@ from zeropark.optimize.tariff import (
 from zeropark.store import repo
 from zeropark.store.aggregate import meter_hourly
 from zeropark.store.db import transaction
-from zeropark.store.schema import TariffVersionRow
+from zeropark.store.schema import ParkRow, TariffVersionRow
 from zeropark.store.scope import Scope
 
 #: Audit entity.
@@ -49,7 +53,7 @@ BUNDLED_FROM = "2000-01"
 
 @dataclass(frozen=True, slots=True)
 class TariffVersion:
-    """One stored version: who, when, from which month, and the validated tariff."""
+    """One stored version: who, when, from which month, for which park (None = global), the tariff."""
 
     tariff_id: str
     version: int
@@ -62,6 +66,7 @@ class TariffVersion:
     created_by: str | None
     tariff: Tariff
     tables: Mapping[str, list[dict[str, str]]]
+    park_id: str | None = None
 
 
 def _month(text: str, field: str = "valid_from") -> str:
@@ -107,6 +112,7 @@ def _view(row: TariffVersionRow) -> TariffVersion:
         row.created_by,
         tariff,
         row.tables,
+        row.park_id,
     )
 
 
@@ -143,9 +149,43 @@ def _store(
         "create",
         ENTITY,
         f"{tariff.id}@{row.version}",
-        after={"valid_from": valid_from, "sha256": row.sha256, "note": note},
+        after={"valid_from": valid_from, "sha256": row.sha256, "note": note, "park_id": park_id},
     )
     return row
+
+
+def _write_park(scope: Scope, park_id: str | None, global_version: bool, what: str) -> str | None:
+    """The park a write is for (None = a global version), or refuse it (audited).
+
+    A park manager writes their own park's versions (``park_id`` defaults to their park); only
+    an admin writes a global version (``global_version=True``, or no park given).
+
+    Raises
+    ------
+    PermissionDenied
+        Not an admin or park manager, or a park manager asking for a global version.
+    NotFound
+        A park outside the scope (audited) or unknown.
+    DataError
+        Both a park and ``global_version`` given.
+    """
+    scope.require_manager(ENTITY, what)
+    if global_version and park_id is not None:
+        raise DataError(f"{what}: give either a park (--park) or a global version, not both")
+    target = None if global_version else (park_id or scope.park_id)
+    if target is None:
+        if scope.user.role != Role.ADMIN:
+            scope.deny(ENTITY, what, "only an admin may change a global tariff version")
+            raise PermissionDenied(
+                f"only an admin may change the global tariff '{what}' (every park uses it); "
+                "a park manager changes it for their own park"
+            )
+        return None
+    scope.check_park(target)
+    with Session(scope.engine) as s:
+        if s.get(ParkRow, target) is None:
+            raise NotFound(f"park '{target}' not found; list parks with `zeropark park list`")
+    return target
 
 
 def import_tables(
@@ -155,21 +195,23 @@ def import_tables(
     valid_from: str = BUNDLED_FROM,
     note: str = "",
     park_id: str | None = None,
+    global_version: bool = False,
 ) -> list[TariffVersion]:
     """Store every tariff of a directory with the four CSV files (None = the bundled ones) as a new version.
 
+    The versions are ``park_id``'s (default: the user's park; global for an admin without one).
     All or nothing: the tables are validated first (:func:`tariffs_from_tables`).
 
     Raises
     ------
     PermissionDenied
-        Not an admin or park manager (audited).
+        Not an admin or park manager, or a park manager writing a global version (audited).
+    NotFound
+        A park outside the scope.
     TariffDataError
         Naming file, row and column of each problem; nothing stored.
     """
-    scope.require_manager(ENTITY, str(directory or "bundled"))
-    if park_id is not None:
-        scope.check_park(park_id)
+    park_id = _write_park(scope, park_id, global_version, str(directory or "bundled"))
     start = _month(valid_from)
     tables, labels = read_tariff_tables(directory)
     tariffs = tariffs_from_tables(tables, labels)
@@ -190,61 +232,96 @@ def import_tables(
 
 
 def seed_bundled(scope: Scope) -> list[TariffVersion]:
-    """Store the bundled tables as version 1 when no tariff is stored yet (else nothing)."""
+    """Store the bundled tables as global version 1 when no global tariff is stored yet (else nothing)."""
     with Session(scope.engine) as s:
-        if s.scalar(select(func.count()).select_from(TariffVersionRow)):
+        if s.scalar(
+            select(func.count()).select_from(TariffVersionRow).where(TariffVersionRow.park_id.is_(None))
+        ):
             return []
-    return import_tables(scope, None, valid_from=BUNDLED_FROM, note="bundled tables (optimize/data)")
+    return import_tables(
+        scope, None, valid_from=BUNDLED_FROM, note="bundled tables (optimize/data)", global_version=True
+    )
 
 
-def list_versions(scope: Scope, tariff_id: str | None = None) -> list[TariffVersion]:
-    """Every stored version (of one tariff), newest valid_from first per tariff."""
+def list_versions(
+    scope: Scope, tariff_id: str | None = None, *, park_id: str | None = None
+) -> list[TariffVersion]:
+    """Every stored version (of one tariff) the user sees, newest valid_from first per tariff.
+
+    A user confined to a park sees the global versions and their park's; ``park_id`` narrows
+    the list the same way (global + that park's; NotFound outside the scope). An admin without
+    ``park_id`` sees every park's versions.
+    """
     stmt = select(TariffVersionRow).order_by(
         TariffVersionRow.tariff_id, TariffVersionRow.valid_from.desc(), TariffVersionRow.version.desc()
     )
     if tariff_id is not None:
         stmt = stmt.where(TariffVersionRow.tariff_id == tariff_id)
-    if scope.park_id is not None:
-        stmt = stmt.where((TariffVersionRow.park_id.is_(None)) | (TariffVersionRow.park_id == scope.park_id))
+    if park_id is not None:
+        scope.check_park(park_id)
+    park = park_id or scope.park_id
+    if park is not None:
+        stmt = stmt.where((TariffVersionRow.park_id.is_(None)) | (TariffVersionRow.park_id == park))
     with Session(scope.engine) as s:
         return [_view(r) for r in s.scalars(stmt)]
 
 
-def in_force(engine: Engine, tariff_id: str, year: int, month: int) -> TariffVersion | None:
-    """The stored version of ``tariff_id`` in force in ``year``-``month`` (None when none is stored)."""
+def in_force(
+    engine: Engine, tariff_id: str, year: int, month: int, park_id: str | None = None
+) -> TariffVersion | None:
+    """The stored version of ``tariff_id`` in force for ``park_id`` in ``year``-``month``.
+
+    The park's own latest version not after the month, else the global one (``park_id`` None:
+    the global one only); None when neither is stored (the caller falls back to the bundled table).
+    """
     key = f"{year:04d}-{month:02d}"
+    base = (
+        select(TariffVersionRow)
+        .where(TariffVersionRow.tariff_id == tariff_id, TariffVersionRow.valid_from <= key)
+        .order_by(TariffVersionRow.valid_from.desc(), TariffVersionRow.version.desc())
+        .limit(1)
+    )
     with Session(engine) as s:
-        row = s.scalars(
-            select(TariffVersionRow)
-            .where(TariffVersionRow.tariff_id == tariff_id, TariffVersionRow.valid_from <= key)
-            .order_by(TariffVersionRow.valid_from.desc(), TariffVersionRow.version.desc())
-            .limit(1)
-        ).first()
+        row = None
+        if park_id is not None:
+            row = s.scalars(base.where(TariffVersionRow.park_id == park_id)).first()
+        if row is None:
+            row = s.scalars(base.where(TariffVersionRow.park_id.is_(None))).first()
         return _view(row) if row is not None else None
 
 
-def tariff_for(engine: Engine, tariff_id: str, when: date | None = None) -> Tariff | None:
-    """The optimiser's tariff: the stored version in force at ``when`` (default today), else None."""
+def tariff_for(
+    engine: Engine, tariff_id: str, when: date | None = None, park_id: str | None = None
+) -> Tariff | None:
+    """The optimiser's tariff: the version in force for ``park_id`` at ``when`` (default today), else None."""
     d = when or date.today()
-    v = in_force(engine, tariff_id, d.year, d.month)
+    v = in_force(engine, tariff_id, d.year, d.month, park_id)
     return v.tariff if v is not None else None
 
 
-def show(scope: Scope, tariff_id: str, month: str | None = None) -> TariffVersion:
-    """The version of ``tariff_id`` in force in ``month`` (default: the latest stored).
+def show(
+    scope: Scope, tariff_id: str, month: str | None = None, *, park_id: str | None = None
+) -> TariffVersion:
+    """The version of ``tariff_id`` in force for a park in ``month`` (default: the latest in force).
+
+    The park is ``park_id`` (default: the user's park; an admin without one sees global versions).
 
     Raises
     ------
     NotFound
-        No stored version (names the stored tariffs).
+        No stored version (names the stored tariffs), or a park outside the scope.
     """
+    if park_id is not None:
+        scope.check_park(park_id)
+    park = park_id or scope.park_id
     if month is None:
-        found = list_versions(scope, tariff_id)
+        found = [v for v in list_versions(scope, tariff_id, park_id=park) if v.park_id == park]
+        found = found or [v for v in list_versions(scope, tariff_id, park_id=park) if v.park_id is None]
         if found:
             return found[0]
     else:
         y, m = (int(x) for x in _month(month, "month").split("-"))
-        v = in_force(scope.engine, tariff_id, y, m)
+        v = in_force(scope.engine, tariff_id, y, m, park)
         if v is not None:
             return v
     known = sorted({v.tariff_id for v in list_versions(scope)})
@@ -264,26 +341,40 @@ def set_prices(
     source_title: str,
     source_issuer: str = "",
     confidence: str = "S",
+    park_id: str | None = None,
+    global_version: bool = False,
 ) -> TariffVersion:
     """A new version from ``valid_from`` with some prices replaced (e.g. the month's 代理购电价格表).
 
     The figures set are cited to a new source row (``source_title``: the document number and
-    date, e.g. 国网江苏电力 2026年3月代理购电价格表); the rest is copied from the version in force.
+    date, e.g. 国网江苏电力 2026年3月代理购电价格表); the rest is copied from the version in force
+    for the park then. The version is ``park_id``'s (default: the user's park); only an admin
+    writes a global version (``global_version=True``, or an admin without a park).
 
     Raises
     ------
+    PermissionDenied
+        Not an admin or park manager, or a park manager writing a global version (audited).
     TariffDataError
         An unknown period or a negative price (named); nothing stored.
     NotFound
         No stored version of ``tariff_id`` in force then.
     """
-    scope.require_manager(ENTITY, tariff_id)
+    park = _write_park(scope, park_id, global_version, tariff_id)
     start = _month(valid_from)
     if not source_title.strip():
         raise DataError("--source: name the document (number and date) the new figures come from")
-    base = show(scope, tariff_id, start)
-    tables = {n: [dict(r) for r in rows] for n, rows in base.tables.items()}
-    sid = f"USER-{tariff_id}-{start}"[:64]
+    y, m = (int(x) for x in start.split("-"))
+    found = in_force(scope.engine, tariff_id, y, m, park)
+    if found is not None:
+        base_tables: Mapping[str, list[dict[str, str]]] = found.tables
+    else:
+        bundled, _labels = read_tariff_tables()
+        if not any(r.get("tariff_id") == tariff_id for r in bundled["tariffs.csv"]):
+            show(scope, tariff_id, start, park_id=park)  # raises NotFound naming the stored ones
+        base_tables = _restrict(bundled, tariff_id)
+    tables = {n: [dict(r) for r in rows] for n, rows in base_tables.items()}
+    sid = f"USER-{tariff_id}-{start}{'-' + park if park else ''}"[:64]
     errors = []
     label = f"set {tariff_id} from {start}"
     for period, value in (prices or {}).items():
@@ -323,7 +414,7 @@ def set_prices(
     ]
     tariff = tariffs_from_tables(tables, {n: f"{label} {n}" for n in TABLE_COLUMNS})[tariff_id]
     with transaction(scope.engine) as s:
-        return _view(_store(scope, s, tables, tariff, start, source_title, None))
+        return _view(_store(scope, s, tables, tariff, start, source_title, park))
 
 
 # --- the electricity cost report -----------------------------------------------------------------
@@ -368,7 +459,8 @@ def electricity_cost(
     The energy is the hourly energy of the enterprise's top-level electricity import/consumption
     meters (:func:`zeropark.store.aggregate.meter_hourly`; a submeter under another meter of the
     same enterprise is not added again); each month is billed with the tariff version in force
-    in it (:func:`in_force`, else the bundled table) by :func:`zeropark.optimize.bill.month_bill`.
+    in it for the park (:func:`in_force`: the park's own version, else the global one, else the
+    bundled table) by :func:`zeropark.optimize.bill.month_bill`.
 
     Raises
     ------
@@ -396,7 +488,7 @@ def electricity_cost(
     bundled = None
     tariffs: dict[int, tuple[Tariff, int]] = {}
     for m in months:
-        v = in_force(scope.engine, tariff_id, year, m)
+        v = in_force(scope.engine, tariff_id, year, m, park_id)
         if v is None:
             if bundled is None:
                 try:

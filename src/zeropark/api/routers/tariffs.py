@@ -24,6 +24,7 @@ class TariffVersionOut(BaseModel):
 
     tariff_id: str
     version: int
+    park_id: str | None = Field(description="the park it is for; null = global (every park)")
     province: str
     voltage: str
     valid_from: str
@@ -41,6 +42,7 @@ def _out(v: TariffVersion) -> TariffVersionOut:
     return TariffVersionOut(
         tariff_id=v.tariff_id,
         version=v.version,
+        park_id=v.park_id,
         province=v.province,
         voltage=v.voltage,
         valid_from=v.valid_from,
@@ -60,15 +62,17 @@ def _out(v: TariffVersion) -> TariffVersionOut:
 
 
 @router.get("/tariffs", response_model=list[TariffVersionOut])
-def list_versions(scope: ScopeDep, _user: Reader) -> Any:
-    """Every stored tariff version. 分时电价版本."""
-    return [_out(v) for v in tariffs.list_versions(scope)]
+def list_versions(scope: ScopeDep, _user: Reader, park_id: str | None = None) -> Any:
+    """Every stored tariff version the user sees (global and their park's). 分时电价版本."""
+    return [_out(v) for v in tariffs.list_versions(scope, park_id=park_id)]
 
 
 @router.get("/tariffs/{tariff_id}", response_model=TariffVersionOut)
-def show(tariff_id: str, scope: ScopeDep, _user: Reader, month: str | None = None) -> Any:
-    """The version in force in ``month`` (YYYY-MM; default the latest). 查看分时电价."""
-    return _out(tariffs.show(scope, tariff_id, month))
+def show(
+    tariff_id: str, scope: ScopeDep, _user: Reader, month: str | None = None, park_id: str | None = None
+) -> Any:
+    """The version in force for a park (default: the user's) in ``month`` (YYYY-MM). 查看分时电价."""
+    return _out(tariffs.show(scope, tariff_id, month, park_id=park_id))
 
 
 class PriceChange(BaseModel):
@@ -79,6 +83,12 @@ class PriceChange(BaseModel):
     demand_charge_cny_per_kw_month: float | None = None
     source: str = Field(description="the document (number and date) the figures come from")
     issuer: str = ""
+    park_id: str | None = Field(
+        default=None, description="the park it is for (default: the user's park; an admin's: global)"
+    )
+    global_version: bool = Field(
+        default=False, description="a global version for every park (admins only; 403 otherwise)"
+    )
 
 
 @router.post(
@@ -95,6 +105,8 @@ def set_prices(tariff_id: str, body: PriceChange, scope: ScopeDep) -> Any:
             demand_charge=body.demand_charge_cny_per_kw_month,
             source_title=body.source,
             source_issuer=body.issuer,
+            park_id=body.park_id,
+            global_version=body.global_version,
         )
     )
 

@@ -27,16 +27,22 @@ DEFAULT_TARIFF = "CN-JS-large-industry-1-10kV"
 
 
 def _render(page: Page, tariff_id: str, *, status_code: int = 200, error: str = "") -> Response:
-    versions = tariffs.list_versions(page.scope)
+    park_id = page.park.id if page.park is not None else None
+    versions = tariffs.list_versions(page.scope, park_id=park_id)
     ids = sorted({v.tariff_id for v in versions}) or [DEFAULT_TARIFF]
     rows = []
     cost_error = ""
+    shown = None
     if page.park is not None:
         try:
             rows = tariffs.cost_rows(tariffs.electricity_cost(page.scope, page.park.id, page.year, tariff_id))
         except NotFound as exc:
             cost_error = str(exc)
-    shown = next((v for v in versions if v.tariff_id == tariff_id), None)
+    if versions:
+        try:  # the page park's latest version (its own, else the global one)
+            shown = tariffs.show(page.scope, tariff_id, park_id=park_id)
+        except NotFound:
+            shown = None
     return page.render(
         "tariffs.html",
         "reports",
@@ -52,6 +58,8 @@ def _render(page: Page, tariff_id: str, *, status_code: int = 200, error: str = 
         cost_error=cost_error,
         error=error,
         can_edit=page.user.role in ("admin", "park_manager"),
+        can_global=page.user.role == "admin",
+        park_id=park_id,
         done=page.request.query_params.get("done", ""),
     )
 
@@ -78,12 +86,16 @@ async def tariffs_set(page: PageDep) -> Response:
                     raise DataError(
                         f"price_{p.value} '{text}': give CNY/kWh with a dot, e.g. 1.0521"
                     ) from None
+        applies = str(form.get("applies", "park"))
+        park_id = page.park.id if page.park is not None else None
         tariffs.set_prices(
             page.scope,
             tariff_id,
             str(form.get("valid_from", "")),
             prices=prices,
             source_title=str(form.get("source", "")),
+            park_id=None if applies == "global" else park_id,
+            global_version=applies == "global",
         )
     except PermissionDenied as exc:
         return error_page(page, 403, "forbidden", "", str(exc))
