@@ -49,6 +49,7 @@ __all__ = [
     "DEFAULT_RELATIVE_SD",
     "Backtest",
     "GapForecast",
+    "Interval",
     "Method",
     "QuotaGapError",
     "backtest",
@@ -77,6 +78,13 @@ class Method(StrEnum):
     ML = "ml"  # LightGBM pooled over enterprises (zeropark.forecast.quota_gap_ml)
 
 
+class Interval(StrEnum):
+    """How the prediction interval of the year total is made (named in every output)."""
+
+    NORMAL = "normal"  # normal interval from the elapsed months' residuals (FPP3 §5.5)
+    CONFORMAL = "conformal"  # split-conformal by horizon (zeropark.forecast.quota_gap_conformal)
+
+
 @dataclass(frozen=True, slots=True)
 class GapForecast:
     """Year-end emissions [tCO2] with their interval, the gap to the allowance [tCO2] and P(short)."""
@@ -93,6 +101,7 @@ class GapForecast:
     gap_tco2: float | None
     p_short: float | None
     monthly_tco2: tuple[float, ...]  # 12 values: actual for known months, forecast for the rest
+    interval: Interval = Interval.NORMAL  # how low/high were made
 
 
 def _clean(values: Sequence[float], field: str, *, length: int | None = None) -> list[float]:
@@ -148,13 +157,16 @@ def forecast_gap(
     ml_months: Sequence[float] | None = None,
     ml_sd: float | None = None,
     ml_rho: float = 0.0,
+    conformal_q: float | None = None,
 ) -> GapForecast:
     """Forecast the year-end CO2 [t] and the allowance gap from ``actual`` (the elapsed months).
 
     ``last_year`` is 12 months [tCO2]; ``production`` (elapsed months) and ``plan`` (the remaining
     12 − k months) are in the enterprise's product unit. ``fixed_tco2`` is CO2 of the whole year
     already known and not spread over months (lines of annual activity records): it is added to
-    every figure and has no spread. Raises :class:`QuotaGapError` naming the
+    every figure and has no spread. ``conformal_q`` [1], when given, makes the interval the
+    split-conformal one, ``Ê ± q̂·Σ_{m>k} Ê_m`` (:mod:`zeropark.forecast.quota_gap_conformal`);
+    ``p_short`` stays the normal model's. Raises :class:`QuotaGapError` naming the
     field of bad input.
     """
     act = _clean(actual, "actual")
@@ -187,7 +199,12 @@ def forecast_gap(
     var = sd**2 * ((1 - rho) * sum(v * v for v in rest) + rho * sum(rest) ** 2 + sum(rest) ** 2 / k)
     to_date = sum(act) + fixed_tco2
     mean = to_date + sum(rest)
-    half = statistics.NormalDist().inv_cdf((1 + level) / 2) * math.sqrt(var)
+    if conformal_q is not None and (not math.isfinite(conformal_q) or conformal_q < 0):
+        raise QuotaGapError(f"conformal_q: {conformal_q!r} is not a finite number ≥ 0")
+    if conformal_q is not None:
+        half, interval = conformal_q * sum(rest), Interval.CONFORMAL
+    else:
+        half, interval = statistics.NormalDist().inv_cdf((1 + level) / 2) * math.sqrt(var), Interval.NORMAL
     gap = p_short = None
     if allowance_tco2 is not None:
         gap = mean - allowance_tco2
@@ -208,6 +225,7 @@ def forecast_gap(
         gap_tco2=gap,
         p_short=p_short,
         monthly_tco2=(*act, *rest),
+        interval=interval,
     )
 
 
@@ -223,6 +241,8 @@ class Backtest:
     forecasts_tco2: tuple[float, ...]
     errors_pct: tuple[float, ...]
     covered: tuple[bool, ...]
+    fits: tuple[tuple[float, ...], ...] = ()  # per cut-off k, the 12 monthly values [tCO2]
+    intervals: tuple[Interval, ...] = ()  # per cut-off k, how its interval was made
 
     @property
     def mape_pct(self) -> float:
@@ -245,11 +265,13 @@ def backtest(
     ml_sd: Mapping[int, float] | None = None,
     ml_rho: Mapping[int, float] | None = None,
     level: float = DEFAULT_LEVEL,
+    conformal_q: Mapping[int, float] | None = None,
 ) -> Backtest:
     """Forecast a known year (12 months [tCO2]) from each cut-off k = 1 … 11 and score it.
 
     ``plan`` is the year's 12-month production plan (the ``plan`` method); ``ml_months`` and
-    ``ml_sd`` the machine-learning fit at each cut-off k (``method=Method.ML``).
+    ``ml_sd`` the machine-learning fit at each cut-off k (``method=Method.ML``); ``conformal_q``
+    the calibrated quantile [1] by cut-off k (a cut-off without one keeps the normal interval).
     """
     months = _clean(year, "year", length=MONTHS)
     actual = sum(months)
@@ -266,6 +288,7 @@ def backtest(
             ml_sd=None if ml_sd is None else ml_sd[k],
             ml_rho=0.0 if ml_rho is None else ml_rho[k],
             level=level,
+            conformal_q=None if conformal_q is None else conformal_q.get(k),
         )
         for k in range(1, MONTHS)
     ]
@@ -274,4 +297,6 @@ def backtest(
         forecasts_tco2=tuple(r.year_end_tco2 for r in runs),
         errors_pct=tuple((r.year_end_tco2 - actual) / actual * 100 for r in runs),
         covered=tuple(r.low_tco2 <= actual <= r.high_tco2 for r in runs),
+        fits=tuple(r.monthly_tco2 for r in runs),
+        intervals=tuple(r.interval for r in runs),
     )
