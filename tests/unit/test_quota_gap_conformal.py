@@ -7,7 +7,12 @@ import random
 import pytest
 
 from zeropark.forecast.quota_gap import Interval, Method, QuotaGapError, backtest, forecast_gap
-from zeropark.forecast.quota_gap_conformal import conformal_quantile, horizon_quantiles, window_scores
+from zeropark.forecast.quota_gap_conformal import (
+    conformal_quantile,
+    horizon_quantiles,
+    scaled_scores,
+    window_scores,
+)
 
 
 def test_quantile_by_hand() -> None:
@@ -29,10 +34,16 @@ def test_window_scores_by_hand() -> None:
     # months 10, 20, 30; forecast after month 1 says 10 for each later month:
     #   window (1, 2]: |20 − 10| / 10 = 1.0 (h = 1); (1, 3]: |50 − 20| / 20 = 1.5 (h = 2)
     # forecast after month 2 says 15 for month 3: (2, 3]: |30 − 15| / 15 = 1.0 (h = 1)
-    fits = {1: (10.0, 10.0, 10.0), 2: (10.0, 20.0, 15.0)}
+    f1 = forecast_gap([10.0], method=Method.RUN_RATE)  # 10 t for every later month
+    f2 = forecast_gap([10.0, 20.0], method=Method.RUN_RATE)  # 15 t for every later month
+    fits = {1: f1, 2: f2}
     assert window_scores([10, 20, 30], fits, 3) == {1: [1.0, 1.0], 2: [1.5]}
     # only windows ending by month 2 (no later month enters): just (1, 2]
     assert window_scores([10, 20, 30], fits, 2) == {1: [1.0]}
+    # normalised: after month 1 the prior s = 0.10; window (1, 2] σ = 0.1·√(10² + 10²/1) = 1.41421 t,
+    # so |20 − 10| / 1.41421 = 7.0711; (1, 3] σ = 0.1·√(10² + 10² + 20²/1) = 2.44949 t → 30/2.44949
+    # = 12.2474; after month 2 (s prior, k = 2) (2, 3] σ = 0.1·√(15² + 15²/2) = 1.83712 → 15/1.83712 = 8.1650
+    assert scaled_scores([10, 20, 30], fits, 3) == pytest.approx([7.0711, 12.2474, 8.1650], abs=1e-4)
     with pytest.raises(QuotaGapError, match="upto"):
         window_scores([10, 20], fits, 3)
     assert horizon_quantiles({1: [0.1] * 9, 2: [0.1] * 3}, 0.9) == {1: (0.1, 9)}
@@ -46,6 +57,12 @@ def test_interval_named_and_width() -> None:
     assert forecast_gap([10.0] * 6).interval is Interval.NORMAL
     with pytest.raises(QuotaGapError, match="conformal_q"):
         forecast_gap([10.0] * 6, conformal_q=-1.0)
+    # scaled: 6 months of 10 t → residuals 0 → s = 0 … use a month pattern with spread instead:
+    # months 9, 11, 9, 11, 9, 11: mean 10, r = −0.1, +0.1, … → s = stdev = 0.10954; 6 more at 10 t:
+    # σ = 0.10954·√(6·10² + 60²/6) = 0.10954·√1200 = 3.7947 t; q̂ = 2 → ± 7.5895 t around 120 t
+    g = forecast_gap([9.0, 11.0] * 3, method=Method.RUN_RATE, scaled_q=2.0)
+    assert g.interval is Interval.CONFORMAL_SCALED
+    assert g.high_tco2 - g.year_end_tco2 == pytest.approx(7.5895, abs=1e-3)
 
 
 def _year(rng: random.Random) -> list[float]:
@@ -68,7 +85,7 @@ def test_coverage_on_synthetic_parks() -> None:
     for _ in range(40):
         y = _year(rng)
         b = backtest(y, method=Method.RUN_RATE)
-        for h, v in window_scores(y, dict(enumerate(b.fits, start=1)), 12).items():
+        for h, v in window_scores(y, dict(enumerate(b.runs, start=1)), 12).items():
             calib.setdefault(h, []).extend(v)
     qs = {12 - h: q for h, (q, _) in horizon_quantiles(calib, 0.9).items() if 1 <= h <= 11}
     assert set(qs) == set(range(1, 12))

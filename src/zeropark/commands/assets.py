@@ -432,21 +432,15 @@ def backtest_cmd(
     eng = engine()
     park_id = pick_park(eng, park)
     scores = quota_gap.backtest_methods(system_scope(eng, "cli"), park_id, year, interval=_interval(interval))
-    table = Table(title=f"配额缺口回测 Backtest {year}, cut-offs after months 1–11")
+    table = Table(title=f"配额缺口回测 Backtest {year}, cut-offs after months 1–11, {interval} interval")
     for col in ("方法 method", "企业 enterprises", "预测 forecasts", "MAPE %", "覆盖率 coverage",
-                "区间 interval", "正态 normal", "校准 calibrated"):  # fmt: skip
+                "正态 normal", "按区间 by interval: n, coverage (normal)"):  # fmt: skip
         table.add_column(col, justify="right")
     for sc in scores:
-        cal = (
-            "—"
-            if sc.coverage_calibrated is None
-            else (
-                f"{sc.calibrated}: {sc.coverage_calibrated:.0%} (normal {sc.coverage_normal_calibrated:.0%})"
-            )
-        )
+        parts = [f"{k} {n}: {c:.0%} ({c0:.0%})" for k, (n, c, c0) in sc.by_interval.items()]
         table.add_row(sc.method, str(sc.enterprises), str(sc.cutoffs), f"{sc.mape_pct:.2f}",
-                      f"{sc.coverage:.0%} (of {sc.level:.0%})", sc.interval, f"{sc.coverage_normal:.0%}",
-                      cal)  # fmt: skip
+                      f"{sc.coverage:.0%} (of {sc.level:.0%})", f"{sc.coverage_normal:.0%}",
+                      "; ".join(parts))  # fmt: skip
     out(fmt, [sc.to_dict() for sc in scores], table)
 
 

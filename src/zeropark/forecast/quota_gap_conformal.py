@@ -22,8 +22,21 @@ the scores of horizon ``h = 12 − k`` pooled over the park's enterprises give t
 
 and the interval of the year total is ``Ê ± q̂ · Σ_{m>k} Ê_m``, with coverage ≥ 1 − α when the
 scores are exchangeable with the new forecast's. When ``⌈(n + 1)(1 − α)⌉ > n`` (too few windows:
-n < 1/α − 1, i.e. 9 at 90 %) there is no finite quantile, and the caller falls back to the
-normal interval (:class:`Interval`, named in every output).
+n < 1/α − 1, i.e. 9 at 90 %) there is no finite quantile.
+
+Early in a park's first year no window of the needed horizon exists (a window of horizon 12 − k
+ending by month k needs k ≥ 7). The caller then pools the windows of every horizon with the
+normalised score of Angelopoulos & Bates 2023, §2.3 ("conformalizing scalar uncertainty
+estimates"; Lei, G'Sell, Rinaldo, Tibshirani & Wasserman, *JASA* 113, 2018, §5.2):
+
+    s = |Σ E_m − Σ Ê_m| / σ_w
+
+σ_w the normal model's standard deviation of the window's sum
+(:func:`~zeropark.forecast.quota_gap.window_sd`), and the interval is ``Ê ± q̂ · σ``
+(``conformal_scaled``): the normal interval, its z replaced by a quantile of past standardised
+errors. It assumes those are exchangeable across horizons (a weaker footing than by horizon).
+With no finite quantile either, the normal interval is kept
+(:class:`~zeropark.forecast.quota_gap.Interval`, named in every output).
 
 Which windows are used is the caller's choice (:mod:`zeropark.services.quota_gap`); a window must
 end at or before the forecast's own cut-off month, so the evaluated months are never in their
@@ -36,9 +49,9 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-from zeropark.forecast.quota_gap import Interval, QuotaGapError
+from zeropark.forecast.quota_gap import GapForecast, Interval, QuotaGapError, window_sd
 
-__all__ = ["Interval", "conformal_quantile", "horizon_quantiles", "window_scores"]
+__all__ = ["Interval", "conformal_quantile", "horizon_quantiles", "scaled_scores", "window_scores"]
 
 
 def conformal_quantile(scores: Sequence[float], level: float) -> float | None:
@@ -57,24 +70,42 @@ def conformal_quantile(scores: Sequence[float], level: float) -> float | None:
     return sorted(scores)[rank - 1]
 
 
-def window_scores(
-    actual: Sequence[float], fits: Mapping[int, Sequence[float]], upto: int
-) -> dict[int, list[float]]:
-    """Conformity scores of every window ending at or before month ``upto``, by horizon [months].
-
-    ``actual`` holds at least ``upto`` months [tCO2]; ``fits[j]`` the 12 monthly values of the
-    forecast made after month j (its values after j are the forecast). Windows whose forecast sum
-    is 0 are skipped.
-    """
+def _check(actual: Sequence[float], upto: int) -> None:
     if not 0 <= upto <= len(actual):
         raise QuotaGapError(f"upto: month {upto} is beyond the {len(actual)} months given")
+
+
+def window_scores(
+    actual: Sequence[float], fits: Mapping[int, GapForecast], upto: int
+) -> dict[int, list[float]]:
+    """Relative scores of every window ending at or before month ``upto``, by horizon [months].
+
+    ``actual`` holds at least ``upto`` months [tCO2]; ``fits[j]`` the forecast made after month j
+    (its ``monthly_tco2`` after j are the forecast). Windows whose forecast sum is 0 are skipped.
+    """
+    _check(actual, upto)
     out: dict[int, list[float]] = defaultdict(list)
-    for j, fit in fits.items():
+    for j, f in fits.items():
         for e in range(j + 1, upto + 1):
-            forecast = sum(fit[j:e])
+            forecast = sum(f.monthly_tco2[j:e])
             if forecast > 0:
                 out[e - j].append(abs(sum(actual[j:e]) - forecast) / forecast)
     return dict(out)
+
+
+def scaled_scores(actual: Sequence[float], fits: Mapping[int, GapForecast], upto: int) -> list[float]:
+    """Normalised scores |error| / σ_w [1] of every window ending by month ``upto`` (all horizons).
+
+    Windows whose σ_w is 0 are skipped.
+    """
+    _check(actual, upto)
+    out = []
+    for j, f in fits.items():
+        for e in range(j + 1, upto + 1):
+            sd = window_sd(f, e)
+            if sd > 0:
+                out.append(abs(sum(actual[j:e]) - sum(f.monthly_tco2[j:e])) / sd)
+    return out
 
 
 def horizon_quantiles(scores: Mapping[int, Sequence[float]], level: float) -> dict[int, tuple[float, int]]:

@@ -12,8 +12,8 @@ import csv
 import io
 import math
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from zeropark.errors import NotFound
@@ -28,7 +28,12 @@ from zeropark.forecast.quota_gap import (
     forecast_gap,
 )
 from zeropark.forecast.quota_gap import Method as GapMethod
-from zeropark.forecast.quota_gap_conformal import horizon_quantiles, window_scores
+from zeropark.forecast.quota_gap_conformal import (
+    conformal_quantile,
+    horizon_quantiles,
+    scaled_scores,
+    window_scores,
+)
 from zeropark.forecast.quota_gap_ml import MlFit, YearSeries, fit_months
 from zeropark.model import Method
 from zeropark.services.inventory import latest_view
@@ -175,7 +180,7 @@ def forecast(
     names = {e.id: e.name for e in repo.list_enterprises(scope.engine, park_id, enterprise_id=enterprise_id)}
     plan_of = _plan_months(scope, park_id, year)
     ml: dict[int, MlFit] = {}
-    calib: dict[tuple[GapMethod, int], dict[int, tuple[float, int]]] = {}
+    calib: dict[tuple[GapMethod, int], tuple[float | None, float | None]] = {}
     series = {
         e: _Series(c.months, _full(before, e), plan_of.get(e), _full(two_before, e))
         for e, c in now.items()
@@ -227,13 +232,13 @@ def forecast(
                         if j not in ml:
                             ml[j] = _ml_fit(scope, park_id, year, j, now, before, two_before)
                 calib[key] = _calibration(f.method, k, series, prior, ml, level)
-            q = calib[key].get(MONTHS - k)
-            if q is not None:
+            q, qs = calib[key]
+            if q is not None or qs is not None:
                 f = forecast_gap(
                     cur.months[:k], last_year=last_year, production=None if pl is None else pl[:k],
                     plan=None if pl is None else pl[k:], allowance_tco2=allowance, fixed_tco2=cur.annual,
                     level=level, method=f.method, ml_months=ml_months, ml_sd=ml_sd, ml_rho=ml_rho,
-                    conformal_q=q[0],
+                    conformal_q=q, scaled_q=qs,
                 )  # fmt: skip
         bt = None
         if last_year is not None and sum(last_year) > 0:
@@ -266,43 +271,51 @@ def _calibration(
     prior: Mapping[str, _Series],
     ml: Mapping[int, MlFit],
     level: float,
-) -> dict[int, tuple[float, int]]:
-    """Split-conformal quantiles by horizon for forecasts of ``method`` after month ``k``.
+) -> tuple[float | None, float | None]:
+    """The split-conformal quantile for forecasts of ``method`` after month ``k``: (by horizon, scaled).
 
-    The calibration windows (:func:`zeropark.forecast.quota_gap_conformal.window_scores`), pooled
-    over the park's enterprises: this year's windows that end by month ``k`` (forecasts made after
-    month j < k, scored on months j+1…e ≤ k) and every window of last year when it is complete
-    (forecast after each month 1…11 by the same method; not for ``ml``, whose last-year fits are
-    not made). No month after ``k`` of this year enters, so a forecast (or backtest cut-off) is
-    never calibrated on its own outcome.
+    The first is q̂ of the relative scores of horizon 12 − ``k``
+    (:func:`zeropark.forecast.quota_gap_conformal.window_scores`), the second q̂ of the normalised
+    scores of every horizon (:func:`~zeropark.forecast.quota_gap_conformal.scaled_scores`); ``None``
+    where too few windows give no finite quantile. The windows, pooled over the park's enterprises:
+    this year's that end by month ``k`` (forecasts made after month j < k, scored on months
+    j+1…e ≤ k) and every window of last year when it is complete (forecast after each month 1…11
+    by the same method; not for ``ml``, whose last-year fits are not made). No month after ``k`` of
+    this year enters, so a forecast (or a backtest cut-off) is never calibrated on its own outcome.
     """
-    scores: dict[int, list[float]] = {}
+    by_h: dict[int, list[float]] = {}
+    scaled: list[float] = []
 
-    def add(found: Mapping[int, list[float]]) -> None:
-        for h, v in found.items():
-            scores.setdefault(h, []).extend(v)
+    def add(months: Sequence[float], fits: Mapping[int, GapForecast], upto: int) -> None:
+        for h, v in window_scores(months, fits, upto).items():
+            by_h.setdefault(h, []).extend(v)
+        scaled.extend(scaled_scores(months, fits, upto))
 
     for ent, s in sorted(current.items()):
-        fits: dict[int, tuple[float, ...]] = {}
+        fits: dict[int, GapForecast] = {}
         for j in range(1, k):
+            fit = ml.get(j) if method is GapMethod.ML else None
             try:
                 fits[j] = forecast_gap(
                     s.months[:j], last_year=s.last_year,
                     production=None if s.plan is None else s.plan[:j],
                     plan=None if s.plan is None else s.plan[j:], method=method,
-                    ml_months=ml[j].monthly.get(ent) if method is GapMethod.ML and j in ml else None,
-                ).monthly_tco2  # fmt: skip
+                    ml_months=None if fit is None else fit.monthly.get(ent),
+                    ml_sd=None if fit is None else fit.relative_sd,
+                    ml_rho=0.0 if fit is None else fit.correlation,
+                )  # fmt: skip
             except QuotaGapError:
                 continue  # the method lacks its data at this origin (e.g. a month of 0 t)
-        add(window_scores(s.months[:k], fits, k))
+        add(s.months[:k], fits, k)
     if method is not GapMethod.ML:
         for s in prior.values():
             try:
                 b = backtest(s.months, last_year=s.last_year, plan=s.plan, method=method)
             except QuotaGapError:
                 continue
-            add(window_scores(s.months, dict(enumerate(b.fits, start=1)), MONTHS))
-    return horizon_quantiles(scores, level)
+            add(s.months, dict(enumerate(b.runs, start=1)), MONTHS)
+    q = horizon_quantiles({MONTHS - k: by_h.get(MONTHS - k, [])}, level).get(MONTHS - k)
+    return (None if q is None else q[0]), conformal_quantile(scaled, level)
 
 
 def _plan_months(scope: Scope, park_id: str, year: int) -> dict[str, list[float]]:
@@ -467,9 +480,9 @@ class MethodScore:
     level: float
     interval: str = Interval.NORMAL.value  # the interval asked for
     coverage_normal: float = 0.0  # the same share with the normal interval everywhere [1]
-    calibrated: int = 0  # forecasts that got the conformal interval (the rest fell back to normal)
-    coverage_calibrated: float | None = None  # coverage among those calibrated forecasts [1]
-    coverage_normal_calibrated: float | None = None  # the normal interval's on the same forecasts [1]
+    #: per interval kind the forecasts got (conformal, conformal_scaled, normal): (n, coverage,
+    #: the normal interval's coverage of the same forecasts) [1]
+    by_interval: Mapping[str, tuple[int, float, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -482,9 +495,10 @@ class MethodScore:
             "level": self.level,
             "interval": self.interval,
             "coverage_normal": self.coverage_normal,
-            "calibrated": self.calibrated,
-            "coverage_calibrated": self.coverage_calibrated,
-            "coverage_normal_calibrated": self.coverage_normal_calibrated,
+            "by_interval": {
+                k: {"forecasts": n, "coverage": c, "coverage_normal": c0}
+                for k, (n, c, c0) in self.by_interval.items()
+            },
         }
 
 
@@ -532,16 +546,19 @@ def backtest_methods(
     scores: list[MethodScore] = []
     for m in GapMethod:
         qs: dict[int, float] = {}
+        qscaled: dict[int, float] = {}
         if interval is Interval.CONFORMAL:
             for k in range(1, MONTHS):
-                q = _calibration(m, k, series, prior, fits, level).get(MONTHS - k)
+                q, q2 = _calibration(m, k, series, prior, fits, level)
                 if q is not None:
-                    qs[k] = q[0]
+                    qs[k] = q
+                if q2 is not None:
+                    qscaled[k] = q2
         errors: list[float] = []
         covered: list[bool] = []
         covered_normal: list[bool] = []
-        calibrated = used = 0
-        on_cal: list[tuple[bool, bool]] = []  # (conformal covered, normal covered) where calibrated
+        used = 0
+        kinds: dict[str, list[tuple[bool, bool]]] = {}  # kind → (covered, normal covered) per forecast
         for ent, c in sorted(complete.items()):
             prev = before.get(ent)
             last = prev.months if prev is not None and prev.last_month == MONTHS else None
@@ -553,24 +570,23 @@ def backtest_methods(
             }  # fmt: skip
             try:
                 b = backtest(c.months, **args)
-                cal = backtest(c.months, conformal_q=qs, **args) if qs else b
+                cal = backtest(c.months, conformal_q=qs, scaled_q=qscaled, **args) if qs or qscaled else b
             except (QuotaGapError, KeyError):
                 continue
             used += 1
             errors.extend(abs(e) for e in b.errors_pct)
             covered_normal.extend(b.covered)
             covered.extend(cal.covered)
-            calibrated += sum(i is Interval.CONFORMAL for i in cal.intervals)
-            on_cal.extend(
-                (c1, c0)
-                for c1, c0, i in zip(cal.covered, b.covered, cal.intervals, strict=True)
-                if i is Interval.CONFORMAL
-            )
+            for c1, c0, i in zip(cal.covered, b.covered, cal.intervals, strict=True):
+                kinds.setdefault(i.value, []).append((c1, c0))
         if errors:
             mape = sum(errors) / len(errors)
             cov, cov_n = sum(covered) / len(covered), sum(covered_normal) / len(covered_normal)
-            cc = sum(c for c, _ in on_cal) / len(on_cal) if on_cal else None
-            cn = sum(c for _, c in on_cal) / len(on_cal) if on_cal else None
-            scores.append(MethodScore(m.value, used, len(errors), mape, cov, level, interval.value, cov_n,
-                                      calibrated, cc, cn))  # fmt: skip
+            by = {
+                k: (len(v), sum(c for c, _ in v) / len(v), sum(c for _, c in v) / len(v))
+                for k, v in sorted(kinds.items())
+            }
+            scores.append(
+                MethodScore(m.value, used, len(errors), mape, cov, level, interval.value, cov_n, by)
+            )
     return scores
