@@ -97,3 +97,29 @@ def test_coverage_on_synthetic_parks() -> None:
     n = 400 * 11
     assert conformal / n >= 0.85
     assert conformal / n > normal / n + 0.05
+
+
+def test_calibration_uses_no_month_after_the_cutoff() -> None:
+    """The service's calibration (pure): which quantiles exist at cut-off k, and no leakage."""
+    from zeropark.services.quota_gap import _calibration, _Series
+
+    rng = random.Random(3)
+    park = {f"E{i:02d}": _Series(tuple(_year(rng)), None, None) for i in range(12)}
+    run = Method.RUN_RATE
+    # k = 8: horizon 4 has windows ending by month 8 (after months 1…4 → 4 per enterprise, n = 48)
+    q, qs = _calibration(run, 8, park, {}, {}, 0.9)
+    assert q is not None and qs is not None
+    # months 9–12 tripled: the quantiles at k = 8 do not move (they never saw those months)
+    changed = {
+        e: _Series((*s.months[:8], *(3 * v for v in s.months[8:])), None, None) for e, s in park.items()
+    }
+    assert _calibration(run, 8, changed, {}, {}, 0.9) == (q, qs)
+    # k = 3: no window of horizon 9 yet → only the normalised quantile (windows h = 1, 2: n = 36)
+    q3, qs3 = _calibration(run, 3, park, {}, {}, 0.9)
+    assert q3 is None and qs3 is not None
+    # k = 1: no window at all → normal interval
+    assert _calibration(run, 1, park, {}, {}, 0.9) == (None, None)
+    # with last year complete, k = 1 gets its horizon-11 windows (one per enterprise, n = 12 ≥ 9)
+    prior = {f"E{i:02d}": _Series(tuple(_year(rng)), None, None) for i in range(12)}
+    q1, _ = _calibration(run, 1, park, prior, {}, 0.9)
+    assert q1 is not None
