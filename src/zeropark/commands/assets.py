@@ -494,7 +494,7 @@ def plans_cmd(
 
 
 def _interval(value: str) -> Interval:
-    check_choice(value, tuple(i.value for i in Interval), "--interval")
+    check_choice(value, (Interval.CONFORMAL.value, Interval.NORMAL.value), "--interval")
     return Interval(value)
 
 

@@ -58,7 +58,7 @@ def forecasts_page(page: PageDep) -> Response:
     the figures are :func:`zeropark.services.assets.gap_forecasts`.
     """
     methods = [m.value for m in GapMethod]
-    intervals = [i.value for i in Interval]
+    intervals = [Interval.CONFORMAL.value, Interval.NORMAL.value]  # conformal_scaled is a fallback
     if page.park is None:
         return page.render(
             "assets_forecasts.html", "assets", "assets_forecasts_title", rows=None, methods=methods,
