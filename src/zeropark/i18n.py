@@ -1878,6 +1878,13 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "assets_fc_to_date": ("截至当月排放", "CO2 to date"),
     "assets_fc_year_end": ("年末排放预测", "Year-end CO2 forecast"),
     "assets_fc_interval": ("预测区间", "Prediction interval"),
+    "assets_fc_interval_kind": ("区间算法", "Interval method"),
+    "assets_fci_conformal": ("保形校准（历史窗口误差）", "Conformal (past windows' errors)"),
+    "assets_fci_normal": ("正态（已过月份残差）", "Normal (elapsed months' residuals)"),
+    "assets_fci_conformal_scaled": (
+        "保形校准（标准化误差，跨预测期汇集）",
+        "Conformal (standardised errors, all horizons)",
+    ),
     "assets_fc_gap": ("缺口（正为短缺）", "Gap (positive = short)"),
     "assets_fc_p_short": ("短缺概率", "P(short)"),
     "assets_fc_none": (

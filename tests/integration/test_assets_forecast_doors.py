@@ -92,6 +92,14 @@ def test_every_door_shows_the_same_forecast(sqlite_engine: Engine) -> None:
         assert cells["year-end"] == num(d["year_end_tco2"], 1)
         assert cells["interval"].startswith(f"{num(d['low_tco2'], 1)} – {num(d['high_tco2'], 1)}")
         assert cells["gap"] == ("" if d["gap_tco2"] is None else num(d["gap_tco2"], 1))
+        assert f'data-fc-interval-kind="{d["interval"]}"' in row.group(1)
+    # January only: no past forecast window yet, so the conformal default keeps the normal interval
+    # and every door names it; ?interval=normal is the same figures
+    assert {d["interval"] for d in from_api} == {"normal"}
+    forced = manager.get(
+        f"/api/v1/parks/{PARK}/assets/forecasts", params={"year": 2025, "interval": "normal"}
+    )
+    assert forced.json() == from_api
     # a forced method without its data is a named error on the API (422) and the page says so
     r = manager.get(f"/api/v1/parks/{PARK}/assets/forecasts", params={"year": 2025, "method": "seasonal"})
     assert r.status_code == 422 and "last_year" in r.text

@@ -22,6 +22,7 @@ from zeropark.commands.account import pick_park
 from zeropark.commands.assets_options import FormatOpt, OnOpt, ParkOpt, out, value_date, year_option
 from zeropark.commands.common import YEAR_MAX, YEAR_MIN, check_choice, console, engine
 from zeropark.errors import AssetError
+from zeropark.forecast.quota_gap import Interval
 from zeropark.forecast.quota_gap import Method as GapMethod
 from zeropark.services import assets as service
 from zeropark.services import quota_gap
@@ -51,6 +52,12 @@ AsOfOpt = Annotated[
 MethodOpt = Annotated[
     str | None,
     typer.Option("--method", help="预测方法 plan | seasonal | run_rate | ml (default: first with data)."),
+]
+IntervalOpt = Annotated[
+    str,
+    typer.Option(
+        "--interval", help="预测区间 conformal (calibrated on past windows; normal where too few) | normal."
+    ),
 ]
 
 
@@ -352,6 +359,7 @@ def gap_cmd(
         int | None, typer.Option("--as-of-month", min=1, max=12, help="截至月份 Months used (default all).")
     ] = None,
     method: MethodOpt = None,
+    interval: IntervalOpt = "conformal",
     park: ParkOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -360,13 +368,14 @@ def gap_cmd(
     eng = engine()
     park_id = pick_park(eng, park)
     g = service.gap_forecast(
-        system_scope(eng, "cli"), park_id, enterprise, year, as_of_month=as_of, method=_method(method)
-    )
+        system_scope(eng, "cli"), park_id, enterprise, year, as_of_month=as_of, method=_method(method),
+        interval=_interval(interval),
+    )  # fmt: skip
     data = g.to_dict()
     f = g.forecast
     table = Table(
         title=f"配额缺口预测 Gap forecast — {enterprise} {year} "
-        f"(months 1–{g.through_month}, {f.method.value}, {f.level:.0%} interval)"
+        f"(months 1–{g.through_month}, {f.method.value}, {f.level:.0%} {f.interval.value} interval)"
     )
     table.add_column("项目 item")
     table.add_column("t CO2", justify="right")
@@ -385,6 +394,7 @@ def forecasts_cmd(
     year: YearOpt,
     as_of: AsOfOpt = None,
     method: MethodOpt = None,
+    interval: IntervalOpt = "conformal",
     park: ParkOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -393,8 +403,9 @@ def forecasts_cmd(
     eng = engine()
     park_id = pick_park(eng, park)
     rows = service.gap_forecasts(
-        system_scope(eng, "cli"), park_id, year, as_of_month=as_of, method=_method(method)
-    )
+        system_scope(eng, "cli"), park_id, year, as_of_month=as_of, method=_method(method),
+        interval=_interval(interval),
+    )  # fmt: skip
     table = Table(title=f"配额缺口预测 Quota-gap forecasts {year} [t CO2]")
     for col in ("企业 enterprise", "方法 method", "截至 months", "配额 allocated t", "持有 held t",
                 "预测 year-end t", "区间 interval t", "缺口 gap t", "缺口概率 P(short)"):  # fmt: skip
@@ -404,7 +415,8 @@ def forecasts_cmd(
         table.add_row(
             r.enterprise_id, f.method.value, f"1–{r.gap.through_month}", f"{r.allocated_t:,}",
             f"{r.held_t:,}",
-            f"{f.year_end_tco2:,.1f}", f"{f.low_tco2:,.1f} – {f.high_tco2:,.1f} ({f.level:.0%})",
+            f"{f.year_end_tco2:,.1f}",
+            f"{f.low_tco2:,.1f} – {f.high_tco2:,.1f} ({f.level:.0%} {f.interval.value})",
             "—" if f.gap_tco2 is None else f"{f.gap_tco2:+,.1f}",
             "—" if f.p_short is None else f"{f.p_short:.0%}",
         )  # fmt: skip
@@ -412,18 +424,23 @@ def forecasts_cmd(
 
 
 @assets_app.command("backtest")
-def backtest_cmd(year: YearOpt, park: ParkOpt = None, fmt: FormatOpt = "table") -> None:
+def backtest_cmd(
+    year: YearOpt, interval: IntervalOpt = "conformal", park: ParkOpt = None, fmt: FormatOpt = "table"
+) -> None:
     """配额缺口回测 Rolling-origin backtest of a complete year: MAPE and interval coverage per method."""
     check_choice(fmt, ("table", "json"), "--format")
     eng = engine()
     park_id = pick_park(eng, park)
-    scores = quota_gap.backtest_methods(system_scope(eng, "cli"), park_id, year)
-    table = Table(title=f"配额缺口回测 Backtest {year}, cut-offs after months 1–11")
-    for col in ("方法 method", "企业 enterprises", "预测 forecasts", "MAPE %", "覆盖率 coverage"):
+    scores = quota_gap.backtest_methods(system_scope(eng, "cli"), park_id, year, interval=_interval(interval))
+    table = Table(title=f"配额缺口回测 Backtest {year}, cut-offs after months 1–11, {interval} interval")
+    for col in ("方法 method", "企业 enterprises", "预测 forecasts", "MAPE %", "覆盖率 coverage",
+                "正态 normal", "按区间 by interval: n, coverage (normal)"):  # fmt: skip
         table.add_column(col, justify="right")
     for sc in scores:
+        parts = [f"{k} {n}: {c:.0%} ({c0:.0%})" for k, (n, c, c0) in sc.by_interval.items()]
         table.add_row(sc.method, str(sc.enterprises), str(sc.cutoffs), f"{sc.mape_pct:.2f}",
-                      f"{sc.coverage:.0%} (of {sc.level:.0%})")  # fmt: skip
+                      f"{sc.coverage:.0%} (of {sc.level:.0%})", f"{sc.coverage_normal:.0%}",
+                      "; ".join(parts))  # fmt: skip
     out(fmt, [sc.to_dict() for sc in scores], table)
 
 
@@ -474,6 +491,11 @@ def plans_cmd(
     for p in found:
         table.add_row(p.enterprise_id, str(p.year), str(p.month), f"{p.quantity:,.2f}", p.unit)
     out(fmt, [quota_gap.plan_dict(p) for p in found], table)
+
+
+def _interval(value: str) -> Interval:
+    check_choice(value, (Interval.CONFORMAL.value, Interval.NORMAL.value), "--interval")
+    return Interval(value)
 
 
 def _method(value: str | None) -> GapMethod | None:

@@ -49,10 +49,12 @@ __all__ = [
     "DEFAULT_RELATIVE_SD",
     "Backtest",
     "GapForecast",
+    "Interval",
     "Method",
     "QuotaGapError",
     "backtest",
     "forecast_gap",
+    "window_sd",
 ]
 
 #: Relative monthly standard deviation used until three months are known [1]. [UNCERTAIN]: a
@@ -77,6 +79,14 @@ class Method(StrEnum):
     ML = "ml"  # LightGBM pooled over enterprises (zeropark.forecast.quota_gap_ml)
 
 
+class Interval(StrEnum):
+    """How the prediction interval of the year total is made (named in every output)."""
+
+    NORMAL = "normal"  # normal interval from the elapsed months' residuals (FPP3 §5.5)
+    CONFORMAL = "conformal"  # split-conformal by horizon (zeropark.forecast.quota_gap_conformal)
+    CONFORMAL_SCALED = "conformal_scaled"  # split-conformal of errors over the normal σ, all horizons
+
+
 @dataclass(frozen=True, slots=True)
 class GapForecast:
     """Year-end emissions [tCO2] with their interval, the gap to the allowance [tCO2] and P(short)."""
@@ -93,6 +103,8 @@ class GapForecast:
     gap_tco2: float | None
     p_short: float | None
     monthly_tco2: tuple[float, ...]  # 12 values: actual for known months, forecast for the rest
+    interval: Interval = Interval.NORMAL  # how low/high were made
+    correlation: float = 0.0  # ρ of the month errors used by the normal interval (ml) [1]
 
 
 def _clean(values: Sequence[float], field: str, *, length: int | None = None) -> list[float]:
@@ -148,14 +160,20 @@ def forecast_gap(
     ml_months: Sequence[float] | None = None,
     ml_sd: float | None = None,
     ml_rho: float = 0.0,
+    conformal_q: float | None = None,
+    scaled_q: float | None = None,
 ) -> GapForecast:
     """Forecast the year-end CO2 [t] and the allowance gap from ``actual`` (the elapsed months).
 
     ``last_year`` is 12 months [tCO2]; ``production`` (elapsed months) and ``plan`` (the remaining
     12 − k months) are in the enterprise's product unit. ``fixed_tco2`` is CO2 of the whole year
     already known and not spread over months (lines of annual activity records): it is added to
-    every figure and has no spread. Raises :class:`QuotaGapError` naming the
-    field of bad input.
+    every figure and has no spread. ``conformal_q`` [1], when given, makes the interval the
+    split-conformal one, ``Ê ± q̂·Σ_{m>k} Ê_m`` (:mod:`zeropark.forecast.quota_gap_conformal`);
+    ``scaled_q`` [1] (when ``conformal_q`` is not given) makes it ``Ê ± q̂·σ``, σ the normal
+    model's standard deviation of the remaining months' sum [tCO2] (the normalised score of
+    Angelopoulos & Bates 2023, §2.3). ``p_short`` stays the normal model's. Raises
+    :class:`QuotaGapError` naming the field of bad input.
     """
     act = _clean(actual, "actual")
     k = len(act)
@@ -184,10 +202,18 @@ def forecast_gap(
     rest = fit[k:]
     rho = min(max(ml_rho, 0.0), 1.0) if method is Method.ML else 0.0
     # equicorrelated month errors (correlation ρ within an enterprise-year): Var Σ = s²((1−ρ)Σv² + ρ(Σv)²)
-    var = sd**2 * ((1 - rho) * sum(v * v for v in rest) + rho * sum(rest) ** 2 + sum(rest) ** 2 / k)
+    var = _window_var(rest, k, sd, rho)
     to_date = sum(act) + fixed_tco2
     mean = to_date + sum(rest)
-    half = statistics.NormalDist().inv_cdf((1 + level) / 2) * math.sqrt(var)
+    for name, q in (("conformal_q", conformal_q), ("scaled_q", scaled_q)):
+        if q is not None and (not math.isfinite(q) or q < 0):
+            raise QuotaGapError(f"{name}: {q!r} is not a finite number ≥ 0")
+    if conformal_q is not None:
+        half, interval = conformal_q * sum(rest), Interval.CONFORMAL
+    elif scaled_q is not None:
+        half, interval = scaled_q * math.sqrt(var), Interval.CONFORMAL_SCALED
+    else:
+        half, interval = statistics.NormalDist().inv_cdf((1 + level) / 2) * math.sqrt(var), Interval.NORMAL
     gap = p_short = None
     if allowance_tco2 is not None:
         gap = mean - allowance_tco2
@@ -208,7 +234,20 @@ def forecast_gap(
         gap_tco2=gap,
         p_short=p_short,
         monthly_tco2=(*act, *rest),
+        interval=interval,
+        correlation=rho,
     )
+
+
+def _window_var(rest: Sequence[float], k: int, sd: float, rho: float) -> float:
+    """Var of the sum of forecast months ``rest`` [tCO2²] (module docstring; ρ = 0 but for ml)."""
+    return sd**2 * ((1 - rho) * sum(v * v for v in rest) + rho * sum(rest) ** 2 + sum(rest) ** 2 / k)
+
+
+def window_sd(f: GapForecast, end: int) -> float:
+    """The normal model's standard deviation [tCO2] of ``f``'s forecast of months k+1…``end``."""
+    k = f.months_known
+    return math.sqrt(_window_var(f.monthly_tco2[k:end], k, f.relative_sd, f.correlation))
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +262,12 @@ class Backtest:
     forecasts_tco2: tuple[float, ...]
     errors_pct: tuple[float, ...]
     covered: tuple[bool, ...]
+    runs: tuple[GapForecast, ...] = ()  # per cut-off k = 1 … 11, the forecast
+
+    @property
+    def intervals(self) -> tuple[Interval, ...]:
+        """Per cut-off k, how its interval was made."""
+        return tuple(r.interval for r in self.runs)
 
     @property
     def mape_pct(self) -> float:
@@ -245,11 +290,15 @@ def backtest(
     ml_sd: Mapping[int, float] | None = None,
     ml_rho: Mapping[int, float] | None = None,
     level: float = DEFAULT_LEVEL,
+    conformal_q: Mapping[int, float] | None = None,
+    scaled_q: Mapping[int, float] | None = None,
 ) -> Backtest:
     """Forecast a known year (12 months [tCO2]) from each cut-off k = 1 … 11 and score it.
 
     ``plan`` is the year's 12-month production plan (the ``plan`` method); ``ml_months`` and
-    ``ml_sd`` the machine-learning fit at each cut-off k (``method=Method.ML``).
+    ``ml_sd`` the machine-learning fit at each cut-off k (``method=Method.ML``); ``conformal_q``
+    the calibrated quantile [1] by cut-off k, ``scaled_q`` the normalised one (a cut-off without
+    either keeps the normal interval).
     """
     months = _clean(year, "year", length=MONTHS)
     actual = sum(months)
@@ -266,6 +315,8 @@ def backtest(
             ml_sd=None if ml_sd is None else ml_sd[k],
             ml_rho=0.0 if ml_rho is None else ml_rho[k],
             level=level,
+            conformal_q=None if conformal_q is None else conformal_q.get(k),
+            scaled_q=None if scaled_q is None else scaled_q.get(k),
         )
         for k in range(1, MONTHS)
     ]
@@ -274,4 +325,5 @@ def backtest(
         forecasts_tco2=tuple(r.year_end_tco2 for r in runs),
         errors_pct=tuple((r.year_end_tco2 - actual) / actual * 100 for r in runs),
         covered=tuple(r.low_tco2 <= actual <= r.high_tco2 for r in runs),
+        runs=tuple(runs),
     )

@@ -114,6 +114,8 @@ def fit_months(
     if not 1 <= k <= MONTHS - 1:
         raise QuotaGapError(f"k: {k}; the machine-learning forecast needs an origin after month 1–11")
     xs, ys, bases, groups = [], [], [], []
+    # a stable group number per enterprise (str hash() is salted per process: folds would differ run to run)
+    group_of = {e: i for i, e in enumerate(sorted({s.enterprise_id for s in [*current, *history]}))}
     series_ids: list[np.ndarray[Any, Any]] = []
     for s, full in [*((c, False) for c in current), *((h, True) for h in history)]:
         if len(s.months) < (MONTHS if full else k):
@@ -132,7 +134,7 @@ def fit_months(
         xs.append(feats)
         bases.append(base)
         ys.append(np.array([s.months[m - 1] / mean for m in rng]) / np.where(base > 0, base, 1.0))
-        groups.append(np.full(len(rng), hash(s.enterprise_id) & 0xFFFFFFF))
+        groups.append(np.full(len(rng), group_of[s.enterprise_id]))
         series_ids.append(np.full(len(rng), len(series_ids)))
     if not xs:
         raise QuotaGapError("no enterprise has CO2 above 0 t in months 1…k; nothing to learn from")

@@ -41,6 +41,7 @@ from zeropark.assets.book import retire as retire_entry
 from zeropark.assets.book import surrender as surrender_entry
 from zeropark.assets.compliance import Allocation, Position, PowerUnit
 from zeropark.errors import AssetError, DoubleClaim, NotFound, RangeOverlap
+from zeropark.forecast.quota_gap import Interval
 from zeropark.forecast.quota_gap import Method as GapMethod
 from zeropark.model import ClaimKind, GreenPowerClaim, Method, SerialRange, serial_range
 from zeropark.services import inventory, quota_gap
@@ -662,6 +663,7 @@ def gap_forecast(
     *,
     as_of_month: int | None = None,
     method: GapMethod | None = None,
+    interval: Interval = Interval.CONFORMAL,
 ) -> EnterpriseGap:
     """配额缺口预测 of one enterprise against its CEA allocation of the year in the ledger.
 
@@ -687,6 +689,7 @@ def gap_forecast(
         through_month=as_of_month,
         allowances={enterprise_id: float(allocation)},
         method=method,
+        interval=interval,
     )
     if not found:
         raise AssetError(
@@ -718,12 +721,14 @@ def gap_forecasts(
     *,
     as_of_month: int | None = None,
     method: GapMethod | None = None,
+    interval: Interval = Interval.CONFORMAL,
 ) -> list[ForecastRow]:
     """配额缺口预测 of every visible enterprise against its ``CEA:year`` allocation in the ledger.
 
     The one source of the forecast page, ``GET …/assets/forecasts``, ``zeropark assets forecasts``
     and the report chapter. ``as_of_month`` forecasts as if only months 1…N were known; ``method``
-    forces plan, seasonal, run_rate or ml (:func:`zeropark.services.quota_gap.forecast`).
+    forces plan, seasonal, run_rate or ml; ``interval`` conformal (calibrated, the default, normal
+    where too few past windows exist) or normal (:func:`zeropark.services.quota_gap.forecast`).
 
     Raises
     ------
@@ -741,8 +746,9 @@ def gap_forecasts(
     ]
     allowances = {e: float(store.allocated(scope.engine, park_id, e, f"CEA:{year}")) for e in ents}
     found = quota_gap.forecast(
-        scope, park_id, year, through_month=as_of_month, allowances=allowances, method=method
-    )
+        scope, park_id, year, through_month=as_of_month, allowances=allowances, method=method,
+        interval=interval,
+    )  # fmt: skip
     return [
         ForecastRow(
             g.enterprise_id,

@@ -12,8 +12,8 @@ import csv
 import io
 import math
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from zeropark.errors import NotFound
@@ -22,11 +22,18 @@ from zeropark.forecast.quota_gap import (
     MONTHS,
     Backtest,
     GapForecast,
+    Interval,
     QuotaGapError,
     backtest,
     forecast_gap,
 )
 from zeropark.forecast.quota_gap import Method as GapMethod
+from zeropark.forecast.quota_gap_conformal import (
+    conformal_quantile,
+    horizon_quantiles,
+    scaled_scores,
+    window_scores,
+)
 from zeropark.forecast.quota_gap_ml import MlFit, YearSeries, fit_months
 from zeropark.model import Method
 from zeropark.services.inventory import latest_view
@@ -83,6 +90,7 @@ class EnterpriseGap:
             "run_id": self.run_id,
             "through_month": self.through_month,
             "method": f.method.value,
+            "interval": f.interval.value,
             "to_date_tco2": f.to_date_tco2,
             "year_end_tco2": f.year_end_tco2,
             "low_tco2": f.low_tco2,
@@ -135,8 +143,13 @@ def forecast(
     allowances: Mapping[str, float] | None = None,
     level: float = DEFAULT_LEVEL,
     method: GapMethod | None = None,
+    interval: Interval = Interval.CONFORMAL,
 ) -> list[EnterpriseGap]:
     """Forecast every visible enterprise's year-end CO2 and gap (or one enterprise's).
+
+    ``interval`` ``conformal`` (default) calibrates each interval on the park's past forecast
+    windows of the same method and horizon (:func:`_calibration`); a horizon with too few windows
+    keeps the ``normal`` interval, and each forecast names the one it got.
 
     ``method`` forces plan, seasonal, run rate or ml (default: the first simple method with data);
     the stored production plans of the year (:func:`set_plan`, :func:`import_plans`) drive ``plan``
@@ -167,6 +180,18 @@ def forecast(
     names = {e.id: e.name for e in repo.list_enterprises(scope.engine, park_id, enterprise_id=enterprise_id)}
     plan_of = _plan_months(scope, park_id, year)
     ml: dict[int, MlFit] = {}
+    calib: dict[tuple[GapMethod, int], tuple[float | None, float | None]] = {}
+    series = {
+        e: _Series(c.months, _full(before, e), plan_of.get(e), _full(two_before, e))
+        for e, c in now.items()
+        if c.last_month > 0
+    }
+    prior_plans = _plan_months(scope, park_id, year - 1)
+    prior = {
+        e: _Series(b.months, _full(two_before, e), prior_plans.get(e), None)
+        for e, b in before.items()
+        if b.last_month == MONTHS
+    }
     out: list[EnterpriseGap] = []
     for ent in sorted(now):
         cur = now[ent]
@@ -199,6 +224,22 @@ def forecast(
             ml_sd=ml_sd,
             ml_rho=ml_rho,
         )
+        if interval is Interval.CONFORMAL and k < MONTHS:
+            key = (f.method, k)
+            if key not in calib:
+                if f.method is GapMethod.ML:
+                    for j in range(1, k):
+                        if j not in ml:
+                            ml[j] = _ml_fit(scope, park_id, year, j, now, before, two_before)
+                calib[key] = _calibration(f.method, k, series, prior, ml, level)
+            q, qs = calib[key]
+            if q is not None or qs is not None:
+                f = forecast_gap(
+                    cur.months[:k], last_year=last_year, production=None if pl is None else pl[:k],
+                    plan=None if pl is None else pl[k:], allowance_tco2=allowance, fixed_tco2=cur.annual,
+                    level=level, method=f.method, ml_months=ml_months, ml_sd=ml_sd, ml_rho=ml_rho,
+                    conformal_q=q, scaled_q=qs,
+                )  # fmt: skip
         bt = None
         if last_year is not None and sum(last_year) > 0:
             older = two_before.get(ent)
@@ -206,6 +247,75 @@ def forecast(
             bt = backtest(last_year, last_year=shape, level=level)
         out.append(EnterpriseGap(ent, names.get(ent, ent), run_id, k, f, bt))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Series:
+    """One enterprise-year for calibration: months [tCO2], last year's 12, the 12-month plan."""
+
+    months: tuple[float, ...]
+    last_year: tuple[float, ...] | None
+    plan: list[float] | None
+    two_before: tuple[float, ...] | None = None
+
+
+def _full(m: Mapping[str, MonthlyCo2], e: str) -> tuple[float, ...] | None:
+    x = m.get(e)
+    return x.months if x is not None and x.last_month == MONTHS else None
+
+
+def _calibration(
+    method: GapMethod,
+    k: int,
+    current: Mapping[str, _Series],
+    prior: Mapping[str, _Series],
+    ml: Mapping[int, MlFit],
+    level: float,
+) -> tuple[float | None, float | None]:
+    """The split-conformal quantile for forecasts of ``method`` after month ``k``: (by horizon, scaled).
+
+    The first is q̂ of the relative scores of horizon 12 − ``k``
+    (:func:`zeropark.forecast.quota_gap_conformal.window_scores`), the second q̂ of the normalised
+    scores of every horizon (:func:`~zeropark.forecast.quota_gap_conformal.scaled_scores`); ``None``
+    where too few windows give no finite quantile. The windows, pooled over the park's enterprises:
+    this year's that end by month ``k`` (forecasts made after month j < k, scored on months
+    j+1…e ≤ k) and every window of last year when it is complete (forecast after each month 1…11
+    by the same method; not for ``ml``, whose last-year fits are not made). No month after ``k`` of
+    this year enters, so a forecast (or a backtest cut-off) is never calibrated on its own outcome.
+    """
+    by_h: dict[int, list[float]] = {}
+    scaled: list[float] = []
+
+    def add(months: Sequence[float], fits: Mapping[int, GapForecast], upto: int) -> None:
+        for h, v in window_scores(months, fits, upto).items():
+            by_h.setdefault(h, []).extend(v)
+        scaled.extend(scaled_scores(months, fits, upto))
+
+    for ent, s in sorted(current.items()):
+        fits: dict[int, GapForecast] = {}
+        for j in range(1, k):
+            fit = ml.get(j) if method is GapMethod.ML else None
+            try:
+                fits[j] = forecast_gap(
+                    s.months[:j], last_year=s.last_year,
+                    production=None if s.plan is None else s.plan[:j],
+                    plan=None if s.plan is None else s.plan[j:], method=method,
+                    ml_months=None if fit is None else fit.monthly.get(ent),
+                    ml_sd=None if fit is None else fit.relative_sd,
+                    ml_rho=0.0 if fit is None else fit.correlation,
+                )  # fmt: skip
+            except QuotaGapError:
+                continue  # the method lacks its data at this origin (e.g. a month of 0 t)
+        add(s.months[:k], fits, k)
+    if method is not GapMethod.ML:
+        for s in prior.values():
+            try:
+                b = backtest(s.months, last_year=s.last_year, plan=s.plan, method=method)
+            except QuotaGapError:
+                continue
+            add(s.months, dict(enumerate(b.runs, start=1)), MONTHS)
+    q = horizon_quantiles({MONTHS - k: by_h.get(MONTHS - k, [])}, level).get(MONTHS - k)
+    return (None if q is None else q[0]), conformal_quantile(scaled, level)
 
 
 def _plan_months(scope: Scope, park_id: str, year: int) -> dict[str, list[float]]:
@@ -366,8 +476,13 @@ class MethodScore:
     enterprises: int
     cutoffs: int
     mape_pct: float  # mean |forecast − actual| / actual of the year totals [%]
-    coverage: float  # share of cut-offs whose interval held the actual total [1]
+    coverage: float  # share of cut-offs whose interval (``interval``) held the actual total [1]
     level: float
+    interval: str = Interval.NORMAL.value  # the interval asked for
+    coverage_normal: float = 0.0  # the same share with the normal interval everywhere [1]
+    #: per interval kind the forecasts got (conformal, conformal_scaled, normal): (n, coverage,
+    #: the normal interval's coverage of the same forecasts) [1]
+    by_interval: Mapping[str, tuple[int, float, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -378,17 +493,31 @@ class MethodScore:
             "mape_pct": self.mape_pct,
             "coverage": self.coverage,
             "level": self.level,
+            "interval": self.interval,
+            "coverage_normal": self.coverage_normal,
+            "by_interval": {
+                k: {"forecasts": n, "coverage": c, "coverage_normal": c0}
+                for k, (n, c, c0) in self.by_interval.items()
+            },
         }
 
 
 def backtest_methods(
-    scope: Scope, park_id: str, year: int, *, level: float = DEFAULT_LEVEL
+    scope: Scope,
+    park_id: str,
+    year: int,
+    *,
+    level: float = DEFAULT_LEVEL,
+    interval: Interval = Interval.CONFORMAL,
 ) -> list[MethodScore]:
     """Rolling-origin backtest of a complete ``year``: each method forecast from cut-offs 1…11.
 
     For every enterprise with 12 months and every cut-off k the year total is forecast from
     months 1…k only (the ML model refitted at each k on months 1…k of the park and the years
     before); a method without its data for an enterprise (no plan, no last year) is skipped for it.
+    With ``interval`` ``conformal`` the interval at cut-off k is calibrated as :func:`forecast`
+    does it — on windows ending by month k and last year's — so no month after k enters
+    (``coverage_normal`` is the uncalibrated figure beside it).
     """
     scope.check_park(park_id)
     _, now = _monthly(scope, park_id, year, None)
@@ -407,27 +536,57 @@ def backtest_methods(
         )
     plan_of = _plan_months(scope, park_id, year)
     fits = {k: _ml_fit(scope, park_id, year, k, complete, before, two_before) for k in range(1, MONTHS)}
+    series = {e: _Series(c.months, _full(before, e), plan_of.get(e)) for e, c in complete.items()}
+    prior_plans = _plan_months(scope, park_id, year - 1)
+    prior = {
+        e: _Series(b.months, _full(two_before, e), prior_plans.get(e))
+        for e, b in before.items()
+        if b.last_month == MONTHS
+    }
     scores: list[MethodScore] = []
     for m in GapMethod:
+        qs: dict[int, float] = {}
+        qscaled: dict[int, float] = {}
+        if interval is Interval.CONFORMAL:
+            for k in range(1, MONTHS):
+                q, q2 = _calibration(m, k, series, prior, fits, level)
+                if q is not None:
+                    qs[k] = q
+                if q2 is not None:
+                    qscaled[k] = q2
         errors: list[float] = []
         covered: list[bool] = []
+        covered_normal: list[bool] = []
         used = 0
+        kinds: dict[str, list[tuple[bool, bool]]] = {}  # kind → (covered, normal covered) per forecast
         for ent, c in sorted(complete.items()):
             prev = before.get(ent)
             last = prev.months if prev is not None and prev.last_month == MONTHS else None
+            args: dict[str, Any] = {
+                "last_year": last, "plan": plan_of.get(ent), "method": m, "level": level,
+                "ml_months": {k: f.monthly[ent] for k, f in fits.items() if ent in f.monthly} or None,
+                "ml_sd": {k: f.relative_sd for k, f in fits.items()},
+                "ml_rho": {k: f.correlation for k, f in fits.items()},
+            }  # fmt: skip
             try:
-                b = backtest(
-                    c.months, last_year=last, plan=plan_of.get(ent), method=m,
-                    ml_months={k: f.monthly[ent] for k, f in fits.items() if ent in f.monthly} or None,
-                    ml_sd={k: f.relative_sd for k, f in fits.items()},
-                    ml_rho={k: f.correlation for k, f in fits.items()}, level=level,
-                )  # fmt: skip
+                b = backtest(c.months, **args)
+                cal = backtest(c.months, conformal_q=qs, scaled_q=qscaled, **args) if qs or qscaled else b
             except (QuotaGapError, KeyError):
                 continue
             used += 1
             errors.extend(abs(e) for e in b.errors_pct)
-            covered.extend(b.covered)
+            covered_normal.extend(b.covered)
+            covered.extend(cal.covered)
+            for c1, c0, i in zip(cal.covered, b.covered, cal.intervals, strict=True):
+                kinds.setdefault(i.value, []).append((c1, c0))
         if errors:
-            mape, cov = sum(errors) / len(errors), sum(covered) / len(covered)
-            scores.append(MethodScore(m.value, used, len(errors), mape, cov, level))
+            mape = sum(errors) / len(errors)
+            cov, cov_n = sum(covered) / len(covered), sum(covered_normal) / len(covered_normal)
+            by = {
+                k: (len(v), sum(c for c, _ in v) / len(v), sum(c for _, c in v) / len(v))
+                for k, v in sorted(kinds.items())
+            }
+            scores.append(
+                MethodScore(m.value, used, len(errors), mape, cov, level, interval.value, cov_n, by)
+            )
     return scores

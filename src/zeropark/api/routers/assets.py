@@ -20,8 +20,8 @@ from pydantic import BaseModel, Field
 
 from zeropark.api.auth import MANAGERS, WRITERS, GuardedRoute, ScopeDep
 from zeropark.assets.book import Movement
+from zeropark.forecast.quota_gap import Interval, QuotaGapError
 from zeropark.forecast.quota_gap import Method as GapMethod
-from zeropark.forecast.quota_gap import QuotaGapError
 from zeropark.services import assets as service
 from zeropark.services import quota_gap
 from zeropark.services.quota_gap import plan_dict
@@ -127,6 +127,7 @@ def position(
 
 
 GapMethodName = Literal["plan", "seasonal", "run_rate", "ml"]
+IntervalName = Literal["conformal", "normal"]
 
 
 @router.get("/parks/{park_id}/assets/forecasts", response_model=list[dict[str, Any]])
@@ -136,20 +137,23 @@ def forecasts(
     year: int = Query(ge=2000, le=2100),
     as_of_month: int | None = Query(None, ge=1, le=12),
     method: GapMethodName | None = None,
+    interval: IntervalName = "conformal",
 ) -> list[dict[str, Any]]:
     """配额缺口预测: per enterprise CEA allocated/held, year-end CO2 with interval, gap [t]; P(short)."""
     found = service.gap_forecasts(
-        scope, park_id, year, as_of_month=as_of_month, method=None if method is None else GapMethod(method)
-    )
+        scope, park_id, year, as_of_month=as_of_month, method=None if method is None else GapMethod(method),
+        interval=Interval(interval),
+    )  # fmt: skip
     return [r.to_dict() for r in found]
 
 
 @router.get("/parks/{park_id}/assets/forecasts/backtest", response_model=list[dict[str, Any]])
 def forecast_backtest(
-    park_id: str, scope: ScopeDep, year: int = Query(ge=2000, le=2100)
+    park_id: str, scope: ScopeDep, year: int = Query(ge=2000, le=2100), interval: IntervalName = "conformal"
 ) -> list[dict[str, Any]]:
     """Rolling-origin backtest of a complete year: MAPE [%] and interval coverage per method. 回测."""
-    return [sc.to_dict() for sc in quota_gap.backtest_methods(scope, park_id, year)]
+    found = quota_gap.backtest_methods(scope, park_id, year, interval=Interval(interval))
+    return [sc.to_dict() for sc in found]
 
 
 class PlanIn(BaseModel):

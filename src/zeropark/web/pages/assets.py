@@ -13,8 +13,8 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from zeropark.errors import AssetError, NotFound
+from zeropark.forecast.quota_gap import Interval, QuotaGapError
 from zeropark.forecast.quota_gap import Method as GapMethod
-from zeropark.forecast.quota_gap import QuotaGapError
 from zeropark.services import assets as service
 from zeropark.services import market
 from zeropark.web.context import PageDep
@@ -53,16 +53,21 @@ def assets_page(page: PageDep) -> Response:
 def forecasts_page(page: PageDep) -> Response:
     """配额缺口预测: each enterprise's CEA position and year-end CO2 forecast (interval, gap, P(short)).
 
-    ``?method=plan|seasonal|run_rate|ml`` and ``?as_of=1…12`` are those of the API and the CLI;
+    ``?method=plan|seasonal|run_rate|ml``, ``?interval=conformal|normal`` and ``?as_of=1…12`` are
+    those of the API and the CLI;
     the figures are :func:`zeropark.services.assets.gap_forecasts`.
     """
     methods = [m.value for m in GapMethod]
+    intervals = [Interval.CONFORMAL.value, Interval.NORMAL.value]  # conformal_scaled is a fallback
     if page.park is None:
         return page.render(
-            "assets_forecasts.html", "assets", "assets_forecasts_title", rows=None, methods=methods
-        )
+            "assets_forecasts.html", "assets", "assets_forecasts_title", rows=None, methods=methods,
+            intervals=intervals, interval=Interval.CONFORMAL.value,
+        )  # fmt: skip
     q = page.request.query_params
     method = q.get("method", "")
+    interval = q.get("interval", "")
+    interval = interval if interval in intervals else Interval.CONFORMAL.value
     as_of_text = q.get("as_of", "")
     as_of = int(as_of_text) if as_of_text.isdigit() and 1 <= int(as_of_text) <= 12 else None
     error = ""
@@ -70,7 +75,7 @@ def forecasts_page(page: PageDep) -> Response:
     try:
         found = service.gap_forecasts(
             page.scope, page.park.id, page.year, as_of_month=as_of,
-            method=GapMethod(method) if method in methods else None,
+            method=GapMethod(method) if method in methods else None, interval=Interval(interval),
         )  # fmt: skip
         rows = [r.to_dict() for r in found]
     except NotFound:
@@ -79,5 +84,6 @@ def forecasts_page(page: PageDep) -> Response:
         error = str(exc)  # a forced method without its data: the named error, as on the API
     return page.render(
         "assets_forecasts.html", "assets", "assets_forecasts_title", rows=rows, methods=methods,
-        method=method if method in methods else "", as_of=as_of, error=error,
+        method=method if method in methods else "", as_of=as_of, error=error, intervals=intervals,
+        interval=interval,
     )  # fmt: skip
