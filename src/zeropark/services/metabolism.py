@@ -14,6 +14,7 @@ water meters, with the registry's realised water exchanges as reuse flows (再�
 
 from __future__ import annotations
 
+import math
 from urllib.parse import quote
 
 from zeropark.errors import NotFound
@@ -239,3 +240,24 @@ def _water(scope: Scope, park_id: str, year: int) -> Metabolism:
         for m in rows
     ]
     return water_flows(park_id, year, meters, parties_of(scope, park_id), reuse)
+
+
+def fresh_water_m3(scope: Scope, park_id: str, year: int) -> float | None:
+    """The park's metered fresh-water intake of ``year`` [m³]: the water Sankey's supply meters.
+
+    The sum of the flows out of the top (root) water meters of :func:`metabolism`'s water view —
+    the reclaimed water the registry reuses and a balancing unmetered inflow are not intake. The
+    denominator's other part of the water reuse rate (GB/T 7119-2018: fresh intake + reused), read
+    by the report's symbiosis chapter and by the accounting when the park takes that indicator from
+    flows. ``None``: no water meter with readings in the year.
+    """
+    try:
+        water = metabolism(scope, park_id, year, FlowKind.WATER)
+    except NoWaterData:
+        return None
+    supply = [
+        lk.value
+        for lk in water.links
+        if lk.source.startswith("src:water:") and not lk.source.startswith("src:water:reuse:")
+    ]
+    return math.fsum(supply) if supply else None
