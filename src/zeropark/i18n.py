@@ -2080,6 +2080,20 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "gets sent × (price − marginal cost + disposal cost), the receiver the rest.",
     ),
     "sym_edit_title": ("修改或删除登记", "Edit or delete an entry"),
+    "sym_source_title": ("引导性指标的核算来源", "Source of the guiding indicators in the accounting"),
+    "sym_source_help": (
+        "“流量计算”：本园区该指标的登记已完整，核算、指标表、评价与报告取由交换登记与计量算出的数值；"
+        "“申报值”（默认）：取手工填报的数值并标注为申报。只有园区管理员可修改，每次修改记入审计日志，"
+        "自下一次核算起生效。",
+        "“flows”: the park's registry is complete for the indicator, so the accounting, the indicator "
+        "table, the evaluation and the report take the figure computed from the exchanges and meters; "
+        "“declared” (default): the typed-in value, marked declared. Park managers change it; every change "
+        "is audited and applies from the next accounting run.",
+    ),
+    "sym_src_flows": ("流量计算（登记完整）", "flows (registry complete)"),
+    "sym_src_declared": ("申报值", "declared"),
+    "sym_source_current": ("当前来源", "Current source"),
+    "sym_source_set": ("设置", "Set"),
     "sym_edit_help": (
         "按登记文件格式修改（编号不可改）；保存时按全部登记重新校验（品质等级、供方数量、许可证、距离），"
         "被已实现交换使用的供方或需方不能删除。每次修改或删除均记入审计日志。",

@@ -5,7 +5,9 @@ Every figure is :mod:`zeropark.services.symbiosis` — those of the API
 own sources and sinks, the exchanges it is a party to and the suggestions for its own streams.
 Entries are registered through the API or the CLI; a writer edits or deletes a stored entry here
 (``/symbiosis?edit=source:ID``, the service's :func:`~zeropark.services.symbiosis.update_entry` and
-:func:`~zeropark.services.symbiosis.delete_entry`, as the API and the CLI).
+:func:`~zeropark.services.symbiosis.delete_entry`, as the API and the CLI). The page shows, per
+guiding indicator, whether the accounting takes it from flows or as declared; a park manager sets
+it here (``POST /symbiosis/indicator-source``, :func:`~zeropark.services.symbiosis.set_indicator_source`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zeropark.errors import DataError, NotFound, PermissionDenied
 from zeropark.services import symbiosis as service
+from zeropark.store.scope import MANAGE_ROLES
 from zeropark.serving import charts
 from zeropark.symbiosis.registry import UNIT
 from zeropark.web.context import Page, PageDep
@@ -64,6 +67,7 @@ def symbiosis_page(page: PageDep, edit: str = "") -> Response:
         indicators = service.indicators_dict(service.indicators(registry))
     except DataError as exc:  # a stored registry the rules now refuse: say so, show the rest
         error = str(exc)
+    sources = service.indicator_sources(page.scope, park_id)
     names = {s.id: s.name or s.id for s in registry.sources} | {k.id: k.name or k.id for k in registry.sinks}
     nodes = [
         (f"src:{s.id}", names[s.id], "source", s.location.x_km, s.location.y_km) for s in registry.sources
@@ -93,6 +97,8 @@ def symbiosis_page(page: PageDep, edit: str = "") -> Response:
         src_unit=src_unit,
         chart_map=charts.exchange_map(nodes, links) if nodes else None,
         can_write=can_write,
+        sources=sources,
+        can_manage=page.scope.user.role in MANAGE_ROLES,
         editing=_editing(registry, edit) if can_write and edit else None,
     )
 
@@ -119,6 +125,24 @@ def _entry_action(page: Page, kind: str, item_id: str, entry: str | None) -> Res
     except DataError as exc:  # a named refusal: EntryInUse, FlowExceedsSource, IncompatibleGrade, a bad field
         return error_page(page, 422, "sym_refused", "", str(exc))
     return RedirectResponse("/symbiosis", status_code=303)
+
+
+@router.post("/symbiosis/indicator-source")
+def symbiosis_indicator_source(
+    page: PageDep, code: Annotated[str, Form()], source: Annotated[str, Form()]
+) -> Response:
+    """设置指标来源: flows (the registry is complete) or declared, for one guiding indicator (CSRF checked)."""
+    if page.park is None:
+        return error_page(page, 404, "not_found", "")
+    try:
+        service.set_indicator_source(page.scope, page.park.id, code, source)
+    except NotFound as exc:
+        return not_found_page(page, exc)
+    except PermissionDenied as exc:
+        return error_page(page, 403, "forbidden", "", str(exc))
+    except DataError as exc:  # SymbiosisError: unknown code or source, flows with no source of the kind
+        return error_page(page, 422, "sym_refused", "", str(exc))
+    return RedirectResponse("/symbiosis#sym-sources", status_code=303)
 
 
 @router.post("/symbiosis/{kind}/{item_id}/edit")
