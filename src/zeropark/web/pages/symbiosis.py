@@ -20,8 +20,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from zeropark.errors import DataError, NotFound, PermissionDenied
 from zeropark.services import symbiosis as service
-from zeropark.store.scope import MANAGE_ROLES
 from zeropark.serving import charts
+from zeropark.store.scope import MANAGE_ROLES
 from zeropark.symbiosis.registry import UNIT
 from zeropark.web.context import Page, PageDep
 from zeropark.web.pages.common import error_page, not_found_page
@@ -131,7 +131,7 @@ def _entry_action(page: Page, kind: str, item_id: str, entry: str | None) -> Res
 def symbiosis_indicator_source(
     page: PageDep, code: Annotated[str, Form()], source: Annotated[str, Form()]
 ) -> Response:
-    """设置指标来源: flows (the registry is complete) or declared, for one guiding indicator (CSRF checked)."""
+    """设置指标来源: flows (the registry is complete) or declared for one guiding indicator (CSRF checked)."""
     if page.park is None:
         return error_page(page, 404, "not_found", "")
     try:
