@@ -993,6 +993,34 @@ def _parties(registry: Registry, x: Exchange) -> set[str | None]:
 ENTRY_KINDS = ("source", "sink", "exchange")
 
 
+def add_entry(scope: Scope, park_id: str, kind: str, payload: Any) -> Source | Sink | AgreedExchange:
+    """Register one entry of ``kind`` (:func:`add_source`, :func:`add_sink` or :func:`add_exchange`).
+
+    Raises
+    ------
+    SymbiosisError
+        ``kind`` is not source, sink or exchange (and everything the three raise).
+    """
+    if kind == "source":
+        return add_source(scope, park_id, payload)
+    if kind == "sink":
+        return add_sink(scope, park_id, payload)
+    if kind == "exchange":
+        return add_exchange(scope, park_id, payload)
+    raise SymbiosisError(f"entry kind '{kind}' is not one of {', '.join(ENTRY_KINDS)}")
+
+
+def entry_template(kind: str) -> dict[str, Any]:
+    """The file form of a new entry of ``kind`` to start from: the example registry's first one.
+
+    The example's own id is kept (the form says to choose one's own); docs/symbiosis.md §4 explains
+    each field.
+    """
+    example = example_registry()
+    key = {"source": "sources", "sink": "sinks", "exchange": "exchanges"}[kind]
+    return dict(example[key][0])
+
+
 def _stored(whole: Registry, kind: str, item_id: str, park_id: str) -> Source | Sink | AgreedExchange:
     """The stored entry ``kind``/``item_id`` of the whole registry.
 

@@ -3,7 +3,8 @@
 Every figure is :mod:`zeropark.services.symbiosis` — those of the API
 ``/api/v1/parks/{id}/symbiosis/…`` and of ``zeropark symbiosis …``. An enterprise user sees its
 own sources and sinks, the exchanges it is a party to and the suggestions for its own streams.
-Entries are registered through the API or the CLI; a writer edits or deletes a stored entry here
+A writer registers a new source, sink or exchange here (``/symbiosis?new=source``, the service's
+:func:`~zeropark.services.symbiosis.add_entry`, as the API's POSTs), and edits or deletes a stored entry
 (``/symbiosis?edit=source:ID``, the service's :func:`~zeropark.services.symbiosis.update_entry` and
 :func:`~zeropark.services.symbiosis.delete_entry`, as the API and the CLI). The page shows, per
 guiding indicator, whether the accounting takes it from flows or as declared; a park manager sets
@@ -48,11 +49,17 @@ def _editing(registry: service.Registry, edit: str) -> dict[str, str] | None:
     return {"kind": kind, "id": item_id, "json": json.dumps(entries[item_id], ensure_ascii=False, indent=1)}
 
 
+def _adding(kind: str) -> dict[str, str]:
+    """The new-entry form of ``kind``, prefilled with the example registry's entry of that kind."""
+    return {"kind": kind, "json": json.dumps(service.entry_template(kind), ensure_ascii=False, indent=1)}
+
+
 @router.get("/symbiosis", response_class=HTMLResponse)
-def symbiosis_page(page: PageDep, edit: str = "") -> Response:
+def symbiosis_page(page: PageDep, edit: str = "", new: str = "") -> Response:
     """产业共生: sources, sinks and exchanges, the exchange map, indicators and the latest match.
 
-    ``edit=source:ID`` (``sink:``, ``exchange:``) opens the edit form of that entry (writers).
+    ``edit=source:ID`` (``sink:``, ``exchange:``) opens the edit form of that entry (writers);
+    ``new=source`` (``sink``, ``exchange``) the form registering a new one.
     """
     if page.park is None:
         return page.render("symbiosis.html", "symbiosis", "sym_title", registry=None)
@@ -100,24 +107,28 @@ def symbiosis_page(page: PageDep, edit: str = "") -> Response:
         sources=sources,
         can_manage=page.scope.user.role in MANAGE_ROLES,
         editing=_editing(registry, edit) if can_write and edit else None,
+        adding=_adding(new) if can_write and new in service.ENTRY_KINDS else None,
     )
 
 
-def _entry_action(page: Page, kind: str, item_id: str, entry: str | None) -> Response:
-    """Edit (``entry``: the new JSON) or delete (``entry`` None) a stored entry; the page or an error."""
+def _entry_action(page: Page, kind: str, item_id: str | None, entry: str | None) -> Response:
+    """Add (``item_id`` None), edit (``entry``: the new JSON) or delete (``entry`` None) an entry."""
     if page.park is None or kind not in service.ENTRY_KINDS:
         return error_page(page, 404, "not_found", "")
     try:
-        if entry is None:
+        if entry is None and item_id is not None:
             service.delete_entry(page.scope, page.park.id, kind, item_id)
         else:
             try:
-                payload = json.loads(entry)
+                payload = json.loads(entry or "")
             except json.JSONDecodeError as exc:
                 raise DataError(
-                    f"{kind} {item_id}: the entry is not JSON ({exc}); keep the form's format"
+                    f"{kind} {item_id or '(new)'}: the entry is not JSON ({exc}); keep the form's format"
                 ) from None
-            service.update_entry(page.scope, page.park.id, kind, item_id, payload)
+            if item_id is None:
+                service.add_entry(page.scope, page.park.id, kind, payload)
+            else:
+                service.update_entry(page.scope, page.park.id, kind, item_id, payload)
     except NotFound as exc:
         return not_found_page(page, exc)
     except PermissionDenied as exc:
@@ -143,6 +154,12 @@ def symbiosis_indicator_source(
     except DataError as exc:  # SymbiosisError: unknown code or source, flows with no source of the kind
         return error_page(page, 422, "sym_refused", "", str(exc))
     return RedirectResponse("/symbiosis#sym-sources", status_code=303)
+
+
+@router.post("/symbiosis/new/{kind}")
+def symbiosis_add(page: PageDep, kind: str, entry: Annotated[str, Form()]) -> Response:
+    """登记新条目: register a source, sink or exchange from the form's JSON (the API's POST; CSRF checked)."""
+    return _entry_action(page, kind, None, entry)
 
 
 @router.post("/symbiosis/{kind}/{item_id}/edit")
