@@ -14,7 +14,6 @@ water meters, with the registry's realised water exchanges as reuse flows (再�
 
 from __future__ import annotations
 
-import math
 from urllib.parse import quote
 
 from zeropark.errors import NotFound
@@ -29,13 +28,12 @@ from zeropark.roadmap.metabolism import (
     Party,
     Storage,
     View,
-    WaterMeter,
     WaterReuse,
     flows,
     material_flows,
     water_flows,
 )
-from zeropark.services import symbiosis
+from zeropark.services import symbiosis, water
 from zeropark.services.indicators import no_run
 from zeropark.services.inventory import enterprise_runs, latest_view, view_of_run
 from zeropark.services.monitoring import is_storage_meter
@@ -219,45 +217,12 @@ def _materials(scope: Scope, park_id: str, year: int) -> Metabolism:
 
 
 def _water(scope: Scope, park_id: str, year: int) -> Metabolism:
-    rows = meter_queries.meters(scope, park_id, carrier=Carrier.WATER)
-    totals = meter_queries.year_totals(scope, (m.id for m in rows), year)
+    meters = water.water_meters(scope, park_id, year)
     reuse = _reuse(_registry_year(scope, park_id, year))
-    if not reuse and not any(m.id in totals and totals[m.id][0] > 0 for m in rows):
+    if not reuse and not any(m.m3 is not None and m.m3 > 0 for m in meters):
         raise NoWaterData(
             f"park '{park_id}' has no water meter with readings in {year}: register the water meters "
             "(carrier water, the inlet at level 1 and each enterprise's meter below it) in the park "
             "register and import their readings"
         )
-    meters = [
-        WaterMeter(
-            m.id,
-            m.name,
-            m.parent_id,
-            m.enterprise_id,
-            m.direction,
-            totals[m.id][0] if m.id in totals else None,  # rollups: canonical m³, multiplier applied
-        )
-        for m in rows
-    ]
     return water_flows(park_id, year, meters, parties_of(scope, park_id), reuse)
-
-
-def fresh_water_m3(scope: Scope, park_id: str, year: int) -> float | None:
-    """The park's metered fresh-water intake of ``year`` [m³]: the water Sankey's supply meters.
-
-    The sum of the flows out of the top (root) water meters of :func:`metabolism`'s water view —
-    the reclaimed water the registry reuses and a balancing unmetered inflow are not intake. The
-    denominator's other part of the water reuse rate (GB/T 7119-2018: fresh intake + reused), read
-    by the report's symbiosis chapter and by the accounting when the park takes that indicator from
-    flows. ``None``: no water meter with readings in the year.
-    """
-    try:
-        water = metabolism(scope, park_id, year, FlowKind.WATER)
-    except NoWaterData:
-        return None
-    supply = [
-        lk.value
-        for lk in water.links
-        if lk.source.startswith("src:water:") and not lk.source.startswith("src:water:reuse:")
-    ]
-    return math.fsum(supply) if supply else None

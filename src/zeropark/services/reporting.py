@@ -37,10 +37,10 @@ from zeropark.services import (
     benchmarks,
     evaluation,
     footprint,
-    metabolism,
     optimization,
     symbiosis,
     verification,
+    water,
 )
 from zeropark.services.asset_report import asset_chapter
 from zeropark.services.factor_sets import resolve_factor_set
@@ -174,12 +174,12 @@ def _symbiosis_chapter(scope: Scope, park_id: str, year: int, view: str | None) 
     """The symbiosis chapter of the park's report (an enterprise's report has none): registry and meters.
 
     The water reuse rate's fresh intake is the park's metered water intake of the year (the water
-    Sankey's supply meters, :func:`zeropark.services.metabolism.fresh_water_m3` — the figure the
+    Sankey's supply meters, :func:`zeropark.services.water.fresh_water_m3` — the figure the
     accounting takes too); without water meter data it stays missing (or declared).
     """
     if view is not None:
         return None
-    return symbiosis.report_chapter(scope, park_id, year, metabolism.fresh_water_m3(scope, park_id, year))
+    return symbiosis.report_chapter(scope, park_id, year, water.fresh_water_m3(scope, park_id, year))
 
 
 def _evaluations(scope: Scope, park_id: str, year: int, view: str | None) -> tuple[ReportEvaluation, ...]:

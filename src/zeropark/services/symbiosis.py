@@ -36,6 +36,7 @@ from zeropark.model import AccountingInput, IndicatorData, SymbiosisClaim
 from zeropark.reports import symbiosis_contract
 from zeropark.reports.symbiosis_chapter import SymbiosisChapter
 from zeropark.reports.symbiosis_contract import ContractData
+from zeropark.services.water import fresh_water_m3 as metered_fresh_water_m3
 from zeropark.store import audit
 from zeropark.store.db import transaction
 from zeropark.store.queries import symbiosis as queries
@@ -304,14 +305,11 @@ def guiding_indicators(
 
     One figure for the accounting (:func:`with_symbiosis`), the report's chapter and the page: the
     registry's exchanges running in ``year`` (:func:`indicators`) and the park's metered fresh-water
-    intake of the year (:func:`zeropark.services.metabolism.fresh_water_m3`, the water Sankey's
+    intake of the year (:func:`zeropark.services.water.fresh_water_m3`, the water Sankey's
     supply meters). ``declared`` and ``use`` as :func:`~zeropark.symbiosis.accounting.guiding_from_flows`.
     """
-    # services.metabolism reads this module (the registry's reuse in the water Sankey): imported here
-    from zeropark.services.metabolism import fresh_water_m3
-
     registry = _year_registry(park_registry(scope, park_id), year)
-    return indicators(registry, declared, fresh_water_m3(scope, park_id, year), use)
+    return indicators(registry, declared, metered_fresh_water_m3(scope, park_id, year), use)
 
 
 def _sources_of(rows: queries.RegistryRows) -> dict[str, str]:
