@@ -1,6 +1,6 @@
 """Per guiding indicator, the park says whether its registry is complete: the run takes flows or declared.
 
-One SQLite park (the fixture park) with the example registry (test_symbiosis_service's renaming)
+One park (the fixture park) with the example registry (test_symbiosis_service's renaming)
 and typed-in guiding data. Hand computation of the example's flows (test_symbiosis_cli):
 
 - solid waste: steel slag 1.2 t/h × 8 760 h = 10 512 t generated, X2 1.0 t/h × 8 760 h = 8 760 t
@@ -54,8 +54,8 @@ def _rows(scope: Scope) -> dict[str, tuple[float | None, str]]:
     }
 
 
-def test_the_run_takes_flows_where_the_registry_is_marked_complete(sqlite_engine: Engine) -> None:
-    engine = sqlite_engine
+def test_the_run_takes_flows_where_the_registry_is_marked_complete(engine: Engine) -> None:
+    """SQLite and PostgreSQL (the option is a JSON column of symbiosis_settings)."""
     api = make_api(engine)
     scope = system_scope(engine, "t")
     repo.put_indicator_data(engine, PARK, 2025, DECLARED)
