@@ -191,6 +191,9 @@ def test_flows_refused_without_a_source_of_the_kind(sqlite_engine: Engine) -> No
     with pytest.raises(SymbiosisError, match="no source of solid_waste"):
         symbiosis.set_indicator_source(scope, PARK, "solid_waste_utilisation", "flows")
     symbiosis.set_indicator_source(scope, PARK, "solid_waste_utilisation", "declared")  # always allowed
+    # the settings row it created keeps no weights; the registry stored afterwards brings its own
+    symbiosis.store_registry(scope, PARK, park_example() | {"weights": [5000.0, 3760.0]}, file="example")
+    assert symbiosis.park_registry(scope, PARK).weights == (5000.0, 3760.0)
     enterprise = Scope(Principal(99, "t-ent", Role.ENTERPRISE, PARK, "E-A", "session"), engine, None)
     with pytest.raises(PermissionDenied):
         symbiosis.set_indicator_source(enterprise, PARK, "solid_waste_utilisation", "declared")

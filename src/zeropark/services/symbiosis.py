@@ -880,8 +880,11 @@ def _store_new(scope: Scope, park_id: str, new: Registry, *, file: str, note: st
     user = scope.user.username
     try:
         with transaction(scope.engine) as session:
-            if session.get(SymbiosisSettingsRow, park_id) is None:
+            settings = session.get(SymbiosisSettingsRow, park_id)
+            if settings is None:
                 session.add(SymbiosisSettingsRow(park_id=park_id, weights=list(merged.weights)))
+            elif not settings.weights:  # a row an indicator source created before any entry
+                settings.weights = list(merged.weights)
             items: list[Source | Sink | AgreedExchange] = [*new.sources, *new.sinks, *new.exchanges]
             for item in items:
                 if isinstance(item, AgreedExchange):
