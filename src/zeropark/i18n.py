@@ -2118,6 +2118,33 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "gets sent × (price − marginal cost + disposal cost), the receiver the rest.",
     ),
     "sym_edit_title": ("修改或删除登记", "Edit or delete an entry"),
+    "sym_add_title": ("登记新条目", "Register a new entry"),
+    "sym_add_help": (
+        "按登记文件格式填写，表单预填示例数据中的同类条目，请改用自己的编号与数值；保存时按全部登记校验"
+        "（品质等级、供方数量、许可证、距离），企业用户只能登记本企业的条目。每次登记均记入审计日志。",
+        "Fill in the registry file's format (docs/symbiosis.md §4); the form starts from the example "
+        "data's entry of the kind: use your own id and figures. Saving checks the whole registry (grade, "
+        "source quantity, licence, distance); an enterprise user registers only its own enterprise's "
+        "entries. Every registration is audited.",
+    ),
+    "sym_add_source": ("登记供方", "Register a source"),
+    "sym_add_sink": ("登记需方", "Register a sink"),
+    "sym_add_exchange": ("登记交换", "Register an exchange"),
+    "sym_add": ("登记", "Register"),
+    "sym_source_title": ("引导性指标的核算来源", "Source of the guiding indicators in the accounting"),
+    "sym_source_help": (
+        "“流量计算”：本园区该指标的登记已完整，核算、指标表、评价与报告取由交换登记与计量算出的数值；"
+        "“申报值”（默认）：取手工填报的数值并标注为申报。只有园区管理员可修改，每次修改记入审计日志，"
+        "自下一次核算起生效。",
+        "“flows”: the park's registry is complete for the indicator, so the accounting, the indicator "
+        "table, the evaluation and the report take the figure computed from the exchanges and meters; "
+        "“declared” (default): the typed-in value, marked declared. Park managers change it; every change "
+        "is audited and applies from the next accounting run.",
+    ),
+    "sym_src_flows": ("流量计算（登记完整）", "flows (registry complete)"),
+    "sym_src_declared": ("申报值", "declared"),
+    "sym_source_current": ("当前来源", "Current source"),
+    "sym_source_set": ("设置", "Set"),
     "sym_edit_help": (
         "按登记文件格式修改（编号不可改）；保存时按全部登记重新校验（品质等级、供方数量、许可证、距离），"
         "被已实现交换使用的供方或需方不能删除。每次修改或删除均记入审计日志。",

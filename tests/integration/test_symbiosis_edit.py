@@ -128,3 +128,72 @@ def test_edit_and_delete_entries_through_every_door(sqlite_engine: Engine, tmp_p
     verifier = api.login("verifier")
     assert "data-sym-edit-link" not in verifier.get("/symbiosis").text
     assert verifier.post("/symbiosis/exchange/X2/delete", follow_redirects=False).status_code == 403
+
+
+def test_register_new_entries_from_the_page(sqlite_engine: Engine) -> None:
+    """A writer registers a source, a sink and an exchange on /symbiosis (the service's add_*; CSRF)."""
+    engine = sqlite_engine
+    api = make_api(engine)
+    symbiosis.store_registry(_scope(engine, Role.PARK_MANAGER), PARK, park_example(), file="example")
+    client = api.login("manager")
+    html = client.get("/symbiosis", params={"new": "source"}).text
+    form = re.search(r"<textarea[^>]*data-sym-new-entry>([^<]+)</textarea>", html)
+    assert form is not None and json.loads(unescape(form.group(1)))["kind"] == "steam"  # the example's
+    assert re.findall(r'data-sym-add-link="([^"]+)"', html) == ["source", "sink", "exchange"]
+    source = {
+        "id": "boiler-2",
+        "kind": "steam",
+        "grade": "MP",
+        "quantity": [1.0, 1.0],
+        "location": {"x_km": 0.0, "y_km": 0.5},
+        "enterprise_id": ENT_A,
+    }
+    sink = {
+        "id": "dryer-2",
+        "kind": "steam",
+        "grade": "LP",
+        "demand": [1.0, 1.0],
+        "location": {"x_km": 0.5, "y_km": 0.5},
+        "enterprise_id": ENT_B,
+        "displaced_tco2_per_unit": 0.0616,
+    }
+    exchange = {"exchange": {"id": "X9", "source": "boiler-2", "sink": "dryer-2", "quantity": [0.5, 0.5]}}
+    for kind, entry in (("source", source), ("sink", sink), ("exchange", exchange)):
+        r = client.post(f"/symbiosis/new/{kind}", data={"entry": json.dumps(entry)}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+    whole = symbiosis.park_registry(_scope(engine, Role.PARK_MANAGER), PARK)
+    assert "boiler-2" in {s.id for s in whole.sources} and "dryer-2" in {k.id for k in whole.sinks}
+    assert "X9" in {a.exchange.id for a in whole.exchanges}
+    page = client.get("/symbiosis").text
+    assert 'data-sym-exchange="X9"' in page and 'data-sym-source="boiler-2"' in page
+    with transaction(engine) as s:
+        created = list(
+            s.scalars(
+                select(AuditLogRow.entity_id)
+                .where(AuditLogRow.action == "create", AuditLogRow.entity_id.like(f"{PARK}/%-2"))
+                .order_by(AuditLogRow.id)
+            )
+        )
+    assert created == [f"{PARK}/boiler-2", f"{PARK}/dryer-2"]
+    # the same id again: refused by name, nothing stored twice
+    r = client.post("/symbiosis/new/source", data={"entry": json.dumps(source)}, follow_redirects=False)
+    assert r.status_code == 422 and "already has a source" in unescape(r.text)
+    r = client.post("/symbiosis/new/source", data={"entry": "{not json"}, follow_redirects=False)
+    assert r.status_code == 422 and "not JSON" in r.text
+    # CSRF checked: without the token nothing is stored
+    token = client.headers.pop("X-CSRF-Token")
+    other = source | {"id": "boiler-3"}
+    r = client.post("/symbiosis/new/source", data={"entry": json.dumps(other)}, follow_redirects=False)
+    assert r.status_code == 403
+    client.headers["X-CSRF-Token"] = token
+    assert "boiler-3" not in _sources(engine)
+    # an enterprise user registers only its own enterprise's entries; a verifier nothing
+    ent_a = api.login("ent_a")
+    theirs = source | {"id": "boiler-4", "enterprise_id": ENT_B}
+    r = ent_a.post("/symbiosis/new/source", data={"entry": json.dumps(theirs)}, follow_redirects=False)
+    assert r.status_code == 403
+    verifier = api.login("verifier")
+    assert "data-sym-add-link" not in verifier.get("/symbiosis").text
+    r = verifier.post("/symbiosis/new/source", data={"entry": json.dumps(other)}, follow_redirects=False)
+    assert r.status_code == 403
+    assert {"boiler-3", "boiler-4"}.isdisjoint(_sources(engine))

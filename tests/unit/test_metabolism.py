@@ -204,6 +204,26 @@ def test_water_flows_by_hand() -> None:
     assert _value(own, "src:water:W-E2", "sink:sector:33") == 370.0
 
 
+def test_water_intake_is_the_sankey_supply_without_reused_water() -> None:
+    """The reuse rate's fresh intake: the root meters' totals, exactly the Sankey's supply flows."""
+    from zeropark.roadmap.metabolism import WaterMeter, WaterReuse, water_flows, water_intake
+
+    meters = [
+        WaterMeter("W-IN", "进水总表", None, None, "import", 1000.0),
+        WaterMeter("W-E1", "E1 水表", "W-IN", "E1", "consumption", 600.0),
+        WaterMeter("W-WELL", "E2 自备井", None, "E2", "consumption", 200.0),  # an enterprise's own supply
+        WaterMeter("W-OLD", "停用表", None, None, "import", None),  # no data in the year
+    ]
+    reuse = (WaterReuse("X3", "wwtp", "再生水", "E1", 436445.1),)
+    # intake = inlet 1 000 + own well 200 = 1 200 m³; the 436 445.1 m³ reused are no intake
+    assert water_intake(meters) == 1200.0
+    m = water_flows("P", 2025, meters, WHO, reuse)
+    supply = [lk.value for lk in m.links if lk.source in ("src:water:W-IN", "src:water:W-WELL")]
+    assert sum(supply) == water_intake(meters)
+    assert m.inventory_total == pytest.approx(1200.0 + 436445.1)  # the Sankey's inflow counts the reuse
+    assert water_intake([WaterMeter("W-OLD", "停用表", None, None, "import", None)]) is None
+
+
 def test_storage_is_a_converter_net_of_its_discharge() -> None:
     from zeropark.roadmap.metabolism import Storage
 

@@ -108,6 +108,35 @@ def test_typed_values_stay_and_are_marked_declared() -> None:
     }
 
 
+def test_only_the_indicators_marked_complete_take_the_flows() -> None:
+    """``use``: the park's choice per indicator; a chosen indicator without a flow figure is missing."""
+    exchanges = [X_STEAM, Exchange("x-slag", "slag", "cement", (7.0, 5.0))]
+    fig = flow_figures([STEAM, SLAG], [USER, CEMENT], exchanges, W)
+    typed = IndicatorData(
+        industrial_solid_waste_generated_t=100.0,
+        industrial_solid_waste_utilised_t=85.0,
+        waste_heat_available_gj=50.0,
+        waste_heat_utilised_gj=10.0,
+        water_total_use_m3=10.0,
+        water_reused_m3=9.0,
+    )
+    data = guiding_from_flows(fig, typed, use=frozenset({"solid_waste_utilisation", "water_reuse"}))
+    # solid waste from flows: 6 × 12 = 72 t utilised of 6 × 20 = 120 t
+    assert (data.industrial_solid_waste_utilised_t, data.industrial_solid_waste_generated_t) == (72.0, 120.0)
+    # waste heat not marked complete: the typed 10 / 50 GJ stays, although the registry has steam
+    assert (data.waste_heat_utilised_gj, data.waste_heat_available_gj) == (10.0, 50.0)
+    # water marked complete, but no water exchange nor fresh intake: missing, not the typed 9 / 10 m³
+    assert (data.water_reused_m3, data.water_total_use_m3) == (None, None)
+    assert data.provenance == {
+        "solid_waste_utilisation": FLOWS,
+        "waste_heat_utilisation": DECLARED,
+        "water_reuse": FLOWS,
+    }
+    nothing = guiding_from_flows(fig, typed, use=frozenset())
+    assert nothing.industrial_solid_waste_utilised_t == 85.0 and nothing.waste_heat_utilised_gj == 10.0
+    assert set(nothing.provenance.values()) == {DECLARED}
+
+
 def test_indicator_table_rows_say_flows_or_declared() -> None:
     """The 910号 table computed on flow figures: 72 / 120 = 60 % (< 80 % fails), noted as from flows."""
     from datetime import date  # local: only this test builds an accounting input

@@ -302,6 +302,41 @@ def delete_cmd(
     console.print(f"已删除 deleted {kind} {item_id}")
 
 
+@symbiosis_app.command("indicator-source")
+def indicator_source_cmd(
+    code: Annotated[
+        str | None,
+        typer.Argument(help="solid_waste_utilisation | waste_heat_utilisation | water_reuse (none: list)"),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Argument(help="flows (the registry is complete: take the flow figure) | declared (typed in)"),
+    ] = None,
+    park: ParkOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+) -> None:
+    """指标来源 Whether the accounting takes a guiding indicator from flows or as declared (audited)."""
+    check_choice(fmt, FORMATS, "--format")
+    eng = engine()
+    scope = system_scope(eng, "cli")
+    park_id = pick_park(eng, park)
+    if code is None:
+        got = symbiosis.indicator_sources(scope, park_id)
+    elif source is None:
+        raise DataError(f"indicator-source {code}: give the source too (flows or declared)")
+    else:
+        got = symbiosis.set_indicator_source(scope, park_id, code, source)
+    if fmt == "json":
+        _print_json(got)
+        return
+    table = Table(title=f"引导性指标来源 guiding-indicator sources · {park_id}")
+    for col in ("指标 indicator", "来源 source"):
+        table.add_column(col)
+    for c, v in got.items():
+        table.add_row(c, "流量计算 flows" if v == "flows" else "申报值 declared")
+    console.print(table)
+
+
 def register(app: typer.Typer) -> None:
     """Attach ``zeropark symbiosis``."""
     app.add_typer(symbiosis_app)

@@ -843,6 +843,18 @@ class WaterMeter:
     m3: float | None
 
 
+def water_intake(meters: Sequence[WaterMeter]) -> float | None:
+    """The park's metered fresh-water intake [m³]: the year totals of the top (root) water meters.
+
+    A root is a meter whose parent is not among ``meters`` (the park inlet, or an enterprise's own
+    supply): exactly the supply flows of :func:`water_flows`. The reuse rate's other denominator
+    part (GB/T 7119-2018 节水型企业评价导则: fresh intake + reused). ``None``: no root has data.
+    """
+    ids = {m.id for m in meters}
+    supply = [m.m3 for m in meters if m.parent_id not in ids and m.m3 is not None and m.m3 > 0]
+    return math.fsum(supply) if supply else None
+
+
 @dataclass(frozen=True, slots=True)
 class WaterReuse:
     """A realised water exchange of the symbiosis registry (再生水回用): what its receiver took [m³/a]."""

@@ -28,13 +28,12 @@ from zeropark.roadmap.metabolism import (
     Party,
     Storage,
     View,
-    WaterMeter,
     WaterReuse,
     flows,
     material_flows,
     water_flows,
 )
-from zeropark.services import symbiosis
+from zeropark.services import symbiosis, water
 from zeropark.services.indicators import no_run
 from zeropark.services.inventory import enterprise_runs, latest_view, view_of_run
 from zeropark.services.monitoring import is_storage_meter
@@ -218,24 +217,12 @@ def _materials(scope: Scope, park_id: str, year: int) -> Metabolism:
 
 
 def _water(scope: Scope, park_id: str, year: int) -> Metabolism:
-    rows = meter_queries.meters(scope, park_id, carrier=Carrier.WATER)
-    totals = meter_queries.year_totals(scope, (m.id for m in rows), year)
+    meters = water.water_meters(scope, park_id, year)
     reuse = _reuse(_registry_year(scope, park_id, year))
-    if not reuse and not any(m.id in totals and totals[m.id][0] > 0 for m in rows):
+    if not reuse and not any(m.m3 is not None and m.m3 > 0 for m in meters):
         raise NoWaterData(
             f"park '{park_id}' has no water meter with readings in {year}: register the water meters "
             "(carrier water, the inlet at level 1 and each enterprise's meter below it) in the park "
             "register and import their readings"
         )
-    meters = [
-        WaterMeter(
-            m.id,
-            m.name,
-            m.parent_id,
-            m.enterprise_id,
-            m.direction,
-            totals[m.id][0] if m.id in totals else None,  # rollups: canonical m³, multiplier applied
-        )
-        for m in rows
-    ]
     return water_flows(park_id, year, meters, parties_of(scope, park_id), reuse)

@@ -31,17 +31,16 @@ from zeropark.reports import excel, form_205_1, pdf
 from zeropark.reports.data import Measure, ReportData, ReportEvaluation
 from zeropark.reports.roadmap import chapter_view
 from zeropark.reports.symbiosis_chapter import SymbiosisChapter, chapter_rows
-from zeropark.roadmap.metabolism import FlowKind
 from zeropark.services import (
     admission,
     assets,
     benchmarks,
     evaluation,
     footprint,
-    metabolism,
     optimization,
     symbiosis,
     verification,
+    water,
 )
 from zeropark.services.asset_report import asset_chapter
 from zeropark.services.factor_sets import resolve_factor_set
@@ -174,17 +173,13 @@ def report_data(
 def _symbiosis_chapter(scope: Scope, park_id: str, year: int, view: str | None) -> SymbiosisChapter | None:
     """The symbiosis chapter of the park's report (an enterprise's report has none): registry and meters.
 
-    The water reuse rate's fresh intake is the park's metered water inflow of the year (the water
-    Sankey's, :func:`zeropark.services.metabolism.metabolism`); without water meter data it stays
-    missing (or declared).
+    The water reuse rate's fresh intake is the park's metered water intake of the year (the water
+    Sankey's supply meters, :func:`zeropark.services.water.fresh_water_m3` — the figure the
+    accounting takes too); without water meter data it stays missing (or declared).
     """
     if view is not None:
         return None
-    try:
-        fresh: float | None = metabolism.metabolism(scope, park_id, year, FlowKind.WATER).inventory_total
-    except NotFound:  # NoWaterData: no water meter with readings in the year
-        fresh = None
-    return symbiosis.report_chapter(scope, park_id, year, fresh)
+    return symbiosis.report_chapter(scope, park_id, year, water.fresh_water_m3(scope, park_id, year))
 
 
 def _evaluations(scope: Scope, park_id: str, year: int, view: str | None) -> tuple[ReportEvaluation, ...]:

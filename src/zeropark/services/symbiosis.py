@@ -36,6 +36,7 @@ from zeropark.model import AccountingInput, IndicatorData, SymbiosisClaim
 from zeropark.reports import symbiosis_contract
 from zeropark.reports.symbiosis_chapter import SymbiosisChapter
 from zeropark.reports.symbiosis_contract import ContractData
+from zeropark.services.water import fresh_water_m3 as metered_fresh_water_m3
 from zeropark.store import audit
 from zeropark.store.db import transaction
 from zeropark.store.queries import symbiosis as queries
@@ -47,11 +48,16 @@ from zeropark.store.schema import (
     SymbiosisSinkRow,
     SymbiosisSourceRow,
 )
-from zeropark.store.scope import Scope
+from zeropark.store.scope import Scope, system_scope
 from zeropark.symbiosis import ulsan
 from zeropark.symbiosis.accounting import (
     ALLOCATION_ZH,
+    DECLARED,
     DEFINITIONS,
+    FLOWS,
+    GUIDING_CODES,
+    INDICATOR_KINDS,
+    SOURCES,
     Allocation,
     Claim,
     FlowFigures,
@@ -180,7 +186,10 @@ class SymbiosisIndicators:
 
 
 def indicators(
-    registry: Registry, declared: IndicatorData | None = None, fresh_water_m3: float | None = None
+    registry: Registry,
+    declared: IndicatorData | None = None,
+    fresh_water_m3: float | None = None,
+    use: frozenset[str] | None = None,
 ) -> SymbiosisIndicators:
     """Guiding-indicator inputs from the registry's realised exchanges and their saving claims."""
     if fresh_water_m3 is not None and not fresh_water_m3 >= 0:
@@ -189,7 +198,7 @@ def indicators(
     snk = {k.id: k for k in registry.sinks}
     xs = [a.exchange for a in registry.exchanges]
     fig = flow_figures(registry.sources, registry.sinks, xs, registry.weights)
-    data = guiding_from_flows(fig, declared or IndicatorData(), fresh_water_m3)
+    data = guiding_from_flows(fig, declared or IndicatorData(), fresh_water_m3, use=use)
     avoided: dict[str, float] = {}
     claims: list[Claim] = []
     for a in registry.exchanges:
@@ -263,16 +272,117 @@ def _supplier_share(a: AgreedExchange) -> float:
 
 
 def with_symbiosis(scope: Scope, inputs: AccountingInput) -> AccountingInput:
-    """``inputs`` with the park's realised exchanges' claims of its year (the whole registry: a park input).
+    """``inputs`` with the park's realised exchanges' claims of its year and its chosen guiding inputs.
 
     What every accounting of the park reads (:func:`zeropark.services.inventory.account` and its
-    recomputation), so the memo line is in the run and in its fingerprint.
+    recomputation), so the memo line and the guiding indicators are in the run and in its
+    fingerprint. The claims come from the whole registry (a park input). For each guiding indicator
+    the park has marked complete (:func:`set_indicator_source` ``flows``), the input's figure is the
+    one :func:`guiding_indicators` computes from the exchanges and meters, marked ``flows``; the
+    others keep the typed-in value, marked ``declared``.
     """
     rows = queries.registry_rows(scope, inputs.park.id, whole=True)
-    if not rows.exchanges:
-        return inputs
-    registry = _registry_of(rows, f"park {inputs.park.id}")
-    return replace(inputs, symbiosis=accounting_claims(registry, inputs.year))
+    use = frozenset(c for c, v in _sources_of(rows).items() if v == FLOWS)
+    if rows.exchanges:
+        registry = _registry_of(rows, f"park {inputs.park.id}")
+        inputs = replace(inputs, symbiosis=accounting_claims(registry, inputs.year))
+    if not use:  # every typed-in value stays, marked declared
+        none = FlowFigures(None, None, None, None, None)
+        return replace(inputs, indicator_data=guiding_from_flows(none, inputs.indicator_data, use=use))
+    whole = system_scope(scope.engine, scope.user.username)
+    got = guiding_indicators(whole, inputs.park.id, inputs.year, inputs.indicator_data, use)
+    return replace(inputs, indicator_data=got.data)
+
+
+def guiding_indicators(
+    scope: Scope,
+    park_id: str,
+    year: int,
+    declared: IndicatorData | None = None,
+    use: frozenset[str] | None = None,
+) -> SymbiosisIndicators:
+    """The guiding indicators of ``year`` from the registry's exchanges running in it and the meters.
+
+    One figure for the accounting (:func:`with_symbiosis`), the report's chapter and the page: the
+    registry's exchanges running in ``year`` (:func:`indicators`) and the park's metered fresh-water
+    intake of the year (:func:`zeropark.services.water.fresh_water_m3`, the water Sankey's
+    supply meters). ``declared`` and ``use`` as :func:`~zeropark.symbiosis.accounting.guiding_from_flows`.
+    """
+    registry = _year_registry(park_registry(scope, park_id), year)
+    return indicators(registry, declared, metered_fresh_water_m3(scope, park_id, year), use)
+
+
+def _sources_of(rows: queries.RegistryRows) -> dict[str, str]:
+    """Each guiding indicator's stored source (``declared`` unless the park marked it ``flows``)."""
+    stored = rows.indicator_sources or {}
+    return {c: stored.get(c, DECLARED) for c in GUIDING_CODES}
+
+
+def indicator_sources(scope: Scope, park_id: str) -> dict[str, str]:
+    """Per guiding indicator, whether the park's registry is complete for it: ``flows`` or ``declared``.
+
+    ``declared`` (the default) keeps the typed-in value in the accounting; ``flows`` takes the figure
+    computed from the exchanges and meters (:func:`with_symbiosis`).
+
+    Raises
+    ------
+    NotFound
+        The park is outside the scope or does not exist.
+    """
+    park_in_scope(scope, park_id)
+    return _sources_of(queries.registry_rows(scope, park_id))
+
+
+def set_indicator_source(scope: Scope, park_id: str, code: str, source: str) -> dict[str, str]:
+    """Mark the registry complete (``flows``) or not (``declared``) for one guiding indicator, audited.
+
+    ``flows`` is refused while the registry has no source of that indicator's kind (a complete
+    registry with nothing in it would turn the typed figure into a missing one): register the
+    sources and exchanges first. The next accounting of the park takes the chosen source; runs already
+    stored keep theirs (their fingerprint records it).
+
+    Raises
+    ------
+    SymbiosisError
+        An unknown indicator code or source; ``flows`` with no exchange of the kind.
+    NotFound, PermissionDenied
+        The park is outside the scope; a user who is not a park manager or admin.
+    """
+    if code not in GUIDING_CODES:
+        raise SymbiosisError(
+            f"indicator '{code}': not a guiding indicator computed from flows; choose one of "
+            f"{', '.join(GUIDING_CODES)}"
+        )
+    if source not in SOURCES:
+        raise SymbiosisError(f"indicator {code}: source '{source}' unknown; choose {FLOWS} or {DECLARED}")
+    park_in_scope(scope, park_id)
+    scope.require_manager(ENTITY_SETTINGS, f"{park_id}/{code}")
+    scope.check_write(ENTITY_SETTINGS, f"{park_id}/{code}", park_id=park_id, enterprise_id=None)
+    if source == FLOWS:
+        whole = _registry_of(queries.registry_rows(scope, park_id, whole=True), f"park {park_id}")
+        if not {s.kind for s in whole.sources} & INDICATOR_KINDS[code]:
+            raise SymbiosisError(
+                f"indicator {code}: the park registry has no source of "
+                f"{'/'.join(sorted(k.value for k in INDICATOR_KINDS[code]))}; register its sources and "
+                f"exchanges before marking it complete ({FLOWS})"
+            )
+    with transaction(scope.engine) as session:
+        row = session.get(SymbiosisSettingsRow, park_id)
+        if row is None:
+            row = SymbiosisSettingsRow(park_id=park_id, weights=[], indicator_sources={})
+            session.add(row)
+        before = {c: (row.indicator_sources or {}).get(c, DECLARED) for c in GUIDING_CODES}
+        after = before | {code: source}
+        row.indicator_sources = {c: v for c, v in after.items() if v != DECLARED}
+        scope.audit(
+            session,
+            audit.UPDATE,
+            ENTITY_SETTINGS,
+            f"{park_id}/{code}",
+            before={"source": before[code]},
+            after={"source": source},
+        )
+    return after
 
 
 def ulsan_reference(discount_rate: float = 0.08) -> MatchingResult:
@@ -466,6 +576,7 @@ ENTITY_SOURCE = "symbiosis_source"
 ENTITY_SINK = "symbiosis_sink"
 ENTITY_EXCHANGE = "symbiosis_exchange"
 ENTITY_MATCH = "symbiosis_match"
+ENTITY_SETTINGS = "symbiosis_settings"
 #: Longest id of a source, sink, exchange or enterprise (the store's columns).
 ID_LENGTH = 64
 
@@ -769,8 +880,11 @@ def _store_new(scope: Scope, park_id: str, new: Registry, *, file: str, note: st
     user = scope.user.username
     try:
         with transaction(scope.engine) as session:
-            if session.get(SymbiosisSettingsRow, park_id) is None:
+            settings = session.get(SymbiosisSettingsRow, park_id)
+            if settings is None:
                 session.add(SymbiosisSettingsRow(park_id=park_id, weights=list(merged.weights)))
+            elif not settings.weights:  # a row an indicator source created before any entry
+                settings.weights = list(merged.weights)
             items: list[Source | Sink | AgreedExchange] = [*new.sources, *new.sinks, *new.exchanges]
             for item in items:
                 if isinstance(item, AgreedExchange):
@@ -878,6 +992,34 @@ def _parties(registry: Registry, x: Exchange) -> set[str | None]:
 
 #: What an entry kind is called in messages, the CLI and the API path.
 ENTRY_KINDS = ("source", "sink", "exchange")
+
+
+def add_entry(scope: Scope, park_id: str, kind: str, payload: Any) -> Source | Sink | AgreedExchange:
+    """Register one entry of ``kind`` (:func:`add_source`, :func:`add_sink` or :func:`add_exchange`).
+
+    Raises
+    ------
+    SymbiosisError
+        ``kind`` is not source, sink or exchange (and everything the three raise).
+    """
+    if kind == "source":
+        return add_source(scope, park_id, payload)
+    if kind == "sink":
+        return add_sink(scope, park_id, payload)
+    if kind == "exchange":
+        return add_exchange(scope, park_id, payload)
+    raise SymbiosisError(f"entry kind '{kind}' is not one of {', '.join(ENTRY_KINDS)}")
+
+
+def entry_template(kind: str) -> dict[str, Any]:
+    """The file form of a new entry of ``kind`` to start from: the example registry's first one.
+
+    The example's own id is kept (the form says to choose one's own); docs/symbiosis.md §4 explains
+    each field.
+    """
+    example = example_registry()
+    key = {"source": "sources", "sink": "sinks", "exchange": "exchanges"}[kind]
+    return dict(example[key][0])
 
 
 def _stored(whole: Registry, kind: str, item_id: str, park_id: str) -> Source | Sink | AgreedExchange:

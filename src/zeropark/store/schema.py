@@ -1337,11 +1337,18 @@ class SymbiosisExchangeRow(Base):
 
 
 class SymbiosisSettingsRow(Base):
-    """A park registry's period weights (hours each period of the profiles stands for)."""
+    """A park registry's period weights and, per guiding indicator, whether the registry is complete.
+
+    ``weights``: the hours each period of the profiles stands for. ``indicator_sources``: guiding
+    indicator code → ``flows`` (the registry is complete for it: the accounting takes the figure
+    computed from the exchanges and meters) or ``declared`` (the typed-in value); a code absent is
+    ``declared``.
+    """
 
     __tablename__ = "symbiosis_settings"
     park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), primary_key=True)
     weights: Mapped[list[Any]] = mapped_column(JSON)
+    indicator_sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
 
 class SymbiosisMatchRow(Base):

@@ -212,32 +212,59 @@ FLOWS = "flows"
 DECLARED = "declared"
 
 
+#: The guiding indicators computed from flows, in the order of :data:`DEFINITIONS`.
+GUIDING_CODES: tuple[str, ...] = tuple(DEFINITIONS)
+
+#: The stream kinds whose registered sources each guiding indicator is computed from.
+INDICATOR_KINDS: dict[str, frozenset[StreamKind]] = {
+    "solid_waste_utilisation": frozenset({StreamKind.SOLID_WASTE}),
+    "waste_heat_utilisation": frozenset(HEAT_KINDS),
+    "water_reuse": frozenset({StreamKind.WATER}),
+}
+
+#: What a park says of each guiding indicator: its registry is complete (``flows``) or not (``declared``).
+SOURCES: tuple[str, ...] = (FLOWS, DECLARED)
+
+
 def guiding_from_flows(
     figures: FlowFigures,
     declared: IndicatorData,
     fresh_water_m3: float | None = None,
     internal_recirculation_m3: float = 0.0,
     solid_waste_prior_stock_utilised_t: float = 0.0,
+    use: frozenset[str] | None = None,
 ) -> IndicatorData:
     """``declared`` with the three guiding inputs replaced by flow figures where the registry has them.
 
     ``provenance`` of the result names, per indicator code, ``flows`` or ``declared`` (kept only
     where a declared value exists). The solid-waste denominator adds the prior-year stock utilised
     this year (综合利用往年贮存量); the water total is fresh intake + reuse.
+
+    ``use`` (``None``: every indicator the flows cover) is the set of codes whose registry the park
+    has marked complete: those take the flow figure, even a missing one (then the indicator is
+    missing, never silently the typed value), with provenance ``flows``; the others keep the
+    declared value, marked ``declared``.
     """
     prov = dict(declared.provenance)
     out = declared
-    if figures.solid_waste_generated_t is not None and figures.solid_waste_utilised_t is not None:
+
+    def chosen(code: str, have: bool) -> bool:
+        return have if use is None else code in use
+
+    sw = figures.solid_waste_generated_t is not None and figures.solid_waste_utilised_t is not None
+    if chosen("solid_waste_utilisation", sw):
         out = replace(
             out,
-            industrial_solid_waste_generated_t=figures.solid_waste_generated_t
-            + solid_waste_prior_stock_utilised_t,
+            industrial_solid_waste_generated_t=None
+            if figures.solid_waste_generated_t is None
+            else figures.solid_waste_generated_t + solid_waste_prior_stock_utilised_t,
             industrial_solid_waste_utilised_t=figures.solid_waste_utilised_t,
         )
         prov["solid_waste_utilisation"] = FLOWS
     elif declared.industrial_solid_waste_utilised_t is not None:
-        prov.setdefault("solid_waste_utilisation", DECLARED)
-    if figures.waste_heat_available_gj is not None and figures.waste_heat_utilised_gj is not None:
+        prov["solid_waste_utilisation"] = DECLARED
+    heat = figures.waste_heat_available_gj is not None and figures.waste_heat_utilised_gj is not None
+    if chosen("waste_heat_utilisation", heat):
         out = replace(
             out,
             waste_heat_available_gj=figures.waste_heat_available_gj,
@@ -245,11 +272,15 @@ def guiding_from_flows(
         )
         prov["waste_heat_utilisation"] = FLOWS
     elif declared.waste_heat_utilised_gj is not None:
-        prov.setdefault("waste_heat_utilisation", DECLARED)
-    if figures.water_reused_m3 is not None and fresh_water_m3 is not None:
-        reused = figures.water_reused_m3 + internal_recirculation_m3
-        out = replace(out, water_reused_m3=reused, water_total_use_m3=fresh_water_m3 + reused)
+        prov["waste_heat_utilisation"] = DECLARED
+    water = figures.water_reused_m3 is not None and fresh_water_m3 is not None
+    if chosen("water_reuse", water):
+        if figures.water_reused_m3 is not None and fresh_water_m3 is not None:
+            reused = figures.water_reused_m3 + internal_recirculation_m3
+            out = replace(out, water_reused_m3=reused, water_total_use_m3=fresh_water_m3 + reused)
+        else:
+            out = replace(out, water_reused_m3=None, water_total_use_m3=None)
         prov["water_reuse"] = FLOWS
     elif declared.water_reused_m3 is not None:
-        prov.setdefault("water_reuse", DECLARED)
+        prov["water_reuse"] = DECLARED
     return replace(out, provenance=prov)

@@ -9,7 +9,10 @@ whole registry, all or nothing (park managers); ``PUT``/``DELETE .../sources/{id
 audited before and after; a source or sink a realised exchange uses cannot be deleted: 422
 ``EntryInUse``). ``POST .../match`` matches the park's registry and
 keeps the result (park managers), ``GET .../match`` is the latest result, ``GET .../indicators``
-the guiding indicators from the realised flows. The answers are those of
+the guiding indicators from the realised flows; ``GET .../indicator-sources`` and ``PUT
+.../indicator-sources/{code}`` (park managers, audited) say per guiding indicator whether the
+accounting takes the flow figure (``flows``: the registry is complete) or the typed value
+(``declared``). The answers are those of
 ``zeropark symbiosis … --format json`` (:mod:`zeropark.services.symbiosis`).
 """
 
@@ -94,6 +97,36 @@ def add_sink(park_id: str, body: Sink, scope: ScopeDep) -> dict[str, Any]:
 def add_exchange(park_id: str, body: service.AgreedExchange, scope: ScopeDep) -> dict[str, Any]:
     """Register a realised exchange with its allocation rule (a party to it; audited). 登记交换."""
     return service.agreed_dict(service.add_exchange(scope, park_id, body))
+
+
+class IndicatorSource(StrEnum):
+    """Where the accounting takes a guiding indicator from: the registry's flows or the typed value."""
+
+    FLOWS = "flows"
+    DECLARED = "declared"
+
+
+class IndicatorSourceIn(BaseModel):
+    """``flows``: the park's registry is complete for the indicator; ``declared``: keep the typed value."""
+
+    source: IndicatorSource
+
+
+@router.get("/parks/{park_id}/symbiosis/indicator-sources", response_model=dict[str, str])
+def indicator_sources(park_id: str, scope: ScopeDep) -> dict[str, str]:
+    """Per guiding indicator, ``flows`` or ``declared`` (what the accounting takes). 指标来源."""
+    return service.indicator_sources(scope, park_id)
+
+
+# before the entry routes below, whose ``{kind}`` would otherwise take the path
+@router.put(
+    "/parks/{park_id}/symbiosis/indicator-sources/{code}",
+    response_model=dict[str, str],
+    dependencies=[MANAGERS],
+)
+def set_indicator_source(park_id: str, code: str, body: IndicatorSourceIn, scope: ScopeDep) -> dict[str, str]:
+    """Mark the registry complete (``flows``) or not for one guiding indicator (audited). 设置指标来源."""
+    return service.set_indicator_source(scope, park_id, code, body.source.value)
 
 
 @router.put(

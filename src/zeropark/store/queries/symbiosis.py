@@ -33,6 +33,7 @@ class RegistryRows:
     sinks: list[SymbiosisSinkRow]
     exchanges: list[SymbiosisExchangeRow]
     weights: list[float] | None
+    indicator_sources: dict[str, str] | None = None  # guiding indicator code → flows | declared
 
 
 def registry_rows(scope: Scope, park_id: str, *, whole: bool = False) -> RegistryRows:
@@ -71,7 +72,13 @@ def registry_rows(scope: Scope, park_id: str, *, whole: bool = False) -> Registr
         sources = list(session.scalars(src.order_by(SymbiosisSourceRow.source_id)))
         sinks = list(session.scalars(snk.order_by(SymbiosisSinkRow.sink_id)))
         settings = session.get(SymbiosisSettingsRow, park_id)
-        return RegistryRows(sources, sinks, exchanges, list(settings.weights) if settings else None)
+        return RegistryRows(
+            sources,
+            sinks,
+            exchanges,
+            list(settings.weights) if settings else None,
+            dict(settings.indicator_sources or {}) if settings else None,
+        )
 
 
 def latest_match(scope: Scope, park_id: str) -> SymbiosisMatchRow | None:

@@ -3,9 +3,12 @@
 Every figure is :mod:`zeropark.services.symbiosis` — those of the API
 ``/api/v1/parks/{id}/symbiosis/…`` and of ``zeropark symbiosis …``. An enterprise user sees its
 own sources and sinks, the exchanges it is a party to and the suggestions for its own streams.
-Entries are registered through the API or the CLI; a writer edits or deletes a stored entry here
+A writer registers a new source, sink or exchange here (``/symbiosis?new=source``, the service's
+:func:`~zeropark.services.symbiosis.add_entry`, as the API's POSTs), and edits or deletes a stored entry
 (``/symbiosis?edit=source:ID``, the service's :func:`~zeropark.services.symbiosis.update_entry` and
-:func:`~zeropark.services.symbiosis.delete_entry`, as the API and the CLI).
+:func:`~zeropark.services.symbiosis.delete_entry`, as the API and the CLI). The page shows, per
+guiding indicator, whether the accounting takes it from flows or as declared; a park manager sets
+it here (``POST /symbiosis/indicator-source``, :func:`~zeropark.services.symbiosis.set_indicator_source`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from zeropark.errors import DataError, NotFound, PermissionDenied
 from zeropark.services import symbiosis as service
 from zeropark.serving import charts
+from zeropark.store.scope import MANAGE_ROLES
 from zeropark.symbiosis.registry import UNIT
 from zeropark.web.context import Page, PageDep
 from zeropark.web.pages.common import error_page, not_found_page
@@ -45,11 +49,17 @@ def _editing(registry: service.Registry, edit: str) -> dict[str, str] | None:
     return {"kind": kind, "id": item_id, "json": json.dumps(entries[item_id], ensure_ascii=False, indent=1)}
 
 
+def _adding(kind: str) -> dict[str, str]:
+    """The new-entry form of ``kind``, prefilled with the example registry's entry of that kind."""
+    return {"kind": kind, "json": json.dumps(service.entry_template(kind), ensure_ascii=False, indent=1)}
+
+
 @router.get("/symbiosis", response_class=HTMLResponse)
-def symbiosis_page(page: PageDep, edit: str = "") -> Response:
+def symbiosis_page(page: PageDep, edit: str = "", new: str = "") -> Response:
     """产业共生: sources, sinks and exchanges, the exchange map, indicators and the latest match.
 
-    ``edit=source:ID`` (``sink:``, ``exchange:``) opens the edit form of that entry (writers).
+    ``edit=source:ID`` (``sink:``, ``exchange:``) opens the edit form of that entry (writers);
+    ``new=source`` (``sink``, ``exchange``) the form registering a new one.
     """
     if page.park is None:
         return page.render("symbiosis.html", "symbiosis", "sym_title", registry=None)
@@ -64,6 +74,7 @@ def symbiosis_page(page: PageDep, edit: str = "") -> Response:
         indicators = service.indicators_dict(service.indicators(registry))
     except DataError as exc:  # a stored registry the rules now refuse: say so, show the rest
         error = str(exc)
+    sources = service.indicator_sources(page.scope, park_id)
     names = {s.id: s.name or s.id for s in registry.sources} | {k.id: k.name or k.id for k in registry.sinks}
     nodes = [
         (f"src:{s.id}", names[s.id], "source", s.location.x_km, s.location.y_km) for s in registry.sources
@@ -93,25 +104,31 @@ def symbiosis_page(page: PageDep, edit: str = "") -> Response:
         src_unit=src_unit,
         chart_map=charts.exchange_map(nodes, links) if nodes else None,
         can_write=can_write,
+        sources=sources,
+        can_manage=page.scope.user.role in MANAGE_ROLES,
         editing=_editing(registry, edit) if can_write and edit else None,
+        adding=_adding(new) if can_write and new in service.ENTRY_KINDS else None,
     )
 
 
-def _entry_action(page: Page, kind: str, item_id: str, entry: str | None) -> Response:
-    """Edit (``entry``: the new JSON) or delete (``entry`` None) a stored entry; the page or an error."""
+def _entry_action(page: Page, kind: str, item_id: str | None, entry: str | None) -> Response:
+    """Add (``item_id`` None), edit (``entry``: the new JSON) or delete (``entry`` None) an entry."""
     if page.park is None or kind not in service.ENTRY_KINDS:
         return error_page(page, 404, "not_found", "")
     try:
-        if entry is None:
+        if entry is None and item_id is not None:
             service.delete_entry(page.scope, page.park.id, kind, item_id)
         else:
             try:
-                payload = json.loads(entry)
+                payload = json.loads(entry or "")
             except json.JSONDecodeError as exc:
                 raise DataError(
-                    f"{kind} {item_id}: the entry is not JSON ({exc}); keep the form's format"
+                    f"{kind} {item_id or '(new)'}: the entry is not JSON ({exc}); keep the form's format"
                 ) from None
-            service.update_entry(page.scope, page.park.id, kind, item_id, payload)
+            if item_id is None:
+                service.add_entry(page.scope, page.park.id, kind, payload)
+            else:
+                service.update_entry(page.scope, page.park.id, kind, item_id, payload)
     except NotFound as exc:
         return not_found_page(page, exc)
     except PermissionDenied as exc:
@@ -119,6 +136,30 @@ def _entry_action(page: Page, kind: str, item_id: str, entry: str | None) -> Res
     except DataError as exc:  # a named refusal: EntryInUse, FlowExceedsSource, IncompatibleGrade, a bad field
         return error_page(page, 422, "sym_refused", "", str(exc))
     return RedirectResponse("/symbiosis", status_code=303)
+
+
+@router.post("/symbiosis/indicator-source")
+def symbiosis_indicator_source(
+    page: PageDep, code: Annotated[str, Form()], source: Annotated[str, Form()]
+) -> Response:
+    """设置指标来源: flows (the registry is complete) or declared for one guiding indicator (CSRF checked)."""
+    if page.park is None:
+        return error_page(page, 404, "not_found", "")
+    try:
+        service.set_indicator_source(page.scope, page.park.id, code, source)
+    except NotFound as exc:
+        return not_found_page(page, exc)
+    except PermissionDenied as exc:
+        return error_page(page, 403, "forbidden", "", str(exc))
+    except DataError as exc:  # SymbiosisError: unknown code or source, flows with no source of the kind
+        return error_page(page, 422, "sym_refused", "", str(exc))
+    return RedirectResponse("/symbiosis#sym-sources", status_code=303)
+
+
+@router.post("/symbiosis/new/{kind}")
+def symbiosis_add(page: PageDep, kind: str, entry: Annotated[str, Form()]) -> Response:
+    """登记新条目: register a source, sink or exchange from the form's JSON (the API's POST; CSRF checked)."""
+    return _entry_action(page, kind, None, entry)
 
 
 @router.post("/symbiosis/{kind}/{item_id}/edit")

@@ -652,6 +652,7 @@ def upgrade() -> None:
         "symbiosis_settings",
         sa.Column("park_id", sa.String(length=64), nullable=False),
         sa.Column("weights", sa.JSON(), nullable=False),
+        sa.Column("indicator_sources", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("park_id"),
     )
