@@ -2069,6 +2069,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "sym_prov_flows": ("来自交换流量", "from flows"),
     "sym_prov_declared": ("申报值", "declared"),
     "sym_prov_missing": ("缺数据", "missing"),
+    "sym_accounting_uses": ("核算采用", "Used in the accounting"),
     "rpt_symbiosis": ("产业共生与循环经济", "Industrial symbiosis and circular economy"),
     "rpt_symbiosis_none": (
         "本园区尚无产业共生登记（zeropark symbiosis import 或 产业共生 页面）。",

@@ -175,7 +175,10 @@ def test_accounting_carries_the_claims_and_the_inventory_page_shows_them(sqlite_
     service_rows = symbiosis.indicators_dict(
         symbiosis.park_indicators(scope, PARK, data.symbiosis.fresh_water_m3)
     )
-    assert list(data.symbiosis.indicators) == service_rows["indicators"]
+    shown = [dict(r) for r in data.symbiosis.indicators]
+    # each row says which figure the accounting takes: the park keeps its typed values by default
+    assert [r.pop("accounting_source") for r in shown] == ["declared"] * len(shown)
+    assert shown == service_rows["indicators"]
     pdf = reporting.render(data, reporting.ReportKind.PDF)
     text = "".join("".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf)).pages)
     at = text.find("产业共生与循环经济")

@@ -113,6 +113,8 @@ def test_the_run_takes_flows_where_the_registry_is_marked_complete(engine: Engin
     assert data.symbiosis is not None
     chapter = {r["code"]: r["rate_pct"] for r in data.symbiosis.indicators}
     assert chapter["solid_waste_utilisation"] == pytest.approx(SOLID_WASTE_FLOWS_PCT, rel=1e-9)
+    used = {r["code"]: r["accounting_source"] for r in data.symbiosis.indicators}
+    assert used["solid_waste_utilisation"] == "flows" and used["water_reuse"] == "declared"
     assert data.national is not None and data.national.indicators is not None
     assert data.national.indicators.row("solid_waste_utilisation").value == pytest.approx(
         SOLID_WASTE_FLOWS_PCT, rel=1e-9

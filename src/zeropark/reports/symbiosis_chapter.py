@@ -29,8 +29,10 @@ class SymbiosisChapter:
     realised exchanges running in the year (``id``, ``source``, ``sink``, ``kind``, ``delivered``
     [unit/a], ``unit``, ``allocation``, ``supplier_share``, ``avoided_t`` [tCO2/a]);
     ``indicators`` the rows of :func:`zeropark.services.symbiosis.indicators_dict` (numerator,
-    denominator, rate [%], provenance, definition); ``fresh_water_m3`` the metered intake the water
-    reuse rate uses (None: no water meter data).
+    denominator, rate [%], provenance, definition, and ``accounting_source``: which figure the
+    park's accounting takes, ``flows`` or ``declared``, from
+    :func:`~zeropark.services.symbiosis.indicator_sources`); ``fresh_water_m3`` the metered intake
+    the water reuse rate uses (None: no water meter data).
     """
 
     year: int
@@ -103,6 +105,7 @@ def chapter_rows(chapter: SymbiosisChapter, lang: str) -> ChapterRows:
             r["unit"],
             r["rate_pct"],
             t(f"sym_prov_{r['provenance']}"),
+            t(f"sym_prov_{r.get('accounting_source', 'declared')}"),
         )
         for r in chapter.indicators
     )
@@ -128,6 +131,7 @@ def chapter_rows(chapter: SymbiosisChapter, lang: str) -> ChapterRows:
             t("unit"),
             f"{t('sym_rate')} (%)",
             t("sym_provenance"),
+            t("sym_accounting_uses"),
         ),
         indicators=indicators,
         definitions=tuple(r["definition_en" if en else "definition_zh"] for r in chapter.indicators),

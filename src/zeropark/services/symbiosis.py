@@ -1330,7 +1330,9 @@ def report_chapter(
         }
         for a in registry.exchanges
     )
-    return SymbiosisChapter(year, rows, exchanges, tuple(body["indicators"]), fresh_water_m3)
+    used = indicator_sources(scope, park_id)  # which figure the accounting takes (flows or declared)
+    shown = tuple({**r, "accounting_source": used.get(r["code"], "declared")} for r in body["indicators"])
+    return SymbiosisChapter(year, rows, exchanges, shown, fresh_water_m3)
 
 
 def sharing(registry: Registry) -> Sharing:
