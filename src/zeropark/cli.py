@@ -172,6 +172,15 @@ COMMANDS: Mapping[str, LazyCommand] = {
         "产业共生 Industrial symbiosis: match sources to sinks, guiding indicators from flows, "
         "Ulsan reference.",
     ),
+    # reporting out and tariffs as data (#19)
+    "online-monitoring": LazyCommand(
+        "zeropark.commands.online_monitoring",
+        "能耗在线监测 Online-monitoring upload records: export, pre-submission check, import.",
+    ),
+    "tariff": LazyCommand(
+        "zeropark.commands.tariff",
+        "分时电价 Time-of-use tariffs as park data (versioned), and the electricity cost report.",
+    ),
     # scale-out (#20)
     "province": LazyCommand(
         "zeropark.commands.province",

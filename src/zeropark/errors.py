@@ -301,6 +301,22 @@ class GatewayConfigError(DataError):
         super().__init__(f"gateway config {where}: {message}")
 
 
+class UploadProfileError(DataError):
+    """An online-monitoring upload profile (上传配置) that cannot be used; names the file and key."""
+
+    def __init__(self, profile: str, key: str | None, message: str) -> None:
+        self.profile, self.key = profile, key
+        where = f"{profile}, key '{key}'" if key else profile
+        super().__init__(f"upload profile {where}: {message}")
+
+
+class TariffDataError(ValidationError):
+    """Tariff tables (分时电价) that cannot be used: overlapping blocks, hours not covered, bad prices.
+
+    ``errors`` names the file (or stored tariff), row and column of each problem.
+    """
+
+
 # --- third-party verification (#16 verifier workspace) ---------------------------------------------
 
 
@@ -381,7 +397,7 @@ class UnknownMaterial(DataError):
 
 # --- industrial symbiosis (#18) ---------------------------------------------------------------------
 #   DataError > SymbiosisError > IncompatibleGrade, FlowExceedsSource, UnlicensedHazardousSink,
-#   NegativeDistance, DoubleCountedSaving
+#   NegativeDistance, DoubleCountedSaving, EntryInUse
 
 
 class SymbiosisError(DataError):
@@ -430,6 +446,17 @@ class NegativeDistance(SymbiosisError):
         super().__init__(
             f"exchange {source} → {sink}: distance {distance_km:g} km is negative; give the pipe or "
             "route length in km (≥ 0)"
+        )
+
+
+class EntryInUse(SymbiosisError):
+    """A registry source or sink that realised exchanges still use (delete those first)."""
+
+    def __init__(self, kind: str, item_id: str, exchanges: tuple[str, ...]) -> None:
+        self.kind, self.item_id, self.exchanges = kind, item_id, exchanges
+        super().__init__(
+            f"{kind} {item_id} is used by the realised exchange(s) {', '.join(exchanges)}; delete or "
+            f"change those exchanges first, so that no counted saving loses its flow"
         )
 
 

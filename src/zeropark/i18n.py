@@ -91,6 +91,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "role_enterprise": ("企业用户", "Enterprise user"),
     "role_verifier": ("核查机构", "Verifier"),
     "role_device": ("设备", "Device"),
+    "role_province": ("省级主管", "Provincial authority"),
     # overview
     "core_indicator": ("核心指标：单位能耗碳排放", "Core indicator: CO2 per unit energy"),
     "core_unit": ("tCO2/tce", "tCO2/tce"),
@@ -260,6 +261,55 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "annual_report": ("年度园区碳排放报告", "Annual park carbon report"),
     "report_pdf": ("PDF 报告", "PDF report"),
     "report_excel": ("Excel 报表", "Excel tables"),
+    # reporting out and tariffs as data (#19)
+    "tariffs_title": ("分时电价与电费", "Time-of-use tariffs and electricity cost"),
+    "tariff_versions": ("电价版本", "Tariff versions"),
+    "tariff_name": ("电价", "Tariff"),
+    "tariff_province": ("省份", "Province"),
+    "tariff_voltage": ("电压等级", "Voltage class"),
+    "tariff_valid_from": ("执行起始月", "In force from"),
+    "tariff_bundled_note": (
+        "尚未存储电价版本：优化与电费使用随附电价表（未核实项标注 [UNCERTAIN]）。",
+        "No tariff version stored yet: the optimiser and the cost report use the bundled tables "
+        "([UNCERTAIN] items marked).",
+    ),
+    "tariff_hours": ("各时段小时数（按月）", "Hours per period (by month)"),
+    "tariff_price": ("电度电价 元/kWh", "Energy price CNY/kWh"),
+    "tariff_demand_charge": ("需量电价 元/(kW·月)", "Demand charge CNY/(kW·month)"),
+    "tariff_sources": ("依据", "Sources"),
+    "tariff_set": (
+        "新增电价版本（如当月代理购电价格）",
+        "New version (e.g. this month's agency-purchase prices)",
+    ),
+    "tariff_source_doc": ("依据文件（文号、日期）", "Source document (number, date)"),
+    "electricity_cost": ("电费（按企业、按月）", "Electricity cost (by enterprise and month)"),
+    "cost_energy_kwh": ("电量 kWh", "Energy kWh"),
+    "cost_energy_cny": ("电度电费 元", "Energy charge CNY"),
+    "cost_max_demand": ("最大需量 kW", "Maximum demand kW"),
+    "cost_demand_cny": ("需量电费 元", "Demand charge CNY"),
+    "cost_total_cny": ("合计 元", "Total CNY"),
+    "cost_missing_hours": ("缺测小时", "Missing hours"),
+    "cost_assumptions": (
+        "计算假设：电量在整点内均分到各刻钟（时段边界在整点时精确）；"
+        "最大需量按小时电量计，计量表的15分钟需量不低于此值。",
+        "Assumptions: an hour's energy is spread evenly over its quarter-hours (exact when period "
+        "boundaries are on full hours); maximum demand from hourly energy, the meter's 15-minute "
+        "demand is at least this.",
+    ),
+    "tou_critical": ("尖峰", "Critical peak"),
+    "tou_peak": ("峰", "Peak"),
+    "tou_flat": ("平", "Flat"),
+    "tou_valley": ("谷", "Valley"),
+    "tou_deep_valley": ("深谷", "Deep valley"),
+    "online_monitoring": ("能耗在线监测上传记录", "Online-monitoring upload records"),
+    "online_monitoring_note": (
+        "按上传配置 yn-nhjc-2020 生成：字段名见公开的省级平台接入端代码，代码值与编码位数待核实"
+        "（配置文件中标注）。上报前请检查完整性、日月一致性与统计时间。",
+        "Written with upload profile yn-nhjc-2020: field names as seen in public provincial-platform "
+        "client code; code values and code widths unverified (marked in the profile). Check "
+        "completeness, daily-vs-monthly consistency and stat times before submitting.",
+    ),
+    "stat_month": ("统计月份", "Month"),
     "report_205_1": ("205-1 能源购进、消费与库存", "205-1 energy purchase, consumption and stock"),
     "generated_reports": ("已生成报告", "Generated reports"),
     # users
@@ -824,6 +874,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "import_kind_readings": ("计量数据", "Meter readings"),
     "import_kind_workbook": ("企业填报工作簿", "Enterprise workbook"),
     "import_kind_205-1": ("205-1 能源报表", "205-1 energy form"),
+    "import_kind_online_monitoring": ("能耗在线监测上传记录", "Online-monitoring upload records"),
     "import_status_stored": ("已入库", "Stored"),
     "import_status_partial": ("部分入库", "Partly stored"),
     "import_status_rejected": ("全部拒收", "Rejected"),
@@ -837,6 +888,33 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "rejected_value": ("拒收值", "Rejected"),
     "kept_value": ("保留值", "Kept"),
     "reading_time": ("时间", "Time"),
+    # provincial view (#20)
+    "nav_province": ("省级视图", "Province"),
+    "prov_title": ("省级视图", "Provincial view"),
+    "prov_denied": (
+        "省级视图仅向省级主管与系统管理员开放。",
+        "The provincial view is for provincial users and administrators.",
+    ),
+    "prov_parks": ("园区数", "Parks"),
+    "prov_total_co2": ("碳排放合计（tCO2）", "Total emissions (tCO2)"),
+    "prov_total_energy": ("综合能耗合计（tce）", "Total energy (tce)"),
+    "prov_missing": ("本年度尚无核算结果的园区", "Parks with no inventory run this year"),
+    "prov_ranking": ("园区碳排放排名", "Parks ranked by emissions"),
+    "prov_rank": ("名次", "Rank"),
+    "prov_park": ("园区", "Park"),
+    "prov_co2": ("碳排放（tCO2）", "Emissions (tCO2)"),
+    "prov_energy": ("综合能耗（tce）", "Energy (tce)"),
+    "prov_run": ("核算编号", "Run"),
+    "prov_no_runs": ("所辖园区本年度尚无核算结果。", "No park in scope has an inventory run for this year."),
+    "prov_chart": ("碳排放（tCO2）", "Emissions (tCO2)"),
+    "prov_distributions": ("指标分布", "Indicator distributions"),
+    "prov_indicator": ("指标", "Indicator"),
+    "prov_n": ("园区数", "Parks"),
+    "prov_min": ("最小值", "Min"),
+    "prov_p25": ("下四分位数", "25th percentile"),
+    "prov_median": ("中位数", "Median"),
+    "prov_p75": ("上四分位数", "75th percentile"),
+    "prov_max": ("最大值", "Max"),
     # issue #15: benchmarks (标杆) and low-carbon admission (入园门槛)
     "nav_benchmarks": ("标杆对比", "Benchmarks"),
     "nav_admission": ("入园门槛", "Admission"),
@@ -1034,6 +1112,14 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "metab_kind_energy": ("能源流 (tce)", "Energy (tce)"),
     "metab_kind_carbon": ("碳流 (tCO2)", "Carbon (tCO2)"),
     "metab_kind_water": ("水流 (m³)", "Water (m³)"),
+    "metab_kind_materials": ("物质流 (t)", "Materials (t)"),
+    "metab_note_materials": (
+        "物质流按产业共生登记绘制（t/年）：各副产品、固体废物供方 → 接收方（综合利用或处置），"
+        "未经登记交换的部分列为自行利用、处置或贮存。点击任一条流查看其交换。",
+        "Materials from the symbiosis registry (t/a): each by-product or solid-waste source → the sinks "
+        "taking it (utilised or disposed of); what is not exchanged is used, disposed of or stored by the "
+        "generator. Click a flow for its exchanges.",
+    ),
     "metab_meters": ("计量器具", "Meters"),
     "metab_from_meters": ("来自水表读数", "from the water meters"),
     "metab_note_water": (
@@ -1756,6 +1842,55 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "movement is a balanced entry; no balance goes negative; a serial number exists once and is "
         "retired (claimed) once.",
     ),
+    "rpt_assets": ("碳资产", "Carbon assets"),
+    "rpt_assets_intro": (
+        "本章数据来自碳资产账本（复式记账）、履约状况、园区内部碳市场出清与配额缺口预测，与碳资产页面、接口及命令行一致。",
+        "From the carbon asset ledger (double entry), the compliance positions, the internal market's "
+        "clearings and the quota-gap forecasts: the figures of the asset pages, the API and the CLI.",
+    ),
+    "rpt_assets_totals": ("账本余额（按品种）", "Ledger balances by instrument"),
+    "rpt_assets_issued": ("签发", "Issued"),
+    "rpt_assets_retired": ("注销/清缴", "Retired"),
+    "rpt_assets_held": ("持有", "Held"),
+    "rpt_assets_retirements": ("本年度清缴与注销", "Surrenders and retirements of the year"),
+    "assets_forecasts_title": ("配额缺口预测", "Quota-gap forecasts"),
+    "assets_forecasts_intro": (
+        "按企业预测年末二氧化碳排放量及其预测区间，与账本中本年度 CEA 配额比较，给出缺口与短缺概率。"
+        "可选方法：生产计划、上年季节性、当前速率、机器学习（梯度提升树，跨企业合并建模，区间由交叉验证残差给出）；"
+        "可指定“截至月份”，按当时已知的月份重新预测。",
+        "Per enterprise, the year-end CO2 forecast with its prediction interval, against the CEA allocated "
+        "in the ledger for the year: the gap and the probability of being short. Methods: production "
+        "plan, last year's season, run rate, machine learning (LightGBM pooled over the enterprises, "
+        "interval from cross-validated residuals). Choose a month to forecast as of that month.",
+    ),
+    "assets_forecasts_link": ("配额缺口预测", "Quota-gap forecasts"),
+    "assets_fc_method": ("预测方法", "Method"),
+    "assets_fc_auto": ("自动（首个有数据的方法）", "Automatic (first method with data)"),
+    "assets_fc_as_of": ("截至月份", "As of month"),
+    "assets_fc_all_months": ("全部已核算月份", "All accounted months"),
+    "assets_fc_show": ("预测", "Forecast"),
+    "assets_fc_months": ("已知月份", "Months known"),
+    "assets_fc_allocated": ("已分配配额", "CEA allocated"),
+    "assets_fc_held": ("持有配额", "CEA held"),
+    "assets_fc_to_date": ("截至当月排放", "CO2 to date"),
+    "assets_fc_year_end": ("年末排放预测", "Year-end CO2 forecast"),
+    "assets_fc_interval": ("预测区间", "Prediction interval"),
+    "assets_fc_gap": ("缺口（正为短缺）", "Gap (positive = short)"),
+    "assets_fc_p_short": ("短缺概率", "P(short)"),
+    "assets_fc_none": (
+        "本年度无按月核算结果，请先核算该年度",
+        "No monthly national run for this year: account the year first",
+    ),
+    "assets_fc_note": (
+        "区间为基于残差的正态预测区间；短缺概率 = 1 − Φ((配额 − 预测)/σ)。与接口及命令行为同一计算。",
+        "Normal prediction intervals from the residuals (Hyndman & Athanasopoulos, Forecasting: "
+        "Principles and Practice, 3rd ed., §5.5); P(short) = 1 − Φ((allocation − forecast)/σ). The "
+        "same computation as the API (…/assets/forecasts) and zeropark assets forecasts.",
+    ),
+    "assets_fcm_plan": ("生产计划", "Production plan"),
+    "assets_fcm_seasonal": ("上年季节性", "Last year's season"),
+    "assets_fcm_run_rate": ("当前速率", "Run rate"),
+    "assets_fcm_ml": ("机器学习（梯度提升树）", "Machine learning (LightGBM)"),
     "assets_positions": ("履约状况", "Compliance positions"),
     "assets_positions_note": (
         "核查排放量取自企业最新已签核（否则最新）的 GHG 核算记录；配额取自账本中的分配凭证；"
@@ -1905,7 +2040,88 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "sym_ind_solid_waste_utilisation": ("工业固体废物综合利用率", "Industrial solid waste utilisation"),
     "sym_ind_waste_heat_utilisation": ("余热/余冷/余压综合利用率", "Waste heat/cold/pressure utilisation"),
     "sym_ind_water_reuse": ("工业用水重复利用率", "Industrial water reuse"),
-    "sym_kind_steam": ("蒸汽", "Steam"),
+    "sym_inv_title": ("产业共生减排量（信息项）", "Industrial-symbiosis avoided CO2 (memo)"),
+    "sym_inv_note": (
+        "已实现共生交换的减排量按各自的归属规则（归供方、归受方或按比例分摊）计入，每笔交换只计一次；"
+        "不从排放总量中扣减（其效果已体现在受方少用的燃料中）。",
+        "The avoided CO2 of the realised exchanges, claimed by each exchange's allocation rule (to the "
+        "supplier, to the receiver, or split), each exchange once; not deducted from the total (its "
+        "effect is already in the fuel the receiver no longer burns).",
+    ),
+    "sym_delivered": ("年交付量", "Delivered per year"),
+    "sym_claim": ("归属减排量", "Claimed"),
+    "sym_role_supplier": ("供方", "supplier"),
+    "sym_role_receiver": ("受方", "receiver"),
+    "sym_numerator": ("分子", "Numerator"),
+    "sym_denominator": ("分母", "Denominator"),
+    "sym_rate": ("比率", "Rate"),
+    "sym_provenance": ("数据来源", "Provenance"),
+    "sym_prov_flows": ("来自交换流量", "from flows"),
+    "sym_prov_declared": ("申报值", "declared"),
+    "sym_prov_missing": ("缺数据", "missing"),
+    "rpt_symbiosis": ("产业共生与循环经济", "Industrial symbiosis and circular economy"),
+    "rpt_symbiosis_none": (
+        "本园区尚无产业共生登记（zeropark symbiosis import 或 产业共生 页面）。",
+        "The park has no symbiosis registry yet (zeropark symbiosis import or the Industrial "
+        "symbiosis page).",
+    ),
+    "rpt_sym_registry": ("共生登记概况", "Registry summary"),
+    "rpt_sym_exchanges": ("本年已实现交换", "Realised exchanges of the year"),
+    "rpt_sym_rules": ("按归属规则的减排量", "Avoided CO2 by allocation rule"),
+    "rpt_sym_indicators": ("引导性指标（来自交换流量与计量）", "Guiding indicators from flows and meters"),
+    "rpt_sym_total": (
+        "已实现交换年减排量合计 {total} tCO2/a（每笔交换按其归属规则只计一次；信息项，不从排放总量中扣减）。",
+        "Realised exchanges avoid {total} tCO2/a in total (each exchange counted once by its allocation "
+        "rule; a memo item, not deducted from the total).",
+    ),
+    "rpt_sym_definitions": ("指标定义", "Definitions"),
+    "sym_sharing_title": ("能源共享仪表盘", "Energy sharing dashboard"),
+    "sym_sharing_intro": (
+        "已实现的蒸汽、热水与余热交换：各交换与各企业的供出、受入能量、减排量与节省费用，"
+        "以及各时段的富余、共享与未满足需求（参照欧盟 R-ACES 能源管理平台的仪表盘）。",
+        "The realised steam, hot-water and waste-heat exchanges: energy supplied and received, CO2 "
+        "avoided and savings per exchange and per enterprise, and per period the surplus, the energy "
+        "shared and the demand left unmet (after the EU R-ACES energy-management dashboard).",
+    ),
+    "sym_sharing_empty": ("暂无已实现的热能交换", "No realised heat exchange yet"),
+    "sym_sharing_supplied": ("供出能量", "Supplied"),
+    "sym_sharing_received": ("受入能量", "Received"),
+    "sym_sharing_saving": ("节省费用", "Saving"),
+    "sym_cny_per_year": ("元/年", "CNY/a"),
+    "sym_sharing_over_time": ("各时段能源共享", "Energy sharing by period"),
+    "sym_sharing_periods_note": (
+        "横轴为登记曲线的时段（每时段的小时数见登记的权重）；"
+        "富余 = 供方可供量 − 已送出量，未满足 = 需方需求 − 已受入量。",
+        "Periods of the registry's profiles (each stands for the hours of its weight); surplus = what "
+        "the sources offer − what they send, unmet = the sinks' demand − what they receive.",
+    ),
+    "sym_sharing_surplus": ("富余能量", "Surplus"),
+    "sym_sharing_shared": ("共享能量", "Shared"),
+    "sym_sharing_unmet": ("未满足需求", "Unmet demand"),
+    "sym_sharing_by_exchange": ("按交换", "By exchange"),
+    "sym_sharing_by_enterprise": ("按企业", "By enterprise"),
+    "sym_sharing_saving_note": (
+        "节省费用 = 受入量 × 受方替代供能成本 + 送出量 ×（供方原处置成本 − 边际成本）；"
+        "协议价格只在双方之间转移，供方得 送出量 ×（价格 − 边际成本 + 处置成本），受方得其余。",
+        "Saving = received × the receiver's alternative cost + sent × (the source's avoided disposal "
+        "cost − its marginal cost); the agreed price moves money between the parties: the supplier "
+        "gets sent × (price − marginal cost + disposal cost), the receiver the rest.",
+    ),
+    "sym_edit_title": ("修改或删除登记", "Edit or delete an entry"),
+    "sym_edit_help": (
+        "按登记文件格式修改（编号不可改）；保存时按全部登记重新校验（品质等级、供方数量、许可证、距离），"
+        "被已实现交换使用的供方或需方不能删除。每次修改或删除均记入审计日志。",
+        "Edit in the registry file's format (the id cannot change); saving checks the whole registry again "
+        "(grade, source quantity, licence, distance); a source or sink a realised exchange uses cannot be "
+        "deleted. Every edit and deletion is audited.",
+    ),
+    "sym_entry_source": ("供方", "source"),
+    "sym_entry_sink": ("需方", "sink"),
+    "sym_entry_exchange": ("交换", "exchange"),
+    "sym_save": ("保存", "Save"),
+    "sym_delete": ("删除", "Delete"),
+    "sym_delete_confirm": ("确定删除该登记？", "Delete this entry?"),
+    "sym_refused": ("登记未被接受", "Entry refused"),
     "sym_kind_hot_water": ("热水", "Hot water"),
     "sym_kind_waste_heat": ("余热", "Waste heat"),
     "sym_kind_by_product": ("副产品", "By-product"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Carrier(StrEnum):
@@ -188,6 +189,8 @@ class Role(StrEnum):
     ENTERPRISE = "enterprise"
     VERIFIER = "verifier"
     DEVICE = "device"
+    #: 省级主管 (#20): reads every park of its province (or park group), writes none
+    PROVINCE = "province"
 
 
 class Method(StrEnum):
@@ -449,6 +452,75 @@ class IndicatorData:
 
 
 @dataclass(frozen=True, slots=True)
+class SymbiosisClaim:
+    """产业共生减排量 (memo): one party's share of a realised symbiosis exchange's avoided CO2 [tCO2/a].
+
+    An exchange's avoided emissions ``exchange_tco2`` (``zeropark.symbiosis.accounting``) are
+    claimed once, by its named ``allocation`` rule (``supplier``, ``receiver`` or ``split`` with
+    ``supplier_share``); the claims of one exchange add up to ``exchange_tco2`` (the accounting
+    refuses anything else: ``DoubleCountedSaving``). A claim is a memo item of the inventory: the
+    saving is already inside the fuels the receiver no longer burns, so it is never deducted from
+    the total again. ``enterprise_id`` is the claimant (``None``: a party of the park that is no
+    enterprise); ``source_id``, ``sink_id``, ``delivered`` [``unit``/a], ``basis`` and
+    ``metering_point`` trace it to the registry's flow.
+    """
+
+    exchange_id: str
+    enterprise_id: str | None
+    role: str  # "supplier" | "receiver"
+    allocation: str  # "supplier" | "receiver" | "split"
+    supplier_share: float
+    tco2: float
+    exchange_tco2: float
+    source_id: str
+    sink_id: str
+    kind: str
+    delivered: float
+    unit: str
+    basis: str
+    metering_point: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able mapping."""
+        return {
+            "exchange_id": self.exchange_id,
+            "enterprise_id": self.enterprise_id,
+            "role": self.role,
+            "allocation": self.allocation,
+            "supplier_share": self.supplier_share,
+            "tco2": self.tco2,
+            "exchange_tco2": self.exchange_tco2,
+            "source_id": self.source_id,
+            "sink_id": self.sink_id,
+            "kind": self.kind,
+            "delivered": self.delivered,
+            "unit": self.unit,
+            "basis": self.basis,
+            "metering_point": self.metering_point,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SymbiosisClaim:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            exchange_id=d["exchange_id"],
+            enterprise_id=d["enterprise_id"],
+            role=d["role"],
+            allocation=d["allocation"],
+            supplier_share=float(d["supplier_share"]),
+            tco2=float(d["tco2"]),
+            exchange_tco2=float(d["exchange_tco2"]),
+            source_id=d["source_id"],
+            sink_id=d["sink_id"],
+            kind=d["kind"],
+            delivered=float(d["delivered"]),
+            unit=d["unit"],
+            basis=d["basis"],
+            metering_point=d.get("metering_point", ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class AccountingInput:
     """Everything one accounting run needs, already aggregated: pure data, no I/O.
 
@@ -475,6 +547,8 @@ class AccountingInput:
     zones: tuple[Zone, ...] = ()
     hourly_of: str | None = None
     hourly_partial_hours: int = 0
+    #: Realised symbiosis exchanges' avoided CO2, by their allocation rule (memo, never deducted).
+    symbiosis: tuple[SymbiosisClaim, ...] = ()
 
 
 # --- benchmarks and admission (issue #15: 一套标杆 + 入园门槛) ---------------------------------

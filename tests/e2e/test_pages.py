@@ -332,6 +332,7 @@ DEMO_PAGES = [
     "/reports",
     "/users",
     "/symbiosis",  # industrial symbiosis (#18): the demo's declared registry and its exchange map
+    "/symbiosis/sharing",  # its energy-sharing dashboard
 ]
 
 
@@ -553,6 +554,9 @@ NOT_PAGES |= {
 NOT_PAGES |= {"/footprint/cbam.xlsx"}
 #: the 205-1 statistics form (#19): a download (tests/integration/test_form_205_1_doors.py).
 NOT_PAGES |= {"/reports/form-205-1.xlsx"}
+#: reporting out (#19): downloads (tests/integration/test_online_monitoring_doors.py and
+#: test_tariff_store_doors.py).
+NOT_PAGES |= {"/reports/online-monitoring.json", "/tariffs/cost.csv"}
 
 WATCH_CSP = """
 window.__cspViolations = [];

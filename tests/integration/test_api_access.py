@@ -37,6 +37,8 @@ VERIFIER_WRITES = {
     ("DELETE", "/api/v1/users/me/tokens/{token_id}"),
     ("POST", "/api/v1/inventory-runs/{run_id}/sign-off"),
     ("POST", "/api/v1/inventory-runs/{run_id}/recompute"),
+    # reporting out (#19): checking an upload file stores nothing (a read with a file body)
+    ("POST", "/api/v1/online-monitoring/checks"),
     # verifier workspace (#16): the verifier's own steps
     ("POST", "/api/v1/parks/{park_id}/verifications"),
     ("POST", "/api/v1/parks/{park_id}/verifications/{engagement_id}/checks"),

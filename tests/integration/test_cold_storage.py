@@ -1,12 +1,13 @@
 """Cold storage (#20): a park-month archived to Parquet (SHA-256 manifest), dropped from the store and
-restored — the inventory of the year is the same to the last bit; a changed file is refused. SQLite
-and PostgreSQL."""
+restored — the inventory of the year is the same to the last bit (PostgreSQL too: the month sums are
+in time order, not heap order); a changed file is refused; the manifest entry is a ledger leaf that
+`zeropark cold check` compares. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-import math
 from datetime import UTC
 from pathlib import Path
 
@@ -20,9 +21,11 @@ from zeropark.accounting import AccountingOptions
 from zeropark.cli import app as cli
 from zeropark.demo.province import write_province
 from zeropark.errors import PermissionDenied
+from zeropark.ledger.entry import field_hashes
 from zeropark.model import Method, Role
 from zeropark.services import cold_storage, inventory
 from zeropark.settings import get_settings
+from zeropark.store import ledger as ledger_store
 from zeropark.store.cold import ColdFileChanged, check_cold, manifest_sha256, read_manifest
 from zeropark.store.schema import ReadingRow
 from zeropark.store.scope import Principal, Scope, system_scope
@@ -73,6 +76,10 @@ def test_archive_drop_restore_is_bit_identical(engine: Engine, tmp_path: Path) -
     doc = json.loads((tmp_path / "manifest.json").read_text())
     assert doc["manifest_sha256"] == manifest_sha256(read_manifest(tmp_path))
     assert check_cold(tmp_path) == []
+    # the readings were written through the ledgered path, so the entry is a ledger leaf
+    leaf = ledger_store.latest_leaf(engine, "cold_month", "PRV-001/2025-01")
+    assert leaf is not None and leaf.fields == field_hashes(dataclasses.asdict(entry))
+    assert cold_storage.check(scope, tmp_path) == []
 
     assert cold_storage.drop_hot(scope, "PRV-001", 2025, 1, tmp_path) == 2229
     assert _count(engine) == n_all - 2229
@@ -84,19 +91,11 @@ def test_archive_drop_restore_is_bit_identical(engine: Engine, tmp_path: Path) -
     assert _count(engine) == n_all
     assert _rows(engine) == rows_before  # every (meter, ts, value bits, quality) back as it was
     again = inventory.recompute(scope, run_id.run.id)  # the run made before archiving
-    if engine.dialect.name == "postgresql" and not again.identical:
-        # store/aggregate.py sums a meter-month in the partition's physical order (it assumes
-        # readings are insert-only); rows deleted and inserted again sit elsewhere in the heap, so
-        # the float sums may differ in the last bits. Known, reported; see docs/scale.md §3.
-        assert all(
-            d.startswith(("input fingerprint", "total_tco2e", "energy_tce", "line items"))
-            for d in again.differences
-        )
-        assert math.isclose(again.recomputed.total_tco2e, total_before, rel_tol=1e-12)  # type: ignore[union-attr]
-    else:
-        assert again.identical and again.fingerprint_match, again.differences
-        after, total_after = _digest(engine)
-        assert after == before and total_after.hex() == total_before.hex()
+    # on PostgreSQL the restored rows sit elsewhere in the heap; the month sums add a meter's
+    # readings in time order (`sum(value ORDER BY ts)`), so the bits are those of before
+    assert again.identical and again.fingerprint_match, again.differences
+    after, total_after = _digest(engine)
+    assert after == before and total_after.hex() == total_before.hex()
     # a second restore stores nothing twice
     assert cold_storage.restore(scope, "PRV-001", 2025, 1, tmp_path).duplicates == 2229
 
@@ -108,6 +107,13 @@ def test_archive_drop_restore_is_bit_identical(engine: Engine, tmp_path: Path) -
     with pytest.raises(ColdFileChanged):
         cold_storage.drop_hot(scope, "PRV-001", 2025, 1, tmp_path)
     assert len(check_cold(tmp_path)) == 1
+    # file and manifest both rewritten to agree: the manifest check passes, the ledger does not
+    doc = json.loads((tmp_path / "manifest.json").read_text())
+    doc["entries"][0]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (tmp_path / "manifest.json").write_text(json.dumps(doc))
+    assert check_cold(tmp_path) == []
+    (problem,) = cold_storage.check(scope, tmp_path)
+    assert f"ledger leaf #{leaf.idx} in sha256" in problem
     # only managers and admins archive
     enterprise = Scope(
         Principal(9, "ent", Role.ENTERPRISE, "PRV-001", "PRV-001-E1", "session"), engine, "10.0.0.9"

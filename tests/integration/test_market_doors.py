@@ -113,6 +113,22 @@ def test_service_api_cli_and_page_agree(sqlite_engine: Engine, tmp_path: object)
     path = tmp_path / "rule.yaml"  # type: ignore[operator]
     path.write_text("method: intensity\nintensity: 0.5\n", encoding="utf-8")
     assert _cli(engine, "simulate", "--year", "2025", "--file", str(path), "--park", PARK)[0] == 4
+    # the continuous book on the API and the CLI: E-B's later bid at 85 meets E-A's resting offer at 80
+    q4 = {**body, "session": "Q4"}
+    assert ent_a.post(f"{base}/orders", json={**q4, "enterprise_id": ENT_A, "side": "sell", "price_cny": 80.0,
+                                              "quantity": 10}).status_code == 201  # fmt: skip
+    assert ent_b.post(f"{base}/orders", json={**q4, "enterprise_id": ENT_B, "side": "buy", "price_cny": 85.0,
+                                              "quantity": 10}).status_code == 201  # fmt: skip
+    assert (
+        _cli(engine, "clear", "--year", "2025", "--session", "Q4", "--mode", "dutch", "--park", PARK)[0] != 0
+    )
+    r = manager.post(f"{base}/clearings", json={"year": 2025, "session": "Q4", "on": "2025-07-03",
+                                                "mode": "continuous"})  # fmt: skip
+    assert r.status_code in (200, 201), r.text
+    assert (r.json()["price_cny"], r.json()["volume"], r.json()["fills"][0]["price_cny"]) == (80.0, 10, 80.0)
+    code, out, _ = _cli(engine, "clear", "--year", "2025", "--session", "Q4", "--show", "--park", PARK,
+                        "--format", "json")  # fmt: skip
+    assert code == 0 and json.loads(out) == r.json()
 
 
 def test_assets_page_with_the_market_renders_for_every_role(sqlite_engine: Engine) -> None:

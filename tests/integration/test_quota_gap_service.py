@@ -88,3 +88,27 @@ def test_named_errors(park: Engine) -> None:
         quota_gap.forecast(scope, PARK, 2023)
     with pytest.raises(QuotaGapError, match="through_month"):
         quota_gap.forecast(scope, PARK, 2025, through_month=13)
+
+
+def test_plans_drive_the_plan_method_and_ml_runs(park: Engine) -> None:
+    scope = system_scope(park, "t")
+    hand = _by_hand(park)
+    plan = "enterprise_id,year,month,quantity,unit\n" + "".join(
+        f"{ENT_A},2025,{m},{100 + m},t\n" for m in range(1, 13)
+    )
+    with pytest.raises(QuotaGapError, match="plan.csv, row 2, field unit"):
+        quota_gap.import_plans(scope, PARK, plan.replace(",101,t", ",101,"), source="plan.csv")
+    assert quota_gap.plans(scope, PARK, 2025) == []
+    assert quota_gap.import_plans(scope, PARK, plan, source="plan.csv") == 12
+    quota_gap.set_plan(scope, PARK, ENT_A, 2025, {12: 0.0}, "t")  # December: a stop
+    out = {g.enterprise_id: g for g in quota_gap.forecast(scope, PARK, 2025)}
+    jan, annual = hand[ENT_A]
+    # planned Feb–Nov = Σ(102…111) = 1 065 t, December 0: Jan CO2 / 101 t × 1 065 t, + Jan + annual
+    assert out[ENT_A].forecast.method is GapMethod.PLAN
+    assert out[ENT_A].forecast.year_end_tco2 == pytest.approx(jan + jan / 101 * 1065 + annual, rel=1e-12)
+    assert out[ENT_B].forecast.method is GapMethod.RUN_RATE
+    ml = quota_gap.forecast(scope, PARK, 2025, method=GapMethod.ML)
+    for g in ml:  # one known month: the ML forecast keeps January and adds 11 non-negative months
+        f = g.forecast
+        assert f.method is GapMethod.ML and f.monthly_tco2[0] == pytest.approx(hand[g.enterprise_id][0])
+        assert f.low_tco2 <= f.year_end_tco2 <= f.high_tco2

@@ -91,6 +91,8 @@ def test_engagement_findings_actions_signoff_and_pack(park: tuple[Engine, int]) 
     assert obs["status"] == "noted" and obs["enterprise_id"] is None
     with pytest.raises(StatementBlocked, match=f"#{major['id']}"):
         verification.sign_off(v, eid)
+    # the refused statement signed nothing: the run's sign-off shares the statement's transaction
+    assert not inventory.visible_summary(v, run_id).frozen
     with pytest.raises(PermissionDenied):
         verification.add_finding(
             scope_of(engine, Role.PARK_MANAGER),

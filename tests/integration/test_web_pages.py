@@ -107,14 +107,16 @@ def test_verifier_signs_off_a_run_from_the_inventory_page(demo_park: DemoPark, d
     from zeropark.accounting import AccountingOptions, run
     from zeropark.factors import load_factor_set
     from zeropark.model import Method
+    from zeropark.services.symbiosis import with_symbiosis
     from zeropark.store import runs
     from zeropark.store.aggregate import load_accounting_input
     from zeropark.store.schema import AuditLogRow
+    from zeropark.store.scope import system_scope
 
     client, passwords, park = demo_app
     engine = demo_park.engine
-    inv = run(
-        load_accounting_input(engine, park.park.id, park.year),
+    inv = run(  # the input every accounting of the park reads: with its realised exchanges' claims (#18)
+        with_symbiosis(system_scope(engine, "test"), load_accounting_input(engine, park.park.id, park.year)),
         load_factor_set(),
         AccountingOptions(method=Method.NATIONAL),
     )

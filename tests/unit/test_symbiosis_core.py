@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -24,6 +22,7 @@ from zeropark.symbiosis.matching import (
     components,
     match,
     representative_days,
+    representative_hours,
 )
 from zeropark.symbiosis.registry import (
     Exchange,
@@ -182,8 +181,23 @@ def test_representative_days_keep_the_year_total() -> None:
     hourly = rng.uniform(0, 10, size=(3, 8760))
     prof, w = representative_days(hourly, 12)
     assert prof.shape == (3, 288) and w.sum() == pytest.approx(8760)
-    assert np.allclose(prof @ w, hourly.sum(axis=1), rtol=0.03)
-    assert math.isclose(float(w[0]), 365 / 12 * 1, rel_tol=0.1)
+    assert np.allclose(prof @ w, hourly.sum(axis=1), rtol=1e-9)  # scaled to the year totals
+    assert all(float(x).is_integer() and x >= 1 for x in w)  # each weight: the days of its cluster
+    again = representative_days(hourly, 12)
+    assert np.array_equal(again[0], prof) and np.array_equal(again[1], w)  # seeded: the same choice
+
+
+def test_representative_hours_find_the_regimes() -> None:
+    """Two parties, three regimes of the year (hours 0–2919: (1, 5); 2920–5839: (4, 1); the rest: (2, 2)).
+
+    Three clusters must find the three regimes: each medoid one regime's values, each weight 2 920 h.
+    """
+    hourly = np.repeat(np.array([[1.0, 4.0, 2.0], [5.0, 1.0, 2.0]]), 2920, axis=1)
+    prof, w = representative_hours(hourly, 3)
+    assert sorted(w.tolist()) == [2920.0, 2920.0, 2920.0]
+    assert sorted(map(tuple, prof.T.tolist())) == [(1.0, 5.0), (2.0, 2.0), (4.0, 1.0)]
+    with pytest.raises(SymbiosisError):
+        representative_hours(hourly, 0)
 
 
 def test_independent_sub_networks_are_solved_apart_with_the_same_result() -> None:

@@ -47,7 +47,7 @@ from zeropark.accounting.reconcile import (
     transfers_vs_internal_purchases,
 )
 from zeropark.accounting.uncertainty import Interval, factors_without_uncertainty, interval_95
-from zeropark.errors import DoubleClaim
+from zeropark.errors import DoubleClaim, DoubleCountedSaving
 from zeropark.factors.factorset import FactorSet
 from zeropark.model import (
     CANONICAL_UNIT,
@@ -59,6 +59,7 @@ from zeropark.model import (
     GreenPowerClaim,
     Method,
     MonthlyQuantity,
+    SymbiosisClaim,
 )
 
 _CATEGORY_ORDER = {c: i for i, c in enumerate(Category)}
@@ -125,7 +126,7 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-_SORTED_COLLECTIONS = frozenset({"enterprises", "quantities", "claims", "transfers", "zones"})
+_SORTED_COLLECTIONS = frozenset({"enterprises", "quantities", "claims", "transfers", "zones", "symbiosis"})
 
 
 def canonical_input(inputs: AccountingInput) -> str:
@@ -135,6 +136,8 @@ def canonical_input(inputs: AccountingInput) -> str:
     not change the text (nor, therefore, the fingerprint or the inventory).
     """
     data = _canon(inputs)
+    if not data.get("symbiosis"):
+        data.pop("symbiosis", None)  # an input without symbiosis claims keeps its fingerprint
     # Each record is encoded once: the sorted item texts are joined into the list text, which is
     # byte for byte what ``_dumps`` of the sorted lists gives (same separators, sorted keys).
     parts: list[str] = []
@@ -305,8 +308,42 @@ class _Shared:
     hourly: HourlyMatch
 
 
+def reconciled_symbiosis(claims: Sequence[SymbiosisClaim], tol_t: float = 1e-6) -> tuple[SymbiosisClaim, ...]:
+    """The symbiosis claims in a stable order, each exchange's saving counted exactly once.
+
+    Raises
+    ------
+    DoubleCountedSaving
+        The claims of one exchange add up to more (or less) than its avoided CO2, or name two
+        different totals for it (a saving claimed twice between enterprises).
+    """
+    per: dict[str, list[SymbiosisClaim]] = defaultdict(list)
+    for c in claims:
+        per[c.exchange_id].append(c)
+    for x, cs in per.items():
+        claimed = math.fsum(c.tco2 for c in cs)
+        totals = {c.exchange_tco2 for c in cs}
+        if len(totals) > 1 or abs(claimed - cs[0].exchange_tco2) > tol_t:
+            raise DoubleCountedSaving(x, claimed, max(totals))
+    return tuple(sorted(claims, key=lambda c: (c.exchange_id, c.role, c.enterprise_id or "")))
+
+
+def _symbiosis_note(claims: Sequence[SymbiosisClaim]) -> Note:
+    """The note of a view with symbiosis claims: what they are and that they are not deducted."""
+    total = math.fsum(c.tco2 for c in claims)
+    xs = ", ".join(dict.fromkeys(c.exchange_id for c in claims))
+    return Note(
+        "symbiosis_avoided",
+        f"产业共生减排量（信息项，不从排放总量中扣减，按各交换的归属规则计一次）："
+        f"{total:,.3f} tCO2，交换 {xs}",
+        f"industrial-symbiosis avoided CO2 (memo, not deducted from the total; each exchange counted "
+        f"once by its allocation rule): {total:,.3f} tCO2, exchanges {xs}",
+    )
+
+
 def _shared(inputs: AccountingInput) -> _Shared:
     claims, claim_gaps = _validated_claims(inputs)
+    reconciled_symbiosis(inputs.symbiosis)
     return _Shared(
         index=InputIndex.build(inputs),
         claims=tuple(claims),
@@ -582,6 +619,13 @@ def _account_view(
                 f"factors without stated uncertainty, taken as 0 in the interval: {', '.join(missing_unc)}",
             )
         )
+    own = tuple(
+        c
+        for c in reconciled_symbiosis(inputs.symbiosis)
+        if enterprise_id is None or c.enterprise_id == enterprise_id
+    )
+    if own:
+        notes.append(_symbiosis_note(own))
     return Inventory(
         method=options.method,
         park_id=inputs.park.id,
@@ -619,4 +663,5 @@ def _account_view(
         eliminations=_eliminations(book, options.method),
         gaps=tuple(gaps),
         notes=tuple(notes),
+        symbiosis=own,
     )

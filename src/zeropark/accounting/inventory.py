@@ -24,7 +24,7 @@ from zeropark.accounting.lineitems import Category, Elimination, LineItem, Note,
 from zeropark.accounting.matching import HourlyMatch
 from zeropark.accounting.options import AccountingOptions
 from zeropark.accounting.uncertainty import Interval
-from zeropark.model import Method
+from zeropark.model import Method, SymbiosisClaim
 
 #: The park operator's public facilities (quantities without an enterprise) as a party.
 PUBLIC_FACILITIES = "__public__"
@@ -182,6 +182,12 @@ class Inventory:
     gaps: tuple[Gap, ...]
     notes: tuple[Note, ...]
     consumers: tuple[ConsumerShare, ...] = ()
+    symbiosis: tuple[SymbiosisClaim, ...] = ()
+
+    @property
+    def symbiosis_avoided_tco2(self) -> float:
+        """产业共生减排量 [tCO2/a] claimed in this view (memo: listed, never deducted from the total)."""
+        return math.fsum(c.tco2 for c in self.symbiosis)
 
     @property
     def international_bunker_tco2e(self) -> float:
@@ -280,6 +286,8 @@ class Inventory:
             "gaps": [g.to_dict() for g in self.gaps],
             "notes": [n.to_dict() for n in self.notes],
             "consumers": [c.to_dict() for c in self.consumers],
+            # only when there are claims: an inventory without them keeps its stored text
+            **({"symbiosis": [c.to_dict() for c in self.symbiosis]} if self.symbiosis else {}),
         }
 
     def to_json(self) -> str:
@@ -329,6 +337,7 @@ class Inventory:
             gaps=tuple(Gap.from_dict(x) for x in d["gaps"]),
             notes=tuple(Note.from_dict(x) for x in d["notes"]),
             consumers=tuple(ConsumerShare.from_dict(x) for x in d["consumers"]),
+            symbiosis=tuple(SymbiosisClaim.from_dict(x) for x in d.get("symbiosis", ())),
         )
 
     @classmethod

@@ -96,6 +96,9 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     routers.assets.router,  # carbon asset ledger (#17)
     routers.market.router,  # internal carbon market (#17)
     routers.symbiosis.router,  # industrial symbiosis (#18)
+    routers.online_monitoring.router,  # reporting out (#19)
+    routers.tariffs.router,  # tariffs as data (#19)
+    routers.province.router,  # provincial view (#20)
 )
 
 #: The FastAPI arguments that describe the API (title, version, where its OpenAPI document is).

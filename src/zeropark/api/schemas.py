@@ -46,10 +46,12 @@ class UserOut(Out):
     active: bool
     locked_until: datetime | None = None
     created_at: datetime
+    #: a provincial user's province (role ``province``, #20)
+    province: str | None = None
 
 
 class UserCreate(BaseModel):
-    """A new user; enterprise users need ``enterprise_id``."""
+    """A new user; enterprise users need ``enterprise_id``, provincial users ``province``."""
 
     username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     password: str = Field(min_length=8, max_length=200)
@@ -57,6 +59,8 @@ class UserCreate(BaseModel):
     display_name: str = Field(default="", max_length=200)
     park_id: str | None = Field(default=None, max_length=64)
     enterprise_id: str | None = Field(default=None, max_length=64)
+    #: the ``park.province`` whose parks a provincial user (role ``province``) reads
+    province: str | None = Field(default=None, max_length=32)
 
 
 class UserUpdate(BaseModel):

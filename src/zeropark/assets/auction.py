@@ -1,4 +1,4 @@
-"""Settlement of the park's internal call auction in the asset ledger (pure).
+"""Settlement of the park's internal call auction and continuous book in the asset ledger (pure).
 
 The auction itself — orders, the clearing price by the exchanges' call-auction rule, price-time
 allocation, the refusal of a holder on both sides — is :mod:`zeropark.market.auction`. This module
@@ -9,12 +9,14 @@ like any other entry.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from zeropark.assets.book import Account, AssetKey, Entry, HolderKind, Movement, move
 from zeropark.market.auction import Clearing
+from zeropark.market.continuous import Trade
 
-__all__ = ["settle"]
+__all__ = ["settle", "settle_trades"]
 
 
 def settle(clearing: Clearing, asset: AssetKey, *, on: date, auction: str = "") -> list[Entry]:
@@ -33,4 +35,21 @@ def settle(clearing: Clearing, asset: AssetKey, *, on: date, auction: str = "") 
             counterparty=f"internal call auction {auction}".strip(),
         )
         for f in clearing.fills
+    ]
+
+
+def settle_trades(trades: Sequence[Trade], asset: AssetKey, *, on: date, book: str = "") -> list[Entry]:
+    """The ledger entries of continuous-book trades: ``sell`` at each trade's price [CNY/unit]."""
+    return [
+        move(
+            asset,
+            Account(HolderKind.ENTERPRISE, t.seller),
+            Account(HolderKind.ENTERPRISE, t.buyer),
+            t.quantity,
+            on=on,
+            movement=Movement.SELL,
+            price_cny=t.price,
+            counterparty=f"internal continuous book {book}".strip(),
+        )
+        for t in trades
     ]

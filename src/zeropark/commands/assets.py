@@ -9,10 +9,9 @@ Every sub-command calls :mod:`zeropark.services.assets` (the functions of the AP
 from __future__ import annotations
 
 import csv
-import json
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -20,9 +19,12 @@ from rich.table import Table
 from zeropark.assets.book import Movement
 from zeropark.assets.compliance import units_from_rows
 from zeropark.commands.account import pick_park
+from zeropark.commands.assets_options import FormatOpt, OnOpt, ParkOpt, out, value_date, year_option
 from zeropark.commands.common import YEAR_MAX, YEAR_MIN, check_choice, console, engine
 from zeropark.errors import AssetError
+from zeropark.forecast.quota_gap import Method as GapMethod
 from zeropark.services import assets as service
+from zeropark.services import quota_gap
 from zeropark.store.scope import system_scope
 
 __all__ = ["register"]
@@ -34,11 +36,6 @@ assets_app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-ParkOpt = Annotated[str | None, typer.Option(help="园区 Park id (default: the only park).")]
-FormatOpt = Annotated[str, typer.Option("--format", help="输出 table | json.")]
-OnOpt = Annotated[
-    datetime | None, typer.Option("--on", formats=["%Y-%m-%d"], help="记账日期 Value date (default today).")
-]
 AssetArg = Annotated[
     str, typer.Argument(help="资产 Instrument[:vintage], e.g. CEA:2024, CCER, GEC:2025, PHP.")
 ]
@@ -47,24 +44,20 @@ RangesOpt = Annotated[
     str | None, typer.Option("--ranges", help="序列号 Serial ranges, e.g. GEC-0001..GEC-0100,GEC-0200.")
 ]
 EvidenceOpt = Annotated[str, typer.Option("--evidence", help="凭证 Contract, registry record or file name.")]
-YearOpt = Annotated[int, typer.Option("--year", min=YEAR_MIN, max=YEAR_MAX, help="履约年度 Compliance year.")]
-
-
-def _on(value: datetime | None) -> date:
-    return value.date() if value is not None else date.today()
-
-
-def _out(fmt: str, data: Any, table: Table | None = None) -> None:
-    if fmt == "json":
-        console.out(json.dumps(data, ensure_ascii=False, indent=1, default=str))
-    elif table is not None:
-        console.print(table)
+YearOpt = Annotated[int, year_option("履约年度 Compliance year.")]
+AsOfOpt = Annotated[
+    int | None, typer.Option("--as-of-month", min=1, max=12, help="截至月份 Months used (default all).")
+]
+MethodOpt = Annotated[
+    str | None,
+    typer.Option("--method", help="预测方法 plan | seasonal | run_rate | ml (default: first with data)."),
+]
 
 
 def _posted(fmt: str, posted: service.Posted) -> None:
     d = posted.to_dict()
     if fmt == "json":
-        _out(fmt, d)
+        out(fmt, d)
         return
     console.print(f"凭证 entry {d['id']} ({d['movement']}, {d['value_date']}) booked / 已记账:")
     for ln in d["lines"]:
@@ -92,7 +85,7 @@ def issue_cmd(
     eng = engine()
     park_id = pick_park(eng, park)
     posted = service.issue(
-        system_scope(eng, "cli"), park_id, asset, to, quantity, on=_on(on), ranges=ranges,
+        system_scope(eng, "cli"), park_id, asset, to, quantity, on=value_date(on), ranges=ranges,
         movement=Movement(kind), evidence=evidence,
     )  # fmt: skip
     _posted(fmt, posted)
@@ -119,7 +112,7 @@ def transfer_cmd(
     eng = engine()
     park_id = pick_park(eng, park)
     posted = service.transfer(
-        system_scope(eng, "cli"), park_id, asset, frm, to, quantity, on=_on(on), ranges=ranges,
+        system_scope(eng, "cli"), park_id, asset, frm, to, quantity, on=value_date(on), ranges=ranges,
         movement=Movement(kind), price_cny=price, counterparty=counterparty, evidence=evidence,
     )  # fmt: skip
     _posted(fmt, posted)
@@ -146,7 +139,8 @@ def surrender_cmd(
     park_id = pick_park(eng, park)
     end = deadline.date() if deadline else service.compliance_deadline(year)
     posted = service.surrender(
-        system_scope(eng, "cli"), park_id, enterprise, asset, quantity, on=_on(on), compliance_year=year,
+        system_scope(eng, "cli"), park_id, enterprise, asset, quantity, on=value_date(on),
+        compliance_year=year,
         deadline=end, evidence=evidence,
     )  # fmt: skip
     _posted(fmt, posted)
@@ -173,7 +167,7 @@ def retire_cmd(
     eng = engine()
     park_id = pick_park(eng, park)
     posted = service.retire(
-        system_scope(eng, "cli"), park_id, holder, asset, quantity, on=_on(on), ranges=ranges,
+        system_scope(eng, "cli"), park_id, holder, asset, quantity, on=value_date(on), ranges=ranges,
         movement=Movement(kind), claim_year=claim_year, evidence=evidence,
     )  # fmt: skip
     _posted(fmt, posted)
@@ -201,7 +195,7 @@ def balances_cmd(
         table.add_row(b.account, b.asset, f"{b.quantity:,}")
     for a, (iss, ret, held) in totals.items():
         table.add_row(f"[dim]合计 total (issued {iss:,} − retired {ret:,})[/dim]", a, f"{held:,}")
-    _out(fmt, data, table)
+    out(fmt, data, table)
     if fmt == "table" and rngs:
         for r in rngs:
             console.print(f"  {r['account']:<32} {r['asset']:<10} {r['range']} ({r['count']})")
@@ -235,7 +229,7 @@ def journal_cmd(
             price = "" if e.price_cny is None or i else f"{e.price_cny:g}"
             head = (str(e.id), e.value_date.isoformat(), e.movement) if i == 0 else ("", "", "")
             table.add_row(*head, acct, asset, f"{q:+,}", price)
-    _out(fmt, data, table)
+    out(fmt, data, table)
 
 
 @assets_app.command("position")
@@ -264,7 +258,7 @@ def position_cmd(
     table.add_row("deadline 截止日", d["deadline"] + (" [UNCERTAIN]" if d["uncertain"] else ""))
     table.add_row("status 状态", d["status"])
     table.add_row("verified from", d["verified_source"])
-    _out(fmt, d, table)
+    out(fmt, d, table)
 
 
 @assets_app.command("allocate")
@@ -308,7 +302,7 @@ def allocate_cmd(
         table.add_row(
             a.unit_id, f"{a.allocation_t:,}", a.formula + (" [UNCERTAIN]" if a.benchmark.uncertain else "")
         )
-    _out(fmt, data, table)
+    out(fmt, data, table)
 
 
 @assets_app.command("points")
@@ -335,17 +329,17 @@ def points_cmd(
         for r in rules:
             per = f"{r['points_per_unit']:g}"
             table.add_row(r["action"], r["name_zh"], r["name_en"], r["unit"], per, str(r["monthly_cap"]))
-        _out(fmt, rules, table)
+        out(fmt, rules, table)
         return
     if redeem is not None:
-        _posted(fmt, service.redeem_points(scope, park_id, holder, redeem, on=_on(on), reward=reward))
+        _posted(fmt, service.redeem_points(scope, park_id, holder, redeem, on=value_date(on), reward=reward))
         return
     if action is None or quantity is None:
         raise typer.BadParameter("give --action and --quantity to earn, or --redeem N")
-    n, posted = service.earn_points(scope, park_id, holder, action, quantity, on=_on(on))
+    n, posted = service.earn_points(scope, park_id, holder, action, quantity, on=value_date(on))
     if posted is None:
         console.print(f"0 points: the monthly cap of '{action}' is reached / 已达本月上限")
-        _out(fmt, {"points": 0, "entry": None})
+        out(fmt, {"points": 0, "entry": None})
         return
     _posted(fmt, posted)
 
@@ -357,6 +351,7 @@ def gap_cmd(
     as_of: Annotated[
         int | None, typer.Option("--as-of-month", min=1, max=12, help="截至月份 Months used (default all).")
     ] = None,
+    method: MethodOpt = None,
     park: ParkOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -364,7 +359,9 @@ def gap_cmd(
     check_choice(fmt, ("table", "json"), "--format")
     eng = engine()
     park_id = pick_park(eng, park)
-    g = service.gap_forecast(system_scope(eng, "cli"), park_id, enterprise, year, as_of_month=as_of)
+    g = service.gap_forecast(
+        system_scope(eng, "cli"), park_id, enterprise, year, as_of_month=as_of, method=_method(method)
+    )
     data = g.to_dict()
     f = g.forecast
     table = Table(
@@ -380,7 +377,110 @@ def gap_cmd(
     if g.backtest is not None:
         for k, e in enumerate(g.backtest.errors_pct, start=1):
             table.add_row(f"backtest {year - 1} after month {k}", f"{e:+.1f} %")
-    _out(fmt, data, table)
+    out(fmt, data, table)
+
+
+@assets_app.command("forecasts")
+def forecasts_cmd(
+    year: YearOpt,
+    as_of: AsOfOpt = None,
+    method: MethodOpt = None,
+    park: ParkOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """配额缺口预测 Each enterprise: CEA allocated, held; year-end CO2, interval, gap, P(short)."""
+    check_choice(fmt, ("table", "json"), "--format")
+    eng = engine()
+    park_id = pick_park(eng, park)
+    rows = service.gap_forecasts(
+        system_scope(eng, "cli"), park_id, year, as_of_month=as_of, method=_method(method)
+    )
+    table = Table(title=f"配额缺口预测 Quota-gap forecasts {year} [t CO2]")
+    for col in ("企业 enterprise", "方法 method", "截至 months", "配额 allocated t", "持有 held t",
+                "预测 year-end t", "区间 interval t", "缺口 gap t", "缺口概率 P(short)"):  # fmt: skip
+        table.add_column(col, justify="left" if col.startswith("企业") or col.startswith("方法") else "right")
+    for r in rows:
+        f = r.gap.forecast
+        table.add_row(
+            r.enterprise_id, f.method.value, f"1–{r.gap.through_month}", f"{r.allocated_t:,}",
+            f"{r.held_t:,}",
+            f"{f.year_end_tco2:,.1f}", f"{f.low_tco2:,.1f} – {f.high_tco2:,.1f} ({f.level:.0%})",
+            "—" if f.gap_tco2 is None else f"{f.gap_tco2:+,.1f}",
+            "—" if f.p_short is None else f"{f.p_short:.0%}",
+        )  # fmt: skip
+    out(fmt, [r.to_dict() for r in rows], table)
+
+
+@assets_app.command("backtest")
+def backtest_cmd(year: YearOpt, park: ParkOpt = None, fmt: FormatOpt = "table") -> None:
+    """配额缺口回测 Rolling-origin backtest of a complete year: MAPE and interval coverage per method."""
+    check_choice(fmt, ("table", "json"), "--format")
+    eng = engine()
+    park_id = pick_park(eng, park)
+    scores = quota_gap.backtest_methods(system_scope(eng, "cli"), park_id, year)
+    table = Table(title=f"配额缺口回测 Backtest {year}, cut-offs after months 1–11")
+    for col in ("方法 method", "企业 enterprises", "预测 forecasts", "MAPE %", "覆盖率 coverage"):
+        table.add_column(col, justify="right")
+    for sc in scores:
+        table.add_row(sc.method, str(sc.enterprises), str(sc.cutoffs), f"{sc.mape_pct:.2f}",
+                      f"{sc.coverage:.0%} (of {sc.level:.0%})")  # fmt: skip
+    out(fmt, [sc.to_dict() for sc in scores], table)
+
+
+@assets_app.command("plans")
+def plans_cmd(
+    year: Annotated[
+        int | None, typer.Option("--year", min=YEAR_MIN, max=YEAR_MAX, help="计划年度 Plan year.")
+    ] = None,
+    import_file: Annotated[
+        Path | None, typer.Option("--import", help="生产计划 CSV: enterprise_id,year,month,quantity,unit.")
+    ] = None,
+    enterprise: Annotated[
+        str | None, typer.Option("--enterprise", help="企业 Enterprise id (with --set).")
+    ] = None,
+    set_months: Annotated[
+        str | None, typer.Option("--set", help="月计划 Months, e.g. 1=1200,2=1150 [the product unit].")
+    ] = None,
+    unit: Annotated[str, typer.Option("--unit", help="单位 Product unit, e.g. t.")] = "t",
+    park: ParkOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """生产计划 Monthly production plans (the quota-gap driver): list, --import a CSV, or --set months."""
+    check_choice(fmt, ("table", "json"), "--format")
+    eng = engine()
+    park_id = pick_park(eng, park)
+    scope = system_scope(eng, "cli")
+    if import_file is not None:
+        try:
+            text = import_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AssetError(f"{import_file}: cannot be read as UTF-8 text ({exc})") from exc
+        n = quota_gap.import_plans(scope, park_id, text, source=import_file.name)
+        console.print(f"{n} 个计划月已导入 plan months imported from {import_file.name}")
+    elif set_months is not None:
+        if enterprise is None or year is None:
+            raise typer.BadParameter("--set needs --enterprise and --year")
+        months: dict[int, float] = {}
+        for part in set_months.split(","):
+            m, sep, q = part.partition("=")
+            if not sep or not m.strip().isdigit():
+                raise typer.BadParameter(f"--set: '{part}' is not MONTH=QUANTITY, e.g. 3=1200")
+            months[int(m)] = q  # type: ignore[assignment]  # the service checks the number
+        quota_gap.set_plan(scope, park_id, enterprise, year, months, unit)
+    found = quota_gap.plans(scope, park_id, year)
+    table = Table(title="生产计划 Production plans")
+    for col in ("企业 enterprise", "年 year", "月 month", "计划 quantity", "单位 unit"):
+        table.add_column(col)
+    for p in found:
+        table.add_row(p.enterprise_id, str(p.year), str(p.month), f"{p.quantity:,.2f}", p.unit)
+    out(fmt, [quota_gap.plan_dict(p) for p in found], table)
+
+
+def _method(value: str | None) -> GapMethod | None:
+    if value is None:
+        return None
+    check_choice(value, tuple(m.value for m in GapMethod), "--method")
+    return GapMethod(value)
 
 
 def register(app: typer.Typer) -> None:

@@ -63,10 +63,10 @@ def cold_drop(park: _Park, year: _Year, month: _Month, directory: _Dir = Path("c
 
 @cold_app.command("check")
 def cold_check(directory: _Dir = Path("cold")) -> None:
-    """Re-hash every archived file against the manifest. 校验."""
-    problems = cold_storage.check(directory)
+    """Re-hash every archived file against the manifest, and the manifest against the ledger. 校验."""
+    problems = cold_storage.check(system_scope(engine(), "cli"), directory)
     for p in problems:
         err_console.print(f"[red]{p}[/]")
     if problems:
         raise typer.Exit(EXIT_DATA_ERROR)
-    console.print("[green]every archived file matches its SHA-256[/]")
+    console.print("[green]every archived file matches its SHA-256 (and its ledger leaf, if any)[/]")

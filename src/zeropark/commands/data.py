@@ -87,7 +87,7 @@ def import_command(
     scope = system_scope(engine(), "cli")
     try:
         kind = detect_kind(file)
-        if kind in (ImportKind.WORKBOOK, ImportKind.FORM_205_1):
+        if kind in (ImportKind.WORKBOOK, ImportKind.FORM_205_1, ImportKind.ONLINE_MONITORING):
             outcome = import_file(
                 scope, file, kind=kind, partial=partial, steam_default_heat=steam_default_heat
             )
@@ -107,6 +107,12 @@ def import_command(
         show_workbook_result(outcome.workbook, partial)
     if outcome.readings is not None:
         show_readings_result(file.name, outcome.readings)
+    if outcome.kind is ImportKind.ONLINE_MONITORING:
+        console.print(
+            f"{outcome.file}: {outcome.status} — {outcome.stored} of {outcome.rows} upload records "
+            f"stored, {outcome.rejected} rejected (batch #{outcome.batch_id}); "
+            "more options: `zeropark online-monitoring import`"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -8,8 +8,6 @@ the balance: nothing stored), 4 an unknown park, enterprise, order, rule or sess
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +15,7 @@ import typer
 from rich.table import Table
 
 from zeropark.commands.account import pick_park
+from zeropark.commands.assets_options import FormatOpt, OnOpt, ParkOpt, out, value_date, year_option
 from zeropark.commands.common import YEAR_MAX, YEAR_MIN, check_choice, console, engine
 from zeropark.errors import MarketError
 from zeropark.services import market as service
@@ -31,27 +30,11 @@ market_app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-ParkOpt = Annotated[str | None, typer.Option(help="园区 Park id (default: the only park).")]
-FormatOpt = Annotated[str, typer.Option("--format", help="输出 table | json.")]
-YearOpt = Annotated[int, typer.Option("--year", min=YEAR_MIN, max=YEAR_MAX, help="配额年度 Quota year.")]
+YearOpt = Annotated[int, year_option("配额年度 Quota year.")]
 SessionOpt = Annotated[str, typer.Option("--session", help="竞价场次 Auction session, e.g. 2025-Q1.")]
-OnOpt = Annotated[
-    datetime | None, typer.Option("--on", formats=["%Y-%m-%d"], help="记账日期 Value date (default today).")
-]
 RuleFile = Annotated[
     Path | None, typer.Option("--file", help="规则 Rule document (YAML or JSON): method and parameters.")
 ]
-
-
-def _on(value: datetime | None) -> date:
-    return value.date() if value is not None else date.today()
-
-
-def _out(fmt: str, data: Any, table: Table | None = None) -> None:
-    if fmt == "json":
-        console.out(json.dumps(data, ensure_ascii=False, indent=1, default=str))
-    elif table is not None:
-        console.print(table)
 
 
 def _read_rule(path: Path) -> dict[str, Any]:
@@ -93,7 +76,7 @@ def rule_cmd(
     else:
         found = service.set_rule(scope, park_id, year, _read_rule(file), base_year=base_year)
     d = service.rule_dict(found)
-    _out(fmt, d, _rule_table(d))
+    out(fmt, d, _rule_table(d))
 
 
 @market_app.command("quotas")
@@ -102,8 +85,8 @@ def quotas_cmd(year: YearOpt, park: ParkOpt = None, on: OnOpt = None, fmt: Forma
     check_choice(fmt, ("table", "json"), "--format")
     eng = engine()
     park_id = pick_park(eng, park)
-    d = service.rule_dict(service.issue_quotas(system_scope(eng, "cli"), park_id, year, on=_on(on)))
-    _out(fmt, d, _rule_table(d))
+    d = service.rule_dict(service.issue_quotas(system_scope(eng, "cli"), park_id, year, on=value_date(on)))
+    out(fmt, d, _rule_table(d))
 
 
 @market_app.command("order")
@@ -127,7 +110,7 @@ def order_cmd(
     )
     d = service.order_dict(o)
     if fmt == "json":
-        _out(fmt, d)
+        out(fmt, d)
     else:
         console.print(
             f"委托 order {o.id}: {o.enterprise_id} {o.side} {o.quantity} t @ {o.price_cny:.2f} CNY/t"
@@ -146,7 +129,7 @@ def withdraw_cmd(
     park_id = pick_park(eng, park)
     o = service.withdraw_order(system_scope(eng, "cli"), park_id, order)
     if fmt == "json":
-        _out(fmt, service.order_dict(o))
+        out(fmt, service.order_dict(o))
     else:
         console.print(f"委托 order {o.id} withdrawn / 已撤单")
 
@@ -170,9 +153,13 @@ def clear_cmd(
     park: ParkOpt = None,
     on: OnOpt = None,
     show: Annotated[bool, typer.Option("--show", help="只查看 Show a stored clearing.")] = False,
+    mode: Annotated[
+        str, typer.Option("--mode", help="撮合方式 call (集合竞价) | continuous (连续竞价 order book).")
+    ] = "call",
     fmt: FormatOpt = "table",
 ) -> None:
     """撮合 Clear a session and settle it in the asset ledger (park manager), or show it."""
+    check_choice(mode, ("call", "continuous"), "--mode")
     check_choice(fmt, ("table", "json"), "--format")
     eng = engine()
     park_id = pick_park(eng, park)
@@ -180,9 +167,9 @@ def clear_cmd(
     if show:
         c = service.clearing(scope, park_id, year, session)
     else:
-        c = service.clear_session(scope, park_id, year, session, on=_on(on))
+        c = service.clear_session(scope, park_id, year, session, on=value_date(on), mode=mode)
     d = service.clearing_dict(c)
-    _out(fmt, d, _clearing_table(d))
+    out(fmt, d, _clearing_table(d))
 
 
 @market_app.command("fees")
@@ -199,7 +186,7 @@ def fees_cmd(year: YearOpt, park: ParkOpt = None, fmt: FormatOpt = "table") -> N
         table.add_row(
             f["enterprise_id"], f"{f['emissions_tco2']:,.1f}", f"{f['quota_t']:,}", f"{f['fee_cny']:,.2f}"
         )
-    _out(fmt, lines, table)
+    out(fmt, lines, table)
 
 
 @market_app.command("simulate")
@@ -246,7 +233,7 @@ def simulate_cmd(
             f"{d['positions_t'][e]:,.1f}",
             f"{d['fees_cny'][e]:,.2f}",
         )
-    _out(fmt, d, table)
+    out(fmt, d, table)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,4 @@
-"""``zeropark province account|verify``: every park of a province, one task per park, and the provincial view.
+"""``zeropark province account|verify|view``: many parks, one task per park; the provincial view.
 
 The default runs the parks one after the other in this process (the single-machine path);
 ``--workers N`` fans them out on a local Dask cluster of N worker processes, ``--scheduler
@@ -20,8 +20,9 @@ from rich.table import Table
 from zeropark.accounting import AccountingOptions
 from zeropark.commands.common import YEAR_MAX, YEAR_MIN, check_choice, console, engine, err_console
 from zeropark.model import Method
-from zeropark.services import province
+from zeropark.services import province, provincial
 from zeropark.settings import get_settings
+from zeropark.store.scope import system_scope
 
 province_app = typer.Typer(
     help="省级 Province: account and re-verify many parks, serially or fanned out on Dask; provincial view.",
@@ -144,3 +145,37 @@ def province_verify(
     if bad:
         raise typer.Exit(EXIT_DIFFERS)
     console.print(f"[green]一致 all {len(checks)} runs reproduce bit for bit from the readings.[/]")
+
+
+@province_app.command("view")
+def province_view(
+    year: _Year,
+    park: _Parks = None,
+    method: _MethodOpt = "national",
+    output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """The provincial view of the latest stored runs (nothing accounted), as the API and page. 省级视图."""
+    check_choice(method, ("national", "ghg"), "--method")
+    check_choice(output, ("table", "json"), "--format")
+    found = provincial.stored_view(
+        system_scope(engine(), "cli"), year, method=Method(method), park_ids=park or ()
+    )
+    if output == "json":
+        console.print_json(data=found.to_dict())
+        return
+    doc = found.to_dict()
+    table = Table(title=f"省级视图 provincial view {year} — {doc['parks']} parks ({method})")
+    for col in ("#", "park", "run", "tCO2", "tce"):
+        table.add_column(col, justify="right" if col != "park" else "left")
+    for r in doc["ranking"]:
+        table.add_row(
+            str(r["rank"]),
+            r["park_id"],
+            str(r["run_id"]),
+            f"{r['total_tco2e']:,.3f}",
+            f"{r['energy_tce']:,.3f}",
+        )
+    console.print(table)
+    console.print(f"合计 total: {doc['total_tco2e']:,.3f} tCO2, {doc['energy_tce']:,.3f} tce")
+    if found.missing:
+        console.print(f"无核算结果 no run for {year}: {', '.join(found.missing)}")

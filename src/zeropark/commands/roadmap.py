@@ -133,12 +133,13 @@ def metabolism_command(
     ] = "energy",
     output_format: Annotated[str, typer.Option("--format", help="输出 table | json.")] = "table",
 ) -> None:
-    """园区代谢 Energy [tce], carbon [tCO2] or water [m³] flows of a year: sources → conversion → sectors.
+    """园区代谢 Energy [tce], carbon [tCO2], materials [t] or water [m³] flows of a year: sources → sinks.
 
     The same figures as GET /api/v1/parks/{id}/metabolism and the page /roadmap/metabolism
-    (zeropark.services.metabolism.metabolism); each flow lists the line items (water: the meters)
-    it sums in JSON. Exit codes: 2 a bad option, 4 a year without a national-method run (water:
-    without water-meter data) or an unknown park.
+    (zeropark.services.metabolism.metabolism); each flow lists the line items (water: the meters;
+    materials and water reuse: the symbiosis exchanges) it sums in JSON. Exit codes: 2 a bad
+    option, 4 a year without a national-method run (water: without water-meter data or reuse;
+    materials: without a by-product or solid-waste stream in the registry) or an unknown park.
     """
     check_choice(kind, tuple(k.value for k in FlowKind), "--kind")
     check_choice(output_format, ("table", "json"), "--format")
@@ -149,14 +150,22 @@ def metabolism_command(
         console.out(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return
     names = {n.id: f"{n.label_zh} {n.label_en}" for n in result.nodes}
-    run = "meters" if result.run_id is None else f"run #{result.run_id}"
+    run = {FlowKind.WATER: "meters", FlowKind.MATERIALS: "symbiosis registry"}.get(
+        result.kind, f"run #{result.run_id}"
+    )
     table = Table(title=f"{_label('metab_title')} — {park_id} {year} ({run}), {result.unit}")
     table.add_column(_label("metab_from"))
     table.add_column(_label("metab_to"))
     table.add_column(result.unit, justify="right")
     table.add_column(_label("metab_items"), justify="right")
     for link in result.links:
-        count = len(link.meters) if result.kind is FlowKind.WATER else len(link.items)
+        count = (
+            len(link.meters)
+            if result.kind is FlowKind.WATER
+            else len(link.exchanges)
+            if result.kind is FlowKind.MATERIALS
+            else len(link.items)
+        )
         table.add_row(names[link.source], names[link.target], f"{link.value:,.3f}", str(count))
     console.print(table)
     console.print(

@@ -76,6 +76,9 @@ def add_user(
         str | None, typer.Option(help="企业编号 Enterprise id (required for role enterprise).")
     ] = None,
     park: Annotated[str | None, typer.Option(help="园区编号 Park id the user is confined to.")] = None,
+    province: Annotated[
+        str | None, typer.Option(help="省份 Province whose parks a provincial user reads (role province).")
+    ] = None,
     display_name: Annotated[str, typer.Option(help="显示名 Display name.")] = "",
     password: Annotated[
         str | None,
@@ -96,7 +99,9 @@ def add_user(
         if again != password:
             err_console.print("[red]passwords differ; nothing stored[/red]")
             raise typer.Exit(EXIT_USAGE)
-    new = NewUser(username, password, role, display_name, park_id=park, enterprise_id=enterprise)
+    new = NewUser(
+        username, password, role, display_name, park_id=park, enterprise_id=enterprise, province=province
+    )
     try:
         row = new_user(system_scope(engine(), "cli"), new)  # argon2 hash, audited as ``cli``
     except ValidationError as exc:

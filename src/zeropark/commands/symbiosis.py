@@ -17,6 +17,7 @@ from rich.table import Table
 
 from zeropark.commands.account import pick_park
 from zeropark.commands.common import check_choice, console, engine
+from zeropark.errors import DataError
 from zeropark.services import symbiosis
 from zeropark.store.scope import system_scope
 from zeropark.symbiosis.matching import MatchingResult, Objective
@@ -226,6 +227,79 @@ def import_cmd(
         f"已导入 imported into park {park_id}: {len(new.sources)} sources, {len(new.sinks)} sinks, "
         f"{len(new.exchanges)} exchanges"
     )
+
+
+@symbiosis_app.command("sharing")
+def sharing_cmd(
+    registry: RegistryArg = None,
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    park: ParkOpt = None,
+) -> None:
+    """能源共享 Energy sharing: supplied/received GJ, CO2 avoided and saving per exchange and enterprise."""
+    check_choice(fmt, FORMATS, "--format")
+    got = symbiosis.sharing(_registry(registry, park))
+    if fmt == "json":
+        _print_json(symbiosis.sharing_dict(got))
+        return
+    table = Table(title="能源共享 energy sharing (GJ/a, tCO2/a, CNY/a)")
+    for col in (
+        "企业 enterprise",
+        "供出 supplied GJ/a",
+        "受入 received GJ/a",
+        "归属减排 tCO2/a",
+        "节省 CNY/a",
+    ):
+        table.add_column(col)
+    for p in got.parties:
+        table.add_row(
+            p.enterprise_id or "—",
+            f"{p.supplied_gj:,.1f}",
+            f"{p.received_gj:,.1f}",
+            f"{p.avoided_claimed_t:,.3f}",
+            f"{p.saving_cny:,.0f}",
+        )
+    console.print(table)
+    console.print(
+        f"合计 total: {got.supplied_gj:,.1f} GJ/a supplied, {got.received_gj:,.1f} GJ/a received, "
+        f"CO2 {got.avoided_t:,.3f} t/a, saving {got.saving_cny:,.0f} CNY/a"
+    )
+
+
+KINDS = symbiosis.ENTRY_KINDS
+
+
+@symbiosis_app.command("edit")
+def edit_cmd(
+    kind: Annotated[str, typer.Argument(help="source | sink | exchange")],
+    item_id: Annotated[str, typer.Argument(help="id of the stored entry")],
+    file: Annotated[Path, typer.Option("--file", help="JSON file: the entry's new file form")],
+    park: ParkOpt = None,
+) -> None:
+    """修改 Replace a stored source, sink or exchange by a JSON file (checked, audited)."""
+    check_choice(kind, KINDS, "KIND")
+    try:
+        payload = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(
+            f"{file}: not a UTF-8 JSON entry ({exc}); write one entry as docs/symbiosis.md §4 shows"
+        ) from None
+    eng = engine()
+    item = symbiosis.update_entry(system_scope(eng, "cli"), pick_park(eng, park), kind, item_id, payload)
+    console.print(f"已修改 updated {kind} {item_id}")
+    _print_json(symbiosis.entry_dict(item))
+
+
+@symbiosis_app.command("delete")
+def delete_cmd(
+    kind: Annotated[str, typer.Argument(help="source | sink | exchange")],
+    item_id: Annotated[str, typer.Argument(help="id of the stored entry")],
+    park: ParkOpt = None,
+) -> None:
+    """删除 Delete a stored source, sink or exchange (one a realised exchange uses is refused; audited)."""
+    check_choice(kind, KINDS, "KIND")
+    eng = engine()
+    symbiosis.delete_entry(system_scope(eng, "cli"), pick_park(eng, park), kind, item_id)
+    console.print(f"已删除 deleted {kind} {item_id}")
 
 
 def register(app: typer.Typer) -> None:

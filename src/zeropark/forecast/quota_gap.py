@@ -11,7 +11,14 @@ its data (:class:`Method`):
 
 - ``plan``: this year's carbon intensity times the planned production, ``Ê_m = (ΣE_i / ΣP_i)·P_m``;
 - ``seasonal``: last year's month scaled by this year's run rate, ``Ê_m = (ΣE_i / ΣL_i)·L_m``;
-- ``run_rate``: the mean of the elapsed months, ``Ê_m = ΣE_i / k``.
+- ``run_rate``: the mean of the elapsed months, ``Ê_m = ΣE_i / k``;
+- ``ml``: a LightGBM model of the months pooled over the park's enterprises
+  (:mod:`zeropark.forecast.quota_gap_ml`), its 12 values given as ``ml_months``.
+
+``method`` forces one of them (a named error when its data are missing); by default the first of
+plan, seasonal, run rate that has its data is used. For ``plan``, the production of the elapsed
+months is the actual one when given, else the plan of those months (the intensity is then
+CO2 per planned unit).
 
 Prediction interval (Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 3rd ed.,
 §5.5, normal intervals from the residuals): the elapsed months' relative residuals
@@ -19,7 +26,9 @@ Prediction interval (Hyndman & Athanasopoulos, *Forecasting: Principles and Prac
 *s* (ddof = 1; with fewer than three elapsed months :data:`DEFAULT_RELATIVE_SD`, an [UNCERTAIN]
 prior). The remaining months' errors are taken as independent around a scale estimated from *k*
 months, so ``Var(Ê) = s²·(Σ_{m>k} Ê_m²  +  (Σ_{m>k} Ê_m)² / k)``; the interval is
-``Ê ± z·√Var`` with ``z = Φ⁻¹((1 + level)/2)``.
+``Ê ± z·√Var`` with ``z = Φ⁻¹((1 + level)/2)``. For ``ml`` the months' errors of one
+enterprise-year are taken as equicorrelated with the intraclass correlation ρ of the model's
+out-of-fold residuals, ``Var(Ê) = s²·((1 − ρ)·Σ Ê_m² + ρ·(Σ Ê_m)² + (Σ Ê_m)² / k)``.
 
 The gap is ``Ê − allowance`` [t]: positive = short (must buy or offset), negative = surplus. The
 probability of being short is ``1 − Φ((allowance − Ê)/√Var)``.
@@ -29,7 +38,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -65,6 +74,7 @@ class Method(StrEnum):
     PLAN = "plan"
     SEASONAL = "seasonal"
     RUN_RATE = "run_rate"
+    ML = "ml"  # LightGBM pooled over enterprises (zeropark.forecast.quota_gap_ml)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,16 +111,26 @@ def _fitted(
     last_year: list[float] | None,
     production: list[float] | None,
     plan: list[float] | None,
+    method: Method | None = None,
+    ml_months: list[float] | None = None,
 ) -> tuple[Method, list[float]]:
     """The method and its 12 monthly values (fitted for elapsed months, forecast for the rest)."""
     k = len(actual)
     total = sum(actual)
-    if production is not None and plan is not None and sum(production) > 0:
+    if method is Method.ML:
+        if ml_months is None:
+            raise QuotaGapError("ml_months: the machine-learning method needs its 12 fitted months")
+        return Method.ML, ml_months
+    if method in (None, Method.PLAN) and production is not None and plan is not None and sum(production) > 0:
         rate = total / sum(production)
         return Method.PLAN, [rate * p for p in [*production, *plan]]
-    if last_year is not None and sum(last_year[:k]) > 0:
+    if method is Method.PLAN:
+        raise QuotaGapError("plan: no production plan with output above 0 in the elapsed months; import one")
+    if method in (None, Method.SEASONAL) and last_year is not None and sum(last_year[:k]) > 0:
         scale = total / sum(last_year[:k])
         return Method.SEASONAL, [scale * v for v in last_year]
+    if method is Method.SEASONAL:
+        raise QuotaGapError("last_year: the seasonal method needs last year's 12 months with CO2 above 0")
     return Method.RUN_RATE, [total / k] * MONTHS
 
 
@@ -124,6 +144,10 @@ def forecast_gap(
     fixed_tco2: float = 0.0,
     level: float = DEFAULT_LEVEL,
     prior_sd: float = DEFAULT_RELATIVE_SD,
+    method: Method | None = None,
+    ml_months: Sequence[float] | None = None,
+    ml_sd: float | None = None,
+    ml_rho: float = 0.0,
 ) -> GapForecast:
     """Forecast the year-end CO2 [t] and the allowance gap from ``actual`` (the elapsed months).
 
@@ -142,6 +166,7 @@ def forecast_gap(
     last = _clean(last_year, "last_year", length=MONTHS) if last_year is not None else None
     prod = _clean(production, "production", length=k) if production is not None else None
     pln = _clean(plan, "plan", length=MONTHS - k) if plan is not None else None
+    mlm = _clean(ml_months, "ml_months", length=MONTHS) if ml_months is not None else None
     if (prod is None) != (pln is None):
         raise QuotaGapError(
             "production and plan: give both (elapsed production and the remaining plan) or neither"
@@ -150,11 +175,16 @@ def forecast_gap(
         raise QuotaGapError(f"fixed_tco2: {fixed_tco2!r} is not a finite number of t")
     if allowance_tco2 is not None and (not math.isfinite(allowance_tco2) or allowance_tco2 < 0):
         raise QuotaGapError(f"allowance_tco2: {allowance_tco2!r} is not a finite, non-negative number of t")
-    method, fit = _fitted(act, last, prod, pln)
+    method, fit = _fitted(act, last, prod, pln, method, mlm)
     residuals = [a / f - 1 for a, f in zip(act, fit[:k], strict=True) if f > 0]
-    sd = statistics.stdev(residuals) if len(residuals) >= 3 else prior_sd
+    if method is Method.ML and ml_sd is not None:
+        sd = ml_sd  # pooled out-of-fold residuals (zeropark.forecast.quota_gap_ml)
+    else:
+        sd = statistics.stdev(residuals) if len(residuals) >= 3 else prior_sd
     rest = fit[k:]
-    var = sd**2 * (sum(v * v for v in rest) + sum(rest) ** 2 / k)
+    rho = min(max(ml_rho, 0.0), 1.0) if method is Method.ML else 0.0
+    # equicorrelated month errors (correlation ρ within an enterprise-year): Var Σ = s²((1−ρ)Σv² + ρ(Σv)²)
+    var = sd**2 * ((1 - rho) * sum(v * v for v in rest) + rho * sum(rest) ** 2 + sum(rest) ** 2 / k)
     to_date = sum(act) + fixed_tco2
     mean = to_date + sum(rest)
     half = statistics.NormalDist().inv_cdf((1 + level) / 2) * math.sqrt(var)
@@ -206,14 +236,39 @@ class Backtest:
 
 
 def backtest(
-    year: Sequence[float], *, last_year: Sequence[float] | None = None, level: float = DEFAULT_LEVEL
+    year: Sequence[float],
+    *,
+    last_year: Sequence[float] | None = None,
+    plan: Sequence[float] | None = None,
+    method: Method | None = None,
+    ml_months: Mapping[int, Sequence[float]] | None = None,
+    ml_sd: Mapping[int, float] | None = None,
+    ml_rho: Mapping[int, float] | None = None,
+    level: float = DEFAULT_LEVEL,
 ) -> Backtest:
-    """Forecast a known year (12 months [tCO2]) from each cut-off k = 1 … 11 and score it."""
+    """Forecast a known year (12 months [tCO2]) from each cut-off k = 1 … 11 and score it.
+
+    ``plan`` is the year's 12-month production plan (the ``plan`` method); ``ml_months`` and
+    ``ml_sd`` the machine-learning fit at each cut-off k (``method=Method.ML``).
+    """
     months = _clean(year, "year", length=MONTHS)
     actual = sum(months)
     if actual <= 0:
         raise QuotaGapError("year: the twelve months sum to 0 t; nothing to backtest")
-    runs = [forecast_gap(months[:k], last_year=last_year, level=level) for k in range(1, MONTHS)]
+    runs = [
+        forecast_gap(
+            months[:k],
+            last_year=last_year,
+            production=None if plan is None else plan[:k],
+            plan=None if plan is None else plan[k:],
+            method=method,
+            ml_months=None if ml_months is None else ml_months[k],
+            ml_sd=None if ml_sd is None else ml_sd[k],
+            ml_rho=0.0 if ml_rho is None else ml_rho[k],
+            level=level,
+        )
+        for k in range(1, MONTHS)
+    ]
     return Backtest(
         actual_tco2=actual,
         forecasts_tco2=tuple(r.year_end_tco2 for r in runs),

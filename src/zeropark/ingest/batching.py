@@ -22,7 +22,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import Engine
@@ -39,6 +39,7 @@ __all__ = [
     "CRASH_ENV",
     "BatchIngester",
     "BatchSettings",
+    "BrokerConfig",
     "Decoded",
     "Delivery",
     "decode_delivery",
@@ -82,6 +83,52 @@ class BatchSettings:
     earliest_year: int = DEFAULT_EARLIEST_YEAR
     #: levels of a reading topic (``zeropark/<park>/<meter>/reading``: 4)
     depth: int = 4
+
+    @classmethod
+    def of(cls, config: BrokerConfig) -> BatchSettings:
+        """The batch settings of a backend's configuration (MQTT's or NATS's: the same fields)."""
+        return cls(
+            batch_rows=config.batch_rows,
+            max_delay_s=config.max_delay_s,
+            source=config.source,
+            notify_every_s=config.notify_every_s,
+            earliest_year=config.earliest_year,
+            depth=config.topic_depth,
+        )
+
+
+class BrokerConfig(Protocol):
+    """What every backend's configuration carries for the shared loop (rows, seconds, a year)."""
+
+    @property
+    def batch_rows(self) -> int:
+        """Readings per committed batch, at most."""
+        ...
+
+    @property
+    def max_delay_s(self) -> float:
+        """Seconds a reading waits for its batch, at most."""
+        ...
+
+    @property
+    def source(self) -> str:
+        """The ingest counter's source name."""
+        ...
+
+    @property
+    def notify_every_s(self) -> float:
+        """Seconds between after-commit notices (0 = never)."""
+        ...
+
+    @property
+    def earliest_year(self) -> int:
+        """Readings before 1 January of this year are quarantined."""
+        ...
+
+    @property
+    def topic_depth(self) -> int:
+        """Levels of a reading topic."""
+        ...
 
 
 #: What one message becomes: (meter, park, items) to validate, or a record to quarantine, or

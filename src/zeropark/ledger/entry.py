@@ -63,6 +63,8 @@ KINDS = (
     "verification_finding",
     "verification_action",
     "verification_signoff",
+    # cold storage (#20): the manifest entry of one archived park-month (its file's SHA-256)
+    "cold_month",
 )
 
 

@@ -45,6 +45,7 @@ __all__ = [
     "SelfTrade",
     "Side",
     "clear",
+    "price_fen",
 ]
 
 #: The name of the clearing rule above, stated in every clearing and report.
@@ -116,6 +117,11 @@ class Clearing:
     def filled(self, order_id: str) -> int:
         """Units of one order executed [unit]."""
         return sum(f.quantity for f in self.fills if order_id in (f.buy_order, f.sell_order))
+
+
+def price_fen(order: Order) -> int:
+    """The order's price in fen (0.01 CNY), checked: finite, in (0, MAX_PRICE], on the tick."""
+    return _fen(order)
 
 
 def _fen(order: Order) -> int:

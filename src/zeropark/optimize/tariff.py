@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zeropark.errors import RowError, ValidationError
+from zeropark.errors import RowError, TariffDataError, ValidationError
 from zeropark.optimize.frames import local_index, parse_times
 
 SLOTS_PER_DAY = 96  # 15-minute slots
@@ -141,6 +141,23 @@ class Tariff:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
 
+#: The four tables of a tariff set and their required columns.
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "tariffs.csv": (
+        "tariff_id",
+        "province",
+        "name_zh",
+        "demand_charge_cny_per_kw_month",
+        "export_price_cny_per_kwh",
+        "source_id",
+        "confidence",
+    ),
+    "tou_periods.csv": ("tariff_id", "months", "start", "end", "period", "source_id", "confidence"),
+    "tou_prices.csv": ("tariff_id", "period", "price_cny_per_kwh", "source_id", "confidence"),
+    "tariff_sources.csv": ("source_id", "title", "issuer", "year", "confidence"),
+}
+
+
 def _read_rows(directory: Path | None, name: str) -> tuple[str, list[dict[str, str]]]:
     if directory is None:
         text = (_DATA_DIR / name).read_text(encoding="utf-8")
@@ -148,10 +165,36 @@ def _read_rows(directory: Path | None, name: str) -> tuple[str, list[dict[str, s
     else:
         path = directory / name
         if not path.exists():
-            raise ValidationError([RowError(str(path), None, None, None, "file missing")])
+            raise TariffDataError([RowError(str(path), None, None, None, "file missing")])
         text = path.read_text(encoding="utf-8-sig")
         label = str(path)
     return label, list(csv.DictReader(text.splitlines()))
+
+
+def read_tariff_tables(
+    directory: str | Path | None = None,
+) -> tuple[dict[str, list[dict[str, str]]], dict[str, str]]:
+    """The four tables of the bundled data (or of ``directory``) as rows, with each file's label.
+
+    Raises
+    ------
+    TariffDataError
+        A file is missing or lacks a required column (named).
+    """
+    base = Path(directory) if directory is not None else None
+    tables: dict[str, list[dict[str, str]]] = {}
+    labels: dict[str, str] = {}
+    errors: list[RowError] = []
+    for name, needed in TABLE_COLUMNS.items():
+        label, rows = _read_rows(base, name)
+        labels[name], tables[name] = label, rows
+        present = set(rows[0]) if rows else set(needed)
+        for col in needed:
+            if col not in present:
+                errors.append(RowError(label, None, 1, col, "column missing from the header"))
+    if errors:
+        raise TariffDataError(errors)
+    return tables, labels
 
 
 def _months(spec: str) -> list[int]:
@@ -181,13 +224,31 @@ def load_tariffs(directory: str | Path | None = None) -> dict[str, Tariff]:
 
     Raises
     ------
-    ValidationError
-        Naming file, row and column of each bad figure, a period block with a bad time, a month
-        whose quarter-hours are not all covered, or a period without a price.
+    TariffDataError
+        As :func:`tariffs_from_tables`.
     """
-    base = Path(directory) if directory is not None else None
+    tables, labels = read_tariff_tables(directory)
+    return tariffs_from_tables(tables, labels)
+
+
+def tariffs_from_tables(
+    tables: Mapping[str, Sequence[Mapping[str, str]]], labels: Mapping[str, str] | None = None
+) -> dict[str, Tariff]:
+    """The tariffs of four tables of rows (the CSV files, or a stored tariff version).
+
+    A period block may not overlap an earlier block of the same tariff and month unless its
+    ``override`` column says ``yes`` (a seasonal 尖峰 hour replacing part of a base block).
+
+    Raises
+    ------
+    TariffDataError
+        Naming file (or stored tariff), row and column of each bad figure: a period block with a
+        bad time, overlapping blocks, a month whose quarter-hours are not all covered, a period
+        without a price, a negative price or charge.
+    """
+    labels = labels or {name: name for name in TABLE_COLUMNS}
     errors: list[RowError] = []
-    _, src_rows = _read_rows(base, "tariff_sources.csv")
+    src_rows = tables.get("tariff_sources.csv", [])
     sources = {
         r["source_id"]: TariffSource(
             r["source_id"],
@@ -200,27 +261,56 @@ def load_tariffs(directory: str | Path | None = None) -> dict[str, Tariff]:
         )
         for r in src_rows
     }
-    t_label, t_rows = _read_rows(base, "tariffs.csv")
-    p_label, p_rows = _read_rows(base, "tou_periods.csv")
-    c_label, c_rows = _read_rows(base, "tou_prices.csv")
+    t_label, t_rows = labels["tariffs.csv"], tables.get("tariffs.csv", [])
+    p_label, p_rows = labels["tou_periods.csv"], tables.get("tou_periods.csv", [])
+    c_label, c_rows = labels["tou_prices.csv"], tables.get("tou_prices.csv", [])
+    owner: dict[tuple[str, int, int], int] = {}
 
     grids: dict[str, dict[int, list[TouPeriod | None]]] = {}
     conf_periods: dict[str, str] = {}
     used_sources: dict[str, set[str]] = {}
     for i, r in enumerate(p_rows, start=2):
         tid = r["tariff_id"]
+        col = "months"
         try:
             months = _months(r["months"])
-            start, end = _slot(r["start"]), _slot(r["end"])
+            col = "start"
+            start = _slot(r["start"])
+            col = "end"
+            end = _slot(r["end"])
             if end <= start:
                 raise ValueError(f"end {r['end']} must be after start {r['start']}")
+            col = "period"
             period = TouPeriod(r["period"])
-        except ValueError as exc:
-            errors.append(RowError(p_label, None, i, None, str(exc)))
+        except (ValueError, AttributeError) as exc:
+            errors.append(RowError(p_label, None, i, col, str(exc)))
             continue
         if r["source_id"] not in sources:
             errors.append(RowError(p_label, None, i, "source_id", f"unknown source '{r['source_id']}'"))
         grid = grids.setdefault(tid, {m: [None] * SLOTS_PER_DAY for m in range(1, 13)})
+        override = str(r.get("override") or "").strip().lower() in ("yes", "y", "true", "1", "是")
+        clash = None
+        for m in months:
+            for k in range(start, end):
+                prev = owner.get((tid, m, k))
+                if prev is not None and not override and clash is None:
+                    clash = (m, k, prev)
+                owner[(tid, m, k)] = i
+        if clash is not None:
+            m, k, prev = clash
+            errors.append(
+                RowError(
+                    p_label,
+                    None,
+                    i,
+                    "start",
+                    f"block {r['start']}-{r['end']} ({r['period']}) overlaps the block of row {prev} "
+                    f"in month "
+                    f"{m} at {k * 15 // 60:02d}:{k * 15 % 60:02d}; fix the hours, or set override=yes if "
+                    "it is meant to replace that part (e.g. a seasonal 尖峰 hour)",
+                )
+            )
+            continue
         for m in months:
             grid[m][start:end] = [period] * (end - start)
         used_sources.setdefault(tid, set()).add(r["source_id"])
@@ -269,13 +359,25 @@ def load_tariffs(directory: str | Path | None = None) -> dict[str, Tariff]:
             errors.append(
                 RowError(c_label, None, None, "period", f"tariff '{tid}' has no price for '{needed}'")
             )
-        try:
-            demand = float(r["demand_charge_cny_per_kw_month"])
-            capacity = float(r["capacity_charge_cny_per_kva_month"] or 0.0)
-            export = float(r["export_price_cny_per_kwh"])
-        except ValueError as exc:
-            errors.append(RowError(t_label, None, i, None, f"not a number: {exc}"))
+        figures: dict[str, float] = {}
+        for col in (
+            "demand_charge_cny_per_kw_month",
+            "capacity_charge_cny_per_kva_month",
+            "export_price_cny_per_kwh",
+        ):
+            text = str(r.get(col) or "0").strip()
+            try:
+                figures[col] = float(text)
+            except ValueError:
+                errors.append(RowError(t_label, None, i, col, f"'{text}' is not a number (CNY, with a dot)"))
+                continue
+            if figures[col] < 0 or figures[col] != figures[col]:
+                errors.append(RowError(t_label, None, i, col, f"must be ≥ 0, {text} was given"))
+        if len(figures) < 3:
             continue
+        demand = figures["demand_charge_cny_per_kw_month"]
+        capacity = figures["capacity_charge_cny_per_kva_month"]
+        export = figures["export_price_cny_per_kwh"]
         ids = used_sources.get(tid, set()) | {r["source_id"], r.get("export_source_id", "")}
         tariffs[tid] = Tariff(
             id=tid,
@@ -295,7 +397,7 @@ def load_tariffs(directory: str | Path | None = None) -> dict[str, Tariff]:
             },
         )
     if errors:
-        raise ValidationError(errors)
+        raise TariffDataError(errors)
     return tariffs
 
 
@@ -427,8 +529,11 @@ __all__: Sequence[str] = [
     "TariffSource",
     "TouPeriod",
     "flat_tariff",
+    "TABLE_COLUMNS",
     "load_tariff",
     "load_tariffs",
+    "read_tariff_tables",
+    "tariffs_from_tables",
     "price_series_from_frame",
     "prices_on",
 ]

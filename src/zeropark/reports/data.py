@@ -10,6 +10,7 @@ from zeropark.evaluation.scoring import Scorecard
 from zeropark.factors import FactorSet
 from zeropark.model import Enterprise, Method, Park, Zone
 from zeropark.monitoring.quality import DataQuality
+from zeropark.reports.symbiosis_chapter import SymbiosisChapter
 from zeropark.roadmap.metabolism import Metabolism
 from zeropark.store.queries.runs import RunView
 
@@ -100,6 +101,8 @@ class ReportData:
     # product carbon footprint (#16): Footprint.to_dict() of each visible product of the year
     footprints: tuple[dict[str, Any], ...] = ()
     assets: dict[str, Any] | None = None  # carbon asset ledger (#17): services.assets.balances_dict
+    symbiosis: SymbiosisChapter | None = None  # industrial symbiosis (#18): services.symbiosis.report_chapter
+    asset_chapter: dict[str, Any] | None = None  # the PDF's asset chapter: services.asset_report
 
     @property
     def enterprise_names(self) -> dict[str, str]:

@@ -58,8 +58,10 @@ from zeropark.indicators import STATUS_LABEL, IndicatorTable
 from zeropark.industry import industry_label
 from zeropark.model import CARRIER_LABEL_ZH, Carrier, Enterprise
 from zeropark.monitoring.quality import DataQuality
+from zeropark.reports import symbiosis_chapter
 from zeropark.reports.data import ReportEvaluation
 from zeropark.reports.roadmap import ChapterView
+from zeropark.reports.symbiosis_chapter import ChapterRows
 
 __all__ = ["LINE_COLUMNS", "inventory_workbook_bytes", "write_inventory_workbook"]
 
@@ -946,6 +948,7 @@ def _build(
     benchmarks: Mapping[str, Any] | None = None,
     footprints: Sequence[Mapping[str, Any]] = (),
     assets: Mapping[str, Any] | None = None,
+    symbiosis: ChapterRows | None = None,
 ) -> openpyxl.Workbook:
     wb = openpyxl.Workbook()
     summary = wb.active
@@ -970,6 +973,8 @@ def _build(
         _write_footprints(wb.create_sheet(SHEET_FOOTPRINTS), footprints)
     if assets is not None and assets.get("balances"):
         write_assets(wb.create_sheet(SHEET_ASSETS), assets)
+    if symbiosis is not None:  # industrial symbiosis (#18)
+        symbiosis_chapter.write_sheet(wb.create_sheet(symbiosis_chapter.SHEET), symbiosis)
     return wb
 
 
@@ -1039,6 +1044,7 @@ def inventory_workbook_bytes(inventory: Inventory, **kwargs: Any) -> bytes:
         benchmarks=kwargs.get("benchmarks"),
         footprints=kwargs.get("footprints", ()),
         assets=kwargs.get("assets"),
+        symbiosis=kwargs.get("symbiosis"),
     )
     wb.save(buf)
     return buf.getvalue()

@@ -40,6 +40,7 @@ from zeropark.reports import charts
 from zeropark.reports.data import ReportData
 from zeropark.reports.fonts import FAMILY, font_face_css
 from zeropark.reports.roadmap import chapter_view
+from zeropark.reports.symbiosis_chapter import chapter_rows
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 _ENV = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=select_autoescape(["html"]))
@@ -277,6 +278,8 @@ def render_annual_report(data: ReportData, *, lang: str = "zh") -> bytes:
         zone_rows=_zone_rows(data),
         measures=data.measures,
         roadmap=roadmap,
+        symbiosis=None if data.symbiosis is None else chapter_rows(data.symbiosis, lang),  # issue 18
+        asset_chapter=data.asset_chapter,  # carbon assets (#17)
         evaluations=data.evaluations,
         verification=data.verification,  # verifier workspace (#16)
         grid_ef=_grid_factor(inv),

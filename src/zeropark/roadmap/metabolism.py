@@ -67,10 +67,14 @@ __all__ = [
     "Party",
     "Storage",
     "View",
+    "MaterialExchange",
+    "MaterialStream",
     "WaterMeter",
+    "WaterReuse",
     "carbon_flows",
     "energy_flows",
     "flows",
+    "material_flows",
     "water_flows",
 ]
 
@@ -89,15 +93,21 @@ BALANCE_RTOL = 1e-9
 
 
 class FlowKind(StrEnum):
-    """What flows: energy [tce], carbon [tCO2] or water [m³]."""
+    """What flows: energy [tce], carbon [tCO2], materials (by-products and solid wastes) [t] or water [m³]."""
 
     ENERGY = "energy"
     CARBON = "carbon"
+    MATERIALS = "materials"
     WATER = "water"
 
 
 #: Unit of each kind of flow.
-UNIT: dict[FlowKind, str] = {FlowKind.ENERGY: "tce", FlowKind.CARBON: "tCO2", FlowKind.WATER: "m3"}
+UNIT: dict[FlowKind, str] = {
+    FlowKind.ENERGY: "tce",
+    FlowKind.CARBON: "tCO2",
+    FlowKind.MATERIALS: "t",
+    FlowKind.WATER: "m3",
+}
 
 
 class NodeKind(StrEnum):
@@ -193,10 +203,15 @@ class Link:
     items: tuple[LineRef, ...]
     derived: str = ""
     meters: tuple[str, ...] = ()
+    exchanges: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able mapping (``meters``: the meters a water flow sums; water has no line items)."""
-        return {
+        """JSON-able mapping.
+
+        ``meters``: the meters a water flow sums (water has no line items); ``exchanges``, only
+        when there are some: the symbiosis registry's exchanges a material or reuse flow sums.
+        """
+        out = {
             "source": self.source,
             "target": self.target,
             "value": self.value,
@@ -204,6 +219,7 @@ class Link:
             "items": [r.to_dict() for r in self.items],
             "meters": list(self.meters),
         }
+        return out | ({"exchanges": list(self.exchanges)} if self.exchanges else {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -800,7 +816,7 @@ def flows(
     transfers: Sequence[Transfer] = (),
     storage: Sequence[Storage] = (),
 ) -> Metabolism:
-    """:func:`energy_flows` or :func:`carbon_flows` by ``kind`` (water is built from meters: services).
+    """:func:`energy_flows` or :func:`carbon_flows` by ``kind`` (water and materials: services).
 
     ``storage`` is drawn in energy only; in carbon a storage party keeps its own view's CO2 (its
     charge), as the inventory attributes it.
@@ -827,8 +843,23 @@ class WaterMeter:
     m3: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class WaterReuse:
+    """A realised water exchange of the symbiosis registry (再生水回用): what its receiver took [m³/a]."""
+
+    exchange_id: str
+    source_id: str
+    source_name: str
+    enterprise_id: str | None
+    m3: float
+
+
 def water_flows(
-    park_id: str, year: int, meters: Sequence[WaterMeter], who: Mapping[str, Party] | None = None
+    park_id: str,
+    year: int,
+    meters: Sequence[WaterMeter],
+    who: Mapping[str, Party] | None = None,
+    reuse: Sequence[WaterReuse] = (),
 ) -> Metabolism:
     """Water flows [m³] of the year from the meter tree: the park's inlet → the network → sectors, losses.
 
@@ -837,11 +868,26 @@ def water_flows(
     submeter of the same enterprise is inside its parent and not counted again); the network's
     inflow − outflow is 管网漏损及未计量 (the meter-tree loss). A root with an enterprise (its own
     supply, or an enterprise user's view without the park inlet) flows straight into its sink.
-    Each link names the meters it sums.
+    Each link names the meters it sums. ``reuse`` (the registry's realised water exchanges) adds
+    a source per reclaimed-water supplier (再生水回用) flowing to each receiver's sink, naming the
+    exchanges: water the park uses again instead of drawing it fresh.
     """
     parties = who or {}
     g = _Graph()
     refs: dict[tuple[str, str], list[str]] = defaultdict(list)
+    via: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for r in sorted(reuse, key=lambda r: r.exchange_id):
+        if r.m3 <= 0:
+            continue
+        src = g.node(
+            f"src:water:reuse:{r.source_id}",
+            NodeKind.SOURCE,
+            f"再生水回用 · {r.source_name or r.source_id}",
+            f"reclaimed water reused · {r.source_id}",
+        )
+        snk = _sink(g, parties, r.enterprise_id)
+        g.add(src, snk, r.m3, ())
+        via[(src, snk)].append(r.exchange_id)
     ids = {m.id for m in meters}
     children: dict[str, list[WaterMeter]] = defaultdict(list)
     for m in meters:
@@ -904,7 +950,13 @@ def water_flows(
             )
     links = tuple(
         Link(
-            lk.source, lk.target, lk.value, (), lk.derived, tuple(dict.fromkeys(refs[(lk.source, lk.target)]))
+            lk.source,
+            lk.target,
+            lk.value,
+            (),
+            lk.derived,
+            tuple(dict.fromkeys(refs[(lk.source, lk.target)])),
+            tuple(via.get((lk.source, lk.target), ())),
         )
         for lk in g.links()
     )
@@ -919,4 +971,92 @@ def water_flows(
         links=links,
         notes=tuple(g.notes),
         inventory_total=inflow,
+    )
+
+
+# --- materials [t]: by-products and solid wastes of the symbiosis registry -------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MaterialStream:
+    """A by-product or solid-waste source of the symbiosis registry and what it generates in the year [t]."""
+
+    id: str
+    name: str
+    kind_zh: str
+    kind_en: str
+    enterprise_id: str | None
+    generated_t: float
+
+
+@dataclass(frozen=True, slots=True)
+class MaterialExchange:
+    """A realised exchange of a material stream: its sink and the tonnes sent in the year [t]."""
+
+    id: str
+    source_id: str
+    sink_id: str
+    sink_name: str
+    utilises: bool
+    t: float
+
+
+def material_flows(
+    park_id: str,
+    year: int,
+    streams: Sequence[MaterialStream],
+    exchanges: Sequence[MaterialExchange],
+) -> Metabolism:
+    """Material flows [t] of the year: each by-product/solid-waste stream → its sinks, and the rest.
+
+    From the symbiosis registry (materials give no inventory line and no meter tree here): a source
+    per stream (its kind and name), a sink per receiver (综合利用 when it utilises the material, 处置
+    when it only disposes of it — a landfill), each link naming the exchanges it sums; what a stream
+    generates beyond its exchanges flows to 未经登记交换 (used, disposed of or stored by the
+    generator itself; a balance, ``derived`` = ``balance``).
+    """
+    g = _Graph()
+    via: dict[tuple[str, str], list[str]] = defaultdict(list)
+    sent: dict[str, float] = defaultdict(float)
+    known = {s.id for s in streams}
+    for s in sorted(streams, key=lambda s: s.id):
+        g.node(f"src:mat:{s.id}", NodeKind.SOURCE, f"{s.kind_zh} · {s.name or s.id}", f"{s.kind_en} · {s.id}")
+    for x in sorted(exchanges, key=lambda x: x.id):
+        if x.source_id not in known or x.t <= 0:
+            continue
+        route_zh, route_en = ("综合利用", "utilised") if x.utilises else ("处置", "disposed of")
+        snk = g.node(
+            f"sink:mat:{x.sink_id}",
+            NodeKind.SINK,
+            f"{route_zh} · {x.sink_name or x.sink_id}",
+            f"{route_en} · {x.sink_id}",
+        )
+        g.add(f"src:mat:{x.source_id}", snk, x.t, ())
+        via[(f"src:mat:{x.source_id}", snk)].append(x.id)
+        sent[x.source_id] += x.t
+    for s in streams:
+        rest = s.generated_t - sent[s.id]
+        if rest > BALANCE_RTOL * max(s.generated_t, 1.0):
+            other = g.node(
+                "loss:mat:other",
+                NodeKind.LOSS,
+                "未经登记交换（自行利用、处置或贮存）",
+                "not exchanged (used, disposed of or stored by the generator)",
+            )
+            g.add(f"src:mat:{s.id}", other, rest, (), "balance")
+    links = tuple(
+        Link(lk.source, lk.target, lk.value, (), lk.derived, (), tuple(via.get((lk.source, lk.target), ())))
+        for lk in g.links()
+    )
+    total = math.fsum(s.generated_t for s in streams)
+    return Metabolism(
+        kind=FlowKind.MATERIALS,
+        unit=UNIT[FlowKind.MATERIALS],
+        year=year,
+        park_id=park_id,
+        run_id=None,
+        nodes=tuple(g.nodes.values()),
+        links=links,
+        notes=tuple(g.notes),
+        inventory_total=total,
     )

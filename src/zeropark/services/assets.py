@@ -20,7 +20,7 @@ One set of functions for the web page, the API and the CLI:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -41,6 +41,7 @@ from zeropark.assets.book import retire as retire_entry
 from zeropark.assets.book import surrender as surrender_entry
 from zeropark.assets.compliance import Allocation, Position, PowerUnit
 from zeropark.errors import AssetError, DoubleClaim, NotFound, RangeOverlap
+from zeropark.forecast.quota_gap import Method as GapMethod
 from zeropark.model import ClaimKind, GreenPowerClaim, Method, SerialRange, serial_range
 from zeropark.services import inventory, quota_gap
 from zeropark.services.park_runs import require_park
@@ -57,7 +58,9 @@ __all__ = [
     "PowerUnit",
     "allocate",
     "earn_points",
+    "ForecastRow",
     "gap_forecast",
+    "gap_forecasts",
     "redeem_points",
     "position",
     "account",
@@ -65,6 +68,7 @@ __all__ = [
     "issue",
     "journal",
     "parse_ranges",
+    "post_entries",
     "post_entry",
     "ranges",
     "retire",
@@ -134,11 +138,12 @@ def parse_ranges(text: str | None) -> list[SerialRange]:
     return out
 
 
-def _check_accounts(scope: Scope, park_id: str, entry: Entry) -> None:
-    """Refuse unknown enterprises and postings the user may not make."""
-    require_park(scope.engine, park_id)
-    scope.check_park(park_id)
-    known = {e.id for e in repo.list_enterprises(scope.engine, park_id)}
+def _check_accounts(scope: Scope, park_id: str, entry: Entry, known: set[str] | None = None) -> None:
+    """Refuse unknown enterprises and postings the user may not make (``known``: the park's enterprises)."""
+    if known is None:
+        require_park(scope.engine, park_id)
+        scope.check_park(park_id)
+        known = {e.id for e in repo.list_enterprises(scope.engine, park_id)}
     for ln in entry.lines:
         if ln.account.kind == HolderKind.ENTERPRISE and ln.account.holder not in known:
             raise NotFound(
@@ -207,13 +212,64 @@ def post_entry(scope: Scope, park_id: str, entry: Entry, *, claim_year: int | No
     AssetError
         A named refusal of the ledger's rules; nothing is booked.
     """
-    _check_accounts(scope, park_id, entry)
+    return post_entries(scope, park_id, [entry], claim_year=claim_year)[0]
+
+
+def post_entries(
+    scope: Scope, park_id: str, entries: Sequence[Entry], *, claim_year: int | None = None
+) -> list[Posted]:
+    """Batch posting: ``entries`` in order, in **one** transaction, by the rules of one posting.
+
+    Each entry is checked (accounts, permission) and planned against the state the earlier ones
+    left (:func:`zeropark.store.assets.post_many`); the first refusal raises its named error and
+    nothing of the batch is booked. One entry gets one audit record (``post``, the entry); a batch
+    gets one (``post_batch``, the ids and counts per movement).
+
+    Raises
+    ------
+    NotFound, PermissionDenied, AssetError
+        As :func:`post_entry`, for the first entry refused.
+    """
+    require_park(scope.engine, park_id)
+    scope.check_park(park_id)
+    known = {e.id for e in repo.list_enterprises(scope.engine, park_id)}
+    for e in entries:
+        _check_accounts(scope, park_id, e, known)
     with transaction(scope.engine) as s:
-        entry_id = store.post(s, park_id, entry, booked_by=scope.user.username)
-        _claims_of_gec(s, park_id, entry, claim_year or entry.on.year)
-        posted = Posted(entry_id, entry)
-        scope.audit(s, "post", ENTITY, str(entry_id), after=posted.to_dict())
+        ids = store.post_many(s, park_id, entries, booked_by=scope.user.username)
+        for e in entries:
+            _claims_of_gec(s, park_id, e, claim_year or e.on.year)
+        posted = [Posted(i, e) for i, e in zip(ids, entries, strict=True)]
+        if len(posted) == 1:
+            scope.audit(s, "post", ENTITY, str(ids[0]), after=posted[0].to_dict())
+        elif posted:
+            counts: dict[str, int] = {}
+            for e in entries:
+                counts[e.movement.value] = counts.get(e.movement.value, 0) + 1
+            scope.audit(
+                s, "post_batch", ENTITY, f"{ids[0]}..{ids[-1]}",
+                after={"count": len(ids), "ids": ids, "movements": counts},
+            )  # fmt: skip
     return posted
+
+
+def _book(
+    scope: Scope,
+    park_id: str,
+    build: Callable[..., Entry],
+    asset: str | AssetKey,
+    accounts: Sequence[str],
+    quantity: int,
+    *,
+    on: date,
+    ranges: str | None = None,
+    claim_year: int | None = None,
+    **kw: Any,
+) -> Posted:
+    """The one posting shape: parse the door's text, build the entry with ``build``, post it."""
+    key = asset if isinstance(asset, AssetKey) else AssetKey.parse(asset)
+    e = build(key, *(account(a) for a in accounts), quantity, on=on, ranges=parse_ranges(ranges), **kw)
+    return post_entry(scope, park_id, e, claim_year=claim_year)
 
 
 def issue(
@@ -231,18 +287,10 @@ def issue(
     note: str = "",
 ) -> Posted:
     """签发/分配/积分: bring ``quantity`` new units of ``asset`` (``CEA:2024``) to account ``to``."""
-    e = issue_entry(
-        AssetKey.parse(asset),
-        account(to),
-        quantity,
-        on=on,
-        ranges=parse_ranges(ranges),
-        movement=movement,
-        issuer=issuer,
-        evidence=evidence,
-        note=note,
-    )
-    return post_entry(scope, park_id, e)
+    return _book(
+        scope, park_id, issue_entry, asset, [to], quantity, on=on, ranges=ranges, movement=movement,
+        issuer=issuer, evidence=evidence, note=note,
+    )  # fmt: skip
 
 
 def transfer(
@@ -263,19 +311,10 @@ def transfer(
     """划转/买入/卖出: move units from ``frm`` to ``to`` (price in CNY per unit for a trade)."""
     if price_cny is not None and not price_cny >= 0:
         raise AssetError(f"price must be 0 CNY or more per unit, {price_cny} was given")
-    e = move_entry(
-        AssetKey.parse(asset),
-        account(frm),
-        account(to),
-        quantity,
-        on=on,
-        ranges=parse_ranges(ranges),
-        movement=movement,
-        price_cny=price_cny,
-        counterparty=counterparty,
-        evidence=evidence,
-    )
-    return post_entry(scope, park_id, e)
+    return _book(
+        scope, park_id, move_entry, asset, [frm, to], quantity, on=on, ranges=ranges, movement=movement,
+        price_cny=price_cny, counterparty=counterparty, evidence=evidence,
+    )  # fmt: skip
 
 
 def surrender(
@@ -294,16 +333,10 @@ def surrender(
     key = AssetKey.parse(asset)
     if key.instrument not in (Instrument.CEA, Instrument.CCER):
         raise AssetError(f"only CEA allowances and CCER credits are surrendered for compliance, not {key}")
-    e = surrender_entry(
-        key,
-        account(frm),
-        quantity,
-        on=on,
-        compliance_year=compliance_year,
-        deadline=deadline,
-        evidence=evidence,
-    )
-    return post_entry(scope, park_id, e)
+    return _book(
+        scope, park_id, surrender_entry, key, [frm], quantity, on=on, compliance_year=compliance_year,
+        deadline=deadline, evidence=evidence,
+    )  # fmt: skip
 
 
 def retire(
@@ -320,11 +353,10 @@ def retire(
     evidence: str = "",
 ) -> Posted:
     """注销/核销 (a claim), 撤销, 过期, 兑换: take units out of circulation; a retired GEC becomes a claim."""
-    e = retire_entry(
-        AssetKey.parse(asset), account(frm), quantity, on=on, ranges=parse_ranges(ranges), movement=movement,
-        evidence=evidence,
+    return _book(
+        scope, park_id, retire_entry, asset, [frm], quantity, on=on, ranges=ranges, movement=movement,
+        claim_year=claim_year, evidence=evidence,
     )  # fmt: skip
-    return post_entry(scope, park_id, e, claim_year=claim_year)
 
 
 def balances(scope: Scope, park_id: str) -> list[BalanceView]:
@@ -623,7 +655,13 @@ def position_candidates(scope: Scope, park_id: str, year: int) -> list[str]:
 
 
 def gap_forecast(
-    scope: Scope, park_id: str, enterprise_id: str, year: int, *, as_of_month: int | None = None
+    scope: Scope,
+    park_id: str,
+    enterprise_id: str,
+    year: int,
+    *,
+    as_of_month: int | None = None,
+    method: GapMethod | None = None,
 ) -> EnterpriseGap:
     """配额缺口预测 of one enterprise against its CEA allocation of the year in the ledger.
 
@@ -648,6 +686,7 @@ def gap_forecast(
         enterprise_id=enterprise_id,
         through_month=as_of_month,
         allowances={enterprise_id: float(allocation)},
+        method=method,
     )
     if not found:
         raise AssetError(
@@ -655,3 +694,62 @@ def gap_forecast(
             "account the year first (`zeropark account`)"
         )
     return found[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastRow:
+    """One enterprise on the forecast page: its CEA position in the ledger and its gap forecast."""
+
+    enterprise_id: str
+    name: str
+    allocated_t: int  # CEA of the year allocated or issued to it [t]
+    held_t: int  # CEA of the year it holds now [t]
+    gap: EnterpriseGap
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: t CO2; ``p_short`` in [0, 1]."""
+        return {**self.gap.to_dict(), "allocated_t": self.allocated_t, "held_t": self.held_t}
+
+
+def gap_forecasts(
+    scope: Scope,
+    park_id: str,
+    year: int,
+    *,
+    as_of_month: int | None = None,
+    method: GapMethod | None = None,
+) -> list[ForecastRow]:
+    """配额缺口预测 of every visible enterprise against its ``CEA:year`` allocation in the ledger.
+
+    The one source of the forecast page, ``GET …/assets/forecasts``, ``zeropark assets forecasts``
+    and the report chapter. ``as_of_month`` forecasts as if only months 1…N were known; ``method``
+    forces plan, seasonal, run_rate or ml (:func:`zeropark.services.quota_gap.forecast`).
+
+    Raises
+    ------
+    NotFound
+        No national run of the year.
+    QuotaGapError
+        A month outside 1–12, or a forced method without its data (names the field).
+    """
+    require_park(scope.engine, park_id)
+    scope.check_park(park_id)
+    ents = [
+        e.id
+        for e in repo.list_enterprises(scope.engine, park_id)
+        if scope.sees(park_id=park_id, enterprise_id=e.id)
+    ]
+    allowances = {e: float(store.allocated(scope.engine, park_id, e, f"CEA:{year}")) for e in ents}
+    found = quota_gap.forecast(
+        scope, park_id, year, through_month=as_of_month, allowances=allowances, method=method
+    )
+    return [
+        ForecastRow(
+            g.enterprise_id,
+            g.name,
+            int(allowances.get(g.enterprise_id, 0)),
+            store.holdings_of(scope.engine, park_id, g.enterprise_id).get(f"CEA:{year}", 0),
+            g,
+        )
+        for g in found
+    ]

@@ -44,6 +44,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from zeropark.accounting import online_monitoring as om
 from zeropark.accounting.form_205_1 import ROWS as FORM_ROWS
 from zeropark.errors import DataError, NotFound, PermissionDenied, RowError
 from zeropark.ingest.files import ImportResult as ReadingsImport
@@ -56,6 +57,7 @@ from zeropark.ingest.workbook import import_workbook as import_workbook_file
 from zeropark.ingest.workbook import is_enterprise_data_file, workbook_enterprise, write_template
 from zeropark.model import Role
 from zeropark.reports import form_205_1
+from zeropark.services import online_monitoring
 from zeropark.services.approval import check_editable, years_of
 from zeropark.services.ingestion import commit_hooks
 from zeropark.store import audit, ledger
@@ -94,6 +96,7 @@ class ImportKind(StrEnum):
     WORKBOOK = "workbook"  # enterprise activity data (企业填报表)
     READINGS = "readings"  # meter readings export (抄表数据)
     FORM_205_1 = "205-1"  # a filed 205-1 能源购进、消费与库存 form (issue #19)
+    ONLINE_MONITORING = "online_monitoring"  # a filed 能耗在线监测 upload file (issue #19)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +217,8 @@ def detect_kind(path: Path) -> ImportKind:
     DataError
         If it is neither; the message says what each looks like.
     """
+    if path.suffix.lower() == ".json" and om.is_upload_file(path.read_bytes()):
+        return ImportKind.ONLINE_MONITORING
     if is_enterprise_data_file(path):
         return ImportKind.WORKBOOK
     if path.suffix.lower() in (".xlsx", ".xlsm") and form_205_1.is_form_file(path.read_bytes()):
@@ -427,6 +432,18 @@ def import_file(
     kind = kind or detect_kind(path)
     if kind is ImportKind.FORM_205_1:
         return ImportOutcome.of_workbook(import_205_1(scope, path, partial=partial))
+    if kind is ImportKind.ONLINE_MONITORING:
+        done = online_monitoring.import_upload(scope, path, partial=partial)
+        return ImportOutcome(
+            done.file,
+            kind,
+            done.status,
+            done.records,
+            done.stored,
+            done.rejected,
+            done.errors,
+            done.batch_id,
+        )
     if kind is ImportKind.WORKBOOK:
         return ImportOutcome.of_workbook(
             import_workbook(scope, path, partial=partial, steam_default_heat=steam_default_heat)
@@ -441,11 +458,10 @@ def _visible(scope: Scope, park_id: str | None) -> Select[ImportBatchRow]:
     stmt = select(ImportBatchRow)
     if scope.is_enterprise:
         return stmt.where(ImportBatchRow.created_by == scope.user.username)
-    park = park_id if park_id is not None else scope.park_id
-    if park is not None:
-        scope.check_park(park)
-        stmt = stmt.where(ImportBatchRow.park_id == park)
-    return stmt
+    if park_id is not None:
+        scope.check_park(park_id)
+        return stmt.where(ImportBatchRow.park_id == park_id)
+    return scope.filter(stmt, park_col=ImportBatchRow.park_id, park_level=True)
 
 
 def list_imports(scope: Scope, *, park_id: str | None = None, limit: int = 20, offset: int = 0) -> ImportPage:
@@ -480,7 +496,7 @@ def get_import(scope: Scope, batch_id: int) -> ImportBatch:
         if row is None:
             raise NotFound(f"import {batch_id} not found")
         batch = ImportBatch.of_row(row)
-    if scope.park_id is not None and batch.park_id not in (None, scope.park_id):
+    if batch.park_id is not None and not scope.sees_park(batch.park_id):
         scope.deny(ENTITY, str(batch_id), "import of another park")
         raise NotFound(f"import {batch_id} not found")
     if scope.is_enterprise and batch.created_by != scope.user.username:

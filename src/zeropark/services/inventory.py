@@ -36,6 +36,7 @@ from zeropark.model import AccountingInput, IndicatorData, Method, Role
 from zeropark.monitoring.quality import QualityReport, quality_report, view_of_report
 from zeropark.services.approval import link_run_inputs
 from zeropark.services.factor_sets import resolve_factor_set
+from zeropark.services.symbiosis import with_symbiosis
 from zeropark.store import audit, repo, runs
 from zeropark.store.aggregate import load_accounting_input
 from zeropark.store.db import transaction
@@ -221,7 +222,7 @@ def account(
         _check_enterprise(scope, park_id, view)
     engine = scope.engine
     fs = resolve_factor_set(engine, factor_set)
-    inputs = load_accounting_input(engine, park_id, year, hourly_of=view)
+    inputs = with_symbiosis(scope, load_accounting_input(engine, park_id, year, hourly_of=view))
     report = quality_report(engine, park_id, year)
     scores = _scores(report, [view, *(e.id for e in inputs.enterprises)])
     return tuple(_account_one(scope, inputs, fs, options, view, scores) for options in methods)
@@ -446,8 +447,11 @@ def recompute(scope: Scope, run_id: int, *, factors: FactorSet | None = None) ->
     stored = runs.get_run(scope.engine, run_id).inventory
     fs = factors or resolve_factor_set(scope.engine, stored.factor_set_name, stored.factor_set_version)
     hourly_of = stored.enterprise_id if summary.parent_run_id is None else None
-    inputs = load_accounting_input(
-        scope.engine, stored.park_id, stored.year, hourly_of=hourly_of, from_readings=True
+    inputs = with_symbiosis(
+        scope,
+        load_accounting_input(
+            scope.engine, stored.park_id, stored.year, hourly_of=hourly_of, from_readings=True
+        ),
     )
     again = run(inputs, fs, stored.options, enterprise_id=stored.enterprise_id)
     diffs: list[str] = []

@@ -184,7 +184,7 @@ def log_in(engine: Engine, username: str, password: str, ip: str | None) -> Logi
             audit.record(
                 session, user=row.username, role=row.role, action=audit.LOGIN, entity="session", ip=ip
             )
-            return Login(principal_of(row, "session"), key)
+            return Login(principal_of(row, "session", session), key)
         if counter is None:
             counter = LoginThrottleRow(username=username, failed_logins=0, updated_at=now)
             session.add(counter)

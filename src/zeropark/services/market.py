@@ -34,11 +34,13 @@ from typing import Any
 
 import yaml
 
-from zeropark.assets.auction import settle
+from zeropark.assets.auction import settle, settle_trades
 from zeropark.assets.book import Account, AssetKey, HolderKind, Instrument, Movement
 from zeropark.assets.book import issue as issue_entry
 from zeropark.errors import MarketError, NotFound
 from zeropark.market.auction import Clearing, Order, Side, clear
+from zeropark.market.continuous import RULE as CONTINUOUS_RULE
+from zeropark.market.continuous import Trade, match_all
 from zeropark.market.quota import (
     EnterpriseBasis,
     QuotaMethod,
@@ -376,8 +378,33 @@ def _clearing_view(
     )
 
 
-def clear_session(scope: Scope, park_id: str, year: int, session: str, *, on: date) -> ClearingView:
+def _continuous_view(
+    trades: Sequence[Trade], year: int, session: str, quota_rule: str, by: str, ids: list[int]
+) -> ClearingView:
+    volume = sum(t.quantity for t in trades)
+    vwap = round(sum(t.price * t.quantity for t in trades) / volume, 2) if volume else None
+    fills = [
+        {"buy_order": t.buy_order, "sell_order": t.sell_order, "buyer": t.buyer, "seller": t.seller,
+         "quantity": t.quantity, "price_cny": t.price}
+        for t in trades
+    ]  # fmt: skip
+    return ClearingView(
+        0, year, session, str(asset_of(year)), vwap, volume, volume, volume, fills, CONTINUOUS_RULE,
+        quota_rule, ids, by,
+    )  # fmt: skip
+
+
+def clear_session(
+    scope: Scope, park_id: str, year: int, session: str, *, on: date, mode: str = "call"
+) -> ClearingView:
     """Clear a session (park managers), settle its fills in the ledger, store the clearing: one transaction.
+
+    ``mode`` ``call`` (default): one call auction (:func:`zeropark.market.auction.clear`), every fill
+    at the clearing price. ``continuous``: the session's orders enter a continuous book in the
+    order they were placed (:func:`zeropark.market.continuous.match_all`), each trade at the
+    resting order's price; the stored price is the volume-weighted mean [CNY/unit] and each fill
+    carries its own ``price_cny``. Both settle through the same batch posting
+    (:func:`zeropark.store.assets.post_many`), all or nothing.
 
     Raises
     ------
@@ -396,16 +423,28 @@ def clear_session(scope: Scope, park_id: str, year: int, session: str, *, on: da
         book = [o for o in store.session_orders(s, park_id, year, name) if o.status == "open"]
         if not book:
             raise MarketError(f"session {name!r} of {year} has no open order; place orders first")
-        c = clear([_core_order(o) for o in book])
         stored_rule = store.rule(s, park_id, year)
         quota_rule = str(stored_rule.rule.get("method", "")) if stored_rule else ""
-        ids = [
-            ledger.post(s, park_id, e, booked_by=scope.user.username)
-            for e in settle(c, asset_of(year), on=on, auction=name)
-        ]
-        view = _clearing_view(c, year, name, quota_rule, scope.user.username, ids)
+        if mode == "continuous":
+            trades, _ = match_all([_core_order(o) for o in book])
+            entries = settle_trades(trades, asset_of(year), on=on, book=name)
+            ids = ledger.post_many(s, park_id, entries, booked_by=scope.user.username)
+            view = _continuous_view(trades, year, name, quota_rule, scope.user.username, ids)
+            filled = {
+                o.id: sum(t.quantity for t in trades if str(o.id) in (t.buy_order, t.sell_order))
+                for o in book
+            }
+        elif mode == "call":
+            c = clear([_core_order(o) for o in book])
+            ids = ledger.post_many(
+                s, park_id, settle(c, asset_of(year), on=on, auction=name), booked_by=scope.user.username
+            )
+            view = _clearing_view(c, year, name, quota_rule, scope.user.username, ids)
+            filled = {o.id: c.filled(str(o.id)) for o in book}
+        else:
+            raise MarketError(f"mode: {mode!r}; use 'call' (call auction) or 'continuous' (order book)")
         cid = store.add_clearing(s, park_id, view)
-        store.mark_cleared(s, {o.id: c.filled(str(o.id)) for o in book}, [o.id for o in book])
+        store.mark_cleared(s, filled, [o.id for o in book])
         scope.audit(s, "clear", CLEARING_ENTITY, str(cid), after=clearing_dict(view))
         found = store.clearing(s, park_id, year, name)
     assert found is not None

@@ -1,4 +1,4 @@
-"""园区代谢 Metabolism: the energy and carbon flows of a park's accounted year (one use case, every door).
+"""园区代谢 Metabolism: energy, carbon, material and water flows of a park's year (one use case, every door).
 
 :func:`metabolism` is what ``GET /api/v1/parks/{id}/metabolism``, the page ``/roadmap/metabolism``,
 ``zeropark roadmap metabolism`` and the report's roadmap chapter call. It reads the latest
@@ -7,7 +7,9 @@ shows), the enterprise views stored with it, the enterprises (the sink of each: 
 division, or the public facilities) and the year's internal transfers (who delivered what), and
 hands them to the pure :mod:`zeropark.roadmap.metabolism`, with, for energy, each storage party's
 metered discharge (a battery's discharge meters, ``services.monitoring.is_storage_meter``). An
-enterprise user gets the flows of its own view only.
+enterprise user gets the flows of its own view only. Materials [t] come from the symbiosis registry
+(its by-product and solid-waste streams and the year's realised exchanges); water [m³] from the
+water meters, with the registry's realised water exchanges as reuse flows (再生水回用).
 """
 
 from __future__ import annotations
@@ -20,26 +22,46 @@ from zeropark.model import Carrier, Method
 from zeropark.roadmap.metabolism import (
     FlowKind,
     LineRef,
+    MaterialExchange,
+    MaterialStream,
     Metabolism,
     Party,
     Storage,
     View,
     WaterMeter,
+    WaterReuse,
     flows,
+    material_flows,
     water_flows,
 )
+from zeropark.services import symbiosis
 from zeropark.services.indicators import no_run
 from zeropark.services.inventory import enterprise_runs, latest_view, view_of_run
 from zeropark.services.monitoring import is_storage_meter
 from zeropark.store import repo
 from zeropark.store.queries import meters as meter_queries
 from zeropark.store.scope import Scope
+from zeropark.symbiosis.accounting import annual
+from zeropark.symbiosis.registry import KIND_LABEL_ZH, LISTED_KINDS, StreamKind
 
-__all__ = ["FlowKind", "NoWaterData", "item_url", "metabolism", "meter_url", "parties_of"]
+__all__ = [
+    "FlowKind",
+    "NoMaterialData",
+    "NoWaterData",
+    "exchange_url",
+    "item_url",
+    "metabolism",
+    "meter_url",
+    "parties_of",
+]
 
 
 class NoWaterData(NotFound):
     """The park has no water meter with data in the year (water flows are read from the meters)."""
+
+
+class NoMaterialData(NotFound):
+    """The park's symbiosis registry has no by-product or solid-waste stream (materials are read from it)."""
 
 
 def _division(code: str) -> str:
@@ -87,6 +109,8 @@ def metabolism(scope: Scope, park_id: str, year: int, kind: FlowKind = FlowKind.
     scope.check_park(park_id)
     if kind is FlowKind.WATER:
         return _water(scope, park_id, year)
+    if kind is FlowKind.MATERIALS:
+        return _materials(scope, park_id, year)
     main = latest_view(scope, park_id, year, Method.NATIONAL)
     if main is None:
         raise no_run(park_id, year, scope.enterprise_id)
@@ -117,6 +141,11 @@ def _storage(scope: Scope, park_id: str, year: int) -> tuple[Storage, ...]:
     )
 
 
+def exchange_url(exchange_id: str) -> str:
+    """The symbiosis page's row of one realised exchange, for a material or reuse flow."""
+    return f"/symbiosis#x-{quote(exchange_id, safe='')}"
+
+
 def meter_url(meter_id: str) -> str:
     """The page of one meter (its readings), for a water flow's meters."""
     return f"/meters/{quote(meter_id, safe='')}/readings"
@@ -128,10 +157,71 @@ def item_url(ref: LineRef) -> str:
     return f"/inventory/items/{quote(ref.line_id, safe='')}?method=national{view}"
 
 
+def _registry_year(scope: Scope, park_id: str, year: int) -> symbiosis.Registry:
+    """The park's symbiosis registry as the scope sees it, with the exchanges running in ``year``."""
+    reg = symbiosis.park_registry(scope, park_id)
+    running = tuple(a for a in reg.exchanges if a.exchange.runs_in(year))
+    return symbiosis.Registry(reg.sources, reg.sinks, running, reg.weights)
+
+
+def _reuse(registry: symbiosis.Registry) -> list[WaterReuse]:
+    """The realised water exchanges: what each receiver took [m³/a] (after pipe losses)."""
+    src = {s.id: s for s in registry.sources}
+    snk = {k.id: k for k in registry.sinks}
+    out = []
+    for a in registry.exchanges:
+        x = a.exchange
+        s = src[x.source]
+        if s.kind is StreamKind.WATER:
+            keep = 1.0 - min(1.0, x.loss_per_km * x.distance_km)
+            m3 = annual(x.quantity, registry.weights) * keep
+            out.append(WaterReuse(x.id, s.id, s.name, snk[x.sink].enterprise_id, m3))
+    return out
+
+
+def _materials(scope: Scope, park_id: str, year: int) -> Metabolism:
+    """By-product and solid-waste flows [t] of the park's registry (the year's exchanges)."""
+    registry = _registry_year(scope, park_id, year)
+    listed = [s for s in registry.sources if s.kind in LISTED_KINDS]
+    if not listed:
+        raise NoMaterialData(
+            f"park '{park_id}' has no by-product or solid-waste stream in its symbiosis registry: register "
+            "the sources (kind by_product or solid_waste, with their waste code) and the realised exchanges "
+            "(`zeropark symbiosis import FILE`, the API or the 产业共生 page)"
+        )
+    snk = {k.id: k for k in registry.sinks}
+    streams = [
+        MaterialStream(
+            s.id,
+            s.name,
+            KIND_LABEL_ZH[s.kind],
+            s.kind.value.replace("_", " "),
+            s.enterprise_id,
+            annual(s.quantity, registry.weights),
+        )
+        for s in listed
+    ]
+    ids = {s.id for s in listed}
+    exchanges = [
+        MaterialExchange(
+            a.exchange.id,
+            a.exchange.source,
+            a.exchange.sink,
+            snk[a.exchange.sink].name,
+            snk[a.exchange.sink].utilises,
+            annual(a.exchange.quantity, registry.weights),
+        )
+        for a in registry.exchanges
+        if a.exchange.source in ids
+    ]
+    return material_flows(park_id, year, streams, exchanges)
+
+
 def _water(scope: Scope, park_id: str, year: int) -> Metabolism:
     rows = meter_queries.meters(scope, park_id, carrier=Carrier.WATER)
     totals = meter_queries.year_totals(scope, (m.id for m in rows), year)
-    if not any(m.id in totals and totals[m.id][0] > 0 for m in rows):
+    reuse = _reuse(_registry_year(scope, park_id, year))
+    if not reuse and not any(m.id in totals and totals[m.id][0] > 0 for m in rows):
         raise NoWaterData(
             f"park '{park_id}' has no water meter with readings in {year}: register the water meters "
             "(carrier water, the inlet at level 1 and each enterprise's meter below it) in the park "
@@ -148,4 +238,4 @@ def _water(scope: Scope, park_id: str, year: int) -> Metabolism:
         )
         for m in rows
     ]
-    return water_flows(park_id, year, meters, parties_of(scope, park_id))
+    return water_flows(park_id, year, meters, parties_of(scope, park_id), reuse)

@@ -39,6 +39,7 @@ from zeropark.optimize.scenario import ScenarioParams, build_system, representat
 from zeropark.optimize.solve import demand_response, investment_effect, optimise
 from zeropark.optimize.system import DemandResponseEvent, Mode
 from zeropark.optimize.tariff import Tariff, load_tariff, load_tariffs, price_series_from_frame, prices_on
+from zeropark.services import tariffs
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.forecasting import forecast_profiles
 from zeropark.services.park_runs import check_create, check_read, json_safe, utc, visible_rows
@@ -284,7 +285,7 @@ def create_run(
     check_create(scope, park_id, ENTITY)
     report = progress or (lambda _stage: None)
     prices = _price_series(request.energy_prices)
-    tariff = _tariff(request.tariff_id, request.tariff_dir)
+    tariff = _tariff(scope.engine, request.tariff_id, request.tariff_dir)
     carbon = _carbon(scope.engine, request.factor_set, request.grid_year)
     report("profiles")
     profiles = _profiles(scope, park_id, request)
@@ -336,7 +337,15 @@ def get_run(scope: Scope, run_id: int) -> StoredRun:
 # --- the steps of a run -----------------------------------------------------------------------
 
 
-def _tariff(tariff_id: str, tariff_dir: Path | None) -> Tariff:
+def _tariff(engine: Engine, tariff_id: str, tariff_dir: Path | None) -> Tariff:
+    """The tariff of a run: the given directory's, else the stored version in force, else the bundled one.
+
+    The stored version is :func:`zeropark.services.tariffs.tariff_for` (in force today).
+    """
+    if tariff_dir is None:
+        stored = tariffs.tariff_for(engine, tariff_id)
+        if stored is not None:
+            return stored
     try:
         return load_tariff(tariff_id, tariff_dir)
     except KeyError as exc:

@@ -81,11 +81,12 @@ def visible_rows(
     PermissionDenied
         For an enterprise user.
     """
-    park = park_id if park_id is not None else scope.park_id
-    check_read(scope, park, entity, f"runs of {park or 'all parks'}")
+    check_read(scope, park_id, entity, f"runs of {park_id or 'all parks'}")
     if park_id is not None:
         require_park(scope.engine, park_id)
-    return newest_detached(scope.engine, model, park, limit)
+        return newest_detached(scope.engine, model, park_id, limit)
+    mine = scope.park_condition(model.park_id)
+    return newest_detached(scope.engine, model, None, limit, *(() if mine is None else (mine,)))
 
 
 def require_park(engine: Engine, park_id: str) -> Park:

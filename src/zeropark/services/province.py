@@ -11,19 +11,17 @@ One park's work is the same service function whatever runs it (:func:`account_pa
   must reach the database and have zeropark installed). Dask is only a scheduler here: each
   task is one park, run by the same code, and the results come back as plain values.
 
-The provincial view (:func:`province_view`) is computed from the per-park outcomes sorted by park
-id, with ``math.fsum`` for the totals: its numbers do not depend on which worker finished first,
-so the fanned-out and the serial paths give the same view to the last bit (tested, and printed by
-``benchmarks/province.py``).
+The provincial view (:func:`~zeropark.services.provincial.province_view`) is computed from the
+per-park outcomes sorted by park id, with ``math.fsum`` for the totals: its numbers do not depend
+on which worker finished first, so the fanned-out and the serial paths give the same view to the
+last bit (tested, and printed by ``benchmarks/province.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import socket
-import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -38,12 +36,14 @@ from zeropark.accounting import AccountingOptions
 from zeropark.errors import DataError, NotFound
 from zeropark.model import Method
 from zeropark.services.inventory import account_year, latest, recompute
+from zeropark.services.provincial import Distribution, ParkOutcome, ProvinceView, province_view
 from zeropark.store import repo
 from zeropark.store.db import make_engine
 from zeropark.store.scope import system_scope
 
 __all__ = [
     "DaskFanout",
+    "Distribution",
     "Fanout",
     "ParkCheck",
     "ParkOutcome",
@@ -65,35 +65,6 @@ _USER = "province"
 
 
 @dataclass(frozen=True, slots=True)
-class ParkOutcome:
-    """One park's accounted run, as plain values (what a worker sends back)."""
-
-    park_id: str
-    run_id: int
-    total_tco2e: float
-    energy_tce: float
-    input_fingerprint: str
-    #: SHA-256 of the run's whole serialised inventory (``Inventory.to_json``)
-    digest: str
-    #: indicator code → value (None: not computable) of the park's indicator table
-    indicators: tuple[tuple[str, float | None], ...]
-    seconds: float
-    #: the process that ran the task (host:pid)
-    worker: str = ""
-
-    def same_result(self, other: ParkOutcome) -> bool:
-        """Whether two outcomes are the same accounting result, bit for bit (run ids aside)."""
-        return (
-            self.park_id == other.park_id
-            and self.digest == other.digest
-            and self.input_fingerprint == other.input_fingerprint
-            and self.total_tco2e.hex() == other.total_tco2e.hex()
-            and self.energy_tce.hex() == other.energy_tce.hex()
-            and self.indicators == other.indicators
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class ParkCheck:
     """One park run recomputed from the readings (复核)."""
 
@@ -104,44 +75,6 @@ class ParkCheck:
     digest: str
     differences: tuple[str, ...]
     seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class Distribution:
-    """How one indicator is spread over the parks that have a value for it."""
-
-    code: str
-    n: int
-    minimum: float
-    p25: float
-    median: float
-    p75: float
-    maximum: float
-
-
-@dataclass(frozen=True, slots=True)
-class ProvinceView:
-    """省级视图: totals, a ranking by emissions and the distribution of each indicator."""
-
-    year: int
-    parks: tuple[ParkOutcome, ...]
-    total_tco2e: float
-    energy_tce: float
-    #: (park id, tCO2) largest first, ties by park id
-    ranking: tuple[tuple[str, float], ...]
-    distributions: tuple[Distribution, ...]
-
-    def same_result(self, other: ProvinceView) -> bool:
-        """Bit identity of two views (run ids and timings aside)."""
-        return (
-            self.year == other.year
-            and len(self.parks) == len(other.parks)
-            and all(a.same_result(b) for a, b in zip(self.parks, other.parks, strict=True))
-            and self.total_tco2e.hex() == other.total_tco2e.hex()
-            and self.energy_tce.hex() == other.energy_tce.hex()
-            and self.ranking == other.ranking
-            and self.distributions == other.distributions
-        )
 
 
 # -- the per-park tasks (run in this process or on a worker) ---------------------------------------
@@ -300,31 +233,3 @@ def verify_province(
     if len(park_ids) != len(run_ids):
         raise DataError(f"{len(park_ids)} parks but {len(run_ids)} runs; give one run per park")
     return fanout.map(verify_park, [database_url] * len(park_ids), list(park_ids), list(run_ids))
-
-
-def province_view(year: int, outcomes: Sequence[ParkOutcome]) -> ProvinceView:
-    """Totals, ranking and indicator distributions of the parks, independent of their order."""
-    parks = tuple(sorted(outcomes, key=lambda o: o.park_id))
-    ranking = tuple(sorted(((o.park_id, o.total_tco2e) for o in parks), key=lambda r: (-r[1], r[0])))
-    values: dict[str, list[float]] = {}
-    for o in parks:
-        for code, value in o.indicators:
-            if value is not None and math.isfinite(value):
-                values.setdefault(code, []).append(value)
-    return ProvinceView(
-        year=year,
-        parks=parks,
-        total_tco2e=math.fsum(o.total_tco2e for o in parks),
-        energy_tce=math.fsum(o.energy_tce for o in parks),
-        ranking=ranking,
-        distributions=tuple(_distribution(code, values[code]) for code in sorted(values)),
-    )
-
-
-def _distribution(code: str, values: list[float]) -> Distribution:
-    xs = sorted(values)
-    if len(xs) == 1:
-        q25 = q50 = q75 = xs[0]
-    else:
-        q25, q50, q75 = statistics.quantiles(xs, n=4, method="inclusive")
-    return Distribution(code, len(xs), xs[0], q25, q50, q75, xs[-1])

@@ -8,6 +8,9 @@ a rolling-origin backtest. The forecast itself is :func:`zeropark.forecast.quota
 
 from __future__ import annotations
 
+import csv
+import io
+import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,12 +26,32 @@ from zeropark.forecast.quota_gap import (
     backtest,
     forecast_gap,
 )
+from zeropark.forecast.quota_gap import Method as GapMethod
+from zeropark.forecast.quota_gap_ml import MlFit, YearSeries, fit_months
 from zeropark.model import Method
 from zeropark.services.inventory import latest_view
-from zeropark.store import repo
+from zeropark.services.park_runs import require_park
+from zeropark.store import production_plans, repo
+from zeropark.store.db import transaction
+from zeropark.store.production_plans import PlanMonth
 from zeropark.store.scope import Scope
 
-__all__ = ["EnterpriseGap", "MonthlyCo2", "forecast"]
+__all__ = [
+    "PLAN_COLUMNS",
+    "EnterpriseGap",
+    "MethodScore",
+    "MonthlyCo2",
+    "backtest_methods",
+    "forecast",
+    "import_plans",
+    "plan_dict",
+    "plans",
+    "set_plan",
+]
+
+PLAN_ENTITY = "production_plan"
+#: Columns of a production-plan CSV (UTF-8, a header row): one row per enterprise, year and month.
+PLAN_COLUMNS = ("enterprise_id", "year", "month", "quantity", "unit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +134,13 @@ def forecast(
     through_month: int | None = None,
     allowances: Mapping[str, float] | None = None,
     level: float = DEFAULT_LEVEL,
+    method: GapMethod | None = None,
 ) -> list[EnterpriseGap]:
     """Forecast every visible enterprise's year-end CO2 and gap (or one enterprise's).
+
+    ``method`` forces plan, seasonal, run rate or ml (default: the first simple method with data);
+    the stored production plans of the year (:func:`set_plan`, :func:`import_plans`) drive ``plan``
+    and are a feature of ``ml``, whose model is pooled over the park's visible enterprises.
 
     ``through_month`` cuts the year after that month (default: the latest month with lines);
     ``allowances`` maps an enterprise id to its allowance [tCO2] for the year.
@@ -137,6 +165,8 @@ def forecast(
     except NotFound:
         two_before = {}
     names = {e.id: e.name for e in repo.list_enterprises(scope.engine, park_id, enterprise_id=enterprise_id)}
+    plan_of = _plan_months(scope, park_id, year)
+    ml: dict[int, MlFit] = {}
     out: list[EnterpriseGap] = []
     for ent in sorted(now):
         cur = now[ent]
@@ -146,8 +176,28 @@ def forecast(
         prev = before.get(ent)
         last_year = prev.months if prev is not None and prev.last_month == MONTHS else None
         allowance = None if allowances is None else allowances.get(ent)
+        pl = plan_of.get(ent)
+        ml_months = ml_sd = None
+        ml_rho = 0.0
+        if method is GapMethod.ML:
+            if k >= MONTHS:
+                raise QuotaGapError("as_of_month: 12 months are known; nothing is left to forecast")
+            if k not in ml:
+                ml[k] = _ml_fit(scope, park_id, year, k, now, before, two_before)
+            ml_months, ml_sd = list(ml[k].monthly.get(ent, cur.months)), ml[k].relative_sd
+            ml_rho = ml[k].correlation
         f = forecast_gap(
-            cur.months[:k], last_year=last_year, allowance_tco2=allowance, fixed_tco2=cur.annual, level=level
+            cur.months[:k],
+            last_year=last_year,
+            production=None if pl is None else pl[:k],
+            plan=None if pl is None else pl[k:],
+            allowance_tco2=allowance,
+            fixed_tco2=cur.annual,
+            level=level,
+            method=method,
+            ml_months=ml_months,
+            ml_sd=ml_sd,
+            ml_rho=ml_rho,
         )
         bt = None
         if last_year is not None and sum(last_year) > 0:
@@ -156,3 +206,228 @@ def forecast(
             bt = backtest(last_year, last_year=shape, level=level)
         out.append(EnterpriseGap(ent, names.get(ent, ent), run_id, k, f, bt))
     return out
+
+
+def _plan_months(scope: Scope, park_id: str, year: int) -> dict[str, list[float]]:
+    """Complete 12-month plans of ``year`` by enterprise (an incomplete plan is not used)."""
+    found: dict[str, dict[int, float]] = defaultdict(dict)
+    for p in production_plans.plans(scope, park_id, year=year):
+        found[p.enterprise_id][p.month] = p.quantity
+    return {e: [m[i] for i in range(1, MONTHS + 1)] for e, m in found.items() if len(m) == MONTHS}
+
+
+def _ml_fit(
+    scope: Scope,
+    park_id: str,
+    year: int,
+    k: int,
+    now: Mapping[str, MonthlyCo2],
+    before: Mapping[str, MonthlyCo2],
+    two_before: Mapping[str, MonthlyCo2],
+) -> MlFit:
+    """The pooled LightGBM fit at origin ``k``: this year's months 1…k, last year complete."""
+    plans_now, plans_before = _plan_months(scope, park_id, year), _plan_months(scope, park_id, year - 1)
+
+    def full(m: Mapping[str, MonthlyCo2], e: str) -> tuple[float, ...] | None:
+        x = m.get(e)
+        return x.months if x is not None and x.last_month == MONTHS else None
+
+    def plan(p: Mapping[str, list[float]], e: str) -> tuple[float, ...] | None:
+        return tuple(p[e]) if e in p else None
+
+    current = [
+        YearSeries(e, c.months[:k], full(before, e), plan(plans_now, e))
+        for e, c in sorted(now.items())
+        if c.last_month >= k
+    ]
+    history = [
+        YearSeries(e, b.months, full(two_before, e), plan(plans_before, e))
+        for e, b in sorted(before.items())
+        if b.last_month == MONTHS
+    ]
+    return fit_months(current, k, history)
+
+
+# --- production plans (生产计划) --------------------------------------------------------------------
+
+
+def plans(scope: Scope, park_id: str, year: int | None = None) -> list[PlanMonth]:
+    """Stored plan months the user may see (an enterprise: its own)."""
+    require_park(scope.engine, park_id)
+    scope.check_park(park_id)
+    return production_plans.plans(scope, park_id, year=year)
+
+
+def plan_dict(p: PlanMonth) -> dict[str, Any]:
+    """JSON form of a plan month (API, CLI ``--format json``)."""
+    return {"enterprise_id": p.enterprise_id, "year": p.year, "month": p.month, "quantity": p.quantity,
+            "unit": p.unit}  # fmt: skip
+
+
+def _plan_value(value: object, where: str) -> float:
+    try:
+        q = float(str(value).strip())
+    except ValueError:
+        raise QuotaGapError(
+            f"{where}, field quantity: {value!r} is not a number; give the planned output"
+        ) from None
+    if not math.isfinite(q) or q < 0:
+        raise QuotaGapError(f"{where}, field quantity: {q} must be a finite number ≥ 0")
+    return q
+
+
+def _check_plan(scope: Scope, park_id: str, enterprise_id: str, year: int, months: Mapping[int, float],
+                unit: str, where: str, known: set[str]) -> None:  # fmt: skip
+    if enterprise_id not in known:
+        raise NotFound(f"{where}, field enterprise_id: '{enterprise_id}' is not in park '{park_id}'")
+    scope.check_write(PLAN_ENTITY, enterprise_id, park_id=park_id, enterprise_id=enterprise_id)
+    if not 2000 <= year <= 2100:
+        raise QuotaGapError(f"{where}, field year: {year} is not a year 2000–2100")
+    for m in months:
+        if not 1 <= m <= MONTHS:
+            raise QuotaGapError(f"{where}, field month: {m} is not a month 1–12")
+    if not unit.strip() or len(unit) > 32:
+        raise QuotaGapError(
+            f"{where}, field unit: give the product unit (e.g. t, 万件), at most 32 characters"
+        )
+
+
+def set_plan(
+    scope: Scope, park_id: str, enterprise_id: str, year: int, months: Mapping[int, float], unit: str
+) -> list[PlanMonth]:
+    """Set (replace) months of one enterprise's production plan [unit]; audited. The stored plan of the year.
+
+    Raises
+    ------
+    NotFound
+        The park or enterprise (or an enterprise outside the user's scope).
+    QuotaGapError
+        A month outside 1–12, a quantity below 0, no unit; nothing is stored.
+    """
+    require_park(scope.engine, park_id)
+    known = {e.id for e in repo.list_enterprises(scope.engine, park_id)}
+    clean = {int(m): _plan_value(q, f"month {m}") for m, q in months.items()}
+    _check_plan(scope, park_id, enterprise_id, year, clean, unit, "plan", known)
+    with transaction(scope.engine) as s:
+        production_plans.put(s, park_id, enterprise_id, year, clean, unit.strip(), by=scope.user.username)
+        after = {"months": {str(m): q for m, q in clean.items()}, "unit": unit.strip()}
+        scope.audit(s, "set", PLAN_ENTITY, f"{enterprise_id}:{year}", after=after)
+    return production_plans.plans(scope, park_id, year=year, enterprise_id=enterprise_id)
+
+
+def import_plans(scope: Scope, park_id: str, text: str, *, source: str = "plan.csv") -> int:
+    """Import a production-plan CSV (:data:`PLAN_COLUMNS`): every row checked first, then all stored.
+
+    Returns the number of plan months stored. Raises a named error naming ``source``, the row and
+    the field (nothing stored).
+    """
+    require_park(scope.engine, park_id)
+    known = {e.id for e in repo.list_enterprises(scope.engine, park_id)}
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in PLAN_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise QuotaGapError(
+            f"{source}: the header lacks {', '.join(missing)}; columns are {', '.join(PLAN_COLUMNS)}"
+        )
+    groups: dict[tuple[str, int, str], dict[int, float]] = defaultdict(dict)
+    for n, row in enumerate(reader, start=2):
+        where = f"{source}, row {n}"
+        try:
+            year, month = int(row["year"]), int(row["month"])
+        except (TypeError, ValueError):
+            raise QuotaGapError(f"{where}, field year/month: give whole numbers, e.g. 2025 and 3") from None
+        ent, unit = (row["enterprise_id"] or "").strip(), (row["unit"] or "").strip()
+        months = {month: _plan_value(row["quantity"], where)}
+        _check_plan(scope, park_id, ent, year, months, unit, where, known)
+        for (e, y, u), m in groups.items():
+            if e == ent and y == year and u != unit:
+                raise QuotaGapError(f"{where}, field unit: '{unit}' differs from '{u}' of the same plan")
+            if e == ent and y == year and month in m:
+                raise QuotaGapError(f"{where}, field month: {ent} {year}-{month:02d} is given twice")
+        groups[(ent, year, unit)].update(months)
+    if not groups:
+        raise QuotaGapError(f"{source}: no rows under the header")
+    with transaction(scope.engine) as s:
+        for (ent, year, unit), months in sorted(groups.items()):
+            production_plans.put(s, park_id, ent, year, months, unit, by=scope.user.username)
+        total = sum(len(m) for m in groups.values())
+        scope.audit(s, "import", PLAN_ENTITY, source, after={"months": total, "plans": len(groups)})
+    return total
+
+
+# --- backtest of every method -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MethodScore:
+    """A method's rolling-origin backtest over the enterprises of one complete year."""
+
+    method: str
+    enterprises: int
+    cutoffs: int
+    mape_pct: float  # mean |forecast − actual| / actual of the year totals [%]
+    coverage: float  # share of cut-offs whose interval held the actual total [1]
+    level: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "method": self.method,
+            "enterprises": self.enterprises,
+            "cutoffs": self.cutoffs,
+            "mape_pct": self.mape_pct,
+            "coverage": self.coverage,
+            "level": self.level,
+        }
+
+
+def backtest_methods(
+    scope: Scope, park_id: str, year: int, *, level: float = DEFAULT_LEVEL
+) -> list[MethodScore]:
+    """Rolling-origin backtest of a complete ``year``: each method forecast from cut-offs 1…11.
+
+    For every enterprise with 12 months and every cut-off k the year total is forecast from
+    months 1…k only (the ML model refitted at each k on months 1…k of the park and the years
+    before); a method without its data for an enterprise (no plan, no last year) is skipped for it.
+    """
+    scope.check_park(park_id)
+    _, now = _monthly(scope, park_id, year, None)
+    try:
+        _, before = _monthly(scope, park_id, year - 1, None)
+    except NotFound:
+        before = {}
+    try:
+        _, two_before = _monthly(scope, park_id, year - 2, None)
+    except NotFound:
+        two_before = {}
+    complete = {e: c for e, c in now.items() if c.last_month == MONTHS and sum(c.months) > 0}
+    if not complete:
+        raise QuotaGapError(
+            f"{year}: no enterprise has 12 months of CO2 in the national run; backtest a complete year"
+        )
+    plan_of = _plan_months(scope, park_id, year)
+    fits = {k: _ml_fit(scope, park_id, year, k, complete, before, two_before) for k in range(1, MONTHS)}
+    scores: list[MethodScore] = []
+    for m in GapMethod:
+        errors: list[float] = []
+        covered: list[bool] = []
+        used = 0
+        for ent, c in sorted(complete.items()):
+            prev = before.get(ent)
+            last = prev.months if prev is not None and prev.last_month == MONTHS else None
+            try:
+                b = backtest(
+                    c.months, last_year=last, plan=plan_of.get(ent), method=m,
+                    ml_months={k: f.monthly[ent] for k, f in fits.items() if ent in f.monthly} or None,
+                    ml_sd={k: f.relative_sd for k, f in fits.items()},
+                    ml_rho={k: f.correlation for k, f in fits.items()}, level=level,
+                )  # fmt: skip
+            except (QuotaGapError, KeyError):
+                continue
+            used += 1
+            errors.extend(abs(e) for e in b.errors_pct)
+            covered.extend(b.covered)
+        if errors:
+            mape, cov = sum(errors) / len(errors), sum(covered) / len(covered)
+            scores.append(MethodScore(m.value, used, len(errors), mape, cov, level))
+    return scores

@@ -30,15 +30,20 @@ from zeropark.model import Method, Role
 from zeropark.reports import excel, form_205_1, pdf
 from zeropark.reports.data import Measure, ReportData, ReportEvaluation
 from zeropark.reports.roadmap import chapter_view
+from zeropark.reports.symbiosis_chapter import SymbiosisChapter, chapter_rows
+from zeropark.roadmap.metabolism import FlowKind
 from zeropark.services import (
     admission,
     assets,
     benchmarks,
     evaluation,
     footprint,
+    metabolism,
     optimization,
+    symbiosis,
     verification,
 )
+from zeropark.services.asset_report import asset_chapter
 from zeropark.services.factor_sets import resolve_factor_set
 from zeropark.services.inventory import account_year, enterprise_runs, latest_view, view_of_run
 from zeropark.services.ledger import check_evidence
@@ -161,7 +166,25 @@ def report_data(
         verification=None if national is None else verification.signed_statement(scope, national.run_id),
         footprints=_footprints(scope, park_id, year, view),
         assets=assets.balances_dict(scope, park_id),  # carbon asset ledger (#17)
+        symbiosis=_symbiosis_chapter(scope, park_id, year, view),  # industrial symbiosis (#18)
+        asset_chapter=asset_chapter(scope, park_id, year) if view is None else None,
     )
+
+
+def _symbiosis_chapter(scope: Scope, park_id: str, year: int, view: str | None) -> SymbiosisChapter | None:
+    """The symbiosis chapter of the park's report (an enterprise's report has none): registry and meters.
+
+    The water reuse rate's fresh intake is the park's metered water inflow of the year (the water
+    Sankey's, :func:`zeropark.services.metabolism.metabolism`); without water meter data it stays
+    missing (or declared).
+    """
+    if view is not None:
+        return None
+    try:
+        fresh: float | None = metabolism.metabolism(scope, park_id, year, FlowKind.WATER).inventory_total
+    except NotFound:  # NoWaterData: no water meter with readings in the year
+        fresh = None
+    return symbiosis.report_chapter(scope, park_id, year, fresh)
 
 
 def _evaluations(scope: Scope, park_id: str, year: int, view: str | None) -> tuple[ReportEvaluation, ...]:
@@ -300,6 +323,7 @@ def render(
         roadmap=chapter_view(data.roadmap, lang),
         footprints=data.footprints,
         assets=data.assets,
+        symbiosis=None if data.symbiosis is None else chapter_rows(data.symbiosis, lang),
     )
 
 

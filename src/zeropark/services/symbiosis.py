@@ -13,18 +13,28 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from zeropark.errors import DataError, NotFound, PermissionDenied, RowError, SymbiosisError, ValidationError
-from zeropark.model import IndicatorData
+from zeropark.errors import (
+    DataError,
+    EntryInUse,
+    NotFound,
+    PermissionDenied,
+    RowError,
+    SymbiosisError,
+    ValidationError,
+)
+from zeropark.model import AccountingInput, IndicatorData, SymbiosisClaim
 from zeropark.reports import symbiosis_contract
+from zeropark.reports.symbiosis_chapter import SymbiosisChapter
 from zeropark.reports.symbiosis_contract import ContractData
 from zeropark.store import audit
 from zeropark.store.db import transaction
@@ -41,6 +51,7 @@ from zeropark.store.scope import Scope
 from zeropark.symbiosis import ulsan
 from zeropark.symbiosis.accounting import (
     ALLOCATION_ZH,
+    DEFINITIONS,
     Allocation,
     Claim,
     FlowFigures,
@@ -60,9 +71,11 @@ from zeropark.symbiosis.registry import (
     Exchange,
     Sink,
     Source,
+    StreamKind,
     check_exchanges,
     grade_of,
 )
+from zeropark.symbiosis.sharing import Sharing, energy_sharing
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +201,78 @@ def indicators(
         claims.extend(allocate(x.id, e, supplier, receiver, a.allocation, a.supplier_share))
     total = reconcile_claims(avoided, claims)
     return SymbiosisIndicators(fig, data, avoided, tuple(claims), total)
+
+
+def accounting_claims(registry: Registry, year: int) -> tuple[SymbiosisClaim, ...]:
+    """The accounting input's symbiosis claims of ``year``: each realised exchange's avoided CO2 by its rule.
+
+    One claim per party the rule names (:func:`~zeropark.symbiosis.accounting.allocate`), with
+    the exchange's total, the flow (source, sink, delivered quantity [unit/a], basis, metering
+    point) and the rule, so the inventory's memo line traces back to the registry. Exchanges
+    outside their ``from_year`` … ``to_year`` are left out. The claims are reconciled (each
+    exchange counted once) before they are returned.
+
+    Raises
+    ------
+    DoubleCountedSaving
+        The claims of an exchange do not add up to its avoided CO2.
+    """
+    src = {s.id: s for s in registry.sources}
+    snk = {k.id: k for k in registry.sinks}
+    out: list[SymbiosisClaim] = []
+    avoided: dict[str, float] = {}
+    for a in registry.exchanges:
+        x = a.exchange
+        if not x.runs_in(year):
+            continue
+        s, k = src[x.source], snk[x.sink]
+        e = avoided_tco2(x, s, k, registry.weights)
+        avoided[x.id] = e
+        delivered = annual(x.quantity, registry.weights) * (1.0 - min(1.0, x.loss_per_km * x.distance_km))
+        claims = allocate(
+            x.id, e, s.enterprise_id or "", k.enterprise_id or "", a.allocation, a.supplier_share
+        )
+        out.extend(
+            SymbiosisClaim(
+                exchange_id=x.id,
+                enterprise_id=c.enterprise_id or None,
+                role=c.role,
+                allocation=a.allocation.value,
+                supplier_share=_supplier_share(a),
+                tco2=c.tco2,
+                exchange_tco2=e,
+                source_id=x.source,
+                sink_id=x.sink,
+                kind=s.kind.value,
+                delivered=delivered,
+                unit=UNIT[s.kind],
+                basis=x.basis.value,
+                metering_point=x.metering_point,
+            )
+            for c in claims
+        )
+    reconcile_claims(avoided, [Claim(c.exchange_id, c.enterprise_id or "", c.role, c.tco2) for c in out])
+    return tuple(out)
+
+
+def _supplier_share(a: AgreedExchange) -> float:
+    """The supplier's share of an exchange's saving under its rule (1 to the supplier, 0 to the receiver)."""
+    if a.allocation is Allocation.SPLIT:
+        return a.supplier_share
+    return 1.0 if a.allocation is Allocation.SUPPLIER else 0.0
+
+
+def with_symbiosis(scope: Scope, inputs: AccountingInput) -> AccountingInput:
+    """``inputs`` with the park's realised exchanges' claims of its year (the whole registry: a park input).
+
+    What every accounting of the park reads (:func:`zeropark.services.inventory.account` and its
+    recomputation), so the memo line is in the run and in its fingerprint.
+    """
+    rows = queries.registry_rows(scope, inputs.park.id, whole=True)
+    if not rows.exchanges:
+        return inputs
+    registry = _registry_of(rows, f"park {inputs.park.id}")
+    return replace(inputs, symbiosis=accounting_claims(registry, inputs.year))
 
 
 def ulsan_reference(discount_rate: float = 0.08) -> MatchingResult:
@@ -403,6 +488,15 @@ def agreed_dict(agreed: AgreedExchange) -> dict[str, Any]:
     return out
 
 
+def entry_dict(item: Source | Sink | AgreedExchange) -> dict[str, Any]:
+    """A source, sink or realised exchange in the registry file's JSON form."""
+    if isinstance(item, Source):
+        return source_dict(item)
+    if isinstance(item, Sink):
+        return sink_dict(item)
+    return agreed_dict(item)
+
+
 def registry_dict(registry: Registry) -> dict[str, Any]:
     """The registry in the file format :func:`parse_registry` reads (docs/symbiosis.md §4)."""
     return {
@@ -490,6 +584,8 @@ def indicators_dict(got: SymbiosisIndicators) -> dict[str, Any]:
                 "unit": unit,
                 "rate_pct": None if n is None or not t else 100.0 * n / t,
                 "provenance": d.provenance.get(code, "missing"),
+                "definition_zh": DEFINITIONS[code][0],
+                "definition_en": DEFINITIONS[code][1],
             }
         )
     return {
@@ -608,74 +704,81 @@ def _check_merged(existing: Registry, new: Registry, file: str) -> Registry:
     return merged
 
 
+def _party_row(
+    item: Source | Sink, park_id: str, *, note: str, user: str, now: datetime
+) -> SymbiosisSourceRow | SymbiosisSinkRow:
+    """The stored row of a source or a sink (the two share one shape: id, enterprise, kind, body)."""
+    if isinstance(item, Source):
+        return SymbiosisSourceRow(
+            park_id=park_id,
+            source_id=item.id,
+            enterprise_id=item.enterprise_id,
+            kind=item.kind.value,
+            body=source_dict(item),
+            note=note,
+            created_by=user,
+            created_at=now,
+        )
+    return SymbiosisSinkRow(
+        park_id=park_id,
+        sink_id=item.id,
+        enterprise_id=item.enterprise_id,
+        kind=item.kind.value,
+        body=sink_dict(item),
+        note=note,
+        created_by=user,
+        created_at=now,
+    )
+
+
+def _exchange_row(
+    agreed: AgreedExchange, park_id: str, parties: Registry, *, note: str, user: str, now: datetime
+) -> SymbiosisExchangeRow:
+    """The stored row of a realised exchange; its parties' enterprises copied from ``parties``."""
+    x = agreed.exchange
+    return SymbiosisExchangeRow(
+        park_id=park_id,
+        exchange_id=x.id,
+        source_id=x.source,
+        sink_id=x.sink,
+        supplier_enterprise_id=next(s.enterprise_id for s in parties.sources if s.id == x.source),
+        receiver_enterprise_id=next(k.enterprise_id for k in parties.sinks if k.id == x.sink),
+        allocation=agreed.allocation.value,
+        supplier_share=agreed.supplier_share,
+        body=TypeAdapter(Exchange).dump_python(x, mode="json"),
+        note=note,
+        created_by=user,
+        created_at=now,
+    )
+
+
+def _entity(item: Source | Sink | AgreedExchange) -> tuple[str, str]:
+    """The audit entity and the id of an entry."""
+    if isinstance(item, Source):
+        return ENTITY_SOURCE, item.id
+    if isinstance(item, Sink):
+        return ENTITY_SINK, item.id
+    return ENTITY_EXCHANGE, item.exchange.id
+
+
 def _store_new(scope: Scope, park_id: str, new: Registry, *, file: str, note: str = "") -> Registry:
     """Check ``new`` against the whole park registry and store it in one transaction, audited."""
     whole = _registry_of(queries.registry_rows(scope, park_id, whole=True), f"park {park_id}")
     merged = _check_merged(whole, new, file)
-    src = {s.id: s for s in merged.sources}
-    snk = {k.id: k for k in merged.sinks}
     now = datetime.now(UTC)
     user = scope.user.username
     try:
         with transaction(scope.engine) as session:
             if session.get(SymbiosisSettingsRow, park_id) is None:
                 session.add(SymbiosisSettingsRow(park_id=park_id, weights=list(merged.weights)))
-            for s in new.sources:
-                body = source_dict(s)
-                session.add(
-                    SymbiosisSourceRow(
-                        park_id=park_id,
-                        source_id=s.id,
-                        enterprise_id=s.enterprise_id,
-                        kind=s.kind.value,
-                        body=body,
-                        note=note,
-                        created_by=user,
-                        created_at=now,
-                    )
-                )
-                scope.audit(session, audit.CREATE, ENTITY_SOURCE, f"{park_id}/{s.id}", after=body)
-            for k in new.sinks:
-                body = sink_dict(k)
-                session.add(
-                    SymbiosisSinkRow(
-                        park_id=park_id,
-                        sink_id=k.id,
-                        enterprise_id=k.enterprise_id,
-                        kind=k.kind.value,
-                        body=body,
-                        note=note,
-                        created_by=user,
-                        created_at=now,
-                    )
-                )
-                scope.audit(session, audit.CREATE, ENTITY_SINK, f"{park_id}/{k.id}", after=body)
-            for a in new.exchanges:
-                x = a.exchange
-                body = TypeAdapter(Exchange).dump_python(x, mode="json")
-                session.add(
-                    SymbiosisExchangeRow(
-                        park_id=park_id,
-                        exchange_id=x.id,
-                        source_id=x.source,
-                        sink_id=x.sink,
-                        supplier_enterprise_id=src[x.source].enterprise_id,
-                        receiver_enterprise_id=snk[x.sink].enterprise_id,
-                        allocation=a.allocation.value,
-                        supplier_share=a.supplier_share,
-                        body=body,
-                        note=note,
-                        created_by=user,
-                        created_at=now,
-                    )
-                )
-                scope.audit(
-                    session,
-                    audit.CREATE,
-                    ENTITY_EXCHANGE,
-                    f"{park_id}/{x.id}",
-                    after={**body, "allocation": a.allocation.value, "supplier_share": a.supplier_share},
-                )
+            items: list[Source | Sink | AgreedExchange] = [*new.sources, *new.sinks, *new.exchanges]
+            for item in items:
+                if isinstance(item, AgreedExchange):
+                    session.add(_exchange_row(item, park_id, merged, note=note, user=user, now=now))
+                else:
+                    session.add(_party_row(item, park_id, note=note, user=user, now=now))
+                entity, item_id = _entity(item)
+                scope.audit(session, audit.CREATE, entity, f"{park_id}/{item_id}", after=entry_dict(item))
     except IntegrityError:
         # another request stored one of these ids in between; nothing of this one was stored
         raise SymbiosisError(
@@ -698,6 +801,26 @@ def _require_own(
     scope.check_write(entity, f"{park_id}/{item_id}", park_id=park_id, enterprise_id=scope.enterprise_id)
 
 
+def _profile(item: Source | Sink) -> tuple[float, ...]:
+    return item.quantity if isinstance(item, Source) else item.demand
+
+
+def _add_party(scope: Scope, park_id: str, item: Source | Sink) -> None:
+    """Register one source or sink (the shared shape of :func:`add_source` and :func:`add_sink`)."""
+    entity, what = (ENTITY_SOURCE, "source") if isinstance(item, Source) else (ENTITY_SINK, "sink")
+    profile = _profile(item)
+    if not profile:
+        raise SymbiosisError(f"{what} {item.id}: give one quantity per period of the registry")
+    _require_own(scope, entity, park_id, item.id, {item.enterprise_id})
+    weights = park_registry(scope, park_id).weights
+    if len(weights) != len(profile):
+        weights = (8760.0 / len(profile),) * len(profile)
+    new = (
+        Registry((item,), (), (), weights) if isinstance(item, Source) else Registry((), (item,), (), weights)
+    )
+    _store_new(scope, park_id, new, file=f"{what} {item.id}")
+
+
 def add_source(scope: Scope, park_id: str, payload: Any) -> Source:
     """Register one source (an enterprise user: only its own enterprise's), checked, audited.
 
@@ -709,16 +832,7 @@ def add_source(scope: Scope, park_id: str, payload: Any) -> Source:
         A bad field (named), an id already used, a profile of another length than the registry's.
     """
     source: Source = _adapt(Source, payload, "request body", "source")
-    if not source.quantity:
-        raise SymbiosisError(f"source {source.id}: give one quantity per period of the registry")
-    _require_own(scope, ENTITY_SOURCE, park_id, source.id, {source.enterprise_id})
-    weights = park_registry(scope, park_id).weights
-    weights = (
-        weights
-        if len(weights) == len(source.quantity)
-        else (8760.0 / len(source.quantity),) * len(source.quantity)
-    )
-    _store_new(scope, park_id, Registry((source,), (), (), weights), file=f"source {source.id}")
+    _add_party(scope, park_id, source)
     return source
 
 
@@ -731,12 +845,7 @@ def add_sink(scope: Scope, park_id: str, payload: Any) -> Sink:
         As :func:`add_source`.
     """
     sink: Sink = _adapt(Sink, payload, "request body", "sink")
-    if not sink.demand:
-        raise SymbiosisError(f"sink {sink.id}: give one demand per period of the registry")
-    _require_own(scope, ENTITY_SINK, park_id, sink.id, {sink.enterprise_id})
-    weights = park_registry(scope, park_id).weights
-    weights = weights if len(weights) == len(sink.demand) else (8760.0 / len(sink.demand),) * len(sink.demand)
-    _store_new(scope, park_id, Registry((), (sink,), (), weights), file=f"sink {sink.id}")
+    _add_party(scope, park_id, sink)
     return sink
 
 
@@ -754,11 +863,184 @@ def add_exchange(scope: Scope, park_id: str, payload: Any) -> AgreedExchange:
     park_in_scope(scope, park_id)
     whole = _registry_of(queries.registry_rows(scope, park_id, whole=True), f"park {park_id}")
     x = agreed.exchange
-    parties = {s.enterprise_id for s in whole.sources if s.id == x.source}
-    parties |= {k.enterprise_id for k in whole.sinks if k.id == x.sink}
-    _require_own(scope, ENTITY_EXCHANGE, park_id, x.id, parties or {None})
+    _require_own(scope, ENTITY_EXCHANGE, park_id, x.id, _parties(whole, x) or {None})
     _store_new(scope, park_id, Registry((), (), (agreed,), whole.weights), file=f"exchange {x.id}")
     return agreed
+
+
+def _parties(registry: Registry, x: Exchange) -> set[str | None]:
+    """The enterprises of an exchange's source and sink (those that may edit it)."""
+    out = {s.enterprise_id for s in registry.sources if s.id == x.source}
+    return out | {k.enterprise_id for k in registry.sinks if k.id == x.sink}
+
+
+# --- edit and delete of stored entries ------------------------------------------------------------
+
+#: What an entry kind is called in messages, the CLI and the API path.
+ENTRY_KINDS = ("source", "sink", "exchange")
+
+
+def _stored(whole: Registry, kind: str, item_id: str, park_id: str) -> Source | Sink | AgreedExchange:
+    """The stored entry ``kind``/``item_id`` of the whole registry.
+
+    Raises
+    ------
+    NotFound
+        No such entry in the park (the known ids named).
+    """
+    pool: list[Source | Sink | AgreedExchange]
+    if kind == "source":
+        pool = list(whole.sources)
+        ids = [s.id for s in whole.sources]
+    elif kind == "sink":
+        pool = list(whole.sinks)
+        ids = [k.id for k in whole.sinks]
+    elif kind == "exchange":
+        pool = list(whole.exchanges)
+        ids = [a.exchange.id for a in whole.exchanges]
+    else:
+        raise SymbiosisError(f"entry kind '{kind}' is not one of {', '.join(ENTRY_KINDS)}")
+    for item, i in zip(pool, ids, strict=True):
+        if i == item_id:
+            return item
+    raise NotFound(
+        f"park {park_id} has no {kind} '{item_id}' in its symbiosis registry "
+        f"(known: {', '.join(ids) or 'none'})"
+    )
+
+
+def _owners(whole: Registry, item: Source | Sink | AgreedExchange) -> set[str | None]:
+    if isinstance(item, AgreedExchange):
+        return _parties(whole, item.exchange) or {None}
+    return {item.enterprise_id}
+
+
+def _replaced(
+    whole: Registry, old: Source | Sink | AgreedExchange, new: Source | Sink | AgreedExchange | None
+) -> Registry:
+    """The whole registry with ``old`` replaced by ``new`` (``None``: removed)."""
+
+    def swap(items: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(i for i in (new if i is old else i for i in items) if i is not None)
+
+    return Registry(swap(whole.sources), swap(whole.sinks), swap(whole.exchanges), whole.weights)
+
+
+def _rows_of(session: Any, park_id: str, item: Source | Sink | AgreedExchange) -> Any:
+    if isinstance(item, Source):
+        return session.get(SymbiosisSourceRow, (park_id, item.id))
+    if isinstance(item, Sink):
+        return session.get(SymbiosisSinkRow, (park_id, item.id))
+    return session.get(SymbiosisExchangeRow, (park_id, item.exchange.id))
+
+
+def update_entry(
+    scope: Scope, park_id: str, kind: str, item_id: str, payload: Any
+) -> Source | Sink | AgreedExchange:
+    """Replace a stored source, sink or exchange by ``payload`` (its whole file form), checked, audited.
+
+    The id stays (a payload without ``id`` takes ``item_id``; another id is refused); the whole
+    registry after the change must pass the core's rules — lowering a source below what its
+    realised exchanges take is :class:`~zeropark.errors.FlowExceedsSource`, a grade its exchanges'
+    sinks no longer accept :class:`~zeropark.errors.IncompatibleGrade`. An enterprise user edits
+    only its own entries and may not hand them to another enterprise. The audit record keeps the
+    entry before and after.
+
+    Raises
+    ------
+    NotFound, PermissionDenied
+        No such entry, the park outside the scope; another party's entry, a read-only role.
+    ValidationError, SymbiosisError (and its named subclasses)
+        A bad field, a changed id, a profile of other periods, a rule the change breaks.
+    """
+    park_in_scope(scope, park_id)
+    whole = _registry_of(queries.registry_rows(scope, park_id, whole=True), f"park {park_id}")
+    old = _stored(whole, kind, item_id, park_id)
+    body = dict(payload) if isinstance(payload, dict) else payload
+    if isinstance(body, dict):  # the id comes from the path when the payload has none (copies only)
+        if kind == "exchange" and isinstance(body.get("exchange"), dict):
+            body["exchange"] = {"id": item_id, **body["exchange"]}
+        elif kind != "exchange":
+            body = {"id": item_id, **body}
+    where = f"{kind} {item_id}"
+    new: Source | Sink | AgreedExchange = _adapt(
+        {"source": Source, "sink": Sink, "exchange": AgreedExchange}[kind], body, "request body", where
+    )
+    entity, new_id = _entity(new)
+    if new_id != item_id:
+        raise SymbiosisError(
+            f"{where}: the payload's id '{new_id}' differs; an id cannot change (delete and add instead)"
+        )
+    _require_own(scope, entity, park_id, item_id, _owners(whole, old))
+    _require_own(scope, entity, park_id, item_id, _owners(whole, new))
+    if not isinstance(new, AgreedExchange) and len(_profile(new)) != len(whole.weights):
+        raise SymbiosisError(
+            f"{where}: {len(_profile(new))} periods, the park registry has {len(whole.weights)}; "
+            "give one quantity per period"
+        )
+    after = _replaced(whole, old, new)
+    check_exchanges(after.sources, after.sinks, [a.exchange for a in after.exchanges])
+    before_body, after_body = entry_dict(old), entry_dict(new)
+    with transaction(scope.engine) as session:
+        row = _rows_of(session, park_id, old)
+        if isinstance(new, AgreedExchange):
+            x = new.exchange
+            row.source_id, row.sink_id = x.source, x.sink
+            row.supplier_enterprise_id = next(s.enterprise_id for s in after.sources if s.id == x.source)
+            row.receiver_enterprise_id = next(k.enterprise_id for k in after.sinks if k.id == x.sink)
+            row.allocation, row.supplier_share = new.allocation.value, new.supplier_share
+            row.body = TypeAdapter(Exchange).dump_python(x, mode="json")
+        else:
+            row.enterprise_id, row.kind, row.body = new.enterprise_id, new.kind.value, entry_dict(new)
+            _follow_party(session, park_id, new)
+        scope.audit(
+            session, audit.UPDATE, entity, f"{park_id}/{item_id}", before=before_body, after=after_body
+        )
+    return new
+
+
+def _follow_party(session: Any, park_id: str, item: Source | Sink) -> None:
+    """Copy a source's or sink's (possibly new) enterprise to the exchanges that name it."""
+    stmt = select(SymbiosisExchangeRow).where(SymbiosisExchangeRow.park_id == park_id)
+    if isinstance(item, Source):
+        for row in session.scalars(stmt.where(SymbiosisExchangeRow.source_id == item.id)):
+            row.supplier_enterprise_id = item.enterprise_id
+    else:
+        for row in session.scalars(stmt.where(SymbiosisExchangeRow.sink_id == item.id)):
+            row.receiver_enterprise_id = item.enterprise_id
+
+
+def delete_entry(scope: Scope, park_id: str, kind: str, item_id: str) -> Source | Sink | AgreedExchange:
+    """Delete a stored source, sink or exchange, audited (the audit record keeps what it was).
+
+    A source or sink a realised exchange uses is refused (:class:`~zeropark.errors.EntryInUse`,
+    naming the exchanges): delete those exchanges first, so that no avoided emission loses its
+    flow. An enterprise user deletes only its own entries (an exchange: as a party to it).
+
+    Raises
+    ------
+    NotFound, PermissionDenied
+        No such entry, the park outside the scope; another party's entry, a read-only role.
+    EntryInUse
+        A source or sink that realised exchanges use.
+    """
+    park_in_scope(scope, park_id)
+    whole = _registry_of(queries.registry_rows(scope, park_id, whole=True), f"park {park_id}")
+    old = _stored(whole, kind, item_id, park_id)
+    entity, _ = _entity(old)
+    _require_own(scope, entity, park_id, item_id, _owners(whole, old))
+    if not isinstance(old, AgreedExchange):
+        users = [
+            a.exchange.id
+            for a in whole.exchanges
+            if (a.exchange.source if isinstance(old, Source) else a.exchange.sink) == item_id
+        ]
+        if users:
+            raise EntryInUse(kind, item_id, tuple(users))
+    with transaction(scope.engine) as session:
+        session.delete(_rows_of(session, park_id, old))
+        scope.audit(session, audit.DELETE, entity, f"{park_id}/{item_id}", before=entry_dict(old))
+    return old
 
 
 def import_registry(scope: Scope, park_id: str, path: Path, *, note: str = "") -> Registry:
@@ -857,6 +1139,117 @@ def latest_match(scope: Scope, park_id: str) -> dict[str, Any] | None:
 def park_indicators(scope: Scope, park_id: str, fresh_water_m3: float | None = None) -> SymbiosisIndicators:
     """:func:`indicators` of the park's stored registry as the scope sees it."""
     return indicators(park_registry(scope, park_id), fresh_water_m3=fresh_water_m3)
+
+
+def _year_registry(registry: Registry, year: int) -> Registry:
+    """The registry with only the exchanges running in ``year``."""
+    running = tuple(a for a in registry.exchanges if a.exchange.runs_in(year))
+    return Registry(registry.sources, registry.sinks, running, registry.weights, registry.candidates)
+
+
+def report_chapter(
+    scope: Scope, park_id: str, year: int, fresh_water_m3: float | None
+) -> SymbiosisChapter | None:
+    """The report's symbiosis chapter of ``year`` as the scope sees the registry (``None``: none).
+
+    The figures are :func:`indicators` of the park registry's exchanges running in the year (the
+    avoided CO2 per exchange, the guiding indicators from flows); ``fresh_water_m3`` is the park's
+    metered fresh-water intake of the year (the water Sankey's inflow), the denominator's other part
+    of the water reuse rate.
+    """
+    registry = _year_registry(park_registry(scope, park_id), year)
+    if not registry.sources and not registry.sinks:
+        return None
+    got = indicators(registry, fresh_water_m3=fresh_water_m3)
+    body = indicators_dict(got)
+    kinds = {s.kind for s in registry.sources} | {k.kind for k in registry.sinks}
+    src = {s.id: s for s in registry.sources}
+    rows = tuple(
+        (
+            kind.value,
+            sum(1 for s in registry.sources if s.kind is kind),
+            sum(1 for k in registry.sinks if k.kind is kind),
+            sum(1 for a in registry.exchanges if src[a.exchange.source].kind is kind),
+        )
+        for kind in sorted(kinds, key=list(StreamKind).index)
+    )
+    exchanges = tuple(
+        {
+            "id": a.exchange.id,
+            "source": a.exchange.source,
+            "sink": a.exchange.sink,
+            "kind": src[a.exchange.source].kind.value,
+            "delivered": annual(a.exchange.quantity, registry.weights)
+            * (1.0 - min(1.0, a.exchange.loss_per_km * a.exchange.distance_km)),
+            "unit": UNIT[src[a.exchange.source].kind],
+            "allocation": a.allocation.value,
+            "supplier_share": _supplier_share(a),
+            "avoided_t": got.avoided_t[a.exchange.id],
+        }
+        for a in registry.exchanges
+    )
+    return SymbiosisChapter(year, rows, exchanges, tuple(body["indicators"]), fresh_water_m3)
+
+
+def sharing(registry: Registry) -> Sharing:
+    """The energy-sharing dashboard's figures of a registry (:mod:`zeropark.symbiosis.sharing`)."""
+    return energy_sharing(
+        registry.sources,
+        registry.sinks,
+        [(a.exchange, a.allocation, a.supplier_share) for a in registry.exchanges],
+        registry.weights,
+    )
+
+
+def park_sharing(scope: Scope, park_id: str) -> Sharing:
+    """:func:`sharing` of the park's stored registry as the scope sees it (an enterprise: its own part)."""
+    return sharing(park_registry(scope, park_id))
+
+
+def sharing_dict(got: Sharing) -> dict[str, Any]:
+    """JSON form of the energy-sharing figures (API, CLI ``--format json``; the page shows the same)."""
+    return {
+        "unit": "GJ",
+        "weights": list(got.weights),
+        "supplied_gj_per_year": got.supplied_gj,
+        "received_gj_per_year": got.received_gj,
+        "avoided_t_per_year": got.avoided_t,
+        "saving_cny_per_year": got.saving_cny,
+        "exchanges": [
+            {
+                "id": x.id,
+                "source": x.source,
+                "sink": x.sink,
+                "supplier": x.supplier,
+                "receiver": x.receiver,
+                "kind": x.kind,
+                "sent": list(x.sent),
+                "delivered": list(x.delivered),
+                "sent_gj_per_year": x.sent_per_year,
+                "delivered_gj_per_year": x.delivered_per_year,
+                "avoided_t_per_year": x.avoided_t,
+                "saving_cny_per_year": x.saving_cny,
+                "supplier_saving_cny_per_year": x.supplier_saving_cny,
+                "receiver_saving_cny_per_year": x.receiver_saving_cny,
+            }
+            for x in got.exchanges
+        ],
+        "enterprises": [
+            {
+                "enterprise": p.enterprise_id,
+                "supplied_gj_per_year": p.supplied_gj,
+                "received_gj_per_year": p.received_gj,
+                "avoided_claimed_t_per_year": p.avoided_claimed_t,
+                "saving_cny_per_year": p.saving_cny,
+            }
+            for p in got.parties
+        ],
+        "periods": {
+            "surplus_gj": list(got.surplus),
+            "shared_gj": list(got.shared),
+            "unmet_gj": list(got.unmet),
+        },
+    }
 
 
 def park_contract(scope: Scope, park_id: str, exchange_id: str, fmt: str = "docx") -> bytes:

@@ -29,7 +29,7 @@ from zeropark.store.scope import Principal, Scope
 
 @dataclass(frozen=True, slots=True)
 class NewUser:
-    """A user to create; enterprise users need ``enterprise_id``."""
+    """A user to create; enterprise users need ``enterprise_id``, provincial users ``province``."""
 
     username: str
     password: str
@@ -37,6 +37,7 @@ class NewUser:
     display_name: str = ""
     park_id: str | None = None
     enterprise_id: str | None = None
+    province: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,19 +70,32 @@ def create_user(
     park_id: str | None = None,
     enterprise_id: str | None = None,
     display_name: str = "",
+    province: str | None = None,
 ) -> UserRow:
     """Add a user (password argon2-hashed). Enterprise users need ``enterprise_id``.
+
+    A provincial user (role ``province``) needs ``province``: it reads every park whose
+    ``park.province`` is that value, and is bound to no single park or enterprise.
 
     Raises
     ------
     ValueError
-        An enterprise user without enterprise, an unknown enterprise, a duplicate username or a
-        password shorter than 8 characters.
+        An enterprise user without enterprise, a provincial user without province, an unknown
+        enterprise, a duplicate username or a password shorter than 8 characters.
     """
     if len(password) < 8:
         raise ValueError("password too short: use at least 8 characters")
     if role == Role.ENTERPRISE and not enterprise_id:
         raise ValueError("an enterprise user needs --enterprise (the enterprise id it may see)")
+    if role == Role.PROVINCE:
+        if not province:
+            raise ValueError("a provincial user needs --province (the park.province whose parks it reads)")
+        if park_id is not None or enterprise_id is not None:
+            raise ValueError(
+                "a provincial user reads every park of its province: give no --park or --enterprise"
+            )
+    elif province is not None:
+        raise ValueError("--province is only for role province")
     if enterprise_id is not None:
         ent = session.get(EnterpriseRow, enterprise_id)
         if ent is None:
@@ -96,6 +110,7 @@ def create_user(
         role=str(role),
         park_id=park_id,
         enterprise_id=enterprise_id,
+        province=province,
         active=True,
         failed_logins=0,
         created_at=datetime.now(UTC),
@@ -173,10 +188,17 @@ def add_user(session: Session, admin: Principal, ip: str | None, new: NewUser) -
             park_id=new.park_id,
             enterprise_id=new.enterprise_id,
             display_name=new.display_name,
+            province=new.province,
         )
     except ValueError as exc:
         field = (
-            "username" if "exists" in str(exc) else "password" if "password" in str(exc) else "enterprise_id"
+            "username"
+            if "exists" in str(exc)
+            else "password"
+            if "password" in str(exc)
+            else "province"
+            if "province" in str(exc)
+            else "enterprise_id"
         )
         raise _invalid(field, str(exc)) from exc
     audit.record(

@@ -745,8 +745,8 @@ def sign_off(scope: Scope, engagement_id: int, note: str = "") -> dict[str, Any]
     2. the statement is drawn (:func:`~zeropark.verification.statement.draft_statement`);
     3. the sections (engagement, checklist, findings, actions, statement, run) are hashed and the
        sign-off signed with the ledger's Ed25519 key (:func:`zeropark.services.ledger.signing_key`);
-    4. stored with its leaf and audit record in one transaction; the run is signed off too when it
-       is not yet.
+    4. stored with its leaf and audit record in one transaction, in which the run is signed off
+       too when it is not yet (both or neither).
 
     Raises
     ------
@@ -771,20 +771,6 @@ def sign_off(scope: Scope, engagement_id: int, note: str = "") -> dict[str, Any]
             run_id, (f"input fingerprint: engagement {fp}, run now {again.stored_fingerprint}",)
         )
     summary = inventory.visible_summary(scope, run_id)
-    if not summary.frozen:
-        signed = runs.sign_off(
-            scope.engine, run_id, scope.user.username, note.strip() or "verification statement"
-        )
-        audit.record_now(
-            scope.engine,
-            user=scope.user.username,
-            role=scope.user.role,
-            action=audit.SIGN_OFF,
-            entity=inventory.ENTITY,
-            entity_id=str(run_id),
-            after={"signed_off_by": signed.signed_off_by, "engagement": engagement_id},
-            ip=scope.ip,
-        )
     with transaction(scope.engine) as s:
         row = _open_row(s, scope, engagement_id)
         ws = _load(s, scope, row, everything=True)
@@ -811,6 +797,15 @@ def sign_off(scope: Scope, engagement_id: int, note: str = "") -> dict[str, Any]
         ledger_store.record(s, KIND_SIGNOFF, str(row.id))
         after = store.signoff_fields(so)
         scope.audit(s, audit.SIGN_OFF, ENTITY, str(row.id), after=after)
+        if not summary.frozen:  # the run is signed off with its statement, in the same transaction
+            runs.sign_off_in(s, run_id, scope.user.username, note.strip() or "verification statement")
+            scope.audit(
+                s,
+                audit.SIGN_OFF,
+                inventory.ENTITY,
+                str(run_id),
+                after={"signed_off_by": scope.user.username, "engagement": engagement_id},
+            )
     ledger.sign_pending(scope.engine)
     return after
 

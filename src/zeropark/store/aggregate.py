@@ -141,15 +141,22 @@ def _month_bounds_utc(year: int, tz: str) -> list[datetime]:
 _FLAGGED = "sum(CASE WHEN quality <> 0 THEN 1 ELSE 0 END)"
 
 
-def _sql_interval_month() -> str:
+def _sql_interval_month(dialect: str) -> str:
     """Per-meter sums of one local month of an interval meter (a range on ``ts``, no per-row math).
 
     The month's intervals are the values stamped in ``[bound + interval, next bound + interval)``:
     on PostgreSQL that is the month's partition minus its first ``interval`` plus the first
     ``interval`` of the next partition (an index range of one reading per meter).
+
+    The float sum adds a meter's readings in time order whatever their place on disk: on
+    PostgreSQL ``sum(value ORDER BY ts)`` (the partition's primary key ``(meter_id, ts)`` gives
+    that order), so a month deleted and restored from cold storage, or readings that arrived late,
+    give the same bits as readings inserted in time order. SQLite's ``GROUP BY meter_id`` already
+    walks the primary-key index ``(meter_id, ts)``; its statement is unchanged.
     """
+    total = "sum(value ORDER BY ts)" if dialect == "postgresql" else "sum(value)"
     return (
-        f"SELECT meter_id, sum(value) AS total, count(*) AS n, {_FLAGGED} AS n_flagged "
+        f"SELECT meter_id, {total} AS total, count(*) AS n, {_FLAGGED} AS n_flagged "
         "FROM reading WHERE meter_id IN :ids AND ts >= :lo AND ts < :hi GROUP BY meter_id"
     )
 
@@ -225,7 +232,7 @@ def _month_rows(
 ) -> dict[str, _Acc]:
     """Run the month SQL of one (meter kind, window) for ``ids`` on ``conn``."""
     dialect = conn.dialect.name
-    sql = _sql_interval_month() if kind is MeterKind.INTERVAL else _sql_register_month(dialect)
+    sql = _sql_interval_month(dialect) if kind is MeterKind.INTERVAL else _sql_register_month(dialect)
     stmt = text(sql).bindparams(bindparam("ids", expanding=True))
     params = {"ids": list(ids), **_month_params(dialect, lo, hi)}
     if kind is MeterKind.CUMULATIVE:
@@ -518,7 +525,9 @@ class HourlySeries:
         return int(np.count_nonzero(self.flags & HourFlag.PARTIAL))
 
 
-def hourly_series(meter: Meter, t_s: F64, values: F64, start_s: float, n_hours: int) -> HourlySeries:
+def hourly_series(
+    meter: Meter, t_s: F64, values: F64, start_s: float, n_hours: int, *, slot_s: float = 3600.0
+) -> HourlySeries:
     """One meter's energy per hour from ``start_s`` [canonical unit, multiplier applied].
 
     Pure. ``t_s`` are the reading instants [s since the Unix epoch, increasing], ``values`` the
@@ -527,6 +536,9 @@ def hourly_series(meter: Meter, t_s: F64, values: F64, start_s: float, n_hours: 
     (rollover when ``register_max − prev + cur`` lies in ``[0, register_max / 10]``, otherwise a
     backward step is a reset worth the new register). An interval belongs to the hour holding its
     start; the intervals of an hour are added in time order, then the multiplier is applied.
+
+    ``slot_s`` bins into slots of another length [s] (e.g. 900 for the 15-minute records of the
+    online-monitoring upload); "hour" below then reads "slot".
 
     An hour has a value only when it is completely metered: the intervals starting in it begin
     at the hour's start and cover 3 600 s (both within :data:`HOUR_COVERAGE_TOLERANCE_S`), e.g.
@@ -547,18 +559,18 @@ def hourly_series(meter: Meter, t_s: F64, values: F64, start_s: float, n_hours: 
             rollover = (d < 0) & (wrapped >= 0) & (wrapped <= meter.register_max / 10.0)
             amounts = np.where(rollover, wrapped, amounts)
         starts, ends = t_s[:-1], t_s[1:]
-    hour = np.floor((starts - start_s) / 3600.0)
+    hour = np.floor((starts - start_s) / slot_s)
     keep = (hour >= 0) & (hour < n_hours)
     idx = hour[keep].astype(np.int64)
     total = np.bincount(idx, weights=amounts[keep], minlength=n_hours)
     covered = np.bincount(idx, weights=(ends - starts)[keep], minlength=n_hours)
     first = np.full(n_hours, np.inf)
-    np.minimum.at(first, idx, starts[keep] - (start_s + 3600.0 * idx))
+    np.minimum.at(first, idx, starts[keep] - (start_s + slot_s * idx))
     tol = HOUR_COVERAGE_TOLERANCE_S
-    complete = (np.abs(covered - 3600.0) <= tol) & (first <= tol)
+    complete = (np.abs(covered - slot_s) <= tol) & (first <= tol)
     # hours touched by any interval (also those a long interval runs into): partial when not complete
     h_first = np.clip(hour, 0, n_hours).astype(np.int64)
-    h_last = np.clip(np.ceil((ends - start_s) / 3600.0) - 1, -1, n_hours - 1).astype(np.int64)
+    h_last = np.clip(np.ceil((ends - start_s) / slot_s) - 1, -1, n_hours - 1).astype(np.int64)
     spans = h_first <= h_last
     diff = np.zeros(n_hours + 1, dtype=np.int64)
     np.add.at(diff, h_first[spans], 1)
@@ -611,7 +623,26 @@ def meter_hourly(
     interval values up to a day after it, which may still start inside) and binned by
     :func:`hourly_series`.
     """
-    n_hours = (date(year + 1, 1, 1) - date(year, 1, 1)).days * 24
+    return meter_slots(engine, park_id, year, meters, tz=tz, slot_s=3600)
+
+
+def meter_slots(
+    engine: Engine,
+    park_id: str,
+    year: int,
+    meters: Sequence[Meter],
+    *,
+    slot_s: int,
+    tz: str = "Asia/Shanghai",
+) -> dict[str, HourlySeries]:
+    """Energy of each of ``meters`` per slot of ``slot_s`` seconds of ``year`` (see :func:`meter_hourly`).
+
+    ``slot_s`` divides a day (900, 1 800, 3 600); a slot has a value only when completely metered,
+    so a meter reporting hourly has no 15-minute values.
+    """
+    if 86400 % slot_s:
+        raise ValueError(f"slot_s {slot_s} does not divide a day")
+    n_hours = (date(year + 1, 1, 1) - date(year, 1, 1)).days * (86400 // slot_s)
     start, end = _year_bounds(year, tz)
     empty: F64 = np.zeros(0)
     out: dict[str, HourlySeries] = {}
@@ -625,7 +656,7 @@ def meter_hourly(
             series = _series(conn, [m.id for m in chosen], lo, hi) if chosen else {}
             for m in chosen:
                 t, v = series.get(m.id, (empty, empty))
-                out[m.id] = hourly_series(m, t, v, start.timestamp(), n_hours)
+                out[m.id] = hourly_series(m, t, v, start.timestamp(), n_hours, slot_s=slot_s)
     return out
 
 

@@ -16,11 +16,13 @@ sees only its own accounts' balances, ranges and the entries with a line of its 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, or_, select, text, tuple_
+from sqlalchemy import Engine, delete, func, insert, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -37,6 +39,7 @@ __all__ = [
     "balances",
     "entries",
     "post",
+    "post_many",
     "ranges",
 ]
 
@@ -67,120 +70,229 @@ def _ensure_balance_rows(session: Session, park_id: str, keys: Sequence[tuple[Ac
     ]
     dialect = session.get_bind().dialect.name
     ins = postgresql.insert(AssetBalanceRow) if dialect == "postgresql" else sqlite.insert(AssetBalanceRow)
-    session.execute(ins.values(values).on_conflict_do_nothing())
-
-
-def _holdings(session: Session, entry: Entry) -> list[Holding]:
-    wanted = [r for ln in entry.lines for r in ln.ranges]
-    if not wanted:
-        return []
-    cond = or_(
-        *(
-            and_(
-                AssetRangeRow.prefix == r.prefix,
-                AssetRangeRow.first <= _padded(r.last),
-                AssetRangeRow.last >= _padded(r.first),
-            )
-            for r in wanted
-        )
-    )
-    stmt = select(AssetRangeRow).where(cond)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    found: list[Holding] = []
-    for row in session.scalars(stmt):
-        h = Holding(
-            AssetKey.parse(row.asset),
-            Account.parse(row.account),
-            SerialRange(row.prefix, int(row.first), int(row.last), row.width),
-        )
-        if h not in found:
-            found.append(h)
-    return found
+    for i in range(0, len(values), 1000):
+        session.execute(ins.values(values[i : i + 1000]).on_conflict_do_nothing())
 
 
 def post(session: Session, park_id: str, entry: Entry, *, booked_by: str | None) -> int:
     """Book ``entry`` for park ``park_id`` in the caller's transaction; the new entry's id.
+
+    The one-entry case of :func:`post_many` (the same locks, rule book and writes).
 
     Raises
     ------
     AssetError
         (and its named subclasses) from :func:`zeropark.assets.book.plan`; nothing is written.
     """
-    keys = sorted({(ln.account, ln.asset) for ln in entry.lines}, key=lambda k: (str(k[0]), str(k[1])))
+    return post_many(session, park_id, [entry], booked_by=booked_by)[0]
+
+
+def _lock_balances(
+    session: Session, park_id: str, keys: Sequence[tuple[Account, AssetKey]]
+) -> dict[tuple[Account, AssetKey], int]:
+    """Current balances of ``keys`` (rows created at 0 when missing), locked in a fixed order."""
     _ensure_balance_rows(session, park_id, keys)
     is_pg = session.get_bind().dialect.name == "postgresql"
-    if is_pg:
-        for prefix in sorted({r.prefix for ln in entry.lines for r in ln.ranges}):
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _prefix_lock_key(prefix)})
-    stmt = (
-        select(AssetBalanceRow)
-        .where(AssetBalanceRow.park_id == park_id)
-        .where(
-            tuple_(AssetBalanceRow.account, AssetBalanceRow.asset).in_([(str(a), str(k)) for a, k in keys])
+    wanted = {(str(a), str(k)): (a, k) for a, k in keys}
+    out: dict[tuple[Account, AssetKey], int] = {}
+    pairs = sorted(wanted)
+    for i in range(0, len(pairs), 500):  # bound the IN list
+        stmt = (
+            select(AssetBalanceRow.account, AssetBalanceRow.asset, AssetBalanceRow.quantity)
+            .where(AssetBalanceRow.park_id == park_id)
+            .where(tuple_(AssetBalanceRow.account, AssetBalanceRow.asset).in_(pairs[i : i + 500]))
+            .order_by(AssetBalanceRow.account, AssetBalanceRow.asset)
         )
-        .order_by(AssetBalanceRow.account, AssetBalanceRow.asset)
-    )
-    if is_pg:
-        stmt = stmt.with_for_update()
-    rows = {(r.account, r.asset): r for r in session.scalars(stmt)}
-    current = {(a, k): rows[(str(a), str(k))].quantity for a, k in keys}
-    p = plan(entry, current, _holdings(session, entry))
+        if is_pg:
+            stmt = stmt.with_for_update()
+        for acct, asset, q in session.execute(stmt):
+            out[wanted[(acct, asset)]] = int(q)
+    return out
 
-    row = AssetEntryRow(
-        park_id=park_id,
-        movement=entry.movement.value,
-        value_date=entry.on,
-        booked_at=datetime.now(UTC),
-        booked_by=booked_by,
-        counterparty=entry.counterparty,
-        price_cny=entry.price_cny,
-        evidence=entry.evidence,
-        compliance_year=entry.compliance_year,
-        deadline=entry.deadline,
-        note=entry.note,
+
+def _holdings_of_ranges(session: Session, ranges: Sequence[SerialRange]) -> list[Holding]:
+    """Stored holdings (held or retired) overlapping any of ``ranges``: one query per serial prefix."""
+    by_prefix: dict[str, list[SerialRange]] = {}
+    for r in ranges:
+        by_prefix.setdefault(r.prefix, []).append(r)
+    is_pg = session.get_bind().dialect.name == "postgresql"
+    found: dict[Holding, None] = {}
+    for prefix, rs in sorted(by_prefix.items()):
+        lo, hi = min(r.first for r in rs), max(r.last for r in rs)
+        stmt = select(AssetRangeRow).where(
+            AssetRangeRow.prefix == prefix,
+            AssetRangeRow.first <= _padded(hi),
+            AssetRangeRow.last >= _padded(lo),
+        )
+        if is_pg:
+            stmt = stmt.with_for_update()
+        for row in session.scalars(stmt):
+            rng = SerialRange(row.prefix, int(row.first), int(row.last), row.width)
+            if any(rng.overlaps(r) for r in rs):
+                found[Holding(AssetKey.parse(row.asset), Account.parse(row.account), rng)] = None
+    return list(found)
+
+
+_ENTRY_COLS = (
+    "park_id movement value_date booked_at booked_by counterparty price_cny evidence compliance_year "
+    "deadline note"
+).split()
+_LINE_COLS = "park_id account enterprise_id asset quantity ranges".split()
+
+
+def _pg_copy_entries(
+    session: Session,
+    entry_rows: Sequence[dict[str, Any]],
+    line_rows: Sequence[dict[str, Any]],
+    per_entry: Sequence[int],
+) -> list[int]:
+    """PostgreSQL: reserve the entries' ids from their sequence, then ``COPY`` entries and lines in."""
+    n = len(entry_rows)
+    ids = [
+        int(x)
+        for x in session.execute(
+            text("SELECT nextval(pg_get_serial_sequence('asset_entry', 'id')) FROM generate_series(1, :n)"),
+            {"n": n},
+        ).scalars()
+    ]
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        with cur.copy(f"COPY asset_entry (id, {', '.join(_ENTRY_COLS)}) FROM STDIN") as cp:
+            for eid, row in zip(ids, entry_rows, strict=True):
+                cp.write_row((eid, *(row[c] for c in _ENTRY_COLS)))
+        owners = (eid for eid, k in zip(ids, per_entry, strict=True) for _ in range(k))
+        with cur.copy(f"COPY asset_line (entry_id, {', '.join(_LINE_COLS)}) FROM STDIN") as cp:
+            for eid, row in zip(owners, line_rows, strict=True):
+                cp.write_row((eid, *(json.dumps(row[c]) if c == "ranges" else row[c] for c in _LINE_COLS)))
+    return ids
+
+
+def post_many(
+    session: Session, park_id: str, entries: Sequence[Entry], *, booked_by: str | None
+) -> list[int]:
+    """Book ``entries`` in order in the caller's transaction (batch posting); their new ids.
+
+    The same invariants as one posting, checked entry by entry against the state the earlier
+    entries of the batch left: every balance row the batch touches and every stored holding
+    overlapping a range it names is read (and, on PostgreSQL, locked) **once**, each entry is
+    planned by :func:`zeropark.assets.book.plan` in memory, and only then are the entries, lines,
+    final balances and net range changes written with multi-row inserts. The first refused entry
+    raises its named :class:`~zeropark.errors.AssetError` (with a note ``entry N of the batch``)
+    before anything is written; the caller's transaction rolls back the whole batch.
+    """
+    if not entries:
+        return []
+    keys = sorted(
+        {(ln.account, ln.asset) for e in entries for ln in e.lines}, key=lambda k: (str(k[0]), str(k[1]))
     )
-    session.add(row)
+    if session.get_bind().dialect.name == "postgresql":
+        prefixes = sorted({r.prefix for e in entries for ln in e.lines for r in ln.ranges})
+        for prefix in prefixes:
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _prefix_lock_key(prefix)})
+    current = _lock_balances(session, park_id, keys)
+    before = dict(current)
+    initial = _holdings_of_ranges(session, [r for e in entries for ln in e.lines for r in ln.ranges])
+    live: dict[str, list[Holding]] = {}
+    for h in initial:
+        live.setdefault(h.range.prefix, []).append(h)
+    added_by: dict[Holding, int] = {}  # holding → index of the entry that put it there
+    for i, e in enumerate(entries):
+        touching: list[Holding] = []
+        for ln in e.lines:
+            for r in ln.ranges:
+                touching.extend(
+                    h for h in live.get(r.prefix, []) if h.range.overlaps(r) and h not in touching
+                )
+        try:
+            p = plan(e, current, touching)
+        except Exception as exc:
+            if len(entries) > 1:
+                exc.add_note(f"entry {i + 1} of the batch of {len(entries)}; nothing was booked")
+            raise
+        current.update(p.balances)
+        for h in p.removed:
+            live[h.range.prefix].remove(h)
+            added_by.pop(h, None)
+        for h in p.added:
+            live.setdefault(h.range.prefix, []).append(h)
+            added_by[h] = i
+
+    now = datetime.now(UTC)
+    entry_rows = [
+        {
+            "park_id": park_id,
+            "movement": e.movement.value,
+            "value_date": e.on,
+            "booked_at": now,
+            "booked_by": booked_by,
+            "counterparty": e.counterparty,
+            "price_cny": e.price_cny,
+            "evidence": e.evidence,
+            "compliance_year": e.compliance_year,
+            "deadline": e.deadline,
+            "note": e.note,
+        }
+        for e in entries
+    ]
+    line_rows = [
+        {
+            "park_id": park_id,
+            "account": str(ln.account),
+            "enterprise_id": _enterprise(ln.account),
+            "asset": str(ln.asset),
+            "quantity": ln.quantity,
+            "ranges": [str(r) for r in ln.ranges],
+        }
+        for e in entries
+        for ln in e.lines
+    ]
+    per_entry = [len(e.lines) for e in entries]
+    if session.get_bind().dialect.name == "postgresql":
+        ids = _pg_copy_entries(session, entry_rows, line_rows, per_entry)
+    else:
+        ins = insert(AssetEntryRow).returning(AssetEntryRow.id, sort_by_parameter_order=True)
+        ids = [int(x) for x in session.scalars(ins, entry_rows)]
+        owners = (eid for eid, n in zip(ids, per_entry, strict=True) for _ in range(n))
+        for row, eid in zip(line_rows, owners, strict=True):
+            row["entry_id"] = eid
+        session.execute(insert(AssetLineRow), line_rows)
+    changed = [
+        {"park_id": park_id, "account": str(a), "asset": str(k), "quantity": q}
+        for (a, k), q in current.items()
+        if before.get((a, k)) != q
+    ]
+    if changed:
+        session.execute(update(AssetBalanceRow), changed)
+    final = {h for hs in live.values() for h in hs}
+    for h in initial:
+        if h not in final:
+            session.execute(
+                delete(AssetRangeRow).where(
+                    AssetRangeRow.prefix == h.range.prefix,
+                    AssetRangeRow.first == _padded(h.range.first),
+                    AssetRangeRow.last == _padded(h.range.last),
+                    AssetRangeRow.account == str(h.account),
+                )
+            )
+    new_ranges = [
+        {
+            "park_id": park_id,
+            "asset": str(h.asset),
+            "account": str(h.account),
+            "enterprise_id": _enterprise(h.account),
+            "prefix": h.range.prefix,
+            "first": _padded(h.range.first),
+            "last": _padded(h.range.last),
+            "width": h.range.width,
+            "entry_id": ids[added_by[h]],
+        }
+        for h in sorted(final - set(initial), key=lambda h: (h.range.prefix, h.range.first, str(h.account)))
+    ]
+    if new_ranges:
+        session.execute(insert(AssetRangeRow), new_ranges)
     session.flush()
-    for ln in entry.lines:
-        session.add(
-            AssetLineRow(
-                entry_id=row.id,
-                park_id=park_id,
-                account=str(ln.account),
-                enterprise_id=_enterprise(ln.account),
-                asset=str(ln.asset),
-                quantity=ln.quantity,
-                ranges=[str(r) for r in ln.ranges],
-            )
-        )
-    for (a, k), q in p.balances.items():
-        rows[(str(a), str(k))].quantity = q
-    for h in p.removed:
-        session.execute(
-            delete(AssetRangeRow).where(
-                AssetRangeRow.prefix == h.range.prefix,
-                AssetRangeRow.first == _padded(h.range.first),
-                AssetRangeRow.last == _padded(h.range.last),
-                AssetRangeRow.account == str(h.account),
-            )
-        )
-    for h in p.added:
-        session.add(
-            AssetRangeRow(
-                park_id=park_id,
-                asset=str(h.asset),
-                account=str(h.account),
-                enterprise_id=_enterprise(h.account),
-                prefix=h.range.prefix,
-                first=_padded(h.range.first),
-                last=_padded(h.range.last),
-                width=h.range.width,
-                entry_id=row.id,
-            )
-        )
-    session.flush()
-    return row.id
+    return ids
 
 
 # --- reads (scoped) ------------------------------------------------------------------------------

@@ -370,27 +370,35 @@ def sign_off(engine: Engine, run_id: int, verifier: str, note: str = "") -> RunS
     RunFrozen
         If the run is already signed off (a run is signed off once).
     """
-    now = datetime.now(UTC)
     with transaction(engine) as s:
-        result = s.execute(
-            update(InventoryRunRow)
-            .where(InventoryRunRow.id == run_id, InventoryRunRow.signed_off_at.is_(None))
-            .values(signed_off_by=verifier, signed_off_at=now, sign_off_note=note)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 0:  # type: ignore[attr-defined]
-            existing = s.get(InventoryRunRow, run_id)
-            if existing is None:
-                raise NotFound(f"inventory run {run_id} does not exist")
-            raise RunFrozen(run_id, existing.signed_off_by)
-        s.execute(
-            update(InventoryRunRow)
-            .where(InventoryRunRow.parent_run_id == run_id, InventoryRunRow.signed_off_at.is_(None))
-            .values(signed_off_by=verifier, signed_off_at=now, sign_off_note=note)
-            .execution_options(synchronize_session=False)
-        )
-        ledger.record(s, "sign_off", str(run_id))  # evidence ledger (#16)
+        sign_off_in(s, run_id, verifier, note)
     return summary_of(_row(engine, run_id, None))
+
+
+def sign_off_in(s: Session, run_id: int, verifier: str, note: str = "") -> None:
+    """:func:`sign_off` inside the caller's transaction ``s``.
+
+    A caller that stores more with the sign-off (a verification statement) commits all of it or none.
+    """
+    now = datetime.now(UTC)
+    result = s.execute(
+        update(InventoryRunRow)
+        .where(InventoryRunRow.id == run_id, InventoryRunRow.signed_off_at.is_(None))
+        .values(signed_off_by=verifier, signed_off_at=now, sign_off_note=note)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        existing = s.get(InventoryRunRow, run_id)
+        if existing is None:
+            raise NotFound(f"inventory run {run_id} does not exist")
+        raise RunFrozen(run_id, existing.signed_off_by)
+    s.execute(
+        update(InventoryRunRow)
+        .where(InventoryRunRow.parent_run_id == run_id, InventoryRunRow.signed_off_at.is_(None))
+        .values(signed_off_by=verifier, signed_off_at=now, sign_off_note=note)
+        .execution_options(synchronize_session=False)
+    )
+    ledger.record(s, "sign_off", str(run_id))  # evidence ledger (#16)
 
 
 def delete_run(engine: Engine, run_id: int) -> None:

@@ -424,6 +424,8 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     park_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprise.id"), nullable=True)
+    #: a provincial user (role ``province``): the ``park.province`` whose parks it reads (#20)
+    province: Mapped[str | None] = mapped_column(String(32), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -554,6 +556,21 @@ class ProductOutputRow(Base):
     unit: Mapped[str] = mapped_column(String(32))
     energy_tce: Mapped[float | None] = mapped_column(Float, nullable=True)
     evidence: Mapped[str] = mapped_column(Text, default="")
+
+
+class ProductionPlanRow(Base):
+    """生产计划: one enterprise's planned output of one month [its product unit] (quota-gap driver)."""
+
+    __tablename__ = "production_plan"
+    __table_args__ = (Index("ux_production_plan", "park_id", "enterprise_id", "year", "month", unique=True),)
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)  # 1–12
+    quantity: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(32))
+    updated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AdmissionRow(Base):
@@ -1337,3 +1354,54 @@ class SymbiosisMatchRow(Base):
     computed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     objective: Mapped[str] = mapped_column(String(16))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class TariffVersionRow(Base):
+    """分时电价 version: one tariff's tables from a month on (a new 代理购电 month is a new version).
+
+    ``tables`` holds the four tables of :mod:`zeropark.optimize.tariff` (tariffs, tou_periods,
+    tou_prices, tariff_sources) restricted to this tariff, exactly as validated; ``park_id`` None =
+    available to every park.
+    """
+
+    __tablename__ = "tariff_version"
+    __table_args__ = (UniqueConstraint("tariff_id", "version", name="uq_tariff_version"),)
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    tariff_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    park_id: Mapped[str | None] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), nullable=True)
+    province: Mapped[str] = mapped_column(String(32))
+    voltage: Mapped[str] = mapped_column(String(32), default="")
+    valid_from: Mapped[str] = mapped_column(String(7))  # YYYY-MM (local month)
+    tables: Mapped[dict[str, Any]] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class OnlineMonitoringRecordRow(Base):
+    """能耗在线监测 upload record loaded from a filed upload file (the enterprise's history).
+
+    Keyed by (enterprise, data code, stat type, start); a later import of the same key replaces
+    the value. ``meter_id`` is the meter the file's collection item names (when it exists here).
+    """
+
+    __tablename__ = "online_monitoring_record"
+    __table_args__ = (
+        UniqueConstraint(
+            "enterprise_id", "data_code", "stat_type", "start", name="uq_online_monitoring_record"
+        ),
+    )
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    park_id: Mapped[str] = mapped_column(ForeignKey("park.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
+    data_code: Mapped[str] = mapped_column(String(32))
+    meter_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    stat_type: Mapped[str] = mapped_column(String(16))
+    start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    value: Mapped[float] = mapped_column(Float)
+    valid: Mapped[bool] = mapped_column(Boolean, default=True)
+    collected: Mapped[bool] = mapped_column(Boolean, default=True)
+    profile: Mapped[str] = mapped_column(String(64))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), nullable=True, index=True)

@@ -1,7 +1,11 @@
 """Tenant scope (租户范围): who is asking, and which rows they may see — the query layer's filter.
 
 Roles (DESIGN.md §7): admin (everything), park_manager and verifier (their park; all parks when
-the user has none), enterprise (only rows of its own enterprise), device (ingest only). Every read
+the user has none), enterprise (only rows of its own enterprise), device (ingest only), and
+province (#20, 省级主管): read-only over a *set* of parks — every park of its province
+(``park.province``), resolved when its principal is read. A scope's parks are
+:attr:`Scope.park_ids`; every park filter and check goes through it, so one role cannot see
+another park's rows by a path that forgot it. Every read
 model in :mod:`zeropark.store.queries` and every service takes a :class:`Scope`: lists are filtered
 in SQL with :meth:`Scope.filter`, one row by id is checked with :meth:`Scope.check`, and a row
 outside the scope is answered as if it did not exist (:class:`~zeropark.errors.NotFound`) after an
@@ -22,7 +26,9 @@ from zeropark.model import Role
 from zeropark.store import audit
 
 #: Roles that may read park data (device is ingest only).
-READ_ROLES: tuple[Role, ...] = (Role.ADMIN, Role.PARK_MANAGER, Role.ENTERPRISE, Role.VERIFIER)
+READ_ROLES: tuple[Role, ...] = (Role.ADMIN, Role.PARK_MANAGER, Role.ENTERPRISE, Role.VERIFIER, Role.PROVINCE)
+#: Roles that see the provincial view (ranking, totals, distributions over many parks).
+PROVINCE_ROLES: tuple[Role, ...] = (Role.ADMIN, Role.PROVINCE)
 #: Roles that manage park master data.
 MANAGE_ROLES: tuple[Role, ...] = (Role.ADMIN, Role.PARK_MANAGER)
 #: Roles that may write park data at all (each within its tenant; verifier and device are read-only).
@@ -42,6 +48,8 @@ class Principal:
     enterprise_id: str | None
     via: str  # "session", "token" or "system"
     display_name: str = ""
+    #: a provincial user's parks (role ``province``; None for the other roles)
+    parks: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +73,42 @@ class Scope:
         return self.user.enterprise_id if self.user.role == Role.ENTERPRISE else None
 
     @property
+    def park_ids(self) -> frozenset[str] | None:
+        """The parks the user is confined to (None = not confined: admin, or a park user without park).
+
+        A provincial user: its province's parks (empty when it has none — it then sees nothing).
+        """
+        role = self.user.role
+        if role == Role.ADMIN:
+            return None
+        if role == Role.PROVINCE:
+            return self.user.parks or frozenset()
+        return None if self.user.park_id is None else frozenset((self.user.park_id,))
+
+    @property
     def park_id(self) -> str | None:
-        """The park the user is confined to (None = not confined, admin)."""
-        return None if self.user.role == Role.ADMIN else self.user.park_id
+        """The one park the user is confined to (None = not confined to one park).
+
+        A provincial user is confined to a set (:attr:`park_ids`), never to one park: None here,
+        and code that filters by park must use :meth:`filter`, :meth:`sees_park` or :attr:`park_ids`.
+        """
+        if self.user.role in (Role.ADMIN, Role.PROVINCE):
+            return None
+        return self.user.park_id
 
     @property
     def is_enterprise(self) -> bool:
         """Whether the user only sees one enterprise."""
         return self.user.role == Role.ENTERPRISE
+
+    def park_condition(self, park_col: Any) -> ColumnElement[bool] | None:
+        """The SQL condition confining ``park_col`` to the scope's parks (None: no condition)."""
+        ids = self.park_ids
+        if ids is None:
+            return None
+        if len(ids) == 1:
+            return park_col == next(iter(ids))  # type: ignore[no-any-return]
+        return park_col.in_(sorted(ids))  # type: ignore[no-any-return]
 
     def filter(
         self,
@@ -88,8 +124,8 @@ class Scope:
         other query of an enterprise user without ``enterprise_col`` is refused.
         """
         conditions: list[ColumnElement[bool]] = []
-        if self.park_id is not None and park_col is not None:
-            conditions.append(park_col == self.park_id)
+        if park_col is not None and (cond := self.park_condition(park_col)) is not None:
+            conditions.append(cond)
         if self.is_enterprise and not park_level:
             if enterprise_col is None:
                 raise PermissionDenied("enterprise users may not list park-level data")
@@ -98,7 +134,8 @@ class Scope:
 
     def sees(self, *, park_id: str | None, enterprise_id: str | None) -> bool:
         """Whether a row of ``park_id`` / ``enterprise_id`` is inside the scope."""
-        if self.park_id is not None and park_id is not None and park_id != self.park_id:
+        ids = self.park_ids
+        if ids is not None and park_id is not None and park_id not in ids:
             return False
         return not (self.is_enterprise and enterprise_id != self.enterprise_id)
 
@@ -122,12 +159,14 @@ class Scope:
 
     def sees_park(self, park_id: str) -> bool:
         """Whether the park ``park_id`` is inside the scope (no audit; see :meth:`check_park`)."""
-        return self.park_id is None or park_id == self.park_id
+        ids = self.park_ids
+        return ids is None or park_id in ids
 
     def check_park(self, park_id: str) -> None:
         """Raise :class:`NotFound` (after auditing) for a park outside the scope."""
         if not self.sees_park(park_id):
-            self.deny("park", park_id, f"outside scope (user park={self.park_id})")
+            mine = ",".join(sorted(self.park_ids or ()))
+            self.deny("park", park_id, f"outside scope (user parks={mine})")
             raise NotFound(f"park '{park_id}' not found")
 
     def require_manager(self, entity: str, entity_id: str) -> None:

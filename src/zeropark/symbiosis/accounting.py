@@ -185,6 +185,29 @@ def flow_figures(
     )
 
 
+#: The definition of each guiding indicator computed from flows, with the document it is taken from
+#: (the module docstring explains each; [UNCERTAIN] where the wording or clause is unchecked).
+DEFINITIONS: dict[str, tuple[str, str]] = {
+    "solid_waste_utilisation": (
+        "工业固体废物综合利用率 = 综合利用量 /（产生量 + 综合利用往年贮存量）× 100%（生态环境统计报表制度 "
+        "指标解释；[UNCERTAIN] 措辞凭记忆，待核对现行指标解释）",
+        "solid waste utilisation = utilised / (generated + prior-year stock utilised) × 100 % (the "
+        "ecological-environment statistics' 指标解释; [UNCERTAIN] wording recalled, to be checked)",
+    ),
+    "waste_heat_utilisation": (
+        "余热/余冷/余压综合利用率 = 利用量 / 余能资源量 × 100%（GB/T 1028-2018 工业余能资源评价方法；"
+        "[UNCERTAIN] 条款未核对）",
+        "waste heat/cold/pressure utilisation = utilised / available waste energy × 100 % (GB/T "
+        "1028-2018; [UNCERTAIN] clause not checked)",
+    ),
+    "water_reuse": (
+        "工业用水重复利用率 = 重复用水量 /（新鲜取水量 + 重复用水量）× 100%"
+        "（GB/T 7119-2018 节水型企业评价导则）",
+        "industrial water reuse = reused / (fresh intake + reused) × 100 % (GB/T 7119-2018)",
+    ),
+}
+
+
 FLOWS = "flows"
 DECLARED = "declared"
 

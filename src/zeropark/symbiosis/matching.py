@@ -120,6 +120,7 @@ class MatchingOptions:
     time_limit_s: float = 60.0
     mip_rel_gap: float = 1e-4
     lp_algorithm: str = "choose"  # HiGHS "solver" for the LP: "choose" (simplex here), "simplex", "ipm"
+    crossover: bool = True  # ipm only: False stops at the interior optimum (no vertex, much faster)
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,6 +416,7 @@ def _solve(
         "mip_rel_gap": opts.mip_rel_gap,
         "solver": opts.lp_algorithm if not opts.binary_build else "choose",
         "threads": 1,
+        "run_crossover": "on" if opts.crossover else "off",
     }
     with solver_output_to_stderr():
         _status, condition = m.solve(solver_name="highs", io_api="direct", progress=False, **highs)
@@ -458,13 +460,71 @@ def _solve(
     return out, t1 - t0, t2 - t1, condition
 
 
-def representative_days(hourly: np.ndarray, n_days: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pick ``n_days`` representative days of hourly profiles and their weights.
+def _kmedoids(
+    points: np.ndarray, k: int, seed: int = 0, iterations: int = 50
+) -> tuple[np.ndarray, np.ndarray]:
+    """k-medoids of ``points`` (n, d) by alternating assignment and medoid update (Voronoi iteration).
 
-    ``hourly`` is (parties, 8760) [unit/h]. Days are ranked by the parties' total daily quantity and
-    split into ``n_days`` equal-count groups (k-quantile clustering); each group is represented by
-    its medoid day (the day nearest the group mean), weighted by the group size; each party's
-    chosen days are then scaled so that its weighted year total equals its hourly year total.
+    Starts from k-means++ seeds (Arthur & Vassilvitskii, "k-means++: the advantages of careful
+    seeding", SODA 2007) drawn with a fixed seed, so the same data give the same medoids. Returns the
+    medoid indices (k,) and each point's cluster (n,).
+    """
+    n = len(points)
+    rng = np.random.default_rng(seed)
+    sq = (points**2).sum(axis=1)
+
+    def dist2(centres: np.ndarray) -> np.ndarray:  # (n, len(centres)) squared Euclidean distances
+        d: np.ndarray = np.maximum(sq[:, None] + sq[centres][None, :] - 2.0 * points @ points[centres].T, 0.0)
+        return d
+
+    medoids = [int(rng.integers(n))]
+    nearest = dist2(np.array(medoids))[:, 0]
+    for _ in range(1, k):
+        total = nearest.sum()
+        pick = int(rng.choice(n, p=nearest / total)) if total > 0 else int(rng.integers(n))
+        medoids.append(pick)
+        nearest = np.minimum(nearest, dist2(np.array([pick]))[:, 0])
+    m = np.array(medoids)
+    for _ in range(iterations):
+        label = np.argmin(dist2(m), axis=1)
+        new = m.copy()
+        for c in range(k):
+            members = np.flatnonzero(label == c)
+            if len(members) == 0:
+                continue
+            centre = points[members].mean(axis=0)
+            new[c] = members[int(np.argmin(((points[members] - centre) ** 2).sum(axis=1)))]
+        if np.array_equal(new, m):
+            break
+        m = new
+    return m, np.argmin(dist2(m), axis=1)
+
+
+def _scaled(hourly: np.ndarray, prof: np.ndarray, wts: np.ndarray) -> np.ndarray:
+    """``prof`` scaled per party so that its weighted year total equals the hourly year total."""
+    got, want = prof @ wts, hourly.sum(axis=1)
+    scale = np.divide(want, got, out=np.ones_like(want), where=got > 0)
+    out: np.ndarray = prof * scale[:, None]
+    return out
+
+
+def _normalised(hourly: np.ndarray) -> np.ndarray:
+    """Each party's profile divided by its peak, so large parties do not decide the clusters alone."""
+    peak = hourly.max(axis=1, keepdims=True)
+    out: np.ndarray = np.divide(hourly, peak, out=np.zeros_like(hourly), where=peak > 0)
+    return out
+
+
+def representative_days(hourly: np.ndarray, n_days: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Pick ``n_days`` representative days of hourly profiles by k-medoids clustering, and their weights.
+
+    ``hourly`` is (parties, 8760) [unit/h]. Each day is a point of (parties × 24) values (each
+    party's profile divided by its peak); the days are clustered by k-medoids (:func:`_kmedoids`)
+    and each cluster is represented by its medoid day, a real day of the year, weighted by the
+    number of days it stands for — the k-medoids time-series aggregation of Kotzur, Markewitz,
+    Robinius and Stolten, "Impact of different time series aggregation methods on optimal energy
+    system design", *Renewable Energy* 117 (2018) 474–487. Each party's chosen days are then scaled
+    so that its weighted year total equals its hourly year total.
 
     Returns
     -------
@@ -476,18 +536,35 @@ def representative_days(hourly: np.ndarray, n_days: int) -> tuple[np.ndarray, np
     if n_days < 1 or n_days > days:
         raise SymbiosisError(f"n_days must be between 1 and {days}, {n_days} was given")
     cube = hourly[:, : days * 24].reshape(parties, days, 24)
-    order = np.argsort(cube.sum(axis=(0, 2)), kind="stable")
-    groups = np.array_split(order, n_days)
-    profiles, weights = [], []
-    for g in groups:
-        mean = cube[:, g, :].mean(axis=1)
-        dist = ((cube[:, g, :] - mean[:, None, :]) ** 2).sum(axis=(0, 2))
-        profiles.append(cube[:, g[int(np.argmin(dist))], :])
-        weights.extend([len(g) * (hours / (days * 24))] * 24)
-    prof, wts = np.concatenate(profiles, axis=1), np.asarray(weights)
-    got, want = prof @ wts, hourly.sum(axis=1)
-    scale = np.divide(want, got, out=np.ones_like(want), where=got > 0)
-    return prof * scale[:, None], wts
+    points = (
+        _normalised(hourly)[:, : days * 24].reshape(parties, days, 24).transpose(1, 0, 2).reshape(days, -1)
+    )
+    medoids, label = _kmedoids(points, n_days, seed)
+    order = np.argsort(medoids, kind="stable")  # the chosen days in calendar order
+    prof = np.concatenate([cube[:, medoids[c], :] for c in order], axis=1)
+    per_day = hours / (days * 24)
+    wts = np.repeat([float((label == c).sum()) * per_day for c in order], 24)
+    return _scaled(hourly, prof, wts), wts
+
+
+def representative_hours(hourly: np.ndarray, n_hours: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Pick ``n_hours`` representative hours (time slices) of hourly profiles by k-medoids, and their weights.
+
+    Valid for a model whose periods are independent (the matching has no storage and no ramping:
+    only the capacity, the maximum over the periods, links them): each hour of the year is a point
+    of the parties' values (each divided by its peak), clustered by k-medoids (:func:`_kmedoids`, the
+    method of :func:`representative_days` on single hours); the medoid hours, weighted by their
+    cluster sizes, keep the joint distribution of supply and demand (the season and the time of day
+    together), which a few representative days cannot. Year totals are kept per party as there.
+    """
+    parties, hours = hourly.shape
+    if n_hours < 1 or n_hours > hours:
+        raise SymbiosisError(f"n_hours must be between 1 and {hours}, {n_hours} was given")
+    medoids, label = _kmedoids(_normalised(hourly).T, n_hours, seed)
+    order = np.argsort(medoids, kind="stable")
+    prof = hourly[:, medoids[order]]
+    wts = np.array([float((label == c).sum()) for c in order])
+    return _scaled(hourly, prof, wts), wts
 
 
 def simple_payback_years(capex: float, yearly_benefit: float) -> float:

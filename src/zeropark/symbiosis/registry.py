@@ -175,7 +175,11 @@ class Sink:
 
 @dataclass(frozen=True, slots=True)
 class Exchange:
-    """A realised (or agreed) flow from ``source`` to ``sink``; ``quantity`` sent per period."""
+    """A realised (or agreed) flow from ``source`` to ``sink``; ``quantity`` sent per period.
+
+    ``from_year`` / ``to_year`` bound the years the exchange runs (``None``: open); the accounting
+    counts its avoided CO2 in an accounted year inside them only.
+    """
 
     id: str
     source: str
@@ -186,6 +190,14 @@ class Exchange:
     basis: Basis = Basis.DECLARED
     price_cny_per_unit: float = 0.0
     metering_point: str = ""
+    from_year: int | None = None
+    to_year: int | None = None
+
+    def runs_in(self, year: int) -> bool:
+        """True when ``year`` lies within ``from_year`` … ``to_year`` (open ends)."""
+        return (self.from_year is None or year >= self.from_year) and (
+            self.to_year is None or year <= self.to_year
+        )
 
 
 def grade_of(kind: StreamKind, code: str, grades: Sequence[Grade] = GRADES) -> Grade:

@@ -29,7 +29,7 @@ from zeropark.model import Park, Role
 from zeropark.services.imports import can_import
 from zeropark.serving.sessions import CSRF_COOKIE, OptionalUser, client_ip
 from zeropark.store.queries import parks, views
-from zeropark.store.scope import Principal, Scope
+from zeropark.store.scope import PROVINCE_ROLES, Principal, Scope
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
@@ -106,6 +106,9 @@ def navigation(user: Principal) -> list[NavItem]:
     items.append(NavItem("assets", "nav_assets", "/assets"))
     # industrial symbiosis (#18 产业共生): every role that reads park data (an enterprise sees its own)
     items.append(NavItem("symbiosis", "nav_symbiosis", "/symbiosis"))
+    # provincial view (#20): provincial users and admins
+    if user.role in PROVINCE_ROLES:
+        items.append(NavItem("province", "nav_province", "/province"))
     return items
 
 

@@ -23,15 +23,18 @@ from zeropark.api.routers import (
     measures,  # slice: measures
     metabolism,
     meters,
+    online_monitoring,  # reporting out (#19)
     optimize,
     parks,
     pathway,  # pathway slice (issue 14)
+    province,  # provincial view (#20)
     quality,
     readings,
     reports,
     roadmap,
     scenarios,  # roadmap scenarios (issue 14)
     symbiosis,  # industrial symbiosis (#18)
+    tariffs,  # tariffs as data (#19)
     users,
     verifications,  # verifier workspace (#16)
 )
@@ -48,16 +51,19 @@ __all__ = [
     "ingest",
     "inventory",
     "ledger",
+    "province",
     "line_items",
     "live",
     "metabolism",
     "meters",
+    "online_monitoring",
     "optimize",
     "parks",
     "pathway",
     "quality",
     "readings",
     "reports",
+    "tariffs",
     "roadmap",
     "scenarios",
     "users",

@@ -15,12 +15,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from zeropark.api.auth import MANAGERS, WRITERS, GuardedRoute, ScopeDep
 from zeropark.assets.book import Movement
+from zeropark.forecast.quota_gap import Method as GapMethod
+from zeropark.forecast.quota_gap import QuotaGapError
 from zeropark.services import assets as service
+from zeropark.services import quota_gap
+from zeropark.services.quota_gap import plan_dict
 
 router = APIRouter(route_class=GuardedRoute, tags=["assets 碳资产"])
 
@@ -120,6 +124,69 @@ def position(
 ) -> dict[str, Any]:
     """Compliance position: allocation, verified, CCER limit, gap or surplus, deadline. 履约状况."""
     return service.position(scope, park_id, enterprise_id, year, verified_t=verified_t).to_dict()
+
+
+GapMethodName = Literal["plan", "seasonal", "run_rate", "ml"]
+
+
+@router.get("/parks/{park_id}/assets/forecasts", response_model=list[dict[str, Any]])
+def forecasts(
+    park_id: str,
+    scope: ScopeDep,
+    year: int = Query(ge=2000, le=2100),
+    as_of_month: int | None = Query(None, ge=1, le=12),
+    method: GapMethodName | None = None,
+) -> list[dict[str, Any]]:
+    """配额缺口预测: per enterprise CEA allocated/held, year-end CO2 with interval, gap [t]; P(short)."""
+    found = service.gap_forecasts(
+        scope, park_id, year, as_of_month=as_of_month, method=None if method is None else GapMethod(method)
+    )
+    return [r.to_dict() for r in found]
+
+
+@router.get("/parks/{park_id}/assets/forecasts/backtest", response_model=list[dict[str, Any]])
+def forecast_backtest(
+    park_id: str, scope: ScopeDep, year: int = Query(ge=2000, le=2100)
+) -> list[dict[str, Any]]:
+    """Rolling-origin backtest of a complete year: MAPE [%] and interval coverage per method. 回测."""
+    return [sc.to_dict() for sc in quota_gap.backtest_methods(scope, park_id, year)]
+
+
+class PlanIn(BaseModel):
+    """Months of one enterprise's production plan: {"1": 1200, …} in ``unit``."""
+
+    enterprise_id: str = Field(max_length=64)
+    year: int = Field(ge=2000, le=2100)
+    months: dict[int, float]
+    unit: str = Field("t", max_length=32)
+
+
+@router.get("/parks/{park_id}/production-plans", response_model=list[dict[str, Any]])
+def production_plans(
+    park_id: str, scope: ScopeDep, year: int | None = Query(None, ge=2000, le=2100)
+) -> list[dict[str, Any]]:
+    """生产计划: stored plan months (an enterprise user: its own) [the product unit]."""
+    return [plan_dict(p) for p in quota_gap.plans(scope, park_id, year)]
+
+
+@router.put("/parks/{park_id}/production-plans", response_model=list[dict[str, Any]],
+            dependencies=[WRITERS])  # fmt: skip
+def put_production_plan(park_id: str, body: PlanIn, scope: ScopeDep) -> list[dict[str, Any]]:
+    """Set months of one enterprise's production plan; the stored plan of that year."""
+    found = quota_gap.set_plan(scope, park_id, body.enterprise_id, body.year, body.months, body.unit)
+    return [plan_dict(p) for p in found]
+
+
+@router.post("/parks/{park_id}/production-plans/import", response_model=dict[str, Any],
+             dependencies=[MANAGERS])  # fmt: skip
+async def import_production_plans(park_id: str, scope: ScopeDep, request: Request) -> dict[str, Any]:
+    """Import a production-plan CSV (body: text/csv, columns enterprise_id,year,month,quantity,unit)."""
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise QuotaGapError("plan.csv: the body is not UTF-8 text") from None
+    return {"imported_months": quota_gap.import_plans(scope, park_id, text, source="plan.csv")}
 
 
 @router.get("/parks/{park_id}/assets/points/rules", response_model=list[dict[str, Any]])

@@ -57,6 +57,7 @@ class ClearIn(BaseModel):
     year: int = Field(ge=2000, le=2100)
     session: str = Session
     on: date
+    mode: Literal["call", "continuous"] = "call"  # call auction, or the continuous order book
 
 
 class SimOrderIn(BaseModel):
@@ -130,7 +131,9 @@ def withdraw_order(park_id: str, order_id: int, scope: ScopeDep) -> dict[str, An
              dependencies=[MANAGERS])  # fmt: skip
 def clear(park_id: str, body: ClearIn, scope: ScopeDep) -> dict[str, Any]:
     """Clear a session and settle its fills in the asset ledger, one transaction. 集合竞价撮合."""
-    return service.clearing_dict(service.clear_session(scope, park_id, body.year, body.session, on=body.on))
+    return service.clearing_dict(
+        service.clear_session(scope, park_id, body.year, body.session, on=body.on, mode=body.mode)
+    )
 
 
 @router.get("/parks/{park_id}/market/clearings/{year}/{session}", response_model=dict[str, Any])

@@ -1,6 +1,6 @@
 """园区代谢 the park's metabolism: energy [tce] and carbon [tCO2] flows of an accounted year.
 
-``GET /parks/{park_id}/metabolism?year=2025&kind=energy|carbon`` answers
+``GET /parks/{park_id}/metabolism?year=2025&kind=energy|carbon|materials|water`` answers
 :func:`zeropark.services.metabolism.metabolism` as it is (``Metabolism.to_dict``: nodes, links with
 the line items each sums, notes, the coefficients used) — the figures ``zeropark roadmap metabolism
 --format json`` prints and the page ``/roadmap/metabolism`` draws. A year without a

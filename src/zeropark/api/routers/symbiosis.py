@@ -4,7 +4,10 @@
 its own sources and sinks and the exchanges it is a party to); ``POST .../sources``, ``.../sinks``
 and ``.../exchanges`` register one entry (an enterprise user only its own; checked by the core's
 rules, audited; a refused entry answers 422 with its named error); ``POST .../registry`` loads a
-whole registry, all or nothing (park managers). ``POST .../match`` matches the park's registry and
+whole registry, all or nothing (park managers); ``PUT``/``DELETE .../sources/{id}`` (and
+``sinks``, ``exchanges``) edit or delete a stored entry (checked against the whole registry,
+audited before and after; a source or sink a realised exchange uses cannot be deleted: 422
+``EntryInUse``). ``POST .../match`` matches the park's registry and
 keeps the result (park managers), ``GET .../match`` is the latest result, ``GET .../indicators``
 the guiding indicators from the realised flows. The answers are those of
 ``zeropark symbiosis … --format json`` (:mod:`zeropark.services.symbiosis`).
@@ -12,6 +15,7 @@ the guiding indicators from the realised flows. The answers are those of
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from fastapi import APIRouter
@@ -23,6 +27,19 @@ from zeropark.symbiosis.matching import Objective
 from zeropark.symbiosis.registry import Sink, Source
 
 router = APIRouter(route_class=GuardedRoute, tags=["symbiosis 产业共生"])
+
+
+class EntryKind(StrEnum):
+    """The kind of a stored registry entry, as the path names it."""
+
+    SOURCES = "sources"
+    SINKS = "sinks"
+    EXCHANGES = "exchanges"
+
+    @property
+    def singular(self) -> str:
+        """The service's name of the kind (``source``, ``sink``, ``exchange``)."""
+        return self.value[:-1]
 
 
 class MatchIn(BaseModel):
@@ -79,6 +96,24 @@ def add_exchange(park_id: str, body: service.AgreedExchange, scope: ScopeDep) ->
     return service.agreed_dict(service.add_exchange(scope, park_id, body))
 
 
+@router.put(
+    "/parks/{park_id}/symbiosis/{kind}/{item_id}", response_model=dict[str, Any], dependencies=[WRITERS]
+)
+def update_entry(
+    park_id: str, kind: EntryKind, item_id: str, body: dict[str, Any], scope: ScopeDep
+) -> dict[str, Any]:
+    """Replace a stored source, sink or exchange (its file form; checked, audited). 修改登记."""
+    return service.entry_dict(service.update_entry(scope, park_id, kind.singular, item_id, body))
+
+
+@router.delete(
+    "/parks/{park_id}/symbiosis/{kind}/{item_id}", response_model=dict[str, Any], dependencies=[WRITERS]
+)
+def delete_entry(park_id: str, kind: EntryKind, item_id: str, scope: ScopeDep) -> dict[str, Any]:
+    """Delete a stored entry (a source or sink in use by an exchange: 422 EntryInUse; audited). 删除登记."""
+    return {"deleted": service.entry_dict(service.delete_entry(scope, park_id, kind.singular, item_id))}
+
+
 @router.post(
     "/parks/{park_id}/symbiosis/registry",
     response_model=dict[str, Any],
@@ -113,3 +148,9 @@ def latest_match(park_id: str, scope: ScopeDep) -> dict[str, Any] | None:
 def indicators(park_id: str, scope: ScopeDep, fresh_water_m3: float | None = None) -> dict[str, Any]:
     """Guiding indicators from the realised flows and the avoided-emission claims. 引导性指标."""
     return service.indicators_dict(service.park_indicators(scope, park_id, fresh_water_m3))
+
+
+@router.get("/parks/{park_id}/symbiosis/sharing", response_model=dict[str, Any])
+def sharing(park_id: str, scope: ScopeDep) -> dict[str, Any]:
+    """Energy sharing: supplied/received GJ, CO2 avoided, saving per exchange and enterprise. 能源共享."""
+    return service.sharing_dict(service.park_sharing(scope, park_id))

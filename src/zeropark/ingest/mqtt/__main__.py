@@ -2,8 +2,9 @@
 
 An entry point, like the CLI: it reads the settings, migrates the database and runs the ingester
 that :func:`zeropark.services.ingestion.mqtt_ingester` builds, so it gets the same after-commit
-wiring (rollups) as ``zeropark ingest mqtt``. Nothing imports this module; importing
-:mod:`zeropark.ingest.mqtt` does not load it.
+wiring (rollups) as ``zeropark ingest mqtt``. The set-up every backend shares is
+:mod:`zeropark.ingest.process`. Nothing imports this module; importing :mod:`zeropark.ingest.mqtt`
+does not load it.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import argparse
 import logging
 import socket
 
+from sqlalchemy import Engine
+
+from zeropark.ingest.batching import BatchIngester
 from zeropark.ingest.mqtt.ingester import DEFAULT_TOPIC, IngesterConfig, parse_mqtt_url
+from zeropark.ingest.process import add_batch_options, run_process
 from zeropark.services.ingestion import mqtt_ingester
-from zeropark.settings import get_settings
-from zeropark.store.db import make_engine
-from zeropark.store.migrate import upgrade
+from zeropark.settings import Settings
 
 log = logging.getLogger("zeropark.ingest.mqtt")
 
@@ -32,41 +35,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--topic", default=DEFAULT_TOPIC)
     p.add_argument("--share-group", "--shared", dest="share_group", default=None)
     p.add_argument("--client-id", default="")
-    p.add_argument("--batch-rows", type=int, default=20_000)
-    p.add_argument("--max-delay", type=float, default=0.25)
-    p.add_argument("--rollup-every", type=float, default=10.0)
-    p.add_argument("--earliest-year", type=int, default=None)
+    add_batch_options(p)
     args = p.parse_args(argv)
-    settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    host, port = parse_mqtt_url(args.url or settings.mqtt_url)
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    ingester = mqtt_ingester(
-        engine,
-        IngesterConfig(
-            host=host,
-            port=port,
-            topic=args.topic,
-            share_group=args.share_group,
-            client_id=args.client_id or f"zeropark-ingest-{socket.gethostname()}",
-            batch_rows=args.batch_rows,
-            max_delay_s=args.max_delay,
-            notify_every_s=args.rollup_every,
-            earliest_year=args.earliest_year or settings.earliest_reading_year,
-        ),
-    )
-    ingester.install_signal_handlers()
-    totals = ingester.run()
-    log.info(
-        "stopped: received %d, stored %d, duplicates %d, conflicts %d, quarantined %d",
-        totals.received,
-        totals.stored,
-        totals.duplicates,
-        totals.conflicts,
-        totals.quarantined,
-    )
-    return 0
+
+    def build(engine: Engine, settings: Settings) -> BatchIngester:
+        host, port = parse_mqtt_url(args.url or settings.mqtt_url)
+        return mqtt_ingester(
+            engine,
+            IngesterConfig(
+                host=host,
+                port=port,
+                topic=args.topic,
+                share_group=args.share_group,
+                client_id=args.client_id or f"zeropark-ingest-{socket.gethostname()}",
+                batch_rows=args.batch_rows,
+                max_delay_s=args.max_delay,
+                notify_every_s=args.rollup_every,
+                earliest_year=args.earliest_year or settings.earliest_reading_year,
+            ),
+        )
+
+    return run_process(log, build)
 
 
 if __name__ == "__main__":

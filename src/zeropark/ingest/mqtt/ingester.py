@@ -142,18 +142,7 @@ class MqttIngester(BatchIngester):
     """A long-running MQTT → store ingester (see the module docstring for its guarantees)."""
 
     def __init__(self, engine: Engine, config: IngesterConfig, *, hooks: CommitHooks | None = None) -> None:
-        super().__init__(
-            engine,
-            BatchSettings(
-                batch_rows=config.batch_rows,
-                max_delay_s=config.max_delay_s,
-                source=config.source,
-                notify_every_s=config.notify_every_s,
-                earliest_year=config.earliest_year,
-                depth=config.topic_depth,
-            ),
-            hooks=hooks,
-        )
+        super().__init__(engine, BatchSettings.of(config), hooks=hooks)
         self.config = config
         self._generation = 0
         client_id = config.client_id or f"zeropark-ingest-{socket.gethostname()}-{os.getpid()}"

@@ -1,8 +1,9 @@
 """``python -m zeropark.ingest.nats``: the NATS JetStream ingester as a process, without the CLI.
 
 An entry point, like ``python -m zeropark.ingest.mqtt``: it reads the settings, migrates the
-database and runs the ingester :func:`zeropark.services.ingestion.nats_ingester` builds. Nothing
-imports this module; importing :mod:`zeropark.ingest.nats` does not load it.
+database and runs the ingester :func:`zeropark.services.ingestion.nats_ingester` builds (the
+shared set-up is :mod:`zeropark.ingest.process`). Nothing imports this module; importing
+:mod:`zeropark.ingest.nats` does not load it.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import argparse
 import logging
 
+from sqlalchemy import Engine
+
+from zeropark.ingest.batching import BatchIngester
 from zeropark.ingest.nats.ingester import DEFAULT_DURABLE, DEFAULT_STREAM, DEFAULT_SUBJECT, NatsConfig
+from zeropark.ingest.process import add_batch_options, run_process
 from zeropark.services.ingestion import nats_ingester
-from zeropark.settings import get_settings
-from zeropark.store.db import make_engine
-from zeropark.store.migrate import upgrade
+from zeropark.settings import Settings
 
 log = logging.getLogger("zeropark.ingest.nats")
 
@@ -32,41 +35,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--durable", default=DEFAULT_DURABLE)
     p.add_argument("--ack-wait", type=float, default=30.0)
     p.add_argument("--fetch-batch", type=int, default=500)
-    p.add_argument("--batch-rows", type=int, default=20_000)
-    p.add_argument("--max-delay", type=float, default=0.25)
-    p.add_argument("--rollup-every", type=float, default=10.0)
-    p.add_argument("--earliest-year", type=int, default=None)
+    add_batch_options(p)
     args = p.parse_args(argv)
-    settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    ingester = nats_ingester(
-        engine,
-        NatsConfig(
-            url=args.url or settings.nats_url,
-            stream=args.stream,
-            subject=args.subject,
-            durable=args.durable,
-            ack_wait_s=args.ack_wait,
-            fetch_batch=args.fetch_batch,
-            batch_rows=args.batch_rows,
-            max_delay_s=args.max_delay,
-            notify_every_s=args.rollup_every,
-            earliest_year=args.earliest_year or settings.earliest_reading_year,
-        ),
-    )
-    ingester.install_signal_handlers()
-    totals = ingester.run()
-    log.info(
-        "stopped: received %d, stored %d, duplicates %d, conflicts %d, quarantined %d",
-        totals.received,
-        totals.stored,
-        totals.duplicates,
-        totals.conflicts,
-        totals.quarantined,
-    )
-    return 0
+
+    def build(engine: Engine, settings: Settings) -> BatchIngester:
+        return nats_ingester(
+            engine,
+            NatsConfig(
+                url=args.url or settings.nats_url,
+                stream=args.stream,
+                subject=args.subject,
+                durable=args.durable,
+                ack_wait_s=args.ack_wait,
+                fetch_batch=args.fetch_batch,
+                batch_rows=args.batch_rows,
+                max_delay_s=args.max_delay,
+                notify_every_s=args.rollup_every,
+                earliest_year=args.earliest_year or settings.earliest_reading_year,
+            ),
+        )
+
+    return run_process(log, build)
 
 
 if __name__ == "__main__":

@@ -95,18 +95,7 @@ class NatsIngester(BatchIngester):
     """A long-running NATS JetStream → store ingester (see the module docstring)."""
 
     def __init__(self, engine: Engine, config: NatsConfig, *, hooks: CommitHooks | None = None) -> None:
-        super().__init__(
-            engine,
-            BatchSettings(
-                batch_rows=config.batch_rows,
-                max_delay_s=config.max_delay_s,
-                source=config.source,
-                notify_every_s=config.notify_every_s,
-                earliest_year=config.earliest_year,
-                depth=config.topic_depth,
-            ),
-            hooks=hooks,
-        )
+        super().__init__(engine, BatchSettings.of(config), hooks=hooks)
         self.config = config
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="nats-io", daemon=True)

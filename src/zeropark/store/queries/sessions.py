@@ -9,14 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, Row, bindparam, select
+from sqlalchemy import Connection, Engine, Row, bindparam, select
+from sqlalchemy.orm import Session
 
 from zeropark.model import Role
 from zeropark.store.db import read_connection
-from zeropark.store.schema import ApiTokenRow, UserRow, UserSessionRow
+from zeropark.store.schema import ApiTokenRow, ParkRow, UserRow, UserSessionRow
 from zeropark.store.scope import Principal
 
-__all__ = ["TokenCandidate", "principal_of", "session_principal", "token_candidates", "token_principal"]
+__all__ = [
+    "TokenCandidate",
+    "principal_of",
+    "province_parks",
+    "session_principal",
+    "token_candidates",
+    "token_principal",
+]
 
 _USER_COLUMNS = (
     UserRow.id,
@@ -25,6 +33,7 @@ _USER_COLUMNS = (
     UserRow.park_id,
     UserRow.enterprise_id,
     UserRow.display_name,
+    UserRow.province,
 )
 
 _SESSION_USER = (
@@ -44,16 +53,32 @@ _TOKEN_USER = (
 )
 
 
-def principal_of(row: UserRow | Row[int, str, str, str | None, str | None, str], via: str) -> Principal:
-    """The :class:`Principal` of a user (its row, or the selected user columns), logged in ``via``."""
+def province_parks(db: Connection | Session, province: str | None) -> frozenset[str]:
+    """The ids of the parks of ``province`` (``park.province``): what a provincial user reads."""
+    if not province:
+        return frozenset()
+    return frozenset(db.scalars(select(ParkRow.id).where(ParkRow.province == province)))
+
+
+def principal_of(
+    row: UserRow | Row[int, str, str, str | None, str | None, str, str | None],
+    via: str,
+    db: Connection | Session,
+) -> Principal:
+    """The :class:`Principal` of a user (its row, or the selected user columns), logged in ``via``.
+
+    A provincial user's parks are read on ``db`` (one indexed query; other roles: none).
+    """
+    role = Role(row.role)
     return Principal(
         id=row.id,
         username=row.username,
-        role=Role(row.role),
+        role=role,
         park_id=row.park_id,
         enterprise_id=row.enterprise_id,
         via=via,
         display_name=row.display_name,
+        parks=province_parks(db, row.province) if role == Role.PROVINCE else None,
     )
 
 
@@ -61,7 +86,7 @@ def session_principal(engine: Engine, key_hash: str, now: datetime) -> Principal
     """The active user of the unexpired session ``key_hash`` (SHA-256 hex of its key), or None."""
     with read_connection(engine) as conn:
         row = conn.execute(_SESSION_USER, {"key_hash": key_hash, "now": now}).first()
-    return None if row is None else principal_of(row, "session")
+        return None if row is None else principal_of(row, "session", conn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,4 +111,4 @@ def token_principal(engine: Engine, token_id: int) -> Principal | None:
     """The active user of the unrevoked token ``token_id``, or None."""
     with read_connection(engine) as conn:
         row = conn.execute(_TOKEN_USER, {"token_id": token_id}).first()
-    return None if row is None else principal_of(row, "token")
+        return None if row is None else principal_of(row, "token", conn)

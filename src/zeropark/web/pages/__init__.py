@@ -31,12 +31,14 @@ from zeropark.web.pages import (
     optimize,
     overview,
     pathway,  # pathway slice (issue 14)
+    province,  # provincial view (#20)
     quality,
     reports,
     roadmap,
     scenarios,  # roadmap scenarios (issue 14)
     session,
     symbiosis,  # industrial symbiosis (#18)
+    tariffs,  # tariffs as data and the online-monitoring file (#19)
     users,
     verification,  # verifier workspace (#16)
 )
@@ -73,5 +75,7 @@ for _module in (
     footprint,  # product carbon footprint and CBAM (#16)
     assets,  # carbon asset ledger (#17): /assets
     symbiosis,  # industrial symbiosis (#18): /symbiosis
+    tariffs,  # tariffs and the online-monitoring file (#19): /tariffs, /reports/online-monitoring.json
+    province,  # provincial view (#20): /province
 ):
     router.include_router(_module.router)

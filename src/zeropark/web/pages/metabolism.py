@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from zeropark.errors import DataError, NotFound
-from zeropark.services.metabolism import FlowKind, item_url, metabolism, meter_url
+from zeropark.services.metabolism import FlowKind, exchange_url, item_url, metabolism, meter_url
 from zeropark.serving import charts
 from zeropark.web.context import PageDep
 
@@ -68,7 +68,9 @@ def metabolism_page(
             "target": label[lk.target],
             "value": lk.value,
             "derived": lk.derived,
-            "refs": [(r.line_id, item_url(r)) for r in lk.items] + [(m, meter_url(m)) for m in lk.meters],
+            "refs": [(r.line_id, item_url(r)) for r in lk.items]
+            + [(m, meter_url(m)) for m in lk.meters]
+            + [(x, exchange_url(x)) for x in lk.exchanges],
         }
         for i, lk in enumerate(result.links)
     ]

@@ -3,32 +3,59 @@
 Every figure is :mod:`zeropark.services.symbiosis` — those of the API
 ``/api/v1/parks/{id}/symbiosis/…`` and of ``zeropark symbiosis …``. An enterprise user sees its
 own sources and sinks, the exchanges it is a party to and the suggestions for its own streams.
-Entries are registered through the API or the CLI (the page reads).
+Entries are registered through the API or the CLI; a writer edits or deletes a stored entry here
+(``/symbiosis?edit=source:ID``, the service's :func:`~zeropark.services.symbiosis.update_entry` and
+:func:`~zeropark.services.symbiosis.delete_entry`, as the API and the CLI).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Annotated, Any
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from zeropark.errors import DataError
+from zeropark.errors import DataError, NotFound, PermissionDenied
 from zeropark.services import symbiosis as service
 from zeropark.serving import charts
 from zeropark.symbiosis.registry import UNIT
-from zeropark.web.context import PageDep
+from zeropark.web.context import Page, PageDep
+from zeropark.web.pages.common import error_page, not_found_page
 
 router = APIRouter(include_in_schema=False)
 
 
+#: Roles that may not write (the page hides the edit links; the service refuses anyway).
+READ_ONLY = ("verifier", "device")
+
+
+def _editing(registry: service.Registry, edit: str) -> dict[str, str] | None:
+    """The entry ``kind:id`` the page's edit form shows (its file form as JSON), if it is visible."""
+    kind, _, item_id = edit.partition(":")
+    entries: dict[str, dict[str, Any]] = {}
+    if kind == "source":
+        entries = {s.id: service.entry_dict(s) for s in registry.sources}
+    elif kind == "sink":
+        entries = {k.id: service.entry_dict(k) for k in registry.sinks}
+    elif kind == "exchange":
+        entries = {a.exchange.id: service.entry_dict(a) for a in registry.exchanges}
+    if item_id not in entries:
+        return None
+    return {"kind": kind, "id": item_id, "json": json.dumps(entries[item_id], ensure_ascii=False, indent=1)}
+
+
 @router.get("/symbiosis", response_class=HTMLResponse)
-def symbiosis_page(page: PageDep) -> Response:
-    """产业共生: sources, sinks and exchanges, the exchange map, indicators and the latest match."""
+def symbiosis_page(page: PageDep, edit: str = "") -> Response:
+    """产业共生: sources, sinks and exchanges, the exchange map, indicators and the latest match.
+
+    ``edit=source:ID`` (``sink:``, ``exchange:``) opens the edit form of that entry (writers).
+    """
     if page.park is None:
         return page.render("symbiosis.html", "symbiosis", "sym_title", registry=None)
     park_id = page.park.id
     registry = service.park_registry(page.scope, park_id)
+    can_write = page.scope.user.role not in READ_ONLY
     notes = service.registry_notes(page.scope, park_id)
     latest = service.latest_match(page.scope, park_id)
     error = None
@@ -65,4 +92,72 @@ def symbiosis_page(page: PageDep) -> Response:
         units={k.value: v for k, v in UNIT.items()},
         src_unit=src_unit,
         chart_map=charts.exchange_map(nodes, links) if nodes else None,
+        can_write=can_write,
+        editing=_editing(registry, edit) if can_write and edit else None,
+    )
+
+
+def _entry_action(page: Page, kind: str, item_id: str, entry: str | None) -> Response:
+    """Edit (``entry``: the new JSON) or delete (``entry`` None) a stored entry; the page or an error."""
+    if page.park is None or kind not in service.ENTRY_KINDS:
+        return error_page(page, 404, "not_found", "")
+    try:
+        if entry is None:
+            service.delete_entry(page.scope, page.park.id, kind, item_id)
+        else:
+            try:
+                payload = json.loads(entry)
+            except json.JSONDecodeError as exc:
+                raise DataError(
+                    f"{kind} {item_id}: the entry is not JSON ({exc}); keep the form's format"
+                ) from None
+            service.update_entry(page.scope, page.park.id, kind, item_id, payload)
+    except NotFound as exc:
+        return not_found_page(page, exc)
+    except PermissionDenied as exc:
+        return error_page(page, 403, "forbidden", "", str(exc))
+    except DataError as exc:  # a named refusal: EntryInUse, FlowExceedsSource, IncompatibleGrade, a bad field
+        return error_page(page, 422, "sym_refused", "", str(exc))
+    return RedirectResponse("/symbiosis", status_code=303)
+
+
+@router.post("/symbiosis/{kind}/{item_id}/edit")
+def symbiosis_edit(page: PageDep, kind: str, item_id: str, entry: Annotated[str, Form()]) -> Response:
+    """修改登记: replace a stored entry by the form's JSON (the API's PUT; CSRF checked)."""
+    return _entry_action(page, kind, item_id, entry)
+
+
+@router.post("/symbiosis/{kind}/{item_id}/delete")
+def symbiosis_delete(page: PageDep, kind: str, item_id: str) -> Response:
+    """删除登记: delete a stored entry (one a realised exchange uses is refused: EntryInUse; CSRF checked)."""
+    return _entry_action(page, kind, item_id, None)
+
+
+@router.get("/symbiosis/sharing", response_class=HTMLResponse)
+def sharing_page(page: PageDep) -> Response:
+    """能源共享仪表盘: energy supplied/received, CO2 avoided and saving per exchange, enterprise, period.
+
+    The figures are :func:`zeropark.services.symbiosis.park_sharing` (the API's
+    ``/symbiosis/sharing`` and ``zeropark symbiosis sharing``).
+    """
+    if page.park is None:
+        return page.render("symbiosis_sharing.html", "symbiosis", "sym_sharing_title", sharing=None)
+    got = service.park_sharing(page.scope, page.park.id)
+    periods = [str(i + 1) for i in range(len(got.weights))]
+    chart = charts.line_chart(
+        periods,
+        [
+            (page.t("sym_sharing_surplus"), got.surplus),
+            (page.t("sym_sharing_shared"), got.shared),
+            (page.t("sym_sharing_unmet"), got.unmet),
+        ],
+        axis_name="GJ",
+        area=True,
+    )
+    return page.render(
+        "symbiosis_sharing.html",
+        "symbiosis",
+        "sym_sharing_title",
+        sharing=got,
+        chart_sharing=chart if got.exchanges else None,
     )

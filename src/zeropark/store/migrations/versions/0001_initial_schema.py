@@ -690,6 +690,29 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "tariff_version",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("tariff_id", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("park_id", sa.String(length=64), nullable=True),
+        sa.Column("province", sa.String(length=32), nullable=False),
+        sa.Column("voltage", sa.String(length=32), nullable=False),
+        sa.Column("valid_from", sa.String(length=7), nullable=False),
+        sa.Column("tables", sa.JSON(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("tariff_id", "version", name="uq_tariff_version"),
+    )
+    with op.batch_alter_table("tariff_version", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_tariff_version_tariff_id"), ["tariff_id"], unique=False)
+
+    op.create_table(
         "zone",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("park_id", sa.String(length=64), nullable=False),
@@ -866,6 +889,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("park_id", sa.String(length=64), nullable=True),
         sa.Column("enterprise_id", sa.String(length=64), nullable=True),
+        sa.Column("province", sa.String(length=32), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
@@ -1067,6 +1091,40 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_meter_park_id"), ["park_id"], unique=False)
 
     op.create_table(
+        "online_monitoring_record",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=False),
+        sa.Column("data_code", sa.String(length=32), nullable=False),
+        sa.Column("meter_id", sa.String(length=64), nullable=True),
+        sa.Column("stat_type", sa.String(length=16), nullable=False),
+        sa.Column("start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("valid", sa.Boolean(), nullable=False),
+        sa.Column("collected", sa.Boolean(), nullable=False),
+        sa.Column("profile", sa.String(length=64), nullable=False),
+        sa.Column("batch_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["batch_id"],
+            ["import_batch.id"],
+        ),
+        sa.ForeignKeyConstraint(["enterprise_id"], ["enterprise.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint(
+            "enterprise_id", "data_code", "stat_type", "start", name="uq_online_monitoring_record"
+        ),
+    )
+    with op.batch_alter_table("online_monitoring_record", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_online_monitoring_record_batch_id"), ["batch_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_online_monitoring_record_enterprise_id"), ["enterprise_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_online_monitoring_record_park_id"), ["park_id"], unique=False)
+
+    op.create_table(
         "product_output",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -1087,6 +1145,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_product_output_enterprise_id"), ["enterprise_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_product_output_park_id"), ["park_id"], unique=False)
         batch_op.create_index("ux_product_output", ["enterprise_id", "year", "product"], unique=True)
+
+    op.create_table(
+        "production_plan",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=64), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Integer(), nullable=False),
+        sa.Column("quantity", sa.Float(), nullable=False),
+        sa.Column("unit", sa.String(length=32), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(["enterprise_id"], ["enterprise.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("production_plan", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_production_plan_enterprise_id"), ["enterprise_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_production_plan_park_id"), ["park_id"], unique=False)
+        batch_op.create_index(
+            "ux_production_plan", ["park_id", "enterprise_id", "year", "month"], unique=True
+        )
 
     op.create_table(
         "report",
@@ -1505,12 +1586,24 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_report_enterprise_id"))
 
     op.drop_table("report")
+    with op.batch_alter_table("production_plan", schema=None) as batch_op:
+        batch_op.drop_index("ux_production_plan")
+        batch_op.drop_index(batch_op.f("ix_production_plan_park_id"))
+        batch_op.drop_index(batch_op.f("ix_production_plan_enterprise_id"))
+
+    op.drop_table("production_plan")
     with op.batch_alter_table("product_output", schema=None) as batch_op:
         batch_op.drop_index("ux_product_output")
         batch_op.drop_index(batch_op.f("ix_product_output_park_id"))
         batch_op.drop_index(batch_op.f("ix_product_output_enterprise_id"))
 
     op.drop_table("product_output")
+    with op.batch_alter_table("online_monitoring_record", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_online_monitoring_record_park_id"))
+        batch_op.drop_index(batch_op.f("ix_online_monitoring_record_enterprise_id"))
+        batch_op.drop_index(batch_op.f("ix_online_monitoring_record_batch_id"))
+
+    op.drop_table("online_monitoring_record")
     with op.batch_alter_table("meter", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meter_park_id"))
         batch_op.drop_index(batch_op.f("ix_meter_parent_id"))
@@ -1580,6 +1673,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_zone_park_id"))
 
     op.drop_table("zone")
+    with op.batch_alter_table("tariff_version", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tariff_version_tariff_id"))
+
+    op.drop_table("tariff_version")
     with op.batch_alter_table("symbiosis_source", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_symbiosis_source_enterprise_id"))
 

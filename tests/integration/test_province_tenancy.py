@@ -1,0 +1,256 @@
+"""Multi-park tenancy (#20): a provincial user reads many parks, a park operator only its own, an
+enterprise only itself — across two parks, through the API, the pages and the service; and the
+provincial view is one figure for the API, the page, the CLI and ``province account``.
+
+Three simulated parks (``write_province``): PRV-001 and PRV-002 in 江苏, PRV-003 moved to 浙江.
+Users: ``admin``; ``op_a`` (park manager of PRV-001); ``ent_a`` (enterprise PRV-001-E1);
+``prov`` (province 江苏: PRV-001 and PRV-002, never PRV-003). SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from api_support import PASSWORD, _password_hash
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text, update
+from typer.testing import CliRunner
+
+from conftest import PG_ADMIN_URL, require_service
+from zeropark.app import create_app
+from zeropark.cli import app as cli
+from zeropark.commands import common
+from zeropark.demo.province import write_province
+from zeropark.errors import NotFound, PermissionDenied
+from zeropark.model import Role
+from zeropark.services import province, provincial
+from zeropark.settings import Settings, get_settings
+from zeropark.store.db import make_engine, transaction
+from zeropark.store.migrate import upgrade
+from zeropark.store.queries import parks as park_queries
+from zeropark.store.schema import ParkRow, UserRow
+from zeropark.store.scope import Principal, Scope
+
+A, B, C = "PRV-001", "PRV-002", "PRV-003"  # C is in another province
+ENT_A = "PRV-001-E1"
+#: username → (role, park, enterprise, province)
+USERS: dict[str, tuple[Role, str | None, str | None, str | None]] = {
+    "admin": (Role.ADMIN, None, None, None),
+    "op_a": (Role.PARK_MANAGER, A, None, None),
+    "ent_a": (Role.ENTERPRISE, A, ENT_A, None),
+    "prov": (Role.PROVINCE, None, None, "江苏"),
+}
+
+
+@dataclass
+class World:
+    engine: Engine
+    url: str
+    clients: dict[str, TestClient]
+    #: the view ``zeropark province account`` computes for the 江苏 parks (fresh outcomes)
+    accounted: provincial.ProvinceView
+    run_of: dict[str, int]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('tenancy') / 'zeropark.db'}"
+        drop: str | None = None
+    else:
+        require_service("PostgreSQL", "127.0.0.1", 5432)
+        drop = f"zeropark_tenancy_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{drop}"'))
+        admin.dispose()
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{drop}"
+    engine = make_engine(url)
+    upgrade(engine)
+    assert write_province(engine, 3, n_enterprises=2, days=5) == [A, B, C]
+    with transaction(engine) as s:
+        s.execute(update(ParkRow).where(ParkRow.id == C).values(province="浙江"))
+        for name, (role, park, ent, prov) in USERS.items():
+            s.add(
+                UserRow(
+                    username=name,
+                    display_name=name,
+                    password_hash=_password_hash(),
+                    role=role,
+                    park_id=park,
+                    enterprise_id=ent,
+                    province=prov,
+                    active=True,
+                    failed_logins=0,
+                    created_at=datetime.now(UTC),
+                )
+            )
+    fs = get_settings().factor_set
+    accounted = province.account_province(url, [A, B, C], 2025, factor_set=fs, fanout=province.SerialFanout())
+    app = create_app(engine, settings=Settings(secret_key="test-secret-" + "x" * 20))
+    clients = {}
+    for name in USERS:
+        c = TestClient(app)
+        r = c.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+        clients[name] = c
+    jiangsu = provincial.province_view(2025, [o for o in accounted.parks if o.park_id != C])
+    yield World(engine, url, clients, jiangsu, {o.park_id: o.run_id for o in accounted.parks})
+    engine.dispose()
+    if drop is not None:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _scope(world: World, name: str) -> Scope:
+    role, park, ent, prov = USERS[name]
+    parks = None
+    if role == Role.PROVINCE:
+        with world.engine.connect() as c:
+            parks = frozenset(c.scalars(text("SELECT id FROM park WHERE province = :p"), {"p": prov}))
+    return Scope(Principal(1, name, role, park, ent, "session", name, parks), world.engine, "10.0.0.1")
+
+
+def test_the_parks_each_role_sees(world: World) -> None:
+    seen = {name: [p.id for p in park_queries.parks(_scope(world, name))] for name in USERS}
+    assert seen == {"admin": [A, B, C], "op_a": [A], "ent_a": [A], "prov": [A, B]}
+    # the principal a session resolves carries the province's parks, read from park.province
+    api = world.clients["prov"].get("/api/v1/parks").json()
+    assert [p["id"] for p in api["items"]] == [A, B]
+    for name, allowed in seen.items():
+        for park in (A, B, C):
+            r = world.clients[name].get(f"/api/v1/parks/{park}")
+            assert r.status_code == (200 if park in allowed else 404), (name, park, r.text)
+
+
+def _park_get_paths(client: TestClient) -> list[str]:
+    spec = client.get("/api/v1/openapi.json").json()
+    return sorted(
+        p for p, ops in spec["paths"].items() if p.startswith("/api/v1/parks/{park_id}") and "get" in ops
+    )
+
+
+def _fill(path: str, park: str) -> str:
+    # other path ids get values no row of the parks has: a route must refuse the park first
+    return re.sub(r"\{[a-z_]+\}", "1", path.replace("{park_id}", park).replace("{year}", "2025"))
+
+
+@pytest.mark.parametrize(("user", "outside"), [("op_a", B), ("op_a", C), ("ent_a", B), ("prov", C)])
+def test_no_park_route_answers_another_parks_data(world: World, user: str, outside: str) -> None:
+    """Every GET under /parks/{park_id} (walked from the OpenAPI document) refuses a park outside."""
+    client = world.clients[user]
+    paths = _park_get_paths(client)
+    assert len(paths) > 40
+    leaked, other = [], []
+    for path in paths:
+        r = client.get(_fill(path, outside), params={"year": 2025, "from": 2024, "to": 2025})
+        if r.status_code < 400:
+            leaked.append((path, r.status_code))
+        elif r.status_code not in (403, 404):
+            other.append((path, r.status_code, r.text[:200]))
+    assert leaked == []
+    assert other == []
+
+
+def test_runs_by_id_follow_the_scope(world: World) -> None:
+    run_b = world.run_of[B]
+    assert world.clients["op_a"].get(f"/api/v1/inventory-runs/{run_b}").status_code == 404
+    assert world.clients["ent_a"].get(f"/api/v1/inventory-runs/{run_b}").status_code == 404
+    assert world.clients["prov"].get(f"/api/v1/inventory-runs/{run_b}").status_code == 200
+    assert world.clients["prov"].get(f"/api/v1/inventory-runs/{world.run_of[C]}").status_code == 404
+    assert world.clients["op_a"].get(f"/api/v1/inventory-runs/{world.run_of[A]}").status_code == 200
+
+
+def test_the_provincial_user_writes_nothing(world: World) -> None:
+    client = world.clients["prov"]
+    spec = client.get("/api/v1/openapi.json").json()
+    writes = [
+        (m, p)
+        for p, ops in spec["paths"].items()
+        for m in ops
+        if m in ("post", "put", "patch", "delete") and p.startswith("/api/v1/parks/{park_id}")
+    ]
+    assert len(writes) > 20
+    done = [(m, p) for m, p in writes if client.request(m.upper(), _fill(p, A), json={}).status_code < 400]
+    assert done == []
+    with pytest.raises(PermissionDenied):
+        _scope(world, "prov").require_manager("park", A)
+
+
+def test_the_provincial_view_is_one_figure_everywhere(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the service, in the provincial user's scope: the 江苏 parks, exactly the figures of
+    # `zeropark province account` (fresh outcomes) — the stored runs reproduce them bit for bit
+    mine = provincial.stored_view(_scope(world, "prov"), 2025)
+    assert [o.park_id for o in mine.view.parks] == [A, B] and mine.missing == ()
+    assert mine.view.same_result(world.accounted)
+    assert mine.view.total_tco2e == math.fsum(o.total_tco2e for o in mine.view.parks)
+
+    api = world.clients["prov"].get("/api/v1/province/view", params={"year": 2025}).json()
+    assert api["parks"] == 2 and [r["park_id"] for r in api["ranking"]] == [p for p, _ in mine.view.ranking]
+    assert api["total_tco2e"] == mine.view.total_tco2e and api["energy_tce"] == mine.view.energy_tce
+    assert {d["code"] for d in api["distributions"]} == {d.code for d in mine.view.distributions}
+
+    page = world.clients["prov"].get("/province", params={"year": 2025})
+    assert page.status_code == 200
+    assert f"{mine.view.total_tco2e:,.3f}" in page.text
+    assert f'data-prov-park="{C}"' not in page.text and f'data-prov-park="{B}"' in page.text
+
+    for name in ("op_a", "ent_a"):
+        assert world.clients[name].get("/api/v1/province/view", params={"year": 2025}).status_code == 403
+        assert world.clients[name].get("/province", params={"year": 2025}).status_code == 403
+        with pytest.raises(PermissionDenied):
+            provincial.stored_view(_scope(world, name), 2025)
+    with pytest.raises(NotFound):
+        provincial.stored_view(_scope(world, "prov"), 2025, park_ids=[C])
+
+    # the admin sees all three parks; the CLI (an admin) prints the same JSON as the API
+    admin = world.clients["admin"].get("/api/v1/province/view", params={"year": 2025}).json()
+    assert admin["parks"] == 3
+    monkeypatch.setenv("ZEROPARK_DATABASE_URL", world.url)
+    get_settings.cache_clear()
+    common.engine.cache_clear()
+    try:
+        res = CliRunner().invoke(cli, ["province", "view", "2025", "--format", "json"])
+        assert res.exit_code == 0, res.output
+        assert json.loads(res.output) == admin
+        two = CliRunner().invoke(cli, ["province", "view", "2025", "--park", A, "--park", B])
+        assert two.exit_code == 0 and f"{mine.view.total_tco2e:,.3f} tCO2" in two.output
+    finally:
+        get_settings.cache_clear()
+        common.engine.cache_clear()
+
+
+def test_pages_show_only_the_parks_in_scope(world: World) -> None:
+    # a park operator asking for another park's page gets its own park, never the other's
+    op = world.clients["op_a"].get("/", params={"park": B, "year": 2025})
+    assert op.status_code == 200 and "示例园区001" in op.text and "示例园区002" not in op.text
+    # the provincial user switches between its parks, never into another province
+    assert "示例园区002" in world.clients["prov"].get("/", params={"park": B, "year": 2025}).text
+    other = world.clients["prov"].get("/", params={"park": C, "year": 2025})
+    assert other.status_code == 200 and "示例园区003" not in other.text
+    nav = world.clients["prov"].get("/", params={"year": 2025}).text
+    assert 'href="/province"' in nav and 'href="/import"' not in nav
+    assert 'href="/province"' not in world.clients["op_a"].get("/").text
+
+
+def test_an_admin_creates_a_provincial_user_through_the_api(world: World) -> None:
+    admin = world.clients["admin"]
+    body = {"username": "prov2", "password": PASSWORD, "role": "province"}
+    missing = admin.post("/api/v1/users", json=body)
+    assert missing.status_code == 422 and "province" in missing.text
+    made = admin.post("/api/v1/users", json={**body, "province": "浙江"})
+    assert made.status_code == 201, made.text
+    assert made.json()["province"] == "浙江" and made.json()["park_id"] is None
+    c = TestClient(admin.app)
+    assert c.post("/api/v1/auth/login", json={"username": "prov2", "password": PASSWORD}).status_code == 200
+    assert [p["id"] for p in c.get("/api/v1/parks").json()["items"]] == [C]
