@@ -7,15 +7,12 @@ profile source the optimiser's ``dispatch`` takes, and the ``zeropark forecast``
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from api_support import invoke_cli
 from sqlalchemy import Engine, select
 
 from zeropark import demo
@@ -33,7 +30,6 @@ from zeropark.store.schema import AuditLogRow
 from zeropark.store.scope import system_scope
 
 SIZE = demo.DemoSize(n_enterprises=6, max_submeters=2, days=49, boundary_15min=False)  # 1 Jan – 18 Feb 2025
-ZEROPARK = str(Path(sys.executable).parent / "zeropark")
 FAST = LoadModelParams(n_estimators=120, learning_rate=0.1, history_days=365)
 DAY = date(2025, 2, 18)  # last stored day: the forecast can be scored against the meters
 
@@ -139,17 +135,12 @@ def test_pipeline_park_enterprise_meter_pv(engine: Engine, park: demo.DemoPark) 
 
 def test_forecast_command(sqlite_engine: Engine, park: demo.DemoPark) -> None:
     demo.write_demo(sqlite_engine, park)
-    env = dict(os.environ, ZEROPARK_DATABASE_URL=str(sqlite_engine.url), COLUMNS="120")
-    cmd = [ZEROPARK, "forecast", "--target", "pv", "--date", "2025-02-18", "--backtest-days", "3"]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr
+    argv = ["forecast", "--target", "pv", "--date", "2025-02-18", "--backtest-days", "3"]
+    done = invoke_cli(sqlite_engine, *argv, env={"COLUMNS": "120"})
+    assert done.exit_code == 0, done.output
     assert "seasonal naive" in done.stdout and "stored as forecast run" in done.stdout
-    bad = subprocess.run(
-        [ZEROPARK, "forecast", "--target", "zone:A", "--date", "2025-02-18"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    bad = invoke_cli(
+        sqlite_engine, "forecast", "--target", "zone:A", "--date", "2025-02-18", env={"COLUMNS": "120"}
     )
-    assert bad.returncode == 2 and "park, pv, enterprise:<id> or meter:<id>" in bad.stderr
+    assert bad.exit_code == 2 and "park, pv, enterprise:<id> or meter:<id>" in bad.stderr
+    assert bad.exception is None or isinstance(bad.exception, SystemExit), bad.exception

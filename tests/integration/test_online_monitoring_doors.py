@@ -13,18 +13,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from api_support import make_api
+from api_support import cli_database, make_api
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from zeropark.accounting import online_monitoring as om
 from zeropark.cli import app as cli
-from zeropark.commands import common
 from zeropark.errors import ValidationError
 from zeropark.model import Reading
 from zeropark.services import imports
 from zeropark.services import online_monitoring as svc
-from zeropark.settings import get_settings
 from zeropark.store.db import transaction
 from zeropark.store.readings import write_readings
 from zeropark.store.schema import EnterpriseRow, MeterRow, OnlineMonitoringRecordRow, ParkRow, QuarantineRow
@@ -92,18 +90,10 @@ def test_export_import_as_another_month_gives_the_same_figures(engine: Engine, t
     path.write_bytes(made.content)
     # the CLI writes the same file
     out = tmp_path / "cli.json"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
+    with cli_database(engine):
         res = CliRunner().invoke(
             cli, ["online-monitoring", "export", "--month", "2025-02", "--park", PARK, "--output", str(out)]
         )
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-        common.engine.cache_clear()
     assert res.exit_code == 0, res.output
     assert _figures(out.read_bytes()) == _figures(made.content)
     # API and page download: the same records

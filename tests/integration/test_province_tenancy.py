@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from api_support import PASSWORD, _password_hash
+from api_support import PASSWORD, _password_hash, cli_database
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text, update
 from typer.testing import CliRunner
@@ -26,7 +26,6 @@ from typer.testing import CliRunner
 from conftest import PG_ADMIN_URL, require_service
 from zeropark.app import create_app
 from zeropark.cli import app as cli
-from zeropark.commands import common
 from zeropark.demo.province import write_province
 from zeropark.errors import NotFound, PermissionDenied
 from zeropark.model import Role
@@ -216,18 +215,12 @@ def test_the_provincial_view_is_one_figure_everywhere(world: World, monkeypatch:
     # the admin sees all three parks; the CLI (an admin) prints the same JSON as the API
     admin = world.clients["admin"].get("/api/v1/province/view", params={"year": 2025}).json()
     assert admin["parks"] == 3
-    monkeypatch.setenv("ZEROPARK_DATABASE_URL", world.url)
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
+    with cli_database(world.url):
         res = CliRunner().invoke(cli, ["province", "view", "2025", "--format", "json"])
         assert res.exit_code == 0, res.output
         assert json.loads(res.output) == admin
         two = CliRunner().invoke(cli, ["province", "view", "2025", "--park", A, "--park", B])
         assert two.exit_code == 0 and f"{mine.view.total_tco2e:,.3f} tCO2" in two.output
-    finally:
-        get_settings.cache_clear()
-        common.engine.cache_clear()
 
 
 def test_pages_show_only_the_parks_in_scope(world: World) -> None:

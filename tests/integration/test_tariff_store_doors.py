@@ -13,17 +13,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from api_support import make_api
+from api_support import cli_database, make_api
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from zeropark.cli import app as cli
-from zeropark.commands import common
 from zeropark.errors import PermissionDenied, TariffDataError
 from zeropark.model import Reading, Role
 from zeropark.optimize.tariff import TouPeriod, read_tariff_tables
 from zeropark.services import optimization, tariffs
-from zeropark.settings import get_settings
 from zeropark.store.db import transaction
 from zeropark.store.readings import write_readings
 from zeropark.store.schema import EnterpriseRow, MeterRow, ParkRow
@@ -94,19 +92,11 @@ def test_versions_cost_and_optimiser_agree(engine: Engine, tmp_path: Path) -> No
     )
     # the CLI writes the same figures
     out = tmp_path / "cost.csv"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
+    with cli_database(engine):
         res = CliRunner().invoke(
             cli, ["tariff", "cost", "--year", "2025", "--park", PARK, "--output", str(out)]
         )
         shown = CliRunner().invoke(cli, ["tariff", "show", JS, "--month", "2025-07"])
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-        common.engine.cache_clear()
     assert res.exit_code == 0, res.output
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     july = next(r for r in rows if r["month"] == "2025-07")

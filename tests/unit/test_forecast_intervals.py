@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from zeropark import demo
+from zeropark.cli import app as cli_app
 from zeropark.errors import DataError
 from zeropark.forecast.backtest import origin_days, rolling_origin
 from zeropark.forecast.dayahead import load_day_ahead
@@ -178,14 +178,13 @@ def test_load_model_uses_the_chosen_calendar(hourly: pd.Series) -> None:
         ["optimize", "dispatch", "--park", "P", "--date", "2025-03-03", "--calendar", "XX"],
     ],
 )
-def test_cli_rejects_an_unknown_calendar_without_a_traceback(argv: list[str]) -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "zeropark", *argv],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "COLUMNS": "300"},
-    )
-    assert out.returncode == 2
+def test_cli_rejects_an_unknown_calendar_without_a_traceback(
+    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the CLI in-process (typer's runner): the test is about the options, not the interpreter
+    monkeypatch.chdir(tmp_path)  # a default zeropark.db, if one were opened, lands here
+    out = CliRunner().invoke(cli_app, argv, env={"COLUMNS": "300"})
+    assert out.exit_code == 2
     assert "unknown holiday calendar 'XX'" in out.stderr
-    assert "Traceback" not in out.stderr + out.stdout
+    assert out.exception is None or isinstance(out.exception, SystemExit), out.exception
+    assert "Traceback" not in out.output
