@@ -11,18 +11,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from api_support import OTHER_PARK, ApiModule, api_module  # noqa: F401  (module-scoped fixture)
+from api_support import OTHER_PARK, ApiModule, api_module, invoke_cli  # noqa: F401  (module-scoped fixture)
 from api_support import PARK as API_PARK
 from sqlalchemy import Engine, select
-from typer.testing import CliRunner
 
-from zeropark.cli import app as cli
-from zeropark.commands import common
 from zeropark.errors import NotFound, PermissionDenied
 from zeropark.model import Reading, Role
 from zeropark.optimize.tariff import TouPeriod
 from zeropark.services import optimization, tariffs
-from zeropark.settings import get_settings
 from zeropark.store.db import transaction
 from zeropark.store.readings import write_readings
 from zeropark.store.schema import AuditLogRow, EnterpriseRow, MeterRow, ParkRow
@@ -143,31 +139,22 @@ def test_a_park_price_leaves_the_other_park_alone(engine: Engine) -> None:
     assert {x.park_id for x in imported} == {A}
     assert _july(engine, B) == pytest.approx(GLOBAL_JULY, abs=1e-6)
     # the CLI (an admin's door): --park writes and shows park B's own version
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZEROPARK_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    common.engine.cache_clear()
-    try:
-        cmd = [
-            "tariff",
-            "set",
-            JS,
-            "--from",
-            "2025-07",
-            "--park",
-            B,
-            "--price",
-            "peak=1.0",
-            "--source",
-            "B 合同",
-        ]
-        made_b = CliRunner().invoke(cli, cmd)
-        shown = CliRunner().invoke(cli, ["tariff", "show", JS, "--month", "2025-07", "--park", B])
-        listed = CliRunner().invoke(cli, ["tariff", "list", "--park", B])
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-        common.engine.cache_clear()
+    set_b = (
+        "tariff",
+        "set",
+        JS,
+        "--from",
+        "2025-07",
+        "--park",
+        B,
+        "--price",
+        "peak=1.0",
+        "--source",
+        "B 合同",
+    )
+    made_b = invoke_cli(engine, *set_b)
+    shown = invoke_cli(engine, "tariff", "show", JS, "--month", "2025-07", "--park", B)
+    listed = invoke_cli(engine, "tariff", "list", "--park", B)
     assert made_b.exit_code == 0 and f"({B})" in made_b.output, made_b.output
     assert shown.exit_code == 0 and f"park {B}" in shown.output and "1 CNY/kWh" in shown.output
     assert listed.exit_code == 0 and A not in listed.output
