@@ -33,6 +33,18 @@ def test_interval_and_shortage_probability_by_hand() -> None:
     assert f.p_short == pytest.approx(0.95221, abs=1e-5)
 
 
+def test_shortage_probability_follows_the_conformal_interval() -> None:
+    """The same months as above with a conformal q̂ = 0.2: h = 0.2 × 900 = 180 t, so the interval is
+    1 200 ± 180 t and σ* = 180 / 1.6448536 = 109.43 t (not the normal model's 60 t). An allowance at
+    the upper bound, 1 380 t, is short with (1 − 0.9)/2 = 5 %; at 1 100 t P = Φ(100/109.43) =
+    Φ(0.91381) = 0.81959 (the normal model's σ would say 0.95221, disagreeing with the interval)."""
+    at_top = forecast_gap([90, 110, 100], last_year=[100] * 12, allowance_tco2=1380, conformal_q=0.2)
+    assert (at_top.low_tco2, at_top.high_tco2) == pytest.approx((1020, 1380))
+    assert at_top.p_short == pytest.approx(0.05, abs=1e-9)
+    inside = forecast_gap([90, 110, 100], last_year=[100] * 12, allowance_tco2=1100, conformal_q=0.2)
+    assert inside.p_short == pytest.approx(0.81959, abs=1e-5)
+
+
 def test_production_plan_and_prior_spread() -> None:
     """50 t on 10 units twice → 5 t/unit; plan 10 × 20 units → 10 × 100 t; Ê = 100 + 1 000 = 1 100 t.
     Two months → the prior s = 0.10: Var = 0.01 × (10 × 100² + 1 000²/2) = 6 000."""

@@ -172,8 +172,11 @@ def forecast_gap(
     split-conformal one, ``Ê ± q̂·Σ_{m>k} Ê_m`` (:mod:`zeropark.forecast.quota_gap_conformal`);
     ``scaled_q`` [1] (when ``conformal_q`` is not given) makes it ``Ê ± q̂·σ``, σ the normal
     model's standard deviation of the remaining months' sum [tCO2] (the normalised score of
-    Angelopoulos & Bates 2023, §2.3). ``p_short`` stays the normal model's. Raises
-    :class:`QuotaGapError` naming the field of bad input.
+    Angelopoulos & Bates 2023, §2.3). ``p_short`` = 1 − Φ((allowance − Ê)/σ*) with σ* = h/z, h the
+    interval's half-width and z = Φ⁻¹((1 + level)/2): the normal law whose central ``level``
+    interval is the one shown (σ* is the normal model's σ for the normal interval), so the
+    probability and the interval never disagree — at the interval's upper bound P(short) is
+    (1 − level)/2. Raises :class:`QuotaGapError` naming the field of bad input.
     """
     act = _clean(actual, "actual")
     k = len(act)
@@ -208,17 +211,19 @@ def forecast_gap(
     for name, q in (("conformal_q", conformal_q), ("scaled_q", scaled_q)):
         if q is not None and (not math.isfinite(q) or q < 0):
             raise QuotaGapError(f"{name}: {q!r} is not a finite number ≥ 0")
+    z = statistics.NormalDist().inv_cdf((1 + level) / 2)
     if conformal_q is not None:
         half, interval = conformal_q * sum(rest), Interval.CONFORMAL
     elif scaled_q is not None:
         half, interval = scaled_q * math.sqrt(var), Interval.CONFORMAL_SCALED
     else:
-        half, interval = statistics.NormalDist().inv_cdf((1 + level) / 2) * math.sqrt(var), Interval.NORMAL
+        half, interval = z * math.sqrt(var), Interval.NORMAL
     gap = p_short = None
     if allowance_tco2 is not None:
         gap = mean - allowance_tco2
-        if var > 0:
-            p_short = 1 - statistics.NormalDist(mean, math.sqrt(var)).cdf(allowance_tco2)
+        spread = half / z  # the σ of the normal law whose central `level` interval is the one shown
+        if spread > 0:
+            p_short = 1 - statistics.NormalDist(mean, spread).cdf(allowance_tco2)
         else:
             p_short = 1.0 if mean > allowance_tco2 else 0.0
     return GapForecast(
