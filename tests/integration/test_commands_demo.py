@@ -163,8 +163,11 @@ def test_account_table_json_xlsx(db_url: str, tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     wb = openpyxl.load_workbook(xlsx)
-    # the roadmap chapter (路线图) and the benchmarks (标杆) come with the national method
-    assert wb.sheetnames == ["汇总", "清单明细", "排放因子", "指标", "数据质量", "企业名录", "路线图", "标杆"]
+    # the roadmap chapter (路线图), the benchmarks (标杆) and, the demo park having an exchange registry,
+    # the symbiosis chapter (产业共生) come with the national method
+    assert wb.sheetnames == [
+        "汇总", "清单明细", "排放因子", "指标", "数据质量", "企业名录", "路线图", "标杆", "产业共生"
+    ]  # fmt: skip
     assert "示例零碳产业园（示例数据）" in wb["汇总"]["A1"].value
 
 

@@ -129,8 +129,8 @@ def load_profile(path: str | Path | None = None) -> UploadProfile:
     label = str(path) if path is not None else "zeropark/accounting/data/online_monitoring_default.yaml"
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise UploadProfileError(label, None, f"cannot read it: {exc}") from None
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:  # a binary file is not a profile
+        raise UploadProfileError(label, None, f"cannot read it as UTF-8 YAML: {exc}") from None
     if not isinstance(raw, Mapping):
         raise UploadProfileError(label, None, "not a YAML mapping")
     codes = _need(raw, "codes", label)

@@ -453,7 +453,8 @@ def plans_cmd(
         Path | None, typer.Option("--import", help="生产计划 CSV: enterprise_id,year,month,quantity,unit.")
     ] = None,
     enterprise: Annotated[
-        str | None, typer.Option("--enterprise", help="企业 Enterprise id (with --set).")
+        str | None,
+        typer.Option("--enterprise", help="企业 Enterprise (with --set; alone: its plan)."),
     ] = None,
     set_months: Annotated[
         str | None, typer.Option("--set", help="月计划 Months, e.g. 1=1200,2=1150 [the product unit].")
@@ -484,7 +485,7 @@ def plans_cmd(
                 raise typer.BadParameter(f"--set: '{part}' is not MONTH=QUANTITY, e.g. 3=1200")
             months[int(m)] = q  # type: ignore[assignment]  # the service checks the number
         quota_gap.set_plan(scope, park_id, enterprise, year, months, unit)
-    found = quota_gap.plans(scope, park_id, year)
+    found = quota_gap.plans(scope, park_id, year, enterprise_id=enterprise)
     table = Table(title="生产计划 Production plans")
     for col in ("企业 enterprise", "年 year", "月 month", "计划 quantity", "单位 unit"):
         table.add_column(col)

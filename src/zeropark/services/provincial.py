@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from zeropark.errors import PermissionDenied
+from zeropark.errors import NotFound, PermissionDenied
 from zeropark.model import Method
 from zeropark.services.inventory import latest_view
 from zeropark.store.queries import parks as park_queries
@@ -227,13 +227,15 @@ def stored_view(
         raise PermissionDenied(
             f"role '{scope.user.role}' may not see the provincial view; it is for provincial users"
         )
+    names = {p.id: p.name for p in park_queries.parks(scope)}
     if park_ids:
         for p in park_ids:
             scope.check_park(p)
+            if p not in names:  # an admin's scope admits any id: the park must also exist
+                raise NotFound(f"park '{p}' not found; see `zeropark park show` for the stored parks")
         wanted = sorted(set(park_ids))
     else:
-        wanted = [p.id for p in park_queries.parks(scope)]
-    names = {p.id: p.name for p in park_queries.parks(scope)}
+        wanted = list(names)
     outcomes: list[ParkOutcome] = []
     missing: list[str] = []
     labels: dict[str, tuple[str, str, str]] = {}

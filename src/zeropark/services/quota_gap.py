@@ -361,11 +361,24 @@ def _ml_fit(
 # --- production plans (生产计划) --------------------------------------------------------------------
 
 
-def plans(scope: Scope, park_id: str, year: int | None = None) -> list[PlanMonth]:
-    """Stored plan months the user may see (an enterprise: its own)."""
+def plans(
+    scope: Scope, park_id: str, year: int | None = None, *, enterprise_id: str | None = None
+) -> list[PlanMonth]:
+    """Stored plan months the user may see (an enterprise: its own), of one enterprise if given.
+
+    Raises
+    ------
+    NotFound
+        The park, or ``enterprise_id`` in it, does not exist (or is outside the scope).
+    """
     require_park(scope.engine, park_id)
     scope.check_park(park_id)
-    return production_plans.plans(scope, park_id, year=year)
+    if enterprise_id is not None and not repo.list_enterprises(
+        scope.engine, park_id, enterprise_id=enterprise_id
+    ):
+        raise NotFound(f"enterprise '{enterprise_id}' not found in park '{park_id}'")
+    found = production_plans.plans(scope, park_id, year=year)
+    return [p for p in found if enterprise_id is None or p.enterprise_id == enterprise_id]
 
 
 def plan_dict(p: PlanMonth) -> dict[str, Any]:

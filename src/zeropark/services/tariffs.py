@@ -45,6 +45,9 @@ from zeropark.store.db import transaction
 from zeropark.store.schema import ParkRow, TariffVersionRow
 from zeropark.store.scope import Scope
 
+#: Reporting years the cost report accepts, as the API, the pages and the CLI do elsewhere.
+YEAR_MIN, YEAR_MAX = 2000, 2100
+
 #: Audit entity.
 ENTITY = "tariff"
 #: valid_from of the bundled tables when seeded (in force for every month).
@@ -259,6 +262,9 @@ def list_versions(
         stmt = stmt.where(TariffVersionRow.tariff_id == tariff_id)
     if park_id is not None:
         scope.check_park(park_id)
+        with Session(scope.engine) as s:
+            if s.get(ParkRow, park_id) is None:
+                raise NotFound(f"park '{park_id}' not found; see `zeropark park show` for the stored parks")
     park = park_id or scope.park_id
     if park is not None:
         stmt = stmt.where((TariffVersionRow.park_id.is_(None)) | (TariffVersionRow.park_id == park))
@@ -313,6 +319,9 @@ def show(
     """
     if park_id is not None:
         scope.check_park(park_id)
+        with Session(scope.engine) as s:
+            if s.get(ParkRow, park_id) is None:
+                raise NotFound(f"park '{park_id}' not found; see `zeropark park show` for the stored parks")
     park = park_id or scope.park_id
     if month is None:
         found = [v for v in list_versions(scope, tariff_id, park_id=park) if v.park_id == park]
@@ -468,6 +477,8 @@ def electricity_cost(
         Unknown park/enterprise (or outside the scope), or an unknown tariff.
     """
     scope.check_park(park_id)
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise DataError(f"year {year}: give a reporting year from {YEAR_MIN} to {YEAR_MAX}")
     if scope.is_enterprise:
         enterprise_id = scope.enterprise_id
     enterprises = repo.list_enterprises(scope.engine, park_id, enterprise_id=enterprise_id)
