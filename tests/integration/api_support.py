@@ -303,17 +303,19 @@ class ApiModule(Api):
         return len(self.audit_actions(action))
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def api_module(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ApiModule]:
-    """The fixture park on a fresh database of each backend, shared by one test module."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'zeropark.db'}"
+@contextmanager
+def fresh_database(backend: str, tmp_path_factory: pytest.TempPathFactory, label: str) -> Iterator[Engine]:
+    """A fresh, migrated database of ``backend`` ("sqlite" or "postgres"), dropped afterwards.
+
+    SQLite: a file in a new temporary directory; PostgreSQL: a database ``zeropark_<label>_<hex>``
+    on the local server (dropped with FORCE when the block ends).
+    """
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp(label) / 'zeropark.db'}"
         drop: str | None = None
     else:
         require_service("PostgreSQL", "127.0.0.1", 5432)
-        drop = f"zeropark_api_{uuid.uuid4().hex[:10]}"
+        drop = f"zeropark_{label}_{uuid.uuid4().hex[:10]}"
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as c:
             c.execute(text(f'CREATE DATABASE "{drop}"'))
@@ -321,14 +323,25 @@ def api_module(
         url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{drop}"
     engine = make_engine(url)
     upgrade(engine)
-    api = make_api(engine)
-    yield ApiModule(engine=engine, client=api.client, clients={u: api.login(u) for u in ROLES})
-    engine.dispose()
-    if drop is not None:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
-        admin.dispose()
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        if drop is not None:
+            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
+            admin.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def api_module(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ApiModule]:
+    """The fixture park on a fresh database of each backend, shared by one test module."""
+    with fresh_database(request.param, tmp_path_factory, "api") as engine:
+        api = make_api(engine)
+        yield ApiModule(engine=engine, client=api.client, clients={u: api.login(u) for u in ROLES})
 
 
 # --------------------------------------------------------------------------------------------

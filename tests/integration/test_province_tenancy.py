@@ -12,18 +12,16 @@ from __future__ import annotations
 import json
 import math
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from api_support import PASSWORD, _password_hash, cli_database
+from api_support import PASSWORD, _password_hash, cli_database, fresh_database
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text, update
+from sqlalchemy import Engine, text, update
 from typer.testing import CliRunner
 
-from conftest import PG_ADMIN_URL, require_service
 from zeropark.app import create_app
 from zeropark.cli import app as cli
 from zeropark.demo.province import write_province
@@ -31,8 +29,7 @@ from zeropark.errors import NotFound, PermissionDenied
 from zeropark.model import Role
 from zeropark.services import province, provincial
 from zeropark.settings import Settings, get_settings
-from zeropark.store.db import make_engine, transaction
-from zeropark.store.migrate import upgrade
+from zeropark.store.db import transaction
 from zeropark.store.queries import parks as park_queries
 from zeropark.store.schema import ParkRow, UserRow
 from zeropark.store.scope import Principal, Scope
@@ -60,55 +57,40 @@ class World:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('tenancy') / 'zeropark.db'}"
-        drop: str | None = None
-    else:
-        require_service("PostgreSQL", "127.0.0.1", 5432)
-        drop = f"zeropark_tenancy_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{drop}"'))
-        admin.dispose()
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{drop}"
-    engine = make_engine(url)
-    upgrade(engine)
-    assert write_province(engine, 3, n_enterprises=2, days=5) == [A, B, C]
-    with transaction(engine) as s:
-        s.execute(update(ParkRow).where(ParkRow.id == C).values(province="浙江"))
-        for name, (role, park, ent, prov) in USERS.items():
-            s.add(
-                UserRow(
-                    username=name,
-                    display_name=name,
-                    password_hash=_password_hash(),
-                    role=role,
-                    park_id=park,
-                    enterprise_id=ent,
-                    province=prov,
-                    active=True,
-                    failed_logins=0,
-                    created_at=datetime.now(UTC),
+    with fresh_database(request.param, tmp_path_factory, "tenancy") as engine:
+        url = engine.url.render_as_string(hide_password=False)
+        assert write_province(engine, 3, n_enterprises=2, days=5) == [A, B, C]
+        with transaction(engine) as s:
+            s.execute(update(ParkRow).where(ParkRow.id == C).values(province="浙江"))
+            for name, (role, park, ent, prov) in USERS.items():
+                s.add(
+                    UserRow(
+                        username=name,
+                        display_name=name,
+                        password_hash=_password_hash(),
+                        role=role,
+                        park_id=park,
+                        enterprise_id=ent,
+                        province=prov,
+                        active=True,
+                        failed_logins=0,
+                        created_at=datetime.now(UTC),
+                    )
                 )
-            )
-    fs = get_settings().factor_set
-    accounted = province.account_province(url, [A, B, C], 2025, factor_set=fs, fanout=province.SerialFanout())
-    app = create_app(engine, settings=Settings(secret_key="test-secret-" + "x" * 20))
-    clients = {}
-    for name in USERS:
-        c = TestClient(app)
-        r = c.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
-        clients[name] = c
-    jiangsu = provincial.province_view(2025, [o for o in accounted.parks if o.park_id != C])
-    yield World(engine, url, clients, jiangsu, {o.park_id: o.run_id for o in accounted.parks})
-    engine.dispose()
-    if drop is not None:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
-        admin.dispose()
+        fs = get_settings().factor_set
+        accounted = province.account_province(
+            url, [A, B, C], 2025, factor_set=fs, fanout=province.SerialFanout()
+        )
+        app = create_app(engine, settings=Settings(secret_key="test-secret-" + "x" * 20))
+        clients = {}
+        for name in USERS:
+            c = TestClient(app)
+            r = c.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
+            assert r.status_code == 200, r.text
+            c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+            clients[name] = c
+        jiangsu = provincial.province_view(2025, [o for o in accounted.parks if o.park_id != C])
+        yield World(engine, url, clients, jiangsu, {o.park_id: o.run_id for o in accounted.parks})
 
 
 def _scope(world: World, name: str) -> Scope:
