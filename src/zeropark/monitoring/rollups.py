@@ -122,29 +122,27 @@ def _stored(s: Session, meter_id: str, bucket: Bucket, lo: datetime, hi: datetim
 def _update_meter(s: Session, meter: MeterRow, tz: str, first: datetime, last: datetime) -> None:
     step = timedelta(seconds=meter.interval_s)
     mid = meter.id
+    # the meter's park first: PostgreSQL probes only that park's partitions of `reading`
+    of_meter = (ReadingRow.park_id == meter.park_id, ReadingRow.meter_id == mid)
     if meter.kind == MeterKind.CUMULATIVE.value:
-        prev = s.scalar(
-            select(func.max(ReadingRow.ts)).where(ReadingRow.meter_id == mid, ReadingRow.ts < first)
-        )
-        nxt = s.scalar(
-            select(func.min(ReadingRow.ts)).where(ReadingRow.meter_id == mid, ReadingRow.ts > last)
-        )
+        prev = s.scalar(select(func.max(ReadingRow.ts)).where(*of_meter, ReadingRow.ts < first))
+        nxt = s.scalar(select(func.min(ReadingRow.ts)).where(*of_meter, ReadingRow.ts > last))
         h0 = bucket_start(_as_utc(prev) if prev is not None else first, Bucket.HOUR)
         hend = bucket_start(_as_utc(nxt) if nxt is not None else last, Bucket.HOUR) + _HOUR
         before = s.execute(
             select(ReadingRow.ts, ReadingRow.value)
-            .where(ReadingRow.meter_id == mid, ReadingRow.ts < h0)
+            .where(*of_meter, ReadingRow.ts < h0)
             .order_by(ReadingRow.ts.desc())
             .limit(1)
         ).all()
         inside = s.execute(
             select(ReadingRow.ts, ReadingRow.value)
-            .where(ReadingRow.meter_id == mid, ReadingRow.ts >= h0, ReadingRow.ts < hend)
+            .where(*of_meter, ReadingRow.ts >= h0, ReadingRow.ts < hend)
             .order_by(ReadingRow.ts)
         ).all()
         after = s.execute(
             select(ReadingRow.ts, ReadingRow.value)
-            .where(ReadingRow.meter_id == mid, ReadingRow.ts >= hend)
+            .where(*of_meter, ReadingRow.ts >= hend)
             .order_by(ReadingRow.ts)
             .limit(1)
         ).all()
@@ -161,7 +159,7 @@ def _update_meter(s: Session, meter: MeterRow, tz: str, first: datetime, last: d
         hend = bucket_start(last - step, Bucket.HOUR) + _HOUR
         pts = s.execute(
             select(ReadingRow.ts, ReadingRow.value, ReadingRow.quality)
-            .where(ReadingRow.meter_id == mid, ReadingRow.ts >= h0 + step, ReadingRow.ts < hend + step)
+            .where(*of_meter, ReadingRow.ts >= h0 + step, ReadingRow.ts < hend + step)
             .order_by(ReadingRow.ts)
         ).all()
         intervals = interval_values_to_intervals(

@@ -157,7 +157,8 @@ def _sql_interval_month(dialect: str) -> str:
     total = "sum(value ORDER BY ts)" if dialect == "postgresql" else "sum(value)"
     return (
         f"SELECT meter_id, {total} AS total, count(*) AS n, {_FLAGGED} AS n_flagged "
-        "FROM reading WHERE meter_id IN :ids AND ts >= :lo AND ts < :hi GROUP BY meter_id"
+        "FROM reading WHERE park_id IN :parks AND meter_id IN :ids AND ts >= :lo AND ts < :hi "
+        "GROUP BY meter_id"
     )
 
 
@@ -184,7 +185,7 @@ def _sql_register_month(dialect: str) -> str:
         "max(CASE WHEN nxt IS NULL THEN value END) AS last_value "
         f"FROM (SELECT meter_id, value, quality, {rmax} AS rmax, "
         "lead(value) OVER w AS nxt, lead(quality) OVER w AS nxt_q, row_number() OVER w AS rn "
-        "FROM reading WHERE meter_id IN :ids AND ts >= :lo AND ts < :hi "
+        "FROM reading WHERE park_id IN :parks AND meter_id IN :ids AND ts >= :lo AND ts < :hi "
         "WINDOW w AS (PARTITION BY meter_id ORDER BY ts)) x GROUP BY meter_id"
     )
 
@@ -216,6 +217,29 @@ def _register_step(prev: float, cur: float, rmax: float | None) -> tuple[float, 
     return cur, 0, 1
 
 
+@dataclass(frozen=True, slots=True)
+class _Meters:
+    """Meter ids of one query and their parks.
+
+    ``park_id IN parks`` confines the query to those parks' partitions of ``reading`` on
+    PostgreSQL (the partition key leads with ``park_id``; without it every park's partitions of
+    the month are probed).
+    """
+
+    ids: tuple[str, ...]
+    parks: tuple[str, ...]
+
+    @classmethod
+    def of(cls, meters: Sequence[Meter]) -> _Meters:
+        return cls(tuple(m.id for m in meters), tuple(sorted({m.park_id for m in meters})))
+
+    def only(self, ids: Sequence[str]) -> _Meters:
+        return _Meters(tuple(ids), self.parks)
+
+    def params(self) -> dict[str, list[str]]:
+        return {"ids": list(self.ids), "parks": list(self.parks)}
+
+
 def _month_params(dialect: str, lo: datetime, hi: datetime) -> dict[str, Any]:
     if dialect == "postgresql":
         return {"lo": lo, "hi": hi}
@@ -226,15 +250,15 @@ def _month_rows(
     conn: Connection,
     kind: MeterKind,
     rmax: float | None,
-    ids: Sequence[str],
+    ids: _Meters,
     lo: datetime,
     hi: datetime,
 ) -> dict[str, _Acc]:
     """Run the month SQL of one (meter kind, window) for ``ids`` on ``conn``."""
     dialect = conn.dialect.name
     sql = _sql_interval_month(dialect) if kind is MeterKind.INTERVAL else _sql_register_month(dialect)
-    stmt = text(sql).bindparams(bindparam("ids", expanding=True))
-    params = {"ids": list(ids), **_month_params(dialect, lo, hi)}
+    stmt = text(sql).bindparams(bindparam("ids", expanding=True), bindparam("parks", expanding=True))
+    params = {**ids.params(), **_month_params(dialect, lo, hi)}
     if kind is MeterKind.CUMULATIVE:
         params["rmax"] = rmax
     return {
@@ -258,7 +282,7 @@ def _month_query(
     engine: Engine,
     kind: MeterKind,
     rmax: float | None,
-    ids: Sequence[str],
+    ids: _Meters,
     lo: datetime,
     hi: datetime,
 ) -> dict[str, _Acc]:
@@ -297,7 +321,7 @@ def _summarised_month(
     stored: _Stored,
     kind: MeterKind,
     rmax: float | None,
-    ids: Sequence[str],
+    ids: _Meters,
     lo: datetime,
     hi: datetime,
 ) -> dict[str, _Acc]:
@@ -311,7 +335,7 @@ def _summarised_month(
     window = _month_params(dialect, lo, hi)
     out: dict[str, _Acc] = {}
     missing: list[str] = []
-    for mid in ids:
+    for mid in ids.ids:
         found = stored.get((mid, window["lo"]))
         if found is None or found[0] != window["hi"]:
             missing.append(mid)
@@ -333,7 +357,7 @@ def _summarised_month(
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SUMMARY_LOCK_KEY})
         # on SQLite this first write takes the database's write lock before the readings are read
         conn.execute(stale, {"ids": missing, "lo": window["lo"]})
-        fresh = _month_rows(conn, kind, rmax, missing, lo, hi)
+        fresh = _month_rows(conn, kind, rmax, ids.only(missing), lo, hi)
         empty = _Acc()
         conn.execute(
             store,
@@ -449,12 +473,13 @@ def meter_monthly(
             groups[(m.kind, m.interval_s, -1.0)].append(m.id)
         else:
             groups[(m.kind, 0, -1.0 if m.register_max is None else m.register_max)].append(m.id)
-    Job = tuple[tuple[MeterKind, int, float], list[str], datetime, datetime]
+    Job = tuple[tuple[MeterKind, int, float], _Meters, datetime, datetime]
     jobs: list[Job] = []
     for key, ids in sorted(groups.items(), key=lambda kv: (kv[0][0].value, kv[0][1], kv[0][2])):
         shift = timedelta(seconds=key[1])
+        group = _Meters.of([by_id[i] for i in ids])
         for k in range(12):
-            jobs.append((key, ids, bounds[k] + shift, bounds[k + 1] + shift))
+            jobs.append((key, group, bounds[k] + shift, bounds[k + 1] + shift))
     n_workers = 1 if engine.dialect.name != "postgresql" else max(1, workers or 2)
     stored: _Stored = {}
     if not from_readings and jobs:
@@ -581,22 +606,24 @@ def hourly_series(
     return HourlySeries(out, flags)
 
 
-def _series(conn: Connection, ids: Sequence[str], lo: datetime, hi: datetime) -> dict[str, tuple[F64, F64]]:
+def _series(conn: Connection, ids: _Meters, lo: datetime, hi: datetime) -> dict[str, tuple[F64, F64]]:
     """(instants [epoch s], values) of each meter's readings in ``[lo, hi)``, in time order."""
     stmt_pg = (
         "SELECT meter_id, array_agg(extract(epoch FROM ts)::float8 ORDER BY ts) AS epoch_s, "
         "array_agg(value ORDER BY ts) AS vals FROM reading "
-        "WHERE meter_id IN :ids AND ts >= :lo AND ts < :hi GROUP BY meter_id"
+        "WHERE park_id IN :parks AND meter_id IN :ids AND ts >= :lo AND ts < :hi GROUP BY meter_id"
     )
     stmt_sqlite = (
         # ts is UTC text 'YYYY-MM-DD HH:MM:SS.ffffff': whole seconds, then the fraction
         "SELECT meter_id, CAST(strftime('%s', ts) AS INTEGER) + CAST(substr(ts, 20) AS REAL) AS epoch_s, "
         "value AS vals FROM reading "
-        "WHERE meter_id IN :ids AND ts >= :lo AND ts < :hi ORDER BY meter_id, ts"
+        "WHERE park_id IN :parks AND meter_id IN :ids AND ts >= :lo AND ts < :hi ORDER BY meter_id, ts"
     )
     pg = conn.dialect.name == "postgresql"
-    stmt = text(stmt_pg if pg else stmt_sqlite).bindparams(bindparam("ids", expanding=True))
-    rows = conn.execute(stmt, {"ids": list(ids), **_month_params(conn.dialect.name, lo, hi)}).all()
+    stmt = text(stmt_pg if pg else stmt_sqlite).bindparams(
+        bindparam("ids", expanding=True), bindparam("parks", expanding=True)
+    )
+    rows = conn.execute(stmt, {**ids.params(), **_month_params(conn.dialect.name, lo, hi)}).all()
     if pg:
         return {
             r.meter_id: (np.array(r.epoch_s, dtype=np.float64), np.array(r.vals, dtype=np.float64))
@@ -653,7 +680,7 @@ def meter_slots(
             (MeterKind.CUMULATIVE, start - REGISTER_LOOKBACK, end),
         ):
             chosen = [m for m in meters if m.kind is kind]
-            series = _series(conn, [m.id for m in chosen], lo, hi) if chosen else {}
+            series = _series(conn, _Meters.of(chosen), lo, hi) if chosen else {}
             for m in chosen:
                 t, v = series.get(m.id, (empty, empty))
                 out[m.id] = hourly_series(m, t, v, start.timestamp(), n_hours, slot_s=slot_s)

@@ -125,7 +125,12 @@ def read_month(engine: Engine, park_id: str, year: int, month: int) -> pa.Table:
         for m in meters:
             rows = c.execute(
                 select(ReadingRow.ts, ReadingRow.value, ReadingRow.quality)
-                .where(ReadingRow.meter_id == m, ReadingRow.ts >= lo, ReadingRow.ts < hi)
+                .where(
+                    ReadingRow.park_id == park_id,
+                    ReadingRow.meter_id == m,
+                    ReadingRow.ts >= lo,
+                    ReadingRow.ts < hi,
+                )
                 .order_by(ReadingRow.ts)
             ).all()
             for t, v, q in rows:
@@ -251,7 +256,10 @@ def drop_hot_month(engine: Engine, directory: Path, park_id: str, year: int, mon
     with transaction(engine) as s:
         hot = s.execute(
             select(ReadingRow.meter_id).where(
-                ReadingRow.meter_id.in_(meters), ReadingRow.ts >= lo, ReadingRow.ts < hi
+                ReadingRow.park_id == park_id,
+                ReadingRow.meter_id.in_(meters),
+                ReadingRow.ts >= lo,
+                ReadingRow.ts < hi,
             )
         ).all()
         if len(hot) != table.num_rows:
@@ -260,7 +268,12 @@ def drop_hot_month(engine: Engine, directory: Path, park_id: str, year: int, mon
                 f"{entry.path}; archive the month again before dropping it"
             )
         s.execute(
-            delete(ReadingRow).where(ReadingRow.meter_id.in_(meters), ReadingRow.ts >= lo, ReadingRow.ts < hi)
+            delete(ReadingRow).where(
+                ReadingRow.park_id == park_id,
+                ReadingRow.meter_id.in_(meters),
+                ReadingRow.ts >= lo,
+                ReadingRow.ts < hi,
+            )
         )
         s.execute(
             delete(MeterMonthSummaryRow).where(

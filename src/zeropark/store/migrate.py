@@ -70,9 +70,10 @@ def ensure_run_freeze_trigger(conn: Connection) -> None:
 
 
 def ensure_default_reading_partition(conn: Connection) -> None:
-    """Give the month-partitioned ``reading`` table its DEFAULT partition (PostgreSQL only).
+    """Give the park-and-month-partitioned ``reading`` table its DEFAULT partition (PostgreSQL only).
 
-    Monthly partitions are created on demand by :func:`zeropark.store.readings.ensure_partitions`
+    A partition per park and month is created on demand by
+    :func:`zeropark.store.readings.ensure_partitions_for`
     before each write; the DEFAULT partition catches rows written by any other path, so an insert
     never fails for want of a partition. Idempotent.
     """

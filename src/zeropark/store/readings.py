@@ -10,8 +10,10 @@ Policy (DESIGN.md §5):
 - PostgreSQL: the batch is COPYed (psycopg 3) into a temporary staging table, then
   ``INSERT … SELECT … ON CONFLICT DO NOTHING`` and one conflict query — all in one transaction.
   SQLite: the same staging SQL with ``executemany`` and ``INSERT OR IGNORE``.
-- PostgreSQL partitions ``reading`` by local (Asia/Shanghai) calendar month on ``ts``
-  (``reading_pYYYYMM``); :func:`ensure_partitions` creates the months a batch needs before it is
+- Every reading is stored with its meter's park (``park_id``, looked up here; a reading of an
+  unregistered meter is refused). PostgreSQL partitions ``reading`` by park and local
+  (Asia/Shanghai) calendar month on ``(park_id, ts)`` (:func:`partition_name`, #20);
+  :func:`ensure_partitions_for` creates the (park, month) partitions a batch needs before it is
   written, and a DEFAULT partition catches anything else (see :mod:`zeropark.store.migrate`).
 - Times are timezone-aware UTC in and out. SQLite stores them as UTC text in SQLAlchemy's format
   (``YYYY-MM-DD HH:MM:SS.ffffff``), so string order is time order.
@@ -26,8 +28,10 @@ Policy (DESIGN.md §5):
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -52,6 +56,8 @@ __all__ = [
     "bulk_load_readings",
     "ensure_partitions",
     "ensure_partitions_for",
+    "partition_name",
+    "parks_of",
     "readings_for",
     "write_readings",
     "write_readings_in",
@@ -123,6 +129,63 @@ def _next_month(d: date) -> date:
     return date(d.year + d.month // 12, d.month % 12 + 1, 1)
 
 
+def partition_name(park_id: str, month: date) -> str:
+    """Name of the partition of ``reading`` holding park ``park_id``'s readings of local ``month``.
+
+    ``reading_<park slug>_<hash>_pYYYYMM``: the slug (lower-case letters, digits, at most 24) keeps
+    the name readable, the first 8 hex digits of the id's SHA-256 keep two ids with one slug apart,
+    and the whole stays below PostgreSQL's 63-byte identifier limit.
+    """
+    slug = re.sub(r"[^a-z0-9]+", "_", park_id.lower()).strip("_")[:24] or "park"
+    digest = hashlib.sha256(park_id.encode()).hexdigest()[:8]
+    return f"reading_{slug}_{digest}_p{month:%Y%m}"
+
+
+def _local_months(stamps: Sequence[datetime]) -> list[date]:
+    """The local (:data:`PARTITION_TZ`) calendar months holding one of ``stamps``, in order.
+
+    Only months holding an instant — never the months between: a reading from 1800 beside one
+    from 2026 needs two partitions, not 2 700 (which also exhausted PostgreSQL's lock table when
+    created in one transaction).
+    """
+    tz = ZoneInfo(PARTITION_TZ)
+    first = _month_start(min(stamps).astimezone(tz).date())
+    last = _month_start(max(stamps).astimezone(tz).date())
+    if first == last or _next_month(first) == last:  # the common case: no per-reading work
+        return [first] if first == last else [first, last]
+    return sorted({_month_start(ts.astimezone(tz).date()) for ts in stamps})
+
+
+def _months_between(first_utc: datetime, last_utc: datetime) -> list[date]:
+    """Every local month from the one of ``first_utc`` to the one of ``last_utc`` (contiguous data)."""
+    tz = ZoneInfo(PARTITION_TZ)
+    month = _month_start(first_utc.astimezone(tz).date())
+    last = _month_start(last_utc.astimezone(tz).date())
+    out: list[date] = []
+    while month <= last:
+        out.append(month)
+        month = _next_month(month)
+    return out
+
+
+def ensure_partitions(engine: Engine, park_id: str, first_utc: datetime, last_utc: datetime) -> list[str]:
+    """Create park ``park_id``'s partitions of ``reading`` covering ``[first_utc, last_utc]`` (PostgreSQL).
+
+    For contiguous data (bulk loads); a batch of scattered readings uses
+    :func:`ensure_partitions_for`, which creates only the months that hold a reading.
+    """
+    return _create_partitions(engine, [(park_id, m) for m in _months_between(first_utc, last_utc)])
+
+
+def ensure_partitions_for(engine: Engine, instants: Mapping[str, Sequence[datetime]]) -> list[str]:
+    """Create the partitions of ``reading`` for the parks and local months of ``instants`` (PostgreSQL).
+
+    ``instants`` maps a park id to the instants of its readings in the batch.
+    """
+    wanted = [(park, m) for park, stamps in instants.items() if stamps for m in _local_months(stamps)]
+    return _create_partitions(engine, wanted)
+
+
 def _partitioned(conn: Connection) -> bool:
     row = conn.execute(
         text(
@@ -131,41 +194,6 @@ def _partitioned(conn: Connection) -> bool:
         )
     ).first()
     return row is not None
-
-
-def ensure_partitions(engine: Engine, first_utc: datetime, last_utc: datetime) -> list[str]:
-    """Create the monthly partitions of ``reading`` that cover ``[first_utc, last_utc]`` (PostgreSQL).
-
-    For contiguous data (bulk loads); a batch of scattered readings uses
-    :func:`ensure_partitions_for`, which creates only the months that hold a reading.
-    """
-    tz = ZoneInfo(PARTITION_TZ)
-    month = _month_start(first_utc.astimezone(tz).date())
-    last = _month_start(last_utc.astimezone(tz).date())
-    wanted: list[date] = []
-    while month <= last:
-        wanted.append(month)
-        month = _next_month(month)
-    return _create_partitions(engine, wanted)
-
-
-def ensure_partitions_for(engine: Engine, instants: Sequence[datetime] | Iterable[datetime]) -> list[str]:
-    """Create the monthly partitions of ``reading`` that the given instants fall in (PostgreSQL).
-
-    Only months holding an instant are created — never the months between: a reading from 1800
-    beside one from 2026 needs two partitions, not 2 700 (which also exhausted PostgreSQL's lock
-    table when created in one transaction).
-    """
-    tz = ZoneInfo(PARTITION_TZ)
-    stamps = instants if isinstance(instants, list) else list(instants)
-    if not stamps:
-        return []
-    first = _month_start(min(stamps).astimezone(tz).date())
-    last = _month_start(max(stamps).astimezone(tz).date())
-    if first == last or _next_month(first) == last:  # the common case: no per-reading work
-        return _create_partitions(engine, [first] if first == last else [first, last])
-    months = {_month_start(ts.astimezone(tz).date()) for ts in stamps}
-    return _create_partitions(engine, sorted(months))
 
 
 def _partition_names(conn: Connection) -> set[str]:
@@ -179,14 +207,15 @@ def _partition_names(conn: Connection) -> set[str]:
     )
 
 
-def _create_partitions(engine: Engine, wanted: Sequence[date]) -> list[str]:
-    """Create the partitions of the local months ``wanted`` that do not exist yet.
+def _create_partitions(engine: Engine, wanted: Sequence[tuple[str, date]]) -> list[str]:
+    """Create the partitions of the (park, local month) pairs ``wanted`` that do not exist yet.
 
-    Months are local calendar months of :data:`PARTITION_TZ`. Rows of such a month that an
-    earlier write put into the DEFAULT partition are moved into the new partition in the same
-    transaction. Each partition is created in its own short transaction (under an advisory lock),
-    so no transaction holds more than a few locks however many months are missing. A no-op on
-    SQLite or on an unpartitioned table.
+    Each is ``FOR VALUES FROM (park, first instant of the month) TO (park, first instant of the
+    next)``: in PostgreSQL's row-wise range comparison only that park's rows of that month fall
+    in it. Rows of such a pair that an earlier write put into the DEFAULT partition are moved into
+    the new partition in the same transaction. Each partition is created in its own short
+    transaction (under an advisory lock), so no transaction holds more than a few locks however
+    many are missing. A no-op on SQLite or on an unpartitioned table.
 
     Returns
     -------
@@ -197,18 +226,18 @@ def _create_partitions(engine: Engine, wanted: Sequence[date]) -> list[str]:
         return []
     cache_key = engine.url.render_as_string(hide_password=True)
     known = _KNOWN_PARTITIONS.setdefault(cache_key, set())
-    if all(f"reading_p{m:%Y%m}" in known for m in wanted):
+    named = {partition_name(park, m): (park, m) for park, m in wanted}
+    if known.issuperset(named):
         return []
     with engine.begin() as conn:
         if not _partitioned(conn):
             return []
         existing = _partition_names(conn)
     known.update(existing)
-    missing = [m for m in wanted if f"reading_p{m:%Y%m}" not in existing]
     tz = ZoneInfo(PARTITION_TZ)
     created: list[str] = []
-    for m in missing:
-        name = f"reading_p{m:%Y%m}"
+    for name in sorted(set(named) - existing):
+        park, m = named[name]
         with engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('zeropark.reading.partitions'))"))
             existing = _partition_names(conn)
@@ -217,23 +246,30 @@ def _create_partitions(engine: Engine, wanted: Sequence[date]) -> list[str]:
             lo = datetime(m.year, m.month, 1, tzinfo=tz).astimezone(UTC)
             nxt = _next_month(m)
             hi = datetime(nxt.year, nxt.month, 1, tzinfo=tz).astimezone(UTC)
-            bounds = {"lo": lo, "hi": hi}
+            bounds = {"park": park, "lo": lo, "hi": hi}
             has_default = "reading_default" in existing
             if has_default:
                 conn.execute(
                     text(
                         "CREATE TEMP TABLE _zp_moved ON COMMIT DROP AS WITH d AS ("
-                        "DELETE FROM reading_default WHERE ts >= :lo AND ts < :hi RETURNING *) "
-                        "SELECT * FROM d"
+                        "DELETE FROM reading_default WHERE park_id = :park AND ts >= :lo AND ts < :hi "
+                        "RETURNING *) SELECT * FROM d"
                     ),
                     bounds,
                 )
-            conn.execute(
-                text(
-                    f"CREATE TABLE {name} PARTITION OF reading "
-                    f"FOR VALUES FROM ('{lo.isoformat()}') TO ('{hi.isoformat()}')"
-                )
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            from psycopg import sql  # PostgreSQL only here; SQLite runs never load it
+
+            ddl = sql.SQL(
+                "CREATE TABLE {name} PARTITION OF reading FOR VALUES FROM ({park}, {lo}) TO ({park}, {hi})"
+            ).format(
+                name=sql.Identifier(name),
+                park=sql.Literal(park),
+                lo=sql.Literal(lo.isoformat()),
+                hi=sql.Literal(hi.isoformat()),
             )
+            conn.exec_driver_sql(ddl.as_string(raw))  # the park id quoted as a literal
             if has_default:
                 conn.execute(text("INSERT INTO reading SELECT * FROM _zp_moved"))
                 conn.execute(text("DROP TABLE _zp_moved"))
@@ -242,6 +278,33 @@ def _create_partitions(engine: Engine, wanted: Sequence[date]) -> list[str]:
     if created:
         log.info("created reading partitions %s", ", ".join(created))
     return created
+
+
+# --- parks of meters ----------------------------------------------------------------------------
+
+
+def parks_of(conn: Connection, meter_ids: Iterable[str]) -> dict[str, str]:
+    """Park id of each meter (每块表所属园区); a meter that is not registered raises.
+
+    Raises
+    ------
+    DataError
+        Naming the first unregistered meter: a reading is stored under its meter's park.
+    """
+    wanted = sorted(set(meter_ids))
+    found: dict[str, str] = {}
+    for lo in range(0, len(wanted), 5_000):
+        chunk = wanted[lo : lo + 5_000]
+        rows = conn.execute(select(MeterRow.id, MeterRow.park_id).where(MeterRow.id.in_(chunk))).all()
+        found.update((str(m), str(p)) for m, p in rows)
+    missing = [m for m in wanted if m not in found]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise DataError(
+            f"meter '{missing[0]}'{more} is not registered: add it to its park's register "
+            "(zeropark park init) before storing its readings"
+        )
+    return found
 
 
 # --- counters -----------------------------------------------------------------------------------
@@ -308,22 +371,23 @@ def _rounds(rows: Iterable[Reading]) -> tuple[int, list[list[tuple[str, datetime
 
 
 def _write_round_pg(
-    conn: Connection, rows: Sequence[tuple[str, datetime, float, int]], source: str
+    conn: Connection, rows: Sequence[tuple[str, datetime, float, int]], parks: Mapping[str, str], source: str
 ) -> tuple[int, int, int]:
     raw = conn.connection.driver_connection
     assert raw is not None
     with raw.cursor() as cur:
         cur.execute(
             "CREATE TEMP TABLE IF NOT EXISTS _zp_stage "
-            "(meter_id text, ts timestamptz, value float8, quality int2) ON COMMIT DELETE ROWS"
+            "(park_id text, meter_id text, ts timestamptz, value float8, quality int2) "
+            "ON COMMIT DELETE ROWS"
         )
         cur.execute("DELETE FROM _zp_stage")  # empty unless an earlier round of this batch used it
-        with cur.copy("COPY _zp_stage (meter_id, ts, value, quality) FROM STDIN") as cp:
-            cp.write(_copy_text(rows))  # one pre-built text buffer, not write_row per row
+        with cur.copy("COPY _zp_stage (park_id, meter_id, ts, value, quality) FROM STDIN") as cp:
+            cp.write(_copy_text(rows, parks))  # one pre-built text buffer, not write_row per row
         cur.execute(
-            "WITH ins AS (INSERT INTO reading (meter_id, ts, value, quality, received_at) "
-            "SELECT meter_id, ts, value, quality, now() FROM _zp_stage "
-            "ON CONFLICT (meter_id, ts) DO NOTHING RETURNING quality) "
+            "WITH ins AS (INSERT INTO reading (park_id, meter_id, ts, value, quality, received_at) "
+            "SELECT park_id, meter_id, ts, value, quality, now() FROM _zp_stage "
+            "ON CONFLICT (meter_id, ts, park_id) DO NOTHING RETURNING quality) "
             "SELECT count(*), count(*) FILTER (WHERE quality <> 0) FROM ins"
         )
         stored, flagged = cur.fetchone() or (0, 0)
@@ -339,7 +403,8 @@ def _write_round_pg(
                 "INSERT INTO reading_conflict "
                 "(meter_id, ts, kept_value, rejected_value, source, received_at) "
                 "SELECT s.meter_id, s.ts, r.value, s.value, %s, now() FROM _zp_stage s "
-                "JOIN reading r ON r.meter_id = s.meter_id AND r.ts = s.ts WHERE r.value <> s.value",
+                "JOIN reading r ON r.park_id = s.park_id AND r.meter_id = s.meter_id AND r.ts = s.ts "
+                "WHERE r.value <> s.value",
                 (source,),
             )
             conflicts = cur.rowcount
@@ -352,27 +417,30 @@ def _write_round_pg(
 _COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(rows: Sequence[tuple[str, datetime, float, int]]) -> bytes:
-    """Rows as one buffer in PostgreSQL's COPY text format (ts in UTC ISO-8601, exact float repr)."""
-    ids = {m: m.translate(_COPY_ESCAPE) for m in {r[0] for r in rows}}
+def _copy_text(rows: Sequence[tuple[str, datetime, float, int]], parks: Mapping[str, str]) -> bytes:
+    """Rows with their parks as one COPY text buffer (ts in UTC ISO-8601, exact float repr)."""
+    ids = {
+        m: f"{parks[m].translate(_COPY_ESCAPE)}\t{m.translate(_COPY_ESCAPE)}" for m in {r[0] for r in rows}
+    }
     return "".join([f"{ids[m]}\t{ts.isoformat()}\t{v!r}\t{q}\n" for m, ts, v, q in rows]).encode()
 
 
 def _write_round_sqlite(
-    conn: Connection, rows: Sequence[tuple[str, datetime, float, int]], source: str
+    conn: Connection, rows: Sequence[tuple[str, datetime, float, int]], parks: Mapping[str, str], source: str
 ) -> tuple[int, int, int]:
     now = datetime.now(UTC).strftime(_SQLITE_TS_FORMAT)
     conn.exec_driver_sql(
-        "CREATE TEMP TABLE IF NOT EXISTS _zp_stage (meter_id TEXT, ts TEXT, value REAL, quality INTEGER)"
+        "CREATE TEMP TABLE IF NOT EXISTS _zp_stage "
+        "(park_id TEXT, meter_id TEXT, ts TEXT, value REAL, quality INTEGER)"
     )
     conn.exec_driver_sql("DELETE FROM _zp_stage")
     conn.exec_driver_sql(
-        "INSERT INTO _zp_stage (meter_id, ts, value, quality) VALUES (?, ?, ?, ?)",
-        [(m, ts.strftime(_SQLITE_TS_FORMAT), v, q) for m, ts, v, q in rows],
+        "INSERT INTO _zp_stage (park_id, meter_id, ts, value, quality) VALUES (?, ?, ?, ?, ?)",
+        [(parks[m], m, ts.strftime(_SQLITE_TS_FORMAT), v, q) for m, ts, v, q in rows],
     )
     returned = conn.exec_driver_sql(
-        "INSERT OR IGNORE INTO reading (meter_id, ts, value, quality, received_at) "
-        "SELECT meter_id, ts, value, quality, ? FROM _zp_stage WHERE true RETURNING quality",
+        "INSERT OR IGNORE INTO reading (park_id, meter_id, ts, value, quality, received_at) "
+        "SELECT park_id, meter_id, ts, value, quality, ? FROM _zp_stage WHERE true RETURNING quality",
         (now,),
     ).all()
     stored = len(returned)
@@ -417,9 +485,11 @@ def write_readings(engine: Engine, rows: Iterable[Reading], *, source: str) -> W
     n, rounds = _rounds(rows)
     if n == 0:
         return WriteResult(0, 0, 0)
-    ensure_partitions_for(engine, [row[1] for rnd in rounds for row in rnd])
+    with engine.connect() as conn:
+        parks = parks_of(conn, (row[0] for row in rounds[0]))
+    ensure_partitions_for(engine, _instants_by_park(rounds, parks))
     with engine.begin() as conn:
-        return _write_rounds(conn, n, rounds, source)
+        return _write_rounds(conn, n, rounds, parks, source)
 
 
 def write_readings_in(conn: Connection, rows: Iterable[Reading], *, source: str) -> WriteResult:
@@ -431,20 +501,35 @@ def write_readings_in(conn: Connection, rows: Iterable[Reading], *, source: str)
     n, rounds = _rounds(rows)
     if n == 0:
         return WriteResult(0, 0, 0)
-    ensure_partitions_for(conn.engine, [row[1] for rnd in rounds for row in rnd])
-    return _write_rounds(conn, n, rounds, source)
+    parks = parks_of(conn, (row[0] for row in rounds[0]))
+    ensure_partitions_for(conn.engine, _instants_by_park(rounds, parks))
+    return _write_rounds(conn, n, rounds, parks, source)
+
+
+def _instants_by_park(
+    rounds: list[list[tuple[str, datetime, float, int]]], parks: Mapping[str, str]
+) -> dict[str, list[datetime]]:
+    out: dict[str, list[datetime]] = {}
+    for rnd in rounds:
+        for meter, ts, _, _ in rnd:
+            out.setdefault(parks[meter], []).append(ts)
+    return out
 
 
 def _write_rounds(
-    conn: Connection, n: int, rounds: list[list[tuple[str, datetime, float, int]]], source: str
+    conn: Connection,
+    n: int,
+    rounds: list[list[tuple[str, datetime, float, int]]],
+    parks: Mapping[str, str],
+    source: str,
 ) -> WriteResult:
     stored = flagged = conflicts = 0
     _lock_for_write(conn)
     for rnd in rounds:
         if conn.dialect.name == "postgresql":
-            s, f, c = _write_round_pg(conn, rnd, source)
+            s, f, c = _write_round_pg(conn, rnd, parks, source)
         else:
-            s, f, c = _write_round_sqlite(conn, rnd, source)
+            s, f, c = _write_round_sqlite(conn, rnd, parks, source)
         stored, flagged, conflicts = stored + s, flagged + f, conflicts + c
     duplicates = n - stored - conflicts
     if stored:  # evidence ledger (#16): the batch's keys and the values kept there, in this transaction
@@ -466,19 +551,26 @@ def _write_rounds(
 # --- bulk loads ---------------------------------------------------------------------------------
 
 
+def _key_fields(park_id: str, meter_id: str) -> bytes:
+    """The ``park_id`` and ``meter_id`` fields of a binary COPY tuple (each length-prefixed)."""
+    park, meter = park_id.encode(), meter_id.encode()
+    return len(park).to_bytes(4, "big") + park + len(meter).to_bytes(4, "big") + meter
+
+
 def _pg_binary_copy_chunk(
     ids: npt.NDArray[np.int64],
-    id_bytes: Sequence[bytes],
+    key_bytes: Sequence[bytes],
     ts_us: npt.NDArray[np.int64],
     values: npt.NDArray[np.float64],
     quality: npt.NDArray[np.int16],
 ) -> bytes:
     """Rows in PostgreSQL's binary COPY tuple format (no header/trailer), built with numpy.
 
-    One structured block per meter-id byte length (COPY does not care about row order).
+    ``key_bytes[i]`` is meter ``i``'s park and meter fields (:func:`_key_fields`). One
+    structured block per key byte length (COPY does not care about row order).
     """
-    lengths = np.array([len(b) for b in id_bytes], dtype=np.int64)
-    padded = np.array(id_bytes, dtype=f"S{int(lengths.max())}")
+    lengths = np.array([len(b) for b in key_bytes], dtype=np.int64)
+    padded = np.array(key_bytes, dtype=f"S{int(lengths.max())}")
     row_len = lengths[ids]
     blocks: list[bytes] = []
     for length in np.unique(row_len).tolist():
@@ -486,8 +578,7 @@ def _pg_binary_copy_chunk(
         dt = np.dtype(
             [
                 ("nf", ">i2"),
-                ("l1", ">i4"),
-                ("id", f"S{length}"),
+                ("keys", f"S{length}"),
                 ("l2", ">i4"),
                 ("ts", ">i8"),
                 ("l3", ">i4"),
@@ -497,9 +588,8 @@ def _pg_binary_copy_chunk(
             ]
         )
         block = np.empty(int(mask.sum()), dtype=dt)
-        block["nf"] = 4
-        block["l1"] = length
-        block["id"] = padded[ids[mask]]
+        block["nf"] = 5
+        block["keys"] = padded[ids[mask]]
         block["l2"] = 8
         block["ts"] = ts_us[mask]
         block["l3"] = 8
@@ -561,16 +651,23 @@ def bulk_load_readings(
     vals = np.asarray(values, dtype=np.float64)
     q = np.zeros(n, dtype=np.int16) if quality is None else np.asarray(quality, dtype=np.int16)
     uniq, inverse = np.unique(np.asarray(meter_ids, dtype=object).astype(str), return_inverse=True)
-    first = ts.min().astype(datetime).replace(tzinfo=UTC)
-    last = ts.max().astype(datetime).replace(tzinfo=UTC)
-    ensure_partitions(engine, first, last)
+    meters: list[str] = uniq.tolist()
+    with engine.connect() as conn:
+        parks = parks_of(conn, meters)
+    park_of_meter = np.array([parks[m] for m in meters], dtype=object)
+    for park in sorted(set(parks.values())):
+        span = ts[park_of_meter[inverse] == park]
+        first = span.min().astype(datetime).replace(tzinfo=UTC)
+        last = span.max().astype(datetime).replace(tzinfo=UTC)
+        ensure_partitions(engine, park, first, last)
     try:
         with engine.begin() as conn:
             _lock_for_write(conn)
             if conn.dialect.name == "postgresql":
-                _bulk_pg(conn, [u.encode() for u in uniq.tolist()], inverse.astype(np.int64), ts, vals, q)
+                keys = [_key_fields(parks[m], m) for m in meters]
+                _bulk_pg(conn, keys, inverse.astype(np.int64), ts, vals, q)
             else:
-                _bulk_sqlite(conn, uniq.tolist(), inverse, ts, vals, q)
+                _bulk_sqlite(conn, [(parks[m], m) for m in meters], inverse, ts, vals, q)
             _invalidate_spans(conn, uniq.tolist(), inverse, ts)
             add_to_counter(conn, source, received=n, stored=n, flagged=int(np.count_nonzero(q)))
     except IntegrityError as exc:
@@ -609,7 +706,7 @@ def _db_ts(conn: Connection, ts: datetime) -> datetime | str:
 
 def _bulk_pg(
     conn: Connection,
-    id_bytes: list[bytes],
+    key_bytes: list[bytes],
     ids: npt.NDArray[np.int64],
     ts: npt.NDArray[np.datetime64],
     vals: npt.NDArray[np.float64],
@@ -624,12 +721,14 @@ def _bulk_pg(
     with raw.cursor() as cur:
         try:
             with cur.copy(
-                "COPY reading (meter_id, ts, value, quality) FROM STDIN WITH (FORMAT binary)"
+                "COPY reading (park_id, meter_id, ts, value, quality) FROM STDIN WITH (FORMAT binary)"
             ) as cp:
                 cp.write(header)
                 for lo in range(0, len(vals), _COPY_CHUNK):
                     hi = lo + _COPY_CHUNK
-                    cp.write(_pg_binary_copy_chunk(ids[lo:hi], id_bytes, ts_us[lo:hi], vals[lo:hi], q[lo:hi]))
+                    cp.write(
+                        _pg_binary_copy_chunk(ids[lo:hi], key_bytes, ts_us[lo:hi], vals[lo:hi], q[lo:hi])
+                    )
                 cp.write((-1).to_bytes(2, "big", signed=True))
         except psycopg.errors.UniqueViolation as exc:
             raise IntegrityError("COPY reading", None, exc) from exc
@@ -637,22 +736,24 @@ def _bulk_pg(
 
 def _bulk_sqlite(
     conn: Connection,
-    uniq: list[str],
+    keys: list[tuple[str, str]],
     inverse: npt.NDArray[np.intp],
     ts: npt.NDArray[np.datetime64],
     vals: npt.NDArray[np.float64],
     q: npt.NDArray[np.int16],
 ) -> None:
     chunk = 200_000
-    ids = np.array(uniq, dtype=object)
+    park_ids = np.array([p for p, _ in keys], dtype=object)
+    meter_ids = np.array([m for _, m in keys], dtype=object)
     for lo in range(0, len(vals), chunk):
         hi = lo + chunk
         ts_text = np.char.replace(np.datetime_as_string(ts[lo:hi], unit="us"), "T", " ").tolist()
         conn.exec_driver_sql(
-            "INSERT INTO reading (meter_id, ts, value, quality) VALUES (?, ?, ?, ?)",
+            "INSERT INTO reading (park_id, meter_id, ts, value, quality) VALUES (?, ?, ?, ?, ?)",
             list(
                 zip(
-                    ids[inverse[lo:hi]].tolist(),
+                    park_ids[inverse[lo:hi]].tolist(),
+                    meter_ids[inverse[lo:hi]].tolist(),
                     ts_text,
                     vals[lo:hi].tolist(),
                     q[lo:hi].tolist(),

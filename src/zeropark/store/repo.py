@@ -291,8 +291,23 @@ def add_meter(db: Db, meter: Meter) -> None:
 
 
 def upsert_meter(db: Db, meter: Meter) -> None:
-    """Insert or replace a meter; its month summaries are dropped (kind, interval or register may differ)."""
+    """Insert or replace a meter; its month summaries are dropped (kind, interval or register may differ).
+
+    A meter never moves to another park: its readings are stored, and partitioned, under the park
+    it has (:mod:`zeropark.store.readings`).
+
+    Raises
+    ------
+    DataError
+        If ``meter.id`` is registered in another park.
+    """
     with _session(db) as s:
+        old_park = s.scalar(select(MeterRow.park_id).where(MeterRow.id == meter.id))
+        if old_park is not None and old_park != meter.park_id:
+            raise DataError(
+                f"meter '{meter.id}' is registered in park '{old_park}'; a meter cannot move to park "
+                f"'{meter.park_id}' — give the meter there another id"
+            )
         s.merge(_meter_row(meter))
         s.execute(delete(MeterMonthSummaryRow).where(MeterMonthSummaryRow.meter_id == meter.id))
 

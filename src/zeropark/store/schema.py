@@ -124,11 +124,16 @@ class ReadingRow(Base):
     """计量数据: one stored reading. Value as received (register or interval), unit converted."""
 
     __tablename__ = "reading"
-    # PostgreSQL: range partitions by month on ts (DESIGN.md §5), created on demand by
-    # zeropark.store.readings.ensure_partitions plus a DEFAULT partition (zeropark.store.migrate).
-    __table_args__ = {"postgresql_partition_by": "RANGE (ts)"}
+    # PostgreSQL: one range partition per park and local month on (park_id, ts) (DESIGN.md §5,
+    # #20), created on demand by zeropark.store.readings.ensure_partitions_for plus a DEFAULT
+    # partition (zeropark.store.migrate). ``park_id`` is the meter's park, copied at write time (a
+    # meter never changes park: zeropark.store.repo.upsert_meter refuses it); it is in the key
+    # because PostgreSQL requires the partition columns there. No foreign key: the table is
+    # distributed on Citus (zeropark.store.distribution).
+    __table_args__ = {"postgresql_partition_by": "RANGE (park_id, ts)"}
     meter_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     ts: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    park_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[float] = mapped_column(Float)
     quality: Mapped[int] = mapped_column(SmallInteger, default=0)  # zeropark.timeseries.Quality
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

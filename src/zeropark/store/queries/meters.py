@@ -174,7 +174,7 @@ def _month_range(month: str) -> tuple[datetime, datetime] | None:
 
 
 def _readings_stmt(meter_row: MeterRow, month: str, what: Any) -> Any:
-    stmt = select(what).where(ReadingRow.meter_id == meter_row.id)
+    stmt = select(what).where(ReadingRow.park_id == meter_row.park_id, ReadingRow.meter_id == meter_row.id)
     rng = _month_range(month) if month else None
     if rng:
         stmt = stmt.where(ReadingRow.ts >= rng[0], ReadingRow.ts < rng[1])

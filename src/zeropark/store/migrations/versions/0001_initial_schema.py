@@ -251,11 +251,12 @@ def upgrade() -> None:
         "reading",
         sa.Column("meter_id", sa.String(length=64), nullable=False),
         sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
         sa.Column("value", sa.Float(), nullable=False),
         sa.Column("quality", sa.SmallInteger(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("meter_id", "ts"),
-        postgresql_partition_by="RANGE (ts)",
+        sa.PrimaryKeyConstraint("meter_id", "ts", "park_id"),
+        postgresql_partition_by="RANGE (park_id, ts)",
     )
     with op.batch_alter_table("reading", schema=None) as batch_op:
         batch_op.create_index("ix_reading_ts", ["ts"], unique=False)
