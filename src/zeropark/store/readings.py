@@ -654,11 +654,11 @@ def bulk_load_readings(
     meters: list[str] = uniq.tolist()
     with engine.connect() as conn:
         parks = parks_of(conn, meters)
-    park_of_meter = np.array([parks[m] for m in meters], dtype=object)
-    for park in sorted(set(parks.values())):
-        span = ts[park_of_meter[inverse] == park]
-        first = span.min().astype(datetime).replace(tzinfo=UTC)
-        last = span.max().astype(datetime).replace(tzinfo=UTC)
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    for m, a, b in zip(meters, *_meter_spans(inverse, len(meters), ts), strict=True):
+        lo, hi = spans.get(parks[m], (a, b))
+        spans[parks[m]] = (min(lo, a), max(hi, b))
+    for park, (first, last) in sorted(spans.items()):
         ensure_partitions(engine, park, first, last)
     try:
         with engine.begin() as conn:
@@ -678,21 +678,27 @@ def bulk_load_readings(
     return n
 
 
+def _meter_spans(
+    inverse: npt.NDArray[np.intp], n_meters: int, ts: npt.NDArray[np.datetime64]
+) -> tuple[list[datetime], list[datetime]]:
+    """First and last UTC instant of each meter's bulk-loaded readings (meter ``i`` = ``inverse == i``)."""
+    order = np.argsort(inverse, kind="stable")
+    starts = np.searchsorted(inverse[order], np.arange(n_meters))  # every meter has a reading
+    t0 = np.minimum.reduceat(ts[order], starts)
+    t1 = np.maximum.reduceat(ts[order], starts)
+    return (
+        [a.astype(datetime).replace(tzinfo=UTC) for a in t0],
+        [b.astype(datetime).replace(tzinfo=UTC) for b in t1],
+    )
+
+
 def _invalidate_spans(
     conn: Connection, uniq: list[str], inverse: npt.NDArray[np.intp], ts: npt.NDArray[np.datetime64]
 ) -> None:
     """Delete the month summaries overlapping each meter's span of bulk-loaded readings."""
-    order = np.argsort(inverse, kind="stable")
-    starts = np.searchsorted(inverse[order], np.arange(len(uniq)))  # every meter has a reading
-    t0 = np.minimum.reduceat(ts[order], starts)
-    t1 = np.maximum.reduceat(ts[order], starts)
     spans = [
-        {
-            "m": mid,
-            "t0": _db_ts(conn, a.astype(datetime).replace(tzinfo=UTC)),
-            "t1": _db_ts(conn, b.astype(datetime).replace(tzinfo=UTC)),
-        }
-        for mid, a, b in zip(uniq, t0, t1, strict=True)
+        {"m": mid, "t0": _db_ts(conn, a), "t1": _db_ts(conn, b)}
+        for mid, a, b in zip(uniq, *_meter_spans(inverse, len(uniq), ts), strict=True)
     ]
     conn.execute(
         text("DELETE FROM meter_month_summary WHERE meter_id = :m AND lo <= :t1 AND hi > :t0"), spans
