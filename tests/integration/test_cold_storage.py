@@ -8,13 +8,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from datetime import UTC
+from datetime import UTC, date
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 from api_support import cli_database
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from typer.testing import CliRunner
 
 from zeropark.accounting import AccountingOptions
@@ -27,6 +27,7 @@ from zeropark.services import cold_storage, inventory
 from zeropark.settings import get_settings
 from zeropark.store import ledger as ledger_store
 from zeropark.store.cold import ColdFileChanged, check_cold, manifest_sha256, read_manifest
+from zeropark.store.readings import partition_name
 from zeropark.store.schema import ReadingRow
 from zeropark.store.scope import Principal, Scope, system_scope
 
@@ -47,6 +48,18 @@ def _rows(engine: Engine) -> list[tuple[str, str, str, int]]:
         (m, (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(UTC).isoformat(), float(v).hex(), q)
         for m, t, v, q in rows
     )
+
+
+def _partitions(engine: Engine) -> set[str]:
+    """The partitions of ``reading`` (PostgreSQL; SQLite has none)."""
+    if engine.dialect.name != "postgresql":
+        return set()
+    with engine.connect() as c:
+        return set(
+            c.scalars(
+                text("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'reading'::regclass")
+            )
+        )
 
 
 def _digest(engine: Engine) -> tuple[str, float]:
@@ -81,13 +94,19 @@ def test_archive_drop_restore_is_bit_identical(engine: Engine, tmp_path: Path) -
     assert leaf is not None and leaf.fields == field_hashes(dataclasses.asdict(entry))
     assert cold_storage.check(scope, tmp_path) == []
 
+    pg = engine.dialect.name == "postgresql"
+    january, february = (partition_name("PRV-001", date(2025, m, 1)) for m in (1, 2))
+    assert not pg or _partitions(engine) >= {january, february}
     assert cold_storage.drop_hot(scope, "PRV-001", 2025, 1, tmp_path) == 2229
     assert _count(engine) == n_all - 2229
+    # PostgreSQL: the park-month was one partition, dropped whole; February's stays
+    assert not pg or (january not in _partitions(engine) and february in _partitions(engine))
     _dropped, total_dropped = _digest(engine)
     assert total_dropped < total_before  # January's electricity is gone from the store
 
     res = cold_storage.restore(scope, "PRV-001", 2025, 1, tmp_path)
     assert (res.stored, res.duplicates, res.conflicts) == (2229, 0, 0)
+    assert not pg or january in _partitions(engine)  # made again
     assert _count(engine) == n_all
     assert _rows(engine) == rows_before  # every (meter, ts, value bits, quality) back as it was
     again = inventory.recompute(scope, run_id.run.id)  # the run made before archiving

@@ -20,7 +20,10 @@ Layout under a directory (Hive-style, so Parquet readers and query engines see t
   The accounting path then reads them as any readings, so an inventory of an archived month is
   the same to the last bit as before archiving (tests/integration/test_cold_storage.py).
 - **Dropping the hot rows** (:func:`drop_hot_month`) deletes the month's readings and their month
-  summaries in one transaction, after the file was written and read back. The evidence ledger
+  summaries in one transaction, after the file was written and read back and the store's count
+  of the park-month's readings equals the file's. On PostgreSQL, when the park keeps the
+  partitions' time zone, the park-month is one partition of ``reading`` and is dropped whole
+  (:func:`zeropark.store.readings.drop_park_month`); a restore creates it again. The evidence ledger
   re-hashes reading batches from the database: until the month is restored, ``zeropark ledger
   verify`` names those batches as changed — drop only what the ledger check may report so.
 """
@@ -37,13 +40,13 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, func, select
 
 from zeropark.errors import DataError, NotFound
 from zeropark.model import Reading
 from zeropark.store import repo
 from zeropark.store.db import transaction
-from zeropark.store.readings import WriteResult, write_readings
+from zeropark.store.readings import WriteResult, drop_park_month, write_readings
 from zeropark.store.schema import MeterMonthSummaryRow, MeterRow, ReadingRow
 
 __all__ = [
@@ -253,28 +256,16 @@ def drop_hot_month(engine: Engine, directory: Path, park_id: str, year: int, mon
     table = _verified_table(directory, entry)
     lo, hi = _month_bounds(engine, park_id, year, month)
     meters = _park_meters(engine, park_id)
+    in_month = (ReadingRow.park_id == park_id, ReadingRow.ts >= lo, ReadingRow.ts < hi)
     with transaction(engine) as s:
-        hot = s.execute(
-            select(ReadingRow.meter_id).where(
-                ReadingRow.park_id == park_id,
-                ReadingRow.meter_id.in_(meters),
-                ReadingRow.ts >= lo,
-                ReadingRow.ts < hi,
-            )
-        ).all()
-        if len(hot) != table.num_rows:
+        hot = s.scalar(select(func.count()).select_from(ReadingRow).where(*in_month)) or 0
+        if hot != table.num_rows:
             raise DataError(
-                f"park {park_id} {entry.month}: {len(hot)} readings in the store, {table.num_rows} in "
+                f"park {park_id} {entry.month}: {hot} readings in the store, {table.num_rows} in "
                 f"{entry.path}; archive the month again before dropping it"
             )
-        s.execute(
-            delete(ReadingRow).where(
-                ReadingRow.park_id == park_id,
-                ReadingRow.meter_id.in_(meters),
-                ReadingRow.ts >= lo,
-                ReadingRow.ts < hi,
-            )
-        )
+        if not drop_park_month(s.connection(), park_id, lo, hi):  # PostgreSQL: the partition goes
+            s.execute(delete(ReadingRow).where(*in_month))
         s.execute(
             delete(MeterMonthSummaryRow).where(
                 MeterMonthSummaryRow.meter_id.in_(meters),
@@ -282,7 +273,7 @@ def drop_hot_month(engine: Engine, directory: Path, park_id: str, year: int, mon
                 MeterMonthSummaryRow.hi > lo,
             )
         )
-    return len(hot)
+    return hot
 
 
 def check_cold(directory: Path) -> list[str]:

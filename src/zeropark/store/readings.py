@@ -55,6 +55,7 @@ __all__ = [
     "add_to_counter",
     "bulk_load_readings",
     "ensure_partitions",
+    "drop_park_month",
     "ensure_partitions_for",
     "partition_name",
     "parks_of",
@@ -278,6 +279,38 @@ def _create_partitions(engine: Engine, wanted: Sequence[tuple[str, date]]) -> li
     if created:
         log.info("created reading partitions %s", ", ".join(created))
     return created
+
+
+def drop_park_month(conn: Connection, park_id: str, lo_utc: datetime, hi_utc: datetime) -> bool:
+    """Drop park ``park_id``'s partition of ``reading`` when it is exactly ``[lo_utc, hi_utc)`` (PostgreSQL).
+
+    Removing an archived park-month (:func:`zeropark.store.cold.drop_hot_month`) is then one
+    ``DROP TABLE`` in the caller's transaction — no row-by-row delete, nothing left to vacuum.
+    The partition holds only that park's rows of that month, by construction.
+
+    Returns
+    -------
+    bool
+        True when dropped; False on SQLite, an unpartitioned table, a missing partition, or a
+        window that is not one partition's local month (a park in another time zone): delete the
+        rows instead.
+    """
+    if conn.dialect.name != "postgresql" or not _partitioned(conn):
+        return False
+    tz = ZoneInfo(PARTITION_TZ)
+    month = _month_start(lo_utc.astimezone(tz).date())
+    nxt = _next_month(month)
+    exact = datetime(month.year, month.month, 1, tzinfo=tz).astimezone(UTC) == lo_utc.astimezone(
+        UTC
+    ) and datetime(nxt.year, nxt.month, 1, tzinfo=tz).astimezone(UTC) == hi_utc.astimezone(UTC)
+    name = partition_name(park_id, month)
+    if not exact or name not in _partition_names(conn):
+        return False
+    conn.execute(text(f'DROP TABLE "{name}"'))  # the name is ours: letters, digits, underscores
+    for known in _KNOWN_PARTITIONS.values():  # a later write must create it again
+        known.discard(name)
+    log.info("dropped reading partition %s", name)
+    return True
 
 
 # --- parks of meters ----------------------------------------------------------------------------
