@@ -529,6 +529,11 @@ def broker_phase(
                 published = out.get()
             if received >= expected and published is not None:
                 break
+            if published is None and not pub.is_alive() and out.empty():
+                raise RuntimeError(f"the publisher died (exit code {pub.exitcode})")
+            members = zip(ingesters.procs, ingesters.logs, strict=True)
+            if dead := [log.name for p, log in members if p.poll() is not None]:
+                raise RuntimeError(f"ingester(s) exited during the phase; see {', '.join(dead)} in {logdir}")
             if received != last:
                 last, last_change = received, time.monotonic()
             elif published is not None and time.monotonic() - last_change > 60:
