@@ -170,7 +170,9 @@ def build_park(engine: Engine) -> None:
         # 24 hourly interval readings per meter: M-A 10 kWh/h, M-B 20 kWh/h, grid 30 kWh/h.
         for meter, kwh in (("M-A", 10.0), ("M-B", 20.0), ("M-GRID", 30.0)):
             for h in range(24):
-                s.add(ReadingRow(meter_id=meter, park_id=PARK, ts=t0 + timedelta(hours=h), value=kwh, quality=0))
+                s.add(
+                    ReadingRow(meter_id=meter, park_id=PARK, ts=t0 + timedelta(hours=h), value=kwh, quality=0)
+                )
             s.add(
                 RollupRow(
                     meter_id=meter,

@@ -43,7 +43,9 @@ def _add_2024(engine: Engine, year: int = 2024) -> None:
     with transaction(engine) as s:
         for meter, kwh in (("M-A", 8.0), ("M-B", 25.0), ("M-GRID", 33.0)):
             for h in range(24):
-                s.add(ReadingRow(meter_id=meter, park_id=PARK, ts=t0 + timedelta(hours=h), value=kwh, quality=0))
+                s.add(
+                    ReadingRow(meter_id=meter, park_id=PARK, ts=t0 + timedelta(hours=h), value=kwh, quality=0)
+                )
         for rid, ent, carrier, qty, unit in (
             (f"AR-A0-{year}", ENT_A, "natural_gas", 1500.0, "m3"),
             (f"AR-B0-{year}", ENT_B, "diesel", 1.0, "t"),
