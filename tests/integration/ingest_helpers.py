@@ -1,9 +1,20 @@
-"""Shared set-up for the ingest/monitoring integration tests: a small park with meters."""
+"""Shared set-up for the ingest/monitoring integration tests: a small park with meters, and an
+ingester process (``python -m zeropark.ingest.mqtt|nats``) whose output the test can wait on."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
 from sqlalchemy import Engine, func, select
 
+import zeropark
 from zeropark.model import Carrier, Direction, Meter, MeterKind, Park
 from zeropark.store import repo
 from zeropark.store.schema import IngestCounterRow, QuarantineRow, ReadingConflictRow, ReadingRow
@@ -87,3 +98,55 @@ def assert_identity(engine: Engine, source: str) -> None:
     with engine.connect() as c:
         r = c.execute(select(IngestCounterRow.__table__).where(IngestCounterRow.source == source)).one()
     assert r.received == r.stored + r.duplicates + r.conflicts + r.quarantined, r
+
+
+class IngesterProc:
+    """An ingester process whose output is drained in a thread (a full pipe would block it)."""
+
+    def __init__(self, module: str, args: list[str], pg_url: str, env_extra: dict[str, str]) -> None:
+        env = {
+            **os.environ,
+            "ZEROPARK_DATABASE_URL": pg_url,
+            "PYTHONPATH": str(Path(zeropark.__file__).resolve().parents[1]),
+            **env_extra,
+        }
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", module, *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=Path(__file__).parent,
+        )
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def wait_for(self, needle: str, timeout: float = 60.0) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if any(needle in line for line in self.lines):
+                return
+            if self.proc.poll() is not None:
+                time.sleep(0.5)  # let the drain thread read the last words
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"'{needle}' not printed:\n{''.join(self.lines)}")
+
+    def terminate(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(20)
+
+
+def wait_until(cond: Callable[[], bool], timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not reached in time")

@@ -17,25 +17,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import subprocess
-import sys
-import threading
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import nats
 import paho.mqtt.client as mqtt
 import pytest
-from ingest_helpers import assert_identity, make_park
+from ingest_helpers import IngesterProc, assert_identity, make_park, wait_until
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import Engine, func, select
 
-import zeropark
 from conftest import require_service
 from zeropark.ingest.batching import CRASH_AFTER_COMMIT_ENV
 from zeropark.store.schema import IngestCounterRow, ReadingRow
@@ -55,58 +48,6 @@ def _payload(m: int) -> bytes:
     return json.dumps(items).encode()
 
 
-class _Proc:
-    """An ingester process whose output is drained in a thread (a full pipe would block it)."""
-
-    def __init__(self, module: str, args: list[str], pg_url: str, env_extra: dict[str, str]) -> None:
-        env = {
-            **os.environ,
-            "ZEROPARK_DATABASE_URL": pg_url,
-            "PYTHONPATH": str(Path(zeropark.__file__).resolve().parents[1]),
-            **env_extra,
-        }
-        self.lines: list[str] = []
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", module, *args],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            cwd=Path(__file__).parent,
-        )
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line)
-
-    def wait_for(self, needle: str, timeout: float = 60.0) -> None:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if any(needle in line for line in self.lines):
-                return
-            if self.proc.poll() is not None:
-                time.sleep(0.5)  # let the drain thread read the last words
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"'{needle}' not printed:\n{''.join(self.lines)}")
-
-    def terminate(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(20)
-
-
-def _wait(cond: Callable[[], bool], timeout: float = 60.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not reached in time")
-
-
 def _rows(engine: Engine) -> tuple[int, int]:
     with engine.connect() as c:
         n, distinct = c.execute(
@@ -123,7 +64,7 @@ def _duplicates(engine: Engine, source: str) -> int:
 
 
 def _check_exactly_once(engine: Engine, source: str) -> None:
-    _wait(lambda: _rows(engine)[0] >= MESSAGES * PER_MESSAGE)
+    wait_until(lambda: _rows(engine)[0] >= MESSAGES * PER_MESSAGE)
     time.sleep(1.0)  # a late redelivery would show as a second row here (it must not)
     assert _rows(engine) == (MESSAGES * PER_MESSAGE, MESSAGES * PER_MESSAGE)  # none lost, none twice
     assert _duplicates(engine, source) >= 1  # the killed member's committed, unacked batch came again
@@ -138,8 +79,8 @@ def test_three_mqtt_ingesters_shared_subscription_one_killed(
     tag = uuid.uuid4().hex[:8]
     prefix, group = f"zpso{tag}", f"g{tag}"
 
-    def spawn(i: int, env: dict[str, str]) -> _Proc:
-        return _Proc(
+    def spawn(i: int, env: dict[str, str]) -> IngesterProc:
+        return IngesterProc(
             "zeropark.ingest.mqtt",
             ["--topic", f"{prefix}/+/+/reading", "--shared", group, "--client-id", f"so-{tag}-{i}"]
             + ["--max-delay", "0.1", "--rollup-every", "0"],
@@ -173,8 +114,8 @@ def test_three_nats_ingesters_durable_consumer_one_killed(pg_engine: Engine, pg_
     tag = uuid.uuid4().hex[:8]
     stream, subject_prefix = f"ZPSO{tag}", f"zpso{tag}"
 
-    def spawn(env: dict[str, str]) -> _Proc:
-        return _Proc(
+    def spawn(env: dict[str, str]) -> IngesterProc:
+        return IngesterProc(
             "zeropark.ingest.nats",
             ["--url", "nats://127.0.0.1:4222", "--stream", stream, "--subject", f"{subject_prefix}.>"]
             + ["--durable", f"d{tag}", "--ack-wait", "2", "--fetch-batch", "20"]

@@ -158,7 +158,11 @@ def ingest_nats(
         str, typer.Option(help="JetStream stream (created if missing) 消息流")
     ] = DEFAULT_STREAM,
     subject: Annotated[
-        str, typer.Option(help="Subject filter; <prefix>.<park>.<meter>.reading (MQTT topics map to it)")
+        str,
+        typer.Option(
+            help="Subject filter: the devices' topic prefix with '.' for '/', then '.>' "
+            "(zeropark → zeropark.>, zp/east → zp.east.>); subjects <prefix>.<park>.<meter>.reading"
+        ),
     ] = DEFAULT_SUBJECT,
     durable: Annotated[
         str, typer.Option(help="Durable consumer shared by all N ingesters 共享消费者")

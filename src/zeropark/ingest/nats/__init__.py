@@ -15,6 +15,7 @@ from zeropark.ingest.nats.ingester import (
     NatsConfig,
     NatsIngester,
     reading_subject,
+    subject_topic,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "NatsConfig",
     "NatsIngester",
     "reading_subject",
+    "subject_topic",
 ]

@@ -31,7 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m zeropark.ingest.nats", description=main.__doc__)
     p.add_argument("--url", default=None)
     p.add_argument("--stream", default=DEFAULT_STREAM)
-    p.add_argument("--subject", default=DEFAULT_SUBJECT)
+    p.add_argument(
+        "--subject",
+        default=DEFAULT_SUBJECT,
+        help="the devices' MQTT topic prefix with '.' for '/', then '.>' (zp/east → zp.east.>)",
+    )
     p.add_argument("--durable", default=DEFAULT_DURABLE)
     p.add_argument("--ack-wait", type=float, default=30.0)
     p.add_argument("--fetch-batch", type=int, default=500)

@@ -15,7 +15,12 @@ retry while the database is down, after-commit listeners are the same code).
   is used as it is.
 - Devices may publish over MQTT to the NATS server's MQTT listener: topic
   ``zeropark/P/M/reading`` arrives as subject ``zeropark.P.M.reading``, which this ingester
-  reads back as the topic (so the topic rules and quarantine reasons are those of MQTT).
+  reads back as the topic (so the topic rules and quarantine reasons are those of MQTT). The
+  reading back is the server's own inverse mapping (:func:`subject_topic`): a ``.`` inside an id
+  (``E1.5``, allowed by the meter register) is ``//`` in the subject (nats-server releases with
+  its pull request #4243, mid-2023; Debian 12's 2.9.10 refuses such a topic), an empty level
+  ``/``. The stream's subject filter (``--subject``) is the devices' topic prefix with ``.`` for
+  ``/``, then ``.>``: ``zeropark.>`` for the gateway's default prefix ``zeropark``.
 - Flow control: at most ``max_inflight`` messages are fetched and not yet acknowledged by this
   process, so nothing waits in memory long enough for its ``ack_wait`` to run out.
 
@@ -49,6 +54,7 @@ __all__ = [
     "NatsConfig",
     "NatsIngester",
     "reading_subject",
+    "subject_topic",
 ]
 
 log = logging.getLogger(__name__)
@@ -59,8 +65,36 @@ DEFAULT_DURABLE = "zeropark-ingest"
 
 
 def reading_subject(park_id: str, meter_id: str, prefix: str = "zeropark") -> str:
-    """The subject a meter's readings are published on (MQTT topic ``prefix/park/meter/reading``)."""
-    return f"{prefix}.{park_id}.{meter_id}.reading"
+    """The subject a meter's readings are published on (MQTT topic ``prefix/park/meter/reading``).
+
+    A ``.`` in an id becomes ``//``, as NATS's MQTT listener maps it, so the subject is the one a
+    device publishing the MQTT topic produces and one token per id (``E1.5`` → ``E1//5``).
+    """
+    return f"{prefix}.{park_id.replace('.', '//')}.{meter_id.replace('.', '//')}.reading"
+
+
+def subject_topic(subject: str) -> str:
+    """The MQTT topic of a subject: the inverse of NATS's MQTT topic → subject mapping.
+
+    The server maps ``/`` to ``.``, a ``.`` to ``//`` and an empty level to ``/`` (a leading ``/``
+    to ``/.``, a trailing one to ``./``); read back: ``/.`` → ``/``, ``//`` → ``.``, ``.`` → ``/``,
+    and a ``/`` alone (an empty level) → nothing. ``zeropark.P1.E1//5.reading`` →
+    ``zeropark/P1/E1.5/reading``; a subject without ``/`` only has its dots turned into slashes.
+    """
+    out: list[str] = []
+    i, end = 0, len(subject) - 1
+    while i <= end:
+        c = subject[i]
+        if c == "/":
+            if i < end and subject[i + 1] in "./":
+                out.append("/" if subject[i + 1] == "." else ".")
+                i += 1
+        elif c == ".":
+            out.append("/")
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +151,10 @@ class NatsIngester(BatchIngester):
 
     def _close(self) -> None:
         if self._fetcher is not None:
-            self._fetcher.cancel()
+            try:  # stop is set: the fetch task leaves after its current pull (at most 0.5 s)
+                self._fetcher.result(timeout=5)
+            except Exception:  # still waiting to reconnect, or it failed: cancel it
+                self._fetcher.cancel()
         if self._nc is not None:
             try:
                 asyncio.run_coroutine_threadsafe(self._nc.close(), self._loop).result(10)
@@ -199,7 +236,7 @@ class NatsIngester(BatchIngester):
             for _ in range(want - len(msgs)):
                 self._inflight.release()
             for msg in msgs:
-                topic = msg.subject.replace(".", "/")
+                topic = subject_topic(msg.subject)
                 self._queue.put(Delivery(0, 1, topic, bytes(msg.data), 0, handle=msg))
 
     @staticmethod
