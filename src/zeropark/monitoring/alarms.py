@@ -422,7 +422,11 @@ def _missing(s: Session, rule: AlarmRuleRow, now: datetime) -> list[_Finding]:
     meter = s.get(MeterRow, rule.meter_id)
     if meter is None:
         return []
-    last = s.scalar(select(func.max(ReadingRow.ts)).where(ReadingRow.meter_id == rule.meter_id))
+    last = s.scalar(
+        select(func.max(ReadingRow.ts)).where(
+            ReadingRow.park_id == meter.park_id, ReadingRow.meter_id == rule.meter_id
+        )
+    )
     n = int(rule.params["intervals"])
     allowed = timedelta(seconds=n * meter.interval_s)
     last_utc = _utc(last) if last is not None else None

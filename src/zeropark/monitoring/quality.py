@@ -243,7 +243,13 @@ def quality_report(
             s.scalars(select(MeterRow).where(MeterRow.park_id == park_id, MeterRow.active.is_(True)))
         )
         ids = [m.id for m in meters]
-        in_period = and_(ReadingRow.meter_id.in_(ids), ReadingRow.ts >= start, ReadingRow.ts < end)
+        # the park first: PostgreSQL then reads only this park's partitions of `reading`
+        in_period = and_(
+            ReadingRow.park_id == park_id,
+            ReadingRow.meter_id.in_(ids),
+            ReadingRow.ts >= start,
+            ReadingRow.ts < end,
+        )
         # one scan of the period's readings for both counts (not one scan per count)
         is_flagged = case((ReadingRow.quality.op("&")(implausible) != 0, 1), else_=0)
         counts = {
@@ -278,7 +284,11 @@ def quality_report(
             ).all()
         )
         # each meter's newest reading by its (meter_id, ts) key, not by a scan of every reading
-        newest = select(func.max(ReadingRow.ts)).where(ReadingRow.meter_id == MeterRow.id).scalar_subquery()
+        newest = (
+            select(func.max(ReadingRow.ts))
+            .where(ReadingRow.park_id == park_id, ReadingRow.meter_id == MeterRow.id)
+            .scalar_subquery()
+        )
         last = dict(s.execute(select(MeterRow.id, newest).where(MeterRow.id.in_(ids))).all())
     rows = []
     for m in meters:

@@ -401,8 +401,8 @@ def _read_meter(raw: Any, dialect: str, meter_id: str) -> _Series:
         if dialect == "postgresql":
             cur.execute(
                 "SELECT (extract(epoch FROM ts) * 1000000)::bigint, value, quality FROM reading "
-                "WHERE meter_id = %s ORDER BY ts",
-                (meter_id,),
+                "WHERE park_id = (SELECT park_id FROM meter WHERE id = %s) AND meter_id = %s ORDER BY ts",
+                (meter_id, meter_id),
             )
         else:
             cur.execute("SELECT ts, value, quality FROM reading WHERE meter_id = ? ORDER BY ts", (meter_id,))

@@ -123,7 +123,15 @@ def _get_or_none(session: Session, row_type: type[Any], ident: str, to_model: An
 
 def _has_readings(session: Session, meter_id: str) -> bool:
     return (
-        session.scalar(select(ReadingRow.meter_id).where(ReadingRow.meter_id == meter_id).limit(1))
+        session.scalar(
+            select(ReadingRow.meter_id)
+            .where(
+                ReadingRow.park_id
+                == select(MeterRow.park_id).where(MeterRow.id == meter_id).scalar_subquery(),
+                ReadingRow.meter_id == meter_id,
+            )
+            .limit(1)
+        )
         is not None
     )
 

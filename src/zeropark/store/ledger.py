@@ -18,14 +18,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, String, any_, bindparam, insert, select, text, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Connection, Engine, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from zeropark.ledger.entry import canonical_json, content_hash, field_hashes, instant, leaf_data
 from zeropark.ledger.merkle import frontier_append, frontier_root, leaf_hash
 from zeropark.store import verification
-from zeropark.store.db import transaction
+from zeropark.store.db import among, transaction
 from zeropark.store.schema import (
     ActivityRecordRow,
     EvidenceBlobRow,
@@ -35,6 +34,7 @@ from zeropark.store.schema import (
     LedgerHeadRow,
     LedgerLeafRow,
     LedgerStateRow,
+    MeterRow,
     ReadingRow,
     ReportRow,
 )
@@ -151,8 +151,9 @@ def import_batch_fields(conn: Connection, batch_id: int) -> dict[str, Any] | Non
 def _readings_now(conn: Connection, wanted: Mapping[str, Iterable[str]]) -> dict[str, list[list[Any]]]:
     """``[ts, value, quality]`` of the stored readings at the wanted keys, per meter, in time order.
 
-    One range query per 500 meters (``meter_id IN … AND ts BETWEEN`` the batch's first and last
-    instant, the primary key's order), then the batch's keys are picked out in Python.
+    One range query per 500 meters (``park_id IN … AND meter_id IN … AND ts BETWEEN`` the batch's
+    first and last instant, the primary key's order), then the batch's keys are picked out in
+    Python.
     """
     keys = {m: set(stamps) for m, stamps in wanted.items() if stamps}
     out: dict[str, list[list[Any]]] = {m: [] for m in keys}
@@ -164,15 +165,16 @@ def _readings_now(conn: Connection, wanted: Mapping[str, Iterable[str]]) -> dict
     meters = sorted(keys)
     for i in range(0, len(meters), 500):
         chunk = meters[i : i + 500]
-        # PostgreSQL: one array parameter (= ANY) — 500 IN placeholders cost more to convert than to run
-        of_meters = (
-            ReadingRow.meter_id == any_(bindparam("meters", chunk, type_=postgresql.ARRAY(String)))
-            if conn.dialect.name == "postgresql"
-            else ReadingRow.meter_id.in_(chunk)
-        )
+        # the meters' parks as constants, so PostgreSQL reads only their park-month partitions
+        parks = sorted(set(conn.scalars(select(MeterRow.park_id).where(among(conn, MeterRow.id, chunk)))))
         rows = conn.execute(
             select(ReadingRow.meter_id, ReadingRow.ts, ReadingRow.value, ReadingRow.quality)
-            .where(of_meters, ReadingRow.ts >= lo, ReadingRow.ts <= hi)
+            .where(
+                ReadingRow.park_id.in_(parks),
+                among(conn, ReadingRow.meter_id, chunk),
+                ReadingRow.ts >= lo,
+                ReadingRow.ts <= hi,
+            )
             .order_by(ReadingRow.meter_id, ReadingRow.ts)
         )
         for meter, ts, v, q in rows:

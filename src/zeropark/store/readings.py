@@ -46,6 +46,7 @@ from sqlalchemy.exc import IntegrityError
 from zeropark.errors import DataError, NotFound
 from zeropark.model import Reading
 from zeropark.store import ledger
+from zeropark.store.db import among
 from zeropark.store.schema import IngestCounterRow, MeterRow, ReadingRow
 
 __all__ = [
@@ -328,7 +329,9 @@ def parks_of(conn: Connection, meter_ids: Iterable[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for lo in range(0, len(wanted), 5_000):
         chunk = wanted[lo : lo + 5_000]
-        rows = conn.execute(select(MeterRow.id, MeterRow.park_id).where(MeterRow.id.in_(chunk))).all()
+        rows = conn.execute(
+            select(MeterRow.id, MeterRow.park_id).where(among(conn, MeterRow.id, chunk))
+        ).all()
         found.update((str(m), str(p)) for m, p in rows)
     missing = [m for m in wanted if m not in found]
     if missing:

@@ -133,7 +133,9 @@ def reading_page(
 
     Plain rows (blocking; the hot path of the API's readings pages).
     """
-    stmt = select(ReadingRow).where(ReadingRow.meter_id == meter_id)
+    # the meter's park as a subquery: PostgreSQL prunes to that park's partitions when it runs
+    park = select(MeterRow.park_id).where(MeterRow.id == meter_id).scalar_subquery()
+    stmt = select(ReadingRow).where(ReadingRow.park_id == park, ReadingRow.meter_id == meter_id)
     if start is not None:
         stmt = stmt.where(ReadingRow.ts >= start)
     if end is not None:
