@@ -340,6 +340,7 @@ def test_an_admin_creates_a_group_user_through_the_api(world: World) -> None:
     for extra, field, named in (
         ({}, "parks", "needs its parks"),
         ({"parks": [B, "PRV-404"]}, "parks", "park 'PRV-404' does not exist"),
+        ({"parks": ["PRV-404", B, "PRV-405"]}, "parks", "parks 'PRV-404', 'PRV-405' do not exist"),
         ({"parks": [B], "province": "江苏"}, "province", "only for role province"),
         ({"parks": [B], "park_id": A}, "parks", "give no --park"),
     ):
@@ -361,6 +362,13 @@ def test_an_admin_creates_a_group_user_through_the_api(world: World) -> None:
         and listed["grp"]["parks"] == [A, C]
         and listed["prov"]["parks"] == []
     )
+    # a role change that would leave a multi-park user without its province or parks is refused
+    uid = made.json()["id"]
+    r = admin.patch(f"/api/v1/users/{uid}", json={"role": "province"})
+    assert r.status_code == 422 and "needs a province" in r.text
+    op = listed["op_a"]["id"]
+    r = admin.patch(f"/api/v1/users/{op}", json={"role": "group"})
+    assert r.status_code == 422 and "needs its parks" in r.text
     c = TestClient(admin.app)
     assert c.post("/api/v1/auth/login", json={"username": "grp2", "password": PASSWORD}).status_code == 200
     assert [p["id"] for p in c.get("/api/v1/parks").json()["items"]] == [B, C]

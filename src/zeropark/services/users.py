@@ -151,10 +151,10 @@ def _check_parks_exist(session: Session, field: str, park_ids: Iterable[str]) ->
     unknown = [p for p in park_ids if session.get(ParkRow, p) is None]
     if unknown:
         named = ", ".join(f"'{p}'" for p in unknown)
-        verb = "does" if len(unknown) == 1 else "do"
+        what = "park {} does" if len(unknown) == 1 else "parks {} do"
         raise UserFieldError(
             field,
-            f"park {named} {verb} not exist; see `zeropark park show` or GET /api/v1/parks for the parks",
+            f"{what.format(named)} not exist; see `zeropark park show` or GET /api/v1/parks for the parks",
         )
 
 
