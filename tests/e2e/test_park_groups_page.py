@@ -80,17 +80,31 @@ def _login(browser: Any, url: str, username: str, password: str) -> Any:
 
 
 def _create(
-    page: Any, url: str, username: str, role: str, *, province: str = "", parks: tuple[str, ...] = ()
+    page: Any,
+    url: str,
+    username: str,
+    role: str,
+    *,
+    province: str = "",
+    parks: tuple[str, ...] = (),
+    shot: Path | None = None,
 ) -> None:
     page.goto(f"{url}/users")
     form = page.locator("form[data-user-create]")
     form.locator("input[name=username]").fill(username)
     form.locator("input[name=password]").fill(NEW_PASSWORD)
     form.locator("select[name=role]").select_option(role)
+    # the form shows the chosen role's binding only (app.js, data-roles)
+    assert form.locator("select[name=province]").is_visible() == (role == "province")
+    assert form.locator("[data-group-parks]").is_visible() == (role == "group")
+    assert not form.locator("select[name=enterprise_id]").is_visible()
+    assert not form.locator("select[name=park_id]").is_visible()
     if province:
         form.locator("select[name=province]").select_option(province)
     for park in parks:
         form.locator(f"input[name=parks][value='{park}']").check()
+    if shot is not None:
+        form.screenshot(path=str(shot))
     form.locator("button[type=submit]").click()
     page.wait_for_load_state("networkidle")
     assert page.locator("[data-user-error]").count() == 0, page.locator("[data-user-error]").inner_text()
@@ -106,8 +120,15 @@ def test_an_admin_makes_multi_park_users_who_see_exactly_their_parks(
     options = admin.locator("select[name=province] option").all_inner_texts()
     assert [o.split(" ")[0] for o in options[1:]] == ["江苏", "浙江"] and all("(2 " in o for o in options[1:])
     assert admin.locator("input[name=parks]").count() == 4
-    _create(admin, parks.url, "js-province", "province", province="江苏")
-    _create(admin, parks.url, "js-zj-group", "group", parks=(A, C))
+    _create(
+        admin,
+        parks.url,
+        "js-province",
+        "province",
+        province="江苏",
+        shot=artifacts / "users-form-province.png",
+    )
+    _create(admin, parks.url, "js-zj-group", "group", parks=(A, C), shot=artifacts / "users-form-group.png")
     reads = {
         row.get_attribute("data-user"): row.locator("[data-user-reads]").inner_text()
         for row in admin.locator("tr[data-user]").all()
