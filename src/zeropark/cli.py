@@ -104,7 +104,8 @@ COMMANDS: Mapping[str, LazyCommand] = {
     ),
     "users": LazyCommand(
         "zeropark.commands.serve",
-        "用户 Users: add and list accounts (roles: admin, park_manager, enterprise, verifier, device).",
+        "用户 Users: add and list accounts (roles: admin, park_manager, enterprise, verifier, device, "
+        "province, group).",
     ),
     "optimize": LazyCommand(
         "zeropark.commands.optimize",

@@ -92,6 +92,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "role_verifier": ("核查机构", "Verifier"),
     "role_device": ("设备", "Device"),
     "role_province": ("省级主管", "Provincial authority"),
+    "role_group": ("园区运营集团", "Park operator group"),
     # overview
     "core_indicator": ("核心指标：单位能耗碳排放", "Core indicator: CO2 per unit energy"),
     "core_unit": ("tCO2/tce", "tCO2/tce"),
@@ -357,11 +358,19 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "park_report": ("全园区", "Whole park"),
     "new_user": ("新建用户", "New user"),
     "new_user_note": (
-        "密码至少 8 位，以 argon2 存储；企业用户须选择企业（只能看到本企业数据）；每次修改均记入审计日志。",
+        "密码至少 8 位，以 argon2 存储；企业用户须选择企业（只能看到本企业数据）；省级主管须选择省份"
+        "（只读该省全部园区）；园区运营集团须勾选园区（只读所选园区，可跨省）；每次修改均记入审计日志。",
         "Passwords have at least 8 characters and are stored with argon2; an enterprise user needs an "
-        "enterprise (it sees only that enterprise); every change is in the audit log.",
+        "enterprise (it sees only that enterprise); a provincial user needs a province (it reads every "
+        "park of it); a park operator group needs its parks ticked (it reads those, in any province); "
+        "every change is in the audit log.",
     ),
     "enterprise_users_only": ("仅企业用户", "enterprise users only"),
+    "user_province": ("省份（省级主管）", "Province (provincial users)"),
+    "provincial_users_only": ("仅省级主管", "provincial users only"),
+    "user_province_parks": ("个园区", "parks"),
+    "user_group_parks": ("园区（运营集团，可多选）", "Parks (park operator group; several)"),
+    "user_reads": ("可查看范围", "Reads"),
     "create": ("创建", "Create"),
     "locked": ("已锁定", "Locked"),
     "actions": ("操作", "Actions"),

@@ -189,8 +189,10 @@ class Role(StrEnum):
     ENTERPRISE = "enterprise"
     VERIFIER = "verifier"
     DEVICE = "device"
-    #: 省级主管 (#20): reads every park of its province (or park group), writes none
+    #: 省级主管 (#20): reads every park of its province (``park.province``), writes none
     PROVINCE = "province"
+    #: 园区运营集团 (#20): reads the parks named for it (``user_park``, any provinces), writes none
+    GROUP = "group"
 
 
 class Method(StrEnum):

@@ -143,7 +143,7 @@ def _bad_values(p: Param) -> list[str]:
 
 
 #: Parameters whose value names a stored thing: an unknown one is an error, never an empty success.
-ID_PARAMS = {"park", "enterprise", "meter", "run_id", "alarm_id", "factor_id", "file"}
+ID_PARAMS = {"park", "parks", "as_user", "enterprise", "meter", "run_id", "alarm_id", "factor_id", "file"}
 
 
 def _must_fail(p: Param, value: str) -> bool:

@@ -6,6 +6,7 @@ record with before/after (never a password hash); other roles get 403 and an aud
 
 from __future__ import annotations
 
+import html
 import re
 
 import httpx
@@ -108,6 +109,72 @@ def test_admin_creates_users_with_csrf_argon2_and_audit(api: ApiModule) -> None:
         assert why in re.sub(r"\s+", " ", r.text)
     with transaction(api.engine) as s:
         assert s.scalars(select(UserRow).where(UserRow.username.in_(["no-ent", "short"]))).first() is None
+
+
+def test_admin_creates_provincial_and_group_users_through_the_form(api: ApiModule) -> None:
+    """省级主管 bound to a province the parks are in; 园区运营集团 to the parks ticked (P1 in 江苏, P2
+    in 浙江); each refusal names what is wrong and keeps what was typed; CSRF and audit as above."""
+    c = _browser(api, "admin")
+    page = c.get("/users").text
+    assert '<option value="province"' in page and '<option value="group"' in page
+    provinces = re.findall(r'<option value="([^"]*)"[^>]*>[^<]*\(\d+ ', page)  # name (N 个园区)
+    assert provinces == ["江苏", "浙江"]
+    assert re.findall(r'name="parks" value="([^"]+)"', page) == ["P1", "P2"]
+    # no CSRF token: refused, nothing created
+    r = c.post(
+        "/users",
+        data={"username": "prov-js", "password": "long-enough-1", "role": "province", "province": "江苏"},
+    )
+    assert r.status_code == 403
+    # a province no park is in is refused, naming it and the provinces that have parks
+    r = _post(c, "/users", username="prov-xz", password="long-enough-1", role="province", province="西藏")
+    text = re.sub(r"\s+", " ", html.unescape(r.text))
+    assert r.status_code == 422 and "province '西藏' has no park" in text and "江苏, 浙江" in text
+    n = api.audit_count("create")
+    # the park select always sends a park: a provincial user is bound to its province only
+    r = _post(
+        c,
+        "/users",
+        username="prov-js",
+        password="long-enough-1",
+        role="province",
+        province="江苏",
+        park_id="P2",
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/users?done=created:prov-js"
+    row = _user(api, "prov-js")
+    assert (row.role, row.province, row.park_id, row.enterprise_id) == ("province", "江苏", None, None)
+    rec = api.audit_actions("create")[-1]
+    assert rec.user == "admin" and rec.after["province"] == "江苏" and "password_hash" not in rec.after
+
+    def post_group(name: str, parks: list[str], **extra: str) -> httpx.Response:
+        data = {"csrf_token": c.cookies["csrf_token"], "username": name, "password": "long-enough-2"}
+        return c.post(
+            "/users", data={**data, "role": "group", "parks": parks, **extra}, follow_redirects=False
+        )
+
+    r = post_group("grp-x", ["P1", "P9"])
+    assert r.status_code == 422 and "park 'P9' does not exist" in html.unescape(r.text)
+    assert re.search(r'value="P1" checked', r.text) and not re.search(r'value="P2" checked', r.text)
+    r = post_group("grp-x", [])
+    assert r.status_code == 422 and "needs its parks" in r.text
+    r = post_group("grp-x", ["P2", "P1"], province="江苏", enterprise_id="E-A")  # other roles' fields ignored
+    assert r.status_code == 303, r.text
+    row = _user(api, "grp-x")
+    assert (row.role, row.province, row.park_id, row.enterprise_id) == ("group", None, None, None)
+    rec = api.audit_actions("create")[-1]
+    assert api.audit_count("create") == n + 2 and rec.after["parks"] == ["P1", "P2"]
+    listing = c.get("/users").text
+    assert re.search(r'data-user="grp-x".*?data-user-reads translate="no">P1, P2<', listing, re.S)
+    assert re.search(r'data-user="prov-js".*?data-user-reads translate="no">江苏<', listing, re.S)
+    # the new users, logged in, read exactly their parks
+    for name, password, parks in (
+        ("prov-js", "long-enough-1", ["P1"]),
+        ("grp-x", "long-enough-2", ["P1", "P2"]),
+    ):
+        u = TestClient(api.client.app)
+        assert u.post("/api/v1/auth/login", json={"username": name, "password": password}).status_code == 200
+        assert [p["id"] for p in u.get("/api/v1/parks").json()["items"]] == parks, name
 
 
 def test_admin_disables_enables_and_resets_password(api: ApiModule) -> None:

@@ -13,7 +13,7 @@ TEMPLATES = Path(i18n.__file__).resolve().parent / "templates"
 # t('key') and t("key") with a literal key; dynamic keys (t('role_' ~ x)) are listed below
 LITERAL_KEY = re.compile(r"""\bt\(\s*['"]([a-z0-9_]+)['"]""")
 DYNAMIC = {
-    "role_": ["admin", "park_manager", "enterprise", "verifier", "device"],
+    "role_": ["admin", "park_manager", "enterprise", "verifier", "device", "province", "group"],
     "state_": ["open", "acknowledged", "closed"],
     "kind_": ["threshold", "missing_data", "imbalance", "indicator", "enterprise_workbook", "readings"],
     "severity_": ["info", "warning", "critical"],

@@ -7,7 +7,7 @@ Units are in the field names (``_kwh``, ``_tco2e``, ``_tce``) as everywhere in z
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,10 +48,12 @@ class UserOut(Out):
     created_at: datetime
     #: a provincial user's province (role ``province``, #20)
     province: str | None = None
+    #: a group user's parks (role ``group``, #20; empty for the other roles)
+    parks: list[str] = []
 
 
 class UserCreate(BaseModel):
-    """A new user; enterprise users need ``enterprise_id``, provincial users ``province``."""
+    """A new user; enterprise users need ``enterprise_id``, provincial ``province``, group ``parks``."""
 
     username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     password: str = Field(min_length=8, max_length=200)
@@ -61,6 +63,10 @@ class UserCreate(BaseModel):
     enterprise_id: str | None = Field(default=None, max_length=64)
     #: the ``park.province`` whose parks a provincial user (role ``province``) reads
     province: str | None = Field(default=None, max_length=32)
+    #: the park ids a group user (role ``group``, a park-operator group) reads; each must exist
+    parks: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=500
+    )
 
 
 class UserUpdate(BaseModel):

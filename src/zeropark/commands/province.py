@@ -19,10 +19,12 @@ from rich.table import Table
 
 from zeropark.accounting import AccountingOptions
 from zeropark.commands.common import YEAR_MAX, YEAR_MIN, check_choice, console, engine, err_console
+from zeropark.errors import NotFound
 from zeropark.model import Method
 from zeropark.services import province, provincial
 from zeropark.settings import get_settings
-from zeropark.store.scope import system_scope
+from zeropark.store.queries.sessions import user_principal
+from zeropark.store.scope import Scope, system_scope
 
 province_app = typer.Typer(
     help="省级 Province: account and re-verify many parks, serially or fanned out on Dask; provincial view.",
@@ -153,13 +155,29 @@ def province_view(
     park: _Parks = None,
     method: _MethodOpt = "national",
     output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as-user",
+            help="As this user sees it (a provincial or group user: its parks) 以该用户的范围查看",
+        ),
+    ] = None,
 ) -> None:
-    """The provincial view of the latest stored runs (nothing accounted), as the API and page. 省级视图."""
+    """The provincial view of the latest stored runs (nothing accounted), as the API and page. 省级视图.
+
+    ``--as-user NAME`` shows what that user's page and API show: a provincial user its province's
+    parks, a group user its parks (another role is refused, exit 3; an unknown user: exit 4).
+    """
     check_choice(method, ("national", "ghg"), "--method")
     check_choice(output, ("table", "json"), "--format")
-    found = provincial.stored_view(
-        system_scope(engine(), "cli"), year, method=Method(method), park_ids=park or ()
-    )
+    eng = engine()
+    scope = system_scope(eng, "cli")
+    if as_user is not None:
+        user = user_principal(eng, as_user)
+        if user is None:
+            raise NotFound(f"user '{as_user}' not found (or not active); see `zeropark users list`")
+        scope = Scope(user, eng, None)
+    found = provincial.stored_view(scope, year, method=Method(method), park_ids=park or ())
     if output == "json":
         console.print_json(data=found.to_dict())
         return

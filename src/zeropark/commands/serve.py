@@ -10,18 +10,19 @@ import typer
 import uvicorn
 from rich.table import Table
 
-from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_USAGE, console, engine, err_console
+from zeropark.commands.common import EXIT_DATA_ERROR, EXIT_USAGE, check_park, console, engine, err_console
 from zeropark.errors import ValidationError
 from zeropark.model import Role
 from zeropark.services import logins
-from zeropark.services.users import NewUser, new_user
+from zeropark.services.users import NewUser, new_user, split_parks
 from zeropark.settings import get_settings
 from zeropark.store.queries import users as user_queries
 from zeropark.store.scope import system_scope
 
 users_app = typer.Typer(
     name="users",
-    help="用户 Users: add and list accounts (roles: admin, park_manager, enterprise, verifier, device).",
+    help="用户 Users: add and list accounts (roles: admin, park_manager, enterprise, verifier, device, "
+    "province, group).",
     no_args_is_help=True,
     rich_markup_mode="rich",
 )
@@ -79,13 +80,25 @@ def add_user(
     province: Annotated[
         str | None, typer.Option(help="省份 Province whose parks a provincial user reads (role province).")
     ] = None,
+    parks: Annotated[
+        str | None,
+        typer.Option(help="园区组 Park ids a group user reads, comma-separated: P1,P2 (role group)."),
+    ] = None,
     display_name: Annotated[str, typer.Option(help="显示名 Display name.")] = "",
     password: Annotated[
         str | None,
         typer.Option(help="密码 Password (prompted when omitted; avoid passing it on the command line)."),
     ] = None,
 ) -> None:
-    """Add a user (password hashed with argon2). 新增用户."""
+    """Add a user (password hashed with argon2). 新增用户.
+
+    A provincial user (``--role province --province 江苏``) reads every park of its province, a
+    group user (``--role group --parks P1,P2``) exactly the parks named; neither writes. An
+    unknown park (``--park``, ``--parks``) or enterprise ends with exit 4 naming it.
+    """
+    group = split_parks(parks) if parks is not None else ()
+    for p in (*([park] if park is not None else []), *group):
+        check_park(p)  # NotFound naming the park: exit 4
     if password is None:
         try:
             password = getpass.getpass("password 密码: ")
@@ -100,7 +113,14 @@ def add_user(
             err_console.print("[red]passwords differ; nothing stored[/red]")
             raise typer.Exit(EXIT_USAGE)
     new = NewUser(
-        username, password, role, display_name, park_id=park, enterprise_id=enterprise, province=province
+        username,
+        password,
+        role,
+        display_name,
+        park_id=park,
+        enterprise_id=enterprise,
+        province=province,
+        parks=group,
     )
     try:
         row = new_user(system_scope(engine(), "cli"), new)  # argon2 hash, audited as ``cli``
@@ -113,12 +133,24 @@ def add_user(
 @users_app.command("list")
 def list_users() -> None:
     """List users (never passwords). 用户列表."""
-    table = Table("id", "用户名 username", "角色 role", "园区 park", "企业 enterprise", "状态 state")
-    for u in user_queries.users(system_scope(engine(), "cli")):
+    table = Table(
+        "id",
+        "用户名 username",
+        "角色 role",
+        "园区 park",
+        "企业 enterprise",
+        "省份/园区组 province/parks",
+        "状态 state",
+    )
+    scope = system_scope(engine(), "cli")
+    found = user_queries.users(scope)
+    groups = user_queries.group_parks(scope, (u.id for u in found))
+    for u in found:
         state = "active" if u.active else "inactive"
         if u.locked_until is not None:
             state += f", locked until {u.locked_until:%Y-%m-%d %H:%M} UTC"
-        table.add_row(str(u.id), u.username, u.role, u.park_id or "", u.enterprise_id or "", state)
+        reads = u.province or ", ".join(groups.get(u.id, []))
+        table.add_row(str(u.id), u.username, u.role, u.park_id or "", u.enterprise_id or "", reads, state)
     console.print(table)
 
 

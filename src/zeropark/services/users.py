@@ -6,11 +6,19 @@ argon2id hashes (:mod:`zeropark.security`). :func:`add_user` and :func:`update_u
 caller's session and plain values (the caller commits); :func:`new_user`, :func:`change_user`,
 :func:`create_token` and :func:`revoke_token` take the caller's scope and run in a transaction
 of their own.
+
+Who a user reads is bound at creation (:func:`check_binding`, then :func:`create_user` against the
+store): an enterprise user its enterprise; a park manager or verifier one park (or none: all); a
+provincial user (``province``) every park of one province, which must have a park; a group user
+(``group``, a park-operator group, #20) the parks named for it in ``user_park`` — any provinces, at
+least one, each an existing park. Provincial and group users write nothing (not in
+:data:`~zeropark.store.scope.WRITE_ROLES`).
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
@@ -23,13 +31,13 @@ from zeropark.security import hash_password, new_api_token
 from zeropark.services.logins import end_user_sessions
 from zeropark.store import audit
 from zeropark.store.db import transaction
-from zeropark.store.schema import ApiTokenRow, EnterpriseRow, UserRow
+from zeropark.store.schema import ApiTokenRow, EnterpriseRow, ParkRow, UserParkRow, UserRow
 from zeropark.store.scope import Principal, Scope
 
 
 @dataclass(frozen=True, slots=True)
 class NewUser:
-    """A user to create; enterprise users need ``enterprise_id``, provincial users ``province``."""
+    """A user to create: enterprise users need ``enterprise_id``, provincial ``province``, group ``parks``."""
 
     username: str
     password: str
@@ -38,6 +46,7 @@ class NewUser:
     park_id: str | None = None
     enterprise_id: str | None = None
     province: str | None = None
+    parks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +70,94 @@ def _invalid(field: str, message: str) -> ValidationError:
     return ValidationError([RowError(file="request", sheet=None, row=None, field=field, message=message)])
 
 
+class UserFieldError(ValueError):
+    """A user field refused: ``field`` is its name (``province``, ``parks``, ...), the message the fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def split_parks(values: str | Iterable[str]) -> tuple[str, ...]:
+    """Park ids from ``"P1,P2"`` or from several values (each may hold commas), stripped, each once.
+
+    >>> split_parks(" P1, P2,,P1")
+    ('P1', 'P2')
+    """
+    items = [values] if isinstance(values, str) else list(values)
+    out: list[str] = []
+    for item in items:
+        for part in item.split(","):
+            p = part.strip()
+            if p and p not in out:
+                out.append(p)
+    return tuple(out)
+
+
+def check_binding(
+    role: Role,
+    *,
+    park_id: str | None = None,
+    enterprise_id: str | None = None,
+    province: str | None = None,
+    parks: Iterable[str] = (),
+) -> tuple[str, ...]:
+    """Check what a new user of ``role`` is bound to, without the store; the group's parks, sorted.
+
+    Raises
+    ------
+    UserFieldError
+        An enterprise user without enterprise; a provincial user without province; a group user
+        without parks; a provincial or group user given a park, an enterprise (or the other's
+        binding); ``province`` or ``parks`` given to another role.
+    """
+    names = split_parks(parks)
+    province = (province or "").strip() or None
+    if role == Role.ENTERPRISE and not enterprise_id:
+        raise UserFieldError(
+            "enterprise_id", "an enterprise user needs --enterprise (the enterprise id it may see)"
+        )
+    if role == Role.PROVINCE:
+        if not province:
+            raise UserFieldError(
+                "province", "a provincial user needs --province (the park.province whose parks it reads)"
+            )
+        if park_id is not None or enterprise_id is not None or names:
+            raise UserFieldError(
+                "province",
+                "a provincial user reads every park of its province: give no --park, --parks or --enterprise",
+            )
+    elif province is not None:
+        raise UserFieldError("province", "--province is only for role province")
+    if role == Role.GROUP:
+        if not names:
+            raise UserFieldError(
+                "parks", "a group user needs its parks: --parks P1,P2 (the park ids it reads; at least one)"
+            )
+        if park_id is not None or enterprise_id is not None:
+            raise UserFieldError(
+                "parks", "a group user reads exactly its --parks: give no --park or --enterprise"
+            )
+    elif names:
+        raise UserFieldError("parks", "--parks is only for role group (a park-operator group)")
+    return tuple(sorted(names))
+
+
+def _park_provinces(session: Session) -> list[str]:
+    return sorted(set(session.scalars(select(ParkRow.province).distinct())))
+
+
+def _check_parks_exist(session: Session, field: str, park_ids: Iterable[str]) -> None:
+    unknown = [p for p in park_ids if session.get(ParkRow, p) is None]
+    if unknown:
+        named = ", ".join(f"'{p}'" for p in unknown)
+        what = "park {} does" if len(unknown) == 1 else "parks {} do"
+        raise UserFieldError(
+            field,
+            f"{what.format(named)} not exist; see `zeropark park show` or GET /api/v1/parks for the parks",
+        )
+
+
 def create_user(
     session: Session,
     *,
@@ -71,38 +168,49 @@ def create_user(
     enterprise_id: str | None = None,
     display_name: str = "",
     province: str | None = None,
+    parks: Iterable[str] = (),
 ) -> UserRow:
-    """Add a user (password argon2-hashed). Enterprise users need ``enterprise_id``.
+    """Add a user (password argon2-hashed), bound as :func:`check_binding` says.
 
-    A provincial user (role ``province``) needs ``province``: it reads every park whose
-    ``park.province`` is that value, and is bound to no single park or enterprise.
+    A provincial user (role ``province``) needs ``province``, a province some park is in: it
+    reads every park whose ``park.province`` is that value. A group user (role ``group``) needs
+    ``parks``, existing park ids: it reads exactly those (rows of ``user_park``). Neither is bound
+    to a single park or enterprise.
 
     Raises
     ------
-    ValueError
-        An enterprise user without enterprise, a provincial user without province, an unknown
-        enterprise, a duplicate username or a password shorter than 8 characters.
+    UserFieldError
+        (a ``ValueError``) As :func:`check_binding`; a province with no park, an unknown park or
+        enterprise, a duplicate username or a password shorter than 8 characters — each naming
+        the value.
     """
     if len(password) < 8:
-        raise ValueError("password too short: use at least 8 characters")
-    if role == Role.ENTERPRISE and not enterprise_id:
-        raise ValueError("an enterprise user needs --enterprise (the enterprise id it may see)")
-    if role == Role.PROVINCE:
-        if not province:
-            raise ValueError("a provincial user needs --province (the park.province whose parks it reads)")
-        if park_id is not None or enterprise_id is not None:
-            raise ValueError(
-                "a provincial user reads every park of its province: give no --park or --enterprise"
-            )
-    elif province is not None:
-        raise ValueError("--province is only for role province")
+        raise UserFieldError("password", "password too short: use at least 8 characters")
+    group = check_binding(role, park_id=park_id, enterprise_id=enterprise_id, province=province, parks=parks)
+    province = (province or "").strip() or None
+    if (
+        province is not None
+        and not session.scalars(select(ParkRow.id).where(ParkRow.province == province).limit(1)).first()
+    ):
+        known = ", ".join(_park_provinces(session)) or "none yet"
+        raise UserFieldError(
+            "province",
+            f"province '{province}' has no park, so its user would see nothing; provinces with parks: "
+            f"{known} (register the park first: zeropark park init)",
+        )
+    _check_parks_exist(session, "parks", group)
+    if park_id is not None:
+        _check_parks_exist(session, "park_id", [park_id])
     if enterprise_id is not None:
         ent = session.get(EnterpriseRow, enterprise_id)
         if ent is None:
-            raise ValueError(f"enterprise '{enterprise_id}' does not exist; see `zeropark data` or the API")
+            raise UserFieldError(
+                "enterprise_id",
+                f"enterprise '{enterprise_id}' does not exist; see `zeropark data` or the API",
+            )
         park_id = park_id or ent.park_id
     if session.scalar(select(UserRow).where(UserRow.username == username)) is not None:
-        raise ValueError(f"user '{username}' already exists; choose another username")
+        raise UserFieldError("username", f"user '{username}' already exists; choose another username")
     row = UserRow(
         username=username,
         display_name=display_name,
@@ -117,7 +225,14 @@ def create_user(
     )
     session.add(row)
     session.flush()
+    session.add_all(UserParkRow(user_id=row.id, park_id=p) for p in group)
+    session.flush()
     return row
+
+
+def parks_of_user(session: Session, user_id: int) -> list[str]:
+    """The parks named for user ``user_id`` (a group user's ``user_park`` rows), sorted."""
+    return sorted(session.scalars(select(UserParkRow.park_id).where(UserParkRow.user_id == user_id)))
 
 
 DEMO_USERS: tuple[tuple[str, Role, str], ...] = (
@@ -174,10 +289,13 @@ def ensure_demo_users(engine: Engine, park_id: str) -> list[tuple[str, str, str]
 def add_user(session: Session, admin: Principal, ip: str | None, new: NewUser) -> UserRow:
     """Create a user (argon2-hashed password) and its audit record ``create user`` in ``session``.
 
+    The audit record's ``after`` holds the row's columns and, for a group user, its ``parks``.
+
     Raises
     ------
     ValidationError
-        Duplicate username, short password, enterprise user without (or with an unknown) enterprise.
+        As :func:`create_user` (duplicate username, short password, a binding refused), the
+        offending field named.
     """
     try:
         row = create_user(
@@ -189,18 +307,13 @@ def add_user(session: Session, admin: Principal, ip: str | None, new: NewUser) -
             enterprise_id=new.enterprise_id,
             display_name=new.display_name,
             province=new.province,
+            parks=new.parks,
         )
-    except ValueError as exc:
-        field = (
-            "username"
-            if "exists" in str(exc)
-            else "password"
-            if "password" in str(exc)
-            else "province"
-            if "province" in str(exc)
-            else "enterprise_id"
-        )
-        raise _invalid(field, str(exc)) from exc
+    except UserFieldError as exc:
+        raise _invalid(exc.field, str(exc)) from exc
+    after = audit.row_snapshot(row)
+    if new.role == Role.GROUP:
+        after["parks"] = parks_of_user(session, row.id)
     audit.record(
         session,
         user=admin.username,
@@ -208,7 +321,7 @@ def add_user(session: Session, admin: Principal, ip: str | None, new: NewUser) -
         action=audit.CREATE,
         entity="user",
         entity_id=str(row.id),
-        after=audit.row_snapshot(row),
+        after=after,
         ip=ip,
     )
     return row
@@ -258,6 +371,10 @@ def update_user(
         row.locked_until = None
     if row.role == Role.ENTERPRISE and not row.enterprise_id:
         raise _invalid("enterprise_id", "an enterprise user needs an enterprise_id")
+    if row.role == Role.PROVINCE and not row.province:
+        raise _invalid("role", "a provincial user needs a province: create it anew with its province")
+    if row.role == Role.GROUP and not parks_of_user(session, row.id):
+        raise _invalid("role", "a group user needs its parks: create it anew with its parks")
     if row.id == admin.id and (row.role != Role.ADMIN or not row.active):
         raise PermissionDenied("an admin may not demote or deactivate themself; ask another admin")
     if change.password is not None or not row.active:

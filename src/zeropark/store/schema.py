@@ -437,6 +437,20 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class UserParkRow(Base):
+    """A park of a park-operator group user (role ``group``, #20): one row per (user, park).
+
+    The user reads exactly these parks (:attr:`zeropark.store.scope.Scope.park_ids`); a park or
+    a user deleted takes its rows with it.
+    """
+
+    __tablename__ = "user_park"
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    park_id: Mapped[str] = mapped_column(
+        ForeignKey("park.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class ApiTokenRow(Base):
     """An API token for scripts (argon2-hashed; the clear token is shown once)."""
 

@@ -3,7 +3,8 @@
 Roles (DESIGN.md §7): admin (everything), park_manager and verifier (their park; all parks when
 the user has none), enterprise (only rows of its own enterprise), device (ingest only), and
 province (#20, 省级主管): read-only over a *set* of parks — every park of its province
-(``park.province``), resolved when its principal is read. A scope's parks are
+(``park.province``), resolved when its principal is read — and group (#20, 园区运营集团): read-only
+over the parks named for it (``user_park``, in any provinces). A scope's parks are
 :attr:`Scope.park_ids`; every park filter and check goes through it, so one role cannot see
 another park's rows by a path that forgot it. Every read
 model in :mod:`zeropark.store.queries` and every service takes a :class:`Scope`: lists are filtered
@@ -26,9 +27,18 @@ from zeropark.model import Role
 from zeropark.store import audit
 
 #: Roles that may read park data (device is ingest only).
-READ_ROLES: tuple[Role, ...] = (Role.ADMIN, Role.PARK_MANAGER, Role.ENTERPRISE, Role.VERIFIER, Role.PROVINCE)
+READ_ROLES: tuple[Role, ...] = (
+    Role.ADMIN,
+    Role.PARK_MANAGER,
+    Role.ENTERPRISE,
+    Role.VERIFIER,
+    Role.PROVINCE,
+    Role.GROUP,
+)
+#: Read-only roles over a *set* of parks (:attr:`Principal.parks`), never bound to one park.
+MULTI_PARK_ROLES: tuple[Role, ...] = (Role.PROVINCE, Role.GROUP)
 #: Roles that see the provincial view (ranking, totals, distributions over many parks).
-PROVINCE_ROLES: tuple[Role, ...] = (Role.ADMIN, Role.PROVINCE)
+PROVINCE_ROLES: tuple[Role, ...] = (Role.ADMIN, *MULTI_PARK_ROLES)
 #: Roles that manage park master data.
 MANAGE_ROLES: tuple[Role, ...] = (Role.ADMIN, Role.PARK_MANAGER)
 #: Roles that may write park data at all (each within its tenant; verifier and device are read-only).
@@ -48,7 +58,7 @@ class Principal:
     enterprise_id: str | None
     via: str  # "session", "token" or "system"
     display_name: str = ""
-    #: a provincial user's parks (role ``province``; None for the other roles)
+    #: the parks of a provincial or group user (roles of :data:`MULTI_PARK_ROLES`; None for the others)
     parks: frozenset[str] | None = None
 
 
@@ -76,12 +86,13 @@ class Scope:
     def park_ids(self) -> frozenset[str] | None:
         """The parks the user is confined to (None = not confined: admin, or a park user without park).
 
-        A provincial user: its province's parks (empty when it has none — it then sees nothing).
+        A provincial user: its province's parks; a group user: the parks named for it (either
+        empty when it has none — it then sees nothing).
         """
         role = self.user.role
         if role == Role.ADMIN:
             return None
-        if role == Role.PROVINCE:
+        if role in MULTI_PARK_ROLES:
             return self.user.parks or frozenset()
         return None if self.user.park_id is None else frozenset((self.user.park_id,))
 
@@ -89,10 +100,10 @@ class Scope:
     def park_id(self) -> str | None:
         """The one park the user is confined to (None = not confined to one park).
 
-        A provincial user is confined to a set (:attr:`park_ids`), never to one park: None here,
-        and code that filters by park must use :meth:`filter`, :meth:`sees_park` or :attr:`park_ids`.
+        A provincial or group user is confined to a set (:attr:`park_ids`), never to one park: None
+        here, and code that filters by park must use :meth:`filter`, :meth:`sees_park` or :attr:`park_ids`.
         """
-        if self.user.role in (Role.ADMIN, Role.PROVINCE):
+        if self.user.role == Role.ADMIN or self.user.role in MULTI_PARK_ROLES:
             return None
         return self.user.park_id
 

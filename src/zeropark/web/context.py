@@ -106,7 +106,7 @@ def navigation(user: Principal) -> list[NavItem]:
     items.append(NavItem("assets", "nav_assets", "/assets"))
     # industrial symbiosis (#18 产业共生): every role that reads park data (an enterprise sees its own)
     items.append(NavItem("symbiosis", "nav_symbiosis", "/symbiosis"))
-    # provincial view (#20): provincial users and admins
+    # provincial view (#20): provincial and group users, and admins
     if user.role in PROVINCE_ROLES:
         items.append(NavItem("province", "nav_province", "/province"))
     return items

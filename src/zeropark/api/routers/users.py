@@ -22,6 +22,7 @@ from zeropark.api.schemas import (
     UserOut,
     UserUpdate,
 )
+from zeropark.model import Role
 from zeropark.services import logins, users
 from zeropark.serving.sessions import CurrentUser, client_ip, forget_tokens
 from zeropark.store.queries import tokens
@@ -38,8 +39,11 @@ def _scope(request: Request, user: Principal) -> Scope:
 
 @router.get("/me", response_model=UserOut)
 def me(user: CurrentUser, request: Request) -> UserOut:
-    """The logged-in user. 当前用户."""
-    return UserOut.model_validate(user_queries.account(_scope(request, user)))
+    """The logged-in user (a group user: with its parks). 当前用户."""
+    out = UserOut.model_validate(user_queries.account(_scope(request, user)))
+    if user.role == Role.GROUP:
+        out.parks = sorted(user.parks or ())
+    return out
 
 
 @router.get("/me/tokens", response_model=list[TokenOut])
@@ -72,23 +76,30 @@ def list_users(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Page[UserOut]:
     """All users (admin). 用户列表."""
-    found = user_queries.user_page(_scope(request, admin), limit=limit, offset=offset)
-    items = [UserOut.model_validate(r) for r in found.items]
+    scope = _scope(request, admin)
+    found = user_queries.user_page(scope, limit=limit, offset=offset)
+    parks = user_queries.group_parks(scope, (r.id for r in found.items))
+    items = [UserOut.model_validate(r).model_copy(update={"parks": parks.get(r.id, [])}) for r in found.items]
     return Page(items=items, total=found.total, limit=limit, offset=offset)
 
 
 @router.post("", response_model=UserOut, status_code=201)
 def add_user(body: UserCreate, request: Request, admin: Admin) -> UserOut:
-    """Create a user (admin). 新建用户."""
-    row = users.new_user(_scope(request, admin), users.NewUser(**body.model_dump()))
-    return UserOut.model_validate(row)
+    """Create a user (admin); a group user with ``parks``, a provincial user with ``province``. 新建用户."""
+    fields = body.model_dump(exclude={"parks"})
+    new = users.NewUser(**fields, parks=users.split_parks(body.parks))
+    row = users.new_user(_scope(request, admin), new)
+    return UserOut.model_validate(row).model_copy(update={"parks": sorted(new.parks)})
 
 
 @router.patch("/{user_id}", response_model=UserOut)
 def update_user(user_id: IntId, body: UserUpdate, request: Request, admin: Admin) -> UserOut:
     """Change a user's role, tenant, activation or password; ``unlock`` clears a lockout (admin)."""
     change = users.user_changes(**body.model_dump(exclude_unset=True))
-    return UserOut.model_validate(users.change_user(_scope(request, admin), user_id, change))
+    scope = _scope(request, admin)
+    row = users.change_user(scope, user_id, change)
+    parks = user_queries.group_parks(scope, [row.id]).get(row.id, [])
+    return UserOut.model_validate(row).model_copy(update={"parks": parks})
 
 
 class AddressUnlock(BaseModel):

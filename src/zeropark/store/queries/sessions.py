@@ -14,16 +14,18 @@ from sqlalchemy.orm import Session
 
 from zeropark.model import Role
 from zeropark.store.db import read_connection
-from zeropark.store.schema import ApiTokenRow, ParkRow, UserRow, UserSessionRow
+from zeropark.store.schema import ApiTokenRow, ParkRow, UserParkRow, UserRow, UserSessionRow
 from zeropark.store.scope import Principal
 
 __all__ = [
     "TokenCandidate",
+    "group_parks",
     "principal_of",
     "province_parks",
     "session_principal",
     "token_candidates",
     "token_principal",
+    "user_principal",
 ]
 
 _USER_COLUMNS = (
@@ -60,6 +62,21 @@ def province_parks(db: Connection | Session, province: str | None) -> frozenset[
     return frozenset(db.scalars(select(ParkRow.id).where(ParkRow.province == province)))
 
 
+def group_parks(db: Connection | Session, user_id: int) -> frozenset[str]:
+    """The ids of the parks named for user ``user_id`` (``user_park``): what a group user reads."""
+    return frozenset(db.scalars(select(UserParkRow.park_id).where(UserParkRow.user_id == user_id)))
+
+
+def _parks_of(
+    db: Connection | Session, role: Role, user_id: int, province: str | None
+) -> frozenset[str] | None:
+    if role == Role.PROVINCE:
+        return province_parks(db, province)
+    if role == Role.GROUP:
+        return group_parks(db, user_id)
+    return None
+
+
 def principal_of(
     row: UserRow | Row[int, str, str, str | None, str | None, str, str | None],
     via: str,
@@ -67,7 +84,7 @@ def principal_of(
 ) -> Principal:
     """The :class:`Principal` of a user (its row, or the selected user columns), logged in ``via``.
 
-    A provincial user's parks are read on ``db`` (one indexed query; other roles: none).
+    A provincial or group user's parks are read on ``db`` (one indexed query; other roles: none).
     """
     role = Role(row.role)
     return Principal(
@@ -78,7 +95,7 @@ def principal_of(
         enterprise_id=row.enterprise_id,
         via=via,
         display_name=row.display_name,
-        parks=province_parks(db, row.province) if role == Role.PROVINCE else None,
+        parks=_parks_of(db, role, row.id, row.province),
     )
 
 
@@ -112,3 +129,15 @@ def token_principal(engine: Engine, token_id: int) -> Principal | None:
     with read_connection(engine) as conn:
         row = conn.execute(_TOKEN_USER, {"token_id": token_id}).first()
         return None if row is None else principal_of(row, "token", conn)
+
+
+def user_principal(engine: Engine, username: str) -> Principal | None:
+    """The active user ``username`` as a principal (``via="cli"``), or None.
+
+    For the command line's ``--as-user``: a trusted process reading as one user sees what that
+    user would see through the API or a page.
+    """
+    stmt = select(*_USER_COLUMNS).where(UserRow.username == username, UserRow.active.is_(True))
+    with read_connection(engine) as conn:
+        row = conn.execute(stmt).first()
+        return None if row is None else principal_of(row, "cli", conn)

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
 
 from zeropark.errors import NotFound, PermissionDenied
 from zeropark.model import Role
 from zeropark.store.db import session_factory
 from zeropark.store.queries.paging import Slice, orm_page
-from zeropark.store.schema import EnterpriseRow, ParkRow, UserRow
+from zeropark.store.schema import EnterpriseRow, ParkRow, UserParkRow, UserRow
 from zeropark.store.scope import Scope
 
-__all__ = ["account", "all_enterprises", "all_parks", "user_page", "users"]
+__all__ = [
+    "account",
+    "all_enterprises",
+    "all_parks",
+    "group_parks",
+    "park_provinces",
+    "user_page",
+    "users",
+]
 
 
 def _admin(scope: Scope) -> None:
@@ -59,3 +69,32 @@ def all_parks(scope: Scope) -> list[ParkRow]:
     _admin(scope)
     with session_factory(scope.engine)() as session:
         return list(session.scalars(select(ParkRow).order_by(ParkRow.id)))
+
+
+def park_provinces(scope: Scope) -> list[tuple[str, int]]:
+    """Each province some park is in (``park.province``) and its number of parks (admins only).
+
+    The provinces a provincial user may be bound to, by name.
+    """
+    _admin(scope)
+    stmt = select(ParkRow.province, func.count()).group_by(ParkRow.province).order_by(ParkRow.province)
+    with session_factory(scope.engine)() as session:
+        return [(str(p), int(n)) for p, n in session.execute(stmt)]
+
+
+def group_parks(scope: Scope, user_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The parks named for each of ``user_ids`` that has any (``user_park``), sorted (admins only)."""
+    _admin(scope)
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    stmt = (
+        select(UserParkRow.user_id, UserParkRow.park_id)
+        .where(UserParkRow.user_id.in_(ids))
+        .order_by(UserParkRow.user_id, UserParkRow.park_id)
+    )
+    out: dict[int, list[str]] = {}
+    with session_factory(scope.engine)() as session:
+        for uid, pid in session.execute(stmt):
+            out.setdefault(int(uid), []).append(str(pid))
+    return out

@@ -31,7 +31,7 @@ router = APIRouter(include_in_schema=False)
 
 
 #: Roles that may not write (the page hides the edit links; the service refuses anyway).
-READ_ONLY = ("verifier", "device")
+READ_ONLY = ("verifier", "device", "province", "group")
 
 
 def _editing(registry: service.Registry, edit: str) -> dict[str, str] | None:

@@ -1,4 +1,12 @@
-"""用户 users (admin): create, disable/enable, reset a password, unlock."""
+"""用户 users (admin): create, disable/enable, reset a password, unlock.
+
+The new-user form binds every role the service knows (:func:`zeropark.services.users.add_user`,
+the same use case as ``zeropark users add`` and ``POST /api/v1/users``): an enterprise user to
+its enterprise, a park user to a park, a provincial user (省级主管) to a province chosen among the
+provinces the parks are in, a park operator group (园区运营集团) to the parks ticked. The service
+validates and names what it refuses (a province with no park, an unknown park); the page shows
+it beside the form and keeps what was typed.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +34,17 @@ router = APIRouter(include_in_schema=False)
 
 #: The roles of the new-user form, from the fewest rights to the most, then the ingest-only
 #: device account; the form starts on the first (an enterprise user sees only its own data).
-FORM_ROLES = (Role.ENTERPRISE, Role.VERIFIER, Role.PARK_MANAGER, Role.ADMIN, Role.DEVICE)
+FORM_ROLES = (
+    Role.ENTERPRISE,
+    Role.VERIFIER,
+    Role.PROVINCE,
+    Role.GROUP,
+    Role.PARK_MANAGER,
+    Role.ADMIN,
+    Role.DEVICE,
+)
+#: Roles bound to no single park (a province, or the parks named for a group).
+_NO_PARK = (Role.ENTERPRISE, Role.PROVINCE, Role.GROUP)
 
 
 def _admin_only(page: Page, what: str) -> Response | None:
@@ -38,20 +56,29 @@ def _admin_only(page: Page, what: str) -> Response | None:
 
 
 def _users_page(
-    page: Page, *, status_code: int = 200, error: str = "", form: dict[str, str] | None = None
+    page: Page,
+    *,
+    status_code: int = 200,
+    error: str = "",
+    form: dict[str, str] | None = None,
+    form_parks: tuple[str, ...] = (),
 ) -> Response:
     rows = user_queries.users(page.scope)
     pager = make_pager(page.request, len(rows), per_page=25)
+    shown = rows[pager.offset : pager.offset + pager.per_page]
     return page.render(
         "users.html",
         "users",
         "nav_users",
         status_code=status_code,
-        rows=rows[pager.offset : pager.offset + pager.per_page],
+        rows=shown,
         pager=pager,
         roles=[str(r) for r in FORM_ROLES],
         enterprises=user_queries.all_enterprises(page.scope),
         parks=user_queries.all_parks(page.scope),
+        provinces=user_queries.park_provinces(page.scope),
+        group_parks=user_queries.group_parks(page.scope, (u.id for u in shown)),
+        form_parks=form_parks,
         now=datetime.now(UTC),
         error=error,
         form=form or {},
@@ -105,26 +132,42 @@ def users_create(
     display_name: Annotated[str, Form()] = "",
     enterprise_id: Annotated[str, Form()] = "",
     park_id: Annotated[str, Form()] = "",
+    province: Annotated[str, Form()] = "",
+    parks: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
-    """新建用户 (admin; CSRF checked by the auth layer): argon2 password, audited ``create user``."""
+    """新建用户 (admin; CSRF checked by the auth layer): argon2 password, audited ``create user``.
+
+    Only the binding fields of the chosen role are passed on (the form shows them all): an
+    enterprise user its enterprise (its park follows), a provincial user its province, a group
+    user its ticked parks, another role the chosen park.
+    """
     denied = _admin_only(page, "POST /users")
     if denied is not None:
         return denied
-    form = {"username": username, "role": role, "display_name": display_name, "enterprise_id": enterprise_id}
+    form = {
+        "username": username,
+        "role": role,
+        "display_name": display_name,
+        "enterprise_id": enterprise_id,
+        "province": province,
+    }
+    ticked = users_service.split_parks(parks or ())
     try:
+        chosen = _valid_role(role)
         new = users_service.NewUser(
             username=_valid_username(username.strip()),
             password=password,
-            role=_valid_role(role),
+            role=chosen,
             display_name=display_name.strip(),
-            # an enterprise user belongs to its enterprise's park; other roles to the chosen park
-            enterprise_id=(enterprise_id or None) if role == Role.ENTERPRISE else None,
-            park_id=None if role == Role.ENTERPRISE else (park_id or None),
+            enterprise_id=(enterprise_id or None) if chosen == Role.ENTERPRISE else None,
+            park_id=None if chosen in _NO_PARK else (park_id or None),
+            province=(province.strip() or None) if chosen == Role.PROVINCE else None,
+            parks=ticked if chosen == Role.GROUP else (),
         )
         with transaction(page.scope.engine) as session:
             users_service.add_user(session, page.user, page.scope.ip, new)
     except ValidationError as exc:
-        return _users_page(page, status_code=422, error=_form_error(exc), form=form)
+        return _users_page(page, status_code=422, error=_form_error(exc), form=form, form_parks=ticked)
     return RedirectResponse(f"/users?done=created:{quote(new.username)}", status_code=303)
 
 

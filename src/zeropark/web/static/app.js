@@ -83,7 +83,20 @@
     });
   }
 
+  // A form with a role select (data-role-select) shows only the fields of the chosen role: an
+  // element with data-roles="a b" is hidden, its controls disabled (not sent), for other roles.
+  // Without script every field shows and the server keeps only the chosen role's.
+  function showRoleFields(select) {
+    if (!select.form) { return; }
+    select.form.querySelectorAll("[data-roles]").forEach(function (el) {
+      var on = el.getAttribute("data-roles").split(" ").indexOf(select.value) >= 0;
+      el.hidden = !on;
+      el.querySelectorAll("input, select").forEach(function (c) { c.disabled = !on; });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("select[data-role-select]").forEach(showRoleFields);
     bindNavToggle();
     renderCharts(document);
     // canvas text drawn before the web font arrived is redrawn once it has
@@ -100,6 +113,7 @@
   document.addEventListener("change", function (evt) {
     var el = evt.target;
     if (el && el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) { el.form.submit(); }
+    if (el && el.hasAttribute && el.hasAttribute("data-role-select")) { showRoleFields(el); }
   });
   document.addEventListener("click", function (evt) {
     var el = evt.target && evt.target.closest ? evt.target.closest("[data-confirm]") : null;

@@ -1455,6 +1455,17 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "user_park",
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("park_id", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["park_id"], ["park.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("user_id", "park_id"),
+    )
+    with op.batch_alter_table("user_park", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_user_park_park_id"), ["park_id"], unique=False)
+
+    op.create_table(
         "user_session",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -1532,6 +1543,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_user_session_user_id"))
 
     op.drop_table("user_session")
+    with op.batch_alter_table("user_park", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_user_park_park_id"))
+
+    op.drop_table("user_park")
     with op.batch_alter_table("submission_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_submission_event_submission_id"))
 
