@@ -16,12 +16,12 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from ingest_helpers import make_park
+from ingest_helpers import make_park, wait_until
 from sqlalchemy import Engine, select
 
 from zeropark.gateway.config import parse_config
@@ -48,15 +48,6 @@ def _listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _wait(cond: Callable[[], bool], timeout: float = 20.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
-
-
 class PrivateBroker:
     """A Mosquitto of this test only; ``stop``/``start`` make the outage."""
 
@@ -73,7 +64,7 @@ class PrivateBroker:
 
     def start(self) -> None:
         self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stderr=subprocess.DEVNULL)
-        _wait(lambda: _listening(self.port), 10)
+        wait_until(lambda: _listening(self.port), 10)
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -219,14 +210,14 @@ def test_device_to_database_through_a_broker_outage(
                 mb.set(3, "total_yield_kwh", 1234.56 + 10 * k)
                 if k == 1:  # broker outage for cycles 1 and 2
                     await asyncio.to_thread(broker.stop)
-                    await asyncio.to_thread(_wait, lambda: not gw.publisher.connected.is_set())
+                    await asyncio.to_thread(wait_until, lambda: not gw.publisher.connected.is_set(), 20)
                 if k == 3:
                     await asyncio.to_thread(broker.start)
                 res = await gw.poll_cycle(ts)
                 assert res.readings == 4
                 assert [g.reason for g in res.gaps] == [GapReason.TIMEOUT]  # the silent meter, each cycle
                 if k == 0:
-                    await asyncio.to_thread(_wait, lambda: gw.buffer.backlog() == 0)
+                    await asyncio.to_thread(wait_until, lambda: gw.buffer.backlog() == 0, 20)
                 backlogs.append(gw.buffer.backlog())
             assert await asyncio.to_thread(gw.publisher.drain, 20.0)
             return backlogs, gw.publisher.acked
@@ -240,7 +231,7 @@ def test_device_to_database_through_a_broker_outage(
     # during the outage the messages wait on disk: 4 after cycle 1, 8 after cycle 2
     assert backlogs[1:3] == [4, 8]
     assert acked >= 16
-    _wait(lambda: _count(pg_engine) >= 16)
+    wait_until(lambda: _count(pg_engine) >= 16, 20)
     time.sleep(0.3)  # any duplicate (PUBACK lost in the cut) has arrived: it must be a no-op
     ingester.stop()
     ing_thread.join(10)

@@ -13,13 +13,12 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
-from ingest_helpers import assert_identity, counts, make_park
+from ingest_helpers import assert_identity, counts, make_park, wait_until
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import Engine, func, select
 
@@ -43,15 +42,6 @@ def _publish_all(c: mqtt.Client, msgs: list[tuple[str, str | bytes]]) -> None:
     infos = [c.publish(t, p, qos=1) for t, p in msgs]
     for info in infos:
         info.wait_for_publish(10)
-
-
-def _wait(cond: Callable[[], bool], timeout: float = 30.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not reached in time")
 
 
 def _received(engine: Engine, source: str = "mqtt") -> int:
@@ -102,7 +92,7 @@ def test_round_trip_single_batch_and_bad(engine: Engine, mqtt_broker: tuple[str,
             ),  # 12500 kWh
         ],
     )
-    _wait(lambda: _received(engine) >= 10)
+    wait_until(lambda: _received(engine) >= 10, 30)
     ing.stop()
     t.join(10)
     pub.loop_stop()
@@ -155,7 +145,7 @@ def test_shared_subscription_spreads_and_counts_exactly(
     _publish_all(
         pub, [(f"{prefix}/P1/E1/reading", json.dumps({"ts": _ts(k), "value": 1.0})) for k in range(200)]
     )
-    _wait(lambda: _readings(pg_engine) >= 200)
+    wait_until(lambda: _readings(pg_engine) >= 200, 30)
     for i in ingesters:
         i.stop()
     for t in threads:
@@ -241,7 +231,7 @@ def test_kill_9_loses_nothing_and_duplicates_nothing(
     proc2 = _spawn(pg_url, host, port, prefix, client_id, {})
     try:
         _wait_line(proc2, "subscribed to")
-        _wait(lambda: _readings(pg_engine) >= 50)
+        wait_until(lambda: _readings(pg_engine) >= 50, 30)
         time.sleep(1.5)  # let any redelivered duplicate arrive
     finally:
         proc2.send_signal(signal.SIGTERM)
@@ -320,7 +310,7 @@ def test_simulator_end_to_end_exact_count(pg_engine: Engine, mqtt_broker: tuple[
             q = c.scalar(select(func.count()).select_from(QuarantineRow)) or 0
         return _readings(pg_engine) + q
 
-    _wait(lambda: total() >= stats.records)
+    wait_until(lambda: total() >= stats.records, 30)
     assert t.is_alive()  # the poison kinds of the mix (issue 12) did not stop the ingester
     ing.stop()
     t.join(10)
