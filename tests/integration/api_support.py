@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import shutil
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,10 +17,10 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from conftest import PG_ADMIN_URL, require_service
+from conftest import migrated_copy, require_service
 from zeropark.app import create_app
 from zeropark.cli import app as cli_app
 from zeropark.commands import common
@@ -29,7 +28,6 @@ from zeropark.model import Role
 from zeropark.security import hash_password
 from zeropark.settings import Settings, get_settings
 from zeropark.store.db import make_engine, transaction
-from zeropark.store.migrate import upgrade
 from zeropark.store.schema import (
     ActivityRecordRow,
     AlarmRow,
@@ -310,30 +308,13 @@ def fresh_database(backend: str, tmp_path_factory: pytest.TempPathFactory, label
     """A fresh, migrated database of ``backend`` ("sqlite" or "postgres"), dropped afterwards.
 
     SQLite: a file in a new temporary directory; PostgreSQL: a database ``zeropark_<label>_<hex>``
-    on the local server (dropped with FORCE when the block ends).
+    on the local server (dropped with FORCE when the block ends). Both are copies of a template
+    migrated once a session (:func:`conftest.migrated_copy`), not migrated again each time.
     """
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp(label) / 'zeropark.db'}"
-        drop: str | None = None
-    else:
+    if backend == "postgres":
         require_service("PostgreSQL", "127.0.0.1", 5432)
-        drop = f"zeropark_{label}_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{drop}"'))
-        admin.dispose()
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{drop}"
-    engine = make_engine(url)
-    upgrade(engine)
-    try:
+    with migrated_copy(backend, tmp_path_factory, label) as engine:
         yield engine
-    finally:
-        engine.dispose()
-        if drop is not None:
-            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
-            admin.dispose()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

@@ -8,38 +8,33 @@ surprising input must be answered 4xx with a message, never 500.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import schemathesis
-from api_support import build_park
+from api_support import build_park, fresh_database
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine
 
-from conftest import PG_ADMIN_URL, require_service
 from zeropark.app import create_app
 from zeropark.security import hash_password, new_api_token
 from zeropark.settings import Settings
-from zeropark.store.db import make_engine, transaction
-from zeropark.store.migrate import upgrade
+from zeropark.store.db import transaction
 from zeropark.store.schema import ApiTokenRow, UserRow
 
 TOKEN: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
-def api_schema() -> Iterator[Any]:
-    require_service("PostgreSQL", "127.0.0.1", 5432)
-    name = f"zeropark_fuzz_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-    upgrade(engine)
+def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with fresh_database("postgres", tmp_path_factory, "fuzz") as engine:
+        yield from _fuzzed_schema(engine)
+
+
+def _fuzzed_schema(engine: Engine) -> Iterator[Any]:
     build_park(engine)
     token, prefix = new_api_token()
     with transaction(engine) as s:
@@ -65,10 +60,6 @@ def api_schema() -> Iterator[Any]:
         .exclude(path="/api/v1/users/me/tokens/{token_id}", method="DELETE")
         .exclude(path="/api/v1/parks/{park_id}/live", method="GET")
     )
-    engine.dispose()
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _fuzz_operation(operation: Any, token: str) -> None:
