@@ -248,7 +248,9 @@ class OpcUaSimulator:
         await self.server.start()
         if self.history:
             for var in self.nodes.values():
-                await self.server.historize_node_data_change(var, period=timedelta(days=1), count=1000)
+                # kept by count, not by age: the simulated instants are set by the caller and may
+                # lie long before the wall clock, which asyncua's period is measured against
+                await self.server.historize_node_data_change(var, period=timedelta(days=36_500), count=1000)
         return self.port
 
     async def set(self, name: str, value: float, when: datetime | None = None) -> None:
@@ -258,6 +260,28 @@ class OpcUaSimulator:
             ua.Variant(float(value), ua.VariantType.Double), SourceTimestamp=stamp, ServerTimestamp=stamp
         )
         await self.nodes[name].write_value(dv)
+        if self.history and when is not None:
+            await self._historized(name, when)
+
+    async def _historized(self, name: str, when: datetime, timeout_s: float = 5.0) -> None:
+        """Wait until the server's history holds the value stamped ``when``.
+
+        asyncua records history from a subscription that publishes every 10 ms and keeps the last
+        change of a node per publish: two values written within one interval would leave only the
+        second in the history. Waiting here makes every value set part of the history.
+        """
+        storage = self.server.iserver.history_manager.storage
+        node_id = self.nodes[name].nodeid
+        stamp = cast(ua.DateTime, when)
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while asyncio.get_running_loop().time() < deadline:
+            found, _ = await storage.read_node_history(node_id, stamp, stamp, 0)
+            if found:
+                return
+            await asyncio.sleep(0.005)
+        raise TimeoutError(
+            f"OPC UA simulator: {name} @ {when.isoformat()} not in the history after {timeout_s} s"
+        )
 
     async def stop(self) -> None:
         """Stop the server."""
