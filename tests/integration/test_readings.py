@@ -216,9 +216,7 @@ def test_postgres_prunes_to_one_park_month(pg_engine: Engine) -> None:
     march_p2 = partition_name("P2 o'hara", date(2025, 3, 1))
     with pg_engine.connect() as c:
         placed = dict(
-            c.execute(text("SELECT tableoid::regclass::text, count(*) FROM reading GROUP BY 1"))
-            .tuples()
-            .all()
+            c.execute(text("SELECT tableoid::regclass::text, count(*) FROM reading GROUP BY 1")).all()
         )
         plan = "\n".join(
             c.execute(
