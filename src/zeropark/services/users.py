@@ -31,6 +31,7 @@ from zeropark.security import hash_password, new_api_token
 from zeropark.services.logins import end_user_sessions
 from zeropark.store import audit
 from zeropark.store.db import transaction
+from zeropark.store.queries.sessions import group_parks
 from zeropark.store.schema import ApiTokenRow, EnterpriseRow, ParkRow, UserParkRow, UserRow
 from zeropark.store.scope import Principal, Scope
 
@@ -230,11 +231,6 @@ def create_user(
     return row
 
 
-def parks_of_user(session: Session, user_id: int) -> list[str]:
-    """The parks named for user ``user_id`` (a group user's ``user_park`` rows), sorted."""
-    return sorted(session.scalars(select(UserParkRow.park_id).where(UserParkRow.user_id == user_id)))
-
-
 DEMO_USERS: tuple[tuple[str, Role, str], ...] = (
     ("demo-admin", Role.ADMIN, "示例管理员 demo admin"),
     ("demo-manager", Role.PARK_MANAGER, "示例园区管理 demo park manager"),
@@ -313,7 +309,7 @@ def add_user(session: Session, admin: Principal, ip: str | None, new: NewUser) -
         raise _invalid(exc.field, str(exc)) from exc
     after = audit.row_snapshot(row)
     if new.role == Role.GROUP:
-        after["parks"] = parks_of_user(session, row.id)
+        after["parks"] = sorted(group_parks(session, row.id))
     audit.record(
         session,
         user=admin.username,
@@ -373,7 +369,7 @@ def update_user(
         raise _invalid("enterprise_id", "an enterprise user needs an enterprise_id")
     if row.role == Role.PROVINCE and not row.province:
         raise _invalid("role", "a provincial user needs a province: create it anew with its province")
-    if row.role == Role.GROUP and not parks_of_user(session, row.id):
+    if row.role == Role.GROUP and not group_parks(session, row.id):
         raise _invalid("role", "a group user needs its parks: create it anew with its parks")
     if row.id == admin.id and (row.role != Role.ADMIN or not row.active):
         raise PermissionDenied("an admin may not demote or deactivate themself; ask another admin")
