@@ -131,6 +131,14 @@ def _next_month(d: date) -> date:
     return date(d.year + d.month // 12, d.month % 12 + 1, 1)
 
 
+def _month_bounds_utc(month: date) -> tuple[datetime, datetime]:
+    """First instants (UTC) of local ``month`` and of the next one: a partition's bounds on ``ts``."""
+    tz = ZoneInfo(PARTITION_TZ)
+    nxt = _next_month(month)
+    lo = datetime(month.year, month.month, 1, tzinfo=tz).astimezone(UTC)
+    return lo, datetime(nxt.year, nxt.month, 1, tzinfo=tz).astimezone(UTC)
+
+
 def partition_name(park_id: str, month: date) -> str:
     """Name of the partition of ``reading`` holding park ``park_id``'s readings of local ``month``.
 
@@ -236,7 +244,6 @@ def _create_partitions(engine: Engine, wanted: Sequence[tuple[str, date]]) -> li
             return []
         existing = _partition_names(conn)
     known.update(existing)
-    tz = ZoneInfo(PARTITION_TZ)
     created: list[str] = []
     for name in sorted(set(named) - existing):
         park, m = named[name]
@@ -245,9 +252,7 @@ def _create_partitions(engine: Engine, wanted: Sequence[tuple[str, date]]) -> li
             existing = _partition_names(conn)
             if name in existing:
                 continue
-            lo = datetime(m.year, m.month, 1, tzinfo=tz).astimezone(UTC)
-            nxt = _next_month(m)
-            hi = datetime(nxt.year, nxt.month, 1, tzinfo=tz).astimezone(UTC)
+            lo, hi = _month_bounds_utc(m)
             bounds = {"park": park, "lo": lo, "hi": hi}
             has_default = "reading_default" in existing
             if has_default:
@@ -298,14 +303,9 @@ def drop_park_month(conn: Connection, park_id: str, lo_utc: datetime, hi_utc: da
     """
     if conn.dialect.name != "postgresql" or not _partitioned(conn):
         return False
-    tz = ZoneInfo(PARTITION_TZ)
-    month = _month_start(lo_utc.astimezone(tz).date())
-    nxt = _next_month(month)
-    exact = datetime(month.year, month.month, 1, tzinfo=tz).astimezone(UTC) == lo_utc.astimezone(
-        UTC
-    ) and datetime(nxt.year, nxt.month, 1, tzinfo=tz).astimezone(UTC) == hi_utc.astimezone(UTC)
+    month = _month_start(lo_utc.astimezone(ZoneInfo(PARTITION_TZ)).date())
     name = partition_name(park_id, month)
-    if not exact or name not in _partition_names(conn):
+    if _month_bounds_utc(month) != (lo_utc, hi_utc) or name not in _partition_names(conn):
         return False
     conn.execute(text(f'DROP TABLE "{name}"'))  # the name is ours: letters, digits, underscores
     for known in _KNOWN_PARTITIONS.values():  # a later write must create it again
