@@ -64,6 +64,30 @@ def _password_hash() -> str:
     return hash_password(PASSWORD)
 
 
+def user_row(
+    username: str,
+    role: str,
+    *,
+    park_id: str | None = None,
+    enterprise_id: str | None = None,
+    province: str | None = None,
+    created_at: datetime | None = None,
+) -> UserRow:
+    """An active fixture user (display name = username) whose password is :data:`PASSWORD`."""
+    return UserRow(
+        username=username,
+        display_name=username,
+        password_hash=_password_hash(),
+        role=role,
+        park_id=park_id,
+        enterprise_id=enterprise_id,
+        province=province,
+        active=True,
+        failed_logins=0,
+        created_at=created_at or datetime.now(UTC),
+    )
+
+
 def build_park(engine: Engine) -> None:
     """A park P1 with zone Z1, enterprises E-A and E-B, meters, readings, activity, an alarm each."""
     t0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -241,19 +265,7 @@ def build_park(engine: Engine) -> None:
             ]
         )
         for username, (role, ent) in USERS.items():
-            s.add(
-                UserRow(
-                    username=username,
-                    display_name=username,
-                    password_hash=_password_hash(),
-                    role=role,
-                    park_id=PARK,
-                    enterprise_id=ent,
-                    active=True,
-                    failed_logins=0,
-                    created_at=now,
-                )
-            )
+            s.add(user_row(username, role, park_id=PARK, enterprise_id=ent, created_at=now))
 
 
 @dataclass

@@ -16,10 +16,9 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import pytest
-from api_support import PASSWORD, _password_hash, cli_database, fresh_database
+from api_support import PASSWORD, cli_database, fresh_database, user_row
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, text, update
 from typer.testing import CliRunner
@@ -70,20 +69,7 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         with transaction(engine) as s:
             s.execute(update(ParkRow).where(ParkRow.id == C).values(province="浙江"))
             for name, (role, park, ent, prov) in USERS.items():
-                s.add(
-                    UserRow(
-                        username=name,
-                        display_name=name,
-                        password_hash=_password_hash(),
-                        role=role,
-                        park_id=park,
-                        enterprise_id=ent,
-                        province=prov,
-                        active=True,
-                        failed_logins=0,
-                        created_at=datetime.now(UTC),
-                    )
-                )
+                s.add(user_row(name, role, park_id=park, enterprise_id=ent, province=prov))
             s.flush()
             for name, parks in GROUP_PARKS.items():
                 uid = s.scalars(select(UserRow.id).where(UserRow.username == name)).one()
